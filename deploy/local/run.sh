@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The run command: installs what is missing, builds, starts a private
+# redis-server on a unix socket (unless --redis is given) and the Convene
+# services, prints where they listen, and stops everything on Ctrl-C.
+#
+#   bash deploy/local/run.sh                      # convened: all three services on :50051
+#   bash deploy/local/run.sh --split              # one process per service, :50051-50053
+#   bash deploy/local/run.sh --listen-host 127.0.0.1 --port 6000
+#   bash deploy/local/run.sh --redis redis://127.0.0.1:6379   # use an existing Redis
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+
+host=127.0.0.1
+port=50051
+redis=""
+split=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --redis) redis="$2"; shift 2 ;;
+    --port) port="$2"; shift 2 ;;
+    --listen-host) host="$2"; shift 2 ;;
+    --split) split=1; shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+bash deploy/local/install-deps.sh
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+echo "== building (first time: a few minutes)"
+bash deploy/local/build.sh >/tmp/convene-build.log 2>&1 || { tail -40 /tmp/convene-build.log; exit 1; }
+
+rundir="$root/.run"
+mkdir -p "$rundir"
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  echo
+  echo "== stopping"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup INT TERM EXIT
+
+if [ -z "$redis" ]; then
+  rm -f "$rundir/redis.sock"
+  redis-server --port 0 --unixsocket "$rundir/redis.sock" --unixsocketperm 700 \
+    --dir "$rundir" --appendonly yes --appendfsync everysec --save "" \
+    --daemonize no --logfile "$rundir/redis.log" &
+  pids+=("$!")
+  for _ in $(seq 1 100); do
+    redis-cli -s "$rundir/redis.sock" ping >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  redis="unix://$rundir/redis.sock"
+  echo "redis-server (private) on $redis, data in $rundir"
+fi
+
+bin="$root/build/services"
+if [ "$split" -eq 1 ]; then
+  "$bin/calendar/convene-calendar" --listen="$host:$port" --redis="$redis" &
+  pids+=("$!")
+  "$bin/attendance/convene-attendance" --listen="$host:$((port + 1))" --redis="$redis" &
+  pids+=("$!")
+  "$bin/notification/convene-notification" --listen="$host:$((port + 2))" --redis="$redis" &
+  pids+=("$!")
+else
+  "$bin/convened/convened" --listen="$host:$port" --redis="$redis" &
+  pids+=("$!")
+fi
+
+echo "== Convene is running; Ctrl-C stops it"
+wait -n "${pids[@]}" || true
+echo "a process exited; stopping the rest"

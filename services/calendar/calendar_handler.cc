@@ -1,0 +1,154 @@
+#include "calendar/calendar_handler.h"
+
+#include <utility>
+
+#include "calendar/event_mapping.h"
+#include "rpc/status_conversion.h"
+
+namespace convene::calendar {
+namespace {
+
+// Finishes `reactor` with `result`, first mapping a value into `response`.
+template <typename T, typename Response, typename Map>
+auto Reply(grpc::ServerUnaryReactor* reactor, Response* response, Map map) {
+  return [reactor, response, map = std::move(map)](absl::StatusOr<T> result) {
+    if (result.ok()) map(*result, *response);
+    reactor->Finish(rpc::ToGrpcStatus(result.status()));
+  };
+}
+
+grpc::ServerUnaryReactor* Fail(grpc::CallbackServerContext* context,
+                               const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(rpc::ToGrpcStatus(status));
+  return reactor;
+}
+
+void PutEvent(const core::Event& e, v1::Event& out) { out = EventToProto(e); }
+
+v1::EventChangeType ChangeTypeToProto(const std::string& type) {
+  if (type == "created") return v1::EVENT_CHANGE_TYPE_CREATED;
+  if (type == "cancelled") return v1::EVENT_CHANGE_TYPE_CANCELLED;
+  return v1::EVENT_CHANGE_TYPE_UPDATED;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* CalendarHandler::CreateEvent(
+    grpc::CallbackServerContext* context, const v1::CreateEventRequest* request,
+    v1::Event* response) {
+  absl::StatusOr<core::Event> event = EventFromProto(request->event());
+  if (!event.ok()) return Fail(context, event.status());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.CreateEvent(request->request_id(), *std::move(event),
+                   Reply<core::Event>(reactor, response, PutEvent));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CalendarHandler::GetEvent(
+    grpc::CallbackServerContext* context, const v1::GetEventRequest* request,
+    v1::Event* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.GetEvent(request->event_id(),
+                Reply<core::Event>(reactor, response, PutEvent));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CalendarHandler::UpdateEvent(
+    grpc::CallbackServerContext* context, const v1::UpdateEventRequest* request,
+    v1::Event* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::vector<std::string> mask(request->update_mask().paths().begin(),
+                                request->update_mask().paths().end());
+  app_.UpdateEvent(request->event(), std::move(mask),
+                   request->expected_revision(),
+                   Reply<core::Event>(reactor, response, PutEvent));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CalendarHandler::CancelEvent(
+    grpc::CallbackServerContext* context, const v1::CancelEventRequest* request,
+    v1::Event* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.CancelEvent(request->event_id(), request->reason(),
+                   request->expected_revision(),
+                   Reply<core::Event>(reactor, response, PutEvent));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CalendarHandler::ListEvents(
+    grpc::CallbackServerContext* context, const v1::ListEventsRequest* request,
+    v1::ListEventsResponse* response) {
+  if (!v1::EventFormat_IsValid(request->format()) ||
+      !v1::EventKind_IsValid(request->kind()) ||
+      !v1::EventStatus_IsValid(request->status())) {
+    return Fail(context, absl::InvalidArgumentError(
+                             "format, kind or status: unknown enum value"));
+  }
+  EventQuery q;
+  if (request->has_from()) q.from = TimeFromProto(request->from());
+  if (request->has_to()) q.to = TimeFromProto(request->to());
+  q.community = request->community();
+  q.city = request->city();
+  q.format = FormatFromProto(request->format());
+  q.kind = KindFromProto(request->kind());
+  if (request->status() != v1::EVENT_STATUS_UNSPECIFIED) {
+    q.status = request->status() == v1::EVENT_STATUS_CANCELLED
+                   ? core::EventStatus::kCancelled
+                   : core::EventStatus::kScheduled;
+  }
+  q.page_size = request->page_size();
+  q.page_token = request->page_token();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.ListEvents(std::move(q),
+                  Reply<EventPage>(reactor, response,
+                                   [](const EventPage& page,
+                                      v1::ListEventsResponse& out) {
+                                     for (const core::Event& e : page.events) {
+                                       *out.add_events() = EventToProto(e);
+                                     }
+                                     out.set_next_page_token(page.next_page_token);
+                                     out.set_sync_token(page.sync_token);
+                                   }));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CalendarHandler::GetAgenda(
+    grpc::CallbackServerContext* context, const v1::GetAgendaRequest* request,
+    v1::Agenda* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.GetAgenda(request->event_id(), request->viewer_time_zone(),
+                 Reply<core::Agenda>(reactor, response,
+                                     [](const core::Agenda& a, v1::Agenda& out) {
+                                       out = AgendaToProto(a);
+                                     }));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* CalendarHandler::ListEventChanges(
+    grpc::CallbackServerContext* context,
+    const v1::ListEventChangesRequest* request,
+    v1::ListEventChangesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.ListEventChanges(
+      request->sync_token(), request->page_size(),
+      Reply<EventChangePage>(
+          reactor, response,
+          [](const EventChangePage& page, v1::ListEventChangesResponse& out) {
+            for (const EventChangeRecord& c : page.changes) {
+              v1::EventChange* wc = out.add_changes();
+              wc->set_type(ChangeTypeToProto(c.type));
+              wc->set_event_id(c.event.id);
+              wc->set_revision(c.event.revision);
+              *wc->mutable_change_time() = TimeToProto(c.event.update_time);
+              *wc->mutable_event() = EventToProto(c.event);
+              wc->set_sync_token(c.sync_token);
+              wc->set_reason(c.reason);
+            }
+            out.set_next_sync_token(page.next_sync_token);
+            out.set_has_more(page.has_more);
+          }));
+  return reactor;
+}
+
+}  // namespace convene::calendar

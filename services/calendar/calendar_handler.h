@@ -1,0 +1,57 @@
+// The gRPC face of convene.v1.CalendarService: checks wire input, maps proto
+// to domain, calls CalendarApp, maps the result back. No Redis and no
+// time-zone arithmetic here.
+//
+//   convene::calendar::CalendarHandler handler(app);
+//   builder.RegisterService(&handler);
+//
+// RPCs not built yet answer UNIMPLEMENTED (the generated base class does so
+// for every method that is not overridden).
+#ifndef CONVENE_CALENDAR_CALENDAR_HANDLER_H_
+#define CONVENE_CALENDAR_CALENDAR_HANDLER_H_
+
+#include "calendar/calendar_app.h"
+#include "convene/v1/calendar.grpc.pb.h"
+
+namespace convene::calendar {
+
+// Serves convene.v1.CalendarService on gRPC's callback API; every reaction
+// hands off to the app and returns without blocking.
+class CalendarHandler final : public v1::CalendarService::CallbackService {
+ public:
+  // The fully qualified service name, as health checks and reflection use it.
+  static constexpr char kServiceName[] = "convene.v1.CalendarService";
+
+  // `app` must outlive the handler.
+  explicit CalendarHandler(CalendarApp& app) : app_(app) {}
+
+  grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* context,
+                                        const v1::CreateEventRequest* request,
+                                        v1::Event* response) override;
+  grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* context,
+                                     const v1::GetEventRequest* request,
+                                     v1::Event* response) override;
+  grpc::ServerUnaryReactor* UpdateEvent(grpc::CallbackServerContext* context,
+                                        const v1::UpdateEventRequest* request,
+                                        v1::Event* response) override;
+  grpc::ServerUnaryReactor* CancelEvent(grpc::CallbackServerContext* context,
+                                        const v1::CancelEventRequest* request,
+                                        v1::Event* response) override;
+  grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* context,
+                                       const v1::ListEventsRequest* request,
+                                       v1::ListEventsResponse* response) override;
+  grpc::ServerUnaryReactor* GetAgenda(grpc::CallbackServerContext* context,
+                                      const v1::GetAgendaRequest* request,
+                                      v1::Agenda* response) override;
+  grpc::ServerUnaryReactor* ListEventChanges(
+      grpc::CallbackServerContext* context,
+      const v1::ListEventChangesRequest* request,
+      v1::ListEventChangesResponse* response) override;
+
+ private:
+  CalendarApp& app_;
+};
+
+}  // namespace convene::calendar
+
+#endif  // CONVENE_CALENDAR_CALENDAR_HANDLER_H_

@@ -1,0 +1,295 @@
+#include "core/event_rules.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "core/event_days.h"
+#include "core/internal/field_error.h"
+#include "core/local_date_time.h"
+#include "core/tzdata_version.h"
+
+namespace convene::core {
+namespace {
+
+using internal::FieldError;
+
+absl::Status CheckLength(absl::string_view field, absl::string_view value,
+                         int max, bool required) {
+  if (required && value.empty()) return FieldError(field, "is required");
+  if (static_cast<int>(value.size()) > max) {
+    return FieldError(field, absl::StrCat("is ", value.size(),
+                                          " bytes long; at most ", max,
+                                          " are allowed"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckUrl(absl::string_view field, absl::string_view url) {
+  if (url.empty()) return absl::OkStatus();
+  if (absl::Status s = CheckLength(field, url, EventLimits::kMaxUrl, false);
+      !s.ok()) {
+    return s;
+  }
+  if (!absl::StartsWith(url, "https://") && !absl::StartsWith(url, "http://")) {
+    return FieldError(field, absl::StrCat(internal::Quote(url),
+                                          " is not an http(s):// URL"));
+  }
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      return FieldError(field, "must not contain spaces or control characters");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCapacity(absl::string_view field, int capacity) {
+  if (capacity < 0) return FieldError(field, "must not be negative");
+  if (capacity > EventLimits::kMaxCapacity) {
+    return FieldError(field, absl::StrCat("must be at most ",
+                                          EventLimits::kMaxCapacity));
+  }
+  return absl::OkStatus();
+}
+
+bool IsSessionIdChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+         c == '_' || c == '-';
+}
+
+absl::Status CheckTexts(const Event& e) {
+  struct Text {
+    const char* field;
+    const std::string& value;
+    int max;
+    bool required;
+  };
+  const Text texts[] = {
+      {"event.title", e.title, EventLimits::kMaxTitle, true},
+      {"event.description", e.description, EventLimits::kMaxDescription, false},
+      {"event.community", e.community, EventLimits::kMaxCommunity, false},
+      {"event.city", e.city, EventLimits::kMaxShortText, false},
+      {"event.venue.name", e.venue.name, EventLimits::kMaxName, false},
+      {"event.venue.address", e.venue.address, EventLimits::kMaxAddress, false},
+      {"event.venue.city", e.venue.city, EventLimits::kMaxShortText, false},
+      {"event.online.platform", e.online.platform, EventLimits::kMaxShortText,
+       false},
+  };
+  for (const Text& t : texts) {
+    if (absl::Status s = CheckLength(t.field, t.value, t.max, t.required);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (static_cast<int>(e.organisers.size()) > EventLimits::kMaxOrganisers) {
+    return FieldError("event.organisers",
+                      absl::StrCat("has ", e.organisers.size(),
+                                   " entries; at most ",
+                                   EventLimits::kMaxOrganisers, " are allowed"));
+  }
+  for (size_t i = 0; i < e.organisers.size(); ++i) {
+    if (absl::Status s =
+            CheckLength(absl::StrCat("event.organisers[", i, "]"),
+                        e.organisers[i], EventLimits::kMaxName, true);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!e.country_code.empty() &&
+      (e.country_code.size() != 2 ||
+       !absl::ascii_isupper(static_cast<unsigned char>(e.country_code[0])) ||
+       !absl::ascii_isupper(static_cast<unsigned char>(e.country_code[1])))) {
+    return FieldError("event.country_code",
+                      absl::StrCat(internal::Quote(e.country_code),
+                                   " is not a two-letter upper-case code"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckFormat(const Event& e) {
+  if (e.format == EventFormat::kUnspecified) {
+    return FieldError("event.format", "is required (IN_PERSON, ONLINE or HYBRID)");
+  }
+  if (absl::Status s = CheckCapacity("event.venue.in_person_capacity",
+                                     e.venue.in_person_capacity);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckCapacity("event.online.online_capacity",
+                                     e.online.online_capacity);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckUrl("event.online.join_url", e.online.join_url);
+      !s.ok()) {
+    return s;
+  }
+  if (OffersInPerson(e.format) && e.venue.name.empty() &&
+      e.venue.address.empty()) {
+    return FieldError("event.venue",
+                      "an in-person or hybrid event needs a venue name or "
+                      "address");
+  }
+  if (!OffersInPerson(e.format) && e.venue.in_person_capacity != 0) {
+    return FieldError("event.venue.in_person_capacity",
+                      "an online-only event has no in-person seats");
+  }
+  if (!OffersOnline(e.format) && !e.online.join_url.empty()) {
+    return FieldError("event.online.join_url",
+                      "an in-person-only event has no join URL");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSessions(Event& e) {
+  if (static_cast<int>(e.sessions.size()) > EventLimits::kMaxSessions) {
+    return FieldError("event.sessions",
+                      absl::StrCat("has ", e.sessions.size(),
+                                   " sessions; at most ",
+                                   EventLimits::kMaxSessions, " are allowed"));
+  }
+  absl::flat_hash_set<std::string> ids;
+  for (size_t i = 0; i < e.sessions.size(); ++i) {
+    const Session& s = e.sessions[i];
+    const std::string field = absl::StrCat("event.sessions[", i, "]");
+    if (absl::Status st = CheckLength(absl::StrCat(field, ".title"), s.title,
+                                      EventLimits::kMaxTitle, true);
+        !st.ok()) {
+      return st;
+    }
+    if (absl::Status st =
+            CheckLength(absl::StrCat(field, ".description"), s.description,
+                        EventLimits::kMaxDescription, false);
+        !st.ok()) {
+      return st;
+    }
+    if (absl::Status st = CheckLength(absl::StrCat(field, ".room"), s.room,
+                                      EventLimits::kMaxShortText, false);
+        !st.ok()) {
+      return st;
+    }
+    if (absl::Status st = CheckUrl(absl::StrCat(field, ".join_url"), s.join_url);
+        !st.ok()) {
+      return st;
+    }
+    if (!s.id.empty()) {
+      if (static_cast<int>(s.id.size()) > EventLimits::kMaxSessionId ||
+          !std::all_of(s.id.begin(), s.id.end(), IsSessionIdChar)) {
+        return FieldError(absl::StrCat(field, ".id"),
+                          absl::StrCat(internal::Quote(s.id),
+                                       " must be 1-64 characters of "
+                                       "[A-Za-z0-9._-]"));
+      }
+      if (!ids.insert(s.id).second) {
+        return FieldError(absl::StrCat(field, ".id"),
+                          absl::StrCat(internal::Quote(s.id),
+                                       " is used by another session"));
+      }
+    }
+    if (s.end_local <= s.start_local) {
+      return FieldError(absl::StrCat(field, ".end_local"),
+                        absl::StrCat(FormatLocalDateTime(s.end_local),
+                                     " is not after start_local ",
+                                     FormatLocalDateTime(s.start_local)));
+    }
+    if (s.start_local < e.start_local || s.end_local > e.end_local) {
+      return FieldError(
+          absl::StrCat(field, s.start_local < e.start_local ? ".start_local"
+                                                            : ".end_local"),
+          absl::StrCat("the session ", FormatLocalDateTime(s.start_local), "/",
+                       FormatLocalDateTime(s.end_local),
+                       " lies outside its event ",
+                       FormatLocalDateTime(e.start_local), "/",
+                       FormatLocalDateTime(e.end_local)));
+    }
+    const EventFormat f = EffectiveFormat(e, s);
+    if ((OffersInPerson(f) && !OffersInPerson(e.format)) ||
+        (OffersOnline(f) && !OffersOnline(e.format))) {
+      return FieldError(absl::StrCat(field, ".format"),
+                        "the session offers a mode its event does not");
+    }
+    if (!OffersOnline(f) && !s.join_url.empty()) {
+      return FieldError(absl::StrCat(field, ".join_url"),
+                        "an in-person-only session has no join URL");
+    }
+  }
+  // Ids for sessions that have none, skipping ids already taken.
+  int next = 1;
+  for (Session& s : e.sessions) {
+    if (!s.id.empty()) continue;
+    std::string id;
+    do {
+      id = absl::StrCat("s", next++);
+    } while (ids.contains(id));
+    ids.insert(id);
+    s.id = std::move(id);
+  }
+  std::stable_sort(e.sessions.begin(), e.sessions.end(),
+                   [](const Session& a, const Session& b) {
+                     return a.start_local < b.start_local;
+                   });
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status DeriveEventInstants(Event& e, const Zone& zone) {
+  absl::StatusOr<absl::Time> start =
+      ToInstant(zone, e.start_local, e.local_time_policy, "event.start_local");
+  if (!start.ok()) return start.status();
+  absl::StatusOr<absl::Time> end =
+      ToInstant(zone, e.end_local, e.local_time_policy, "event.end_local");
+  if (!end.ok()) return end.status();
+  if (*end <= *start) {
+    return FieldError("event.end_local",
+                      "the end instant is not after the start instant");
+  }
+  e.start = *start;
+  e.end = *end;
+  for (size_t i = 0; i < e.sessions.size(); ++i) {
+    Session& s = e.sessions[i];
+    const std::string field = absl::StrCat("event.sessions[", i, "]");
+    absl::StatusOr<absl::Time> ss = ToInstant(
+        zone, s.start_local, e.local_time_policy, absl::StrCat(field, ".start_local"));
+    if (!ss.ok()) return ss.status();
+    absl::StatusOr<absl::Time> se = ToInstant(
+        zone, s.end_local, e.local_time_policy, absl::StrCat(field, ".end_local"));
+    if (!se.ok()) return se.status();
+    if (*se <= *ss) {
+      return FieldError(absl::StrCat(field, ".end_local"),
+                        "the end instant is not after the start instant");
+    }
+    s.start = *ss;
+    s.end = *se;
+  }
+  e.tzdata_version = TzdataVersion();
+  return absl::OkStatus();
+}
+
+absl::Status PrepareEvent(Event& e, const Zone& zone) {
+  if (absl::Status s = CheckTexts(e); !s.ok()) return s;
+  if (absl::Status s = CheckFormat(e); !s.ok()) return s;
+  if (e.end_local <= e.start_local) {
+    return FieldError("event.end_local",
+                      absl::StrCat(FormatLocalDateTime(e.end_local),
+                                   " is not after start_local ",
+                                   FormatLocalDateTime(e.start_local)));
+  }
+  if (absl::CivilDay(e.end_local) - absl::CivilDay(e.start_local) >
+      EventLimits::kMaxDays) {
+    return FieldError("event.end_local",
+                      absl::StrCat("an event spans at most ",
+                                   EventLimits::kMaxDays, " days"));
+  }
+  if (absl::Status s = CheckSessions(e); !s.ok()) return s;
+  return DeriveEventInstants(e, zone);
+}
+
+absl::Status ValidateCancelReason(absl::string_view reason) {
+  return CheckLength("reason", reason, EventLimits::kMaxReason, true);
+}
+
+}  // namespace convene::core

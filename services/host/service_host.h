@@ -1,0 +1,64 @@
+// The main() of every Convene binary: one process hosting one or more of the
+// services on one gRPC server, over one Redis connection.
+//
+//   int main(int argc, char** argv) {
+//     return convene::host::RunServiceHost(
+//         argc, argv, {.name = "convene-calendar", .usage = "Serves ..."},
+//         {convene::host::CalendarServiceFactory()});
+//   }
+//
+// The host parses the shared server flags (--listen, --redis, ...), starts
+// the asynchronous Redis client (which keeps reconnecting on its own while
+// Redis is away), builds each service on it, serves them with health checks
+// that follow a PING of Redis, and on SIGTERM/SIGINT drains the server before
+// it closes Redis.
+#ifndef CONVENE_HOST_SERVICE_HOST_H_
+#define CONVENE_HOST_SERVICE_HOST_H_
+
+#include <grpcpp/impl/service_type.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "storage/redis_client.h"
+
+namespace convene::host {
+
+// What a service needs from the process hosting it.
+struct ServiceContext {
+  storage::RedisClient& redis;
+  const core::Clock& clock;
+};
+
+// Builds one service. `health_name` is its fully qualified gRPC name. The
+// returned pointer may share ownership of what the handler uses (store, app)
+// through shared_ptr's aliasing constructor.
+struct ServiceFactory {
+  std::string health_name;
+  std::function<std::shared_ptr<grpc::Service>(ServiceContext&)> make;
+};
+
+struct HostOptions {
+  // Program name: "convene-calendar" announces "convene-calendar listening
+  // on ...".
+  std::string name;
+  // First line of --help.
+  std::string usage;
+};
+
+// Factories for the three services.
+ServiceFactory CalendarServiceFactory();
+ServiceFactory AttendanceServiceFactory();
+ServiceFactory NotificationServiceFactory();
+
+// Runs the process until SIGTERM/SIGINT; returns the exit code (0 after a
+// clean shutdown, 1 when the server could not start).
+int RunServiceHost(int argc, char** argv, const HostOptions& options,
+                   std::vector<ServiceFactory> services);
+
+}  // namespace convene::host
+
+#endif  // CONVENE_HOST_SERVICE_HOST_H_

@@ -1,0 +1,82 @@
+// Configuration shared by every Convene server binary, and the command-line
+// flags that fill it in.
+//
+// The flags are defined once, in rpc/server_flags.cc, so every binary accepts
+// the same ones: --listen, --redis, --log_rpcs, --shutdown_grace and
+// --max_message_bytes. A binary's main() parses them with ParseServerFlags(),
+// which also makes `--help` list them (Abseil's default --help shows only the
+// flags defined in a file named like the binary; `--helpfull` shows all):
+//
+//   int main(int argc, char** argv) {
+//     convene::rpc::ParseServerFlags(argc, argv,
+//                                    "Serves convene.v1.CalendarService.");
+//     convene::rpc::ServerConfig config =
+//         convene::rpc::ServerConfigFromFlags();
+//     ...
+//   }
+#ifndef CONVENE_RPC_SERVER_CONFIG_H_
+#define CONVENE_RPC_SERVER_CONFIG_H_
+
+#include <grpcpp/security/server_credentials.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/declare.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+ABSL_DECLARE_FLAG(std::string, listen);
+ABSL_DECLARE_FLAG(std::string, redis);
+ABSL_DECLARE_FLAG(bool, log_rpcs);
+ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
+ABSL_DECLARE_FLAG(int32_t, max_message_bytes);
+
+namespace convene::rpc {
+
+// What a server binary needs to know to serve; plain values, so tests build
+// one directly instead of going through flags.
+struct ServerConfig {
+  // HOST:PORT to listen on ("[::1]:PORT" for IPv6, or "unix:/path"). Port 0
+  // picks a free port; ServerRunner reports the chosen one.
+  std::string listen = "127.0.0.1:50051";
+  // Where the binary's Redis lives: "redis://HOST:PORT" or "unix:///path".
+  // The rpc library does not use it; it travels here so every binary reads
+  // it the same way.
+  std::string redis = "redis://127.0.0.1:6379";
+  // Write one log line per RPC (method, status code, latency).
+  bool log_rpcs = true;
+  // Serve without transport security. Must be true unless `credentials` is
+  // set (TLS comes in a later change, which will fill in `credentials`).
+  bool insecure = true;
+  // Transport credentials; when null and `insecure` is true, the server uses
+  // grpc::InsecureServerCredentials().
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  // Largest message accepted or sent, in bytes.
+  int max_message_bytes = 4 * 1024 * 1024;
+  // On shutdown, how long in-flight RPCs may run before they are cancelled.
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  // Let another process bind the same port (SO_REUSEPORT). Off by default so
+  // that starting a second server on a busy port fails loudly instead of
+  // silently sharing its traffic.
+  bool reuse_port = false;
+};
+
+// Returns a ServerConfig filled in from the flags above. Call after the
+// command line has been parsed (ParseServerFlags or absl::ParseCommandLine).
+ServerConfig ServerConfigFromFlags();
+
+// Sets `usage` as the program's usage message (printed after
+// "<program>: ", so it need not repeat the name), makes `--help` list the
+// shared server flags together with those defined in the binary's own
+// main.cc (or <binary>.cc), and parses the command line. Exits the process
+// on --help or a bad flag, like absl::ParseCommandLine. Call once, at the top
+// of main(). Returns the positional arguments, argv[0] first.
+std::vector<char*> ParseServerFlags(int argc, char** argv,
+                                    absl::string_view usage);
+
+}  // namespace convene::rpc
+
+#endif  // CONVENE_RPC_SERVER_CONFIG_H_

@@ -1,0 +1,90 @@
+// The command-line flags shared by every Convene server binary. They live in
+// this one file so that every binary has the same flags, and ParseServerFlags()
+// points --help at this file by name: keep the name in sync with
+// kServerFlagsFile below.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "rpc/server_config.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "HOST:PORT to serve gRPC on; port 0 picks a free port and the "
+          "chosen one is printed on stdout.");
+ABSL_FLAG(std::string, redis, "redis://127.0.0.1:6379",
+          "Redis to use: redis://HOST:PORT or unix:///path/to/redis.sock.");
+ABSL_FLAG(bool, log_rpcs, true,
+          "Log one line per RPC: method, status code and latency.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "On SIGTERM/SIGINT, how long in-flight RPCs may finish before they "
+          "are cancelled (e.g. 10s, 500ms).");
+ABSL_FLAG(int32_t, max_message_bytes, 4 * 1024 * 1024,
+          "Largest gRPC message received or sent, in bytes.");
+
+namespace convene::rpc {
+namespace {
+
+constexpr absl::string_view kServerFlagsFile = "rpc/server_flags.cc";
+
+absl::string_view Basename(absl::string_view path) {
+  size_t slash = path.find_last_of('/');
+  return slash == absl::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// Shows build paths relative to the source tree
+// ("services/rpc/server_flags.cc") rather than wherever the build machine kept
+// its checkout.
+std::string NormalizeFilename(absl::string_view path) {
+  size_t services = path.rfind("services/");
+  if (services != absl::string_view::npos)
+    return std::string(path.substr(services));
+  while (absl::ConsumePrefix(&path, "/")) {
+  }
+  return std::string(path);
+}
+
+}  // namespace
+
+ServerConfig ServerConfigFromFlags() {
+  ServerConfig config;
+  config.listen = absl::GetFlag(FLAGS_listen);
+  config.redis = absl::GetFlag(FLAGS_redis);
+  config.log_rpcs = absl::GetFlag(FLAGS_log_rpcs);
+  config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  return config;
+}
+
+std::vector<char*> ParseServerFlags(int argc, char** argv,
+                                    absl::string_view usage) {
+  std::string program(argc > 0 ? Basename(argv[0]) : absl::string_view());
+  // Abseil's own rule accepts <program>.cc, <program>-main.cc and
+  // <program>_main.cc; Convene keeps a binary's flags in its main.cc, and the
+  // shared ones here.
+  auto is_ours = [program](absl::string_view filename) {
+    if (absl::EndsWith(filename, kServerFlagsFile)) return true;
+    absl::string_view base = Basename(filename);
+    if (base == "main.cc") return true;
+    if (program.empty() || !absl::ConsumePrefix(&base, program)) return false;
+    return absl::StartsWith(base, ".") || absl::StartsWith(base, "-main.") ||
+           absl::StartsWith(base, "_main.");
+  };
+  absl::FlagsUsageConfig config;
+  config.contains_helpshort_flags = is_ours;
+  config.contains_help_flags = is_ours;
+  config.contains_helppackage_flags = is_ours;
+  config.normalize_filename = NormalizeFilename;
+  absl::SetFlagsUsageConfig(std::move(config));
+  absl::SetProgramUsageMessage(usage);
+  return absl::ParseCommandLine(argc, argv);
+}
+
+}  // namespace convene::rpc

@@ -1,0 +1,247 @@
+#include "storage/internal/redis_connection.h"
+
+// The adapter defines static functions: include it in this file only.
+#include <hiredis/adapters/libevent.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "storage/internal/log.h"
+
+namespace convene::storage::internal {
+
+RedisConnection::RedisConnection(EventLoop& loop, RedisClientOptions options,
+                                 void* owner, Handlers handlers)
+    : loop_(loop),
+      options_(std::move(options)),
+      address_text_(options_.address.ToString()),
+      owner_(owner),
+      handlers_(std::move(handlers)),
+      last_failure_(Unavailable("not connected yet")),
+      backoff_(options_.min_backoff, options_.max_backoff),
+      connect_timer_(loop, [this] {
+        Close(Unavailable(absl::StrCat(
+            "connect timed out after ",
+            absl::FormatDuration(options_.connect_timeout))));
+      }),
+      backoff_timer_(loop, [this] { Connect(); }),
+      deferred_close_timer_(loop,
+                            [this] { Close(deferred_close_reason_); }) {}
+
+RedisConnection::~RedisConnection() {
+  if (ac_ != nullptr) {
+    std::fprintf(stderr,
+                 "convene storage: RedisConnection destroyed while open\n");
+    std::abort();
+  }
+}
+
+void RedisConnection::Start() {
+  if (state_ == State::kIdle) Connect();
+}
+
+absl::Status RedisConnection::Unavailable(absl::string_view reason) const {
+  return absl::UnavailableError(
+      absl::StrCat("redis ", address_text_, " is unavailable: ", reason));
+}
+
+absl::Status RedisConnection::FailureStatus(
+    const redisAsyncContext* ac) const {
+  if (closing_.has_value()) return *closing_;
+  return Unavailable(absl::StrCat("connection lost: ", ac->c.errstr));
+}
+
+void* RedisConnection::Owner(const redisAsyncContext* ac) {
+  return static_cast<RedisConnection*>(ac->data)->owner_;
+}
+
+void RedisConnection::Connect() {
+  if (shut_down_) return;
+  state_ = State::kConnecting;
+  const RedisAddress& address = options_.address;
+  // hiredis resolves TCP host names with a blocking getaddrinfo() here; use
+  // IPs or Unix sockets where a slow resolver matters.
+  redisAsyncContext* ac =
+      address.kind() == RedisAddress::Kind::kUnix
+          ? redisAsyncConnectUnix(address.unix_path().c_str())
+          : redisAsyncConnect(address.host().c_str(), address.port());
+  if (ac == nullptr) {
+    Down(Unavailable("out of memory creating a connection"));
+    return;
+  }
+  if (ac->c.err != 0) {
+    std::string why = ac->c.errstr;
+    redisAsyncFree(ac);
+    Down(Unavailable(why));
+    return;
+  }
+  if (address.kind() == RedisAddress::Kind::kTcp) {
+    // Notices a vanished peer on an idle connection (minutes, not seconds).
+    redisEnableKeepAlive(&ac->c);
+  }
+  ac->data = this;
+  if (redisLibeventAttach(ac, loop_.base()) != REDIS_OK) {
+    redisAsyncFree(ac);
+    Down(Unavailable("cannot attach the connection to the event loop"));
+    return;
+  }
+  redisAsyncSetConnectCallback(ac, &RedisConnection::OnConnect);
+  redisAsyncSetDisconnectCallback(ac, &RedisConnection::OnDisconnect);
+  ac_ = ac;
+  connect_timer_.ArmAfter(options_.connect_timeout);
+}
+
+void RedisConnection::OnConnect(const redisAsyncContext* cac, int status) {
+  auto* self = static_cast<RedisConnection*>(cac->data);
+  auto* ac = const_cast<redisAsyncContext*>(cac);
+  if (ac != self->ac_) return;
+  if (status != REDIS_OK) {
+    // hiredis frees the context when this returns.
+    std::string why = ac->c.errstr;
+    self->ac_ = nullptr;
+    self->Down(self->Unavailable(why));
+    return;
+  }
+  // Handshake: AUTH if configured, then PING. The connection is ready only
+  // once PING answers, so a server that accepts connections but does not
+  // serve them (stopped, stuck) fails the attempt within connect_timeout.
+  self->handshake_error_.clear();
+  bool sent = true;
+  if (!self->options_.password.empty()) {
+    std::vector<const char*> argv = {"AUTH"};
+    std::vector<size_t> lengths = {4};
+    if (!self->options_.username.empty()) {
+      argv.push_back(self->options_.username.data());
+      lengths.push_back(self->options_.username.size());
+    }
+    argv.push_back(self->options_.password.data());
+    lengths.push_back(self->options_.password.size());
+    sent = redisAsyncCommandArgv(ac, &RedisConnection::OnAuthReply, nullptr,
+                                 static_cast<int>(argv.size()), argv.data(),
+                                 lengths.data()) == REDIS_OK;
+  }
+  const char* ping = "PING";
+  size_t ping_length = 4;
+  sent = sent && redisAsyncCommandArgv(ac, &RedisConnection::OnPingReply,
+                                       nullptr, 1, &ping,
+                                       &ping_length) == REDIS_OK;
+  if (!sent) {
+    self->deferred_close_reason_ =
+        self->Unavailable("cannot send the connection handshake");
+    self->deferred_close_timer_.ArmAfter(absl::ZeroDuration());
+  }
+}
+
+void RedisConnection::OnAuthReply(redisAsyncContext* ac, void* reply,
+                                  void* /*privdata*/) {
+  auto* self = static_cast<RedisConnection*>(ac->data);
+  // NULL: the context is going away and OnDisconnect/Close handle it.
+  if (ac != self->ac_ || reply == nullptr) return;
+  const auto* r = static_cast<const redisReply*>(reply);
+  if (r->type == REDIS_REPLY_ERROR) {
+    // Redis' message never contains the password.
+    self->handshake_error_ =
+        absl::StrCat("AUTH failed: ", std::string(r->str, r->len));
+  }
+}
+
+void RedisConnection::OnPingReply(redisAsyncContext* ac, void* reply,
+                                  void* /*privdata*/) {
+  auto* self = static_cast<RedisConnection*>(ac->data);
+  if (ac != self->ac_ || reply == nullptr) return;
+  const auto* r = static_cast<const redisReply*>(reply);
+  if (self->handshake_error_.empty() && r->type == REDIS_REPLY_ERROR) {
+    self->handshake_error_ =
+        absl::StrCat("PING failed: ", std::string(r->str, r->len));
+  }
+  if (!self->handshake_error_.empty()) {
+    // Freeing the context inside its own callback is not safe: defer.
+    self->deferred_close_reason_ = self->Unavailable(self->handshake_error_);
+    self->deferred_close_timer_.ArmAfter(absl::ZeroDuration());
+    return;
+  }
+  self->BecomeReady();
+}
+
+void RedisConnection::OnDisconnect(const redisAsyncContext* cac, int status) {
+  auto* self = static_cast<RedisConnection*>(cac->data);
+  if (cac != self->ac_) return;
+  self->ac_ = nullptr;  // hiredis frees it when this returns
+  self->Down(self->closing_.has_value()
+                 ? *self->closing_
+                 : self->Unavailable(
+                       absl::StrCat("connection lost: ", cac->c.errstr)));
+}
+
+void RedisConnection::BecomeReady() {
+  state_ = State::kReady;
+  connect_timer_.Cancel();
+  backoff_.Reset();
+  if (failures_in_a_row_ > 0) {
+    LogInfo(absl::StrCat("connected to redis ", address_text_, " after ",
+                         failures_in_a_row_, " failed attempt(s)"));
+  } else if (!ever_ready_) {
+    LogInfo(absl::StrCat("connected to redis ", address_text_));
+  }
+  failures_in_a_row_ = 0;
+  ever_ready_ = true;
+  connected_.store(true, std::memory_order_relaxed);
+  handlers_.on_ready();
+  if (options_.on_connection_change) options_.on_connection_change(true);
+}
+
+void RedisConnection::Down(const absl::Status& status) {
+  bool was_ready = state_ == State::kReady;
+  ac_ = nullptr;
+  connect_timer_.Cancel();
+  deferred_close_timer_.Cancel();
+  if (status.code() == absl::StatusCode::kUnavailable) last_failure_ = status;
+  state_ = shut_down_ ? State::kShutDown : State::kWaiting;
+  if (was_ready) {
+    connected_.store(false, std::memory_order_relaxed);
+    if (!shut_down_) {
+      LogWarning(absl::StrCat(status.message(), "; reconnecting"));
+    }
+  } else if (failures_in_a_row_++ == 0 && !shut_down_) {
+    // Log the first failure of a streak only: retries are routine.
+    LogWarning(absl::StrCat(status.message(), "; retrying with backoff"));
+  }
+  handlers_.on_down(status);
+  if (was_ready && options_.on_connection_change) {
+    options_.on_connection_change(false);
+  }
+  if (!shut_down_) backoff_timer_.ArmAfter(backoff_.Next());
+}
+
+void RedisConnection::Close(const absl::Status& reason) {
+  if (ac_ == nullptr) return;
+  redisAsyncContext* ac = ac_;
+  closing_ = reason;
+  // Runs every pending reply callback with NULL (they report *closing_),
+  // then OnDisconnect if the socket had connected.
+  redisAsyncFree(ac);
+  if (ac_ == ac) {
+    // It never connected, so hiredis called no disconnect callback.
+    ac_ = nullptr;
+    Down(reason);
+  }
+  closing_.reset();
+}
+
+void RedisConnection::Shutdown(const absl::Status& reason) {
+  shut_down_ = true;
+  backoff_timer_.Cancel();
+  connect_timer_.Cancel();
+  deferred_close_timer_.Cancel();
+  if (ac_ != nullptr) {
+    Close(reason);
+  } else {
+    state_ = State::kShutDown;
+  }
+}
+
+}  // namespace convene::storage::internal

@@ -1,0 +1,126 @@
+// The Redis key scheme of Convene: every key any service reads or writes is
+// built here, and nowhere else.
+//
+//   std::string docs = convene::storage::keys::CalendarDocuments();
+//   // "cv:{cal}:docs"
+//
+// Slots. Redis Cluster keeps keys with the same {hash tag} in one slot, and a
+// Lua script or MULTI/EXEC may only touch keys of one slot. Each aggregate
+// that must change atomically therefore has one tag:
+//
+//   {cal}       the calendar: event documents, their filter attributes, the
+//               start-instant index and the calendar change stream. The issue
+//               of record requires document, index and change log to change
+//               in one step, so they share a slot; the calendar is small
+//               (thousands of events) and read-mostly, so one slot suffices.
+//   {ev:<id>}   one event's attendance: the event sheet (the attendance-
+//               relevant copy of the event: days, capacities, formats,
+//               sessions, status and revision, written by the calendar after
+//               each change and guarded by revision so a late copy never
+//               overwrites a newer one), registrations, per-day per-mode
+//               seats and waitlists, check-ins, counters, the event's
+//               attendance stream. Hot writes of different events spread over
+//               the cluster.
+//   {ntf}       reminder dispatch: the due-instant sorted set, leases,
+//               notifications and their streams.
+//   {feed}      the cross-service change feed.
+//   {sys}       process-wide facts: the tzdata version instants were derived
+//               with, schema version, tokens.
+//
+// All keys start with "cv:" so that Convene can share a Redis with other
+// applications (and a test can scan exactly its own keys).
+#ifndef CONVENE_STORAGE_KEYS_H_
+#define CONVENE_STORAGE_KEYS_H_
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace convene::storage::keys {
+
+// Prefix of every Convene key.
+inline constexpr absl::string_view kPrefix = "cv:";
+
+// ---- {cal}: the calendar aggregate --------------------------------------
+
+// Hash: event id -> event document (serialised convene.v1.Event). One hash
+// for all events, so that every script declares every key it touches.
+inline std::string CalendarDocuments() { return "cv:{cal}:docs"; }
+// Hash: event id -> "revision|start_ms|end_ms|status|format|kind|community|
+// city": what ListEvents filters on, readable by Lua without decoding.
+inline std::string CalendarAttributes() { return "cv:{cal}:attrs"; }
+// Sorted set: event id scored by UTC start (milliseconds since the epoch).
+inline std::string CalendarStartIndex() { return "cv:{cal}:idx:start"; }
+// Hash: "max_duration_ms" -> the longest event stored, which bounds how far
+// before a window's start a window query must look.
+inline std::string CalendarStats() { return "cv:{cal}:stats"; }
+// Stream: one entry per create/update/cancel with the event after the
+// change; sync tokens are entry ids. CreateEvent's idempotency needs no key
+// of its own: the event id is derived from the request id.
+inline std::string CalendarChanges() { return "cv:{cal}:changes"; }
+
+// ---- {ev:<id>}: one event's attendance -----------------------------------
+
+inline std::string EventTag(absl::string_view event_id) {
+  return absl::StrCat("{ev:", event_id, "}");
+}
+// Hash: the attendance-relevant copy of the event, with its revision.
+inline std::string EventSheet(absl::string_view event_id) {
+  return absl::StrCat(kPrefix, EventTag(event_id), ":sheet");
+}
+// Hash: participant id -> registration document.
+inline std::string Registrations(absl::string_view event_id) {
+  return absl::StrCat(kPrefix, EventTag(event_id), ":regs");
+}
+// Sorted set: the FIFO waitlist of one day and mode, scored by arrival.
+inline std::string Waitlist(absl::string_view event_id, absl::string_view day,
+                            absl::string_view mode) {
+  return absl::StrCat(kPrefix, EventTag(event_id), ":wait:", day, ":", mode);
+}
+// Hash: "<day|session>:<participant>" -> check-in record.
+inline std::string CheckIns(absl::string_view event_id) {
+  return absl::StrCat(kPrefix, EventTag(event_id), ":checkins");
+}
+// Hash: counter name -> integer, kept current by the attendance scripts.
+inline std::string Counters(absl::string_view event_id) {
+  return absl::StrCat(kPrefix, EventTag(event_id), ":counts");
+}
+// Hash: request id -> the reply of the first call (idempotent retries).
+inline std::string AttendanceRequests(absl::string_view event_id) {
+  return absl::StrCat(kPrefix, EventTag(event_id), ":requests");
+}
+// Stream: registration changes and check-ins of the event.
+inline std::string AttendanceChanges(absl::string_view event_id) {
+  return absl::StrCat(kPrefix, EventTag(event_id), ":changes");
+}
+// Pub/sub channel: "counts changed" pings for live watchers on any replica.
+inline std::string CountsChannel(absl::string_view event_id) {
+  return absl::StrCat(kPrefix, EventTag(event_id), ":counts-changed");
+}
+
+// ---- {ntf}: reminders and notifications ----------------------------------
+
+// Sorted set: reminder id scored by due instant (milliseconds).
+inline std::string DueReminders() { return "cv:{ntf}:due"; }
+// Hash: reminder id -> planned reminder.
+inline std::string Reminders() { return "cv:{ntf}:reminders"; }
+// Sorted set: claimed reminder id scored by lease expiry (milliseconds).
+inline std::string ReminderLeases() { return "cv:{ntf}:leases"; }
+// Hash: event id -> reminder policy.
+inline std::string ReminderPolicies() { return "cv:{ntf}:policies"; }
+// Stream: rendered notifications for the stream sink.
+inline std::string NotificationStream() { return "cv:{ntf}:outbox"; }
+
+// ---- {feed}: the change feed across services ----------------------------
+
+inline std::string ChangeFeed() { return "cv:{feed}:changes"; }
+
+// ---- {sys}: process-wide facts ------------------------------------------
+
+// String: the tzdata version the stored instants were derived with.
+inline std::string TzdataVersion() { return "cv:{sys}:tzdata-version"; }
+
+}  // namespace convene::storage::keys
+
+#endif  // CONVENE_STORAGE_KEYS_H_

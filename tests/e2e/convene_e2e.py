@@ -1,0 +1,158 @@
+"""Helpers for end-to-end tests: a private redis-server and Convene binaries
+started as real processes, talked to with Debian's python3-grpcio (a client
+nobody in this project wrote).
+
+Paths come from the environment that ctest sets:
+  CONVENE_BUILD_DIR  the build tree (binaries, build/python for generated code)
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD_DIR = os.environ.get("CONVENE_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
+_PY = os.path.join(BUILD_DIR, "python")
+# The generated grpc/health and grpc/reflection modules cannot be imported as
+# grpc.* (that name is grpcio's package), so their folders go on the path.
+sys.path[:0] = [_PY, os.path.join(_PY, "grpc/health/v1"), os.path.join(_PY, "grpc/reflection/v1alpha")]
+
+import grpc  # noqa: E402
+import health_pb2  # noqa: E402
+import reflection_pb2  # noqa: E402
+
+SERVICE_NAMES = [
+    "convene.v1.CalendarService",
+    "convene.v1.AttendanceService",
+    "convene.v1.NotificationService",
+]
+
+
+def wait_until(predicate, timeout, interval=0.05):
+    """Polls predicate until it is truthy or timeout seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+class RedisServer:
+    """A private redis-server on a unix socket in a temporary directory."""
+
+    def __init__(self, extra_args=()):
+        self.dir = tempfile.mkdtemp(prefix="convene-e2e-redis-")
+        self.socket = os.path.join(self.dir, "redis.sock")
+        self.extra_args = list(extra_args)
+        self.proc = None
+
+    @property
+    def address(self):
+        return "unix://" + self.socket
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", "0", "--unixsocket", self.socket,
+             "--unixsocketperm", "700", "--dir", self.dir, "--save", "",
+             "--appendonly", "no", "--daemonize", "no", *self.extra_args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_until(self.ping, 10):
+            raise RuntimeError("redis-server did not answer PING")
+
+    def ping(self):
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(0.5)
+                s.connect(self.socket)
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def kill(self):
+        if self.proc:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+            self.proc = None
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class ConveneProcess:
+    """A Convene binary listening on 127.0.0.1 with a port it picked itself."""
+
+    def __init__(self, binary, redis_address, extra_args=()):
+        path = os.path.join(BUILD_DIR, "services", binary)
+        self.proc = subprocess.Popen(
+            [path, "--listen=127.0.0.1:0", "--redis=" + redis_address, *extra_args],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.port = None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        if self.port is None:
+            self.proc.kill()
+            raise RuntimeError(f"{binary} did not report its port")
+        self.target = f"127.0.0.1:{self.port}"
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        code = self.proc.wait(timeout)
+        self.proc.stdout.close()
+        return code
+
+
+def unary(channel, service, method, request, response_type, timeout=5.0):
+    """Calls /convene.v1.<service>/<method> with Python grpcio's generic API."""
+    call = channel.unary_unary(
+        f"/convene.v1.{service}/{method}",
+        request_serializer=type(request).SerializeToString,
+        response_deserializer=response_type.FromString)
+    return call(request, timeout=timeout)
+
+
+def health_status(channel, service, timeout=2.0):
+    """Returns the HealthCheckResponse status name, or the gRPC code name."""
+    check = channel.unary_unary(
+        "/grpc.health.v1.Health/Check",
+        request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+        response_deserializer=health_pb2.HealthCheckResponse.FromString)
+    try:
+        reply = check(health_pb2.HealthCheckRequest(service=service), timeout=timeout)
+        return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+    except grpc.RpcError as e:
+        return e.code().name
+
+
+def reflection_services(channel, timeout=5.0):
+    """Lists the services the server names through reflection."""
+    info = channel.stream_stream(
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+        response_deserializer=reflection_pb2.ServerReflectionResponse.FromString)
+    replies = info(iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=timeout)
+    names = []
+    for reply in replies:
+        names.extend(s.name for s in reply.list_services_response.service)
+    return names

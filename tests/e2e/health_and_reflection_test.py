@@ -1,0 +1,117 @@
+"""End to end: every Convene binary, started as a real process against a
+private redis-server, answers grpc.health.v1 and reflection to a client nobody
+here wrote (python3-grpcio); follows Redis going away and coming back without
+a restart; and stops cleanly on SIGTERM."""
+import signal
+import time
+import unittest
+
+import grpc
+
+from convene_e2e import (SERVICE_NAMES, ConveneProcess, RedisServer,
+                         health_status, reflection_services, unary, wait_until)
+from convene.v1 import calendar_pb2
+
+BINARIES = {
+    "calendar/convene-calendar": ["convene.v1.CalendarService"],
+    "attendance/convene-attendance": ["convene.v1.AttendanceService"],
+    "notification/convene-notification": ["convene.v1.NotificationService"],
+    "convened/convened": SERVICE_NAMES,
+}
+
+
+class HealthAndReflectionTest(unittest.TestCase):
+    def setUp(self):
+        self.redis = RedisServer()
+        self.redis.start()
+        self.procs = []
+
+    def tearDown(self):
+        for p in self.procs:
+            p.stop(signal.SIGKILL)
+        self.redis.cleanup()
+
+    def start(self, binary):
+        p = ConveneProcess(binary, self.redis.address)
+        self.procs.append(p)
+        return p
+
+    def test_each_binary_serves_health_and_reflection(self):
+        for binary, services in BINARIES.items():
+            with self.subTest(binary=binary):
+                p = self.start(binary)
+                with grpc.insecure_channel(p.target) as ch:
+                    for name in services + [""]:
+                        self.assertEqual(
+                            wait_until(lambda: health_status(ch, name) == "SERVING", 10) and "SERVING",
+                            "SERVING", f"{binary} health of {name!r}")
+                    self.assertEqual(health_status(ch, "convene.v1.NoSuchService"), "NOT_FOUND")
+                    listed = reflection_services(ch)
+                    for name in services:
+                        self.assertIn(name, listed)
+                    self.assertIn("grpc.health.v1.Health", listed)
+                self.assertEqual(p.stop(signal.SIGTERM), 0, f"{binary} exit code after SIGTERM")
+
+    def test_convened_lists_all_three_services(self):
+        p = self.start("convened/convened")
+        with grpc.insecure_channel(p.target) as ch:
+            listed = reflection_services(ch)
+        self.assertTrue(set(SERVICE_NAMES) <= set(listed), listed)
+
+    def test_health_follows_redis_outage_without_restart(self):
+        p = self.start("convened/convened")
+        name = "convene.v1.CalendarService"
+        with grpc.insecure_channel(p.target) as ch:
+            self.assertTrue(wait_until(lambda: health_status(ch, name) == "SERVING", 10))
+            self.redis.kill()
+            self.assertTrue(wait_until(lambda: health_status(ch, name) == "NOT_SERVING", 10),
+                            "health should report NOT_SERVING while Redis is down")
+            self.assertEqual(health_status(ch, ""), "NOT_SERVING")
+            self.redis.start()
+            self.assertTrue(wait_until(lambda: health_status(ch, name) == "SERVING", 15),
+                            "health should come back without restarting the service")
+        self.assertEqual(p.stop(signal.SIGTERM), 0)
+
+    def test_rpcs_fail_unavailable_within_deadline_while_redis_is_down(self):
+        p = self.start("calendar/convene-calendar")
+        event = calendar_pb2.Event(
+            title="Interim meeting", format=3, time_zone="Europe/Brussels",
+            start_local="2021-09-13T09:30", end_local="2021-09-14T17:30",
+            venue=calendar_pb2.Venue(name="Eurocities", address="Square de Meeus 1, Brussels"),
+            online=calendar_pb2.OnlineAccess(platform="Zoom", join_url="https://meet.example/j/1"))
+
+        def create(request_id, timeout=5.0):
+            return unary(ch, "CalendarService", "CreateEvent",
+                         calendar_pb2.CreateEventRequest(request_id=request_id, event=event),
+                         calendar_pb2.Event, timeout=timeout)
+
+        with grpc.insecure_channel(p.target) as ch:
+            created = create("e2e-1")
+            self.redis.kill()
+            for _ in range(5):
+                started = time.monotonic()
+                with self.assertRaises(grpc.RpcError) as failure:
+                    unary(ch, "CalendarService", "GetEvent",
+                          calendar_pb2.GetEventRequest(event_id=created.id),
+                          calendar_pb2.Event, timeout=3.0)
+                self.assertEqual(failure.exception.code(), grpc.StatusCode.UNAVAILABLE,
+                                 failure.exception.details())
+                self.assertLess(time.monotonic() - started, 3.0)
+            # Back without restarting the service. This Redis keeps no data
+            # across the kill, so the event is made again and read back.
+            self.redis.start()
+
+            def works():
+                try:
+                    return create("e2e-2", timeout=2.0)
+                except grpc.RpcError:
+                    return None
+            again = wait_until(works, 15, interval=0.2)
+            self.assertIsNotNone(again, "calls should succeed again once Redis is back")
+            read = unary(ch, "CalendarService", "GetEvent",
+                         calendar_pb2.GetEventRequest(event_id=again.id), calendar_pb2.Event)
+            self.assertEqual(read.title, "Interim meeting")
+        self.assertEqual(p.stop(signal.SIGTERM), 0)
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
