@@ -186,19 +186,29 @@ void CalendarStore::ReadChanges(std::string after, int count,
         if (!replies.ok()) return done(replies.status());
         CalendarChangePage page;
         page.last_id = "0-0";
-        std::string max_deleted = "0-0";
+        // The stream is only ever trimmed from its front. Changes after
+        // `after` are lost when something was trimmed and `after` lies
+        // before the first entry still kept (conservatively also when
+        // `after` is exactly the last entry trimmed).
+        int64_t added = 0, length = 0;
+        std::string first_kept;
         // XINFO fails with "no such key" until the first change is written.
         if ((*replies)[0].ok()) {
           auto info = (*replies)[0]->elements();
           for (size_t i = 0; i + 1 < info.size(); i += 2) {
-            if (info[i].text() == "last-generated-id") page.last_id = info[i + 1].text();
-            if (info[i].text() == "max-deleted-entry-id") {
-              max_deleted = info[i + 1].text();
+            const std::string& name = info[i].text();
+            const RedisReply& value = info[i + 1];
+            if (name == "last-generated-id") page.last_id = value.text();
+            if (name == "entries-added") added = value.as_integer().value_or(0);
+            if (name == "length") length = value.as_integer().value_or(0);
+            if (name == "first-entry" && value.is_array() &&
+                !value.elements().empty()) {
+              first_kept = value.elements()[0].text();
             }
           }
         }
-        const std::string& from = after.empty() ? std::string("0-0") : after;
-        if (StreamIdLess(from, max_deleted)) {
+        const bool trimmed = added > length;
+        if (trimmed && (after.empty() || StreamIdLess(after, first_kept))) {
           return done(absl::FailedPreconditionError(
               "sync_token expired: changes after it are no longer kept; "
               "resync in full with ListEvents"));

@@ -1,0 +1,360 @@
+// CalendarApp against a real, private redis-server: the calendar's use cases
+// with the CONNECTION network's events.
+#include "calendar/calendar_app.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "calendar/event_mapping.h"
+#include "core/fake_clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/calendar_store.h"
+#include "storage/redis_address.h"
+#include "storage/redis_client.h"
+#include "storage/redis_sync_client.h"
+#include "testing_util/connection_calendar.h"
+#include "testing_util/redis_test.h"
+
+namespace convene::calendar {
+namespace {
+
+using ::testing::HasSubstr;
+using testing_util::ConnectionCalendar;
+
+// Runs an asynchronous app call and waits for its result.
+template <typename T, typename Call>
+absl::StatusOr<T> Await(Call call) {
+  absl::Notification done;
+  absl::StatusOr<T> result = absl::UnknownError("not completed");
+  call([&](absl::StatusOr<T> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  if (!done.WaitForNotificationWithTimeout(absl::Seconds(10))) {
+    return absl::DeadlineExceededError("app call did not complete");
+  }
+  return result;
+}
+
+class CalendarAppTest : public testing_util::RedisTest {
+ protected:
+  void SetUp() override {
+    RedisTest::SetUp();
+    storage::RedisClientOptions options;
+    options.address = *storage::RedisAddress::Parse(redis_address());
+    redis_ = *storage::RedisClient::Start(options);
+    sync_ = std::make_unique<storage::RedisSyncClient>(*redis_);
+    store_ = std::make_unique<storage::CalendarStore>(*redis_, max_changes_);
+    app_ = std::make_unique<CalendarApp>(*store_, clock_);
+  }
+
+  absl::StatusOr<core::Event> Create(const std::string& request_id,
+                                     const core::Event& event) {
+    return Await<core::Event>(
+        [&](auto done) { app_->CreateEvent(request_id, event, std::move(done)); });
+  }
+  absl::StatusOr<core::Event> Get(const std::string& id) {
+    return Await<core::Event>([&](auto done) { app_->GetEvent(id, std::move(done)); });
+  }
+  absl::StatusOr<EventPage> List(EventQuery q) {
+    return Await<EventPage>([&](auto done) { app_->ListEvents(q, std::move(done)); });
+  }
+  absl::StatusOr<EventChangePage> Changes(const std::string& token, int n = 0) {
+    return Await<EventChangePage>(
+        [&](auto done) { app_->ListEventChanges(token, n, std::move(done)); });
+  }
+  absl::StatusOr<core::Event> Update(v1::Event patch, std::vector<std::string> mask,
+                                     int64_t expected) {
+    return Await<core::Event>([&](auto done) {
+      app_->UpdateEvent(patch, mask, expected, std::move(done));
+    });
+  }
+  std::vector<std::string> CreateAll() {
+    std::vector<std::string> ids;
+    int n = 0;
+    for (const core::Event& e : ConnectionCalendar()) {
+      absl::StatusOr<core::Event> made = Create(absl::StrCat("connection-", n++), e);
+      EXPECT_TRUE(made.ok()) << made.status();
+      ids.push_back(made.ok() ? made->id : "");
+    }
+    return ids;
+  }
+  // Every key in Redis with its value type, to show that a failed call wrote
+  // nothing.
+  std::string Snapshot() {
+    absl::StatusOr<storage::RedisReply> r = sync_->Command({"DEBUG", "DIGEST"});
+    return r.ok() ? r->text() : r.status().ToString();
+  }
+
+  int64_t max_changes_ = 100000;
+  core::FakeClock clock_{absl::FromCivil(absl::CivilSecond(2021, 6, 1, 12, 0, 0),
+                                         absl::UTCTimeZone())};
+  std::unique_ptr<storage::RedisClient> redis_;
+  std::unique_ptr<storage::RedisSyncClient> sync_;
+  std::unique_ptr<storage::CalendarStore> store_;
+  std::unique_ptr<CalendarApp> app_;
+};
+
+TEST_F(CalendarAppTest, StoresAndReadsBackTheConnectionCalendar) {
+  std::vector<std::string> ids = CreateAll();
+  std::vector<core::Event> expected = ConnectionCalendar();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    absl::StatusOr<core::Event> e = Get(ids[i]);
+    ASSERT_TRUE(e.ok()) << e.status();
+    EXPECT_EQ(e->title, expected[i].title);
+    EXPECT_EQ(e->time_zone, expected[i].time_zone);
+    EXPECT_EQ(e->start_local, expected[i].start_local);
+    EXPECT_EQ(e->sessions.size(), expected[i].sessions.size());
+    EXPECT_EQ(e->revision, 1);
+    EXPECT_EQ(e->create_time, clock_.Now());
+  }
+  absl::StatusOr<core::Event> t = Get(ids[testing_util::kThessalonikiWorkshop]);
+  EXPECT_EQ(t->sessions[1].format, core::EventFormat::kInPerson);
+  EXPECT_EQ(t->start, absl::FromCivil(absl::CivilSecond(2022, 3, 15, 7, 0, 0),
+                                      absl::UTCTimeZone()));
+}
+
+TEST_F(CalendarAppTest, ARetriedCreateReturnsTheSameEventAndNoDuplicate) {
+  core::Event turin = ConnectionCalendar()[testing_util::kTurinWorkshop];
+  absl::StatusOr<core::Event> first = Create("retry-me", turin);
+  ASSERT_TRUE(first.ok());
+  clock_.Advance(absl::Minutes(5));
+  absl::StatusOr<core::Event> again = Create("retry-me", turin);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(again->create_time, first->create_time);
+  absl::StatusOr<EventPage> all = List({});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->events.size(), 1u);
+  EXPECT_EQ(Changes("")->changes.size(), 1u);
+}
+
+TEST_F(CalendarAppTest, BadInputWritesNothing) {
+  CreateAll();
+  const std::string before = Snapshot();
+  core::Event bad = ConnectionCalendar()[testing_util::kInterimMeeting];
+  bad.time_zone = "Europe/Bruxelles";
+  absl::StatusOr<core::Event> r = Create("bad-1", bad);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("event.time_zone"));
+  bad = ConnectionCalendar()[testing_util::kInterimMeeting];
+  bad.sessions[0].start_local = absl::CivilSecond(2021, 9, 15, 9, 0, 0);
+  EXPECT_EQ(Create("bad-2", bad).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Create("", ConnectionCalendar()[0]).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Snapshot(), before);
+}
+
+TEST_F(CalendarAppTest, UnknownIdIsNotFound) {
+  EXPECT_EQ(Get("ev_0000000000000000").status().code(), absl::StatusCode::kNotFound);
+  v1::Event patch;
+  patch.set_id("ev_0000000000000000");
+  patch.set_title("x");
+  EXPECT_EQ(Update(patch, {"title"}, 1).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(CalendarAppTest, UpdateWithAStaleRevisionIsAbortedAndChangesNothing) {
+  absl::StatusOr<core::Event> e =
+      Create("u1", ConnectionCalendar()[testing_util::kTurinWorkshop]);
+  ASSERT_TRUE(e.ok());
+  v1::Event patch;
+  patch.set_id(e->id);
+  patch.set_title("CoP1 2nd workshop (Torino)");
+  clock_.Advance(absl::Hours(1));
+  absl::StatusOr<core::Event> updated = Update(patch, {"title"}, 1);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->revision, 2);
+  EXPECT_EQ(updated->update_time, clock_.Now());
+
+  const std::string before = Snapshot();
+  patch.set_title("lost update");
+  absl::StatusOr<core::Event> stale = Update(patch, {"title"}, 1);
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(Snapshot(), before);
+  EXPECT_EQ(Get(e->id)->title, "CoP1 2nd workshop (Torino)");
+}
+
+TEST_F(CalendarAppTest, UpdateRejectsOutputOnlyAndUnknownPaths) {
+  absl::StatusOr<core::Event> e = Create("u2", ConnectionCalendar()[2]);
+  v1::Event patch;
+  patch.set_id(e->id);
+  EXPECT_THAT(std::string(Update(patch, {"revision"}, 1).status().message()),
+              HasSubstr("output only"));
+  EXPECT_THAT(std::string(Update(patch, {"colour"}, 1).status().message()),
+              HasSubstr("not a field"));
+}
+
+TEST_F(CalendarAppTest, RescheduleMovesTheEventInWindowQueries) {
+  absl::StatusOr<core::Event> e =
+      Create("r1", ConnectionCalendar()[testing_util::kTurinWorkshop]);
+  v1::Event patch;
+  patch.set_id(e->id);
+  patch.set_start_local("2021-10-18T09:30");
+  patch.set_end_local("2021-10-18T17:30");
+  ASSERT_TRUE(Update(patch, {"start_local", "end_local"}, 1).ok());
+  auto window = [&](int day) {
+    EventQuery q;
+    q.from = absl::FromCivil(absl::CivilDay(2021, 10, day), absl::UTCTimeZone());
+    q.to = *q.from + absl::Hours(24);
+    return List(q)->events.size();
+  };
+  EXPECT_EQ(window(11), 0u);
+  EXPECT_EQ(window(18), 1u);
+}
+
+TEST_F(CalendarAppTest, CancelKeepsTheEventReadableWithItsReason) {
+  std::vector<std::string> ids = CreateAll();
+  const std::string turin = ids[testing_util::kTurinWorkshop];
+  absl::StatusOr<core::Event> c = Await<core::Event>([&](auto done) {
+    app_->CancelEvent(turin, "venue unavailable", 0, std::move(done));
+  });
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->status, core::EventStatus::kCancelled);
+  absl::StatusOr<core::Event> read = Get(turin);
+  EXPECT_EQ(read->status, core::EventStatus::kCancelled);
+  EXPECT_EQ(read->cancel_reason, "venue unavailable");
+  EXPECT_EQ(read->revision, 2);
+  EventQuery q;
+  q.status = core::EventStatus::kCancelled;
+  ASSERT_EQ(List(q)->events.size(), 1u);
+  EXPECT_EQ(List(q)->events[0].id, turin);
+}
+
+TEST_F(CalendarAppTest, ListsAWindowInStartOrderPageByPage) {
+  CreateAll();
+  EventQuery q;
+  q.from = absl::FromCivil(absl::CivilDay(2021, 1, 1), absl::UTCTimeZone());
+  q.to = absl::FromCivil(absl::CivilDay(2023, 1, 1), absl::UTCTimeZone());
+  q.page_size = 2;
+  std::vector<std::string> titles;
+  for (int page = 0; page < 10; ++page) {
+    absl::StatusOr<EventPage> p = List(q);
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_LE(p->events.size(), 2u);
+    for (const core::Event& e : p->events) titles.push_back(e.title);
+    if (p->next_page_token.empty()) break;
+    q.page_token = p->next_page_token;
+  }
+  EXPECT_THAT(titles, ::testing::ElementsAre(
+                          "CONNECTION interim meeting", "CoP1 2nd workshop",
+                          "CoP1 3rd workshop", "CONNECTION final project meeting",
+                          "Integrating Cities conference (10th edition)"));
+}
+
+TEST_F(CalendarAppTest, WindowsCatchEventsThatStartedBeforeThem) {
+  CreateAll();
+  EventQuery q;  // the second day of the Thessaloniki workshop
+  q.from = absl::FromCivil(absl::CivilSecond(2022, 3, 16, 0, 0, 0), absl::UTCTimeZone());
+  q.to = *q.from + absl::Hours(12);
+  absl::StatusOr<EventPage> p = List(q);
+  ASSERT_EQ(p->events.size(), 1u);
+  EXPECT_EQ(p->events[0].title, "CoP1 3rd workshop");
+}
+
+TEST_F(CalendarAppTest, FiltersByCommunityCityFormatAndKind) {
+  CreateAll();
+  EventQuery q;
+  q.community = "CoP1";
+  EXPECT_EQ(List(q)->events.size(), 2u);
+  q = {};
+  q.city = "utrecht";
+  EXPECT_EQ(List(q)->events.size(), 2u);
+  q = {};
+  q.format = core::EventFormat::kHybrid;
+  EXPECT_EQ(List(q)->events.size(), 2u);
+  q = {};
+  q.kind = core::EventKind::kConference;
+  EXPECT_EQ(List(q)->events.size(), 1u);
+}
+
+TEST_F(CalendarAppTest, APageTokenOnlyWorksWithItsOwnFilters) {
+  CreateAll();
+  EventQuery q;
+  q.page_size = 1;
+  absl::StatusOr<EventPage> p = List(q);
+  ASSERT_FALSE(p->next_page_token.empty());
+  q.page_token = p->next_page_token;
+  q.community = "CoP1";
+  EXPECT_EQ(List(q).status().code(), absl::StatusCode::kInvalidArgument);
+  q.page_token = "garbage";
+  EXPECT_EQ(List(q).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(CalendarAppTest, ChangeFeedResumesFromASyncToken) {
+  std::vector<std::string> ids = CreateAll();
+  absl::StatusOr<EventChangePage> first = Changes("", 4);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->changes.size(), 4u);
+  EXPECT_TRUE(first->has_more);
+  absl::StatusOr<EventChangePage> rest = Changes(first->next_sync_token);
+  ASSERT_EQ(rest->changes.size(), 2u);
+  EXPECT_FALSE(rest->has_more);
+  EXPECT_EQ(rest->changes[1].type, "created");
+  EXPECT_EQ(rest->changes[1].event.id, ids.back());
+
+  // Nothing new: the same token comes back.
+  absl::StatusOr<EventChangePage> idle = Changes(rest->next_sync_token);
+  EXPECT_TRUE(idle->changes.empty());
+  EXPECT_EQ(idle->next_sync_token, rest->next_sync_token);
+
+  ASSERT_TRUE(Await<core::Event>([&](auto done) {
+                app_->CancelEvent(ids[0], "merged into interim", 0, std::move(done));
+              }).ok());
+  absl::StatusOr<EventChangePage> later = Changes(rest->next_sync_token);
+  ASSERT_EQ(later->changes.size(), 1u);
+  EXPECT_EQ(later->changes[0].type, "cancelled");
+  EXPECT_EQ(later->changes[0].reason, "merged into interim");
+  EXPECT_EQ(later->changes[0].event.revision, 2);
+}
+
+TEST_F(CalendarAppTest, ListEventsGivesASyncTokenToFollowFrom) {
+  CreateAll();
+  absl::StatusOr<EventPage> page = List({});
+  absl::StatusOr<EventChangePage> after = Changes(page->sync_token);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->changes.empty());
+}
+
+class CalendarAppTrimmedFeedTest : public CalendarAppTest {
+ protected:
+  CalendarAppTrimmedFeedTest() { max_changes_ = 10; }
+};
+
+TEST_F(CalendarAppTrimmedFeedTest, AnExpiredTokenFailsClearly) {
+  absl::StatusOr<core::Event> e = Create("t1", ConnectionCalendar()[2]);
+  const std::string old_token = Changes("")->next_sync_token;
+  v1::Event patch;
+  patch.set_id(e->id);
+  // Enough changes for Redis' approximate trimming to drop whole nodes.
+  for (int i = 0; i < 300; ++i) {
+    patch.set_title(absl::StrCat("Turin workshop v", i));
+    ASSERT_TRUE(Update(patch, {"title"}, i + 1).ok());
+  }
+  absl::StatusOr<EventChangePage> expired = Changes(old_token);
+  EXPECT_EQ(expired.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(expired.status().message()), HasSubstr("expired"));
+  EXPECT_EQ(Changes("").status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Changes("not-a-token").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(CalendarAppTest, AgendaForAViewerZone) {
+  std::vector<std::string> ids = CreateAll();
+  absl::StatusOr<core::Agenda> a = Await<core::Agenda>([&](auto done) {
+    app_->GetAgenda(ids[testing_util::kThessalonikiWorkshop], "America/New_York",
+                    std::move(done));
+  });
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_EQ(a->days.size(), 3u);
+  EXPECT_EQ(a->days[0].items[0].start.viewer_local,
+            absl::CivilSecond(2022, 3, 15, 3, 0, 0));
+  EXPECT_EQ(Await<core::Agenda>([&](auto done) {
+              app_->GetAgenda(ids[0], "Mars/Olympus", std::move(done));
+            }).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace convene::calendar

@@ -1,0 +1,157 @@
+#include "core/event_rules.h"
+
+#include "absl/strings/str_cat.h"
+#include "core/zone.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing_util/connection_calendar.h"
+
+namespace convene::core {
+namespace {
+
+using ::testing::HasSubstr;
+using testing_util::ConnectionCalendar;
+
+absl::Time Utc(int y, int mo, int d, int h, int mi) {
+  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
+}
+
+absl::Status Prepare(Event& e) {
+  absl::StatusOr<Zone> zone = ResolveZone(e.time_zone, "event.time_zone");
+  if (!zone.ok()) return zone.status();
+  return PrepareEvent(e, *zone);
+}
+
+TEST(PrepareEvent, AcceptsTheWholeConnectionCalendar) {
+  for (Event& e : ConnectionCalendar()) {
+    EXPECT_TRUE(Prepare(e).ok()) << e.title << ": " << Prepare(e);
+    EXPECT_FALSE(e.tzdata_version.empty());
+  }
+}
+
+TEST(PrepareEvent, DerivesInstantsFromLocalTimeAndZone) {
+  Event e = ConnectionCalendar()[testing_util::kThessalonikiWorkshop];
+  ASSERT_TRUE(Prepare(e).ok());
+  // Athens is UTC+2 in mid-March 2022.
+  EXPECT_EQ(e.start, Utc(2022, 3, 15, 7, 0));
+  EXPECT_EQ(e.end, Utc(2022, 3, 17, 15, 30));
+  EXPECT_EQ(e.sessions[1].start, Utc(2022, 3, 15, 12, 30));
+}
+
+TEST(PrepareEvent, AssignsSessionIdsInStartOrderAndKeepsGivenOnes) {
+  Event e = ConnectionCalendar()[testing_util::kInterimMeeting];
+  std::swap(e.sessions[0], e.sessions[5]);
+  e.sessions[2].id = "s1";  // taken by the caller: the next free id is used
+  ASSERT_TRUE(Prepare(e).ok());
+  EXPECT_EQ(e.sessions[0].title, "Progress and schedule");
+  EXPECT_EQ(e.sessions[5].title, "Communication and awareness");
+  std::vector<std::string> ids;
+  for (const Session& s : e.sessions) ids.push_back(s.id);
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("s1", "s2", "s3", "s4", "s5", "s6"));
+}
+
+TEST(PrepareEvent, KeepsLocalHoursAcrossTheSpringChange) {
+  Event e;
+  e.title = "Staff exchange Brussels-Antwerp";
+  e.kind = EventKind::kStaffExchange;
+  e.format = EventFormat::kInPerson;
+  e.venue.name = "Antwerp city hall";
+  e.time_zone = "Europe/Brussels";
+  e.start_local = absl::CivilSecond(2022, 3, 25, 9, 0, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 29, 17, 0, 0);
+  e.sessions = {testing_util::MakeSession("Day 1", absl::CivilSecond(2022, 3, 25, 9, 0, 0),
+                                          absl::CivilSecond(2022, 3, 25, 17, 0, 0)),
+                testing_util::MakeSession("Day 4", absl::CivilSecond(2022, 3, 28, 9, 0, 0),
+                                          absl::CivilSecond(2022, 3, 28, 17, 0, 0))};
+  ASSERT_TRUE(Prepare(e).ok());
+  // 09:00 local both times; UTC moves from 08:00 (CET) to 07:00 (CEST).
+  EXPECT_EQ(e.sessions[0].start, Utc(2022, 3, 25, 8, 0));
+  EXPECT_EQ(e.sessions[1].start, Utc(2022, 3, 28, 7, 0));
+}
+
+struct BadEventCase {
+  const char* name;
+  void (*spoil)(Event&);
+  const char* field;
+  const char* reason;
+};
+
+class PrepareEventRejects : public ::testing::TestWithParam<BadEventCase> {};
+
+TEST_P(PrepareEventRejects, NamingTheFieldAndReason) {
+  Event e = ConnectionCalendar()[testing_util::kInterimMeeting];
+  GetParam().spoil(e);
+  absl::Status s = Prepare(e);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr(GetParam().field));
+  EXPECT_THAT(std::string(s.message()), HasSubstr(GetParam().reason));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadInput, PrepareEventRejects,
+    ::testing::Values(
+        BadEventCase{"UnknownZone", [](Event& e) { e.time_zone = "Europe/Bruxelles"; },
+                     "event.time_zone", "Europe/Bruxelles"},
+        BadEventCase{"EndBeforeStart",
+                     [](Event& e) { e.end_local = e.start_local - 3600; },
+                     "event.end_local", "not after"},
+        BadEventCase{"SessionOutsideEvent",
+                     [](Event& e) {
+                       e.sessions[0].start_local = absl::CivilSecond(2021, 9, 12, 9, 0, 0);
+                     },
+                     "event.sessions[0].start_local", "outside its event"},
+        BadEventCase{"SessionInGap",
+                     [](Event& e) {
+                       e.start_local = absl::CivilSecond(2022, 3, 26, 9, 0, 0);
+                       e.end_local = absl::CivilSecond(2022, 3, 27, 17, 0, 0);
+                       e.sessions = {testing_util::MakeSession(
+                           "Night train", absl::CivilSecond(2022, 3, 27, 2, 30, 0),
+                           absl::CivilSecond(2022, 3, 27, 4, 0, 0))};
+                     },
+                     "event.sessions[0].start_local", "does not exist"},
+        BadEventCase{"AmbiguousStart",
+                     [](Event& e) {
+                       e.start_local = absl::CivilSecond(2022, 10, 30, 2, 30, 0);
+                       e.end_local = absl::CivilSecond(2022, 10, 30, 17, 0, 0);
+                       e.sessions.clear();
+                     },
+                     "event.start_local", "+02:00"},
+        BadEventCase{"TooLongTitle", [](Event& e) { e.title = std::string(201, 'x'); },
+                     "event.title", "at most 200"},
+        BadEventCase{"MissingTitle", [](Event& e) { e.title.clear(); },
+                     "event.title", "required"},
+        BadEventCase{"TooManySessions",
+                     [](Event& e) { e.sessions.resize(201, e.sessions[0]); },
+                     "event.sessions", "at most 200"},
+        BadEventCase{"DuplicateSessionId",
+                     [](Event& e) { e.sessions[0].id = e.sessions[1].id = "intro"; },
+                     "event.sessions[1].id", "used by another session"},
+        BadEventCase{"OnlineSessionInPersonEvent",
+                     [](Event& e) {
+                       e.format = EventFormat::kInPerson;
+                       e.online = {};
+                       e.sessions[0].format = EventFormat::kOnline;
+                     },
+                     "event.sessions[0].format", "does not"},
+        BadEventCase{"NegativeCapacity", [](Event& e) { e.venue.in_person_capacity = -1; },
+                     "event.venue.in_person_capacity", "negative"},
+        BadEventCase{"NotAUrl", [](Event& e) { e.online.join_url = "zoom:123"; },
+                     "event.online.join_url", "http"},
+        BadEventCase{"NoFormat", [](Event& e) { e.format = EventFormat::kUnspecified; },
+                     "event.format", "required"},
+        BadEventCase{"HybridWithoutVenue", [](Event& e) { e.venue = {}; },
+                     "event.venue", "venue"}),
+    [](const ::testing::TestParamInfo<BadEventCase>& info) { return info.param.name; });
+
+TEST(PrepareEvent, RfcPolicyReadsAGapTimeWithTheOffsetBeforeIt) {
+  Event e = ConnectionCalendar()[testing_util::kInterimMeeting];
+  e.start_local = absl::CivilSecond(2022, 3, 27, 2, 30, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 27, 17, 0, 0);
+  e.sessions.clear();
+  e.local_time_policy = LocalTimePolicy::kRfc5545;
+  ASSERT_TRUE(Prepare(e).ok());
+  EXPECT_EQ(e.start, Utc(2022, 3, 27, 1, 30));  // 03:30 CEST
+}
+
+}  // namespace
+}  // namespace convene::core
