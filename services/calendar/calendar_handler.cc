@@ -151,4 +151,27 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEventChanges(
   return reactor;
 }
 
+grpc::ServerWriteReactor<v1::EventChange>* CalendarHandler::WatchEventChanges(
+    grpc::CallbackServerContext* context,
+    const v1::WatchEventChangesRequest* request) {
+  // Registered before it starts, removed when gRPC is done with it, so
+  // CloseStreams() only ever sees live watchers.
+  auto* watcher = new EventChangeWatcher(
+      app_, change_tailer_, [this](EventChangeWatcher* done) {
+        absl::MutexLock lock(&watchers_mu_);
+        watchers_.erase(done);
+      });
+  {
+    absl::MutexLock lock(&watchers_mu_);
+    watchers_.insert(watcher);
+  }
+  watcher->Start(request->sync_token());
+  return watcher;
+}
+
+void CalendarHandler::CloseStreams() {
+  absl::MutexLock lock(&watchers_mu_);
+  for (EventChangeWatcher* watcher : watchers_) watcher->Close();
+}
+
 }  // namespace convene::calendar

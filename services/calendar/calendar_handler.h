@@ -10,7 +10,11 @@
 #ifndef CONVENE_CALENDAR_CALENDAR_HANDLER_H_
 #define CONVENE_CALENDAR_CALENDAR_HANDLER_H_
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "calendar/calendar_app.h"
+#include "calendar/event_change_watcher.h"
+#include "storage/stream_tailer.h"
 #include "convene/v1/calendar.grpc.pb.h"
 
 namespace convene::calendar {
@@ -22,8 +26,13 @@ class CalendarHandler final : public v1::CalendarService::CallbackService {
   // The fully qualified service name, as health checks and reflection use it.
   static constexpr char kServiceName[] = "convene.v1.CalendarService";
 
-  // `app` must outlive the handler.
-  explicit CalendarHandler(CalendarApp& app) : app_(app) {}
+  // `app` and `change_tailer` (following the calendar change stream) must
+  // outlive the handler.
+  CalendarHandler(CalendarApp& app, storage::StreamTailer& change_tailer)
+      : app_(app), change_tailer_(change_tailer) {}
+
+  // Ends every open WatchEventChanges stream with UNAVAILABLE (shutdown).
+  void CloseStreams();
 
   grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* context,
                                         const v1::CreateEventRequest* request,
@@ -47,9 +56,15 @@ class CalendarHandler final : public v1::CalendarService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListEventChangesRequest* request,
       v1::ListEventChangesResponse* response) override;
+  grpc::ServerWriteReactor<v1::EventChange>* WatchEventChanges(
+      grpc::CallbackServerContext* context,
+      const v1::WatchEventChangesRequest* request) override;
 
  private:
   CalendarApp& app_;
+  storage::StreamTailer& change_tailer_;
+  absl::Mutex watchers_mu_;
+  absl::flat_hash_set<EventChangeWatcher*> watchers_ ABSL_GUARDED_BY(watchers_mu_);
 };
 
 }  // namespace convene::calendar

@@ -11,6 +11,7 @@
 #include "rpc/server_runner.h"
 #include "storage/calendar_store.h"
 #include "storage/redis_address.h"
+#include "storage/stream_tailer.h"
 #include "storage/redis_sync_client.h"
 
 namespace convene::host {
@@ -19,10 +20,15 @@ namespace {
 
 // Everything the calendar service holds, owned together.
 struct CalendarParts {
-  CalendarParts(ServiceContext& context)
-      : store(context.redis), app(store, context.clock), handler(app) {}
+  CalendarParts(ServiceContext& context,
+                std::unique_ptr<storage::StreamTailer> change_tailer)
+      : store(context.redis),
+        app(store, context.clock),
+        tailer(std::move(change_tailer)),
+        handler(app, *tailer) {}
   storage::CalendarStore store;
   calendar::CalendarApp app;
+  std::unique_ptr<storage::StreamTailer> tailer;
   calendar::CalendarHandler handler;
 };
 
@@ -30,21 +36,28 @@ struct CalendarParts {
 
 ServiceFactory CalendarServiceFactory() {
   return {calendar::CalendarHandler::kServiceName,
-          [](ServiceContext& context) -> std::shared_ptr<grpc::Service> {
-            auto parts = std::make_shared<CalendarParts>(context);
-            return std::shared_ptr<grpc::Service>(parts, &parts->handler);
+          [](ServiceContext& context) -> absl::StatusOr<HostedService> {
+            absl::StatusOr<std::unique_ptr<storage::StreamTailer>> tailer =
+                storage::StreamTailer::Start(context.redis_options,
+                                             storage::CalendarStore::ChangesKey());
+            if (!tailer.ok()) return tailer.status();
+            auto parts =
+                std::make_shared<CalendarParts>(context, *std::move(tailer));
+            return HostedService{
+                std::shared_ptr<grpc::Service>(parts, &parts->handler),
+                [parts] { parts->handler.CloseStreams(); }};
           }};
 }
 
 ServiceFactory AttendanceServiceFactory() {
-  return {attendance::AttendanceHandler::kServiceName, [](ServiceContext&) {
-            return std::make_shared<attendance::AttendanceHandler>();
+  return {attendance::AttendanceHandler::kServiceName, [](ServiceContext&) -> absl::StatusOr<HostedService> {
+            return HostedService{std::make_shared<attendance::AttendanceHandler>(), {}};
           }};
 }
 
 ServiceFactory NotificationServiceFactory() {
-  return {notification::NotificationHandler::kServiceName, [](ServiceContext&) {
-            return std::make_shared<notification::NotificationHandler>();
+  return {notification::NotificationHandler::kServiceName, [](ServiceContext&) -> absl::StatusOr<HostedService> {
+            return HostedService{std::make_shared<notification::NotificationHandler>(), {}};
           }};
 }
 
@@ -80,15 +93,26 @@ int RunServiceHost(int argc, char** argv, const HostOptions& options,
   storage::RedisSyncClient probe_client(**redis);
 
   core::SystemClock clock;
-  ServiceContext context{**redis, clock};
-  std::vector<std::shared_ptr<grpc::Service>> owned;
+  ServiceContext context{**redis, redis_options, clock};
+  std::vector<HostedService> owned;
   rpc::ServerOptions server_options;
   server_options.name = program;
   for (ServiceFactory& factory : services) {
-    owned.push_back(factory.make(context));
-    server_options.services.push_back(owned.back().get());
+    absl::StatusOr<HostedService> hosted = factory.make(context);
+    if (!hosted.ok()) {
+      core::LogError(absl::StrCat(program, ": ", factory.health_name, ": ",
+                                  hosted.status().message()));
+      return 1;
+    }
+    owned.push_back(*std::move(hosted));
+    server_options.services.push_back(owned.back().service.get());
     server_options.health_service_names.push_back(factory.health_name);
   }
+  server_options.close_streams = [&owned] {
+    for (const HostedService& hosted : owned) {
+      if (hosted.close_streams) hosted.close_streams();
+    }
+  };
   server_options.health_probe = [&probe_client]() -> absl::Status {
     absl::StatusOr<storage::RedisReply> pong =
         probe_client.Command({"PING"}, absl::Seconds(1));

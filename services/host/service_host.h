@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "core/clock.h"
 #include "storage/redis_client.h"
 
@@ -30,15 +31,23 @@ namespace convene::host {
 // What a service needs from the process hosting it.
 struct ServiceContext {
   storage::RedisClient& redis;
+  // For services that need connections of their own (blocking reads).
+  const storage::RedisClientOptions& redis_options;
   const core::Clock& clock;
 };
 
-// Builds one service. `health_name` is its fully qualified gRPC name. The
-// returned pointer may share ownership of what the handler uses (store, app)
-// through shared_ptr's aliasing constructor.
+// One built service: the gRPC service (which may share ownership of what its
+// handler uses through shared_ptr's aliasing constructor) and how to end its
+// live streams at shutdown.
+struct HostedService {
+  std::shared_ptr<grpc::Service> service;
+  std::function<void()> close_streams;
+};
+
+// Builds one service. `health_name` is its fully qualified gRPC name.
 struct ServiceFactory {
   std::string health_name;
-  std::function<std::shared_ptr<grpc::Service>(ServiceContext&)> make;
+  std::function<absl::StatusOr<HostedService>(ServiceContext&)> make;
 };
 
 struct HostOptions {

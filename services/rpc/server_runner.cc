@@ -346,6 +346,8 @@ void ServerRunner::Stop() {
   });
   while (
       !server_stopped.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
+    // Repeated: a stream may have begun just before Shutdown() took effect.
+    if (options_.close_streams) options_.close_streams();
     if (drainable_rpcs_->load() == 0) {
       grpc_server_cancel_all_calls(server_->c_server());
     }

@@ -29,6 +29,7 @@
 #include <grpcpp/support/server_interceptor.h>
 
 #include <atomic>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <ostream>
@@ -76,6 +77,10 @@ struct ServerOptions {
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
+  // Ends the services' own long-lived streams (watchers) during shutdown, so
+  // they do not hold it for the whole grace period. Called repeatedly while
+  // the server drains; must be idempotent and quick.
+  std::function<void()> close_streams;
   // Where RPC log lines go; empty means convene::core's info log.
   RpcLogSink rpc_log_sink;
   // Where the "listening on" line goes; null to not print it.

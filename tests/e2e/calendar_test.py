@@ -1,0 +1,136 @@
+"""End to end: the calendar service as two real replicas over one private
+redis-server, called with Python grpcio. Changes written through one replica
+reach watchers on the other; watchers resume from a sync token; a watcher does
+not hold up a graceful stop."""
+import queue
+import signal
+import threading
+import time
+import unittest
+
+import grpc
+
+from convene_e2e import ConveneProcess, RedisServer, unary, wait_until
+from convene.v1 import calendar_pb2, common_pb2
+
+
+def workshop(title="CoP1 3rd workshop"):
+    # Session hours are demo choices; the documents give only the dates.
+    return calendar_pb2.Event(
+        title=title, kind=calendar_pb2.EVENT_KIND_WORKSHOP, community="CoP1",
+        city="Thessaloniki", country_code="EL", format=common_pb2.EVENT_FORMAT_HYBRID,
+        time_zone="Europe/Athens", start_local="2022-03-15T09:00", end_local="2022-03-17T17:30",
+        venue=calendar_pb2.Venue(name="Thessaloniki City Hall", address="Vasileos Georgiou A 1",
+                                 city="Thessaloniki", in_person_capacity=25),
+        online=calendar_pb2.OnlineAccess(platform="Zoom", join_url="https://meet.example.org/cop1-3",
+                                         online_capacity=50),
+        sessions=[calendar_pb2.Session(title="Municipality of Thessaloniki",
+                                       start_local="2022-03-15T09:00", end_local="2022-03-15T13:00"),
+                  calendar_pb2.Session(title="Guided tour of reception facilities",
+                                       start_local="2022-03-15T14:30", end_local="2022-03-15T17:30",
+                                       format=common_pb2.EVENT_FORMAT_IN_PERSON)])
+
+
+class Watcher:
+    """Collects a WatchEventChanges stream on a background thread."""
+
+    def __init__(self, channel, sync_token=""):
+        call = channel.unary_stream(
+            "/convene.v1.CalendarService/WatchEventChanges",
+            request_serializer=calendar_pb2.WatchEventChangesRequest.SerializeToString,
+            response_deserializer=calendar_pb2.EventChange.FromString)
+        self.stream = call(calendar_pb2.WatchEventChangesRequest(sync_token=sync_token), timeout=60)
+        self.changes = queue.Queue()
+        self.ended_with = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            for change in self.stream:
+                self.changes.put(change)
+        except grpc.RpcError as e:
+            self.ended_with = e.code()
+
+    def next(self, timeout=5):
+        return self.changes.get(timeout=timeout)
+
+
+class CalendarE2ETest(unittest.TestCase):
+    def setUp(self):
+        self.redis = RedisServer()
+        self.redis.start()
+        self.a = ConveneProcess("calendar/convene-calendar", self.redis.address)
+        self.b = ConveneProcess("calendar/convene-calendar", self.redis.address)
+        self.ch_a = grpc.insecure_channel(self.a.target)
+        self.ch_b = grpc.insecure_channel(self.b.target)
+
+    def tearDown(self):
+        self.ch_a.close()
+        self.ch_b.close()
+        self.a.stop(signal.SIGKILL)
+        self.b.stop(signal.SIGKILL)
+        self.redis.cleanup()
+
+    def create(self, channel, request_id, event):
+        return unary(channel, "CalendarService", "CreateEvent",
+                     calendar_pb2.CreateEventRequest(request_id=request_id, event=event),
+                     calendar_pb2.Event)
+
+    def test_a_change_through_one_replica_reaches_a_watcher_on_the_other(self):
+        watcher = Watcher(self.ch_b)
+        time.sleep(0.3)  # let the stream open before the change is made
+        started = time.monotonic()
+        made = self.create(self.ch_a, "e2e-watch-1", workshop())
+        change = watcher.next(timeout=5)
+        self.assertLess(time.monotonic() - started, 2.0)
+        self.assertEqual(change.type, calendar_pb2.EVENT_CHANGE_TYPE_CREATED)
+        self.assertEqual(change.event_id, made.id)
+        self.assertEqual(change.event.sessions[1].format, common_pb2.EVENT_FORMAT_IN_PERSON)
+
+        unary(self.ch_a, "CalendarService", "CancelEvent",
+              calendar_pb2.CancelEventRequest(event_id=made.id, reason="moved online"),
+              calendar_pb2.Event)
+        cancelled = watcher.next(timeout=5)
+        self.assertEqual(cancelled.type, calendar_pb2.EVENT_CHANGE_TYPE_CANCELLED)
+        self.assertEqual(cancelled.reason, "moved online")
+        self.assertEqual(cancelled.revision, 2)
+
+    def test_a_watcher_resumes_after_its_sync_token_in_order(self):
+        self.create(self.ch_a, "r-1", workshop("first"))
+        page = unary(self.ch_a, "CalendarService", "ListEventChanges",
+                     calendar_pb2.ListEventChangesRequest(), calendar_pb2.ListEventChangesResponse)
+        token = page.next_sync_token
+        self.create(self.ch_a, "r-2", workshop("second"))
+        self.create(self.ch_a, "r-3", workshop("third"))
+        watcher = Watcher(self.ch_b, sync_token=token)
+        self.assertEqual(watcher.next().event.title, "second")
+        self.assertEqual(watcher.next().event.title, "third")
+        self.create(self.ch_a, "r-4", workshop("fourth"))
+        self.assertEqual(watcher.next().event.title, "fourth")
+        self.assertTrue(watcher.changes.empty())
+
+    def test_an_open_watcher_does_not_hold_up_a_graceful_stop(self):
+        watcher = Watcher(self.ch_b)
+        time.sleep(0.3)
+        started = time.monotonic()
+        self.assertEqual(self.b.stop(signal.SIGTERM, timeout=15), 0)
+        self.assertLess(time.monotonic() - started, 5.0)
+        watcher.thread.join(5)
+        self.assertEqual(watcher.ended_with, grpc.StatusCode.UNAVAILABLE)
+
+    def test_bad_input_is_invalid_argument_naming_the_field(self):
+        bad = workshop()
+        bad.time_zone = "Europe/Saloniki"
+        with self.assertRaises(grpc.RpcError) as e:
+            self.create(self.ch_a, "bad-1", bad)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("event.time_zone", e.exception.details())
+        with self.assertRaises(grpc.RpcError) as e:
+            unary(self.ch_a, "CalendarService", "GetEvent",
+                  calendar_pb2.GetEventRequest(event_id="ev_nope"), calendar_pb2.Event)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
