@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "storage/internal/event_loop.h"
-#include "storage/internal/log.h"
+#include "core/log.h"
 #include "storage/internal/redis_connection.h"
 
 namespace convene::storage {
@@ -176,7 +176,7 @@ void RedisSubscriber::SendSubscribe(const Kind& kind,
   if (redisAsyncCommandArgv(ac, &RedisSubscriber::OnPush, nullptr,
                             static_cast<int>(argv.size()), argv.data(),
                             lengths.data()) != REDIS_OK) {
-    internal::LogWarning(absl::StrCat("redis ", connection_->address_text(),
+    core::LogWarn(absl::StrCat("redis ", connection_->address_text(),
                                       ": could not send ", kind.subscribe));
   }
 }

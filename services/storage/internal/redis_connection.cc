@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "storage/internal/log.h"
+#include "core/log.h"
 
 namespace convene::storage::internal {
 
@@ -182,10 +182,10 @@ void RedisConnection::BecomeReady() {
   connect_timer_.Cancel();
   backoff_.Reset();
   if (failures_in_a_row_ > 0) {
-    LogInfo(absl::StrCat("connected to redis ", address_text_, " after ",
+    core::LogInfo(absl::StrCat("connected to redis ", address_text_, " after ",
                          failures_in_a_row_, " failed attempt(s)"));
   } else if (!ever_ready_) {
-    LogInfo(absl::StrCat("connected to redis ", address_text_));
+    core::LogInfo(absl::StrCat("connected to redis ", address_text_));
   }
   failures_in_a_row_ = 0;
   ever_ready_ = true;
@@ -204,11 +204,11 @@ void RedisConnection::Down(const absl::Status& status) {
   if (was_ready) {
     connected_.store(false, std::memory_order_relaxed);
     if (!shut_down_) {
-      LogWarning(absl::StrCat(status.message(), "; reconnecting"));
+      core::LogWarn(absl::StrCat(status.message(), "; reconnecting"));
     }
   } else if (failures_in_a_row_++ == 0 && !shut_down_) {
     // Log the first failure of a streak only: retries are routine.
-    LogWarning(absl::StrCat(status.message(), "; retrying with backoff"));
+    core::LogWarn(absl::StrCat(status.message(), "; retrying with backoff"));
   }
   handlers_.on_down(status);
   if (was_ready && options_.on_connection_change) {
