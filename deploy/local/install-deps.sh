@@ -12,8 +12,8 @@ packages=(
   libabsl-dev libhiredis-dev libevent-dev libhowardhinnant-date-dev libssl-dev tzdata
   # Redis, for running and testing
   redis-server redis-tools
-  # tests: GoogleTest, and Python's grpcio as a client nobody here wrote
-  libgtest-dev libgmock-dev python3 python3-grpcio python3-protobuf
+  # tests: GoogleTest; Python's grpcio and icalendar as clients nobody here wrote
+  libgtest-dev libgmock-dev python3 python3-grpcio python3-protobuf python3-icalendar
 )
 
 missing=()

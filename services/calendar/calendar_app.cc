@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "calendar/event_mapping.h"
 #include "core/event_rules.h"
+#include "core/icalendar.h"
 #include "core/zone.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -357,6 +358,64 @@ void CalendarApp::ListEventChanges(std::string sync_token, int page_size,
                                   : out.changes.back().sync_token;
         done(std::move(out));
       });
+}
+
+struct CalendarApp::ExportState {
+  ExportQuery query;
+  std::vector<core::Event> events;
+  Done<ICalendarExport> done;
+};
+
+void CalendarApp::ExportICalendar(ExportQuery query, Done<ICalendarExport> done) {
+  auto state = std::make_shared<ExportState>();
+  state->query = std::move(query);
+  state->done = std::move(done);
+  if (!state->query.event_id.empty()) {
+    GetEvent(state->query.event_id, [this, state](absl::StatusOr<core::Event> e) {
+      if (!e.ok()) return state->done(e.status());
+      state->events.push_back(*std::move(e));
+      FinishExport(*state);
+    });
+    return;
+  }
+  state->query.filter.page_size = kMaxPageSize;
+  state->query.filter.page_token.clear();
+  if (!state->query.include_cancelled) {
+    state->query.filter.status = core::EventStatus::kScheduled;
+  }
+  ExportPage(std::move(state));
+}
+
+void CalendarApp::ExportPage(std::shared_ptr<ExportState> state) {
+  EventQuery q = state->query.filter;
+  ListEvents(std::move(q), [this, state](absl::StatusOr<EventPage> page) {
+    if (!page.ok()) return state->done(page.status());
+    for (core::Event& e : page->events) state->events.push_back(std::move(e));
+    if (static_cast<int>(state->events.size()) > kMaxExportEvents) {
+      return state->done(absl::OutOfRangeError(absl::StrCat(
+          "more than ", kMaxExportEvents,
+          " events match: narrow the window or the filters")));
+    }
+    if (!page->next_page_token.empty()) {
+      state->query.filter.page_token = page->next_page_token;
+      return ExportPage(state);
+    }
+    FinishExport(*state);
+  });
+}
+
+void CalendarApp::FinishExport(ExportState& state) {
+  core::ICalendarOptions options;
+  options.now = clock_.Now();
+  absl::StatusOr<std::string> text = core::ExportICalendar(state.events, options);
+  if (!text.ok()) return state.done(text.status());
+  ICalendarExport out;
+  out.event_count = static_cast<int>(state.events.size());
+  for (const core::Event& e : state.events) {
+    out.vevent_count += e.sessions.empty() ? 1 : static_cast<int>(e.sessions.size());
+  }
+  out.text = *std::move(text);
+  state.done(std::move(out));
 }
 
 }  // namespace convene::calendar

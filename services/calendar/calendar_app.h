@@ -10,6 +10,7 @@
 #ifndef CONVENE_CALENDAR_CALENDAR_APP_H_
 #define CONVENE_CALENDAR_CALENDAR_APP_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,19 @@ struct EventChangeRecord {
   std::string type;  // "created", "updated", "cancelled"
   std::string reason;
   core::Event event;  // after the change
+};
+
+// An ExportICalendar request: one event, or every event matching a filter.
+struct ExportQuery {
+  std::string event_id;
+  EventQuery filter;  // page fields ignored
+  bool include_cancelled = false;
+};
+
+struct ICalendarExport {
+  std::string text;
+  int vevent_count = 0;
+  int event_count = 0;
 };
 
 struct EventChangePage {
@@ -97,6 +111,11 @@ class CalendarApp {
   void ListEventChanges(std::string sync_token, int page_size,
                         Done<EventChangePage> done);
 
+  // RFC 5545 text for one event (cancelled ones included) or for a filter
+  // (at most kMaxExportEvents events; more: narrow the filter).
+  void ExportICalendar(ExportQuery query, Done<ICalendarExport> done);
+  static constexpr int kMaxExportEvents = 2000;
+
   // Decodes one stored change (used by live watchers too).
   static absl::StatusOr<EventChangeRecord> DecodeChange(
       const storage::CalendarChange& change);
@@ -111,6 +130,9 @@ class CalendarApp {
               absl::AnyInvocable<absl::Status(core::Event&)> change,
               std::string change_type, std::string reason,
               Done<core::Event> done);
+  struct ExportState;
+  void ExportPage(std::shared_ptr<ExportState> state);
+  void FinishExport(ExportState& state);
   void Write(core::Event event, int64_t expected_revision,
              std::string change_type, std::string reason,
              Done<core::Event> done);

@@ -151,6 +151,29 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEventChanges(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* CalendarHandler::ExportICalendar(
+    grpc::CallbackServerContext* context,
+    const v1::ExportICalendarRequest* request,
+    v1::ExportICalendarResponse* response) {
+  ExportQuery q;
+  q.event_id = request->event_id();
+  if (request->has_from()) q.filter.from = TimeFromProto(request->from());
+  if (request->has_to()) q.filter.to = TimeFromProto(request->to());
+  q.filter.community = request->community();
+  q.filter.city = request->city();
+  q.include_cancelled = request->include_cancelled();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.ExportICalendar(
+      std::move(q),
+      Reply<ICalendarExport>(reactor, response,
+                             [](const ICalendarExport& e,
+                                v1::ExportICalendarResponse& out) {
+                               out.set_calendar(e.text);
+                               out.set_vevent_count(e.vevent_count);
+                             }));
+  return reactor;
+}
+
 grpc::ServerWriteReactor<v1::EventChange>* CalendarHandler::WatchEventChanges(
     grpc::CallbackServerContext* context,
     const v1::WatchEventChangesRequest* request) {

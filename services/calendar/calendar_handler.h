@@ -56,6 +56,10 @@ class CalendarHandler final : public v1::CalendarService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListEventChangesRequest* request,
       v1::ListEventChangesResponse* response) override;
+  grpc::ServerUnaryReactor* ExportICalendar(
+      grpc::CallbackServerContext* context,
+      const v1::ExportICalendarRequest* request,
+      v1::ExportICalendarResponse* response) override;
   grpc::ServerWriteReactor<v1::EventChange>* WatchEventChanges(
       grpc::CallbackServerContext* context,
       const v1::WatchEventChangesRequest* request) override;

@@ -131,6 +131,50 @@ class CalendarE2ETest(unittest.TestCase):
                   calendar_pb2.GetEventRequest(event_id="ev_nope"), calendar_pb2.Event)
         self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
 
+    def test_exported_icalendar_parses_elsewhere_and_matches_the_agenda(self):
+        import icalendar  # Debian's python3-icalendar: a parser nobody here wrote
+        made = self.create(self.ch_a, "ics-1", workshop())
+        brussels = workshop("CONNECTION interim meeting")
+        brussels.city, brussels.country_code, brussels.time_zone = "Brussels", "BE", "Europe/Brussels"
+        brussels.start_local, brussels.end_local = "2021-09-13T09:00", "2021-09-14T17:30"
+        brussels.description = "Fortschritt, Zeitplan; Koordinierung, \\ und Ελληνικά / български"
+        del brussels.sessions[:]
+        other = self.create(self.ch_a, "ics-2", brussels)
+        unary(self.ch_a, "CalendarService", "CancelEvent",
+              calendar_pb2.CancelEventRequest(event_id=other.id, reason="held online"),
+              calendar_pb2.Event)
+
+        reply = unary(self.ch_b, "CalendarService", "ExportICalendar",
+                      calendar_pb2.ExportICalendarRequest(include_cancelled=True),
+                      calendar_pb2.ExportICalendarResponse)
+        self.assertEqual(reply.vevent_count, 3)
+        cal = icalendar.Calendar.from_ical(reply.calendar)
+        vevents = {str(c["UID"]): c for c in cal.walk("VEVENT")}
+        self.assertEqual(len(vevents), 3)
+        tzids = {str(c["TZID"]) for c in cal.walk("VTIMEZONE")}
+        self.assertEqual(tzids, {"Europe/Athens", "Europe/Brussels"})
+
+        agenda = unary(self.ch_b, "CalendarService", "GetAgenda",
+                       calendar_pb2.GetAgendaRequest(event_id=made.id, viewer_time_zone="America/New_York"),
+                       calendar_pb2.Agenda)
+        # One VEVENT per session; days without sessions have agenda items
+        # for the whole day but no VEVENT of their own.
+        items = [item for day in agenda.days for item in day.items if item.session_id]
+        self.assertEqual(len(items), 2)
+        for item in items:
+            vevent = vevents[f"{item.session_id}.{made.id}@convene"]
+            start = vevent.decoded("DTSTART")
+            end = vevent.decoded("DTEND")
+            self.assertEqual(int(start.timestamp()), item.start.instant.seconds)
+            self.assertEqual(int(end.timestamp()), item.end.instant.seconds)
+        self.assertEqual(items[0].start.viewer_local, "2022-03-15T03:00")
+
+        cancelled = vevents[f"{other.id}@convene"]
+        self.assertEqual(str(cancelled["STATUS"]), "CANCELLED")
+        self.assertEqual(int(cancelled["SEQUENCE"]), 1)
+        self.assertIn("Ελληνικά / български", str(cancelled["DESCRIPTION"]))
+        self.assertEqual(int(cancelled.decoded("DTSTART").timestamp()), other.start_time.seconds)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
