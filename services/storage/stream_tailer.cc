@@ -19,6 +19,8 @@ absl::StatusOr<std::unique_ptr<StreamTailer>> StreamTailer::Start(
   // allowance must exceed it so the client does not take it for a hang.
   options.command_timeout =
       std::max(options.command_timeout, absl::Milliseconds(kBlockMillis) + absl::Seconds(2));
+  // The owner's connection listener reports the main connection already.
+  options.on_connection_change = nullptr;
   absl::StatusOr<std::unique_ptr<RedisSyncClient>> redis =
       RedisSyncClient::Start(std::move(options));
   if (!redis.ok()) return redis.status();
