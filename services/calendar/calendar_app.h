@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "core/event.h"
 #include "storage/calendar_store.h"
+#include "storage/event_sheet_store.h"
 
 namespace convene::calendar {
 
@@ -82,8 +83,9 @@ class CalendarApp {
   static constexpr int kMaxChangePage = 1000;
   static constexpr int kMaxRequestId = 128;
 
-  // `store` and `clock` must outlive the app.
-  CalendarApp(storage::CalendarStore& store, const core::Clock& clock);
+  // `store`, `sheets` and `clock` must outlive the app.
+  CalendarApp(storage::CalendarStore& store, storage::EventSheetStore& sheets,
+              const core::Clock& clock);
 
   // Validates and stores a new event. The id is derived from `request_id`,
   // so a retry finds and returns the event the first call made.
@@ -137,7 +139,12 @@ class CalendarApp {
              std::string change_type, std::string reason,
              Done<core::Event> done);
 
+  // Copies the attendance-relevant part of a stored event next to its
+  // attendance data, then completes `done` with the event.
+  void PublishSheet(core::Event event, Done<core::Event> done);
+
   storage::CalendarStore& store_;
+  storage::EventSheetStore& sheets_;
   const core::Clock& clock_;
 };
 

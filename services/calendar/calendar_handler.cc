@@ -17,7 +17,7 @@ auto Reply(grpc::ServerUnaryReactor* reactor, Response* response, Map map) {
   };
 }
 
-grpc::ServerUnaryReactor* Fail(grpc::CallbackServerContext* context,
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
                                const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(rpc::ToGrpcStatus(status));
@@ -38,7 +38,7 @@ grpc::ServerUnaryReactor* CalendarHandler::CreateEvent(
     grpc::CallbackServerContext* context, const v1::CreateEventRequest* request,
     v1::Event* response) {
   absl::StatusOr<core::Event> event = EventFromProto(request->event());
-  if (!event.ok()) return Fail(context, event.status());
+  if (!event.ok()) return FinishNow(context, event.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   app_.CreateEvent(request->request_id(), *std::move(event),
                    Reply<core::Event>(reactor, response, PutEvent));
@@ -82,7 +82,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEvents(
   if (!v1::EventFormat_IsValid(request->format()) ||
       !v1::EventKind_IsValid(request->kind()) ||
       !v1::EventStatus_IsValid(request->status())) {
-    return Fail(context, absl::InvalidArgumentError(
+    return FinishNow(context, absl::InvalidArgumentError(
                              "format, kind or status: unknown enum value"));
   }
   EventQuery q;
@@ -149,6 +149,20 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEventChanges(
             out.set_has_more(page.has_more);
           }));
   return reactor;
+}
+
+grpc::ServerUnaryReactor* CalendarHandler::FindMeetingTimes(
+    grpc::CallbackServerContext* context,
+    const v1::FindMeetingTimesRequest* request,
+    v1::FindMeetingTimesResponse* response) {
+  // Pure computation over the tz database: bounded by the request limits
+  // (about 1 ms for the largest grid), so it runs inline.
+  absl::StatusOr<core::MeetingTimesRequest> wanted =
+      MeetingRequestFromProto(*request);
+  if (!wanted.ok()) return FinishNow(context, wanted.status());
+  absl::StatusOr<core::MeetingTimes> found = core::FindMeetingTimes(*wanted);
+  if (found.ok()) *response = MeetingTimesToProto(*wanted, *found);
+  return FinishNow(context, found.status());
 }
 
 grpc::ServerUnaryReactor* CalendarHandler::ExportICalendar(

@@ -56,6 +56,10 @@ class CalendarHandler final : public v1::CalendarService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListEventChangesRequest* request,
       v1::ListEventChangesResponse* response) override;
+  grpc::ServerUnaryReactor* FindMeetingTimes(
+      grpc::CallbackServerContext* context,
+      const v1::FindMeetingTimesRequest* request,
+      v1::FindMeetingTimesResponse* response) override;
   grpc::ServerUnaryReactor* ExportICalendar(
       grpc::CallbackServerContext* context,
       const v1::ExportICalendarRequest* request,

@@ -14,6 +14,7 @@
 #include "convene/v1/calendar.pb.h"
 #include "core/agenda.h"
 #include "core/event.h"
+#include "core/meeting_times.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace convene::calendar {
@@ -30,6 +31,14 @@ absl::StatusOr<core::Event> EventFromDocument(const std::string& document);
 std::string EventToDocument(const core::Event& event);
 
 v1::Agenda AgendaToProto(const core::Agenda& agenda);
+
+// A FindMeetingTimes request with defaults filled in (working hours 09:00-
+// 17:00 on weekdays, a 30-minute grid, 10 results, dates read in UTC), each
+// zone resolved (a city through the built-in city table).
+absl::StatusOr<core::MeetingTimesRequest> MeetingRequestFromProto(
+    const v1::FindMeetingTimesRequest& request);
+v1::FindMeetingTimesResponse MeetingTimesToProto(
+    const core::MeetingTimesRequest& request, const core::MeetingTimes& found);
 
 core::LocalTimePolicy PolicyFromProto(v1::LocalTimePolicy policy);
 v1::LocalTimePolicy PolicyToProto(core::LocalTimePolicy policy);

@@ -10,6 +10,7 @@
 #include "rpc/server_config.h"
 #include "rpc/server_runner.h"
 #include "storage/calendar_store.h"
+#include "storage/event_sheet_store.h"
 #include "storage/redis_address.h"
 #include "storage/stream_tailer.h"
 #include "storage/redis_sync_client.h"
@@ -23,10 +24,12 @@ struct CalendarParts {
   CalendarParts(ServiceContext& context,
                 std::unique_ptr<storage::StreamTailer> change_tailer)
       : store(context.redis),
-        app(store, context.clock),
+        sheets(context.redis),
+        app(store, sheets, context.clock),
         tailer(std::move(change_tailer)),
         handler(app, *tailer) {}
   storage::CalendarStore store;
+  storage::EventSheetStore sheets;
   calendar::CalendarApp app;
   std::unique_ptr<storage::StreamTailer> tailer;
   calendar::CalendarHandler handler;

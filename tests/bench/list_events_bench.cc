@@ -139,8 +139,9 @@ int Run() {
     options.address = *storage::RedisAddress::Parse((*server)->address());
     auto redis = *storage::RedisClient::Start(options);
     storage::CalendarStore store(*redis);
+    storage::EventSheetStore sheets(*redis);
     core::SystemClock clock;
-    calendar::CalendarApp app(store, clock);
+    calendar::CalendarApp app(store, sheets, clock);
     const absl::Time fill_start = absl::Now();
     if (!Fill(app, size)) {
       std::fprintf(stderr, "filling %d events failed\n", size);

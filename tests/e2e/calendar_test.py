@@ -175,6 +175,31 @@ class CalendarE2ETest(unittest.TestCase):
         self.assertIn("Ελληνικά / български", str(cancelled["DESCRIPTION"]))
         self.assertEqual(int(cancelled.decoded("DTSTART").timestamp()), other.start_time.seconds)
 
+    def test_find_meeting_times_for_partner_cities(self):
+        request = calendar_pb2.FindMeetingTimesRequest(
+            participants=[calendar_pb2.MeetingParticipant(city="Brussels"),
+                          calendar_pb2.MeetingParticipant(city="Thessaloniki"),
+                          calendar_pb2.MeetingParticipant(city="Tampere")],
+            duration_minutes=60, from_date="2022-03-15", to_date="2022-03-15",
+            range_time_zone="Europe/Brussels", step_minutes=15, max_results=3)
+        reply = unary(self.ch_a, "CalendarService", "FindMeetingTimes", request,
+                      calendar_pb2.FindMeetingTimesResponse)
+        self.assertEqual(len(reply.slots), 3)
+        best = reply.slots[0]
+        self.assertEqual([t.local_start for t in best.local_times],
+                         ["2022-03-15T12:00", "2022-03-15T13:00", "2022-03-15T13:00"])
+        self.assertEqual(best.local_times[1].time_zone, "Europe/Athens")
+        request.participants.add(city="Tokyo")
+        none = unary(self.ch_a, "CalendarService", "FindMeetingTimes", request,
+                     calendar_pb2.FindMeetingTimesResponse)
+        self.assertEqual(len(none.slots), 0)
+        request.participants.add(city="Atlantis")
+        with self.assertRaises(grpc.RpcError) as e:
+            unary(self.ch_a, "CalendarService", "FindMeetingTimes", request,
+                  calendar_pb2.FindMeetingTimesResponse)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("participants[4].city", e.exception.details())
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -48,7 +48,8 @@ class CalendarAppTest : public testing_util::RedisTest {
     redis_ = *storage::RedisClient::Start(options);
     sync_ = std::make_unique<storage::RedisSyncClient>(*redis_);
     store_ = std::make_unique<storage::CalendarStore>(*redis_, max_changes_);
-    app_ = std::make_unique<CalendarApp>(*store_, clock_);
+    sheets_ = std::make_unique<storage::EventSheetStore>(*redis_);
+    app_ = std::make_unique<CalendarApp>(*store_, *sheets_, clock_);
   }
 
   absl::StatusOr<core::Event> Create(const std::string& request_id,
@@ -95,6 +96,7 @@ class CalendarAppTest : public testing_util::RedisTest {
   std::unique_ptr<storage::RedisClient> redis_;
   std::unique_ptr<storage::RedisSyncClient> sync_;
   std::unique_ptr<storage::CalendarStore> store_;
+  std::unique_ptr<storage::EventSheetStore> sheets_;
   std::unique_ptr<CalendarApp> app_;
 };
 
@@ -316,6 +318,47 @@ TEST_F(CalendarAppTest, ListEventsGivesASyncTokenToFollowFrom) {
   absl::StatusOr<EventChangePage> after = Changes(page->sync_token);
   ASSERT_TRUE(after.ok());
   EXPECT_TRUE(after->changes.empty());
+}
+
+TEST_F(CalendarAppTest, KeepsTheAttendanceSheetInStepWithTheEvent) {
+  std::vector<std::string> ids = CreateAll();
+  const std::string id = ids[testing_util::kThessalonikiWorkshop];
+  auto sheet = [&] {
+    return Await<core::EventSheet>(
+        [&](auto done) { sheets_->Get(id, std::move(done)); });
+  };
+  absl::StatusOr<core::EventSheet> s = sheet();
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->revision, 1);
+  EXPECT_EQ(s->days, (std::vector<absl::CivilDay>{absl::CivilDay(2022, 3, 15),
+                                                  absl::CivilDay(2022, 3, 16),
+                                                  absl::CivilDay(2022, 3, 17)}));
+  EXPECT_EQ(s->in_person_capacity, 25);
+  EXPECT_EQ(s->online_capacity, 50);
+  ASSERT_EQ(s->sessions.size(), 5u);
+  EXPECT_EQ(s->sessions[1].format, core::EventFormat::kInPerson);
+  EXPECT_EQ(s->sessions[0].format, core::EventFormat::kHybrid);
+
+  v1::Event patch;
+  patch.set_id(id);
+  patch.mutable_venue()->set_in_person_capacity(30);
+  ASSERT_TRUE(Update(patch, {"venue.in_person_capacity"}, 1).ok());
+  EXPECT_EQ(sheet()->in_person_capacity, 30);
+  EXPECT_EQ(sheet()->revision, 2);
+
+  // A late copy of an older revision never replaces a newer sheet.
+  core::EventSheet old = *s;
+  EXPECT_FALSE(*Await<bool>([&](auto done) { sheets_->Put(old, std::move(done)); }));
+  EXPECT_EQ(sheet()->in_person_capacity, 30);
+
+  ASSERT_TRUE(Await<core::Event>([&](auto done) {
+                app_->CancelEvent(id, "postponed", 0, std::move(done));
+              }).ok());
+  EXPECT_TRUE(sheet()->cancelled);
+  EXPECT_EQ(Await<core::EventSheet>([&](auto done) {
+              sheets_->Get("ev_unknown", std::move(done));
+            }).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 class CalendarAppTrimmedFeedTest : public CalendarAppTest {

@@ -1,0 +1,49 @@
+// EventSheet: what attendance needs to know of an event, and nothing more:
+// its local days, the capacity of each mode, its sessions with the modes
+// they offer, whether it is cancelled, and the revision it was taken from.
+//
+//   absl::StatusOr<EventSheet> sheet = MakeEventSheet(event, zone);
+//   sheet->days;  // {2022-03-15, 2022-03-16, 2022-03-17}
+//
+// The calendar writes it next to each event's attendance data (so one
+// attendance script sees everything it checks) and replaces it only with a
+// newer revision.
+#ifndef CONVENE_CORE_EVENT_SHEET_H_
+#define CONVENE_CORE_EVENT_SHEET_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "core/event.h"
+#include "core/zone.h"
+
+namespace convene::core {
+
+struct SheetSession {
+  std::string id;
+  absl::CivilDay date;  // the venue-local day it starts on
+  EventFormat format = EventFormat::kUnspecified;  // resolved, never unspecified
+};
+
+struct EventSheet {
+  std::string event_id;
+  int64_t revision = 0;
+  bool cancelled = false;
+  EventFormat format = EventFormat::kUnspecified;
+  std::string time_zone;
+  std::vector<absl::CivilDay> days;
+  // 0 means no limit (when the format offers the mode at all).
+  int in_person_capacity = 0;
+  int online_capacity = 0;
+  bool allow_walk_ins = false;
+  std::vector<SheetSession> sessions;
+};
+
+// The sheet of a prepared event whose zone is `zone`.
+absl::StatusOr<EventSheet> MakeEventSheet(const Event& event, const Zone& zone);
+
+}  // namespace convene::core
+
+#endif  // CONVENE_CORE_EVENT_SHEET_H_

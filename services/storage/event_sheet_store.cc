@@ -1,0 +1,122 @@
+#include "storage/event_sheet_store.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "core/local_date_time.h"
+#include "storage/keys.h"
+#include "storage/scripts/sheet_put_lua.h"
+
+namespace convene::storage {
+
+absl::string_view FormatName(core::EventFormat format) {
+  switch (format) {
+    case core::EventFormat::kInPerson:
+      return "in_person";
+    case core::EventFormat::kOnline:
+      return "online";
+    case core::EventFormat::kHybrid:
+      return "hybrid";
+    case core::EventFormat::kUnspecified:
+      break;
+  }
+  return "";
+}
+
+core::EventFormat FormatFromName(absl::string_view name) {
+  if (name == "in_person") return core::EventFormat::kInPerson;
+  if (name == "online") return core::EventFormat::kOnline;
+  if (name == "hybrid") return core::EventFormat::kHybrid;
+  return core::EventFormat::kUnspecified;
+}
+
+std::vector<std::string> EventSheetStore::Encode(const core::EventSheet& s) {
+  std::vector<std::string> days;
+  for (const absl::CivilDay& d : s.days) days.push_back(core::FormatLocalDate(d));
+  std::vector<std::string> sessions;
+  for (const core::SheetSession& session : s.sessions) {
+    sessions.push_back(absl::StrCat(session.id, "@",
+                                    core::FormatLocalDate(session.date), "@",
+                                    FormatName(session.format)));
+  }
+  return {"cancelled",  s.cancelled ? "1" : "0",
+          "format",     std::string(FormatName(s.format)),
+          "time_zone",  s.time_zone,
+          "days",       absl::StrJoin(days, ","),
+          "in_person_capacity", absl::StrCat(s.in_person_capacity),
+          "online_capacity",    absl::StrCat(s.online_capacity),
+          "walk_ins",   s.allow_walk_ins ? "1" : "0",
+          "sessions",   absl::StrJoin(sessions, ",")};
+}
+
+absl::StatusOr<core::EventSheet> EventSheetStore::Decode(std::string event_id,
+                                                         const RedisReply& reply) {
+  core::EventSheet s;
+  s.event_id = std::move(event_id);
+  auto e = reply.elements();
+  if (e.empty()) {
+    return absl::NotFoundError(absl::StrCat("event ", s.event_id, " not found"));
+  }
+  const absl::Status corrupt =
+      absl::DataLossError(absl::StrCat("sheet of event ", s.event_id, " is corrupt"));
+  for (size_t i = 0; i + 1 < e.size(); i += 2) {
+    const std::string& f = e[i].text();
+    const std::string& v = e[i + 1].text();
+    if (f == "revision") {
+      if (!absl::SimpleAtoi(v, &s.revision)) return corrupt;
+    } else if (f == "cancelled") {
+      s.cancelled = v == "1";
+    } else if (f == "format") {
+      s.format = FormatFromName(v);
+    } else if (f == "time_zone") {
+      s.time_zone = v;
+    } else if (f == "days") {
+      for (absl::string_view d : absl::StrSplit(v, ',', absl::SkipEmpty())) {
+        absl::StatusOr<absl::CivilDay> day = core::ParseLocalDate(d, "days");
+        if (!day.ok()) return corrupt;
+        s.days.push_back(*day);
+      }
+    } else if (f == "in_person_capacity") {
+      if (!absl::SimpleAtoi(v, &s.in_person_capacity)) return corrupt;
+    } else if (f == "online_capacity") {
+      if (!absl::SimpleAtoi(v, &s.online_capacity)) return corrupt;
+    } else if (f == "walk_ins") {
+      s.allow_walk_ins = v == "1";
+    } else if (f == "sessions") {
+      for (absl::string_view item : absl::StrSplit(v, ',', absl::SkipEmpty())) {
+        std::vector<absl::string_view> parts = absl::StrSplit(item, '@');
+        if (parts.size() != 3) return corrupt;
+        absl::StatusOr<absl::CivilDay> day = core::ParseLocalDate(parts[1], "sessions");
+        if (!day.ok()) return corrupt;
+        s.sessions.push_back({std::string(parts[0]), *day, FormatFromName(parts[2])});
+      }
+    }
+  }
+  return s;
+}
+
+void EventSheetStore::Put(const core::EventSheet& sheet, Callback<bool> done) {
+  std::vector<std::string> args = {absl::StrCat(sheet.revision)};
+  for (std::string& part : Encode(sheet)) args.push_back(std::move(part));
+  redis_.Eval(scripts::SheetPut(), {keys::EventSheet(sheet.event_id)},
+              std::move(args),
+              [done = std::move(done)](absl::StatusOr<RedisReply> r) mutable {
+                if (!r.ok()) return done(r.status());
+                done(r->as_integer().value_or(0) == 1);
+              });
+}
+
+void EventSheetStore::Get(std::string event_id, Callback<core::EventSheet> done) {
+  std::string key = keys::EventSheet(event_id);
+  redis_.Command({"HGETALL", std::move(key)},
+                 [event_id = std::move(event_id), done = std::move(done)](
+                     absl::StatusOr<RedisReply> r) mutable {
+                   if (!r.ok()) return done(r.status());
+                   done(Decode(std::move(event_id), *r));
+                 });
+}
+
+}  // namespace convene::storage

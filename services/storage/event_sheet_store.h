@@ -1,0 +1,53 @@
+// EventSheetStore: the attendance sheet of each event (core/event_sheet.h)
+// in Redis, under the event's own hash tag so the attendance scripts read it
+// in the same step as registrations and seats.
+//
+//   EventSheetStore sheets(redis);
+//   sheets.Put(sheet, [](absl::StatusOr<bool> written) { ... });
+//
+// Put never replaces a sheet with an older or equal revision, so the
+// calendar's direct write and any repair from the change stream may race
+// freely.
+#ifndef CONVENE_STORAGE_EVENT_SHEET_STORE_H_
+#define CONVENE_STORAGE_EVENT_SHEET_STORE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "core/event_sheet.h"
+#include "storage/redis_client.h"
+
+namespace convene::storage {
+
+class EventSheetStore {
+ public:
+  template <typename T>
+  using Callback = absl::AnyInvocable<void(absl::StatusOr<T>)>;
+
+  explicit EventSheetStore(RedisClient& redis) : redis_(redis) {}
+
+  // Writes `sheet` unless a sheet of the same or a later revision is stored;
+  // the callback says whether it wrote.
+  void Put(const core::EventSheet& sheet, Callback<bool> done);
+
+  // The stored sheet; NOT_FOUND if the event has none.
+  void Get(std::string event_id, Callback<core::EventSheet> done);
+
+  // Field/value pairs of the sheet as stored (also what scripts read).
+  static std::vector<std::string> Encode(const core::EventSheet& sheet);
+  static absl::StatusOr<core::EventSheet> Decode(std::string event_id,
+                                                 const RedisReply& hgetall);
+
+ private:
+  RedisClient& redis_;
+};
+
+// Wire names of formats and modes inside Redis values.
+absl::string_view FormatName(core::EventFormat format);
+core::EventFormat FormatFromName(absl::string_view name);
+
+}  // namespace convene::storage
+
+#endif  // CONVENE_STORAGE_EVENT_SHEET_STORE_H_
