@@ -1,8 +1,7 @@
-// The gRPC face of convene.v1.AttendanceService: checks wire input, maps proto to
-// domain, calls the app layer, maps the result back. No Redis and no
-// time-zone arithmetic here.
+// The gRPC face of convene.v1.AttendanceService: checks wire input, maps
+// proto to domain, calls AttendanceApp, maps the result back. No Redis here.
 //
-//   convene::attendance::AttendanceHandler handler;
+//   convene::attendance::AttendanceHandler handler(app);
 //   builder.RegisterService(&handler);
 //
 // RPCs not built yet answer UNIMPLEMENTED (the generated base class does so
@@ -10,15 +9,30 @@
 #ifndef CONVENE_ATTENDANCE_ATTENDANCE_HANDLER_H_
 #define CONVENE_ATTENDANCE_ATTENDANCE_HANDLER_H_
 
+#include "attendance/attendance_app.h"
 #include "convene/v1/attendance.grpc.pb.h"
 
 namespace convene::attendance {
 
 // Serves convene.v1.AttendanceService on gRPC's callback API.
-class AttendanceHandler final : public convene::v1::AttendanceService::CallbackService {
+class AttendanceHandler final : public v1::AttendanceService::CallbackService {
  public:
   // The fully qualified service name, as health checks and reflection use it.
   static constexpr char kServiceName[] = "convene.v1.AttendanceService";
+
+  // `app` must outlive the handler.
+  explicit AttendanceHandler(AttendanceApp& app) : app_(app) {}
+
+  grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
+                                     const v1::RegisterRequest* request,
+                                     v1::Registration* response) override;
+  grpc::ServerUnaryReactor* GetRegistration(
+      grpc::CallbackServerContext* context,
+      const v1::GetRegistrationRequest* request,
+      v1::Registration* response) override;
+
+ private:
+  AttendanceApp& app_;
 };
 
 }  // namespace convene::attendance

@@ -9,6 +9,7 @@
 #include "notification/notification_handler.h"
 #include "rpc/server_config.h"
 #include "rpc/server_runner.h"
+#include "storage/attendance_store.h"
 #include "storage/calendar_store.h"
 #include "storage/event_sheet_store.h"
 #include "storage/redis_address.h"
@@ -52,9 +53,25 @@ ServiceFactory CalendarServiceFactory() {
           }};
 }
 
+namespace {
+
+// Everything the attendance service holds, owned together.
+struct AttendanceParts {
+  explicit AttendanceParts(ServiceContext& context)
+      : store(context.redis), app(store, context.clock), handler(app) {}
+  storage::AttendanceStore store;
+  attendance::AttendanceApp app;
+  attendance::AttendanceHandler handler;
+};
+
+}  // namespace
+
 ServiceFactory AttendanceServiceFactory() {
-  return {attendance::AttendanceHandler::kServiceName, [](ServiceContext&) -> absl::StatusOr<HostedService> {
-            return HostedService{std::make_shared<attendance::AttendanceHandler>(), {}};
+  return {attendance::AttendanceHandler::kServiceName,
+          [](ServiceContext& context) -> absl::StatusOr<HostedService> {
+            auto parts = std::make_shared<AttendanceParts>(context);
+            return HostedService{
+                std::shared_ptr<grpc::Service>(parts, &parts->handler), {}};
           }};
 }
 

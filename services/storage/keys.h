@@ -69,14 +69,22 @@ inline std::string EventTag(absl::string_view event_id) {
 inline std::string EventSheet(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":sheet");
 }
-// Hash: participant id -> registration document.
+// Sorted set: participant ids in the order they first registered.
 inline std::string Registrations(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":regs");
 }
-// Sorted set: the FIFO waitlist of one day and mode, scored by arrival.
-inline std::string Waitlist(absl::string_view event_id, absl::string_view day,
-                            absl::string_view mode) {
-  return absl::StrCat(kPrefix, EventTag(event_id), ":wait:", day, ":", mode);
+// Hash: one participant's registration (personal fields, per-day modes and
+// statuses as "date=mode=status;...", revision, times).
+inline std::string Registration(absl::string_view event_id,
+                                absl::string_view participant_id) {
+  return absl::StrCat(kPrefix, EventTag(event_id), ":reg:", participant_id);
+}
+// Prefix of the FIFO waitlist of one (day, mode), a sorted set scored by
+// arrival: WaitlistPrefix(e) + "2022-03-15:in_person". Scripts build these
+// names themselves (they depend on the request); the prefix carries the
+// event's hash tag, so they stay in the event's slot.
+inline std::string WaitlistPrefix(absl::string_view event_id) {
+  return absl::StrCat(kPrefix, EventTag(event_id), ":wait:");
 }
 // Hash: "<day|session>:<participant>" -> check-in record.
 inline std::string CheckIns(absl::string_view event_id) {

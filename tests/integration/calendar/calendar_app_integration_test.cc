@@ -16,6 +16,7 @@
 #include "storage/redis_client.h"
 #include "storage/redis_sync_client.h"
 #include "testing_util/connection_calendar.h"
+#include "testing_util/redis_snapshot.h"
 #include "testing_util/redis_test.h"
 
 namespace convene::calendar {
@@ -85,10 +86,7 @@ class CalendarAppTest : public testing_util::RedisTest {
   }
   // Every key in Redis with its value type, to show that a failed call wrote
   // nothing.
-  std::string Snapshot() {
-    absl::StatusOr<storage::RedisReply> r = sync_->Command({"DEBUG", "DIGEST"});
-    return r.ok() ? r->text() : r.status().ToString();
-  }
+  std::string Snapshot() { return testing_util::RedisSnapshot(*sync_); }
 
   int64_t max_changes_ = 100000;
   core::FakeClock clock_{absl::FromCivil(absl::CivilSecond(2021, 6, 1, 12, 0, 0),
@@ -137,6 +135,7 @@ TEST_F(CalendarAppTest, ARetriedCreateReturnsTheSameEventAndNoDuplicate) {
 TEST_F(CalendarAppTest, BadInputWritesNothing) {
   CreateAll();
   const std::string before = Snapshot();
+  ASSERT_THAT(before, HasSubstr("cv:{cal}:docs"));
   core::Event bad = ConnectionCalendar()[testing_util::kInterimMeeting];
   bad.time_zone = "Europe/Bruxelles";
   absl::StatusOr<core::Event> r = Create("bad-1", bad);

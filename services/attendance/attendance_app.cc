@@ -1,0 +1,61 @@
+#include "attendance/attendance_app.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace convene::attendance {
+
+void AttendanceApp::Register(std::string event_id, std::string request_id,
+                             core::ParticipantInfo participant,
+                             std::optional<core::AttendanceMode> mode,
+                             std::vector<RequestedDay> days,
+                             Done<core::Registration> done) {
+  if (event_id.empty()) {
+    return done(absl::InvalidArgumentError("event_id: is required"));
+  }
+  if (request_id.empty() ||
+      static_cast<int>(request_id.size()) > kMaxRequestId) {
+    return done(absl::InvalidArgumentError(absl::StrCat(
+        "request_id: must be 1-", kMaxRequestId,
+        " characters (a client-chosen key that makes retries safe)")));
+  }
+  if (absl::Status s = core::ValidateParticipant(participant); !s.ok()) {
+    return done(s);
+  }
+  storage::RegisterCommand command;
+  for (size_t i = 0; i < days.size(); ++i) {
+    if (!days[i].mode && !mode) {
+      return done(absl::InvalidArgumentError(absl::StrCat(
+          "days[", i, "].mode: is required when the request has no mode")));
+    }
+    command.days.push_back({days[i].date, days[i].mode ? *days[i].mode : *mode});
+  }
+  if (days.empty() && !mode) {
+    return done(absl::InvalidArgumentError(
+        "mode: is required (IN_PERSON or ONLINE), or give a mode per day"));
+  }
+  if (absl::Status s = core::ValidateDayChoices(command.days); !s.ok()) {
+    return done(s);
+  }
+  command.event_id = std::move(event_id);
+  command.request_id = std::move(request_id);
+  command.participant = std::move(participant);
+  command.default_mode = mode.value_or(core::AttendanceMode::kInPerson);
+  command.now = clock_.Now();
+  store_.Register(command, std::move(done));
+}
+
+void AttendanceApp::GetRegistration(std::string event_id,
+                                    std::string participant_id,
+                                    Done<core::Registration> done) {
+  if (event_id.empty()) {
+    return done(absl::InvalidArgumentError("event_id: is required"));
+  }
+  if (participant_id.empty()) {
+    return done(absl::InvalidArgumentError("participant_id: is required"));
+  }
+  store_.Get(std::move(event_id), std::move(participant_id), std::move(done));
+}
+
+}  // namespace convene::attendance

@@ -1,0 +1,59 @@
+// AttendanceApp: the attendance use cases over AttendanceStore, with no gRPC
+// in sight, so tests drive it directly.
+//
+//   AttendanceApp app(store, clock);
+//   app.Register(event_id, "req-1", participant, AttendanceMode::kInPerson,
+//                {}, [](absl::StatusOr<core::Registration> r) { ... });
+//
+// Callbacks may run on the Redis client's loop thread: keep them short.
+#ifndef CONVENE_ATTENDANCE_ATTENDANCE_APP_H_
+#define CONVENE_ATTENDANCE_ATTENDANCE_APP_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "core/registration.h"
+#include "storage/attendance_store.h"
+
+namespace convene::attendance {
+
+template <typename T>
+using Done = absl::AnyInvocable<void(absl::StatusOr<T>)>;
+
+// A day choice as it comes off the wire: the mode may be left to the
+// request's default.
+struct RequestedDay {
+  absl::CivilDay date;
+  std::optional<core::AttendanceMode> mode;
+};
+
+class AttendanceApp {
+ public:
+  static constexpr int kMaxRequestId = 128;
+
+  // `store` and `clock` must outlive the app.
+  AttendanceApp(storage::AttendanceStore& store, const core::Clock& clock)
+      : store_(store), clock_(clock) {}
+
+  // Registers `participant` for `days` (empty: every day of the event), each
+  // day in its own mode or `mode`. One Redis round trip.
+  void Register(std::string event_id, std::string request_id,
+                core::ParticipantInfo participant,
+                std::optional<core::AttendanceMode> mode,
+                std::vector<RequestedDay> days, Done<core::Registration> done);
+
+  void GetRegistration(std::string event_id, std::string participant_id,
+                       Done<core::Registration> done);
+
+ private:
+  storage::AttendanceStore& store_;
+  const core::Clock& clock_;
+};
+
+}  // namespace convene::attendance
+
+#endif  // CONVENE_ATTENDANCE_ATTENDANCE_APP_H_

@@ -1,0 +1,113 @@
+#include "core/registration.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "core/internal/field_error.h"
+#include "core/local_date_time.h"
+#include "core/zone.h"
+
+namespace convene::core {
+namespace {
+
+using internal::FieldError;
+
+bool IsIdChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+         c == '_' || c == '@' || c == '-';
+}
+
+absl::Status CheckLength(absl::string_view field, absl::string_view value,
+                         int max) {
+  if (static_cast<int>(value.size()) > max) {
+    return FieldError(
+        field, absl::StrCat("is ", value.size(), " bytes long; at most ", max,
+                            " are allowed"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateParticipant(const ParticipantInfo& p) {
+  if (p.participant_id.empty()) {
+    return FieldError("participant.participant_id", "is required");
+  }
+  if (static_cast<int>(p.participant_id.size()) > ParticipantLimits::kMaxId ||
+      !std::all_of(p.participant_id.begin(), p.participant_id.end(),
+                   IsIdChar)) {
+    return FieldError("participant.participant_id",
+                      "must be 1-128 characters of [A-Za-z0-9._@-]");
+  }
+  if (p.display_name.empty()) {
+    return FieldError("participant.display_name", "is required");
+  }
+  struct Text {
+    const char* field;
+    const std::string& value;
+    int max;
+  };
+  for (const Text& t :
+       {Text{"participant.display_name", p.display_name,
+             ParticipantLimits::kMaxName},
+        Text{"participant.email", p.email, ParticipantLimits::kMaxEmail},
+        Text{"participant.organisation", p.organisation,
+             ParticipantLimits::kMaxName},
+        Text{"participant.city", p.city, ParticipantLimits::kMaxShortText}}) {
+    if (absl::Status s = CheckLength(t.field, t.value, t.max); !s.ok())
+      return s;
+    for (char c : t.value) {
+      if (static_cast<unsigned char>(c) < 0x20) {
+        return FieldError(t.field, "must not contain control characters");
+      }
+    }
+  }
+  if (!p.email.empty()) {
+    const size_t at = p.email.find('@');
+    if (at == std::string::npos || at == 0 || at + 1 == p.email.size() ||
+        p.email.find('@', at + 1) != std::string::npos ||
+        absl::StrContains(p.email, " ")) {
+      return FieldError(
+          "participant.email",
+          absl::StrCat(internal::Quote(p.email), " is not an e-mail address"));
+    }
+  }
+  if (!p.country_code.empty() &&
+      (p.country_code.size() != 2 ||
+       !absl::ascii_isupper(static_cast<unsigned char>(p.country_code[0])) ||
+       !absl::ascii_isupper(static_cast<unsigned char>(p.country_code[1])))) {
+    return FieldError("participant.country_code",
+                      "must be two upper-case letters (\"IT\")");
+  }
+  if (!p.time_zone.empty()) {
+    absl::StatusOr<Zone> zone =
+        ResolveZone(p.time_zone, "participant.time_zone");
+    if (!zone.ok()) return zone.status();
+  }
+  if (!p.language.empty() &&
+      (p.language.size() < 2 || p.language.size() > 3 ||
+       !std::all_of(p.language.begin(), p.language.end(), [](char c) {
+         return absl::ascii_islower(static_cast<unsigned char>(c));
+       }))) {
+    return FieldError("participant.language",
+                      "must be a lower-case language code (\"it\", \"el\")");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateDayChoices(const std::vector<DayChoice>& days) {
+  std::set<absl::CivilDay> seen;
+  for (size_t i = 0; i < days.size(); ++i) {
+    if (!seen.insert(days[i].date).second) {
+      return FieldError(
+          absl::StrCat("days[", i, "].date"),
+          absl::StrCat(FormatLocalDate(days[i].date), " is listed twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace convene::core

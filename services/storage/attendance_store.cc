@@ -1,0 +1,178 @@
+#include "storage/attendance_store.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/types/span.h"
+#include "core/local_date_time.h"
+#include "storage/keys.h"
+#include "storage/scripts/attendance_get_lua.h"
+#include "storage/scripts/attendance_register_lua.h"
+
+namespace convene::storage {
+namespace {
+
+absl::StatusOr<core::AttendanceMode> ModeFromName(absl::string_view name) {
+  if (name == "in_person") return core::AttendanceMode::kInPerson;
+  if (name == "online") return core::AttendanceMode::kOnline;
+  return absl::DataLossError(absl::StrCat("unknown stored mode ", name));
+}
+
+absl::StatusOr<core::RegistrationStatus> StatusFromName(
+    absl::string_view name) {
+  if (name == "confirmed") return core::RegistrationStatus::kConfirmed;
+  if (name == "waitlisted") return core::RegistrationStatus::kWaitlisted;
+  if (name == "cancelled") return core::RegistrationStatus::kCancelled;
+  return absl::DataLossError(absl::StrCat("unknown stored status ", name));
+}
+
+// "date=mode=status=position;..." as the scripts describe days.
+absl::StatusOr<std::vector<core::RegistrationDay>> ParseDays(
+    absl::string_view text) {
+  std::vector<core::RegistrationDay> days;
+  for (absl::string_view item : absl::StrSplit(text, ';', absl::SkipEmpty())) {
+    std::vector<absl::string_view> p = absl::StrSplit(item, '=');
+    if (p.size() != 4) return absl::DataLossError("malformed stored days");
+    core::RegistrationDay d;
+    absl::StatusOr<absl::CivilDay> date = core::ParseLocalDate(p[0], "days");
+    absl::StatusOr<core::AttendanceMode> mode = ModeFromName(p[1]);
+    absl::StatusOr<core::RegistrationStatus> status = StatusFromName(p[2]);
+    if (!date.ok() || !mode.ok() || !status.ok() ||
+        !absl::SimpleAtoi(p[3], &d.waitlist_position)) {
+      return absl::DataLossError("malformed stored days");
+    }
+    d.date = *date;
+    d.mode = *mode;
+    d.status = *status;
+    days.push_back(d);
+  }
+  return days;
+}
+
+std::vector<std::string> ParticipantFields(const core::ParticipantInfo& p) {
+  return {"participant_id", p.participant_id, "display_name", p.display_name,
+          "email",          p.email,          "organisation", p.organisation,
+          "city",           p.city,           "country_code", p.country_code,
+          "time_zone",      p.time_zone,      "language",     p.language};
+}
+
+absl::Time FromMillis(absl::string_view text) {
+  int64_t ms = 0;
+  return absl::SimpleAtoi(text, &ms) ? absl::FromUnixMillis(ms)
+                                     : absl::InfinitePast();
+}
+
+// A script error about the event's sheet names the event for the caller.
+absl::Status NameEvent(const absl::Status& s, absl::string_view event_id) {
+  if (s.code() == absl::StatusCode::kNotFound) {
+    return absl::NotFoundError(absl::StrCat("event ", event_id, " not found"));
+  }
+  return s;
+}
+
+// A registration as attendance_get.lua and attendance_register.lua return
+// it: described days, then the hash's fields and values.
+absl::StatusOr<core::Registration> ParseRegistration(
+    const std::string& event_id, absl::Span<const RedisReply> e) {
+  if (e.empty()) return absl::InternalError("empty registration reply");
+  core::Registration r;
+  r.event_id = event_id;
+  absl::StatusOr<std::vector<core::RegistrationDay>> days =
+      ParseDays(e[0].text());
+  if (!days.ok()) return days.status();
+  r.days = *std::move(days);
+  for (size_t i = 1; i + 1 < e.size(); i += 2) {
+    const std::string& f = e[i].text();
+    const std::string& v = e[i + 1].text();
+    core::ParticipantInfo& p = r.participant;
+    if (f == "participant_id")
+      p.participant_id = v;
+    else if (f == "display_name")
+      p.display_name = v;
+    else if (f == "email")
+      p.email = v;
+    else if (f == "organisation")
+      p.organisation = v;
+    else if (f == "city")
+      p.city = v;
+    else if (f == "country_code")
+      p.country_code = v;
+    else if (f == "time_zone")
+      p.time_zone = v;
+    else if (f == "language")
+      p.language = v;
+    else if (f == "status") {
+      absl::StatusOr<core::RegistrationStatus> s = StatusFromName(v);
+      if (!s.ok()) return s.status();
+      r.status = *s;
+    } else if (f == "walk_in")
+      r.walk_in = v == "1";
+    else if (f == "revision") {
+      if (!absl::SimpleAtoi(v, &r.revision)) r.revision = 0;
+    } else if (f == "create_ms")
+      r.create_time = FromMillis(v);
+    else if (f == "update_ms")
+      r.update_time = FromMillis(v);
+  }
+  return r;
+}
+
+}  // namespace
+
+absl::string_view ModeName(core::AttendanceMode mode) {
+  return mode == core::AttendanceMode::kOnline ? "online" : "in_person";
+}
+
+void AttendanceStore::Register(const RegisterCommand& c,
+                               Callback<core::Registration> done) {
+  std::vector<std::string> days;
+  for (const core::DayChoice& d : c.days) {
+    days.push_back(
+        absl::StrCat(core::FormatLocalDate(d.date), "=", ModeName(d.mode)));
+  }
+  const std::string& pid = c.participant.participant_id;
+  std::vector<std::string> args = {c.request_id,
+                                   pid,
+                                   absl::StrJoin(days, ";"),
+                                   std::string(ModeName(c.default_mode)),
+                                   absl::StrCat(absl::ToUnixMillis(c.now)),
+                                   keys::WaitlistPrefix(c.event_id),
+                                   absl::StrCat(max_changes_)};
+  for (std::string& f : ParticipantFields(c.participant))
+    args.push_back(std::move(f));
+  redis_.Eval(scripts::AttendanceRegister(),
+              {keys::EventSheet(c.event_id), keys::Registrations(c.event_id),
+               keys::Counters(c.event_id), keys::AttendanceRequests(c.event_id),
+               keys::AttendanceChanges(c.event_id),
+               keys::Registration(c.event_id, pid)},
+              std::move(args),
+              [event_id = c.event_id, done = std::move(done)](
+                  absl::StatusOr<RedisReply> reply) mutable {
+                if (!reply.ok())
+                  return done(NameEvent(reply.status(), event_id));
+                done(ParseRegistration(event_id, reply->elements()));
+              });
+}
+
+void AttendanceStore::Get(std::string event_id, std::string participant_id,
+                          Callback<core::Registration> done) {
+  std::string key = keys::Registration(event_id, participant_id);
+  redis_.Eval(scripts::AttendanceGet(), {std::move(key)},
+              {participant_id, keys::WaitlistPrefix(event_id)},
+              [event_id, participant_id, done = std::move(done)](
+                  absl::StatusOr<RedisReply> reply) mutable {
+                if (!reply.ok()) return done(reply.status());
+                auto e = reply->elements();
+                if (e.empty()) {
+                  return done(absl::NotFoundError(
+                      absl::StrCat("participant ", participant_id,
+                                   " is not registered for event ", event_id)));
+                }
+                done(ParseRegistration(event_id, e));
+              });
+}
+
+}  // namespace convene::storage

@@ -1,0 +1,64 @@
+// AttendanceStore: registrations, seats and waitlists of each event in Redis,
+// all under the event's hash tag (keys.h). Every change is one Lua script:
+// one round trip, no read-modify-write race between replicas.
+//
+//   AttendanceStore store(redis);
+//   store.Register(request, [](absl::StatusOr<core::Registration> r) { ... });
+//
+// Callbacks run on the Redis client's loop thread: keep them short.
+#ifndef CONVENE_STORAGE_ATTENDANCE_STORE_H_
+#define CONVENE_STORAGE_ATTENDANCE_STORE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "core/registration.h"
+#include "storage/redis_client.h"
+
+namespace convene::storage {
+
+struct RegisterCommand {
+  std::string event_id;
+  std::string request_id;
+  core::ParticipantInfo participant;
+  // Empty: every day of the event in default_mode.
+  std::vector<core::DayChoice> days;
+  core::AttendanceMode default_mode = core::AttendanceMode::kInPerson;
+  absl::Time now;
+};
+
+class AttendanceStore {
+ public:
+  template <typename T>
+  using Callback = absl::AnyInvocable<void(absl::StatusOr<T>)>;
+
+  // `redis` must outlive the store. The event's attendance stream keeps
+  // about `max_changes` entries.
+  explicit AttendanceStore(RedisClient& redis, int64_t max_changes = 100000)
+      : redis_(redis), max_changes_(max_changes) {}
+
+  // Registers per the command's days; NOT_FOUND for an event without a
+  // sheet, FAILED_PRECONDITION for a cancelled event or a mode it does not
+  // offer, INVALID_ARGUMENT for a day outside it, ALREADY_EXISTS for a
+  // participant registered already. A retried request id returns the
+  // registration as it is now.
+  void Register(const RegisterCommand& command,
+                Callback<core::Registration> done);
+
+  // NOT_FOUND if the participant has no registration for the event.
+  void Get(std::string event_id, std::string participant_id,
+           Callback<core::Registration> done);
+
+ private:
+  RedisClient& redis_;
+  int64_t max_changes_;
+};
+
+// Names of modes inside Redis values ("in_person", "online").
+absl::string_view ModeName(core::AttendanceMode mode);
+
+}  // namespace convene::storage
+
+#endif  // CONVENE_STORAGE_ATTENDANCE_STORE_H_

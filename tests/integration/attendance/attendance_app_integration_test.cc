@@ -1,0 +1,254 @@
+// AttendanceApp against a real, private redis-server, on events the
+// calendar created (the attendance sheet is the calendar's to write).
+#include "attendance/attendance_app.h"
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "calendar/calendar_app.h"
+#include "core/fake_clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/attendance_store.h"
+#include "storage/calendar_store.h"
+#include "storage/event_sheet_store.h"
+#include "storage/keys.h"
+#include "storage/redis_address.h"
+#include "storage/redis_sync_client.h"
+#include "testing_util/connection_calendar.h"
+#include "testing_util/redis_snapshot.h"
+#include "testing_util/redis_test.h"
+
+namespace convene::attendance {
+namespace {
+
+using ::testing::HasSubstr;
+using core::AttendanceMode;
+using core::RegistrationStatus;
+
+template <typename T, typename Call>
+absl::StatusOr<T> Await(Call call) {
+  absl::Notification done;
+  absl::StatusOr<T> result = absl::UnknownError("not completed");
+  call([&](absl::StatusOr<T> r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  if (!done.WaitForNotificationWithTimeout(absl::Seconds(10))) {
+    return absl::DeadlineExceededError("call did not complete");
+  }
+  return result;
+}
+
+core::ParticipantInfo Partner(const std::string& id, const std::string& city) {
+  return {id, "Partner " + id, id + "@example.org", "City of " + city, city,
+          "IT", "Europe/Rome", "it"};
+}
+
+class AttendanceAppTest : public testing_util::RedisTest {
+ protected:
+  void SetUp() override {
+    RedisTest::SetUp();
+    storage::RedisClientOptions options;
+    options.address = *storage::RedisAddress::Parse(redis_address());
+    redis_ = *storage::RedisClient::Start(options);
+    calendar_store_ = std::make_unique<storage::CalendarStore>(*redis_);
+    sheets_ = std::make_unique<storage::EventSheetStore>(*redis_);
+    calendar_ = std::make_unique<calendar::CalendarApp>(*calendar_store_, *sheets_, clock_);
+    store_ = std::make_unique<storage::AttendanceStore>(*redis_);
+    app_ = std::make_unique<AttendanceApp>(*store_, clock_);
+  }
+
+  std::string CreateEvent(core::Event e, const std::string& request_id) {
+    absl::StatusOr<core::Event> made = Await<core::Event>([&](auto done) {
+      calendar_->CreateEvent(request_id, e, std::move(done));
+    });
+    EXPECT_TRUE(made.ok()) << made.status();
+    return made.ok() ? made->id : "";
+  }
+  std::string Thessaloniki(int in_person_seats = 25) {
+    core::Event e = testing_util::ConnectionCalendar()[testing_util::kThessalonikiWorkshop];
+    e.venue.in_person_capacity = in_person_seats;
+    return CreateEvent(e, "thessaloniki-" + std::to_string(in_person_seats));
+  }
+  absl::StatusOr<core::Registration> Register(
+      const std::string& event, const std::string& request,
+      core::ParticipantInfo p, std::optional<AttendanceMode> mode,
+      std::vector<RequestedDay> days = {}) {
+    return Await<core::Registration>([&](auto done) {
+      app_->Register(event, request, p, mode, days, std::move(done));
+    });
+  }
+
+  core::FakeClock clock_{absl::FromCivil(absl::CivilSecond(2022, 3, 1, 10, 0, 0),
+                                         absl::UTCTimeZone())};
+  std::unique_ptr<storage::RedisClient> redis_;
+  std::unique_ptr<storage::CalendarStore> calendar_store_;
+  std::unique_ptr<storage::EventSheetStore> sheets_;
+  std::unique_ptr<calendar::CalendarApp> calendar_;
+  std::unique_ptr<storage::AttendanceStore> store_;
+  std::unique_ptr<AttendanceApp> app_;
+};
+
+TEST_F(AttendanceAppTest, RegistersForEveryDayInOneMode) {
+  const std::string event = Thessaloniki();
+  absl::StatusOr<core::Registration> r =
+      Register(event, "r1", Partner("torino-1", "Torino"), AttendanceMode::kInPerson);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, RegistrationStatus::kConfirmed);
+  ASSERT_EQ(r->days.size(), 3u);
+  for (const core::RegistrationDay& d : r->days) {
+    EXPECT_EQ(d.mode, AttendanceMode::kInPerson);
+    EXPECT_EQ(d.status, RegistrationStatus::kConfirmed);
+  }
+  EXPECT_EQ(r->participant.email, "torino-1@example.org");
+  EXPECT_EQ(r->create_time, clock_.Now());
+  absl::StatusOr<core::Registration> read = Await<core::Registration>(
+      [&](auto done) { app_->GetRegistration(event, "torino-1", std::move(done)); });
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->participant.display_name, "Partner torino-1");
+  EXPECT_EQ(read->days.size(), 3u);
+}
+
+TEST_F(AttendanceAppTest, TakesAModePerDay) {
+  const std::string event = Thessaloniki();
+  // In the room on day 1, online on day 2 (flight home), not on day 3.
+  absl::StatusOr<core::Registration> r = Register(
+      event, "r1", Partner("paris-1", "Paris"), std::nullopt,
+      {{absl::CivilDay(2022, 3, 16), AttendanceMode::kOnline},
+       {absl::CivilDay(2022, 3, 15), AttendanceMode::kInPerson}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->days.size(), 2u);
+  EXPECT_EQ(r->days[0].date, absl::CivilDay(2022, 3, 15));
+  EXPECT_EQ(r->days[0].mode, AttendanceMode::kInPerson);
+  EXPECT_EQ(r->days[1].mode, AttendanceMode::kOnline);
+}
+
+TEST_F(AttendanceAppTest, ARetryReturnsTheFirstResultAndTakesNoSecondSeat) {
+  const std::string event = Thessaloniki(1);
+  ASSERT_TRUE(Register(event, "same", Partner("a", "Torino"), AttendanceMode::kInPerson).ok());
+  absl::StatusOr<core::Registration> again =
+      Register(event, "same", Partner("a", "Torino"), AttendanceMode::kInPerson);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->status, RegistrationStatus::kConfirmed);
+  EXPECT_EQ(again->revision, 1);
+  // The retry took no second seat: the next person waits.
+  absl::StatusOr<core::Registration> other =
+      Register(event, "other", Partner("b", "Paris"), AttendanceMode::kInPerson);
+  EXPECT_EQ(other->status, RegistrationStatus::kWaitlisted);
+}
+
+TEST_F(AttendanceAppTest, RefusesBadInputAndWritesNothing) {
+  const std::string event = Thessaloniki();
+  storage::RedisSyncClient sync(*redis_);
+  const std::string before = testing_util::RedisSnapshot(sync);
+  ASSERT_THAT(before, HasSubstr(storage::keys::EventSheet(event)));
+  auto code = [&](absl::StatusOr<core::Registration> r) { return r.status().code(); };
+  EXPECT_EQ(code(Register("ev_unknown", "x1", Partner("a", "Torino"), AttendanceMode::kOnline)),
+            absl::StatusCode::kNotFound);
+  absl::StatusOr<core::Registration> outside = Register(
+      event, "x2", Partner("a", "Torino"), std::nullopt,
+      {{absl::CivilDay(2022, 3, 18), AttendanceMode::kOnline}});
+  EXPECT_EQ(code(outside), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(outside.status().message()), HasSubstr("days[0].date"));
+  core::ParticipantInfo no_name = Partner("a", "Torino");
+  no_name.display_name.clear();
+  EXPECT_EQ(code(Register(event, "x3", no_name, AttendanceMode::kOnline)),
+            absl::StatusCode::kInvalidArgument);
+  core::ParticipantInfo bad_zone = Partner("a", "Torino");
+  bad_zone.time_zone = "Europe/Turin";
+  EXPECT_EQ(code(Register(event, "x4", bad_zone, AttendanceMode::kOnline)),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(Register(event, "x5", Partner("a", "Torino"), std::nullopt)),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(testing_util::RedisSnapshot(sync), before);
+
+  // An in-person-only event has no online places.
+  const std::string turin =
+      CreateEvent(testing_util::ConnectionCalendar()[testing_util::kTurinWorkshop], "turin");
+  EXPECT_EQ(code(Register(turin, "x6", Partner("a", "Torino"), AttendanceMode::kOnline)),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(Register(event, "x7", Partner("a", "Torino"), AttendanceMode::kOnline).ok());
+  EXPECT_EQ(code(Register(event, "x8", Partner("a", "Torino"), AttendanceMode::kOnline)),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(AttendanceAppTest, RegistrationsForACancelledEventAreRefused) {
+  const std::string event = Thessaloniki();
+  ASSERT_TRUE(Await<core::Event>([&](auto done) {
+                calendar_->CancelEvent(event, "postponed", 0, std::move(done));
+              }).ok());
+  EXPECT_EQ(Register(event, "c1", Partner("a", "Torino"), AttendanceMode::kOnline)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(AttendanceAppTest, TwoHundredConcurrentRegistrationsFillFiftySeatsInFifoOrder) {
+  core::Event e = testing_util::ConnectionCalendar()[testing_util::kTurinWorkshop];
+  e.venue.in_person_capacity = 50;
+  const std::string event = CreateEvent(e, "turin-50");
+  // Real concurrency: 8 threads, each with its own Redis connection and app,
+  // fire 25 registrations each without waiting for one another.
+  constexpr int kThreads = 8, kPerThread = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> confirmed = 0, waitlisted = 0, failed = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      storage::RedisClientOptions options;
+      options.address = *storage::RedisAddress::Parse(redis_address());
+      auto redis = *storage::RedisClient::Start(options);
+      storage::AttendanceStore store(*redis);
+      AttendanceApp app(store, clock_);
+      absl::Mutex mu;
+      int pending = kPerThread;
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string id = "p" + std::to_string(t * kPerThread + i);
+        app.Register(event, "req-" + id, Partner(id, "Torino"),
+                     AttendanceMode::kInPerson, {},
+                     [&](absl::StatusOr<core::Registration> r) {
+                       if (!r.ok()) {
+                         ++failed;
+                       } else if (r->status == RegistrationStatus::kConfirmed) {
+                         ++confirmed;
+                       } else {
+                         ++waitlisted;
+                       }
+                       absl::MutexLock lock(&mu);
+                       --pending;
+                     });
+      }
+      absl::MutexLock lock(&mu);
+      mu.Await(absl::Condition(+[](int* n) { return *n == 0; }, &pending));
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(confirmed, 50);
+  EXPECT_EQ(waitlisted, 150);
+
+  // FIFO: the waitlist holds the 150 in arrival order, and each one's stored
+  // position is its place in it.
+  storage::RedisSyncClient sync(*redis_);
+  absl::StatusOr<storage::RedisReply> queue = sync.Command(
+      {"ZRANGE", storage::keys::WaitlistPrefix(event) + "2021-10-11:in_person", "0", "-1"});
+  ASSERT_TRUE(queue.ok());
+  ASSERT_EQ(queue->elements().size(), 150u);
+  for (int i = 0; i < 150; i += 37) {
+    const std::string pid = queue->elements()[i].text();
+    absl::StatusOr<core::Registration> r = Await<core::Registration>(
+        [&](auto done) { app_->GetRegistration(event, pid, std::move(done)); });
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->days[0].status, RegistrationStatus::kWaitlisted);
+    EXPECT_EQ(r->days[0].waitlist_position, i + 1);
+  }
+  // The seat counter agrees with the stored registrations.
+  EXPECT_EQ(sync.Command({"HGET", storage::keys::Counters(event),
+                          "reg:2021-10-11:in_person"})->text(), "50");
+}
+
+}  // namespace
+}  // namespace convene::attendance
