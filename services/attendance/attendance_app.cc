@@ -29,7 +29,8 @@ void AttendanceApp::Register(std::string event_id, std::string request_id,
       return done(absl::InvalidArgumentError(absl::StrCat(
           "days[", i, "].mode: is required when the request has no mode")));
     }
-    command.days.push_back({days[i].date, days[i].mode ? *days[i].mode : *mode});
+    command.days.push_back(
+        {days[i].date, days[i].mode ? *days[i].mode : *mode});
   }
   if (days.empty() && !mode) {
     return done(absl::InvalidArgumentError(
@@ -44,6 +45,27 @@ void AttendanceApp::Register(std::string event_id, std::string request_id,
   command.default_mode = mode.value_or(core::AttendanceMode::kInPerson);
   command.now = clock_.Now();
   store_.Register(command, std::move(done));
+}
+
+void AttendanceApp::CancelRegistration(std::string event_id,
+                                       std::string request_id,
+                                       std::string participant_id,
+                                       std::vector<absl::CivilDay> dates,
+                                       Done<core::Registration> done) {
+  if (event_id.empty()) {
+    return done(absl::InvalidArgumentError("event_id: is required"));
+  }
+  if (participant_id.empty()) {
+    return done(absl::InvalidArgumentError("participant_id: is required"));
+  }
+  if (request_id.empty() ||
+      static_cast<int>(request_id.size()) > kMaxRequestId) {
+    return done(absl::InvalidArgumentError(
+        absl::StrCat("request_id: must be 1-", kMaxRequestId, " characters")));
+  }
+  store_.Cancel(std::move(event_id), std::move(request_id),
+                std::move(participant_id), std::move(dates), clock_.Now(),
+                std::move(done));
 }
 
 void AttendanceApp::GetRegistration(std::string event_id,

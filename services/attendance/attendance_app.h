@@ -46,6 +46,13 @@ class AttendanceApp {
                 std::optional<core::AttendanceMode> mode,
                 std::vector<RequestedDay> days, Done<core::Registration> done);
 
+  // Cancels `dates` (empty: all) of a registration; freed seats promote the
+  // heads of their waitlists at once.
+  void CancelRegistration(std::string event_id, std::string request_id,
+                          std::string participant_id,
+                          std::vector<absl::CivilDay> dates,
+                          Done<core::Registration> done);
+
   void GetRegistration(std::string event_id, std::string participant_id,
                        Done<core::Registration> done);
 

@@ -2,7 +2,9 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "attendance/registration_mapping.h"
+#include "core/local_date_time.h"
 #include "rpc/status_conversion.h"
 
 namespace convene::attendance {
@@ -24,14 +26,36 @@ grpc::ServerUnaryReactor* AttendanceHandler::Register(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<std::optional<core::AttendanceMode>> mode =
       ModeFromProto(request->mode(), "mode");
-  absl::StatusOr<std::vector<RequestedDay>> days = DaysFromProto(request->days());
+  absl::StatusOr<std::vector<RequestedDay>> days =
+      DaysFromProto(request->days());
   if (!mode.ok() || !days.ok()) {
-    reactor->Finish(rpc::ToGrpcStatus(!mode.ok() ? mode.status() : days.status()));
+    reactor->Finish(
+        rpc::ToGrpcStatus(!mode.ok() ? mode.status() : days.status()));
     return reactor;
   }
   app_.Register(request->event_id(), request->request_id(),
                 ParticipantFromProto(request->participant()), *mode,
                 *std::move(days), ReplyRegistration(reactor, response));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AttendanceHandler::CancelRegistration(
+    grpc::CallbackServerContext* context,
+    const v1::CancelRegistrationRequest* request, v1::Registration* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::vector<absl::CivilDay> dates;
+  for (int i = 0; i < request->dates_size(); ++i) {
+    absl::StatusOr<absl::CivilDay> d =
+        core::ParseLocalDate(request->dates(i), absl::StrCat("dates[", i, "]"));
+    if (!d.ok()) {
+      reactor->Finish(rpc::ToGrpcStatus(d.status()));
+      return reactor;
+    }
+    dates.push_back(*d);
+  }
+  app_.CancelRegistration(request->event_id(), request->request_id(),
+                          request->participant_id(), std::move(dates),
+                          ReplyRegistration(reactor, response));
   return reactor;
 }
 

@@ -26,6 +26,10 @@ class AttendanceHandler final : public v1::AttendanceService::CallbackService {
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
                                      const v1::RegisterRequest* request,
                                      v1::Registration* response) override;
+  grpc::ServerUnaryReactor* CancelRegistration(
+      grpc::CallbackServerContext* context,
+      const v1::CancelRegistrationRequest* request,
+      v1::Registration* response) override;
   grpc::ServerUnaryReactor* GetRegistration(
       grpc::CallbackServerContext* context,
       const v1::GetRegistrationRequest* request,

@@ -6,6 +6,7 @@ int main(int argc, char** argv) {
       argc, argv,
       {.name = "convene-attendance",
        .usage = "Serves convene.v1.AttendanceService.\n"
-                "  convene-attendance --listen=127.0.0.1:50051 --redis=unix:///path/redis.sock"},
+                "  convene-attendance --listen=127.0.0.1:50051 "
+                "--redis=unix:///path/redis.sock"},
       {convene::host::AttendanceServiceFactory()});
 }

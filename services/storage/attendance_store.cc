@@ -9,6 +9,7 @@
 #include "absl/types/span.h"
 #include "core/local_date_time.h"
 #include "storage/keys.h"
+#include "storage/scripts/attendance_cancel_lua.h"
 #include "storage/scripts/attendance_get_lua.h"
 #include "storage/scripts/attendance_register_lua.h"
 
@@ -155,6 +156,27 @@ void AttendanceStore::Register(const RegisterCommand& c,
                   return done(NameEvent(reply.status(), event_id));
                 done(ParseRegistration(event_id, reply->elements()));
               });
+}
+
+void AttendanceStore::Cancel(std::string event_id, std::string request_id,
+                             std::string participant_id,
+                             std::vector<absl::CivilDay> dates, absl::Time now,
+                             Callback<core::Registration> done) {
+  std::vector<std::string> days;
+  for (const absl::CivilDay& d : dates) days.push_back(core::FormatLocalDate(d));
+  redis_.Eval(
+      scripts::AttendanceCancel(),
+      {keys::EventSheet(event_id), keys::Registrations(event_id),
+       keys::Counters(event_id), keys::AttendanceRequests(event_id),
+       keys::AttendanceChanges(event_id),
+       keys::Registration(event_id, participant_id)},
+      {std::move(request_id), participant_id, absl::StrJoin(days, ";"),
+       absl::StrCat(absl::ToUnixMillis(now)), keys::WaitlistPrefix(event_id),
+       keys::RegistrationPrefix(event_id), absl::StrCat(max_changes_)},
+      [event_id, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) return done(reply.status());
+        done(ParseRegistration(event_id, reply->elements()));
+      });
 }
 
 void AttendanceStore::Get(std::string event_id, std::string participant_id,

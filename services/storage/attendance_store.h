@@ -47,6 +47,13 @@ class AttendanceStore {
   void Register(const RegisterCommand& command,
                 Callback<core::Registration> done);
 
+  // Cancels `dates` (empty: every day) of a registration; each freed seat
+  // goes to the head of its (day, mode) waitlist in the same step. NOT_FOUND
+  // when not registered, INVALID_ARGUMENT for a date not registered for.
+  void Cancel(std::string event_id, std::string request_id,
+              std::string participant_id, std::vector<absl::CivilDay> dates,
+              absl::Time now, Callback<core::Registration> done);
+
   // NOT_FOUND if the participant has no registration for the event.
   void Get(std::string event_id, std::string participant_id,
            Callback<core::Registration> done);

@@ -79,6 +79,11 @@ inline std::string Registration(absl::string_view event_id,
                                 absl::string_view participant_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":reg:", participant_id);
 }
+// Registration(e, p) is RegistrationPrefix(e) + p; scripts that promote
+// someone from a waitlist build that person's key from it.
+inline std::string RegistrationPrefix(absl::string_view event_id) {
+  return absl::StrCat(kPrefix, EventTag(event_id), ":reg:");
+}
 // Prefix of the FIFO waitlist of one (day, mode), a sorted set scored by
 // arrival: WaitlistPrefix(e) + "2022-03-15:in_person". Scripts build these
 // names themselves (they depend on the request); the prefix carries the

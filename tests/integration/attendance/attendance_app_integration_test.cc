@@ -248,6 +248,62 @@ TEST_F(AttendanceAppTest, TwoHundredConcurrentRegistrationsFillFiftySeatsInFifoO
   // The seat counter agrees with the stored registrations.
   EXPECT_EQ(sync.Command({"HGET", storage::keys::Counters(event),
                           "reg:2021-10-11:in_person"})->text(), "50");
+
+  // Cancelling 5 confirmed promotes exactly the first 5 waitlisted.
+  std::vector<std::string> confirmed_ids;
+  for (int i = 0; i < 200 && confirmed_ids.size() < 5; ++i) {
+    const std::string id = "p" + std::to_string(i);
+    absl::StatusOr<core::Registration> r = Await<core::Registration>(
+        [&](auto done) { app_->GetRegistration(event, id, std::move(done)); });
+    if (r.ok() && r->status == RegistrationStatus::kConfirmed) confirmed_ids.push_back(id);
+  }
+  ASSERT_EQ(confirmed_ids.size(), 5u);
+  for (const std::string& id : confirmed_ids) {
+    absl::StatusOr<core::Registration> c = Await<core::Registration>([&](auto done) {
+      app_->CancelRegistration(event, "cancel-" + id, id, {}, std::move(done));
+    });
+    ASSERT_TRUE(c.ok()) << c.status();
+    EXPECT_EQ(c->status, RegistrationStatus::kCancelled);
+  }
+  for (int i = 0; i < 150; ++i) {
+    const std::string pid = queue->elements()[i].text();
+    absl::StatusOr<core::Registration> r = Await<core::Registration>(
+        [&](auto done) { app_->GetRegistration(event, pid, std::move(done)); });
+    ASSERT_TRUE(r.ok());
+    if (i < 5) {
+      EXPECT_EQ(r->status, RegistrationStatus::kConfirmed) << "waitlisted #" << i + 1;
+    } else {
+      EXPECT_EQ(r->status, RegistrationStatus::kWaitlisted);
+      EXPECT_EQ(r->days[0].waitlist_position, i + 1 - 5);
+    }
+  }
+  EXPECT_EQ(sync.Command({"HGET", storage::keys::Counters(event),
+                          "reg:2021-10-11:in_person"})->text(), "50");
+  EXPECT_EQ(sync.Command({"HGET", storage::keys::Counters(event),
+                          "wait:2021-10-11:in_person"})->text(), "145");
+}
+
+TEST_F(AttendanceAppTest, CancellingOneDayFreesThatDaysSeatOnly) {
+  const std::string event = Thessaloniki(1);
+  ASSERT_TRUE(Register(event, "a", Partner("a", "Torino"), AttendanceMode::kInPerson).ok());
+  ASSERT_TRUE(Register(event, "b", Partner("b", "Paris"), AttendanceMode::kInPerson).ok());
+  absl::StatusOr<core::Registration> a = Await<core::Registration>([&](auto done) {
+    app_->CancelRegistration(event, "cancel-a-16", "a", {absl::CivilDay(2022, 3, 16)},
+                             std::move(done));
+  });
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->status, RegistrationStatus::kConfirmed);  // days 15 and 17 stay
+  EXPECT_EQ(a->days[1].status, RegistrationStatus::kCancelled);
+  absl::StatusOr<core::Registration> b = Await<core::Registration>(
+      [&](auto done) { app_->GetRegistration(event, "b", std::move(done)); });
+  EXPECT_EQ(b->days[0].status, RegistrationStatus::kWaitlisted);
+  EXPECT_EQ(b->days[1].status, RegistrationStatus::kConfirmed);  // promoted
+  EXPECT_EQ(b->days[2].status, RegistrationStatus::kWaitlisted);
+  EXPECT_EQ(b->revision, 2);
+  EXPECT_EQ(Await<core::Registration>([&](auto done) {
+              app_->CancelRegistration(event, "x", "nobody", {}, std::move(done));
+            }).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 }  // namespace
