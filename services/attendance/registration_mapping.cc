@@ -1,7 +1,7 @@
 #include "attendance/registration_mapping.h"
 
 #include "absl/strings/str_cat.h"
-#include "calendar/event_mapping.h"
+#include "rpc/proto_time.h"
 #include "core/local_date_time.h"
 
 namespace convene::attendance {
@@ -89,8 +89,8 @@ v1::Registration RegistrationToProto(const core::Registration& r) {
   w.set_status(StatusToProto(r.status));
   w.set_walk_in(r.walk_in);
   w.set_revision(r.revision);
-  *w.mutable_create_time() = calendar::TimeToProto(r.create_time);
-  *w.mutable_update_time() = calendar::TimeToProto(r.update_time);
+  *w.mutable_create_time() = rpc::TimeToProto(r.create_time);
+  *w.mutable_update_time() = rpc::TimeToProto(r.update_time);
   return w;
 }
 

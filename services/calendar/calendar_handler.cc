@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "calendar/event_mapping.h"
+#include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
 
 namespace convene::calendar {
@@ -86,8 +87,8 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEvents(
                              "format, kind or status: unknown enum value"));
   }
   EventQuery q;
-  if (request->has_from()) q.from = TimeFromProto(request->from());
-  if (request->has_to()) q.to = TimeFromProto(request->to());
+  if (request->has_from()) q.from = rpc::TimeFromProto(request->from());
+  if (request->has_to()) q.to = rpc::TimeFromProto(request->to());
   q.community = request->community();
   q.city = request->city();
   q.format = FormatFromProto(request->format());
@@ -140,7 +141,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEventChanges(
               wc->set_type(ChangeTypeToProto(c.type));
               wc->set_event_id(c.event.id);
               wc->set_revision(c.event.revision);
-              *wc->mutable_change_time() = TimeToProto(c.event.update_time);
+              *wc->mutable_change_time() = rpc::TimeToProto(c.event.update_time);
               *wc->mutable_event() = EventToProto(c.event);
               wc->set_sync_token(c.sync_token);
               wc->set_reason(c.reason);
@@ -171,8 +172,8 @@ grpc::ServerUnaryReactor* CalendarHandler::ExportICalendar(
     v1::ExportICalendarResponse* response) {
   ExportQuery q;
   q.event_id = request->event_id();
-  if (request->has_from()) q.filter.from = TimeFromProto(request->from());
-  if (request->has_to()) q.filter.to = TimeFromProto(request->to());
+  if (request->has_from()) q.filter.from = rpc::TimeFromProto(request->from());
+  if (request->has_to()) q.filter.to = rpc::TimeFromProto(request->to());
   q.filter.community = request->community();
   q.filter.city = request->city();
   q.include_cancelled = request->include_cancelled();

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "calendar/event_mapping.h"
+#include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
 #include "storage/calendar_store.h"
 
@@ -19,7 +20,7 @@ v1::EventChange EventChangeToProto(const EventChangeRecord& c) {
   }
   w.set_event_id(c.event.id);
   w.set_revision(c.event.revision);
-  *w.mutable_change_time() = TimeToProto(c.event.update_time);
+  *w.mutable_change_time() = rpc::TimeToProto(c.event.update_time);
   *w.mutable_event() = EventToProto(c.event);
   w.set_sync_token(c.sync_token);
   w.set_reason(c.reason);

@@ -8,8 +8,12 @@
 #include "core/local_date_time.h"
 #include "core/zone.h"
 #include "core/zoned_rendering.h"
+#include "rpc/proto_time.h"
 
 namespace convene::calendar {
+
+using rpc::TimeFromProto;
+using rpc::TimeToProto;
 namespace {
 
 // Wire enums are closed sets here: an unknown number from a newer client is
@@ -26,19 +30,6 @@ absl::Status MapLocal(absl::string_view field, const std::string& text,
 }
 
 }  // namespace
-
-absl::Time TimeFromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
-google::protobuf::Timestamp TimeToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) return ts;
-  const int64_t ns = absl::ToUnixNanos(t);
-  ts.set_seconds(ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000);
-  ts.set_nanos(static_cast<int32_t>(ns - ts.seconds() * 1000000000));
-  return ts;
-}
 
 core::LocalTimePolicy PolicyFromProto(v1::LocalTimePolicy policy) {
   switch (policy) {

@@ -47,8 +47,6 @@ v1::EventFormat FormatToProto(core::EventFormat format);
 core::EventKind KindFromProto(v1::EventKind kind);
 v1::EventKind KindToProto(core::EventKind kind);
 
-absl::Time TimeFromProto(const google::protobuf::Timestamp& ts);
-google::protobuf::Timestamp TimeToProto(absl::Time t);
 
 }  // namespace convene::calendar
 

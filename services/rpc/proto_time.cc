@@ -1,0 +1,19 @@
+#include "rpc/proto_time.h"
+
+namespace convene::rpc {
+
+absl::Time TimeFromProto(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+google::protobuf::Timestamp TimeToProto(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) return ts;
+  const int64_t ns = absl::ToUnixNanos(t);
+  // Floor division: nanos must be in [0, 1e9) also before 1970.
+  ts.set_seconds(ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000);
+  ts.set_nanos(static_cast<int32_t>(ns - ts.seconds() * 1000000000));
+  return ts;
+}
+
+}  // namespace convene::rpc

@@ -1,0 +1,20 @@
+// Conversions between google.protobuf.Timestamp and absl::Time, shared by
+// every service's mapping layer.
+//
+//   *event.mutable_start_time() = rpc::TimeToProto(start);
+#ifndef CONVENE_RPC_PROTO_TIME_H_
+#define CONVENE_RPC_PROTO_TIME_H_
+
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace convene::rpc {
+
+// The instant a Timestamp names.
+absl::Time TimeFromProto(const google::protobuf::Timestamp& ts);
+// `t` as a Timestamp; infinite past/future become the unset (zero) value.
+google::protobuf::Timestamp TimeToProto(absl::Time t);
+
+}  // namespace convene::rpc
+
+#endif  // CONVENE_RPC_PROTO_TIME_H_
