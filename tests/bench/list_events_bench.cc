@@ -25,6 +25,7 @@
 #include "storage/redis_address.h"
 #include "storage/redis_client.h"
 #include "storage/redis_sync_client.h"
+#include "testing_util/await.h"
 #include "testing_util/connection_calendar.h"
 #include "testing_util/redis_server.h"
 
@@ -35,17 +36,7 @@ ABSL_FLAG(int, page_size, 50, "events per page");
 namespace convene {
 namespace {
 
-template <typename T, typename Call>
-absl::StatusOr<T> Await(Call call) {
-  absl::Notification done;
-  absl::StatusOr<T> result = absl::UnknownError("not completed");
-  call([&](absl::StatusOr<T> r) {
-    result = std::move(r);
-    done.Notify();
-  });
-  done.WaitForNotification();
-  return result;
-}
+using testing_util::Await;
 
 // Creates `count` events spread over ten years, up to 256 in flight.
 bool Fill(calendar::CalendarApp& app, int count) {

@@ -18,6 +18,7 @@
 #include "storage/keys.h"
 #include "storage/redis_address.h"
 #include "storage/redis_sync_client.h"
+#include "testing_util/await.h"
 #include "testing_util/connection_calendar.h"
 #include "testing_util/redis_snapshot.h"
 #include "testing_util/redis_test.h"
@@ -29,19 +30,7 @@ using ::testing::HasSubstr;
 using core::AttendanceMode;
 using core::RegistrationStatus;
 
-template <typename T, typename Call>
-absl::StatusOr<T> Await(Call call) {
-  absl::Notification done;
-  absl::StatusOr<T> result = absl::UnknownError("not completed");
-  call([&](absl::StatusOr<T> r) {
-    result = std::move(r);
-    done.Notify();
-  });
-  if (!done.WaitForNotificationWithTimeout(absl::Seconds(10))) {
-    return absl::DeadlineExceededError("call did not complete");
-  }
-  return result;
-}
+using testing_util::Await;
 
 core::ParticipantInfo Partner(const std::string& id, const std::string& city) {
   return {id, "Partner " + id, id + "@example.org", "City of " + city, city,

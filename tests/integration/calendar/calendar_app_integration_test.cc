@@ -15,6 +15,7 @@
 #include "storage/redis_address.h"
 #include "storage/redis_client.h"
 #include "storage/redis_sync_client.h"
+#include "testing_util/await.h"
 #include "testing_util/connection_calendar.h"
 #include "testing_util/redis_snapshot.h"
 #include "testing_util/redis_test.h"
@@ -25,20 +26,7 @@ namespace {
 using ::testing::HasSubstr;
 using testing_util::ConnectionCalendar;
 
-// Runs an asynchronous app call and waits for its result.
-template <typename T, typename Call>
-absl::StatusOr<T> Await(Call call) {
-  absl::Notification done;
-  absl::StatusOr<T> result = absl::UnknownError("not completed");
-  call([&](absl::StatusOr<T> r) {
-    result = std::move(r);
-    done.Notify();
-  });
-  if (!done.WaitForNotificationWithTimeout(absl::Seconds(10))) {
-    return absl::DeadlineExceededError("app call did not complete");
-  }
-  return result;
-}
+using testing_util::Await;
 
 class CalendarAppTest : public testing_util::RedisTest {
  protected:
