@@ -68,6 +68,50 @@ void AttendanceApp::CancelRegistration(std::string event_id,
                 std::move(done));
 }
 
+void AttendanceApp::CheckIn(storage::CheckInCommand c,
+                            std::optional<absl::Time> occurred,
+                            Done<core::CheckInRecord> done) {
+  if (c.event_id.empty()) {
+    return done(absl::InvalidArgumentError("event_id: is required"));
+  }
+  if (c.participant_id.empty()) {
+    return done(absl::InvalidArgumentError("participant_id: is required"));
+  }
+  if (c.request_id.empty() ||
+      static_cast<int>(c.request_id.size()) > kMaxRequestId) {
+    return done(absl::InvalidArgumentError(
+        absl::StrCat("request_id: must be 1-", kMaxRequestId, " characters")));
+  }
+  if (c.day.has_value() == !c.session_id.empty()) {
+    return done(absl::InvalidArgumentError(
+        "day, session_id: give exactly one of them"));
+  }
+  if (c.source == core::CheckInSource::kOnlineLeave) {
+    return done(absl::InvalidArgumentError(
+        "source: ONLINE_LEAVE is reported with CheckOut"));
+  }
+  if ((c.source == core::CheckInSource::kOnlineJoin) !=
+      (c.mode == core::AttendanceMode::kOnline)) {
+    return done(absl::InvalidArgumentError(
+        "source: ONLINE_JOIN goes with mode ONLINE, DESK and BADGE with "
+        "IN_PERSON"));
+  }
+  const absl::Time now = clock_.Now();
+  if (occurred && *occurred > now + absl::Hours(24)) {
+    return done(absl::InvalidArgumentError(
+        "occurred_time: more than 24 hours in the future"));
+  }
+  c.occurred = occurred.value_or(now);
+  if (c.walk_in) {
+    c.walk_in->participant_id = c.participant_id;
+    if (absl::Status s = core::ValidateParticipant(*c.walk_in); !s.ok()) {
+      return done(
+          absl::InvalidArgumentError(absl::StrCat("walk_in: ", s.message())));
+    }
+  }
+  store_.CheckIn(c, std::move(done));
+}
+
 void AttendanceApp::GetRegistration(std::string event_id,
                                     std::string participant_id,
                                     Done<core::Registration> done) {

@@ -53,6 +53,13 @@ class AttendanceApp {
                           std::vector<absl::CivilDay> dates,
                           Done<core::Registration> done);
 
+  // Records presence for a day or a session (exactly one of them).
+  // `occurred` unset: now. `walk_in`: details to register someone who is not
+  // registered, when the event takes walk-ins and the room has a seat.
+  void CheckIn(storage::CheckInCommand command,
+               std::optional<absl::Time> occurred,
+               Done<core::CheckInRecord> done);
+
   void GetRegistration(std::string event_id, std::string participant_id,
                        Done<core::Registration> done);
 

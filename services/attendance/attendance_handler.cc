@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "attendance/registration_mapping.h"
 #include "core/local_date_time.h"
+#include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
 
 namespace convene::attendance {
@@ -56,6 +57,27 @@ grpc::ServerUnaryReactor* AttendanceHandler::CancelRegistration(
   app_.CancelRegistration(request->event_id(), request->request_id(),
                           request->participant_id(), std::move(dates),
                           ReplyRegistration(reactor, response));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AttendanceHandler::CheckIn(
+    grpc::CallbackServerContext* context, const v1::CheckInRequest* request,
+    v1::CheckInRecord* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<storage::CheckInCommand> command = CheckInFromProto(*request);
+  if (!command.ok()) {
+    reactor->Finish(rpc::ToGrpcStatus(command.status()));
+    return reactor;
+  }
+  std::optional<absl::Time> occurred;
+  if (request->has_occurred_time()) {
+    occurred = rpc::TimeFromProto(request->occurred_time());
+  }
+  app_.CheckIn(*std::move(command), occurred,
+               [reactor, response](absl::StatusOr<core::CheckInRecord> r) {
+                 if (r.ok()) *response = CheckInToProto(*r);
+                 reactor->Finish(rpc::ToGrpcStatus(r.status()));
+               });
   return reactor;
 }
 

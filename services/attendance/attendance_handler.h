@@ -30,6 +30,9 @@ class AttendanceHandler final : public v1::AttendanceService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::CancelRegistrationRequest* request,
       v1::Registration* response) override;
+  grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* context,
+                                    const v1::CheckInRequest* request,
+                                    v1::CheckInRecord* response) override;
   grpc::ServerUnaryReactor* GetRegistration(
       grpc::CallbackServerContext* context,
       const v1::GetRegistrationRequest* request,

@@ -1,8 +1,8 @@
 #include "attendance/registration_mapping.h"
 
 #include "absl/strings/str_cat.h"
-#include "rpc/proto_time.h"
 #include "core/local_date_time.h"
+#include "rpc/proto_time.h"
 
 namespace convene::attendance {
 namespace {
@@ -91,6 +91,76 @@ v1::Registration RegistrationToProto(const core::Registration& r) {
   w.set_revision(r.revision);
   *w.mutable_create_time() = rpc::TimeToProto(r.create_time);
   *w.mutable_update_time() = rpc::TimeToProto(r.update_time);
+  return w;
+}
+
+absl::StatusOr<storage::CheckInCommand> CheckInFromProto(
+    const v1::CheckInRequest& w) {
+  storage::CheckInCommand c;
+  c.event_id = w.event_id();
+  c.request_id = w.request_id();
+  c.participant_id = w.participant_id();
+  if (!w.day().empty()) {
+    absl::StatusOr<absl::CivilDay> day = core::ParseLocalDate(w.day(), "day");
+    if (!day.ok()) return day.status();
+    c.day = *day;
+  }
+  c.session_id = w.session_id();
+  absl::StatusOr<std::optional<core::AttendanceMode>> mode =
+      ModeFromProto(w.mode(), "mode");
+  if (!mode.ok()) return mode.status();
+  if (!*mode) return absl::InvalidArgumentError("mode: is required");
+  c.mode = **mode;
+  switch (w.source()) {
+    case v1::CHECK_IN_SOURCE_DESK:
+      c.source = core::CheckInSource::kDesk;
+      break;
+    case v1::CHECK_IN_SOURCE_BADGE:
+      c.source = core::CheckInSource::kBadge;
+      break;
+    case v1::CHECK_IN_SOURCE_ONLINE_JOIN:
+      c.source = core::CheckInSource::kOnlineJoin;
+      break;
+    case v1::CHECK_IN_SOURCE_ONLINE_LEAVE:
+      c.source = core::CheckInSource::kOnlineLeave;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          "source: is required (DESK, BADGE or ONLINE_JOIN)");
+  }
+  if (w.has_walk_in()) c.walk_in = ParticipantFromProto(w.walk_in());
+  return c;
+}
+
+v1::CheckInRecord CheckInToProto(const core::CheckInRecord& r) {
+  v1::CheckInRecord w;
+  w.set_event_id(r.event_id);
+  w.set_participant_id(r.participant_id);
+  w.set_day(core::FormatLocalDate(r.day));
+  w.set_session_id(r.session_id);
+  w.set_mode(ModeToProto(r.mode));
+  switch (r.source) {
+    case core::CheckInSource::kDesk:
+      w.set_source(v1::CHECK_IN_SOURCE_DESK);
+      break;
+    case core::CheckInSource::kBadge:
+      w.set_source(v1::CHECK_IN_SOURCE_BADGE);
+      break;
+    case core::CheckInSource::kOnlineJoin:
+      w.set_source(v1::CHECK_IN_SOURCE_ONLINE_JOIN);
+      break;
+    case core::CheckInSource::kOnlineLeave:
+      w.set_source(v1::CHECK_IN_SOURCE_ONLINE_LEAVE);
+      break;
+  }
+  *w.mutable_check_in_time() = rpc::TimeToProto(r.check_in_time);
+  w.set_walk_in(r.walk_in);
+  w.set_duplicate(r.duplicate);
+  w.set_join_count(r.join_count);
+  if (r.mode == core::AttendanceMode::kOnline) {
+    *w.mutable_first_join_time() = rpc::TimeToProto(r.check_in_time);
+    *w.mutable_last_leave_time() = rpc::TimeToProto(r.last_leave_time);
+  }
   return w;
 }
 

@@ -9,7 +9,9 @@
 #include "absl/status/statusor.h"
 #include "attendance/attendance_app.h"
 #include "convene/v1/attendance.pb.h"
+#include "core/check_in.h"
 #include "core/registration.h"
+#include "storage/attendance_store.h"
 
 namespace convene::attendance {
 
@@ -26,6 +28,11 @@ absl::StatusOr<std::vector<RequestedDay>> DaysFromProto(
     const google::protobuf::RepeatedPtrField<v1::DayMode>& days);
 
 v1::Registration RegistrationToProto(const core::Registration& registration);
+
+// A CheckIn request in store terms (occurred time and limits are the app's).
+absl::StatusOr<storage::CheckInCommand> CheckInFromProto(
+    const v1::CheckInRequest& request);
+v1::CheckInRecord CheckInToProto(const core::CheckInRecord& record);
 
 }  // namespace convene::attendance
 

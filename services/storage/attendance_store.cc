@@ -10,6 +10,7 @@
 #include "core/local_date_time.h"
 #include "storage/keys.h"
 #include "storage/scripts/attendance_cancel_lua.h"
+#include "storage/scripts/attendance_checkin_lua.h"
 #include "storage/scripts/attendance_get_lua.h"
 #include "storage/scripts/attendance_register_lua.h"
 
@@ -163,7 +164,8 @@ void AttendanceStore::Cancel(std::string event_id, std::string request_id,
                              std::vector<absl::CivilDay> dates, absl::Time now,
                              Callback<core::Registration> done) {
   std::vector<std::string> days;
-  for (const absl::CivilDay& d : dates) days.push_back(core::FormatLocalDate(d));
+  for (const absl::CivilDay& d : dates)
+    days.push_back(core::FormatLocalDate(d));
   redis_.Eval(
       scripts::AttendanceCancel(),
       {keys::EventSheet(event_id), keys::Registrations(event_id),
@@ -173,9 +175,94 @@ void AttendanceStore::Cancel(std::string event_id, std::string request_id,
       {std::move(request_id), participant_id, absl::StrJoin(days, ";"),
        absl::StrCat(absl::ToUnixMillis(now)), keys::WaitlistPrefix(event_id),
        keys::RegistrationPrefix(event_id), absl::StrCat(max_changes_)},
-      [event_id, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+      [event_id,
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) return done(reply.status());
         done(ParseRegistration(event_id, reply->elements()));
+      });
+}
+
+namespace {
+
+absl::string_view SourceName(core::CheckInSource source) {
+  switch (source) {
+    case core::CheckInSource::kDesk:
+      return "desk";
+    case core::CheckInSource::kBadge:
+      return "badge";
+    case core::CheckInSource::kOnlineJoin:
+      return "online_join";
+    case core::CheckInSource::kOnlineLeave:
+      return "online_leave";
+  }
+  return "desk";
+}
+
+core::CheckInSource SourceFromName(absl::string_view name) {
+  if (name == "badge") return core::CheckInSource::kBadge;
+  if (name == "online_join") return core::CheckInSource::kOnlineJoin;
+  if (name == "online_leave") return core::CheckInSource::kOnlineLeave;
+  return core::CheckInSource::kDesk;
+}
+
+}  // namespace
+
+void AttendanceStore::CheckIn(const CheckInCommand& c,
+                              Callback<core::CheckInRecord> done) {
+  std::vector<std::string> args = {c.request_id,
+                                   c.participant_id,
+                                   c.day ? core::FormatLocalDate(*c.day) : "",
+                                   c.session_id,
+                                   std::string(ModeName(c.mode)),
+                                   std::string(SourceName(c.source)),
+                                   absl::StrCat(absl::ToUnixMillis(c.occurred)),
+                                   keys::PresencePrefix(c.event_id),
+                                   absl::StrCat(max_changes_),
+                                   keys::CountsChannel(c.event_id)};
+  if (c.walk_in) {
+    core::ParticipantInfo p = *c.walk_in;
+    p.participant_id = c.participant_id;
+    for (std::string& f : ParticipantFields(p)) args.push_back(std::move(f));
+  }
+  redis_.Eval(
+      scripts::AttendanceCheckin(),
+      {keys::EventSheet(c.event_id), keys::Registrations(c.event_id),
+       keys::Counters(c.event_id), keys::CheckIns(c.event_id),
+       keys::AttendanceRequests(c.event_id),
+       keys::AttendanceChanges(c.event_id),
+       keys::Registration(c.event_id, c.participant_id)},
+      std::move(args),
+      [event_id = c.event_id, pid = c.participant_id, session = c.session_id,
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) return done(NameEvent(reply.status(), event_id));
+        auto e = reply->elements();
+        std::vector<absl::string_view> f =
+            e.size() == 3 ? absl::StrSplit(e[0].text(), '|')
+                          : std::vector<absl::string_view>();
+        absl::StatusOr<absl::CivilDay> day =
+            e.size() == 3
+                ? core::ParseLocalDate(e[2].text(), "day")
+                : absl::StatusOr<absl::CivilDay>(absl::DataLossError(""));
+        absl::StatusOr<core::AttendanceMode> mode =
+            f.size() == 6
+                ? ModeFromName(f[0])
+                : absl::StatusOr<core::AttendanceMode>(absl::DataLossError(""));
+        core::CheckInRecord r;
+        if (!day.ok() || !mode.ok() || !absl::SimpleAtoi(f[3], &r.join_count)) {
+          return done(
+              absl::InternalError("attendance_checkin.lua: unexpected reply"));
+        }
+        r.event_id = event_id;
+        r.participant_id = pid;
+        r.day = *day;
+        r.session_id = session;
+        r.mode = *mode;
+        r.source = SourceFromName(f[1]);
+        r.check_in_time = FromMillis(f[2]);
+        if (!f[4].empty()) r.last_leave_time = FromMillis(f[4]);
+        r.walk_in = f[5] == "1";
+        r.duplicate = e[1].as_integer().value_or(0) == 1;
+        done(std::move(r));
       });
 }
 

@@ -9,11 +9,13 @@
 #ifndef CONVENE_STORAGE_ATTENDANCE_STORE_H_
 #define CONVENE_STORAGE_ATTENDANCE_STORE_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "core/check_in.h"
 #include "core/registration.h"
 #include "storage/redis_client.h"
 
@@ -27,6 +29,20 @@ struct RegisterCommand {
   std::vector<core::DayChoice> days;
   core::AttendanceMode default_mode = core::AttendanceMode::kInPerson;
   absl::Time now;
+};
+
+struct CheckInCommand {
+  std::string event_id;
+  std::string request_id;
+  std::string participant_id;
+  // Exactly one of day and session_id.
+  std::optional<absl::CivilDay> day;
+  std::string session_id;
+  core::AttendanceMode mode = core::AttendanceMode::kInPerson;
+  core::CheckInSource source = core::CheckInSource::kDesk;
+  absl::Time occurred;
+  // Details for a walk-in; nullopt: not a walk-in.
+  std::optional<core::ParticipantInfo> walk_in;
 };
 
 class AttendanceStore {
@@ -53,6 +69,11 @@ class AttendanceStore {
   void Cancel(std::string event_id, std::string request_id,
               std::string participant_id, std::vector<absl::CivilDay> dates,
               absl::Time now, Callback<core::Registration> done);
+
+  // Records presence (one Redis command: a Lua script). A repeat for the
+  // same (day or session, mode) returns the first record, duplicate = true.
+  void CheckIn(const CheckInCommand& command,
+               Callback<core::CheckInRecord> done);
 
   // NOT_FOUND if the participant has no registration for the event.
   void Get(std::string event_id, std::string participant_id,

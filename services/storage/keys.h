@@ -95,6 +95,12 @@ inline std::string WaitlistPrefix(absl::string_view event_id) {
 inline std::string CheckIns(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":checkins");
 }
+// Prefix of the set of participants present for one scope and mode:
+// PresencePrefix(e) + "day:2022-03-15:online" (or "session:s2:in_person").
+// Sets give the unique headcount: a person is in a set once.
+inline std::string PresencePrefix(absl::string_view event_id) {
+  return absl::StrCat(kPrefix, EventTag(event_id), ":present:");
+}
 // Hash: counter name -> integer, kept current by the attendance scripts.
 inline std::string Counters(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":counts");

@@ -295,5 +295,138 @@ TEST_F(AttendanceAppTest, CancellingOneDayFreesThatDaysSeatOnly) {
             absl::StatusCode::kNotFound);
 }
 
+class CheckInTest : public AttendanceAppTest {
+ protected:
+  absl::StatusOr<core::CheckInRecord> CheckIn(
+      const std::string& event, const std::string& request, const std::string& pid,
+      std::optional<absl::CivilDay> day, const std::string& session,
+      AttendanceMode mode, std::optional<core::ParticipantInfo> walk_in = {}) {
+    storage::CheckInCommand c;
+    c.event_id = event;
+    c.request_id = request;
+    c.participant_id = pid;
+    c.day = day;
+    c.session_id = session;
+    c.mode = mode;
+    c.source = mode == AttendanceMode::kOnline ? core::CheckInSource::kOnlineJoin
+                                               : core::CheckInSource::kDesk;
+    c.walk_in = walk_in;
+    return Await<core::CheckInRecord>(
+        [&](auto done) { app_->CheckIn(c, std::nullopt, std::move(done)); });
+  }
+  std::string Counter(const std::string& event, const std::string& field) {
+    storage::RedisSyncClient sync(*redis_);
+    absl::StatusOr<storage::RedisReply> r =
+        sync.Command({"HGET", storage::keys::Counters(event), field});
+    return r.ok() ? r->text() : "";
+  }
+};
+
+TEST_F(CheckInTest, CountsAPersonOncePerDayAndMode) {
+  const std::string event = Thessaloniki();
+  ASSERT_TRUE(Register(event, "r", Partner("zagreb-1", "Zagreb"), AttendanceMode::kInPerson).ok());
+  const absl::CivilDay day1(2022, 3, 15);
+  absl::StatusOr<core::CheckInRecord> first =
+      CheckIn(event, "c1", "zagreb-1", day1, "", AttendanceMode::kInPerson);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->duplicate);
+  EXPECT_EQ(first->check_in_time, clock_.Now());
+  clock_.Advance(absl::Minutes(3));
+  absl::StatusOr<core::CheckInRecord> again =
+      CheckIn(event, "c2", "zagreb-1", day1, "", AttendanceMode::kInPerson);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->check_in_time, first->check_in_time);
+  EXPECT_EQ(again->join_count, 2);
+  EXPECT_EQ(Counter(event, "in:day:2022-03-15:in_person"), "1");
+  EXPECT_EQ(Counter(event, "city:Zagreb:in:day:2022-03-15:in_person"), "1");
+  // The same person also joining online that day is a record of its own.
+  ASSERT_FALSE(CheckIn(event, "c3", "zagreb-1", day1, "", AttendanceMode::kOnline)->duplicate);
+}
+
+TEST_F(CheckInTest, TwentyConcurrentIdenticalCheckInsCountOnce) {
+  const std::string event = Thessaloniki();
+  ASSERT_TRUE(Register(event, "r", Partner("sofia-1", "Sofia"), AttendanceMode::kInPerson).ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> counted = 0, duplicates = 0, failed = 0;
+  for (int t = 0; t < 20; ++t) {
+    threads.emplace_back([&, t] {
+      storage::RedisClientOptions options;
+      options.address = *storage::RedisAddress::Parse(redis_address());
+      auto redis = *storage::RedisClient::Start(options);
+      storage::AttendanceStore store(*redis);
+      AttendanceApp app(store, clock_);
+      storage::CheckInCommand c;
+      c.event_id = event;
+      c.request_id = "scan-" + std::to_string(t);
+      c.participant_id = "sofia-1";
+      c.session_id = "s1";
+      c.mode = AttendanceMode::kInPerson;
+      c.source = core::CheckInSource::kBadge;
+      absl::StatusOr<core::CheckInRecord> r = Await<core::CheckInRecord>(
+          [&](auto done) { app.CheckIn(c, std::nullopt, std::move(done)); });
+      if (!r.ok()) ++failed;
+      else if (r->duplicate) ++duplicates;
+      else ++counted;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(counted, 1);
+  EXPECT_EQ(duplicates, 19);
+  EXPECT_EQ(Counter(event, "in:session:s1:in_person"), "1");
+}
+
+TEST_F(CheckInTest, RefusesWhoMayNotBeThere) {
+  const std::string event = Thessaloniki();
+  ASSERT_TRUE(Register(event, "r1", Partner("online-1", "Tampere"), AttendanceMode::kOnline).ok());
+  ASSERT_TRUE(Register(event, "r2", Partner("room-1", "Torino"), AttendanceMode::kInPerson).ok());
+  const absl::CivilDay day1(2022, 3, 15);
+  auto code = [](const absl::StatusOr<core::CheckInRecord>& r) { return r.status().code(); };
+  // Not registered, and the workshop takes no walk-ins.
+  EXPECT_EQ(code(CheckIn(event, "x1", "stranger", day1, "", AttendanceMode::kInPerson)),
+            absl::StatusCode::kFailedPrecondition);
+  // An online place is not a seat in the room.
+  EXPECT_EQ(code(CheckIn(event, "x2", "online-1", day1, "", AttendanceMode::kInPerson)),
+            absl::StatusCode::kFailedPrecondition);
+  // The guided tour (s2) is in person only: no online join to it.
+  absl::StatusOr<core::CheckInRecord> tour =
+      CheckIn(event, "x3", "online-1", std::nullopt, "s2", AttendanceMode::kOnline);
+  EXPECT_EQ(code(tour), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(tour.status().message()), HasSubstr("in_person only"));
+  EXPECT_EQ(code(CheckIn(event, "x4", "room-1", std::nullopt, "s99", AttendanceMode::kInPerson)),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(code(CheckIn(event, "x5", "room-1", absl::CivilDay(2022, 3, 20), "",
+                         AttendanceMode::kInPerson)),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(CheckIn(event, "x6", "room-1", day1, "s1", AttendanceMode::kInPerson)),
+            absl::StatusCode::kInvalidArgument);
+  // An in-person registrant may also join online.
+  EXPECT_TRUE(CheckIn(event, "x7", "room-1", day1, "", AttendanceMode::kOnline).ok());
+}
+
+TEST_F(CheckInTest, WalkInsGetASeatWhileTheRoomHasOne) {
+  core::Event e = testing_util::ConnectionCalendar()[testing_util::kTurinWorkshop];
+  e.venue.in_person_capacity = 1;
+  e.allow_walk_ins = true;
+  const std::string event = CreateEvent(e, "turin-walk-ins");
+  const absl::CivilDay day(2021, 10, 11);
+  absl::StatusOr<core::CheckInRecord> w = CheckIn(
+      event, "w1", "asti-1", day, "", AttendanceMode::kInPerson, Partner("asti-1", "Asti"));
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_TRUE(w->walk_in);
+  absl::StatusOr<core::Registration> r = Await<core::Registration>(
+      [&](auto done) { app_->GetRegistration(event, "asti-1", std::move(done)); });
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->walk_in);
+  EXPECT_EQ(Counter(event, "reg:2021-10-11:in_person"), "1");
+  // The room is now full.
+  EXPECT_EQ(CheckIn(event, "w2", "cuneo-1", day, "", AttendanceMode::kInPerson,
+                    Partner("cuneo-1", "Cuneo"))
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace convene::attendance
