@@ -112,6 +112,14 @@ void AttendanceApp::CheckIn(storage::CheckInCommand c,
   store_.CheckIn(c, std::move(done));
 }
 
+void AttendanceApp::GetAttendanceCounts(std::string event_id,
+                                        Done<core::AttendanceCounts> done) {
+  if (event_id.empty()) {
+    return done(absl::InvalidArgumentError("event_id: is required"));
+  }
+  store_.Counts(std::move(event_id), std::move(done));
+}
+
 void AttendanceApp::GetRegistration(std::string event_id,
                                     std::string participant_id,
                                     Done<core::Registration> done) {

@@ -60,6 +60,9 @@ class AttendanceApp {
                std::optional<absl::Time> occurred,
                Done<core::CheckInRecord> done);
 
+  void GetAttendanceCounts(std::string event_id,
+                           Done<core::AttendanceCounts> done);
+
   void GetRegistration(std::string event_id, std::string participant_id,
                        Done<core::Registration> done);
 

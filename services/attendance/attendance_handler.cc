@@ -81,6 +81,20 @@ grpc::ServerUnaryReactor* AttendanceHandler::CheckIn(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* AttendanceHandler::GetAttendanceCounts(
+    grpc::CallbackServerContext* context,
+    const v1::GetAttendanceCountsRequest* request,
+    v1::AttendanceCounts* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.GetAttendanceCounts(
+      request->event_id(),
+      [this, reactor, response](absl::StatusOr<core::AttendanceCounts> c) {
+        if (c.ok()) *response = CountsToProto(*c, clock_.Now());
+        reactor->Finish(rpc::ToGrpcStatus(c.status()));
+      });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* AttendanceHandler::GetRegistration(
     grpc::CallbackServerContext* context,
     const v1::GetRegistrationRequest* request, v1::Registration* response) {

@@ -11,6 +11,7 @@
 
 #include "attendance/attendance_app.h"
 #include "convene/v1/attendance.grpc.pb.h"
+#include "core/clock.h"
 
 namespace convene::attendance {
 
@@ -21,7 +22,9 @@ class AttendanceHandler final : public v1::AttendanceService::CallbackService {
   static constexpr char kServiceName[] = "convene.v1.AttendanceService";
 
   // `app` must outlive the handler.
-  explicit AttendanceHandler(AttendanceApp& app) : app_(app) {}
+  // `app` and `clock` must outlive the handler.
+  AttendanceHandler(AttendanceApp& app, const core::Clock& clock)
+      : app_(app), clock_(clock) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
                                      const v1::RegisterRequest* request,
@@ -33,6 +36,10 @@ class AttendanceHandler final : public v1::AttendanceService::CallbackService {
   grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* context,
                                     const v1::CheckInRequest* request,
                                     v1::CheckInRecord* response) override;
+  grpc::ServerUnaryReactor* GetAttendanceCounts(
+      grpc::CallbackServerContext* context,
+      const v1::GetAttendanceCountsRequest* request,
+      v1::AttendanceCounts* response) override;
   grpc::ServerUnaryReactor* GetRegistration(
       grpc::CallbackServerContext* context,
       const v1::GetRegistrationRequest* request,
@@ -40,6 +47,7 @@ class AttendanceHandler final : public v1::AttendanceService::CallbackService {
 
  private:
   AttendanceApp& app_;
+  const core::Clock& clock_;
 };
 
 }  // namespace convene::attendance

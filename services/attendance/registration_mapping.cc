@@ -164,4 +164,76 @@ v1::CheckInRecord CheckInToProto(const core::CheckInRecord& r) {
   return w;
 }
 
+namespace {
+
+void PutModes(const core::ModeCounts& m, v1::ModeCounts& w) {
+  w.set_registered_in_person(m.registered_in_person);
+  w.set_registered_online(m.registered_online);
+  w.set_waitlisted_in_person(m.waitlisted_in_person);
+  w.set_waitlisted_online(m.waitlisted_online);
+  w.set_checked_in_in_person(m.checked_in_in_person);
+  w.set_checked_in_online(m.checked_in_online);
+  w.set_registered_total(m.registered_total());
+  w.set_checked_in_total(m.checked_in_total());
+}
+
+void PutUnique(const core::UniqueAttendees& u, v1::UniqueAttendees& w) {
+  w.set_in_person_only(u.in_person_only);
+  w.set_online_only(u.online_only);
+  w.set_both(u.both);
+  w.set_total(u.total());
+  w.set_walk_ins(u.walk_ins);
+}
+
+v1::EventFormat FormatToWire(core::EventFormat f) {
+  switch (f) {
+    case core::EventFormat::kInPerson:
+      return v1::EVENT_FORMAT_IN_PERSON;
+    case core::EventFormat::kOnline:
+      return v1::EVENT_FORMAT_ONLINE;
+    case core::EventFormat::kHybrid:
+      return v1::EVENT_FORMAT_HYBRID;
+    case core::EventFormat::kUnspecified:
+      break;
+  }
+  return v1::EVENT_FORMAT_UNSPECIFIED;
+}
+
+}  // namespace
+
+v1::AttendanceCounts CountsToProto(const core::AttendanceCounts& c,
+                                   absl::Time as_of) {
+  v1::AttendanceCounts w;
+  w.set_event_id(c.event_id);
+  w.set_registrations(c.registrations);
+  w.set_version(c.version);
+  *w.mutable_as_of() = rpc::TimeToProto(as_of);
+  for (const core::DayCounts& d : c.days) {
+    v1::DayCounts* wd = w.add_days();
+    wd->set_date(core::FormatLocalDate(d.date));
+    PutModes(d.counts, *wd->mutable_counts());
+    PutUnique(d.unique, *wd->mutable_unique());
+    wd->set_in_person_capacity(d.in_person_capacity);
+    wd->set_online_capacity(d.online_capacity);
+    for (const core::SessionCounts& s : d.sessions) {
+      v1::SessionCounts* ws = wd->add_sessions();
+      ws->set_session_id(s.session_id);
+      ws->set_format(FormatToWire(s.format));
+      PutModes(s.counts, *ws->mutable_counts());
+      PutUnique(s.unique, *ws->mutable_unique());
+    }
+    for (const core::GroupCounts& g : d.by_city) {
+      v1::GroupCounts* wg = wd->add_by_city();
+      wg->set_key(g.key);
+      PutModes(g.counts, *wg->mutable_counts());
+    }
+    for (const core::GroupCounts& g : d.by_organisation) {
+      v1::GroupCounts* wg = wd->add_by_organisation();
+      wg->set_key(g.key);
+      PutModes(g.counts, *wg->mutable_counts());
+    }
+  }
+  return w;
+}
+
 }  // namespace convene::attendance

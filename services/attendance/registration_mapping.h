@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "attendance/attendance_app.h"
 #include "convene/v1/attendance.pb.h"
+#include "core/attendance_counts.h"
 #include "core/check_in.h"
 #include "core/registration.h"
 #include "storage/attendance_store.h"
@@ -33,6 +34,9 @@ v1::Registration RegistrationToProto(const core::Registration& registration);
 absl::StatusOr<storage::CheckInCommand> CheckInFromProto(
     const v1::CheckInRequest& request);
 v1::CheckInRecord CheckInToProto(const core::CheckInRecord& record);
+
+v1::AttendanceCounts CountsToProto(const core::AttendanceCounts& counts,
+                                   absl::Time as_of);
 
 }  // namespace convene::attendance
 

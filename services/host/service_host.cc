@@ -58,7 +58,9 @@ namespace {
 // Everything the attendance service holds, owned together.
 struct AttendanceParts {
   explicit AttendanceParts(ServiceContext& context)
-      : store(context.redis), app(store, context.clock), handler(app) {}
+      : store(context.redis),
+        app(store, context.clock),
+        handler(app, context.clock) {}
   storage::AttendanceStore store;
   attendance::AttendanceApp app;
   attendance::AttendanceHandler handler;

@@ -8,9 +8,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/types/span.h"
 #include "core/local_date_time.h"
+#include "storage/event_sheet_store.h"
 #include "storage/keys.h"
 #include "storage/scripts/attendance_cancel_lua.h"
 #include "storage/scripts/attendance_checkin_lua.h"
+#include "storage/scripts/attendance_counts_lua.h"
 #include "storage/scripts/attendance_get_lua.h"
 #include "storage/scripts/attendance_register_lua.h"
 
@@ -264,6 +266,40 @@ void AttendanceStore::CheckIn(const CheckInCommand& c,
         r.duplicate = e[1].as_integer().value_or(0) == 1;
         done(std::move(r));
       });
+}
+
+void AttendanceStore::Counts(std::string event_id,
+                             Callback<core::AttendanceCounts> done) {
+  redis_.Eval(scripts::AttendanceCounts(),
+              {keys::EventSheet(event_id), keys::Counters(event_id)},
+              {keys::PresencePrefix(event_id)},
+              [event_id, done = std::move(done)](
+                  absl::StatusOr<RedisReply> reply) mutable {
+                if (!reply.ok())
+                  return done(NameEvent(reply.status(), event_id));
+                auto parts = reply->elements();
+                if (parts.size() != 3) {
+                  return done(absl::InternalError(
+                      "attendance_counts.lua: unexpected reply"));
+                }
+                absl::StatusOr<core::EventSheet> sheet =
+                    EventSheetStore::Decode(event_id, parts[0]);
+                if (!sheet.ok()) return done(sheet.status());
+                core::AttendanceTallies tallies;
+                auto counters = parts[1].elements();
+                for (size_t i = 0; i + 1 < counters.size(); i += 2) {
+                  int64_t v = 0;
+                  if (absl::SimpleAtoi(counters[i + 1].text(), &v)) {
+                    tallies.counters[counters[i].text()] = v;
+                  }
+                }
+                auto presence = parts[2].elements();
+                for (size_t i = 0; i + 1 < presence.size(); i += 2) {
+                  tallies.presence[presence[i].text()] =
+                      presence[i + 1].as_integer().value_or(0);
+                }
+                done(core::BuildAttendanceCounts(*sheet, tallies));
+              });
 }
 
 void AttendanceStore::Get(std::string event_id, std::string participant_id,

@@ -15,6 +15,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "core/attendance_counts.h"
 #include "core/check_in.h"
 #include "core/registration.h"
 #include "storage/redis_client.h"
@@ -74,6 +75,10 @@ class AttendanceStore {
   // same (day or session, mode) returns the first record, duplicate = true.
   void CheckIn(const CheckInCommand& command,
                Callback<core::CheckInRecord> done);
+
+  // The counts of the event, from the counters the scripts keep and the
+  // presence sets (one round trip). NOT_FOUND for an unknown event.
+  void Counts(std::string event_id, Callback<core::AttendanceCounts> done);
 
   // NOT_FOUND if the participant has no registration for the event.
   void Get(std::string event_id, std::string participant_id,

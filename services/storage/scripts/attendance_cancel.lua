@@ -53,7 +53,7 @@ end
 
 if redis.call('HGET', requests_key, request_id) then return reply() end
 
-local reg = redis.call('HMGET', reg_key, 'days', 'city', 'organisation', 'revision')
+local reg = redis.call('HMGET', reg_key, 'days', 'city', 'organisation', 'revision', 'status')
 if not reg[1] then
   return redis.error_reply('CONVENE NOT_FOUND participant ' .. pid .. ' is not registered')
 end
@@ -132,6 +132,9 @@ local text, overall = encode(days)
 local revision = tonumber(reg[4] or '0') + 1
 redis.call('HSET', reg_key, 'days', text, 'status', overall,
   'revision', revision, 'update_ms', now)
+if overall == 'cancelled' and reg[5] ~= 'cancelled' then
+  redis.call('HINCRBY', counts_key, 'registrations', -1)
+end
 redis.call('XADD', changes_key, 'MAXLEN', '~', maxlen, '*',
   'kind', 'registration_cancelled', 'participant', pid, 'days', text,
   'revision', revision)

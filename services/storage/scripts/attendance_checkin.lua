@@ -88,6 +88,7 @@ if held == nil or (mode == 'in_person' and held ~= 'in_person') then
     reg[2], reg[3] = fields.city or '', fields.organisation or ''
     redis.call('HINCRBY', counts_key, 'reg:' .. day .. ':in_person', 1)
     redis.call('HINCRBY', counts_key, 'walkin:' .. day, 1)
+    redis.call('HINCRBY', counts_key, 'registrations', 1)
   elseif held ~= nil then
     return redis.error_reply('CONVENE FAILED_PRECONDITION ' .. pid ..
       ' holds an online place on ' .. day .. ', not a seat in the room')
@@ -106,6 +107,8 @@ redis.call('HINCRBY', counts_key, 'in:' .. scope .. ':' .. mode, 1)
 redis.call('HINCRBY', counts_key, 'city:' .. city .. ':in:' .. scope .. ':' .. mode, 1)
 redis.call('HINCRBY', counts_key, 'org:' .. org .. ':in:' .. scope .. ':' .. mode, 1)
 redis.call('SADD', ARGV[8] .. scope .. ':' .. mode, pid)
+-- Present at a session is present that day, for the daily headcount.
+if session ~= '' then redis.call('SADD', ARGV[8] .. 'day:' .. day .. ':' .. mode, pid) end
 redis.call('HINCRBY', counts_key, 'version', 1)
 redis.call('HSET', requests_key, request_id, pid)
 redis.call('XADD', changes_key, 'MAXLEN', '~', ARGV[9], '*',

@@ -134,6 +134,7 @@ redis.call('HSET', reg_key, 'days', days_text, 'status', status,
 if redis.call('ZSCORE', index_key, pid) == false then
   redis.call('ZADD', index_key, redis.call('HINCRBY', counts_key, 'seq', 1), pid)
 end
+redis.call('HINCRBY', counts_key, 'registrations', 1)
 redis.call('HINCRBY', counts_key, 'version', 1)
 redis.call('XADD', changes_key, 'MAXLEN', '~', ARGV[7], '*',
   'kind', 'registration_created', 'participant', pid, 'days', days_text,

@@ -428,5 +428,64 @@ TEST_F(CheckInTest, WalkInsGetASeatWhileTheRoomHasOne) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(CheckInTest, CountsPerDayModeSessionCityAndUniqueHeadcount) {
+  const std::string event = Thessaloniki(2);  // two seats in the room
+  const absl::CivilDay d1(2022, 3, 15), d2(2022, 3, 16);
+  ASSERT_TRUE(Register(event, "r1", Partner("torino-1", "Torino"), AttendanceMode::kInPerson).ok());
+  ASSERT_TRUE(Register(event, "r2", Partner("paris-1", "Paris"), std::nullopt,
+                       {{d1, AttendanceMode::kInPerson}, {d2, AttendanceMode::kOnline}})
+                  .ok());
+  // The room is full on day 1: Zagreb waits; online has no limit.
+  ASSERT_TRUE(Register(event, "r3", Partner("zagreb-1", "Zagreb"), std::nullopt,
+                       {{d1, AttendanceMode::kInPerson}})
+                  .ok());
+  ASSERT_TRUE(Register(event, "r4", Partner("tampere-1", "Tampere"), AttendanceMode::kOnline).ok());
+
+  ASSERT_TRUE(CheckIn(event, "c1", "torino-1", d1, "", AttendanceMode::kInPerson).ok());
+  ASSERT_TRUE(CheckIn(event, "c2", "torino-1", d1, "", AttendanceMode::kInPerson).ok());  // rescan
+  ASSERT_TRUE(CheckIn(event, "c3", "torino-1", d1, "", AttendanceMode::kOnline).ok());    // also joined
+  ASSERT_TRUE(CheckIn(event, "c4", "paris-1", d1, "", AttendanceMode::kInPerson).ok());
+  ASSERT_TRUE(CheckIn(event, "c5", "tampere-1", std::nullopt, "s1", AttendanceMode::kOnline).ok());
+  ASSERT_TRUE(CheckIn(event, "c6", "tampere-1", std::nullopt, "s1", AttendanceMode::kOnline).ok());
+
+  absl::StatusOr<core::AttendanceCounts> counts = Await<core::AttendanceCounts>(
+      [&](auto done) { app_->GetAttendanceCounts(event, std::move(done)); });
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->registrations, 4);
+  ASSERT_EQ(counts->days.size(), 3u);
+  const core::DayCounts& day1 = counts->days[0];
+  EXPECT_EQ(day1.counts.registered_in_person, 2);
+  EXPECT_EQ(day1.counts.waitlisted_in_person, 1);
+  EXPECT_EQ(day1.counts.registered_online, 1);
+  EXPECT_EQ(day1.counts.checked_in_in_person, 2);
+  EXPECT_EQ(day1.counts.checked_in_online, 1);  // day check-ins; s1 is below
+  EXPECT_EQ(day1.unique.in_person_only, 1);     // Paris
+  EXPECT_EQ(day1.unique.both, 1);               // Torino: desk and online
+  EXPECT_EQ(day1.unique.online_only, 1);        // Tampere, through session s1
+  EXPECT_EQ(day1.unique.total(), 3);
+  ASSERT_EQ(day1.sessions.size(), 2u);
+  EXPECT_EQ(day1.sessions[0].session_id, "s1");
+  EXPECT_EQ(day1.sessions[0].counts.checked_in_online, 1);
+  EXPECT_EQ(day1.sessions[1].format, core::EventFormat::kInPerson);
+  EXPECT_EQ(day1.in_person_capacity, 2);
+  bool saw_paris = false;
+  for (const core::GroupCounts& g : day1.by_city) {
+    if (g.key == "Paris") {
+      saw_paris = true;
+      EXPECT_EQ(g.counts.registered_in_person, 1);
+      EXPECT_EQ(g.counts.checked_in_in_person, 1);
+    }
+  }
+  EXPECT_TRUE(saw_paris);
+  const core::DayCounts& day2 = counts->days[1];
+  EXPECT_EQ(day2.counts.registered_in_person, 1);  // Torino
+  EXPECT_EQ(day2.counts.registered_online, 2);     // Paris (flight home), Tampere
+  EXPECT_EQ(day2.unique.total(), 0);
+  EXPECT_EQ(Await<core::AttendanceCounts>([&](auto done) {
+              app_->GetAttendanceCounts("ev_nope", std::move(done));
+            }).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace convene::attendance
