@@ -95,6 +95,16 @@ grpc::ServerUnaryReactor* AttendanceHandler::GetAttendanceCounts(
   return reactor;
 }
 
+grpc::ServerWriteReactor<v1::AttendanceCounts>*
+AttendanceHandler::WatchAttendanceCounts(
+    grpc::CallbackServerContext* context,
+    const v1::WatchAttendanceCountsRequest* request) {
+  auto* watcher =
+      new CountsWatcher(app_, counts_hub_, clock_, request->event_id());
+  watcher->Start();
+  return watcher;
+}
+
 grpc::ServerUnaryReactor* AttendanceHandler::GetRegistration(
     grpc::CallbackServerContext* context,
     const v1::GetRegistrationRequest* request, v1::Registration* response) {

@@ -10,6 +10,7 @@
 #define CONVENE_ATTENDANCE_ATTENDANCE_HANDLER_H_
 
 #include "attendance/attendance_app.h"
+#include "attendance/counts_watch.h"
 #include "convene/v1/attendance.grpc.pb.h"
 #include "core/clock.h"
 
@@ -22,9 +23,10 @@ class AttendanceHandler final : public v1::AttendanceService::CallbackService {
   static constexpr char kServiceName[] = "convene.v1.AttendanceService";
 
   // `app` must outlive the handler.
-  // `app` and `clock` must outlive the handler.
-  AttendanceHandler(AttendanceApp& app, const core::Clock& clock)
-      : app_(app), clock_(clock) {}
+  // `app`, `counts_hub` and `clock` must outlive the handler.
+  AttendanceHandler(AttendanceApp& app, CountsHub& counts_hub,
+                    const core::Clock& clock)
+      : app_(app), counts_hub_(counts_hub), clock_(clock) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
                                      const v1::RegisterRequest* request,
@@ -40,6 +42,9 @@ class AttendanceHandler final : public v1::AttendanceService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::GetAttendanceCountsRequest* request,
       v1::AttendanceCounts* response) override;
+  grpc::ServerWriteReactor<v1::AttendanceCounts>* WatchAttendanceCounts(
+      grpc::CallbackServerContext* context,
+      const v1::WatchAttendanceCountsRequest* request) override;
   grpc::ServerUnaryReactor* GetRegistration(
       grpc::CallbackServerContext* context,
       const v1::GetRegistrationRequest* request,
@@ -47,6 +52,7 @@ class AttendanceHandler final : public v1::AttendanceService::CallbackService {
 
  private:
   AttendanceApp& app_;
+  CountsHub& counts_hub_;
   const core::Clock& clock_;
 };
 

@@ -57,12 +57,15 @@ namespace {
 
 // Everything the attendance service holds, owned together.
 struct AttendanceParts {
-  explicit AttendanceParts(ServiceContext& context)
+  AttendanceParts(ServiceContext& context,
+                  std::unique_ptr<attendance::CountsHub> counts_hub)
       : store(context.redis),
         app(store, context.clock),
-        handler(app, context.clock) {}
+        hub(std::move(counts_hub)),
+        handler(app, *hub, context.clock) {}
   storage::AttendanceStore store;
   attendance::AttendanceApp app;
+  std::unique_ptr<attendance::CountsHub> hub;
   attendance::AttendanceHandler handler;
 };
 
@@ -71,9 +74,13 @@ struct AttendanceParts {
 ServiceFactory AttendanceServiceFactory() {
   return {attendance::AttendanceHandler::kServiceName,
           [](ServiceContext& context) -> absl::StatusOr<HostedService> {
-            auto parts = std::make_shared<AttendanceParts>(context);
+            absl::StatusOr<std::unique_ptr<attendance::CountsHub>> hub =
+                attendance::CountsHub::Start(context.redis_options);
+            if (!hub.ok()) return hub.status();
+            auto parts = std::make_shared<AttendanceParts>(context, *std::move(hub));
             return HostedService{
-                std::shared_ptr<grpc::Service>(parts, &parts->handler), {}};
+                std::shared_ptr<grpc::Service>(parts, &parts->handler),
+                [parts] { parts->hub->CloseAll(); }};
           }};
 }
 

@@ -26,6 +26,7 @@
 #include "absl/time/clock.h"
 #include "attendance/attendance_app.h"
 #include "attendance/attendance_handler.h"
+#include "attendance/counts_watch.h"
 #include "calendar/calendar_app.h"
 #include "convene/v1/attendance.grpc.pb.h"
 #include "core/clock.h"
@@ -238,7 +239,9 @@ int Run() {
     }
   }
 
-  attendance::AttendanceHandler handler(app, clock);
+  auto hub = attendance::CountsHub::Start(options);
+  if (!hub.ok()) return 1;
+  attendance::AttendanceHandler handler(app, **hub, clock);
   rpc::ServerConfig config;
   config.listen = "127.0.0.1:0";
   config.log_rpcs = false;

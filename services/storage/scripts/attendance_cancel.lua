@@ -141,4 +141,6 @@ redis.call('XADD', changes_key, 'MAXLEN', '~', maxlen, '*',
 for _, d in ipairs(freed) do promote(d.date, d.mode) end
 redis.call('HINCRBY', counts_key, 'version', 1)
 redis.call('HSET', requests_key, request_id, pid)
+-- Live watchers on every replica re-read the counts.
+redis.call('PUBLISH', string.gsub(sheet_key, ':sheet$', ':counts-changed'), pid)
 return reply()

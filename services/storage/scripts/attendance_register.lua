@@ -140,4 +140,6 @@ redis.call('XADD', changes_key, 'MAXLEN', '~', ARGV[7], '*',
   'kind', 'registration_created', 'participant', pid, 'days', days_text,
   'revision', revision)
 redis.call('HSET', requests_key, request_id, pid)
+-- Live watchers on every replica re-read the counts.
+redis.call('PUBLISH', string.gsub(sheet_key, ':sheet$', ':counts-changed'), pid)
 return reply()

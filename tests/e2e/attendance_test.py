@@ -1,0 +1,111 @@
+"""End to end: the attendance service as two real replicas over one private
+redis-server, with the calendar service that owns the events. A check-in
+through replica A reaches a WatchAttendanceCounts stream on replica B within
+a second; concurrent registrations from real clients respect capacity."""
+import queue
+import signal
+import threading
+import time
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+
+from convene_e2e import ConveneProcess, RedisServer, unary
+from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
+
+
+class AttendanceE2ETest(unittest.TestCase):
+    def setUp(self):
+        self.redis = RedisServer()
+        self.redis.start()
+        self.calendar = ConveneProcess("calendar/convene-calendar", self.redis.address)
+        self.a = ConveneProcess("attendance/convene-attendance", self.redis.address)
+        self.b = ConveneProcess("attendance/convene-attendance", self.redis.address)
+        self.ch_cal = grpc.insecure_channel(self.calendar.target)
+        self.ch_a = grpc.insecure_channel(self.a.target)
+        self.ch_b = grpc.insecure_channel(self.b.target)
+        # The Thessaloniki workshop; hours are demo choices.
+        event = calendar_pb2.Event(
+            title="CoP1 3rd workshop", format=common_pb2.EVENT_FORMAT_HYBRID,
+            time_zone="Europe/Athens", start_local="2022-03-15T09:00", end_local="2022-03-17T17:30",
+            venue=calendar_pb2.Venue(name="Thessaloniki City Hall", in_person_capacity=10),
+            online=calendar_pb2.OnlineAccess(platform="Zoom", join_url="https://meet.example.org/x"))
+        self.event = unary(self.ch_cal, "CalendarService", "CreateEvent",
+                           calendar_pb2.CreateEventRequest(request_id="e2e-att", event=event),
+                           calendar_pb2.Event)
+
+    def tearDown(self):
+        for ch in (self.ch_cal, self.ch_a, self.ch_b):
+            ch.close()
+        for p in (self.calendar, self.a, self.b):
+            p.stop(signal.SIGKILL)
+        self.redis.cleanup()
+
+    def register(self, channel, pid, city, mode=common_pb2.ATTENDANCE_MODE_IN_PERSON):
+        return unary(channel, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=self.event.id, request_id="reg-" + pid, mode=mode,
+            participant=common_pb2.Participant(participant_id=pid, display_name="Partner " + pid,
+                                               city=city)), attendance_pb2.Registration)
+
+    def test_a_check_in_on_one_replica_reaches_a_watcher_on_the_other(self):
+        self.register(self.ch_a, "torino-1", "Torino")
+        watch = self.ch_b.unary_stream(
+            "/convene.v1.AttendanceService/WatchAttendanceCounts",
+            request_serializer=attendance_pb2.WatchAttendanceCountsRequest.SerializeToString,
+            response_deserializer=attendance_pb2.AttendanceCounts.FromString)
+        stream = watch(attendance_pb2.WatchAttendanceCountsRequest(event_id=self.event.id), timeout=30)
+        updates = queue.Queue()
+
+        def consume():
+            try:
+                for counts in stream:
+                    updates.put(counts)
+            except grpc.RpcError:
+                pass  # cancelled at the end of the test
+        threading.Thread(target=consume, daemon=True).start()
+        first = updates.get(timeout=5)
+        self.assertEqual(first.days[0].counts.registered_in_person, 1)
+        self.assertEqual(first.days[0].counts.checked_in_in_person, 0)
+
+        started = time.monotonic()
+        unary(self.ch_a, "AttendanceService", "CheckIn", attendance_pb2.CheckInRequest(
+            event_id=self.event.id, participant_id="torino-1", day="2022-03-15",
+            mode=common_pb2.ATTENDANCE_MODE_IN_PERSON,
+            source=attendance_pb2.CHECK_IN_SOURCE_DESK, request_id="ci-1"),
+            attendance_pb2.CheckInRecord)
+        while True:
+            update = updates.get(timeout=5)
+            if update.days[0].counts.checked_in_in_person == 1:
+                break
+        self.assertLess(time.monotonic() - started, 1.0)
+        self.assertEqual(update.days[0].unique.in_person_only, 1)
+        stream.cancel()
+
+    def test_concurrent_clients_never_overfill_the_room(self):
+        def one(i):
+            channel = (self.ch_a, self.ch_b)[i % 2]
+            return self.register(channel, f"p{i}", "Torino").status
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            statuses = list(pool.map(one, range(40)))
+        self.assertEqual(statuses.count(attendance_pb2.REGISTRATION_STATUS_CONFIRMED), 10)
+        self.assertEqual(statuses.count(attendance_pb2.REGISTRATION_STATUS_WAITLISTED), 30)
+        counts = unary(self.ch_b, "AttendanceService", "GetAttendanceCounts",
+                       attendance_pb2.GetAttendanceCountsRequest(event_id=self.event.id),
+                       attendance_pb2.AttendanceCounts)
+        self.assertEqual(counts.days[0].counts.registered_in_person, 10)
+        self.assertEqual(counts.days[0].counts.waitlisted_in_person, 30)
+
+    def test_bad_input_names_the_field(self):
+        with self.assertRaises(grpc.RpcError) as e:
+            unary(self.ch_a, "AttendanceService", "CheckIn", attendance_pb2.CheckInRequest(
+                event_id=self.event.id, participant_id="x", day="2022-03-15", session_id="s1",
+                mode=common_pb2.ATTENDANCE_MODE_IN_PERSON,
+                source=attendance_pb2.CHECK_IN_SOURCE_DESK, request_id="bad"),
+                attendance_pb2.CheckInRecord)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("session_id", e.exception.details())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
