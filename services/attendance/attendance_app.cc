@@ -47,6 +47,44 @@ void AttendanceApp::Register(std::string event_id, std::string request_id,
   store_.Register(command, std::move(done));
 }
 
+void AttendanceApp::ChangeMode(std::string event_id, std::string request_id,
+                               std::string participant_id,
+                               std::optional<core::AttendanceMode> mode,
+                               std::vector<RequestedDay> days,
+                               Done<core::Registration> done) {
+  if (event_id.empty()) {
+    return done(absl::InvalidArgumentError("event_id: is required"));
+  }
+  if (participant_id.empty()) {
+    return done(absl::InvalidArgumentError("participant_id: is required"));
+  }
+  if (request_id.empty() ||
+      static_cast<int>(request_id.size()) > kMaxRequestId) {
+    return done(absl::InvalidArgumentError(
+        absl::StrCat("request_id: must be 1-", kMaxRequestId, " characters")));
+  }
+  if (days.empty() && !mode) {
+    return done(absl::InvalidArgumentError(
+        "mode: is required (the new mode of every day), or list days with "
+        "their new modes"));
+  }
+  std::vector<core::DayChoice> choices;
+  for (size_t i = 0; i < days.size(); ++i) {
+    if (!days[i].mode && !mode) {
+      return done(absl::InvalidArgumentError(
+          absl::StrCat("days[", i, "].mode: is required")));
+    }
+    choices.push_back({days[i].date, days[i].mode ? *days[i].mode : *mode});
+  }
+  if (absl::Status s = core::ValidateDayChoices(choices); !s.ok()) {
+    return done(s);
+  }
+  store_.ChangeMode(std::move(event_id), std::move(request_id),
+                    std::move(participant_id), std::move(choices),
+                    mode.value_or(core::AttendanceMode::kInPerson),
+                    clock_.Now(), std::move(done));
+}
+
 void AttendanceApp::CancelRegistration(std::string event_id,
                                        std::string request_id,
                                        std::string participant_id,

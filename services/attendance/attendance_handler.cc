@@ -40,6 +40,25 @@ grpc::ServerUnaryReactor* AttendanceHandler::Register(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* AttendanceHandler::ChangeMode(
+    grpc::CallbackServerContext* context, const v1::ChangeModeRequest* request,
+    v1::Registration* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<std::optional<core::AttendanceMode>> mode =
+      ModeFromProto(request->mode(), "mode");
+  absl::StatusOr<std::vector<RequestedDay>> days =
+      DaysFromProto(request->days());
+  if (!mode.ok() || !days.ok()) {
+    reactor->Finish(
+        rpc::ToGrpcStatus(!mode.ok() ? mode.status() : days.status()));
+    return reactor;
+  }
+  app_.ChangeMode(request->event_id(), request->request_id(),
+                  request->participant_id(), *mode, *std::move(days),
+                  ReplyRegistration(reactor, response));
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* AttendanceHandler::CancelRegistration(
     grpc::CallbackServerContext* context,
     const v1::CancelRegistrationRequest* request, v1::Registration* response) {

@@ -31,6 +31,9 @@ class AttendanceHandler final : public v1::AttendanceService::CallbackService {
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
                                      const v1::RegisterRequest* request,
                                      v1::Registration* response) override;
+  grpc::ServerUnaryReactor* ChangeMode(grpc::CallbackServerContext* context,
+                                       const v1::ChangeModeRequest* request,
+                                       v1::Registration* response) override;
   grpc::ServerUnaryReactor* CancelRegistration(
       grpc::CallbackServerContext* context,
       const v1::CancelRegistrationRequest* request,

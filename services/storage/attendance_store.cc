@@ -10,7 +10,7 @@
 #include "core/local_date_time.h"
 #include "storage/event_sheet_store.h"
 #include "storage/keys.h"
-#include "storage/scripts/attendance_cancel_lua.h"
+#include "storage/scripts/attendance_change_lua.h"
 #include "storage/scripts/attendance_checkin_lua.h"
 #include "storage/scripts/attendance_counts_lua.h"
 #include "storage/scripts/attendance_get_lua.h"
@@ -161,6 +161,28 @@ void AttendanceStore::Register(const RegisterCommand& c,
               });
 }
 
+void AttendanceStore::Change(std::string event_id, std::string request_id,
+                             std::string participant_id, std::string days,
+                             std::string op, std::string all_days_mode,
+                             absl::Time now,
+                             Callback<core::Registration> done) {
+  redis_.Eval(
+      scripts::AttendanceChange(),
+      {keys::EventSheet(event_id), keys::Registrations(event_id),
+       keys::Counters(event_id), keys::AttendanceRequests(event_id),
+       keys::AttendanceChanges(event_id),
+       keys::Registration(event_id, participant_id)},
+      {std::move(request_id), participant_id, std::move(days),
+       absl::StrCat(absl::ToUnixMillis(now)), keys::WaitlistPrefix(event_id),
+       keys::RegistrationPrefix(event_id), absl::StrCat(max_changes_),
+       std::move(op), std::move(all_days_mode)},
+      [event_id,
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) return done(reply.status());
+        done(ParseRegistration(event_id, reply->elements()));
+      });
+}
+
 void AttendanceStore::Cancel(std::string event_id, std::string request_id,
                              std::string participant_id,
                              std::vector<absl::CivilDay> dates, absl::Time now,
@@ -168,20 +190,24 @@ void AttendanceStore::Cancel(std::string event_id, std::string request_id,
   std::vector<std::string> days;
   for (const absl::CivilDay& d : dates)
     days.push_back(core::FormatLocalDate(d));
-  redis_.Eval(
-      scripts::AttendanceCancel(),
-      {keys::EventSheet(event_id), keys::Registrations(event_id),
-       keys::Counters(event_id), keys::AttendanceRequests(event_id),
-       keys::AttendanceChanges(event_id),
-       keys::Registration(event_id, participant_id)},
-      {std::move(request_id), participant_id, absl::StrJoin(days, ";"),
-       absl::StrCat(absl::ToUnixMillis(now)), keys::WaitlistPrefix(event_id),
-       keys::RegistrationPrefix(event_id), absl::StrCat(max_changes_)},
-      [event_id,
-       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-        if (!reply.ok()) return done(reply.status());
-        done(ParseRegistration(event_id, reply->elements()));
-      });
+  Change(std::move(event_id), std::move(request_id), std::move(participant_id),
+         absl::StrJoin(days, ";"), "cancel", "", now, std::move(done));
+}
+
+void AttendanceStore::ChangeMode(std::string event_id, std::string request_id,
+                                 std::string participant_id,
+                                 std::vector<core::DayChoice> days,
+                                 core::AttendanceMode all_days_mode,
+                                 absl::Time now,
+                                 Callback<core::Registration> done) {
+  std::vector<std::string> parts;
+  for (const core::DayChoice& d : days) {
+    parts.push_back(
+        absl::StrCat(core::FormatLocalDate(d.date), "=", ModeName(d.mode)));
+  }
+  Change(std::move(event_id), std::move(request_id), std::move(participant_id),
+         absl::StrJoin(parts, ";"), "change_mode",
+         std::string(ModeName(all_days_mode)), now, std::move(done));
 }
 
 namespace {

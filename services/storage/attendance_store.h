@@ -80,11 +80,26 @@ class AttendanceStore {
   // presence sets (one round trip). NOT_FOUND for an unknown event.
   void Counts(std::string event_id, Callback<core::AttendanceCounts> done);
 
+  // Moves the listed days (empty `days`: every registered day, to
+  // `all_days_mode`) to another mode: each freed seat promotes the head of
+  // its old waitlist; a day moved to a full mode joins the end of its
+  // waitlist. Same errors as Cancel, and FAILED_PRECONDITION for a mode the
+  // event does not offer or a cancelled day.
+  void ChangeMode(std::string event_id, std::string request_id,
+                  std::string participant_id, std::vector<core::DayChoice> days,
+                  core::AttendanceMode all_days_mode, absl::Time now,
+                  Callback<core::Registration> done);
+
   // NOT_FOUND if the participant has no registration for the event.
   void Get(std::string event_id, std::string participant_id,
            Callback<core::Registration> done);
 
  private:
+  void Change(std::string event_id, std::string request_id,
+              std::string participant_id, std::string days, std::string op,
+              std::string all_days_mode, absl::Time now,
+              Callback<core::Registration> done);
+
   RedisClient& redis_;
   int64_t max_changes_;
 };

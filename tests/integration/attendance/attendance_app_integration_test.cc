@@ -295,6 +295,55 @@ TEST_F(AttendanceAppTest, CancellingOneDayFreesThatDaysSeatOnly) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_F(AttendanceAppTest, ChangingOneDaysModeFreesThatDaysSeatOnly) {
+  const std::string event = Thessaloniki(1);
+  const absl::CivilDay d2(2022, 3, 16);
+  ASSERT_TRUE(Register(event, "a", Partner("paris-1", "Paris"), AttendanceMode::kInPerson).ok());
+  ASSERT_TRUE(Register(event, "b", Partner("zagreb-1", "Zagreb"), AttendanceMode::kInPerson).ok());
+  // Paris flies home after day 1: day 2 online. Zagreb gets that day's seat.
+  absl::StatusOr<core::Registration> paris = Await<core::Registration>([&](auto done) {
+    app_->ChangeMode(event, "m1", "paris-1", std::nullopt, {{d2, AttendanceMode::kOnline}},
+                     std::move(done));
+  });
+  ASSERT_TRUE(paris.ok()) << paris.status();
+  EXPECT_EQ(paris->days[0].mode, AttendanceMode::kInPerson);
+  EXPECT_EQ(paris->days[1].mode, AttendanceMode::kOnline);
+  EXPECT_EQ(paris->days[1].status, RegistrationStatus::kConfirmed);
+  EXPECT_EQ(paris->days[2].mode, AttendanceMode::kInPerson);
+  absl::StatusOr<core::Registration> zagreb = Await<core::Registration>(
+      [&](auto done) { app_->GetRegistration(event, "zagreb-1", std::move(done)); });
+  EXPECT_EQ(zagreb->days[0].status, RegistrationStatus::kWaitlisted);
+  EXPECT_EQ(zagreb->days[1].status, RegistrationStatus::kConfirmed);
+  EXPECT_EQ(zagreb->days[2].status, RegistrationStatus::kWaitlisted);
+
+  // Zagreb can no longer travel: everything online; Paris is alone in the room.
+  absl::StatusOr<core::Registration> z = Await<core::Registration>([&](auto done) {
+    app_->ChangeMode(event, "m2", "zagreb-1", AttendanceMode::kOnline, {}, std::move(done));
+  });
+  ASSERT_TRUE(z.ok()) << z.status();
+  for (const core::RegistrationDay& d : z->days) {
+    EXPECT_EQ(d.mode, AttendanceMode::kOnline);
+    EXPECT_EQ(d.status, RegistrationStatus::kConfirmed);
+  }
+  absl::StatusOr<core::AttendanceCounts> counts = Await<core::AttendanceCounts>(
+      [&](auto done) { app_->GetAttendanceCounts(event, std::move(done)); });
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->days[1].counts.registered_in_person, 0);
+  EXPECT_EQ(counts->days[1].counts.registered_online, 2);
+  EXPECT_EQ(counts->days[0].counts.registered_in_person, 1);
+  EXPECT_EQ(counts->days[0].counts.waitlisted_in_person, 0);
+
+  // The Turin workshop has no online places.
+  const std::string turin =
+      CreateEvent(testing_util::ConnectionCalendar()[testing_util::kTurinWorkshop], "turin");
+  ASSERT_TRUE(Register(turin, "t", Partner("asti-1", "Asti"), AttendanceMode::kInPerson).ok());
+  EXPECT_EQ(Await<core::Registration>([&](auto done) {
+              app_->ChangeMode(turin, "m3", "asti-1", AttendanceMode::kOnline, {},
+                               std::move(done));
+            }).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 class CheckInTest : public AttendanceAppTest {
  protected:
   absl::StatusOr<core::CheckInRecord> CheckIn(
