@@ -91,7 +91,8 @@ inline std::string RegistrationPrefix(absl::string_view event_id) {
 inline std::string WaitlistPrefix(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":wait:");
 }
-// Hash: "<day|session>:<participant>" -> check-in record.
+// Hash: "day:<date>|session:<id>" + ":<mode>:<participant>" -> check-in
+// record "mode|source|first_ms|joins|last_leave_ms|walk_in".
 inline std::string CheckIns(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":checkins");
 }
@@ -101,11 +102,15 @@ inline std::string CheckIns(absl::string_view event_id) {
 inline std::string PresencePrefix(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":present:");
 }
-// Hash: counter name -> integer, kept current by the attendance scripts.
+// Hash: counter name -> integer, kept current by the attendance scripts:
+// "reg:<date>:<mode>" seats taken, "wait:<date>:<mode>" waiting,
+// "in:<scope>:<mode>" present, the same under "city:<c>:" and "org:<o>:",
+// "walkin:<date>", "registrations", "seq" (arrival order), "version".
 inline std::string Counters(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":counts");
 }
-// Hash: request id -> the reply of the first call (idempotent retries).
+// Hash: request id -> participant id, for requests already applied (a retry
+// returns the state they left instead of applying them twice).
 inline std::string AttendanceRequests(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":requests");
 }
