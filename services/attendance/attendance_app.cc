@@ -1,8 +1,13 @@
 #include "attendance/attendance_app.h"
 
+#include <algorithm>
 #include <utility>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
 
 namespace convene::attendance {
 
@@ -156,6 +161,56 @@ void AttendanceApp::GetAttendanceCounts(std::string event_id,
     return done(absl::InvalidArgumentError("event_id: is required"));
   }
   store_.Counts(std::move(event_id), std::move(done));
+}
+
+namespace {
+
+std::string ListFingerprint(const storage::RegistrationQuery& q) {
+  return absl::StrCat(q.event_id, ",",
+                      q.mode ? static_cast<int>(*q.mode) + 1 : 0, ",",
+                      q.status ? static_cast<int>(*q.status) + 1 : 0, ",",
+                      q.city, ",", q.day ? absl::FormatCivilTime(*q.day) : "");
+}
+
+}  // namespace
+
+void AttendanceApp::ListRegistrations(storage::RegistrationQuery q,
+                                      std::string page_token,
+                                      Done<ListPage> done) {
+  if (q.event_id.empty()) {
+    return done(absl::InvalidArgumentError("event_id: is required"));
+  }
+  if (q.page_size < 0) {
+    return done(absl::InvalidArgumentError("page_size: must not be negative"));
+  }
+  q.page_size =
+      q.page_size == 0 ? kDefaultPageSize : std::min(q.page_size, kMaxPageSize);
+  const std::string fingerprint = ListFingerprint(q);
+  if (!page_token.empty()) {
+    std::string raw;
+    std::vector<std::string> parts;
+    int64_t after = 0;
+    if (absl::WebSafeBase64Unescape(page_token, &raw)) {
+      parts = absl::StrSplit(raw, absl::MaxSplits('|', 2));
+    }
+    if (parts.size() != 3 || parts[0] != "r1" ||
+        !absl::SimpleAtoi(parts[1], &after) || parts[2] != fingerprint) {
+      return done(absl::InvalidArgumentError(
+          "page_token: not a token from ListRegistrations with these filters"));
+    }
+    q.after = after;
+  }
+  store_.List(q, [fingerprint, done = std::move(done)](
+                     absl::StatusOr<storage::RegistrationPage> page) mutable {
+    if (!page.ok()) return done(page.status());
+    ListPage out;
+    out.registrations = std::move(page->registrations);
+    if (page->next) {
+      out.next_page_token = absl::WebSafeBase64Escape(
+          absl::StrCat("r1|", *page->next, "|", fingerprint));
+    }
+    done(std::move(out));
+  });
 }
 
 void AttendanceApp::GetRegistration(std::string event_id,

@@ -71,6 +71,18 @@ class AttendanceApp {
   void GetAttendanceCounts(std::string event_id,
                            Done<core::AttendanceCounts> done);
 
+  struct ListPage {
+    std::vector<core::Registration> registrations;
+    std::string next_page_token;
+  };
+  static constexpr int kDefaultPageSize = 100;
+  static constexpr int kMaxPageSize = 500;
+
+  // Registrations in arrival order, filtered; `page_token` from a previous
+  // page with the same filters.
+  void ListRegistrations(storage::RegistrationQuery query,
+                         std::string page_token, Done<ListPage> done);
+
   void GetRegistration(std::string event_id, std::string participant_id,
                        Done<core::Registration> done);
 

@@ -124,6 +124,58 @@ AttendanceHandler::WatchAttendanceCounts(
   return watcher;
 }
 
+grpc::ServerUnaryReactor* AttendanceHandler::ListRegistrations(
+    grpc::CallbackServerContext* context,
+    const v1::ListRegistrationsRequest* request,
+    v1::ListRegistrationsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  storage::RegistrationQuery q;
+  q.event_id = request->event_id();
+  absl::StatusOr<std::optional<core::AttendanceMode>> mode =
+      ModeFromProto(request->mode(), "mode");
+  if (!mode.ok()) {
+    reactor->Finish(rpc::ToGrpcStatus(mode.status()));
+    return reactor;
+  }
+  q.mode = *mode;
+  switch (request->status()) {
+    case v1::REGISTRATION_STATUS_CONFIRMED:
+      q.status = core::RegistrationStatus::kConfirmed;
+      break;
+    case v1::REGISTRATION_STATUS_WAITLISTED:
+      q.status = core::RegistrationStatus::kWaitlisted;
+      break;
+    case v1::REGISTRATION_STATUS_CANCELLED:
+      q.status = core::RegistrationStatus::kCancelled;
+      break;
+    default:
+      break;
+  }
+  q.city = request->city();
+  if (!request->day().empty()) {
+    absl::StatusOr<absl::CivilDay> day =
+        core::ParseLocalDate(request->day(), "day");
+    if (!day.ok()) {
+      reactor->Finish(rpc::ToGrpcStatus(day.status()));
+      return reactor;
+    }
+    q.day = *day;
+  }
+  q.page_size = request->page_size();
+  app_.ListRegistrations(
+      std::move(q), request->page_token(),
+      [reactor, response](absl::StatusOr<AttendanceApp::ListPage> page) {
+        if (page.ok()) {
+          for (const core::Registration& r : page->registrations) {
+            *response->add_registrations() = RegistrationToProto(r);
+          }
+          response->set_next_page_token(page->next_page_token);
+        }
+        reactor->Finish(rpc::ToGrpcStatus(page.status()));
+      });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* AttendanceHandler::GetRegistration(
     grpc::CallbackServerContext* context,
     const v1::GetRegistrationRequest* request, v1::Registration* response) {

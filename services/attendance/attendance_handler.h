@@ -48,6 +48,10 @@ class AttendanceHandler final : public v1::AttendanceService::CallbackService {
   grpc::ServerWriteReactor<v1::AttendanceCounts>* WatchAttendanceCounts(
       grpc::CallbackServerContext* context,
       const v1::WatchAttendanceCountsRequest* request) override;
+  grpc::ServerUnaryReactor* ListRegistrations(
+      grpc::CallbackServerContext* context,
+      const v1::ListRegistrationsRequest* request,
+      v1::ListRegistrationsResponse* response) override;
   grpc::ServerUnaryReactor* GetRegistration(
       grpc::CallbackServerContext* context,
       const v1::GetRegistrationRequest* request,

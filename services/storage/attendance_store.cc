@@ -14,6 +14,7 @@
 #include "storage/scripts/attendance_checkin_lua.h"
 #include "storage/scripts/attendance_counts_lua.h"
 #include "storage/scripts/attendance_get_lua.h"
+#include "storage/scripts/attendance_list_lua.h"
 #include "storage/scripts/attendance_register_lua.h"
 
 namespace convene::storage {
@@ -326,6 +327,41 @@ void AttendanceStore::Counts(std::string event_id,
                 }
                 done(core::BuildAttendanceCounts(*sheet, tallies));
               });
+}
+
+void AttendanceStore::List(const RegistrationQuery& q,
+                           Callback<RegistrationPage> done) {
+  std::string status;
+  if (q.status) {
+    status = *q.status == core::RegistrationStatus::kConfirmed    ? "confirmed"
+             : *q.status == core::RegistrationStatus::kWaitlisted ? "waitlisted"
+                                                                  : "cancelled";
+  }
+  redis_.Eval(
+      scripts::AttendanceList(), {keys::Registrations(q.event_id)},
+      {q.after ? absl::StrCat(*q.after) : "", absl::StrCat(q.page_size),
+       q.mode ? std::string(ModeName(*q.mode)) : "", status, q.city,
+       q.day ? core::FormatLocalDate(*q.day) : "",
+       keys::RegistrationPrefix(q.event_id), keys::WaitlistPrefix(q.event_id),
+       "5000"},
+      [event_id = q.event_id,
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) return done(reply.status());
+        auto e = reply->elements();
+        if (e.empty())
+          return done(absl::InternalError("attendance_list.lua: empty reply"));
+        RegistrationPage page;
+        int64_t next = 0;
+        if (!e[0].text().empty() && absl::SimpleAtoi(e[0].text(), &next))
+          page.next = next;
+        for (size_t i = 1; i < e.size(); ++i) {
+          absl::StatusOr<core::Registration> r =
+              ParseRegistration(event_id, e[i].elements());
+          if (!r.ok()) return done(r.status());
+          page.registrations.push_back(*std::move(r));
+        }
+        done(std::move(page));
+      });
 }
 
 void AttendanceStore::Get(std::string event_id, std::string participant_id,

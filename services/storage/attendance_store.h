@@ -46,6 +46,23 @@ struct CheckInCommand {
   std::optional<core::ParticipantInfo> walk_in;
 };
 
+// A ListRegistrations query; empty filters match anything.
+struct RegistrationQuery {
+  std::string event_id;
+  std::optional<core::AttendanceMode> mode;
+  std::optional<core::RegistrationStatus> status;
+  std::string city;
+  std::optional<absl::CivilDay> day;
+  int page_size = 100;
+  // Resume after this arrival position (from a previous page).
+  std::optional<int64_t> after;
+};
+
+struct RegistrationPage {
+  std::vector<core::Registration> registrations;
+  std::optional<int64_t> next;  // empty on the last page
+};
+
 class AttendanceStore {
  public:
   template <typename T>
@@ -89,6 +106,10 @@ class AttendanceStore {
                   std::string participant_id, std::vector<core::DayChoice> days,
                   core::AttendanceMode all_days_mode, absl::Time now,
                   Callback<core::Registration> done);
+
+  // One page of registrations in arrival order (examines at most 5000
+  // entries per call; a page may come back short with `next` set).
+  void List(const RegistrationQuery& query, Callback<RegistrationPage> done);
 
   // NOT_FOUND if the participant has no registration for the event.
   void Get(std::string event_id, std::string participant_id,

@@ -344,6 +344,52 @@ TEST_F(AttendanceAppTest, ChangingOneDaysModeFreesThatDaysSeatOnly) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(AttendanceAppTest, ListsRegistrationsInArrivalOrderFilteredAndPaged) {
+  const std::string event = Thessaloniki(2);
+  const char* cities[] = {"Torino", "Paris", "Zagreb", "Torino", "Sofia"};
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(Register(event, "r" + std::to_string(i),
+                         Partner("p" + std::to_string(i), cities[i]),
+                         i == 2 ? AttendanceMode::kOnline : AttendanceMode::kInPerson)
+                    .ok());
+  }
+  auto list = [&](storage::RegistrationQuery q, std::string token) {
+    q.event_id = event;
+    return Await<AttendanceApp::ListPage>([&](auto done) {
+      app_->ListRegistrations(q, token, std::move(done));
+    });
+  };
+  // All, two per page, in arrival order.
+  std::vector<std::string> ids;
+  std::string token;
+  storage::RegistrationQuery q;
+  q.page_size = 2;
+  for (int i = 0; i < 10; ++i) {
+    absl::StatusOr<AttendanceApp::ListPage> page = list(q, token);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const core::Registration& r : page->registrations) ids.push_back(r.participant.participant_id);
+    token = page->next_page_token;
+    if (token.empty()) break;
+  }
+  EXPECT_THAT(ids, ::testing::ElementsAre("p0", "p1", "p2", "p3", "p4"));
+  // Filters: city; waitlisted in person (room of 2: p3 and p4 wait).
+  storage::RegistrationQuery by_city;
+  by_city.city = "Torino";
+  EXPECT_EQ(list(by_city, "")->registrations.size(), 2u);
+  storage::RegistrationQuery waiting;
+  waiting.status = RegistrationStatus::kWaitlisted;
+  waiting.mode = AttendanceMode::kInPerson;
+  waiting.day = absl::CivilDay(2022, 3, 16);
+  absl::StatusOr<AttendanceApp::ListPage> w = list(waiting, "");
+  ASSERT_EQ(w->registrations.size(), 2u);
+  EXPECT_EQ(w->registrations[0].participant.participant_id, "p3");
+  EXPECT_EQ(w->registrations[0].days[1].waitlist_position, 1);
+  // A token only works with its own filters.
+  q.page_size = 1;
+  std::string first = list(q, "")->next_page_token;
+  EXPECT_EQ(list(by_city, first).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 class CheckInTest : public AttendanceAppTest {
  protected:
   absl::StatusOr<core::CheckInRecord> CheckIn(
