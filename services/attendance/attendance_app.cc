@@ -213,6 +213,34 @@ void AttendanceApp::ListRegistrations(storage::RegistrationQuery q,
   });
 }
 
+void AttendanceApp::CheckOut(storage::CheckInCommand c,
+                             std::optional<absl::Time> occurred,
+                             Done<core::CheckInRecord> done) {
+  if (c.event_id.empty() || c.participant_id.empty()) {
+    return done(absl::InvalidArgumentError(
+        "event_id, participant_id: both are required"));
+  }
+  if (c.request_id.empty() ||
+      static_cast<int>(c.request_id.size()) > kMaxRequestId) {
+    return done(absl::InvalidArgumentError(
+        absl::StrCat("request_id: must be 1-", kMaxRequestId, " characters")));
+  }
+  if (c.day.has_value() == !c.session_id.empty()) {
+    return done(absl::InvalidArgumentError(
+        "day, session_id: give exactly one of them"));
+  }
+  if (c.source != core::CheckInSource::kOnlineLeave) {
+    return done(absl::InvalidArgumentError("source: must be ONLINE_LEAVE"));
+  }
+  const absl::Time now = clock_.Now();
+  if (occurred && *occurred > now + absl::Hours(24)) {
+    return done(absl::InvalidArgumentError(
+        "occurred_time: more than 24 hours in the future"));
+  }
+  c.occurred = occurred.value_or(now);
+  store_.CheckOut(c, std::move(done));
+}
+
 void AttendanceApp::GetRegistration(std::string event_id,
                                     std::string participant_id,
                                     Done<core::Registration> done) {

@@ -83,6 +83,11 @@ class AttendanceApp {
   void ListRegistrations(storage::RegistrationQuery query,
                          std::string page_token, Done<ListPage> done);
 
+  // Records an online leave (source ONLINE_LEAVE) for a day or a session.
+  void CheckOut(storage::CheckInCommand command,
+                std::optional<absl::Time> occurred,
+                Done<core::CheckInRecord> done);
+
   void GetRegistration(std::string event_id, std::string participant_id,
                        Done<core::Registration> done);
 

@@ -176,6 +176,40 @@ grpc::ServerUnaryReactor* AttendanceHandler::ListRegistrations(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* AttendanceHandler::CheckOut(
+    grpc::CallbackServerContext* context, const v1::CheckOutRequest* request,
+    v1::CheckInRecord* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  storage::CheckInCommand c;
+  c.event_id = request->event_id();
+  c.participant_id = request->participant_id();
+  c.request_id = request->request_id();
+  c.session_id = request->session_id();
+  c.mode = core::AttendanceMode::kOnline;
+  c.source = request->source() == v1::CHECK_IN_SOURCE_ONLINE_LEAVE
+                 ? core::CheckInSource::kOnlineLeave
+                 : core::CheckInSource::kDesk;  // refused by the app
+  if (!request->day().empty()) {
+    absl::StatusOr<absl::CivilDay> day =
+        core::ParseLocalDate(request->day(), "day");
+    if (!day.ok()) {
+      reactor->Finish(rpc::ToGrpcStatus(day.status()));
+      return reactor;
+    }
+    c.day = *day;
+  }
+  std::optional<absl::Time> occurred;
+  if (request->has_occurred_time()) {
+    occurred = rpc::TimeFromProto(request->occurred_time());
+  }
+  app_.CheckOut(std::move(c), occurred,
+                [reactor, response](absl::StatusOr<core::CheckInRecord> r) {
+                  if (r.ok()) *response = CheckInToProto(*r);
+                  reactor->Finish(rpc::ToGrpcStatus(r.status()));
+                });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* AttendanceHandler::GetRegistration(
     grpc::CallbackServerContext* context,
     const v1::GetRegistrationRequest* request, v1::Registration* response) {

@@ -52,6 +52,9 @@ class AttendanceHandler final : public v1::AttendanceService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListRegistrationsRequest* request,
       v1::ListRegistrationsResponse* response) override;
+  grpc::ServerUnaryReactor* CheckOut(grpc::CallbackServerContext* context,
+                                     const v1::CheckOutRequest* request,
+                                     v1::CheckInRecord* response) override;
   grpc::ServerUnaryReactor* GetRegistration(
       grpc::CallbackServerContext* context,
       const v1::GetRegistrationRequest* request,

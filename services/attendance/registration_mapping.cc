@@ -183,6 +183,12 @@ void PutUnique(const core::UniqueAttendees& u, v1::UniqueAttendees& w) {
   w.set_both(u.both);
   w.set_total(u.total());
   w.set_walk_ins(u.walk_ins);
+  if (u.first_online_join != absl::InfinitePast()) {
+    *w.mutable_first_online_join() = rpc::TimeToProto(u.first_online_join);
+  }
+  if (u.last_online_leave != absl::InfinitePast()) {
+    *w.mutable_last_online_leave() = rpc::TimeToProto(u.last_online_leave);
+  }
 }
 
 v1::EventFormat FormatToWire(core::EventFormat f) {

@@ -8,6 +8,11 @@
 namespace convene::core {
 namespace {
 
+int64_t Get64(const std::map<std::string, int64_t>& m, const std::string& key) {
+  auto it = m.find(key);
+  return it == m.end() ? 0 : it->second;
+}
+
 int Get(const std::map<std::string, int64_t>& m, const std::string& key) {
   auto it = m.find(key);
   return it == m.end() ? 0 : static_cast<int>(it->second);
@@ -37,6 +42,12 @@ UniqueAttendees Unique(const AttendanceTallies& t, const std::string& scope) {
   u.both = Get(t.presence, scope + ":both");
   u.in_person_only = in_person - u.both;
   u.online_only = online - u.both;
+  if (const int64_t ms = Get64(t.counters, "join:" + scope); ms > 0) {
+    u.first_online_join = absl::FromUnixMillis(ms);
+  }
+  if (const int64_t ms = Get64(t.counters, "leave:" + scope); ms > 0) {
+    u.last_online_leave = absl::FromUnixMillis(ms);
+  }
   return u;
 }
 

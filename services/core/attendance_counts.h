@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "core/event_sheet.h"
 
 namespace convene::core {
@@ -43,6 +44,10 @@ struct UniqueAttendees {
   int online_only = 0;
   int both = 0;
   int walk_ins = 0;
+  // Earliest online join and latest online leave reported (InfinitePast:
+  // none yet).
+  absl::Time first_online_join = absl::InfinitePast();
+  absl::Time last_online_leave = absl::InfinitePast();
   int total() const { return in_person_only + online_only + both; }
 };
 

@@ -12,6 +12,7 @@
 #include "storage/keys.h"
 #include "storage/scripts/attendance_change_lua.h"
 #include "storage/scripts/attendance_checkin_lua.h"
+#include "storage/scripts/attendance_checkout_lua.h"
 #include "storage/scripts/attendance_counts_lua.h"
 #include "storage/scripts/attendance_get_lua.h"
 #include "storage/scripts/attendance_list_lua.h"
@@ -236,6 +237,39 @@ core::CheckInSource SourceFromName(absl::string_view name) {
 
 }  // namespace
 
+// { record "mode|source|first_ms|joins|last_leave_ms|walk_in", duplicate,
+// day } as the check-in scripts return it.
+static absl::StatusOr<core::CheckInRecord> ParseCheckIn(
+    const std::string& event_id, const std::string& pid,
+    const std::string& session, const RedisReply& reply) {
+  auto e = reply.elements();
+  std::vector<absl::string_view> f = e.size() == 3
+                                         ? absl::StrSplit(e[0].text(), '|')
+                                         : std::vector<absl::string_view>();
+  absl::StatusOr<absl::CivilDay> day =
+      e.size() == 3 ? core::ParseLocalDate(e[2].text(), "day")
+                    : absl::StatusOr<absl::CivilDay>(absl::DataLossError(""));
+  absl::StatusOr<core::AttendanceMode> mode =
+      f.size() == 6
+          ? ModeFromName(f[0])
+          : absl::StatusOr<core::AttendanceMode>(absl::DataLossError(""));
+  core::CheckInRecord r;
+  if (!day.ok() || !mode.ok() || !absl::SimpleAtoi(f[3], &r.join_count)) {
+    return absl::InternalError("check-in script: unexpected reply");
+  }
+  r.event_id = event_id;
+  r.participant_id = pid;
+  r.day = *day;
+  r.session_id = session;
+  r.mode = *mode;
+  r.source = SourceFromName(f[1]);
+  r.check_in_time = FromMillis(f[2]);
+  if (!f[4].empty()) r.last_leave_time = FromMillis(f[4]);
+  r.walk_in = f[5] == "1";
+  r.duplicate = e[1].as_integer().value_or(0) == 1;
+  return r;
+}
+
 void AttendanceStore::CheckIn(const CheckInCommand& c,
                               Callback<core::CheckInRecord> done) {
   std::vector<std::string> args = {c.request_id,
@@ -264,34 +298,25 @@ void AttendanceStore::CheckIn(const CheckInCommand& c,
       [event_id = c.event_id, pid = c.participant_id, session = c.session_id,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) return done(NameEvent(reply.status(), event_id));
-        auto e = reply->elements();
-        std::vector<absl::string_view> f =
-            e.size() == 3 ? absl::StrSplit(e[0].text(), '|')
-                          : std::vector<absl::string_view>();
-        absl::StatusOr<absl::CivilDay> day =
-            e.size() == 3
-                ? core::ParseLocalDate(e[2].text(), "day")
-                : absl::StatusOr<absl::CivilDay>(absl::DataLossError(""));
-        absl::StatusOr<core::AttendanceMode> mode =
-            f.size() == 6
-                ? ModeFromName(f[0])
-                : absl::StatusOr<core::AttendanceMode>(absl::DataLossError(""));
-        core::CheckInRecord r;
-        if (!day.ok() || !mode.ok() || !absl::SimpleAtoi(f[3], &r.join_count)) {
-          return done(
-              absl::InternalError("attendance_checkin.lua: unexpected reply"));
-        }
-        r.event_id = event_id;
-        r.participant_id = pid;
-        r.day = *day;
-        r.session_id = session;
-        r.mode = *mode;
-        r.source = SourceFromName(f[1]);
-        r.check_in_time = FromMillis(f[2]);
-        if (!f[4].empty()) r.last_leave_time = FromMillis(f[4]);
-        r.walk_in = f[5] == "1";
-        r.duplicate = e[1].as_integer().value_or(0) == 1;
-        done(std::move(r));
+        done(ParseCheckIn(event_id, pid, session, *reply));
+      });
+}
+
+void AttendanceStore::CheckOut(const CheckInCommand& c,
+                               Callback<core::CheckInRecord> done) {
+  redis_.Eval(
+      scripts::AttendanceCheckout(),
+      {keys::EventSheet(c.event_id), keys::Counters(c.event_id),
+       keys::CheckIns(c.event_id), keys::AttendanceRequests(c.event_id),
+       keys::AttendanceChanges(c.event_id)},
+      {c.request_id, c.participant_id,
+       c.day ? core::FormatLocalDate(*c.day) : "", c.session_id,
+       absl::StrCat(absl::ToUnixMillis(c.occurred)), absl::StrCat(max_changes_),
+       keys::CountsChannel(c.event_id)},
+      [event_id = c.event_id, pid = c.participant_id, session = c.session_id,
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) return done(NameEvent(reply.status(), event_id));
+        done(ParseCheckIn(event_id, pid, session, *reply));
       });
 }
 

@@ -111,6 +111,12 @@ class AttendanceStore {
   // entries per call; a page may come back short with `next` set).
   void List(const RegistrationQuery& query, Callback<RegistrationPage> done);
 
+  // Records an online leave for the day or session of `command` (mode and
+  // walk-in are ignored); FAILED_PRECONDITION when no online join was
+  // recorded there.
+  void CheckOut(const CheckInCommand& command,
+                Callback<core::CheckInRecord> done);
+
   // NOT_FOUND if the participant has no registration for the event.
   void Get(std::string event_id, std::string participant_id,
            Callback<core::Registration> done);

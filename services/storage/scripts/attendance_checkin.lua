@@ -107,6 +107,12 @@ redis.call('HINCRBY', counts_key, 'in:' .. scope .. ':' .. mode, 1)
 redis.call('HINCRBY', counts_key, 'city:' .. city .. ':in:' .. scope .. ':' .. mode, 1)
 redis.call('HINCRBY', counts_key, 'org:' .. org .. ':in:' .. scope .. ':' .. mode, 1)
 redis.call('SADD', ARGV[8] .. scope .. ':' .. mode, pid)
+if mode == 'online' then
+  local earliest = tonumber(redis.call('HGET', counts_key, 'join:' .. scope) or '0')
+  if earliest == 0 or tonumber(at) < earliest then
+    redis.call('HSET', counts_key, 'join:' .. scope, at)
+  end
+end
 -- Present at a session is present that day, for the daily headcount.
 if session ~= '' then redis.call('SADD', ARGV[8] .. 'day:' .. day .. ':' .. mode, pid) end
 redis.call('HINCRBY', counts_key, 'version', 1)

@@ -500,6 +500,48 @@ TEST_F(CheckInTest, RefusesWhoMayNotBeThere) {
   EXPECT_TRUE(CheckIn(event, "x7", "room-1", day1, "", AttendanceMode::kOnline).ok());
 }
 
+TEST_F(CheckInTest, OnlineJoinsAndLeavesGiveFirstJoinAndLastLeave) {
+  const std::string event = Thessaloniki();
+  ASSERT_TRUE(Register(event, "r", Partner("tampere-1", "Tampere"), AttendanceMode::kOnline).ok());
+  const absl::CivilDay day1(2022, 3, 15);
+  const absl::Time joined = clock_.Now();
+  ASSERT_TRUE(CheckIn(event, "j1", "tampere-1", day1, "", AttendanceMode::kOnline).ok());
+  auto leave = [&](const std::string& request, absl::Time at) {
+    storage::CheckInCommand c;
+    c.event_id = event;
+    c.request_id = request;
+    c.participant_id = "tampere-1";
+    c.day = day1;
+    c.source = core::CheckInSource::kOnlineLeave;
+    return Await<core::CheckInRecord>(
+        [&](auto done) { app_->CheckOut(c, at, std::move(done)); });
+  };
+  ASSERT_TRUE(leave("l1", joined + absl::Minutes(50)).ok());
+  clock_.Advance(absl::Minutes(55));
+  ASSERT_TRUE(CheckIn(event, "j2", "tampere-1", day1, "", AttendanceMode::kOnline)->duplicate);
+  absl::StatusOr<core::CheckInRecord> last = leave("l2", joined + absl::Hours(3));
+  ASSERT_TRUE(last.ok()) << last.status();
+  EXPECT_EQ(last->join_count, 2);
+  EXPECT_EQ(last->check_in_time, joined);
+  EXPECT_EQ(last->last_leave_time, joined + absl::Hours(3));
+  absl::StatusOr<core::AttendanceCounts> counts = Await<core::AttendanceCounts>(
+      [&](auto done) { app_->GetAttendanceCounts(event, std::move(done)); });
+  EXPECT_EQ(counts->days[0].unique.online_only, 1);
+  EXPECT_EQ(counts->days[0].unique.first_online_join, joined);
+  EXPECT_EQ(counts->days[0].unique.last_online_leave, joined + absl::Hours(3));
+  // No join, no leave.
+  storage::CheckInCommand c;
+  c.event_id = event;
+  c.request_id = "l3";
+  c.participant_id = "nobody";
+  c.day = day1;
+  c.source = core::CheckInSource::kOnlineLeave;
+  EXPECT_EQ(Await<core::CheckInRecord>([&](auto done) {
+              app_->CheckOut(c, std::nullopt, std::move(done));
+            }).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(CheckInTest, WalkInsGetASeatWhileTheRoomHasOne) {
   core::Event e = testing_util::ConnectionCalendar()[testing_util::kTurinWorkshop];
   e.venue.in_person_capacity = 1;
