@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "core/sign_in_sheet.h"
+#include "core/zone.h"
 
 namespace convene::attendance {
 
@@ -239,6 +241,54 @@ void AttendanceApp::CheckOut(storage::CheckInCommand c,
   }
   c.occurred = occurred.value_or(now);
   store_.CheckOut(c, std::move(done));
+}
+
+struct AttendanceApp::ReportState {
+  storage::AttendanceStore::ReportData data;
+  std::vector<core::Registration> registrations;
+  storage::RegistrationQuery query;
+  Done<Report> done;
+};
+
+void AttendanceApp::ExportAttendanceReport(std::string event_id,
+                                           Done<Report> done) {
+  if (event_id.empty()) {
+    return done(absl::InvalidArgumentError("event_id: is required"));
+  }
+  auto state = std::make_shared<ReportState>();
+  state->query.event_id = event_id;
+  state->query.page_size = kMaxPageSize;
+  state->done = std::move(done);
+  store_.ReadReportData(
+      std::move(event_id),
+      [this, state](absl::StatusOr<storage::AttendanceStore::ReportData> d) {
+        if (!d.ok()) return state->done(d.status());
+        state->data = *std::move(d);
+        CollectRegistrations(state);
+      });
+}
+
+void AttendanceApp::CollectRegistrations(std::shared_ptr<ReportState> state) {
+  store_.List(state->query,
+              [this, state](absl::StatusOr<storage::RegistrationPage> page) {
+                if (!page.ok()) return state->done(page.status());
+                for (core::Registration& r : page->registrations) {
+                  state->registrations.push_back(std::move(r));
+                }
+                if (page->next) {
+                  state->query.after = *page->next;
+                  return CollectRegistrations(state);
+                }
+                absl::StatusOr<core::Zone> zone =
+                    core::ResolveZone(state->data.sheet.time_zone);
+                if (!zone.ok()) return state->done(zone.status());
+                Report report;
+                report.rows = static_cast<int>(state->registrations.size());
+                report.csv = core::BuildSignInSheet(
+                    state->data.sheet, *zone, state->registrations,
+                    state->data.first_check_ins);
+                state->done(std::move(report));
+              });
 }
 
 void AttendanceApp::GetRegistration(std::string event_id,

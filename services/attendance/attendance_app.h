@@ -9,6 +9,7 @@
 #ifndef CONVENE_ATTENDANCE_ATTENDANCE_APP_H_
 #define CONVENE_ATTENDANCE_ATTENDANCE_APP_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,10 +89,20 @@ class AttendanceApp {
                 std::optional<absl::Time> occurred,
                 Done<core::CheckInRecord> done);
 
+  // The CSV sign-in sheet of the event, built from the stored records.
+  struct Report {
+    std::string csv;
+    int rows = 0;
+  };
+  void ExportAttendanceReport(std::string event_id, Done<Report> done);
+
   void GetRegistration(std::string event_id, std::string participant_id,
                        Done<core::Registration> done);
 
  private:
+  struct ReportState;
+  void CollectRegistrations(std::shared_ptr<ReportState> state);
+
   storage::AttendanceStore& store_;
   const core::Clock& clock_;
 };

@@ -210,6 +210,24 @@ grpc::ServerUnaryReactor* AttendanceHandler::CheckOut(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* AttendanceHandler::ExportAttendanceReport(
+    grpc::CallbackServerContext* context,
+    const v1::ExportAttendanceReportRequest* request,
+    v1::ExportAttendanceReportResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.ExportAttendanceReport(
+      request->event_id(), [reactor, response, event_id = request->event_id()](
+                               absl::StatusOr<AttendanceApp::Report> report) {
+        if (report.ok()) {
+          response->set_csv(report->csv);
+          response->set_rows(report->rows);
+          response->set_filename(absl::StrCat("attendance-", event_id, ".csv"));
+        }
+        reactor->Finish(rpc::ToGrpcStatus(report.status()));
+      });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* AttendanceHandler::GetRegistration(
     grpc::CallbackServerContext* context,
     const v1::GetRegistrationRequest* request, v1::Registration* response) {

@@ -55,6 +55,10 @@ class AttendanceHandler final : public v1::AttendanceService::CallbackService {
   grpc::ServerUnaryReactor* CheckOut(grpc::CallbackServerContext* context,
                                      const v1::CheckOutRequest* request,
                                      v1::CheckInRecord* response) override;
+  grpc::ServerUnaryReactor* ExportAttendanceReport(
+      grpc::CallbackServerContext* context,
+      const v1::ExportAttendanceReportRequest* request,
+      v1::ExportAttendanceReportResponse* response) override;
   grpc::ServerUnaryReactor* GetRegistration(
       grpc::CallbackServerContext* context,
       const v1::GetRegistrationRequest* request,

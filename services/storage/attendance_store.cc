@@ -389,6 +389,53 @@ void AttendanceStore::List(const RegistrationQuery& q,
       });
 }
 
+void AttendanceStore::ReadReportData(std::string event_id,
+                                     Callback<ReportData> done) {
+  redis_.Pipeline({{"HGETALL", keys::EventSheet(event_id)},
+                   {"HGETALL", keys::CheckIns(event_id)}},
+                  [event_id, done = std::move(done)](
+                      absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>>
+                          replies) mutable {
+                    if (!replies.ok()) return done(replies.status());
+                    for (const auto& r : *replies) {
+                      if (!r.ok()) return done(r.status());
+                    }
+                    absl::StatusOr<core::EventSheet> sheet =
+                        EventSheetStore::Decode(event_id, *(*replies)[0]);
+                    if (!sheet.ok()) return done(sheet.status());
+                    std::map<std::string, absl::CivilDay> session_days;
+                    for (const core::SheetSession& s : sheet->sessions)
+                      session_days[s.id] = s.date;
+                    ReportData data;
+                    auto fields = (*replies)[1]->elements();
+                    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+                      // "day:<date>:<mode>:<pid>" or
+                      // "session:<id>:<mode>:<pid>".
+                      std::vector<std::string> k = absl::StrSplit(
+                          fields[i].text(), absl::MaxSplits(':', 3));
+                      std::vector<absl::string_view> record =
+                          absl::StrSplit(fields[i + 1].text(), '|');
+                      if (k.size() != 4 || record.size() != 6) continue;
+                      std::optional<absl::CivilDay> day;
+                      if (k[0] == "day") {
+                        absl::StatusOr<absl::CivilDay> d =
+                            core::ParseLocalDate(k[1], "day");
+                        if (d.ok()) day = *d;
+                      } else if (auto it = session_days.find(k[1]);
+                                 it != session_days.end()) {
+                        day = it->second;
+                      }
+                      if (!day) continue;
+                      const absl::Time at = FromMillis(record[2]);
+                      auto [slot, inserted] =
+                          data.first_check_ins.try_emplace({k[3], *day}, at);
+                      if (!inserted && at < slot->second) slot->second = at;
+                    }
+                    data.sheet = *std::move(sheet);
+                    done(std::move(data));
+                  });
+}
+
 void AttendanceStore::Get(std::string event_id, std::string participant_id,
                           Callback<core::Registration> done) {
   std::string key = keys::Registration(event_id, participant_id);

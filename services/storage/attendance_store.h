@@ -18,6 +18,7 @@
 #include "core/attendance_counts.h"
 #include "core/check_in.h"
 #include "core/registration.h"
+#include "core/sign_in_sheet.h"
 #include "storage/redis_client.h"
 
 namespace convene::storage {
@@ -116,6 +117,14 @@ class AttendanceStore {
   // recorded there.
   void CheckOut(const CheckInCommand& command,
                 Callback<core::CheckInRecord> done);
+
+  // The event's sheet and everyone's first check-in per day (for the
+  // sign-in sheet); NOT_FOUND for an unknown event.
+  struct ReportData {
+    core::EventSheet sheet;
+    core::FirstCheckIns first_check_ins;
+  };
+  void ReadReportData(std::string event_id, Callback<ReportData> done);
 
   // NOT_FOUND if the participant has no registration for the event.
   void Get(std::string event_id, std::string participant_id,

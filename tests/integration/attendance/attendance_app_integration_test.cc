@@ -7,6 +7,7 @@
 #include <memory>
 #include <thread>
 
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "calendar/calendar_app.h"
 #include "core/fake_clock.h"
@@ -540,6 +541,39 @@ TEST_F(CheckInTest, OnlineJoinsAndLeavesGiveFirstJoinAndLastLeave) {
               app_->CheckOut(c, std::nullopt, std::move(done));
             }).status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(CheckInTest, ExportsASignInSheetFromTheStoredRecords) {
+  const std::string event = Thessaloniki();
+  core::ParticipantInfo tricky = Partner("torino-1", "Torino");
+  tricky.display_name = "Rossi, \"Gigi\"";
+  tricky.organisation = "=HYPERLINK(\"x\")";
+  ASSERT_TRUE(Register(event, "r1", tricky, AttendanceMode::kInPerson).ok());
+  ASSERT_TRUE(Register(event, "r2", Partner("paris-1", "Paris"), std::nullopt,
+                       {{absl::CivilDay(2022, 3, 16), AttendanceMode::kOnline}})
+                  .ok());
+  // 07:40Z is 09:40 in Thessaloniki; the session check-in at 09:05 is earlier.
+  clock_.SetNow(absl::FromCivil(absl::CivilSecond(2022, 3, 15, 7, 40, 0), absl::UTCTimeZone()));
+  ASSERT_TRUE(CheckIn(event, "c1", "torino-1", absl::CivilDay(2022, 3, 15), "",
+                      AttendanceMode::kInPerson).ok());
+  clock_.SetNow(absl::FromCivil(absl::CivilSecond(2022, 3, 15, 7, 5, 0), absl::UTCTimeZone()));
+  ASSERT_TRUE(CheckIn(event, "c2", "torino-1", std::nullopt, "s1", AttendanceMode::kInPerson).ok());
+  absl::StatusOr<AttendanceApp::Report> report = Await<AttendanceApp::Report>(
+      [&](auto done) { app_->ExportAttendanceReport(event, std::move(done)); });
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->rows, 2);
+  std::vector<std::string> lines = absl::StrSplit(report->csv, "\r\n", absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0],
+            "participant_id,name,organisation,city,country,walk_in,"
+            "2022-03-15 mode,2022-03-15 status,2022-03-15 check-in,"
+            "2022-03-16 mode,2022-03-16 status,2022-03-16 check-in,"
+            "2022-03-17 mode,2022-03-17 status,2022-03-17 check-in");
+  EXPECT_EQ(lines[1],
+            "torino-1,\"Rossi, \"\"Gigi\"\"\",\"'=HYPERLINK(\"\"x\"\")\",Torino,IT,no,"
+            "in person,confirmed,09:05,in person,confirmed,,in person,confirmed,");
+  EXPECT_EQ(lines[2],
+            "paris-1,Partner paris-1,City of Paris,Paris,IT,no,,,,online,confirmed,,,,");
 }
 
 TEST_F(CheckInTest, WalkInsGetASeatWhileTheRoomHasOne) {
