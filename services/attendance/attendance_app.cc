@@ -13,19 +13,38 @@
 
 namespace convene::attendance {
 
+namespace {
+
+// The ids every attendance call names; "" for one the call does not take.
+absl::Status CheckIds(absl::string_view event_id,
+                      absl::string_view participant_id,
+                      absl::string_view request_id, bool needs_participant,
+                      bool needs_request) {
+  if (event_id.empty())
+    return absl::InvalidArgumentError("event_id: is required");
+  if (needs_participant && participant_id.empty()) {
+    return absl::InvalidArgumentError("participant_id: is required");
+  }
+  if (needs_request &&
+      (request_id.empty() ||
+       static_cast<int>(request_id.size()) > AttendanceApp::kMaxRequestId)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request_id: must be 1-", AttendanceApp::kMaxRequestId,
+        " characters (a client-chosen key that makes retries safe)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 void AttendanceApp::Register(std::string event_id, std::string request_id,
                              core::ParticipantInfo participant,
                              std::optional<core::AttendanceMode> mode,
                              std::vector<RequestedDay> days,
                              Done<core::Registration> done) {
-  if (event_id.empty()) {
-    return done(absl::InvalidArgumentError("event_id: is required"));
-  }
-  if (request_id.empty() ||
-      static_cast<int>(request_id.size()) > kMaxRequestId) {
-    return done(absl::InvalidArgumentError(absl::StrCat(
-        "request_id: must be 1-", kMaxRequestId,
-        " characters (a client-chosen key that makes retries safe)")));
+  if (absl::Status s = CheckIds(event_id, "", request_id, false, true);
+      !s.ok()) {
+    return done(s);
   }
   if (absl::Status s = core::ValidateParticipant(participant); !s.ok()) {
     return done(s);
@@ -59,16 +78,10 @@ void AttendanceApp::ChangeMode(std::string event_id, std::string request_id,
                                std::optional<core::AttendanceMode> mode,
                                std::vector<RequestedDay> days,
                                Done<core::Registration> done) {
-  if (event_id.empty()) {
-    return done(absl::InvalidArgumentError("event_id: is required"));
-  }
-  if (participant_id.empty()) {
-    return done(absl::InvalidArgumentError("participant_id: is required"));
-  }
-  if (request_id.empty() ||
-      static_cast<int>(request_id.size()) > kMaxRequestId) {
-    return done(absl::InvalidArgumentError(
-        absl::StrCat("request_id: must be 1-", kMaxRequestId, " characters")));
+  if (absl::Status s =
+          CheckIds(event_id, participant_id, request_id, true, true);
+      !s.ok()) {
+    return done(s);
   }
   if (days.empty() && !mode) {
     return done(absl::InvalidArgumentError(
@@ -97,16 +110,10 @@ void AttendanceApp::CancelRegistration(std::string event_id,
                                        std::string participant_id,
                                        std::vector<absl::CivilDay> dates,
                                        Done<core::Registration> done) {
-  if (event_id.empty()) {
-    return done(absl::InvalidArgumentError("event_id: is required"));
-  }
-  if (participant_id.empty()) {
-    return done(absl::InvalidArgumentError("participant_id: is required"));
-  }
-  if (request_id.empty() ||
-      static_cast<int>(request_id.size()) > kMaxRequestId) {
-    return done(absl::InvalidArgumentError(
-        absl::StrCat("request_id: must be 1-", kMaxRequestId, " characters")));
+  if (absl::Status s =
+          CheckIds(event_id, participant_id, request_id, true, true);
+      !s.ok()) {
+    return done(s);
   }
   store_.Cancel(std::move(event_id), std::move(request_id),
                 std::move(participant_id), std::move(dates), clock_.Now(),
@@ -116,16 +123,10 @@ void AttendanceApp::CancelRegistration(std::string event_id,
 void AttendanceApp::CheckIn(storage::CheckInCommand c,
                             std::optional<absl::Time> occurred,
                             Done<core::CheckInRecord> done) {
-  if (c.event_id.empty()) {
-    return done(absl::InvalidArgumentError("event_id: is required"));
-  }
-  if (c.participant_id.empty()) {
-    return done(absl::InvalidArgumentError("participant_id: is required"));
-  }
-  if (c.request_id.empty() ||
-      static_cast<int>(c.request_id.size()) > kMaxRequestId) {
-    return done(absl::InvalidArgumentError(
-        absl::StrCat("request_id: must be 1-", kMaxRequestId, " characters")));
+  if (absl::Status s =
+          CheckIds(c.event_id, c.participant_id, c.request_id, true, true);
+      !s.ok()) {
+    return done(s);
   }
   if (c.day.has_value() == !c.session_id.empty()) {
     return done(absl::InvalidArgumentError(
@@ -218,14 +219,10 @@ void AttendanceApp::ListRegistrations(storage::RegistrationQuery q,
 void AttendanceApp::CheckOut(storage::CheckInCommand c,
                              std::optional<absl::Time> occurred,
                              Done<core::CheckInRecord> done) {
-  if (c.event_id.empty() || c.participant_id.empty()) {
-    return done(absl::InvalidArgumentError(
-        "event_id, participant_id: both are required"));
-  }
-  if (c.request_id.empty() ||
-      static_cast<int>(c.request_id.size()) > kMaxRequestId) {
-    return done(absl::InvalidArgumentError(
-        absl::StrCat("request_id: must be 1-", kMaxRequestId, " characters")));
+  if (absl::Status s =
+          CheckIds(c.event_id, c.participant_id, c.request_id, true, true);
+      !s.ok()) {
+    return done(s);
   }
   if (c.day.has_value() == !c.session_id.empty()) {
     return done(absl::InvalidArgumentError(
@@ -294,11 +291,9 @@ void AttendanceApp::CollectRegistrations(std::shared_ptr<ReportState> state) {
 void AttendanceApp::GetRegistration(std::string event_id,
                                     std::string participant_id,
                                     Done<core::Registration> done) {
-  if (event_id.empty()) {
-    return done(absl::InvalidArgumentError("event_id: is required"));
-  }
-  if (participant_id.empty()) {
-    return done(absl::InvalidArgumentError("participant_id: is required"));
+  if (absl::Status s = CheckIds(event_id, participant_id, "", true, false);
+      !s.ok()) {
+    return done(s);
   }
   store_.Get(std::move(event_id), std::move(participant_id), std::move(done));
 }
