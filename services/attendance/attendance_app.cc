@@ -288,6 +288,30 @@ void AttendanceApp::CollectRegistrations(std::shared_ptr<ReportState> state) {
               });
 }
 
+void AttendanceApp::ForgetParticipant(std::string event_id,
+                                      std::string participant_id,
+                                      std::string request_id,
+                                      std::string reason, Done<bool> done) {
+  if (event_id.empty()) {
+    // Erasure across every event needs a participant -> events index and the
+    // notification stores; until then the caller names each event.
+    return done(
+        absl::InvalidArgumentError("event_id: is required (name each event to "
+                                   "erase the participant from)"));
+  }
+  if (absl::Status s =
+          CheckIds(event_id, participant_id, request_id, true, true);
+      !s.ok()) {
+    return done(s);
+  }
+  if (static_cast<int>(reason.size()) > kMaxReason) {
+    return done(absl::InvalidArgumentError(
+        absl::StrCat("reason: at most ", kMaxReason, " characters")));
+  }
+  store_.Forget(std::move(event_id), std::move(participant_id),
+                std::move(reason), clock_.Now(), std::move(done));
+}
+
 void AttendanceApp::GetRegistration(std::string event_id,
                                     std::string participant_id,
                                     Done<core::Registration> done) {

@@ -96,6 +96,14 @@ class AttendanceApp {
   };
   void ExportAttendanceReport(std::string event_id, Done<Report> done);
 
+  // Erases the participant's name, e-mail and organisation from their
+  // registration for `event_id`; counts stay and the erasure is recorded.
+  // Returns whether this call erased anything (false: erased before).
+  static constexpr int kMaxReason = 1000;
+  void ForgetParticipant(std::string event_id, std::string participant_id,
+                         std::string request_id, std::string reason,
+                         Done<bool> done);
+
   void GetRegistration(std::string event_id, std::string participant_id,
                        Done<core::Registration> done);
 

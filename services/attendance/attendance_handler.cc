@@ -228,6 +228,26 @@ grpc::ServerUnaryReactor* AttendanceHandler::ExportAttendanceReport(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* AttendanceHandler::ForgetParticipant(
+    grpc::CallbackServerContext* context,
+    const v1::ForgetParticipantRequest* request,
+    v1::ForgetParticipantResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.ForgetParticipant(
+      request->event_id(), request->participant_id(), request->request_id(),
+      request->reason(),
+      [this, reactor, response,
+       event_id = request->event_id()](absl::StatusOr<bool> erased) {
+        if (erased.ok()) {
+          response->add_event_ids(event_id);
+          response->set_registrations_erased(*erased ? 1 : 0);
+          *response->mutable_erase_time() = rpc::TimeToProto(clock_.Now());
+        }
+        reactor->Finish(rpc::ToGrpcStatus(erased.status()));
+      });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* AttendanceHandler::GetRegistration(
     grpc::CallbackServerContext* context,
     const v1::GetRegistrationRequest* request, v1::Registration* response) {

@@ -59,6 +59,10 @@ class AttendanceHandler final : public v1::AttendanceService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ExportAttendanceReportRequest* request,
       v1::ExportAttendanceReportResponse* response) override;
+  grpc::ServerUnaryReactor* ForgetParticipant(
+      grpc::CallbackServerContext* context,
+      const v1::ForgetParticipantRequest* request,
+      v1::ForgetParticipantResponse* response) override;
   grpc::ServerUnaryReactor* GetRegistration(
       grpc::CallbackServerContext* context,
       const v1::GetRegistrationRequest* request,

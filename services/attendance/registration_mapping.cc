@@ -88,6 +88,7 @@ v1::Registration RegistrationToProto(const core::Registration& r) {
   }
   w.set_status(StatusToProto(r.status));
   w.set_walk_in(r.walk_in);
+  w.set_forgotten(r.forgotten);
   w.set_revision(r.revision);
   *w.mutable_create_time() = rpc::TimeToProto(r.create_time);
   *w.mutable_update_time() = rpc::TimeToProto(r.update_time);

@@ -58,6 +58,8 @@ struct Registration {
   // all days are.
   RegistrationStatus status = RegistrationStatus::kConfirmed;
   bool walk_in = false;
+  // The personal data was erased (ForgetParticipant); ids and days remain.
+  bool forgotten = false;
   int64_t revision = 0;
   absl::Time create_time = absl::InfinitePast();
   absl::Time update_time = absl::InfinitePast();

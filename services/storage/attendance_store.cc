@@ -14,6 +14,7 @@
 #include "storage/scripts/attendance_checkin_lua.h"
 #include "storage/scripts/attendance_checkout_lua.h"
 #include "storage/scripts/attendance_counts_lua.h"
+#include "storage/scripts/attendance_forget_lua.h"
 #include "storage/scripts/attendance_get_lua.h"
 #include "storage/scripts/attendance_list_lua.h"
 #include "storage/scripts/attendance_register_lua.h"
@@ -114,7 +115,9 @@ absl::StatusOr<core::Registration> ParseRegistration(
       absl::StatusOr<core::RegistrationStatus> s = StatusFromName(v);
       if (!s.ok()) return s.status();
       r.status = *s;
-    } else if (f == "walk_in")
+    } else if (f == "forgotten")
+      r.forgotten = v == "1";
+    else if (f == "walk_in")
       r.walk_in = v == "1";
     else if (f == "revision") {
       if (!absl::SimpleAtoi(v, &r.revision)) r.revision = 0;
@@ -434,6 +437,21 @@ void AttendanceStore::ReadReportData(std::string event_id,
                     data.sheet = *std::move(sheet);
                     done(std::move(data));
                   });
+}
+
+void AttendanceStore::Forget(std::string event_id, std::string participant_id,
+                             std::string reason, absl::Time now,
+                             Callback<bool> done) {
+  redis_.Eval(
+      scripts::AttendanceForget(),
+      {keys::Registration(event_id, participant_id), keys::Counters(event_id),
+       keys::AttendanceChanges(event_id)},
+      {participant_id, std::move(reason), absl::StrCat(absl::ToUnixMillis(now)),
+       absl::StrCat(max_changes_)},
+      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) return done(reply.status());
+        done(reply->as_integer().value_or(0) == 1);
+      });
 }
 
 void AttendanceStore::Get(std::string event_id, std::string participant_id,

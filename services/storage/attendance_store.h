@@ -126,6 +126,11 @@ class AttendanceStore {
   };
   void ReadReportData(std::string event_id, Callback<ReportData> done);
 
+  // Erases the participant's name, e-mail and organisation from their
+  // registration for the event (true: erased now; false: already erased).
+  void Forget(std::string event_id, std::string participant_id,
+              std::string reason, absl::Time now, Callback<bool> done);
+
   // NOT_FOUND if the participant has no registration for the event.
   void Get(std::string event_id, std::string participant_id,
            Callback<core::Registration> done);

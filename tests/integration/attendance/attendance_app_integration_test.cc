@@ -576,6 +576,42 @@ TEST_F(CheckInTest, ExportsASignInSheetFromTheStoredRecords) {
             "paris-1,Partner paris-1,City of Paris,Paris,IT,no,,,,online,confirmed,,,,");
 }
 
+TEST_F(CheckInTest, ForgettingErasesPersonalDataAndKeepsTheCounts) {
+  const std::string event = Thessaloniki();
+  core::ParticipantInfo p = Partner("zagreb-1", "Zagreb");
+  p.display_name = "Ana Kovač";
+  p.email = "ana.kovac@example.org";
+  ASSERT_TRUE(Register(event, "r", p, AttendanceMode::kInPerson).ok());
+  ASSERT_TRUE(CheckIn(event, "c", "zagreb-1", absl::CivilDay(2022, 3, 15), "",
+                      AttendanceMode::kInPerson).ok());
+  storage::RedisSyncClient sync(*redis_);
+  // The scan below can see the data: before erasure it finds it.
+  ASSERT_THAT(testing_util::RedisSnapshot(sync), HasSubstr("ana.kovac@"));
+  absl::StatusOr<bool> erased = Await<bool>([&](auto done) {
+    app_->ForgetParticipant(event, "zagreb-1", "f1", "erasure request 2022-12-01",
+                            std::move(done));
+  });
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_TRUE(*erased);
+  absl::StatusOr<core::Registration> r = Await<core::Registration>(
+      [&](auto done) { app_->GetRegistration(event, "zagreb-1", std::move(done)); });
+  EXPECT_TRUE(r->forgotten);
+  EXPECT_EQ(r->participant.display_name, "");
+  EXPECT_EQ(r->participant.email, "");
+  EXPECT_EQ(r->days.size(), 3u);
+  // No value in the attendance keys holds the name or the e-mail any more.
+  const std::string everything = testing_util::RedisSnapshot(sync);
+  EXPECT_THAT(everything, ::testing::Not(HasSubstr("Ana Kova")));
+  EXPECT_THAT(everything, ::testing::Not(HasSubstr("ana.kovac@")));
+  absl::StatusOr<core::AttendanceCounts> counts = Await<core::AttendanceCounts>(
+      [&](auto done) { app_->GetAttendanceCounts(event, std::move(done)); });
+  EXPECT_EQ(counts->days[0].counts.checked_in_in_person, 1);
+  EXPECT_EQ(counts->days[0].counts.registered_in_person, 1);
+  EXPECT_FALSE(*Await<bool>([&](auto done) {
+    app_->ForgetParticipant(event, "zagreb-1", "f2", "", std::move(done));
+  }));
+}
+
 TEST_F(CheckInTest, WalkInsGetASeatWhileTheRoomHasOne) {
   core::Event e = testing_util::ConnectionCalendar()[testing_util::kTurinWorkshop];
   e.venue.in_person_capacity = 1;
