@@ -16,12 +16,10 @@ namespace convene::attendance {
 namespace {
 
 // The ids every attendance call names; "" for one the call does not take.
-absl::Status CheckIds(absl::string_view event_id,
-                      absl::string_view participant_id,
-                      absl::string_view request_id, bool needs_participant,
-                      bool needs_request) {
-  if (event_id.empty())
-    return absl::InvalidArgumentError("event_id: is required");
+// The participant and request ids a call names (the event's aside).
+absl::Status CheckCallerIds(absl::string_view participant_id,
+                            absl::string_view request_id,
+                            bool needs_participant, bool needs_request) {
   if (needs_participant && participant_id.empty()) {
     return absl::InvalidArgumentError("participant_id: is required");
   }
@@ -33,6 +31,16 @@ absl::Status CheckIds(absl::string_view event_id,
         " characters (a client-chosen key that makes retries safe)"));
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckIds(absl::string_view event_id,
+                      absl::string_view participant_id,
+                      absl::string_view request_id, bool needs_participant,
+                      bool needs_request) {
+  if (event_id.empty())
+    return absl::InvalidArgumentError("event_id: is required");
+  return CheckCallerIds(participant_id, request_id, needs_participant,
+                        needs_request);
 }
 
 }  // namespace
@@ -291,16 +299,10 @@ void AttendanceApp::CollectRegistrations(std::shared_ptr<ReportState> state) {
 void AttendanceApp::ForgetParticipant(std::string event_id,
                                       std::string participant_id,
                                       std::string request_id,
-                                      std::string reason, Done<bool> done) {
-  if (event_id.empty()) {
-    // Erasure across every event needs a participant -> events index and the
-    // notification stores; until then the caller names each event.
-    return done(
-        absl::InvalidArgumentError("event_id: is required (name each event to "
-                                   "erase the participant from)"));
-  }
-  if (absl::Status s =
-          CheckIds(event_id, participant_id, request_id, true, true);
+                                      std::string reason,
+                                      Done<ForgetOutcome> done) {
+  const bool every_event = event_id.empty();
+  if (absl::Status s = CheckCallerIds(participant_id, request_id, true, true);
       !s.ok()) {
     return done(s);
   }
@@ -308,8 +310,18 @@ void AttendanceApp::ForgetParticipant(std::string event_id,
     return done(absl::InvalidArgumentError(
         absl::StrCat("reason: at most ", kMaxReason, " characters")));
   }
-  store_.Forget(std::move(event_id), std::move(participant_id),
-                std::move(reason), clock_.Now(), std::move(done));
+  if (every_event) {
+    return store_.ForgetEverywhere(std::move(participant_id),
+                                   std::move(reason), clock_.Now(),
+                                   std::move(done));
+  }
+  store_.Forget(event_id, std::move(participant_id), std::move(reason),
+                clock_.Now(),
+                [event_id, done = std::move(done)](
+                    absl::StatusOr<bool> erased) mutable {
+                  if (!erased.ok()) return done(erased.status());
+                  done(ForgetOutcome{{event_id}, *erased ? 1 : 0});
+                });
 }
 
 void AttendanceApp::GetRegistration(std::string event_id,

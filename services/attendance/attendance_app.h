@@ -97,12 +97,14 @@ class AttendanceApp {
   void ExportAttendanceReport(std::string event_id, Done<Report> done);
 
   // Erases the participant's name, e-mail and organisation from their
-  // registration for `event_id`; counts stay and the erasure is recorded.
-  // Returns whether this call erased anything (false: erased before).
+  // registration for `event_id` (empty: every event they registered for);
+  // counts stay and each erasure is recorded. Erasing again is harmless
+  // (erased_now counts only what this call erased).
   static constexpr int kMaxReason = 1000;
+  using ForgetOutcome = storage::AttendanceStore::ForgetOutcome;
   void ForgetParticipant(std::string event_id, std::string participant_id,
                          std::string request_id, std::string reason,
-                         Done<bool> done);
+                         Done<ForgetOutcome> done);
 
   void GetRegistration(std::string event_id, std::string participant_id,
                        Done<core::Registration> done);

@@ -236,14 +236,16 @@ grpc::ServerUnaryReactor* AttendanceHandler::ForgetParticipant(
   app_.ForgetParticipant(
       request->event_id(), request->participant_id(), request->request_id(),
       request->reason(),
-      [this, reactor, response,
-       event_id = request->event_id()](absl::StatusOr<bool> erased) {
-        if (erased.ok()) {
-          response->add_event_ids(event_id);
-          response->set_registrations_erased(*erased ? 1 : 0);
+      [this, reactor,
+       response](absl::StatusOr<AttendanceApp::ForgetOutcome> outcome) {
+        if (outcome.ok()) {
+          for (std::string& id : outcome->event_ids) {
+            response->add_event_ids(std::move(id));
+          }
+          response->set_registrations_erased(outcome->erased_now);
           *response->mutable_erase_time() = rpc::TimeToProto(clock_.Now());
         }
-        reactor->Finish(rpc::ToGrpcStatus(erased.status()));
+        reactor->Finish(rpc::ToGrpcStatus(outcome.status()));
       });
   return reactor;
 }

@@ -1,5 +1,7 @@
 #include "storage/attendance_store.h"
 
+#include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -451,6 +453,67 @@ void AttendanceStore::Forget(std::string event_id, std::string participant_id,
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) return done(reply.status());
         done(reply->as_integer().value_or(0) == 1);
+      });
+}
+
+void AttendanceStore::ForgetEverywhere(std::string participant_id,
+                                       std::string reason, absl::Time now,
+                                       Callback<ForgetOutcome> done) {
+  // The calendar's documents name every event that has attendance data (the
+  // calendar writes each sheet), so no participant -> events index has to be
+  // kept in step with registrations in other slots.
+  redis_.Command(
+      {"HKEYS", keys::CalendarDocuments()},
+      [this, participant_id = std::move(participant_id),
+       reason = std::move(reason), now,
+       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) return done(reply.status());
+        std::vector<std::string> events;
+        for (const RedisReply& e : reply->elements()) {
+          absl::StatusOr<absl::string_view> id = e.as_string();
+          if (id.ok()) events.emplace_back(*id);
+        }
+        std::sort(events.begin(), events.end());
+        struct State {
+          std::vector<std::string> events;
+          std::vector<int> result;  // -1 not registered, 0 before, 1 now
+          size_t pending = 0;
+          absl::Status failure;
+          Callback<ForgetOutcome> done;
+        };
+        auto state = std::make_shared<State>();
+        state->result.assign(events.size(), -1);
+        state->pending = events.size();
+        state->done = std::move(done);
+        state->events = std::move(events);
+        auto finish = [state, participant_id] {
+          if (!state->failure.ok()) return state->done(state->failure);
+          ForgetOutcome outcome;
+          for (size_t i = 0; i < state->events.size(); ++i) {
+            if (state->result[i] < 0) continue;
+            outcome.event_ids.push_back(state->events[i]);
+            outcome.erased_now += state->result[i];
+          }
+          if (outcome.event_ids.empty()) {
+            return state->done(absl::NotFoundError(absl::StrCat(
+                "participant_id: ", participant_id,
+                " is not registered for any event")));
+          }
+          state->done(std::move(outcome));
+        };
+        if (state->events.empty()) return finish();
+        for (size_t i = 0; i < state->events.size(); ++i) {
+          Forget(state->events[i], participant_id, reason, now,
+                 [state, i, finish](absl::StatusOr<bool> erased) {
+                   if (erased.ok()) {
+                     state->result[i] = *erased ? 1 : 0;
+                   } else if (!absl::IsNotFound(erased.status()) &&
+                              state->failure.ok()) {
+                     state->failure = erased.status();
+                   }
+                   if (--state->pending == 0) finish();
+                 });
+        }
       });
 }
 

@@ -131,6 +131,18 @@ class AttendanceStore {
   void Forget(std::string event_id, std::string participant_id,
               std::string reason, absl::Time now, Callback<bool> done);
 
+  // Forget() for every event in the calendar the participant registered
+  // for. Events without a registration of theirs are skipped; NOT_FOUND when
+  // there is none at all. Not one step across events (they live in
+  // different slots), but each event's erasure is, and a retry finishes
+  // what a failed call left.
+  struct ForgetOutcome {
+    std::vector<std::string> event_ids;  // registered for, in id order
+    int erased_now = 0;                  // of those, erased by this call
+  };
+  void ForgetEverywhere(std::string participant_id, std::string reason,
+                        absl::Time now, Callback<ForgetOutcome> done);
+
   // NOT_FOUND if the participant has no registration for the event.
   void Get(std::string event_id, std::string participant_id,
            Callback<core::Registration> done);

@@ -585,14 +585,15 @@ TEST_F(CheckInTest, ForgettingErasesPersonalDataAndKeepsTheCounts) {
   ASSERT_TRUE(CheckIn(event, "c", "zagreb-1", absl::CivilDay(2022, 3, 15), "",
                       AttendanceMode::kInPerson).ok());
   storage::RedisSyncClient sync(*redis_);
-  // The scan below can see the data: before erasure it finds it.
-  ASSERT_THAT(testing_util::RedisSnapshot(sync), HasSubstr("ana.kovac@"));
-  absl::StatusOr<bool> erased = Await<bool>([&](auto done) {
-    app_->ForgetParticipant(event, "zagreb-1", "f1", "erasure request 2022-12-01",
-                            std::move(done));
-  });
+  // The scan below reads every value: before erasure it finds the data.
+  ASSERT_THAT(testing_util::RedisKeyspaceText(sync), HasSubstr("ana.kovac@"));
+  absl::StatusOr<AttendanceApp::ForgetOutcome> erased =
+      Await<AttendanceApp::ForgetOutcome>([&](auto done) {
+        app_->ForgetParticipant(event, "zagreb-1", "f1",
+                                "erasure request 2022-12-01", std::move(done));
+      });
   ASSERT_TRUE(erased.ok()) << erased.status();
-  EXPECT_TRUE(*erased);
+  EXPECT_EQ(erased->erased_now, 1);
   absl::StatusOr<core::Registration> r = Await<core::Registration>(
       [&](auto done) { app_->GetRegistration(event, "zagreb-1", std::move(done)); });
   EXPECT_TRUE(r->forgotten);
@@ -600,16 +601,55 @@ TEST_F(CheckInTest, ForgettingErasesPersonalDataAndKeepsTheCounts) {
   EXPECT_EQ(r->participant.email, "");
   EXPECT_EQ(r->days.size(), 3u);
   // No value in the attendance keys holds the name or the e-mail any more.
-  const std::string everything = testing_util::RedisSnapshot(sync);
+  const std::string everything = testing_util::RedisKeyspaceText(sync);
   EXPECT_THAT(everything, ::testing::Not(HasSubstr("Ana Kova")));
   EXPECT_THAT(everything, ::testing::Not(HasSubstr("ana.kovac@")));
   absl::StatusOr<core::AttendanceCounts> counts = Await<core::AttendanceCounts>(
       [&](auto done) { app_->GetAttendanceCounts(event, std::move(done)); });
   EXPECT_EQ(counts->days[0].counts.checked_in_in_person, 1);
   EXPECT_EQ(counts->days[0].counts.registered_in_person, 1);
-  EXPECT_FALSE(*Await<bool>([&](auto done) {
-    app_->ForgetParticipant(event, "zagreb-1", "f2", "", std::move(done));
-  }));
+  EXPECT_EQ(Await<AttendanceApp::ForgetOutcome>([&](auto done) {
+              app_->ForgetParticipant(event, "zagreb-1", "f2", "", std::move(done));
+            })->erased_now,
+            0);
+}
+
+TEST_F(CheckInTest, ForgettingWithoutAnEventErasesEveryRegistrationOfThePerson) {
+  const std::string thessaloniki = Thessaloniki();
+  const std::string turin = CreateEvent(
+      testing_util::ConnectionCalendar()[testing_util::kTurinWorkshop], "turin");
+  CreateEvent(testing_util::ConnectionCalendar()[testing_util::kUtrechtConference],
+              "utrecht");  // not registered there
+  core::ParticipantInfo p = Partner("zagreb-1", "Zagreb");
+  p.display_name = "Ana Kovač";
+  p.email = "ana.kovac@example.org";
+  ASSERT_TRUE(Register(thessaloniki, "r1", p, AttendanceMode::kInPerson).ok());
+  ASSERT_TRUE(Register(turin, "r2", p, AttendanceMode::kInPerson).ok());
+  ASSERT_TRUE(Register(turin, "r3", Partner("paris-1", "Paris"), AttendanceMode::kInPerson).ok());
+  // Erased for Turin already: reported, not counted again.
+  ASSERT_TRUE(Await<AttendanceApp::ForgetOutcome>([&](auto done) {
+                app_->ForgetParticipant(turin, "zagreb-1", "f0", "", std::move(done));
+              }).ok());
+
+  absl::StatusOr<AttendanceApp::ForgetOutcome> erased =
+      Await<AttendanceApp::ForgetOutcome>([&](auto done) {
+        app_->ForgetParticipant("", "zagreb-1", "f1", "erasure request", std::move(done));
+      });
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  std::vector<std::string> expected = {thessaloniki, turin};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(erased->event_ids, expected);
+  EXPECT_EQ(erased->erased_now, 1);
+  storage::RedisSyncClient sync(*redis_);
+  const std::string everything = testing_util::RedisKeyspaceText(sync);
+  EXPECT_THAT(everything, ::testing::Not(HasSubstr("ana.kovac@")));
+  EXPECT_THAT(everything, ::testing::Not(HasSubstr("Ana Kova")));
+  // Others keep their data (and the scan reads every value).
+  EXPECT_THAT(everything, HasSubstr("paris-1@example.org"));
+  EXPECT_EQ(Await<AttendanceApp::ForgetOutcome>([&](auto done) {
+              app_->ForgetParticipant("", "nobody", "f2", "", std::move(done));
+            }).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(CheckInTest, WalkInsGetASeatWhileTheRoomHasOne) {
