@@ -10,6 +10,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   # core libraries
   libabsl-dev libhiredis-dev libevent-dev libhowardhinnant-date-dev libssl-dev tzdata
+  # webhooks: HTTP POST through libcurl (TLS, redirects, timeouts done right)
+  libcurl4-openssl-dev
   # Redis, for running and testing
   redis-server redis-tools
   # tests: GoogleTest; Python's grpcio and icalendar as clients nobody here wrote

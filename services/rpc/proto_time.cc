@@ -16,4 +16,18 @@ google::protobuf::Timestamp TimeToProto(absl::Time t) {
   return ts;
 }
 
+absl::Duration DurationFromProto(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+google::protobuf::Duration DurationToProto(absl::Duration d) {
+  google::protobuf::Duration out;
+  if (d == absl::InfiniteDuration() || d == -absl::InfiniteDuration()) return out;
+  const int64_t ns = absl::ToInt64Nanoseconds(d);
+  // Truncating division keeps both parts of the same sign, as protobuf wants.
+  out.set_seconds(ns / 1000000000);
+  out.set_nanos(static_cast<int32_t>(ns % 1000000000));
+  return out;
+}
+
 }  // namespace convene::rpc

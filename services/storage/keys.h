@@ -124,17 +124,66 @@ inline std::string CountsChannel(absl::string_view event_id) {
 }
 
 // ---- {ntf}: reminders and notifications ----------------------------------
+//
+// A reminder key is "<event>/<participant>/<reminder id>" (ids never hold
+// '/'); a notification id is "<reminder key>/r<event revision>", the
+// idempotency key consumers dedupe on.
 
-// Sorted set: reminder id scored by due instant (milliseconds).
+// Prefix of every {ntf} key; scripts build per-event and per-participant
+// index names from it.
+inline std::string NotificationPrefix() { return "cv:{ntf}:"; }
+// Sorted set: pending reminder key scored by due instant (milliseconds).
 inline std::string DueReminders() { return "cv:{ntf}:due"; }
-// Hash: reminder id -> planned reminder.
+// Hash: reminder key -> rendered notification (serialised
+// convene.v1.Notification) waiting for its due instant.
 inline std::string Reminders() { return "cv:{ntf}:reminders"; }
-// Sorted set: claimed reminder id scored by lease expiry (milliseconds).
+// Sorted set: claimed reminder key scored by lease expiry (milliseconds).
 inline std::string ReminderLeases() { return "cv:{ntf}:leases"; }
-// Hash: event id -> reminder policy.
+// Hash: claimed reminder key -> owner token of the dispatcher holding it.
+inline std::string ReminderLeaseOwners() { return "cv:{ntf}:lease-owners"; }
+// Set: the reminder keys planned for one registration.
+inline std::string ReminderPair(absl::string_view event_id,
+                                absl::string_view participant_id) {
+  return absl::StrCat("cv:{ntf}:pair:", event_id, "/", participant_id);
+}
+// Set: participants of the event with pending reminders.
+inline std::string EventReminderParticipants(absl::string_view event_id) {
+  return absl::StrCat("cv:{ntf}:event-participants:", event_id);
+}
+// Set: events the participant has pending reminders for.
+inline std::string ParticipantReminderEvents(absl::string_view participant_id) {
+  return absl::StrCat("cv:{ntf}:participant-events:", participant_id);
+}
+// Hash: event id -> reminder policy (serialised convene.v1.ReminderPolicy).
 inline std::string ReminderPolicies() { return "cv:{ntf}:policies"; }
-// Stream: rendered notifications for the stream sink.
+// Hash: notification id -> the notification as sent (serialised
+// convene.v1.Notification).
+inline std::string Notifications() { return "cv:{ntf}:notifications"; }
+// Hash: notification id -> "pending|sent|failed" "|" attempts "|" reason.
+inline std::string NotificationStates() { return "cv:{ntf}:states"; }
+// Sorted set: the event's notification ids scored by creation (ms).
+inline std::string EventNotifications(absl::string_view event_id) {
+  return absl::StrCat("cv:{ntf}:event-notifications:", event_id);
+}
+// Set: the participant's notification ids (for erasure).
+inline std::string ParticipantNotifications(absl::string_view participant_id) {
+  return absl::StrCat("cv:{ntf}:participant-notifications:", participant_id);
+}
+// Stream: one entry per notification ("n" id, "e" event) for the stream
+// sink; each subscriber name is a consumer group, and its pending entries
+// list is what redelivers unacknowledged notifications.
 inline std::string NotificationStream() { return "cv:{ntf}:outbox"; }
+// Hash: notification id -> its outbox entry id (AckNotification names the
+// notification; XACK needs the entry).
+inline std::string OutboxEntries() { return "cv:{ntf}:outbox-entries"; }
+// Hash: webhook id -> serialised convene.v1.Webhook (with its secret).
+inline std::string Webhooks() { return "cv:{ntf}:webhooks"; }
+// Hash: stream key -> last entry id the reminder planner has processed, for
+// the calendar stream and each event's attendance stream.
+inline std::string PlannerPositions() { return "cv:{ntf}:planner-positions"; }
+// String: owner token of the replica that is the reminder planner now,
+// with a TTL it renews while it plans.
+inline std::string PlannerLease() { return "cv:{ntf}:planner-lease"; }
 
 // ---- {feed}: the change feed across services ----------------------------
 

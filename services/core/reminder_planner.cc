@@ -1,0 +1,168 @@
+#include "core/reminder_planner.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "core/iso_duration.h"
+#include "core/local_date_time.h"
+#include "core/local_time_resolution.h"
+
+namespace convene::core {
+namespace {
+
+// The first session starting on `day` (venue-local), if any.
+const Session* FirstSessionOn(const Event& event, absl::CivilDay day) {
+  const Session* first = nullptr;
+  for (const Session& s : event.sessions) {
+    if (absl::CivilDay(s.start_local) != day) continue;
+    if (first == nullptr || s.start < first->start) first = &s;
+  }
+  return first;
+}
+
+// The event's local days.
+std::vector<absl::CivilDay> EventDates(const Event& event) {
+  std::vector<absl::CivilDay> dates;
+  const absl::CivilDay last = absl::CivilDay(event.end_local - 1);
+  for (absl::CivilDay d = absl::CivilDay(event.start_local); d <= last; ++d) {
+    dates.push_back(d);
+  }
+  return dates;
+}
+
+// The registration's days on the event's current dates. An event moved to
+// other dates keeps registrations made for the old ones: when every old day
+// was registered for, day i is the event's day i now; otherwise only the
+// days that are still the event's can be reminded of.
+std::vector<RegistrationDay> DaysOnEventDates(const Event& event,
+                                              const Registration& registration) {
+  const std::vector<absl::CivilDay> dates = EventDates(event);
+  std::vector<RegistrationDay> days;
+  bool all_current = true;
+  for (const RegistrationDay& d : registration.days) {
+    if (std::binary_search(dates.begin(), dates.end(), d.date)) {
+      days.push_back(d);
+    } else {
+      all_current = false;
+    }
+  }
+  if (!all_current && registration.days.size() == dates.size()) {
+    days = registration.days;
+    for (size_t i = 0; i < days.size(); ++i) days[i].date = dates[i];
+  }
+  return days;
+}
+
+}  // namespace
+
+absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day) {
+  if (const Session* s = FirstSessionOn(event, day)) return s->start;
+  if (day == absl::CivilDay(event.start_local)) return event.start;
+  // A day without sessions begins at the event's opening hour. That hour is
+  // derived here, not chosen by anyone, so a DST gap is read as RFC 5545
+  // reads it rather than refused.
+  const absl::CivilSecond local(day.year(), day.month(), day.day(),
+                                event.start_local.hour(),
+                                event.start_local.minute(),
+                                event.start_local.second());
+  absl::StatusOr<absl::Time> at =
+      ToInstant(zone, local, LocalTimePolicy::kRfc5545);
+  return at.ok() ? *at : event.start;
+}
+
+std::vector<PlannedReminder> PlanReminders(const Event& event,
+                                           const Zone& zone,
+                                           const Registration& registration,
+                                           const ReminderPolicy& policy,
+                                           absl::Time now) {
+  std::vector<PlannedReminder> plan;
+  if (event.status == EventStatus::kCancelled) return plan;
+  const std::vector<RegistrationDay> days = DaysOnEventDates(event, registration);
+  const RegistrationDay* first = nullptr;
+  for (const RegistrationDay& d : days) {
+    if (d.status == RegistrationStatus::kConfirmed &&
+        (first == nullptr || d.date < first->date)) {
+      first = &d;
+    }
+  }
+  if (first == nullptr) return plan;
+
+  auto add = [&](ReminderKind kind, absl::Duration offset,
+                 const RegistrationDay& day, absl::Time starts) {
+    const absl::Time due = starts - offset;
+    if (due <= now) return;
+    PlannedReminder r;
+    r.kind = kind;
+    r.offset = offset;
+    r.day = day.date;
+    r.mode = day.mode;
+    r.starts = starts;
+    r.due = due;
+    if (const Session* s = FirstSessionOn(event, day.date)) {
+      r.session_id = s->id;
+      r.session_title = s->title;
+    }
+    r.reminder_id =
+        kind == ReminderKind::kBeforeEvent
+            ? absl::StrCat("event-", FormatIsoDuration(offset))
+            : absl::StrCat("day-", FormatLocalDate(day.date), "-",
+                           FormatIsoDuration(offset));
+    plan.push_back(std::move(r));
+  };
+
+  const bool first_is_opening = first->date == absl::CivilDay(event.start_local);
+  const absl::Time opening =
+      first_is_opening ? event.start : DayStart(event, zone, first->date);
+  for (absl::Duration offset : policy.before_event) {
+    add(ReminderKind::kBeforeEvent, offset, *first, opening);
+  }
+  for (const RegistrationDay& d : days) {
+    if (d.status != RegistrationStatus::kConfirmed) continue;
+    const absl::Time starts = DayStart(event, zone, d.date);
+    for (absl::Duration offset : policy.before_each_day) {
+      const absl::Time due = starts - offset;
+      const bool repeats_event_reminder =
+          d.date == first->date &&
+          std::any_of(plan.begin(), plan.end(), [&](const PlannedReminder& r) {
+            return r.kind == ReminderKind::kBeforeEvent && r.due == due;
+          });
+      if (!repeats_event_reminder) {
+        add(ReminderKind::kBeforeDay, offset, d, starts);
+      }
+    }
+  }
+  std::sort(plan.begin(), plan.end(),
+            [](const PlannedReminder& a, const PlannedReminder& b) {
+              return std::tie(a.due, a.reminder_id) <
+                     std::tie(b.due, b.reminder_id);
+            });
+  return plan;
+}
+
+std::optional<PlannedReminder> PlanCancellationNotice(
+    const Event& event, const Zone& zone, const Registration& registration,
+    absl::Time now) {
+  if (event.end <= now) return std::nullopt;
+  const RegistrationDay* first = nullptr;
+  for (const RegistrationDay& d : registration.days) {
+    if (d.status != RegistrationStatus::kCancelled &&
+        (first == nullptr || d.date < first->date)) {
+      first = &d;
+    }
+  }
+  if (first == nullptr) return std::nullopt;
+  PlannedReminder r;
+  r.reminder_id = "cancelled";
+  r.kind = ReminderKind::kCancellation;
+  r.offset = absl::ZeroDuration();
+  r.day = first->date;
+  r.mode = first->mode;
+  r.starts = first->date == absl::CivilDay(event.start_local)
+                 ? event.start
+                 : DayStart(event, zone, first->date);
+  r.due = now;
+  return r;
+}
+
+}  // namespace convene::core

@@ -1,0 +1,80 @@
+// ChangeFollower: keeps reminders in step with the calendar and attendance
+// by reading their change streams (never by polling the services):
+//
+//   calendar "created"/"updated"/"cancelled"  -> re-plan every registration
+//                                                of the event (moved
+//                                                reminders, or the
+//                                                cancellation notice)
+//   attendance registration_* / participant_* -> re-plan that registration
+//
+// One replica at a time follows (a lease in Redis, renewed while it works;
+// another takes over when it lapses), from positions saved in Redis after
+// each batch. A batch cut short by a crash is processed again, which is
+// harmless: planning replaces what was planned.
+//
+//   ChangeFollower follower(feed, planning, clock, {});
+//   follower.Start();             // in the service
+//   follower.ProcessAvailable();  // in a test or a --once run
+#ifndef CONVENE_NOTIFICATION_CHANGE_FOLLOWER_H_
+#define CONVENE_NOTIFICATION_CHANGE_FOLLOWER_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "core/clock.h"
+#include "notification/reminder_planning.h"
+#include "storage/planner_feed.h"
+
+namespace convene::notification {
+
+struct ChangeFollowerOptions {
+  // Unique per process (the lease is held in its name).
+  std::string owner;
+  absl::Duration lease = absl::Seconds(10);
+  // How long one read waits for new entries.
+  absl::Duration block = absl::Milliseconds(500);
+  // How often the set of live events is read again from the calendar.
+  absl::Duration refresh = absl::Seconds(60);
+  int batch = 500;
+};
+
+class ChangeFollower {
+ public:
+  // `feed` must have a connection of its own; all must outlive this.
+  ChangeFollower(storage::PlannerFeed& feed, ReminderPlanning& planning,
+                 const core::Clock& clock, ChangeFollowerOptions options);
+  ~ChangeFollower();
+
+  // Processes everything the streams hold now (if this replica leads) and
+  // returns how many entries it processed. Blocking.
+  absl::StatusOr<int> ProcessAvailable();
+
+  void Start();
+  void Stop();
+
+ private:
+  // One read (waiting up to `block`) and its processing.
+  absl::StatusOr<int> Step(absl::Duration block);
+  absl::Status Refresh();
+
+  storage::PlannerFeed& feed_;
+  ReminderPlanning& planning_;
+  const core::Clock& clock_;
+  ChangeFollowerOptions options_;
+  // Only the follower's thread (or the caller of ProcessAvailable) touches
+  // these; they are a cache of what Redis holds, rebuilt on leadership.
+  bool leading_ = false;
+  absl::Time refreshed_ = absl::InfinitePast();
+  std::map<std::string, std::string> positions_;
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
+}  // namespace convene::notification
+
+#endif  // CONVENE_NOTIFICATION_CHANGE_FOLLOWER_H_

@@ -1,0 +1,122 @@
+#include "notification/reminder_dispatcher.h"
+
+#include <unistd.h>
+
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "convene/v1/notification.pb.h"
+#include "core/blocking_call.h"
+#include "core/log.h"
+#include "rpc/proto_time.h"
+
+namespace convene::notification {
+namespace {
+
+std::string MakeOwner() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  std::random_device random;
+  return absl::StrCat(host, ":", getpid(), ":", random());
+}
+
+}  // namespace
+
+ReminderDispatcher::ReminderDispatcher(storage::ReminderStore& store,
+                                       const core::Clock& clock,
+                                       DispatcherOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)) {
+  if (options_.owner.empty()) options_.owner = MakeOwner();
+  if (options_.batch <= 0) options_.batch = 1000;
+}
+
+ReminderDispatcher::~ReminderDispatcher() { Stop(); }
+
+absl::StatusOr<DispatchRun> ReminderDispatcher::RunBatch(int max) {
+  const absl::Time now = clock_.Now();
+  absl::StatusOr<std::vector<storage::ClaimedReminder>> claimed =
+      core::BlockingCall<std::vector<storage::ClaimedReminder>>([&](auto done) {
+        store_.Claim(options_.owner, now, options_.lease, max, std::move(done));
+      });
+  if (!claimed.ok()) return claimed.status();
+  DispatchRun run;
+  if (claimed->empty()) return run;
+  if (options_.hold_after_claim > absl::ZeroDuration()) {
+    absl::SleepFor(options_.hold_after_claim);
+  }
+  std::vector<storage::DeliveredReminder> delivered;
+  delivered.reserve(claimed->size());
+  const absl::Time created = clock_.Now();
+  for (storage::ClaimedReminder& c : *claimed) {
+    v1::Notification n;
+    if (!n.ParseFromString(c.record)) {
+      // Unreadable: complete it as it is rather than claim it again forever;
+      // ListNotifications shows it.
+      core::LogError(absl::StrCat("reminder ", c.key, ": record is not readable"));
+      std::vector<std::string> ids = absl::StrSplit(c.key, '/');
+      if (ids.size() == 3) {
+        delivered.push_back({c.key, c.key, ids[0], ids[1], std::move(c.record)});
+      }
+      ++run.failed;
+      continue;
+    }
+    n.set_notification_id(n.idempotency_key());
+    *n.mutable_create_time() = rpc::TimeToProto(created);
+    if (options_.log_sink) {
+      core::LogInfo(absl::StrCat("notification ", n.notification_id(), " (",
+                                 n.language(), ", ", n.time_zone(), "): ", n.subject()));
+    }
+    delivered.push_back({std::move(c.key), n.notification_id(), n.event_id(),
+                         n.participant_id(), n.SerializeAsString()});
+  }
+  absl::StatusOr<storage::CompleteOutcome> outcome =
+      core::BlockingCall<storage::CompleteOutcome>([&](auto done) {
+        store_.Complete(options_.owner, created, std::move(delivered), std::move(done));
+      });
+  if (!outcome.ok()) return outcome.status();
+  run.dispatched = outcome->completed;
+  return run;
+}
+
+absl::StatusOr<DispatchRun> ReminderDispatcher::RunDue(int max) {
+  DispatchRun total;
+  while (total.dispatched + total.failed < max) {
+    const int want = std::min(options_.batch, max - total.dispatched - total.failed);
+    absl::StatusOr<DispatchRun> run = RunBatch(want);
+    if (!run.ok()) return run.status();
+    total.dispatched += run->dispatched;
+    total.failed += run->failed;
+    if (run->dispatched + run->failed < want) break;
+  }
+  absl::StatusOr<int64_t> remaining = core::BlockingCall<int64_t>(
+      [&](auto done) { store_.CountDue(clock_.Now(), std::move(done)); });
+  if (!remaining.ok()) return remaining.status();
+  total.remaining_due = *remaining;
+  return total;
+}
+
+void ReminderDispatcher::Start() {
+  thread_ = std::thread([this] {
+    while (!stop_.HasBeenNotified()) {
+      absl::StatusOr<DispatchRun> run = RunBatch(options_.batch);
+      if (!run.ok()) {
+        // Redis away: the client reconnects by itself; try again shortly.
+        stop_.WaitForNotificationWithTimeout(absl::Seconds(1));
+        continue;
+      }
+      if (run->dispatched + run->failed < options_.batch) {
+        stop_.WaitForNotificationWithTimeout(options_.poll);
+      }
+    }
+  });
+}
+
+void ReminderDispatcher::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace convene::notification

@@ -1,0 +1,211 @@
+#include "notification/reminder_planning.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "core/blocking_call.h"
+#include "core/local_date_time.h"
+#include "core/reminder_message.h"
+#include "core/zone.h"
+#include "rpc/proto_time.h"
+
+namespace convene::notification {
+namespace {
+
+v1::AttendanceMode ModeToProto(core::AttendanceMode mode) {
+  return mode == core::AttendanceMode::kOnline ? v1::ATTENDANCE_MODE_ONLINE
+                                               : v1::ATTENDANCE_MODE_IN_PERSON;
+}
+
+const core::Session* FindSession(const core::Event& event, const std::string& id) {
+  for (const core::Session& s : event.sessions) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+v1::ReminderPolicy PolicyToProto(const core::ReminderPolicy& policy) {
+  v1::ReminderPolicy wire;
+  wire.set_event_id(policy.event_id);
+  for (absl::Duration d : policy.before_event) {
+    *wire.add_before_event() = rpc::DurationToProto(d);
+  }
+  for (absl::Duration d : policy.before_each_day) {
+    *wire.add_before_each_day() = rpc::DurationToProto(d);
+  }
+  wire.set_is_default(policy.is_default);
+  *wire.mutable_update_time() = rpc::TimeToProto(policy.update_time);
+  return wire;
+}
+
+core::ReminderPolicy PolicyFromProto(const v1::ReminderPolicy& wire) {
+  core::ReminderPolicy policy;
+  policy.event_id = wire.event_id();
+  for (const auto& d : wire.before_event()) {
+    policy.before_event.push_back(rpc::DurationFromProto(d));
+  }
+  for (const auto& d : wire.before_each_day()) {
+    policy.before_each_day.push_back(rpc::DurationFromProto(d));
+  }
+  policy.is_default = wire.is_default();
+  if (wire.has_update_time()) policy.update_time = rpc::TimeFromProto(wire.update_time());
+  return policy;
+}
+
+v1::Notification RenderPlannedReminder(const core::Event& event,
+                                       const core::Registration& registration,
+                                       const core::PlannedReminder& reminder) {
+  const core::ParticipantInfo& who = registration.participant;
+  core::ReminderMessageInput in;
+  in.language = who.language;
+  in.participant_time_zone = who.time_zone.empty() ? event.time_zone : who.time_zone;
+  in.venue_time_zone = event.time_zone;
+  in.event_title = event.title;
+  in.session_title = reminder.session_title;
+  in.venue_city = event.venue.city.empty() ? event.city : event.venue.city;
+  in.starts = reminder.starts;
+  in.lead = reminder.offset;
+  in.mode = reminder.mode;
+  in.venue_name = event.venue.name;
+  in.venue_address = event.venue.address;
+  in.platform = event.online.platform;
+  in.join_url = event.online.join_url;
+  if (const core::Session* s = FindSession(event, reminder.session_id)) {
+    in.join_url = core::EffectiveJoinUrl(event, *s);
+    if (!s->room.empty() && reminder.mode == core::AttendanceMode::kInPerson) {
+      in.venue_name = absl::StrCat(in.venue_name, in.venue_name.empty() ? "" : ", ", s->room);
+    }
+  }
+  in.recipient_name = who.display_name;
+  core::RenderedMessage text =
+      reminder.kind == core::ReminderKind::kCancellation
+          ? core::RenderCancellationNotice(in, event.cancel_reason)
+          : core::RenderReminder(in);
+
+  v1::Notification n;
+  const std::string key = storage::ReminderStore::ReminderKey(
+      event.id, who.participant_id, reminder.reminder_id);
+  n.set_idempotency_key(absl::StrCat(key, "/r", event.revision));
+  n.set_kind(reminder.kind == core::ReminderKind::kCancellation
+                 ? v1::NOTIFICATION_KIND_CANCELLATION_NOTICE
+                 : v1::NOTIFICATION_KIND_REMINDER);
+  n.set_event_id(event.id);
+  n.set_event_revision(event.revision);
+  n.set_participant_id(who.participant_id);
+  n.set_recipient_name(who.display_name);
+  n.set_recipient_email(who.email);
+  n.set_language(text.language);
+  n.set_time_zone(in.participant_time_zone);
+  n.set_subject(std::move(text.subject));
+  n.set_body(std::move(text.body));
+  n.set_day(core::FormatLocalDate(reminder.day));
+  n.set_mode(ModeToProto(reminder.mode));
+  *n.mutable_due_time() = rpc::TimeToProto(reminder.due);
+  n.set_state(v1::NOTIFICATION_STATE_PENDING);
+  n.set_reminder_id(reminder.reminder_id);
+  return n;
+}
+
+absl::StatusOr<core::ReminderPolicy> ReminderPlanning::Policy(
+    const std::string& event_id) {
+  absl::StatusOr<std::optional<std::string>> stored =
+      core::BlockingCall<std::optional<std::string>>(
+          [&](auto done) { reminders_.GetPolicy(event_id, std::move(done)); });
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return core::DefaultReminderPolicy(event_id);
+  v1::ReminderPolicy wire;
+  if (!wire.ParseFromString(**stored)) {
+    return absl::DataLossError(absl::StrCat("reminder policy of ", event_id,
+                                            " is not readable"));
+  }
+  return PolicyFromProto(wire);
+}
+
+absl::StatusOr<int> ReminderPlanning::Plan(const core::Event& event,
+                                           const core::ReminderPolicy& policy,
+                                           const core::Registration& registration) {
+  std::vector<core::PlannedReminder> plan;
+  // A forgotten participant has no address left to remind, and their
+  // rendered texts must not come back.
+  if (!registration.forgotten) {
+    absl::StatusOr<core::Zone> zone = core::ResolveZone(event.time_zone);
+    if (!zone.ok()) return zone.status();
+    const absl::Time now = clock_.Now();
+    if (event.status == core::EventStatus::kCancelled) {
+      if (auto notice = core::PlanCancellationNotice(event, *zone, registration, now)) {
+        plan.push_back(std::move(*notice));
+      }
+    } else {
+      plan = core::PlanReminders(event, *zone, registration, policy, now);
+    }
+  }
+  std::vector<storage::PendingReminder> pending;
+  pending.reserve(plan.size());
+  for (const core::PlannedReminder& r : plan) {
+    pending.push_back(
+        {storage::ReminderStore::ReminderKey(event.id, registration.participant.participant_id,
+                                             r.reminder_id),
+         absl::ToUnixMillis(r.due),
+         RenderPlannedReminder(event, registration, r).SerializeAsString()});
+  }
+  const int planned = static_cast<int>(pending.size());
+  absl::StatusOr<int> dropped = core::BlockingCall<int>([&](auto done) {
+    reminders_.ReplacePlan(event.id, registration.participant.participant_id,
+                           std::move(pending), std::move(done));
+  });
+  if (!dropped.ok()) return dropped.status();
+  return planned;
+}
+
+absl::StatusOr<int> ReminderPlanning::PlanRegistration(
+    const std::string& event_id, const std::string& participant_id) {
+  absl::StatusOr<core::Event> event = core::BlockingCall<core::Event>(
+      [&](auto done) { calendar_.GetEvent(event_id, std::move(done)); });
+  if (!event.ok()) return event.status();
+  absl::StatusOr<core::Registration> registration =
+      core::BlockingCall<core::Registration>([&](auto done) {
+        attendance_.Get(event_id, participant_id, std::move(done));
+      });
+  if (absl::IsNotFound(registration.status())) {
+    // Nothing to remind; drop whatever was planned.
+    core::Registration none;
+    none.event_id = event_id;
+    none.participant.participant_id = participant_id;
+    none.forgotten = true;
+    return Plan(*event, core::DefaultReminderPolicy(event_id), none);
+  }
+  if (!registration.ok()) return registration.status();
+  absl::StatusOr<core::ReminderPolicy> policy = Policy(event_id);
+  if (!policy.ok()) return policy.status();
+  return Plan(*event, *policy, *registration);
+}
+
+absl::StatusOr<int> ReminderPlanning::PlanEvent(const std::string& event_id) {
+  absl::StatusOr<core::Event> event = core::BlockingCall<core::Event>(
+      [&](auto done) { calendar_.GetEvent(event_id, std::move(done)); });
+  if (!event.ok()) return event.status();
+  absl::StatusOr<core::ReminderPolicy> policy = Policy(event_id);
+  if (!policy.ok()) return policy.status();
+  storage::RegistrationQuery query;
+  query.event_id = event_id;
+  query.page_size = 500;
+  int planned = 0;
+  while (true) {
+    absl::StatusOr<storage::RegistrationPage> page =
+        core::BlockingCall<storage::RegistrationPage>(
+            [&](auto done) { attendance_.List(query, std::move(done)); });
+    if (!page.ok()) return page.status();
+    for (const core::Registration& r : page->registrations) {
+      absl::StatusOr<int> n = Plan(*event, *policy, r);
+      if (!n.ok()) return n.status();
+      planned += *n;
+    }
+    if (!page->next) break;
+    query.after = page->next;
+  }
+  return planned;
+}
+
+}  // namespace convene::notification

@@ -1,0 +1,76 @@
+// ReminderPlanning: turns registrations into planned, rendered reminders in
+// the ReminderStore, from the event (calendar), the registration
+// (attendance) and the event's reminder policy.
+//
+//   ReminderPlanning planning(calendar, attendance, reminders, clock);
+//   absl::StatusOr<int> planned = planning.PlanRegistration("ev_1", "torino-1");
+//
+// Planning replaces what was planned for the registration before, so doing
+// it twice is harmless: that is what lets the change follower process a
+// change at least once rather than exactly once. Blocking: call from worker
+// threads only (never a gRPC callback or a Redis loop thread).
+#ifndef CONVENE_NOTIFICATION_REMINDER_PLANNING_H_
+#define CONVENE_NOTIFICATION_REMINDER_PLANNING_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "calendar/calendar_app.h"
+#include "convene/v1/notification.pb.h"
+#include "core/clock.h"
+#include "core/registration.h"
+#include "core/reminder_planner.h"
+#include "core/reminder_policy.h"
+#include "storage/attendance_store.h"
+#include "storage/reminder_store.h"
+
+namespace convene::notification {
+
+class ReminderPlanning {
+ public:
+  // All must outlive the planning.
+  ReminderPlanning(calendar::CalendarApp& calendar,
+                   storage::AttendanceStore& attendance,
+                   storage::ReminderStore& reminders, const core::Clock& clock)
+      : calendar_(calendar),
+        attendance_(attendance),
+        reminders_(reminders),
+        clock_(clock) {}
+
+  // Re-plans one registration: its reminders, or the cancellation notice
+  // when the event is cancelled, or nothing (cancelled, forgotten, unknown).
+  // Returns how many are planned now.
+  absl::StatusOr<int> PlanRegistration(const std::string& event_id,
+                                       const std::string& participant_id);
+
+  // PlanRegistration for every registration of the event.
+  absl::StatusOr<int> PlanEvent(const std::string& event_id);
+
+  // The event's policy, or the default one.
+  absl::StatusOr<core::ReminderPolicy> Policy(const std::string& event_id);
+
+ private:
+  absl::StatusOr<int> Plan(const core::Event& event,
+                           const core::ReminderPolicy& policy,
+                           const core::Registration& registration);
+
+  calendar::CalendarApp& calendar_;
+  storage::AttendanceStore& attendance_;
+  storage::ReminderStore& reminders_;
+  const core::Clock& clock_;
+};
+
+// The rendered notification for one planned reminder (no notification id
+// or creation time yet: those are the dispatcher's).
+v1::Notification RenderPlannedReminder(const core::Event& event,
+                                       const core::Registration& registration,
+                                       const core::PlannedReminder& reminder);
+
+// Policy <-> its wire form (also how it is stored).
+v1::ReminderPolicy PolicyToProto(const core::ReminderPolicy& policy);
+core::ReminderPolicy PolicyFromProto(const v1::ReminderPolicy& wire);
+
+}  // namespace convene::notification
+
+#endif  // CONVENE_NOTIFICATION_REMINDER_PLANNING_H_

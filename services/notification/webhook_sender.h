@@ -1,0 +1,111 @@
+// WebhookSender: delivers one signed JSON notification to a subscriber's
+// HTTP(S) endpoint, retrying transient failures with exponential backoff.
+// No gRPC and no Redis here; the caller decides what to do with the outcome.
+//
+//   WebhookSender sender(WebhookSenderOptions{});
+//   WebhookOutcome outcome =
+//       sender.Deliver({.url = "https://hooks.example.com/convene",
+//                       .secret = subscription_secret,
+//                       .body_json = payload,
+//                       .idempotency_key = reminder_id});
+//   if (!outcome.delivered) core::LogWarn(outcome.failure_reason);
+//
+// The receiver checks authenticity by recomputing
+// WebhookSignature(secret, raw_body) and comparing it with the
+// X-Convene-Signature header (in constant time), and drops repeats by
+// X-Convene-Idempotency-Key: a retry after a lost answer sends the same key.
+
+#ifndef CONVENE_NOTIFICATION_WEBHOOK_SENDER_H_
+#define CONVENE_NOTIFICATION_WEBHOOK_SENDER_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace convene::notification {
+
+// How hard Deliver() tries. Out-of-range values are clamped: max_attempts to
+// at least 1, backoffs to at least zero, request_timeout to [1ms, 10min] (curl
+// reads a zero timeout as "none", which would let one endpoint hang a thread).
+struct WebhookSenderOptions {
+  int max_attempts = 5;  // the first try plus retries
+  // The wait before the first retry; it doubles for each further retry.
+  absl::Duration initial_backoff = absl::Milliseconds(500);
+  // No wait exceeds this, including one asked for by a Retry-After header.
+  absl::Duration max_backoff = absl::Seconds(30);
+  // The limit for one attempt, connecting included.
+  absl::Duration request_timeout = absl::Seconds(5);
+};
+
+// One notification to one endpoint.
+struct WebhookDelivery {
+  std::string url;        // http:// or https:// (see ValidateWebhookUrl)
+  std::string secret;     // HMAC key; never sent, logged or reported
+  std::string body_json;  // sent verbatim as the request body
+  // The same for every retry of this delivery: 1-256 printable ASCII
+  // characters, no spaces.
+  std::string idempotency_key;
+};
+
+// What Deliver() achieved.
+struct WebhookOutcome {
+  bool delivered = false;    // the endpoint answered 2xx
+  int attempts = 0;          // requests made; 0 if the delivery was invalid
+  int last_http_status = 0;  // of the last attempt; 0: no HTTP answer
+  // Empty when delivered; otherwise says why, naming the HTTP status or the
+  // transport error and the number of attempts, e.g. "HTTP 503 after 5
+  // attempts" or "connect to 127.0.0.1:1 failed: Connection refused (after 5
+  // attempts)". Names only the host and port of the URL, never its path or
+  // query (which may carry a token), and never the secret.
+  std::string failure_reason;
+};
+
+// Sends webhooks over libcurl. Thread-safe: several threads may call
+// Deliver() on one sender at once (the `sleep` function must then be
+// thread-safe too).
+class WebhookSender {
+ public:
+  // `sleep` waits between attempts; tests pass one that records the duration
+  // and returns at once. Empty means absl::SleepFor.
+  explicit WebhookSender(WebhookSenderOptions options,
+                         std::function<void(absl::Duration)> sleep = {});
+
+  // Blocking. POSTs `delivery.body_json` with Content-Type: application/json,
+  // User-Agent: convene-notification, X-Convene-Signature:
+  // WebhookSignature(secret, body) and X-Convene-Idempotency-Key. A 2xx answer
+  // is delivered. Connection errors, timeouts, 408, 429 and 5xx are retried
+  // (up to max_attempts in all) after initial_backoff, doubling up to
+  // max_backoff; a Retry-After on 429/503 lengthens the wait, within
+  // max_backoff. Other answers are final at once, since resending will not
+  // change them: other 4xx, and 3xx (redirects are never followed). An
+  // invalid URL (ValidateWebhookUrl) or idempotency key fails with no attempt.
+  // The secret is not checked here (ValidateWebhookSecret is for accepting
+  // one). The response body is read (up to 64 KiB) and discarded.
+  WebhookOutcome Deliver(const WebhookDelivery& delivery) const;
+
+ private:
+  WebhookSenderOptions options_;
+  std::function<void(absl::Duration)> sleep_;
+};
+
+// HMAC-SHA256 of `body` keyed with `secret`, as 64 lowercase hex digits
+// (empty only if OpenSSL fails, e.g. out of memory).
+std::string WebhookSignature(absl::string_view secret, absl::string_view body);
+
+// OK if `url` is acceptable as a webhook endpoint: http:// or https://, a
+// host (name, IPv4 or [IPv6]) and optional port 1-65535, at most 2000
+// characters, no whitespace or control characters, no user info
+// ("user:pass@"). Otherwise INVALID_ARGUMENT "webhook.url: <reason>". Does not
+// resolve the host, so it says nothing about where the URL leads.
+absl::Status ValidateWebhookUrl(absl::string_view url);
+
+// OK if `secret` has 16 to 256 characters; otherwise INVALID_ARGUMENT
+// "webhook.secret: <reason>". The message never contains the secret.
+absl::Status ValidateWebhookSecret(absl::string_view secret);
+
+}  // namespace convene::notification
+
+#endif  // CONVENE_NOTIFICATION_WEBHOOK_SENDER_H_

@@ -1,0 +1,67 @@
+// PlannerFeed: what the reminder planner reads to follow the other services
+// without polling them: the calendar's change stream and each live event's
+// attendance stream, from positions kept in Redis, and a lease that makes one
+// replica at a time the planner.
+//
+//   PlannerFeed feed(sync_redis);
+//   if (*feed.TryLead(owner, absl::Seconds(10))) {
+//     auto entries = feed.Read(positions, 500, absl::Seconds(1));
+//     ... plan ...
+//     feed.SavePositions(positions);
+//   }
+//
+// Blocking: each call waits for Redis. Give it a connection of its own (a
+// blocking XREAD would hold up everything else queued on a shared one).
+#ifndef CONVENE_STORAGE_PLANNER_FEED_H_
+#define CONVENE_STORAGE_PLANNER_FEED_H_
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "storage/redis_reply.h"
+#include "storage/redis_sync_client.h"
+
+namespace convene::storage {
+
+// One stream entry with its fields.
+struct FeedEntry {
+  std::string stream;  // the stream key
+  std::string id;      // the entry id
+  std::map<std::string, std::string> fields;
+};
+
+class PlannerFeed {
+ public:
+  // `redis` must outlive the feed.
+  explicit PlannerFeed(RedisSyncClient& redis) : redis_(redis) {}
+
+  // Takes or renews the planner lease for `owner` (true), or finds it held
+  // by another replica (false).
+  absl::StatusOr<bool> TryLead(const std::string& owner, absl::Duration ttl);
+
+  // Ids of the calendar's events that end after `now`.
+  absl::StatusOr<std::vector<std::string>> LiveEvents(absl::Time now);
+
+  // Stream key -> last processed entry id; streams never processed are
+  // absent.
+  absl::StatusOr<std::map<std::string, std::string>> Positions();
+  absl::Status SavePositions(const std::map<std::string, std::string>& positions);
+
+  // Up to `count` entries per stream after each stream's position (missing:
+  // from the beginning), waiting up to `block` when there are none (zero:
+  // do not wait).
+  absl::StatusOr<std::vector<FeedEntry>> Read(
+      const std::map<std::string, std::string>& positions, int count,
+      absl::Duration block);
+
+ private:
+  RedisSyncClient& redis_;
+};
+
+}  // namespace convene::storage
+
+#endif  // CONVENE_STORAGE_PLANNER_FEED_H_

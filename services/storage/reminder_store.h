@@ -1,0 +1,135 @@
+// ReminderStore: planned reminders, their dispatch under leases, the
+// notifications they become, the outbox stream subscribers read, reminder
+// policies and webhooks; all under the {ntf} hash tag (keys.h), so that each
+// step below is one Lua script in one slot.
+//
+//   ReminderStore store(redis);
+//   store.ReplacePlan("ev_1", "torino-1", {{key, due_ms, record}}, done);
+//   store.Claim(owner, now, absl::Seconds(30), 1000, claimed_done);
+//   store.Complete(owner, now, delivered, completed_done);
+//
+// Records are opaque bytes here (serialised protos built by the
+// notification app). Callbacks run on the Redis client's loop thread.
+#ifndef CONVENE_STORAGE_REMINDER_STORE_H_
+#define CONVENE_STORAGE_REMINDER_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "storage/redis_client.h"
+
+namespace convene::storage {
+
+// One reminder to keep pending until `due_ms`.
+struct PendingReminder {
+  std::string key;  // "<event>/<participant>/<reminder id>"
+  int64_t due_ms = 0;
+  std::string record;
+};
+
+// A reminder a dispatcher holds under its lease.
+struct ClaimedReminder {
+  std::string key;
+  std::string record;
+};
+
+// A claimed reminder as the notification it became.
+struct DeliveredReminder {
+  std::string key;
+  std::string notification_id;
+  std::string event_id;
+  std::string participant_id;
+  std::string record;
+};
+
+struct CompleteOutcome {
+  int completed = 0;  // turned into notifications (or found already so)
+  int skipped = 0;    // the lease had passed to another dispatcher
+};
+
+// A notification with its delivery state.
+struct StoredNotification {
+  std::string id;
+  std::string record;
+  std::string state;  // "pending", "sent", "failed"
+  int attempts = 0;
+  std::string failure_reason;
+};
+
+class ReminderStore {
+ public:
+  template <typename T>
+  using Callback = absl::AnyInvocable<void(absl::StatusOr<T>)>;
+
+  // `redis` must outlive the store. The outbox keeps about `max_outbox`
+  // entries.
+  explicit ReminderStore(RedisClient& redis, int64_t max_outbox = 1000000)
+      : redis_(redis), max_outbox_(max_outbox) {}
+
+  // The reminder key of (event, participant, reminder id).
+  static std::string ReminderKey(absl::string_view event_id,
+                                 absl::string_view participant_id,
+                                 absl::string_view reminder_id);
+
+  // Replaces the pending reminders of one registration with `plan` (empty:
+  // drops them all). Returns how many were dropped.
+  void ReplacePlan(std::string event_id, std::string participant_id,
+                   std::vector<PendingReminder> plan, Callback<int> done);
+
+  // Claims up to `max` reminders whose lease expired or that are due by
+  // `now`, leased to `owner` until now + `lease`.
+  void Claim(std::string owner, absl::Time now, absl::Duration lease, int max,
+             Callback<std::vector<ClaimedReminder>> done);
+
+  // Turns claimed reminders still leased to `owner` into notifications in
+  // the outbox, once per notification id.
+  void Complete(std::string owner, absl::Time now,
+                std::vector<DeliveredReminder> delivered,
+                Callback<CompleteOutcome> done);
+
+  // How many reminders are due by `now` and not claimed.
+  void CountDue(absl::Time now, Callback<int64_t> done);
+
+  // The pending reminders' records of an event (every participant) or of
+  // one participant (every event); both given: that registration only.
+  void ListPending(std::string event_id, std::string participant_id,
+                   Callback<std::vector<std::string>> done);
+
+  // The event's notifications, oldest first, `offset` into that order.
+  void ListNotifications(std::string event_id, int64_t offset, int count,
+                         Callback<std::vector<StoredNotification>> done);
+
+  // One notification; NOT_FOUND for an unknown id.
+  void GetNotification(std::string notification_id,
+                       Callback<StoredNotification> done);
+
+  // Marks a notification acknowledged by subscriber group `group`.
+  void Ack(std::string group, std::string notification_id, Callback<bool> done);
+
+  // Records a delivery attempt's outcome: state "sent" or "failed".
+  void SetDeliveryState(std::string notification_id, std::string state,
+                        int attempts, std::string reason, Callback<bool> done);
+
+  // Policies: the stored record, or nullopt when none was set.
+  void PutPolicy(std::string event_id, std::string record, Callback<bool> done);
+  void GetPolicy(std::string event_id,
+                 Callback<std::optional<std::string>> done);
+
+  // Webhooks: id -> record.
+  void PutWebhook(std::string id, std::string record, Callback<bool> done);
+  void DeleteWebhook(std::string id, Callback<bool> done);  // false: unknown
+  void ListWebhooks(Callback<std::vector<std::string>> done);
+
+ private:
+  RedisClient& redis_;
+  int64_t max_outbox_;
+};
+
+}  // namespace convene::storage
+
+#endif  // CONVENE_STORAGE_REMINDER_STORE_H_

@@ -1,0 +1,402 @@
+// Reminder planning from the change streams and dispatch under leases,
+// against a real, private redis-server, on events the calendar created and
+// registrations the attendance service made. Time is a fake clock.
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "attendance/attendance_app.h"
+#include "calendar/calendar_app.h"
+#include "convene/v1/calendar.pb.h"
+#include "core/fake_clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "notification/change_follower.h"
+#include "notification/notification_app.h"
+#include "notification/reminder_dispatcher.h"
+#include "notification/reminder_planning.h"
+#include "rpc/proto_time.h"
+#include "storage/attendance_store.h"
+#include "storage/calendar_store.h"
+#include "storage/event_sheet_store.h"
+#include "storage/keys.h"
+#include "storage/planner_feed.h"
+#include "storage/redis_address.h"
+#include "storage/redis_sync_client.h"
+#include "storage/reminder_store.h"
+#include "testing_util/await.h"
+#include "testing_util/connection_calendar.h"
+#include "testing_util/redis_test.h"
+
+namespace convene::notification {
+namespace {
+
+using ::testing::HasSubstr;
+using testing_util::Await;
+
+absl::Time Utc(int y, int mo, int d, int h, int mi) {
+  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
+}
+
+core::ParticipantInfo Partner(const std::string& id, const std::string& zone,
+                              const std::string& language) {
+  return {id, "Partner " + id, id + "@example.org", "City", "Torino", "IT", zone, language};
+}
+
+// A three-day Brussels training across the last Sunday of March 2022
+// (clocks go 02:00 CET -> 03:00 CEST on the 27th), 09:30 local each day.
+core::Event Training() {
+  core::Event e;
+  e.title = "Training of integration trainers";
+  e.city = "Brussels";
+  e.time_zone = "Europe/Brussels";
+  e.format = core::EventFormat::kHybrid;
+  e.start_local = absl::CivilSecond(2022, 3, 26, 9, 30, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 28, 17, 30, 0);
+  e.venue = {"Brussels City Hall", "Grand-Place 1, 1000 Brussels", "Brussels", 2};
+  e.online = {"Zoom", "https://meet.example.org/training", 0};
+  for (int d = 26; d <= 28; ++d) {
+    e.sessions.push_back(testing_util::MakeSession(
+        absl::StrCat("Day ", d - 25), absl::CivilSecond(2022, 3, d, 9, 30, 0),
+        absl::CivilSecond(2022, 3, d, 17, 30, 0)));
+  }
+  return e;
+}
+
+class NotificationTest : public testing_util::RedisTest {
+ protected:
+  void SetUp() override {
+    RedisTest::SetUp();
+    storage::RedisClientOptions options;
+    options.address = *storage::RedisAddress::Parse(redis_address());
+    redis_ = *storage::RedisClient::Start(options);
+    feed_redis_ = *storage::RedisSyncClient::Start(options);
+    calendar_store_ = std::make_unique<storage::CalendarStore>(*redis_);
+    sheets_ = std::make_unique<storage::EventSheetStore>(*redis_);
+    calendar_ = std::make_unique<calendar::CalendarApp>(*calendar_store_, *sheets_, clock_);
+    attendance_store_ = std::make_unique<storage::AttendanceStore>(*redis_);
+    attendance_ = std::make_unique<attendance::AttendanceApp>(*attendance_store_, clock_);
+    reminders_ = std::make_unique<storage::ReminderStore>(*redis_);
+    planning_ = std::make_unique<ReminderPlanning>(*calendar_, *attendance_store_,
+                                                   *reminders_, clock_);
+    feed_ = std::make_unique<storage::PlannerFeed>(*feed_redis_);
+    follower_ = std::make_unique<ChangeFollower>(*feed_, *planning_, clock_,
+                                                 ChangeFollowerOptions{.owner = "test"});
+    dispatcher_ = std::make_unique<ReminderDispatcher>(*reminders_, clock_,
+                                                       DispatcherOptions{.owner = "d1"});
+    app_ = std::make_unique<NotificationApp>(*calendar_, *reminders_, *planning_,
+                                             *dispatcher_, clock_);
+  }
+
+  std::string CreateEvent(core::Event e, const std::string& request_id) {
+    absl::StatusOr<core::Event> made = Await<core::Event>(
+        [&](auto done) { calendar_->CreateEvent(request_id, e, std::move(done)); });
+    EXPECT_TRUE(made.ok()) << made.status();
+    return made.ok() ? made->id : "";
+  }
+  void Register(const std::string& event, const std::string& pid,
+                core::AttendanceMode mode, const std::string& zone = "Europe/Rome",
+                const std::string& language = "it") {
+    absl::StatusOr<core::Registration> r = Await<core::Registration>([&](auto done) {
+      attendance_->Register(event, "r-" + pid, Partner(pid, zone, language), mode, {},
+                            std::move(done));
+    });
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+  void Follow() {
+    absl::StatusOr<int> n = follower_->ProcessAvailable();
+    ASSERT_TRUE(n.ok()) << n.status();
+  }
+  std::vector<v1::ScheduledReminder> Scheduled(const std::string& event,
+                                               const std::string& participant = "") {
+    auto page = app_->ListScheduledReminders(event, participant, 1000, "");
+    EXPECT_TRUE(page.ok()) << page.status();
+    return page.ok() ? page->items : std::vector<v1::ScheduledReminder>{};
+  }
+  static std::vector<absl::Time> DueTimes(const std::vector<v1::ScheduledReminder>& rs) {
+    std::vector<absl::Time> out;
+    for (const auto& r : rs) out.push_back(rpc::TimeFromProto(r.due_time()));
+    return out;
+  }
+  int64_t OutboxLength() {
+    storage::RedisSyncClient sync(*redis_);
+    return *sync.Command({"XLEN", storage::keys::NotificationStream()})->as_integer();
+  }
+
+  // Ten days before the training.
+  core::FakeClock clock_{Utc(2022, 3, 16, 10, 0)};
+  std::unique_ptr<storage::RedisClient> redis_;
+  std::unique_ptr<storage::RedisSyncClient> feed_redis_;
+  std::unique_ptr<storage::CalendarStore> calendar_store_;
+  std::unique_ptr<storage::EventSheetStore> sheets_;
+  std::unique_ptr<calendar::CalendarApp> calendar_;
+  std::unique_ptr<storage::AttendanceStore> attendance_store_;
+  std::unique_ptr<attendance::AttendanceApp> attendance_;
+  std::unique_ptr<storage::ReminderStore> reminders_;
+  std::unique_ptr<ReminderPlanning> planning_;
+  std::unique_ptr<storage::PlannerFeed> feed_;
+  std::unique_ptr<ChangeFollower> follower_;
+  std::unique_ptr<ReminderDispatcher> dispatcher_;
+  std::unique_ptr<NotificationApp> app_;
+};
+
+TEST_F(NotificationTest, RegistrationTenDaysBeforeGetsRemindersAtTheRightInstants) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "torino-1", core::AttendanceMode::kInPerson);
+  Follow();
+  std::vector<v1::ScheduledReminder> rs = Scheduled(event);
+  // 09:30 CET = 08:30Z on Saturday the 26th; 09:30 CEST = 07:30Z after the
+  // change on Sunday the 27th.
+  EXPECT_THAT(DueTimes(rs),
+              ::testing::ElementsAre(Utc(2022, 3, 19, 8, 30), Utc(2022, 3, 25, 8, 30),
+                                     Utc(2022, 3, 26, 7, 30), Utc(2022, 3, 27, 6, 30),
+                                     Utc(2022, 3, 28, 6, 30)));
+  ASSERT_EQ(rs.size(), 5u);
+  EXPECT_EQ(rs[1].kind(), v1::REMINDER_KIND_BEFORE_EVENT);
+  EXPECT_EQ(rpc::DurationFromProto(rs[1].offset()), absl::Hours(24));
+  EXPECT_EQ(rs[3].kind(), v1::REMINDER_KIND_BEFORE_DAY);
+  EXPECT_EQ(rs[3].day(), "2022-03-27");
+  EXPECT_EQ(rs[0].time_zone(), "Europe/Rome");
+  EXPECT_EQ(rs[0].language(), "it");
+  EXPECT_THAT(rs[0].due_local(), HasSubstr("2022-03-19T09:30"));
+
+  // Planning again (a change processed twice) changes nothing.
+  ASSERT_TRUE(planning_->PlanEvent(event).ok());
+  EXPECT_EQ(Scheduled(event).size(), 5u);
+}
+
+TEST_F(NotificationTest, LaterHoursOnTheSameDaysMoveTheReminders) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "torino-1", core::AttendanceMode::kInPerson);
+  Follow();
+  v1::Event patch;
+  patch.set_id(event);
+  patch.set_start_local("2022-03-26T11:00");
+  const char* days[] = {"2022-03-26", "2022-03-27", "2022-03-28"};
+  for (const char* d : days) {
+    v1::Session* s = patch.add_sessions();
+    s->set_title(absl::StrCat("Day ", d));
+    s->set_start_local(absl::StrCat(d, "T11:00"));
+    s->set_end_local(absl::StrCat(d, "T17:30"));
+  }
+  ASSERT_TRUE(Await<core::Event>([&](auto done) {
+                calendar_->UpdateEvent(patch, {"start_local", "sessions"}, 1, std::move(done));
+              }).ok());
+  Follow();
+  // 11:00 CET = 10:00Z; 11:00 CEST = 09:00Z.
+  EXPECT_THAT(DueTimes(Scheduled(event)),
+              ::testing::ElementsAre(Utc(2022, 3, 19, 10, 0), Utc(2022, 3, 25, 10, 0),
+                                     Utc(2022, 3, 26, 9, 0), Utc(2022, 3, 27, 8, 0),
+                                     Utc(2022, 3, 28, 8, 0)));
+}
+
+TEST_F(NotificationTest, ReschedulingMovesTheReminders) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "torino-1", core::AttendanceMode::kOnline);
+  Follow();
+  ASSERT_EQ(Scheduled(event).size(), 5u);
+  // One week later, same local hours (both after the change: +02:00).
+  v1::Event patch;
+  patch.set_id(event);
+  patch.set_start_local("2022-04-02T09:30");
+  patch.set_end_local("2022-04-04T17:30");
+  const char* days[] = {"2022-04-02", "2022-04-03", "2022-04-04"};
+  for (const char* d : days) {
+    v1::Session* s = patch.add_sessions();
+    s->set_title(absl::StrCat("Day ", d));
+    s->set_start_local(absl::StrCat(d, "T09:30"));
+    s->set_end_local(absl::StrCat(d, "T17:30"));
+  }
+  absl::StatusOr<core::Event> moved = Await<core::Event>([&](auto done) {
+    calendar_->UpdateEvent(patch, {"start_local", "end_local", "sessions"}, 1, std::move(done));
+  });
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  Follow();
+  EXPECT_THAT(DueTimes(Scheduled(event)),
+              ::testing::ElementsAre(Utc(2022, 3, 26, 7, 30), Utc(2022, 4, 1, 7, 30),
+                                     Utc(2022, 4, 2, 6, 30), Utc(2022, 4, 3, 6, 30),
+                                     Utc(2022, 4, 4, 6, 30)));
+}
+
+TEST_F(NotificationTest, CancellingDropsRemindersAndQueuesOneNotice) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "torino-1", core::AttendanceMode::kInPerson, "Europe/Rome", "en");
+  Register(event, "athens-1", core::AttendanceMode::kOnline, "Europe/Athens", "el");
+  Follow();
+  ASSERT_EQ(Scheduled(event).size(), 10u);
+  ASSERT_TRUE(Await<core::Event>([&](auto done) {
+                calendar_->CancelEvent(event, "venue closed", 0, std::move(done));
+              }).ok());
+  Follow();
+  std::vector<v1::ScheduledReminder> left = Scheduled(event);
+  ASSERT_EQ(left.size(), 2u);  // one notice each, due now
+  EXPECT_EQ(rpc::TimeFromProto(left[0].due_time()), clock_.Now());
+  absl::StatusOr<DispatchRun> run = app_->RunDueReminders(0);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->dispatched, 2);
+  EXPECT_EQ(run->remaining_due, 0);
+  auto sent = app_->ListNotifications(event, v1::NOTIFICATION_STATE_UNSPECIFIED, 100, "");
+  ASSERT_TRUE(sent.ok());
+  ASSERT_EQ(sent->items.size(), 2u);
+  for (const v1::Notification& n : sent->items) {
+    EXPECT_EQ(n.kind(), v1::NOTIFICATION_KIND_CANCELLATION_NOTICE);
+    EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_PENDING);
+  }
+  // Processing the same changes again sends no second notice.
+  ASSERT_TRUE(planning_->PlanEvent(event).ok());
+  EXPECT_EQ(app_->RunDueReminders(0)->dispatched, 2);  // completed, not re-sent
+  EXPECT_EQ(OutboxLength(), 2);
+  EXPECT_TRUE(Scheduled(event).empty());
+}
+
+TEST_F(NotificationTest, PromotionFromTheWaitlistAddsReminders) {
+  const std::string event = CreateEvent(Training(), "training");  // 2 seats
+  Register(event, "a", core::AttendanceMode::kInPerson);
+  Register(event, "b", core::AttendanceMode::kInPerson);
+  Register(event, "c", core::AttendanceMode::kInPerson);  // waitlisted
+  Follow();
+  EXPECT_TRUE(Scheduled(event, "c").empty());
+  ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                attendance_->CancelRegistration(event, "cancel-a", "a", {}, std::move(done));
+              }).ok());
+  Follow();
+  EXPECT_TRUE(Scheduled(event, "a").empty());
+  EXPECT_EQ(Scheduled(event, "c").size(), 5u);
+}
+
+TEST_F(NotificationTest, ModeChangeReRendersWithTheJoinLink) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "torino-1", core::AttendanceMode::kInPerson, "Europe/Rome", "en");
+  Follow();
+  ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                attendance_->ChangeMode(event, "m1", "torino-1", core::AttendanceMode::kOnline,
+                                        {}, std::move(done));
+              }).ok());
+  Follow();
+  clock_.SetNow(Utc(2022, 3, 19, 8, 30));
+  ASSERT_EQ(app_->RunDueReminders(0)->dispatched, 1);
+  auto sent = app_->ListNotifications(event, v1::NOTIFICATION_STATE_UNSPECIFIED, 10, "");
+  ASSERT_EQ(sent->items.size(), 1u);
+  EXPECT_EQ(sent->items[0].mode(), v1::ATTENDANCE_MODE_ONLINE);
+  EXPECT_THAT(sent->items[0].body(), HasSubstr("https://meet.example.org/training"));
+  EXPECT_EQ(sent->items[0].idempotency_key(),
+            absl::StrCat(event, "/torino-1/event-P7D/r1"));
+}
+
+TEST_F(NotificationTest, BadPoliciesAreRefusedAndChangeNothing) {
+  const std::string event = CreateEvent(Training(), "training");
+  core::ReminderPolicy policy = core::DefaultReminderPolicy(event);
+  policy.before_event = {-absl::Hours(1)};
+  EXPECT_EQ(app_->SetReminderPolicy(policy).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(app_->GetReminderPolicy(event)->is_default);
+  policy = core::DefaultReminderPolicy("ev_nope");
+  EXPECT_EQ(app_->SetReminderPolicy(policy).status().code(), absl::StatusCode::kNotFound);
+  // A good one re-plans at once.
+  Register(event, "torino-1", core::AttendanceMode::kInPerson);
+  Follow();
+  policy = core::DefaultReminderPolicy(event);
+  policy.before_event = {absl::Hours(48)};
+  policy.before_each_day = {};
+  ASSERT_TRUE(app_->SetReminderPolicy(policy).ok());
+  EXPECT_THAT(DueTimes(Scheduled(event)), ::testing::ElementsAre(Utc(2022, 3, 24, 8, 30)));
+  EXPECT_FALSE(app_->GetReminderPolicy(event)->is_default);
+}
+
+// 10,000 due reminders planned straight into the store, as the planner
+// would, each with its own idempotency key.
+void PlanDue(storage::ReminderStore& store, int count, absl::Time due) {
+  for (int batch = 0; batch < count / 100; ++batch) {
+    for (int i = 0; i < 100; ++i) {
+      const std::string pid = absl::StrCat("p", batch * 100 + i);
+      v1::Notification n;
+      n.set_event_id("ev_load");
+      n.set_participant_id(pid);
+      n.set_reminder_id("event-PT1H");
+      n.set_idempotency_key(absl::StrCat("ev_load/", pid, "/event-PT1H/r1"));
+      n.set_subject("Reminder");
+      std::vector<storage::PendingReminder> plan = {
+          {storage::ReminderStore::ReminderKey("ev_load", pid, "event-PT1H"),
+           absl::ToUnixMillis(due), n.SerializeAsString()}};
+      ASSERT_TRUE(Await<int>([&](auto done) {
+                    store.ReplacePlan("ev_load", pid, std::move(plan), std::move(done));
+                  }).ok());
+    }
+  }
+}
+
+std::multiset<std::string> OutboxIds(storage::RedisClient& redis) {
+  storage::RedisSyncClient sync(redis);
+  absl::StatusOr<storage::RedisReply> all =
+      sync.Command({"XRANGE", storage::keys::NotificationStream(), "-", "+"});
+  std::multiset<std::string> ids;
+  for (const auto& entry : all->elements()) {
+    auto fields = entry.elements()[1].elements();
+    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+      if (*fields[i].as_string() == "n") ids.insert(std::string(*fields[i + 1].as_string()));
+    }
+  }
+  return ids;
+}
+
+TEST_F(NotificationTest, TwoDispatchersDeliverTenThousandRemindersExactlyOnce) {
+  PlanDue(*reminders_, 10000, clock_.Now() - absl::Minutes(1));
+  storage::RedisClientOptions options;
+  options.address = *storage::RedisAddress::Parse(redis_address());
+  auto redis_b = *storage::RedisClient::Start(options);
+  storage::ReminderStore store_b(*redis_b);
+  ReminderDispatcher a(*reminders_, clock_, {.owner = "a", .batch = 250});
+  ReminderDispatcher b(store_b, clock_, {.owner = "b", .batch = 250});
+  absl::StatusOr<DispatchRun> run_a, run_b;
+  std::thread ta([&] { run_a = a.RunDue(100000); });
+  std::thread tb([&] { run_b = b.RunDue(100000); });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(run_a.ok()) << run_a.status();
+  ASSERT_TRUE(run_b.ok()) << run_b.status();
+  EXPECT_EQ(run_a->dispatched + run_b->dispatched, 10000);
+  EXPECT_GT(run_a->dispatched, 0);
+  EXPECT_GT(run_b->dispatched, 0);
+  std::multiset<std::string> ids = OutboxIds(*redis_);
+  EXPECT_EQ(ids.size(), 10000u);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 10000u);
+}
+
+TEST_F(NotificationTest, RemindersClaimedByADeadDispatcherAreDeliveredAfterItsLease) {
+  PlanDue(*reminders_, 1000, clock_.Now() - absl::Minutes(1));
+  // "dead" claims a batch and never completes it.
+  absl::StatusOr<std::vector<storage::ClaimedReminder>> taken =
+      Await<std::vector<storage::ClaimedReminder>>([&](auto done) {
+        reminders_->Claim("dead", clock_.Now(), absl::Seconds(30), 300, std::move(done));
+      });
+  ASSERT_TRUE(taken.ok());
+  ASSERT_EQ(taken->size(), 300u);
+  ReminderDispatcher live(*reminders_, clock_, {.owner = "live", .lease = absl::Seconds(30)});
+  EXPECT_EQ(live.RunDue(100000)->dispatched, 700);
+  // Before the lease runs out nothing more is taken...
+  clock_.Advance(absl::Seconds(29));
+  EXPECT_EQ(live.RunDue(100000)->dispatched, 0);
+  // ...after it, the live one delivers the rest.
+  clock_.Advance(absl::Seconds(2));
+  EXPECT_EQ(live.RunDue(100000)->dispatched, 300);
+  std::multiset<std::string> ids = OutboxIds(*redis_);
+  EXPECT_EQ(ids.size(), 1000u);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 1000u);
+  // The dead one, coming back late, cannot complete what it lost.
+  std::vector<storage::DeliveredReminder> late;
+  for (const auto& c : *taken) {
+    late.push_back({c.key, c.key + "/r1", "ev_load", "p", c.record});
+  }
+  absl::StatusOr<storage::CompleteOutcome> outcome =
+      Await<storage::CompleteOutcome>([&](auto done) {
+        reminders_->Complete("dead", clock_.Now(), std::move(late), std::move(done));
+      });
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->completed, 0);
+  EXPECT_EQ(outcome->skipped, 300);
+  EXPECT_EQ(OutboxLength(), 1000);
+}
+
+}  // namespace
+}  // namespace convene::notification

@@ -1,0 +1,195 @@
+#include "core/reminder_planner.h"
+
+#include <string>
+#include <vector>
+
+#include "core/event_rules.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "testing_util/connection_calendar.h"
+
+namespace convene::core {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::IsEmpty;
+
+absl::Time Utc(int y, int mo, int d, int h, int mi) {
+  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
+}
+
+struct Prepared {
+  Event event;
+  Zone zone;
+};
+
+Prepared Prepare(Event e) {
+  Zone zone = *ResolveZone(e.time_zone);
+  absl::Status s = PrepareEvent(e, zone);
+  EXPECT_TRUE(s.ok()) << s;
+  return {e, zone};
+}
+
+Registration AllDays(const Event& e, AttendanceMode mode) {
+  Registration r;
+  r.participant.participant_id = "torino-1";
+  for (absl::CivilDay d = absl::CivilDay(e.start_local);
+       d <= absl::CivilDay(e.end_local); ++d) {
+    r.days.push_back({d, mode, RegistrationStatus::kConfirmed, 0});
+  }
+  return r;
+}
+
+// A three-day Brussels training across the last Sunday of March 2022
+// (2022-03-27, 02:00 CET -> 03:00 CEST), 09:30-17:30 local each day.
+Event TrainingAcrossTheClockChange() {
+  Event e;
+  e.id = "ev_training";
+  e.title = "Training of integration trainers";
+  e.time_zone = "Europe/Brussels";
+  e.format = EventFormat::kHybrid;
+  e.venue = {"Brussels City Hall", "Grand-Place 1, 1000 Brussels", "Brussels", 0};
+  e.online = {"Zoom", "https://meet.example.org/training", 0};
+  e.start_local = absl::CivilSecond(2022, 3, 26, 9, 30, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 28, 17, 30, 0);
+  e.sessions = {
+      testing_util::MakeSession("Day 1", absl::CivilSecond(2022, 3, 26, 9, 30, 0),
+                                absl::CivilSecond(2022, 3, 26, 17, 30, 0)),
+      testing_util::MakeSession("Day 2", absl::CivilSecond(2022, 3, 27, 9, 30, 0),
+                                absl::CivilSecond(2022, 3, 27, 17, 30, 0)),
+      testing_util::MakeSession("Day 3", absl::CivilSecond(2022, 3, 28, 9, 30, 0),
+                                absl::CivilSecond(2022, 3, 28, 17, 30, 0)),
+  };
+  return e;
+}
+
+TEST(ReminderPlanner, DefaultPolicyAcrossTheLastSundayOfMarchKeepsLocalHours) {
+  Prepared p = Prepare(TrainingAcrossTheClockChange());
+  const absl::Time ten_days_before = Utc(2022, 3, 16, 10, 0);
+  std::vector<PlannedReminder> plan =
+      PlanReminders(p.event, p.zone, AllDays(p.event, AttendanceMode::kInPerson),
+                    DefaultReminderPolicy(p.event.id), ten_days_before);
+  // 09:30 CET is 08:30Z on the 26th; 09:30 CEST is 07:30Z on the 27th and 28th.
+  ASSERT_EQ(plan.size(), 5u);
+  EXPECT_EQ(plan[0].reminder_id, "event-P7D");
+  EXPECT_EQ(plan[0].due, Utc(2022, 3, 19, 8, 30));
+  EXPECT_EQ(plan[1].reminder_id, "event-P1D");
+  EXPECT_EQ(plan[1].due, Utc(2022, 3, 25, 8, 30));
+  EXPECT_EQ(plan[2].reminder_id, "event-PT1H");
+  EXPECT_EQ(plan[2].due, Utc(2022, 3, 26, 7, 30));
+  EXPECT_EQ(plan[3].reminder_id, "day-2022-03-27-PT1H");
+  EXPECT_EQ(plan[3].due, Utc(2022, 3, 27, 6, 30));
+  EXPECT_EQ(plan[3].session_title, "Day 2");
+  EXPECT_EQ(plan[4].reminder_id, "day-2022-03-28-PT1H");
+  EXPECT_EQ(plan[4].due, Utc(2022, 3, 28, 6, 30));
+  for (const PlannedReminder& r : plan) {
+    EXPECT_EQ(r.starts - r.offset, r.due);
+    EXPECT_EQ(r.mode, AttendanceMode::kInPerson);
+  }
+}
+
+TEST(ReminderPlanner, OneDayBeforeASessionAfterTheChangeIs24RealHours) {
+  Prepared p = Prepare(TrainingAcrossTheClockChange());
+  ReminderPolicy policy = DefaultReminderPolicy(p.event.id);
+  policy.before_event.clear();
+  policy.before_each_day = {absl::Hours(24)};
+  std::vector<PlannedReminder> plan =
+      PlanReminders(p.event, p.zone, AllDays(p.event, AttendanceMode::kOnline),
+                    policy, Utc(2022, 3, 1, 0, 0));
+  ASSERT_EQ(plan.size(), 3u);
+  // Day 2 (09:30 CEST = 07:30Z) is reminded at 07:30Z on the 26th, which is
+  // 08:30 CET on the wall clock: the reminder keeps the interval, the
+  // session keeps its local hour.
+  EXPECT_EQ(plan[1].due, Utc(2022, 3, 26, 7, 30));
+  EXPECT_EQ(plan[2].due, Utc(2022, 3, 27, 7, 30));
+}
+
+TEST(ReminderPlanner, SkipsRemindersAlreadyDue) {
+  Prepared p = Prepare(TrainingAcrossTheClockChange());
+  // Registered 3 hours before the start: only the 1-hour reminders remain.
+  std::vector<PlannedReminder> plan =
+      PlanReminders(p.event, p.zone, AllDays(p.event, AttendanceMode::kInPerson),
+                    DefaultReminderPolicy(p.event.id), Utc(2022, 3, 26, 5, 30));
+  EXPECT_THAT(plan, ElementsAre(Field(&PlannedReminder::reminder_id, "event-PT1H"),
+                                Field(&PlannedReminder::reminder_id, "day-2022-03-27-PT1H"),
+                                Field(&PlannedReminder::reminder_id, "day-2022-03-28-PT1H")));
+  // Exactly at the due instant is too late as well.
+  plan = PlanReminders(p.event, p.zone, AllDays(p.event, AttendanceMode::kInPerson),
+                       DefaultReminderPolicy(p.event.id), Utc(2022, 3, 26, 7, 30));
+  EXPECT_EQ(plan.size(), 2u);
+}
+
+TEST(ReminderPlanner, FollowsTheModeOfEachDayAndSkipsWaitlistedDays) {
+  Prepared p = Prepare(testing_util::ConnectionCalendar()[testing_util::kThessalonikiWorkshop]);
+  Registration r;
+  r.days = {{absl::CivilDay(2022, 3, 15), AttendanceMode::kInPerson, RegistrationStatus::kWaitlisted, 1},
+            {absl::CivilDay(2022, 3, 16), AttendanceMode::kOnline, RegistrationStatus::kConfirmed, 0},
+            {absl::CivilDay(2022, 3, 17), AttendanceMode::kInPerson, RegistrationStatus::kConfirmed, 0}};
+  ReminderPolicy policy = DefaultReminderPolicy(p.event.id);
+  policy.before_event = {absl::Hours(24)};
+  std::vector<PlannedReminder> plan =
+      PlanReminders(p.event, p.zone, r, policy, Utc(2022, 3, 1, 0, 0));
+  // Before-event reminders are about the first confirmed day, the 16th
+  // (09:00 in Athens = 07:00Z), online.
+  ASSERT_EQ(plan.size(), 3u);
+  EXPECT_EQ(plan[0].reminder_id, "event-P1D");
+  EXPECT_EQ(plan[0].day, absl::CivilDay(2022, 3, 16));
+  EXPECT_EQ(plan[0].due, Utc(2022, 3, 15, 7, 0));
+  EXPECT_EQ(plan[0].mode, AttendanceMode::kOnline);
+  EXPECT_EQ(plan[1].reminder_id, "day-2022-03-16-PT1H");
+  EXPECT_EQ(plan[1].mode, AttendanceMode::kOnline);
+  EXPECT_EQ(plan[2].reminder_id, "day-2022-03-17-PT1H");
+  EXPECT_EQ(plan[2].mode, AttendanceMode::kInPerson);
+}
+
+TEST(ReminderPlanner, CancelledEventsAndRegistrationsGetNoReminders) {
+  Prepared p = Prepare(TrainingAcrossTheClockChange());
+  Registration r = AllDays(p.event, AttendanceMode::kInPerson);
+  Event cancelled = p.event;
+  cancelled.status = EventStatus::kCancelled;
+  EXPECT_THAT(PlanReminders(cancelled, p.zone, r, DefaultReminderPolicy(p.event.id),
+                            Utc(2022, 3, 1, 0, 0)),
+              IsEmpty());
+  for (RegistrationDay& d : r.days) d.status = RegistrationStatus::kCancelled;
+  EXPECT_THAT(PlanReminders(p.event, p.zone, r, DefaultReminderPolicy(p.event.id),
+                            Utc(2022, 3, 1, 0, 0)),
+              IsEmpty());
+  EXPECT_FALSE(PlanCancellationNotice(cancelled, p.zone, r, Utc(2022, 3, 1, 0, 0)));
+}
+
+TEST(ReminderPlanner, OneCancellationNoticeDueNowUntilTheEventHasEnded) {
+  Prepared p = Prepare(TrainingAcrossTheClockChange());
+  Registration r = AllDays(p.event, AttendanceMode::kOnline);
+  std::optional<PlannedReminder> notice =
+      PlanCancellationNotice(p.event, p.zone, r, Utc(2022, 3, 20, 0, 0));
+  ASSERT_TRUE(notice.has_value());
+  EXPECT_EQ(notice->reminder_id, "cancelled");
+  EXPECT_EQ(notice->due, Utc(2022, 3, 20, 0, 0));
+  EXPECT_EQ(notice->starts, Utc(2022, 3, 26, 8, 30));
+  EXPECT_FALSE(PlanCancellationNotice(p.event, p.zone, r, Utc(2022, 3, 29, 0, 0)));
+}
+
+TEST(ReminderPolicy, RejectsAbsurdOffsetsNamingTheField) {
+  ReminderPolicy policy = DefaultReminderPolicy("ev_1");
+  EXPECT_TRUE(ValidateReminderPolicy(policy).ok());
+  policy.before_event = {absl::Hours(1), -absl::Hours(2)};
+  EXPECT_EQ(ValidateReminderPolicy(policy).message(),
+            "policy.before_event[1]: must be more than 0 and at most 90 days "
+            "before, got -PT2H");
+  policy.before_event = {absl::Hours(24 * 91)};
+  EXPECT_EQ(ValidateReminderPolicy(policy).code(), absl::StatusCode::kInvalidArgument);
+  policy.before_event = {absl::ZeroDuration()};
+  EXPECT_EQ(ValidateReminderPolicy(policy).code(), absl::StatusCode::kInvalidArgument);
+  policy.before_event = {absl::Hours(1), absl::Minutes(60)};
+  EXPECT_EQ(ValidateReminderPolicy(policy).message(),
+            "policy.before_event[1]: PT1H is listed twice");
+  policy.before_event.assign(11, absl::Hours(1));
+  EXPECT_EQ(ValidateReminderPolicy(policy).message(),
+            "policy.before_event: at most 10 offsets, got 11");
+  policy = DefaultReminderPolicy("");
+  EXPECT_EQ(ValidateReminderPolicy(policy).message(), "policy.event_id: is required");
+}
+
+}  // namespace
+}  // namespace convene::core
