@@ -1,12 +1,21 @@
 #include "host/service_host.h"
 
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "attendance/attendance_handler.h"
 #include "calendar/calendar_handler.h"
 #include "core/log.h"
+#include "notification/change_follower.h"
+#include "notification/notification_app.h"
 #include "notification/notification_handler.h"
+#include "notification/notification_subscription.h"
+#include "notification/reminder_dispatcher.h"
+#include "notification/reminder_planning.h"
+#include "notification/webhook_sender.h"
+#include "notification/webhook_worker.h"
+#include "notification/worker_pool.h"
 #include "rpc/server_config.h"
 #include "rpc/server_runner.h"
 #include "storage/attendance_store.h"
@@ -15,6 +24,8 @@
 #include "storage/redis_address.h"
 #include "storage/stream_tailer.h"
 #include "storage/redis_sync_client.h"
+#include "storage/planner_feed.h"
+#include "storage/reminder_store.h"
 
 namespace convene::host {
 
@@ -84,10 +95,133 @@ ServiceFactory AttendanceServiceFactory() {
           }};
 }
 
-ServiceFactory NotificationServiceFactory() {
-  return {notification::NotificationHandler::kServiceName, [](ServiceContext&) -> absl::StatusOr<HostedService> {
-            return HostedService{std::make_shared<notification::NotificationHandler>(), {}};
+namespace {
+
+// Everything the notification service holds, owned together; members are
+// destroyed in reverse, so the workers stop before what they use.
+struct NotificationParts {
+  NotificationParts(ServiceContext& context, const NotificationConfig& config,
+                    std::unique_ptr<storage::RedisSyncClient> feed_connection,
+                    std::unique_ptr<storage::RedisSyncClient> webhook_connection)
+      : calendar_store(context.redis),
+        sheets(context.redis),
+        calendar(calendar_store, sheets, context.clock),
+        attendance(context.redis),
+        reminders(context.redis),
+        planning(calendar, attendance, reminders, context.clock),
+        feed_redis(std::move(feed_connection)),
+        feed(*feed_redis),
+        owner(notification::ReminderDispatcher(reminders, context.clock, {}).owner()),
+        follower(feed, planning, context.clock, {.owner = owner}),
+        dispatcher(reminders, context.clock,
+                   {.owner = owner,
+                    .lease = config.lease,
+                    .log_sink = config.log_sink,
+                    .hold_after_claim = config.hold_after_claim}),
+        sender(notification::WebhookSenderOptions{}),
+        app(calendar, reminders, planning, dispatcher, context.clock),
+        workers(2, 1000),
+        subscriptions(context.redis_options, app),
+        webhook_redis(std::move(webhook_connection)),
+        webhook_worker(*webhook_redis, app, reminders, sender, {.consumer = owner}),
+        handler(app, subscriptions, workers) {}
+
+  void Start(const NotificationConfig& config) {
+    if (config.plan) follower.Start();
+    if (config.dispatch) dispatcher.Start();
+    if (config.webhooks) webhook_worker.Start();
+  }
+
+  storage::CalendarStore calendar_store;
+  storage::EventSheetStore sheets;
+  calendar::CalendarApp calendar;
+  storage::AttendanceStore attendance;
+  storage::ReminderStore reminders;
+  notification::ReminderPlanning planning;
+  std::unique_ptr<storage::RedisSyncClient> feed_redis;
+  storage::PlannerFeed feed;
+  std::string owner;
+  notification::ChangeFollower follower;
+  notification::ReminderDispatcher dispatcher;
+  notification::WebhookSender sender;
+  notification::NotificationApp app;
+  notification::WorkerPool workers;
+  notification::SubscriptionHub subscriptions;
+  std::unique_ptr<storage::RedisSyncClient> webhook_redis;
+  notification::WebhookWorker webhook_worker;
+  notification::NotificationHandler handler;
+};
+
+absl::StatusOr<std::shared_ptr<NotificationParts>> MakeNotificationParts(
+    ServiceContext& context, const NotificationConfig& config) {
+  // The planner's and the webhook worker's reads block: connections of
+  // their own.
+  storage::RedisClientOptions options = context.redis_options;
+  options.on_connection_change = nullptr;
+  absl::StatusOr<std::unique_ptr<storage::RedisSyncClient>> feed =
+      storage::RedisSyncClient::Start(options);
+  if (!feed.ok()) return feed.status();
+  absl::StatusOr<std::unique_ptr<storage::RedisSyncClient>> hooks =
+      storage::RedisSyncClient::Start(options);
+  if (!hooks.ok()) return hooks.status();
+  return std::make_shared<NotificationParts>(context, config, *std::move(feed),
+                                             *std::move(hooks));
+}
+
+}  // namespace
+
+ServiceFactory NotificationServiceFactory(
+    std::function<NotificationConfig()> make_config) {
+  return {notification::NotificationHandler::kServiceName,
+          [make_config](ServiceContext& context) -> absl::StatusOr<HostedService> {
+            const NotificationConfig config =
+                make_config ? make_config() : NotificationConfig{};
+            absl::StatusOr<std::shared_ptr<NotificationParts>> parts =
+                MakeNotificationParts(context, config);
+            if (!parts.ok()) return parts.status();
+            (*parts)->Start(config);
+            std::shared_ptr<NotificationParts> held = *parts;
+            return HostedService{
+                std::shared_ptr<grpc::Service>(held, &held->handler),
+                [held] { held->subscriptions.CloseAll(); }};
           }};
+}
+
+int RunNotificationOnce(ServiceContext& context, const NotificationConfig& config) {
+  absl::StatusOr<std::shared_ptr<NotificationParts>> parts =
+      MakeNotificationParts(context, config);
+  if (!parts.ok()) {
+    core::LogError(absl::StrCat("--once: ", parts.status().ToString()));
+    return 1;
+  }
+  NotificationParts& p = **parts;
+  absl::StatusOr<int> changes = p.follower.ProcessAvailable();
+  if (!changes.ok()) {
+    core::LogError(absl::StrCat("--once: planning: ", changes.status().ToString()));
+    return 1;
+  }
+  notification::DispatchRun total;
+  while (true) {
+    absl::StatusOr<notification::DispatchRun> run =
+        p.dispatcher.RunDue(notification::NotificationApp::kMaxRunMax);
+    if (!run.ok()) {
+      core::LogError(absl::StrCat("--once: dispatch: ", run.status().ToString()));
+      return 1;
+    }
+    total.dispatched += run->dispatched;
+    total.failed += run->failed;
+    total.remaining_due = run->remaining_due;
+    if (run->dispatched + run->failed == 0 || run->remaining_due == 0) break;
+  }
+  absl::StatusOr<int> hooked = p.webhook_worker.ProcessAvailable();
+  if (!hooked.ok()) {
+    core::LogError(absl::StrCat("--once: webhooks: ", hooked.status().ToString()));
+    return 1;
+  }
+  std::printf("changes planned from: %d, dispatched: %d, failed: %d, still due: %lld\n",
+              *changes, total.dispatched, total.failed,
+              static_cast<long long>(total.remaining_due));
+  return 0;
 }
 
 int RunServiceHost(int argc, char** argv, const HostOptions& options,
@@ -123,6 +257,12 @@ int RunServiceHost(int argc, char** argv, const HostOptions& options,
 
   core::SystemClock clock;
   ServiceContext context{**redis, redis_options, clock};
+  if (options.instead_of_serving) {
+    if (std::optional<int> code = options.instead_of_serving(context)) {
+      (*redis)->Shutdown();
+      return *code;
+    }
+  }
   std::vector<HostedService> owned;
   rpc::ServerOptions server_options;
   server_options.name = program;

@@ -19,10 +19,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "core/clock.h"
 #include "storage/redis_client.h"
 
@@ -56,12 +58,41 @@ struct HostOptions {
   std::string name;
   // First line of --help.
   std::string usage;
+  // When set and it returns an exit code, the process runs it once Redis is
+  // set up (flags parsed) and exits with that code instead of serving: the
+  // notification service's --once.
+  std::function<std::optional<int>(ServiceContext&)> instead_of_serving = nullptr;
+};
+
+// What the notification service runs beside its RPCs.
+struct NotificationConfig {
+  // Follow the calendar and attendance streams and plan reminders.
+  bool plan = true;
+  // Dispatch due reminders continuously.
+  bool dispatch = true;
+  // Deliver to webhooks.
+  bool webhooks = true;
+  // Log one line per notification (the log sink).
+  bool log_sink = false;
+  // How long a dispatcher holds claimed reminders before another may take
+  // them.
+  absl::Duration lease = absl::Seconds(30);
+  // Drills only: see DispatcherOptions::hold_after_claim.
+  absl::Duration hold_after_claim = absl::ZeroDuration();
 };
 
 // Factories for the three services.
 ServiceFactory CalendarServiceFactory();
 ServiceFactory AttendanceServiceFactory();
-ServiceFactory NotificationServiceFactory();
+// `config` is called when the service is made (after flags are parsed);
+// empty: the defaults.
+ServiceFactory NotificationServiceFactory(
+    std::function<NotificationConfig()> config = nullptr);
+
+// One cron-style run of the notification service: plan from what the
+// streams hold, dispatch everything due, deliver to webhooks, print a
+// summary line; returns the exit code.
+int RunNotificationOnce(ServiceContext& context, const NotificationConfig& config);
 
 // Runs the process until SIGTERM/SIGINT; returns the exit code (0 after a
 // clean shutdown, 1 when the server could not start).

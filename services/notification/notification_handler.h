@@ -1,24 +1,74 @@
-// The gRPC face of convene.v1.NotificationService: checks wire input, maps proto to
-// domain, calls the app layer, maps the result back. No Redis and no
-// time-zone arithmetic here.
+// The gRPC face of convene.v1.NotificationService: checks wire input, maps
+// proto to domain, runs the app layer on a worker pool (its calls block on
+// Redis, and gRPC's callback threads must not), maps the result back.
 //
-//   convene::notification::NotificationHandler handler;
+//   NotificationHandler handler(app, subscriptions, workers);
 //   builder.RegisterService(&handler);
-//
-// RPCs not built yet answer UNIMPLEMENTED (the generated base class does so
-// for every method that is not overridden).
 #ifndef CONVENE_NOTIFICATION_NOTIFICATION_HANDLER_H_
 #define CONVENE_NOTIFICATION_NOTIFICATION_HANDLER_H_
 
 #include "convene/v1/notification.grpc.pb.h"
+#include "notification/notification_app.h"
+#include "notification/notification_subscription.h"
+#include "notification/worker_pool.h"
 
 namespace convene::notification {
 
 // Serves convene.v1.NotificationService on gRPC's callback API.
-class NotificationHandler final : public convene::v1::NotificationService::CallbackService {
+class NotificationHandler final
+    : public convene::v1::NotificationService::CallbackService {
  public:
   // The fully qualified service name, as health checks and reflection use it.
   static constexpr char kServiceName[] = "convene.v1.NotificationService";
+
+  // All must outlive the handler.
+  NotificationHandler(NotificationApp& app, SubscriptionHub& subscriptions,
+                      WorkerPool& workers)
+      : app_(app), subscriptions_(subscriptions), workers_(workers) {}
+
+  grpc::ServerUnaryReactor* SetReminderPolicy(
+      grpc::CallbackServerContext* context,
+      const v1::SetReminderPolicyRequest* request,
+      v1::ReminderPolicy* response) override;
+  grpc::ServerUnaryReactor* GetReminderPolicy(
+      grpc::CallbackServerContext* context,
+      const v1::GetReminderPolicyRequest* request,
+      v1::ReminderPolicy* response) override;
+  grpc::ServerUnaryReactor* RunDueReminders(
+      grpc::CallbackServerContext* context,
+      const v1::RunDueRemindersRequest* request,
+      v1::RunDueRemindersResponse* response) override;
+  grpc::ServerWriteReactor<v1::Notification>* SubscribeNotifications(
+      grpc::CallbackServerContext* context,
+      const v1::SubscribeNotificationsRequest* request) override;
+  grpc::ServerUnaryReactor* AckNotification(
+      grpc::CallbackServerContext* context,
+      const v1::AckNotificationRequest* request,
+      v1::AckNotificationResponse* response) override;
+  grpc::ServerUnaryReactor* ListScheduledReminders(
+      grpc::CallbackServerContext* context,
+      const v1::ListScheduledRemindersRequest* request,
+      v1::ListScheduledRemindersResponse* response) override;
+  grpc::ServerUnaryReactor* ListNotifications(
+      grpc::CallbackServerContext* context,
+      const v1::ListNotificationsRequest* request,
+      v1::ListNotificationsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateWebhook(
+      grpc::CallbackServerContext* context,
+      const v1::CreateWebhookRequest* request, v1::Webhook* response) override;
+  grpc::ServerUnaryReactor* ListWebhooks(
+      grpc::CallbackServerContext* context,
+      const v1::ListWebhooksRequest* request,
+      v1::ListWebhooksResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteWebhook(
+      grpc::CallbackServerContext* context,
+      const v1::DeleteWebhookRequest* request,
+      v1::DeleteWebhookResponse* response) override;
+
+ private:
+  NotificationApp& app_;
+  SubscriptionHub& subscriptions_;
+  WorkerPool& workers_;
 };
 
 }  // namespace convene::notification

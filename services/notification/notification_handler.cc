@@ -1,0 +1,136 @@
+#include "notification/notification_handler.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "rpc/proto_time.h"
+#include "rpc/status_conversion.h"
+
+namespace convene::notification {
+namespace {
+
+// Runs `work` (which returns an absl::Status and fills the response) on the
+// pool and finishes the reactor with its status.
+template <typename Work>
+grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* context,
+                                 WorkerPool& pool, Work work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!pool.Post([reactor, work = std::move(work)]() mutable {
+        reactor->Finish(rpc::ToGrpcStatus(work()));
+      })) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 "the notification service is busy; retry later"));
+  }
+  return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* NotificationHandler::SetReminderPolicy(
+    grpc::CallbackServerContext* context, const v1::SetReminderPolicyRequest* request,
+    v1::ReminderPolicy* response) {
+  return OnPool(context, workers_, [this, request, response]() -> absl::Status {
+    absl::StatusOr<core::ReminderPolicy> set =
+        app_.SetReminderPolicy(PolicyFromProto(request->policy()));
+    if (!set.ok()) return set.status();
+    *response = PolicyToProto(*set);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* NotificationHandler::GetReminderPolicy(
+    grpc::CallbackServerContext* context, const v1::GetReminderPolicyRequest* request,
+    v1::ReminderPolicy* response) {
+  return OnPool(context, workers_, [this, request, response]() -> absl::Status {
+    absl::StatusOr<core::ReminderPolicy> policy = app_.GetReminderPolicy(request->event_id());
+    if (!policy.ok()) return policy.status();
+    *response = PolicyToProto(*policy);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* NotificationHandler::RunDueReminders(
+    grpc::CallbackServerContext* context, const v1::RunDueRemindersRequest* request,
+    v1::RunDueRemindersResponse* response) {
+  return OnPool(context, workers_, [this, request, response]() -> absl::Status {
+    absl::StatusOr<DispatchRun> run = app_.RunDueReminders(request->max_reminders());
+    if (!run.ok()) return run.status();
+    response->set_dispatched(run->dispatched);
+    response->set_failed(run->failed);
+    response->set_remaining_due(static_cast<int32_t>(run->remaining_due));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerWriteReactor<v1::Notification>* NotificationHandler::SubscribeNotifications(
+    grpc::CallbackServerContext* context,
+    const v1::SubscribeNotificationsRequest* request) {
+  return subscriptions_.Open(context, request);
+}
+
+grpc::ServerUnaryReactor* NotificationHandler::AckNotification(
+    grpc::CallbackServerContext* context, const v1::AckNotificationRequest* request,
+    v1::AckNotificationResponse*) {
+  return OnPool(context, workers_, [this, request]() -> absl::Status {
+    return app_.AckNotification(request->subscriber(), request->notification_id());
+  });
+}
+
+grpc::ServerUnaryReactor* NotificationHandler::ListScheduledReminders(
+    grpc::CallbackServerContext* context,
+    const v1::ListScheduledRemindersRequest* request,
+    v1::ListScheduledRemindersResponse* response) {
+  return OnPool(context, workers_, [this, request, response]() -> absl::Status {
+    auto page = app_.ListScheduledReminders(request->event_id(), request->participant_id(),
+                                            request->page_size(), request->page_token());
+    if (!page.ok()) return page.status();
+    for (v1::ScheduledReminder& r : page->items) *response->add_reminders() = std::move(r);
+    response->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* NotificationHandler::ListNotifications(
+    grpc::CallbackServerContext* context, const v1::ListNotificationsRequest* request,
+    v1::ListNotificationsResponse* response) {
+  return OnPool(context, workers_, [this, request, response]() -> absl::Status {
+    auto page = app_.ListNotifications(request->event_id(), request->state(),
+                                       request->page_size(), request->page_token());
+    if (!page.ok()) return page.status();
+    for (v1::Notification& n : page->items) *response->add_notifications() = std::move(n);
+    response->set_next_page_token(page->next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* NotificationHandler::CreateWebhook(
+    grpc::CallbackServerContext* context, const v1::CreateWebhookRequest* request,
+    v1::Webhook* response) {
+  return OnPool(context, workers_, [this, request, response]() -> absl::Status {
+    absl::StatusOr<v1::Webhook> made = app_.CreateWebhook(request->webhook());
+    if (!made.ok()) return made.status();
+    *response = *std::move(made);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* NotificationHandler::ListWebhooks(
+    grpc::CallbackServerContext* context, const v1::ListWebhooksRequest*,
+    v1::ListWebhooksResponse* response) {
+  return OnPool(context, workers_, [this, response]() -> absl::Status {
+    absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(false);
+    if (!hooks.ok()) return hooks.status();
+    for (v1::Webhook& h : *hooks) *response->add_webhooks() = std::move(h);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* NotificationHandler::DeleteWebhook(
+    grpc::CallbackServerContext* context, const v1::DeleteWebhookRequest* request,
+    v1::DeleteWebhookResponse*) {
+  return OnPool(context, workers_, [this, request]() -> absl::Status {
+    return app_.DeleteWebhook(request->webhook_id());
+  });
+}
+
+}  // namespace convene::notification

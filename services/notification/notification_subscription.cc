@@ -1,0 +1,204 @@
+#include "notification/notification_subscription.h"
+
+#include <random>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "core/log.h"
+#include "rpc/proto_time.h"
+#include "rpc/status_conversion.h"
+#include "storage/outbox_reader.h"
+#include "storage/redis_sync_client.h"
+
+namespace convene::notification {
+
+// The reactor; its thread reads and writes, and deletes it once gRPC is
+// done with it and the thread has nothing left to do.
+class NotificationSubscription final
+    : public grpc::ServerWriteReactor<v1::Notification> {
+ public:
+  NotificationSubscription(SubscriptionHub& hub, std::string subscriber,
+                           std::set<std::string> events, absl::Duration ack_timeout)
+      : hub_(hub),
+        subscriber_(std::move(subscriber)),
+        consumer_(absl::StrFormat("%s-%08x", subscriber_, std::random_device()())),
+        events_(std::move(events)),
+        ack_timeout_(ack_timeout) {}
+
+  void Begin() {
+    std::thread([this] { Run(); }).detach();
+  }
+
+  // Any thread: ask the stream to end.
+  void Close() { stop_.store(true); }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    write_pending_ = false;
+    if (!ok) stop_.store(true);
+  }
+  void OnCancel() override { stop_.store(true); }
+  void OnDone() override {
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+  }
+
+ private:
+  void Run() {
+    grpc::Status end = Serve();
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](bool* pending) { return !*pending; }, &write_pending_));
+    }
+    Finish(end);
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(&done_));
+    }
+    hub_.Finished(this);
+    delete this;
+  }
+
+  // Blocks until the write completes (or the stream ends); false: it ended.
+  bool Write(const v1::Notification& n) {
+    absl::MutexLock lock(&mu_);
+    if (stop_.load()) return false;
+    write_pending_ = true;
+    StartWrite(&n);
+    mu_.Await(absl::Condition(
+        +[](bool* pending) { return !*pending; }, &write_pending_));
+    return !stop_.load();
+  }
+
+  grpc::Status Serve() {
+    storage::RedisClientOptions options = hub_.options_;
+    options.on_connection_change = nullptr;
+    absl::StatusOr<std::unique_ptr<storage::RedisSyncClient>> redis =
+        storage::RedisSyncClient::Start(options);
+    if (!redis.ok()) return rpc::ToGrpcStatus(redis.status());
+    storage::OutboxReader reader(**redis);
+    bool grouped = false;
+    absl::Time next_claim = absl::InfinitePast();
+    while (!stop_.load()) {
+      if (!grouped) {
+        absl::Status s = reader.EnsureGroup(subscriber_);
+        if (!s.ok()) {
+          absl::SleepFor(absl::Milliseconds(500));  // Redis away: wait for it
+          continue;
+        }
+        grouped = true;
+      }
+      std::vector<storage::OutboxEntry> entries;
+      if (absl::Now() >= next_claim) {
+        // Redelivery: entries this group was handed and never acknowledged.
+        absl::StatusOr<std::vector<storage::OutboxEntry>> idle =
+            reader.ClaimIdle(subscriber_, consumer_, ack_timeout_, 100);
+        if (idle.ok()) entries = *std::move(idle);
+        next_claim = absl::Now() + std::min(ack_timeout_ / 4, absl::Seconds(5));
+      }
+      if (entries.empty()) {
+        absl::StatusOr<std::vector<storage::OutboxEntry>> fresh =
+            reader.ReadNew(subscriber_, consumer_, 100, absl::Milliseconds(500));
+        if (!fresh.ok()) {
+          if (absl::IsNotFound(fresh.status()) ||
+              absl::StrContains(fresh.status().message(), "NOGROUP")) {
+            grouped = false;  // the stream was deleted (FLUSHALL, restore)
+          }
+          absl::SleepFor(absl::Milliseconds(200));
+          continue;
+        }
+        entries = *std::move(fresh);
+      }
+      std::vector<std::string> skipped;
+      for (const storage::OutboxEntry& e : entries) {
+        if (stop_.load()) break;
+        if (!events_.empty() && !events_.count(e.event_id)) {
+          skipped.push_back(e.entry_id);
+          continue;
+        }
+        absl::StatusOr<v1::Notification> n = hub_.app_.GetNotification(e.notification_id);
+        if (absl::IsNotFound(n.status())) {
+          skipped.push_back(e.entry_id);  // erased since
+          continue;
+        }
+        if (!n.ok()) break;  // Redis away; it stays pending and comes again
+        if (!Write(*n)) break;
+      }
+      if (absl::Status s = reader.Skip(subscriber_, skipped); !s.ok()) {
+        core::LogWarn(absl::StrCat("subscription ", subscriber_, ": ", s.ToString()));
+      }
+    }
+    return grpc::Status::OK;
+  }
+
+
+  SubscriptionHub& hub_;
+  const std::string subscriber_;
+  const std::string consumer_;
+  const std::set<std::string> events_;
+  const absl::Duration ack_timeout_;
+  std::atomic<bool> stop_{false};
+  absl::Mutex mu_;
+  bool write_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+SubscriptionHub::~SubscriptionHub() { CloseAll(); }
+
+grpc::ServerWriteReactor<v1::Notification>* SubscriptionHub::Open(
+    grpc::CallbackServerContext* context,
+    const v1::SubscribeNotificationsRequest* request) {
+  absl::Status invalid = ValidateSubscriberName(request->subscriber());
+  absl::Duration ack_timeout = absl::Seconds(60);
+  if (invalid.ok() && request->has_ack_timeout()) {
+    ack_timeout = rpc::DurationFromProto(request->ack_timeout());
+    if (ack_timeout < absl::Seconds(5) || ack_timeout > absl::Hours(1)) {
+      invalid = absl::InvalidArgumentError("ack_timeout: must be 5 s - 1 h");
+    }
+  }
+  std::set<std::string> events(request->event_ids().begin(),
+                               request->event_ids().end());
+  auto* s = new NotificationSubscription(*this, request->subscriber(),
+                                         std::move(events), ack_timeout);
+  {
+    absl::MutexLock lock(&mu_);
+    if (closing_) invalid = absl::UnavailableError("the server is shutting down");
+    if (invalid.ok()) open_.insert(s);
+  }
+  if (!invalid.ok()) {
+    // Never started: finish at once, and it deletes itself in OnDone.
+    struct Refused final : grpc::ServerWriteReactor<v1::Notification> {
+      explicit Refused(const absl::Status& s) { Finish(rpc::ToGrpcStatus(s)); }
+      void OnDone() override { delete this; }
+    };
+    delete s;
+    return new Refused(invalid);
+  }
+  s->Begin();
+  return s;
+}
+
+void SubscriptionHub::Finished(NotificationSubscription* s) {
+  absl::MutexLock lock(&mu_);
+  open_.erase(s);
+}
+
+void SubscriptionHub::CloseAll() {
+  absl::MutexLock lock(&mu_);
+  closing_ = true;
+  for (NotificationSubscription* s : open_) s->Close();
+  // Each thread notices within one blocking read (0.5 s).
+  mu_.AwaitWithTimeout(absl::Condition(
+                           +[](absl::flat_hash_set<NotificationSubscription*>* open) {
+                             return open->empty();
+                           },
+                           &open_),
+                       absl::Seconds(10));
+}
+
+}  // namespace convene::notification

@@ -1,0 +1,109 @@
+#include "notification/webhook_worker.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/blocking_call.h"
+#include "core/log.h"
+#include "google/protobuf/util/json_util.h"
+#include "rpc/proto_time.h"
+
+namespace convene::notification {
+
+WebhookWorker::~WebhookWorker() { Stop(); }
+
+absl::StatusOr<int> WebhookWorker::Step(absl::Duration block) {
+  if (absl::Status s = reader_.EnsureGroup(kGroup); !s.ok()) return s;
+  absl::StatusOr<std::vector<storage::OutboxEntry>> entries =
+      reader_.ClaimIdle(kGroup, options_.consumer, options_.lease, 20);
+  if (!entries.ok()) return entries.status();
+  if (entries->empty()) {
+    entries = reader_.ReadNew(kGroup, options_.consumer, 20, block);
+    if (!entries.ok()) return entries.status();
+  }
+  if (entries->empty()) return 0;
+  absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(true);
+  if (!hooks.ok()) return hooks.status();
+  std::vector<std::string> done;
+  if (hooks->empty()) {
+    for (const storage::OutboxEntry& e : *entries) done.push_back(e.entry_id);
+    if (absl::Status s = reader_.Skip(kGroup, done); !s.ok()) return s;
+    return static_cast<int>(done.size());
+  }
+  for (const storage::OutboxEntry& e : *entries) {
+    absl::StatusOr<v1::Notification> n = app_.GetNotification(e.notification_id);
+    if (!n.ok() && !absl::IsNotFound(n.status())) return n.status();
+    std::vector<const v1::Webhook*> targets;
+    if (n.ok()) {
+      for (const v1::Webhook& h : *hooks) {
+        const bool for_event =
+            h.event_ids().empty() ||
+            std::find(h.event_ids().begin(), h.event_ids().end(), n->event_id()) !=
+                h.event_ids().end();
+        // A webhook gets what was created after it, not the history.
+        const bool after = rpc::TimeFromProto(n->create_time()) >=
+                           rpc::TimeFromProto(h.create_time());
+        if (for_event && after) targets.push_back(&h);
+      }
+    }
+    if (!targets.empty()) {
+      std::string body;
+      google::protobuf::util::JsonPrintOptions json;
+      json.preserve_proto_field_names = true;
+      (void)google::protobuf::util::MessageToJsonString(*n, &body, json);
+      std::vector<std::string> failures;
+      int attempts = 0;
+      for (const v1::Webhook* h : targets) {
+        WebhookOutcome outcome =
+            sender_.Deliver({h->url(), h->secret(), body, n->idempotency_key()});
+        attempts += outcome.attempts;
+        if (!outcome.delivered) {
+          failures.push_back(absl::StrCat("webhook ", h->id(), ": ", outcome.failure_reason));
+        }
+      }
+      const std::string reason = absl::StrJoin(failures, "; ");
+      if (!failures.empty()) core::LogWarn(absl::StrCat("notification ", n->notification_id(), ": ", reason));
+      absl::StatusOr<bool> recorded = core::BlockingCall<bool>([&](auto cb) {
+        store_.SetDeliveryState(n->notification_id(), failures.empty() ? "sent" : "failed",
+                                attempts, reason, std::move(cb));
+      });
+      if (!recorded.ok()) return recorded.status();
+    }
+    done.push_back(e.entry_id);
+  }
+  if (absl::Status s = reader_.Skip(kGroup, done); !s.ok()) return s;
+  return static_cast<int>(done.size());
+}
+
+absl::StatusOr<int> WebhookWorker::ProcessAvailable() {
+  int total = 0;
+  for (int round = 0; round < 100000; ++round) {
+    absl::StatusOr<int> n = Step(absl::ZeroDuration());
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+    total += *n;
+  }
+  return total;
+}
+
+void WebhookWorker::Start() {
+  thread_ = std::thread([this] {
+    while (!stop_.HasBeenNotified()) {
+      absl::StatusOr<int> n = Step(options_.block);
+      if (!n.ok()) {
+        core::LogWarn(absl::StrCat("webhook worker: ", n.status().ToString()));
+        stop_.WaitForNotificationWithTimeout(absl::Seconds(1));
+      }
+    }
+  });
+}
+
+void WebhookWorker::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace convene::notification

@@ -1,0 +1,42 @@
+// WorkerPool: a few threads that run blocking work handed over from places
+// that must not block (gRPC callback reactions). Work is queued, bounded:
+// past `max_queued` Post() refuses, and the caller answers RESOURCE_EXHAUSTED
+// instead of letting a backlog grow without end.
+//
+//   WorkerPool pool(2, 1000);
+//   if (!pool.Post([=] { reactor->Finish(Slow()); })) reactor->Finish(busy);
+#ifndef CONVENE_NOTIFICATION_WORKER_POOL_H_
+#define CONVENE_NOTIFICATION_WORKER_POOL_H_
+
+#include <deque>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+
+namespace convene::notification {
+
+class WorkerPool {
+ public:
+  WorkerPool(int threads, int max_queued);
+  // Runs what is queued, then joins.
+  ~WorkerPool();
+
+  // Queues `work`; false when the queue is full or the pool is stopping.
+  bool Post(std::function<void()> work);
+
+ private:
+  void Loop();
+
+  const size_t max_queued_;
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace convene::notification
+
+#endif  // CONVENE_NOTIFICATION_WORKER_POOL_H_

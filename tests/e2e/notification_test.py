@@ -1,0 +1,310 @@
+"""End to end: the reminder job as real processes. Two convene-notification
+replicas plan from the calendar's and attendance's streams and dispatch over
+one private redis-server; one is killed with SIGKILL while it holds a claimed
+batch, and every reminder still reaches the stream sink exactly once. Also:
+webhooks (signed, retried, failed with a reason), --once, and bad input."""
+import datetime
+import hashlib
+import hmac
+import http.server
+import signal
+import subprocess
+import threading
+import time
+import unittest
+import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+from google.protobuf import duration_pb2
+
+from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, unary, wait_until
+from convene.v1 import attendance_pb2, calendar_pb2, common_pb2, notification_pb2
+
+ZONE = "Europe/Brussels"
+
+
+def local(dt):
+    return dt.astimezone(zoneinfo.ZoneInfo(ZONE)).strftime("%Y-%m-%dT%H:%M")
+
+
+class NotificationE2ETest(unittest.TestCase):
+    def setUp(self):
+        self.redis = RedisServer()
+        self.redis.start()
+        self.procs = []
+        self.calendar = self.spawn("calendar/convene-calendar")
+        self.attendance = self.spawn("attendance/convene-attendance")
+        self.ch_cal = grpc.insecure_channel(self.calendar.target)
+        self.ch_att = grpc.insecure_channel(self.attendance.target)
+        self.channels = [self.ch_cal, self.ch_att]
+
+    def tearDown(self):
+        for ch in self.channels:
+            ch.close()
+        for p in self.procs:
+            if p.proc.poll() is None:
+                p.stop(signal.SIGKILL)
+        self.redis.cleanup()
+
+    def spawn(self, binary, *args):
+        p = ConveneProcess(binary, self.redis.address, args)
+        self.procs.append(p)
+        return p
+
+    def channel(self, proc):
+        ch = grpc.insecure_channel(proc.target)
+        self.channels.append(ch)
+        return ch
+
+    def redis_cli(self, *args):
+        out = subprocess.run(["redis-cli", "-s", self.redis.socket, *args],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip()
+
+    def create_event(self, request_id, starts_in):
+        """An online event starting `starts_in` from now, two hours long."""
+        start = datetime.datetime.now(datetime.timezone.utc) + starts_in
+        start = start.replace(second=0, microsecond=0) + datetime.timedelta(minutes=1)
+        event = calendar_pb2.Event(
+            title="CONNECTION webinar", format=common_pb2.EVENT_FORMAT_ONLINE, time_zone=ZONE,
+            city="Brussels", start_local=local(start),
+            end_local=local(start + datetime.timedelta(hours=2)),
+            online=calendar_pb2.OnlineAccess(platform="Zoom",
+                                              join_url="https://meet.example.org/webinar"))
+        made = unary(self.ch_cal, "CalendarService", "CreateEvent",
+                     calendar_pb2.CreateEventRequest(request_id=request_id, event=event),
+                     calendar_pb2.Event)
+        return made, start
+
+    def set_policy(self, channel, event_id, offsets):
+        policy = notification_pb2.ReminderPolicy(
+            event_id=event_id,
+            before_event=[duration_pb2.Duration(seconds=int(s)) for s in offsets])
+        return unary(channel, "NotificationService", "SetReminderPolicy",
+                     notification_pb2.SetReminderPolicyRequest(policy=policy),
+                     notification_pb2.ReminderPolicy, timeout=30)
+
+    def register(self, event_id, pid):
+        return unary(self.ch_att, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event_id, request_id="reg-" + pid, mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+            participant=common_pb2.Participant(
+                participant_id=pid, display_name="Partner " + pid, email=pid + "@example.org",
+                time_zone="Europe/Rome", language="it")), attendance_pb2.Registration, timeout=30)
+
+    def scheduled(self, channel, event_id):
+        out, token = [], ""
+        for _ in range(100):
+            page = unary(channel, "NotificationService", "ListScheduledReminders",
+                         notification_pb2.ListScheduledRemindersRequest(
+                             event_id=event_id, page_size=1000, page_token=token),
+                         notification_pb2.ListScheduledRemindersResponse, timeout=30)
+            out.extend(page.reminders)
+            token = page.next_page_token
+            if not token:
+                break
+        return out
+
+    def test_a_killed_dispatcher_loses_nothing_and_nothing_is_sent_twice(self):
+        # A holds each claimed batch for 3 s before completing it, so killing
+        # it mid-batch is certain; B takes A's reminders once the 3 s lease
+        # has run out.
+        a = self.spawn("notification/convene-notification", "--dispatch_lease=3s",
+                       "--dispatch_hold_for_testing=3s")
+        b = self.spawn("notification/convene-notification", "--dispatch_lease=3s")
+        ch_a, ch_b = self.channel(a), self.channel(b)
+        event, start = self.create_event("e2e-drill", datetime.timedelta(minutes=10))
+        # Three reminders per registration, all due at one instant about 60 s
+        # from now (3 s apart), so 3,334 registrations make 10,002 reminders.
+        due = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=60)
+        lead = (start - due).total_seconds()
+        self.set_policy(ch_a, event.id, [lead, lead + 1, lead + 2])
+        people = [f"p{i:05d}" for i in range(3334)]
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda pid: self.register(event.id, pid), people))
+        planned = wait_until(lambda: len(self.scheduled(ch_b, event.id)) == 10002, 40, 0.5)
+        self.assertTrue(planned, "not every registration was planned from the stream")
+        self.assertLess(datetime.datetime.now(datetime.timezone.utc), due,
+                        "planning took so long the reminders were due already")
+
+        received, lock = [], threading.Lock()
+        stop = threading.Event()
+
+        def sink():
+            # The mail gateway: reads the stream sink and acknowledges.
+            sub = ch_b.unary_stream(
+                "/convene.v1.NotificationService/SubscribeNotifications",
+                request_serializer=notification_pb2.SubscribeNotificationsRequest.SerializeToString,
+                response_deserializer=notification_pb2.Notification.FromString)
+            ack = ch_b.unary_unary(
+                "/convene.v1.NotificationService/AckNotification",
+                request_serializer=notification_pb2.AckNotificationRequest.SerializeToString,
+                response_deserializer=notification_pb2.AckNotificationResponse.FromString)
+            stream = sub(notification_pb2.SubscribeNotificationsRequest(
+                subscriber="mailer", ack_timeout=duration_pb2.Duration(seconds=60)), timeout=150)
+            try:
+                for n in stream:
+                    with lock:
+                        received.append(n.notification_id)
+                        if len(received) >= 10002:
+                            stop.set()
+                    ack(notification_pb2.AckNotificationRequest(
+                        subscriber="mailer", notification_id=n.notification_id), timeout=10)
+                    if stop.is_set():
+                        break
+            except grpc.RpcError:
+                pass
+            finally:
+                stream.cancel()
+
+        consumer = threading.Thread(target=sink, daemon=True)
+        consumer.start()
+        # Once due, kill A while it holds a claimed batch.
+        time.sleep(max(0.0, (due - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
+        # Lease owners are "host:pid:random".
+        a_holds = lambda: f":{a.proc.pid}:" in self.redis_cli("HVALS", "cv:{ntf}:lease-owners")
+        self.assertTrue(wait_until(a_holds, 10, 0.02), "A never held a claimed batch")
+        a.stop(signal.SIGKILL)
+        self.assertTrue(stop.wait(90), f"only {len(received)} of 10002 arrived")
+        consumer.join(15)
+        self.assertEqual(len(received), 10002)
+        self.assertEqual(len(set(received)), 10002, "a notification arrived twice")
+        self.assertEqual(self.redis_cli("XLEN", "cv:{ntf}:outbox"), "10002")
+        self.assertEqual(self.redis_cli("ZCARD", "cv:{ntf}:due"), "0")
+        self.assertEqual(self.redis_cli("ZCARD", "cv:{ntf}:leases"), "0")
+        # The texts are rendered in each participant's language and zone.
+        one = unary(ch_b, "NotificationService", "ListNotifications",
+                    notification_pb2.ListNotificationsRequest(event_id=event.id, page_size=1),
+                    notification_pb2.ListNotificationsResponse).notifications[0]
+        self.assertEqual(one.language, "it")
+        self.assertEqual(one.state, notification_pb2.NOTIFICATION_STATE_SENT)
+        self.assertIn("https://meet.example.org/webinar", one.body)
+
+    def test_webhooks_are_signed_retried_and_failed_with_a_reason(self):
+        hits = []
+
+        class Hook(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hits.append((self.headers["X-Convene-Signature"], body,
+                             self.headers["X-Convene-Idempotency-Key"]))
+                self.send_response(503 if len(hits) == 1 else 200)  # one retry
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        n = self.spawn("notification/convene-notification")
+        ch = self.channel(n)
+        secret = "s3cret-s3cret-s3cret"
+        hook = unary(ch, "NotificationService", "CreateWebhook", notification_pb2.CreateWebhookRequest(
+            webhook=notification_pb2.Webhook(url=f"http://127.0.0.1:{server.server_port}/hook",
+                                             secret=secret)), notification_pb2.Webhook)
+        self.assertEqual(hook.secret, "")  # never returned
+        with self.assertRaises(grpc.RpcError) as bad:
+            unary(ch, "NotificationService", "CreateWebhook", notification_pb2.CreateWebhookRequest(
+                webhook=notification_pb2.Webhook(url="ftp://example.org/x", secret=secret)),
+                notification_pb2.Webhook)
+        self.assertEqual(bad.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("webhook.url", bad.exception.details())
+        # A refused port: the notification fails with the reason after the
+        # last try.
+        refused = unary(ch, "NotificationService", "CreateWebhook", notification_pb2.CreateWebhookRequest(
+            webhook=notification_pb2.Webhook(url="http://127.0.0.1:1/hook", secret=secret)),
+            notification_pb2.Webhook)
+        event, start = self.create_event("e2e-hook", datetime.timedelta(minutes=10))
+        lead = (start - datetime.datetime.now(datetime.timezone.utc)).total_seconds() - 3
+        self.set_policy(ch, event.id, [lead])
+        self.register(event.id, "torino-1")
+        self.assertTrue(wait_until(lambda: len(hits) >= 2, 40, 0.2), "the webhook was not called twice")
+        signature, body, key = hits[1]
+        self.assertEqual(signature, hmac.new(secret.encode(), body, hashlib.sha256).hexdigest())
+        self.assertEqual(hits[0][2], key)  # the retry carries the same key
+        self.assertIn(b"torino-1@example.org", body)
+
+        def failed():
+            page = unary(ch, "NotificationService", "ListNotifications",
+                         notification_pb2.ListNotificationsRequest(
+                             event_id=event.id, state=notification_pb2.NOTIFICATION_STATE_FAILED),
+                         notification_pb2.ListNotificationsResponse)
+            return page.notifications
+        got = wait_until(failed, 40, 0.5)
+        self.assertTrue(got, "the refused webhook's failure was not recorded")
+        self.assertIn(refused.id, got[0].failure_reason)
+        self.assertIn("127.0.0.1:1", got[0].failure_reason)
+        self.assertNotIn(secret, got[0].failure_reason)
+
+    def test_once_dispatches_what_is_due_and_exits(self):
+        # A replica that plans but does not dispatch; cron runs --once.
+        planner = self.spawn("notification/convene-notification", "--dispatch=false",
+                             "--webhooks=false")
+        ch = self.channel(planner)
+        event, start = self.create_event("e2e-once", datetime.timedelta(minutes=10))
+        lead = (start - datetime.datetime.now(datetime.timezone.utc)).total_seconds() - 2
+        self.set_policy(ch, event.id, [lead])
+        self.register(event.id, "zagreb-1")
+        self.assertTrue(wait_until(lambda: len(self.scheduled(ch, event.id)) == 1, 20, 0.2))
+        time.sleep(3)
+        once = subprocess.run(
+            [f"{BUILD_DIR}/services/notification/convene-notification", "--once",
+             "--redis=" + self.redis.address],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(once.returncode, 0, once.stderr)
+        self.assertIn("dispatched: 1,", once.stdout)
+        self.assertEqual(self.scheduled(ch, event.id), [])
+        # RunDueReminders over gRPC finds nothing left.
+        run = unary(ch, "NotificationService", "RunDueReminders",
+                    notification_pb2.RunDueRemindersRequest(),
+                    notification_pb2.RunDueRemindersResponse)
+        self.assertEqual((run.dispatched, run.remaining_due), (0, 0))
+
+    def test_bad_input_is_refused_naming_the_field(self):
+        n = self.spawn("notification/convene-notification")
+        ch = self.channel(n)
+        event, _ = self.create_event("e2e-bad", datetime.timedelta(days=3))
+        cases = [
+            ("SetReminderPolicy", notification_pb2.SetReminderPolicyRequest(
+                policy=notification_pb2.ReminderPolicy(
+                    event_id=event.id, before_event=[duration_pb2.Duration(seconds=-60)])),
+             notification_pb2.ReminderPolicy, grpc.StatusCode.INVALID_ARGUMENT, "before_event[0]"),
+            ("SetReminderPolicy", notification_pb2.SetReminderPolicyRequest(
+                policy=notification_pb2.ReminderPolicy(
+                    event_id=event.id, before_event=[duration_pb2.Duration(seconds=91 * 86400)])),
+             notification_pb2.ReminderPolicy, grpc.StatusCode.INVALID_ARGUMENT, "90 days"),
+            ("SetReminderPolicy", notification_pb2.SetReminderPolicyRequest(
+                policy=notification_pb2.ReminderPolicy(event_id="ev_unknown")),
+             notification_pb2.ReminderPolicy, grpc.StatusCode.NOT_FOUND, "ev_unknown"),
+            ("GetReminderPolicy", notification_pb2.GetReminderPolicyRequest(event_id="ev_unknown"),
+             notification_pb2.ReminderPolicy, grpc.StatusCode.NOT_FOUND, "ev_unknown"),
+            ("RunDueReminders", notification_pb2.RunDueRemindersRequest(max_reminders=-1),
+             notification_pb2.RunDueRemindersResponse, grpc.StatusCode.INVALID_ARGUMENT,
+             "max_reminders"),
+            ("ListScheduledReminders", notification_pb2.ListScheduledRemindersRequest(),
+             notification_pb2.ListScheduledRemindersResponse, grpc.StatusCode.INVALID_ARGUMENT,
+             "event_id"),
+            ("AckNotification", notification_pb2.AckNotificationRequest(
+                subscriber="mailer", notification_id="nope"),
+             notification_pb2.AckNotificationResponse, grpc.StatusCode.NOT_FOUND, "notification_id"),
+            ("DeleteWebhook", notification_pb2.DeleteWebhookRequest(webhook_id="wh_nope"),
+             notification_pb2.DeleteWebhookResponse, grpc.StatusCode.NOT_FOUND, "webhook_id"),
+        ]
+        for method, request, response, code, field in cases:
+            with self.subTest(method=method, field=field):
+                with self.assertRaises(grpc.RpcError) as e:
+                    unary(ch, "NotificationService", method, request, response)
+                self.assertEqual(e.exception.code(), code)
+                self.assertIn(field, e.exception.details())
+        # Nothing was planned or stored by the refused calls.
+        policy = unary(ch, "NotificationService", "GetReminderPolicy",
+                       notification_pb2.GetReminderPolicyRequest(event_id=event.id),
+                       notification_pb2.ReminderPolicy)
+        self.assertTrue(policy.is_default)
+        self.assertEqual([d.seconds for d in policy.before_event], [7 * 86400, 86400, 3600])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
