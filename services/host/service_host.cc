@@ -111,7 +111,7 @@ struct NotificationParts {
         planning(calendar, attendance, reminders, context.clock),
         feed_redis(std::move(feed_connection)),
         feed(*feed_redis),
-        owner(notification::ReminderDispatcher(reminders, context.clock, {}).owner()),
+        owner(notification::MakeOwnerToken()),
         follower(feed, planning, context.clock, {.owner = owner}),
         dispatcher(reminders, context.clock,
                    {.owner = owner,

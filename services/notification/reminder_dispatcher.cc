@@ -14,22 +14,18 @@
 #include "rpc/proto_time.h"
 
 namespace convene::notification {
-namespace {
-
-std::string MakeOwner() {
+std::string MakeOwnerToken() {
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
   std::random_device random;
   return absl::StrCat(host, ":", getpid(), ":", random());
 }
 
-}  // namespace
-
 ReminderDispatcher::ReminderDispatcher(storage::ReminderStore& store,
                                        const core::Clock& clock,
                                        DispatcherOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {
-  if (options_.owner.empty()) options_.owner = MakeOwner();
+  if (options_.owner.empty()) options_.owner = MakeOwnerToken();
   if (options_.batch <= 0) options_.batch = 1000;
 }
 

@@ -313,6 +313,12 @@ int64_t IntReply(storage::RedisSyncClient& redis, std::vector<std::string> argv)
 void ReadScriptTimes(storage::RedisSyncClient& redis, BurstRun& run) {
   absl::StatusOr<storage::RedisReply> log = redis.Command({"SLOWLOG", "GET", "-1"});
   if (!log.ok()) return;
+  std::fprintf(stderr, "DEBUG slowlog %zu entries\n", log->elements().size());
+  for (const storage::RedisReply& e : log->elements()) {
+    if (e.elements().size() < 4) continue;
+    auto argv = e.elements()[3].elements();
+    std::fprintf(stderr, "DEBUG %s %s %s\n", argv.size() > 0 ? argv[0].text().c_str() : "", argv.size() > 2 ? argv[2].text().c_str() : "", e.elements()[2].DebugString().c_str());
+  }
   for (const storage::RedisReply& e : log->elements()) {
     if (e.elements().size() < 4) continue;
     const int64_t usec = e.elements()[2].as_integer().value_or(0);
