@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The run command: installs what is missing, builds, starts a private
 # redis-server on a unix socket (unless --redis is given) and the Convene
-# services, prints where they listen, and stops everything on Ctrl-C.
+# services, loads the CONNECTION demo and prints its summary, and keeps
+# everything running until Ctrl-C.
 #
 #   bash deploy/local/run.sh                      # convened: all three services on :50051
+#   bash deploy/local/run.sh --no-demo            # no demo data
+#   bash deploy/local/run.sh --exit-after-summary # load, print the summary, stop
 #   bash deploy/local/run.sh --split              # one process per service, :50051-50053
 #   bash deploy/local/run.sh --listen-host 127.0.0.1 --port 6000
 #   bash deploy/local/run.sh --redis redis://127.0.0.1:6379   # use an existing Redis
@@ -15,13 +18,17 @@ host=127.0.0.1
 port=50051
 redis=""
 split=0
+demo=1
+exit_after_summary=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --redis) redis="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --listen-host) host="$2"; shift 2 ;;
     --split) split=1; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --no-demo) demo=0; shift ;;
+    --exit-after-summary) exit_after_summary=1; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -73,6 +80,22 @@ else
   pids+=("$!")
 fi
 
-echo "== Convene is running; Ctrl-C stops it"
+if [ "$demo" -eq 1 ]; then
+  if [ "$split" -eq 1 ]; then
+    echo "run.sh: the demo needs all services on one port; run without --split" >&2
+  else
+    "$root/build/clients/demo/convene-demo" --server="$host:$port" || exit 1
+  fi
+fi
+if [ "$exit_after_summary" -eq 1 ]; then
+  exit 0
+fi
+
+echo
+echo "== Convene is running on $host:$port; Ctrl-C stops it. Try:"
+echo "  build/clients/cli/convene --server $host:$port events list"
+echo "  build/clients/cli/convene --server $host:$port --tz America/New_York events agenda <event id>"
+echo "  build/clients/cli/convene --server $host:$port attendance counts <event id>"
+echo "  build/clients/cli/convene --server $host:$port reminders list --event <event id>"
 wait -n "${pids[@]}" || true
 echo "a process exited; stopping the rest"

@@ -1,0 +1,235 @@
+#include "convene_client.h"
+
+#include <algorithm>
+#include <random>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "rpc/status_conversion.h"
+
+namespace convene::client {
+
+ConveneClient::ConveneClient(ClientOptions options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<ConveneClient>> ConveneClient::Connect(
+    ClientOptions options) {
+  if (options.target.empty()) return absl::InvalidArgumentError("target: is required");
+  if (options.max_attempts < 1) options.max_attempts = 1;
+  auto credentials = options.credentials ? options.credentials
+                                         : grpc::InsecureChannelCredentials();
+  auto channel = [&](const std::string& t) {
+    return grpc::CreateChannel(t.empty() ? options.target : t, credentials);
+  };
+  std::unique_ptr<ConveneClient> client(new ConveneClient(options));
+  client->calendar_ = v1::CalendarService::NewStub(channel(options.calendar_target));
+  client->attendance_ = v1::AttendanceService::NewStub(channel(options.attendance_target));
+  client->notification_ = v1::NotificationService::NewStub(channel(options.notification_target));
+  return client;
+}
+
+std::string ConveneClient::NewRequestId() {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  return absl::StrFormat("cli-%016x%016x", random(), random());
+}
+
+void ConveneClient::Prepare(grpc::ClientContext& context, bool with_deadline) const {
+  if (with_deadline) {
+    context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  }
+  if (!options_.bearer_token.empty()) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.bearer_token));
+  }
+}
+
+template <typename Stub, typename Request, typename Response>
+absl::StatusOr<Response> ConveneClient::Unary(
+    Stub& stub,
+    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+    const Request& request) {
+  absl::Duration backoff = options_.initial_backoff;
+  grpc::Status status;
+  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+    grpc::ClientContext context;
+    Prepare(context, true);
+    Response response;
+    status = (stub.*method)(&context, request, &response);
+    if (status.ok()) return response;
+    // Only UNAVAILABLE says "nothing happened, try again"; every request that
+    // writes carries its request id, so even a retry after a lost answer is
+    // applied once.
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+    if (attempt < options_.max_attempts) {
+      absl::SleepFor(backoff);
+      backoff = std::min(backoff * 2, options_.max_backoff);
+    }
+  }
+  return rpc::FromGrpcStatus(status);
+}
+
+template <typename Stub, typename Request, typename Message>
+absl::Status ConveneClient::Stream(
+    Stub& stub,
+    std::unique_ptr<grpc::ClientReader<Message>> (Stub::*method)(grpc::ClientContext*,
+                                                                 const Request&),
+    const Request& request, const std::function<bool(const Message&)>& on_message) {
+  grpc::ClientContext context;
+  Prepare(context, false);
+  std::unique_ptr<grpc::ClientReader<Message>> reader = (stub.*method)(&context, request);
+  Message message;
+  bool stopped = false;
+  while (reader->Read(&message)) {
+    if (!on_message(message)) {
+      stopped = true;
+      context.TryCancel();
+      break;
+    }
+  }
+  grpc::Status status = reader->Finish();
+  if (stopped) return absl::OkStatus();
+  return rpc::FromGrpcStatus(status);
+}
+
+namespace {
+template <typename Request>
+void EnsureRequestId(Request& request) {
+  if (request.request_id().empty()) request.set_request_id(ConveneClient::NewRequestId());
+}
+}  // namespace
+
+using CalStub = v1::CalendarService::Stub;
+using AttStub = v1::AttendanceService::Stub;
+using NtfStub = v1::NotificationService::Stub;
+
+absl::StatusOr<v1::Event> ConveneClient::CreateEvent(v1::CreateEventRequest request) {
+  EnsureRequestId(request);
+  return Unary(*calendar_, &CalStub::CreateEvent, request);
+}
+absl::StatusOr<v1::Event> ConveneClient::GetEvent(const std::string& event_id) {
+  v1::GetEventRequest request;
+  request.set_event_id(event_id);
+  return Unary(*calendar_, &CalStub::GetEvent, request);
+}
+absl::StatusOr<v1::Event> ConveneClient::UpdateEvent(const v1::UpdateEventRequest& request) {
+  return Unary(*calendar_, &CalStub::UpdateEvent, request);
+}
+absl::StatusOr<v1::Event> ConveneClient::CancelEvent(const v1::CancelEventRequest& request) {
+  return Unary(*calendar_, &CalStub::CancelEvent, request);
+}
+absl::StatusOr<v1::ListEventsResponse> ConveneClient::ListEvents(
+    const v1::ListEventsRequest& request) {
+  return Unary(*calendar_, &CalStub::ListEvents, request);
+}
+absl::StatusOr<v1::Agenda> ConveneClient::GetAgenda(const v1::GetAgendaRequest& request) {
+  return Unary(*calendar_, &CalStub::GetAgenda, request);
+}
+absl::StatusOr<v1::ExportICalendarResponse> ConveneClient::ExportICalendar(
+    const v1::ExportICalendarRequest& request) {
+  return Unary(*calendar_, &CalStub::ExportICalendar, request);
+}
+absl::StatusOr<v1::ListEventChangesResponse> ConveneClient::ListEventChanges(
+    const v1::ListEventChangesRequest& request) {
+  return Unary(*calendar_, &CalStub::ListEventChanges, request);
+}
+absl::StatusOr<v1::FindMeetingTimesResponse> ConveneClient::FindMeetingTimes(
+    const v1::FindMeetingTimesRequest& request) {
+  return Unary(*calendar_, &CalStub::FindMeetingTimes, request);
+}
+absl::Status ConveneClient::WatchEventChanges(
+    const v1::WatchEventChangesRequest& request,
+    const std::function<bool(const v1::EventChange&)>& on_change) {
+  return Stream(*calendar_, &CalStub::WatchEventChanges, request, on_change);
+}
+
+absl::StatusOr<v1::Registration> ConveneClient::Register(v1::RegisterRequest request) {
+  EnsureRequestId(request);
+  return Unary(*attendance_, &AttStub::Register, request);
+}
+absl::StatusOr<v1::Registration> ConveneClient::ChangeMode(v1::ChangeModeRequest request) {
+  EnsureRequestId(request);
+  return Unary(*attendance_, &AttStub::ChangeMode, request);
+}
+absl::StatusOr<v1::Registration> ConveneClient::CancelRegistration(
+    v1::CancelRegistrationRequest request) {
+  EnsureRequestId(request);
+  return Unary(*attendance_, &AttStub::CancelRegistration, request);
+}
+absl::StatusOr<v1::Registration> ConveneClient::GetRegistration(
+    const v1::GetRegistrationRequest& request) {
+  return Unary(*attendance_, &AttStub::GetRegistration, request);
+}
+absl::StatusOr<v1::ListRegistrationsResponse> ConveneClient::ListRegistrations(
+    const v1::ListRegistrationsRequest& request) {
+  return Unary(*attendance_, &AttStub::ListRegistrations, request);
+}
+absl::StatusOr<v1::CheckInRecord> ConveneClient::CheckIn(v1::CheckInRequest request) {
+  EnsureRequestId(request);
+  return Unary(*attendance_, &AttStub::CheckIn, request);
+}
+absl::StatusOr<v1::CheckInRecord> ConveneClient::CheckOut(v1::CheckOutRequest request) {
+  EnsureRequestId(request);
+  return Unary(*attendance_, &AttStub::CheckOut, request);
+}
+absl::StatusOr<v1::AttendanceCounts> ConveneClient::GetAttendanceCounts(
+    const std::string& event_id) {
+  v1::GetAttendanceCountsRequest request;
+  request.set_event_id(event_id);
+  return Unary(*attendance_, &AttStub::GetAttendanceCounts, request);
+}
+absl::Status ConveneClient::WatchAttendanceCounts(
+    const v1::WatchAttendanceCountsRequest& request,
+    const std::function<bool(const v1::AttendanceCounts&)>& on_counts) {
+  return Stream(*attendance_, &AttStub::WatchAttendanceCounts, request, on_counts);
+}
+absl::StatusOr<v1::ExportAttendanceReportResponse> ConveneClient::ExportAttendanceReport(
+    const v1::ExportAttendanceReportRequest& request) {
+  return Unary(*attendance_, &AttStub::ExportAttendanceReport, request);
+}
+absl::StatusOr<v1::ForgetParticipantResponse> ConveneClient::ForgetParticipant(
+    v1::ForgetParticipantRequest request) {
+  EnsureRequestId(request);
+  return Unary(*attendance_, &AttStub::ForgetParticipant, request);
+}
+
+absl::StatusOr<v1::ReminderPolicy> ConveneClient::SetReminderPolicy(
+    const v1::SetReminderPolicyRequest& request) {
+  return Unary(*notification_, &NtfStub::SetReminderPolicy, request);
+}
+absl::StatusOr<v1::ReminderPolicy> ConveneClient::GetReminderPolicy(const std::string& event_id) {
+  v1::GetReminderPolicyRequest request;
+  request.set_event_id(event_id);
+  return Unary(*notification_, &NtfStub::GetReminderPolicy, request);
+}
+absl::StatusOr<v1::RunDueRemindersResponse> ConveneClient::RunDueReminders(
+    const v1::RunDueRemindersRequest& request) {
+  return Unary(*notification_, &NtfStub::RunDueReminders, request);
+}
+absl::StatusOr<v1::ListScheduledRemindersResponse> ConveneClient::ListScheduledReminders(
+    const v1::ListScheduledRemindersRequest& request) {
+  return Unary(*notification_, &NtfStub::ListScheduledReminders, request);
+}
+absl::StatusOr<v1::ListNotificationsResponse> ConveneClient::ListNotifications(
+    const v1::ListNotificationsRequest& request) {
+  return Unary(*notification_, &NtfStub::ListNotifications, request);
+}
+absl::Status ConveneClient::AckNotification(const v1::AckNotificationRequest& request) {
+  return Unary(*notification_, &NtfStub::AckNotification, request).status();
+}
+absl::Status ConveneClient::SubscribeNotifications(
+    const v1::SubscribeNotificationsRequest& request,
+    const std::function<bool(const v1::Notification&)>& on_notification) {
+  return Stream(*notification_, &NtfStub::SubscribeNotifications, request, on_notification);
+}
+absl::StatusOr<v1::Webhook> ConveneClient::CreateWebhook(const v1::CreateWebhookRequest& request) {
+  return Unary(*notification_, &NtfStub::CreateWebhook, request);
+}
+absl::StatusOr<v1::ListWebhooksResponse> ConveneClient::ListWebhooks() {
+  return Unary(*notification_, &NtfStub::ListWebhooks, v1::ListWebhooksRequest());
+}
+absl::Status ConveneClient::DeleteWebhook(const std::string& webhook_id) {
+  v1::DeleteWebhookRequest request;
+  request.set_webhook_id(webhook_id);
+  return Unary(*notification_, &NtfStub::DeleteWebhook, request).status();
+}
+
+}  // namespace convene::client

@@ -1,0 +1,142 @@
+// ConveneClient: typed calls to the three Convene services, with a deadline
+// on every call, retries with exponential backoff while a service answers
+// UNAVAILABLE (Redis or the server away), and request ids generated once per
+// logical call so that a retried write is applied once.
+//
+//   ClientOptions options;
+//   options.target = "127.0.0.1:50051";            // convened, or one per service
+//   absl::StatusOr<std::unique_ptr<ConveneClient>> client = ConveneClient::Connect(options);
+//   absl::StatusOr<v1::Event> e = (*client)->GetEvent("ev_0123");
+//   v1::RegisterRequest r;  // request_id left empty: the client makes one
+//   absl::StatusOr<v1::Registration> reg = (*client)->Register(r);
+//
+// Errors are absl::Status with the server's code and message (which names
+// the field and the reason); a call that ran out of attempts returns the
+// last UNAVAILABLE. Streams (Watch..., Subscribe...) are not retried: they
+// return when the server ends them or `on_message` returns false.
+#ifndef CONVENE_CLIENTS_CPP_CONVENE_CLIENT_H_
+#define CONVENE_CLIENTS_CPP_CONVENE_CLIENT_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "convene/v1/attendance.grpc.pb.h"
+#include "convene/v1/calendar.grpc.pb.h"
+#include "convene/v1/notification.grpc.pb.h"
+
+namespace convene::client {
+
+namespace v1 = ::convene::v1;
+
+struct ClientOptions {
+  // host:port of a server with all three services (convened), or of each.
+  std::string target = "127.0.0.1:50051";
+  std::string calendar_target;      // empty: `target`
+  std::string attendance_target;    // empty: `target`
+  std::string notification_target;  // empty: `target`
+  // Deadline of one attempt of a unary call.
+  absl::Duration deadline = absl::Seconds(10);
+  // Attempts while the answer is UNAVAILABLE (1: no retry), waiting
+  // initial_backoff, then twice as long each time, at most max_backoff.
+  int max_attempts = 5;
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(2);
+  // Sent as "authorization: Bearer <token>" when not empty.
+  std::string bearer_token;
+  // Null: plaintext (loopback and development only).
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+};
+
+class ConveneClient {
+ public:
+  // Makes the channels; does not wait for the servers (calls do, up to
+  // their deadline).
+  static absl::StatusOr<std::unique_ptr<ConveneClient>> Connect(ClientOptions options);
+
+  // A fresh request id: "cli-" and 32 random hex digits.
+  static std::string NewRequestId();
+
+  const ClientOptions& options() const { return options_; }
+
+  // Calendar. Requests with an empty request_id get a generated one.
+  absl::StatusOr<v1::Event> CreateEvent(v1::CreateEventRequest request);
+  absl::StatusOr<v1::Event> GetEvent(const std::string& event_id);
+  absl::StatusOr<v1::Event> UpdateEvent(const v1::UpdateEventRequest& request);
+  absl::StatusOr<v1::Event> CancelEvent(const v1::CancelEventRequest& request);
+  absl::StatusOr<v1::ListEventsResponse> ListEvents(const v1::ListEventsRequest& request);
+  absl::StatusOr<v1::Agenda> GetAgenda(const v1::GetAgendaRequest& request);
+  absl::StatusOr<v1::ExportICalendarResponse> ExportICalendar(
+      const v1::ExportICalendarRequest& request);
+  absl::StatusOr<v1::ListEventChangesResponse> ListEventChanges(
+      const v1::ListEventChangesRequest& request);
+  absl::StatusOr<v1::FindMeetingTimesResponse> FindMeetingTimes(
+      const v1::FindMeetingTimesRequest& request);
+  // Calls `on_change` for each change until it returns false or the stream
+  // ends; returns how it ended (OK when on_change stopped it).
+  absl::Status WatchEventChanges(const v1::WatchEventChangesRequest& request,
+                                 const std::function<bool(const v1::EventChange&)>& on_change);
+
+  // Attendance.
+  absl::StatusOr<v1::Registration> Register(v1::RegisterRequest request);
+  absl::StatusOr<v1::Registration> ChangeMode(v1::ChangeModeRequest request);
+  absl::StatusOr<v1::Registration> CancelRegistration(v1::CancelRegistrationRequest request);
+  absl::StatusOr<v1::Registration> GetRegistration(const v1::GetRegistrationRequest& request);
+  absl::StatusOr<v1::ListRegistrationsResponse> ListRegistrations(
+      const v1::ListRegistrationsRequest& request);
+  absl::StatusOr<v1::CheckInRecord> CheckIn(v1::CheckInRequest request);
+  absl::StatusOr<v1::CheckInRecord> CheckOut(v1::CheckOutRequest request);
+  absl::StatusOr<v1::AttendanceCounts> GetAttendanceCounts(const std::string& event_id);
+  absl::Status WatchAttendanceCounts(const v1::WatchAttendanceCountsRequest& request,
+                                     const std::function<bool(const v1::AttendanceCounts&)>& on_counts);
+  absl::StatusOr<v1::ExportAttendanceReportResponse> ExportAttendanceReport(
+      const v1::ExportAttendanceReportRequest& request);
+  absl::StatusOr<v1::ForgetParticipantResponse> ForgetParticipant(
+      v1::ForgetParticipantRequest request);
+
+  // Notification.
+  absl::StatusOr<v1::ReminderPolicy> SetReminderPolicy(const v1::SetReminderPolicyRequest& request);
+  absl::StatusOr<v1::ReminderPolicy> GetReminderPolicy(const std::string& event_id);
+  absl::StatusOr<v1::RunDueRemindersResponse> RunDueReminders(const v1::RunDueRemindersRequest& request);
+  absl::StatusOr<v1::ListScheduledRemindersResponse> ListScheduledReminders(
+      const v1::ListScheduledRemindersRequest& request);
+  absl::StatusOr<v1::ListNotificationsResponse> ListNotifications(
+      const v1::ListNotificationsRequest& request);
+  absl::Status AckNotification(const v1::AckNotificationRequest& request);
+  absl::Status SubscribeNotifications(const v1::SubscribeNotificationsRequest& request,
+                                      const std::function<bool(const v1::Notification&)>& on_notification);
+  absl::StatusOr<v1::Webhook> CreateWebhook(const v1::CreateWebhookRequest& request);
+  absl::StatusOr<v1::ListWebhooksResponse> ListWebhooks();
+  absl::Status DeleteWebhook(const std::string& webhook_id);
+
+ private:
+  explicit ConveneClient(ClientOptions options);
+
+  // One unary call with deadline and retries.
+  template <typename Stub, typename Request, typename Response>
+  absl::StatusOr<Response> Unary(
+      Stub& stub,
+      grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+      const Request& request);
+  // One server stream read to its end (or until `on_message` says stop).
+  template <typename Stub, typename Request, typename Message>
+  absl::Status Stream(
+      Stub& stub,
+      std::unique_ptr<grpc::ClientReader<Message>> (Stub::*method)(grpc::ClientContext*,
+                                                                   const Request&),
+      const Request& request, const std::function<bool(const Message&)>& on_message);
+  void Prepare(grpc::ClientContext& context, bool with_deadline) const;
+
+  ClientOptions options_;
+  std::unique_ptr<v1::CalendarService::Stub> calendar_;
+  std::unique_ptr<v1::AttendanceService::Stub> attendance_;
+  std::unique_ptr<v1::NotificationService::Stub> notification_;
+};
+
+}  // namespace convene::client
+
+#endif  // CONVENE_CLIENTS_CPP_CONVENE_CLIENT_H_
