@@ -26,7 +26,7 @@ ReminderDispatcher::ReminderDispatcher(storage::ReminderStore& store,
                                        DispatcherOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {
   if (options_.owner.empty()) options_.owner = MakeOwnerToken();
-  if (options_.batch <= 0) options_.batch = 1000;
+  if (options_.batch <= 0 || options_.batch > kMaxDispatchBatch) options_.batch = 1000;
 }
 
 ReminderDispatcher::~ReminderDispatcher() { Stop(); }

@@ -31,6 +31,7 @@ struct DispatcherOptions {
   // Unique per process: leases are held in its name. Empty: made from the
   // host name, the pid and a random number.
   std::string owner;
+  // Reminders per claim, 1-kMaxBatch (0 or out of range: 1000).
   int batch = 1000;
   absl::Duration lease = absl::Seconds(30);
   // How often the background loop looks for due reminders when idle.
@@ -41,6 +42,10 @@ struct DispatcherOptions {
   // so a test can kill the process with reminders claimed.
   absl::Duration hold_after_claim = absl::ZeroDuration();
 };
+
+// The largest batch: one claim and one completion each run as one script,
+// and Redis serves nothing else meanwhile.
+inline constexpr int kMaxDispatchBatch = 5000;
 
 struct DispatchRun {
   int dispatched = 0;

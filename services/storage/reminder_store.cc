@@ -105,8 +105,7 @@ void ReminderStore::Complete(std::string owner, absl::Time now,
   redis_.Eval(scripts::ReminderComplete(),
               {keys::ReminderLeases(), keys::ReminderLeaseOwners(),
                keys::Reminders(), keys::Notifications(),
-               keys::NotificationStates(), keys::NotificationStream(),
-               keys::OutboxEntries()},
+               keys::NotificationStream(), keys::OutboxEntries()},
               std::move(args),
               [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok()) return done(reply.status());

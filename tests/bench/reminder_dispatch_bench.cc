@@ -15,6 +15,13 @@
 //    the distinct notification ids (XRANGE in chunks) must both be `burst`.
 //    Baseline: `burst` plain XADDs to a stream, pipelined `batch` at a time,
 //    one round trip per batch: the floor of writing that many outbox entries.
+//    Columns: exec s = time Redis spent executing the top-level commands
+//    (EVALSHA, or XADD for the baseline; INFO commandstats), redis cpu / bench
+//    cpu = CPU seconds of redis-server / of this process, cmds/rem = Redis
+//    commands per reminder counting those the scripts run.
+//    Then the burst once more on one connection, with Claim, the proto
+//    re-rendering and Complete called the way RunBatch does them and INFO read
+//    between the calls, to show where a batch's time goes.
 // 2. Sustained: a producer plans `rate` reminders per second for `seconds`
 //    (every 10 ms, each due the instant it is planned) while two dispatchers
 //    run their background loops; a consumer reads the outbox with XREAD BLOCK
@@ -297,8 +304,6 @@ struct BurstRun {
   std::vector<int64_t> per_dispatcher;
   OutboxCheck outbox;
   int64_t left_due = -1, left_leased = -1, left_records = -1;
-  // Redis-side execution of the scripts, from SLOWLOG (threshold 0).
-  int64_t claim_calls = 0, claim_usec = 0, complete_calls = 0, complete_usec = 0;
   std::string error;
 };
 
@@ -306,32 +311,6 @@ int64_t IntReply(storage::RedisSyncClient& redis, std::vector<std::string> argv)
   absl::StatusOr<storage::RedisReply> r = redis.Command(std::move(argv));
   if (!r.ok() || !r->as_integer().ok()) return -1;
   return *r->as_integer();
-}
-
-// Splits the slowlog (every command was logged) into claim and complete
-// scripts: EVALSHA <sha> 4 ... is a claim, EVALSHA <sha> 7 ... a completion.
-void ReadScriptTimes(storage::RedisSyncClient& redis, BurstRun& run) {
-  absl::StatusOr<storage::RedisReply> log = redis.Command({"SLOWLOG", "GET", "-1"});
-  if (!log.ok()) return;
-  std::fprintf(stderr, "DEBUG slowlog %zu entries\n", log->elements().size());
-  for (const storage::RedisReply& e : log->elements()) {
-    if (e.elements().size() < 4) continue;
-    auto argv = e.elements()[3].elements();
-    std::fprintf(stderr, "DEBUG %s %s %s\n", argv.size() > 0 ? argv[0].text().c_str() : "", argv.size() > 2 ? argv[2].text().c_str() : "", e.elements()[2].DebugString().c_str());
-  }
-  for (const storage::RedisReply& e : log->elements()) {
-    if (e.elements().size() < 4) continue;
-    const int64_t usec = e.elements()[2].as_integer().value_or(0);
-    auto argv = e.elements()[3].elements();
-    if (argv.size() < 3 || argv[0].text() != "EVALSHA") continue;
-    if (argv[2].text() == "4") {
-      ++run.claim_calls;
-      run.claim_usec += usec;
-    } else if (argv[2].text() == "7") {
-      ++run.complete_calls;
-      run.complete_usec += usec;
-    }
-  }
 }
 
 // Plans the burst, then `dispatchers` dispatchers each RunDue until the due
@@ -377,9 +356,6 @@ BurstRun RunBurst(testing_util::RedisServer& server, storage::RedisSyncClient& a
   for (Connection& c : connections) {
     (void)storage::RedisSyncClient(*c.client).Command({"PING"});
   }
-  (void)admin.Command({"SLOWLOG", "RESET"});
-  (void)admin.Command({"CONFIG", "SET", "slowlog-log-slower-than", "0"});
-  (void)admin.Command({"CONFIG", "SET", "slowlog-max-len", "100000"});
   // Bounded: rounds of RunDue and a deadline of a minute plus 1 ms per
   // reminder.
   const absl::Time deadline =
@@ -410,10 +386,6 @@ BurstRun RunBurst(testing_util::RedisServer& server, storage::RedisSyncClient& a
   }
   for (std::thread& t : threads) t.join();
   run.span = meter.Finish();
-  (void)admin.Command({"CONFIG", "SET", "slowlog-log-slower-than", "10000"});
-  ReadScriptTimes(admin, run);
-  (void)admin.Command({"SLOWLOG", "RESET"});
-  (void)admin.Command({"CONFIG", "SET", "slowlog-max-len", "128"});
   for (int i = 0; i < dispatchers; ++i) {
     run.dispatched += done[i];
     run.failed += failed[i];
@@ -480,11 +452,19 @@ void PrintBurstRow(const BurstRun& r, int count, double baseline_s) {
   const int64_t redis_cmds = r.span.redis_calls;
   char plan[32] = "-";
   if (r.plan_s > 0) std::snprintf(plan, sizeof(plan), "%.1f", r.plan_s);
-  std::printf("%-22s %8.2f %12.0f %8.2fx %9lld %9lld %9.2f %9.2f %9.2f %9s",
+  // Top-level commands' execution inside Redis: the scripts, or the XADDs.
+  int64_t script_us = 0;
+  for (const char* top : {"evalsha", "eval", "zcount"}) {
+    if (auto it = r.span.delta.find(top); it != r.span.delta.end()) script_us += it->second.usec;
+  }
+  if (r.span.delta.count("evalsha") == 0 && r.span.delta.count("xadd")) {
+    script_us = r.span.delta.at("xadd").usec;
+  }
+  std::printf("%-22s %8.2f %12.0f %8.2fx %9lld %9lld %9.2f %9.2f %9.2f %9.2f %9s",
               r.name.c_str(), r.span.wall_s, count / std::max(r.span.wall_s, 1e-9),
               r.span.wall_s / std::max(baseline_s, 1e-9),
               static_cast<long long>(r.outbox.xlen),
-              static_cast<long long>(r.outbox.distinct), r.span.redis_cpu_s,
+              static_cast<long long>(r.outbox.distinct), script_us / 1e6, r.span.redis_cpu_s,
               r.span.bench_cpu_s, redis_cmds / std::max(1.0, 1.0 * count),
               plan);
   if (r.per_dispatcher.size() > 1) {
@@ -493,6 +473,148 @@ void PrintBurstRow(const BurstRun& r, int count, double baseline_s) {
   }
   std::printf("\n");
   if (!r.error.empty()) std::printf("  error: %s\n", r.error.c_str());
+  std::fflush(stdout);
+}
+
+// ---- where a batch's time goes ----------------------------------------------
+
+struct Profile {
+  int batches = 0;
+  int64_t reminders = 0;
+  // Client side, round trips included.
+  double claim_s = 0, render_s = 0, complete_s = 0;
+  // Redis side: EVALSHA execution (commandstats usec) and Redis' CPU.
+  int64_t claim_script_us = 0, complete_script_us = 0;
+  double claim_redis_cpu_s = 0, complete_redis_cpu_s = 0;
+  int64_t claim_reply_bytes = 0, complete_request_bytes = 0;
+  std::map<std::string, CommandStat> commands;  // the whole run, scripts' too
+  std::string error;
+};
+
+int64_t EvalshaUsec(storage::RedisSyncClient& admin) {
+  std::map<std::string, CommandStat> stats = CommandStats(admin);
+  return stats.count("evalsha") ? stats["evalsha"].usec : 0;
+}
+
+// Plans the burst again and dispatches it on one connection, calling
+// Claim, the rendering and Complete the way ReminderDispatcher::RunBatch does
+// (a copy of its steps), reading INFO between the calls (not timed).
+Profile RunProfile(testing_util::RedisServer& server, storage::RedisSyncClient& admin,
+                   int count, int batch) {
+  Profile p;
+  if (absl::Status s = server.Run({"FLUSHALL"}, absl::Seconds(30)).status(); !s.ok()) {
+    p.error = s.ToString();
+    return p;
+  }
+  absl::StatusOr<Connection> c = Connect(server.address());
+  if (!c.ok()) {
+    p.error = c.status().ToString();
+    return p;
+  }
+  if (absl::Status s = PlanBurst(*c->store, count); !s.ok()) {
+    p.error = s.ToString();
+    return p;
+  }
+  core::SystemClock clock;
+  const std::string owner = "bench-profile";
+  (void)admin.Command({"CONFIG", "RESETSTAT"});
+  for (int round = 0; round < count / batch + 2; ++round) {
+    int64_t us0 = EvalshaUsec(admin);
+    double cpu0 = RedisCpu(admin);
+    absl::Time t0 = absl::Now();
+    absl::StatusOr<std::vector<storage::ClaimedReminder>> claimed =
+        core::BlockingCall<std::vector<storage::ClaimedReminder>>([&](auto done) {
+          c->store->Claim(owner, clock.Now(), absl::Seconds(30), batch, std::move(done));
+        });
+    p.claim_s += absl::ToDoubleSeconds(absl::Now() - t0);
+    p.claim_redis_cpu_s += RedisCpu(admin) - cpu0;
+    p.claim_script_us += EvalshaUsec(admin) - us0;
+    if (!claimed.ok()) {
+      p.error = claimed.status().ToString();
+      break;
+    }
+    if (claimed->empty()) break;
+    ++p.batches;
+    t0 = absl::Now();
+    std::vector<storage::DeliveredReminder> delivered;
+    delivered.reserve(claimed->size());
+    const absl::Time created = clock.Now();
+    for (storage::ClaimedReminder& cr : *claimed) {
+      p.claim_reply_bytes += cr.key.size() + cr.record.size();
+      v1::Notification n;
+      if (!n.ParseFromString(cr.record)) continue;
+      n.set_notification_id(n.idempotency_key());
+      n.mutable_create_time()->set_seconds(absl::ToUnixSeconds(created));
+      delivered.push_back({std::move(cr.key), n.notification_id(), n.event_id(),
+                           n.participant_id(), n.SerializeAsString()});
+      const storage::DeliveredReminder& d = delivered.back();
+      p.complete_request_bytes += d.key.size() + d.notification_id.size() +
+                                  d.event_id.size() + d.participant_id.size() +
+                                  d.record.size();
+    }
+    p.render_s += absl::ToDoubleSeconds(absl::Now() - t0);
+    us0 = EvalshaUsec(admin);
+    cpu0 = RedisCpu(admin);
+    t0 = absl::Now();
+    absl::StatusOr<storage::CompleteOutcome> outcome =
+        core::BlockingCall<storage::CompleteOutcome>([&](auto done) {
+          c->store->Complete(owner, created, std::move(delivered), std::move(done));
+        });
+    p.complete_s += absl::ToDoubleSeconds(absl::Now() - t0);
+    p.complete_redis_cpu_s += RedisCpu(admin) - cpu0;
+    p.complete_script_us += EvalshaUsec(admin) - us0;
+    if (!outcome.ok()) {
+      p.error = outcome.status().ToString();
+      break;
+    }
+    p.reminders += outcome->completed;
+  }
+  p.commands = CommandStats(admin);
+  p.commands.erase("info");
+  p.commands.erase("config");
+  return p;
+}
+
+void PrintProfile(const Profile& p, const BurstRun& base) {
+  const double n = std::max<double>(1, p.reminders);
+  const double b = std::max(1, p.batches);
+  std::printf(
+      "where a batch's time goes: %lld reminders in %d batches on one connection, Claim / "
+      "render / Complete as RunBatch does them, INFO read between calls:\n",
+      static_cast<long long>(p.reminders), p.batches);
+  std::printf("%-10s %10s %11s %10s %13s %12s %13s\n", "step", "ms/batch", "us/reminder",
+              "script ms", "redis cpu ms", "KiB/batch", "of the 3 steps");
+  const double total = p.claim_s + p.render_s + p.complete_s;
+  auto row = [&](const char* name, double s, int64_t script_us, double cpu_s, int64_t bytes) {
+    char script[32] = "-", cpu[32] = "-";
+    if (script_us >= 0) std::snprintf(script, sizeof(script), "%.1f", script_us / 1e3 / b);
+    if (cpu_s >= 0) std::snprintf(cpu, sizeof(cpu), "%.1f", cpu_s * 1e3 / b);
+    std::printf("%-10s %10.2f %11.2f %10s %13s %12.0f %12.0f%%\n", name, s * 1e3 / b,
+                s * 1e6 / n, script, cpu, bytes / 1024.0 / b, 100 * s / std::max(total, 1e-9));
+  };
+  row("claim", p.claim_s, p.claim_script_us, p.claim_redis_cpu_s, p.claim_reply_bytes);
+  row("render", p.render_s, -1, -1, 0);
+  row("complete", p.complete_s, p.complete_script_us, p.complete_redis_cpu_s,
+      p.complete_request_bytes);
+  // The commands the scripts ran, costliest first.
+  std::vector<std::pair<std::string, CommandStat>> inner(p.commands.begin(), p.commands.end());
+  std::sort(inner.begin(), inner.end(),
+            [](const auto& x, const auto& y) { return x.second.usec > y.second.usec; });
+  std::printf("  redis commands per reminder (calls, us):");
+  int shown = 0;
+  for (const auto& [name, stat] : inner) {
+    if (shown++ == 8) break;
+    std::printf(" %s %.1f/%.2f", name.c_str(), stat.calls / n, stat.usec / n);
+  }
+  std::printf("\n");
+  const auto xadd = base.span.delta.find("xadd");
+  if (xadd != base.span.delta.end()) {
+    std::printf("  baseline plain XADD: %.2f us per entry inside Redis, %.2f us per entry "
+                "wall\n",
+                xadd->second.usec / std::max<double>(1, xadd->second.calls),
+                base.span.wall_s * 1e6 / std::max<double>(1, xadd->second.calls));
+  }
+  if (!p.error.empty()) std::printf("  error: %s\n", p.error.c_str());
   std::fflush(stdout);
 }
 
@@ -672,9 +794,9 @@ int Run() {
         "lease 30 s, RunDue until the due set is empty; %u cores, one process, "
         "private redis-server on a unix socket (each dispatcher its own connection)\n",
         burst, batch, cores);
-    std::printf("%-22s %8s %12s %9s %9s %9s %9s %9s %9s %9s\n", "run", "wall s",
-                "reminders/s", "vs base", "XLEN", "distinct", "redis cpu", "bench cpu",
-                "cmds/rem", "plan s");
+    std::printf("%-22s %8s %12s %9s %9s %9s %9s %9s %9s %9s %9s\n", "run", "wall s",
+                "reminders/s", "vs base", "XLEN", "distinct", "exec s", "redis cpu",
+                "bench cpu", "cmds/rem", "plan s");
     BurstRun base = RunXaddBaseline(**server, admin, burst, batch);
     PrintBurstRow(base, burst, base.span.wall_s);
     ok &= base.error.empty() && base.outbox.xlen == burst;
@@ -697,26 +819,7 @@ int Run() {
       }
       ok &= exactly_once && r.error.empty();
     }
-    std::printf("where the time goes (Redis-side script execution, from SLOWLOG at threshold 0):\n");
-    for (const BurstRun& r : runs) {
-      const double per_claim = r.claim_usec / std::max<double>(1, r.claim_calls) / 1000;
-      const double per_complete =
-          r.complete_usec / std::max<double>(1, r.complete_calls) / 1000;
-      std::printf(
-          "  %-14s claim %4lld x %6.2f ms, complete %4lld x %6.2f ms = %.2f s of %.2f s "
-          "wall (%.0f%%); per reminder claim %.1f us, complete %.1f us\n",
-          r.name.c_str(), static_cast<long long>(r.claim_calls), per_claim,
-          static_cast<long long>(r.complete_calls), per_complete,
-          (r.claim_usec + r.complete_usec) / 1e6, r.span.wall_s,
-          100.0 * (r.claim_usec + r.complete_usec) / 1e6 / std::max(r.span.wall_s, 1e-9),
-          r.claim_usec / std::max(1.0, 1.0 * burst),
-          r.complete_usec / std::max(1.0, 1.0 * burst));
-    }
-    std::printf(
-        "  baseline XADD: %.1f us per entry in Redis (commandstats)\n",
-        base.span.delta.count("xadd")
-            ? base.span.delta.at("xadd").usec / std::max(1.0, 1.0 * base.span.delta.at("xadd").calls)
-            : 0.0);
+    PrintProfile(RunProfile(**server, admin, burst, batch), base);
     if (runs.size() == 2) {
       std::printf(
           "ratio: 2 dispatchers %.2fx the time of plain XADD, %.2fx of 1 dispatcher; "

@@ -2,34 +2,55 @@
 -- notification (unless one with its id exists: a retried completion sends
 -- nothing twice), is appended to the outbox stream for the subscribers, and
 -- leaves the reminder keys. A reminder whose lease passed to another owner
--- is left to that owner.
+-- is left to that owner. A notification without a state entry is pending.
 -- KEYS: 1 leases zset, 2 lease owners hash, 3 records hash, 4 notifications
---       hash, 5 notification states hash, 6 outbox stream, 7 outbox entry
---       ids hash
+--       hash, 5 outbox stream, 6 outbox entry ids hash
 -- ARGV: 1 owner token, 2 now ms, 3 outbox max length, 4 key prefix of the
 --       per-event and per-participant indexes, then per notification:
 --       reminder key, notification id, event id, participant id, record
 -- Returns {completed, skipped}.
+local prefix = ARGV[4]
+local reminder_keys = {}
+for i = 5, #ARGV, 5 do reminder_keys[#reminder_keys + 1] = ARGV[i] end
+if #reminder_keys == 0 then return {0, 0} end
+local owners = redis.call('HMGET', KEYS[2], unpack(reminder_keys))
+
 local completed, skipped = 0, 0
-for i = 5, #ARGV, 5 do
+local done, entries, by_event, by_pair = {}, {}, {}, {}
+for n = 1, #reminder_keys do
+  local i = 5 + (n - 1) * 5
   local key, nid, event, participant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  if redis.call('HGET', KEYS[2], key) ~= ARGV[1] then
+  if owners[n] ~= ARGV[1] then
     skipped = skipped + 1
   else
     if redis.call('HSETNX', KEYS[4], nid, ARGV[i + 4]) == 1 then
-      redis.call('HSET', KEYS[5], nid, 'pending|0|')
-      redis.call('ZADD', ARGV[4] .. 'event-notifications:' .. event, ARGV[2], nid)
-      redis.call('SADD', ARGV[4] .. 'participant-notifications:' .. participant, nid)
-      local entry = redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[3], '*',
-        'n', nid, 'e', event)
-      redis.call('HSET', KEYS[7], nid, entry)
+      local entry = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[3], '*', 'n', nid, 'e', event)
+      entries[#entries + 1] = nid
+      entries[#entries + 1] = entry
+      local list = by_event[event]
+      if not list then list = {}; by_event[event] = list end
+      list[#list + 1] = ARGV[2]
+      list[#list + 1] = nid
+      redis.call('SADD', prefix .. 'participant-notifications:' .. participant, nid)
     end
-    redis.call('ZREM', KEYS[1], key)
-    redis.call('HDEL', KEYS[2], key)
-    redis.call('HDEL', KEYS[3], key)
-    local pair = string.match(key, '^(.*)/[^/]*$')
-    redis.call('SREM', ARGV[4] .. 'pair:' .. pair, key)
+    done[#done + 1] = key
+    local pair = event .. '/' .. participant
+    local members = by_pair[pair]
+    if not members then members = {}; by_pair[pair] = members end
+    members[#members + 1] = key
     completed = completed + 1
   end
+end
+if #entries > 0 then redis.call('HSET', KEYS[6], unpack(entries)) end
+for event, list in pairs(by_event) do
+  redis.call('ZADD', prefix .. 'event-notifications:' .. event, unpack(list))
+end
+if #done > 0 then
+  redis.call('ZREM', KEYS[1], unpack(done))
+  redis.call('HDEL', KEYS[2], unpack(done))
+  redis.call('HDEL', KEYS[3], unpack(done))
+end
+for pair, members in pairs(by_pair) do
+  redis.call('SREM', prefix .. 'pair:' .. pair, unpack(members))
 end
 return {completed, skipped}

@@ -1,0 +1,550 @@
+#!/usr/bin/env python3
+"""Keeps an iCalendar (.ics) file current with Convene's calendar.
+
+A calendar integration built on Debian's python3-grpcio and the Python
+modules the build generates from proto/ (<build>/python):
+
+  * the first run lists every event (ListEvents, paged) and remembers the
+    first page's sync_token;
+  * later runs follow the change feed from the saved token
+    (ListEventChanges) and re-export only the events that changed;
+  * the file is the server's own ExportICalendar text, one export per event,
+    merged into one VCALENDAR: the VEVENTs verbatim, one VTIMEZONE per zone
+    holding the union of the observances the exports gave. Cancelled events
+    stay in the file with STATUS:CANCELLED, as the server exports them;
+  * a token the server says is too old (FAILED_PRECONDITION) triggers a full
+    resync; a token it never issued (INVALID_ARGUMENT) is an error, because
+    the state file then belongs to some other calendar: pass --full.
+
+    python3 convene_calendar_sync.py --server 127.0.0.1:50051 --ics out.ics \
+        [--state state.json] [--once | --watch [--interval S] [--max_rounds N]] \
+        [--token T] [--full] [--python_path <build>/python]
+
+The state file (default: <ics>.state.json) keeps the sync token and each
+event's exported components, so an incremental run needs no full export.
+The .ics file is written before the state file, both atomically (temporary
+file + os.replace): a crash in between only makes the next run apply the
+same changes again, which changes nothing.
+
+As a module: load_modules(), CalendarClient and Synchronizer are the pieces
+the program is made of.
+"""
+import argparse
+import datetime
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+
+PROG = "convene_calendar_sync"
+STATE_VERSION = 1
+CRLF = "\r\n"
+
+# Used only while no export has given the server's own VCALENDAR properties
+# (a calendar with no events at all).
+DEFAULT_HEADER = ["VERSION:2.0", "PRODID:-//Convene//convene_calendar_sync//EN",
+                  "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_PYTHON_PATH = os.environ.get(
+    "CONVENE_PYTHON_PATH", os.path.normpath(os.path.join(_HERE, "..", "..", "build", "python")))
+
+
+class SyncError(Exception):
+    """A failure the program reports as one line on stderr (exit code 1)."""
+
+
+class TokenExpired(Exception):
+    """The server no longer keeps the changes after the token."""
+
+
+# ------------------------------------------------------------------ modules
+
+class Modules:
+    """grpc and the generated modules, imported once the path is known."""
+
+    def __init__(self, grpc, calendar_pb2, calendar_pb2_grpc):
+        self.grpc = grpc
+        self.calendar_pb2 = calendar_pb2
+        # Service stubs from grpc_python_plugin when the build made them
+        # (clients/python/CMakeLists.txt); None: grpcio's generic calls.
+        self.calendar_pb2_grpc = calendar_pb2_grpc
+
+
+def load_modules(python_path=DEFAULT_PYTHON_PATH):
+    """Imports grpcio and convene.v1.calendar_pb2 from python_path (one folder
+    or several joined by os.pathsep)."""
+    for folder in reversed([p for p in python_path.split(os.pathsep) if p]):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    try:
+        import grpc
+    except ImportError as e:
+        raise SyncError(f"cannot import grpc ({e}): install Debian's python3-grpcio") from e
+    try:
+        from convene.v1 import calendar_pb2
+    except ImportError as e:
+        raise SyncError(
+            f"cannot import convene.v1.calendar_pb2 from {python_path} ({e}): build it with "
+            "'cmake --build build --target convene_python_proto' or pass --python_path "
+            "<build>/python") from e
+    try:
+        from convene.v1 import calendar_pb2_grpc
+    except ImportError:
+        calendar_pb2_grpc = None
+    return Modules(grpc, calendar_pb2, calendar_pb2_grpc)
+
+
+# ------------------------------------------------------------------ client
+
+class CalendarClient:
+    """The CalendarService calls a calendar integration needs, typed, with a
+    deadline per call and UNAVAILABLE retried with exponential backoff (the
+    service answers UNAVAILABLE while Redis is unreachable or the server is
+    restarting; every call here is a read, so a retry is always safe)."""
+
+    # method -> (request type, response type)
+    _METHODS = {
+        "GetEvent": ("GetEventRequest", "Event"),
+        "ListEvents": ("ListEventsRequest", "ListEventsResponse"),
+        "ListEventChanges": ("ListEventChangesRequest", "ListEventChangesResponse"),
+        "ExportICalendar": ("ExportICalendarRequest", "ExportICalendarResponse"),
+    }
+
+    def __init__(self, channel, modules, timeout=10.0, retries=4, backoff=0.5,
+                 max_backoff=8.0, log=None, sleep=time.sleep):
+        self.m = modules
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.log = log or (lambda message: None)
+        self.sleep = sleep
+        pb2 = modules.calendar_pb2
+        if modules.calendar_pb2_grpc is not None:
+            stub = modules.calendar_pb2_grpc.CalendarServiceStub(channel)
+            self._calls = {name: getattr(stub, name) for name in self._METHODS}
+            self.transport = "generated stubs"
+        else:
+            self._calls = {
+                name: channel.unary_unary(
+                    f"/convene.v1.CalendarService/{name}",
+                    request_serializer=getattr(pb2, req).SerializeToString,
+                    response_deserializer=getattr(pb2, resp).FromString)
+                for name, (req, resp) in self._METHODS.items()}
+            self.transport = "generic calls"
+
+    def _call(self, name, request):
+        grpc = self.m.grpc
+        delay = self.backoff
+        for attempt in range(self.retries + 1):
+            try:
+                return self._calls[name](request, timeout=self.timeout)
+            except grpc.RpcError as e:
+                if e.code() != grpc.StatusCode.UNAVAILABLE or attempt == self.retries:
+                    raise
+                self.log(f"{name}: UNAVAILABLE ({e.details()}); retry {attempt + 1}/"
+                         f"{self.retries} in {delay:g} s")
+                self.sleep(delay)
+                delay = min(delay * 2, self.max_backoff)
+        raise AssertionError("unreachable")
+
+    def get_event(self, event_id):
+        return self._call("GetEvent", self.m.calendar_pb2.GetEventRequest(event_id=event_id))
+
+    def list_events(self, page_token="", page_size=500):
+        """One page of every event, cancelled ones too, in start order."""
+        return self._call("ListEvents", self.m.calendar_pb2.ListEventsRequest(
+            page_size=page_size, page_token=page_token))
+
+    def list_event_changes(self, sync_token, page_size=1000):
+        return self._call("ListEventChanges", self.m.calendar_pb2.ListEventChangesRequest(
+            sync_token=sync_token, page_size=page_size))
+
+    def export_event(self, event_id):
+        """RFC 5545 text of one event (cancelled ones as STATUS:CANCELLED)."""
+        return self._call("ExportICalendar", self.m.calendar_pb2.ExportICalendarRequest(
+            event_id=event_id, include_cancelled=True))
+
+
+# ------------------------------------------------------------------ iCalendar text
+
+def _lines(text):
+    lines = text.replace("\r\n", "\n").split("\n")
+    while lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _unfolded(lines):
+    """Content lines with RFC 5545 folding undone."""
+    out = []
+    for line in lines:
+        if line[:1] in (" ", "\t") and out:
+            out[-1] += line[1:]
+        else:
+            out.append(line)
+    return out
+
+
+def _property(lines, name):
+    """The value of the first property called name in lines, or None."""
+    for line in _unfolded(lines):
+        head, _, value = line.partition(":")
+        if head.split(";", 1)[0].upper() == name:
+            return value
+    return None
+
+
+def _components(lines):
+    """Splits lines into (own property lines, [(NAME, lines incl. BEGIN/END)])
+    one level down. BEGIN and END lines are short, never folded."""
+    own, children, depth, current, name = [], [], 0, [], None
+    for line in lines:
+        upper = line.upper()
+        if upper.startswith("BEGIN:"):
+            if depth == 0:
+                name, current = upper[6:], []
+            depth += 1
+        if depth > 0:
+            current.append(line)
+        else:
+            own.append(line)
+        if upper.startswith("END:") and depth > 0:
+            depth -= 1
+            if depth == 0:
+                children.append((name, current))
+    if depth != 0:
+        raise ValueError("unbalanced BEGIN/END")
+    return own, children
+
+
+def _observance_onset(block):
+    """UTC onset of a STANDARD/DAYLIGHT block: its DTSTART is local time in
+    the TZOFFSETFROM offset (RFC 5545 3.8.2.4)."""
+    start = datetime.datetime.strptime(_property(block, "DTSTART"), "%Y%m%dT%H%M%S")
+    offset = _property(block, "TZOFFSETFROM")
+    sign = -1 if offset.startswith("-") else 1
+    seconds = int(offset[1:3]) * 3600 + int(offset[3:5]) * 60 + int(offset[5:7] or 0)
+    return (start - datetime.timedelta(seconds=sign * seconds)).isoformat()
+
+
+def parse_export(text):
+    """Splits one ExportICalendar answer into the VCALENDAR's own properties,
+    its VTIMEZONEs ({tzid: {"head": [lines], "observances": [block text]}})
+    and its VEVENTs ([block text])."""
+    lines = _lines(text)
+    if not lines or lines[0].upper() != "BEGIN:VCALENDAR" or lines[-1].upper() != "END:VCALENDAR":
+        raise ValueError("not a VCALENDAR")
+    header, children = _components(lines[1:-1])
+    timezones, vevents = {}, []
+    for name, block in children:
+        if name == "VTIMEZONE":
+            head, subs = _components(block[1:-1])
+            tzid = _property(head, "TZID")
+            timezones[tzid] = {"head": head,
+                               "observances": [CRLF.join(sub) for _, sub in subs]}
+        elif name == "VEVENT":
+            vevents.append(CRLF.join(block))
+        else:
+            raise ValueError(f"unexpected component {name}")
+    return header, timezones, vevents
+
+
+def render_calendar(header, records):
+    """One VCALENDAR from the per-event records: every VTIMEZONE once with the
+    union of its observances in onset order, then the VEVENTs by event start."""
+    zones = {}
+    for record in records.values():
+        for tzid, tz in record["timezones"].items():
+            zone = zones.setdefault(tzid, {"head": tz["head"], "observances": {}})
+            for block in tz["observances"]:
+                zone["observances"].setdefault(block, _observance_onset(_lines(block)))
+    out = ["BEGIN:VCALENDAR", *header]
+    for tzid in sorted(zones):
+        zone = zones[tzid]
+        out += ["BEGIN:VTIMEZONE", *zone["head"]]
+        out += sorted(zone["observances"], key=lambda b: (zone["observances"][b], b))
+        out.append("END:VTIMEZONE")
+    for event_id in sorted(records, key=lambda i: (records[i]["start"], i)):
+        out += records[event_id]["vevents"]
+    out.append("END:VCALENDAR")
+    return CRLF.join(out) + CRLF
+
+
+def write_atomically(path, data):
+    """Writes data next to path, then renames it over path: readers see the
+    old file or the new one, never half of one."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+# ------------------------------------------------------------------ sync
+
+def _status(code):
+    return code.name if hasattr(code, "name") else str(code)
+
+
+class Synchronizer:
+    """Keeps ics_path current from a CalendarClient, with its state in
+    state_path ({"version", "sync_token", "header", "events"})."""
+
+    def __init__(self, client, ics_path, state_path, log=print):
+        self.client = client
+        self.m = client.m
+        self.ics_path = ics_path
+        self.state_path = state_path
+        self.log = log
+        self.state = self._load_state()
+
+    def _load_state(self):
+        try:
+            with open(self.state_path, encoding="utf-8") as f:
+                state = json.load(f)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as e:
+            raise SyncError(f"cannot read state file {self.state_path}: {e}; "
+                            "delete it or run with --full") from e
+        if (not isinstance(state, dict) or state.get("version") != STATE_VERSION
+                or not isinstance(state.get("sync_token"), str)
+                or not isinstance(state.get("events"), dict)):
+            raise SyncError(f"state file {self.state_path} is not a version {STATE_VERSION} "
+                            "state of this program; delete it or run with --full")
+        return state
+
+    def _save(self, token, header, records):
+        """The .ics first, then the state: the state never runs ahead."""
+        write_atomically(self.ics_path, render_calendar(header, records))
+        state = {"version": STATE_VERSION, "sync_token": token, "header": header,
+                 "events": records}
+        write_atomically(self.state_path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
+        self.state = state
+
+    def _export(self, event):
+        """The per-event record: exported components plus what orders them."""
+        reply = self.client.export_event(event.id)
+        try:
+            header, timezones, vevents = parse_export(reply.calendar)
+        except (ValueError, TypeError, AttributeError) as e:
+            raise SyncError(f"ExportICalendar of {event.id} is not a calendar this program "
+                            f"can merge: {e}") from e
+        record = {"revision": event.revision,
+                  "status": self.m.calendar_pb2.EventStatus.Name(event.status),
+                  "title": event.title,
+                  "start": event.start_time.ToJsonString(),
+                  "timezones": timezones, "vevents": vevents}
+        return header, record
+
+    def full_sync(self, reason=""):
+        """Lists every event, exports each, and starts the feed at the first
+        page's sync_token (changes made while paging come again from the
+        feed; revisions tell which are new)."""
+        events, token, page_token = [], None, ""
+        while True:
+            page = self.client.list_events(page_token=page_token)
+            if token is None:
+                token = page.sync_token
+            events.extend(page.events)
+            page_token = page.next_page_token
+            if not page_token:
+                break
+        header = list(DEFAULT_HEADER)
+        records = {}
+        for event in events:
+            header, records[event.id] = self._export(event)
+        self._save(token, header, records)
+        vevents = sum(len(r["vevents"]) for r in records.values())
+        self.log(f"{PROG}: full sync{reason}: {len(records)} events ({vevents} VEVENTs) "
+                 f"written to {self.ics_path}; sync token {token}")
+        return {"mode": "full", "events": len(records), "changes": 0, "sync_token": token}
+
+    def incremental_sync(self, token):
+        """Applies the changes after token; raises TokenExpired."""
+        grpc = self.m.grpc
+        changes, next_token = [], token
+        while True:
+            try:
+                page = self.client.list_event_changes(next_token)
+            except grpc.RpcError as e:
+                if e.code() == grpc.StatusCode.FAILED_PRECONDITION:
+                    raise TokenExpired(e.details()) from e
+                if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                    raise SyncError(
+                        f"the server rejects sync token {token!r} from {self.state_path} "
+                        f"(INVALID_ARGUMENT: {e.details()}); the state belongs to another "
+                        "calendar: run with --full to resync") from e
+                raise
+            changes.extend(page.changes)
+            next_token = page.next_sync_token or next_token
+            if not page.has_more:
+                break
+
+        records = dict(self.state["events"]) if self.state else {}
+        header = self.state.get("header", list(DEFAULT_HEADER)) if self.state else list(DEFAULT_HEADER)
+        latest, applied, counts = {}, 0, {}
+        for change in changes:
+            known = records.get(change.event_id, {}).get("revision", 0)
+            if change.revision <= known:
+                continue  # seen already (a full sync overlaps the feed)
+            applied += 1
+            kind = self.m.calendar_pb2.EventChangeType.Name(change.type)
+            kind = kind.replace("EVENT_CHANGE_TYPE_", "").lower()
+            counts[kind] = counts.get(kind, 0) + 1
+            if change.revision >= latest.get(change.event_id, (0, None))[0]:
+                latest[change.event_id] = (change.revision, change.event)
+        for event_id, (_, event) in latest.items():
+            try:
+                header, records[event_id] = self._export(event)
+            except grpc.RpcError as e:
+                if e.code() != grpc.StatusCode.NOT_FOUND:
+                    raise
+                records.pop(event_id, None)
+                self.log(f"{PROG}: event {event_id} is gone; removed from {self.ics_path}")
+
+        if applied or next_token != token or not os.path.exists(self.ics_path):
+            self._save(next_token, header, records)
+        detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        skipped = len(changes) - applied
+        self.log(f"{PROG}: incremental sync: applied {applied} changes"
+                 f"{' (' + detail + ')' if detail else ''}"
+                 f"{f', skipped {skipped} already applied' if skipped else ''}"
+                 f"; sync token {token} -> {next_token}")
+        return {"mode": "incremental", "events": len(records), "changes": applied,
+                "sync_token": next_token}
+
+    def sync(self, token=None, full=False):
+        """One round: full when asked or without a state, else incremental
+        from token (default: the saved one), full again if it expired."""
+        if token is None and self.state is not None:
+            token = self.state["sync_token"]
+        if full or token is None:
+            return self.full_sync(" (requested)" if full else " (no saved state)")
+        try:
+            return self.incremental_sync(token)
+        except TokenExpired as e:
+            self.log(f"{PROG}: sync token {token} expired ({e}); resyncing in full")
+            return self.full_sync(" (token expired)")
+
+
+# ------------------------------------------------------------------ program
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog=PROG, description="Keep an .ics file current with Convene's calendar "
+        "(ListEvents once, then ListEventChanges from the saved sync token).")
+    p.add_argument("--server", default="127.0.0.1:50051",
+                   help="CalendarService address, HOST:PORT (default %(default)s)")
+    p.add_argument("--ics", required=True, help="the iCalendar file to keep current")
+    p.add_argument("--state", help="state file (sync token, exported events); "
+                   "default <ics>.state.json")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="one round, then exit (default)")
+    mode.add_argument("--watch", action="store_true", help="a round every --interval seconds")
+    p.add_argument("--interval", type=float, default=30.0,
+                   help="seconds between rounds with --watch (default %(default)s)")
+    p.add_argument("--max_rounds", type=int, default=0,
+                   help="with --watch, stop after this many rounds (0: never)")
+    p.add_argument("--token", help="follow the feed from this sync token instead of the saved one")
+    p.add_argument("--full", action="store_true", help="resync in full, whatever the state says")
+    p.add_argument("--python_path", default=DEFAULT_PYTHON_PATH,
+                   help="where the generated convene/v1/*_pb2.py are (default %(default)s)")
+    p.add_argument("--timeout", type=float, default=10.0, help="deadline per call, seconds")
+    p.add_argument("--retries", type=int, default=4,
+                   help="retries of a call that fails with UNAVAILABLE (default %(default)s)")
+    p.add_argument("--backoff", type=float, default=0.5,
+                   help="first retry delay, seconds; doubles each retry (default %(default)s)")
+    args = p.parse_args(argv)
+    if args.interval <= 0 or args.max_rounds < 0 or args.retries < 0 or args.timeout <= 0:
+        p.error("--interval and --timeout must be > 0, --max_rounds and --retries >= 0")
+    if args.state is None:
+        args.state = args.ics + ".state.json"
+    return args
+
+
+class _Stop(Exception):
+    pass
+
+
+def _on_signal(signum, frame):
+    raise _Stop()
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+
+    def log(message):
+        print(message, flush=True)
+
+    channel = None
+    try:
+        modules = load_modules(args.python_path)
+        grpc = modules.grpc
+        # Reconnect about as fast as the call retries back off, so a server
+        # that comes back is found by the next retry.
+        channel = grpc.insecure_channel(args.server, options=[
+            ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+            ("grpc.initial_reconnect_backoff_ms", max(int(args.backoff * 1000), 100)),
+            ("grpc.max_reconnect_backoff_ms", 4000)])
+        client = CalendarClient(channel, modules, timeout=args.timeout, retries=args.retries,
+                                backoff=args.backoff, log=log)
+        syncer = Synchronizer(client, args.ics, args.state, log=log)
+        if args.watch:
+            signal.signal(signal.SIGTERM, _on_signal)
+            signal.signal(signal.SIGINT, _on_signal)
+        rounds, token, full = 0, args.token, args.full
+        while True:
+            syncer.sync(token=token, full=full)
+            token, full = None, False  # later rounds follow the saved state
+            rounds += 1
+            if not args.watch or (args.max_rounds and rounds >= args.max_rounds):
+                break
+            time.sleep(args.interval)
+        return 0
+    except _Stop:
+        log(f"{PROG}: stopped")
+        return 0
+    except SyncError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr, flush=True)
+        return 1
+    except OSError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr, flush=True)
+        return 1
+    except Exception as e:  # grpc.RpcError and anything unexpected: one line
+        code = getattr(e, "code", None)
+        if callable(code):
+            details = " ".join(str(e.details() or "").split())
+            print(f"{PROG}: error: {_status(code())} from {args.server}: {details}",
+                  file=sys.stderr, flush=True)
+        else:
+            print(f"{PROG}: error: {type(e).__name__}: {' '.join(str(e).split())}",
+                  file=sys.stderr, flush=True)
+        return 1
+    finally:
+        if channel is not None:
+            channel.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

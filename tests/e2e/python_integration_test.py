@@ -1,0 +1,492 @@
+"""End to end: the Python calendar integration (clients/python/
+convene_calendar_sync.py) run as a program against the real convened over a
+private redis-server. It syncs CONNECTION events into an .ics file in full
+once, then incrementally from its saved sync token; the file is parsed with
+Debian's python3-icalendar (a parser nobody here wrote) and compared with the
+server's own full export. Expired tokens resync in full, tokens the server
+never issued are a clear error, UNAVAILABLE is retried, --watch follows
+changes. Every wait is bounded."""
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import grpc
+import icalendar  # Debian's python3-icalendar
+
+from convene_e2e import BUILD_DIR, RedisServer, unary, wait_until
+from convene.v1 import calendar_pb2, common_pb2
+from google.protobuf import field_mask_pb2
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SYNC = os.path.normpath(os.path.join(HERE, "..", "..", "clients", "python", "convene_calendar_sync.py"))
+PYTHON_PATH = os.path.join(BUILD_DIR, "python")
+UTC = datetime.timezone.utc
+CHANGES_STREAM = "cv:{cal}:changes"  # services/storage/keys.h
+
+
+def utc(*args):
+    return datetime.datetime(*args, tzinfo=UTC)
+
+
+# ------------------------------------------------------------------ events
+# CONNECTION meetings; dates from the project's calendar, hours and venues
+# illustrative.
+
+def brussels_interim_meeting():
+    return calendar_pb2.Event(
+        title="CONNECTION interim meeting", kind=calendar_pb2.EVENT_KIND_MEETING,
+        community="CONNECTION", organisers=["Eurocities"], city="Brussels", country_code="BE",
+        format=common_pb2.EVENT_FORMAT_HYBRID, time_zone="Europe/Brussels",
+        start_local="2021-09-13T09:00", end_local="2021-09-14T17:30",
+        description="Partners' progress; Zeitplan, \\ étapes; Ελληνικά / български",
+        venue=calendar_pb2.Venue(name="Eurocities", address="Square de Meeûs 1", city="Brussels",
+                                 in_person_capacity=40),
+        online=calendar_pb2.OnlineAccess(platform="Zoom", join_url="https://meet.example.org/connection-interim",
+                                         online_capacity=100))
+
+
+def turin_workshop():
+    return calendar_pb2.Event(
+        title="CONNECTION workshop in Turin", kind=calendar_pb2.EVENT_KIND_WORKSHOP,
+        community="CoP2", city="Torino", country_code="IT", format=common_pb2.EVENT_FORMAT_HYBRID,
+        time_zone="Europe/Rome", start_local="2021-10-11T09:30", end_local="2021-10-11T17:00",
+        venue=calendar_pb2.Venue(name="Palazzo Civico", address="Piazza Palazzo di Città 1",
+                                 city="Torino", in_person_capacity=30),
+        online=calendar_pb2.OnlineAccess(platform="Jitsi", join_url="https://meet.example.org/cop2-turin"),
+        sessions=[calendar_pb2.Session(title="Welcome by the City of Turin",
+                                       start_local="2021-10-11T09:30", end_local="2021-10-11T13:00"),
+                  calendar_pb2.Session(title="Visit to a reception centre",
+                                       start_local="2021-10-11T14:30", end_local="2021-10-11T17:00",
+                                       format=common_pb2.EVENT_FORMAT_IN_PERSON)])
+
+
+def thessaloniki_workshop():
+    return calendar_pb2.Event(
+        title="CoP1 3rd workshop", kind=calendar_pb2.EVENT_KIND_WORKSHOP, community="CoP1",
+        city="Thessaloniki", country_code="EL", format=common_pb2.EVENT_FORMAT_HYBRID,
+        time_zone="Europe/Athens", start_local="2022-03-15T09:00", end_local="2022-03-17T17:30",
+        venue=calendar_pb2.Venue(name="Thessaloniki City Hall", in_person_capacity=25),
+        online=calendar_pb2.OnlineAccess(platform="Zoom", join_url="https://meet.example.org/cop1-3"))
+
+
+# ------------------------------------------------------------------ processes
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Convened:
+    """services/convened/convened with its log (one line per RPC, on stderr)
+    kept in a file, so a test can see which RPCs a client made."""
+
+    def __init__(self, redis_address, log_path, port=0):
+        self.log_path = log_path
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen(
+            [os.path.join(BUILD_DIR, "services", "convened", "convened"),
+             f"--listen=127.0.0.1:{port}", "--redis=" + redis_address],
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.port = None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        if self.port is None:
+            self.stop()
+            raise RuntimeError("convened did not report its port")
+        self.target = f"127.0.0.1:{self.port}"
+
+    def log_size(self):
+        return os.path.getsize(self.log_path)
+
+    def rpcs_since(self, offset):
+        """CalendarService methods named in the log after byte offset."""
+        with open(self.log_path, "rb") as f:
+            f.seek(offset)
+            text = f.read().decode("utf-8", "replace")
+        return re.findall(r"convene\.v1\.CalendarService/(\w+)", text)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(15)
+        self.proc.stdout.close()
+        self.log.close()
+
+
+def redis_command(socket_path, *args):
+    """One command over RESP on the unix socket; returns the raw reply."""
+    payload = f"*{len(args)}\r\n".encode()
+    for a in args:
+        b = str(a).encode()
+        payload += b"$%d\r\n%s\r\n" % (len(b), b)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(socket_path)
+        s.sendall(payload)
+        return s.recv(4096)
+
+
+# ------------------------------------------------------------------ iCalendar
+
+def read_calendar(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    return data, icalendar.Calendar.from_ical(data)
+
+
+def vevents_by_uid(cal):
+    return {str(c["UID"]): c for c in cal.walk("VEVENT")}
+
+
+def comparable(cal):
+    """What must agree between two exports of the same events: every VEVENT
+    property but DTSTAMP (the export instant), and every zone's observances."""
+    events = {}
+    for c in cal.walk("VEVENT"):
+        events[str(c["UID"])] = sorted((k, c[k].to_ical() if hasattr(c[k], "to_ical") else str(c[k]))
+                                       for k in c if k != "DTSTAMP")
+    zones = {}
+    for tz in cal.walk("VTIMEZONE"):
+        zones[str(tz["TZID"])] = sorted(
+            (sub.name, sub["DTSTART"].to_ical(), sub["TZOFFSETFROM"].to_ical(), sub["TZOFFSETTO"].to_ical())
+            for sub in tz.subcomponents)
+    return events, zones
+
+
+def instant(vevent, name="DTSTART"):
+    return vevent.decoded(name).astimezone(UTC)
+
+
+# ------------------------------------------------------------------ the test
+
+class PythonIntegrationTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="convene-e2e-pysync-")
+        self.redis = RedisServer()
+        self.redis.start()
+        self.server = Convened(self.redis.address, os.path.join(self.dir, "convened.log"))
+        self.channel = grpc.insecure_channel(self.server.target)
+        self.ics = os.path.join(self.dir, "connection.ics")
+        self.state = os.path.join(self.dir, "connection.state.json")
+        self.extra = []
+
+    def tearDown(self):
+        self.channel.close()
+        for p in self.extra:
+            p.stop()
+        self.server.stop()
+        self.redis.cleanup()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- calls made by the test itself, with the shared generic helper
+    def call(self, method, request, response_type):
+        return unary(self.channel, "CalendarService", method, request, response_type)
+
+    def create(self, request_id, event):
+        return self.call("CreateEvent", calendar_pb2.CreateEventRequest(request_id=request_id, event=event),
+                         calendar_pb2.Event)
+
+    def server_export(self):
+        reply = self.call("ExportICalendar", calendar_pb2.ExportICalendarRequest(include_cancelled=True),
+                          calendar_pb2.ExportICalendarResponse)
+        return icalendar.Calendar.from_ical(reply.calendar)
+
+    def feed_head(self):
+        """The newest change's token (ListEvents reads it with its page)."""
+        return self.call("ListEvents", calendar_pb2.ListEventsRequest(page_size=1),
+                         calendar_pb2.ListEventsResponse).sync_token
+
+    def ics_bytes(self):
+        try:
+            with open(self.ics, "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return b""
+
+    def saved_token(self):
+        with open(self.state, encoding="utf-8") as f:
+            return json.load(f)["sync_token"]
+
+    # -- the program under test
+    def sync_command(self, *args, server=None):
+        return [sys.executable, "-u", SYNC, "--server", server or self.server.target,
+                "--ics", self.ics, "--state", self.state, "--python_path", PYTHON_PATH, *args]
+
+    def run_sync(self, *args, expect=0, server=None, timeout=60):
+        done = subprocess.run(self.sync_command(*args, server=server), capture_output=True, text=True,
+                              timeout=timeout)
+        self.assertEqual(done.returncode, expect,
+                         f"exit code; stdout:\n{done.stdout}\nstderr:\n{done.stderr}")
+        if expect == 0:
+            self.assertEqual(done.stderr, "", "nothing on stderr on success")
+        return done
+
+    def assert_file_matches_server_export(self):
+        """The incrementally kept file says what a full export says now."""
+        _, cal = read_calendar(self.ics)
+        self.assertEqual(comparable(cal), comparable(self.server_export()))
+
+    def first_sync(self):
+        brussels = self.create("connection-interim-brussels-2021", brussels_interim_meeting())
+        turin = self.create("connection-cop2-turin-2021", turin_workshop())
+        done = self.run_sync("--once")
+        self.assertIn("full sync (no saved state): 2 events (3 VEVENTs)", done.stdout)
+        return brussels, turin
+
+    # ---------------------------------------------------------------- cases
+
+    def test_full_then_incremental_sync_keeps_the_ics_current(self):
+        offset = self.server.log_size()
+        brussels, turin = self.first_sync()
+        self.assertIn("ListEvents", self.server.rpcs_since(offset))
+
+        data, cal = read_calendar(self.ics)
+        self.assertTrue(data.startswith(b"BEGIN:VCALENDAR\r\n") and data.endswith(b"END:VCALENDAR\r\n"))
+        self.assertEqual(len(list(cal.walk("VCALENDAR"))), 1)
+        self.assertEqual({str(z["TZID"]) for z in cal.walk("VTIMEZONE")}, {"Europe/Brussels", "Europe/Rome"})
+        vevents = vevents_by_uid(cal)
+        b_uid, t1_uid, t2_uid = (f"{brussels.id}@convene", f"s1.{turin.id}@convene",
+                                 f"s2.{turin.id}@convene")
+        self.assertEqual(set(vevents), {b_uid, t1_uid, t2_uid})
+        # 09:00 in Brussels and 09:30 in Turin, summer time (UTC+2).
+        self.assertEqual(instant(vevents[b_uid]), utc(2021, 9, 13, 7, 0))
+        self.assertEqual(instant(vevents[b_uid], "DTEND"), utc(2021, 9, 14, 15, 30))
+        self.assertEqual(str(vevents[b_uid]["DTSTART"].params["TZID"]), "Europe/Brussels")
+        self.assertEqual(instant(vevents[t1_uid]), utc(2021, 10, 11, 7, 30))
+        self.assertEqual(instant(vevents[t2_uid]), utc(2021, 10, 11, 12, 30))
+        self.assertEqual(int(instant(vevents[b_uid]).timestamp()), brussels.start_time.seconds)
+        self.assertEqual(int(instant(vevents[t2_uid]).timestamp()), turin.sessions[1].start_time.seconds)
+        self.assertIn("Ελληνικά / български", str(vevents[b_uid]["DESCRIPTION"]))
+        for v in vevents.values():
+            self.assertEqual(str(v["STATUS"]), "CONFIRMED")
+        self.assert_file_matches_server_export()
+        first_token = self.saved_token()
+        self.assertEqual(first_token, self.feed_head())
+
+        # Move the Brussels meeting an hour later, cancel Turin, add Thessaloniki.
+        moved = calendar_pb2.Event(id=brussels.id, start_local="2021-09-13T10:00")
+        self.call("UpdateEvent", calendar_pb2.UpdateEventRequest(
+            event=moved, update_mask=field_mask_pb2.FieldMask(paths=["start_local"]),
+            expected_revision=brussels.revision), calendar_pb2.Event)
+        self.call("CancelEvent", calendar_pb2.CancelEventRequest(event_id=turin.id, reason="held online instead"),
+                  calendar_pb2.Event)
+        thessaloniki = self.create("cop1-3-thessaloniki", thessaloniki_workshop())
+
+        offset = self.server.log_size()
+        done = self.run_sync("--once")
+        self.assertIn("incremental sync: applied 3 changes (1 cancelled, 1 created, 1 updated)", done.stdout)
+        self.assertIn(f"sync token {first_token} -> ", done.stdout)
+        self.assertNotIn("full sync", done.stdout)
+        # The server logs an RPC as it completes: give the last line a moment.
+        wait_until(lambda: self.server.rpcs_since(offset).count("ExportICalendar") >= 3, 5)
+        rpcs = self.server.rpcs_since(offset)
+        self.assertIn("ListEventChanges", rpcs)
+        self.assertNotIn("ListEvents", rpcs, "an incremental run lists no events")
+        # One export per changed event, none for the others.
+        self.assertEqual(rpcs.count("ExportICalendar"), 3)
+        second_token = self.saved_token()
+        self.assertNotEqual(second_token, first_token)
+        self.assertEqual(second_token, self.feed_head())
+
+        _, cal = read_calendar(self.ics)
+        vevents = vevents_by_uid(cal)
+        th_uid = f"{thessaloniki.id}@convene"
+        self.assertEqual(set(vevents), {b_uid, t1_uid, t2_uid, th_uid})
+        self.assertEqual(instant(vevents[b_uid]), utc(2021, 9, 13, 8, 0))
+        self.assertEqual(int(vevents[b_uid]["SEQUENCE"]), 1)
+        for uid in (t1_uid, t2_uid):  # cancelled, still there, still at its time
+            self.assertEqual(str(vevents[uid]["STATUS"]), "CANCELLED")
+            self.assertIn("held online instead", str(vevents[uid]["DESCRIPTION"]))
+        self.assertEqual(instant(vevents[t1_uid]), utc(2021, 10, 11, 7, 30))
+        self.assertEqual(instant(vevents[th_uid]), utc(2022, 3, 15, 7, 0))  # EET, UTC+2
+        self.assertEqual({str(z["TZID"]) for z in cal.walk("VTIMEZONE")},
+                         {"Europe/Athens", "Europe/Brussels", "Europe/Rome"})
+        self.assert_file_matches_server_export()
+
+        # Nothing changed: nothing rewritten, same token.
+        before = os.stat(self.ics).st_mtime_ns
+        done = self.run_sync("--once")
+        self.assertIn("applied 0 changes", done.stdout)
+        self.assertEqual(self.saved_token(), second_token)
+        self.assertEqual(os.stat(self.ics).st_mtime_ns, before)
+
+        # Following the feed from its beginning again: every change is one
+        # the state already holds (revisions tell).
+        done = self.run_sync("--once", "--token", "0-0")
+        self.assertIn("applied 0 changes, skipped 5 already applied", done.stdout)
+        self.assert_file_matches_server_export()
+
+    def test_an_expired_token_resyncs_in_full(self):
+        brussels, _ = self.first_sync()
+        old_token = self.saved_token()
+        self.call("CancelEvent", calendar_pb2.CancelEventRequest(event_id=brussels.id, reason="postponed"),
+                  calendar_pb2.Event)
+        self.create("cop1-3-thessaloniki", thessaloniki_workshop())
+        # The feed keeps about 100,000 changes; drop all but the newest, so
+        # the saved token lies before the kept history.
+        self.assertEqual(redis_command(self.redis.socket, "XTRIM", CHANGES_STREAM, "MAXLEN", "1"), b":3\r\n")
+        with self.assertRaises(grpc.RpcError) as e:
+            self.call("ListEventChanges", calendar_pb2.ListEventChangesRequest(sync_token=old_token),
+                      calendar_pb2.ListEventChangesResponse)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+
+        offset = self.server.log_size()
+        done = self.run_sync("--once")
+        self.assertRegex(done.stdout, rf"sync token {re.escape(old_token)} expired \(sync_token expired.*\); "
+                                      "resyncing in full")
+        self.assertIn("full sync (token expired): 3 events (4 VEVENTs)", done.stdout)
+        self.assertIn("ListEvents", self.server.rpcs_since(offset))
+        self.assertEqual(self.saved_token(), self.feed_head())
+        _, cal = read_calendar(self.ics)
+        self.assertEqual(str(vevents_by_uid(cal)[f"{brussels.id}@convene"]["STATUS"]), "CANCELLED")
+        self.assert_file_matches_server_export()
+        # And the new token works incrementally.
+        done = self.run_sync("--once")
+        self.assertIn("incremental sync: applied 0 changes", done.stdout)
+
+    def test_a_token_the_server_never_issued_is_a_clear_error(self):
+        self.first_sync()
+        with open(self.state, encoding="utf-8") as f:
+            state = json.load(f)
+        state["sync_token"] = "not-a-token"
+        with open(self.state, "w", encoding="utf-8") as f:
+            json.dump(state, f)
+        with open(self.ics, "rb") as f:
+            ics_before = f.read()
+        with open(self.state, "rb") as f:
+            state_before = f.read()
+
+        # The server answers INVALID_ARGUMENT, not FAILED_PRECONDITION: the
+        # state is not this calendar's, so the program does not overwrite the
+        # file on its own.
+        with self.assertRaises(grpc.RpcError) as e:
+            self.call("ListEventChanges", calendar_pb2.ListEventChangesRequest(sync_token="not-a-token"),
+                      calendar_pb2.ListEventChangesResponse)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        done = self.run_sync("--once", expect=1)
+        lines = done.stderr.splitlines()
+        self.assertEqual(len(lines), 1, done.stderr)
+        self.assertRegex(lines[0], r"^convene_calendar_sync: error: the server rejects sync token "
+                                   r"'not-a-token' .*INVALID_ARGUMENT.*--full")
+        for path, before in ((self.ics, ics_before), (self.state, state_before)):
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), before, f"{path} untouched")
+
+        done = self.run_sync("--once", "--full")
+        self.assertIn("full sync (requested): 2 events", done.stdout)
+        self.assertEqual(self.saved_token(), self.feed_head())
+
+        # A state file that is not JSON: one line too.
+        with open(self.state, "w") as f:
+            f.write("{")
+        done = self.run_sync("--once", expect=1)
+        self.assertEqual(len(done.stderr.splitlines()), 1, done.stderr)
+        self.assertIn("cannot read state file", done.stderr)
+
+    def test_unavailable_is_retried_then_reported_in_one_line(self):
+        self.create("connection-interim-brussels-2021", brussels_interim_meeting())
+        # Nothing listens on the port yet: the program retries with backoff
+        # and succeeds once a server is there.
+        port = free_port()
+        sync = subprocess.Popen(
+            self.sync_command("--once", "--retries", "8", "--backoff", "0.25", server=f"127.0.0.1:{port}"),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(1.0)
+            late = Convened(self.redis.address, os.path.join(self.dir, "late.log"), port=port)
+            self.extra.append(late)
+            out, err = sync.communicate(timeout=60)
+        finally:
+            if sync.poll() is None:
+                sync.kill()
+                sync.wait(10)
+        self.assertEqual(sync.returncode, 0, f"stdout:\n{out}\nstderr:\n{err}")
+        self.assertRegex(out, r"ListEvents: UNAVAILABLE \(.*\); retry 1/8 in 0\.25 s")
+        self.assertIn("full sync (no saved state): 1 events", out)
+
+        # Nothing ever listens: a few retries, then one line and exit code 1.
+        started = time.monotonic()
+        done = self.run_sync("--once", "--retries", "2", "--backoff", "0.1",
+                             server=f"127.0.0.1:{free_port()}", expect=1, timeout=30)
+        self.assertLess(time.monotonic() - started, 20)
+        self.assertEqual(done.stdout.count("UNAVAILABLE"), 2, done.stdout)
+        lines = done.stderr.splitlines()
+        self.assertEqual(len(lines), 1, done.stderr)
+        self.assertRegex(lines[0], r"^convene_calendar_sync: error: UNAVAILABLE from 127\.0\.0\.1:\d+: ")
+
+    def test_watch_follows_changes_until_stopped(self):
+        brussels, turin = self.first_sync()
+        # Bounded by --max_rounds.
+        done = self.run_sync("--watch", "--interval", "0.1", "--max_rounds", "3")
+        self.assertEqual(done.stdout.count("incremental sync: applied 0 changes"), 3, done.stdout)
+
+        watch = subprocess.Popen(self.sync_command("--watch", "--interval", "0.2", "--max_rounds", "300"),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            token = self.saved_token()
+            thessaloniki = self.create("cop1-3-thessaloniki", thessaloniki_workshop())
+            uid = f"{thessaloniki.id}@convene".encode()
+            self.assertTrue(wait_until(lambda: uid in self.ics_bytes(), 20, interval=0.1),
+                            "the watcher wrote the new event")
+            self.assertNotEqual(self.saved_token(), token)
+            watch.send_signal(signal.SIGTERM)
+            out, err = watch.communicate(timeout=20)
+        finally:
+            if watch.poll() is None:
+                watch.kill()
+                watch.wait(10)
+        self.assertEqual(watch.returncode, 0, f"stdout:\n{out}\nstderr:\n{err}")
+        self.assertIn("applied 1 changes (1 created)", out)
+        self.assertTrue(out.rstrip().endswith("convene_calendar_sync: stopped"), out)
+        self.assert_file_matches_server_export()
+        leftovers = [n for n in os.listdir(self.dir) if n.endswith(".tmp")]
+        self.assertEqual(leftovers, [], "no temporary files left behind")
+
+    def test_generated_stubs_when_the_plugin_is_there(self):
+        plugin = shutil.which("grpc_python_plugin")
+        protoc = shutil.which("protoc")
+        if not plugin or not protoc:
+            self.skipTest("no protoc/grpc_python_plugin (protobuf-compiler-grpc)")
+        # What clients/python/CMakeLists.txt generates, here into a folder of
+        # its own next to the build's message modules (convene.v1 is a
+        # namespace package, so the two folders make one package).
+        stubs = os.path.join(self.dir, "stubs")
+        os.makedirs(stubs)
+        proto_dir = os.path.normpath(os.path.join(HERE, "..", "..", "proto"))
+        subprocess.run([protoc, f"--proto_path={proto_dir}", f"--plugin=protoc-gen-grpc_python={plugin}",
+                        f"--grpc_python_out={stubs}", os.path.join(proto_dir, "convene/v1/calendar.proto")],
+                       check=True, timeout=60)
+        code = ("import sys, convene_calendar_sync as s, grpc\n"
+                f"m = s.load_modules({stubs + os.pathsep + PYTHON_PATH!r})\n"
+                "assert m.calendar_pb2_grpc is not None\n"
+                f"c = s.CalendarClient(grpc.insecure_channel({self.server.target!r}), m)\n"
+                "print(c.transport, len(c.list_events().events))\n")
+        self.create("connection-cop2-turin-2021", turin_workshop())
+        done = subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(SYNC),
+                              env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(done.stdout.strip(), "generated stubs 1")
+        done = self.run_sync("--once", "--python_path", stubs + os.pathsep + PYTHON_PATH)
+        self.assertIn("full sync (no saved state): 1 events (2 VEVENTs)", done.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
