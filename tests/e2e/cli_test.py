@@ -1,0 +1,430 @@
+"""End to end: `convene`, the command-line client, run as a subprocess against
+convened (all three services on one port) over a private redis-server. Each
+group of subcommands (events, attendance, reminders) makes real calls whose
+output is checked; bad input exits 1 with one line naming the field, usage
+errors exit 2, and --help works at every level."""
+import csv
+import datetime
+import io
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import zoneinfo
+
+from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, wait_until
+
+CLI = os.path.join(BUILD_DIR, "clients", "cli", "convene")
+# The Thessaloniki workshop of SCENARIO.md; session hours are demo choices.
+THESSALONIKI = [
+    "--title=CoP1 3rd workshop", "--kind=workshop", "--community=CoP1", "--city=Thessaloniki",
+    "--country=EL", "--format=hybrid", "--tz-of-venue=Europe/Athens",
+    "--start=2022-03-15T09:00", "--end=2022-03-17T17:30",
+    "--venue=Thessaloniki City Hall", "--capacity=2",
+    "--platform=Zoom", "--join_url=https://meet.example.org/cop1-3", "--online_capacity=50",
+    "--session=Municipality of Thessaloniki|2022-03-15T09:00|2022-03-15T13:00",
+    "--session=Guided tour of reception facilities|2022-03-15T14:30|2022-03-15T17:30|in_person",
+    "--session=Municipality of Delta|2022-03-16T09:00|2022-03-16T13:00",
+]
+
+
+class CliE2ETest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.redis = RedisServer()
+        cls.redis.start()
+        try:
+            cls.server = ConveneProcess("convened/convened", cls.redis.address)
+        except Exception:
+            cls.redis.cleanup()  # tearDownClass does not run when setUpClass fails
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop(signal.SIGKILL)
+        cls.redis.cleanup()
+
+    def cli(self, *args, code=0, tz="UTC", env=None, timeout=30):
+        """Runs convene against the server; checks the exit code."""
+        environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        if tz is not None:
+            environment["TZ"] = tz
+        environment.update(env or {})
+        done = subprocess.run([CLI, "--server=" + self.server.target, *args], capture_output=True,
+                              text=True, timeout=timeout, env=environment)
+        self.assertEqual(done.returncode, code,
+                         f"convene {' '.join(args)}\nstdout: {done.stdout}\nstderr: {done.stderr}")
+        return done
+
+    def json(self, *args, **kwargs):
+        return json.loads(self.cli("--output=json", *args, **kwargs).stdout)
+
+    def assertOneErrorLine(self, done, code_name, *words):
+        lines = done.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, done.stderr)
+        self.assertTrue(lines[0].startswith(f"convene: {code_name}: "), lines[0])
+        for word in words:
+            self.assertIn(word, lines[0])
+        self.assertNotIn("Traceback", done.stderr)
+
+    def create_thessaloniki(self, request_id):
+        return self.json("events", "create", "--request_id=" + request_id, *THESSALONIKI)["id"]
+
+    def test_events_create_agenda_list_update_watch_export(self):
+        created = self.cli("events", "create", "--request_id=cli-ev", *THESSALONIKI,
+                           "--tz=America/New_York").stdout
+        event_id = created.split()[0]
+        self.assertRegex(event_id, r"^ev_[0-9a-f]{16}$")
+        self.assertIn("2022-03-15 03:00 America/New_York = 09:00 Europe/Athens", created)
+        # A retry with the same request id returns the same event.
+        self.assertEqual(self.create_thessaloniki("cli-ev"), event_id)
+
+        # The agenda as a partner in New York sees it: 09:00 in Thessaloniki
+        # is 03:00 there (EDT since 13 March, EET still).
+        agenda = self.cli("events", "agenda", event_id, "--tz", "America/New_York").stdout
+        self.assertIn("Times in America/New_York = at the venue, Europe/Athens", agenda)
+        first = next(line for line in agenda.splitlines() if "Municipality of Thessaloniki" in line)
+        self.assertRegex(first, r"^2022-03-15\s+03:00-07:00\s+= 09:00-13:00\s")
+        tour = next(line for line in agenda.splitlines() if "Guided tour" in line)
+        self.assertRegex(tour, r"08:30-11:30\s+= 14:30-17:30\s.*in person")
+        # In Tokyo the afternoon tour ends after midnight.
+        tokyo = self.cli("events", "agenda", event_id, "--tz=Asia/Tokyo").stdout
+        self.assertRegex(tokyo, r"21:30-00:30 \(\+1d\)\s+= 14:30-17:30")
+        # The viewer's zone defaults to $TZ.
+        rome = self.cli("events", "agenda", event_id, tz="Europe/Rome").stdout
+        self.assertRegex(rome, r"08:00-12:00\s+= 09:00-13:00")
+
+        listed = self.cli("events", "list", "--from=2022-03-01", "--to=2022-04-01",
+                          "--city=thessaloniki", "--tz=Europe/Brussels").stdout
+        row = next(line for line in listed.splitlines() if line.startswith(event_id))
+        self.assertRegex(row, r"2022-03-15 08:00\s+= 09:00 Europe/Athens\s+CoP1 3rd workshop")
+        self.assertEqual(self.cli("events", "list", "--to=2022-01-01").stdout.count("ev_"), 0)
+        page = self.json("events", "list", "--city=Thessaloniki", "--all")
+        mine = [e for e in page["events"] if e["id"] == event_id]
+        self.assertEqual(len(mine), 1)
+        self.assertEqual(mine[0]["time_zone"], "Europe/Athens")
+
+        before_update = self.json("events", "changes", "--all")["next_sync_token"]
+        updated = self.cli("events", "update", event_id, "--title=CoP1 3rd workshop, Thessaloniki",
+                           "--allow_walk_ins").stdout
+        self.assertIn("revision 2", updated)
+        self.assertIn("walk-ins   allowed", updated)
+        shown = self.cli("events", "show", event_id, "--tz=Europe/Athens").stdout
+        self.assertIn("CoP1 3rd workshop, Thessaloniki", shown)
+        self.assertRegex(shown, r"s2\s+2022-03-15\s+14:30-17:30\s+Guided tour")
+        changes = self.cli("events", "changes", "--sync_token=" + before_update).stdout
+        self.assertRegex(changes, rf"updated\s+{event_id}\s+2\s+CoP1 3rd workshop, Thessaloniki")
+        # The watch replays from the token and stops after --max_updates.
+        watched = self.cli("events", "watch", "--sync_token=" + before_update, "--max_updates=1",
+                           timeout=20).stdout
+        self.assertRegex(watched.strip(), rf"updated\s+{event_id}\s+r2\s")
+        # A stale revision changes nothing.
+        stale = self.cli("events", "update", event_id, "--title=x", "--expected_revision=1", code=1)
+        self.assertOneErrorLine(stale, "ABORTED")
+
+        ics = self.cli("events", "export-ics", event_id).stdout
+        self.assertTrue(ics.startswith("BEGIN:VCALENDAR"))
+        self.assertEqual(ics.count("BEGIN:VEVENT"), 3)
+        self.assertIn("TZID=Europe/Athens:20220315T090000", ics)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "cop1.ics")
+            wrote = self.cli("events", "export-ics", event_id, "--out=" + path).stdout
+            self.assertIn("wrote 3 VEVENTs to", wrote)
+            with open(path) as f:
+                self.assertIn("BEGIN:VTIMEZONE", f.read())
+
+        slots = self.cli("events", "find-times", "--participant=Torino|Torino",
+                         "--participant=Thessaloniki|Europe/Athens|08:00|16:00",
+                         "--duration=1h", "--from_date=2022-03-21", "--to_date=2022-03-22",
+                         "--max_results=2", "--tz=Europe/Brussels").stdout
+        rows = [line for line in slots.splitlines() if re.match(r"^\d\s", line)]
+        self.assertEqual(len(rows), 2, slots)
+        # Each slot shows Thessaloniki one hour ahead of Torino.
+        rank, start, score, torino, thessaloniki = re.split(r"\s{2,}", rows[0])
+        self.assertEqual(start[11:], torino[:5])
+        self.assertEqual(int(thessaloniki[:2]) - int(torino[:2]), 1)
+
+    def test_events_from_json_cancel_and_bad_input(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump({"title": "Final project meeting", "kind": "EVENT_KIND_MEETING",
+                       "city": "Utrecht", "format": "EVENT_FORMAT_IN_PERSON",
+                       "time_zone": "Europe/Amsterdam", "start_local": "2022-11-15T09:30",
+                       "end_local": "2022-11-15T17:30",
+                       "venue": {"name": "Utrecht City Hall", "in_person_capacity": 60}}, f)
+        self.addCleanup(os.unlink, f.name)
+        # Flags override the file's fields.
+        event = self.json("events", "create", "--from_json=" + f.name, "--community=CoP4")
+        self.assertEqual((event["city"], event["community"]), ("Utrecht", "CoP4"))
+        cancelled = self.cli("events", "cancel", event["id"], "--reason=Moved to the conference").stdout
+        self.assertIn("cancelled, revision 2", cancelled)
+        self.assertIn("Moved to the conference", cancelled)
+        self.assertEqual(self.json("events", "show", event["id"])["status"], "EVENT_STATUS_CANCELLED")
+
+        # Bad input: exit 1, one line naming the field.
+        bad_zone = [a if not a.startswith("--tz-of-venue") else "--tz-of-venue=Europe/Thessaloniki"
+                    for a in THESSALONIKI]
+        done = self.cli("events", "create", *bad_zone, code=1)
+        self.assertOneErrorLine(done, "INVALID_ARGUMENT", "time_zone", "Europe/Thessaloniki")
+        done = self.cli("events", "show", "ev_0000000000000000", code=1)
+        self.assertOneErrorLine(done, "NOT_FOUND", "ev_0000000000000000")
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as g:
+            g.write('{"titel": "typo"}')
+        self.addCleanup(os.unlink, g.name)
+        done = self.cli("events", "create", "--from_json=" + g.name, code=1)
+        self.assertOneErrorLine(done, "INVALID_ARGUMENT", "titel")
+
+    def test_attendance_per_day_modes_waitlist_checkins_counts_report(self):
+        event_id = self.create_thessaloniki("cli-att")
+        register = lambda pid, *args: self.cli("attendance", "register", event_id, pid, *args).stdout
+        register("torino-1", "--name=Partner Torino", "--city=Torino", "--mode=in_person")
+        # In the room on day 1, online on day 2, not on day 3.
+        paris = register("paris-1", "--name=Partner Paris", "--city=Paris",
+                         "--day=2022-03-15=in_person", "--day=2022-03-16=online")
+        self.assertRegex(paris, r"2022-03-15\s+in person\s+confirmed")
+        self.assertRegex(paris, r"2022-03-16\s+online\s+confirmed")
+        self.assertNotIn("2022-03-17", paris)
+        register("zagreb-1", "--name=Partner Zagreb", "--city=Zagreb", "--mode=online")
+        # Two seats in the room: Asti waits on day 1 only.
+        asti = register("asti-1", "--name=Comune di Asti", "--city=Asti",
+                        "--organisation=ANCI Piemonte", "--mode=in_person")
+        self.assertRegex(asti, r"2022-03-15\s+in person\s+waitlisted\s+1")
+        self.assertRegex(asti, r"2022-03-16\s+in person\s+confirmed")
+
+        shown = self.cli("attendance", "show", event_id, "paris-1").stdout
+        self.assertRegex(shown, r"2022-03-16\s+online\s+confirmed")
+        listed = self.cli("attendance", "list", event_id).stdout
+        self.assertRegex(listed, r"asti-1\s+Comune di Asti\s+Asti\s+waitlisted\s+"
+                                 r"in person, waitlist 1\s+in person\s+in person")
+        self.assertRegex(listed, r"paris-1\s+Partner Paris\s+Paris\s+confirmed\s+in person\s+online\s+-")
+        self.assertIn("4 registrations", listed)
+        waiting = self.json("attendance", "list", event_id, "--status=waitlisted", "--day=2022-03-15")
+        self.assertEqual([r["participant"]["participant_id"] for r in waiting["registrations"]],
+                         ["asti-1"])
+
+        checkin = lambda pid, *args: self.cli("attendance", "checkin", event_id, pid, *args).stdout
+        checkin("torino-1", "--day=2022-03-15")
+        self.assertIn("counted once", checkin("torino-1", "--day=2022-03-15"))
+        checkin("paris-1", "--day=2022-03-15")
+        # Paris also follows online from the hotel: present both ways.
+        online = checkin("paris-1", "--day=2022-03-15", "--mode=online")
+        self.assertIn("online (online join)", online)
+        checkin("zagreb-1", "--day=2022-03-15", "--mode=online")
+        self.assertIn("checked out paris-1",
+                      self.cli("attendance", "checkout", event_id, "paris-1", "--day=2022-03-15").stdout)
+
+        counts = self.cli("attendance", "counts", event_id, "--tz=Europe/Athens").stdout
+        day1 = counts.split("\n2022-03-16")[0]
+        # registered in person/online, waitlisted, checked in in person/online, total
+        self.assertRegex(day1, r"whole day\s+2\s+1\s+1\s+0\s+2\s+2\s+4\n")
+        self.assertRegex(day1, r"s1 Municipality of Thessaloniki \(hybrid\)\s+\d")
+        self.assertRegex(day1, r"city Paris\s+1\s+0\s+0\s+0\s+1\s+1\s+2\n")
+        # Unique headcount: Torino in the room only, Zagreb online only, Paris both.
+        self.assertRegex(day1, r"PRESENT, EACH PERSON ONCE\s+IN PERSON ONLY\s+ONLINE ONLY\s+BOTH\s+HEADCOUNT")
+        self.assertRegex(day1, r"whole day\s+1\s+1\s+1\s+3\s+0\n")
+        as_json = self.json("attendance", "counts", event_id)
+        unique = as_json["days"][0]["unique"]
+        self.assertEqual((unique["in_person_only"], unique["online_only"], unique["both"],
+                          unique["total"]), (1, 1, 1, 3))
+        self.assertEqual(as_json["days"][0]["counts"]["waitlisted_in_person"], 1)
+
+        # Moving Asti online on day 1 takes it off the waitlist.
+        moved = self.cli("attendance", "change-mode", event_id, "asti-1",
+                         "--day=2022-03-15=online").stdout
+        self.assertRegex(moved, r"2022-03-15\s+online\s+confirmed")
+        cancelled = self.cli("attendance", "cancel", event_id, "zagreb-1", "--date=2022-03-17").stdout
+        self.assertRegex(cancelled, r"2022-03-17\s+online\s+cancelled")
+
+        report = self.cli("attendance", "report", event_id).stdout
+        rows = list(csv.DictReader(io.StringIO(report)))
+        self.assertEqual(len(rows), 4)
+        torino = next(r for r in rows if r["participant_id"] == "torino-1")
+        self.assertEqual(torino["2022-03-15 mode"], "in person")
+        self.assertTrue(torino["2022-03-15 check-in"])
+        paris_row = next(r for r in rows if r["participant_id"] == "paris-1")
+        self.assertEqual(paris_row["2022-03-16 mode"], "online")
+
+        forgot = self.cli("attendance", "forget", "asti-1", "--event=" + event_id,
+                          "--reason=GDPR art. 17 request").stdout
+        self.assertIn("registrations erased   1", forgot)
+
+        # Bad input: exactly one of day and session.
+        done = self.cli("attendance", "checkin", event_id, "torino-1", "--day=2022-03-15",
+                        "--session=s1", code=1)
+        self.assertOneErrorLine(done, "INVALID_ARGUMENT", "session_id")
+        done = self.cli("attendance", "register", event_id, "utrecht-1", "--name=Utrecht",
+                        "--day=2022-03-18=online", code=1)
+        self.assertOneErrorLine(done, "INVALID_ARGUMENT", "2022-03-18")
+
+    def test_attendance_watch_redraws_live_and_stops_on_ctrl_c(self):
+        event_id = self.create_thessaloniki("cli-watch")
+        self.cli("attendance", "register", event_id, "torino-1", "--name=Partner Torino",
+                 "--mode=in_person")
+        first = self.cli("attendance", "watch", event_id, "--max_updates=1", timeout=20).stdout
+        self.assertIn("Attendance of " + event_id, first)
+        self.assertNotIn("\x1b[", first)  # not a terminal: no screen clearing
+        self.assertRegex(first, r"whole day\s+1\s+0\s+0\s+0\s+0\s+0\s+0\n")
+        # Live: a check-in redraws the counts; Ctrl-C ends the watch.
+        watch = subprocess.Popen([CLI, "--server=" + self.server.target, "attendance", "watch",
+                                  event_id], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True, env={"TZ": "UTC", "PATH": os.environ.get("PATH", "")})
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in watch.stdout], daemon=True).start()
+        try:
+            self.assertIn("Attendance of", lines.get(timeout=10))  # the counts now
+            self.cli("attendance", "checkin", event_id, "torino-1", "--day=2022-03-15")
+            deadline = time.monotonic() + 10
+            seen = ""
+            while not re.search(r"whole day\s+1\s+0\s+0\s+0\s+1\s+0\s+1\n", seen):
+                seen += lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            watch.send_signal(signal.SIGINT)
+            self.assertEqual(watch.wait(timeout=10), 130)
+        finally:
+            if watch.poll() is None:
+                watch.kill()
+                watch.wait(timeout=10)
+            watch.stdout.close()
+            watch.stderr.close()
+
+    def test_reminders_policy_list_dispatch_subscribe_webhooks(self):
+        brussels = zoneinfo.ZoneInfo("Europe/Brussels")
+        start = (datetime.datetime.now(brussels) + datetime.timedelta(days=3)).replace(
+            hour=9, minute=0, second=0, microsecond=0)
+        end = start + datetime.timedelta(hours=3)
+        event_id = self.json("events", "create", "--request_id=cli-rem", "--title=CONNECTION webinar",
+                             "--format=online", "--time_zone=Europe/Brussels",
+                             "--start=" + start.strftime("%Y-%m-%dT%H:%M"),
+                             "--end=" + end.strftime("%Y-%m-%dT%H:%M"),
+                             "--platform=Zoom", "--join_url=https://meet.example.org/webinar")["id"]
+        self.cli("attendance", "register", event_id, "torino-1", "--name=Partner Torino",
+                 "--mode=online", "--participant_tz=Europe/Rome", "--language=it",
+                 "--email=torino-1@example.org")
+        policy = self.cli("reminders", "policy", "show", event_id).stdout
+        self.assertIn("(the default)", policy)
+        self.assertIn("before the event     7d, 1d, 1h", policy)
+        policy = self.cli("reminders", "policy", "set", event_id, "--before_event=1d,PT1H",
+                          "--before_each_day=30m").stdout
+        self.assertIn("before the event     1d, 1h", policy)
+        self.assertIn("before each day      30m", policy)
+
+        def planned():
+            out = self.cli("reminders", "list", event_id, "--tz=America/New_York").stdout
+            return out if "3 planned" in out else None
+        listed = wait_until(planned, 20, 0.3)
+        self.assertTrue(listed, "the reminders were not planned")
+        # Due 1 hour before 09:00 Brussels: 08:00 in Rome, 03:00 in New York
+        # (times computed here from the tz database, not assumed).
+        due = start - datetime.timedelta(hours=1)
+        ny = due.astimezone(zoneinfo.ZoneInfo("America/New_York")).strftime("%Y-%m-%d %H:%M")
+        rome = due.astimezone(zoneinfo.ZoneInfo("Europe/Rome")).strftime("%Y-%m-%d %H:%M")
+        self.assertRegex(listed, rf"{ny}\s+{rome} Europe/Rome\s+torino-1\s+before event\s+1h\s")
+        self.assertRegex(listed, r"before day\s+30m\s")
+        by_person = self.json("reminders", "list", "--participant=torino-1")
+        self.assertEqual(len(by_person["reminders"]), 3)
+        self.assertTrue(all(r["time_zone"] == "Europe/Rome" for r in by_person["reminders"]))
+
+        # A reminder due a few seconds from now reaches a subscribed sender.
+        soon = datetime.datetime.now(brussels).replace(second=0, microsecond=0) + \
+            datetime.timedelta(minutes=3)
+        soon_id = self.json("events", "create", "--request_id=cli-soon", "--title=Soon webinar",
+                            "--format=online", "--time_zone=Europe/Brussels",
+                            "--start=" + soon.strftime("%Y-%m-%dT%H:%M"),
+                            "--end=" + (soon + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+                            "--platform=Zoom", "--join_url=https://meet.example.org/soon")["id"]
+        lead = int((soon - datetime.datetime.now(brussels)).total_seconds()) - 8
+        self.cli("reminders", "policy", "set", soon_id, f"--before_event={lead}s", "--before_each_day=")
+        self.cli("attendance", "register", soon_id, "zagreb-1", "--name=Partner Zagreb",
+                 "--mode=online", "--participant_tz=Europe/Zagreb", "--email=zagreb-1@example.org")
+        got = self.cli("reminders", "subscribe", "--subscriber=mailer", "--event=" + soon_id,
+                       "--ack", "--max_updates=1", timeout=60).stdout
+        self.assertIn("reminder to Partner Zagreb <zagreb-1@example.org>", got)
+        self.assertIn("https://meet.example.org/soon", got)
+        self.assertIn("(acknowledged)", got)
+        sent = wait_until(lambda: "sent" in self.cli("reminders", "notifications", soon_id).stdout, 10)
+        self.assertTrue(sent)
+        notifications = self.json("reminders", "notifications", soon_id)["notifications"]
+        self.assertEqual(notifications[0]["state"], "NOTIFICATION_STATE_SENT")
+        self.assertRegex(self.cli("reminders", "run-once").stdout,
+                         r"^dispatched \d+, failed \d+, still due \d+$")
+
+        hook = self.json("reminders", "webhooks", "create", "--url=http://127.0.0.1:9/hook",
+                         env={"CONVENE_WEBHOOK_SECRET": "s3cret-s3cret-s3cret"})
+        self.assertNotIn("secret", hook)
+        self.assertIn(hook["id"], self.cli("reminders", "webhooks", "list").stdout)
+        self.assertIn("deleted " + hook["id"],
+                      self.cli("reminders", "webhooks", "delete", hook["id"]).stdout)
+        self.assertNotIn(hook["id"], self.cli("reminders", "webhooks", "list").stdout)
+
+        # Bad input: exit 1, one line naming the field.
+        done = self.cli("reminders", "policy", "set", event_id, "--before_event=-1h", code=1)
+        self.assertOneErrorLine(done, "INVALID_ARGUMENT", "policy.before_event[0]", "more than 0")
+        done = self.cli("reminders", "webhooks", "create", "--url=ftp://example.org/x",
+                        "--secret=s3cret-s3cret-s3cret", code=1)
+        self.assertOneErrorLine(done, "INVALID_ARGUMENT", "webhook.url")
+        done = self.cli("reminders", "ack", "nope", "--subscriber=mailer", code=1)
+        self.assertOneErrorLine(done, "NOT_FOUND", "notification_id")
+
+    def test_usage_errors_exit_2(self):
+        cases = [
+            ([], "name a command"),
+            (["bogus"], 'unknown command "bogus"'),
+            (["events", "bogus"], 'unknown command "bogus"'),
+            (["events", "list", "--bogus"], "unknown option --bogus"),
+            (["events", "show"], "missing EVENT_ID"),
+            (["events", "show", "ev_1", "ev_2"], 'unexpected argument "ev_2"'),
+            (["events", "create", "--format=sideways"], "--format: expected one of in_person|online|hybrid"),
+            (["attendance", "register", "ev_1", "p", "--capacity=3"], "unknown option --capacity"),
+            (["attendance", "register", "ev_1", "p", "--day=2022-03-15=sofa"], "--day: expected one of"),
+            (["attendance", "counts"], "missing EVENT_ID"),
+            (["reminders", "policy"], "name a subcommand"),
+            (["reminders", "policy", "set", "ev_1"], "name --before_event"),
+            (["reminders", "policy", "set", "ev_1", "--before_event=soon"], "--before_event: invalid duration"),
+            (["reminders", "webhooks", "purge"], 'unknown command "purge"'),
+            (["--output=yaml", "events", "list"], "--output: expected table or json"),
+            (["--tz=Mars/Olympus", "events", "list"], "--tz: unknown time zone"),
+            (["--timeout=soon", "events", "list"], "--timeout"),
+            (["events", "watch", "--max_updates=many"], "--max_updates: expected a whole number"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=args):
+                done = self.cli(*args, code=2)
+                self.assertIn(message, done.stderr)
+                self.assertIn("--help", done.stderr)
+                self.assertEqual(done.stdout, "")
+
+    def test_unreachable_server_is_one_line_and_exit_1(self):
+        done = subprocess.run([CLI, "--server=127.0.0.1:1", "--timeout=1s", "events", "show", "ev_x"],
+                              capture_output=True, text=True, timeout=30)
+        self.assertEqual(done.returncode, 1)
+        self.assertOneErrorLine(done, "UNAVAILABLE")
+
+    def test_help_at_every_level(self):
+        top = self.cli("--help").stdout
+        for word in ("events", "attendance", "reminders", "Exit codes", "--tz", "--server",
+                     "--output", "--token", "--timeout", "--calendar_server"):
+            self.assertIn(word, top)
+        self.assertIn("create|list|show|agenda|export-ics|cancel|changes|watch|find-times|update", top)
+        events = self.cli("events", "--help").stdout
+        self.assertIn("Usage: convene events <command>", events)
+        self.assertIn("find-times", events)
+        create = self.cli("events", "create", "--help").stdout
+        self.assertIn("Usage: convene events create [options]", create)
+        for flag in ("--session=SPEC", "--from_json=FILE", "--time_zone=ZONE", "--tz-of-venue",
+                     "--online_capacity=N", "--join_url=URL"):
+            self.assertIn(flag, create)
+        self.assertIn("--day=DATE[=MODE]", self.cli("attendance", "register", "--help").stdout)
+        self.assertIn("--max_updates=N", self.cli("attendance", "watch", "-h").stdout)
+        self.assertIn("show|set", self.cli("reminders", "--help").stdout)
+        self.assertIn("--before_each_day=LIST", self.cli("reminders", "policy", "set", "--help").stdout)
+        self.assertIn("create|list|delete", self.cli("reminders", "help").stdout)
+        self.assertIn("Usage: convene reminders webhooks create",
+                      self.cli("reminders", "webhooks", "create", "--help").stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
