@@ -10,6 +10,10 @@
 #   bash deploy/local/run.sh --split              # one process per service, :50051-50053
 #   bash deploy/local/run.sh --listen-host 127.0.0.1 --port 6000
 #   bash deploy/local/run.sh --redis redis://127.0.0.1:6379   # use an existing Redis
+#   bash deploy/local/run.sh --insecure           # no authentication (development only)
+#
+# Authentication is on: the script makes an admin token for you (printed
+# once, and written to .run/admin-token with mode 600) and the demo uses it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -20,6 +24,7 @@ redis=""
 split=0
 demo=1
 exit_after_summary=0
+insecure=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --redis) redis="$2"; shift 2 ;;
@@ -28,7 +33,8 @@ while [ $# -gt 0 ]; do
     --split) split=1; shift ;;
     --no-demo) demo=0; shift ;;
     --exit-after-summary) exit_after_summary=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --insecure) insecure=1; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -68,18 +74,30 @@ if [ -z "$redis" ]; then
 fi
 
 bin="$root/build/services"
+auth=()
+if [ "$insecure" -eq 1 ]; then
+  auth=(--insecure)
+else
+  umask 077
+  "$bin/admin/convene-admin" bootstrap-token --redis="$redis" --name="run.sh $(date -u +%FT%TZ)" \
+    --ttl=168h >"$rundir/admin-token" 2>/dev/null || { echo "run.sh: could not make a token" >&2; exit 1; }
+  umask 022
+  export CONVENE_TOKEN="$(cat "$rundir/admin-token")"
+  echo "admin token (also in $rundir/admin-token, valid 7 days): $CONVENE_TOKEN"
+fi
 if [ "$split" -eq 1 ]; then
-  "$bin/calendar/convene-calendar" --listen="$host:$port" --redis="$redis" &
+  "$bin/calendar/convene-calendar" --listen="$host:$port" --redis="$redis" "${auth[@]}" >>"$rundir/calendar.log" 2>&1 &
   pids+=("$!")
-  "$bin/attendance/convene-attendance" --listen="$host:$((port + 1))" --redis="$redis" &
+  "$bin/attendance/convene-attendance" --listen="$host:$((port + 1))" --redis="$redis" "${auth[@]}" >>"$rundir/attendance.log" 2>&1 &
   pids+=("$!")
-  "$bin/notification/convene-notification" --listen="$host:$((port + 2))" --redis="$redis" &
+  "$bin/notification/convene-notification" --listen="$host:$((port + 2))" --redis="$redis" "${auth[@]}" >>"$rundir/notification.log" 2>&1 &
   pids+=("$!")
 else
-  "$bin/convened/convened" --listen="$host:$port" --redis="$redis" &
+  "$bin/convened/convened" --listen="$host:$port" --redis="$redis" "${auth[@]}" >>"$rundir/convened.log" 2>&1 &
   pids+=("$!")
 fi
 
+echo "services log to $rundir/*.log"
 if [ "$demo" -eq 1 ]; then
   if [ "$split" -eq 1 ]; then
     echo "run.sh: the demo needs all services on one port; run without --split" >&2
@@ -93,6 +111,7 @@ fi
 
 echo
 echo "== Convene is running on $host:$port; Ctrl-C stops it. Try:"
+echo "  export CONVENE_TOKEN=\$(cat $rundir/admin-token)"
 echo "  build/clients/cli/convene --server $host:$port events list"
 echo "  build/clients/cli/convene --server $host:$port --tz America/New_York events agenda <event id>"
 echo "  build/clients/cli/convene --server $host:$port attendance counts <event id>"

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "attendance/registration_mapping.h"
+#include "auth/token_authenticator.h"
 #include "core/local_date_time.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
@@ -25,6 +26,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::Register(
     grpc::CallbackServerContext* context, const v1::RegisterRequest* request,
     v1::Registration* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, request->event_id()))) return reactor;
   absl::StatusOr<std::optional<core::AttendanceMode>> mode =
       ModeFromProto(request->mode(), "mode");
   absl::StatusOr<std::vector<RequestedDay>> days =
@@ -44,6 +46,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::ChangeMode(
     grpc::CallbackServerContext* context, const v1::ChangeModeRequest* request,
     v1::Registration* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, request->event_id()))) return reactor;
   absl::StatusOr<std::optional<core::AttendanceMode>> mode =
       ModeFromProto(request->mode(), "mode");
   absl::StatusOr<std::vector<RequestedDay>> days =
@@ -63,6 +66,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::CancelRegistration(
     grpc::CallbackServerContext* context,
     const v1::CancelRegistrationRequest* request, v1::Registration* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, request->event_id()))) return reactor;
   std::vector<absl::CivilDay> dates;
   for (int i = 0; i < request->dates_size(); ++i) {
     absl::StatusOr<absl::CivilDay> d =
@@ -83,6 +87,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::CheckIn(
     grpc::CallbackServerContext* context, const v1::CheckInRequest* request,
     v1::CheckInRecord* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, request->event_id()))) return reactor;
   absl::StatusOr<storage::CheckInCommand> command = CheckInFromProto(*request);
   if (!command.ok()) {
     reactor->Finish(rpc::ToGrpcStatus(command.status()));
@@ -105,6 +110,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::GetAttendanceCounts(
     const v1::GetAttendanceCountsRequest* request,
     v1::AttendanceCounts* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, request->event_id()))) return reactor;
   app_.GetAttendanceCounts(
       request->event_id(),
       [this, reactor, response](absl::StatusOr<core::AttendanceCounts> c) {
@@ -118,6 +124,9 @@ grpc::ServerWriteReactor<v1::AttendanceCounts>*
 AttendanceHandler::WatchAttendanceCounts(
     grpc::CallbackServerContext* context,
     const v1::WatchAttendanceCountsRequest* request) {
+  if (absl::Status s = auth::AuthorizeEvent(*context, request->event_id()); !s.ok()) {
+    return auth::RefusedStream<v1::AttendanceCounts>(s);
+  }
   auto* watcher =
       new CountsWatcher(app_, counts_hub_, clock_, request->event_id());
   watcher->Start();
@@ -129,6 +138,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::ListRegistrations(
     const v1::ListRegistrationsRequest* request,
     v1::ListRegistrationsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, request->event_id()))) return reactor;
   storage::RegistrationQuery q;
   q.event_id = request->event_id();
   absl::StatusOr<std::optional<core::AttendanceMode>> mode =
@@ -180,6 +190,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::CheckOut(
     grpc::CallbackServerContext* context, const v1::CheckOutRequest* request,
     v1::CheckInRecord* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, request->event_id()))) return reactor;
   storage::CheckInCommand c;
   c.event_id = request->event_id();
   c.participant_id = request->participant_id();
@@ -215,6 +226,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::ExportAttendanceReport(
     const v1::ExportAttendanceReportRequest* request,
     v1::ExportAttendanceReportResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, request->event_id()))) return reactor;
   app_.ExportAttendanceReport(
       request->event_id(), [reactor, response, event_id = request->event_id()](
                                absl::StatusOr<AttendanceApp::Report> report) {
@@ -233,6 +245,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::ForgetParticipant(
     const v1::ForgetParticipantRequest* request,
     v1::ForgetParticipantResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, request->event_id()))) return reactor;
   app_.ForgetParticipant(
       request->event_id(), request->participant_id(), request->request_id(),
       request->reason(),
@@ -254,6 +267,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::GetRegistration(
     grpc::CallbackServerContext* context,
     const v1::GetRegistrationRequest* request, v1::Registration* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, request->event_id()))) return reactor;
   app_.GetRegistration(request->event_id(), request->participant_id(),
                        ReplyRegistration(reactor, response));
   return reactor;

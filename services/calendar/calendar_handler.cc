@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "auth/token_authenticator.h"
 #include "calendar/event_mapping.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
@@ -38,6 +39,9 @@ v1::EventChangeType ChangeTypeToProto(const std::string& type) {
 grpc::ServerUnaryReactor* CalendarHandler::CreateEvent(
     grpc::CallbackServerContext* context, const v1::CreateEventRequest* request,
     v1::Event* response) {
+  if (absl::Status s = auth::AuthorizeAllEvents(*context, "creating events"); !s.ok()) {
+    return FinishNow(context, s);
+  }
   absl::StatusOr<core::Event> event = EventFromProto(request->event());
   if (!event.ok()) return FinishNow(context, event.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -49,6 +53,9 @@ grpc::ServerUnaryReactor* CalendarHandler::CreateEvent(
 grpc::ServerUnaryReactor* CalendarHandler::GetEvent(
     grpc::CallbackServerContext* context, const v1::GetEventRequest* request,
     v1::Event* response) {
+  if (absl::Status s = auth::AuthorizeEvent(*context, request->event_id()); !s.ok()) {
+    return FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   app_.GetEvent(request->event_id(),
                 Reply<core::Event>(reactor, response, PutEvent));
@@ -58,6 +65,9 @@ grpc::ServerUnaryReactor* CalendarHandler::GetEvent(
 grpc::ServerUnaryReactor* CalendarHandler::UpdateEvent(
     grpc::CallbackServerContext* context, const v1::UpdateEventRequest* request,
     v1::Event* response) {
+  if (absl::Status s = auth::AuthorizeEvent(*context, request->event().id()); !s.ok()) {
+    return FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::vector<std::string> mask(request->update_mask().paths().begin(),
                                 request->update_mask().paths().end());
@@ -70,6 +80,9 @@ grpc::ServerUnaryReactor* CalendarHandler::UpdateEvent(
 grpc::ServerUnaryReactor* CalendarHandler::CancelEvent(
     grpc::CallbackServerContext* context, const v1::CancelEventRequest* request,
     v1::Event* response) {
+  if (absl::Status s = auth::AuthorizeEvent(*context, request->event_id()); !s.ok()) {
+    return FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   app_.CancelEvent(request->event_id(), request->reason(),
                    request->expected_revision(),
@@ -80,6 +93,9 @@ grpc::ServerUnaryReactor* CalendarHandler::CancelEvent(
 grpc::ServerUnaryReactor* CalendarHandler::ListEvents(
     grpc::CallbackServerContext* context, const v1::ListEventsRequest* request,
     v1::ListEventsResponse* response) {
+  if (absl::Status s = auth::AuthorizeAllEvents(*context, "listing the calendar"); !s.ok()) {
+    return FinishNow(context, s);
+  }
   if (!v1::EventFormat_IsValid(request->format()) ||
       !v1::EventKind_IsValid(request->kind()) ||
       !v1::EventStatus_IsValid(request->status())) {
@@ -117,6 +133,9 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEvents(
 grpc::ServerUnaryReactor* CalendarHandler::GetAgenda(
     grpc::CallbackServerContext* context, const v1::GetAgendaRequest* request,
     v1::Agenda* response) {
+  if (absl::Status s = auth::AuthorizeEvent(*context, request->event_id()); !s.ok()) {
+    return FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   app_.GetAgenda(request->event_id(), request->viewer_time_zone(),
                  Reply<core::Agenda>(reactor, response,
@@ -130,6 +149,9 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEventChanges(
     grpc::CallbackServerContext* context,
     const v1::ListEventChangesRequest* request,
     v1::ListEventChangesResponse* response) {
+  if (absl::Status s = auth::AuthorizeAllEvents(*context, "the calendar's change feed"); !s.ok()) {
+    return FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   app_.ListEventChanges(
       request->sync_token(), request->page_size(),
@@ -170,6 +192,12 @@ grpc::ServerUnaryReactor* CalendarHandler::ExportICalendar(
     grpc::CallbackServerContext* context,
     const v1::ExportICalendarRequest* request,
     v1::ExportICalendarResponse* response) {
+  if (absl::Status s = request->event_id().empty()
+                           ? auth::AuthorizeAllEvents(*context, "exporting the calendar")
+                           : auth::AuthorizeEvent(*context, request->event_id());
+      !s.ok()) {
+    return FinishNow(context, s);
+  }
   ExportQuery q;
   q.event_id = request->event_id();
   if (request->has_from()) q.filter.from = rpc::TimeFromProto(request->from());
@@ -192,6 +220,10 @@ grpc::ServerUnaryReactor* CalendarHandler::ExportICalendar(
 grpc::ServerWriteReactor<v1::EventChange>* CalendarHandler::WatchEventChanges(
     grpc::CallbackServerContext* context,
     const v1::WatchEventChangesRequest* request) {
+  if (absl::Status s = auth::AuthorizeAllEvents(*context, "the calendar's change feed");
+      !s.ok()) {
+    return auth::RefusedStream<v1::EventChange>(s);
+  }
   // Registered before it starts, removed when gRPC is done with it, so
   // CloseStreams() only ever sees live watchers.
   auto* watcher = new EventChangeWatcher(

@@ -1,9 +1,18 @@
 #include "host/service_host.h"
 
+#include <grpcpp/security/server_credentials.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "auth/admin_handler.h"
+#include "auth/token_authenticator.h"
+#include "auth/token_store.h"
 #include "attendance/attendance_handler.h"
 #include "calendar/calendar_handler.h"
 #include "core/log.h"
@@ -15,7 +24,7 @@
 #include "notification/reminder_planning.h"
 #include "notification/webhook_sender.h"
 #include "notification/webhook_worker.h"
-#include "notification/worker_pool.h"
+#include "rpc/worker_pool.h"
 #include "rpc/server_config.h"
 #include "rpc/server_runner.h"
 #include "storage/attendance_store.h"
@@ -145,7 +154,7 @@ struct NotificationParts {
   notification::ReminderDispatcher dispatcher;
   notification::WebhookSender sender;
   notification::NotificationApp app;
-  notification::WorkerPool workers;
+  rpc::WorkerPool workers;
   notification::SubscriptionHub subscriptions;
   std::unique_ptr<storage::RedisSyncClient> webhook_redis;
   notification::WebhookWorker webhook_worker;
@@ -224,6 +233,68 @@ int RunNotificationOnce(ServiceContext& context, const NotificationConfig& confi
   return 0;
 }
 
+namespace {
+
+// The Redis password from --redis_password_file, else the environment:
+// never from the command line, where every user of the machine can read it.
+absl::Status ReadRedisCredentials(const rpc::ServerConfig& config,
+                                  storage::RedisClientOptions& options) {
+  options.username = config.redis_user;
+  if (!config.redis_password_file.empty()) {
+    std::ifstream file(config.redis_password_file);
+    if (!file || !std::getline(file, options.password)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--redis_password_file: cannot read ", config.redis_password_file));
+    }
+    return absl::OkStatus();
+  }
+  if (const char* password = std::getenv("CONVENE_REDIS_PASSWORD")) {
+    options.password = password;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view flag) {
+  std::ifstream file(path);
+  std::stringstream text;
+  if (!file || !(text << file.rdbuf())) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  }
+  return text.str();
+}
+
+// TLS when a certificate is given (mTLS with a client CA); else local
+// credentials, which serve loopback and unix-socket clients only, so that
+// bearer tokens never cross a network in the clear.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
+    const rpc::ServerConfig& config) {
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls_cert_file and --tls_key_file go together");
+  }
+  if (config.tls_cert_file.empty()) {
+    if (!config.tls_client_ca_file.empty()) {
+      return absl::InvalidArgumentError("--tls_client_ca_file needs --tls_cert_file");
+    }
+    return grpc::experimental::LocalServerCredentials(
+        absl::StartsWith(config.listen, "unix:") ? UDS : LOCAL_TCP);
+  }
+  absl::StatusOr<std::string> cert = ReadFile(config.tls_cert_file, "--tls_cert_file");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFile(config.tls_key_file, "--tls_key_file");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!config.tls_client_ca_file.empty()) {
+    absl::StatusOr<std::string> ca = ReadFile(config.tls_client_ca_file, "--tls_client_ca_file");
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *ca;
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+}  // namespace
+
 int RunServiceHost(int argc, char** argv, const HostOptions& options,
                    std::vector<ServiceFactory> services) {
   // Before any thread exists, so that only the runner sees SIGTERM/SIGINT.
@@ -240,6 +311,10 @@ int RunServiceHost(int argc, char** argv, const HostOptions& options,
   }
   storage::RedisClientOptions redis_options;
   redis_options.address = *address;
+  if (absl::Status s = ReadRedisCredentials(config, redis_options); !s.ok()) {
+    core::LogError(absl::StrCat(program, ": ", s.message()));
+    return 1;
+  }
   redis_options.on_connection_change = [program](bool connected) {
     if (connected) {
       core::LogInfo(absl::StrCat(program, ": connected to Redis"));
@@ -282,6 +357,35 @@ int RunServiceHost(int argc, char** argv, const HostOptions& options,
       if (hosted.close_streams) hosted.close_streams();
     }
   };
+  // Authentication: one authenticator in front of every service, and the
+  // admin service for tokens.
+  std::unique_ptr<auth::TokenStore> token_store;
+  std::unique_ptr<storage::RedisSyncClient> token_redis;
+  std::unique_ptr<rpc::WorkerPool> admin_workers;
+  std::unique_ptr<auth::AdminHandler> admin;
+  if (config.insecure) {
+    core::LogWarn(absl::StrCat(
+        program, ": *** --insecure: NO AUTHENTICATION, NO TLS: every caller may "
+                 "read and change everything, personal data included. Local "
+                 "development only. ***"));
+  } else {
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+        MakeServerCredentials(config);
+    if (!credentials.ok()) {
+      core::LogError(absl::StrCat(program, ": ", credentials.status().message()));
+      return 1;
+    }
+    (*credentials)->SetAuthMetadataProcessor(std::make_shared<auth::TokenAuthenticator>(
+        **redis, clock,
+        auth::RateLimit{config.rate_limit_per_second, config.rate_burst}));
+    config.credentials = *credentials;
+    token_redis = std::make_unique<storage::RedisSyncClient>(**redis);
+    token_store = std::make_unique<auth::TokenStore>(*token_redis);
+    admin_workers = std::make_unique<rpc::WorkerPool>(1, 100);
+    admin = std::make_unique<auth::AdminHandler>(*token_store, *admin_workers, clock);
+    server_options.services.push_back(admin.get());
+    server_options.health_service_names.push_back(auth::AdminHandler::kServiceName);
+  }
   server_options.health_probe = [&probe_client]() -> absl::Status {
     absl::StatusOr<storage::RedisReply> pong =
         probe_client.Command({"PING"}, absl::Seconds(1));

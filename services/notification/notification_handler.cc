@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "auth/token_authenticator.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
 
@@ -11,10 +12,13 @@ namespace {
 
 // Runs `work` (which returns an absl::Status and fills the response) on the
 // pool and finishes the reactor with its status.
+// `allowed` is the caller's scope check for the request.
 template <typename Work>
 grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* context,
-                                 WorkerPool& pool, Work work) {
+                                 rpc::WorkerPool& pool, const absl::Status& allowed,
+                                 Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (auth::Refuse(reactor, allowed)) return reactor;
   if (!pool.Post([reactor, work = std::move(work)]() mutable {
         reactor->Finish(rpc::ToGrpcStatus(work()));
       })) {
@@ -29,7 +33,7 @@ grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* context,
 grpc::ServerUnaryReactor* NotificationHandler::SetReminderPolicy(
     grpc::CallbackServerContext* context, const v1::SetReminderPolicyRequest* request,
     v1::ReminderPolicy* response) {
-  return OnPool(context, workers_, [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AuthorizeEvent(*context, request->policy().event_id()), [this, request, response]() -> absl::Status {
     absl::StatusOr<core::ReminderPolicy> set =
         app_.SetReminderPolicy(PolicyFromProto(request->policy()));
     if (!set.ok()) return set.status();
@@ -41,7 +45,7 @@ grpc::ServerUnaryReactor* NotificationHandler::SetReminderPolicy(
 grpc::ServerUnaryReactor* NotificationHandler::GetReminderPolicy(
     grpc::CallbackServerContext* context, const v1::GetReminderPolicyRequest* request,
     v1::ReminderPolicy* response) {
-  return OnPool(context, workers_, [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AuthorizeEvent(*context, request->event_id()), [this, request, response]() -> absl::Status {
     absl::StatusOr<core::ReminderPolicy> policy = app_.GetReminderPolicy(request->event_id());
     if (!policy.ok()) return policy.status();
     *response = PolicyToProto(*policy);
@@ -52,7 +56,7 @@ grpc::ServerUnaryReactor* NotificationHandler::GetReminderPolicy(
 grpc::ServerUnaryReactor* NotificationHandler::RunDueReminders(
     grpc::CallbackServerContext* context, const v1::RunDueRemindersRequest* request,
     v1::RunDueRemindersResponse* response) {
-  return OnPool(context, workers_, [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AuthorizeAllEvents(*context, "dispatching reminders"), [this, request, response]() -> absl::Status {
     absl::StatusOr<DispatchRun> run = app_.RunDueReminders(request->max_reminders());
     if (!run.ok()) return run.status();
     response->set_dispatched(run->dispatched);
@@ -65,13 +69,21 @@ grpc::ServerUnaryReactor* NotificationHandler::RunDueReminders(
 grpc::ServerWriteReactor<v1::Notification>* NotificationHandler::SubscribeNotifications(
     grpc::CallbackServerContext* context,
     const v1::SubscribeNotificationsRequest* request) {
+  absl::Status allowed =
+      request->event_ids().empty()
+          ? auth::AuthorizeAllEvents(*context, "subscribing to every event's notifications")
+          : absl::OkStatus();
+  for (const std::string& event : request->event_ids()) {
+    if (allowed.ok()) allowed = auth::AuthorizeEvent(*context, event);
+  }
+  if (!allowed.ok()) return auth::RefusedStream<v1::Notification>(allowed);
   return subscriptions_.Open(context, request);
 }
 
 grpc::ServerUnaryReactor* NotificationHandler::AckNotification(
     grpc::CallbackServerContext* context, const v1::AckNotificationRequest* request,
     v1::AckNotificationResponse*) {
-  return OnPool(context, workers_, [this, request]() -> absl::Status {
+  return OnPool(context, workers_, absl::OkStatus(), [this, request]() -> absl::Status {
     return app_.AckNotification(request->subscriber(), request->notification_id());
   });
 }
@@ -80,7 +92,9 @@ grpc::ServerUnaryReactor* NotificationHandler::ListScheduledReminders(
     grpc::CallbackServerContext* context,
     const v1::ListScheduledRemindersRequest* request,
     v1::ListScheduledRemindersResponse* response) {
-  return OnPool(context, workers_, [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, request->event_id().empty()
+                        ? auth::AuthorizeAllEvents(*context, "listing a participant's reminders")
+                        : auth::AuthorizeEvent(*context, request->event_id()), [this, request, response]() -> absl::Status {
     auto page = app_.ListScheduledReminders(request->event_id(), request->participant_id(),
                                             request->page_size(), request->page_token());
     if (!page.ok()) return page.status();
@@ -93,7 +107,7 @@ grpc::ServerUnaryReactor* NotificationHandler::ListScheduledReminders(
 grpc::ServerUnaryReactor* NotificationHandler::ListNotifications(
     grpc::CallbackServerContext* context, const v1::ListNotificationsRequest* request,
     v1::ListNotificationsResponse* response) {
-  return OnPool(context, workers_, [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AuthorizeEvent(*context, request->event_id()), [this, request, response]() -> absl::Status {
     auto page = app_.ListNotifications(request->event_id(), request->state(),
                                        request->page_size(), request->page_token());
     if (!page.ok()) return page.status();
@@ -106,7 +120,7 @@ grpc::ServerUnaryReactor* NotificationHandler::ListNotifications(
 grpc::ServerUnaryReactor* NotificationHandler::CreateWebhook(
     grpc::CallbackServerContext* context, const v1::CreateWebhookRequest* request,
     v1::Webhook* response) {
-  return OnPool(context, workers_, [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, absl::OkStatus(), [this, request, response]() -> absl::Status {
     absl::StatusOr<v1::Webhook> made = app_.CreateWebhook(request->webhook());
     if (!made.ok()) return made.status();
     *response = *std::move(made);
@@ -117,7 +131,7 @@ grpc::ServerUnaryReactor* NotificationHandler::CreateWebhook(
 grpc::ServerUnaryReactor* NotificationHandler::ListWebhooks(
     grpc::CallbackServerContext* context, const v1::ListWebhooksRequest*,
     v1::ListWebhooksResponse* response) {
-  return OnPool(context, workers_, [this, response]() -> absl::Status {
+  return OnPool(context, workers_, absl::OkStatus(), [this, response]() -> absl::Status {
     absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(false);
     if (!hooks.ok()) return hooks.status();
     for (v1::Webhook& h : *hooks) *response->add_webhooks() = std::move(h);
@@ -128,7 +142,7 @@ grpc::ServerUnaryReactor* NotificationHandler::ListWebhooks(
 grpc::ServerUnaryReactor* NotificationHandler::DeleteWebhook(
     grpc::CallbackServerContext* context, const v1::DeleteWebhookRequest* request,
     v1::DeleteWebhookResponse*) {
-  return OnPool(context, workers_, [this, request]() -> absl::Status {
+  return OnPool(context, workers_, absl::OkStatus(), [this, request]() -> absl::Status {
     return app_.DeleteWebhook(request->webhook_id());
   });
 }

@@ -10,7 +10,7 @@
 #include "convene/v1/notification.grpc.pb.h"
 #include "notification/notification_app.h"
 #include "notification/notification_subscription.h"
-#include "notification/worker_pool.h"
+#include "rpc/worker_pool.h"
 
 namespace convene::notification {
 
@@ -23,7 +23,7 @@ class NotificationHandler final
 
   // All must outlive the handler.
   NotificationHandler(NotificationApp& app, SubscriptionHub& subscriptions,
-                      WorkerPool& workers)
+                      rpc::WorkerPool& workers)
       : app_(app), subscriptions_(subscriptions), workers_(workers) {}
 
   grpc::ServerUnaryReactor* SetReminderPolicy(
@@ -68,7 +68,7 @@ class NotificationHandler final
  private:
   NotificationApp& app_;
   SubscriptionHub& subscriptions_;
-  WorkerPool& workers_;
+  rpc::WorkerPool& workers_;
 };
 
 }  // namespace convene::notification

@@ -33,6 +33,7 @@ ABSL_DECLARE_FLAG(std::string, redis);
 ABSL_DECLARE_FLAG(bool, log_rpcs);
 ABSL_DECLARE_FLAG(absl::Duration, shutdown_grace);
 ABSL_DECLARE_FLAG(int32_t, max_message_bytes);
+ABSL_DECLARE_FLAG(bool, insecure);
 
 namespace convene::rpc {
 
@@ -48,11 +49,20 @@ struct ServerConfig {
   std::string redis = "redis://127.0.0.1:6379";
   // Write one log line per RPC (method, status code, latency).
   bool log_rpcs = true;
-  // Serve without transport security. Must be true unless `credentials` is
-  // set (TLS comes in a later change, which will fill in `credentials`).
+  // Serve without authentication or TLS (--insecure). ServerRunner itself
+  // only reads `credentials`; the host turns these settings into them.
   bool insecure = true;
-  // Transport credentials; when null and `insecure` is true, the server uses
-  // grpc::InsecureServerCredentials().
+  // TLS: PEM files; a client CA bundle requires client certificates (mTLS).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  // Per-token rate limit (calls per second, 0: none) and burst.
+  double rate_limit_per_second = 50;
+  int rate_burst = 200;
+  // Redis ACL user and where its password is (file, else the environment).
+  std::string redis_user;
+  std::string redis_password_file;
+  // Transport credentials; null: grpc::InsecureServerCredentials().
   std::shared_ptr<grpc::ServerCredentials> credentials;
   // Largest message accepted or sent, in bytes.
   int max_message_bytes = 4 * 1024 * 1024;

@@ -28,6 +28,24 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "are cancelled (e.g. 10s, 500ms).");
 ABSL_FLAG(int32_t, max_message_bytes, 4 * 1024 * 1024,
           "Largest gRPC message received or sent, in bytes.");
+ABSL_FLAG(bool, insecure, false,
+          "Serve WITHOUT authentication or TLS: every caller may do everything. "
+          "For local development only; logged loudly at start.");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain of the server; with --tls_key_file, serve TLS. "
+          "Without TLS, authenticated servers accept loopback and unix-socket "
+          "clients only.");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA bundle: require and verify client certificates (mTLS).");
+ABSL_FLAG(double, rate_limit, 50,
+          "Calls per second each token may make on average (0: no limit); "
+          "over it, RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int32_t, rate_burst, 200, "Calls a token may make at once above --rate_limit.");
+ABSL_FLAG(std::string, redis_user, "", "Redis ACL user (the password comes from "
+          "--redis_password_file or $CONVENE_REDIS_PASSWORD, never the command line).");
+ABSL_FLAG(std::string, redis_password_file, "",
+          "File holding the Redis password (first line); else $CONVENE_REDIS_PASSWORD.");
 
 namespace convene::rpc {
 namespace {
@@ -60,6 +78,14 @@ ServerConfig ServerConfigFromFlags() {
   config.log_rpcs = absl::GetFlag(FLAGS_log_rpcs);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  config.insecure = absl::GetFlag(FLAGS_insecure);
+  config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  config.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  config.rate_limit_per_second = absl::GetFlag(FLAGS_rate_limit);
+  config.rate_burst = absl::GetFlag(FLAGS_rate_burst);
+  config.redis_user = absl::GetFlag(FLAGS_redis_user);
+  config.redis_password_file = absl::GetFlag(FLAGS_redis_password_file);
   return config;
 }
 

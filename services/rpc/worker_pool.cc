@@ -1,8 +1,8 @@
-#include "notification/worker_pool.h"
+#include "rpc/worker_pool.h"
 
 #include <utility>
 
-namespace convene::notification {
+namespace convene::rpc {
 
 WorkerPool::WorkerPool(int threads, int max_queued) : max_queued_(max_queued) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
@@ -41,4 +41,4 @@ void WorkerPool::Loop() {
   }
 }
 
-}  // namespace convene::notification
+}  // namespace convene::rpc

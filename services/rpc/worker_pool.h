@@ -5,8 +5,8 @@
 //
 //   WorkerPool pool(2, 1000);
 //   if (!pool.Post([=] { reactor->Finish(Slow()); })) reactor->Finish(busy);
-#ifndef CONVENE_NOTIFICATION_WORKER_POOL_H_
-#define CONVENE_NOTIFICATION_WORKER_POOL_H_
+#ifndef CONVENE_RPC_WORKER_POOL_H_
+#define CONVENE_RPC_WORKER_POOL_H_
 
 #include <deque>
 #include <functional>
@@ -16,7 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 
-namespace convene::notification {
+namespace convene::rpc {
 
 class WorkerPool {
  public:
@@ -37,6 +37,6 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace convene::notification
+}  // namespace convene::rpc
 
-#endif  // CONVENE_NOTIFICATION_WORKER_POOL_H_
+#endif  // CONVENE_RPC_WORKER_POOL_H_

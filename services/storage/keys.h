@@ -193,6 +193,14 @@ inline std::string ChangeFeed() { return "cv:{feed}:changes"; }
 
 // String: the tzdata version the stored instants were derived with.
 inline std::string TzdataVersion() { return "cv:{sys}:tzdata-version"; }
+// Hash: SHA-256 (hex) of a token's secret -> "<expire ms>|<token id>|<the
+// serialised convene.v1.Token>". The secret itself is never stored.
+inline std::string Tokens() { return "cv:{sys}:tokens"; }
+// Hash: token id -> SHA-256 of its secret (to revoke or list by id).
+inline std::string TokenIds() { return "cv:{sys}:token-ids"; }
+// Prefix of each token's rate-limit bucket, a hash {level, ms}:
+// TokenBucketPrefix() + token id.
+inline std::string TokenBucketPrefix() { return "cv:{sys}:bucket:"; }
 
 }  // namespace convene::storage::keys
 

@@ -10,7 +10,7 @@
 namespace convene::storage {
 namespace {
 
-constexpr std::array<std::pair<absl::string_view, absl::StatusCode>, 7>
+constexpr std::array<std::pair<absl::string_view, absl::StatusCode>, 9>
     kDomainCodes = {{
         {"NOT_FOUND", absl::StatusCode::kNotFound},
         {"ALREADY_EXISTS", absl::StatusCode::kAlreadyExists},
@@ -19,6 +19,8 @@ constexpr std::array<std::pair<absl::string_view, absl::StatusCode>, 7>
         {"INVALID_ARGUMENT", absl::StatusCode::kInvalidArgument},
         {"RESOURCE_EXHAUSTED", absl::StatusCode::kResourceExhausted},
         {"OUT_OF_RANGE", absl::StatusCode::kOutOfRange},
+        {"UNAUTHENTICATED", absl::StatusCode::kUnauthenticated},
+        {"PERMISSION_DENIED", absl::StatusCode::kPermissionDenied},
     }};
 
 constexpr std::array<absl::string_view, 8> kTransientPrefixes = {

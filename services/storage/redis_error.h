@@ -8,7 +8,8 @@
 //        return redis.error_reply("CONVENE <CODE> <message>")
 //    where <CODE> is one of
 //        NOT_FOUND ALREADY_EXISTS FAILED_PRECONDITION ABORTED
-//        INVALID_ARGUMENT RESOURCE_EXHAUSTED OUT_OF_RANGE
+//        INVALID_ARGUMENT RESOURCE_EXHAUSTED OUT_OF_RANGE UNAUTHENTICATED
+//        PERMISSION_DENIED
 //    The caller gets exactly that absl code with <message> as the message
 //    (no prefix added: it is written for the end user). Example:
 //        return redis.error_reply("CONVENE NOT_FOUND event 42 not found")

@@ -93,13 +93,21 @@ class RedisServer:
 
 
 class ConveneProcess:
-    """A Convene binary listening on 127.0.0.1 with a port it picked itself."""
+    """A Convene binary listening on 127.0.0.1 with a port it picked itself.
+    Without authentication (--insecure) unless `secure`: the tests of the
+    services' behaviour need no tokens; tests/e2e/auth_test.py tests the
+    authentication itself."""
 
-    def __init__(self, binary, redis_address, extra_args=()):
+    def __init__(self, binary, redis_address, extra_args=(), secure=False):
         path = os.path.join(BUILD_DIR, "services", binary)
+        auth = [] if secure else ["--insecure"]
+        # The log (stderr) goes to a file a test can read.
+        self.log_file = tempfile.NamedTemporaryFile(prefix="convene-e2e-", suffix=".log",
+                                                    delete=False)
+        self.log_path = self.log_file.name
         self.proc = subprocess.Popen(
-            [path, "--listen=127.0.0.1:0", "--redis=" + redis_address, *extra_args],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            [path, "--listen=127.0.0.1:0", "--redis=" + redis_address, *auth, *extra_args],
+            stdout=subprocess.PIPE, stderr=self.log_file, text=True)
         self.port = None
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -120,16 +128,21 @@ class ConveneProcess:
             self.proc.send_signal(sig)
         code = self.proc.wait(timeout)
         self.proc.stdout.close()
+        self.log_file.close()
         return code
 
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
 
-def unary(channel, service, method, request, response_type, timeout=5.0):
+
+def unary(channel, service, method, request, response_type, timeout=5.0, metadata=None):
     """Calls /convene.v1.<service>/<method> with Python grpcio's generic API."""
     call = channel.unary_unary(
         f"/convene.v1.{service}/{method}",
         request_serializer=type(request).SerializeToString,
         response_deserializer=response_type.FromString)
-    return call(request, timeout=timeout)
+    return call(request, timeout=timeout, metadata=metadata)
 
 
 def health_status(channel, service, timeout=2.0):

@@ -95,7 +95,8 @@ class Convened:
         self.log = open(log_path, "ab")
         self.proc = subprocess.Popen(
             [os.path.join(BUILD_DIR, "services", "convened", "convened"),
-             f"--listen=127.0.0.1:{port}", "--redis=" + redis_address],
+             f"--listen=127.0.0.1:{port}", "--redis=" + redis_address,
+             "--insecure"],  # tokens are auth_test.py's subject
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         self.port = None
         deadline = time.monotonic() + 20

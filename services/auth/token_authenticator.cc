@@ -1,0 +1,142 @@
+#include "auth/token_authenticator.h"
+
+#include <algorithm>
+#include <atomic>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "rpc/status_conversion.h"
+
+namespace convene::auth {
+namespace {
+
+std::string ToString(const grpc::string_ref& s) { return std::string(s.data(), s.size()); }
+
+constexpr absl::string_view kBearer = "Bearer ";
+
+// Hash of a secret -> its caller. Written by the authenticator for every
+// call it lets through, read by the handlers of that call. Entries never go
+// stale (a token's role and scope never change; revocation is checked by the
+// authenticator on every call), so the cache only needs a bound.
+class CallerCache {
+ public:
+  static CallerCache& Get() {
+    static CallerCache* cache = new CallerCache;
+    return *cache;
+  }
+  void Enable() { enabled_.store(true); }
+  bool enabled() const { return enabled_.load(); }
+  void Put(const std::string& hash, const core::Caller& caller) {
+    absl::MutexLock lock(&mu_);
+    if (callers_.size() >= kMaxEntries && !callers_.contains(hash)) callers_.clear();
+    callers_[hash] = caller;
+  }
+  std::optional<core::Caller> Find(const std::string& hash) {
+    absl::MutexLock lock(&mu_);
+    auto it = callers_.find(hash);
+    if (it == callers_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 100000;
+  std::atomic<bool> enabled_{false};
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, core::Caller> callers_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+TokenAuthenticator::TokenAuthenticator(storage::RedisClient& redis, const core::Clock& clock,
+                                       RateLimit limit)
+    : redis_(redis), tokens_(redis_), clock_(clock), limit_(limit) {
+  CallerCache::Get().Enable();
+}
+
+grpc::Status TokenAuthenticator::Process(const InputMetadata& auth_metadata,
+                                         grpc::AuthContext* context,
+                                         OutputMetadata*, OutputMetadata*) {
+  std::string method;
+  if (auto it = auth_metadata.find(":path"); it != auth_metadata.end()) {
+    method = ToString(it->second);
+  }
+  if (core::IsPublicMethod(method)) return grpc::Status::OK;
+  auto header = auth_metadata.find("authorization");
+  if (header == auth_metadata.end()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "authorization: missing; send \"authorization: Bearer <token>\"");
+  }
+  const std::string value = ToString(header->second);
+  if (!absl::StartsWith(value, kBearer) || value.size() == kBearer.size()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "authorization: must be \"Bearer <token>\"");
+  }
+  absl::StatusOr<v1::Token> token =
+      tokens_.Check(absl::string_view(value).substr(kBearer.size()), clock_.Now(), limit_);
+  if (!token.ok()) return rpc::ToGrpcStatus(token.status());
+  absl::StatusOr<core::Role> role = core::ParseRole(token->role());
+  if (!role.ok()) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        absl::StrCat("token ", token->id(), " has no valid role"));
+  }
+  core::Caller caller{token->id(), *role,
+                      {token->event_ids().begin(), token->event_ids().end()}};
+  if (absl::Status s = core::AuthorizeMethod(caller, method); !s.ok()) {
+    return rpc::ToGrpcStatus(s);
+  }
+  CallerCache::Get().Put(TokenStore::HashSecret(absl::string_view(value).substr(kBearer.size())),
+                         caller);
+  return grpc::Status::OK;
+}
+
+absl::StatusOr<std::optional<core::Caller>> CallerOf(const grpc::ServerContextBase& context) {
+  if (!CallerCache::Get().enabled()) return std::optional<core::Caller>();
+  const auto& metadata = context.client_metadata();
+  auto header = metadata.find("authorization");
+  if (header == metadata.end()) {
+    return absl::UnauthenticatedError("authorization: missing");
+  }
+  const std::string value = ToString(header->second);
+  std::optional<core::Caller> caller =
+      CallerCache::Get().Find(TokenStore::HashSecret(absl::string_view(value).substr(
+          std::min(value.size(), kBearer.size()))));
+  if (!caller) return absl::UnavailableError("the caller's authentication is gone; retry");
+  return caller;
+}
+
+absl::Status AuthorizeEvent(const grpc::ServerContextBase& context,
+                            absl::string_view event_id) {
+  absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
+  if (!caller.ok()) return caller.status();
+  if (!*caller) return absl::OkStatus();
+  return core::AuthorizeEvent(**caller, event_id);
+}
+
+absl::Status AuthorizeAllEvents(const grpc::ServerContextBase& context,
+                                absl::string_view what) {
+  absl::StatusOr<std::optional<core::Caller>> found = CallerOf(context);
+  if (!found.ok()) return found.status();
+  const std::optional<core::Caller>& caller = *found;
+  if (!caller || caller->all_events()) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "token ", caller->token_id, " is limited to ", caller->event_ids.size(),
+      " event(s); ", what, " needs a token for every event"));
+}
+
+bool Refuse(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {
+  if (status.ok()) return false;
+  reactor->Finish(rpc::ToGrpcStatus(status));
+  return true;
+}
+
+bool SeesPersonalData(const grpc::ServerContextBase& context) {
+  absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
+  return caller.ok() && (!*caller || core::SeesPersonalData((*caller)->role));
+}
+
+}  // namespace convene::auth

@@ -1,0 +1,89 @@
+// TokenAuthenticator: the one place every RPC of every service is
+// authenticated and checked against the role table, before any handler runs.
+// gRPC calls it (on its own thread pool: it blocks on one Redis round trip)
+// with the call's metadata, ":path" included. It takes the bearer token from
+// "authorization", looks it up and charges its rate limit (one Lua script),
+// checks the role may call the method, and remembers the token's caller
+// (role and scope: a token's never change) in a process-wide cache keyed by
+// the secret's hash, for the scope checks that need the request. (gRPC's
+// AuthContext belongs to the connection, not the call, so it cannot carry
+// who made one call.) No log line carries the metadata.
+//
+//   auto credentials = grpc::experimental::LocalServerCredentials(LOCAL_TCP);
+//   credentials->SetAuthMetadataProcessor(
+//       std::make_shared<TokenAuthenticator>(redis, clock, limit));
+//
+// What needs the request itself (is this event in the token's scope?) is
+// checked by AuthorizeEvent(context, event_id) where the event id is read.
+#ifndef CONVENE_AUTH_TOKEN_AUTHENTICATOR_H_
+#define CONVENE_AUTH_TOKEN_AUTHENTICATOR_H_
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/auth_metadata_processor.h>
+
+#include <optional>
+
+#include "auth/token_store.h"
+#include "core/access_policy.h"
+#include "core/clock.h"
+#include "rpc/status_conversion.h"
+#include "storage/redis_client.h"
+#include "storage/redis_sync_client.h"
+
+namespace convene::auth {
+
+class TokenAuthenticator final : public grpc::AuthMetadataProcessor {
+ public:
+  // `redis` and `clock` must outlive the authenticator.
+  TokenAuthenticator(storage::RedisClient& redis, const core::Clock& clock,
+                     RateLimit limit);
+
+  bool IsBlocking() const override { return true; }
+
+  grpc::Status Process(const InputMetadata& auth_metadata, grpc::AuthContext* context,
+                       OutputMetadata* consumed_auth_metadata,
+                       OutputMetadata* response_metadata) override;
+
+ private:
+  storage::RedisSyncClient redis_;
+  TokenStore tokens_;
+  const core::Clock& clock_;
+  const RateLimit limit_;
+};
+
+// The caller of this call, as TokenAuthenticator found it; nullopt when the
+// server runs without authentication (--insecure). UNAVAILABLE when the
+// authenticator's record of it is gone (retry).
+absl::StatusOr<std::optional<core::Caller>> CallerOf(const grpc::ServerContextBase& context);
+
+// core::AuthorizeEvent for this call's caller (OK without authentication).
+absl::Status AuthorizeEvent(const grpc::ServerContextBase& context,
+                            absl::string_view event_id);
+
+// For calls that reach beyond one event (lists, feeds, creating events):
+// PERMISSION_DENIED for a token limited to some events, naming `what`.
+absl::Status AuthorizeAllEvents(const grpc::ServerContextBase& context,
+                                absl::string_view what);
+
+// Whether this call's caller may see personal data (true without
+// authentication).
+bool SeesPersonalData(const grpc::ServerContextBase& context);
+
+// In a unary handler: finishes `reactor` with `status` when it is not OK and
+// says so, so that a handler reads
+//   if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, id))) return reactor;
+bool Refuse(grpc::ServerUnaryReactor* reactor, const absl::Status& status);
+
+// A server stream that ends at once with `status` (a refused stream).
+template <typename Message>
+grpc::ServerWriteReactor<Message>* RefusedStream(const absl::Status& status) {
+  struct Refused final : grpc::ServerWriteReactor<Message> {
+    explicit Refused(const absl::Status& s) { this->Finish(rpc::ToGrpcStatus(s)); }
+    void OnDone() override { delete this; }
+  };
+  return new Refused(status);
+}
+
+}  // namespace convene::auth
+
+#endif  // CONVENE_AUTH_TOKEN_AUTHENTICATOR_H_

@@ -1,0 +1,105 @@
+#include "auth/token_store.h"
+
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "storage/keys.h"
+#include "storage/scripts/token_check_lua.h"
+
+namespace convene::auth {
+using storage::RedisReply;
+namespace keys = storage::keys;
+namespace scripts = storage::scripts;
+namespace {
+
+void SetTime(google::protobuf::Timestamp* ts, absl::Time t) {
+  ts->set_seconds(absl::ToUnixSeconds(t));
+}
+
+}  // namespace
+
+std::string TokenStore::HashSecret(absl::string_view secret) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
+
+absl::StatusOr<IssuedToken> TokenStore::Create(v1::Token token, absl::Duration ttl,
+                                               absl::Time now) {
+  unsigned char random[32];
+  if (RAND_bytes(random, sizeof(random)) != 1) {
+    return absl::InternalError("no randomness for a token secret");
+  }
+  IssuedToken issued;
+  issued.secret = absl::StrCat(
+      "cvt_", absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(random),
+                                                       sizeof(random))));
+  const std::string hash = HashSecret(issued.secret);
+  token.set_id(absl::StrCat("tok_", hash.substr(0, 12)));
+  SetTime(token.mutable_create_time(), now);
+  SetTime(token.mutable_expire_time(), now + ttl);
+  const std::string entry = absl::StrCat(absl::ToUnixMillis(now + ttl), "|", token.id(), "|",
+                                         token.SerializeAsString());
+  absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> r = redis_.Pipeline(
+      {{"HSET", keys::Tokens(), hash, entry}, {"HSET", keys::TokenIds(), token.id(), hash}});
+  if (!r.ok()) return r.status();
+  for (const auto& part : *r) {
+    if (!part.ok()) return part.status();
+  }
+  issued.token = std::move(token);
+  return issued;
+}
+
+absl::StatusOr<v1::Token> TokenStore::Check(absl::string_view secret, absl::Time now,
+                                            const RateLimit& limit) {
+  absl::StatusOr<RedisReply> r = redis_.Eval(
+      scripts::TokenCheck(), {keys::Tokens()},
+      {HashSecret(secret), absl::StrCat(absl::ToUnixMillis(now)),
+       absl::StrCat(limit.per_second), absl::StrCat(std::max(limit.burst, 1)),
+       keys::TokenBucketPrefix()});
+  if (!r.ok()) return r.status();
+  v1::Token token;
+  if (!token.ParseFromString(r->text())) {
+    return absl::DataLossError("a stored token is not readable");
+  }
+  return token;
+}
+
+absl::StatusOr<std::vector<v1::Token>> TokenStore::List(absl::Time now) {
+  absl::StatusOr<RedisReply> r = redis_.Command({"HVALS", keys::Tokens()});
+  if (!r.ok()) return r.status();
+  std::vector<v1::Token> out;
+  for (const RedisReply& e : r->elements()) {
+    std::vector<absl::string_view> parts = absl::StrSplit(e.text(), absl::MaxSplits('|', 2));
+    int64_t expire_ms = 0;
+    if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &expire_ms)) continue;
+    if (expire_ms <= absl::ToUnixMillis(now)) continue;
+    v1::Token token;
+    if (token.ParseFromString(std::string(parts[2]))) out.push_back(std::move(token));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const v1::Token& a, const v1::Token& b) { return a.id() < b.id(); });
+  return out;
+}
+
+absl::Status TokenStore::Revoke(const std::string& token_id) {
+  absl::StatusOr<RedisReply> hash = redis_.Command({"HGET", keys::TokenIds(), token_id});
+  if (!hash.ok()) return hash.status();
+  if (hash->is_nil()) {
+    return absl::NotFoundError(absl::StrCat("token_id: ", token_id, " is not a token"));
+  }
+  absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> r = redis_.Pipeline(
+      {{"HDEL", keys::Tokens(), hash->text()},
+       {"HDEL", keys::TokenIds(), token_id},
+       {"DEL", absl::StrCat(keys::TokenBucketPrefix(), token_id)}});
+  return r.status();
+}
+
+}  // namespace convene::auth

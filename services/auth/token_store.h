@@ -1,0 +1,63 @@
+// TokenStore: the bearer tokens callers present, in Redis under {sys}: only
+// the SHA-256 of each secret is kept, next to the token's role, scope and
+// expiry; and each token's rate-limit bucket.
+//
+//   TokenStore tokens(redis);
+//   absl::StatusOr<IssuedToken> t = tokens.Create(token, absl::Hours(24), now);
+//   absl::StatusOr<v1::Token> who = tokens.Check(secret, now, limits);
+//
+// Blocking (RedisSyncClient): the authentication step runs on gRPC's
+// thread pool for it, never on a callback thread.
+#ifndef CONVENE_AUTH_TOKEN_STORE_H_
+#define CONVENE_AUTH_TOKEN_STORE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "convene/v1/admin.pb.h"
+#include "storage/redis_sync_client.h"
+
+namespace convene::auth {
+
+struct RateLimit {
+  // Calls per second refilled into each token's bucket (0: no limit).
+  double per_second = 0;
+  // The bucket's size: calls a token may make at once.
+  int burst = 0;
+};
+
+struct IssuedToken {
+  v1::Token token;
+  std::string secret;  // shown once
+};
+
+class TokenStore {
+ public:
+  explicit TokenStore(storage::RedisSyncClient& redis) : redis_(redis) {}
+
+  // The SHA-256 of a secret, lowercase hex.
+  static std::string HashSecret(absl::string_view secret);
+
+  // Stores a new token (its id and times filled in) valid for `ttl`.
+  absl::StatusOr<IssuedToken> Create(v1::Token token, absl::Duration ttl, absl::Time now);
+
+  // The token whose secret this is: UNAUTHENTICATED when unknown, revoked
+  // or expired; RESOURCE_EXHAUSTED when over `limit`. One round trip.
+  absl::StatusOr<v1::Token> Check(absl::string_view secret, absl::Time now,
+                                  const RateLimit& limit);
+
+  // Tokens not yet expired, by id.
+  absl::StatusOr<std::vector<v1::Token>> List(absl::Time now);
+
+  // NOT_FOUND for an unknown id.
+  absl::Status Revoke(const std::string& token_id);
+
+ private:
+  storage::RedisSyncClient& redis_;
+};
+
+}  // namespace convene::auth
+
+#endif  // CONVENE_AUTH_TOKEN_STORE_H_

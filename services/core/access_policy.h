@@ -1,0 +1,75 @@
+// AccessPolicy: who may call what. A caller is a token's role and scope (all
+// events, or a list of them); each RPC allows some roles; an RPC that names
+// an event also needs the event in the caller's scope.
+//
+//   Caller caller{.token_id = "tok_1a2b", .role = Role::kCheckIn,
+//                 .event_ids = {"ev_0123"}};
+//   AuthorizeMethod(caller, "/convene.v1.AttendanceService/CheckIn");  // OK
+//   AuthorizeMethod(caller, "/convene.v1.AttendanceService/Register");
+//   // PERMISSION_DENIED "role checkin may not call AttendanceService/Register"
+//   AuthorizeEvent(caller, "ev_9999");  // PERMISSION_DENIED, outside scope
+//
+// The table is the one place that says which role does what; the server's
+// authentication step and the tests read it.
+#ifndef CONVENE_CORE_ACCESS_POLICY_H_
+#define CONVENE_CORE_ACCESS_POLICY_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace convene::core {
+
+enum class Role {
+  // Manages tokens, and may do everything else.
+  kAdmin,
+  // Creates and changes events in scope, sees participants, reports,
+  // forgets participants, sets reminder policies.
+  kOrganizer,
+  // Checks people in and out and reads counts, for events in scope.
+  kCheckIn,
+  // Reads events, agendas, iCalendar, changes and counts: never a
+  // participant's personal data.
+  kIntegration,
+  // Runs the reminder job and receives notifications.
+  kReminderJob,
+};
+
+// "admin", "organizer", "checkin", "integration", "reminder-job".
+absl::string_view RoleName(Role role);
+// INVALID_ARGUMENT naming `field` for anything else.
+absl::StatusOr<Role> ParseRole(absl::string_view name, absl::string_view field = "role");
+
+struct Caller {
+  std::string token_id;
+  Role role = Role::kIntegration;
+  // Empty: every event.
+  std::vector<std::string> event_ids;
+  bool all_events() const { return event_ids.empty(); }
+};
+
+// Health checks and reflection: callable without a token (probes and
+// tools that cannot send one).
+bool IsPublicMethod(absl::string_view method);
+
+// Whether `caller`'s role may call `method` ("/package.Service/Method"):
+// PERMISSION_DENIED naming role and method. A method not in the table is
+// denied too: nothing is allowed by default.
+absl::Status AuthorizeMethod(const Caller& caller, absl::string_view method);
+
+// Whether `event_id` is in `caller`'s scope (PERMISSION_DENIED if not).
+absl::Status AuthorizeEvent(const Caller& caller, absl::string_view event_id);
+
+// Whether the role may see participants' personal data (names, e-mails,
+// organisations): admin and organizer, and reminder-job (it sends the mail).
+bool SeesPersonalData(Role role);
+
+// Every method in the table, for tests that walk all of them.
+std::vector<std::string> KnownMethods();
+
+}  // namespace convene::core
+
+#endif  // CONVENE_CORE_ACCESS_POLICY_H_

@@ -1,0 +1,365 @@
+"""End to end: authentication and authorisation of every RPC, as a real
+convened with authentication on (the default). A table says which roles may
+call each method; every method is called with no token, with an unknown
+token, with each role's token, and with a token scoped to another event, and
+the status codes are checked. Also: integration tokens never see personal
+data, the per-token rate limit, revocation, TLS and mutual TLS."""
+import os
+import signal
+import subprocess
+import tempfile
+import unittest
+
+import grpc
+
+from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, unary
+from convene.v1 import (admin_pb2, attendance_pb2, calendar_pb2, common_pb2,
+                        notification_pb2)
+
+MODULES = {
+    "CalendarService": calendar_pb2,
+    "AttendanceService": attendance_pb2,
+    "NotificationService": notification_pb2,
+    "AdminService": admin_pb2,
+}
+ROLES = ["admin", "organizer", "checkin", "integration", "reminder-job"]
+EVERYONE = {"organizer", "checkin", "integration", "reminder-job"}
+# Who besides admin may call what: the specification this test holds the
+# server to (core/access_policy.cc is the implementation).
+ALLOWED = {
+    "CalendarService/CreateEvent": {"organizer"},
+    "CalendarService/UpdateEvent": {"organizer"},
+    "CalendarService/CancelEvent": {"organizer"},
+    "CalendarService/GetEvent": EVERYONE,
+    "CalendarService/ListEvents": EVERYONE,
+    "CalendarService/GetAgenda": EVERYONE,
+    "CalendarService/ExportICalendar": {"organizer", "integration"},
+    "CalendarService/ListEventChanges": {"organizer", "integration"},
+    "CalendarService/WatchEventChanges": {"organizer", "integration"},
+    "CalendarService/FindMeetingTimes": {"organizer", "integration"},
+    "CalendarService/ListChanges": {"organizer", "integration"},
+    "CalendarService/WatchChanges": {"organizer", "integration"},
+    "AttendanceService/Register": {"organizer"},
+    "AttendanceService/ChangeMode": {"organizer"},
+    "AttendanceService/CancelRegistration": {"organizer"},
+    "AttendanceService/GetRegistration": {"organizer"},
+    "AttendanceService/ListRegistrations": {"organizer"},
+    "AttendanceService/ExportAttendanceReport": {"organizer"},
+    "AttendanceService/ForgetParticipant": {"organizer"},
+    "AttendanceService/CheckIn": {"organizer", "checkin"},
+    "AttendanceService/CheckOut": {"organizer", "checkin"},
+    "AttendanceService/GetAttendanceCounts": {"organizer", "checkin", "integration"},
+    "AttendanceService/WatchAttendanceCounts": {"organizer", "checkin", "integration"},
+    "NotificationService/SetReminderPolicy": {"organizer"},
+    "NotificationService/GetReminderPolicy": {"organizer", "reminder-job"},
+    "NotificationService/ListScheduledReminders": {"organizer", "reminder-job"},
+    "NotificationService/ListNotifications": {"organizer", "reminder-job"},
+    "NotificationService/RunDueReminders": {"reminder-job"},
+    "NotificationService/SubscribeNotifications": {"reminder-job"},
+    "NotificationService/AckNotification": {"reminder-job"},
+    "NotificationService/CreateWebhook": set(),
+    "NotificationService/ListWebhooks": set(),
+    "NotificationService/DeleteWebhook": set(),
+    "AdminService/CreateToken": set(),
+    "AdminService/ListTokens": set(),
+    "AdminService/RevokeToken": set(),
+}
+# Methods that act on all events at once: a token scoped to some events may
+# not call them.
+CALENDAR_WIDE = {"CalendarService/CreateEvent", "CalendarService/ListEvents",
+                 "CalendarService/ListEventChanges", "CalendarService/WatchEventChanges",
+                 "NotificationService/RunDueReminders"}
+AUTH_CODES = {grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED}
+
+
+def methods():
+    """(service, method descriptor) for every RPC of the four services."""
+    for service, module in MODULES.items():
+        for m in module.DESCRIPTOR.services_by_name[service].methods:
+            yield service, m
+
+
+def request_for(method, event_id):
+    """A request of the method's type naming `event_id` where it has one."""
+    cls = MODULES[method.containing_service.name].__dict__[method.input_type.name]
+    request = cls()
+    fields = cls.DESCRIPTOR.fields_by_name
+    if "event_id" in fields:
+        request.event_id = event_id
+    if "policy" in fields:
+        request.policy.event_id = event_id
+    if "event" in fields and method.name == "UpdateEvent":
+        request.event.id = event_id
+    return request
+
+
+def call(channel, service, method, request, token, timeout=3.0):
+    """The status code of one call (streams: of their first message)."""
+    module = MODULES[service]
+    response_cls = module.__dict__[method.output_type.name]
+    path = f"/convene.v1.{service}/{method.name}"
+    metadata = [("authorization", "Bearer " + token)] if token else None
+    try:
+        if method.server_streaming:
+            stream = channel.unary_stream(path, request_serializer=type(request).SerializeToString,
+                                          response_deserializer=response_cls.FromString)(
+                request, metadata=metadata, timeout=timeout)
+            try:
+                next(stream)
+            finally:
+                stream.cancel()
+            return grpc.StatusCode.OK
+        channel.unary_unary(path, request_serializer=type(request).SerializeToString,
+                            response_deserializer=response_cls.FromString)(
+            request, metadata=metadata, timeout=timeout)
+        return grpc.StatusCode.OK
+    except grpc.RpcError as e:
+        return e.code()
+
+
+class AuthE2ETest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.redis = RedisServer()
+        cls.redis.start()
+        cls.server = ConveneProcess("convened/convened", cls.redis.address, secure=True,
+                                    extra_args=["--rate_limit=0"])
+        cls.channel = grpc.insecure_channel(cls.server.target)
+        out = subprocess.run([f"{BUILD_DIR}/services/admin/convene-admin", "bootstrap-token",
+                              "--redis=" + cls.redis.address],
+                             capture_output=True, text=True, timeout=30, check=True)
+        cls.admin = out.stdout.strip()
+        cls.tokens = {"admin": cls.admin}
+        cls.event = unary(cls.channel, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="auth-e2e", event=calendar_pb2.Event(
+                title="CoP1 3rd workshop", format=common_pb2.EVENT_FORMAT_HYBRID,
+                time_zone="Europe/Athens", start_local="2022-03-15T09:00",
+                end_local="2022-03-17T17:30",
+                venue=calendar_pb2.Venue(name="Thessaloniki City Hall", in_person_capacity=25),
+                online=calendar_pb2.OnlineAccess(platform="Zoom",
+                                                  join_url="https://meet.example.org/x"))),
+            calendar_pb2.Event, metadata=[("authorization", "Bearer " + cls.admin)])
+        for role in ROLES[1:]:
+            cls.tokens[role] = cls.create_token(role, role)
+        cls.other_scope = cls.create_token("organizer", "organizer of another event", ["ev_other"])
+        unary(cls.channel, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=cls.event.id, request_id="auth-reg", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+            participant=common_pb2.Participant(participant_id="zagreb-ana", display_name="Ana Kovač",
+                                               email="ana.kovac@example.org")),
+            attendance_pb2.Registration, metadata=[("authorization", "Bearer " + cls.admin)])
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.channel.close()
+        cls.server.stop(signal.SIGKILL)
+        cls.redis.cleanup()
+
+    @classmethod
+    def create_token(cls, role, name, event_ids=(), admin=None):
+        reply = unary(cls.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+            token=admin_pb2.Token(name=name, role=role, event_ids=list(event_ids))),
+            admin_pb2.CreateTokenResponse,
+            metadata=[("authorization", "Bearer " + (admin or cls.admin))])
+        return reply.secret
+
+    def test_the_table_covers_every_rpc(self):
+        self.assertEqual({f"{s}/{m.name}" for s, m in methods()}, set(ALLOWED))
+
+    def test_every_rpc_with_every_role_and_without_a_token(self):
+        for service, method in methods():
+            name = f"{service}/{method.name}"
+            request = request_for(method, self.event.id)
+            with self.subTest(method=name, token="none"):
+                self.assertEqual(call(self.channel, service, method, request, None),
+                                 grpc.StatusCode.UNAUTHENTICATED)
+            with self.subTest(method=name, token="unknown"):
+                self.assertEqual(call(self.channel, service, method, request, "cvt_" + "0" * 64),
+                                 grpc.StatusCode.UNAUTHENTICATED)
+            for role in ROLES:
+                allowed = role == "admin" or role in ALLOWED[name]
+                if method.name in ("RevokeToken", "CancelEvent", "ForgetParticipant"):
+                    # Destructive calls run once, below, on their own data.
+                    if allowed:
+                        continue
+                code = call(self.channel, service, method, request, self.tokens[role])
+                with self.subTest(method=name, role=role, code=code.name):
+                    if allowed:
+                        self.assertNotIn(code, AUTH_CODES)
+                    else:
+                        self.assertEqual(code, grpc.StatusCode.PERMISSION_DENIED)
+
+    def test_a_token_scoped_to_another_event_is_refused(self):
+        for service, method in methods():
+            name = f"{service}/{method.name}"
+            if "organizer" not in ALLOWED[name]:
+                continue
+            fields = MODULES[service].__dict__[method.input_type.name].DESCRIPTOR.fields_by_name
+            if not ({"event_id", "policy", "event"} & set(fields)) and name not in CALENDAR_WIDE:
+                continue
+            if method.name in ("FindMeetingTimes", "ListChanges", "WatchChanges"):
+                continue  # names no event / not built yet (issue 9)
+            with self.subTest(method=name):
+                self.assertEqual(call(self.channel, service, method,
+                                      request_for(method, self.event.id), self.other_scope),
+                                 grpc.StatusCode.PERMISSION_DENIED)
+        # In scope, the same token is let through.
+        mine = self.create_token("checkin", "desk", [self.event.id])
+        counts = unary(self.channel, "AttendanceService", "GetAttendanceCounts",
+                       attendance_pb2.GetAttendanceCountsRequest(event_id=self.event.id),
+                       attendance_pb2.AttendanceCounts,
+                       metadata=[("authorization", "Bearer " + mine)])
+        self.assertEqual(counts.registrations, 1)
+
+    def test_integration_tokens_never_see_personal_data(self):
+        md = [("authorization", "Bearer " + self.tokens["integration"])]
+        seen = []
+        counts = unary(self.channel, "AttendanceService", "GetAttendanceCounts",
+                       attendance_pb2.GetAttendanceCountsRequest(event_id=self.event.id),
+                       attendance_pb2.AttendanceCounts, metadata=md)
+        seen.append(counts.SerializeToString())
+        seen.append(unary(self.channel, "CalendarService", "ExportICalendar",
+                          calendar_pb2.ExportICalendarRequest(event_id=self.event.id),
+                          calendar_pb2.ExportICalendarResponse, metadata=md).SerializeToString())
+        seen.append(unary(self.channel, "CalendarService", "ListEventChanges",
+                          calendar_pb2.ListEventChangesRequest(),
+                          calendar_pb2.ListEventChangesResponse, metadata=md).SerializeToString())
+        for blob in seen:
+            self.assertNotIn(b"ana.kovac", blob)
+            self.assertNotIn("Kovač".encode(), blob)
+        for method in ("GetRegistration", "ListRegistrations", "ExportAttendanceReport"):
+            with self.subTest(method=method):
+                m = attendance_pb2.DESCRIPTOR.services_by_name["AttendanceService"].methods_by_name[method]
+                req = request_for(m, self.event.id)
+                if method == "GetRegistration":
+                    req.participant_id = "zagreb-ana"
+                self.assertEqual(call(self.channel, "AttendanceService", m, req,
+                                      self.tokens["integration"]),
+                                 grpc.StatusCode.PERMISSION_DENIED)
+
+    def test_destructive_calls_with_the_roles_allowed_to(self):
+        md = [("authorization", "Bearer " + self.tokens["organizer"])]
+        forgot = unary(self.channel, "AttendanceService", "ForgetParticipant",
+                       attendance_pb2.ForgetParticipantRequest(
+                           event_id=self.event.id, participant_id="zagreb-ana",
+                           request_id="auth-forget"),
+                       attendance_pb2.ForgetParticipantResponse, metadata=md)
+        self.assertEqual(list(forgot.event_ids), [self.event.id])
+        doomed = self.create_token("integration", "to revoke")
+        listed = unary(self.channel, "AdminService", "ListTokens", admin_pb2.ListTokensRequest(),
+                       admin_pb2.ListTokensResponse,
+                       metadata=[("authorization", "Bearer " + self.admin)])
+        doomed_id = [t.id for t in listed.tokens if t.name == "to revoke"][0]
+        self.assertNotIn(doomed, listed.SerializeToString().decode(errors="ignore"))
+        unary(self.channel, "AdminService", "RevokeToken", admin_pb2.RevokeTokenRequest(
+            token_id=doomed_id), admin_pb2.RevokeTokenResponse,
+            metadata=[("authorization", "Bearer " + self.admin)])
+        m = calendar_pb2.DESCRIPTOR.services_by_name["CalendarService"].methods_by_name["GetEvent"]
+        self.assertEqual(call(self.channel, "CalendarService", m,
+                              request_for(m, self.event.id), doomed),
+                         grpc.StatusCode.UNAUTHENTICATED)
+
+    def test_bad_token_requests_name_the_field(self):
+        for token, ttl, field in [(admin_pb2.Token(name="", role="admin"), None, "token.name"),
+                                  (admin_pb2.Token(name="x", role="root"), None, "token.role"),
+                                  (admin_pb2.Token(name="x", role="admin"), 1, "ttl")]:
+            with self.subTest(field=field):
+                req = admin_pb2.CreateTokenRequest(token=token)
+                if ttl is not None:
+                    req.ttl.seconds = ttl
+                with self.assertRaises(grpc.RpcError) as e:
+                    unary(self.channel, "AdminService", "CreateToken", req,
+                          admin_pb2.CreateTokenResponse,
+                          metadata=[("authorization", "Bearer " + self.admin)])
+                self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                self.assertIn(field, e.exception.details())
+
+    def test_secrets_never_reach_the_log(self):
+        log = self.server.log()
+        self.assertIn("CreateToken", log)  # the log is there, and has the calls
+        for role, secret in self.tokens.items():
+            self.assertNotIn(secret, log, role)
+            self.assertNotIn(secret[4:20], log, role)
+
+
+class RateLimitAndTlsE2ETest(unittest.TestCase):
+    def setUp(self):
+        self.redis = RedisServer()
+        self.redis.start()
+        self.procs = []
+        self.dir = tempfile.mkdtemp(prefix="convene-tls-")
+
+    def tearDown(self):
+        for p in self.procs:
+            p.stop(signal.SIGKILL)
+        self.redis.cleanup()
+
+    def token(self):
+        return subprocess.run([f"{BUILD_DIR}/services/admin/convene-admin", "bootstrap-token",
+                               "--redis=" + self.redis.address, "--role=integration"],
+                              capture_output=True, text=True, timeout=30, check=True).stdout.strip()
+
+    def openssl(self, *args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+    def self_signed(self, name):
+        key, crt = os.path.join(self.dir, name + ".key"), os.path.join(self.dir, name + ".crt")
+        self.openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                     "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                     "-keyout", key, "-out", crt)
+        return key, crt
+
+    def list_events(self, channel, token, timeout=5):
+        return channel.unary_unary(
+            "/convene.v1.CalendarService/ListEvents",
+            request_serializer=calendar_pb2.ListEventsRequest.SerializeToString,
+            response_deserializer=calendar_pb2.ListEventsResponse.FromString)(
+            calendar_pb2.ListEventsRequest(), metadata=[("authorization", "Bearer " + token)],
+            timeout=timeout)
+
+    def test_a_token_over_its_rate_limit_gets_resource_exhausted(self):
+        server = ConveneProcess("convened/convened", self.redis.address, secure=True,
+                                extra_args=["--rate_limit=1", "--rate_burst=3"])
+        self.procs.append(server)
+        token = self.token()
+        with grpc.insecure_channel(server.target) as ch:
+            codes = []
+            for _ in range(6):
+                try:
+                    self.list_events(ch, token)
+                    codes.append("OK")
+                except grpc.RpcError as e:
+                    codes.append(e.code().name)
+            self.assertEqual(codes[:3], ["OK"] * 3)
+            self.assertIn("RESOURCE_EXHAUSTED", codes[3:])
+
+    def test_calls_over_tls_and_mutual_tls(self):
+        key, crt = self.self_signed("server")
+        server = ConveneProcess("convened/convened", self.redis.address, secure=True,
+                                extra_args=[f"--tls_cert_file={crt}", f"--tls_key_file={key}"])
+        self.procs.append(server)
+        token = self.token()
+        creds = grpc.ssl_channel_credentials(root_certificates=open(crt, "rb").read())
+        with grpc.secure_channel(f"localhost:{server.port}", creds) as ch:
+            self.assertEqual(len(self.list_events(ch, token).events), 0)
+        # Plaintext is refused by a TLS server.
+        with grpc.insecure_channel(server.target) as ch:
+            with self.assertRaises(grpc.RpcError):
+                self.list_events(ch, token, timeout=2)
+        # mTLS: a client certificate signed by the CA given is required.
+        ckey, ccrt = self.self_signed("client")
+        mtls = ConveneProcess("convened/convened", self.redis.address, secure=True,
+                              extra_args=[f"--tls_cert_file={crt}", f"--tls_key_file={key}",
+                                          f"--tls_client_ca_file={ccrt}"])
+        self.procs.append(mtls)
+        with grpc.secure_channel(f"localhost:{mtls.port}", creds) as ch:
+            with self.assertRaises(grpc.RpcError):
+                self.list_events(ch, token, timeout=2)
+        with_cert = grpc.ssl_channel_credentials(root_certificates=open(crt, "rb").read(),
+                                                 private_key=open(ckey, "rb").read(),
+                                                 certificate_chain=open(ccrt, "rb").read())
+        with grpc.secure_channel(f"localhost:{mtls.port}", with_cert) as ch:
+            self.assertEqual(len(self.list_events(ch, token).events), 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
