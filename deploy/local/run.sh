@@ -110,11 +110,12 @@ if [ "$exit_after_summary" -eq 1 ]; then
 fi
 
 echo
-echo "== Convene is running on $host:$port; Ctrl-C stops it. Try:"
+echo "== Convene is running on $host:$port; Ctrl-C stops it. Try, in another shell:"
 echo "  export CONVENE_TOKEN=\$(cat $rundir/admin-token)"
-echo "  build/clients/cli/convene --server $host:$port events list"
-echo "  build/clients/cli/convene --server $host:$port --tz America/New_York events agenda <event id>"
-echo "  build/clients/cli/convene --server $host:$port attendance counts <event id>"
-echo "  build/clients/cli/convene --server $host:$port reminders list --event <event id>"
+echo "  build/clients/cli/convene --server $host:$port events list --from 2020-01-01"
+echo "  build/clients/cli/convene --server $host:$port --tz America/New_York events agenda ev_952d57dc09850eab"
+echo "  build/clients/cli/convene --server $host:$port attendance counts ev_952d57dc09850eab"
+echo "  build/clients/cli/convene --server $host:$port attendance list ev_952d57dc09850eab"
+echo "  build/clients/cli/convene --server $host:$port reminders list ev_d6e7f9907d45d96f"
 wait -n "${pids[@]}" || true
 echo "a process exited; stopping the rest"
