@@ -23,6 +23,12 @@ echo "== tests under ASan+UBSan"
 "$root/build-asan/tests/unit/core/core_unit_tests" --gtest_brief=1
 "$root/build-asan/tests/integration/storage/storage_integration_tests" --gtest_brief=1
 
+echo "== fuzzing (libFuzzer under ASan+UBSan, clang, convene_core only)"
+# 20 s per target on a copy of the seed corpus, with a fixed seed so that a
+# run repeats itself; any finding fails the test command. Longer runs with
+# new seeds: README "Fuzzing".
+CONVENE_FUZZ_SEED="${CONVENE_FUZZ_SEED:-1}" bash "$root/tests/fuzz/run_fuzzers.sh"
+
 echo "== tests"
 cd build
 ctest --output-on-failure -j 2 --timeout 600
