@@ -14,18 +14,6 @@ constexpr absl::Duration kDefaultTtl = absl::Hours(24 * 90);
 constexpr absl::Duration kMaxTtl = absl::Hours(24 * 400);
 constexpr int kMaxEvents = 1000;
 
-template <typename Work>
-grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* context, rpc::WorkerPool& pool,
-                                 Work work) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!pool.Post([reactor, work = std::move(work)]() mutable {
-        reactor->Finish(rpc::ToGrpcStatus(work()));
-      })) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "busy; retry later"));
-  }
-  return reactor;
-}
-
 }  // namespace
 
 absl::StatusOr<absl::Duration> ValidateNewToken(const v1::CreateTokenRequest& request) {
@@ -57,7 +45,7 @@ absl::StatusOr<absl::Duration> ValidateNewToken(const v1::CreateTokenRequest& re
 grpc::ServerUnaryReactor* AdminHandler::CreateToken(grpc::CallbackServerContext* context,
                                                     const v1::CreateTokenRequest* request,
                                                     v1::CreateTokenResponse* response) {
-  return OnPool(context, workers_, [this, request, response]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, request, response]() -> absl::Status {
     absl::StatusOr<absl::Duration> ttl = ValidateNewToken(*request);
     if (!ttl.ok()) return ttl.status();
     v1::Token token;
@@ -75,7 +63,7 @@ grpc::ServerUnaryReactor* AdminHandler::CreateToken(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* AdminHandler::ListTokens(grpc::CallbackServerContext* context,
                                                    const v1::ListTokensRequest*,
                                                    v1::ListTokensResponse* response) {
-  return OnPool(context, workers_, [this, response]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, response]() -> absl::Status {
     absl::StatusOr<std::vector<v1::Token>> tokens = tokens_.List(clock_.Now());
     if (!tokens.ok()) return tokens.status();
     for (v1::Token& t : *tokens) *response->add_tokens() = std::move(t);
@@ -86,7 +74,7 @@ grpc::ServerUnaryReactor* AdminHandler::ListTokens(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* AdminHandler::RevokeToken(grpc::CallbackServerContext* context,
                                                     const v1::RevokeTokenRequest* request,
                                                     v1::RevokeTokenResponse*) {
-  return OnPool(context, workers_, [this, request]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, request]() -> absl::Status {
     if (request->token_id().empty()) {
       return absl::InvalidArgumentError("token_id: is required");
     }

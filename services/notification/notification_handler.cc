@@ -12,20 +12,18 @@ namespace {
 
 // Runs `work` (which returns an absl::Status and fills the response) on the
 // pool and finishes the reactor with its status.
-// `allowed` is the caller's scope check for the request.
+// Refuses the call when `allowed` is not OK (the caller's scope), else runs
+// `work` on the pool.
 template <typename Work>
 grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* context,
                                  rpc::WorkerPool& pool, const absl::Status& allowed,
                                  Work work) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, allowed)) return reactor;
-  if (!pool.Post([reactor, work = std::move(work)]() mutable {
-        reactor->Finish(rpc::ToGrpcStatus(work()));
-      })) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "the notification service is busy; retry later"));
+  if (!allowed.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    auth::Refuse(reactor, allowed);
+    return reactor;
   }
-  return reactor;
+  return rpc::FinishOnPool(context, pool, std::move(work));
 }
 
 }  // namespace

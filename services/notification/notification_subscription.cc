@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "auth/token_authenticator.h"
 #include "core/log.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
@@ -171,13 +172,8 @@ grpc::ServerWriteReactor<v1::Notification>* SubscriptionHub::Open(
     if (invalid.ok()) open_.insert(s);
   }
   if (!invalid.ok()) {
-    // Never started: finish at once, and it deletes itself in OnDone.
-    struct Refused final : grpc::ServerWriteReactor<v1::Notification> {
-      explicit Refused(const absl::Status& s) { Finish(rpc::ToGrpcStatus(s)); }
-      void OnDone() override { delete this; }
-    };
-    delete s;
-    return new Refused(invalid);
+    delete s;  // never started
+    return auth::RefusedStream<v1::Notification>(invalid);
   }
   s->Begin();
   return s;

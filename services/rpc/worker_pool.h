@@ -13,8 +13,12 @@
 #include <thread>
 #include <vector>
 
+#include <grpcpp/grpcpp.h>
+
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "rpc/status_conversion.h"
 
 namespace convene::rpc {
 
@@ -36,6 +40,22 @@ class WorkerPool {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
+
+// A unary callback handler whose work blocks: runs `work` (returning an
+// absl::Status, filling the response) on `pool` and finishes the call with
+// it; RESOURCE_EXHAUSTED when the pool is full.
+template <typename Work>
+grpc::ServerUnaryReactor* FinishOnPool(grpc::CallbackServerContext* context,
+                                       WorkerPool& pool, Work work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!pool.Post([reactor, work = std::move(work)]() mutable {
+        reactor->Finish(ToGrpcStatus(work()));
+      })) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 "the server is busy; retry later"));
+  }
+  return reactor;
+}
 
 }  // namespace convene::rpc
 
