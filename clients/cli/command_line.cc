@@ -268,7 +268,8 @@ std::string HelpText(const Command& node, const std::string& path,
     AppendOptionList(out, globals);
   } else {
     absl::StrAppend(&out, "\nGlobal options: --tz --server --calendar_server --attendance_server\n",
-                    "  --notification_server --output --token --timeout (see 'convene --help').\n");
+                    "  --notification_server --admin_server --output --token --timeout\n",
+                    "  (see 'convene --help').\n");
   }
   if (!node.run) {
     absl::StrAppend(&out, "\nRun '", path, " <command> --help' for the options of a command.\n");

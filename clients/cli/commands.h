@@ -1,4 +1,4 @@
-// The three command groups of `convene`, one file each, and what they share.
+// The command groups of `convene`, one file each, and what they share.
 #ifndef CONVENE_CLIENTS_CLI_COMMANDS_H_
 #define CONVENE_CLIENTS_CLI_COMMANDS_H_
 
@@ -15,6 +15,8 @@ Command EventsCommands();
 Command AttendanceCommands();
 // convene reminders ...: the notification service.
 Command RemindersCommands();
+// convene tokens ...: the admin service (bearer tokens).
+Command TokensCommands();
 
 // Keeps calling `read_page` with the next page token while `all` is set and
 // a page says more follow, and returns the pages merged into the first (the

@@ -1,9 +1,10 @@
 // convene: the command-line client of the calendar, attendance and
-// notification services.
+// notification services, and of the admin service for tokens.
 //
 //   convene events agenda ev_0123456789abcdef --tz=America/New_York
 //   convene attendance counts ev_0123456789abcdef
 //   convene reminders list ev_0123456789abcdef --output=json
+//   CONVENE_TOKEN=cvt_... convene tokens list
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -22,10 +23,11 @@ namespace {
 std::vector<OptionSpec> GlobalOptions() {
   return {
       {"tz", "ZONE", "your zone for times shown (default: $TZ, then the system's zone, then UTC)"},
-      {"server", "HOST:PORT", "convened, all three services (default 127.0.0.1:50051)"},
+      {"server", "HOST:PORT", "convened, all the services (default 127.0.0.1:50051)"},
       {"calendar_server", "HOST:PORT", "the calendar service (default: --server)"},
       {"attendance_server", "HOST:PORT", "the attendance service (default: --server)"},
       {"notification_server", "HOST:PORT", "the notification service (default: --server)"},
+      {"admin_server", "HOST:PORT", "the admin service, tokens (default: --server)"},
       {"output", "FORMAT", "table (default) or json: the response as JSON, one line"},
       {"token", "TOKEN", "bearer token (default: $CONVENE_TOKEN)"},
       {"timeout", "DURATION", "deadline of each call: 10s (default), 500ms, or seconds"},
@@ -42,13 +44,17 @@ constexpr char kRootDetails[] =
     "  2    usage error: unknown command or option, bad value\n"
     "  130  interrupted (Ctrl-C) while watching\n"
     "\n"
-    "Environment: TZ, CONVENE_TOKEN, CONVENE_WEBHOOK_SECRET.\n";
+    "Environment: TZ, CONVENE_TOKEN, CONVENE_WEBHOOK_SECRET.\n"
+    "\n"
+    "Tokens: the first admin token comes from `convene-admin bootstrap-token`;\n"
+    "with it, `convene tokens create` makes the others.\n";
 
 Command Root() {
   return Group("convene",
                "Command-line client of the Convene calendar, attendance and notification "
-               "services",
-               {EventsCommands(), AttendanceCommands(), RemindersCommands()}, kRootDetails);
+               "services and of their tokens",
+               {EventsCommands(), AttendanceCommands(), RemindersCommands(), TokensCommands()},
+               kRootDetails);
 }
 
 // The machine's zone: /etc/timezone (Debian), else where /etc/localtime
@@ -130,6 +136,7 @@ int Run(int argc, char** argv) {
   options.calendar_target = Global(line, "calendar_server", "");
   options.attendance_target = Global(line, "attendance_server", "");
   options.notification_target = Global(line, "notification_server", "");
+  options.admin_target = Global(line, "admin_server", "");
   const char* token = std::getenv("CONVENE_TOKEN");
   options.bearer_token = Global(line, "token", token ? token : "");
   if (line.globals.contains("timeout")) {

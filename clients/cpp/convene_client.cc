@@ -25,6 +25,7 @@ absl::StatusOr<std::unique_ptr<ConveneClient>> ConveneClient::Connect(
   client->calendar_ = v1::CalendarService::NewStub(channel(options.calendar_target));
   client->attendance_ = v1::AttendanceService::NewStub(channel(options.attendance_target));
   client->notification_ = v1::NotificationService::NewStub(channel(options.notification_target));
+  client->admin_ = v1::AdminService::NewStub(channel(options.admin_target));
   return client;
 }
 
@@ -46,10 +47,11 @@ template <typename Stub, typename Request, typename Response>
 absl::StatusOr<Response> ConveneClient::Unary(
     Stub& stub,
     grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-    const Request& request) {
+    const Request& request, bool retry) {
   absl::Duration backoff = options_.initial_backoff;
   grpc::Status status;
-  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+  const int attempts = retry ? options_.max_attempts : 1;
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
     grpc::ClientContext context;
     Prepare(context, true);
     Response response;
@@ -59,7 +61,7 @@ absl::StatusOr<Response> ConveneClient::Unary(
     // writes carries its request id, so even a retry after a lost answer is
     // applied once.
     if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
-    if (attempt < options_.max_attempts) {
+    if (attempt < attempts) {
       absl::SleepFor(backoff);
       backoff = std::min(backoff * 2, options_.max_backoff);
     }
@@ -100,6 +102,7 @@ void EnsureRequestId(Request& request) {
 using CalStub = v1::CalendarService::Stub;
 using AttStub = v1::AttendanceService::Stub;
 using NtfStub = v1::NotificationService::Stub;
+using AdmStub = v1::AdminService::Stub;
 
 absl::StatusOr<v1::Event> ConveneClient::CreateEvent(v1::CreateEventRequest request) {
   EnsureRequestId(request);
@@ -221,7 +224,7 @@ absl::Status ConveneClient::SubscribeNotifications(
   return Stream(*notification_, &NtfStub::SubscribeNotifications, request, on_notification);
 }
 absl::StatusOr<v1::Webhook> ConveneClient::CreateWebhook(const v1::CreateWebhookRequest& request) {
-  return Unary(*notification_, &NtfStub::CreateWebhook, request);
+  return Unary(*notification_, &NtfStub::CreateWebhook, request, /*retry=*/false);
 }
 absl::StatusOr<v1::ListWebhooksResponse> ConveneClient::ListWebhooks() {
   return Unary(*notification_, &NtfStub::ListWebhooks, v1::ListWebhooksRequest());
@@ -230,6 +233,19 @@ absl::Status ConveneClient::DeleteWebhook(const std::string& webhook_id) {
   v1::DeleteWebhookRequest request;
   request.set_webhook_id(webhook_id);
   return Unary(*notification_, &NtfStub::DeleteWebhook, request).status();
+}
+
+absl::StatusOr<v1::CreateTokenResponse> ConveneClient::CreateToken(
+    const v1::CreateTokenRequest& request) {
+  return Unary(*admin_, &AdmStub::CreateToken, request, /*retry=*/false);
+}
+absl::StatusOr<v1::ListTokensResponse> ConveneClient::ListTokens() {
+  return Unary(*admin_, &AdmStub::ListTokens, v1::ListTokensRequest());
+}
+absl::Status ConveneClient::RevokeToken(const std::string& token_id) {
+  v1::RevokeTokenRequest request;
+  request.set_token_id(token_id);
+  return Unary(*admin_, &AdmStub::RevokeToken, request).status();
 }
 
 }  // namespace convene::client

@@ -1,4 +1,5 @@
-// ConveneClient: typed calls to the three Convene services, with a deadline
+// ConveneClient: typed calls to the Convene services (calendar, attendance,
+// notification and the admin service for tokens), with a deadline
 // on every call, retries with exponential backoff while a service answers
 // UNAVAILABLE (Redis or the server away), and request ids generated once per
 // logical call so that a retried write is applied once.
@@ -25,6 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "convene/v1/admin.grpc.pb.h"
 #include "convene/v1/attendance.grpc.pb.h"
 #include "convene/v1/calendar.grpc.pb.h"
 #include "convene/v1/notification.grpc.pb.h"
@@ -34,11 +36,12 @@ namespace convene::client {
 namespace v1 = ::convene::v1;
 
 struct ClientOptions {
-  // host:port of a server with all three services (convened), or of each.
+  // host:port of a server with all the services (convened), or of each.
   std::string target = "127.0.0.1:50051";
   std::string calendar_target;      // empty: `target`
   std::string attendance_target;    // empty: `target`
   std::string notification_target;  // empty: `target`
+  std::string admin_target;         // empty: `target`
   // Deadline of one attempt of a unary call.
   absl::Duration deadline = absl::Seconds(10);
   // Attempts while the answer is UNAVAILABLE (1: no retry), waiting
@@ -113,15 +116,24 @@ class ConveneClient {
   absl::StatusOr<v1::ListWebhooksResponse> ListWebhooks();
   absl::Status DeleteWebhook(const std::string& webhook_id);
 
+  // Admin (tokens; an admin token only). The response of CreateToken holds
+  // the secret, the only time the server shows it. CreateToken (like
+  // CreateWebhook) carries no request id, so it is not retried: an
+  // UNAVAILABLE may still have made the token (ListTokens shows it).
+  absl::StatusOr<v1::CreateTokenResponse> CreateToken(const v1::CreateTokenRequest& request);
+  absl::StatusOr<v1::ListTokensResponse> ListTokens();
+  absl::Status RevokeToken(const std::string& token_id);
+
  private:
   explicit ConveneClient(ClientOptions options);
 
-  // One unary call with deadline and retries.
+  // One unary call with deadline, and retries on UNAVAILABLE unless the
+  // call has no request id to make a repeat harmless (`retry` false).
   template <typename Stub, typename Request, typename Response>
   absl::StatusOr<Response> Unary(
       Stub& stub,
       grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-      const Request& request);
+      const Request& request, bool retry = true);
   // One server stream read to its end (or until `on_message` says stop).
   template <typename Stub, typename Request, typename Message>
   absl::Status Stream(
@@ -135,6 +147,7 @@ class ConveneClient {
   std::unique_ptr<v1::CalendarService::Stub> calendar_;
   std::unique_ptr<v1::AttendanceService::Stub> attendance_;
   std::unique_ptr<v1::NotificationService::Stub> notification_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
 };
 
 }  // namespace convene::client

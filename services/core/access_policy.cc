@@ -11,7 +11,6 @@ namespace {
 
 // Bits of Role.
 constexpr unsigned Bit(Role r) { return 1u << static_cast<unsigned>(r); }
-constexpr unsigned kAdmin = Bit(Role::kAdmin);
 constexpr unsigned kOrganizer = Bit(Role::kOrganizer);
 constexpr unsigned kCheckIn = Bit(Role::kCheckIn);
 constexpr unsigned kIntegration = Bit(Role::kIntegration);

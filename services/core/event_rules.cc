@@ -42,6 +42,11 @@ absl::Status CheckUrl(absl::string_view field, absl::string_view url) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
       return FieldError(field, "must not contain spaces or control characters");
     }
+    // RFC 3986: other characters travel percent-encoded (calendar clients
+    // and the iCalendar writer expect plain ASCII URIs).
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      return FieldError(field, "must be ASCII; percent-encode other characters");
+    }
   }
   return absl::OkStatus();
 }

@@ -104,6 +104,11 @@ std::string Read(absl::string_view text, NegativeDuration negative,
     rest.remove_prefix(digits + 1);
   }
   if (!any_unit) return std::string(kForms);
+  // FormatIsoDuration() writes days: keep every duration read here one it
+  // can write back in 9 digits.
+  if (total >= absl::Hours(24) * int64_t{1000000000}) {
+    return "longer than 999999999 days";
+  }
   if (is_negative && total != absl::ZeroDuration() &&
       negative == NegativeDuration::kReject) {
     return "negative durations are not allowed here";

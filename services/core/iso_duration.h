@@ -30,9 +30,9 @@ enum class NegativeDuration { kReject, kAllow };
 
 // Parses "[+|-]P[nD][T[nH][nM][nS]]" or "[+|-]PnW": uppercase designators in
 // this order, each at most once, at least one of them, whole numbers of at
-// most 9 digits. Returns INVALID_ARGUMENT naming `field` (if given), the value
-// and the reason otherwise, or for a negative non-zero duration unless
-// `negative` is kAllow.
+// most 9 digits, less than 10^9 days in all. Returns INVALID_ARGUMENT naming
+// `field` (if given), the value and the reason otherwise, or for a negative
+// non-zero duration unless `negative` is kAllow.
 absl::StatusOr<absl::Duration> ParseIsoDuration(
     absl::string_view text,
     NegativeDuration negative = NegativeDuration::kReject,

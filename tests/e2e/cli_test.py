@@ -1,8 +1,10 @@
 """End to end: `convene`, the command-line client, run as a subprocess against
-convened (all three services on one port) over a private redis-server. Each
+convened (all the services on one port) over a private redis-server. Each
 group of subcommands (events, attendance, reminders) makes real calls whose
 output is checked; bad input exits 1 with one line naming the field, usage
-errors exit 2, and --help works at every level."""
+errors exit 2, and --help works at every level. `convene tokens` runs against
+a second convened with authentication on, with a token from
+`convene-admin bootstrap-token`."""
 import csv
 import datetime
 import io
@@ -34,21 +36,8 @@ THESSALONIKI = [
 ]
 
 
-class CliE2ETest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.redis = RedisServer()
-        cls.redis.start()
-        try:
-            cls.server = ConveneProcess("convened/convened", cls.redis.address)
-        except Exception:
-            cls.redis.cleanup()  # tearDownClass does not run when setUpClass fails
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop(signal.SIGKILL)
-        cls.redis.cleanup()
+class CliCalls:
+    """Runs the CLI against `self.server` and checks what it printed."""
 
     def cli(self, *args, code=0, tz="UTC", env=None, timeout=30):
         """Runs convene against the server; checks the exit code."""
@@ -75,6 +64,23 @@ class CliE2ETest(unittest.TestCase):
 
     def create_thessaloniki(self, request_id):
         return self.json("events", "create", "--request_id=" + request_id, *THESSALONIKI)["id"]
+
+
+class CliE2ETest(CliCalls, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.redis = RedisServer()
+        cls.redis.start()
+        try:
+            cls.server = ConveneProcess("convened/convened", cls.redis.address)
+        except Exception:
+            cls.redis.cleanup()  # tearDownClass does not run when setUpClass fails
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop(signal.SIGKILL)
+        cls.redis.cleanup()
 
     def test_events_create_agenda_list_update_watch_export(self):
         created = self.cli("events", "create", "--request_id=cli-ev", *THESSALONIKI,
@@ -424,6 +430,169 @@ class CliE2ETest(unittest.TestCase):
         self.assertIn("create|list|delete", self.cli("reminders", "help").stdout)
         self.assertIn("Usage: convene reminders webhooks create",
                       self.cli("reminders", "webhooks", "create", "--help").stdout)
+        self.assertIn("create|list|revoke", top)
+        self.assertIn("--admin_server", top)
+        self.assertIn("convene-admin bootstrap-token", self.cli("tokens", "--help").stdout)
+        create = self.cli("tokens", "create", "--help").stdout
+        for flag in ("--name=NAME", "--role=ROLE", "admin|organizer|checkin|integration|reminder-job",
+                     "--event=EVENT_ID", "(repeatable)", "--ttl=DURATION", "shown"):
+            self.assertIn(flag, create)
+        self.assertIn("Usage: convene tokens list", self.cli("tokens", "list", "--help").stdout)
+        self.assertIn("Usage: convene tokens revoke TOKEN_ID",
+                      self.cli("tokens", "revoke", "-h").stdout)
+
+    def test_tokens_need_a_server_that_authenticates(self):
+        # An --insecure convened has no AdminService: one line that says why.
+        done = self.cli("tokens", "list", code=1)
+        self.assertOneErrorLine(done, "UNIMPLEMENTED", "--insecure")
+        done = self.cli("tokens", "revoke", code=2)
+        self.assertIn("missing TOKEN_ID", done.stderr)
+
+
+class CliTokensE2ETest(CliCalls, unittest.TestCase):
+    """`convene tokens` and the CLI as callers with tokens see it, against a
+    convened with authentication on."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.redis = RedisServer()
+        cls.redis.start()
+        try:
+            cls.server = ConveneProcess("convened/convened", cls.redis.address, secure=True)
+        except Exception:
+            cls.redis.cleanup()  # tearDownClass does not run when setUpClass fails
+            raise
+        try:
+            out = subprocess.run([os.path.join(BUILD_DIR, "services", "admin", "convene-admin"),
+                                  "bootstrap-token", "--redis=" + cls.redis.address],
+                                 capture_output=True, text=True, timeout=30, check=True)
+        except Exception:
+            cls.tearDownClass()
+            raise
+        cls.admin = out.stdout.strip()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop(signal.SIGKILL)
+        cls.redis.cleanup()
+
+    def cli(self, *args, token="admin", env=None, **kwargs):
+        """As CliCalls.cli, with CONVENE_TOKEN set: the admin token unless
+        `token` names another secret; None: no token at all."""
+        environment = dict(env or {})
+        if token is not None:
+            environment["CONVENE_TOKEN"] = self.admin if token == "admin" else token
+        return super().cli(*args, env=environment, **kwargs)
+
+    def create_event(self, request_id):
+        return self.json("events", "create", "--request_id=" + request_id, *THESSALONIKI)["id"]
+
+    def test_checkin_token_scoped_to_an_event_then_revoked(self):
+        event_id = self.create_event("cli-tok")
+        created = self.cli("tokens", "create", "--name=check-in desk Thessaloniki",
+                           "--role=checkin", "--event=" + event_id, "--ttl=24h",
+                           "--tz=Europe/Athens").stdout
+        lines = created.splitlines()
+        token_id, name = re.split(r"\s{2,}", lines[0])
+        self.assertRegex(token_id, r"^tok_[0-9a-f]{12}$")
+        self.assertEqual(name, "check-in desk Thessaloniki")
+        self.assertRegex(created, r"\n  role\s+checkin\n")
+        self.assertRegex(created, rf"\n  scope\s+{event_id}\n")
+        # 24 hours after the server made it, in the viewer's zone (computed
+        # here, a moment later: the minute may have turned since).
+        expiry = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Athens")) + \
+            datetime.timedelta(hours=24)
+        self.assertRegex(created, r"\n  expires\s+(%s|%s) Europe/Athens \(in 1d\)\n" % (
+            expiry.strftime("%Y-%m-%d %H:%M"),
+            (expiry - datetime.timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")))
+        self.assertIn("shown this once", lines[-2])
+        # The secret on a line of its own, the last one.
+        secret = lines[-1]
+        self.assertRegex(secret, r"^cvt_[0-9a-f]{64}$")
+
+        # JSON: the whole response, secret included.
+        feed = self.json("tokens", "create", "--name=calendar feed", "--role=integration",
+                         "--ttl=P30D")
+        self.assertEqual(feed["token"]["role"], "integration")
+        self.assertNotIn("event_ids", feed["token"])
+        self.assertRegex(feed["secret"], r"^cvt_[0-9a-f]{64}$")
+
+        # The list shows the tokens, never a secret.
+        listed = self.cli("tokens", "list", "--tz=Europe/Athens").stdout
+        self.assertRegex(listed.splitlines()[0],
+                         r"^ID\s+NAME\s+ROLE\s+SCOPE\s+EXPIRES Europe/Athens$")
+        self.assertRegex(listed, rf"{token_id}\s+check-in desk Thessaloniki\s+checkin\s+"
+                                 rf"{event_id}\s+\d{{4}}-\d\d-\d\d \d\d:\d\d\n")
+        self.assertRegex(listed, rf"{feed['token']['id']}\s+calendar feed\s+integration\s+"
+                                 r"all events\s")
+        self.assertRegex(listed, r"tok_[0-9a-f]{12}\s+bootstrap admin\s+admin\s+all events\s")
+        as_json = self.cli("--output=json", "tokens", "list").stdout
+        for text in (listed, as_json):
+            self.assertNotIn("cvt_", text)
+            self.assertNotIn(secret, text)
+            self.assertNotIn(self.admin, text)
+        self.assertIn(token_id, [t["id"] for t in json.loads(as_json)["tokens"]])
+
+        # The check-in desk reads its event's counts, and nothing more.
+        counts = self.cli("attendance", "counts", event_id, token=secret).stdout
+        self.assertIn("Attendance of " + event_id, counts)
+        done = self.cli("attendance", "register", event_id, "torino-1", "--name=Partner Torino",
+                        "--mode=in_person", token=secret, code=1)
+        self.assertOneErrorLine(done, "PERMISSION_DENIED", "checkin", "Register")
+        done = self.cli("events", "list", token=secret, code=1)
+        self.assertOneErrorLine(done, "PERMISSION_DENIED", token_id)
+        done = self.cli("tokens", "list", token=secret, code=1)
+        self.assertOneErrorLine(done, "PERMISSION_DENIED", "ListTokens")
+
+        # Revoked: refused at once.
+        self.assertEqual(self.cli("tokens", "revoke", token_id).stdout, f"revoked {token_id}\n")
+        done = self.cli("attendance", "counts", event_id, token=secret, code=1)
+        self.assertOneErrorLine(done, "UNAUTHENTICATED")
+        self.assertNotIn(token_id, self.cli("tokens", "list").stdout)
+        done = self.cli("tokens", "revoke", token_id, code=1)
+        self.assertOneErrorLine(done, "NOT_FOUND", token_id)
+        self.assertEqual(self.cli("--output=json", "tokens", "revoke", feed["token"]["id"]).stdout,
+                         "{}\n")
+
+    def test_no_token_or_an_unknown_one_is_unauthenticated(self):
+        for args in (["events", "list"], ["tokens", "list"],
+                     ["attendance", "counts", "ev_0000000000000000"]):
+            with self.subTest(args=args):
+                done = self.cli(*args, token=None, code=1)
+                self.assertOneErrorLine(done, "UNAUTHENTICATED", "authorization")
+                self.assertEqual(done.stdout, "")
+        done = self.cli("events", "list", token="cvt_" + "0" * 64, code=1)
+        self.assertOneErrorLine(done, "UNAUTHENTICATED")
+        # --token wins over $CONVENE_TOKEN.
+        done = self.cli("--token=cvt_nope", "tokens", "list", code=1)
+        self.assertOneErrorLine(done, "UNAUTHENTICATED")
+
+    def test_bad_token_requests(self):
+        # The server checks role and ttl: exit 1, one line naming the field.
+        done = self.cli("tokens", "create", "--name=x", "--role=root", code=1)
+        self.assertOneErrorLine(done, "INVALID_ARGUMENT", "token.role", "root")
+        done = self.cli("tokens", "create", "--name=x", "--role=checkin", "--ttl=10s", code=1)
+        self.assertOneErrorLine(done, "INVALID_ARGUMENT", "ttl")
+        done = self.cli("tokens", "create", "--role=checkin", code=1)
+        self.assertOneErrorLine(done, "INVALID_ARGUMENT", "token.name")
+        # "reminder_job" is read as the role reminder-job.
+        job = self.json("tokens", "create", "--name=reminder job", "--role=reminder_job")
+        self.assertEqual(job["token"]["role"], "reminder-job")
+        self.cli("tokens", "revoke", job["token"]["id"])
+        # What the CLI reads itself: usage errors, exit 2.
+        for args, message in [(["tokens", "create", "--name=x", "--role=admin", "--ttl=soon"],
+                               "--ttl: invalid duration"),
+                              (["tokens", "create", "--name=x", "--role=admin", "--ttl=-1h"],
+                               "--ttl: expected a positive duration"),
+                              (["tokens", "create", "--name=x", "--scope=ev_1"],
+                               "unknown option --scope"),
+                              (["tokens", "revoke"], "missing TOKEN_ID"),
+                              (["tokens", "rotate"], 'unknown command "rotate"')]:
+            with self.subTest(args=args):
+                done = self.cli(*args, code=2)
+                self.assertIn(message, done.stderr)
+                self.assertIn("--help", done.stderr)
+                self.assertEqual(done.stdout, "")
 
 
 if __name__ == "__main__":

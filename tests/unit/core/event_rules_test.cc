@@ -137,6 +137,11 @@ INSTANTIATE_TEST_SUITE_P(
                      "event.venue.in_person_capacity", "negative"},
         BadEventCase{"NotAUrl", [](Event& e) { e.online.join_url = "zoom:123"; },
                      "event.online.join_url", "http"},
+        // Found by tests/fuzz/event_rules_fuzzer: the iCalendar export
+        // carried the raw byte and its reader refused the output.
+        BadEventCase{"NonAsciiUrl",
+                     [](Event& e) { e.online.join_url = "https://meet.example.org/\xff"; },
+                     "event.online.join_url", "ASCII"},
         BadEventCase{"NoFormat", [](Event& e) { e.format = EventFormat::kUnspecified; },
                      "event.format", "required"},
         BadEventCase{"HybridWithoutVenue", [](Event& e) { e.venue = {}; },

@@ -124,3 +124,23 @@ TEST(FormatIsoDuration, IsReadBackToTheSameDuration) {
 
 }  // namespace
 }  // namespace convene::core
+
+namespace convene::core {
+namespace {
+
+// Found by tests/fuzz/iso_duration_fuzzer: 999999999 weeks formatted as
+// 6999999993 days, which did not read back.
+TEST(IsoDurationLimits, EveryDurationReadCanBeWrittenBack) {
+  EXPECT_FALSE(ParseIsoDuration("P999999999W").ok());
+  EXPECT_EQ(ParseIsoDuration("P999999999W").status().message(),
+            "invalid duration \"P999999999W\": longer than 999999999 days");
+  absl::StatusOr<absl::Duration> longest = ParseIsoDuration("P999999999DT23H59M59S");
+  ASSERT_TRUE(longest.ok());
+  EXPECT_EQ(*ParseIsoDuration(FormatIsoDuration(*longest)), *longest);
+  absl::StatusOr<absl::Duration> weeks = ParseIsoDuration("P142857142W");
+  ASSERT_TRUE(weeks.ok());
+  EXPECT_EQ(*ParseIsoDuration(FormatIsoDuration(*weeks)), *weeks);
+}
+
+}  // namespace
+}  // namespace convene::core
