@@ -127,8 +127,11 @@ AttendanceHandler::WatchAttendanceCounts(
   if (absl::Status s = auth::AuthorizeEvent(*context, request->event_id()); !s.ok()) {
     return auth::RefusedStream<v1::AttendanceCounts>(s);
   }
+  absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
+  if (!ticket.ok()) return auth::RefusedStream<v1::AttendanceCounts>(ticket.status());
   auto* watcher =
       new CountsWatcher(app_, counts_hub_, clock_, request->event_id());
+  watcher->stream_ticket = *std::move(ticket);
   watcher->Start();
   return watcher;
 }

@@ -68,6 +68,9 @@ class CountsWatcher final
   void OnCancel() override;
   void OnDone() override;
 
+  // Held as long as the stream lives (the caller's open-stream count).
+  std::shared_ptr<void> stream_ticket;
+
  private:
   void OnCounts(absl::StatusOr<core::AttendanceCounts> counts);
   void WriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -128,6 +128,29 @@ absl::Status AuthorizeAllEvents(const grpc::ServerContextBase& context,
       " event(s); ", what, " needs a token for every event"));
 }
 
+absl::StatusOr<std::shared_ptr<void>> AcquireStream(const grpc::ServerContextBase& context) {
+  absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
+  if (!caller.ok()) return caller.status();
+  if (!*caller) return std::shared_ptr<void>();
+  static absl::Mutex* mu = new absl::Mutex;
+  static auto* open = new absl::flat_hash_map<std::string, int>;
+  const std::string token = (*caller)->token_id;
+  {
+    absl::MutexLock lock(mu);
+    int& n = (*open)[token];
+    if (n >= kMaxStreamsPerToken) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "token ", token, " already holds ", n, " open streams on this server (the most "
+          "one token may); close one first"));
+    }
+    ++n;
+  }
+  return std::shared_ptr<void>(nullptr, [token](void*) {
+    absl::MutexLock lock(mu);
+    if (--(*open)[token] == 0) open->erase(token);
+  });
+}
+
 bool Refuse(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {
   if (status.ok()) return false;
   reactor->Finish(rpc::ToGrpcStatus(status));

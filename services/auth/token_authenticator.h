@@ -69,6 +69,14 @@ absl::Status AuthorizeAllEvents(const grpc::ServerContextBase& context,
 // authentication).
 bool SeesPersonalData(const grpc::ServerContextBase& context);
 
+// Server streams a token may hold open at once on one replica.
+inline constexpr int kMaxStreamsPerToken = 16;
+
+// A place for one more open stream of this call's token (RESOURCE_EXHAUSTED
+// past kMaxStreamsPerToken): keep it as long as the stream lives. Without
+// authentication, or without a token, streams are not counted.
+absl::StatusOr<std::shared_ptr<void>> AcquireStream(const grpc::ServerContextBase& context);
+
 // In a unary handler: finishes `reactor` with `status` when it is not OK and
 // says so, so that a handler reads
 //   if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, id))) return reactor;

@@ -224,6 +224,8 @@ grpc::ServerWriteReactor<v1::EventChange>* CalendarHandler::WatchEventChanges(
       !s.ok()) {
     return auth::RefusedStream<v1::EventChange>(s);
   }
+  absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
+  if (!ticket.ok()) return auth::RefusedStream<v1::EventChange>(ticket.status());
   // Registered before it starts, removed when gRPC is done with it, so
   // CloseStreams() only ever sees live watchers.
   auto* watcher = new EventChangeWatcher(
@@ -231,6 +233,7 @@ grpc::ServerWriteReactor<v1::EventChange>* CalendarHandler::WatchEventChanges(
         absl::MutexLock lock(&watchers_mu_);
         watchers_.erase(done);
       });
+  watcher->stream_ticket = *std::move(ticket);
   {
     absl::MutexLock lock(&watchers_mu_);
     watchers_.insert(watcher);

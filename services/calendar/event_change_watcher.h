@@ -9,6 +9,7 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ class EventChangeWatcher final
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
   void OnDone() override;
+
+  // Held as long as the stream lives (the caller's open-stream count).
+  std::shared_ptr<void> stream_ticket;
 
  private:
   void Replay(std::string token);

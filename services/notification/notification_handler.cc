@@ -75,7 +75,9 @@ grpc::ServerWriteReactor<v1::Notification>* NotificationHandler::SubscribeNotifi
     if (allowed.ok()) allowed = auth::AuthorizeEvent(*context, event);
   }
   if (!allowed.ok()) return auth::RefusedStream<v1::Notification>(allowed);
-  return subscriptions_.Open(context, request);
+  absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
+  if (!ticket.ok()) return auth::RefusedStream<v1::Notification>(ticket.status());
+  return subscriptions_.Open(context, request, *std::move(ticket));
 }
 
 grpc::ServerUnaryReactor* NotificationHandler::AckNotification(

@@ -37,6 +37,9 @@ class NotificationSubscription final
   // Any thread: ask the stream to end.
   void Close() { stop_.store(true); }
 
+  // Held as long as the stream lives (the caller's open-stream count).
+  std::shared_ptr<void> stream_ticket;
+
   void OnWriteDone(bool ok) override {
     absl::MutexLock lock(&mu_);
     write_pending_ = false;
@@ -153,7 +156,7 @@ SubscriptionHub::~SubscriptionHub() { CloseAll(); }
 
 grpc::ServerWriteReactor<v1::Notification>* SubscriptionHub::Open(
     grpc::CallbackServerContext* context,
-    const v1::SubscribeNotificationsRequest* request) {
+    const v1::SubscribeNotificationsRequest* request, std::shared_ptr<void> ticket) {
   absl::Status invalid = ValidateSubscriberName(request->subscriber());
   absl::Duration ack_timeout = absl::Seconds(60);
   if (invalid.ok() && request->has_ack_timeout()) {
@@ -175,6 +178,7 @@ grpc::ServerWriteReactor<v1::Notification>* SubscriptionHub::Open(
     delete s;  // never started
     return auth::RefusedStream<v1::Notification>(invalid);
   }
+  s->stream_ticket = std::move(ticket);
   s->Begin();
   return s;
 }

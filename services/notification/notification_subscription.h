@@ -39,10 +39,11 @@ class SubscriptionHub {
   ~SubscriptionHub();
 
   // A new stream for `request` (an invalid request finishes it at once with
-  // INVALID_ARGUMENT).
+  // INVALID_ARGUMENT); it holds `ticket` while it lives.
   grpc::ServerWriteReactor<v1::Notification>* Open(
       grpc::CallbackServerContext* context,
-      const v1::SubscribeNotificationsRequest* request);
+      const v1::SubscribeNotificationsRequest* request,
+      std::shared_ptr<void> ticket = nullptr);
 
   // Ends every stream and waits for their threads (server shutdown).
   void CloseAll();

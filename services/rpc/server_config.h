@@ -66,6 +66,9 @@ struct ServerConfig {
   std::shared_ptr<grpc::ServerCredentials> credentials;
   // Largest message accepted or sent, in bytes.
   int max_message_bytes = 4 * 1024 * 1024;
+  // The server's own cap on a unary call's run time, whatever the client's
+  // deadline (0: none). Streams are not capped.
+  absl::Duration max_call_duration = absl::Seconds(120);
   // On shutdown, how long in-flight RPCs may run before they are cancelled.
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Let another process bind the same port (SO_REUSEPORT). Off by default so

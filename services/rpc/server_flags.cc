@@ -28,6 +28,9 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "are cancelled (e.g. 10s, 500ms).");
 ABSL_FLAG(int32_t, max_message_bytes, 4 * 1024 * 1024,
           "Largest gRPC message received or sent, in bytes.");
+ABSL_FLAG(absl::Duration, max_call_duration, absl::Seconds(120),
+          "The server's cap on how long a unary call may run, whatever the "
+          "client's deadline (0: none); streams are not capped.");
 ABSL_FLAG(bool, insecure, false,
           "Serve WITHOUT authentication or TLS: every caller may do everything. "
           "For local development only; logged loudly at start.");
@@ -79,6 +82,7 @@ ServerConfig ServerConfigFromFlags() {
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   config.insecure = absl::GetFlag(FLAGS_insecure);
+  config.max_call_duration = absl::GetFlag(FLAGS_max_call_duration);
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   config.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);

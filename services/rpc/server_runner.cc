@@ -25,6 +25,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "core/log.h"
+#include "rpc/call_time_limit.h"
 
 namespace convene::rpc {
 namespace {
@@ -200,6 +201,9 @@ absl::Status ServerRunner::Init() {
       std::make_unique<DrainableRpcCounter>(drainable_rpcs_));
   // Before the caller's, so that it times and logs the RPC as the client
   // sees it.
+  if (config_.max_call_duration > absl::ZeroDuration()) {
+    interceptors.push_back(MakeCallTimeLimitInterceptorFactory(config_.max_call_duration));
+  }
   if (config_.log_rpcs) {
     interceptors.push_back(
         MakeRpcLoggingInterceptorFactory(options_.rpc_log_sink));

@@ -273,6 +273,40 @@ class AuthE2ETest(unittest.TestCase):
                 self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
                 self.assertIn(field, e.exception.details())
 
+    def test_a_token_may_hold_sixteen_streams_open_at_once(self):
+        token = self.create_token("checkin", "wall display")
+        watch = self.channel.unary_stream(
+            "/convene.v1.AttendanceService/WatchAttendanceCounts",
+            request_serializer=attendance_pb2.WatchAttendanceCountsRequest.SerializeToString,
+            response_deserializer=attendance_pb2.AttendanceCounts.FromString)
+        md = [("authorization", "Bearer " + token)]
+        request = attendance_pb2.WatchAttendanceCountsRequest(event_id=self.event.id)
+        streams = []
+        try:
+            for _ in range(16):
+                stream = watch(request, metadata=md, timeout=30)
+                next(stream)  # open and serving
+                streams.append(stream)
+            extra = watch(request, metadata=md, timeout=10)
+            with self.assertRaises(grpc.RpcError) as e:
+                next(extra)
+            self.assertEqual(e.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+            self.assertIn("16 open streams", e.exception.details())
+        finally:
+            for stream in streams:
+                stream.cancel()
+        # Closing one frees its place (the server sees the cancel shortly).
+        def opens():
+            try:
+                stream = watch(request, metadata=md, timeout=10)
+                next(stream)
+                stream.cancel()
+                return True
+            except grpc.RpcError:
+                return False
+        from convene_e2e import wait_until
+        self.assertTrue(wait_until(opens, 10, 0.2))
+
     def test_secrets_never_reach_the_log(self):
         log = self.server.log()
         self.assertIn("CreateToken", log)  # the log is there, and has the calls

@@ -370,3 +370,34 @@ TEST(ServerRunner, RunReturnsOnSigterm) {
 
 }  // namespace
 }  // namespace convene::rpc
+
+namespace convene::rpc {
+namespace {
+
+TEST(ServerRunner, CancelsAUnaryCallThatRunsPastTheServersLimit) {
+  testing::TestEchoService service;
+  ServerConfig config = TestServerConfig();
+  config.max_call_duration = absl::Milliseconds(300);
+  absl::StatusOr<std::unique_ptr<ServerRunner>> runner =
+      ServerRunner::Start(config, TestServerOptions(&service));
+  ASSERT_TRUE(runner.ok()) << runner.status();
+  auto stub = testing::EchoService::NewStub(MakeChannel((*runner)->address()));
+  // The client would wait far longer; the server does not let it.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  testing::EchoRequest request;
+  testing::EchoResponse response;
+  std::future<grpc::Status> echo = StartHeldEcho(*stub, context, request, response);
+  ASSERT_TRUE(service.WaitForHeld(1, kTestTimeout));
+  ASSERT_EQ(echo.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_EQ(echo.get().error_code(), grpc::StatusCode::CANCELLED);
+  // Calls that finish in time are untouched.
+  grpc::ClientContext quick;
+  SetTestDeadline(quick);
+  testing::EchoRequest hello;
+  hello.set_text("hello");
+  EXPECT_TRUE(stub->Echo(&quick, hello, &response).ok());
+}
+
+}  // namespace
+}  // namespace convene::rpc
