@@ -311,17 +311,37 @@ void AttendanceApp::ForgetParticipant(std::string event_id,
         absl::StrCat("reason: at most ", kMaxReason, " characters")));
   }
   if (every_event) {
-    return store_.ForgetEverywhere(std::move(participant_id),
-                                   std::move(reason), clock_.Now(),
-                                   std::move(done));
+    return store_.ForgetEverywhere(
+        participant_id, std::move(reason), clock_.Now(),
+        [this, participant_id, done = std::move(done)](
+            absl::StatusOr<ForgetOutcome> outcome) mutable {
+          if (!outcome.ok()) return done(outcome.status());
+          ForgetReminders(participant_id, "", *std::move(outcome), std::move(done));
+        });
   }
-  store_.Forget(event_id, std::move(participant_id), std::move(reason),
-                clock_.Now(),
-                [event_id, done = std::move(done)](
+  store_.Forget(event_id, participant_id, std::move(reason), clock_.Now(),
+                [this, event_id, participant_id, done = std::move(done)](
                     absl::StatusOr<bool> erased) mutable {
                   if (!erased.ok()) return done(erased.status());
-                  done(ForgetOutcome{{event_id}, *erased ? 1 : 0});
+                  ForgetReminders(participant_id, event_id,
+                                  ForgetOutcome{{event_id}, *erased ? 1 : 0}, std::move(done));
                 });
+}
+
+void AttendanceApp::ForgetReminders(std::string participant_id, std::string event_id,
+                                    ForgetOutcome outcome, Done<ForgetOutcome> done) {
+  if (reminders_ == nullptr) return done(std::move(outcome));
+  // After the registration is erased, so that a planner re-reading it plans
+  // nothing for the person again.
+  reminders_->ForgetParticipant(
+      std::move(participant_id), std::move(event_id),
+      [outcome = std::move(outcome), done = std::move(done)](
+          absl::StatusOr<storage::ReminderStore::Erased> erased) mutable {
+        if (!erased.ok()) return done(erased.status());
+        outcome.reminders_removed = erased->reminders;
+        outcome.notifications_erased = erased->notifications;
+        done(std::move(outcome));
+      });
 }
 
 void AttendanceApp::GetRegistration(std::string event_id,

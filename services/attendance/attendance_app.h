@@ -19,6 +19,7 @@
 #include "core/clock.h"
 #include "core/registration.h"
 #include "storage/attendance_store.h"
+#include "storage/reminder_store.h"
 
 namespace convene::attendance {
 
@@ -36,9 +37,11 @@ class AttendanceApp {
  public:
   static constexpr int kMaxRequestId = 128;
 
-  // `store` and `clock` must outlive the app.
-  AttendanceApp(storage::AttendanceStore& store, const core::Clock& clock)
-      : store_(store), clock_(clock) {}
+  // `store`, `clock` and `reminders` must outlive the app. Without
+  // `reminders`, ForgetParticipant erases attendance data only.
+  AttendanceApp(storage::AttendanceStore& store, const core::Clock& clock,
+                storage::ReminderStore* reminders = nullptr)
+      : store_(store), clock_(clock), reminders_(reminders) {}
 
   // Registers `participant` for `days` (empty: every day of the event), each
   // day in its own mode or `mode`. One Redis round trip.
@@ -98,7 +101,8 @@ class AttendanceApp {
 
   // Erases the participant's name, e-mail and organisation from their
   // registration for `event_id` (empty: every event they registered for);
-  // counts stay and each erasure is recorded. Erasing again is harmless
+  // counts stay and each erasure is recorded. Then removes their pending
+  // reminders and notifications' texts. Erasing again is harmless
   // (erased_now counts only what this call erased).
   static constexpr int kMaxReason = 1000;
   using ForgetOutcome = storage::AttendanceStore::ForgetOutcome;
@@ -113,8 +117,12 @@ class AttendanceApp {
   struct ReportState;
   void CollectRegistrations(std::shared_ptr<ReportState> state);
 
+  void ForgetReminders(std::string participant_id, std::string event_id,
+                       ForgetOutcome outcome, Done<ForgetOutcome> done);
+
   storage::AttendanceStore& store_;
   const core::Clock& clock_;
+  storage::ReminderStore* reminders_;
 };
 
 }  // namespace convene::attendance

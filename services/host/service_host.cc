@@ -80,10 +80,12 @@ struct AttendanceParts {
   AttendanceParts(ServiceContext& context,
                   std::unique_ptr<attendance::CountsHub> counts_hub)
       : store(context.redis),
-        app(store, context.clock),
+        reminders(context.redis),
+        app(store, context.clock, &reminders),
         hub(std::move(counts_hub)),
         handler(app, *hub, context.clock) {}
   storage::AttendanceStore store;
+  storage::ReminderStore reminders;
   attendance::AttendanceApp app;
   std::unique_ptr<attendance::CountsHub> hub;
   attendance::AttendanceHandler handler;

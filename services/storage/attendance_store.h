@@ -139,6 +139,9 @@ class AttendanceStore {
   struct ForgetOutcome {
     std::vector<std::string> event_ids;  // registered for, in id order
     int erased_now = 0;                  // of those, erased by this call
+    // Filled by AttendanceApp from the reminder stores.
+    int reminders_removed = 0;
+    int notifications_erased = 0;
   };
   void ForgetEverywhere(std::string participant_id, std::string reason,
                         absl::Time now, Callback<ForgetOutcome> done);

@@ -9,6 +9,7 @@
 #include "storage/scripts/notification_ack_lua.h"
 #include "storage/scripts/reminder_claim_lua.h"
 #include "storage/scripts/reminder_complete_lua.h"
+#include "storage/scripts/reminder_forget_lua.h"
 #include "storage/scripts/reminder_list_lua.h"
 #include "storage/scripts/reminder_plan_lua.h"
 
@@ -249,6 +250,22 @@ void ReminderStore::GetPolicy(std::string event_id,
                    if (!s.ok()) return done(std::optional<std::string>());
                    done(std::optional<std::string>(std::string(*s)));
                  });
+}
+
+void ReminderStore::ForgetParticipant(std::string participant_id, std::string event_id,
+                                      Callback<Erased> done) {
+  redis_.Eval(scripts::ReminderForget(),
+              {keys::DueReminders(), keys::Reminders(), keys::ReminderLeases(),
+               keys::ReminderLeaseOwners(), keys::Notifications(), keys::NotificationStates(),
+               keys::NotificationStream(), keys::OutboxEntries()},
+              {keys::NotificationPrefix(), std::move(participant_id), std::move(event_id)},
+              [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+                if (!reply.ok()) return done(reply.status());
+                auto e = reply->elements();
+                if (e.size() != 2) return done(absl::InternalError("reminder_forget: bad reply"));
+                done(Erased{static_cast<int>(e[0].as_integer().value_or(0)),
+                            static_cast<int>(e[1].as_integer().value_or(0))});
+              });
 }
 
 void ReminderStore::PutWebhook(std::string id, std::string record,

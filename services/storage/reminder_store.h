@@ -120,6 +120,16 @@ class ReminderStore {
   void GetPolicy(std::string event_id,
                  Callback<std::optional<std::string>> done);
 
+  // Erases the participant from the reminder stores for `event_id` (empty:
+  // every event): pending reminders and notifications' texts and outbox
+  // entries. One script.
+  struct Erased {
+    int reminders = 0;
+    int notifications = 0;
+  };
+  void ForgetParticipant(std::string participant_id, std::string event_id,
+                         Callback<Erased> done);
+
   // Webhooks: id -> record.
   void PutWebhook(std::string id, std::string record, Callback<bool> done);
   void DeleteWebhook(std::string id, Callback<bool> done);  // false: unknown

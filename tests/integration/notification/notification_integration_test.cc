@@ -27,6 +27,7 @@
 #include "storage/reminder_store.h"
 #include "testing_util/await.h"
 #include "testing_util/connection_calendar.h"
+#include "testing_util/redis_snapshot.h"
 #include "testing_util/redis_test.h"
 
 namespace convene::notification {
@@ -76,8 +77,9 @@ class NotificationTest : public testing_util::RedisTest {
     sheets_ = std::make_unique<storage::EventSheetStore>(*redis_);
     calendar_ = std::make_unique<calendar::CalendarApp>(*calendar_store_, *sheets_, clock_);
     attendance_store_ = std::make_unique<storage::AttendanceStore>(*redis_);
-    attendance_ = std::make_unique<attendance::AttendanceApp>(*attendance_store_, clock_);
     reminders_ = std::make_unique<storage::ReminderStore>(*redis_);
+    attendance_ = std::make_unique<attendance::AttendanceApp>(*attendance_store_, clock_,
+                                                              reminders_.get());
     planning_ = std::make_unique<ReminderPlanning>(*calendar_, *attendance_store_,
                                                    *reminders_, clock_);
     feed_ = std::make_unique<storage::PlannerFeed>(*feed_redis_);
@@ -302,6 +304,43 @@ TEST_F(NotificationTest, BadPoliciesAreRefusedAndChangeNothing) {
   ASSERT_TRUE(app_->SetReminderPolicy(policy).ok());
   EXPECT_THAT(DueTimes(Scheduled(event)), ::testing::ElementsAre(Utc(2022, 3, 24, 8, 30)));
   EXPECT_FALSE(app_->GetReminderPolicy(event)->is_default);
+}
+
+TEST_F(NotificationTest, ForgettingAParticipantLeavesNothingOfThemInRedis) {
+  const std::string event = CreateEvent(Training(), "training");
+  core::ParticipantInfo ana = Partner("zagreb-ana", "Europe/Zagreb", "en");
+  ana.display_name = "Ana Kovač";
+  ana.email = "ana.kovac@example.org";
+  ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                attendance_->Register(event, "r-ana", ana, core::AttendanceMode::kOnline, {},
+                                      std::move(done));
+              }).ok());
+  Register(event, "torino-1", core::AttendanceMode::kOnline);
+  Follow();
+  // One reminder each is sent (the 7-day one), the others are pending.
+  clock_.SetNow(Utc(2022, 3, 19, 8, 30));
+  ASSERT_EQ(app_->RunDueReminders(0)->dispatched, 2);
+  storage::RedisSyncClient sync(*redis_);
+  ASSERT_THAT(testing_util::RedisKeyspaceText(sync), HasSubstr("ana.kovac@"));
+
+  absl::StatusOr<attendance::AttendanceApp::ForgetOutcome> forgot =
+      Await<attendance::AttendanceApp::ForgetOutcome>([&](auto done) {
+        attendance_->ForgetParticipant("", "zagreb-ana", "f1", "erasure request",
+                                       std::move(done));
+      });
+  ASSERT_TRUE(forgot.ok()) << forgot.status();
+  EXPECT_EQ(forgot->erased_now, 1);
+  EXPECT_EQ(forgot->reminders_removed, 4);
+  EXPECT_EQ(forgot->notifications_erased, 1);
+  const std::string everything = testing_util::RedisKeyspaceText(sync);
+  EXPECT_THAT(everything, ::testing::Not(HasSubstr("ana.kovac@")));
+  EXPECT_THAT(everything, ::testing::Not(HasSubstr("Kova")));
+  // The other participant is untouched, and replaying the streams plans
+  // nothing for the erased one.
+  EXPECT_THAT(everything, HasSubstr("torino-1@example.org"));
+  ASSERT_TRUE(planning_->PlanEvent(event).ok());
+  EXPECT_TRUE(Scheduled(event, "zagreb-ana").empty());
+  EXPECT_EQ(Scheduled(event, "torino-1").size(), 4u);
 }
 
 // 10,000 due reminders planned straight into the store, as the planner

@@ -1,0 +1,41 @@
+-- Erases a participant from the reminder stores: their pending reminders
+-- (rendered texts with their name and address) and their notifications'
+-- texts and outbox entries, for one event or all of them. What stays is the
+-- count of what was removed; nothing of theirs is kept.
+-- KEYS: 1 due zset, 2 records hash, 3 leases zset, 4 lease owners hash,
+--       5 notifications hash, 6 notification states hash, 7 outbox stream,
+--       8 outbox entry ids hash
+-- ARGV: 1 {ntf} key prefix, 2 participant id, 3 event id or '' (all)
+-- Returns {reminders removed, notifications erased}.
+local prefix, pid, only = ARGV[1], ARGV[2], ARGV[3]
+local events_key = prefix .. 'participant-events:' .. pid
+local events = only ~= '' and {only} or redis.call('SMEMBERS', events_key)
+local reminders = 0
+for _, event in ipairs(events) do
+  local pair = prefix .. 'pair:' .. event .. '/' .. pid
+  for _, key in ipairs(redis.call('SMEMBERS', pair)) do
+    redis.call('ZREM', KEYS[1], key)
+    reminders = reminders + redis.call('HDEL', KEYS[2], key)
+    redis.call('ZREM', KEYS[3], key)
+    redis.call('HDEL', KEYS[4], key)
+  end
+  redis.call('DEL', pair)
+  redis.call('SREM', prefix .. 'event-participants:' .. event, pid)
+  redis.call('SREM', events_key, event)
+end
+local notes_key = prefix .. 'participant-notifications:' .. pid
+local erased = 0
+for _, nid in ipairs(redis.call('SMEMBERS', notes_key)) do
+  -- Notification ids start with "<event>/<participant>/".
+  local event = string.match(nid, '^([^/]*)/')
+  if only == '' or event == only then
+    erased = erased + redis.call('HDEL', KEYS[5], nid)
+    redis.call('HDEL', KEYS[6], nid)
+    local entry = redis.call('HGET', KEYS[8], nid)
+    if entry then redis.call('XDEL', KEYS[7], entry) end
+    redis.call('HDEL', KEYS[8], nid)
+    if event then redis.call('ZREM', prefix .. 'event-notifications:' .. event, nid) end
+    redis.call('SREM', notes_key, nid)
+  end
+end
+return {reminders, erased}
