@@ -313,6 +313,7 @@ int RunServiceHost(int argc, char** argv, const HostOptions& options,
   }
   storage::RedisClientOptions redis_options;
   redis_options.address = *address;
+  redis_options.wait_replicas = config.redis_wait_replicas;
   if (absl::Status s = ReadRedisCredentials(config, redis_options); !s.ok()) {
     core::LogError(absl::StrCat(program, ": ", s.message()));
     return 1;

@@ -62,6 +62,8 @@ struct ServerConfig {
   // Redis ACL user and where its password is (file, else the environment).
   std::string redis_user;
   std::string redis_password_file;
+  // WAIT for this many replicas after every write (0: none).
+  int redis_wait_replicas = 0;
   // Transport credentials; null: grpc::InsecureServerCredentials().
   std::shared_ptr<grpc::ServerCredentials> credentials;
   // Largest message accepted or sent, in bytes.

@@ -20,7 +20,8 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "HOST:PORT to serve gRPC on; port 0 picks a free port and the "
           "chosen one is printed on stdout.");
 ABSL_FLAG(std::string, redis, "redis://127.0.0.1:6379",
-          "Redis to use: redis://HOST:PORT or unix:///path/to/redis.sock.");
+          "Redis to use: redis://HOST:PORT, unix:///path/to/redis.sock, or "
+          "redis-sentinel://HOST:PORT,HOST:PORT/MASTER_NAME.");
 ABSL_FLAG(bool, log_rpcs, true,
           "Log one line per RPC: method, status code and latency.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
@@ -47,6 +48,10 @@ ABSL_FLAG(double, rate_limit, 50,
 ABSL_FLAG(int32_t, rate_burst, 200, "Calls a token may make at once above --rate_limit.");
 ABSL_FLAG(std::string, redis_user, "", "Redis ACL user (the password comes from "
           "--redis_password_file or $CONVENE_REDIS_PASSWORD, never the command line).");
+ABSL_FLAG(int32_t, redis_wait_replicas, 0,
+          "After every write, WAIT until this many Redis replicas have it "
+          "(0: do not wait); set it with Sentinel so that a failover keeps "
+          "every acknowledged write.");
 ABSL_FLAG(std::string, redis_password_file, "",
           "File holding the Redis password (first line); else $CONVENE_REDIS_PASSWORD.");
 
@@ -90,6 +95,7 @@ ServerConfig ServerConfigFromFlags() {
   config.rate_burst = absl::GetFlag(FLAGS_rate_burst);
   config.redis_user = absl::GetFlag(FLAGS_redis_user);
   config.redis_password_file = absl::GetFlag(FLAGS_redis_password_file);
+  config.redis_wait_replicas = absl::GetFlag(FLAGS_redis_wait_replicas);
   return config;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -103,6 +104,23 @@ void RedisClient::Eval(const LuaScript& script, std::vector<std::string> keys,
                    std::move(done));
 }
 
+namespace {
+
+// With wait_replicas set, a script is followed on the same connection by
+// WAIT, so that its reply means "applied and on that many replicas": what
+// survives a failover to one of them. `replies` ends with WAIT's answer.
+absl::Status CheckReplicated(const RedisClientOptions& options,
+                             const std::vector<RedisReply>& replies) {
+  if (options.wait_replicas <= 0) return absl::OkStatus();
+  absl::StatusOr<int64_t> acked = replies.back().as_integer();
+  if (acked.ok() && *acked >= options.wait_replicas) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      "redis: the write reached ", acked.ok() ? *acked : 0, " of ",
+      options.wait_replicas, " replicas in time; it may or may not survive a failover"));
+}
+
+}  // namespace
+
 void RedisClient::EvalWithDeadline(const LuaScript& script,
                                    std::vector<std::string> keys,
                                    std::vector<std::string> args,
@@ -114,10 +132,16 @@ void RedisClient::EvalWithDeadline(const LuaScript& script,
   evalsha.push_back(absl::StrCat(keys.size()));
   for (std::string& key : keys) evalsha.push_back(std::move(key));
   for (std::string& arg : args) evalsha.push_back(std::move(arg));
+  std::vector<std::string> wait;
+  if (options_.wait_replicas > 0) {
+    wait = {"WAIT", absl::StrCat(options_.wait_replicas),
+            absl::StrCat(absl::ToInt64Milliseconds(options_.wait_timeout))};
+  }
   std::vector<std::vector<std::string>> first = {evalsha};
+  if (!wait.empty()) first.push_back(wait);
   Submit(
       std::move(first), deadline,
-      [this, script, evalsha = std::move(evalsha), deadline,
+      [this, script, evalsha = std::move(evalsha), wait = std::move(wait), deadline,
        done = std::move(done)](
           absl::StatusOr<std::vector<RedisReply>> replies) mutable {
         std::string context = absl::StrCat("script ", script.name());
@@ -127,6 +151,10 @@ void RedisClient::EvalWithDeadline(const LuaScript& script,
         }
         RedisReply& reply = replies->front();
         if (!reply.is_error() || !absl::StartsWith(reply.text(), "NOSCRIPT")) {
+          if (absl::Status s = CheckReplicated(options_, *replies);
+              !s.ok() && !reply.is_error()) {
+            return done(s);
+          }
           done(MapReply(std::move(reply), context));
           return;
         }
@@ -134,8 +162,9 @@ void RedisClient::EvalWithDeadline(const LuaScript& script,
         // and run it again in one round trip.
         std::vector<std::vector<std::string>> retry = {
             {"SCRIPT", "LOAD", script.source()}, std::move(evalsha)};
+        if (!wait.empty()) retry.push_back(std::move(wait));
         Submit(std::move(retry), deadline,
-               [script, context, done = std::move(done)](
+               [this, script, context, done = std::move(done)](
                    absl::StatusOr<std::vector<RedisReply>> replies) mutable {
                  if (!replies.ok()) {
                    done(replies.status());
@@ -152,6 +181,10 @@ void RedisClient::EvalWithDeadline(const LuaScript& script,
                        "redis ", context, ": SCRIPT LOAD returned sha1 ",
                        load.text(), ", expected ", script.sha1())));
                    return;
+                 }
+                 if (absl::Status s = CheckReplicated(options_, *replies);
+                     !s.ok() && !(*replies)[1].is_error()) {
+                   return done(s);
                  }
                  done(MapReply(std::move((*replies)[1]), context));
                });
@@ -285,6 +318,15 @@ void RedisClient::OnReply(redisAsyncContext* ac, void* reply, void* privdata) {
     return;
   }
   self->last_reply_at_ = absl::Now();
+  const auto* raw = static_cast<const redisReply*>(reply);
+  if (raw->type == REDIS_REPLY_ERROR && raw->len >= 8 &&
+      std::string_view(raw->str, 8) == "READONLY") {
+    // Connected to a replica: the primary moved (a failover). Reconnect,
+    // which asks the Sentinels where the primary is now; the call itself
+    // fails as retryable.
+    self->connection_->CloseSoon(
+        self->connection_->Unavailable("the server became a read-only replica"));
+  }
   auto it = self->batches_.find(id);
   // Gone: the call already completed (deadline); drop the late reply.
   if (it == self->batches_.end()) return;

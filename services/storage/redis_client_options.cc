@@ -17,11 +17,6 @@ absl::Status CheckPositive(absl::string_view name, absl::Duration value) {
 }  // namespace
 
 absl::Status ValidateRedisClientOptions(const RedisClientOptions& options) {
-  if (options.address.kind() == RedisAddress::Kind::kSentinel) {
-    return absl::UnimplementedError(
-        absl::StrCat("redis sentinel discovery is not implemented yet (",
-                     options.address.ToString(), ")"));
-  }
   for (const auto& [name, value] :
        {std::pair<absl::string_view, absl::Duration>{"connect_timeout",
                                                      options.connect_timeout},

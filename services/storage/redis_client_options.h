@@ -19,8 +19,18 @@
 namespace convene::storage {
 
 struct RedisClientOptions {
-  // Where the server is. Sentinel addresses are not supported yet.
+  // Where the server is; with a Sentinel address, every (re)connection asks
+  // the Sentinels for the primary, and a READONLY reply (the server was
+  // demoted) makes the client reconnect.
   RedisAddress address;
+
+  // When > 0, every script (every write Convene makes) is followed by
+  // WAIT wait_replicas wait_timeout: its caller sees success only once the
+  // write is on that many replicas, so a failover to one of them keeps it.
+  // A write that does not get there in time returns UNAVAILABLE (it may or
+  // may not have survived; request ids make the retry safe).
+  int wait_replicas = 0;
+  absl::Duration wait_timeout = absl::Milliseconds(500);
 
   // Longest time for one connection attempt: connect, AUTH (if configured)
   // and a PING that proves the server answers.

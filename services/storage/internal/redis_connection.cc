@@ -3,6 +3,9 @@
 // The adapter defines static functions: include it in this file only.
 #include <hiredis/adapters/libevent.h>
 
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -59,16 +62,67 @@ void* RedisConnection::Owner(const redisAsyncContext* ac) {
   return static_cast<RedisConnection*>(ac->data)->owner_;
 }
 
+absl::StatusOr<RedisAddress::HostPort> RedisConnection::AskSentinels() const {
+  const RedisAddress& address = options_.address;
+  // Blocking, on the loop thread: it runs only while this connection is down
+  // (nothing to serve meanwhile), each Sentinel bounded by a short timeout.
+  const absl::Duration each =
+      std::min(options_.connect_timeout, absl::Milliseconds(500));
+  const timeval timeout = absl::ToTimeval(each);
+  std::string why = "no Sentinel answered";
+  for (const RedisAddress::HostPort& sentinel : address.sentinels()) {
+    redisContext* c = redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port, timeout);
+    if (c == nullptr) continue;
+    if (c->err == 0) redisSetTimeout(c, timeout);
+    auto* reply = c->err == 0 ? static_cast<redisReply*>(redisCommand(
+                                    c, "SENTINEL get-master-addr-by-name %s",
+                                    address.master_name().c_str()))
+                              : nullptr;
+    std::optional<RedisAddress::HostPort> master;
+    if (reply != nullptr && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+        reply->element[0]->type == REDIS_REPLY_STRING &&
+        reply->element[1]->type == REDIS_REPLY_STRING) {
+      master = RedisAddress::HostPort{reply->element[0]->str,
+                                      std::atoi(reply->element[1]->str)};
+    } else {
+      why = absl::StrCat("Sentinel ", sentinel.host, ":", sentinel.port,
+                         c->err != 0 ? absl::StrCat(": ", c->errstr)
+                                     : absl::StrCat(" does not know master ",
+                                                    address.master_name()));
+    }
+    if (reply != nullptr) freeReplyObject(reply);
+    redisFree(c);
+    if (master) return *master;
+  }
+  return absl::UnavailableError(why);
+}
+
+void RedisConnection::CloseSoon(const absl::Status& reason) {
+  if (state_ != State::kReady) return;
+  deferred_close_reason_ = reason;
+  deferred_close_timer_.ArmAfter(absl::ZeroDuration());
+}
+
 void RedisConnection::Connect() {
   if (shut_down_) return;
   state_ = State::kConnecting;
   const RedisAddress& address = options_.address;
+  RedisAddress::HostPort tcp{address.host(), address.port()};
+  if (address.kind() == RedisAddress::Kind::kSentinel) {
+    // The primary may have changed since the last connection: ask again.
+    absl::StatusOr<RedisAddress::HostPort> master = AskSentinels();
+    if (!master.ok()) {
+      Down(Unavailable(master.status().message()));
+      return;
+    }
+    tcp = *master;
+  }
   // hiredis resolves TCP host names with a blocking getaddrinfo() here; use
   // IPs or Unix sockets where a slow resolver matters.
   redisAsyncContext* ac =
       address.kind() == RedisAddress::Kind::kUnix
           ? redisAsyncConnectUnix(address.unix_path().c_str())
-          : redisAsyncConnect(address.host().c_str(), address.port());
+          : redisAsyncConnect(tcp.host.c_str(), tcp.port);
   if (ac == nullptr) {
     Down(Unavailable("out of memory creating a connection"));
     return;
@@ -79,7 +133,7 @@ void RedisConnection::Connect() {
     Down(Unavailable(why));
     return;
   }
-  if (address.kind() == RedisAddress::Kind::kTcp) {
+  if (address.kind() != RedisAddress::Kind::kUnix) {
     // Notices a vanished peer on an idle connection (minutes, not seconds).
     redisEnableKeepAlive(&ac->c);
   }

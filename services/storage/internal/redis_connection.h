@@ -18,6 +18,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "storage/internal/backoff.h"
 #include "storage/internal/event_loop.h"
 #include "storage/redis_client_options.h"
@@ -59,6 +60,11 @@ class RedisConnection {
   // Close()s for good.
   void Shutdown(const absl::Status& reason);
 
+  // Close() from inside a hiredis callback: on the next loop turn, if the
+  // connection is still usable then. For a Sentinel address, the reconnect
+  // asks the Sentinels for the primary again.
+  void CloseSoon(const absl::Status& reason);
+
   State state() const { return state_; }
   // The usable context, or null unless state() == kReady.
   redisAsyncContext* context() const {
@@ -82,6 +88,8 @@ class RedisConnection {
 
  private:
   void Connect();
+  // The primary the Sentinels name (the first that answers), blocking.
+  absl::StatusOr<RedisAddress::HostPort> AskSentinels() const;
   void BecomeReady();
   void Down(const absl::Status& status);
   static void OnConnect(const redisAsyncContext* ac, int status);
