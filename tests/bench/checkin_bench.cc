@@ -61,16 +61,32 @@ class BaselineService final : public v1::AttendanceService::Service {
       : socket_(std::move(socket)), sha_(std::move(sha)) {}
   grpc::Status CheckIn(grpc::ServerContext*, const v1::CheckInRequest* request,
                        v1::CheckInRecord* response) override {
-    thread_local redisContext* redis = nullptr;
-    if (redis == nullptr) redis = redisConnectUnix(socket_.c_str());
-    redisReply* reply = static_cast<redisReply*>(
-        redisCommand(redis, "EVALSHA %s 1 bench:baseline %s", sha_.c_str(),
-                     request->participant_id().c_str()));
-    if (reply == nullptr)
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "redis");
-    freeReplyObject(reply);
-    response->set_participant_id(request->participant_id());
-    return grpc::Status::OK;
+    // One connection per server thread, closed when the thread ends (gRPC's
+    // sync server grows and shrinks its pool; leaked connections would run
+    // the process out of file descriptors and fail the baseline's calls).
+    struct Connection {
+      redisContext* c = nullptr;
+      ~Connection() {
+        if (c != nullptr) redisFree(c);
+      }
+    };
+    thread_local Connection redis;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (redis.c == nullptr || redis.c->err != 0) {
+        if (redis.c != nullptr) redisFree(redis.c);
+        redis.c = redisConnectUnix(socket_.c_str());
+      }
+      redisReply* reply = static_cast<redisReply*>(
+          redisCommand(redis.c, "EVALSHA %s 1 bench:baseline %s", sha_.c_str(),
+                       request->participant_id().c_str()));
+      if (reply == nullptr) continue;  // the connection broke: make another
+      freeReplyObject(reply);
+      response->set_participant_id(request->participant_id());
+      return grpc::Status::OK;
+    }
+    return grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        absl::StrCat("redis: ", redis.c != nullptr ? redis.c->errstr : "no connection"));
   }
 
  private:
