@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "auth/token_authenticator.h"
+#include "calendar/change_mapping.h"
 #include "calendar/event_mapping.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
@@ -28,10 +29,59 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
 
 void PutEvent(const core::Event& e, v1::Event& out) { out = EventToProto(e); }
 
-v1::EventChangeType ChangeTypeToProto(const std::string& type) {
-  if (type == "created") return v1::EVENT_CHANGE_TYPE_CREATED;
-  if (type == "cancelled") return v1::EVENT_CHANGE_TYPE_CANCELLED;
-  return v1::EVENT_CHANGE_TYPE_UPDATED;
+// Checks the request's filters and the caller's scope: a feed of one event
+// needs that event in scope, the feed of all events an every-event token.
+absl::StatusOr<ChangeQuery> ChangeQueryFor(const grpc::ServerContextBase& context,
+                                           std::string position, std::string event_id,
+                                           const google::protobuf::RepeatedField<int>& kinds) {
+  if (event_id.size() > 128) {
+    return absl::InvalidArgumentError("event_id: longer than 128 characters");
+  }
+  absl::Status allowed = event_id.empty()
+                             ? auth::AuthorizeAllEvents(context, "the change feed of all events")
+                             : auth::AuthorizeEvent(context, event_id);
+  if (!allowed.ok()) return allowed;
+  absl::StatusOr<absl::flat_hash_set<std::string>> names = ChangeKindNames(kinds, "kinds");
+  if (!names.ok()) return names.status();
+  ChangeQuery q;
+  q.position = std::move(position);
+  q.event_id = std::move(event_id);
+  q.kinds = *std::move(names);
+  return q;
+}
+
+// WatchChanges: replays through the feed app, then follows the feed tailer,
+// both filtered by the query.
+CalendarHandler::ChangeWatcher::Source ChangeSource(ChangeFeedApp& feed, ChangeQuery query) {
+  CalendarHandler::ChangeWatcher::Source source;
+  source.replay = [&feed, query](std::string from,
+                                 CalendarHandler::ChangeWatcher::PageDone done) {
+    ChangeQuery page = query;
+    page.position = std::move(from);
+    page.page_size = ChangeFeedApp::kMaxPageSize;
+    feed.ListChanges(std::move(page), [done = std::move(done)](
+                                          absl::StatusOr<ChangeSlice> slice) mutable {
+      if (!slice.ok()) return done(slice.status());
+      CalendarHandler::ChangeWatcher::Page out;
+      for (const storage::FeedEntry& e : slice->entries) {
+        absl::StatusOr<v1::Change> c = ChangeToProto(e);
+        if (!c.ok()) return done(c.status());
+        out.messages.push_back(*std::move(c));
+      }
+      out.next = slice->next_position;
+      out.has_more = slice->has_more;
+      done(std::move(out));
+    });
+  };
+  source.decode = [query](const storage::RedisReply& raw) -> std::optional<v1::Change> {
+    absl::StatusOr<storage::FeedEntry> e = storage::ChangeFeedStore::ParseEntry(raw);
+    if (!e.ok() || !ChangeFeedApp::Matches(query, *e)) return std::nullopt;
+    absl::StatusOr<v1::Change> c = ChangeToProto(*e);
+    if (!c.ok()) return std::nullopt;
+    return *std::move(c);
+  };
+  source.position = [](const v1::Change& c) { return c.position(); };
+  return source;
 }
 
 }  // namespace
@@ -159,14 +209,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEventChanges(
           reactor, response,
           [](const EventChangePage& page, v1::ListEventChangesResponse& out) {
             for (const EventChangeRecord& c : page.changes) {
-              v1::EventChange* wc = out.add_changes();
-              wc->set_type(ChangeTypeToProto(c.type));
-              wc->set_event_id(c.event.id);
-              wc->set_revision(c.event.revision);
-              *wc->mutable_change_time() = rpc::TimeToProto(c.event.update_time);
-              *wc->mutable_event() = EventToProto(c.event);
-              wc->set_sync_token(c.sync_token);
-              wc->set_reason(c.reason);
+              *out.add_changes() = EventChangeToProto(c);
             }
             out.set_next_sync_token(page.next_sync_token);
             out.set_has_more(page.has_more);
@@ -229,7 +272,7 @@ grpc::ServerWriteReactor<v1::EventChange>* CalendarHandler::WatchEventChanges(
   // Registered before it starts, removed when gRPC is done with it, so
   // CloseStreams() only ever sees live watchers.
   auto* watcher = new EventChangeWatcher(
-      app_, change_tailer_, [this](EventChangeWatcher* done) {
+      EventChangeSource(app_), change_tailer_, [this](EventChangeWatcher* done) {
         absl::MutexLock lock(&watchers_mu_);
         watchers_.erase(done);
       });
@@ -242,9 +285,58 @@ grpc::ServerWriteReactor<v1::EventChange>* CalendarHandler::WatchEventChanges(
   return watcher;
 }
 
+grpc::ServerUnaryReactor* CalendarHandler::ListChanges(
+    grpc::CallbackServerContext* context, const v1::ListChangesRequest* request,
+    v1::ListChangesResponse* response) {
+  absl::StatusOr<ChangeQuery> query = ChangeQueryFor(
+      *context, request->position(), request->event_id(), request->kinds());
+  if (!query.ok()) return FinishNow(context, query.status());
+  query->page_size = request->page_size();
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  feed_.ListChanges(*std::move(query), [reactor, response](
+                                           absl::StatusOr<ChangeSlice> slice) {
+    if (!slice.ok()) return reactor->Finish(rpc::ToGrpcStatus(slice.status()));
+    for (const storage::FeedEntry& e : slice->entries) {
+      absl::StatusOr<v1::Change> c = ChangeToProto(e);
+      if (!c.ok()) return reactor->Finish(rpc::ToGrpcStatus(c.status()));
+      *response->add_changes() = *std::move(c);
+    }
+    response->set_next_position(slice->next_position);
+    response->set_has_more(slice->has_more);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerWriteReactor<v1::Change>* CalendarHandler::WatchChanges(
+    grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) {
+  absl::StatusOr<ChangeQuery> query = ChangeQueryFor(
+      *context, request->position(), request->event_id(), request->kinds());
+  if (!query.ok()) return auth::RefusedStream<v1::Change>(query.status());
+  if (!request->position().empty() && !storage::IsStreamId(request->position())) {
+    return auth::RefusedStream<v1::Change>(
+        absl::InvalidArgumentError("position: not a position this service issued"));
+  }
+  absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
+  if (!ticket.ok()) return auth::RefusedStream<v1::Change>(ticket.status());
+  auto* watcher = new ChangeWatcher(
+      ChangeSource(feed_, *query), feed_tailer_, [this](ChangeWatcher* done) {
+        absl::MutexLock lock(&watchers_mu_);
+        change_watchers_.erase(done);
+      });
+  watcher->stream_ticket = *std::move(ticket);
+  {
+    absl::MutexLock lock(&watchers_mu_);
+    change_watchers_.insert(watcher);
+  }
+  watcher->Start(request->position());
+  return watcher;
+}
+
 void CalendarHandler::CloseStreams() {
   absl::MutexLock lock(&watchers_mu_);
   for (EventChangeWatcher* watcher : watchers_) watcher->Close();
+  for (ChangeWatcher* watcher : change_watchers_) watcher->Close();
 }
 
 }  // namespace convene::calendar

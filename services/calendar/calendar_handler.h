@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "calendar/calendar_app.h"
+#include "calendar/change_feed.h"
 #include "calendar/event_change_watcher.h"
 #include "storage/stream_tailer.h"
 #include "convene/v1/calendar.grpc.pb.h"
@@ -26,12 +27,18 @@ class CalendarHandler final : public v1::CalendarService::CallbackService {
   // The fully qualified service name, as health checks and reflection use it.
   static constexpr char kServiceName[] = "convene.v1.CalendarService";
 
-  // `app` and `change_tailer` (following the calendar change stream) must
+  // `app`, `change_tailer` (following the calendar change stream), `feed`
+  // and `feed_tailer` (following the change feed across services) must
   // outlive the handler.
-  CalendarHandler(CalendarApp& app, storage::StreamTailer& change_tailer)
-      : app_(app), change_tailer_(change_tailer) {}
+  CalendarHandler(CalendarApp& app, storage::StreamTailer& change_tailer,
+                  ChangeFeedApp& feed, storage::StreamTailer& feed_tailer)
+      : app_(app),
+        change_tailer_(change_tailer),
+        feed_(feed),
+        feed_tailer_(feed_tailer) {}
 
-  // Ends every open WatchEventChanges stream with UNAVAILABLE (shutdown).
+  // Ends every open WatchEventChanges and WatchChanges stream with
+  // UNAVAILABLE (shutdown).
   void CloseStreams();
 
   grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* context,
@@ -67,12 +74,23 @@ class CalendarHandler final : public v1::CalendarService::CallbackService {
   grpc::ServerWriteReactor<v1::EventChange>* WatchEventChanges(
       grpc::CallbackServerContext* context,
       const v1::WatchEventChangesRequest* request) override;
+  grpc::ServerUnaryReactor* ListChanges(grpc::CallbackServerContext* context,
+                                        const v1::ListChangesRequest* request,
+                                        v1::ListChangesResponse* response) override;
+  grpc::ServerWriteReactor<v1::Change>* WatchChanges(
+      grpc::CallbackServerContext* context,
+      const v1::WatchChangesRequest* request) override;
+
+  using ChangeWatcher = ResumableWatcher<v1::Change>;
 
  private:
   CalendarApp& app_;
   storage::StreamTailer& change_tailer_;
+  ChangeFeedApp& feed_;
+  storage::StreamTailer& feed_tailer_;
   absl::Mutex watchers_mu_;
   absl::flat_hash_set<EventChangeWatcher*> watchers_ ABSL_GUARDED_BY(watchers_mu_);
+  absl::flat_hash_set<ChangeWatcher*> change_watchers_ ABSL_GUARDED_BY(watchers_mu_);
 };
 
 }  // namespace convene::calendar

@@ -15,6 +15,8 @@
 #include "auth/token_store.h"
 #include "attendance/attendance_handler.h"
 #include "calendar/calendar_handler.h"
+#include "calendar/change_feed.h"
+#include "calendar/change_feed_relay.h"
 #include "core/log.h"
 #include "notification/change_follower.h"
 #include "notification/notification_app.h"
@@ -29,6 +31,7 @@
 #include "rpc/server_runner.h"
 #include "storage/attendance_store.h"
 #include "storage/calendar_store.h"
+#include "storage/change_feed_store.h"
 #include "storage/event_sheet_store.h"
 #include "storage/redis_address.h"
 #include "storage/stream_tailer.h"
@@ -40,19 +43,35 @@ namespace convene::host {
 
 namespace {
 
-// Everything the calendar service holds, owned together.
+// Everything the calendar service holds, owned together; members are
+// destroyed in reverse, so the relay stops before what it uses.
 struct CalendarParts {
   CalendarParts(ServiceContext& context,
-                std::unique_ptr<storage::StreamTailer> change_tailer)
+                std::unique_ptr<storage::StreamTailer> change_tailer,
+                std::unique_ptr<storage::StreamTailer> change_feed_tailer,
+                std::unique_ptr<storage::RedisSyncClient> relay_connection)
       : store(context.redis),
         sheets(context.redis),
         app(store, sheets, context.clock),
         tailer(std::move(change_tailer)),
-        handler(app, *tailer) {}
+        feed_store(context.redis),
+        feed(feed_store),
+        feed_tailer(std::move(change_feed_tailer)),
+        relay_redis(std::move(relay_connection)),
+        relay_follow(*relay_redis, calendar::ChangeFeedFollowKeys()),
+        relay(relay_follow, *relay_redis, context.clock,
+              {.owner = notification::MakeOwnerToken()}),
+        handler(app, *tailer, feed, *feed_tailer) {}
   storage::CalendarStore store;
   storage::EventSheetStore sheets;
   calendar::CalendarApp app;
   std::unique_ptr<storage::StreamTailer> tailer;
+  storage::ChangeFeedStore feed_store;
+  calendar::ChangeFeedApp feed;
+  std::unique_ptr<storage::StreamTailer> feed_tailer;
+  std::unique_ptr<storage::RedisSyncClient> relay_redis;
+  storage::PlannerFeed relay_follow;
+  calendar::ChangeFeedRelay relay;
   calendar::CalendarHandler handler;
 };
 
@@ -65,8 +84,20 @@ ServiceFactory CalendarServiceFactory() {
                 storage::StreamTailer::Start(context.redis_options,
                                              storage::CalendarStore::ChangesKey());
             if (!tailer.ok()) return tailer.status();
-            auto parts =
-                std::make_shared<CalendarParts>(context, *std::move(tailer));
+            absl::StatusOr<std::unique_ptr<storage::StreamTailer>> feed_tailer =
+                storage::StreamTailer::Start(context.redis_options,
+                                             storage::ChangeFeedStore::Key());
+            if (!feed_tailer.ok()) return feed_tailer.status();
+            // The relay's reads block: a connection of its own.
+            storage::RedisClientOptions options = context.redis_options;
+            options.on_connection_change = nullptr;
+            absl::StatusOr<std::unique_ptr<storage::RedisSyncClient>> relay_redis =
+                storage::RedisSyncClient::Start(options);
+            if (!relay_redis.ok()) return relay_redis.status();
+            auto parts = std::make_shared<CalendarParts>(
+                context, *std::move(tailer), *std::move(feed_tailer),
+                *std::move(relay_redis));
+            parts->relay.Start();
             return HostedService{
                 std::shared_ptr<grpc::Service>(parts, &parts->handler),
                 [parts] { parts->handler.CloseStreams(); }};

@@ -9,17 +9,6 @@
 #include "storage/keys.h"
 
 namespace convene::notification {
-namespace {
-
-// The event id of an attendance stream key "cv:{ev:<id>}:changes".
-std::string EventOfStream(const std::string& key) {
-  const std::string prefix = "cv:{ev:";
-  const std::string suffix = "}:changes";
-  if (!absl::StartsWith(key, prefix) || !absl::EndsWith(key, suffix)) return "";
-  return key.substr(prefix.size(), key.size() - prefix.size() - suffix.size());
-}
-
-}  // namespace
 
 ChangeFollower::ChangeFollower(storage::PlannerFeed& feed,
                                ReminderPlanning& planning,
@@ -83,7 +72,7 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
     if (kind == e.fields.end() || participant == e.fields.end()) continue;
     // Check-ins and check-outs change no reminder.
     if (absl::StartsWith(kind->second, "checked_")) continue;
-    registrations.emplace(EventOfStream(e.stream), participant->second);
+    registrations.emplace(storage::keys::EventOfAttendanceChanges(e.stream), participant->second);
   }
   for (const std::string& event : events) {
     absl::StatusOr<int> n = planning_.PlanEvent(event);

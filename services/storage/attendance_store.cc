@@ -38,19 +38,22 @@ absl::StatusOr<core::RegistrationStatus> StatusFromName(
   return absl::DataLossError(absl::StrCat("unknown stored status ", name));
 }
 
-// "date=mode=status=position;..." as the scripts describe days.
-absl::StatusOr<std::vector<core::RegistrationDay>> ParseDays(
+}  // namespace
+
+absl::StatusOr<std::vector<core::RegistrationDay>> ParseStoredDays(
     absl::string_view text) {
   std::vector<core::RegistrationDay> days;
   for (absl::string_view item : absl::StrSplit(text, ';', absl::SkipEmpty())) {
     std::vector<absl::string_view> p = absl::StrSplit(item, '=');
-    if (p.size() != 4) return absl::DataLossError("malformed stored days");
+    if (p.size() != 3 && p.size() != 4) {
+      return absl::DataLossError("malformed stored days");
+    }
     core::RegistrationDay d;
     absl::StatusOr<absl::CivilDay> date = core::ParseLocalDate(p[0], "days");
     absl::StatusOr<core::AttendanceMode> mode = ModeFromName(p[1]);
     absl::StatusOr<core::RegistrationStatus> status = StatusFromName(p[2]);
     if (!date.ok() || !mode.ok() || !status.ok() ||
-        !absl::SimpleAtoi(p[3], &d.waitlist_position)) {
+        (p.size() == 4 && !absl::SimpleAtoi(p[3], &d.waitlist_position))) {
       return absl::DataLossError("malformed stored days");
     }
     d.date = *date;
@@ -60,6 +63,8 @@ absl::StatusOr<std::vector<core::RegistrationDay>> ParseDays(
   }
   return days;
 }
+
+namespace {
 
 std::vector<std::string> ParticipantFields(const core::ParticipantInfo& p) {
   return {"participant_id", p.participant_id, "display_name", p.display_name,
@@ -90,7 +95,7 @@ absl::StatusOr<core::Registration> ParseRegistration(
   core::Registration r;
   r.event_id = event_id;
   absl::StatusOr<std::vector<core::RegistrationDay>> days =
-      ParseDays(e[0].text());
+      ParseStoredDays(e[0].text());
   if (!days.ok()) return days.status();
   r.days = *std::move(days);
   for (size_t i = 1; i + 1 < e.size(); i += 2) {
@@ -533,6 +538,14 @@ void AttendanceStore::Get(std::string event_id, std::string participant_id,
                 }
                 done(ParseRegistration(event_id, e));
               });
+}
+
+absl::StatusOr<core::AttendanceMode> ParseStoredMode(absl::string_view name) {
+  return ModeFromName(name);
+}
+
+core::CheckInSource ParseStoredSource(absl::string_view name) {
+  return SourceFromName(name);
 }
 
 }  // namespace convene::storage

@@ -64,6 +64,14 @@ struct RegistrationPage {
   std::optional<int64_t> next;  // empty on the last page
 };
 
+// The stored forms the attendance scripts write into registration hashes and
+// the event's change stream: days "date=mode=status[=position];...", modes
+// "in_person"/"online", check-in sources "desk"/"badge"/....
+absl::StatusOr<std::vector<core::RegistrationDay>> ParseStoredDays(
+    absl::string_view text);
+absl::StatusOr<core::AttendanceMode> ParseStoredMode(absl::string_view name);
+core::CheckInSource ParseStoredSource(absl::string_view name);
+
 class AttendanceStore {
  public:
   template <typename T>

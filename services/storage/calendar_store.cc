@@ -1,6 +1,5 @@
 #include "storage/calendar_store.h"
 
-#include <tuple>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -44,26 +43,7 @@ absl::StatusOr<CalendarWrite> ParseWrite(absl::StatusOr<RedisReply> reply) {
   return w;
 }
 
-bool ParseStreamId(absl::string_view id, uint64_t& ms, uint64_t& seq) {
-  std::pair<absl::string_view, absl::string_view> parts =
-      absl::StrSplit(id, absl::MaxSplits('-', 1));
-  return !parts.first.empty() && !parts.second.empty() &&
-         absl::SimpleAtoi(parts.first, &ms) &&
-         absl::SimpleAtoi(parts.second, &seq);
-}
-
 }  // namespace
-
-bool IsStreamId(absl::string_view id) {
-  uint64_t ms, seq;
-  return ParseStreamId(id, ms, seq);
-}
-
-bool StreamIdLess(absl::string_view a, absl::string_view b) {
-  uint64_t ams, aseq, bms, bseq;
-  if (!ParseStreamId(a, ams, aseq) || !ParseStreamId(b, bms, bseq)) return false;
-  return std::tie(ams, aseq) < std::tie(bms, bseq);
-}
 
 CalendarStore::CalendarStore(RedisClient& redis, int64_t max_changes)
     : redis_(redis), max_changes_(max_changes) {}
@@ -172,49 +152,14 @@ absl::StatusOr<CalendarChange> CalendarStore::ParseChange(const RedisReply& entr
 
 void CalendarStore::ReadChanges(std::string after, int count,
                                 Callback<CalendarChangePage> done) {
-  if (!after.empty() && !IsStreamId(after)) {
-    return done(absl::InvalidArgumentError(
-        "sync_token: not a token this service issued"));
-  }
-  const std::string key = keys::CalendarChanges();
-  redis_.Pipeline(
-      {{"XINFO", "STREAM", key},
-       {"XRANGE", key, after.empty() ? "-" : absl::StrCat("(", after), "+",
-        "COUNT", absl::StrCat(count)}},
-      [after, done = std::move(done)](
-          absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> replies) mutable {
-        if (!replies.ok()) return done(replies.status());
+  ReadStreamAfter(
+      redis_, keys::CalendarChanges(), std::move(after), count,
+      {.field = "sync_token", .resync = "resync in full with ListEvents"},
+      [done = std::move(done)](absl::StatusOr<StreamRange> range) mutable {
+        if (!range.ok()) return done(range.status());
         CalendarChangePage page;
-        page.last_id = "0-0";
-        // The stream is only ever trimmed from its front. Changes after
-        // `after` are lost when something was trimmed and `after` lies
-        // before the first entry still kept (conservatively also when
-        // `after` is exactly the last entry trimmed).
-        int64_t added = 0, length = 0;
-        std::string first_kept;
-        // XINFO fails with "no such key" until the first change is written.
-        if ((*replies)[0].ok()) {
-          auto info = (*replies)[0]->elements();
-          for (size_t i = 0; i + 1 < info.size(); i += 2) {
-            const std::string& name = info[i].text();
-            const RedisReply& value = info[i + 1];
-            if (name == "last-generated-id") page.last_id = value.text();
-            if (name == "entries-added") added = value.as_integer().value_or(0);
-            if (name == "length") length = value.as_integer().value_or(0);
-            if (name == "first-entry" && value.is_array() &&
-                !value.elements().empty()) {
-              first_kept = value.elements()[0].text();
-            }
-          }
-        }
-        const bool trimmed = added > length;
-        if (trimmed && (after.empty() || StreamIdLess(after, first_kept))) {
-          return done(absl::FailedPreconditionError(
-              "sync_token expired: changes after it are no longer kept; "
-              "resync in full with ListEvents"));
-        }
-        if (!(*replies)[1].ok()) return done((*replies)[1].status());
-        for (const RedisReply& entry : (*replies)[1]->elements()) {
+        page.last_id = range->last_id;
+        for (const RedisReply& entry : range->entries) {
           absl::StatusOr<CalendarChange> c = ParseChange(entry);
           if (!c.ok()) return done(c.status());
           page.changes.push_back(*std::move(c));

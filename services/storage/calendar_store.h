@@ -21,6 +21,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "storage/redis_client.h"
+#include "storage/stream_range.h"
 
 namespace convene::storage {
 
@@ -134,11 +135,6 @@ class CalendarStore {
   RedisClient& redis_;
   int64_t max_changes_;
 };
-
-// Compares two stream ids "ms-seq" numerically; false if either is malformed.
-bool StreamIdLess(absl::string_view a, absl::string_view b);
-// True for "ms-seq" with decimal parts.
-bool IsStreamId(absl::string_view id);
 
 }  // namespace convene::storage
 

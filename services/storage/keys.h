@@ -118,6 +118,17 @@ inline std::string AttendanceRequests(absl::string_view event_id) {
 inline std::string AttendanceChanges(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":changes");
 }
+// The event id of an AttendanceChanges() key; "" for any other key.
+inline std::string EventOfAttendanceChanges(absl::string_view key) {
+  constexpr absl::string_view kHead = "cv:{ev:", kTail = "}:changes";
+  if (key.size() <= kHead.size() + kTail.size() ||
+      key.substr(0, kHead.size()) != kHead ||
+      key.substr(key.size() - kTail.size()) != kTail) {
+    return "";
+  }
+  return std::string(
+      key.substr(kHead.size(), key.size() - kHead.size() - kTail.size()));
+}
 // Pub/sub channel: "counts changed" pings for live watchers on any replica.
 inline std::string CountsChannel(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":counts-changed");
@@ -187,7 +198,16 @@ inline std::string PlannerLease() { return "cv:{ntf}:planner-lease"; }
 
 // ---- {feed}: the change feed across services ----------------------------
 
+// Stream: the calendar's and every event's attendance changes, relayed in
+// one order by the calendar service (change_feed_relay.h); positions of
+// ListChanges/WatchChanges are its entry ids. Entries hold ids, days, modes
+// and statuses, never a person's name or e-mail, so nothing in it needs
+// erasing.
 inline std::string ChangeFeed() { return "cv:{feed}:changes"; }
+// Hash: source stream key -> newest entry of it relayed into the feed.
+inline std::string ChangeFeedSources() { return "cv:{feed}:sources"; }
+// String: owner token of the replica relaying into the feed, with a TTL.
+inline std::string ChangeFeedRelayLease() { return "cv:{feed}:relay-lease"; }
 
 // ---- {sys}: process-wide facts ------------------------------------------
 

@@ -23,10 +23,14 @@ const LuaScript& LeadScript() {
 
 }  // namespace
 
+FollowKeys PlannerFollowKeys() {
+  return {keys::PlannerLease(), keys::PlannerPositions()};
+}
+
 absl::StatusOr<bool> PlannerFeed::TryLead(const std::string& owner,
                                           absl::Duration ttl) {
   absl::StatusOr<RedisReply> r = redis_.Eval(
-      LeadScript(), {keys::PlannerLease()},
+      LeadScript(), {keys_.lease},
       {owner, absl::StrCat(absl::ToInt64Milliseconds(ttl))});
   if (!r.ok()) return r.status();
   return r->as_integer().value_or(0) == 1;
@@ -55,7 +59,7 @@ absl::StatusOr<std::vector<std::string>> PlannerFeed::LiveEvents(absl::Time now)
 
 absl::StatusOr<std::map<std::string, std::string>> PlannerFeed::Positions() {
   absl::StatusOr<RedisReply> r =
-      redis_.Command({"HGETALL", keys::PlannerPositions()});
+      redis_.Command({"HGETALL", keys_.positions});
   if (!r.ok()) return r.status();
   std::map<std::string, std::string> out;
   auto e = r->elements();
@@ -70,7 +74,7 @@ absl::StatusOr<std::map<std::string, std::string>> PlannerFeed::Positions() {
 absl::Status PlannerFeed::SavePositions(
     const std::map<std::string, std::string>& positions) {
   if (positions.empty()) return absl::OkStatus();
-  std::vector<std::string> argv = {"HSET", keys::PlannerPositions()};
+  std::vector<std::string> argv = {"HSET", keys_.positions};
   for (const auto& [stream, id] : positions) {
     argv.push_back(stream);
     argv.push_back(id);

@@ -1,7 +1,8 @@
 // PlannerFeed: what the reminder planner reads to follow the other services
 // without polling them: the calendar's change stream and each live event's
 // attendance stream, from positions kept in Redis, and a lease that makes one
-// replica at a time the planner.
+// replica at a time the planner. The change feed relay follows the same
+// streams with a lease and positions of its own (FollowKeys).
 //
 //   PlannerFeed feed(sync_redis);
 //   if (*feed.TryLead(owner, absl::Seconds(10))) {
@@ -34,10 +35,21 @@ struct FeedEntry {
   std::map<std::string, std::string> fields;
 };
 
+// Where a follower keeps its lease (a string with a TTL) and its positions
+// (a hash: stream key -> last entry id processed).
+struct FollowKeys {
+  std::string lease;
+  std::string positions;
+};
+// The reminder planner's.
+FollowKeys PlannerFollowKeys();
+
 class PlannerFeed {
  public:
   // `redis` must outlive the feed.
-  explicit PlannerFeed(RedisSyncClient& redis) : redis_(redis) {}
+  explicit PlannerFeed(RedisSyncClient& redis,
+                       FollowKeys keys = PlannerFollowKeys())
+      : redis_(redis), keys_(std::move(keys)) {}
 
   // Takes or renews the planner lease for `owner` (true), or finds it held
   // by another replica (false).
@@ -60,6 +72,7 @@ class PlannerFeed {
 
  private:
   RedisSyncClient& redis_;
+  FollowKeys keys_;
 };
 
 }  // namespace convene::storage

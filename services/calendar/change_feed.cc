@@ -1,0 +1,57 @@
+#include "calendar/change_feed.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace convene::calendar {
+
+bool ChangeFeedApp::Matches(const ChangeQuery& query,
+                            const storage::FeedEntry& entry) {
+  if (!query.event_id.empty()) {
+    auto event = entry.fields.find("event");
+    if (event == entry.fields.end() || event->second != query.event_id) return false;
+  }
+  if (!query.kinds.empty()) {
+    auto kind = entry.fields.find("kind");
+    if (kind == entry.fields.end() || !query.kinds.contains(kind->second)) return false;
+  }
+  return true;
+}
+
+void ChangeFeedApp::ListChanges(
+    ChangeQuery query, absl::AnyInvocable<void(absl::StatusOr<ChangeSlice>)> done) {
+  if (query.page_size < 0 || query.page_size > kMaxPageSize) {
+    return done(absl::InvalidArgumentError(
+        absl::StrCat("page_size: must be between 0 and ", kMaxPageSize)));
+  }
+  const int page_size = query.page_size == 0 ? kDefaultPageSize : query.page_size;
+  const bool filtered = !query.event_id.empty() || !query.kinds.empty();
+  const int examine = filtered ? std::max(page_size, kExaminedPerCall) : page_size;
+  std::string from = query.position;
+  store_.Read(
+      std::move(from), examine,
+      [query = std::move(query), page_size, examine, done = std::move(done)](
+          absl::StatusOr<storage::ChangeFeedPage> page) mutable {
+        if (!page.ok()) return done(page.status());
+        ChangeSlice slice;
+        slice.next_position =
+            query.position.empty() ? page->last_position : query.position;
+        bool full = false;
+        for (storage::FeedEntry& entry : page->entries) {
+          if (full) break;
+          slice.next_position = entry.id;
+          if (!Matches(query, entry)) continue;
+          slice.entries.push_back(std::move(entry));
+          full = static_cast<int>(slice.entries.size()) == page_size;
+        }
+        // More may follow when this call stopped before the end of what it
+        // read, or read as much as it asked for.
+        slice.has_more = slice.next_position != page->last_position &&
+                         (full || static_cast<int>(page->entries.size()) == examine);
+        done(std::move(slice));
+      });
+}
+
+}  // namespace convene::calendar

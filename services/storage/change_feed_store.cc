@@ -1,0 +1,74 @@
+#include "storage/change_feed_store.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "storage/keys.h"
+#include "storage/scripts/feed_append_lua.h"
+#include "storage/stream_range.h"
+
+namespace convene::storage {
+
+std::string ChangeFeedStore::Key() { return keys::ChangeFeed(); }
+
+absl::StatusOr<FeedEntry> ChangeFeedStore::ParseEntry(const RedisReply& entry) {
+  auto e = entry.elements();
+  if (!entry.is_array() || e.size() != 2 || !e[1].is_array()) {
+    return absl::InternalError("change feed: malformed entry");
+  }
+  FeedEntry out;
+  out.id = e[0].text();
+  auto kv = e[1].elements();
+  for (size_t i = 0; i + 1 < kv.size(); i += 2) {
+    if (kv[i].text() == "src") {
+      out.stream = kv[i + 1].text();
+    } else {
+      out.fields[kv[i].text()] = kv[i + 1].text();
+    }
+  }
+  return out;
+}
+
+void ChangeFeedStore::Read(std::string position, int count,
+                           Callback<ChangeFeedPage> done) {
+  ReadStreamAfter(
+      redis_, keys::ChangeFeed(), std::move(position), count,
+      {.field = "position",
+       .resync = "start again with an empty position and re-read the current "
+                 "state (ListEvents, ListRegistrations)",
+       .empty_is_oldest_kept = true},
+      [done = std::move(done)](absl::StatusOr<StreamRange> range) mutable {
+        if (!range.ok()) return done(range.status());
+        ChangeFeedPage page;
+        page.last_position = range->last_id;
+        for (const RedisReply& raw : range->entries) {
+          absl::StatusOr<FeedEntry> entry = ParseEntry(raw);
+          if (!entry.ok()) return done(entry.status());
+          page.entries.push_back(*std::move(entry));
+        }
+        done(std::move(page));
+      });
+}
+
+absl::StatusOr<int> AppendToChangeFeed(RedisSyncClient& redis,
+                                       const std::vector<FeedEntry>& entries,
+                                       int64_t max_entries) {
+  if (entries.empty()) return 0;
+  std::vector<std::string> argv = {absl::StrCat(max_entries)};
+  for (const FeedEntry& e : entries) {
+    argv.push_back(e.stream);
+    argv.push_back(e.id);
+    argv.push_back(absl::StrCat(e.fields.size()));
+    for (const auto& [field, value] : e.fields) {
+      argv.push_back(field);
+      argv.push_back(value);
+    }
+  }
+  absl::StatusOr<RedisReply> r =
+      redis.Eval(scripts::FeedAppend(),
+                 {keys::ChangeFeed(), keys::ChangeFeedSources()}, std::move(argv));
+  if (!r.ok()) return r.status();
+  return static_cast<int>(r->as_integer().value_or(0));
+}
+
+}  // namespace convene::storage

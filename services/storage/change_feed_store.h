@@ -1,0 +1,73 @@
+// ChangeFeedStore: the change feed across services in Redis (keys.h {feed}):
+// one stream into which the calendar service relays the calendar's changes
+// and every event's attendance changes (change_feed_relay.h), so that a
+// consumer follows schedule and attendance from one position.
+//
+//   ChangeFeedStore feed(redis);
+//   feed.Read("", 100, [](absl::StatusOr<ChangeFeedPage> page) { ... });
+//
+//   // The relay, on a connection of its own:
+//   AppendToChangeFeed(sync_redis, entries_from_sources, 1000000);
+#ifndef CONVENE_STORAGE_CHANGE_FEED_STORE_H_
+#define CONVENE_STORAGE_CHANGE_FEED_STORE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "storage/planner_feed.h"
+#include "storage/redis_client.h"
+#include "storage/redis_reply.h"
+#include "storage/redis_sync_client.h"
+
+namespace convene::storage {
+
+// Entries are FeedEntry values: `id` is the feed position, `stream` the
+// source stream it was relayed from, `fields` the source entry's fields plus
+// "sid" (its id in the source stream, whose milliseconds are when it
+// happened), "event" and a normalised "kind": event_created,
+// event_updated, event_cancelled, or the attendance kinds
+// (registration_created, ..., checked_in, checked_out,
+// participant_forgotten).
+struct ChangeFeedPage {
+  std::vector<FeedEntry> entries;
+  // The newest position in the feed ("0-0" when it is empty).
+  std::string last_position;
+};
+
+class ChangeFeedStore {
+ public:
+  template <typename T>
+  using Callback = absl::AnyInvocable<void(absl::StatusOr<T>)>;
+
+  // `redis` must outlive the store.
+  explicit ChangeFeedStore(RedisClient& redis) : redis_(redis) {}
+
+  // Up to `count` entries after `position` ("": from the oldest kept).
+  // INVALID_ARGUMENT for a position the feed never issued,
+  // FAILED_PRECONDITION when entries after it were trimmed away.
+  void Read(std::string position, int count, Callback<ChangeFeedPage> done);
+
+  // The stream key, for a tailer that follows it live.
+  static std::string Key();
+
+  // Parses one XRANGE/XREAD entry of the feed.
+  static absl::StatusOr<FeedEntry> ParseEntry(const RedisReply& entry);
+
+ private:
+  RedisClient& redis_;
+};
+
+// Appends source entries (stream = source stream key, id = source entry id,
+// fields as the feed keeps them) in order, skipping any source entry already
+// relayed; one script, so a crash or two relays never duplicate an entry.
+// Returns how many were appended. The feed keeps about `max_entries`.
+absl::StatusOr<int> AppendToChangeFeed(RedisSyncClient& redis,
+                                       const std::vector<FeedEntry>& entries,
+                                       int64_t max_entries);
+
+}  // namespace convene::storage
+
+#endif  // CONVENE_STORAGE_CHANGE_FEED_STORE_H_

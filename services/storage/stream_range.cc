@@ -1,0 +1,87 @@
+#include "storage/stream_range.h"
+
+#include <cstdint>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace convene::storage {
+namespace {
+
+bool ParseStreamId(absl::string_view id, uint64_t& ms, uint64_t& seq) {
+  std::pair<absl::string_view, absl::string_view> parts =
+      absl::StrSplit(id, absl::MaxSplits('-', 1));
+  return !parts.first.empty() && !parts.second.empty() &&
+         absl::SimpleAtoi(parts.first, &ms) &&
+         absl::SimpleAtoi(parts.second, &seq);
+}
+
+}  // namespace
+
+bool IsStreamId(absl::string_view id) {
+  uint64_t ms, seq;
+  return ParseStreamId(id, ms, seq);
+}
+
+bool StreamIdLess(absl::string_view a, absl::string_view b) {
+  uint64_t ams, aseq, bms, bseq;
+  if (!ParseStreamId(a, ams, aseq) || !ParseStreamId(b, bms, bseq)) return false;
+  return std::tie(ams, aseq) < std::tie(bms, bseq);
+}
+
+void ReadStreamAfter(RedisClient& redis, std::string key, std::string after,
+                     int count, StreamPositionWording wording,
+                     absl::AnyInvocable<void(absl::StatusOr<StreamRange>)> done) {
+  if (!after.empty() && !IsStreamId(after)) {
+    return done(absl::InvalidArgumentError(
+        absl::StrCat(wording.field, ": not a position this service issued")));
+  }
+  std::string from = after.empty() ? "-" : absl::StrCat("(", after);
+  redis.Pipeline(
+      {{"XINFO", "STREAM", key},
+       {"XRANGE", key, std::move(from), "+", "COUNT", absl::StrCat(count)}},
+      [after = std::move(after), wording = std::move(wording), done = std::move(done)](
+          absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> replies) mutable {
+        if (!replies.ok()) return done(replies.status());
+        StreamRange range;
+        range.last_id = "0-0";
+        // The stream is only ever trimmed from its front. Entries after
+        // `after` are lost when something was trimmed and `after` lies
+        // before the first entry still kept (conservatively also when
+        // `after` is exactly the last entry trimmed).
+        int64_t added = 0, length = 0;
+        std::string first_kept;
+        // XINFO fails with "no such key" until the first entry is written.
+        if ((*replies)[0].ok()) {
+          auto info = (*replies)[0]->elements();
+          for (size_t i = 0; i + 1 < info.size(); i += 2) {
+            const std::string& name = info[i].text();
+            const RedisReply& value = info[i + 1];
+            if (name == "last-generated-id") range.last_id = value.text();
+            if (name == "entries-added") added = value.as_integer().value_or(0);
+            if (name == "length") length = value.as_integer().value_or(0);
+            if (name == "first-entry" && value.is_array() &&
+                !value.elements().empty()) {
+              first_kept = value.elements()[0].text();
+            }
+          }
+        }
+        const bool trimmed = added > length;
+        const bool from_start_lost = after.empty() && !wording.empty_is_oldest_kept;
+        if (trimmed && (from_start_lost ||
+                        (!after.empty() && StreamIdLess(after, first_kept)))) {
+          return done(absl::FailedPreconditionError(absl::StrCat(
+              wording.field, " expired: entries after it are no longer kept; ",
+              wording.resync)));
+        }
+        if (!(*replies)[1].ok()) return done((*replies)[1].status());
+        auto entries = (*replies)[1]->elements();
+        range.entries.assign(entries.begin(), entries.end());
+        done(std::move(range));
+      });
+}
+
+}  // namespace convene::storage

@@ -1,0 +1,287 @@
+"""End to end: the change feed across services (CalendarService.ListChanges
+and WatchChanges) on convened with authentication on, over a private
+redis-server. Schedule and attendance changes come out of one feed, in
+order, resumable from any position, filtered by event and kind; an
+integration token gets ids only; after an erasure no key in Redis holds the
+person's name or e-mail."""
+import queue
+import subprocess
+import threading
+import time
+import unittest
+
+import grpc
+
+from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, unary, wait_until
+from convene.v1 import admin_pb2, attendance_pb2, calendar_pb2, common_pb2
+from google.protobuf import field_mask_pb2
+
+IN_PERSON = common_pb2.ATTENDANCE_MODE_IN_PERSON
+ONLINE = common_pb2.ATTENDANCE_MODE_ONLINE
+K = calendar_pb2
+
+# Everything in Redis under cv:, values included, in one script call.
+DUMP_KEYSPACE = """
+local out = {}
+for _, k in ipairs(redis.call('KEYS', 'cv:*')) do
+  out[#out + 1] = k
+  local t = redis.call('TYPE', k).ok
+  local values = {}
+  if t == 'string' then values = {redis.call('GET', k)}
+  elseif t == 'hash' then values = redis.call('HGETALL', k)
+  elseif t == 'set' then values = redis.call('SMEMBERS', k)
+  elseif t == 'zset' then values = redis.call('ZRANGE', k, 0, -1)
+  elseif t == 'list' then values = redis.call('LRANGE', k, 0, -1)
+  elseif t == 'stream' then
+    for _, e in ipairs(redis.call('XRANGE', k, '-', '+')) do
+      for _, v in ipairs(e[2]) do values[#values + 1] = v end
+    end
+  end
+  for _, v in ipairs(values) do out[#out + 1] = v end
+end
+return out
+"""
+
+
+class ChangeFeedE2ETest(unittest.TestCase):
+    def setUp(self):
+        self.redis = RedisServer()
+        self.redis.start()
+        self.server = ConveneProcess("convened/convened", self.redis.address, secure=True,
+                                     extra_args=["--rate_limit=0"])
+        self.channel = grpc.insecure_channel(self.server.target)
+        self.admin = subprocess.run(
+            [f"{BUILD_DIR}/services/admin/convene-admin", "bootstrap-token",
+             "--redis=" + self.redis.address],
+            capture_output=True, text=True, timeout=30, check=True).stdout.strip()
+        self.organizer = self.token("organizer", "programme office")
+        self.integration = self.token("integration", "outlook sync")
+
+    def tearDown(self):
+        self.channel.close()
+        self.server.stop()
+        self.redis.cleanup()
+
+    def token(self, role, name, event_ids=()):
+        return unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+            token=admin_pb2.Token(name=name, role=role, event_ids=list(event_ids))),
+            admin_pb2.CreateTokenResponse,
+            metadata=[("authorization", "Bearer " + self.admin)]).secret
+
+    def call(self, service, method, request, response_type, token=None):
+        return unary(self.channel, service, method, request, response_type,
+                     metadata=[("authorization", "Bearer " + (token or self.organizer))])
+
+    def list_changes(self, token=None, **kw):
+        return self.call("CalendarService", "ListChanges", K.ListChangesRequest(**kw),
+                         K.ListChangesResponse, token)
+
+    def all_changes(self, token=None, page_size=0, **kw):
+        """Every change after kw's position, page by page (bounded)."""
+        changes, position = [], kw.pop("position", "")
+        for _ in range(1000):
+            page = self.list_changes(token, position=position, page_size=page_size, **kw)
+            changes.extend(page.changes)
+            position = page.next_position
+            if not page.has_more:
+                break
+        return changes
+
+    def watch(self, token=None, **kw):
+        call = self.channel.unary_stream(
+            "/convene.v1.CalendarService/WatchChanges",
+            request_serializer=K.WatchChangesRequest.SerializeToString,
+            response_deserializer=K.Change.FromString)
+        stream = call(K.WatchChangesRequest(**kw), timeout=60,
+                      metadata=[("authorization", "Bearer " + (token or self.organizer))])
+        received = queue.Queue()
+
+        def consume():
+            try:
+                for change in stream:
+                    received.put(change)
+            except grpc.RpcError as e:
+                received.put(e)
+        threading.Thread(target=consume, daemon=True).start()
+        return stream, received
+
+    def create_event(self, request_id, title, zone, start, end, seats):
+        event = K.Event(title=title, format=common_pb2.EVENT_FORMAT_HYBRID, time_zone=zone,
+                        start_local=start, end_local=end,
+                        venue=K.Venue(name=title + " venue", in_person_capacity=seats),
+                        online=K.OnlineAccess(platform="Zoom",
+                                              join_url="https://meet.example.org/cv"))
+        return self.call("CalendarService", "CreateEvent",
+                         K.CreateEventRequest(request_id=request_id, event=event), K.Event)
+
+    def register(self, event_id, pid, name, email):
+        return self.call("AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event_id, request_id="reg-" + pid, mode=IN_PERSON,
+            participant=common_pb2.Participant(participant_id=pid, display_name=name,
+                                               email=email, city="Torino")),
+            attendance_pb2.Registration)
+
+    def keyspace(self):
+        out = subprocess.run(["redis-cli", "-s", self.redis.socket, "EVAL", DUMP_KEYSPACE, "0"],
+                             capture_output=True, timeout=30, check=True).stdout
+        self.assertIn(b"cv:{feed}:changes", out)
+        return out
+
+    def test_one_feed_for_schedule_and_attendance(self):
+        att = "AttendanceService"
+        # A live watcher of the workshop, from now on.
+        _, live = self.watch(event_id="")  # all events; filtered below
+        time.sleep(0.3)  # the stream is open before the first change
+
+        ev = self.create_event("cf-1", "CoP1 3rd workshop", "Europe/Athens",
+                               "2027-03-15T09:00", "2027-03-17T17:30", seats=1)
+        other = self.create_event("cf-2", "Brussels study visit", "Europe/Brussels",
+                                  "2027-04-05T09:00", "2027-04-05T17:00", seats=10)
+        self.register(ev.id, "torino-1", "Giulia Rossi", "giulia.rossi@comune.torino.example")
+        self.register(ev.id, "utrecht-1", "Daan de Vries", "daan@utrecht.example")  # waitlisted
+        self.register(other.id, "brussels-1", "Amélie Dubois", "amelie@bruxelles.example")
+        # Day 2 online for torino-1 (flight home): frees day 2's seat, which
+        # promotes utrecht-1 for that day.
+        self.call(att, "ChangeMode", attendance_pb2.ChangeModeRequest(
+            event_id=ev.id, participant_id="torino-1", request_id="mode-1",
+            days=[attendance_pb2.DayMode(date="2027-03-16", mode=ONLINE)]),
+            attendance_pb2.Registration)
+        self.call(att, "CheckIn", attendance_pb2.CheckInRequest(
+            event_id=ev.id, participant_id="torino-1", day="2027-03-15", mode=IN_PERSON,
+            source=attendance_pb2.CHECK_IN_SOURCE_BADGE, request_id="in-1"),
+            attendance_pb2.CheckInRecord)
+        self.call(att, "CheckIn", attendance_pb2.CheckInRequest(
+            event_id=ev.id, participant_id="torino-1", day="2027-03-16", mode=ONLINE,
+            source=attendance_pb2.CHECK_IN_SOURCE_ONLINE_JOIN, request_id="in-2"),
+            attendance_pb2.CheckInRecord)
+        self.call(att, "CheckOut", attendance_pb2.CheckOutRequest(
+            event_id=ev.id, participant_id="torino-1", day="2027-03-16",
+            source=attendance_pb2.CHECK_IN_SOURCE_ONLINE_LEAVE, request_id="out-1"),
+            attendance_pb2.CheckInRecord)
+        self.call(att, "CancelRegistration", attendance_pb2.CancelRegistrationRequest(
+            event_id=ev.id, participant_id="utrecht-1", request_id="cancel-1"),
+            attendance_pb2.Registration)
+        self.call("CalendarService", "UpdateEvent", K.UpdateEventRequest(
+            event=K.Event(id=ev.id, title="CoP1 3rd workshop (final programme)"),
+            update_mask=field_mask_pb2.FieldMask(paths=["title"]),
+            expected_revision=ev.revision), K.Event)
+        self.call(att, "ForgetParticipant", attendance_pb2.ForgetParticipantRequest(
+            event_id=ev.id, participant_id="torino-1", request_id="forget-1",
+            reason="erasure request"), attendance_pb2.ForgetParticipantResponse)
+
+        expected = [K.CHANGE_KIND_EVENT_CREATED, K.CHANGE_KIND_REGISTRATION_CREATED,
+                    K.CHANGE_KIND_REGISTRATION_CREATED, K.CHANGE_KIND_REGISTRATION_MODE_CHANGED,
+                    K.CHANGE_KIND_REGISTRATION_PROMOTED, K.CHANGE_KIND_CHECKED_IN,
+                    K.CHANGE_KIND_CHECKED_IN, K.CHANGE_KIND_CHECKED_OUT,
+                    K.CHANGE_KIND_REGISTRATION_CANCELLED, K.CHANGE_KIND_EVENT_UPDATED,
+                    K.CHANGE_KIND_PARTICIPANT_FORGOTTEN]
+        # The relay runs beside the services: wait (bounded) until it caught up.
+        self.assertTrue(wait_until(
+            lambda: len(self.all_changes(event_id=ev.id)) >= len(expected), 10))
+        mine = self.all_changes(event_id=ev.id)
+        self.assertEqual([c.kind for c in mine], expected)
+        self.assertEqual(mine[4].participant_id, "utrecht-1")
+        self.assertEqual([(d.date, d.status) for d in mine[4].registration.days],
+                         [("2027-03-16", attendance_pb2.REGISTRATION_STATUS_CONFIRMED)])
+        self.assertEqual([(d.date, d.mode) for d in mine[3].registration.days],
+                         [("2027-03-15", IN_PERSON), ("2027-03-16", ONLINE),
+                          ("2027-03-17", IN_PERSON)])
+        self.assertEqual(mine[5].check_in.day, "2027-03-15")
+        self.assertEqual(mine[5].check_in.source, attendance_pb2.CHECK_IN_SOURCE_BADGE)
+        self.assertEqual(mine[0].event.title, "CoP1 3rd workshop")
+        self.assertEqual(mine[9].event.title, "CoP1 3rd workshop (final programme)")
+        self.assertGreater(mine[9].event_revision, mine[0].event_revision)
+        self.assertEqual(mine[10].reason, "erasure request")
+        for c in mine:
+            self.assertEqual(c.event_id, ev.id)
+            self.assertGreater(c.change_time.seconds, 0)
+
+        # Both events in one feed, positions increasing; paging and resuming
+        # give the same changes.
+        everything = self.all_changes()
+        self.assertEqual(len(everything), len(expected) + 2)
+        positions = [c.position for c in everything]
+        self.assertEqual(len(set(positions)), len(positions))
+        self.assertEqual(positions,
+                         sorted(positions, key=lambda p: tuple(map(int, p.split("-")))))
+        self.assertEqual([c.position for c in self.all_changes(page_size=3)], positions)
+        self.assertEqual([c.position for c in self.all_changes(position=positions[4])],
+                         positions[5:])
+        presence = self.all_changes(kinds=[K.CHANGE_KIND_CHECKED_IN, K.CHANGE_KIND_CHECKED_OUT])
+        self.assertEqual([c.kind for c in presence], expected[5:8])
+
+        # The live watcher saw every change, once, in the same order.
+        seen = []
+        while len(seen) < len(everything):
+            item = live.get(timeout=10)
+            self.assertNotIsInstance(item, grpc.RpcError, item)
+            seen.append(item.position)
+        self.assertEqual(seen, positions)
+
+        # An integration token reads the same feed with ids only, and no
+        # answer of the feed holds a name or e-mail, for anyone.
+        as_integration = self.all_changes(token=self.integration)
+        self.assertEqual([c.position for c in as_integration], positions)
+        for changes in (as_integration, everything):
+            text = b"".join(c.SerializeToString() for c in changes)
+            for secret in (b"Giulia Rossi", b"giulia.rossi@", b"Daan de Vries",
+                           "Amélie".encode(), b"daan@utrecht"):
+                self.assertNotIn(secret, text)
+        # After the erasure, no key in Redis holds torino-1's name or e-mail
+        # (the others' are still there: the scan does see personal data).
+        keys = self.keyspace()
+        self.assertNotIn(b"Giulia Rossi", keys)
+        self.assertNotIn(b"giulia.rossi@comune.torino.example", keys)
+        self.assertIn(b"daan@utrecht.example", keys)
+
+        # A watcher that resumes from a position replays what came after it,
+        # then goes on live, without duplicates.
+        _, resumed = self.watch(position=positions[-3], event_id=ev.id)
+        first = resumed.get(timeout=10)
+        self.assertEqual(first.position, positions[-2])
+        self.register(ev.id, "turin-2", "Marco Bianchi", "marco@torino.example")
+        got = [first]
+        while got[-1].kind != K.CHANGE_KIND_REGISTRATION_CREATED:
+            item = resumed.get(timeout=10)
+            self.assertNotIsInstance(item, grpc.RpcError, item)
+            got.append(item)
+        self.assertEqual(got[-1].participant_id, "turin-2")
+        self.assertEqual(len({c.position for c in got}), len(got))
+
+    def test_bad_requests_and_scopes_are_refused(self):
+        ev = self.create_event("cf-3", "Utrecht webinar", "Europe/Amsterdam",
+                               "2027-05-10T14:00", "2027-05-10T15:30", seats=0)
+        cases = [
+            ({"position": "tuesday"}, grpc.StatusCode.INVALID_ARGUMENT, "position"),
+            ({"page_size": 5000}, grpc.StatusCode.INVALID_ARGUMENT, "page_size"),
+            ({"kinds": [99]}, grpc.StatusCode.INVALID_ARGUMENT, "kinds"),
+            ({"event_id": "x" * 200}, grpc.StatusCode.INVALID_ARGUMENT, "event_id"),
+        ]
+        for kw, code, field in cases:
+            with self.subTest(kw=kw):
+                with self.assertRaises(grpc.RpcError) as e:
+                    self.list_changes(**kw)
+                self.assertEqual(e.exception.code(), code)
+                self.assertIn(field, e.exception.details())
+        scoped = self.token("organizer", "Utrecht desk", [ev.id])
+        # In scope: the event's own feed (once the relay has it).
+        created = wait_until(lambda: self.list_changes(token=scoped, event_id=ev.id).changes, 10)
+        self.assertEqual([c.kind for c in created], [K.CHANGE_KIND_EVENT_CREATED])
+        for kw in ({}, {"event_id": "ev_someone_else"}):
+            with self.subTest(scoped=kw):
+                with self.assertRaises(grpc.RpcError) as e:
+                    self.list_changes(token=scoped, **kw)
+                self.assertEqual(e.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+        checkin = self.token("checkin", "door")
+        with self.assertRaises(grpc.RpcError) as e:
+            self.list_changes(token=checkin)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+        # A bad watch is refused before it streams anything.
+        _, refused = self.watch(position="tuesday")
+        item = refused.get(timeout=10)
+        self.assertIsInstance(item, grpc.RpcError)
+        self.assertEqual(item.code(), grpc.StatusCode.INVALID_ARGUMENT)
+
+
+if __name__ == "__main__":
+    unittest.main()

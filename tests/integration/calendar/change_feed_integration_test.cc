@@ -1,0 +1,288 @@
+// The change feed across services against a real, private redis-server: the
+// relay copies the calendar's and the events' attendance streams into one
+// feed, and ListChanges reads it from positions, filtered.
+#include "calendar/change_feed.h"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "attendance/attendance_app.h"
+#include "calendar/calendar_app.h"
+#include "calendar/change_feed_relay.h"
+#include "core/fake_clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/attendance_store.h"
+#include "storage/calendar_store.h"
+#include "storage/change_feed_store.h"
+#include "storage/event_sheet_store.h"
+#include "storage/keys.h"
+#include "storage/redis_address.h"
+#include "storage/redis_sync_client.h"
+#include "testing_util/await.h"
+#include "testing_util/connection_calendar.h"
+#include "testing_util/redis_test.h"
+
+namespace convene::calendar {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using core::AttendanceMode;
+using testing_util::Await;
+
+core::ParticipantInfo Partner(const std::string& id) {
+  return {id, "Partner " + id, id + "@example.org", "City of Torino", "Torino",
+          "IT", "Europe/Rome", "it"};
+}
+
+class ChangeFeedTest : public testing_util::RedisTest {
+ protected:
+  void SetUp() override {
+    RedisTest::SetUp();
+    options_.address = *storage::RedisAddress::Parse(redis_address());
+    redis_ = *storage::RedisClient::Start(options_);
+    calendar_store_ = std::make_unique<storage::CalendarStore>(*redis_);
+    sheets_ = std::make_unique<storage::EventSheetStore>(*redis_);
+    calendar_ = std::make_unique<CalendarApp>(*calendar_store_, *sheets_, clock_);
+    attendance_store_ = std::make_unique<storage::AttendanceStore>(*redis_);
+    attendance_ = std::make_unique<attendance::AttendanceApp>(*attendance_store_, clock_);
+    feed_store_ = std::make_unique<storage::ChangeFeedStore>(*redis_);
+    feed_ = std::make_unique<ChangeFeedApp>(*feed_store_);
+    relay_redis_ = *storage::RedisSyncClient::Start(options_);
+    follow_ = std::make_unique<storage::PlannerFeed>(*relay_redis_, ChangeFeedFollowKeys());
+    relay_ = std::make_unique<ChangeFeedRelay>(*follow_, *relay_redis_, clock_,
+                                               ChangeFeedRelayOptions{.owner = "relay-a"});
+  }
+
+  std::string Thessaloniki(int in_person_seats, const std::string& request_id) {
+    core::Event e = testing_util::ConnectionCalendar()[testing_util::kThessalonikiWorkshop];
+    e.venue.in_person_capacity = in_person_seats;
+    absl::StatusOr<core::Event> made = Await<core::Event>(
+        [&](auto done) { calendar_->CreateEvent(request_id, e, std::move(done)); });
+    EXPECT_TRUE(made.ok()) << made.status();
+    return made.ok() ? made->id : "";
+  }
+  void Register(const std::string& event, const std::string& pid) {
+    absl::StatusOr<core::Registration> r = Await<core::Registration>([&](auto done) {
+      attendance_->Register(event, "reg-" + pid, Partner(pid), AttendanceMode::kInPerson,
+                            {}, std::move(done));
+    });
+    ASSERT_TRUE(r.ok()) << r.status();
+  }
+  void CheckIn(const std::string& event, const std::string& pid, absl::CivilDay day) {
+    storage::CheckInCommand c;
+    c.event_id = event;
+    c.request_id = "in-" + pid + absl::FormatCivilTime(day);
+    c.participant_id = pid;
+    c.day = day;
+    c.mode = AttendanceMode::kInPerson;
+    c.source = core::CheckInSource::kBadge;
+    ASSERT_TRUE(Await<core::CheckInRecord>([&](auto done) {
+                  attendance_->CheckIn(c, std::nullopt, std::move(done));
+                }).ok());
+  }
+  absl::StatusOr<ChangeSlice> List(ChangeQuery q) {
+    return Await<ChangeSlice>(
+        [&](auto done) { feed_->ListChanges(std::move(q), std::move(done)); });
+  }
+  // Every change after `position` matching `q`, page by page.
+  std::vector<storage::FeedEntry> ListAll(ChangeQuery q) {
+    std::vector<storage::FeedEntry> all;
+    for (int calls = 0; calls < 1000; ++calls) {
+      absl::StatusOr<ChangeSlice> s = List(q);
+      EXPECT_TRUE(s.ok()) << s.status();
+      if (!s.ok()) break;
+      all.insert(all.end(), s->entries.begin(), s->entries.end());
+      q.position = s->next_position;
+      if (!s->has_more) break;
+    }
+    return all;
+  }
+  static std::vector<std::string> Kinds(const std::vector<storage::FeedEntry>& entries) {
+    std::vector<std::string> kinds;
+    for (const auto& e : entries) kinds.push_back(e.fields.at("kind"));
+    return kinds;
+  }
+  int64_t FeedLength() {
+    storage::RedisSyncClient sync(*redis_);
+    return sync.Command({"XLEN", storage::keys::ChangeFeed()})->as_integer().value_or(-1);
+  }
+
+  core::FakeClock clock_{absl::FromCivil(absl::CivilSecond(2022, 3, 1, 10, 0, 0),
+                                         absl::UTCTimeZone())};
+  storage::RedisClientOptions options_;
+  std::unique_ptr<storage::RedisClient> redis_;
+  std::unique_ptr<storage::CalendarStore> calendar_store_;
+  std::unique_ptr<storage::EventSheetStore> sheets_;
+  std::unique_ptr<CalendarApp> calendar_;
+  std::unique_ptr<storage::AttendanceStore> attendance_store_;
+  std::unique_ptr<attendance::AttendanceApp> attendance_;
+  std::unique_ptr<storage::ChangeFeedStore> feed_store_;
+  std::unique_ptr<ChangeFeedApp> feed_;
+  std::unique_ptr<storage::RedisSyncClient> relay_redis_;
+  std::unique_ptr<storage::PlannerFeed> follow_;
+  std::unique_ptr<ChangeFeedRelay> relay_;
+};
+
+TEST_F(ChangeFeedTest, RelaysScheduleAndAttendanceInTheOrderTheyHappened) {
+  const std::string event = Thessaloniki(1, "t1");
+  Register(event, "torino-1");
+  Register(event, "utrecht-1");  // waitlisted: one seat
+  ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                attendance_->CancelRegistration(event, "cancel-1", "torino-1", {},
+                                                std::move(done));
+              }).ok());
+  CheckIn(event, "utrecht-1", absl::CivilDay(2022, 3, 15));
+  ASSERT_TRUE(Await<attendance::AttendanceApp::ForgetOutcome>([&](auto done) {
+                attendance_->ForgetParticipant(event, "torino-1", "forget-1",
+                                               "asked by e-mail", std::move(done));
+              }).ok());
+  ASSERT_TRUE(relay_->RelayAvailable().ok());
+
+  std::vector<storage::FeedEntry> all = ListAll({});
+  // The cancellation frees a seat on each of the three days: utrecht-1 is
+  // promoted once per day.
+  ASSERT_THAT(Kinds(all),
+              ElementsAre("event_created", "registration_created", "registration_created",
+                          "registration_cancelled", "registration_promoted",
+                          "registration_promoted", "registration_promoted", "checked_in",
+                          "participant_forgotten"));
+  for (const auto& e : all) EXPECT_EQ(e.fields.at("event"), event);
+  EXPECT_EQ(all[4].fields.at("participant"), "utrecht-1");
+  EXPECT_EQ(all[4].fields.at("date"), "2022-03-15");
+  EXPECT_EQ(all[6].fields.at("date"), "2022-03-17");
+  EXPECT_EQ(all[7].fields.at("scope"), "day:2022-03-15");
+  EXPECT_EQ(all[8].fields.at("participant"), "torino-1");
+  // Positions increase, and each entry says where it came from.
+  for (size_t i = 1; i < all.size(); ++i) {
+    EXPECT_TRUE(storage::StreamIdLess(all[i - 1].id, all[i].id));
+  }
+  EXPECT_EQ(all[0].stream, storage::keys::CalendarChanges());
+  EXPECT_EQ(all[1].stream, storage::keys::AttendanceChanges(event));
+  // Nothing personal is in the feed: ids, days, modes and statuses only.
+  storage::RedisSyncClient sync(*redis_);
+  absl::StatusOr<storage::RedisReply> raw =
+      sync.Command({"XRANGE", storage::keys::ChangeFeed(), "-", "+"});
+  ASSERT_TRUE(raw.ok());
+  std::string text;
+  for (const auto& entry : raw->elements()) {
+    for (const auto& f : entry.elements()[1].elements()) text += f.text() + "\n";
+  }
+  EXPECT_THAT(text, Not(HasSubstr("Partner torino-1")));
+  EXPECT_THAT(text, Not(HasSubstr("torino-1@example.org")));
+}
+
+TEST_F(ChangeFeedTest, ResumesFromAnyPositionAndFiltersByEventAndKind) {
+  const std::string first = Thessaloniki(25, "t1");
+  const std::string second = Thessaloniki(25, "t2");
+  for (int i = 0; i < 5; ++i) {
+    Register(first, "a" + std::to_string(i));
+    Register(second, "b" + std::to_string(i));
+  }
+  CheckIn(first, "a0", absl::CivilDay(2022, 3, 15));
+  CheckIn(second, "b1", absl::CivilDay(2022, 3, 16));
+  ASSERT_TRUE(relay_->RelayAvailable().ok());
+
+  // Page by page (2 at a time) gives what one read gives.
+  std::vector<storage::FeedEntry> all = ListAll({.page_size = 1000});
+  ASSERT_EQ(all.size(), 14u);
+  std::vector<storage::FeedEntry> paged = ListAll({.page_size = 2});
+  ASSERT_EQ(paged.size(), all.size());
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(paged[i].id, all[i].id);
+
+  // Resuming after the 6th entry gives the rest, and only the rest.
+  std::vector<storage::FeedEntry> rest = ListAll({.position = all[5].id});
+  ASSERT_EQ(rest.size(), all.size() - 6);
+  EXPECT_EQ(rest.front().id, all[6].id);
+
+  std::vector<storage::FeedEntry> of_second = ListAll({.event_id = second, .page_size = 2});
+  EXPECT_EQ(of_second.size(), 7u);
+  for (const auto& e : of_second) EXPECT_EQ(e.fields.at("event"), second);
+
+  std::vector<storage::FeedEntry> check_ins =
+      ListAll({.kinds = {"checked_in"}, .page_size = 1});
+  ASSERT_EQ(check_ins.size(), 2u);
+  EXPECT_EQ(check_ins[0].fields.at("participant"), "a0");
+  EXPECT_EQ(check_ins[1].fields.at("participant"), "b1");
+
+  // Caught up: the next position is the newest, with nothing more.
+  absl::StatusOr<ChangeSlice> end = List({.position = all.back().id});
+  ASSERT_TRUE(end.ok());
+  EXPECT_TRUE(end->entries.empty());
+  EXPECT_FALSE(end->has_more);
+  EXPECT_EQ(end->next_position, all.back().id);
+}
+
+TEST_F(ChangeFeedTest, TwoRelaysAndARestartRelayEachChangeOnce) {
+  const std::string event = Thessaloniki(25, "t1");
+  auto second_redis = *storage::RedisSyncClient::Start(options_);
+  storage::PlannerFeed second_follow(*second_redis, ChangeFeedFollowKeys());
+  // A lease shorter than the writes take, so that leadership changes hands
+  // while they run.
+  ChangeFeedRelay a(*follow_, *relay_redis_, clock_,
+                    {.owner = "a", .lease = absl::Milliseconds(30),
+                     .block = absl::Milliseconds(5), .batch = 7});
+  ChangeFeedRelay b(second_follow, *second_redis, clock_,
+                    {.owner = "b", .lease = absl::Milliseconds(30),
+                     .block = absl::Milliseconds(5), .batch = 7});
+  a.Start();
+  b.Start();
+  constexpr int kPeople = 200;
+  for (int i = 0; i < kPeople; ++i) Register(event, "p" + std::to_string(i));
+  // A relay that lost everything it held (a restart) starts from the
+  // positions in Redis.
+  a.Stop();
+  b.Stop();
+  relay_ = std::make_unique<ChangeFeedRelay>(*follow_, *relay_redis_, clock_,
+                                             ChangeFeedRelayOptions{.owner = "c"});
+  storage::RedisSyncClient sync(*redis_);
+  ASSERT_TRUE(sync.Command({"DEL", storage::keys::ChangeFeedRelayLease()}).ok());
+  ASSERT_TRUE(relay_->RelayAvailable().ok());
+
+  std::vector<storage::FeedEntry> all = ListAll({.page_size = 1000});
+  ASSERT_EQ(all.size(), 1u + kPeople);
+  std::set<std::pair<std::string, std::string>> sources;
+  for (const auto& e : all) sources.emplace(e.stream, e.fields.at("sid"));
+  EXPECT_EQ(sources.size(), all.size()) << "a source entry was relayed twice";
+
+  // The same batch appended again adds nothing.
+  std::vector<storage::FeedEntry> again(all.begin(), all.begin() + 3);
+  for (auto& e : again) e.id = e.fields.at("sid");
+  absl::StatusOr<int> appended = storage::AppendToChangeFeed(*relay_redis_, again, 1000);
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  EXPECT_EQ(*appended, 0);
+  EXPECT_EQ(FeedLength(), static_cast<int64_t>(all.size()));
+}
+
+TEST_F(ChangeFeedTest, RefusesBadAndExpiredPositions) {
+  absl::StatusOr<ChangeSlice> bad = List({.position = "yesterday"});
+  EXPECT_TRUE(absl::IsInvalidArgument(bad.status())) << bad.status();
+  EXPECT_THAT(bad.status().message(), HasSubstr("position"));
+  absl::StatusOr<ChangeSlice> big = List({.page_size = 1001});
+  EXPECT_TRUE(absl::IsInvalidArgument(big.status())) << big.status();
+  EXPECT_THAT(big.status().message(), HasSubstr("page_size"));
+
+  // A feed kept to ~10 entries; Redis trims whole nodes of 100 entries, so
+  // write enough for the first ones to go.
+  std::vector<storage::FeedEntry> batch;
+  for (int i = 1; i <= 400; ++i) {
+    batch.push_back({"cv:{ev:x}:changes", absl::StrCat(i, "-0"),
+                     {{"kind", "checked_in"}, {"event", "x"}}});
+  }
+  ASSERT_TRUE(storage::AppendToChangeFeed(*relay_redis_, batch, 10).ok());
+  ASSERT_LT(FeedLength(), 400);
+  absl::StatusOr<ChangeSlice> oldest = List({});
+  ASSERT_TRUE(oldest.ok()) << oldest.status();  // empty: the oldest kept
+  ASSERT_FALSE(oldest->entries.empty());
+  absl::StatusOr<ChangeSlice> expired = List({.position = "1-0"});
+  EXPECT_TRUE(absl::IsFailedPrecondition(expired.status())) << expired.status();
+  EXPECT_THAT(expired.status().message(), HasSubstr("position expired"));
+}
+
+}  // namespace
+}  // namespace convene::calendar
