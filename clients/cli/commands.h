@@ -17,6 +17,8 @@ Command AttendanceCommands();
 Command RemindersCommands();
 // convene tokens ...: the admin service (bearer tokens).
 Command TokensCommands();
+// convene changes ...: the change feed across services.
+Command ChangesCommands();
 
 // Keeps calling `read_page` with the next page token while `all` is set and
 // a page says more follow, and returns the pages merged into the first (the

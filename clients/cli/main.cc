@@ -53,7 +53,8 @@ Command Root() {
   return Group("convene",
                "Command-line client of the Convene calendar, attendance and notification "
                "services and of their tokens",
-               {EventsCommands(), AttendanceCommands(), RemindersCommands(), TokensCommands()},
+               {EventsCommands(), AttendanceCommands(), RemindersCommands(), ChangesCommands(),
+                TokensCommands()},
                kRootDetails);
 }
 

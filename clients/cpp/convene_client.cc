@@ -143,6 +143,15 @@ absl::Status ConveneClient::WatchEventChanges(
     const std::function<bool(const v1::EventChange&)>& on_change) {
   return Stream(*calendar_, &CalStub::WatchEventChanges, request, on_change);
 }
+absl::StatusOr<v1::ListChangesResponse> ConveneClient::ListChanges(
+    const v1::ListChangesRequest& request) {
+  return Unary(*calendar_, &CalStub::ListChanges, request);
+}
+absl::Status ConveneClient::WatchChanges(
+    const v1::WatchChangesRequest& request,
+    const std::function<bool(const v1::Change&)>& on_change) {
+  return Stream(*calendar_, &CalStub::WatchChanges, request, on_change);
+}
 
 absl::StatusOr<v1::Registration> ConveneClient::Register(v1::RegisterRequest request) {
   EnsureRequestId(request);

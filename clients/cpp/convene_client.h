@@ -83,6 +83,10 @@ class ConveneClient {
   // ends; returns how it ended (OK when on_change stopped it).
   absl::Status WatchEventChanges(const v1::WatchEventChangesRequest& request,
                                  const std::function<bool(const v1::EventChange&)>& on_change);
+  // The change feed across services (schedule and attendance).
+  absl::StatusOr<v1::ListChangesResponse> ListChanges(const v1::ListChangesRequest& request);
+  absl::Status WatchChanges(const v1::WatchChangesRequest& request,
+                            const std::function<bool(const v1::Change&)>& on_change);
 
   // Attendance.
   absl::StatusOr<v1::Registration> Register(v1::RegisterRequest request);

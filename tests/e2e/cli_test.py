@@ -387,6 +387,7 @@ class CliE2ETest(CliCalls, unittest.TestCase):
             (["attendance", "register", "ev_1", "p", "--capacity=3"], "unknown option --capacity"),
             (["attendance", "register", "ev_1", "p", "--day=2022-03-15=sofa"], "--day: expected one of"),
             (["attendance", "counts"], "missing EVENT_ID"),
+            (["changes", "watch", "--kind=teleported"], "--kind: expected one of"),
             (["reminders", "policy"], "name a subcommand"),
             (["reminders", "policy", "set", "ev_1"], "name --before_event"),
             (["reminders", "policy", "set", "ev_1", "--before_event=soon"], "--before_event: invalid duration"),
@@ -409,9 +410,44 @@ class CliE2ETest(CliCalls, unittest.TestCase):
         self.assertEqual(done.returncode, 1)
         self.assertOneErrorLine(done, "UNAVAILABLE")
 
+    def test_changes_list_filters_resumes_and_watches(self):
+        event_id = self.create_thessaloniki("cli-feed")
+        self.cli("attendance", "register", event_id, "thess-1", "--name=Partner Thessaloniki",
+                 "--day=2022-03-15=in_person", "--day=2022-03-16=online")
+        self.cli("attendance", "checkin", event_id, "thess-1", "--day=2022-03-15",
+                 "--mode=in_person")
+        # The relay runs beside the services: wait (bounded) for the check-in.
+        listed = wait_until(lambda: (lambda out: "checked in" in out and out)(
+            self.cli("changes", "list", "--event=" + event_id, "--all").stdout), 10)
+        self.assertTrue(listed)
+        self.assertRegex(listed, r"event created\s+" + event_id + r"\s+CoP1 3rd workshop")
+        self.assertRegex(listed, r"registration created\s+" + event_id +
+                         r"\s+thess-1\s+2022-03-15 in person confirmed, 2022-03-16 on")
+        self.assertRegex(listed, r"checked in\s+" + event_id + r"\s+thess-1\s+2022-03-15 in person")
+        self.assertNotIn("Partner Thessaloniki", listed)  # ids only, for everyone
+        feed = self.json("changes", "list", "--event=" + event_id, "--kind=checked_in", "--all")
+        self.assertEqual([c["kind"] for c in feed["changes"]], ["CHANGE_KIND_CHECKED_IN"])
+        # From the check-in's position on, only what came after it.
+        after = self.json("changes", "list", "--event=" + event_id,
+                          "--position=" + feed["changes"][0]["position"], "--all")
+        self.assertEqual(after.get("changes", []), [])
+        # watch replays after a position, then stops after --max_updates.
+        everything = self.json("changes", "list", "--event=" + event_id, "--all")["changes"]
+        watched = self.cli("changes", "watch", "--event=" + event_id,
+                           "--position=" + everything[0]["position"], "--max_updates=2").stdout
+        self.assertEqual(len(watched.strip().splitlines()), 2, watched)
+        self.assertIn("registration created", watched.splitlines()[0])
+        self.assertIn("@" + everything[1]["position"], watched.splitlines()[0])
+        # Bad input: one line naming the field, exit 1; usage errors exit 2.
+        self.assertOneErrorLine(self.cli("changes", "list", "--position=soon", code=1),
+                                "INVALID_ARGUMENT", "position")
+        usage = self.cli("changes", "list", "--kind=teleported", code=2).stderr
+        self.assertIn("--kind: expected one of event_created|event_updated", usage)
+        self.assertIn("--kind=KIND", self.cli("changes", "list", "--help").stdout)
+
     def test_help_at_every_level(self):
         top = self.cli("--help").stdout
-        for word in ("events", "attendance", "reminders", "Exit codes", "--tz", "--server",
+        for word in ("events", "attendance", "reminders", "changes", "Exit codes", "--tz", "--server",
                      "--output", "--token", "--timeout", "--calendar_server"):
             self.assertIn(word, top)
         self.assertIn("create|list|show|agenda|export-ics|cancel|changes|watch|find-times|update", top)
