@@ -100,8 +100,15 @@ AttendanceCounts BuildAttendanceCounts(const EventSheet& sheet,
     for (const SheetSession& s : sheet.sessions) {
       if (s.date != day) continue;
       const std::string sscope = absl::StrCat("session:", s.id);
-      d.sessions.push_back({s.id, s.format, Modes(t.counters, "", date, sscope),
-                            Unique(t, sscope)});
+      ModeCounts counts = Modes(t.counters, "", date, sscope);
+      // Registrations are per day and mode; a session open to one mode only
+      // expects only that day's registrations in that mode.
+      if (s.format == EventFormat::kInPerson) {
+        counts.registered_online = counts.waitlisted_online = 0;
+      } else if (s.format == EventFormat::kOnline) {
+        counts.registered_in_person = counts.waitlisted_in_person = 0;
+      }
+      d.sessions.push_back({s.id, s.format, counts, Unique(t, sscope)});
     }
     out.days.push_back(std::move(d));
   }

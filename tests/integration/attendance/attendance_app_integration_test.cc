@@ -714,6 +714,12 @@ TEST_F(CheckInTest, CountsPerDayModeSessionCityAndUniqueHeadcount) {
   EXPECT_EQ(day1.sessions[0].session_id, "s1");
   EXPECT_EQ(day1.sessions[0].counts.checked_in_online, 1);
   EXPECT_EQ(day1.sessions[1].format, core::EventFormat::kInPerson);
+  // The in-person-only session expects the day's room, not its online
+  // audience; the hybrid one expects both.
+  EXPECT_EQ(day1.sessions[1].counts.registered_in_person, 2);
+  EXPECT_EQ(day1.sessions[1].counts.waitlisted_in_person, 1);
+  EXPECT_EQ(day1.sessions[1].counts.registered_online, 0);
+  EXPECT_EQ(day1.sessions[0].counts.registered_online, 1);
   EXPECT_EQ(day1.in_person_capacity, 2);
   bool saw_paris = false;
   for (const core::GroupCounts& g : day1.by_city) {
