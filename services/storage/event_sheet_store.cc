@@ -99,9 +99,13 @@ absl::StatusOr<core::EventSheet> EventSheetStore::Decode(std::string event_id,
 }
 
 void EventSheetStore::Put(const core::EventSheet& sheet, Callback<bool> done) {
-  std::vector<std::string> args = {absl::StrCat(sheet.revision)};
+  std::vector<std::string> args = {absl::StrCat(sheet.revision),
+                                   keys::RegistrationPrefix(sheet.event_id),
+                                   keys::WaitlistPrefix(sheet.event_id)};
   for (std::string& part : Encode(sheet)) args.push_back(std::move(part));
-  redis_.Eval(scripts::SheetPut(), {keys::EventSheet(sheet.event_id)},
+  redis_.Eval(scripts::SheetPut(),
+              {keys::EventSheet(sheet.event_id), keys::Registrations(sheet.event_id),
+               keys::Counters(sheet.event_id)},
               std::move(args),
               [done = std::move(done)](absl::StatusOr<RedisReply> r) mutable {
                 if (!r.ok()) return done(r.status());

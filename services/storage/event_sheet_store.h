@@ -29,7 +29,9 @@ class EventSheetStore {
   explicit EventSheetStore(RedisClient& redis) : redis_(redis) {}
 
   // Writes `sheet` unless a sheet of the same or a later revision is stored;
-  // the callback says whether it wrote.
+  // the callback says whether it wrote. When the event moved to other dates
+  // with as many days, registrations, seat counters and waitlists move with
+  // it in the same step (day i to day i).
   void Put(const core::EventSheet& sheet, Callback<bool> done);
 
   // The stored sheet; NOT_FOUND if the event has none.

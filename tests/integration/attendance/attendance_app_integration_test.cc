@@ -11,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "calendar/calendar_app.h"
 #include "core/fake_clock.h"
+#include "core/local_date_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/attendance_store.h"
@@ -738,6 +739,93 @@ TEST_F(CheckInTest, CountsPerDayModeSessionCityAndUniqueHeadcount) {
               app_->GetAttendanceCounts("ev_nope", std::move(done));
             }).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace convene::attendance
+
+namespace convene::attendance {
+namespace {
+
+// The calendar moves an event; the attendance sheet follows and carries the
+// registrations along (sheet_put.lua).
+class MovedEventTest : public AttendanceAppTest {
+ protected:
+  void Move(const std::string& event, const std::string& first, const std::string& last,
+            int64_t revision) {
+    v1::Event patch;
+    patch.set_id(event);
+    patch.set_start_local(first + "T09:00");
+    patch.set_end_local(last + "T17:30");
+    absl::StatusOr<core::Event> moved = Await<core::Event>([&](auto done) {
+      calendar_->UpdateEvent(patch, {"start_local", "end_local", "sessions"}, revision,
+                             std::move(done));
+    });
+    ASSERT_TRUE(moved.ok()) << moved.status();
+  }
+  std::vector<std::string> Days(const std::string& event, const std::string& pid) {
+    absl::StatusOr<core::Registration> r = Await<core::Registration>(
+        [&](auto done) { app_->GetRegistration(event, pid, std::move(done)); });
+    EXPECT_TRUE(r.ok()) << r.status();
+    std::vector<std::string> out;
+    if (!r.ok()) return out;
+    for (const core::RegistrationDay& d : r->days) {
+      out.push_back(absl::StrCat(core::FormatLocalDate(d.date), " ",
+                                 d.mode == AttendanceMode::kOnline ? "online" : "in_person", " ",
+                                 d.status == RegistrationStatus::kWaitlisted ? "waitlisted"
+                                 : d.status == RegistrationStatus::kCancelled ? "cancelled"
+                                                                              : "confirmed",
+                                 d.waitlist_position ? absl::StrCat(" ", d.waitlist_position)
+                                                     : ""));
+    }
+    return out;
+  }
+};
+
+TEST_F(MovedEventTest, RegistrationsSeatsAndWaitlistsMoveWithTheDates) {
+  const std::string event = Thessaloniki(1);  // 2022-03-15..17, one seat in the room
+  const absl::CivilDay d1(2022, 3, 15), d2(2022, 3, 16);
+  ASSERT_TRUE(Register(event, "r1", Partner("torino-1", "Torino"), std::nullopt,
+                       {{d1, AttendanceMode::kInPerson}, {d2, AttendanceMode::kOnline}})
+                  .ok());
+  ASSERT_TRUE(Register(event, "r2", Partner("utrecht-1", "Utrecht"), AttendanceMode::kInPerson)
+                  .ok());  // waits on the 15th, in the room on the 16th and 17th
+
+  // A week later, then one day earlier than that (old and new dates overlap).
+  Move(event, "2022-03-22", "2022-03-24", 1);
+  Move(event, "2022-03-21", "2022-03-23", 2);
+  EXPECT_THAT(Days(event, "torino-1"),
+              ::testing::ElementsAre("2022-03-21 in_person confirmed", "2022-03-22 online confirmed"));
+  EXPECT_THAT(Days(event, "utrecht-1"),
+              ::testing::ElementsAre("2022-03-21 in_person waitlisted 1",
+                                     "2022-03-22 in_person confirmed",
+                                     "2022-03-23 in_person confirmed"));
+  absl::StatusOr<core::AttendanceCounts> counts = Await<core::AttendanceCounts>(
+      [&](auto done) { app_->GetAttendanceCounts(event, std::move(done)); });
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  ASSERT_EQ(counts->days.size(), 3u);
+  EXPECT_EQ(counts->days[0].date, absl::CivilDay(2022, 3, 21));
+  EXPECT_EQ(counts->days[0].counts.registered_in_person, 1);
+  EXPECT_EQ(counts->days[0].counts.waitlisted_in_person, 1);
+  EXPECT_EQ(counts->days[1].counts.registered_online, 1);
+  EXPECT_EQ(counts->days[1].counts.registered_in_person, 1);
+
+  // The seat is still one seat: cancelling Torino's day promotes Utrecht.
+  absl::StatusOr<core::Registration> cancelled = Await<core::Registration>([&](auto done) {
+    app_->CancelRegistration(event, "c1", "torino-1", {absl::CivilDay(2022, 3, 21)},
+                             std::move(done));
+  });
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_THAT(Days(event, "utrecht-1"),
+              ::testing::ElementsAre("2022-03-21 in_person confirmed",
+                                     "2022-03-22 in_person confirmed",
+                                     "2022-03-23 in_person confirmed"));
+  // And a new registration for the room on the 22nd waits: the seat moved.
+  absl::StatusOr<core::Registration> late = Register(
+      event, "r3", Partner("paris-1", "Paris"), std::nullopt,
+      {{absl::CivilDay(2022, 3, 22), AttendanceMode::kInPerson}});
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(late->status, RegistrationStatus::kWaitlisted);
 }
 
 }  // namespace
