@@ -36,60 +36,32 @@ ChangeFeedRelay::ChangeFeedRelay(storage::PlannerFeed& follow,
                                  storage::RedisSyncClient& redis,
                                  const core::Clock& clock,
                                  ChangeFeedRelayOptions options)
-    : follow_(follow), redis_(redis), clock_(clock), options_(std::move(options)) {}
+    : redis_(redis),
+      options_(std::move(options)),
+      follow_(follow, clock,
+              {.owner = options_.owner,
+               .lease = options_.lease,
+               .refresh = options_.refresh,
+               .after_end = options_.follow_after_end}) {}
 
 ChangeFeedRelay::~ChangeFeedRelay() { Stop(); }
 
-absl::Status ChangeFeedRelay::Refresh() {
-  // The relay script keeps the positions; another replica may have moved
-  // them while this one did not lead.
-  absl::StatusOr<std::map<std::string, std::string>> saved = follow_.Positions();
-  if (!saved.ok()) return saved.status();
-  absl::StatusOr<std::vector<std::string>> live =
-      follow_.LiveEvents(clock_.Now() - options_.follow_after_end);
-  if (!live.ok()) return live.status();
-  std::map<std::string, std::string> positions;
-  auto keep = [&](const std::string& key) {
-    auto it = saved->find(key);
-    positions[key] = it == saved->end() ? "0-0" : it->second;
-  };
-  keep(storage::keys::CalendarChanges());
-  for (const std::string& id : *live) keep(storage::keys::AttendanceChanges(id));
-  positions_ = std::move(positions);
-  refreshed_ = clock_.Now();
-  return absl::OkStatus();
-}
-
 absl::StatusOr<int> ChangeFeedRelay::Step(absl::Duration block) {
-  absl::StatusOr<bool> lead = follow_.TryLead(options_.owner, options_.lease);
-  if (!lead.ok()) return lead.status();
-  if (!*lead) {
-    leading_ = false;
-    return 0;
-  }
-  if (!leading_ || clock_.Now() - refreshed_ >= options_.refresh) {
-    if (absl::Status s = Refresh(); !s.ok()) return s;
-    leading_ = true;
-  }
-  absl::StatusOr<std::vector<storage::FeedEntry>> read =
-      follow_.Read(positions_, options_.batch, block);
+  // The relay script keeps the positions (feed_append.lua), so the follower
+  // reads them back from there when it gains the lease.
+  absl::StatusOr<std::optional<std::vector<storage::FeedEntry>>> read =
+      follow_.Next(options_.batch, block);
   if (!read.ok()) return read.status();
-  if (read->empty()) return 0;
+  if (!*read || (*read)->empty()) return 0;
 
   // XREAD answers stream by stream; the feed wants the order in which things
   // happened. Entry ids are Redis's clock, so sorting by them orders the
   // batch in time and keeps each stream's own order. (A new event's stream
   // is read only after the entry creating it, so it never precedes it.)
   std::vector<storage::FeedEntry> batch;
-  batch.reserve(read->size());
-  for (storage::FeedEntry& e : *read) {
-    positions_[e.stream] = e.id;
-    if (e.stream == storage::keys::CalendarChanges()) {
-      auto id = e.fields.find("event");
-      if (id != e.fields.end()) {
-        positions_.emplace(storage::keys::AttendanceChanges(id->second), "0-0");
-      }
-    }
+  batch.reserve((*read)->size());
+  for (storage::FeedEntry& e : **read) {
+    follow_.Advance(e);
     batch.push_back(ToFeedEntry(std::move(e)));
   }
   std::stable_sort(batch.begin(), batch.end(),
@@ -119,7 +91,7 @@ void ChangeFeedRelay::Start() {
       if (!n.ok()) {
         core::LogWarn(absl::StrCat("change feed relay: ", n.status().ToString()));
         stop_.WaitForNotificationWithTimeout(absl::Seconds(1));
-      } else if (!leading_) {
+      } else if (!follow_.leading()) {
         // Another replica relays; look again before its lease could lapse.
         stop_.WaitForNotificationWithTimeout(options_.lease / 3);
       }

@@ -30,6 +30,7 @@
 #include "core/clock.h"
 #include "storage/planner_feed.h"
 #include "storage/redis_sync_client.h"
+#include "storage/stream_follower.h"
 
 namespace convene::calendar {
 
@@ -70,16 +71,10 @@ class ChangeFeedRelay {
 
  private:
   absl::StatusOr<int> Step(absl::Duration block);
-  absl::Status Refresh();
 
-  storage::PlannerFeed& follow_;
   storage::RedisSyncClient& redis_;
-  const core::Clock& clock_;
   ChangeFeedRelayOptions options_;
-  // Touched only by the relay's thread (or the caller of RelayAvailable).
-  bool leading_ = false;
-  absl::Time refreshed_ = absl::InfinitePast();
-  std::map<std::string, std::string> positions_;
+  storage::StreamFollower follow_;
   absl::Notification stop_;
   std::thread thread_;
 };

@@ -29,6 +29,7 @@
 #include "core/clock.h"
 #include "notification/reminder_planning.h"
 #include "storage/planner_feed.h"
+#include "storage/stream_follower.h"
 
 namespace convene::notification {
 
@@ -60,17 +61,11 @@ class ChangeFollower {
  private:
   // One read (waiting up to `block`) and its processing.
   absl::StatusOr<int> Step(absl::Duration block);
-  absl::Status Refresh();
 
   storage::PlannerFeed& feed_;
   ReminderPlanning& planning_;
-  const core::Clock& clock_;
   ChangeFollowerOptions options_;
-  // Only the follower's thread (or the caller of ProcessAvailable) touches
-  // these; they are a cache of what Redis holds, rebuilt on leadership.
-  bool leading_ = false;
-  absl::Time refreshed_ = absl::InfinitePast();
-  std::map<std::string, std::string> positions_;
+  storage::StreamFollower follow_;
   absl::Notification stop_;
   std::thread thread_;
 };

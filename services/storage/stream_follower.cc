@@ -1,0 +1,55 @@
+#include "storage/stream_follower.h"
+
+#include <utility>
+
+#include "storage/keys.h"
+
+namespace convene::storage {
+
+StreamFollower::StreamFollower(PlannerFeed& feed, const core::Clock& clock,
+                               StreamFollowerOptions options)
+    : feed_(feed), clock_(clock), options_(std::move(options)) {}
+
+absl::Status StreamFollower::Refresh() {
+  absl::StatusOr<std::map<std::string, std::string>> saved = feed_.Positions();
+  if (!saved.ok()) return saved.status();
+  absl::StatusOr<std::vector<std::string>> live =
+      feed_.LiveEvents(clock_.Now() - options_.after_end);
+  if (!live.ok()) return live.status();
+  std::map<std::string, std::string> positions;
+  auto keep = [&](const std::string& key) {
+    auto it = saved->find(key);
+    positions[key] = it == saved->end() ? "0-0" : it->second;
+  };
+  keep(keys::CalendarChanges());
+  for (const std::string& id : *live) keep(keys::AttendanceChanges(id));
+  positions_ = std::move(positions);
+  refreshed_ = clock_.Now();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::vector<FeedEntry>>> StreamFollower::Next(
+    int count, absl::Duration block) {
+  absl::StatusOr<bool> lead = feed_.TryLead(options_.owner, options_.lease);
+  if (!lead.ok()) return lead.status();
+  if (!*lead) {
+    leading_ = false;
+    return std::nullopt;
+  }
+  if (!leading_ || clock_.Now() - refreshed_ >= options_.refresh) {
+    if (absl::Status s = Refresh(); !s.ok()) return s;
+    leading_ = true;
+  }
+  absl::StatusOr<std::vector<FeedEntry>> entries = feed_.Read(positions_, count, block);
+  if (!entries.ok()) return entries.status();
+  return *std::move(entries);
+}
+
+void StreamFollower::Advance(const FeedEntry& e) {
+  positions_[e.stream] = e.id;
+  if (e.stream != keys::CalendarChanges()) return;
+  auto id = e.fields.find("event");
+  if (id != e.fields.end()) positions_.emplace(keys::AttendanceChanges(id->second), "0-0");
+}
+
+}  // namespace convene::storage

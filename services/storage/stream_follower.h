@@ -1,0 +1,72 @@
+// StreamFollower: what the reminder planner and the change feed relay share.
+// Both follow the calendar's change stream and the attendance streams of the
+// events still live, one replica at a time (a lease), from positions kept in
+// Redis; they differ only in what they do with the entries.
+//
+//   StreamFollower follower(feed, clock, {.owner = owner});
+//   absl::StatusOr<std::optional<std::vector<FeedEntry>>> batch =
+//       follower.Next(500, absl::Milliseconds(500));
+//   if (batch.ok() && *batch) {
+//     for (const FeedEntry& e : **batch) follower.Advance(e);  // then act, save
+//   }
+#ifndef CONVENE_STORAGE_STREAM_FOLLOWER_H_
+#define CONVENE_STORAGE_STREAM_FOLLOWER_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/clock.h"
+#include "storage/planner_feed.h"
+
+namespace convene::storage {
+
+struct StreamFollowerOptions {
+  // Unique per process (the lease is held in its name).
+  std::string owner;
+  absl::Duration lease = absl::Seconds(10);
+  // How often the set of followed events is read again from the calendar.
+  absl::Duration refresh = absl::Seconds(60);
+  // Events are followed until this long after they end.
+  absl::Duration after_end = absl::ZeroDuration();
+};
+
+class StreamFollower {
+ public:
+  // `feed` (on a connection of its own) and `clock` must outlive this.
+  StreamFollower(PlannerFeed& feed, const core::Clock& clock, StreamFollowerOptions options);
+
+  // Takes or renews the lease and reads up to `count` entries per stream,
+  // waiting up to `block`. nullopt: another replica leads. On (re)gaining
+  // the lease, or when a refresh is due, the positions are read again from
+  // Redis: another replica may have moved them meanwhile.
+  absl::StatusOr<std::optional<std::vector<FeedEntry>>> Next(int count, absl::Duration block);
+
+  // Marks `entry` processed; a calendar entry about a new event makes its
+  // attendance stream followed from its first entry.
+  void Advance(const FeedEntry& entry);
+
+  // Stream key -> last entry id processed.
+  const std::map<std::string, std::string>& positions() const { return positions_; }
+  bool leading() const { return leading_; }
+  const StreamFollowerOptions& options() const { return options_; }
+
+ private:
+  absl::Status Refresh();
+
+  PlannerFeed& feed_;
+  const core::Clock& clock_;
+  StreamFollowerOptions options_;
+  // A cache of what Redis holds, rebuilt on leadership; only the caller's
+  // thread touches it.
+  bool leading_ = false;
+  absl::Time refreshed_ = absl::InfinitePast();
+  std::map<std::string, std::string> positions_;
+};
+
+}  // namespace convene::storage
+
+#endif  // CONVENE_STORAGE_STREAM_FOLLOWER_H_
