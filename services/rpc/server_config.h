@@ -64,6 +64,11 @@ struct ServerConfig {
   std::string redis_password_file;
   // WAIT for this many replicas after every write (0: none).
   int redis_wait_replicas = 0;
+  // HOST:PORT of a second, plaintext listener serving grpc.health.v1 only,
+  // without authentication ("": none). Kubernetes' gRPC probes speak
+  // neither TLS nor bearer tokens; this port answers them, mirroring the
+  // main port's serving status, and serves nothing else.
+  std::string health_listen;
   // Transport credentials; null: grpc::InsecureServerCredentials().
   std::shared_ptr<grpc::ServerCredentials> credentials;
   // Largest message accepted or sent, in bytes.

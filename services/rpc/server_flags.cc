@@ -32,6 +32,9 @@ ABSL_FLAG(int32_t, max_message_bytes, 4 * 1024 * 1024,
 ABSL_FLAG(absl::Duration, max_call_duration, absl::Seconds(120),
           "The server's cap on how long a unary call may run, whatever the "
           "client's deadline (0: none); streams are not capped.");
+ABSL_FLAG(std::string, health_listen, "",
+          "HOST:PORT of a plaintext port serving only grpc.health.v1, without "
+          "authentication, for Kubernetes probes (empty: none).");
 ABSL_FLAG(bool, insecure, false,
           "Serve WITHOUT authentication or TLS: every caller may do everything. "
           "For local development only; logged loudly at start.");
@@ -87,6 +90,7 @@ ServerConfig ServerConfigFromFlags() {
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   config.insecure = absl::GetFlag(FLAGS_insecure);
+  config.health_listen = absl::GetFlag(FLAGS_health_listen);
   config.max_call_duration = absl::GetFlag(FLAGS_max_call_duration);
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);

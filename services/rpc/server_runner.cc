@@ -226,6 +226,25 @@ absl::Status ServerRunner::Init() {
                      " (address in use, or not a local address?)"));
   }
 
+  if (!config_.health_listen.empty()) {
+    // A server of its own: no services, so it answers grpc.health.v1 (and
+    // reflection, which lists only that) and UNIMPLEMENTED to everything
+    // else; plaintext and without the authenticator, for kubelet.
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(config_.health_listen,
+                                    grpc::InsecureServerCredentials(), &health_port_);
+    health_builder.SetMaxReceiveMessageSize(64 * 1024);
+    health_server_ = health_builder.BuildAndStart();
+    if (health_server_ == nullptr || health_port_ == 0) {
+      server_->Shutdown();
+      server_.reset();
+      health_server_.reset();
+      return absl::UnavailableError(absl::StrCat(
+          "cannot listen on --health_listen=", config_.health_listen,
+          " (address in use, or not a local address?)"));
+    }
+  }
+
   // The default health service starts with "" SERVING (for the moment since
   // BuildAndStart); nothing is, until the probe has said so.
   SetHealth(false);
@@ -238,6 +257,11 @@ absl::Status ServerRunner::Init() {
     address_ = absl::StrCat(host, ":", port_);
   }
   if (options_.announce != nullptr) {
+    if (health_server_ != nullptr) {
+      *options_.announce << options_.name << " health on "
+                         << config_.health_listen.substr(0, config_.health_listen.rfind(':'))
+                         << ":" << health_port_ << "\n";
+    }
     *options_.announce << options_.name << " listening on "
                        << address_ << std::endl;  // Flushes: scripts wait.
   }
@@ -247,11 +271,14 @@ absl::Status ServerRunner::Init() {
 }
 
 void ServerRunner::SetHealth(bool serving) {
-  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  if (health == nullptr) return;
-  health->SetServingStatus("", serving);
-  for (const std::string& name : options_.health_service_names) {
-    health->SetServingStatus(name, serving);
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    grpc::HealthCheckServiceInterface* health =
+        server == nullptr ? nullptr : server->GetHealthCheckService();
+    if (health == nullptr) continue;
+    health->SetServingStatus("", serving);
+    for (const std::string& name : options_.health_service_names) {
+      health->SetServingStatus(name, serving);
+    }
   }
 }
 
@@ -332,6 +359,15 @@ void ServerRunner::Stop() {
   if (grpc::HealthCheckServiceInterface* health =
           server_->GetHealthCheckService()) {
     health->Shutdown();
+  }
+  if (health_server_ != nullptr) {
+    if (grpc::HealthCheckServiceInterface* health =
+            health_server_->GetHealthCheckService()) {
+      health->Shutdown();
+    }
+    // Health watchers there never end by themselves: no grace.
+    health_server_->Shutdown(std::chrono::system_clock::now());
+    health_server_->Wait();
   }
   // grpc::Server::Shutdown() stops accepting calls, waits for the running
   // ones until the deadline and cancels them then. Health watchers and

@@ -133,6 +133,9 @@ class ServerRunner {
   // "127.0.0.1:43125".
   const std::string& address() const { return address_; }
 
+  // The health-only port (config.health_listen), 0 when there is none.
+  int health_port() const { return health_port_; }
+
  private:
   ServerRunner(ServerConfig config, ServerOptions options);
 
@@ -143,6 +146,9 @@ class ServerRunner {
   const ServerConfig config_;
   ServerOptions options_;
   std::unique_ptr<grpc::Server> server_;
+  // The plaintext health-only server, when config.health_listen asks.
+  std::unique_ptr<grpc::Server> health_server_;
+  int health_port_ = 0;
   int port_ = 0;
   std::string address_;
   int wake_fd_ = -1;    // eventfd: written by Stop() to wake Run().

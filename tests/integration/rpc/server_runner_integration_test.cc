@@ -204,6 +204,52 @@ TEST(ServerRunner, HealthFollowsTheProbe) {
   }
 }
 
+TEST(ServerRunner, AHealthOnlyPortMirrorsHealthAndServesNothingElse) {
+  TestEchoService service;
+  FakeProbe probe;
+  std::ostringstream announced;
+  ServerOptions options = TestServerOptions(&service);
+  options.health_service_names = {kEchoServiceName};
+  options.health_probe = [&probe] { return probe(); };
+  options.announce = &announced;
+  ServerConfig config = TestServerConfig();
+  config.health_listen = "127.0.0.1:0";
+  absl::StatusOr<std::unique_ptr<ServerRunner>> runner =
+      ServerRunner::Start(config, std::move(options));
+  ASSERT_TRUE(runner.ok()) << runner.status();
+  const int health_port = (*runner)->health_port();
+  ASSERT_GT(health_port, 0);
+  EXPECT_NE(health_port, (*runner)->port());
+  EXPECT_THAT(announced.str(),
+              ::testing::StartsWith(absl::StrCat("convene-test health on 127.0.0.1:",
+                                                 health_port, "\n")));
+  auto health = MakeChannel(absl::StrCat("127.0.0.1:", health_port));
+
+  for (const char* name : {kEchoServiceName, ""}) {
+    EXPECT_THAT(AwaitHealth(health, name, ServingStatus::kServing, kTestTimeout),
+                IsServingStatus(ServingStatus::kServing));
+  }
+  probe.Set(absl::UnavailableError("redis is down"));
+  EXPECT_THAT(AwaitHealth(health, kEchoServiceName, ServingStatus::kNotServing, kTestTimeout),
+              IsServingStatus(ServingStatus::kNotServing));
+  probe.Set(absl::OkStatus());
+  EXPECT_THAT(AwaitHealth(health, kEchoServiceName, ServingStatus::kServing, kTestTimeout),
+              IsServingStatus(ServingStatus::kServing));
+
+  // The services themselves are not there.
+  auto stub = EchoService::NewStub(health);
+  grpc::ClientContext context;
+  SetTestDeadline(context);
+  EchoRequest request;
+  request.set_text("hello");
+  EchoResponse response;
+  EXPECT_EQ(stub->Echo(&context, request, &response).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+
+  (*runner)->Stop();
+  EXPECT_FALSE(CheckHealth(health, "").ok());
+}
+
 TEST(ServerRunner, AnswersNotFoundForAnUnknownServiceName) {
   TestEchoService service;
   absl::StatusOr<std::unique_ptr<ServerRunner>> runner =
