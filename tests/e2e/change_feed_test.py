@@ -87,7 +87,9 @@ class ChangeFeedE2ETest(unittest.TestCase):
                 break
         return changes
 
-    def watch(self, token=None, **kw):
+    def watch(self, token=None, stamped=False, **kw):
+        """A WatchChanges stream read on a thread into a queue (of (arrival
+        time, change) pairs when `stamped`)."""
         call = self.channel.unary_stream(
             "/convene.v1.CalendarService/WatchChanges",
             request_serializer=K.WatchChangesRequest.SerializeToString,
@@ -99,7 +101,7 @@ class ChangeFeedE2ETest(unittest.TestCase):
         def consume():
             try:
                 for change in stream:
-                    received.put(change)
+                    received.put((time.monotonic(), change) if stamped else change)
             except grpc.RpcError as e:
                 received.put(e)
         threading.Thread(target=consume, daemon=True).start()
@@ -247,6 +249,32 @@ class ChangeFeedE2ETest(unittest.TestCase):
             got.append(item)
         self.assertEqual(got[-1].participant_id, "turin-2")
         self.assertEqual(len({c.position for c in got}), len(got))
+
+    def test_prints_how_long_a_change_takes_to_reach_a_watcher(self):
+        """A figure, not a timed assertion: from a Register call returning to
+        the registration arriving on a live WatchChanges stream (through the
+        relay), for 200 registrations made one after another."""
+        ev = self.create_event("cf-lag", "Turin lab", "Europe/Rome",
+                               "2027-06-01T09:00", "2027-06-01T17:00", seats=500)
+        _, live = self.watch(event_id=ev.id, kinds=[K.CHANGE_KIND_REGISTRATION_CREATED],
+                             stamped=True)
+        time.sleep(0.3)
+        acked = {}
+        for i in range(200):
+            pid = f"lag-{i}"
+            self.register(ev.id, pid, "Partner " + pid, pid + "@example.org")
+            acked[pid] = time.monotonic()
+        lags = []
+        while len(lags) < len(acked):
+            item = live.get(timeout=10)
+            self.assertNotIsInstance(item, grpc.RpcError, item)
+            arrived, change = item
+            lags.append(arrived - acked[change.participant_id])
+        lags.sort()
+        ms = lambda q: 1000 * lags[min(len(lags) - 1, int(q * len(lags)))]
+        print(f"\nchange feed lag, Register acknowledged -> WatchChanges received, "
+              f"{len(lags)} changes: p50 {ms(0.5):.1f} ms, p99 {ms(0.99):.1f} ms, "
+              f"max {1000 * lags[-1]:.1f} ms")
 
     def test_bad_requests_and_scopes_are_refused(self):
         ev = self.create_event("cf-3", "Utrecht webinar", "Europe/Amsterdam",
