@@ -42,7 +42,8 @@ ChangeFeedRelay::ChangeFeedRelay(storage::PlannerFeed& follow,
               {.owner = options_.owner,
                .lease = options_.lease,
                .refresh = options_.refresh,
-               .after_end = options_.follow_after_end}) {}
+               .after_end = options_.follow_after_end,
+               .catch_up_ended = true}) {}
 
 ChangeFeedRelay::~ChangeFeedRelay() { Stop(); }
 

@@ -43,7 +43,8 @@ struct ChangeFeedRelayOptions {
   // How often the set of followed events is read again from the calendar.
   absl::Duration refresh = absl::Seconds(60);
   // Events are followed until this long after they end (late check-ins,
-  // corrections, erasure requests).
+  // corrections, erasure requests); older ones again from the next refresh
+  // after anything was written to them.
   absl::Duration follow_after_end = absl::Hours(24 * 30);
   int batch = 500;
   // The feed keeps about this many entries; older positions expire.

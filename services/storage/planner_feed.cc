@@ -5,6 +5,7 @@
 #include "absl/strings/str_split.h"
 #include "storage/keys.h"
 #include "storage/lua_script.h"
+#include "storage/stream_range.h"
 
 namespace convene::storage {
 namespace {
@@ -55,6 +56,30 @@ absl::StatusOr<std::vector<std::string>> PlannerFeed::LiveEvents(absl::Time now)
     }
   }
   return live;
+}
+
+absl::StatusOr<std::vector<std::string>> PlannerFeed::StreamsWithNews(
+    const std::map<std::string, std::string>& streams) {
+  std::vector<std::string> out;
+  if (streams.empty()) return out;
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& [key, position] : streams) {
+    commands.push_back({"XREVRANGE", key, "+", "-", "COUNT", "1"});
+  }
+  absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> replies =
+      redis_.Pipeline(std::move(commands));
+  if (!replies.ok()) return replies.status();
+  size_t i = 0;
+  for (const auto& [key, position] : streams) {
+    const absl::StatusOr<RedisReply>& r = (*replies)[i++];
+    if (!r.ok()) return r.status();
+    auto newest = r->elements();
+    if (!newest.empty() && !newest[0].elements().empty() &&
+        StreamIdLess(position, newest[0].elements()[0].text())) {
+      out.push_back(key);
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<std::map<std::string, std::string>> PlannerFeed::Positions() {

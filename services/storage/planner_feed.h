@@ -58,6 +58,11 @@ class PlannerFeed {
   // Ids of the calendar's events that end after `now`.
   absl::StatusOr<std::vector<std::string>> LiveEvents(absl::Time now);
 
+  // Of `streams` (key -> position), those with an entry after the position
+  // (missing streams have none). One pipelined XREVRANGE per stream.
+  absl::StatusOr<std::vector<std::string>> StreamsWithNews(
+      const std::map<std::string, std::string>& streams);
+
   // Stream key -> last processed entry id; streams never processed are
   // absent.
   absl::StatusOr<std::map<std::string, std::string>> Positions();

@@ -23,6 +23,20 @@ absl::Status StreamFollower::Refresh() {
   };
   keep(keys::CalendarChanges());
   for (const std::string& id : *live) keep(keys::AttendanceChanges(id));
+  if (options_.catch_up_ended) {
+    absl::StatusOr<std::vector<std::string>> all = feed_.LiveEvents(absl::InfinitePast());
+    if (!all.ok()) return all.status();
+    std::map<std::string, std::string> ended;
+    for (const std::string& id : *all) {
+      const std::string key = keys::AttendanceChanges(id);
+      if (positions.count(key)) continue;
+      auto it = saved->find(key);
+      ended[key] = it == saved->end() ? "0-0" : it->second;
+    }
+    absl::StatusOr<std::vector<std::string>> news = feed_.StreamsWithNews(ended);
+    if (!news.ok()) return news.status();
+    for (const std::string& key : *news) positions[key] = ended[key];
+  }
   positions_ = std::move(positions);
   refreshed_ = clock_.Now();
   return absl::OkStatus();

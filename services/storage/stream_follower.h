@@ -32,6 +32,11 @@ struct StreamFollowerOptions {
   absl::Duration refresh = absl::Seconds(60);
   // Events are followed until this long after they end.
   absl::Duration after_end = absl::ZeroDuration();
+  // Also follow, from each refresh on, the streams of events that ended
+  // longer ago but have entries not processed yet (an erasure request for
+  // last year's workshop). Costs one pipelined read per such event per
+  // refresh.
+  bool catch_up_ended = false;
 };
 
 class StreamFollower {

@@ -259,6 +259,26 @@ TEST_F(ChangeFeedTest, TwoRelaysAndARestartRelayEachChangeOnce) {
   EXPECT_EQ(FeedLength(), static_cast<int64_t>(all.size()));
 }
 
+TEST_F(ChangeFeedTest, AnErasureOnALongPastEventStillReachesTheFeed) {
+  const std::string event = Thessaloniki(25, "t1");  // 2022-03-15..17
+  Register(event, "torino-1");
+  ASSERT_TRUE(relay_->RelayAvailable().ok());
+  // A year later the event is no longer followed; then someone asks to be
+  // forgotten.
+  clock_.Advance(absl::Hours(24 * 365));
+  ASSERT_TRUE(Await<attendance::AttendanceApp::ForgetOutcome>([&](auto done) {
+                attendance_->ForgetParticipant(event, "torino-1", "forget-1", "GDPR request",
+                                               std::move(done));
+              }).ok());
+  // A relay that starts (or refreshes) now finds the news.
+  ChangeFeedRelay later(*follow_, *relay_redis_, clock_, {.owner = "relay-b"});
+  storage::RedisSyncClient sync(*redis_);
+  ASSERT_TRUE(sync.Command({"DEL", storage::keys::ChangeFeedRelayLease()}).ok());
+  ASSERT_TRUE(later.RelayAvailable().ok());
+  EXPECT_THAT(Kinds(ListAll({})), ElementsAre("event_created", "registration_created",
+                                              "participant_forgotten"));
+}
+
 TEST_F(ChangeFeedTest, RefusesBadAndExpiredPositions) {
   absl::StatusOr<ChangeSlice> bad = List({.position = "yesterday"});
   EXPECT_TRUE(absl::IsInvalidArgument(bad.status())) << bad.status();
