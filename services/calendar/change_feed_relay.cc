@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "core/log.h"
 #include "storage/change_feed_store.h"
 #include "storage/keys.h"
 #include "storage/stream_range.h"
@@ -75,34 +74,10 @@ absl::StatusOr<int> ChangeFeedRelay::Step(absl::Duration block) {
   return static_cast<int>(batch.size());
 }
 
-absl::StatusOr<int> ChangeFeedRelay::RelayAvailable() {
-  int total = 0;
-  while (true) {
-    absl::StatusOr<int> n = Step(absl::ZeroDuration());
-    if (!n.ok()) return n.status();
-    if (*n == 0) return total;
-    total += *n;
-  }
-}
+absl::StatusOr<int> ChangeFeedRelay::RelayAvailable() { return loop_.Drain(); }
 
-void ChangeFeedRelay::Start() {
-  thread_ = std::thread([this] {
-    while (!stop_.HasBeenNotified()) {
-      absl::StatusOr<int> n = Step(options_.block);
-      if (!n.ok()) {
-        core::LogWarn(absl::StrCat("change feed relay: ", n.status().ToString()));
-        stop_.WaitForNotificationWithTimeout(absl::Seconds(1));
-      } else if (!follow_.leading()) {
-        // Another replica relays; look again before its lease could lapse.
-        stop_.WaitForNotificationWithTimeout(options_.lease / 3);
-      }
-    }
-  });
-}
+void ChangeFeedRelay::Start() { loop_.Start(options_.block); }
 
-void ChangeFeedRelay::Stop() {
-  if (!stop_.HasBeenNotified()) stop_.Notify();
-  if (thread_.joinable()) thread_.join();
-}
+void ChangeFeedRelay::Stop() { loop_.Stop(); }
 
 }  // namespace convene::calendar

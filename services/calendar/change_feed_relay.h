@@ -22,10 +22,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "storage/planner_feed.h"
@@ -76,8 +74,8 @@ class ChangeFeedRelay {
   storage::RedisSyncClient& redis_;
   ChangeFeedRelayOptions options_;
   storage::StreamFollower follow_;
-  absl::Notification stop_;
-  std::thread thread_;
+  storage::FollowLoop loop_{"change feed relay",
+                           [this](absl::Duration block) { return Step(block); }, follow_};
 };
 
 }  // namespace convene::calendar

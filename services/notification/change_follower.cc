@@ -5,7 +5,6 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "core/log.h"
 #include "storage/keys.h"
 
 namespace convene::notification {
@@ -60,34 +59,10 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
   return static_cast<int>((*entries)->size());
 }
 
-absl::StatusOr<int> ChangeFollower::ProcessAvailable() {
-  int total = 0;
-  while (true) {
-    absl::StatusOr<int> n = Step(absl::ZeroDuration());
-    if (!n.ok()) return n.status();
-    if (*n == 0) return total;
-    total += *n;
-  }
-}
+absl::StatusOr<int> ChangeFollower::ProcessAvailable() { return loop_.Drain(); }
 
-void ChangeFollower::Start() {
-  thread_ = std::thread([this] {
-    while (!stop_.HasBeenNotified()) {
-      absl::StatusOr<int> n = Step(options_.block);
-      if (!n.ok()) {
-        core::LogWarn(absl::StrCat("reminder planner: ", n.status().ToString()));
-        stop_.WaitForNotificationWithTimeout(absl::Seconds(1));
-      } else if (!follow_.leading()) {
-        // Another replica plans; look again before its lease could lapse.
-        stop_.WaitForNotificationWithTimeout(options_.lease / 3);
-      }
-    }
-  });
-}
+void ChangeFollower::Start() { loop_.Start(options_.block); }
 
-void ChangeFollower::Stop() {
-  if (!stop_.HasBeenNotified()) stop_.Notify();
-  if (thread_.joinable()) thread_.join();
-}
+void ChangeFollower::Stop() { loop_.Stop(); }
 
 }  // namespace convene::notification

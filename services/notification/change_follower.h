@@ -21,10 +21,8 @@
 #include <map>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "notification/reminder_planning.h"
@@ -66,8 +64,8 @@ class ChangeFollower {
   ReminderPlanning& planning_;
   ChangeFollowerOptions options_;
   storage::StreamFollower follow_;
-  absl::Notification stop_;
-  std::thread thread_;
+  storage::FollowLoop loop_{"reminder planner",
+                           [this](absl::Duration block) { return Step(block); }, follow_};
 };
 
 }  // namespace convene::notification

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "core/log.h"
 #include "storage/keys.h"
 
 namespace convene::storage {
@@ -64,6 +66,35 @@ void StreamFollower::Advance(const FeedEntry& e) {
   if (e.stream != keys::CalendarChanges()) return;
   auto id = e.fields.find("event");
   if (id != e.fields.end()) positions_.emplace(keys::AttendanceChanges(id->second), "0-0");
+}
+
+absl::StatusOr<int> FollowLoop::Drain() {
+  int total = 0;
+  while (true) {
+    absl::StatusOr<int> n = step_(absl::ZeroDuration());
+    if (!n.ok()) return n.status();
+    if (*n == 0) return total;
+    total += *n;
+  }
+}
+
+void FollowLoop::Start(absl::Duration block) {
+  thread_ = std::thread([this, block] {
+    while (!stop_.HasBeenNotified()) {
+      absl::StatusOr<int> n = step_(block);
+      if (!n.ok()) {
+        core::LogWarn(absl::StrCat(name_, ": ", n.status().ToString()));
+        stop_.WaitForNotificationWithTimeout(absl::Seconds(1));
+      } else if (!follower_.leading()) {
+        stop_.WaitForNotificationWithTimeout(follower_.options().lease / 3);
+      }
+    }
+  });
+}
+
+void FollowLoop::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (thread_.joinable()) thread_.join();
 }
 
 }  // namespace convene::storage

@@ -12,12 +12,15 @@
 #ifndef CONVENE_STORAGE_STREAM_FOLLOWER_H_
 #define CONVENE_STORAGE_STREAM_FOLLOWER_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "storage/planner_feed.h"
@@ -70,6 +73,33 @@ class StreamFollower {
   bool leading_ = false;
   absl::Time refreshed_ = absl::InfinitePast();
   std::map<std::string, std::string> positions_;
+};
+
+// Drives a follower's step (one read and its processing, returning how many
+// entries it handled): Drain() steps until nothing is left (tests, --once);
+// Start() steps on a thread of its own until Stop(), backing off after a
+// failure and, while another replica leads, checking again well before its
+// lease could lapse.
+class FollowLoop {
+ public:
+  using Step = std::function<absl::StatusOr<int>(absl::Duration block)>;
+
+  // `name` prefixes warnings ("reminder planner: ..."); `follower` must
+  // outlive the loop.
+  FollowLoop(std::string name, Step step, const StreamFollower& follower)
+      : name_(std::move(name)), step_(std::move(step)), follower_(follower) {}
+  ~FollowLoop() { Stop(); }
+
+  absl::StatusOr<int> Drain();
+  void Start(absl::Duration block);
+  void Stop();
+
+ private:
+  std::string name_;
+  Step step_;
+  const StreamFollower& follower_;
+  absl::Notification stop_;
+  std::thread thread_;
 };
 
 }  // namespace convene::storage
