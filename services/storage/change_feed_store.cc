@@ -1,5 +1,6 @@
 #include "storage/change_feed_store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -53,22 +54,33 @@ void ChangeFeedStore::Read(std::string position, int count,
 absl::StatusOr<int> AppendToChangeFeed(RedisSyncClient& redis,
                                        const std::vector<FeedEntry>& entries,
                                        int64_t max_entries) {
-  if (entries.empty()) return 0;
-  std::vector<std::string> argv = {absl::StrCat(max_entries)};
-  for (const FeedEntry& e : entries) {
-    argv.push_back(e.stream);
-    argv.push_back(e.id);
-    argv.push_back(absl::StrCat(e.fields.size()));
-    for (const auto& [field, value] : e.fields) {
-      argv.push_back(field);
-      argv.push_back(value);
+  // One XREAD of the relay may return hundreds of entries from each of
+  // hundreds of streams (a first start, a long outage); scripts of a few
+  // hundred entries keep Redis from stalling on one. Each script records
+  // its own sources' positions, so a failure between two leaves nothing
+  // half-done: the next relay resumes after the last script that ran.
+  constexpr size_t kPerScript = 500;
+  int appended = 0;
+  for (size_t begin = 0; begin < entries.size(); begin += kPerScript) {
+    const size_t end = std::min(entries.size(), begin + kPerScript);
+    std::vector<std::string> argv = {absl::StrCat(max_entries)};
+    for (size_t i = begin; i < end; ++i) {
+      const FeedEntry& e = entries[i];
+      argv.push_back(e.stream);
+      argv.push_back(e.id);
+      argv.push_back(absl::StrCat(e.fields.size()));
+      for (const auto& [field, value] : e.fields) {
+        argv.push_back(field);
+        argv.push_back(value);
+      }
     }
+    absl::StatusOr<RedisReply> r =
+        redis.Eval(scripts::FeedAppend(),
+                   {keys::ChangeFeed(), keys::ChangeFeedSources()}, std::move(argv));
+    if (!r.ok()) return r.status();
+    appended += static_cast<int>(r->as_integer().value_or(0));
   }
-  absl::StatusOr<RedisReply> r =
-      redis.Eval(scripts::FeedAppend(),
-                 {keys::ChangeFeed(), keys::ChangeFeedSources()}, std::move(argv));
-  if (!r.ok()) return r.status();
-  return static_cast<int>(r->as_integer().value_or(0));
+  return appended;
 }
 
 }  // namespace convene::storage
