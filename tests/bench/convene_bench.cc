@@ -1,0 +1,681 @@
+// convene-bench: Convene's hot RPCs (CheckIn, Register, ListEvents,
+// GetAgenda), each with K calls kept in flight for a set time, next to a
+// baseline measured in the same run: a bare synchronous gRPC server whose
+// handler makes one blocking EVALSHA per call to the same Redis. Prints, per
+// RPC, QPS, p50/p99/p999 latency, failed calls, Redis commands per RPC (INFO
+// commandstats: the commands inside scripts count too) and, for Register,
+// Redis memory per registration; then each RPC's QPS and p99 as a ratio of
+// the baseline's. Asserts nothing.
+//
+// By default it starts a private redis-server and the calendar and
+// attendance services in this process (the binaries' own wiring, without
+// authentication); --server points it at a running Convene instead, and
+// --server_redis at that server's Redis for the Redis figures and the
+// baseline.
+//
+//   build/tests/bench/convene-bench [--in_flight=64] [--seconds=5]
+//       [--rpcs=CheckIn,Register,ListEvents,GetAgenda]
+//   build/tests/bench/convene-bench --server=127.0.0.1:50051
+//       --server_redis=unix:///path/redis.sock --token="$(cat .run/admin-token)"
+#include <grpcpp/grpcpp.h>
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "convene/v1/attendance.grpc.pb.h"
+#include "convene/v1/calendar.grpc.pb.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "host/service_host.h"
+#include "rpc/server_runner.h"
+#include "storage/redis_address.h"
+#include "storage/redis_client.h"
+#include "storage/redis_sync_client.h"
+#include "testing_util/redis_server.h"
+
+ABSL_FLAG(int, in_flight, 64, "RPCs kept in flight (K)");
+ABSL_FLAG(double, seconds, 5, "seconds each RPC (and the baseline) is driven");
+ABSL_FLAG(std::vector<std::string>, rpcs,
+          std::vector<std::string>({"CheckIn", "Register", "ListEvents", "GetAgenda"}),
+          "RPCs to drive, in order: CheckIn, Register, ListEvents, GetAgenda");
+ABSL_FLAG(int, participants, 5000,
+          "participants registered before the CheckIn run (each checks in to "
+          "each of the event's 4 sessions once; later calls are duplicates)");
+ABSL_FLAG(int, events, 200, "events in the calendar for ListEvents and GetAgenda");
+ABSL_FLAG(std::string, server, "",
+          "HOST:PORT of a running Convene (calendar and attendance services); "
+          "empty: start them in this process over a private redis-server");
+ABSL_FLAG(std::string, server_redis, "",
+          "with --server: its Redis (redis://HOST:PORT or unix:///path), for the "
+          "Redis figures and the baseline; empty: neither");
+ABSL_FLAG(std::string, token, "",
+          "with --server: a bearer token (organizer or admin) sent with every call");
+ABSL_FLAG(double, call_deadline, 10, "each call's deadline, in seconds");
+
+namespace convene {
+namespace {
+
+constexpr char kBaselineScript[] =
+    "return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)";
+constexpr int kSessionsPerEvent = 4;
+
+// The baseline: one blocking EVALSHA per call on a connection per thread.
+class BaselineService final : public v1::AttendanceService::Service {
+ public:
+  BaselineService(storage::RedisAddress address, std::string sha)
+      : address_(std::move(address)), sha_(std::move(sha)) {}
+
+  grpc::Status CheckIn(grpc::ServerContext*, const v1::CheckInRequest* request,
+                       v1::CheckInRecord* response) override {
+    // One connection per server thread, closed when the thread ends (gRPC's
+    // sync server grows and shrinks its pool; leaked connections would run
+    // the process out of file descriptors and fail the baseline's calls).
+    struct Connection {
+      redisContext* c = nullptr;
+      ~Connection() {
+        if (c != nullptr) redisFree(c);
+      }
+    };
+    thread_local Connection redis;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (redis.c == nullptr || redis.c->err != 0) {
+        if (redis.c != nullptr) redisFree(redis.c);
+        redis.c = Connect();
+      }
+      if (redis.c == nullptr) break;
+      auto* reply = static_cast<redisReply*>(
+          redisCommand(redis.c, "EVALSHA %s 1 bench:baseline %s", sha_.c_str(),
+                       request->participant_id().c_str()));
+      if (reply == nullptr) continue;  // the connection broke: make another
+      freeReplyObject(reply);
+      response->set_participant_id(request->participant_id());
+      return grpc::Status::OK;
+    }
+    return grpc::Status(
+        grpc::StatusCode::UNAVAILABLE,
+        absl::StrCat("redis: ", redis.c != nullptr ? redis.c->errstr : "no connection"));
+  }
+
+ private:
+  redisContext* Connect() const {
+    if (address_.kind() == storage::RedisAddress::Kind::kUnix) {
+      return redisConnectUnix(address_.unix_path().c_str());
+    }
+    return redisConnect(address_.host().c_str(), address_.port());
+  }
+
+  storage::RedisAddress address_;
+  std::string sha_;
+};
+
+struct Figures {
+  double qps = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0;
+  int64_t ok = 0, failed = 0;
+  std::string first_error;
+};
+
+// Starts call number `n` and calls `done` with its outcome, exactly once.
+using Issue =
+    std::function<void(int64_t n, std::function<void(const grpc::Status&)> done)>;
+
+// The calls of one Drive(), shared with their callbacks so that none of
+// them touches Drive()'s frame once it has returned.
+struct DriveState : std::enable_shared_from_this<DriveState> {
+  DriveState(Issue issue, int in_flight, absl::Time end, int64_t max_calls)
+      : issue(std::move(issue)), end(end), max_calls(max_calls), active(in_flight) {}
+
+  // Starts the next call, or retires one slot when the run is over.
+  void StartOne() {
+    const int64_t n = next++;
+    if (n >= max_calls || absl::Now() >= end) {
+      absl::MutexLock lock(&mu);
+      --active;
+      return;
+    }
+    const absl::Time start = absl::Now();
+    issue(n, [self = shared_from_this(), start](const grpc::Status& status) {
+      const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
+      {
+        absl::MutexLock lock(&self->mu);
+        if (status.ok()) {
+          ++self->figures.ok;
+          self->latencies.push_back(ms);
+        } else if (self->figures.failed++ == 0) {
+          self->figures.first_error =
+              absl::StrCat(status.error_code(), ": ", status.error_message());
+        }
+      }
+      self->StartOne();
+    });
+  }
+
+  const Issue issue;
+  const absl::Time end;
+  const int64_t max_calls;
+  std::atomic<int64_t> next{0};
+  absl::Mutex mu;
+  int active ABSL_GUARDED_BY(mu);
+  std::vector<double> latencies ABSL_GUARDED_BY(mu);
+  Figures figures ABSL_GUARDED_BY(mu);
+};
+
+// Keeps `in_flight` calls going until `length` has passed or `max_calls`
+// were started, whichever comes first.
+Figures Drive(Issue issue, int in_flight, absl::Duration length,
+              int64_t max_calls = INT64_MAX) {
+  const absl::Time started = absl::Now();
+  auto state = std::make_shared<DriveState>(std::move(issue), in_flight,
+                                            started + length, max_calls);
+  for (int i = 0; i < in_flight; ++i) state->StartOne();
+  absl::MutexLock lock(&state->mu);
+  state->mu.Await(absl::Condition(+[](int* a) { return *a == 0; }, &state->active));
+  const double elapsed = absl::ToDoubleSeconds(absl::Now() - started);
+  Figures f = state->figures;
+  std::vector<double>& latencies = state->latencies;
+  std::sort(latencies.begin(), latencies.end());
+  if (!latencies.empty()) {
+    auto at = [&](double q) {
+      return latencies[std::min(latencies.size() - 1,
+                                static_cast<size_t>(latencies.size() * q))];
+    };
+    f.p50_ms = at(0.50);
+    f.p99_ms = at(0.99);
+    f.p999_ms = at(0.999);
+  }
+  f.qps = f.ok / std::max(elapsed, 1e-9);
+  return f;
+}
+
+// One asynchronous unary call; `start` is the stub's async() method.
+template <typename Response, typename Request, typename Start>
+void Call(Start start, Request request, const std::string& token,
+          std::function<void(const grpc::Status&, const Response&)> done) {
+  struct State {
+    grpc::ClientContext context;
+    Request request;
+    Response response;
+  };
+  auto* call = new State;
+  call->request = std::move(request);
+  call->context.set_deadline(absl::ToChronoTime(
+      absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_call_deadline))));
+  if (!token.empty()) call->context.AddMetadata("authorization", "Bearer " + token);
+  start(&call->context, &call->request, &call->response,
+        [call, done = std::move(done)](grpc::Status status) {
+          done(status, call->response);
+          delete call;
+        });
+}
+
+// Redis's own figures: calls per command (INFO commandstats) and memory.
+class RedisFigures {
+ public:
+  explicit RedisFigures(storage::RedisSyncClient* redis) : redis_(redis) {}
+  bool available() const { return redis_ != nullptr; }
+
+  std::map<std::string, int64_t> CommandCalls() {
+    std::map<std::string, int64_t> calls;
+    if (redis_ == nullptr) return calls;
+    absl::StatusOr<storage::RedisReply> info = redis_->Command({"INFO", "commandstats"});
+    if (!info.ok()) return calls;
+    for (absl::string_view line : absl::StrSplit(info->text(), "\r\n")) {
+      // cmdstat_evalsha:calls=12,usec=...
+      if (!absl::ConsumePrefix(&line, "cmdstat_")) continue;
+      const size_t colon = line.find(':');
+      const size_t eq = line.find("calls=");
+      const size_t comma = line.find(',', eq);
+      int64_t n = 0;
+      if (colon != absl::string_view::npos && eq != absl::string_view::npos &&
+          absl::SimpleAtoi(line.substr(eq + 6, comma - eq - 6), &n)) {
+        calls[std::string(line.substr(0, colon))] = n;
+      }
+    }
+    return calls;
+  }
+
+  // A field of INFO, e.g. ("memory", "used_memory"); empty if unknown.
+  std::string Info(const std::string& section, absl::string_view field) {
+    if (redis_ == nullptr) return "";
+    absl::StatusOr<storage::RedisReply> info = redis_->Command({"INFO", section});
+    if (!info.ok()) return "";
+    for (absl::string_view line : absl::StrSplit(info->text(), "\r\n")) {
+      if (absl::ConsumePrefix(&line, field) && absl::ConsumePrefix(&line, ":")) {
+        return std::string(line);
+      }
+    }
+    return "";
+  }
+
+  int64_t UsedMemory() {
+    int64_t bytes = 0;
+    return absl::SimpleAtoi(Info("memory", "used_memory"), &bytes) ? bytes : -1;
+  }
+
+ private:
+  storage::RedisSyncClient* redis_;
+};
+
+struct CommandDelta {
+  double total = 0, evalsha = 0;
+};
+
+CommandDelta Delta(const std::map<std::string, int64_t>& before,
+                   const std::map<std::string, int64_t>& after, int64_t calls) {
+  int64_t total = 0, evalsha = 0;
+  for (const auto& [cmd, n] : after) {
+    if (cmd == "info") continue;  // ours
+    const auto it = before.find(cmd);
+    const int64_t delta = n - (it == before.end() ? 0 : it->second);
+    total += delta;
+    if (cmd == "evalsha") evalsha = delta;
+  }
+  const double rpcs = static_cast<double>(std::max<int64_t>(calls, 1));
+  return {total / rpcs, evalsha / rpcs};
+}
+
+void PrintHeader() {
+  std::printf("%-22s %9s %8s %8s %8s %8s %10s %12s %9s %9s\n", "rpc", "QPS",
+              "p50 ms", "p99 ms", "p999 ms", "failed", "cmds/RPC",
+              "EVALSHA/RPC", "QPS/base", "p99/base");
+}
+
+void PrintRow(const std::string& name, const Figures& f, const CommandDelta* cmds,
+              const Figures* base) {
+  std::string cmd_cells = cmds == nullptr
+                              ? absl::StrFormat("%10s %12s", "-", "-")
+                              : absl::StrFormat("%10.2f %12.2f", cmds->total, cmds->evalsha);
+  std::string ratio_cells = "        -         -";
+  if (base != nullptr && base->qps > 0 && base->p99_ms > 0) {
+    ratio_cells = absl::StrFormat("%8.2fx %8.2fx", f.qps / base->qps, f.p99_ms / base->p99_ms);
+  }
+  std::printf("%-22s %9.0f %8.2f %8.2f %8.2f %8lld %s %s\n", name.c_str(), f.qps,
+              f.p50_ms, f.p99_ms, f.p999_ms, static_cast<long long>(f.failed),
+              cmd_cells.c_str(), ratio_cells.c_str());
+  if (f.failed > 0) std::printf("  first error: %s\n", f.first_error.c_str());
+  std::fflush(stdout);
+}
+
+std::string LocalDateTime(absl::CivilMinute t) {
+  return absl::FormatCivilTime(t).substr(0, 16);  // 2022-03-15T09:00
+}
+
+// A two-day hybrid event with four sessions and no capacity limit, in one of
+// the network's zones.
+v1::Event BenchEvent(int i) {
+  static const char* kZones[] = {"Europe/Brussels", "Europe/Rome", "Europe/Athens",
+                                 "Europe/Amsterdam", "Europe/Sofia"};
+  static const char* kCities[] = {"Brussels", "Turin", "Thessaloniki", "Utrecht", "Sofia"};
+  const absl::CivilDay day = absl::CivilDay(2022, 1, 3) + (i * 37) % 330;
+  const absl::CivilMinute d0(day.year(), day.month(), day.day());
+  const absl::CivilMinute d1 = d0 + 24 * 60;
+  v1::Event e;
+  e.set_title(absl::StrCat("CONNECTION bench workshop ", i));
+  e.set_kind(v1::EVENT_KIND_WORKSHOP);
+  e.set_community(absl::StrCat("CoP", 1 + i % 3));
+  e.set_city(kCities[i % 5]);
+  e.set_format(v1::EVENT_FORMAT_HYBRID);
+  e.set_time_zone(kZones[i % 5]);
+  e.set_start_local(LocalDateTime(d0 + 9 * 60));
+  e.set_end_local(LocalDateTime(d1 + 17 * 60 + 30));
+  e.mutable_venue()->set_name("City Hall");
+  e.mutable_venue()->set_in_person_capacity(0);
+  e.mutable_online()->set_platform("Zoom");
+  e.mutable_online()->set_join_url("https://meet.example.org/bench");
+  for (const absl::CivilMinute d : {d0, d1}) {
+    for (const auto& [from, to] : {std::pair{9 * 60, 12 * 60 + 30},
+                                   std::pair{14 * 60, 17 * 60 + 30}}) {
+      v1::Session* s = e.add_sessions();
+      s->set_title(absl::StrCat("Session at ", LocalDateTime(d + from)));
+      s->set_start_local(LocalDateTime(d + from));
+      s->set_end_local(LocalDateTime(d + to));
+    }
+  }
+  return e;
+}
+
+v1::Participant BenchParticipant(const std::string& id) {
+  v1::Participant p;
+  p.set_participant_id(id);
+  p.set_display_name(absl::StrCat("Partner ", id));
+  p.set_email(absl::StrCat(id, "@example.org"));
+  p.set_organisation("City of Turin");
+  p.set_city("Turin");
+  p.set_country_code("IT");
+  p.set_time_zone("Europe/Rome");
+  p.set_language("it");
+  return p;
+}
+
+// What the in-process mode runs: Redis, the services and their server.
+struct InProcess {
+  std::unique_ptr<testing_util::RedisServer> redis_server;
+  storage::RedisClientOptions options;
+  std::unique_ptr<storage::RedisClient> redis;
+  core::SystemClock clock;
+  std::unique_ptr<host::ServiceContext> context;  // the services keep it
+  std::vector<host::HostedService> services;
+  std::unique_ptr<rpc::ServerRunner> server;
+
+  ~InProcess() {
+    if (server != nullptr) server->Stop();
+    server.reset();
+    services.clear();
+    if (redis != nullptr) redis->Shutdown();
+  }
+};
+
+absl::Status StartInProcess(InProcess& p) {
+  absl::StatusOr<std::unique_ptr<testing_util::RedisServer>> server =
+      testing_util::RedisServer::Start();
+  if (!server.ok()) return server.status();
+  p.redis_server = *std::move(server);
+  p.options.address = *storage::RedisAddress::Parse(p.redis_server->address());
+  absl::StatusOr<std::unique_ptr<storage::RedisClient>> redis =
+      storage::RedisClient::Start(p.options);
+  if (!redis.ok()) return redis.status();
+  p.redis = *std::move(redis);
+  p.context = std::make_unique<host::ServiceContext>(
+      host::ServiceContext{*p.redis, p.options, p.clock});
+  rpc::ServerOptions server_options;
+  server_options.name = "convene-bench";
+  for (host::ServiceFactory factory :
+       {host::CalendarServiceFactory(), host::AttendanceServiceFactory()}) {
+    absl::StatusOr<host::HostedService> hosted = factory.make(*p.context);
+    if (!hosted.ok()) return hosted.status();
+    p.services.push_back(*std::move(hosted));
+    server_options.services.push_back(p.services.back().service.get());
+  }
+  server_options.handle_shutdown_signals = false;
+  server_options.announce = nullptr;
+  rpc::ServerConfig config;
+  config.listen = "127.0.0.1:0";
+  config.log_rpcs = false;
+  absl::StatusOr<std::unique_ptr<rpc::ServerRunner>> runner =
+      rpc::ServerRunner::Start(config, std::move(server_options));
+  if (!runner.ok()) return runner.status();
+  p.server = *std::move(runner);
+  return absl::OkStatus();
+}
+
+int Run() {
+  core::SetMinLogLevel(core::LogLevel::kWarn);
+  const int in_flight = std::max(1, absl::GetFlag(FLAGS_in_flight));
+  const absl::Duration length = absl::Seconds(absl::GetFlag(FLAGS_seconds));
+  const int participants = std::max(1, absl::GetFlag(FLAGS_participants));
+  const int num_events = std::max(2, absl::GetFlag(FLAGS_events));
+  const std::string token = absl::GetFlag(FLAGS_token);
+  for (const std::string& rpc : absl::GetFlag(FLAGS_rpcs)) {
+    if (rpc != "CheckIn" && rpc != "Register" && rpc != "ListEvents" && rpc != "GetAgenda") {
+      std::fprintf(stderr, "convene-bench: --rpcs: unknown RPC %s\n", rpc.c_str());
+      return 2;
+    }
+  }
+
+  // Where Convene and its Redis are.
+  InProcess in_process;
+  std::string target = absl::GetFlag(FLAGS_server);
+  std::string redis_text = absl::GetFlag(FLAGS_server_redis);
+  std::unique_ptr<storage::RedisSyncClient> owned_sync;
+  storage::RedisSyncClient* sync = nullptr;
+  std::optional<storage::RedisAddress> redis_address;
+  std::string where;
+  if (target.empty()) {
+    if (absl::Status s = StartInProcess(in_process); !s.ok()) {
+      std::fprintf(stderr, "convene-bench: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    target = in_process.server->address();
+    redis_address = in_process.options.address;
+    owned_sync = std::make_unique<storage::RedisSyncClient>(*in_process.redis);
+    sync = owned_sync.get();
+    where = "client, convene (calendar + attendance, in process, no auth) and "
+            "baseline in one process on loopback; private redis-server";
+  } else {
+    where = absl::StrCat("convene at ", target);
+    if (!redis_text.empty()) {
+      absl::StatusOr<storage::RedisAddress> address = storage::RedisAddress::Parse(redis_text);
+      if (!address.ok()) {
+        std::fprintf(stderr, "convene-bench: --server_redis: %s\n",
+                     address.status().ToString().c_str());
+        return 2;
+      }
+      redis_address = *address;
+      storage::RedisClientOptions options;
+      options.address = *address;
+      auto client = storage::RedisSyncClient::Start(options);
+      if (!client.ok()) return 1;
+      owned_sync = *std::move(client);
+      sync = owned_sync.get();
+      absl::StrAppend(&where, ", its redis-server at ", redis_text);
+    } else {
+      absl::StrAppend(&where, " (no --server_redis: no Redis figures, no baseline)");
+    }
+  }
+  RedisFigures redis(sync);
+  if (redis.available()) {
+    absl::StrAppend(&where, " ", redis.Info("server", "redis_version"),
+                    absl::GetFlag(FLAGS_server).empty() ? " on a unix socket" : "");
+  }
+
+  auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  auto calendar = v1::CalendarService::NewStub(channel);
+  auto attendance = v1::AttendanceService::NewStub(channel);
+  auto create_event = [&](auto* c, auto* q, auto* r, auto cb) {
+    calendar->async()->CreateEvent(c, q, r, std::move(cb));
+  };
+  auto register_one = [&](auto* c, auto* q, auto* r, auto cb) {
+    attendance->async()->Register(c, q, r, std::move(cb));
+  };
+
+  // The fixtures, through the API: a calendar of events; the first one has
+  // `participants` registered for the CheckIn run, the second takes the
+  // Register run's registrations. Fixed request ids: a rerun against the
+  // same server reuses them.
+  const absl::Time setup_started = absl::Now();
+  std::vector<v1::Event> events(num_events);
+  Figures made = Drive(
+      [&](int64_t n, std::function<void(const grpc::Status&)> done) {
+        v1::CreateEventRequest request;
+        request.set_request_id(absl::StrCat("convene-bench-event-", n));
+        *request.mutable_event() = BenchEvent(static_cast<int>(n));
+        Call<v1::Event>(create_event, std::move(request), token,
+                        [&events, n, done](const grpc::Status& s, const v1::Event& e) {
+                          if (s.ok()) events[n] = e;
+                          done(s);
+                        });
+      },
+      std::min(in_flight, 16), absl::Hours(1), num_events);
+  if (made.failed > 0) {
+    std::fprintf(stderr, "convene-bench: CreateEvent failed: %s\n", made.first_error.c_str());
+    return 1;
+  }
+  const v1::Event& check_in_event = events[0];
+  const v1::Event& register_event = events[1];
+  std::vector<std::string> sessions;
+  for (const v1::Session& s : check_in_event.sessions()) sessions.push_back(s.id());
+  Figures registered = Drive(
+      [&](int64_t n, std::function<void(const grpc::Status&)> done) {
+        v1::RegisterRequest request;
+        request.set_event_id(check_in_event.id());
+        request.set_request_id(absl::StrCat("convene-bench-setup-", n));
+        request.set_mode(v1::ATTENDANCE_MODE_IN_PERSON);
+        *request.mutable_participant() = BenchParticipant(absl::StrCat("p", n));
+        Call<v1::Registration>(register_one, std::move(request), token,
+                               [done](const grpc::Status& s, const v1::Registration&) {
+                                 done(s);
+                               });
+      },
+      in_flight, absl::Hours(1), participants);
+  if (registered.failed > 0) {
+    std::fprintf(stderr, "convene-bench: Register failed: %s\n",
+                 registered.first_error.c_str());
+    return 1;
+  }
+
+  std::printf(
+      "convene-bench: %d RPCs in flight, %s per RPC; %d events, %d registered "
+      "participants (set up in %.1f s); %s\n",
+      in_flight, absl::FormatDuration(length).c_str(), num_events, participants,
+      absl::ToDoubleSeconds(absl::Now() - setup_started), where.c_str());
+  PrintHeader();
+
+  // The CheckIn calls, for Convene and for the baseline: every participant
+  // once per session, then duplicates.
+  std::atomic<int64_t> duplicates{0};
+  std::atomic<int> run_number{0};
+  auto check_in = [&](v1::AttendanceService::Stub* stub) -> Issue {
+    const int run = run_number++;
+    return [&, stub, run](int64_t n, std::function<void(const grpc::Status&)> done) {
+      v1::CheckInRequest request;
+      request.set_event_id(check_in_event.id());
+      request.set_participant_id(absl::StrCat("p", n % participants));
+      request.set_session_id(sessions[(n / participants) % sessions.size()]);
+      request.set_mode(v1::ATTENDANCE_MODE_IN_PERSON);
+      request.set_source(v1::CHECK_IN_SOURCE_BADGE);
+      request.set_request_id(absl::StrCat("convene-bench-ci-", run, "-", n));
+      Call<v1::CheckInRecord>(
+          [stub](auto* c, auto* q, auto* r, auto cb) {
+            stub->async()->CheckIn(c, q, r, std::move(cb));
+          },
+          std::move(request), token,
+          [&duplicates, done](const grpc::Status& s, const v1::CheckInRecord& r) {
+            if (s.ok() && r.duplicate()) ++duplicates;
+            done(s);
+          });
+    };
+  };
+
+  // The baseline first, with the same K and the same CheckIn requests.
+  std::optional<Figures> base;
+  std::unique_ptr<BaselineService> baseline;
+  std::unique_ptr<rpc::ServerRunner> baseline_server;
+  if (redis.available()) {
+    absl::StatusOr<storage::RedisReply> sha = sync->Command({"SCRIPT", "LOAD", kBaselineScript});
+    if (!sha.ok()) return 1;
+    baseline = std::make_unique<BaselineService>(*redis_address, sha->text());
+    rpc::ServerOptions options;
+    options.name = "baseline";
+    options.services = {baseline.get()};
+    options.handle_shutdown_signals = false;
+    options.announce = nullptr;
+    rpc::ServerConfig config;
+    config.listen = "127.0.0.1:0";
+    config.log_rpcs = false;
+    auto started = rpc::ServerRunner::Start(config, std::move(options));
+    if (!started.ok()) return 1;
+    baseline_server = *std::move(started);
+    auto baseline_stub = v1::AttendanceService::NewStub(grpc::CreateChannel(
+        baseline_server->address(), grpc::InsecureChannelCredentials()));
+    auto before = redis.CommandCalls();
+    base = Drive(check_in(baseline_stub.get()), in_flight, length);
+    auto after = redis.CommandCalls();
+    CommandDelta cmds = Delta(before, after, base->ok + base->failed);
+    PrintRow("baseline (1 EVALSHA)", *base, &cmds, &*base);
+  }
+
+  const absl::Time from = absl::FromCivil(absl::CivilDay(2022, 1, 1), absl::UTCTimeZone());
+  const absl::Time to = absl::FromCivil(absl::CivilDay(2023, 1, 1), absl::UTCTimeZone());
+  static const char* kViewers[] = {"America/New_York", "Europe/Rome", "Asia/Tokyo",
+                                   "Europe/Athens", ""};
+  std::vector<std::string> notes;
+  for (const std::string& rpc : absl::GetFlag(FLAGS_rpcs)) {
+    Issue issue;
+    if (rpc == "CheckIn") {
+      duplicates = 0;
+      issue = check_in(attendance.get());
+    } else if (rpc == "Register") {
+      const int run = run_number++;
+      issue = [&, run](int64_t n, std::function<void(const grpc::Status&)> done) {
+        v1::RegisterRequest request;
+        request.set_event_id(register_event.id());
+        request.set_request_id(absl::StrCat("convene-bench-reg-", run, "-", n));
+        request.set_mode(n % 2 == 0 ? v1::ATTENDANCE_MODE_IN_PERSON
+                                    : v1::ATTENDANCE_MODE_ONLINE);
+        *request.mutable_participant() = BenchParticipant(absl::StrCat("r", run, "-", n));
+        Call<v1::Registration>(register_one, std::move(request), token,
+                               [done](const grpc::Status& s, const v1::Registration&) {
+                                 done(s);
+                               });
+      };
+    } else if (rpc == "ListEvents") {
+      issue = [&](int64_t, std::function<void(const grpc::Status&)> done) {
+        v1::ListEventsRequest request;
+        request.mutable_from()->set_seconds(absl::ToUnixSeconds(from));
+        request.mutable_to()->set_seconds(absl::ToUnixSeconds(to));
+        request.set_page_size(50);
+        Call<v1::ListEventsResponse>(
+            [&](auto* c, auto* q, auto* r, auto cb) {
+              calendar->async()->ListEvents(c, q, r, std::move(cb));
+            },
+            std::move(request), token,
+            [done](const grpc::Status& s, const v1::ListEventsResponse&) { done(s); });
+      };
+    } else {  // GetAgenda
+      issue = [&](int64_t n, std::function<void(const grpc::Status&)> done) {
+        v1::GetAgendaRequest request;
+        request.set_event_id(events[n % events.size()].id());
+        request.set_viewer_time_zone(kViewers[n % 5]);
+        Call<v1::Agenda>(
+            [&](auto* c, auto* q, auto* r, auto cb) {
+              calendar->async()->GetAgenda(c, q, r, std::move(cb));
+            },
+            std::move(request), token,
+            [done](const grpc::Status& s, const v1::Agenda&) { done(s); });
+      };
+    }
+    const int64_t memory_before = redis.available() ? redis.UsedMemory() : -1;
+    auto before = redis.CommandCalls();
+    Figures f = Drive(issue, in_flight, length);
+    auto after = redis.CommandCalls();
+    const int64_t memory_after = redis.available() ? redis.UsedMemory() : -1;
+    CommandDelta cmds = Delta(before, after, f.ok + f.failed);
+    PrintRow(rpc, f, redis.available() ? &cmds : nullptr, base ? &*base : nullptr);
+    if (rpc == "Register" && memory_before >= 0 && memory_after >= 0 && f.ok > 0) {
+      notes.push_back(absl::StrFormat(
+          "Register: Redis used_memory %+.1f MiB for %d registrations: %.0f bytes "
+          "per registration",
+          (memory_after - memory_before) / 1048576.0, f.ok,
+          static_cast<double>(memory_after - memory_before) / f.ok));
+    }
+    if (rpc == "CheckIn") {
+      notes.push_back(absl::StrFormat(
+          "CheckIn: %d of %d acknowledged check-ins were duplicates (that "
+          "participant and session were checked in already; counted nothing)",
+          duplicates.load(), f.ok));
+    }
+  }
+  for (const std::string& note : notes) std::printf("%s\n", note.c_str());
+  std::printf(
+      "cmds/RPC: every command Redis ran during the run (INFO commandstats), "
+      "inside scripts too, per call; QPS/base and p99/base: that RPC's "
+      "figure over the baseline's\n");
+  if (baseline_server != nullptr) baseline_server->Stop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace convene
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return convene::Run();
+}
