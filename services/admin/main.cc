@@ -5,6 +5,16 @@
 //       makes an admin token and prints its secret, once (only its SHA-256
 //       is stored). Use it to create the other tokens with `convene tokens
 //       create`, then keep it safe or revoke it.
+//
+//   convene-admin retime --redis=ADDRESS [--dry_run]
+//       after a tz database change (a tzdata upgrade, or CONVENE_TZDIR
+//       pointed at newer rules): re-derives the UTC instants of every future
+//       event from its local times under the rules this process resolves
+//       zones with, rewrites those that moved as ordinary updates (their
+//       reminders follow), prints one line per moved event and a summary,
+//       and records the version once every event is current. Exit 0; 3 when
+//       some events need a person (a local time now in a gap or overlap);
+//       1 on errors.
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -17,7 +27,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "auth/token_store.h"
+#include "calendar/calendar_app.h"
+#include "calendar/tzdata_version_store.h"
+#include "core/blocking_call.h"
 #include "core/clock.h"
+#include "core/local_date_time.h"
+#include "core/tzdata_version.h"
+#include "core/zoned_rendering.h"
+#include "core/zoneinfo_directory.h"
+#include "storage/calendar_store.h"
+#include "storage/event_sheet_store.h"
 #include "storage/redis_address.h"
 #include "storage/redis_sync_client.h"
 
@@ -30,6 +49,9 @@ ABSL_FLAG(std::string, name, "bootstrap admin", "what the token is for");
 ABSL_FLAG(absl::Duration, ttl, absl::Hours(24 * 30), "how long the token is valid");
 ABSL_FLAG(std::string, role, "admin",
           "role of the token (admin, organizer, checkin, integration, reminder-job)");
+ABSL_FLAG(bool, dry_run, false, "retime: report what would move, write nothing");
+ABSL_FLAG(absl::Duration, retime_timeout, absl::Minutes(30),
+          "retime: how long the whole run may take");
 
 namespace {
 
@@ -38,15 +60,107 @@ int Fail(const std::string& message) {
   return 1;
 }
 
+// Exit code of `retime` when it finished but some events need a person.
+constexpr int kNeedsAttention = 3;
+
+int BootstrapToken(convene::storage::RedisSyncClient& redis) {
+  convene::v1::Token token;
+  token.set_name(absl::GetFlag(FLAGS_name));
+  token.set_role(absl::GetFlag(FLAGS_role));
+  convene::auth::TokenStore tokens(redis);
+  convene::core::SystemClock clock;
+  absl::StatusOr<convene::auth::IssuedToken> issued =
+      tokens.Create(token, absl::GetFlag(FLAGS_ttl), clock.Now());
+  if (!issued.ok()) return Fail(issued.status().ToString());
+  // The secret on stdout alone, so that scripts can capture it; the rest on
+  // stderr.
+  std::fprintf(stderr, "convene-admin: %s token %s (%s), valid until %s; shown once:\n",
+               issued->token.role().c_str(), issued->token.id().c_str(),
+               issued->token.name().c_str(),
+               absl::FormatTime(absl::FromUnixSeconds(issued->token.expire_time().seconds()),
+                                absl::UTCTimeZone()).c_str());
+  std::printf("%s\n", issued->secret.c_str());
+  return 0;
+}
+
+int Retime(convene::storage::RedisSyncClient& redis) {
+  using convene::core::FormatLocalDateTime;
+  using convene::core::FormatUtcInstant;
+  // A CONVENE_TZDIR that names no directory would fail every zone; say so
+  // once instead of reporting every event.
+  absl::StatusOr<const convene::core::ZoneinfoDirectory*> root =
+      convene::core::ConfiguredZoneinfoDirectory();
+  if (!root.ok()) return Fail(std::string(root.status().message()));
+  std::fprintf(stderr, "convene-admin: zone rules: tzdata %s (%s)\n",
+               convene::core::TzdataVersion().c_str(),
+               *root == nullptr
+                   ? "/usr/share/zoneinfo"
+                   : absl::StrCat((*root)->root(),
+                                  ", other zones from /usr/share/zoneinfo")
+                         .c_str());
+  convene::storage::CalendarStore store(redis.async());
+  convene::storage::EventSheetStore sheets(redis.async());
+  convene::calendar::TzdataVersionStore versions(redis.async());
+  convene::core::SystemClock clock;
+  convene::calendar::CalendarApp app(store, sheets, clock);
+  convene::calendar::RetimeOptions options;
+  options.dry_run = absl::GetFlag(FLAGS_dry_run);
+  options.record_in = &versions;
+  absl::StatusOr<convene::calendar::RetimeReport> report =
+      convene::core::BlockingCall<convene::calendar::RetimeReport>(
+          [&](auto done) {
+            app.RetimeFutureEvents(clock.Now(), options, std::move(done));
+          },
+          absl::GetFlag(FLAGS_retime_timeout));
+  if (absl::IsDeadlineExceeded(report.status())) {
+    // The run goes on on the Redis loop thread, over `app` and the stores on
+    // this stack: leave without unwinding them. Each rewrite is whole, so a
+    // later run picks up where this one stopped.
+    Fail(absl::StrCat("retime: not finished within --retime_timeout=",
+                      absl::FormatDuration(absl::GetFlag(FLAGS_retime_timeout)),
+                      "; run it again"));
+    std::fflush(nullptr);
+    std::_Exit(1);
+  }
+  if (!report.ok()) return Fail(absl::StrCat("retime: ", report.status().ToString()));
+  const char* verb = report->dry_run ? "would move" : "moved";
+  for (const convene::calendar::RetimedEvent& e : report->moved) {
+    std::printf("%s %s %s %s: %s -> %s (\"%s\")\n", verb, e.event_id.c_str(),
+                e.time_zone.c_str(), FormatLocalDateTime(e.start_local).c_str(),
+                FormatUtcInstant(e.old_start).c_str(),
+                FormatUtcInstant(e.new_start).c_str(), e.title.c_str());
+  }
+  for (const convene::calendar::RetimeProblem& p : report->needs_attention) {
+    std::printf("needs attention %s %s: %s\n", p.event_id.c_str(),
+                p.time_zone.c_str(), std::string(p.status.message()).c_str());
+  }
+  std::printf(
+      "retime%s: tzdata %s -> %s: %d future events examined, %zu %s, %zu "
+      "need attention; %s\n",
+      report->dry_run ? " (dry run)" : "",
+      report->recorded_version.value_or("(none recorded)").c_str(),
+      report->tzdata_version.c_str(), report->examined, report->moved.size(),
+      verb, report->needs_attention.size(),
+      report->version_recorded
+          ? "version recorded"
+          : report->dry_run ? "nothing written"
+                            : "version NOT recorded: fix the events above "
+                              "(or give them a local_time_policy) and run "
+                              "retime again");
+  return report->needs_attention.empty() ? 0 : kNeedsAttention;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "operator commands on Convene's Redis.\n"
-      "  convene-admin bootstrap-token --redis=ADDRESS [--name=...] [--ttl=720h] [--role=admin]");
+      "  convene-admin bootstrap-token --redis=ADDRESS [--name=...] [--ttl=720h] [--role=admin]\n"
+      "  convene-admin retime --redis=ADDRESS [--dry_run]   (after a tz database change)");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
-  if (args.size() != 2 || std::string(args[1]) != "bootstrap-token") {
-    return Fail("usage: convene-admin bootstrap-token --redis=ADDRESS (see --help)");
+  const std::string command = args.size() == 2 ? args[1] : "";
+  if (command != "bootstrap-token" && command != "retime") {
+    return Fail("usage: convene-admin bootstrap-token|retime --redis=ADDRESS (see --help)");
   }
   absl::StatusOr<convene::storage::RedisAddress> address =
       convene::storage::RedisAddress::Parse(absl::GetFlag(FLAGS_redis));
@@ -65,21 +179,5 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<convene::storage::RedisSyncClient>> redis =
       convene::storage::RedisSyncClient::Start(options);
   if (!redis.ok()) return Fail(redis.status().ToString());
-  convene::v1::Token token;
-  token.set_name(absl::GetFlag(FLAGS_name));
-  token.set_role(absl::GetFlag(FLAGS_role));
-  convene::auth::TokenStore tokens(**redis);
-  convene::core::SystemClock clock;
-  absl::StatusOr<convene::auth::IssuedToken> issued =
-      tokens.Create(token, absl::GetFlag(FLAGS_ttl), clock.Now());
-  if (!issued.ok()) return Fail(issued.status().ToString());
-  // The secret on stdout alone, so that scripts can capture it; the rest on
-  // stderr.
-  std::fprintf(stderr, "convene-admin: %s token %s (%s), valid until %s; shown once:\n",
-               issued->token.role().c_str(), issued->token.id().c_str(),
-               issued->token.name().c_str(),
-               absl::FormatTime(absl::FromUnixSeconds(issued->token.expire_time().seconds()),
-                                absl::UTCTimeZone()).c_str());
-  std::printf("%s\n", issued->secret.c_str());
-  return 0;
+  return command == "retime" ? Retime(**redis) : BootstrapToken(**redis);
 }

@@ -15,6 +15,7 @@
 #include "core/event_sheet.h"
 #include "core/log.h"
 #include "core/icalendar.h"
+#include "core/tzdata_version.h"
 #include "core/zone.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/util/field_mask_util.h"
@@ -85,6 +86,38 @@ absl::Status DecodePageToken(const EventQuery& q, int64_t& ms,
   }
   id = parts[2];
   return absl::OkStatus();
+}
+
+// An event with its instants derived again under the rules `resolve_zone`
+// gives, and whether any instant (event or session) changed.
+struct Rederived {
+  core::Event event;
+  bool moved = false;
+};
+
+absl::StatusOr<Rederived> Rederive(const core::Event& e,
+                                   const RetimeOptions& options) {
+  absl::StatusOr<core::Zone> zone = options.resolve_zone(e.time_zone);
+  if (!zone.ok()) return zone.status();
+  Rederived out{e, false};
+  if (absl::Status s = core::DeriveEventInstants(out.event, *zone); !s.ok()) {
+    return s;
+  }
+  // DeriveEventInstants stamps the process's version; the rules used here
+  // may be the caller's.
+  out.event.tzdata_version = options.tzdata_version;
+  out.moved = out.event.start != e.start || out.event.end != e.end;
+  for (size_t i = 0; i < e.sessions.size() && !out.moved; ++i) {
+    out.moved = out.event.sessions[i].start != e.sessions[i].start ||
+                out.event.sessions[i].end != e.sessions[i].end;
+  }
+  return out;
+}
+
+std::string RetimeReason(const core::Event& e, absl::string_view version) {
+  return absl::StrCat("tz rules changed: tzdata ",
+                      e.tzdata_version.empty() ? "unknown" : e.tzdata_version,
+                      " -> ", version);
 }
 
 }  // namespace
@@ -383,6 +416,144 @@ void CalendarApp::ListEventChanges(std::string sync_token, int page_size,
                                   ? (from.empty() ? page->last_id : from)
                                   : out.changes.back().sync_token;
         done(std::move(out));
+      });
+}
+
+struct CalendarApp::RetimeState {
+  absl::Time now;
+  RetimeOptions options;
+  // Read in full before any rewrite: a rewrite moves the event in the start
+  // index that the listing pages through.
+  std::vector<core::Event> candidates;
+  size_t next = 0;
+  RetimeReport report;
+  Done<RetimeReport> done;
+};
+
+void CalendarApp::RetimeFutureEvents(absl::Time now, RetimeOptions options,
+                                     Done<RetimeReport> done) {
+  auto state = std::make_shared<RetimeState>();
+  state->now = now;
+  if (!options.resolve_zone) {
+    options.resolve_zone = [](absl::string_view name) {
+      return core::ResolveZone(name);
+    };
+  }
+  if (options.tzdata_version.empty()) options.tzdata_version = core::TzdataVersion();
+  state->report.dry_run = options.dry_run;
+  state->report.tzdata_version = options.tzdata_version;
+  state->options = std::move(options);
+  state->done = std::move(done);
+  if (state->options.record_in == nullptr) {
+    return CollectRetimeCandidates(std::move(state), "");
+  }
+  state->options.record_in->Get(
+      [this, state](absl::StatusOr<std::optional<std::string>> recorded) {
+        if (!recorded.ok()) return state->done(recorded.status());
+        state->report.recorded_version = *recorded;
+        CollectRetimeCandidates(state, "");
+      });
+}
+
+void CalendarApp::CollectRetimeCandidates(std::shared_ptr<RetimeState> state,
+                                          std::string page_token) {
+  EventQuery q;
+  q.from = state->now;  // overlapping [now, ...): ends after now
+  q.status = core::EventStatus::kScheduled;
+  q.page_size = kMaxPageSize;
+  q.page_token = std::move(page_token);
+  ListEvents(std::move(q), [this, state](absl::StatusOr<EventPage> page) {
+    if (!page.ok()) return state->done(page.status());
+    for (core::Event& e : page->events) state->candidates.push_back(std::move(e));
+    if (!page->next_page_token.empty()) {
+      return CollectRetimeCandidates(state, page->next_page_token);
+    }
+    RetimeNext(state);
+  });
+}
+
+void CalendarApp::RetimeNext(std::shared_ptr<RetimeState> state) {
+  while (state->next < state->candidates.size()) {
+    const size_t index = state->next++;
+    const core::Event& e = state->candidates[index];
+    ++state->report.examined;
+    absl::StatusOr<Rederived> r = Rederive(e, state->options);
+    if (!r.ok()) {
+      state->report.needs_attention.push_back({e.id, e.time_zone, r.status()});
+      continue;
+    }
+    if (!r->moved) continue;
+    if (state->options.dry_run) {
+      state->report.moved.push_back({e.id, e.title, e.time_zone, e.start_local,
+                                     e.start, r->event.start, e.tzdata_version,
+                                     e.revision});
+      continue;
+    }
+    // One rewrite at a time; its callback continues the loop.
+    return RewriteRetimed(std::move(state), index, /*attempts_left=*/3);
+  }
+  FinishRetime(std::move(state));
+}
+
+void CalendarApp::RewriteRetimed(std::shared_ptr<RetimeState> state,
+                                 size_t index, int attempts_left) {
+  const core::Event& listed = state->candidates[index];
+  // Modify re-reads the event and derives again from what it finds, so an
+  // update made since the listing is kept, not overwritten.
+  Modify(
+      listed.id, 0,
+      [state](core::Event& current) -> absl::Status {
+        if (current.status == core::EventStatus::kCancelled) {
+          return absl::OkStatus();  // cancelled meanwhile: nothing to move
+        }
+        absl::StatusOr<Rederived> r = Rederive(current, state->options);
+        if (!r.ok()) return r.status();
+        if (!r->moved) return absl::OkStatus();
+        const int64_t revision = current.revision;
+        current = std::move(r->event);
+        current.revision = revision + 1;
+        return absl::OkStatus();
+      },
+      "updated", RetimeReason(listed, state->options.tzdata_version),
+      [this, state, index, attempts_left](absl::StatusOr<core::Event> after) {
+        const core::Event& listed = state->candidates[index];
+        if (absl::IsAborted(after.status()) && attempts_left > 1) {
+          return RewriteRetimed(state, index, attempts_left - 1);
+        }
+        if (!after.ok()) {
+          state->report.needs_attention.push_back(
+              {listed.id, listed.time_zone,
+               absl::Status(after.status().code(),
+                            absl::StrCat("not rewritten: ",
+                                         after.status().message()))});
+        } else if (after->revision > listed.revision &&
+                   after->tzdata_version == state->options.tzdata_version) {
+          state->report.moved.push_back(
+              {listed.id, listed.title, listed.time_zone, listed.start_local,
+               listed.start, after->start, listed.tzdata_version,
+               after->revision});
+        }
+        RetimeNext(state);
+      });
+}
+
+void CalendarApp::FinishRetime(std::shared_ptr<RetimeState> state) {
+  RetimeReport& report = state->report;
+  // The key promises that every future event is current under the version:
+  // not after a dry run, and not while some event still needs a person.
+  if (report.dry_run || !report.needs_attention.empty() ||
+      state->options.record_in == nullptr) {
+    return state->done(std::move(report));
+  }
+  state->options.record_in->Set(
+      report.tzdata_version, [state](absl::StatusOr<bool> written) {
+        // The events are rewritten either way; the report says what holds.
+        if (!written.ok()) {
+          core::LogWarn(absl::StrCat("retime: tzdata version not recorded: ",
+                                     written.status().message()));
+        }
+        state->report.version_recorded = written.ok();
+        state->done(std::move(state->report));
       });
 }
 

@@ -10,6 +10,7 @@
 #ifndef CONVENE_CALENDAR_CALENDAR_APP_H_
 #define CONVENE_CALENDAR_CALENDAR_APP_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,9 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "calendar/tzdata_version_store.h"
 #include "convene/v1/calendar.pb.h"
 #include "core/agenda.h"
 #include "core/clock.h"
@@ -75,6 +79,57 @@ struct EventChangePage {
   bool has_more = false;
 };
 
+// How RetimeFutureEvents works.
+struct RetimeOptions {
+  // Report what would move, and write nothing.
+  bool dry_run = false;
+  // The zone rules to re-derive with, and their version. Unset: the
+  // process's own, core::ResolveZone() and core::TzdataVersion(), which
+  // follow CONVENE_TZDIR. Tests pass rules of their own.
+  std::function<absl::StatusOr<core::Zone>(absl::string_view)> resolve_zone;
+  std::string tzdata_version;
+  // Where to record the version once every future event is current under
+  // it; null: nowhere (the report says it was not recorded).
+  TzdataVersionStore* record_in = nullptr;
+};
+
+// One event whose instants the new rules move.
+struct RetimedEvent {
+  std::string event_id;
+  std::string title;
+  std::string time_zone;
+  absl::CivilSecond start_local;  // unchanged: local time is the truth
+  absl::Time old_start;
+  absl::Time new_start;
+  std::string old_tzdata_version;
+  // After the rewrite (a dry run: the revision read).
+  int64_t revision = 0;
+};
+
+// An event retiming left alone because it needs a person: under the new
+// rules a local time of it falls in a gap or overlap and its
+// local_time_policy is REJECT, its zone is gone, or rewriting it failed.
+struct RetimeProblem {
+  std::string event_id;
+  std::string time_zone;
+  absl::Status status;
+};
+
+struct RetimeReport {
+  bool dry_run = false;
+  // The version re-derived with, and the one recorded before (nullopt:
+  // none was, or no store was given).
+  std::string tzdata_version;
+  std::optional<std::string> recorded_version;
+  // Scheduled events ending after `now`, all of which were re-derived.
+  int examined = 0;
+  std::vector<RetimedEvent> moved;
+  std::vector<RetimeProblem> needs_attention;
+  // True when tzdata_version was written to the store: not a dry run, and
+  // nothing needs attention.
+  bool version_recorded = false;
+};
+
 class CalendarApp {
  public:
   static constexpr int kDefaultPageSize = 50;
@@ -118,6 +173,21 @@ class CalendarApp {
   void ExportICalendar(ExportQuery query, Done<ICalendarExport> done);
   static constexpr int kMaxExportEvents = 2000;
 
+  // After a tz database change: re-derives the instants of every scheduled
+  // event that ends after `now` from its local times and zone, and rewrites
+  // each one that moved as an ordinary update (revision + 1, reason
+  // "tz rules changed: tzdata OLD -> NEW"), which moves its index entry,
+  // its attendance sheet's revision and, through the change stream, its
+  // reminders. Events that did not move are not rewritten, whatever
+  // version they record: an update nobody's calendar needs would only
+  // churn every sync client. Gaps and overlaps are resolved by the event's
+  // local_time_policy; under REJECT the event is reported, not guessed.
+  // Events are rewritten one at a time, each against the revision it was
+  // read at (retried on a concurrent change), so it is safe beside live
+  // traffic and safe to run again: a second run moves nothing.
+  void RetimeFutureEvents(absl::Time now, RetimeOptions options,
+                          Done<RetimeReport> done);
+
   // Decodes one stored change (used by live watchers too).
   static absl::StatusOr<EventChangeRecord> DecodeChange(
       const storage::CalendarChange& change);
@@ -132,6 +202,13 @@ class CalendarApp {
               absl::AnyInvocable<absl::Status(core::Event&)> change,
               std::string change_type, std::string reason,
               Done<core::Event> done);
+  struct RetimeState;
+  void CollectRetimeCandidates(std::shared_ptr<RetimeState> state,
+                               std::string page_token);
+  void RetimeNext(std::shared_ptr<RetimeState> state);
+  void RewriteRetimed(std::shared_ptr<RetimeState> state, size_t index,
+                      int attempts_left);
+  void FinishRetime(std::shared_ptr<RetimeState> state);
   struct ExportState;
   void ExportPage(std::shared_ptr<ExportState> state);
   void FinishExport(ExportState& state);

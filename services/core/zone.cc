@@ -6,6 +6,7 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "core/internal/civil_seconds.h"
 #include "core/internal/field_error.h"
+#include "core/zoneinfo_directory.h"
 
 namespace convene::core {
 namespace {
@@ -73,28 +75,26 @@ class DateZoneRules final : public ZoneRules {
 
 class ZoneCache {
  public:
-  std::shared_ptr<const ZoneRules> Find(absl::string_view name) const
+  std::optional<Zone> Find(absl::string_view name) const
       ABSL_LOCKS_EXCLUDED(mu_) {
     absl::ReaderMutexLock lock(&mu_);
     auto it = zones_.find(name);
-    return it == zones_.end() ? nullptr : it->second;
+    if (it == zones_.end()) return std::nullopt;
+    return it->second;
   }
 
-  // Returns the cached entry for `name`: `rules` unless another thread got
+  // Returns the cached entry for `name`: `zone` unless another thread got
   // there first.
-  std::shared_ptr<const ZoneRules> Insert(
-      absl::string_view name, std::shared_ptr<const ZoneRules> rules)
-      ABSL_LOCKS_EXCLUDED(mu_) {
+  Zone Insert(absl::string_view name, Zone zone) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
-    return zones_.try_emplace(name, std::move(rules)).first->second;
+    return zones_.try_emplace(name, std::move(zone)).first->second;
   }
 
  private:
   mutable absl::Mutex mu_;
   // Only names that resolved are cached, so user input cannot grow this past
   // the ~600 zones of the tz database.
-  absl::flat_hash_map<std::string, std::shared_ptr<const ZoneRules>> zones_
-      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, Zone> zones_ ABSL_GUARDED_BY(mu_);
 };
 
 ZoneCache& Cache() {
@@ -138,15 +138,26 @@ absl::StatusOr<Zone> ResolveZone(absl::string_view iana_name,
         "time zone is empty: expected an IANA name such as "
         "\"Europe/Brussels\"");
   }
-  if (std::shared_ptr<const ZoneRules> cached = Cache().Find(iana_name)) {
-    return Zone(std::move(cached));
-  }
+  if (std::optional<Zone> cached = Cache().Find(iana_name)) return *cached;
   absl::StatusOr<const date::tzdb*> db = LoadTzdb();
   if (!db.ok()) return db.status();
   // Debian's zoneinfo has a "localtime" entry: a link to the host's
   // /etc/localtime, so its meaning depends on the machine. Not an IANA name.
   if (iana_name == "localtime") {
     return internal::FieldError(field, UnknownZoneMessage(**db, iana_name));
+  }
+  absl::StatusOr<const ZoneinfoDirectory*> override_root =
+      ConfiguredZoneinfoDirectory();
+  if (!override_root.ok()) {
+    // A deployment error, not the caller's: every zone fails alike until
+    // the variable is fixed, rather than quietly using other rules.
+    return absl::InternalError(override_root.status().message());
+  }
+  if (*override_root != nullptr) {
+    absl::StatusOr<Zone> zone = (*override_root)->Load(iana_name);
+    if (zone.ok()) return Cache().Insert(iana_name, *std::move(zone));
+    if (!absl::IsNotFound(zone.status())) return zone.status();
+    // Not in the override root: the system database has it or nobody does.
   }
   const date::time_zone* tz = nullptr;
   try {
@@ -164,7 +175,7 @@ absl::StatusOr<Zone> ResolveZone(absl::string_view iana_name,
     return absl::InternalError(absl::StrCat(
         "cannot read time zone ", internal::Quote(iana_name), ": ", e.what()));
   }
-  return Zone(Cache().Insert(iana_name, std::make_shared<DateZoneRules>(tz)));
+  return Cache().Insert(iana_name, Zone(std::make_shared<DateZoneRules>(tz)));
 }
 
 }  // namespace convene::core

@@ -7,15 +7,19 @@
 //   absl::StatusOr<absl::Time> start = ToInstant(*zone, local_start);
 //
 // Zones from ResolveZone() read the system tz database (/usr/share/zoneinfo)
-// through date/tz. Tests that need other rules (a tz database change, a
-// made-up zone) build a Zone from their own ZoneRules: see
-// transition_table_zone.h. date 3.0.1 cannot be pointed at another zoneinfo
-// directory (it ignores TZDIR and has no set_install() with USE_OS_TZDB).
+// through date/tz, unless the environment variable CONVENE_TZDIR names a
+// zoneinfo root of TZif files (compiled by zic): zones found there come from
+// there, through Abseil's TZif reader, and the rest from the system database
+// (see zoneinfo_directory.h). date 3.0.1 itself cannot be pointed at another
+// zoneinfo directory (it ignores TZDIR and has no set_install() with
+// USE_OS_TZDB). Tests that need made-up rules can also build a Zone from
+// their own ZoneRules: see transition_table_zone.h.
 //
-// Known limitation: date 3.0.1 ignores the rule for future years at the end
-// of each zoneinfo file, and Debian's files list transitions only up to 2037.
-// From 2038 on, zones keep their last 2037 offset (Europe/Brussels stays on
-// CET all summer).
+// Known limitation of system zones: date 3.0.1 ignores the rule for future
+// years at the end of each zoneinfo file, and Debian's files list
+// transitions only up to 2037. From 2038 on, zones keep their last 2037
+// offset (Europe/Brussels stays on CET all summer). Zones from CONVENE_TZDIR
+// follow that rule.
 
 #ifndef CONVENE_SERVICES_CORE_ZONE_H_
 #define CONVENE_SERVICES_CORE_ZONE_H_
@@ -49,8 +53,9 @@ class Zone {
 // case-sensitive, as in the tz database). Returns INVALID_ARGUMENT, prefixed
 // with `field` if given, for an empty or unknown name; a name that differs
 // only in case gets a "did you mean" hint. Returns INTERNAL if the system tz
-// database cannot be read. Results are cached: resolving the same name again
-// is a hash lookup and yields a Zone sharing the same rules.
+// database cannot be read, if CONVENE_TZDIR is set but names no directory,
+// or if the zone's file there is damaged. Results are cached: resolving the
+// same name again is a hash lookup and yields a Zone sharing the same rules.
 absl::StatusOr<Zone> ResolveZone(absl::string_view iana_name,
                                  absl::string_view field = "");
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -17,7 +18,11 @@
 #include "calendar/calendar_handler.h"
 #include "calendar/change_feed.h"
 #include "calendar/change_feed_relay.h"
+#include "calendar/tzdata_version_store.h"
+#include "core/blocking_call.h"
 #include "core/log.h"
+#include "core/tzdata_version.h"
+#include "core/zoneinfo_directory.h"
 #include "notification/change_follower.h"
 #include "notification/notification_app.h"
 #include "notification/notification_handler.h"
@@ -326,6 +331,55 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
   return grpc::SslServerCredentials(ssl);
 }
 
+// Every service resolves zones (instants of events, reminder times) with the
+// rules of its machine or CONVENE_TZDIR, while the stored instants were
+// derived with the version recorded in Redis. When they differ, a tz
+// database change has not been applied to the stored events yet: say so,
+// and what to do. Retiming is not started from here: every replica would
+// race to do it, each with its own machine's rules. Only a CONVENE_TZDIR
+// naming no directory stops the process; Redis trouble only skips the check.
+absl::Status CheckZoneRules(const std::string& program, storage::RedisClient& redis,
+                            const std::string& redis_flag) {
+  absl::StatusOr<const core::ZoneinfoDirectory*> root =
+      core::ConfiguredZoneinfoDirectory();
+  if (!root.ok()) return root.status();
+  const std::string version = core::TzdataVersion();
+  if (*root != nullptr) {
+    core::LogInfo(absl::StrCat(program, ": zone rules: tzdata ", version, " from ",
+                               core::kZoneinfoDirectoryVariable, "=", (*root)->root(),
+                               ", other zones from /usr/share/zoneinfo"));
+  }
+  calendar::TzdataVersionStore versions(redis);
+  absl::StatusOr<std::optional<std::string>> recorded =
+      core::BlockingCall<std::optional<std::string>>(
+          [&](auto done) { versions.Get(std::move(done)); }, absl::Seconds(2));
+  absl::Status problem = recorded.status();
+  if (recorded.ok() && !recorded->has_value()) {
+    // A new deployment: its instants are being derived with these rules.
+    problem = core::BlockingCall<bool>(
+                  [&](auto done) { versions.SetIfAbsent(version, std::move(done)); },
+                  absl::Seconds(2))
+                  .status();
+    if (problem.ok()) return absl::OkStatus();
+  }
+  if (!problem.ok()) {
+    core::LogWarn(absl::StrCat(program, ": could not compare tzdata ", version,
+                               " with the version recorded in Redis: ",
+                               problem.message()));
+    return absl::OkStatus();
+  }
+  if (**recorded != version) {
+    core::LogWarn(absl::StrCat(
+        program, ": zone rules are tzdata ", version,
+        " but stored event instants were derived with tzdata ", **recorded,
+        ": run `convene-admin retime --redis=", redis_flag,
+        "` once, with the same zone rules (it moves the future events the "
+        "new rules move, and their reminders); until then stored instants "
+        "follow the old rules"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int RunServiceHost(int argc, char** argv, const HostOptions& options,
@@ -363,6 +417,11 @@ int RunServiceHost(int argc, char** argv, const HostOptions& options,
     return 1;
   }
   storage::RedisSyncClient probe_client(**redis);
+  if (absl::Status s = CheckZoneRules(program, **redis, config.redis); !s.ok()) {
+    core::LogError(absl::StrCat(program, ": ", s.message()));
+    (*redis)->Shutdown();
+    return 1;
+  }
 
   core::SystemClock clock;
   ServiceContext context{**redis, redis_options, clock};
