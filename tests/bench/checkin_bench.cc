@@ -35,6 +35,7 @@
 #include "storage/attendance_store.h"
 #include "storage/calendar_store.h"
 #include "storage/event_sheet_store.h"
+#include "baseline_service.h"
 #include "storage/redis_address.h"
 #include "storage/redis_client.h"
 #include "storage/redis_sync_client.h"
@@ -51,48 +52,8 @@ namespace {
 
 using testing_util::Await;
 
-constexpr char kBaselineScript[] =
-    "return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)";
-
-// The baseline: one blocking EVALSHA per call on a connection per thread.
-class BaselineService final : public v1::AttendanceService::Service {
- public:
-  BaselineService(std::string socket, std::string sha)
-      : socket_(std::move(socket)), sha_(std::move(sha)) {}
-  grpc::Status CheckIn(grpc::ServerContext*, const v1::CheckInRequest* request,
-                       v1::CheckInRecord* response) override {
-    // One connection per server thread, closed when the thread ends (gRPC's
-    // sync server grows and shrinks its pool; leaked connections would run
-    // the process out of file descriptors and fail the baseline's calls).
-    struct Connection {
-      redisContext* c = nullptr;
-      ~Connection() {
-        if (c != nullptr) redisFree(c);
-      }
-    };
-    thread_local Connection redis;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (redis.c == nullptr || redis.c->err != 0) {
-        if (redis.c != nullptr) redisFree(redis.c);
-        redis.c = redisConnectUnix(socket_.c_str());
-      }
-      redisReply* reply = static_cast<redisReply*>(
-          redisCommand(redis.c, "EVALSHA %s 1 bench:baseline %s", sha_.c_str(),
-                       request->participant_id().c_str()));
-      if (reply == nullptr) continue;  // the connection broke: make another
-      freeReplyObject(reply);
-      response->set_participant_id(request->participant_id());
-      return grpc::Status::OK;
-    }
-    return grpc::Status(
-        grpc::StatusCode::UNAVAILABLE,
-        absl::StrCat("redis: ", redis.c != nullptr ? redis.c->errstr : "no connection"));
-  }
-
- private:
-  std::string socket_;
-  std::string sha_;
-};
+using bench::BaselineService;
+using bench::kBaselineScript;
 
 struct RunFigures {
   double qps = 0, p50_ms = 0, p99_ms = 0;
@@ -272,7 +233,8 @@ int Run() {
 
   absl::StatusOr<storage::RedisReply> sha =
       sync.Command({"SCRIPT", "LOAD", kBaselineScript});
-  BaselineService baseline((*server)->socket_path(), sha->text());
+  BaselineService baseline(*storage::RedisAddress::Parse("unix://" + (*server)->socket_path()),
+                           sha->text());
   rpc::ServerOptions baseline_options;
   baseline_options.name = "baseline";
   baseline_options.services = {&baseline};

@@ -47,6 +47,7 @@
 #include "core/log.h"
 #include "host/service_host.h"
 #include "rpc/server_runner.h"
+#include "baseline_service.h"
 #include "storage/redis_address.h"
 #include "storage/redis_client.h"
 #include "storage/redis_sync_client.h"
@@ -74,58 +75,9 @@ ABSL_FLAG(double, call_deadline, 10, "each call's deadline, in seconds");
 namespace convene {
 namespace {
 
-constexpr char kBaselineScript[] =
-    "return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)";
 constexpr int kSessionsPerEvent = 4;
-
-// The baseline: one blocking EVALSHA per call on a connection per thread.
-class BaselineService final : public v1::AttendanceService::Service {
- public:
-  BaselineService(storage::RedisAddress address, std::string sha)
-      : address_(std::move(address)), sha_(std::move(sha)) {}
-
-  grpc::Status CheckIn(grpc::ServerContext*, const v1::CheckInRequest* request,
-                       v1::CheckInRecord* response) override {
-    // One connection per server thread, closed when the thread ends (gRPC's
-    // sync server grows and shrinks its pool; leaked connections would run
-    // the process out of file descriptors and fail the baseline's calls).
-    struct Connection {
-      redisContext* c = nullptr;
-      ~Connection() {
-        if (c != nullptr) redisFree(c);
-      }
-    };
-    thread_local Connection redis;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (redis.c == nullptr || redis.c->err != 0) {
-        if (redis.c != nullptr) redisFree(redis.c);
-        redis.c = Connect();
-      }
-      if (redis.c == nullptr) break;
-      auto* reply = static_cast<redisReply*>(
-          redisCommand(redis.c, "EVALSHA %s 1 bench:baseline %s", sha_.c_str(),
-                       request->participant_id().c_str()));
-      if (reply == nullptr) continue;  // the connection broke: make another
-      freeReplyObject(reply);
-      response->set_participant_id(request->participant_id());
-      return grpc::Status::OK;
-    }
-    return grpc::Status(
-        grpc::StatusCode::UNAVAILABLE,
-        absl::StrCat("redis: ", redis.c != nullptr ? redis.c->errstr : "no connection"));
-  }
-
- private:
-  redisContext* Connect() const {
-    if (address_.kind() == storage::RedisAddress::Kind::kUnix) {
-      return redisConnectUnix(address_.unix_path().c_str());
-    }
-    return redisConnect(address_.host().c_str(), address_.port());
-  }
-
-  storage::RedisAddress address_;
-  std::string sha_;
-};
+using bench::BaselineService;
+using bench::kBaselineScript;
 
 struct Figures {
   double qps = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0;
