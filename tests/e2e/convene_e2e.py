@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 BUILD_DIR = os.environ.get("CONVENE_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
 _PY = os.path.join(BUILD_DIR, "python")
@@ -169,3 +170,39 @@ def reflection_services(channel, timeout=5.0):
     for reply in replies:
         names.extend(s.name for s in reply.list_services_response.service)
     return names
+
+
+class ProcessesTestCase(unittest.TestCase):
+    """A private redis-server per test and the Convene processes and channels
+    the test starts on it, all stopped (SIGKILL) and closed afterwards."""
+
+    spawn_args = ()  # passed to every process this test case spawns
+
+    def setUp(self):
+        self.redis = RedisServer()
+        self.redis.start()
+        self.procs = []
+        self.channels = []
+
+    def tearDown(self):
+        for ch in self.channels:
+            ch.close()
+        for p in self.procs:
+            if p.proc.poll() is None:
+                p.stop(signal.SIGKILL)
+        self.redis.cleanup()
+
+    def spawn(self, binary, *args):
+        p = ConveneProcess(binary, self.redis.address, (*self.spawn_args, *args))
+        self.procs.append(p)
+        return p
+
+    def channel(self, proc):
+        ch = grpc.insecure_channel(proc.target)
+        self.channels.append(ch)
+        return ch
+
+    def redis_cli(self, *args):
+        out = subprocess.run(["redis-cli", "-s", self.redis.socket, *args],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip()

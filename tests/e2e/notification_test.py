@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import grpc
 from google.protobuf import duration_pb2
 
-from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, unary, wait_until
+from convene_e2e import BUILD_DIR, ProcessesTestCase, unary, wait_until
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2, notification_pb2
 
 ZONE = "Europe/Brussels"
@@ -28,39 +28,13 @@ def local(dt):
     return dt.astimezone(zoneinfo.ZoneInfo(ZONE)).strftime("%Y-%m-%dT%H:%M")
 
 
-class NotificationE2ETest(unittest.TestCase):
+class NotificationE2ETest(ProcessesTestCase):
     def setUp(self):
-        self.redis = RedisServer()
-        self.redis.start()
-        self.procs = []
+        super().setUp()
         self.calendar = self.spawn("calendar/convene-calendar")
         self.attendance = self.spawn("attendance/convene-attendance")
-        self.ch_cal = grpc.insecure_channel(self.calendar.target)
-        self.ch_att = grpc.insecure_channel(self.attendance.target)
-        self.channels = [self.ch_cal, self.ch_att]
-
-    def tearDown(self):
-        for ch in self.channels:
-            ch.close()
-        for p in self.procs:
-            if p.proc.poll() is None:
-                p.stop(signal.SIGKILL)
-        self.redis.cleanup()
-
-    def spawn(self, binary, *args):
-        p = ConveneProcess(binary, self.redis.address, args)
-        self.procs.append(p)
-        return p
-
-    def channel(self, proc):
-        ch = grpc.insecure_channel(proc.target)
-        self.channels.append(ch)
-        return ch
-
-    def redis_cli(self, *args):
-        out = subprocess.run(["redis-cli", "-s", self.redis.socket, *args],
-                             capture_output=True, text=True, timeout=10)
-        return out.stdout.strip()
+        self.ch_cal = self.channel(self.calendar)
+        self.ch_att = self.channel(self.attendance)
 
     def create_event(self, request_id, starts_in):
         """An online event starting `starts_in` from now, two hours long."""

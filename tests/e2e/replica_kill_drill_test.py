@@ -20,7 +20,6 @@ import csv
 import datetime
 import io
 import signal
-import subprocess
 import threading
 import time
 import unittest
@@ -29,7 +28,7 @@ import zoneinfo
 import grpc
 from google.protobuf import duration_pb2
 
-from convene_e2e import ConveneProcess, RedisServer, unary, wait_until
+from convene_e2e import ProcessesTestCase, unary, wait_until
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2, notification_pb2
 
 PARTICIPANTS = 1000
@@ -44,12 +43,11 @@ def local(dt):
     return dt.astimezone(zoneinfo.ZoneInfo(WEBINAR_ZONE)).strftime("%Y-%m-%dT%H:%M")
 
 
-class ReplicaKillDrillTest(unittest.TestCase):
+class ReplicaKillDrillTest(ProcessesTestCase):
+    spawn_args = ("--log_rpcs=false",)
+
     def setUp(self):
-        self.redis = RedisServer()
-        self.redis.start()
-        self.procs = []
-        self.channels = []
+        super().setUp()
         self.calendar = self.spawn("calendar/convene-calendar")
         self.a = self.spawn("attendance/convene-attendance")
         self.b = self.spawn("attendance/convene-attendance")
@@ -61,29 +59,6 @@ class ReplicaKillDrillTest(unittest.TestCase):
                              "--dispatch_hold_for_testing=2s")
         self.ch_cal, self.ch_a, self.ch_b, self.ch_n2 = (
             self.channel(p) for p in (self.calendar, self.a, self.b, self.n2))
-
-    def tearDown(self):
-        for ch in self.channels:
-            ch.close()
-        for p in self.procs:
-            if p.proc.poll() is None:
-                p.stop(signal.SIGKILL)
-        self.redis.cleanup()
-
-    def spawn(self, binary, *args):
-        p = ConveneProcess(binary, self.redis.address, ("--log_rpcs=false", *args))
-        self.procs.append(p)
-        return p
-
-    def channel(self, proc):
-        ch = grpc.insecure_channel(proc.target)
-        self.channels.append(ch)
-        return ch
-
-    def redis_cli(self, *args):
-        out = subprocess.run(["redis-cli", "-s", self.redis.socket, *args],
-                             capture_output=True, text=True, timeout=10)
-        return out.stdout.strip()
 
     def create_events(self):
         workshop = unary(self.ch_cal, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
