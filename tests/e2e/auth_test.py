@@ -120,11 +120,16 @@ def call(channel, service, method, request, token, timeout=3.0):
 class AuthE2ETest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # Class cleanups, not tearDownClass: they also run when this fails
+        # half-way (no orphaned server or redis-server).
         cls.redis = RedisServer()
         cls.redis.start()
+        cls.addClassCleanup(cls.redis.cleanup)
         cls.server = ConveneProcess("convened/convened", cls.redis.address, secure=True,
                                     extra_args=["--rate_limit=0"])
+        cls.addClassCleanup(cls.server.stop, signal.SIGKILL)
         cls.channel = grpc.insecure_channel(cls.server.target)
+        cls.addClassCleanup(cls.channel.close)
         out = subprocess.run([f"{BUILD_DIR}/services/admin/convene-admin", "bootstrap-token",
                               "--redis=" + cls.redis.address],
                              capture_output=True, text=True, timeout=30, check=True)
@@ -147,12 +152,6 @@ class AuthE2ETest(unittest.TestCase):
             participant=common_pb2.Participant(participant_id="zagreb-ana", display_name="Ana Kovač",
                                                email="ana.kovac@example.org")),
             attendance_pb2.Registration, metadata=[("authorization", "Bearer " + cls.admin)])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.channel.close()
-        cls.server.stop(signal.SIGKILL)
-        cls.redis.cleanup()
 
     @classmethod
     def create_token(cls, role, name, event_ids=(), admin=None):

@@ -45,22 +45,21 @@ return out
 
 class ChangeFeedE2ETest(unittest.TestCase):
     def setUp(self):
+        # Cleanups, not tearDown: they also run when setUp fails half-way.
         self.redis = RedisServer()
         self.redis.start()
+        self.addCleanup(self.redis.cleanup)
         self.server = ConveneProcess("convened/convened", self.redis.address, secure=True,
                                      extra_args=["--rate_limit=0"])
+        self.addCleanup(self.server.stop)
         self.channel = grpc.insecure_channel(self.server.target)
+        self.addCleanup(self.channel.close)
         self.admin = subprocess.run(
             [f"{BUILD_DIR}/services/admin/convene-admin", "bootstrap-token",
              "--redis=" + self.redis.address],
             capture_output=True, text=True, timeout=30, check=True).stdout.strip()
         self.organizer = self.token("organizer", "programme office")
         self.integration = self.token("integration", "outlook sync")
-
-    def tearDown(self):
-        self.channel.close()
-        self.server.stop()
-        self.redis.cleanup()
 
     def token(self, role, name, event_ids=()):
         return unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
