@@ -15,6 +15,16 @@
 //       and records the version once every event is current. Exit 0; 3 when
 //       some events need a person (a local time now in a gap or overlap);
 //       1 on errors.
+//
+//   convene-admin audit --redis=ADDRESS [--event=ID] [--repair]
+//       recomputes every attendance counter, waitlist and headcount set of
+//       every event (or one) from its registrations and check-in records,
+//       with the same rule book the services use, and prints each drift as
+//       "drift EVENT FIELD stored=N computed=M". --repair rewrites a drifted
+//       event's counters in one script. Exit 0 when nothing drifted (or all
+//       was repaired); 3 when drifts were found and not repaired; 1 on
+//       errors.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -35,7 +45,9 @@
 #include "core/tzdata_version.h"
 #include "core/zoned_rendering.h"
 #include "core/zoneinfo_directory.h"
+#include "storage/attendance_store.h"
 #include "storage/calendar_store.h"
+#include "storage/keys.h"
 #include "storage/event_sheet_store.h"
 #include "storage/redis_address.h"
 #include "storage/redis_sync_client.h"
@@ -50,6 +62,8 @@ ABSL_FLAG(absl::Duration, ttl, absl::Hours(24 * 30), "how long the token is vali
 ABSL_FLAG(std::string, role, "admin",
           "role of the token (admin, organizer, checkin, integration, reminder-job)");
 ABSL_FLAG(bool, dry_run, false, "retime: report what would move, write nothing");
+ABSL_FLAG(std::string, event, "", "audit: only this event (default: every event)");
+ABSL_FLAG(bool, repair, false, "audit: rewrite the counters of drifted events");
 ABSL_FLAG(absl::Duration, retime_timeout, absl::Minutes(30),
           "retime: how long the whole run may take");
 
@@ -150,17 +164,58 @@ int Retime(convene::storage::RedisSyncClient& redis) {
   return report->needs_attention.empty() ? 0 : kNeedsAttention;
 }
 
+int Audit(convene::storage::RedisSyncClient& redis) {
+  std::vector<std::string> events;
+  if (std::string one = absl::GetFlag(FLAGS_event); !one.empty()) {
+    events.push_back(one);
+  } else {
+    absl::StatusOr<convene::storage::RedisReply> ids =
+        redis.Command({"HKEYS", convene::storage::keys::CalendarDocuments()});
+    if (!ids.ok()) return Fail(absl::StrCat("audit: ", ids.status().ToString()));
+    for (const convene::storage::RedisReply& id : ids->elements()) {
+      events.push_back(id.text());
+    }
+    std::sort(events.begin(), events.end());
+  }
+  const bool repair = absl::GetFlag(FLAGS_repair);
+  convene::storage::AttendanceStore store(redis.async());
+  int drifts = 0, drifted_events = 0, missing = 0;
+  for (const std::string& event : events) {
+    absl::StatusOr<std::vector<convene::storage::AttendanceStore::Drift>> found =
+        convene::core::BlockingCall<std::vector<convene::storage::AttendanceStore::Drift>>(
+            [&](auto done) { store.Audit(event, repair, std::move(done)); },
+            absl::Minutes(5));
+    if (absl::IsNotFound(found.status())) {
+      std::printf("no attendance sheet %s\n", event.c_str());
+      ++missing;
+      continue;
+    }
+    if (!found.ok()) return Fail(absl::StrCat("audit ", event, ": ", found.status().ToString()));
+    for (const auto& d : *found) {
+      std::printf("drift %s %s stored=%s computed=%s%s\n", event.c_str(), d.field.c_str(),
+                  d.stored.c_str(), d.computed.c_str(), repair ? " (repaired)" : "");
+    }
+    drifts += static_cast<int>(found->size());
+    drifted_events += found->empty() ? 0 : 1;
+  }
+  std::printf("audit: %zu events, %d drifts in %d events%s%s\n", events.size(), drifts,
+              drifted_events, repair && drifts > 0 ? ", repaired" : "",
+              missing > 0 ? absl::StrCat(", ", missing, " without a sheet").c_str() : "");
+  return drifts > 0 && !repair ? kNeedsAttention : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "operator commands on Convene's Redis.\n"
       "  convene-admin bootstrap-token --redis=ADDRESS [--name=...] [--ttl=720h] [--role=admin]\n"
-      "  convene-admin retime --redis=ADDRESS [--dry_run]   (after a tz database change)");
+      "  convene-admin retime --redis=ADDRESS [--dry_run]   (after a tz database change)\n"
+      "  convene-admin audit --redis=ADDRESS [--event=ID] [--repair]   (attendance counters)");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string command = args.size() == 2 ? args[1] : "";
-  if (command != "bootstrap-token" && command != "retime") {
-    return Fail("usage: convene-admin bootstrap-token|retime --redis=ADDRESS (see --help)");
+  if (command != "bootstrap-token" && command != "retime" && command != "audit") {
+    return Fail("usage: convene-admin bootstrap-token|retime|audit --redis=ADDRESS (see --help)");
   }
   absl::StatusOr<convene::storage::RedisAddress> address =
       convene::storage::RedisAddress::Parse(absl::GetFlag(FLAGS_redis));
@@ -179,5 +234,6 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<convene::storage::RedisSyncClient>> redis =
       convene::storage::RedisSyncClient::Start(options);
   if (!redis.ok()) return Fail(redis.status().ToString());
+  if (command == "audit") return Audit(**redis);
   return command == "retime" ? Retime(**redis) : BootstrapToken(**redis);
 }

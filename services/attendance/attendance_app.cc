@@ -117,15 +117,20 @@ void AttendanceApp::CancelRegistration(std::string event_id,
                                        std::string request_id,
                                        std::string participant_id,
                                        std::vector<absl::CivilDay> dates,
+                                       std::string reason,
                                        Done<core::Registration> done) {
   if (absl::Status s =
           CheckIds(event_id, participant_id, request_id, true, true);
       !s.ok()) {
     return done(s);
   }
+  if (reason.size() > 1000) {
+    return done(absl::InvalidArgumentError(
+        absl::StrCat("reason: ", reason.size(), " bytes; at most 1000")));
+  }
   store_.Cancel(std::move(event_id), std::move(request_id),
-                std::move(participant_id), std::move(dates), clock_.Now(),
-                std::move(done));
+                std::move(participant_id), std::move(dates), std::move(reason),
+                clock_.Now(), std::move(done));
 }
 
 void AttendanceApp::CheckIn(storage::CheckInCommand c,

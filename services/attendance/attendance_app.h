@@ -62,7 +62,7 @@ class AttendanceApp {
 
   void CancelRegistration(std::string event_id, std::string request_id,
                           std::string participant_id,
-                          std::vector<absl::CivilDay> dates,
+                          std::vector<absl::CivilDay> dates, std::string reason,
                           Done<core::Registration> done);
 
   // Records presence for a day or a session (exactly one of them).

@@ -79,7 +79,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::CancelRegistration(
   }
   app_.CancelRegistration(request->event_id(), request->request_id(),
                           request->participant_id(), std::move(dates),
-                          ReplyRegistration(reactor, response));
+                          request->reason(), ReplyRegistration(reactor, response));
   return reactor;
 }
 

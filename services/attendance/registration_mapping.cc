@@ -225,19 +225,20 @@ v1::AttendanceCounts CountsToProto(const core::AttendanceCounts& c,
     for (const core::SessionCounts& s : d.sessions) {
       v1::SessionCounts* ws = wd->add_sessions();
       ws->set_session_id(s.session_id);
+      ws->set_title(s.title);
       ws->set_format(FormatToWire(s.format));
       PutModes(s.counts, *ws->mutable_counts());
       PutUnique(s.unique, *ws->mutable_unique());
+      ws->set_removed(s.removed);
     }
-    for (const core::GroupCounts& g : d.by_city) {
-      v1::GroupCounts* wg = wd->add_by_city();
-      wg->set_key(g.key);
-      PutModes(g.counts, *wg->mutable_counts());
-    }
+    auto put_group = [](const core::GroupCounts& g, v1::GroupCounts& wg) {
+      wg.set_key(g.key);
+      wg.set_erased(g.erased);
+      PutModes(g.counts, *wg.mutable_counts());
+    };
+    for (const core::GroupCounts& g : d.by_city) put_group(g, *wd->add_by_city());
     for (const core::GroupCounts& g : d.by_organisation) {
-      v1::GroupCounts* wg = wd->add_by_organisation();
-      wg->set_key(g.key);
-      PutModes(g.counts, *wg->mutable_counts());
+      put_group(g, *wd->add_by_organisation());
     }
   }
   return w;

@@ -166,6 +166,7 @@ void CalendarApp::CreateEvent(std::string request_id, core::Event event,
   absl::StatusOr<core::Zone> zone =
       core::ResolveZone(event.time_zone, "event.time_zone");
   if (!zone.ok()) return done(zone.status());
+  event.removed_sessions.clear();  // output only
   if (absl::Status s = core::PrepareEvent(event, *zone); !s.ok()) {
     return done(s);
   }
@@ -278,6 +279,17 @@ void CalendarApp::UpdateEvent(v1::Event patch, std::vector<std::string> mask,
         absl::StatusOr<core::Zone> zone =
             core::ResolveZone(next->time_zone, "event.time_zone");
         if (!zone.ok()) return zone.status();
+        // Removed sessions are output only: the stored ones, with their
+        // instants, whatever the patch said.
+        // A session not sent back with its id is removed, before new
+        // sessions get ids, so that none of them gets a removed one's.
+        next->removed_sessions = event.removed_sessions;
+        for (const core::Session& old : event.sessions) {
+          const bool kept = std::any_of(
+              next->sessions.begin(), next->sessions.end(),
+              [&](const core::Session& s) { return s.id == old.id; });
+          if (!kept) next->removed_sessions.push_back(old);
+        }
         if (absl::Status s = core::PrepareEvent(*next, *zone); !s.ok()) return s;
         next->id = event.id;
         next->status = event.status;

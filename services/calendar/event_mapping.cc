@@ -94,6 +94,49 @@ v1::EventKind KindToProto(core::EventKind kind) {
   return static_cast<v1::EventKind>(static_cast<int>(kind));
 }
 
+namespace {
+
+absl::StatusOr<core::Session> SessionFromProto(const v1::Session& ws,
+                                               const std::string& field) {
+  core::Session s;
+  s.id = ws.id();
+  s.title = ws.title();
+  s.description = ws.description();
+  if (absl::Status st = MapLocal(absl::StrCat(field, ".start_local"),
+                                 ws.start_local(), s.start_local);
+      !st.ok()) {
+    return st;
+  }
+  if (absl::Status st = MapLocal(absl::StrCat(field, ".end_local"),
+                                 ws.end_local(), s.end_local);
+      !st.ok()) {
+    return st;
+  }
+  if (!IsKnown(ws.format())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ".format: unknown value ", static_cast<int>(ws.format())));
+  }
+  s.format = FormatFromProto(ws.format());
+  s.room = ws.room();
+  s.join_url = ws.join_url();
+  return s;
+}
+
+void SessionToProto(const core::Session& s, v1::Session& ws) {
+  ws.set_id(s.id);
+  ws.set_title(s.title);
+  ws.set_description(s.description);
+  ws.set_start_local(core::FormatLocalDateTime(s.start_local));
+  ws.set_end_local(core::FormatLocalDateTime(s.end_local));
+  ws.set_format(FormatToProto(s.format));
+  ws.set_room(s.room);
+  ws.set_join_url(s.join_url);
+  *ws.mutable_start_time() = TimeToProto(s.start);
+  *ws.mutable_end_time() = TimeToProto(s.end);
+}
+
+}  // namespace
+
 absl::StatusOr<core::Event> EventFromProto(const v1::Event& w) {
   core::Event e;
   e.id = w.id();
@@ -129,32 +172,17 @@ absl::StatusOr<core::Event> EventFromProto(const v1::Event& w) {
   e.online.platform = w.online().platform();
   e.online.join_url = w.online().join_url();
   e.online.online_capacity = w.online().online_capacity();
-  e.sessions.reserve(w.sessions_size());
   for (int i = 0; i < w.sessions_size(); ++i) {
-    const v1::Session& ws = w.sessions(i);
-    const std::string field = absl::StrCat("event.sessions[", i, "]");
-    core::Session s;
-    s.id = ws.id();
-    s.title = ws.title();
-    s.description = ws.description();
-    if (absl::Status st = MapLocal(absl::StrCat(field, ".start_local"),
-                                   ws.start_local(), s.start_local);
-        !st.ok()) {
-      return st;
-    }
-    if (absl::Status st = MapLocal(absl::StrCat(field, ".end_local"),
-                                   ws.end_local(), s.end_local);
-        !st.ok()) {
-      return st;
-    }
-    if (!IsKnown(ws.format())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ".format: unknown value ", static_cast<int>(ws.format())));
-    }
-    s.format = FormatFromProto(ws.format());
-    s.room = ws.room();
-    s.join_url = ws.join_url();
-    e.sessions.push_back(std::move(s));
+    absl::StatusOr<core::Session> s =
+        SessionFromProto(w.sessions(i), absl::StrCat("event.sessions[", i, "]"));
+    if (!s.ok()) return s.status();
+    e.sessions.push_back(*std::move(s));
+  }
+  for (int i = 0; i < w.removed_sessions_size(); ++i) {
+    absl::StatusOr<core::Session> s = SessionFromProto(
+        w.removed_sessions(i), absl::StrCat("event.removed_sessions[", i, "]"));
+    if (!s.ok()) return s.status();
+    e.removed_sessions.push_back(*std::move(s));
   }
   e.allow_walk_ins = w.allow_walk_ins();
   e.local_time_policy = PolicyFromProto(w.local_time_policy());
@@ -184,18 +212,9 @@ v1::Event EventToProto(const core::Event& e) {
   online->set_platform(e.online.platform);
   online->set_join_url(e.online.join_url);
   online->set_online_capacity(e.online.online_capacity);
-  for (const core::Session& s : e.sessions) {
-    v1::Session* ws = w.add_sessions();
-    ws->set_id(s.id);
-    ws->set_title(s.title);
-    ws->set_description(s.description);
-    ws->set_start_local(core::FormatLocalDateTime(s.start_local));
-    ws->set_end_local(core::FormatLocalDateTime(s.end_local));
-    ws->set_format(FormatToProto(s.format));
-    ws->set_room(s.room);
-    ws->set_join_url(s.join_url);
-    *ws->mutable_start_time() = TimeToProto(s.start);
-    *ws->mutable_end_time() = TimeToProto(s.end);
+  for (const core::Session& s : e.sessions) SessionToProto(s, *w.add_sessions());
+  for (const core::Session& s : e.removed_sessions) {
+    SessionToProto(s, *w.add_removed_sessions());
   }
   w.set_status(e.status == core::EventStatus::kCancelled
                    ? v1::EVENT_STATUS_CANCELLED
@@ -238,6 +257,12 @@ absl::StatusOr<core::Event> EventFromDocument(const std::string& document) {
        ++i) {
     e->sessions[i].start = TimeFromProto(w.sessions(i).start_time());
     e->sessions[i].end = TimeFromProto(w.sessions(i).end_time());
+  }
+  for (int i = 0; i < w.removed_sessions_size() &&
+                  i < static_cast<int>(e->removed_sessions.size());
+       ++i) {
+    e->removed_sessions[i].start = TimeFromProto(w.removed_sessions(i).start_time());
+    e->removed_sessions[i].end = TimeFromProto(w.removed_sessions(i).end_time());
   }
   e->cancel_reason = w.cancel_reason();
   e->tzdata_version = w.tzdata_version();

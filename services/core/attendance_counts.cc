@@ -1,5 +1,10 @@
 #include "core/attendance_counts.h"
 
+#include <algorithm>
+#include <optional>
+#include <tuple>
+#include <utility>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -51,29 +56,64 @@ UniqueAttendees Unique(const AttendanceTallies& t, const std::string& scope) {
   return u;
 }
 
-// The group keys ("Torino") that have any counter for `date` under `kind`
-// ("city" or "org").
+// A group code as the scripts write it: the name's bytes in hex, or "~"
+// for the group of erased organisations. nullopt for anything else.
+struct GroupName {
+  std::string key;
+  bool erased = false;
+};
+std::optional<GroupName> DecodeGroup(absl::string_view code) {
+  if (code == "~") return GroupName{"(erased)", true};
+  if (code.size() % 2 != 0) return std::nullopt;
+  std::string key;
+  for (size_t i = 0; i < code.size(); i += 2) {
+    int byte = 0;
+    for (char c : code.substr(i, 2)) {
+      const int v = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                           : -1;
+      if (v < 0) return std::nullopt;
+      byte = byte * 16 + v;
+    }
+    key.push_back(static_cast<char>(byte));
+  }
+  return GroupName{std::move(key), false};
+}
+
+// The groups of `kind` ("city" or "org") with any non-zero counter for
+// `date`: fields "g:<kind>:<code>:<reg|wait|in>:...".
 std::vector<GroupCounts> Groups(const std::map<std::string, int64_t>& c,
                                 absl::string_view kind,
                                 const std::string& date) {
-  std::map<std::string, bool> keys;
-  const std::string head = absl::StrCat(kind, ":");
+  std::map<std::string, GroupName> codes;  // by code, in code order
+  const std::string head = absl::StrCat("g:", kind, ":");
+  const std::string markers[] = {absl::StrCat(":reg:", date, ":"),
+                                 absl::StrCat(":wait:", date, ":"),
+                                 absl::StrCat(":in:day:", date, ":")};
   for (auto it = c.lower_bound(head);
        it != c.end() && absl::StartsWith(it->first, head); ++it) {
-    // "<kind>:<key>:<reg|in>:<scope...>"
+    if (it->second == 0) continue;
     absl::string_view rest = absl::string_view(it->first).substr(head.size());
-    for (absl::string_view marker : {":reg:", ":in:day:"}) {
-      const size_t at = rest.find(absl::StrCat(marker, date));
-      if (at != absl::string_view::npos && it->second != 0) {
-        keys[std::string(rest.substr(0, at))] = true;
-      }
-    }
+    const size_t colon = rest.find(':');
+    if (colon == absl::string_view::npos) continue;
+    absl::string_view field = rest.substr(colon);
+    bool for_date = false;
+    for (const std::string& m : markers) for_date |= absl::StartsWith(field, m);
+    if (!for_date) continue;
+    std::string code(rest.substr(0, colon));
+    if (codes.contains(code)) continue;
+    if (std::optional<GroupName> name = DecodeGroup(code)) codes.emplace(code, *name);
   }
   std::vector<GroupCounts> out;
-  for (const auto& [key, unused] : keys) {
-    out.push_back({key, Modes(c, absl::StrCat(head, key, ":"), date,
-                              absl::StrCat("day:", date))});
+  for (const auto& [code, name] : codes) {
+    out.push_back({name.key,
+                   Modes(c, absl::StrCat(head, code, ":"), date,
+                         absl::StrCat("day:", date)),
+                   name.erased});
   }
+  std::sort(out.begin(), out.end(), [](const GroupCounts& a, const GroupCounts& b) {
+    return std::tie(a.erased, a.key) < std::tie(b.erased, b.key);
+  });
   return out;
 }
 
@@ -97,7 +137,11 @@ AttendanceCounts BuildAttendanceCounts(const EventSheet& sheet,
     d.by_organisation = Groups(t.counters, "org", date);
     d.in_person_capacity = sheet.in_person_capacity;
     d.online_capacity = sheet.online_capacity;
-    for (const SheetSession& s : sheet.sessions) {
+    std::vector<std::pair<const SheetSession*, bool>> sessions;
+    for (const SheetSession& s : sheet.sessions) sessions.push_back({&s, false});
+    for (const SheetSession& s : sheet.removed_sessions) sessions.push_back({&s, true});
+    for (const auto& [session, removed] : sessions) {
+      const SheetSession& s = *session;
       if (s.date != day) continue;
       const std::string sscope = absl::StrCat("session:", s.id);
       ModeCounts counts = Modes(t.counters, "", date, sscope);
@@ -108,7 +152,7 @@ AttendanceCounts BuildAttendanceCounts(const EventSheet& sheet,
       } else if (s.format == EventFormat::kOnline) {
         counts.registered_in_person = counts.waitlisted_in_person = 0;
       }
-      d.sessions.push_back({s.id, s.format, counts, Unique(t, sscope)});
+      d.sessions.push_back({s.id, s.title, s.format, counts, Unique(t, sscope), removed});
     }
     out.days.push_back(std::move(d));
   }

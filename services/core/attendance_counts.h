@@ -7,8 +7,9 @@
 //
 // The tallies are the counters the attendance scripts keep as they change
 // things ("reg:2022-03-15:in_person", "in:day:2022-03-15:online",
-// "city:Torino:reg:...", ...) plus the sizes of the presence sets; nothing is
-// recounted by scanning registrations.
+// "g:city:546f72696e6f:reg:..." for Torino, ...; the field names are defined
+// in storage/scripts/attendance_lib.lua) plus the sizes of the presence
+// sets; nothing is recounted by scanning registrations.
 #ifndef CONVENE_CORE_ATTENDANCE_COUNTS_H_
 #define CONVENE_CORE_ATTENDANCE_COUNTS_H_
 
@@ -54,13 +55,17 @@ struct UniqueAttendees {
 struct GroupCounts {
   std::string key;  // city or organisation ("" when not given)
   ModeCounts counts;
+  // The group of erased participants' organisations (key "(erased)").
+  bool erased = false;
 };
 
 struct SessionCounts {
   std::string session_id;
+  std::string title;
   EventFormat format = EventFormat::kUnspecified;
   ModeCounts counts;  // registrations of the session's day, presence of it
   UniqueAttendees unique;
+  bool removed = false;  // removed from the event; its check-ins still count
 };
 
 struct DayCounts {

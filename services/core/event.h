@@ -97,6 +97,9 @@ struct Event {
   OnlineAccess online;
   // Ordered by start_local (then id) once prepared.
   std::vector<Session> sessions;
+  // Sessions an update removed (output only): their ids are never reused
+  // and exports list them as cancelled.
+  std::vector<Session> removed_sessions;
   EventStatus status = EventStatus::kScheduled;
   std::string cancel_reason;
   bool allow_walk_ins = false;

@@ -188,6 +188,14 @@ absl::Status CheckSessions(Event& e) {
                                        " must be 1-64 characters of "
                                        "[A-Za-z0-9._-]"));
       }
+      for (const Session& removed : e.removed_sessions) {
+        if (removed.id == s.id) {
+          return FieldError(absl::StrCat(field, ".id"),
+                            absl::StrCat(internal::Quote(s.id),
+                                         " belonged to a removed session; session "
+                                         "ids are never reused"));
+        }
+      }
       if (!ids.insert(s.id).second) {
         return FieldError(absl::StrCat(field, ".id"),
                           absl::StrCat(internal::Quote(s.id),
@@ -221,7 +229,9 @@ absl::Status CheckSessions(Event& e) {
                         "an in-person-only session has no join URL");
     }
   }
-  // Ids for sessions that have none, skipping ids already taken.
+  // Ids for sessions that have none, skipping ids already taken, now or by
+  // a removed session: an id means one session for the life of the event.
+  for (const Session& s : e.removed_sessions) ids.insert(s.id);
   int next = 1;
   for (Session& s : e.sessions) {
     if (!s.id.empty()) continue;

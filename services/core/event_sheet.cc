@@ -20,7 +20,11 @@ absl::StatusOr<EventSheet> MakeEventSheet(const Event& event, const Zone& zone) 
   sheet.allow_walk_ins = event.allow_walk_ins;
   for (const Session& s : event.sessions) {
     sheet.sessions.push_back(
-        {s.id, absl::CivilDay(s.start_local), EffectiveFormat(event, s)});
+        {s.id, s.title, absl::CivilDay(s.start_local), EffectiveFormat(event, s)});
+  }
+  for (const Session& s : event.removed_sessions) {
+    sheet.removed_sessions.push_back(
+        {s.id, s.title, absl::CivilDay(s.start_local), EffectiveFormat(event, s)});
   }
   return sheet;
 }

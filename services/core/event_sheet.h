@@ -23,6 +23,7 @@ namespace convene::core {
 
 struct SheetSession {
   std::string id;
+  std::string title;
   absl::CivilDay date;  // the venue-local day it starts on
   EventFormat format = EventFormat::kUnspecified;  // resolved, never unspecified
 };
@@ -39,6 +40,8 @@ struct EventSheet {
   int online_capacity = 0;
   bool allow_walk_ins = false;
   std::vector<SheetSession> sessions;
+  // Removed by an update: no new check-ins, the old ones still counted.
+  std::vector<SheetSession> removed_sessions;
 };
 
 // The sheet of a prepared event whose zone is `zone`.

@@ -323,7 +323,7 @@ std::string Location(const Event& e, const Session* s) {
 }
 
 void WriteEvent(LineWriter& w, const Event& e, const Session* s,
-                absl::string_view dtstamp) {
+                absl::string_view dtstamp, bool removed = false) {
   const EventFormat format = s != nullptr ? EffectiveFormat(e, *s) : e.format;
   const std::string& join_url =
       s != nullptr ? EffectiveJoinUrl(e, *s) : e.online.join_url;
@@ -352,7 +352,9 @@ void WriteEvent(LineWriter& w, const Event& e, const Session* s,
   // Clients that ignore CONFERENCE (most of them, today) still show the
   // link, and a cancellation says why.
   std::vector<std::string> paragraphs;
-  if (e.status == EventStatus::kCancelled) {
+  if (removed) {
+    paragraphs.push_back("Removed from the programme.");
+  } else if (e.status == EventStatus::kCancelled) {
     paragraphs.push_back(e.cancel_reason.empty()
                              ? "Cancelled."
                              : absl::StrCat("Cancelled: ", e.cancel_reason));
@@ -386,8 +388,8 @@ void WriteEvent(LineWriter& w, const Event& e, const Session* s,
   if (!e.community.empty()) {
     w.Add("CATEGORIES", EscapeICalendarText(e.community));
   }
-  w.Add("STATUS",
-        e.status == EventStatus::kCancelled ? "CANCELLED" : "CONFIRMED");
+  w.Add("STATUS", removed || e.status == EventStatus::kCancelled ? "CANCELLED"
+                                                                 : "CONFIRMED");
   w.Add("SEQUENCE", absl::StrCat(std::max<int64_t>(e.revision - 1, 0)));
   w.Add("END:VEVENT");
 }
@@ -739,6 +741,14 @@ absl::StatusOr<std::string> ExportICalendar(const std::vector<Event>& events,
         return s;
       }
     }
+    for (size_t j = 0; j < e.removed_sessions.size(); ++j) {
+      if (absl::Status s = add_span(absl::StrCat(field, ".removed_sessions[", j, "]"),
+                                    e.removed_sessions[j].start_local,
+                                    e.removed_sessions[j].end_local);
+          !s.ok()) {
+        return s;
+      }
+    }
   }
 
   LineWriter w;
@@ -754,6 +764,8 @@ absl::StatusOr<std::string> ExportICalendar(const std::vector<Event>& events,
   for (const Event& e : events) {
     if (e.sessions.empty()) WriteEvent(w, e, nullptr, dtstamp);
     for (const Session& s : e.sessions) WriteEvent(w, e, &s, dtstamp);
+    // Calendars that imported a removed session are told to drop it.
+    for (const Session& s : e.removed_sessions) WriteEvent(w, e, &s, dtstamp, true);
   }
   w.Add("END:VCALENDAR");
   return w.Take();

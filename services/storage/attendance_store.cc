@@ -10,8 +10,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/types/span.h"
 #include "core/local_date_time.h"
+#include "storage/attendance_script_frame.h"
 #include "storage/event_sheet_store.h"
 #include "storage/keys.h"
+#include "storage/scripts/attendance_audit_lua.h"
 #include "storage/scripts/attendance_change_lua.h"
 #include "storage/scripts/attendance_checkin_lua.h"
 #include "storage/scripts/attendance_checkout_lua.h"
@@ -150,21 +152,14 @@ void AttendanceStore::Register(const RegisterCommand& c,
         absl::StrCat(core::FormatLocalDate(d.date), "=", ModeName(d.mode)));
   }
   const std::string& pid = c.participant.participant_id;
-  std::vector<std::string> args = {c.request_id,
-                                   pid,
-                                   absl::StrJoin(days, ";"),
-                                   std::string(ModeName(c.default_mode)),
-                                   absl::StrCat(absl::ToUnixMillis(c.now)),
-                                   keys::WaitlistPrefix(c.event_id),
-                                   absl::StrCat(max_changes_)};
-  for (std::string& f : ParticipantFields(c.participant))
-    args.push_back(std::move(f));
-  redis_.Eval(scripts::AttendanceRegister(),
-              {keys::EventSheet(c.event_id), keys::Registrations(c.event_id),
-               keys::Counters(c.event_id), keys::AttendanceRequests(c.event_id),
-               keys::AttendanceChanges(c.event_id),
-               keys::Registration(c.event_id, pid)},
-              std::move(args),
+  AttendanceScriptFrame f = MakeAttendanceScriptFrame(c.event_id, c.now, max_changes_);
+  for (std::string a : {c.request_id, pid, absl::StrJoin(days, ";"),
+                        std::string(ModeName(c.default_mode))}) {
+    f.args.push_back(std::move(a));
+  }
+  for (std::string& field : ParticipantFields(c.participant))
+    f.args.push_back(std::move(field));
+  redis_.Eval(scripts::AttendanceRegister(), std::move(f.keys), std::move(f.args),
               [event_id = c.event_id, done = std::move(done)](
                   absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok())
@@ -176,18 +171,16 @@ void AttendanceStore::Register(const RegisterCommand& c,
 void AttendanceStore::Change(std::string event_id, std::string request_id,
                              std::string participant_id, std::string days,
                              std::string op, std::string all_days_mode,
-                             absl::Time now,
+                             std::string reason, absl::Time now,
                              Callback<core::Registration> done) {
+  AttendanceScriptFrame f = MakeAttendanceScriptFrame(event_id, now, max_changes_);
+  for (std::string a : {std::move(request_id), std::move(participant_id),
+                        std::move(days), std::move(op), std::move(all_days_mode),
+                        std::move(reason)}) {
+    f.args.push_back(std::move(a));
+  }
   redis_.Eval(
-      scripts::AttendanceChange(),
-      {keys::EventSheet(event_id), keys::Registrations(event_id),
-       keys::Counters(event_id), keys::AttendanceRequests(event_id),
-       keys::AttendanceChanges(event_id),
-       keys::Registration(event_id, participant_id)},
-      {std::move(request_id), participant_id, std::move(days),
-       absl::StrCat(absl::ToUnixMillis(now)), keys::WaitlistPrefix(event_id),
-       keys::RegistrationPrefix(event_id), absl::StrCat(max_changes_),
-       std::move(op), std::move(all_days_mode)},
+      scripts::AttendanceChange(), std::move(f.keys), std::move(f.args),
       [event_id,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) return done(reply.status());
@@ -197,13 +190,15 @@ void AttendanceStore::Change(std::string event_id, std::string request_id,
 
 void AttendanceStore::Cancel(std::string event_id, std::string request_id,
                              std::string participant_id,
-                             std::vector<absl::CivilDay> dates, absl::Time now,
+                             std::vector<absl::CivilDay> dates,
+                             std::string reason, absl::Time now,
                              Callback<core::Registration> done) {
   std::vector<std::string> days;
   for (const absl::CivilDay& d : dates)
     days.push_back(core::FormatLocalDate(d));
   Change(std::move(event_id), std::move(request_id), std::move(participant_id),
-         absl::StrJoin(days, ";"), "cancel", "", now, std::move(done));
+         absl::StrJoin(days, ";"), "cancel", "", std::move(reason), now,
+         std::move(done));
 }
 
 void AttendanceStore::ChangeMode(std::string event_id, std::string request_id,
@@ -219,7 +214,7 @@ void AttendanceStore::ChangeMode(std::string event_id, std::string request_id,
   }
   Change(std::move(event_id), std::move(request_id), std::move(participant_id),
          absl::StrJoin(parts, ";"), "change_mode",
-         std::string(ModeName(all_days_mode)), now, std::move(done));
+         std::string(ModeName(all_days_mode)), "", now, std::move(done));
 }
 
 namespace {
@@ -282,29 +277,21 @@ static absl::StatusOr<core::CheckInRecord> ParseCheckIn(
 
 void AttendanceStore::CheckIn(const CheckInCommand& c,
                               Callback<core::CheckInRecord> done) {
-  std::vector<std::string> args = {c.request_id,
-                                   c.participant_id,
-                                   c.day ? core::FormatLocalDate(*c.day) : "",
-                                   c.session_id,
-                                   std::string(ModeName(c.mode)),
-                                   std::string(SourceName(c.source)),
-                                   absl::StrCat(absl::ToUnixMillis(c.occurred)),
-                                   keys::PresencePrefix(c.event_id),
-                                   absl::StrCat(max_changes_),
-                                   keys::CountsChannel(c.event_id)};
+  AttendanceScriptFrame f = MakeAttendanceScriptFrame(c.event_id, c.occurred, max_changes_);
+  for (std::string a : {c.request_id, c.participant_id,
+                        c.day ? core::FormatLocalDate(*c.day) : "", c.session_id,
+                        std::string(ModeName(c.mode)),
+                        std::string(SourceName(c.source)),
+                        absl::StrCat(absl::ToUnixMillis(c.occurred))}) {
+    f.args.push_back(std::move(a));
+  }
   if (c.walk_in) {
     core::ParticipantInfo p = *c.walk_in;
     p.participant_id = c.participant_id;
-    for (std::string& f : ParticipantFields(p)) args.push_back(std::move(f));
+    for (std::string& field : ParticipantFields(p)) f.args.push_back(std::move(field));
   }
   redis_.Eval(
-      scripts::AttendanceCheckin(),
-      {keys::EventSheet(c.event_id), keys::Registrations(c.event_id),
-       keys::Counters(c.event_id), keys::CheckIns(c.event_id),
-       keys::AttendanceRequests(c.event_id),
-       keys::AttendanceChanges(c.event_id),
-       keys::Registration(c.event_id, c.participant_id)},
-      std::move(args),
+      scripts::AttendanceCheckin(), std::move(f.keys), std::move(f.args),
       [event_id = c.event_id, pid = c.participant_id, session = c.session_id,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) return done(NameEvent(reply.status(), event_id));
@@ -314,15 +301,14 @@ void AttendanceStore::CheckIn(const CheckInCommand& c,
 
 void AttendanceStore::CheckOut(const CheckInCommand& c,
                                Callback<core::CheckInRecord> done) {
+  AttendanceScriptFrame f = MakeAttendanceScriptFrame(c.event_id, c.occurred, max_changes_);
+  for (std::string a : {c.request_id, c.participant_id,
+                        c.day ? core::FormatLocalDate(*c.day) : "", c.session_id,
+                        absl::StrCat(absl::ToUnixMillis(c.occurred))}) {
+    f.args.push_back(std::move(a));
+  }
   redis_.Eval(
-      scripts::AttendanceCheckout(),
-      {keys::EventSheet(c.event_id), keys::Counters(c.event_id),
-       keys::CheckIns(c.event_id), keys::AttendanceRequests(c.event_id),
-       keys::AttendanceChanges(c.event_id)},
-      {c.request_id, c.participant_id,
-       c.day ? core::FormatLocalDate(*c.day) : "", c.session_id,
-       absl::StrCat(absl::ToUnixMillis(c.occurred)), absl::StrCat(max_changes_),
-       keys::CountsChannel(c.event_id)},
+      scripts::AttendanceCheckout(), std::move(f.keys), std::move(f.args),
       [event_id = c.event_id, pid = c.participant_id, session = c.session_id,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) return done(NameEvent(reply.status(), event_id));
@@ -332,9 +318,9 @@ void AttendanceStore::CheckOut(const CheckInCommand& c,
 
 void AttendanceStore::Counts(std::string event_id,
                              Callback<core::AttendanceCounts> done) {
-  redis_.Eval(scripts::AttendanceCounts(),
-              {keys::EventSheet(event_id), keys::Counters(event_id)},
-              {keys::PresencePrefix(event_id)},
+  AttendanceScriptFrame f =
+      MakeAttendanceScriptFrame(event_id, absl::UnixEpoch(), max_changes_);
+  redis_.Eval(scripts::AttendanceCounts(), std::move(f.keys), std::move(f.args),
               [event_id, done = std::move(done)](
                   absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok())
@@ -372,13 +358,18 @@ void AttendanceStore::List(const RegistrationQuery& q,
              : *q.status == core::RegistrationStatus::kWaitlisted ? "waitlisted"
                                                                   : "cancelled";
   }
+  AttendanceScriptFrame f =
+      MakeAttendanceScriptFrame(q.event_id, absl::UnixEpoch(), max_changes_);
+  for (std::string a : {q.after ? absl::StrCat(*q.after) : std::string(),
+                        absl::StrCat(q.page_size),
+                        q.mode ? std::string(ModeName(*q.mode)) : std::string(),
+                        status, q.city,
+                        q.day ? core::FormatLocalDate(*q.day) : std::string(),
+                        std::string("5000")}) {
+    f.args.push_back(std::move(a));
+  }
   redis_.Eval(
-      scripts::AttendanceList(), {keys::Registrations(q.event_id)},
-      {q.after ? absl::StrCat(*q.after) : "", absl::StrCat(q.page_size),
-       q.mode ? std::string(ModeName(*q.mode)) : "", status, q.city,
-       q.day ? core::FormatLocalDate(*q.day) : "",
-       keys::RegistrationPrefix(q.event_id), keys::WaitlistPrefix(q.event_id),
-       "5000"},
+      scripts::AttendanceList(), std::move(f.keys), std::move(f.args),
       [event_id = q.event_id,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) return done(reply.status());
@@ -449,12 +440,11 @@ void AttendanceStore::ReadReportData(std::string event_id,
 void AttendanceStore::Forget(std::string event_id, std::string participant_id,
                              std::string reason, absl::Time now,
                              Callback<bool> done) {
+  AttendanceScriptFrame f = MakeAttendanceScriptFrame(event_id, now, max_changes_);
+  f.args.push_back(participant_id);
+  f.args.push_back(std::move(reason));
   redis_.Eval(
-      scripts::AttendanceForget(),
-      {keys::Registration(event_id, participant_id), keys::Counters(event_id),
-       keys::AttendanceChanges(event_id)},
-      {participant_id, std::move(reason), absl::StrCat(absl::ToUnixMillis(now)),
-       absl::StrCat(max_changes_)},
+      scripts::AttendanceForget(), std::move(f.keys), std::move(f.args),
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) return done(reply.status());
         done(reply->as_integer().value_or(0) == 1);
@@ -524,9 +514,10 @@ void AttendanceStore::ForgetEverywhere(std::string participant_id,
 
 void AttendanceStore::Get(std::string event_id, std::string participant_id,
                           Callback<core::Registration> done) {
-  std::string key = keys::Registration(event_id, participant_id);
-  redis_.Eval(scripts::AttendanceGet(), {std::move(key)},
-              {participant_id, keys::WaitlistPrefix(event_id)},
+  AttendanceScriptFrame f =
+      MakeAttendanceScriptFrame(event_id, absl::UnixEpoch(), max_changes_);
+  f.args.push_back(participant_id);
+  redis_.Eval(scripts::AttendanceGet(), std::move(f.keys), std::move(f.args),
               [event_id, participant_id, done = std::move(done)](
                   absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok()) return done(reply.status());
@@ -537,6 +528,24 @@ void AttendanceStore::Get(std::string event_id, std::string participant_id,
                                    " is not registered for event ", event_id)));
                 }
                 done(ParseRegistration(event_id, e));
+              });
+}
+
+void AttendanceStore::Audit(std::string event_id, bool repair,
+                            Callback<std::vector<Drift>> done) {
+  AttendanceScriptFrame f =
+      MakeAttendanceScriptFrame(event_id, absl::UnixEpoch(), max_changes_);
+  f.args.push_back(repair ? "repair" : "");
+  redis_.Eval(scripts::AttendanceAudit(), std::move(f.keys), std::move(f.args),
+              [event_id, done = std::move(done)](
+                  absl::StatusOr<RedisReply> reply) mutable {
+                if (!reply.ok()) return done(NameEvent(reply.status(), event_id));
+                std::vector<Drift> drifts;
+                auto e = reply->elements();
+                for (size_t i = 0; i + 2 < e.size(); i += 3) {
+                  drifts.push_back({e[i].text(), e[i + 1].text(), e[i + 2].text()});
+                }
+                done(std::move(drifts));
               });
 }
 

@@ -93,9 +93,21 @@ class AttendanceStore {
   // Cancels `dates` (empty: every day) of a registration; each freed seat
   // goes to the head of its (day, mode) waitlist in the same step. NOT_FOUND
   // when not registered, INVALID_ARGUMENT for a date not registered for.
+  // `reason` is recorded with the change.
   void Cancel(std::string event_id, std::string request_id,
               std::string participant_id, std::vector<absl::CivilDay> dates,
-              absl::Time now, Callback<core::Registration> done);
+              std::string reason, absl::Time now,
+              Callback<core::Registration> done);
+
+  // Recomputes every counter, waitlist and headcount set of the event from
+  // its registrations and check-in records (attendance_audit.lua) and
+  // returns each drift; with `repair`, rewrites them in the same step.
+  struct Drift {
+    std::string field;
+    std::string stored;
+    std::string computed;
+  };
+  void Audit(std::string event_id, bool repair, Callback<std::vector<Drift>> done);
 
   // Records presence (one Redis command: a Lua script). A repeat for the
   // same (day or session, mode) returns the first record, duplicate = true.
@@ -161,7 +173,7 @@ class AttendanceStore {
  private:
   void Change(std::string event_id, std::string request_id,
               std::string participant_id, std::string days, std::string op,
-              std::string all_days_mode, absl::Time now,
+              std::string all_days_mode, std::string reason, absl::Time now,
               Callback<core::Registration> done);
 
   RedisClient& redis_;

@@ -2,11 +2,15 @@
 
 #include <utility>
 
+#include <map>
+
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/local_date_time.h"
+#include "storage/attendance_script_frame.h"
 #include "storage/keys.h"
 #include "storage/scripts/sheet_put_lua.h"
 
@@ -36,20 +40,32 @@ core::EventFormat FormatFromName(absl::string_view name) {
 std::vector<std::string> EventSheetStore::Encode(const core::EventSheet& s) {
   std::vector<std::string> days;
   for (const absl::CivilDay& d : s.days) days.push_back(core::FormatLocalDate(d));
-  std::vector<std::string> sessions;
-  for (const core::SheetSession& session : s.sessions) {
-    sessions.push_back(absl::StrCat(session.id, "@",
-                                    core::FormatLocalDate(session.date), "@",
-                                    FormatName(session.format)));
-  }
-  return {"cancelled",  s.cancelled ? "1" : "0",
+  auto sessions_text = [](const std::vector<core::SheetSession>& list) {
+    std::vector<std::string> out;
+    for (const core::SheetSession& session : list) {
+      out.push_back(absl::StrCat(session.id, "@", core::FormatLocalDate(session.date),
+                                 "@", FormatName(session.format)));
+    }
+    return absl::StrJoin(out, ",");
+  };
+  std::vector<std::string> out = {"cancelled",  s.cancelled ? "1" : "0",
           "format",     std::string(FormatName(s.format)),
           "time_zone",  s.time_zone,
           "days",       absl::StrJoin(days, ","),
           "in_person_capacity", absl::StrCat(s.in_person_capacity),
           "online_capacity",    absl::StrCat(s.online_capacity),
           "walk_ins",   s.allow_walk_ins ? "1" : "0",
-          "sessions",   absl::StrJoin(sessions, ",")};
+          "sessions",   sessions_text(s.sessions),
+          "removed_sessions", sessions_text(s.removed_sessions)};
+  // Titles are caller text, so each has a field of its own rather than a
+  // place in the session lists.
+  for (const auto* list : {&s.sessions, &s.removed_sessions}) {
+    for (const core::SheetSession& session : *list) {
+      out.push_back(absl::StrCat("title:", session.id));
+      out.push_back(session.title);
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<core::EventSheet> EventSheetStore::Decode(std::string event_id,
@@ -60,6 +76,7 @@ absl::StatusOr<core::EventSheet> EventSheetStore::Decode(std::string event_id,
   if (e.empty()) {
     return absl::NotFoundError(absl::StrCat("event ", s.event_id, " not found"));
   }
+  std::map<std::string, std::string> titles;
   const absl::Status corrupt =
       absl::DataLossError(absl::StrCat("sheet of event ", s.event_id, " is corrupt"));
   for (size_t i = 0; i + 1 < e.size(); i += 2) {
@@ -85,28 +102,34 @@ absl::StatusOr<core::EventSheet> EventSheetStore::Decode(std::string event_id,
       if (!absl::SimpleAtoi(v, &s.online_capacity)) return corrupt;
     } else if (f == "walk_ins") {
       s.allow_walk_ins = v == "1";
-    } else if (f == "sessions") {
+    } else if (f == "sessions" || f == "removed_sessions") {
+      std::vector<core::SheetSession>& list =
+          f == "sessions" ? s.sessions : s.removed_sessions;
       for (absl::string_view item : absl::StrSplit(v, ',', absl::SkipEmpty())) {
         std::vector<absl::string_view> parts = absl::StrSplit(item, '@');
         if (parts.size() != 3) return corrupt;
         absl::StatusOr<absl::CivilDay> day = core::ParseLocalDate(parts[1], "sessions");
         if (!day.ok()) return corrupt;
-        s.sessions.push_back({std::string(parts[0]), *day, FormatFromName(parts[2])});
+        list.push_back({std::string(parts[0]), "", *day, FormatFromName(parts[2])});
       }
+    } else if (absl::StartsWith(f, "title:")) {
+      titles[f.substr(6)] = v;
     }
+  }
+  for (auto* list : {&s.sessions, &s.removed_sessions}) {
+    for (core::SheetSession& session : *list) session.title = titles[session.id];
   }
   return s;
 }
 
 void EventSheetStore::Put(const core::EventSheet& sheet, Callback<bool> done) {
-  std::vector<std::string> args = {absl::StrCat(sheet.revision),
-                                   keys::RegistrationPrefix(sheet.event_id),
-                                   keys::WaitlistPrefix(sheet.event_id)};
-  for (std::string& part : Encode(sheet)) args.push_back(std::move(part));
-  redis_.Eval(scripts::SheetPut(),
-              {keys::EventSheet(sheet.event_id), keys::Registrations(sheet.event_id),
-               keys::Counters(sheet.event_id)},
-              std::move(args),
+  // The time of a sheet change is the time the registrations it changes
+  // were updated.
+  AttendanceScriptFrame f =
+      MakeAttendanceScriptFrame(sheet.event_id, absl::Now(), max_changes_);
+  f.args.push_back(absl::StrCat(sheet.revision));
+  for (std::string& part : Encode(sheet)) f.args.push_back(std::move(part));
+  redis_.Eval(scripts::SheetPut(), std::move(f.keys), std::move(f.args),
               [done = std::move(done)](absl::StatusOr<RedisReply> r) mutable {
                 if (!r.ok()) return done(r.status());
                 done(r->as_integer().value_or(0) == 1);

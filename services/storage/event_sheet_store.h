@@ -26,7 +26,10 @@ class EventSheetStore {
   template <typename T>
   using Callback = absl::AnyInvocable<void(absl::StatusOr<T>)>;
 
-  explicit EventSheetStore(RedisClient& redis) : redis_(redis) {}
+  // Registrations a sheet change moves are recorded in the event's changes
+  // stream, capped at about `max_changes` entries like AttendanceStore's.
+  explicit EventSheetStore(RedisClient& redis, int64_t max_changes = 100000)
+      : redis_(redis), max_changes_(max_changes) {}
 
   // Writes `sheet` unless a sheet of the same or a later revision is stored;
   // the callback says whether it wrote. When the event moved to other dates
@@ -44,6 +47,7 @@ class EventSheetStore {
 
  private:
   RedisClient& redis_;
+  int64_t max_changes_;
 };
 
 // Wire names of formats and modes inside Redis values.

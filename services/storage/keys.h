@@ -102,10 +102,12 @@ inline std::string CheckIns(absl::string_view event_id) {
 inline std::string PresencePrefix(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":present:");
 }
-// Hash: counter name -> integer, kept current by the attendance scripts:
-// "reg:<date>:<mode>" seats taken, "wait:<date>:<mode>" waiting,
-// "in:<scope>:<mode>" present, the same under "city:<c>:" and "org:<o>:",
-// "walkin:<date>", "registrations", "seq" (arrival order), "version".
+// Hash: counter name -> integer, kept current by the attendance scripts
+// through the one rule book scripts/attendance_lib.lua, which documents
+// every field: "reg:<date>:<mode>" seats taken, "wait:<date>:<mode>"
+// waiting, "in:<scope>:<mode>" present, the same per group under
+// "g:<city|org>:<hex of the name>:", "walkin:<date>", "registrations",
+// "seq" (arrival order), "version". Group names never appear raw.
 inline std::string Counters(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":counts");
 }

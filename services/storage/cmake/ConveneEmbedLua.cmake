@@ -1,4 +1,9 @@
-# convene_embed_lua(<target> [NAMESPACE <c++ namespace>] <file.lua>...)
+# convene_embed_lua(<target> [NAMESPACE <c++ namespace>] [PRELUDE <lib.lua>]
+#                   <file.lua>...)
+#
+# PRELUDE: a Lua file joined in front of each script (shared local
+# functions, so that a rule is written once and every script is still one
+# EVALSHA). Editing it regenerates every script that includes it.
 #
 # Embeds Lua scripts into <target> at build time. For each `foo_bar.lua` it
 # generates `foo_bar_lua.h` / `foo_bar_lua.cc` declaring
@@ -25,8 +30,12 @@
 
 if(CMAKE_SCRIPT_MODE_FILE)
   # Generator: -DLUA_FILE= -DOUT_H= -DOUT_CC= -DINCLUDE_PATH= -DFUNCTION=
-  #            -DNAMESPACE= -DSCRIPT_NAME=
+  #            -DNAMESPACE= -DSCRIPT_NAME= [-DPRELUDE_FILE=]
   file(READ "${LUA_FILE}" source)
+  if(PRELUDE_FILE)
+    file(READ "${PRELUDE_FILE}" prelude)
+    set(source "${prelude}\n-- ---- ${SCRIPT_NAME}.lua ----\n${source}")
+  endif()
   set(delimiter "convene_lua")
   string(FIND "${source}" ")${delimiter}\"" clash)
   if(NOT clash EQUAL -1)
@@ -78,7 +87,7 @@ set_property(GLOBAL PROPERTY CONVENE_EMBED_LUA_GENERATOR
              "${CMAKE_CURRENT_LIST_FILE}")
 
 function(convene_embed_lua target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "NAMESPACE" "")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "NAMESPACE;PRELUDE" "")
   if(NOT ARG_NAMESPACE)
     set(ARG_NAMESPACE "convene::storage::scripts")
   endif()
@@ -87,6 +96,13 @@ function(convene_embed_lua target)
   endif()
   get_property(generator GLOBAL PROPERTY CONVENE_EMBED_LUA_GENERATOR)
   set(out_root "${CMAKE_BINARY_DIR}/generated/lua")
+  set(prelude_args "")
+  set(prelude_deps "")
+  if(ARG_PRELUDE)
+    get_filename_component(prelude_abs "${ARG_PRELUDE}" ABSOLUTE)
+    set(prelude_args "-DPRELUDE_FILE=${prelude_abs}")
+    set(prelude_deps "${prelude_abs}")
+  endif()
   foreach(lua IN LISTS ARG_UNPARSED_ARGUMENTS)
     get_filename_component(lua_abs "${lua}" ABSOLUTE)
     if(NOT lua_abs MATCHES "\\.lua$")
@@ -127,8 +143,9 @@ function(convene_embed_lua target)
               "-DLUA_FILE=${lua_abs}" "-DOUT_H=${out_h}" "-DOUT_CC=${out_cc}"
               "-DINCLUDE_PATH=${include_path}" "-DFUNCTION=${function}"
               "-DNAMESPACE=${ARG_NAMESPACE}" "-DSCRIPT_NAME=${stem}"
+              ${prelude_args}
               -P "${generator}"
-      DEPENDS "${lua_abs}" "${generator}"
+      DEPENDS "${lua_abs}" "${generator}" ${prelude_deps}
       COMMENT "Embedding Lua script ${rel}"
       VERBATIM)
     target_sources(${target} PRIVATE "${out_h}" "${out_cc}")

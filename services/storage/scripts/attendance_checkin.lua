@@ -2,51 +2,50 @@
 -- Counted once per (participant, day or session, mode): a repeated scan or
 -- rejoin returns the first record (with its join count raised). Walk-ins
 -- get a registration when the event allows them and the room has a seat.
--- One round trip, all or nothing.
+-- One round trip, all or nothing. (attendance_lib.lua is joined in front.)
 --
--- KEYS: 1 sheet, 2 registration index, 3 counters, 4 check-ins hash,
---       5 requests, 6 changes stream, 7 this participant's registration
--- ARGV: 1 request id, 2 participant id, 3 day ("" with a session),
---       4 session id ("" for a day), 5 mode, 6 source, 7 occurred (ms),
---       8 presence set prefix (+ "<date>:<mode>"), 9 stream max length,
---       10 counts channel, 11.. walk-in participant fields (name, value ...)
+-- ARG: 1 request id, 2 participant id, 3 day ("" with a session),
+--      4 session id ("" for a day), 5 mode, 6 source, 7 occurred (ms),
+--      8.. walk-in participant fields (name, value ...)
 -- Returns { record ("mode|source|first_ms|joins|last_leave_ms|walk_in"),
 --           duplicate (0/1), day }.
-local sheet_key, index_key, counts_key, checkins_key, requests_key, changes_key, reg_key =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local request_id, pid, day, session, mode, source, at =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+  ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6), ARG(7)
 
-local sheet = redis.call('HGETALL', sheet_key)
-if #sheet == 0 then
+local sheet = read_sheet()
+if not sheet then
   return redis.error_reply('CONVENE NOT_FOUND event not found')
 end
-local s = {}
-for i = 1, #sheet, 2 do s[sheet[i]] = sheet[i + 1] end
 
-local offered = s.format
+local offered = sheet.format
 if session ~= '' then
   local found = false
-  for sid, date, format in string.gmatch(s.sessions, '([^@,]+)@([^@,]+)@([^@,]+)') do
-    if sid == session then found, day, offered = true, date, format end
+  for _, s in ipairs(sessions_of(sheet.sessions)) do
+    if s.id == session then found, day, offered = true, s.date, s.format end
   end
   if not found then
+    for _, s in ipairs(sessions_of(sheet.removed_sessions)) do
+      if s.id == session then
+        return redis.error_reply('CONVENE FAILED_PRECONDITION session_id: ' .. session ..
+          ' was removed from the event')
+      end
+    end
     return redis.error_reply('CONVENE NOT_FOUND session_id: ' .. session ..
       ' is not a session of the event')
   end
 else
-  if not string.find(',' .. s.days .. ',', ',' .. day .. ',', 1, true) then
+  if not string.find(',' .. sheet.days .. ',', ',' .. day .. ',', 1, true) then
     return redis.error_reply('CONVENE INVALID_ARGUMENT day: ' .. day ..
-      ' is not a day of the event (' .. s.days .. ')')
+      ' is not a day of the event (' .. sheet.days .. ')')
   end
 end
 local scope = (session ~= '' and ('session:' .. session) or ('day:' .. day))
 local key = scope .. ':' .. mode .. ':' .. pid
 
-local done = redis.call('HGET', requests_key, request_id)
-local existing = redis.call('HGET', checkins_key, key)
+local done = already_done(request_id)
+local existing = redis.call('HGET', EV.checkins, key)
 if done and existing then return { existing, 1, day } end
-if s.cancelled == '1' then
+if sheet.cancelled == '1' then
   return redis.error_reply('CONVENE FAILED_PRECONDITION the event is cancelled')
 end
 if not (offered == 'hybrid' or offered == mode) then
@@ -60,65 +59,47 @@ if existing then
   local m, src, first, joins, left, walk = string.match(existing,
     '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
   local record = table.concat({ m, src, first, tonumber(joins) + 1, left, walk }, '|')
-  redis.call('HSET', checkins_key, key, record)
-  redis.call('HSET', requests_key, request_id, pid)
+  redis.call('HSET', EV.checkins, key, record)
+  remember(request_id, pid)
   return { record, 1, day }
 end
 
 -- Who may be present: confirmed that day; in the room only in the mode they
 -- hold a seat in (online joins are open to in-person registrants too).
 local walk_in = '0'
-local reg = redis.call('HMGET', reg_key, 'days', 'city', 'organisation')
+local reg = load(pid)
 local held = nil
-for date, m, status in string.gmatch(reg[1] or '', '([^=;]+)=([^=;]+)=([^=;]+)') do
-  if date == day and status == 'confirmed' then held = m end
+for _, d in ipairs(reg and reg.days or {}) do
+  if d.date == day and d.status == 'confirmed' then held = d.mode end
 end
 if held == nil or (mode == 'in_person' and held ~= 'in_person') then
-  local cap = tonumber(s.in_person_capacity)
-  local taken = tonumber(redis.call('HGET', counts_key, 'reg:' .. day .. ':in_person') or '0')
-  if held == nil and mode == 'in_person' and s.walk_ins == '1' and
-     (cap == 0 or taken < cap) and #ARGV > 10 and not reg[1] then
+  if held == nil and mode == 'in_person' and sheet.walk_ins == '1' and
+     has_seat(sheet, day, 'in_person') and #ARGV > ARG_BASE + 7 and not reg then
     walk_in = '1'
-    redis.call('HSET', reg_key, 'days', day .. '=in_person=confirmed',
-      'status', 'confirmed', 'revision', 1, 'create_ms', at, 'update_ms', at,
-      'walk_in', '1', unpack(ARGV, 11))
-    redis.call('ZADD', index_key, redis.call('HINCRBY', counts_key, 'seq', 1), pid)
-    local fields = {}
-    for i = 11, #ARGV, 2 do fields[ARGV[i]] = ARGV[i + 1] end
-    reg[2], reg[3] = fields.city or '', fields.organisation or ''
-    redis.call('HINCRBY', counts_key, 'reg:' .. day .. ':in_person', 1)
-    redis.call('HINCRBY', counts_key, 'walkin:' .. day, 1)
-    redis.call('HINCRBY', counts_key, 'registrations', 1)
+    local fields = { walk_in = '1', all_days_mode = '', create_ms = at }
+    for i = 8, #ARGV - ARG_BASE, 2 do fields[ARG(i)] = ARG(i + 1) end
+    reg = { pid = pid, fields = {}, days = {}, groups = groups_of({}), present = {} }
+    redis.call('ZADD', EV.index, next_seq(), pid)
+    save(reg, { { date = day, mode = 'in_person', status = 'confirmed' } }, fields)
+    reg = load(pid)
+    bump('walkin:' .. day, 1)
   elseif held ~= nil then
     return redis.error_reply('CONVENE FAILED_PRECONDITION ' .. pid ..
       ' holds an online place on ' .. day .. ', not a seat in the room')
   else
     return redis.error_reply('CONVENE FAILED_PRECONDITION ' .. pid ..
       ' is not registered (confirmed) for ' .. day ..
-      (s.walk_ins == '1' and ' and the room is full or no walk-in details were given' or
+      (sheet.walk_ins == '1' and ' and the room is full or no walk-in details were given' or
        ' and the event takes no walk-ins'))
   end
 end
 
 local record = table.concat({ mode, source, at, 1, '', walk_in }, '|')
-redis.call('HSET', checkins_key, key, record)
-local city, org = reg[2] or '', reg[3] or ''
-redis.call('HINCRBY', counts_key, 'in:' .. scope .. ':' .. mode, 1)
-redis.call('HINCRBY', counts_key, 'city:' .. city .. ':in:' .. scope .. ':' .. mode, 1)
-redis.call('HINCRBY', counts_key, 'org:' .. org .. ':in:' .. scope .. ':' .. mode, 1)
-redis.call('SADD', ARGV[8] .. scope .. ':' .. mode, pid)
-if mode == 'online' then
-  local earliest = tonumber(redis.call('HGET', counts_key, 'join:' .. scope) or '0')
-  if earliest == 0 or tonumber(at) < earliest then
-    redis.call('HSET', counts_key, 'join:' .. scope, at)
-  end
-end
--- Present at a session is present that day, for the daily headcount.
-if session ~= '' then redis.call('SADD', ARGV[8] .. 'day:' .. day .. ':' .. mode, pid) end
-redis.call('HINCRBY', counts_key, 'version', 1)
-redis.call('HSET', requests_key, request_id, pid)
-redis.call('XADD', changes_key, 'MAXLEN', '~', ARGV[9], '*',
-  'kind', 'checked_in', 'participant', pid, 'scope', scope, 'mode', mode,
+redis.call('HSET', EV.checkins, key, record)
+count_presence(reg, scope, day, mode)
+if mode == 'online' then note_online_times(scope, day, tonumber(at), nil) end
+remember(request_id, pid)
+emit('kind', 'checked_in', 'participant', pid, 'scope', scope, 'mode', mode,
   'source', source, 'walk_in', walk_in)
-redis.call('PUBLISH', ARGV[10], scope)
+touched(scope)
 return { record, 0, day }

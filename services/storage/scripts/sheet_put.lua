@@ -1,77 +1,115 @@
 -- Replaces an event's attendance sheet unless the stored one is as new, and
--- carries the registrations along when the event moved to other dates.
--- KEYS: 1 sheet hash, 2 registrations zset, 3 counters hash
--- ARGV: 1 revision, 2 registration key prefix, 3 waitlist key prefix,
---       then field, value, field, value, ...
+-- carries the registrations along. (attendance_lib.lua is joined in front.)
+-- ARG: 1 revision, then field, value, field, value, ...
 -- Returns 1 when written, 0 when the stored revision was the same or newer.
 --
--- A move keeps the number of days (the workshop is a week later): day i of
--- the old dates becomes day i of the new ones in every registration, in the
--- seat and waitlist counters and in the waitlists, so people keep their
--- seats, modes and places in line. A change in the number of days leaves
--- registrations on their dates (days that still exist keep working; the
--- organiser sees the rest). Check-ins stay on the days they happened.
-local stored = tonumber(redis.call('HGET', KEYS[1], 'revision') or '0')
-if stored >= tonumber(ARGV[1]) then return 0 end
-local old_days = redis.call('HGET', KEYS[1], 'days') or ''
-local new_days = ''
-for i = 4, #ARGV, 2 do
-  if ARGV[i] == 'days' then new_days = ARGV[i + 1] end
-end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'revision', ARGV[1], unpack(ARGV, 4))
+-- Dates. A move that keeps the number of days (the workshop is a week
+-- later): day i of the old dates becomes day i of the new ones in every
+-- registration, in the seat and waitlist counters and in the waitlists, so
+-- people keep their seats, modes and places in line. A change in the number
+-- of days matches days by date: a registration's days on dates the event no
+-- longer has are cancelled (their seats and places in line go), and new
+-- dates are added to the "all days" registrations that were active, in
+-- their registration's mode, seat or waitlist in registration order; each
+-- registration changed is recorded in the changes stream with the reason.
+-- Check-ins stay on the days they happened.
+-- Capacities. A raised capacity (or one made unlimited) promotes the heads
+-- of the waitlists at once; a lowered one takes no seat away.
+local stored = tonumber(redis.call('HGET', EV.sheet, 'revision') or '0')
+if stored >= tonumber(ARG(1)) then return 0 end
+local old = read_sheet()
+redis.call('DEL', EV.sheet)
+redis.call('HSET', EV.sheet, 'revision', ARG(1), unpack(ARGV, ARG_BASE + 2))
+local new = read_sheet()
+if not old then return 1 end
 
-local function split(text)
-  local out = {}
-  for d in string.gmatch(text, '[^,]+') do out[#out + 1] = d end
-  return out
-end
-local old, new = split(old_days), split(new_days)
-if #old == 0 or #old ~= #new or old_days == new_days then return 1 end
-local moved = {}
-for i = 1, #old do moved[old[i]] = new[i] end
-local function move_dates(text)
-  return (string.gsub(text, '%d%d%d%d%-%d%d%-%d%d', function(d) return moved[d] or d end))
+local function relabel()
+  local moved = {}
+  for i = 1, #old.day_list do moved[old.day_list[i]] = new.day_list[i] end
+  local function move_dates(text)
+    return (string.gsub(text, '%d%d%d%d%-%d%d%-%d%d', function(d) return moved[d] or d end))
+  end
+  for _, pid in ipairs(redis.call('ZRANGE', EV.index, 0, -1)) do
+    local key = EV.reg_prefix .. pid
+    local days = redis.call('HGET', key, 'days')
+    if days then redis.call('HSET', key, 'days', move_dates(days)) end
+  end
+  -- Seat and waitlist counters, also per group (group codes are hex, so
+  -- the date pattern only ever matches a date). Read all first: old and
+  -- new dates may overlap (a move by one day).
+  local counters = redis.call('HGETALL', EV.counts)
+  local renamed = {}
+  for i = 1, #counters, 2 do
+    local field = counters[i]
+    if string.find(field, '^reg:') or string.find(field, '^wait:') or
+       string.find(field, ':reg:') or string.find(field, ':wait:') then
+      local to = move_dates(field)
+      if to ~= field then
+        redis.call('HDEL', EV.counts, field)
+        renamed[#renamed + 1] = { to, counters[i + 1] }
+      end
+    end
+  end
+  for _, r in ipairs(renamed) do redis.call('HSET', EV.counts, r[1], r[2]) end
+  -- Waitlists, with their arrival scores.
+  local lines = {}
+  for _, date in ipairs(old.day_list) do
+    for _, mode in ipairs(MODES) do
+      local members = redis.call('ZRANGE', waitlist_key(date, mode), 0, -1, 'WITHSCORES')
+      if #members > 0 then
+        lines[#lines + 1] = { waitlist_key(moved[date], mode), members }
+        redis.call('DEL', waitlist_key(date, mode))
+      end
+    end
+  end
+  for _, line in ipairs(lines) do
+    for i = 1, #line[2], 2 do redis.call('ZADD', line[1], line[2][i + 1], line[2][i]) end
+  end
 end
 
--- Registrations: "date=mode=status;..." with each date moved.
-for _, pid in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local key = ARGV[2] .. pid
-  local days = redis.call('HGET', key, 'days')
-  if days then redis.call('HSET', key, 'days', move_dates(days)) end
-end
-
--- Seat and waitlist counters (also per city and organisation). Read all
--- first: old and new dates may overlap (a move by one day).
-local counters = redis.call('HGETALL', KEYS[3])
-local renamed = {}
-for i = 1, #counters, 2 do
-  local field = counters[i]
-  if string.find(field, '^reg:') or string.find(field, '^wait:') or
-     string.find(field, ':reg:') or string.find(field, ':wait:') then
-    local to = move_dates(field)
-    if to ~= field then
-      redis.call('HDEL', KEYS[3], field)
-      renamed[#renamed + 1] = { to, counters[i + 1] }
+local function refit()
+  local kept, added = {}, {}
+  for _, d in ipairs(new.day_list) do kept[d] = true end
+  local had = {}
+  for _, d in ipairs(old.day_list) do had[d] = true end
+  for _, d in ipairs(new.day_list) do
+    if not had[d] then added[#added + 1] = d end
+  end
+  for _, pid in ipairs(redis.call('ZRANGE', EV.index, 0, -1)) do
+    local reg = load(pid)
+    if reg then
+      local days, dropped, gained = copy_days(reg.days), false, false
+      local present = {}
+      for _, d in ipairs(days) do
+        present[d.date] = true
+        if not kept[d.date] and d.status ~= 'cancelled' then
+          d.status, dropped = 'cancelled', true
+        end
+      end
+      local mode = reg.fields.all_days_mode or ''
+      if mode ~= '' and reg.fields.status ~= 'cancelled' and new.offers[mode] then
+        for _, date in ipairs(added) do
+          if not present[date] then
+            days[#days + 1] = { date = date, mode = mode, status = place(new, date, mode) }
+            gained = true
+          end
+        end
+      end
+      if dropped or gained then
+        local revision, text = save(reg, days)
+        emit('kind', dropped and 'registration_cancelled' or 'registration_mode_changed',
+          'participant', pid, 'days', text, 'revision', revision,
+          'reason', 'the event now runs on ' .. new.days)
+      end
     end
   end
 end
-for _, r in ipairs(renamed) do redis.call('HSET', KEYS[3], r[1], r[2]) end
-redis.call('HINCRBY', KEYS[3], 'version', 1)
 
--- Waitlists, with their arrival scores.
-local lines = {}
-for _, date in ipairs(old) do
-  for _, mode in ipairs({ 'in_person', 'online' }) do
-    local key = ARGV[3] .. date .. ':' .. mode
-    local members = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
-    if #members > 0 then
-      lines[#lines + 1] = { ARGV[3] .. moved[date] .. ':' .. mode, members }
-      redis.call('DEL', key)
-    end
-  end
+if #old.day_list == #new.day_list then
+  if old.days ~= new.days then relabel() end
+else
+  refit()
 end
-for _, line in ipairs(lines) do
-  for i = 1, #line[2], 2 do redis.call('ZADD', line[1], line[2][i + 1], line[2][i]) end
-end
+promote_all(new)
+touched('sheet')
 return 1

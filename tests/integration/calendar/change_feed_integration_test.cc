@@ -134,7 +134,7 @@ TEST_F(ChangeFeedTest, RelaysScheduleAndAttendanceInTheOrderTheyHappened) {
   Register(event, "torino-1");
   Register(event, "utrecht-1");  // waitlisted: one seat
   ASSERT_TRUE(Await<core::Registration>([&](auto done) {
-                attendance_->CancelRegistration(event, "cancel-1", "torino-1", {},
+                attendance_->CancelRegistration(event, "cancel-1", "torino-1", {}, "",
                                                 std::move(done));
               }).ok());
   CheckIn(event, "utrecht-1", absl::CivilDay(2022, 3, 15));

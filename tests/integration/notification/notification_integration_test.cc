@@ -260,7 +260,7 @@ TEST_F(NotificationTest, PromotionFromTheWaitlistAddsReminders) {
   Follow();
   EXPECT_TRUE(Scheduled(event, "c").empty());
   ASSERT_TRUE(Await<core::Registration>([&](auto done) {
-                attendance_->CancelRegistration(event, "cancel-a", "a", {}, std::move(done));
+                attendance_->CancelRegistration(event, "cancel-a", "a", {}, "", std::move(done));
               }).ok());
   Follow();
   EXPECT_TRUE(Scheduled(event, "a").empty());

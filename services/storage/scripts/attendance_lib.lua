@@ -1,0 +1,345 @@
+-- attendance_lib.lua: the one definition of every attendance rule that
+-- touches a counter, a seat, a waitlist or a registration's days. The build
+-- joins it in front of every attendance script (convene_embed_lua PRELUDE),
+-- so each script is still one EVALSHA and one round trip, and no script
+-- keeps its own copy of a rule.
+--
+-- Calling convention of every script that includes it (AttendanceScript in
+-- attendance_store.cc builds both lists from keys.h):
+--   KEYS: 1 sheet, 2 registration index, 3 counters, 4 check-ins,
+--         5 requests, 6 changes stream
+--   ARGV: 1 registration key prefix (+ participant id), 2 waitlist key
+--         prefix (+ "<date>:<mode>"), 3 presence set prefix (+ "<scope>:
+--         <mode>"), 4 counts channel, 5 stream max length, 6 now (ms);
+--         the script's own arguments start at ARGV[7] (ARG(1) below).
+--
+-- Counter fields (the hash KEYS[3]; core/attendance_counts.cc reads them):
+--   reg:<date>:<mode>      seats taken        wait:<date>:<mode>  waiting
+--   in:<scope>:<mode>      present (scope "day:<date>" or "session:<id>")
+--   g:<kind>:<code>:<one of the three above>  the same for one group, kind
+--                          "city" or "org", code the group's name in hex
+--                          ("~" for the organisation of erased people)
+--   walkin:<date>          walk-in check-ins    join:/leave:<scope> times
+--   registrations          registrations not cancelled
+--   seq (arrival order), version (rises with every change)
+-- Dates, modes and session ids are validated by the services ([0-9-], two
+-- names, [A-Za-z0-9._-]); group names are caller text and only ever appear
+-- hex-encoded, so no city can pose as another counter. A field that falls
+-- to zero is deleted, so an erased organisation leaves no trace.
+local EV = {
+  sheet = KEYS[1], index = KEYS[2], counts = KEYS[3], checkins = KEYS[4],
+  requests = KEYS[5], changes = KEYS[6],
+  reg_prefix = ARGV[1], wait_prefix = ARGV[2], presence_prefix = ARGV[3],
+  channel = ARGV[4], maxlen = ARGV[5], now = ARGV[6],
+}
+local ARG_BASE = 6
+local function ARG(i) return ARGV[ARG_BASE + i] end
+
+local MODES = { 'in_person', 'online' }
+local ERASED = '~'
+
+local function hex(text)
+  return (string.gsub(text, '.', function(c)
+    return string.format('%02x', string.byte(c))
+  end))
+end
+
+local function split(text, sep)
+  local out = {}
+  for item in string.gmatch(text or '', '[^' .. sep .. ']+') do out[#out + 1] = item end
+  return out
+end
+
+-- ---- counter names --------------------------------------------------------
+local function seat_field(date, mode) return 'reg:' .. date .. ':' .. mode end
+local function wait_field(date, mode) return 'wait:' .. date .. ':' .. mode end
+local function presence_field(scope, mode) return 'in:' .. scope .. ':' .. mode end
+local function group_field(kind, code, field)
+  return 'g:' .. kind .. ':' .. code .. ':' .. field
+end
+local function waitlist_key(date, mode) return EV.wait_prefix .. date .. ':' .. mode end
+local function presence_key(scope, mode) return EV.presence_prefix .. scope .. ':' .. mode end
+
+local function bump(field, by)
+  if by == 0 then return end
+  if redis.call('HINCRBY', EV.counts, field, by) == 0 then
+    redis.call('HDEL', EV.counts, field)
+  end
+end
+
+local function counter(field)
+  return tonumber(redis.call('HGET', EV.counts, field) or '0')
+end
+
+local function next_seq() return redis.call('HINCRBY', EV.counts, 'seq', 1) end
+
+-- ---- the sheet -----------------------------------------------------------
+local function sheet_of(flat)
+  local s = {}
+  for i = 1, #flat, 2 do s[flat[i]] = flat[i + 1] end
+  s.day_list = split(s.days, ',')
+  s.offers = {
+    in_person = (s.format == 'in_person' or s.format == 'hybrid'),
+    online = (s.format == 'online' or s.format == 'hybrid'),
+  }
+  s.capacity = {
+    in_person = tonumber(s.in_person_capacity or '0'),
+    online = tonumber(s.online_capacity or '0'),
+  }
+  return s
+end
+
+local function read_sheet()
+  local flat = redis.call('HGETALL', EV.sheet)
+  if #flat == 0 then return nil end
+  return sheet_of(flat)
+end
+
+-- Sessions as { id, date, format } from "id@date@format,...".
+local function sessions_of(text)
+  local out = {}
+  for id, date, format in string.gmatch(text or '', '([^@,]+)@([^@,]+)@([^@,]+)') do
+    out[#out + 1] = { id = id, date = date, format = format }
+  end
+  return out
+end
+
+local function has_seat(sheet, date, mode)
+  local cap = sheet.capacity[mode]
+  return cap == 0 or counter(seat_field(date, mode)) < cap
+end
+
+-- ---- registrations -------------------------------------------------------
+local function parse_days(text)
+  local days = {}
+  for date, mode, status in string.gmatch(text or '', '([^=;]+)=([^=;]+)=([^=;]+)') do
+    days[#days + 1] = { date = date, mode = mode, status = status }
+  end
+  return days
+end
+
+local function copy_days(days)
+  local out = {}
+  for i, d in ipairs(days) do out[i] = { date = d.date, mode = d.mode, status = d.status } end
+  return out
+end
+
+local function encode_days(days)
+  table.sort(days, function(a, b) return a.date < b.date end)
+  local parts, all_cancelled, any_waiting = {}, true, false
+  for _, d in ipairs(days) do
+    parts[#parts + 1] = d.date .. '=' .. d.mode .. '=' .. d.status
+    if d.status ~= 'cancelled' then all_cancelled = false end
+    if d.status == 'waitlisted' then any_waiting = true end
+  end
+  local overall = all_cancelled and 'cancelled' or (any_waiting and 'waitlisted' or 'confirmed')
+  return table.concat(parts, ';'), overall
+end
+
+local function groups_of(fields)
+  return {
+    city = hex(fields.city or ''),
+    org = fields.forgotten == '1' and ERASED or hex(fields.organisation or ''),
+  }
+end
+
+-- A registration as the rules see it, or nil.
+local function load(pid)
+  local flat = redis.call('HGETALL', EV.reg_prefix .. pid)
+  if #flat == 0 then return nil end
+  local f = {}
+  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
+  return { pid = pid, fields = f, flat = flat, days = parse_days(f.days),
+           groups = groups_of(f), present = split(f.present, ',') }
+end
+
+-- Adds sign x the counters a registration state stands for to `delta`.
+local function contribution(state, delta, sign)
+  if not state then return end
+  local function add(field, by) delta[field] = (delta[field] or 0) + by end
+  local active = false
+  for _, d in ipairs(state.days) do
+    local field = nil
+    if d.status == 'confirmed' then field = seat_field(d.date, d.mode)
+    elseif d.status == 'waitlisted' then field = wait_field(d.date, d.mode) end
+    if field then
+      add(field, sign)
+      add(group_field('city', state.groups.city, field), sign)
+      add(group_field('org', state.groups.org, field), sign)
+    end
+    if d.status ~= 'cancelled' then active = true end
+  end
+  if active then add('registrations', sign) end
+  -- Presence counts under the groups (the totals are facts of check-ins and
+  -- do not depend on the registration).
+  for _, p in ipairs(state.present) do
+    add(group_field('city', state.groups.city, 'in:' .. p), sign)
+    add(group_field('org', state.groups.org, 'in:' .. p), sign)
+  end
+end
+
+-- THE rule for every change of a registration: `before` -> `after` (either
+-- may be nil), each { days, groups, present }. Moves every counter (seats,
+-- waitlists, per city and organisation, presence under the groups,
+-- registrations) and the waitlists themselves: a day that stops waiting
+-- leaves its line, a day that starts waiting joins the end of it.
+local function apply(pid, before, after)
+  local delta = {}
+  contribution(before, delta, -1)
+  contribution(after, delta, 1)
+  for field, by in pairs(delta) do bump(field, by) end
+  local waiting = {}
+  if after then
+    for _, d in ipairs(after.days) do
+      if d.status == 'waitlisted' then waiting[d.date .. ':' .. d.mode] = true end
+    end
+  end
+  local was = {}
+  if before then
+    for _, d in ipairs(before.days) do
+      local slot = d.date .. ':' .. d.mode
+      if d.status == 'waitlisted' then
+        was[slot] = true
+        if not waiting[slot] then redis.call('ZREM', EV.wait_prefix .. slot, pid) end
+      end
+    end
+  end
+  for slot in pairs(waiting) do
+    if not was[slot] then redis.call('ZADD', EV.wait_prefix .. slot, next_seq(), pid) end
+  end
+end
+
+local function emit(...)
+  return redis.call('XADD', EV.changes, 'MAXLEN', '~', EV.maxlen, '*', ...)
+end
+
+local function touched(payload)
+  redis.call('HINCRBY', EV.counts, 'version', 1)
+  redis.call('PUBLISH', EV.channel, payload)
+end
+
+-- Writes reg (as loaded) with new days (and optional extra hash fields),
+-- applying the change to every counter. Returns the new revision and the
+-- days text.
+local function save(reg, days, extra)
+  local after = { days = days, groups = reg.groups, present = reg.present }
+  if extra and (extra.city or extra.organisation or extra.forgotten) then
+    local f = {}
+    for k, v in pairs(reg.fields) do f[k] = v end
+    for k, v in pairs(extra) do f[k] = v end
+    after.groups = groups_of(f)
+  end
+  apply(reg.pid, reg, after)
+  local text, overall = encode_days(days)
+  local revision = tonumber(reg.fields.revision or '0') + 1
+  local args = { 'days', text, 'status', overall, 'revision', revision, 'update_ms', EV.now }
+  if extra then
+    for k, v in pairs(extra) do args[#args + 1] = k; args[#args + 1] = v end
+  end
+  redis.call('HSET', EV.reg_prefix .. reg.pid, unpack(args))
+  reg.fields.revision = tostring(revision)
+  return revision, text
+end
+
+-- A seat in (date, mode) when it has room, else the end of its waitlist.
+local function place(sheet, date, mode)
+  return has_seat(sheet, date, mode) and 'confirmed' or 'waitlisted'
+end
+
+-- Moves heads of the (date, mode) waitlist to seats while there is room.
+local function promote(sheet, date, mode)
+  local line = waitlist_key(date, mode)
+  while has_seat(sheet, date, mode) do
+    local head = redis.call('ZRANGE', line, 0, 0)
+    if #head == 0 then return end
+    local reg = load(head[1])
+    local days, changed = copy_days(reg and reg.days or {}), false
+    for _, d in ipairs(days) do
+      if d.date == date and d.mode == mode and d.status == 'waitlisted' then
+        d.status, changed = 'confirmed', true
+      end
+    end
+    if not changed then
+      -- Not waiting there after all: never loop on a stray entry.
+      redis.call('ZREM', line, head[1])
+    else
+      local revision = save(reg, days)
+      emit('kind', 'registration_promoted', 'participant', reg.pid, 'date', date,
+        'mode', mode, 'revision', revision)
+    end
+  end
+end
+
+local function promote_all(sheet)
+  for _, date in ipairs(sheet.day_list) do
+    for _, mode in ipairs(MODES) do promote(sheet, date, mode) end
+  end
+end
+
+-- "date=mode=status=position;...": each waitlisted day with its 1-based
+-- place in line.
+local function describe(pid, days)
+  local out = {}
+  for _, d in ipairs(days) do
+    local pos = 0
+    if d.status == 'waitlisted' then
+      local rank = redis.call('ZRANK', waitlist_key(d.date, d.mode), pid)
+      if rank then pos = rank + 1 end
+    end
+    out[#out + 1] = d.date .. '=' .. d.mode .. '=' .. d.status .. '=' .. pos
+  end
+  return table.concat(out, ';')
+end
+
+-- { described days, field, value, ... } or {} when there is none.
+local function registration_reply(pid, flat)
+  flat = flat or redis.call('HGETALL', EV.reg_prefix .. pid)
+  if #flat == 0 then return {} end
+  local days = ''
+  for i = 1, #flat, 2 do
+    if flat[i] == 'days' then days = flat[i + 1] end
+  end
+  local out = { describe(pid, parse_days(days)) }
+  for i = 1, #flat do out[#out + 1] = flat[i] end
+  return out
+end
+
+-- ---- presence ------------------------------------------------------------
+-- Counts a first check-in of reg for (scope, mode) on `day` (the scope's
+-- day): the total and group counters, the unique-headcount sets, and the
+-- registration's own list of where it was present (so that a change of its
+-- groups moves its presence with it).
+local function count_presence(reg, scope, day, mode)
+  local entry = scope .. ':' .. mode
+  bump(presence_field(scope, mode), 1)
+  bump(group_field('city', reg.groups.city, 'in:' .. entry), 1)
+  bump(group_field('org', reg.groups.org, 'in:' .. entry), 1)
+  redis.call('SADD', presence_key(scope, mode), reg.pid)
+  -- Present at a session is present that day, for the daily headcount.
+  if scope ~= 'day:' .. day then redis.call('SADD', presence_key('day:' .. day, mode), reg.pid) end
+  reg.present[#reg.present + 1] = entry
+  redis.call('HSET', EV.reg_prefix .. reg.pid, 'present', table.concat(reg.present, ','))
+end
+
+-- Online presence times of a scope and, for a session, of its day too (the
+-- day's headcount covers its sessions): the earliest join and the latest
+-- leave.
+local function note_online_times(scope, day, join_ms, leave_ms)
+  for _, s in ipairs(scope == 'day:' .. day and { scope } or { scope, 'day:' .. day }) do
+    if join_ms then
+      local earliest = counter('join:' .. s)
+      if earliest == 0 or join_ms < earliest then redis.call('HSET', EV.counts, 'join:' .. s, join_ms) end
+    end
+    if leave_ms and leave_ms > counter('leave:' .. s) then
+      redis.call('HSET', EV.counts, 'leave:' .. s, leave_ms)
+    end
+  end
+end
+
+local function already_done(request_id)
+  return redis.call('HGET', EV.requests, request_id)
+end
+
+local function remember(request_id, pid)
+  redis.call('HSET', EV.requests, request_id, pid)
+end
