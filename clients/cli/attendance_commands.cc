@@ -348,6 +348,7 @@ int Watch(Context& ctx, Args& args) {
 int Report(Context& ctx, Args& args) {
   v1::ExportAttendanceReportRequest request;
   request.set_event_id(args.Positional(0));
+  request.set_utf8_bom(args.Bool("bom"));
   absl::StatusOr<v1::ExportAttendanceReportResponse> r =
       ctx.client().ExportAttendanceReport(request);
   if (!r.ok()) return ctx.Fail(r.status());
@@ -431,7 +432,9 @@ Command AttendanceCommands() {
           Leaf("watch", "Counts redrawn live as they change, until Ctrl-C", "EVENT_ID",
                {{"max_updates", "N", "stop after N updates (the first is the counts now)"}}, Watch),
           Leaf("report", "The CSV sign-in sheet", "EVENT_ID",
-               {{"out", "FILE", "write it to FILE instead of stdout"}}, Report),
+               {{"out", "FILE", "write it to FILE instead of stdout"},
+                {"bom", "", "start with a UTF-8 byte order mark (for Excel)"}},
+               Report),
           Leaf("forget", "Erase a participant's personal data (one event, or every event)",
                "PARTICIPANT_ID",
                {{"event", "EVENT_ID", "only this event (default: every event)"},

@@ -231,10 +231,12 @@ grpc::ServerUnaryReactor* AttendanceHandler::ExportAttendanceReport(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, request->event_id()))) return reactor;
   app_.ExportAttendanceReport(
-      request->event_id(), [reactor, response, event_id = request->event_id()](
+      request->event_id(), [reactor, response, event_id = request->event_id(),
+                            bom = request->utf8_bom()](
                                absl::StatusOr<AttendanceApp::Report> report) {
         if (report.ok()) {
-          response->set_csv(report->csv);
+          // The byte order mark tells spreadsheet programs the file is UTF-8.
+          response->set_csv(bom ? absl::StrCat("\xEF\xBB\xBF", report->csv) : report->csv);
           response->set_rows(report->rows);
           response->set_filename(absl::StrCat("attendance-", event_id, ".csv"));
         }

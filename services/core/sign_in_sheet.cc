@@ -31,6 +31,8 @@ std::string BuildSignInSheet(const EventSheet& sheet, const Zone& venue,
     header.push_back(absl::StrCat(date, " mode"));
     header.push_back(absl::StrCat(date, " status"));
     header.push_back(absl::StrCat(date, " check-in"));
+    header.push_back(absl::StrCat(date, " check-in date"));
+    header.push_back(absl::StrCat(date, " check-in zone"));
   }
   std::string out = absl::StrCat(absl::StrJoin(header, ","), "\r\n");
   for (const Registration& r : registrations) {
@@ -40,7 +42,7 @@ std::string BuildSignInSheet(const EventSheet& sheet, const Zone& venue,
         CsvCell(p.organisation),   CsvCell(p.city),
         CsvCell(p.country_code),   r.walk_in ? "yes" : "no"};
     for (const absl::CivilDay& d : sheet.days) {
-      std::string mode, status, checked_in;
+      std::string mode, status, checked_in, checked_in_date, checked_in_zone;
       for (const RegistrationDay& rd : r.days) {
         if (rd.date != d) continue;
         mode = rd.mode == AttendanceMode::kOnline ? "online" : "in person";
@@ -50,12 +52,21 @@ std::string BuildSignInSheet(const EventSheet& sheet, const Zone& venue,
       }
       auto it = first_check_ins.find({p.participant_id, d});
       if (it != first_check_ins.end()) {
-        checked_in =
-            FormatLocalDateTime(ToZoned(venue, it->second).local).substr(11, 5);
+        // The date beside the time: a check-in recorded late at night (or
+        // a session past midnight) falls on another local date than the
+        // day it counts for.
+        const ZonedTime at = ToZoned(venue, it->second);
+        const std::string local = FormatLocalDateTime(at.local);
+        checked_in = local.substr(11, 5);
+        checked_in_date = local.substr(0, 10);
+        checked_in_zone =
+            absl::StrCat(sheet.time_zone, " ", FormatUtcOffset(at.utc_offset));
       }
       row.push_back(mode);
       row.push_back(status);
       row.push_back(checked_in);
+      row.push_back(checked_in_date);
+      row.push_back(CsvCell(checked_in_zone));
     }
     absl::StrAppend(&out, absl::StrJoin(row, ","), "\r\n");
   }

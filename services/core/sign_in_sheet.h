@@ -26,7 +26,8 @@ using FirstCheckIns =
 
 // Columns: participant_id, name, organisation, city, country, walk_in, then
 // per event day "<date> mode", "<date> status", "<date> check-in" (venue
-// local time HH:MM, empty if absent). Cells that a spreadsheet would read as
+// local time HH:MM, empty if absent), "<date> check-in date" (its venue
+// local date) and "<date> check-in zone" ("Europe/Athens +02:00"). Cells that a spreadsheet would read as
 // a formula (= + - @ at the start) are prefixed with an apostrophe.
 std::string BuildSignInSheet(const EventSheet& sheet, const Zone& venue,
                              const std::vector<Registration>& registrations,

@@ -831,3 +831,71 @@ TEST_F(MovedEventTest, RegistrationsSeatsAndWaitlistsMoveWithTheDates) {
 
 }  // namespace
 }  // namespace convene::attendance
+
+namespace convene::attendance {
+namespace {
+
+using AuditTest = AttendanceAppTest;
+
+absl::StatusOr<std::vector<storage::AttendanceStore::Drift>> Audit(
+    storage::AttendanceStore& store, const std::string& event, bool repair) {
+  return Await<std::vector<storage::AttendanceStore::Drift>>(
+      [&](auto done) { store.Audit(event, repair, std::move(done)); });
+}
+
+TEST_F(AuditTest, FindsNothingAfterOrdinaryChanges) {
+  const std::string event = Thessaloniki(/*in_person_seats=*/2);
+  for (const char* id : {"a", "b", "c", "d"}) {
+    ASSERT_TRUE(Register(event, std::string("r-") + id, Partner(id, "Torino"),
+                         AttendanceMode::kInPerson)
+                    .ok());
+  }
+  ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                app_->CancelRegistration(event, "c-a", "a", {}, "", std::move(done));
+              }).ok());
+  absl::StatusOr<std::vector<storage::AttendanceStore::Drift>> drifts =
+      Audit(*store_, event, false);
+  ASSERT_TRUE(drifts.ok()) << drifts.status();
+  EXPECT_TRUE(drifts->empty()) << drifts->front().field;
+}
+
+TEST_F(AuditTest, FindsAndRepairsACounterCorruptedByHand) {
+  const std::string event = Thessaloniki(/*in_person_seats=*/2);
+  for (const char* id : {"a", "b", "c"}) {
+    ASSERT_TRUE(Register(event, std::string("r-") + id, Partner(id, "Torino"),
+                         AttendanceMode::kInPerson)
+                    .ok());
+  }
+  storage::RedisSyncClient sync(*redis_);
+  // Someone (or a bug) took a seat counter and a waitlist entry away.
+  ASSERT_TRUE(sync.Command({"HSET", storage::keys::Counters(event),
+                            "reg:2022-03-15:in_person", "7"})
+                  .ok());
+  ASSERT_TRUE(sync.Command({"DEL", storage::keys::WaitlistPrefix(event) +
+                                       "2022-03-16:in_person"})
+                  .ok());
+  absl::StatusOr<std::vector<storage::AttendanceStore::Drift>> drifts =
+      Audit(*store_, event, false);
+  ASSERT_TRUE(drifts.ok()) << drifts.status();
+  std::vector<std::string> fields;
+  for (const auto& d : *drifts) fields.push_back(d.field + " " + d.stored + "->" + d.computed);
+  EXPECT_THAT(fields, ::testing::UnorderedElementsAre(
+                          "reg:2022-03-15:in_person 7->2",
+                          "waitlist:2022-03-16:in_person:c 0->1"));
+  // Reporting alone changes nothing.
+  EXPECT_EQ(Audit(*store_, event, false)->size(), 2u);
+
+  ASSERT_TRUE(Audit(*store_, event, true).ok());
+  drifts = Audit(*store_, event, false);
+  ASSERT_TRUE(drifts.ok());
+  EXPECT_TRUE(drifts->empty());
+  // And the repaired counters are what people see and what seats follow.
+  absl::StatusOr<core::AttendanceCounts> counts = Await<core::AttendanceCounts>(
+      [&](auto done) { app_->GetAttendanceCounts(event, std::move(done)); });
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->days[0].counts.registered_in_person, 2);
+  EXPECT_EQ(counts->days[1].counts.waitlisted_in_person, 1);
+}
+
+}  // namespace
+}  // namespace convene::attendance
