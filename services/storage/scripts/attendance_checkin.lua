@@ -20,16 +20,15 @@ end
 local offered = sheet.format
 if session ~= '' then
   local found = false
-  for _, s in ipairs(sessions_of(sheet.sessions)) do
-    if s.id == session then found, day, offered = true, s.date, s.format end
+  for _, s in ipairs(sheet.every_session) do
+    if s.id == session and s.removed then
+      return redis.error_reply('CONVENE FAILED_PRECONDITION session_id: ' .. session ..
+        ' was removed from the event')
+    elseif s.id == session then
+      found, day, offered = true, s.date, s.format
+    end
   end
   if not found then
-    for _, s in ipairs(sessions_of(sheet.removed_sessions)) do
-      if s.id == session then
-        return redis.error_reply('CONVENE FAILED_PRECONDITION session_id: ' .. session ..
-          ' was removed from the event')
-      end
-    end
     return redis.error_reply('CONVENE NOT_FOUND session_id: ' .. session ..
       ' is not a session of the event')
   end

@@ -12,7 +12,7 @@ if not sheet then
 end
 if session ~= '' then
   local found = false
-  for _, s in ipairs(sessions_of((sheet.sessions or '') .. ',' .. (sheet.removed_sessions or ''))) do
+  for _, s in ipairs(sheet.every_session) do
     if s.id == session then found, day = true, s.date end
   end
   if not found then

@@ -2,16 +2,13 @@
 -- (attendance_lib.lua is joined in front.)
 -- Returns { sheet fields, counter fields, presence sizes } as three flat
 -- name/value arrays; presence names are "<scope>:in_person|online|both".
-local flat = redis.call('HGETALL', EV.sheet)
-if #flat == 0 then
+local sheet, flat = read_sheet()
+if not sheet then
   return redis.error_reply('CONVENE NOT_FOUND event not found')
 end
-local sheet = sheet_of(flat)
 local scopes = {}
 for _, d in ipairs(sheet.day_list) do scopes[#scopes + 1] = 'day:' .. d end
-for _, list in ipairs({ sheet.sessions, sheet.removed_sessions }) do
-  for _, s in ipairs(sessions_of(list)) do scopes[#scopes + 1] = 'session:' .. s.id end
-end
+for _, s in ipairs(sheet.every_session) do scopes[#scopes + 1] = 'session:' .. s.id end
 local presence = {}
 for _, scope in ipairs(scopes) do
   local room, online = presence_key(scope, 'in_person'), presence_key(scope, 'online')

@@ -74,10 +74,26 @@ end
 local function next_seq() return redis.call('HINCRBY', EV.counts, 'seq', 1) end
 
 -- ---- the sheet -----------------------------------------------------------
+-- Sessions as { id, date, format } from "id@date@format,...".
+local function sessions_of(text)
+  local out = {}
+  for id, date, format in string.gmatch(text or '', '([^@,]+)@([^@,]+)@([^@,]+)') do
+    out[#out + 1] = { id = id, date = date, format = format }
+  end
+  return out
+end
+
 local function sheet_of(flat)
   local s = {}
   for i = 1, #flat, 2 do s[flat[i]] = flat[i + 1] end
   s.day_list = split(s.days, ',')
+  -- Current sessions, then removed ones (removed = true): check-ins of a
+  -- removed session stay counted under it.
+  s.every_session = sessions_of(s.sessions)
+  for _, removed in ipairs(sessions_of(s.removed_sessions)) do
+    removed.removed = true
+    s.every_session[#s.every_session + 1] = removed
+  end
   s.offers = {
     in_person = (s.format == 'in_person' or s.format == 'hybrid'),
     online = (s.format == 'online' or s.format == 'hybrid'),
@@ -89,19 +105,11 @@ local function sheet_of(flat)
   return s
 end
 
+-- The sheet and its raw fields, or nil.
 local function read_sheet()
   local flat = redis.call('HGETALL', EV.sheet)
   if #flat == 0 then return nil end
-  return sheet_of(flat)
-end
-
--- Sessions as { id, date, format } from "id@date@format,...".
-local function sessions_of(text)
-  local out = {}
-  for id, date, format in string.gmatch(text or '', '([^@,]+)@([^@,]+)@([^@,]+)') do
-    out[#out + 1] = { id = id, date = date, format = format }
-  end
-  return out
+  return sheet_of(flat), flat
 end
 
 local function has_seat(sheet, date, mode)

@@ -569,13 +569,17 @@ TEST_F(CheckInTest, ExportsASignInSheetFromTheStoredRecords) {
   EXPECT_EQ(lines[0],
             "participant_id,name,organisation,city,country,walk_in,"
             "2022-03-15 mode,2022-03-15 status,2022-03-15 check-in,"
+            "2022-03-15 check-in date,2022-03-15 check-in zone,"
             "2022-03-16 mode,2022-03-16 status,2022-03-16 check-in,"
-            "2022-03-17 mode,2022-03-17 status,2022-03-17 check-in");
+            "2022-03-16 check-in date,2022-03-16 check-in zone,"
+            "2022-03-17 mode,2022-03-17 status,2022-03-17 check-in,"
+            "2022-03-17 check-in date,2022-03-17 check-in zone");
   EXPECT_EQ(lines[1],
             "torino-1,\"Rossi, \"\"Gigi\"\"\",\"'=HYPERLINK(\"\"x\"\")\",Torino,IT,no,"
-            "in person,confirmed,09:05,in person,confirmed,,in person,confirmed,");
+            "in person,confirmed,09:05,2022-03-15,Europe/Athens +02:00,"
+            "in person,confirmed,,,,in person,confirmed,,,");
   EXPECT_EQ(lines[2],
-            "paris-1,Partner paris-1,City of Paris,Paris,IT,no,,,,online,confirmed,,,,");
+            "paris-1,Partner paris-1,City of Paris,Paris,IT,no,,,,,,online,confirmed,,,,,,,,");
 }
 
 TEST_F(CheckInTest, ForgettingErasesPersonalDataAndKeepsTheCounts) {
