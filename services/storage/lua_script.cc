@@ -28,10 +28,10 @@ std::string Sha1Hex(const std::string& data) {
   return hex;
 }
 
-LuaScript::LuaScript(std::string name, std::string source) {
+LuaScript::LuaScript(std::string name, std::string source, std::string function_name) {
   std::string sha1 = Sha1Hex(source);
-  data_ = std::make_shared<const Data>(
-      Data{std::move(name), std::move(source), std::move(sha1)});
+  data_ = std::make_shared<const Data>(Data{std::move(name), std::move(source),
+                                            std::move(sha1), std::move(function_name)});
 }
 
 }  // namespace convene::storage

@@ -28,10 +28,15 @@ namespace convene::storage {
 class LuaScript {
  public:
   // `name` is for messages ("script reserve_seat: ..."); `source` is the Lua.
-  LuaScript(std::string name, std::string source);
+  // With `function_name`, `source` is a Redis function library registering
+  // that function, and RedisClient::Eval calls it with FCALL (loading the
+  // library when Redis does not have it).
+  LuaScript(std::string name, std::string source, std::string function_name = "");
 
   const std::string& name() const { return data_->name; }
   const std::string& source() const { return data_->source; }
+  const std::string& function_name() const { return data_->function_name; }
+  bool is_function() const { return !data_->function_name.empty(); }
   // 40 lowercase hex digits, as SCRIPT LOAD returns.
   const std::string& sha1() const { return data_->sha1; }
 
@@ -40,6 +45,7 @@ class LuaScript {
     std::string name;
     std::string source;
     std::string sha1;
+    std::string function_name;
   };
   std::shared_ptr<const Data> data_;
 };

@@ -127,8 +127,8 @@ void RedisClient::EvalWithDeadline(const LuaScript& script,
                                    absl::Time deadline, ReplyCallback done) {
   std::vector<std::string> evalsha;
   evalsha.reserve(3 + keys.size() + args.size());
-  evalsha.push_back("EVALSHA");
-  evalsha.push_back(script.sha1());
+  evalsha.push_back(script.is_function() ? "FCALL" : "EVALSHA");
+  evalsha.push_back(script.is_function() ? script.function_name() : script.sha1());
   evalsha.push_back(absl::StrCat(keys.size()));
   for (std::string& key : keys) evalsha.push_back(std::move(key));
   for (std::string& arg : args) evalsha.push_back(std::move(arg));
@@ -150,7 +150,12 @@ void RedisClient::EvalWithDeadline(const LuaScript& script,
           return;
         }
         RedisReply& reply = replies->front();
-        if (!reply.is_error() || !absl::StartsWith(reply.text(), "NOSCRIPT")) {
+        const bool unknown =
+            reply.is_error() &&
+            (script.is_function()
+                 ? absl::StartsWith(reply.text(), "ERR Function not found")
+                 : absl::StartsWith(reply.text(), "NOSCRIPT"));
+        if (!unknown) {
           if (absl::Status s = CheckReplicated(options_, *replies);
               !s.ok() && !reply.is_error()) {
             return done(s);
@@ -158,10 +163,14 @@ void RedisClient::EvalWithDeadline(const LuaScript& script,
           done(MapReply(std::move(reply), context));
           return;
         }
-        // Redis lost the script (restart, failover, SCRIPT FLUSH): load it
-        // and run it again in one round trip.
+        // Redis lost the script (restart, failover, SCRIPT FLUSH) or never
+        // had this build's function library: load it and run it again in
+        // one round trip.
         std::vector<std::vector<std::string>> retry = {
-            {"SCRIPT", "LOAD", script.source()}, std::move(evalsha)};
+            script.is_function()
+                ? std::vector<std::string>{"FUNCTION", "LOAD", script.source()}
+                : std::vector<std::string>{"SCRIPT", "LOAD", script.source()},
+            std::move(evalsha)};
         if (!wait.empty()) retry.push_back(std::move(wait));
         Submit(std::move(retry), deadline,
                [this, script, context, done = std::move(done)](
@@ -171,12 +180,16 @@ void RedisClient::EvalWithDeadline(const LuaScript& script,
                    return;
                  }
                  const RedisReply& load = (*replies)[0];
-                 if (load.is_error()) {
+                 // Another replica loaded the same library first: fine.
+                 const bool loaded_by_another =
+                     script.is_function() && load.is_error() &&
+                     absl::StrContains(load.text(), "already exists");
+                 if (load.is_error() && !loaded_by_another) {
                    done(RedisErrorToStatus(
                        load.text(), absl::StrCat("SCRIPT LOAD ", script.name())));
                    return;
                  }
-                 if (load.text() != script.sha1()) {
+                 if (!script.is_function() && load.text() != script.sha1()) {
                    done(absl::InternalError(absl::StrCat(
                        "redis ", context, ": SCRIPT LOAD returned sha1 ",
                        load.text(), ", expected ", script.sha1())));

@@ -1,9 +1,17 @@
 # convene_embed_lua(<target> [NAMESPACE <c++ namespace>] [PRELUDE <lib.lua>]
 #                   <file.lua>...)
 #
-# PRELUDE: a Lua file joined in front of each script (shared local
-# functions, so that a rule is written once and every script is still one
-# EVALSHA). Editing it regenerates every script that includes it.
+# PRELUDE: the scripts become Redis 7 functions. Each script is the body
+# of one function, registered in a library that starts with the prelude
+# (shared local functions, so that a rule is written once), and is called
+# with FCALL: one round trip, like EVALSHA, but the prelude's functions are
+# created once when Redis loads the library, not on every call. The prelude
+# defines begin(KEYS, ARGV), called first in every function. The library
+# and function names carry a hash of the text, so a new build never runs an
+# older build's code that is still loaded (both can run during a rolling
+# update). A script whose text holds the line `--! flags=no-writes` is
+# registered read-only (it still runs when Redis refuses writes, OOM).
+# Editing the prelude regenerates every script that includes it.
 #
 # Embeds Lua scripts into <target> at build time. For each `foo_bar.lua` it
 # generates `foo_bar_lua.h` / `foo_bar_lua.cc` declaring
@@ -32,9 +40,18 @@ if(CMAKE_SCRIPT_MODE_FILE)
   # Generator: -DLUA_FILE= -DOUT_H= -DOUT_CC= -DINCLUDE_PATH= -DFUNCTION=
   #            -DNAMESPACE= -DSCRIPT_NAME= [-DPRELUDE_FILE=]
   file(READ "${LUA_FILE}" source)
+  set(function_name "")
   if(PRELUDE_FILE)
     file(READ "${PRELUDE_FILE}" prelude)
-    set(source "${prelude}\n-- ---- ${SCRIPT_NAME}.lua ----\n${source}")
+    string(SHA1 digest "${prelude}${source}")
+    string(SUBSTRING "${digest}" 0 12 digest)
+    set(function_name "cv_${SCRIPT_NAME}_${digest}")
+    set(flags "")
+    string(FIND "${source}" "--! flags=no-writes" read_only)
+    if(NOT read_only EQUAL -1)
+      set(flags ", flags = { 'no-writes' }")
+    endif()
+    set(source "#!lua name=${function_name}\n${prelude}\n-- ---- ${SCRIPT_NAME}.lua ----\nredis.register_function{ function_name = '${function_name}'${flags}, callback = function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n${source}\nend }\n")
   endif()
   set(delimiter "convene_lua")
   string(FIND "${source}" ")${delimiter}\"" clash)
@@ -69,7 +86,7 @@ namespace ${NAMESPACE} {
 const ::convene::storage::LuaScript& ${FUNCTION}() {
   // Built once, never destroyed: safe to use from any thread at any time.
   static const auto* const script = new ::convene::storage::LuaScript(
-      \"${SCRIPT_NAME}\", R\"${delimiter}(${source})${delimiter}\");
+      \"${SCRIPT_NAME}\", R\"${delimiter}(${source})${delimiter}\", \"${function_name}\");
   return *script;
 }
 

@@ -1,4 +1,5 @@
 -- Everything GetAttendanceCounts needs, read in one consistent step.
+--! flags=no-writes
 -- (attendance_lib.lua is joined in front.)
 -- Returns { sheet fields, counter fields, presence sizes } as three flat
 -- name/value arrays; presence names are "<scope>:in_person|online|both".

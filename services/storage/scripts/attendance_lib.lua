@@ -1,17 +1,21 @@
 -- attendance_lib.lua: the one definition of every attendance rule that
 -- touches a counter, a seat, a waitlist or a registration's days. The build
--- joins it in front of every attendance script (convene_embed_lua PRELUDE),
--- so each script is still one EVALSHA and one round trip, and no script
--- keeps its own copy of a rule.
+-- makes each attendance script a Redis function in a library that starts
+-- with this file (convene_embed_lua PRELUDE), so each call is still one
+-- FCALL and one round trip, the functions below are created once when
+-- Redis loads the library, and no script keeps its own copy of a rule.
 --
--- Calling convention of every script that includes it (AttendanceScript in
--- attendance_store.cc builds both lists from keys.h):
+-- Calling convention of every script that includes it (begin() reads it;
+-- MakeAttendanceScriptFrame in attendance_script_frame.h builds both lists
+-- from keys.h):
 --   KEYS: 1 sheet, 2 registration index, 3 counters, 4 check-ins,
 --         5 requests, 6 changes stream
 --   ARGV: 1 registration key prefix (+ participant id), 2 waitlist key
 --         prefix (+ "<date>:<mode>"), 3 presence set prefix (+ "<scope>:
 --         <mode>"), 4 counts channel, 5 stream max length, 6 now (ms);
 --         the script's own arguments start at ARGV[7] (ARG(1) below).
+-- Redis runs one function at a time, so the call's frame can live in
+-- upvalues that begin() sets.
 --
 -- Counter fields (the hash KEYS[3]; core/attendance_counts.cc reads them):
 --   reg:<date>:<mode>      seats taken        wait:<date>:<mode>  waiting
@@ -26,14 +30,19 @@
 -- names, [A-Za-z0-9._-]); group names are caller text and only ever appear
 -- hex-encoded, so no city can pose as another counter. A field that falls
 -- to zero is deleted, so an erased organisation leaves no trace.
-local EV = {
-  sheet = KEYS[1], index = KEYS[2], counts = KEYS[3], checkins = KEYS[4],
-  requests = KEYS[5], changes = KEYS[6],
-  reg_prefix = ARGV[1], wait_prefix = ARGV[2], presence_prefix = ARGV[3],
-  channel = ARGV[4], maxlen = ARGV[5], now = ARGV[6],
-}
+local EV, ARGS = nil, nil
 local ARG_BASE = 6
-local function ARG(i) return ARGV[ARG_BASE + i] end
+local function ARG(i) return ARGS[ARG_BASE + i] end
+
+local function begin(keys, argv)
+  EV = {
+    sheet = keys[1], index = keys[2], counts = keys[3], checkins = keys[4],
+    requests = keys[5], changes = keys[6],
+    reg_prefix = argv[1], wait_prefix = argv[2], presence_prefix = argv[3],
+    channel = argv[4], maxlen = argv[5], now = argv[6],
+  }
+  ARGS = argv
+end
 
 local MODES = { 'in_person', 'online' }
 local ERASED = '~'

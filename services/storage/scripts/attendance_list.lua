@@ -1,4 +1,5 @@
 -- One page of an event's registrations in registration order, filtered.
+--! flags=no-writes
 -- (attendance_lib.lua is joined in front.)
 -- ARG: 1 after score ("" = from the start), 2 page size, 3 mode ("" any),
 --      4 status ("" any), 5 city ("" any; exact), 6 day ("" any),

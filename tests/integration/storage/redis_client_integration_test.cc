@@ -192,6 +192,30 @@ TEST_F(RedisClientTest, RunsScriptsWithEvalshaAndReloadsThemAfterScriptFlush) {
             RedisReply::String("taken"));
 }
 
+TEST_F(RedisClientTest, CallsFunctionsAndLoadsTheirLibraryWhenRedisHasNone) {
+  auto client = StartClient();
+  RedisSyncClient redis(*client);
+  // What convene_embed_lua makes of a script with a PRELUDE.
+  const LuaScript function("get_or_zero", R"lua(#!lua name=cv_test_lib_1
+local function get(key) return redis.call('GET', key) or '0' end
+redis.register_function{ function_name = 'cv_test_get_1', flags = { 'no-writes' },
+  callback = function(KEYS, ARGV) return get(KEYS[1]) end }
+)lua",
+                           "cv_test_get_1");
+  ASSERT_TRUE(redis.Command({"SET", "seat", "taken"}).ok());
+  ASSERT_TRUE(redis_server().Run({"FUNCTION", "FLUSH"}).ok());
+  // Not loaded: "Function not found", FUNCTION LOAD and FCALL again.
+  EXPECT_EQ(redis.Eval(function, {"seat"}, {}).value(), RedisReply::String("taken"));
+  EXPECT_EQ(redis.Eval(function, {"empty"}, {}).value(), RedisReply::String("0"));
+  // Lost again (a restarted Redis without persistence): loaded again.
+  ASSERT_TRUE(redis_server().Run({"FUNCTION", "FLUSH"}).ok());
+  EXPECT_EQ(redis.Eval(function, {"seat"}, {}).value(), RedisReply::String("taken"));
+  // Loaded by another process first: a plain FCALL.
+  ASSERT_TRUE(redis_server().Run({"FUNCTION", "FLUSH"}).ok());
+  ASSERT_TRUE(redis.Command({"FUNCTION", "LOAD", function.source()}).ok());
+  EXPECT_EQ(redis.Eval(function, {"seat"}, {}).value(), RedisReply::String("taken"));
+}
+
 TEST_F(RedisClientTest, MapsConveneDomainErrorsFromScripts) {
   auto client = StartClient();
   RedisSyncClient redis(*client);
