@@ -1,0 +1,486 @@
+"""End to end: regression tests for attendance findings, one test per finding,
+against convened over a private redis-server. Each states the intended
+behaviour:
+
+  a. a walk-in counts in by_city / by_organisation like any registration,
+     also once cancelled (never below zero);
+  b. waitlisted places are counted per city and per organisation;
+  c. cities and organisations with ':' '|' and other text come out under
+     exactly their own key, with no bogus group;
+  d. session ids are stable: kept sessions keep theirs, a new session never
+     reuses a removed one's id, removed sessions are shown (Event
+     .removed_sessions, SessionCounts.removed, STATUS:CANCELLED in
+     iCalendar) and their check-ins stay counted;
+  e. a change in the number of days: dropped days are cancelled in every
+     registration; added days go to "all days" registrations in their
+     default mode, in registration order;
+  f. ForgetParticipant leaves no trace of name, e-mail or organisation in
+     the counts (group "(erased)", GroupCounts.erased) or anywhere in Redis;
+  g. a capacity raised by UpdateEvent promotes waitlist heads at once (FIFO).
+"""
+import subprocess
+import time
+import unittest
+
+import grpc
+
+from convene_e2e import ConveneProcess, RedisServer, unary
+from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
+from google.protobuf import field_mask_pb2
+
+A = attendance_pb2
+K = calendar_pb2
+IN_PERSON = common_pb2.ATTENDANCE_MODE_IN_PERSON
+ONLINE = common_pb2.ATTENDANCE_MODE_ONLINE
+CONFIRMED = A.REGISTRATION_STATUS_CONFIRMED
+WAITLISTED = A.REGISTRATION_STATUS_WAITLISTED
+CANCELLED = A.REGISTRATION_STATUS_CANCELLED
+MODE_FIELDS = ("registered_in_person", "registered_online", "waitlisted_in_person",
+               "waitlisted_online", "checked_in_in_person", "checked_in_online",
+               "registered_total", "checked_in_total")
+
+
+def has_field(message_class, name):
+    return name in message_class.DESCRIPTOR.fields_by_name
+
+
+def groups(day, kind):
+    """{key: GroupCounts} of a DayCounts; a key listed twice fails loudly."""
+    out = {}
+    for g in getattr(day, kind):
+        assert g.key not in out, f"{kind}: key {g.key!r} listed twice"
+        out[g.key] = g
+    return out
+
+
+def counts_of(group, field):
+    return 0 if group is None else getattr(group.counts, field)
+
+
+def nonzero(group):
+    return {f: getattr(group.counts, f) for f in MODE_FIELDS if getattr(group.counts, f)}
+
+
+def vevents(calendar):
+    """The VEVENTs of an iCalendar text as {property name: value} dicts
+    (lines unfolded; parameters dropped)."""
+    text = calendar.replace("\r\n ", "").replace("\r\n\t", "")
+    events, current = [], None
+    for line in text.split("\r\n"):
+        if line == "BEGIN:VEVENT":
+            current = {}
+        elif line == "END:VEVENT":
+            events.append(current)
+            current = None
+        elif current is not None and ":" in line:
+            name, value = line.split(":", 1)
+            current[name.split(";", 1)[0]] = value
+    return events
+
+
+class AttendanceRegressionsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.redis = RedisServer()
+        cls.redis.start()
+        cls.addClassCleanup(cls.redis.cleanup)
+        cls.server = ConveneProcess("convened/convened", cls.redis.address)
+        cls.addClassCleanup(cls.server.stop)
+        cls.channel = grpc.insecure_channel(cls.server.target)
+        cls.addClassCleanup(cls.channel.close)
+
+    # -- helpers ------------------------------------------------------------
+    def call(self, service, method, request, response_type):
+        return unary(self.channel, service, method, request, response_type, timeout=15)
+
+    def create_event(self, request_id, first, last, fmt=common_pb2.EVENT_FORMAT_HYBRID,
+                     in_person_capacity=0, online_capacity=0, walk_ins=False, sessions=()):
+        event = K.Event(title="Regression " + request_id, format=fmt, time_zone="Europe/Brussels",
+                        start_local=f"{first}T09:00", end_local=f"{last}T17:00",
+                        allow_walk_ins=walk_ins, sessions=list(sessions))
+        if fmt != common_pb2.EVENT_FORMAT_ONLINE:
+            event.venue.CopyFrom(K.Venue(name="Stadhuis", in_person_capacity=in_person_capacity))
+        if fmt != common_pb2.EVENT_FORMAT_IN_PERSON:
+            event.online.CopyFrom(K.OnlineAccess(platform="Jitsi", join_url="https://meet.example.org/r",
+                                                 online_capacity=online_capacity))
+        return self.call("CalendarService", "CreateEvent",
+                         K.CreateEventRequest(request_id=request_id, event=event), K.Event)
+
+    def update_event(self, event_id, paths, change):
+        current = self.call("CalendarService", "GetEvent", K.GetEventRequest(event_id=event_id), K.Event)
+        patch = K.Event()
+        patch.CopyFrom(current)
+        change(patch)
+        return self.call("CalendarService", "UpdateEvent", K.UpdateEventRequest(
+            event=patch, update_mask=field_mask_pb2.FieldMask(paths=paths),
+            expected_revision=current.revision), K.Event)
+
+    def register(self, ev, pid, city="", organisation="", mode=IN_PERSON, days=None,
+                 name=None, email=""):
+        req = A.RegisterRequest(event_id=ev.id, request_id=f"reg-{ev.id}-{pid}", mode=mode,
+                                participant=common_pb2.Participant(
+                                    participant_id=pid, display_name=name or "Partner " + pid,
+                                    email=email, city=city, organisation=organisation))
+        for date, m in days or ():
+            req.days.append(A.DayMode(date=date, mode=m))
+        return self.call("AttendanceService", "Register", req, A.Registration)
+
+    def cancel(self, ev, pid, dates=()):
+        return self.call("AttendanceService", "CancelRegistration", A.CancelRegistrationRequest(
+            event_id=ev.id, participant_id=pid, dates=list(dates),
+            request_id=f"cancel-{ev.id}-{pid}-{'-'.join(dates)}"), A.Registration)
+
+    def get_registration(self, ev, pid):
+        return self.call("AttendanceService", "GetRegistration",
+                         A.GetRegistrationRequest(event_id=ev.id, participant_id=pid), A.Registration)
+
+    def check_in(self, ev, pid, day="", session_id="", mode=IN_PERSON, walk_in=None):
+        req = A.CheckInRequest(event_id=ev.id, participant_id=pid, day=day, session_id=session_id,
+                               mode=mode, request_id=f"in-{ev.id}-{pid}-{day}{session_id}-{mode}",
+                               source=A.CHECK_IN_SOURCE_ONLINE_JOIN if mode == ONLINE
+                               else A.CHECK_IN_SOURCE_DESK)
+        if walk_in is not None:
+            req.walk_in.CopyFrom(walk_in)
+        return self.call("AttendanceService", "CheckIn", req, A.CheckInRecord)
+
+    def counts(self, ev):
+        return self.call("AttendanceService", "GetAttendanceCounts",
+                         A.GetAttendanceCountsRequest(event_id=ev.id), A.AttendanceCounts)
+
+    def day(self, counts, date):
+        for d in counts.days:
+            if d.date == date:
+                return d
+        self.fail(f"no day {date} in the counts ({[d.date for d in counts.days]})")
+
+    def assert_no_negative(self, counts):
+        for d in counts.days:
+            for kind in ("by_city", "by_organisation"):
+                for g in getattr(d, kind):
+                    for f in MODE_FIELDS:
+                        self.assertGreaterEqual(getattr(g.counts, f), 0,
+                                                f"{d.date} {kind}[{g.key!r}].{f}")
+            for f in MODE_FIELDS:
+                self.assertGreaterEqual(getattr(d.counts, f), 0, f"{d.date}.{f}")
+
+    def days_of(self, reg):
+        return {d.date: (d.mode, d.status, d.waitlist_position) for d in reg.days}
+
+    # -- a ------------------------------------------------------------------
+    def test_a_walk_in_counts_by_city_and_organisation(self):
+        day = "2027-05-10"
+        ev = self.create_event("reg-a", day, day, in_person_capacity=10, walk_ins=True)
+        rec = self.check_in(ev, "gent-walkin", day=day, walk_in=common_pb2.Participant(
+            display_name="Walk-in Gent", city="Gent", organisation="Stad Gent"))
+        self.assertTrue(rec.walk_in)
+        self.assertFalse(rec.duplicate)
+
+        d = self.day(self.counts(ev), day)
+        self.assertEqual(d.counts.registered_in_person, 1)
+        self.assertEqual(d.unique.walk_ins, 1)
+        for kind, key in (("by_city", "Gent"), ("by_organisation", "Stad Gent")):
+            with self.subTest(f"walk-in in {kind}"):
+                g = groups(d, kind).get(key)
+                self.assertIsNotNone(g, f"{kind} has no {key!r}: {list(groups(d, kind))}")
+                self.assertEqual(g.counts.registered_in_person, 1, f"{kind}[{key!r}] {nonzero(g)}")
+                self.assertEqual(g.counts.checked_in_in_person, 1, f"{kind}[{key!r}] {nonzero(g)}")
+
+        self.cancel(ev, "gent-walkin")
+        c = self.counts(ev)
+        d = self.day(c, day)
+        self.assertEqual(d.counts.registered_in_person, 0)
+        for kind, key in (("by_city", "Gent"), ("by_organisation", "Stad Gent")):
+            with self.subTest(f"cancelled walk-in in {kind}"):
+                g = groups(d, kind).get(key)
+                self.assertEqual(counts_of(g, "registered_in_person"), 0,
+                                 f"{kind}[{key!r}] after the walk-in cancelled: {g and nonzero(g)}")
+        with self.subTest("no negative counts"):
+            self.assert_no_negative(c)
+
+        self.register(ev, "gent-2", city="Gent", organisation="Stad Gent")
+        d = self.day(self.counts(ev), day)
+        for kind, key in (("by_city", "Gent"), ("by_organisation", "Stad Gent")):
+            with self.subTest(f"a later registration in {kind}"):
+                g = groups(d, kind).get(key)
+                self.assertEqual(counts_of(g, "registered_in_person"), 1,
+                                 f"{kind}[{key!r}]: {g and nonzero(g)}")
+
+    # -- b ------------------------------------------------------------------
+    def test_b_waitlisted_are_counted_per_city_and_organisation(self):
+        day = "2027-05-17"
+        ev = self.create_event("reg-b", day, day, fmt=common_pb2.EVENT_FORMAT_IN_PERSON,
+                               in_person_capacity=5)
+        cities = ["Torino", "Gent", "Utrecht", "Θεσσαλονίκη", "София"]
+        orgs = ["Comune di Torino", "Stad Gent", "Gemeente Utrecht"]
+        want_city, want_org = {}, {}
+        for i in range(10):
+            city, org = cities[(i * 2) % 5], orgs[i % 3]
+            reg = self.register(ev, f"b{i}", city=city, organisation=org)
+            if reg.status == WAITLISTED:
+                want_city[city] = want_city.get(city, 0) + 1
+                want_org[org] = want_org.get(org, 0) + 1
+        d = self.day(self.counts(ev), day)
+        self.assertEqual(d.counts.registered_in_person, 5)
+        self.assertEqual(d.counts.waitlisted_in_person, 5)
+        for kind, want in (("by_city", want_city), ("by_organisation", want_org)):
+            with self.subTest(kind):
+                got = {k: g.counts.waitlisted_in_person for k, g in groups(d, kind).items()
+                       if g.counts.waitlisted_in_person}
+                self.assertEqual(sum(got.values()), 5, f"{kind} waitlisted: {got}")
+                self.assertEqual(got, want)
+
+    # -- c ------------------------------------------------------------------
+    def test_c_odd_group_text_is_its_own_key(self):
+        day = "2027-09-01"
+        ev = self.create_event("reg-c", day, day, in_person_capacity=10)
+        city1, org1 = "Torino:reg:2027-09-01:in_person", "Rete: città|cities — Θεσσαλονίκη ünï"
+        city2, org2 = "Gent|Ghent; x=y, z", "org:in:day:2027-09-01:online|Stad"
+        self.register(ev, "odd-1", city=city1, organisation=org1)
+        self.register(ev, "odd-2", city=city2, organisation=org2, mode=ONLINE)
+        d = self.day(self.counts(ev), day)
+        for kind, want in (("by_city", {city1: "registered_in_person", city2: "registered_online"}),
+                           ("by_organisation", {org1: "registered_in_person", org2: "registered_online"})):
+            with self.subTest(kind):
+                got = groups(d, kind)
+                self.assertEqual(sorted(got), sorted(want),
+                                 f"{kind} keys: {[(k, nonzero(g)) for k, g in got.items()]}")
+                for key, field in want.items():
+                    expected = {field: 1, "registered_total": 1}
+                    self.assertEqual(nonzero(got[key]), expected, f"{kind}[{key!r}]")
+
+    # -- d ------------------------------------------------------------------
+    def test_d_session_ids_are_stable_and_removed_sessions_stay_visible(self):
+        d1, d2 = "2027-10-05", "2027-10-06"
+        ev = self.create_event("reg-d", d1, d2, in_person_capacity=20, sessions=[
+            K.Session(title="Opening", start_local=f"{d1}T09:30", end_local=f"{d1}T10:30"),
+            K.Session(title="Peer review", start_local=f"{d1}T11:00", end_local=f"{d1}T12:00"),
+            K.Session(title="Site visit", start_local=f"{d2}T09:30", end_local=f"{d2}T12:00",
+                      format=common_pb2.EVENT_FORMAT_IN_PERSON)])
+        ids = {s.title: s.id for s in ev.sessions}
+        self.assertEqual(ids, {"Opening": "s1", "Peer review": "s2", "Site visit": "s3"})
+        self.register(ev, "sess-1", city="Utrecht")
+        self.assertFalse(self.check_in(ev, "sess-1", session_id="s2").duplicate)
+
+        # Remove s1; send s2 and s3 with their ids.
+        def drop_first(e):
+            kept = [s for s in e.sessions if s.id != "s1"]
+            del e.sessions[:]
+            e.sessions.extend(kept)
+        ev = self.update_event(ev.id, ["sessions"], drop_first)
+        self.assertEqual({s.title: s.id for s in ev.sessions}, {"Peer review": "s2", "Site visit": "s3"})
+
+        # A new session without id gets an id never used in the event.
+        ev = self.update_event(ev.id, ["sessions"], lambda e: e.sessions.append(K.Session(
+            title="Closing", start_local=f"{d2}T15:00", end_local=f"{d2}T16:00")))
+        got = {s.title: s.id for s in ev.sessions}
+        self.assertEqual(got["Peer review"], "s2")
+        self.assertEqual(got["Site visit"], "s3")
+        with self.subTest("new session id"):
+            self.assertNotIn(got["Closing"], ("s1", "s2", "s3"),
+                             "the new session reuses an id (s1 was removed, s2 and s3 are kept)")
+
+        ev = self.call("CalendarService", "GetEvent", K.GetEventRequest(event_id=ev.id), K.Event)
+        with self.subTest("Event.removed_sessions"):
+            self.assertTrue(has_field(K.Event, "removed_sessions"),
+                            "convene.v1.Event has no field removed_sessions")
+            self.assertEqual([(s.id, s.title) for s in ev.removed_sessions], [("s1", "Opening")])
+
+        # One update that removes a session and adds one: the new one gets
+        # neither the id removed in the same update nor any earlier one.
+        closing = got["Closing"]
+
+        def swap(e):
+            kept = [s for s in e.sessions if s.id != closing]
+            del e.sessions[:]
+            e.sessions.extend(kept)
+            e.sessions.append(K.Session(title="Wrap-up", start_local=f"{d2}T16:00",
+                                        end_local=f"{d2}T17:00"))
+        swapped = self.update_event(ev.id, ["sessions"], swap)
+        with self.subTest("remove and add in one update"):
+            ids = {s.title: s.id for s in swapped.sessions}
+            self.assertEqual((ids["Peer review"], ids["Site visit"]), ("s2", "s3"))
+            self.assertNotIn(ids["Wrap-up"], ("s1", "s2", "s3", closing),
+                             f"the new session reuses an id ({closing} was removed in the same update)")
+
+        c = self.counts(ev)
+        sessions = {s.session_id: s for s in self.day(c, d1).sessions}
+        with self.subTest("the s2 check-in stays counted"):
+            self.assertIn("s2", sessions)
+            self.assertEqual(sessions["s2"].counts.checked_in_in_person, 1)
+            self.assertEqual(sessions["s2"].unique.in_person_only, 1)
+        with self.subTest("SessionCounts of the removed session"):
+            self.assertTrue(has_field(A.SessionCounts, "removed"),
+                            "convene.v1.SessionCounts has no field removed")
+            self.assertIn("s1", sessions, f"sessions of {d1}: {sorted(sessions)}")
+            self.assertTrue(sessions["s1"].removed)
+            self.assertFalse(sessions["s2"].removed)
+
+        ics = self.call("CalendarService", "ExportICalendar",
+                        K.ExportICalendarRequest(event_id=ev.id), K.ExportICalendarResponse).calendar
+        by_uid = {v.get("UID"): v for v in vevents(ics)}
+        with self.subTest("iCalendar"):
+            uid = f"s1.{ev.id}@convene"
+            self.assertIn(uid, by_uid, f"UIDs: {sorted(by_uid)}")
+            self.assertEqual(by_uid[uid].get("STATUS"), "CANCELLED")
+            self.assertEqual(by_uid[f"s2.{ev.id}@convene"].get("STATUS"), "CONFIRMED")
+
+    # -- e ------------------------------------------------------------------
+    def test_e_dropped_days_are_cancelled_everywhere(self):
+        d1, d2, d3 = "2027-11-02", "2027-11-03", "2027-11-04"
+        ev = self.create_event("reg-e-short", d1, d3, in_person_capacity=10)
+        self.register(ev, "all-ip")
+        self.register(ev, "all-on", mode=ONLINE)
+        self.register(ev, "d3-only", days=[(d3, IN_PERSON)])
+        self.register(ev, "d1-d3", days=[(d1, IN_PERSON), (d3, ONLINE)])
+        self.assertEqual(self.counts(ev).registrations, 4)
+
+        self.update_event(ev.id, ["end_local"], lambda e: setattr(e, "end_local", f"{d2}T17:00"))
+        for pid in ("all-ip", "all-on", "d3-only", "d1-d3"):
+            with self.subTest(pid):
+                reg = self.get_registration(ev, pid)
+                days = self.days_of(reg)
+                self.assertIn(d3, days, f"{pid}: {days}")
+                self.assertEqual(days[d3][1], CANCELLED, f"{pid}: {d3} is {days[d3]}")
+                if pid == "d3-only":
+                    self.assertEqual(reg.status, CANCELLED)
+                else:
+                    self.assertNotEqual(reg.status, CANCELLED)
+        c = self.counts(ev)
+        self.assertEqual([d.date for d in c.days], [d1, d2])
+        with self.subTest("registrations"):
+            self.assertEqual(c.registrations, 3)
+        self.assertEqual(self.day(c, d1).counts.registered_in_person, 2)
+        self.assertEqual(self.day(c, d1).counts.registered_online, 1)
+        self.assertEqual(self.day(c, d2).counts.registered_in_person, 1)
+
+    def test_e_added_days_go_to_all_days_registrations_in_their_default_mode(self):
+        d1, d2, d3, d4 = "2027-11-09", "2027-11-10", "2027-11-11", "2027-11-12"
+        ev = self.create_event("reg-e-long", d1, d3, in_person_capacity=2)
+        self.register(ev, "A")                                   # all days, in person
+        self.register(ev, "B", days=[(d1, IN_PERSON), (d2, IN_PERSON)])
+        self.register(ev, "C")
+        self.register(ev, "D")
+        self.register(ev, "E", mode=ONLINE)
+        self.register(ev, "F")
+        self.cancel(ev, "F")
+        self.register(ev, "G")
+        self.call("AttendanceService", "ChangeMode", A.ChangeModeRequest(
+            event_id=ev.id, participant_id="G", mode=ONLINE, request_id="cm-G"), A.Registration)
+        self.assertEqual(self.days_of(self.get_registration(ev, "D"))[d3], (IN_PERSON, WAITLISTED, 1))
+
+        self.update_event(ev.id, ["end_local"], lambda e: setattr(e, "end_local", f"{d4}T17:00"))
+        want = {"A": (IN_PERSON, CONFIRMED, 0), "C": (IN_PERSON, CONFIRMED, 0),
+                "D": (IN_PERSON, WAITLISTED, 1), "E": (ONLINE, CONFIRMED, 0),
+                "G": (IN_PERSON, WAITLISTED, 2)}
+        for pid in "ABCDEFG":
+            with self.subTest(pid):
+                reg = self.get_registration(ev, pid)
+                days = self.days_of(reg)
+                if pid in want:
+                    self.assertEqual(days.get(d4), want[pid], f"{pid}: {days}")
+                else:
+                    self.assertNotIn(d4, days, f"{pid}: {days}")
+                if pid == "F":
+                    self.assertEqual(reg.status, CANCELLED)
+        c = self.counts(ev)
+        self.assertEqual([d.date for d in c.days], [d1, d2, d3, d4])
+        with self.subTest("counts of the added day"):
+            got = {f: getattr(self.day(c, d4).counts, f) for f in MODE_FIELDS}
+            self.assertEqual((got["registered_in_person"], got["waitlisted_in_person"],
+                              got["registered_online"]), (2, 2, 1), got)
+        self.assertEqual(c.registrations, 6)
+
+    # -- f ------------------------------------------------------------------
+    def test_f_forgotten_participant_leaves_no_trace(self):
+        day = "2027-12-07"
+        name, email = "Zbigniew Erasable-Testperson", "zbigniew.erasable@acme-erasable.example"
+        org = "Acme Erasable Org"
+        ev = self.create_event("reg-f", day, day, in_person_capacity=10)
+        self.register(ev, "erase-me", city="Gent", organisation=org, name=name, email=email)
+        self.register(ev, "keep-me", city="Gent", organisation="Stad Gent")
+        self.check_in(ev, "erase-me", day=day)
+        forgot = self.call("AttendanceService", "ForgetParticipant", A.ForgetParticipantRequest(
+            event_id=ev.id, participant_id="erase-me", request_id="forget-f",
+            reason="erasure request"), A.ForgetParticipantResponse)
+        self.assertEqual(forgot.registrations_erased, 1)
+
+        c = self.counts(ev)
+        for d in c.days:
+            orgs = groups(d, "by_organisation")
+            with self.subTest(f"by_organisation {d.date}"):
+                self.assertNotIn(org, orgs)
+                self.assertIn("(erased)", orgs, f"keys: {sorted(orgs)}")
+                erased = orgs["(erased)"]
+                self.assertEqual(nonzero(erased), {"registered_in_person": 1, "checked_in_in_person": 1,
+                                                   "registered_total": 1, "checked_in_total": 1})
+                self.assertTrue(has_field(A.GroupCounts, "erased"),
+                                "convene.v1.GroupCounts has no field erased")
+                self.assertTrue(erased.erased)
+                self.assertFalse(orgs["Stad Gent"].erased)
+            with self.subTest(f"by_city {d.date}"):
+                self.assertEqual(counts_of(groups(d, "by_city").get("Gent"), "registered_in_person"), 2)
+
+        time.sleep(1)  # let the reminder planner and the feed relay catch up
+        needles = {}
+        for text in (name, email, org):
+            raw = text.encode()
+            needles[text] = raw
+            needles[text + " (hex)"] = raw.hex().encode()
+            needles[text + " (HEX)"] = raw.hex().upper().encode()
+        found = {}
+        for key, blob in self.keyspace():
+            for label, needle in needles.items():
+                if needle in key or needle in blob:
+                    found.setdefault(label, []).append(key.decode(errors="replace"))
+        self.assertEqual(found, {}, "personal data left in Redis after ForgetParticipant")
+
+    def keyspace(self):
+        """(key, everything stored under it) for every cv:* key, read by
+        type with redis-cli."""
+        def cli(*args):
+            return subprocess.run(["redis-cli", "-s", self.redis.socket, *args],
+                                  capture_output=True, timeout=30, check=True).stdout
+        keys = [k for k in cli("--scan", "--pattern", "cv:*").split(b"\n") if k]
+        self.assertTrue(keys)
+        reads = {b"string": ["GET"], b"hash": ["HGETALL"], b"set": ["SMEMBERS"],
+                 b"zset": ["ZRANGE", None, "0", "-1"], b"list": ["LRANGE", None, "0", "-1"],
+                 b"stream": ["XRANGE", None, "-", "+"]}
+        out = []
+        for key in keys:
+            kind = cli("TYPE", key).strip()
+            self.assertIn(kind, reads, f"{key!r} is a {kind!r}")
+            command = reads[kind]
+            out.append((key, cli(command[0], key, *command[2:])))
+        return out
+
+    # -- g ------------------------------------------------------------------
+    def test_g_raised_capacity_promotes_the_waitlist_at_once(self):
+        day = "2027-12-14"
+        ev = self.create_event("reg-g", day, day, fmt=common_pb2.EVENT_FORMAT_IN_PERSON,
+                               in_person_capacity=2)
+        for i in range(1, 6):
+            self.register(ev, f"g{i}", city="Utrecht")
+        self.assertEqual(self.days_of(self.get_registration(ev, "g5"))[day], (IN_PERSON, WAITLISTED, 3))
+
+        self.update_event(ev.id, ["venue"], lambda e: setattr(e.venue, "in_person_capacity", 4))
+        got = {pid: self.days_of(self.get_registration(ev, pid))[day] for pid in ("g3", "g4", "g5")}
+        self.assertEqual(got, {"g3": (IN_PERSON, CONFIRMED, 0), "g4": (IN_PERSON, CONFIRMED, 0),
+                               "g5": (IN_PERSON, WAITLISTED, 1)})
+        d = self.day(self.counts(ev), day)
+        self.assertEqual((d.counts.registered_in_person, d.counts.waitlisted_in_person,
+                          d.in_person_capacity), (4, 1, 4))
+
+        # Lowering takes no seat away.
+        self.update_event(ev.id, ["venue"], lambda e: setattr(e.venue, "in_person_capacity", 1))
+        d = self.day(self.counts(ev), day)
+        self.assertEqual((d.counts.registered_in_person, d.counts.waitlisted_in_person), (4, 1))
+
+        # Unlimited: everyone waiting gets a seat.
+        self.update_event(ev.id, ["venue"], lambda e: setattr(e.venue, "in_person_capacity", 0))
+        self.assertEqual(self.days_of(self.get_registration(ev, "g5"))[day], (IN_PERSON, CONFIRMED, 0))
+        d = self.day(self.counts(ev), day)
+        self.assertEqual((d.counts.registered_in_person, d.counts.waitlisted_in_person), (5, 0))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
