@@ -33,6 +33,7 @@
 #define CONVENE_STORAGE_KEYS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -142,9 +143,25 @@ inline std::string CountsChannel(absl::string_view event_id) {
 // '/'); a notification id is "<reminder key>/r<event revision>", the
 // idempotency key consumers dedupe on.
 
-// Prefix of every {ntf} key; scripts build per-event and per-participant
-// index names from it.
-inline std::string NotificationPrefix() { return "cv:{ntf}:"; }
+// Prefixes of the per-event and per-participant indexes below: a script
+// that reaches an index it cannot name in KEYS (it depends on the records
+// it reads) is given these, in this order, as its first five arguments.
+inline std::string ReminderPairPrefix() { return "cv:{ntf}:pair:"; }
+inline std::string EventReminderParticipantsPrefix() {
+  return "cv:{ntf}:event-participants:";
+}
+inline std::string ParticipantReminderEventsPrefix() {
+  return "cv:{ntf}:participant-events:";
+}
+inline std::string EventNotificationsPrefix() { return "cv:{ntf}:event-notifications:"; }
+inline std::string ParticipantNotificationsPrefix() {
+  return "cv:{ntf}:participant-notifications:";
+}
+inline std::vector<std::string> NotificationIndexPrefixes() {
+  return {ReminderPairPrefix(), EventReminderParticipantsPrefix(),
+          ParticipantReminderEventsPrefix(), EventNotificationsPrefix(),
+          ParticipantNotificationsPrefix()};
+}
 // Sorted set: pending reminder key scored by due instant (milliseconds).
 inline std::string DueReminders() { return "cv:{ntf}:due"; }
 // Hash: reminder key -> rendered notification (serialised
@@ -157,15 +174,15 @@ inline std::string ReminderLeaseOwners() { return "cv:{ntf}:lease-owners"; }
 // Set: the reminder keys planned for one registration.
 inline std::string ReminderPair(absl::string_view event_id,
                                 absl::string_view participant_id) {
-  return absl::StrCat("cv:{ntf}:pair:", event_id, "/", participant_id);
+  return absl::StrCat(ReminderPairPrefix(), event_id, "/", participant_id);
 }
 // Set: participants of the event with pending reminders.
 inline std::string EventReminderParticipants(absl::string_view event_id) {
-  return absl::StrCat("cv:{ntf}:event-participants:", event_id);
+  return absl::StrCat(EventReminderParticipantsPrefix(), event_id);
 }
 // Set: events the participant has pending reminders for.
 inline std::string ParticipantReminderEvents(absl::string_view participant_id) {
-  return absl::StrCat("cv:{ntf}:participant-events:", participant_id);
+  return absl::StrCat(ParticipantReminderEventsPrefix(), participant_id);
 }
 // Hash: event id -> reminder policy (serialised convene.v1.ReminderPolicy).
 inline std::string ReminderPolicies() { return "cv:{ntf}:policies"; }
@@ -176,11 +193,11 @@ inline std::string Notifications() { return "cv:{ntf}:notifications"; }
 inline std::string NotificationStates() { return "cv:{ntf}:states"; }
 // Sorted set: the event's notification ids scored by creation (ms).
 inline std::string EventNotifications(absl::string_view event_id) {
-  return absl::StrCat("cv:{ntf}:event-notifications:", event_id);
+  return absl::StrCat(EventNotificationsPrefix(), event_id);
 }
 // Set: the participant's notification ids (for erasure).
 inline std::string ParticipantNotifications(absl::string_view participant_id) {
-  return absl::StrCat("cv:{ntf}:participant-notifications:", participant_id);
+  return absl::StrCat(ParticipantNotificationsPrefix(), participant_id);
 }
 // Stream: one entry per notification ("n" id, "e" event) for the stream
 // sink; each subscriber name is a consumer group, and its pending entries

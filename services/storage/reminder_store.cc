@@ -92,10 +92,11 @@ void ReminderStore::Complete(std::string owner, absl::Time now,
                              std::vector<DeliveredReminder> delivered,
                              Callback<CompleteOutcome> done) {
   if (delivered.empty()) return done(CompleteOutcome{});
-  std::vector<std::string> args = {std::move(owner), Ms(now),
-                                   absl::StrCat(max_outbox_),
-                                   keys::NotificationPrefix()};
-  args.reserve(4 + delivered.size() * 5);
+  std::vector<std::string> args = keys::NotificationIndexPrefixes();
+  args.reserve(8 + delivered.size() * 5);
+  args.push_back(std::move(owner));
+  args.push_back(Ms(now));
+  args.push_back(absl::StrCat(max_outbox_));
   for (DeliveredReminder& d : delivered) {
     args.push_back(std::move(d.key));
     args.push_back(std::move(d.notification_id));
@@ -130,9 +131,11 @@ void ReminderStore::CountDue(absl::Time now, Callback<int64_t> done) {
 void ReminderStore::ListPending(std::string event_id,
                                 std::string participant_id,
                                 Callback<std::vector<std::string>> done) {
-  redis_.Eval(scripts::ReminderList(), {keys::Reminders()},
-              {keys::NotificationPrefix(), std::move(event_id),
-               std::move(participant_id), "100000"},
+  std::vector<std::string> args = keys::NotificationIndexPrefixes();
+  args.push_back(std::move(event_id));
+  args.push_back(std::move(participant_id));
+  args.push_back("100000");
+  redis_.Eval(scripts::ReminderList(), {keys::Reminders()}, std::move(args),
               [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok()) return done(reply.status());
                 done(Strings(*reply));
@@ -258,7 +261,12 @@ void ReminderStore::ForgetParticipant(std::string participant_id, std::string ev
               {keys::DueReminders(), keys::Reminders(), keys::ReminderLeases(),
                keys::ReminderLeaseOwners(), keys::Notifications(), keys::NotificationStates(),
                keys::NotificationStream(), keys::OutboxEntries()},
-              {keys::NotificationPrefix(), std::move(participant_id), std::move(event_id)},
+              [&] {
+                std::vector<std::string> args = keys::NotificationIndexPrefixes();
+                args.push_back(std::move(participant_id));
+                args.push_back(std::move(event_id));
+                return args;
+              }(),
               [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok()) return done(reply.status());
                 auto e = reply->elements();

@@ -49,7 +49,7 @@ for i = 1, #records, 2 do
   local m, src, first, joins, left, walk = string.match(records[i + 1],
     '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
   if scope_kind and m then
-    local scope = scope_kind .. ':' .. scope_id
+    local scope = scope_kind == 'day' and day_scope(scope_id) or session_scope(scope_id)
     local day = scope_kind == 'day' and scope_id or session_day[scope_id]
     local entry = scope .. ':' .. mode
     add(presence_field(scope, mode), 1)
@@ -63,18 +63,18 @@ for i = 1, #records, 2 do
     members[entry] = members[entry] or {}
     members[entry][pid] = true
     if day and scope_kind == 'session' then
-      local daily = 'day:' .. day .. ':' .. mode
+      local daily = day_scope(day) .. ':' .. mode
       members[daily] = members[daily] or {}
       members[daily][pid] = true
     end
-    if walk == '1' and day then add('walkin:' .. day, 1) end
+    if walk == '1' and day then add(walk_in_field(day), 1) end
     if mode == 'online' then
       local at, l = tonumber(first), tonumber(left)
-      for _, s in ipairs((day and scope_kind == 'session') and { scope, 'day:' .. day } or { scope }) do
-        local j = computed['join:' .. s]
-        if at and (j == nil or at < j) then computed['join:' .. s] = at end
-        if l and (computed['leave:' .. s] == nil or l > computed['leave:' .. s]) then
-          computed['leave:' .. s] = l
+      for _, s in ipairs((day and scope_kind == 'session') and { scope, day_scope(day) } or { scope }) do
+        local j = computed[join_field(s)]
+        if at and (j == nil or at < j) then computed[join_field(s)] = at end
+        if l and (computed[leave_field(s)] == nil or l > computed[leave_field(s)]) then
+          computed[leave_field(s)] = l
         end
       end
     end

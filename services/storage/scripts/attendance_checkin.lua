@@ -38,8 +38,8 @@ else
       ' is not a day of the event (' .. sheet.days .. ')')
   end
 end
-local scope = (session ~= '' and ('session:' .. session) or ('day:' .. day))
-local key = scope .. ':' .. mode .. ':' .. pid
+local scope = session ~= '' and session_scope(session) or day_scope(day)
+local key = check_in_field(scope, mode, pid)
 
 local done = already_done(request_id)
 local existing = redis.call('HGET', EV.checkins, key)
@@ -81,7 +81,7 @@ if held == nil or (mode == 'in_person' and held ~= 'in_person') then
     redis.call('ZADD', EV.index, next_seq(), pid)
     save(reg, { { date = day, mode = 'in_person', status = 'confirmed' } }, fields)
     reg = load(pid)
-    bump('walkin:' .. day, 1)
+    bump(walk_in_field(day), 1)
   elseif held ~= nil then
     return redis.error_reply('CONVENE FAILED_PRECONDITION ' .. pid ..
       ' holds an online place on ' .. day .. ', not a seat in the room')

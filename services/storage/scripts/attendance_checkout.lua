@@ -20,8 +20,8 @@ if session ~= '' then
       ' is not a session of the event')
   end
 end
-local scope = (session ~= '' and ('session:' .. session) or ('day:' .. day))
-local key = scope .. ':online:' .. pid
+local scope = session ~= '' and session_scope(session) or day_scope(day)
+local key = check_in_field(scope, 'online', pid)
 local existing = redis.call('HGET', EV.checkins, key)
 if not existing then
   return redis.error_reply('CONVENE FAILED_PRECONDITION no online join of ' ..

@@ -8,8 +8,8 @@ if not sheet then
   return redis.error_reply('CONVENE NOT_FOUND event not found')
 end
 local scopes = {}
-for _, d in ipairs(sheet.day_list) do scopes[#scopes + 1] = 'day:' .. d end
-for _, s in ipairs(sheet.every_session) do scopes[#scopes + 1] = 'session:' .. s.id end
+for _, d in ipairs(sheet.day_list) do scopes[#scopes + 1] = day_scope(d) end
+for _, s in ipairs(sheet.every_session) do scopes[#scopes + 1] = session_scope(s.id) end
 local presence = {}
 for _, scope in ipairs(scopes) do
   local room, online = presence_key(scope, 'in_person'), presence_key(scope, 'online')

@@ -66,6 +66,13 @@ local function presence_field(scope, mode) return 'in:' .. scope .. ':' .. mode 
 local function group_field(kind, code, field)
   return 'g:' .. kind .. ':' .. code .. ':' .. field
 end
+local function day_scope(date) return 'day:' .. date end
+local function session_scope(id) return 'session:' .. id end
+local function walk_in_field(date) return 'walkin:' .. date end
+local function join_field(scope) return 'join:' .. scope end
+local function leave_field(scope) return 'leave:' .. scope end
+-- Check-in records (the hash KEYS[4]): "<scope>:<mode>:<participant>".
+local function check_in_field(scope, mode, pid) return scope .. ':' .. mode .. ':' .. pid end
 local function waitlist_key(date, mode) return EV.wait_prefix .. date .. ':' .. mode end
 local function presence_key(scope, mode) return EV.presence_prefix .. scope .. ':' .. mode end
 
@@ -333,7 +340,7 @@ local function count_presence(reg, scope, day, mode)
   bump(group_field('org', reg.groups.org, 'in:' .. entry), 1)
   redis.call('SADD', presence_key(scope, mode), reg.pid)
   -- Present at a session is present that day, for the daily headcount.
-  if scope ~= 'day:' .. day then redis.call('SADD', presence_key('day:' .. day, mode), reg.pid) end
+  if scope ~= day_scope(day) then redis.call('SADD', presence_key(day_scope(day), mode), reg.pid) end
   reg.present[#reg.present + 1] = entry
   redis.call('HSET', EV.reg_prefix .. reg.pid, 'present', table.concat(reg.present, ','))
 end
@@ -342,13 +349,13 @@ end
 -- day's headcount covers its sessions): the earliest join and the latest
 -- leave.
 local function note_online_times(scope, day, join_ms, leave_ms)
-  for _, s in ipairs(scope == 'day:' .. day and { scope } or { scope, 'day:' .. day }) do
+  for _, s in ipairs(scope == day_scope(day) and { scope } or { scope, day_scope(day) }) do
     if join_ms then
-      local earliest = counter('join:' .. s)
-      if earliest == 0 or join_ms < earliest then redis.call('HSET', EV.counts, 'join:' .. s, join_ms) end
+      local earliest = counter(join_field(s))
+      if earliest == 0 or join_ms < earliest then redis.call('HSET', EV.counts, join_field(s), join_ms) end
     end
-    if leave_ms and leave_ms > counter('leave:' .. s) then
-      redis.call('HSET', EV.counts, 'leave:' .. s, leave_ms)
+    if leave_ms and leave_ms > counter(leave_field(s)) then
+      redis.call('HSET', EV.counts, leave_field(s), leave_ms)
     end
   end
 end

@@ -5,33 +5,35 @@
 -- is left to that owner. A notification without a state entry is pending.
 -- KEYS: 1 leases zset, 2 lease owners hash, 3 records hash, 4 notifications
 --       hash, 5 outbox stream, 6 outbox entry ids hash
--- ARGV: 1 owner token, 2 now ms, 3 outbox max length, 4 key prefix of the
---       per-event and per-participant indexes, then per notification:
+-- ARGV: 1-5 index key prefixes (keys::NotificationIndexPrefixes()), 6 owner
+--       token, 7 now ms, 8 outbox max length, then per notification:
 --       reminder key, notification id, event id, participant id, record
 -- Returns {completed, skipped}.
-local prefix = ARGV[4]
+local pair_prefix, event_notifications, participant_notifications = ARGV[1], ARGV[4], ARGV[5]
+local owner, now, maxlen = ARGV[6], ARGV[7], ARGV[8]
+local FIRST = 9
 local reminder_keys = {}
-for i = 5, #ARGV, 5 do reminder_keys[#reminder_keys + 1] = ARGV[i] end
+for i = FIRST, #ARGV, 5 do reminder_keys[#reminder_keys + 1] = ARGV[i] end
 if #reminder_keys == 0 then return {0, 0} end
 local owners = redis.call('HMGET', KEYS[2], unpack(reminder_keys))
 
 local completed, skipped = 0, 0
 local done, entries, by_event, by_pair = {}, {}, {}, {}
 for n = 1, #reminder_keys do
-  local i = 5 + (n - 1) * 5
+  local i = FIRST + (n - 1) * 5
   local key, nid, event, participant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  if owners[n] ~= ARGV[1] then
+  if owners[n] ~= owner then
     skipped = skipped + 1
   else
     if redis.call('HSETNX', KEYS[4], nid, ARGV[i + 4]) == 1 then
-      local entry = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[3], '*', 'n', nid, 'e', event)
+      local entry = redis.call('XADD', KEYS[5], 'MAXLEN', '~', maxlen, '*', 'n', nid, 'e', event)
       entries[#entries + 1] = nid
       entries[#entries + 1] = entry
       local list = by_event[event]
       if not list then list = {}; by_event[event] = list end
-      list[#list + 1] = ARGV[2]
+      list[#list + 1] = now
       list[#list + 1] = nid
-      redis.call('SADD', prefix .. 'participant-notifications:' .. participant, nid)
+      redis.call('SADD', participant_notifications .. participant, nid)
     end
     done[#done + 1] = key
     local pair = event .. '/' .. participant
@@ -43,7 +45,7 @@ for n = 1, #reminder_keys do
 end
 if #entries > 0 then redis.call('HSET', KEYS[6], unpack(entries)) end
 for event, list in pairs(by_event) do
-  redis.call('ZADD', prefix .. 'event-notifications:' .. event, unpack(list))
+  redis.call('ZADD', event_notifications .. event, unpack(list))
 end
 if #done > 0 then
   redis.call('ZREM', KEYS[1], unpack(done))
@@ -51,6 +53,6 @@ if #done > 0 then
   redis.call('HDEL', KEYS[3], unpack(done))
 end
 for pair, members in pairs(by_pair) do
-  redis.call('SREM', prefix .. 'pair:' .. pair, unpack(members))
+  redis.call('SREM', pair_prefix .. pair, unpack(members))
 end
 return {completed, skipped}

@@ -5,14 +5,18 @@
 -- KEYS: 1 due zset, 2 records hash, 3 leases zset, 4 lease owners hash,
 --       5 notifications hash, 6 notification states hash, 7 outbox stream,
 --       8 outbox entry ids hash
--- ARGV: 1 {ntf} key prefix, 2 participant id, 3 event id or '' (all)
+-- ARGV: 1-5 index key prefixes (keys::NotificationIndexPrefixes(): pair,
+--       event participants, participant events, event notifications,
+--       participant notifications), 6 participant id, 7 event id or '' (all)
 -- Returns {reminders removed, notifications erased}.
-local prefix, pid, only = ARGV[1], ARGV[2], ARGV[3]
-local events_key = prefix .. 'participant-events:' .. pid
+local P = { pair = ARGV[1], event_participants = ARGV[2], participant_events = ARGV[3],
+            event_notifications = ARGV[4], participant_notifications = ARGV[5] }
+local pid, only = ARGV[6], ARGV[7]
+local events_key = P.participant_events .. pid
 local events = only ~= '' and {only} or redis.call('SMEMBERS', events_key)
 local reminders = 0
 for _, event in ipairs(events) do
-  local pair = prefix .. 'pair:' .. event .. '/' .. pid
+  local pair = P.pair .. event .. '/' .. pid
   for _, key in ipairs(redis.call('SMEMBERS', pair)) do
     redis.call('ZREM', KEYS[1], key)
     reminders = reminders + redis.call('HDEL', KEYS[2], key)
@@ -20,10 +24,10 @@ for _, event in ipairs(events) do
     redis.call('HDEL', KEYS[4], key)
   end
   redis.call('DEL', pair)
-  redis.call('SREM', prefix .. 'event-participants:' .. event, pid)
+  redis.call('SREM', P.event_participants .. event, pid)
   redis.call('SREM', events_key, event)
 end
-local notes_key = prefix .. 'participant-notifications:' .. pid
+local notes_key = P.participant_notifications .. pid
 local erased = 0
 for _, nid in ipairs(redis.call('SMEMBERS', notes_key)) do
   -- Notification ids start with "<event>/<participant>/".
@@ -34,7 +38,7 @@ for _, nid in ipairs(redis.call('SMEMBERS', notes_key)) do
     local entry = redis.call('HGET', KEYS[8], nid)
     if entry then redis.call('XDEL', KEYS[7], entry) end
     redis.call('HDEL', KEYS[8], nid)
-    if event then redis.call('ZREM', prefix .. 'event-notifications:' .. event, nid) end
+    if event then redis.call('ZREM', P.event_notifications .. event, nid) end
     redis.call('SREM', notes_key, nid)
   end
 end
