@@ -63,7 +63,7 @@ Where the rules are silent the oracle says so next to the code
 (DAY_TIMES_INCLUDE_SESSIONS, removed sessions, re-added dates)."""
 import collections
 
-from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
+from convene.v1 import attendance_pb2, common_pb2
 
 IN_PERSON, ONLINE = "in_person", "online"
 MODES = (IN_PERSON, ONLINE)
