@@ -37,6 +37,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "auth/token_store.h"
+#include "core/access_policy.h"
 #include "calendar/calendar_app.h"
 #include "calendar/tzdata_version_store.h"
 #include "core/blocking_call.h"
@@ -216,6 +217,18 @@ int main(int argc, char** argv) {
   const std::string command = args.size() == 2 ? args[1] : "";
   if (command != "bootstrap-token" && command != "retime" && command != "audit") {
     return Fail("usage: convene-admin bootstrap-token|retime|audit --redis=ADDRESS (see --help)");
+  }
+  if (command == "bootstrap-token") {
+    // CreateToken's bounds, checked before anything is written.
+    if (absl::Status s = convene::auth::ValidateTokenTtl(absl::GetFlag(FLAGS_ttl), "--ttl");
+        !s.ok()) {
+      return Fail(std::string(s.message()));
+    }
+    if (absl::StatusOr<convene::core::Role> role =
+            convene::core::ParseRole(absl::GetFlag(FLAGS_role), "--role");
+        !role.ok()) {
+      return Fail(std::string(role.status().message()));
+    }
   }
   absl::StatusOr<convene::storage::RedisAddress> address =
       convene::storage::RedisAddress::Parse(absl::GetFlag(FLAGS_redis));

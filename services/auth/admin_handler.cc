@@ -1,8 +1,11 @@
 #include "auth/admin_handler.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "auth/token_authenticator.h"
 #include "core/access_policy.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
@@ -11,8 +14,11 @@ namespace convene::auth {
 namespace {
 
 constexpr absl::Duration kDefaultTtl = absl::Hours(24 * 90);
-constexpr absl::Duration kMaxTtl = absl::Hours(24 * 400);
 constexpr int kMaxEvents = 1000;
+
+std::vector<std::string> EventIds(const v1::Token& t) {
+  return {t.event_ids().begin(), t.event_ids().end()};
+}
 
 }  // namespace
 
@@ -36,18 +42,27 @@ absl::StatusOr<absl::Duration> ValidateNewToken(const v1::CreateTokenRequest& re
   }
   if (!request.has_ttl()) return kDefaultTtl;
   const absl::Duration ttl = rpc::DurationFromProto(request.ttl());
-  if (ttl < absl::Minutes(1) || ttl > kMaxTtl) {
-    return absl::InvalidArgumentError("ttl: must be 1 minute - 400 days");
-  }
+  if (absl::Status s = ValidateTokenTtl(ttl, "ttl"); !s.ok()) return s;
   return ttl;
 }
 
 grpc::ServerUnaryReactor* AdminHandler::CreateToken(grpc::CallbackServerContext* context,
                                                     const v1::CreateTokenRequest* request,
                                                     v1::CreateTokenResponse* response) {
-  return rpc::FinishOnPool(context, workers_, [this, request, response]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, context, request, response]() -> absl::Status {
     absl::StatusOr<absl::Duration> ttl = ValidateNewToken(*request);
     if (!ttl.ok()) return ttl.status();
+    // A token hands out at most its own role and its own scope: a token
+    // for some events never mints one for every event.
+    const core::Role granted = *core::ParseRole(request->token().role(), "token.role");
+    if (!core::MayGrantRole(CallerRole(*context), granted)) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "token.role: ", request->token().role(), " is more than this token's role"));
+    }
+    if (absl::Status s = AuthorizeScope(*context, EventIds(request->token()), "token.event_ids");
+        !s.ok()) {
+      return s;
+    }
     v1::Token token;
     token.set_name(request->token().name());
     token.set_role(request->token().role());
@@ -63,10 +78,13 @@ grpc::ServerUnaryReactor* AdminHandler::CreateToken(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* AdminHandler::ListTokens(grpc::CallbackServerContext* context,
                                                    const v1::ListTokensRequest*,
                                                    v1::ListTokensResponse* response) {
-  return rpc::FinishOnPool(context, workers_, [this, response]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, context, response]() -> absl::Status {
     absl::StatusOr<std::vector<v1::Token>> tokens = tokens_.List(clock_.Now());
     if (!tokens.ok()) return tokens.status();
-    for (v1::Token& t : *tokens) *response->add_tokens() = std::move(t);
+    for (v1::Token& t : *tokens) {
+      // A scoped caller sees only the tokens inside its scope.
+      if (CallerCovers(*context, EventIds(t))) *response->add_tokens() = std::move(t);
+    }
     return absl::OkStatus();
   });
 }
@@ -74,9 +92,18 @@ grpc::ServerUnaryReactor* AdminHandler::ListTokens(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* AdminHandler::RevokeToken(grpc::CallbackServerContext* context,
                                                     const v1::RevokeTokenRequest* request,
                                                     v1::RevokeTokenResponse*) {
-  return rpc::FinishOnPool(context, workers_, [this, request]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, context, request]() -> absl::Status {
     if (request->token_id().empty()) {
       return absl::InvalidArgumentError("token_id: is required");
+    }
+    // Outside the caller's scope looks exactly like unknown.
+    absl::StatusOr<std::vector<v1::Token>> tokens = tokens_.List(clock_.Now());
+    if (!tokens.ok()) return tokens.status();
+    for (const v1::Token& t : *tokens) {
+      if (t.id() == request->token_id() && !CallerCovers(*context, EventIds(t))) {
+        return absl::NotFoundError(
+            absl::StrCat("token_id: ", request->token_id(), " is not a token"));
+      }
     }
     return tokens_.Revoke(request->token_id());
   });

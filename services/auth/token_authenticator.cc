@@ -157,6 +157,26 @@ bool Refuse(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {
   return true;
 }
 
+absl::Status AuthorizeScope(const grpc::ServerContextBase& context,
+                            const std::vector<std::string>& event_ids,
+                            absl::string_view field) {
+  absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
+  if (!caller.ok()) return caller.status();
+  if (!*caller) return absl::OkStatus();
+  return core::AuthorizeScope(**caller, event_ids, field);
+}
+
+bool CallerCovers(const grpc::ServerContextBase& context,
+                  const std::vector<std::string>& event_ids) {
+  absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
+  return caller.ok() && (!*caller || core::Covers(**caller, event_ids));
+}
+
+core::Role CallerRole(const grpc::ServerContextBase& context) {
+  absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
+  return caller.ok() && *caller ? (*caller)->role : core::Role::kAdmin;
+}
+
 bool SeesPersonalData(const grpc::ServerContextBase& context) {
   absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
   return caller.ok() && (!*caller || core::SeesPersonalData((*caller)->role));

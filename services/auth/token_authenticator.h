@@ -65,6 +65,22 @@ absl::Status AuthorizeEvent(const grpc::ServerContextBase& context,
 absl::Status AuthorizeAllEvents(const grpc::ServerContextBase& context,
                                 absl::string_view what);
 
+// core::AuthorizeScope for this call's caller (OK without authentication):
+// whether what the request hands out or names (tokens, webhooks) for
+// `event_ids` (empty: every event) stays inside the caller's scope.
+absl::Status AuthorizeScope(const grpc::ServerContextBase& context,
+                            const std::vector<std::string>& event_ids,
+                            absl::string_view field);
+
+// core::Covers for this call's caller (true without authentication): what a
+// scoped caller may see or act on; anything else looks to it as if it did
+// not exist.
+bool CallerCovers(const grpc::ServerContextBase& context,
+                  const std::vector<std::string>& event_ids);
+
+// The caller's role (admin without authentication).
+core::Role CallerRole(const grpc::ServerContextBase& context);
+
 // Whether this call's caller may see personal data (true without
 // authentication).
 bool SeesPersonalData(const grpc::ServerContextBase& context);

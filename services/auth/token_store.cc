@@ -24,6 +24,15 @@ void SetTime(google::protobuf::Timestamp* ts, absl::Time t) {
 
 }  // namespace
 
+absl::Status ValidateTokenTtl(absl::Duration ttl, absl::string_view field) {
+  if (ttl < absl::Minutes(1) || ttl > absl::Hours(24 * 400)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", absl::FormatDuration(ttl),
+                     " is outside 1 minute - 400 days"));
+  }
+  return absl::OkStatus();
+}
+
 std::string TokenStore::HashSecret(absl::string_view secret) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);

@@ -28,6 +28,10 @@ struct RateLimit {
   int burst = 0;
 };
 
+// How long a token may be valid: 1 minute to 400 days. INVALID_ARGUMENT
+// naming `field` otherwise (CreateToken and convene-admin bootstrap-token).
+absl::Status ValidateTokenTtl(absl::Duration ttl, absl::string_view field);
+
 struct IssuedToken {
   v1::Token token;
   std::string secret;  // shown once

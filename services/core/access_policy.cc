@@ -117,6 +117,29 @@ absl::Status AuthorizeEvent(const Caller& caller, absl::string_view event_id) {
       " is outside this token's scope"));
 }
 
+bool Covers(const Caller& caller, const std::vector<std::string>& event_ids) {
+  if (caller.all_events()) return true;
+  if (event_ids.empty()) return false;
+  return std::all_of(event_ids.begin(), event_ids.end(), [&](const std::string& id) {
+    return std::find(caller.event_ids.begin(), caller.event_ids.end(), id) !=
+           caller.event_ids.end();
+  });
+}
+
+absl::Status AuthorizeScope(const Caller& caller,
+                            const std::vector<std::string>& event_ids,
+                            absl::string_view field) {
+  if (Covers(caller, event_ids)) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      field, ": ", event_ids.empty() ? "every event" : "events",
+      " outside this token's scope (a token limited to some events may only "
+      "name some of those events)"));
+}
+
+bool MayGrantRole(Role holder, Role granted) {
+  return holder == Role::kAdmin || holder == granted;
+}
+
 bool SeesPersonalData(Role role) {
   return role == Role::kAdmin || role == Role::kOrganizer || role == Role::kReminderJob;
 }

@@ -63,6 +63,22 @@ absl::Status AuthorizeMethod(const Caller& caller, absl::string_view method);
 // Whether `event_id` is in `caller`'s scope (PERMISSION_DENIED if not).
 absl::Status AuthorizeEvent(const Caller& caller, absl::string_view event_id);
 
+// Whether everything scoped to `event_ids` (empty: every event) lies inside
+// `caller`'s scope: always for an every-event caller; for a scoped one, only
+// a non-empty subset of its own events. The one rule for what a caller may
+// hand out (tokens, webhooks), see (ListTokens, ListWebhooks) and act on
+// (RevokeToken, DeleteWebhook, AckNotification).
+bool Covers(const Caller& caller, const std::vector<std::string>& event_ids);
+
+// Covers() as a status: PERMISSION_DENIED naming `field`.
+absl::Status AuthorizeScope(const Caller& caller,
+                            const std::vector<std::string>& event_ids,
+                            absl::string_view field);
+
+// Whether a token of role `holder` may give out a token of role `granted`:
+// never a role it does not have itself (only admin holds every role).
+bool MayGrantRole(Role holder, Role granted);
+
 // Whether the role may see participants' personal data (names, e-mails,
 // organisations): admin and organizer, and reminder-job (it sends the mail).
 bool SeesPersonalData(Role role);

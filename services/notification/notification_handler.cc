@@ -83,8 +83,17 @@ grpc::ServerWriteReactor<v1::Notification>* NotificationHandler::SubscribeNotifi
 grpc::ServerUnaryReactor* NotificationHandler::AckNotification(
     grpc::CallbackServerContext* context, const v1::AckNotificationRequest* request,
     v1::AckNotificationResponse*) {
-  return OnPool(context, workers_, absl::OkStatus(), [this, request]() -> absl::Status {
-    return app_.AckNotification(request->subscriber(), request->notification_id());
+  return OnPool(context, workers_, absl::OkStatus(), [this, context, request]() -> absl::Status {
+    // Notification ids start with their event's id. One outside the
+    // caller's scope answers exactly as an unknown one, so a scoped caller
+    // learns nothing of other events' notifications.
+    const std::string& id = request->notification_id();
+    const std::string event = id.substr(0, id.find('/'));
+    if (!id.empty() && !auth::CallerCovers(*context, {event})) {
+      return absl::NotFoundError(
+          absl::StrCat("notification_id: ", id, " is not a notification"));
+    }
+    return app_.AckNotification(request->subscriber(), id);
   });
 }
 
@@ -120,7 +129,10 @@ grpc::ServerUnaryReactor* NotificationHandler::ListNotifications(
 grpc::ServerUnaryReactor* NotificationHandler::CreateWebhook(
     grpc::CallbackServerContext* context, const v1::CreateWebhookRequest* request,
     v1::Webhook* response) {
-  return OnPool(context, workers_, absl::OkStatus(), [this, request, response]() -> absl::Status {
+  const std::vector<std::string> events(request->webhook().event_ids().begin(),
+                                       request->webhook().event_ids().end());
+  return OnPool(context, workers_, auth::AuthorizeScope(*context, events, "webhook.event_ids"),
+                [this, request, response]() -> absl::Status {
     absl::StatusOr<v1::Webhook> made = app_.CreateWebhook(request->webhook());
     if (!made.ok()) return made.status();
     *response = *std::move(made);
@@ -131,10 +143,14 @@ grpc::ServerUnaryReactor* NotificationHandler::CreateWebhook(
 grpc::ServerUnaryReactor* NotificationHandler::ListWebhooks(
     grpc::CallbackServerContext* context, const v1::ListWebhooksRequest*,
     v1::ListWebhooksResponse* response) {
-  return OnPool(context, workers_, absl::OkStatus(), [this, response]() -> absl::Status {
+  return OnPool(context, workers_, absl::OkStatus(), [this, context, response]() -> absl::Status {
     absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(false);
     if (!hooks.ok()) return hooks.status();
-    for (v1::Webhook& h : *hooks) *response->add_webhooks() = std::move(h);
+    for (v1::Webhook& h : *hooks) {
+      if (auth::CallerCovers(*context, {h.event_ids().begin(), h.event_ids().end()})) {
+        *response->add_webhooks() = std::move(h);
+      }
+    }
     return absl::OkStatus();
   });
 }
@@ -142,7 +158,16 @@ grpc::ServerUnaryReactor* NotificationHandler::ListWebhooks(
 grpc::ServerUnaryReactor* NotificationHandler::DeleteWebhook(
     grpc::CallbackServerContext* context, const v1::DeleteWebhookRequest* request,
     v1::DeleteWebhookResponse*) {
-  return OnPool(context, workers_, absl::OkStatus(), [this, request]() -> absl::Status {
+  return OnPool(context, workers_, absl::OkStatus(), [this, context, request]() -> absl::Status {
+    absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(false);
+    if (!hooks.ok()) return hooks.status();
+    for (const v1::Webhook& h : *hooks) {
+      if (h.id() == request->webhook_id() &&
+          !auth::CallerCovers(*context, {h.event_ids().begin(), h.event_ids().end()})) {
+        return absl::NotFoundError(
+            absl::StrCat("webhook_id: ", request->webhook_id(), " is not a webhook"));
+      }
+    }
     return app_.DeleteWebhook(request->webhook_id());
   });
 }

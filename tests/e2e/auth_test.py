@@ -209,6 +209,122 @@ class AuthE2ETest(unittest.TestCase):
                        metadata=[("authorization", "Bearer " + mine)])
         self.assertEqual(counts.registrations, 1)
 
+    def as_(self, token):
+        return [("authorization", "Bearer " + token)]
+
+    def code_of(self, service, method, request, response_cls, token):
+        try:
+            unary(self.channel, service, method, request, response_cls, metadata=self.as_(token))
+            return grpc.StatusCode.OK, ""
+        except grpc.RpcError as e:
+            return e.code(), e.details()
+
+    def test_a_scoped_admin_stays_inside_its_scope(self):
+        """Issue 15 finding 1: an admin token for event A minted every-event
+        admins, made every-event webhooks, and listed and revoked any token."""
+        made = unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+            token=admin_pb2.Token(name="admin of A", role="admin", event_ids=[self.event.id])),
+            admin_pb2.CreateTokenResponse, metadata=self.as_(self.admin))
+        scoped = made.secret
+        create = lambda role, events: self.code_of(  # noqa: E731
+            "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+                token=admin_pb2.Token(name="minted", role=role, event_ids=events)),
+            admin_pb2.CreateTokenResponse, scoped)
+        with self.subTest("no every-event token"):
+            code, details = create("admin", [])
+            self.assertEqual(code, grpc.StatusCode.PERMISSION_DENIED)
+            self.assertIn("token.event_ids", details)
+        with self.subTest("no token for another event"):
+            self.assertEqual(create("organizer", [self.event.id, "ev_other"])[0],
+                             grpc.StatusCode.PERMISSION_DENIED)
+        with self.subTest("a token inside its scope"):
+            self.assertEqual(create("checkin", [self.event.id])[0], grpc.StatusCode.OK)
+
+        listed = unary(self.channel, "AdminService", "ListTokens", admin_pb2.ListTokensRequest(),
+                       admin_pb2.ListTokensResponse, metadata=self.as_(scoped))
+        with self.subTest("lists only tokens inside its scope"):
+            self.assertTrue(listed.tokens)
+            for t in listed.tokens:
+                self.assertTrue(t.event_ids and set(t.event_ids) <= {self.event.id}, t)
+        everyone = unary(self.channel, "AdminService", "ListTokens", admin_pb2.ListTokensRequest(),
+                         admin_pb2.ListTokensResponse, metadata=self.as_(self.admin))
+        wide = [t.id for t in everyone.tokens if not t.event_ids]
+        self.assertTrue(wide)
+        with self.subTest("cannot revoke a token outside its scope; it looks unknown"):
+            code, details = self.code_of("AdminService", "RevokeToken",
+                                         admin_pb2.RevokeTokenRequest(token_id=wide[0]),
+                                         admin_pb2.RevokeTokenResponse, scoped)
+            unknown = self.code_of("AdminService", "RevokeToken",
+                                   admin_pb2.RevokeTokenRequest(token_id="tok_000000000000"),
+                                   admin_pb2.RevokeTokenResponse, scoped)
+            self.assertEqual(code, grpc.StatusCode.NOT_FOUND)
+            self.assertEqual(unknown[0], grpc.StatusCode.NOT_FOUND)
+            self.assertEqual(details.replace(wide[0], "ID"), unknown[1].replace("tok_000000000000", "ID"))
+            # And the token still works.
+            self.assertEqual(call(self.channel, "CalendarService",
+                                  calendar_pb2.DESCRIPTOR.services_by_name["CalendarService"]
+                                  .methods_by_name["ListEvents"],
+                                  calendar_pb2.ListEventsRequest(), self.admin),
+                             grpc.StatusCode.OK)
+
+        hook = lambda events, token: self.code_of(  # noqa: E731
+            "NotificationService", "CreateWebhook", notification_pb2.CreateWebhookRequest(
+                webhook=notification_pb2.Webhook(url="https://hooks.example.org/convene",
+                                                 secret="s" * 32, event_ids=events)),
+            notification_pb2.Webhook, token)
+        with self.subTest("no every-event webhook"):
+            self.assertEqual(hook([], scoped)[0], grpc.StatusCode.PERMISSION_DENIED)
+        wide_hook = unary(self.channel, "NotificationService", "CreateWebhook",
+                          notification_pb2.CreateWebhookRequest(webhook=notification_pb2.Webhook(
+                              url="https://hooks.example.org/all", secret="s" * 32)),
+                          notification_pb2.Webhook, metadata=self.as_(self.admin))
+        self.addCleanup(lambda: unary(self.channel, "NotificationService", "DeleteWebhook",
+                                      notification_pb2.DeleteWebhookRequest(webhook_id=wide_hook.id),
+                                      notification_pb2.DeleteWebhookResponse,
+                                      metadata=self.as_(self.admin)))
+        with self.subTest("a webhook for its event"):
+            self.assertEqual(hook([self.event.id], scoped)[0], grpc.StatusCode.OK)
+        hooks = unary(self.channel, "NotificationService", "ListWebhooks",
+                      notification_pb2.ListWebhooksRequest(), notification_pb2.ListWebhooksResponse,
+                      metadata=self.as_(scoped))
+        with self.subTest("lists only webhooks inside its scope"):
+            self.assertTrue(hooks.webhooks)
+            self.assertNotIn(wide_hook.id, [h.id for h in hooks.webhooks])
+        with self.subTest("cannot delete an every-event webhook; it looks unknown"):
+            self.assertEqual(self.code_of("NotificationService", "DeleteWebhook",
+                                          notification_pb2.DeleteWebhookRequest(webhook_id=wide_hook.id),
+                                          notification_pb2.DeleteWebhookResponse, scoped)[0],
+                             grpc.StatusCode.NOT_FOUND)
+
+    def test_a_scoped_reminder_job_cannot_ack_other_events_notifications(self):
+        """Issue 15 finding 4: AckNotification ignored scope and answered OK
+        for other events' ids, NOT_FOUND for unknown ones."""
+        job = self.create_token("reminder-job", "mailer of A", [self.event.id])
+        other = self.code_of("NotificationService", "AckNotification",
+                             notification_pb2.AckNotificationRequest(
+                                 subscriber="mailer", notification_id="ev_other/zagreb-ana/r1/r1"),
+                             notification_pb2.AckNotificationResponse, job)
+        unknown = self.code_of("NotificationService", "AckNotification",
+                               notification_pb2.AckNotificationRequest(
+                                   subscriber="mailer",
+                                   notification_id=self.event.id + "/nobody/r1/r1"),
+                               notification_pb2.AckNotificationResponse, job)
+        self.assertEqual(other[0], grpc.StatusCode.NOT_FOUND)
+        self.assertEqual(unknown[0], grpc.StatusCode.NOT_FOUND)
+        self.assertEqual(other[1].replace("ev_other/zagreb-ana/r1/r1", "ID"),
+                         unknown[1].replace(self.event.id + "/nobody/r1/r1", "ID"))
+
+    def test_bootstrap_token_applies_create_tokens_bounds(self):
+        """Issue 15 finding 9."""
+        for ttl in ("-5s", "100000h", "30s"):
+            out = subprocess.run([f"{BUILD_DIR}/services/admin/convene-admin", "bootstrap-token",
+                                  "--redis=" + self.redis.address, "--ttl=" + ttl],
+                                 capture_output=True, text=True, timeout=30)
+            with self.subTest(ttl=ttl):
+                self.assertEqual(out.returncode, 1)
+                self.assertIn("--ttl", out.stderr)
+                self.assertEqual(out.stdout, "")
+
     def test_integration_tokens_never_see_personal_data(self):
         md = [("authorization", "Bearer " + self.tokens["integration"])]
         seen = []
