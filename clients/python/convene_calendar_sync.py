@@ -12,13 +12,22 @@ modules the build generates from proto/ (<build>/python):
     merged into one VCALENDAR: the VEVENTs verbatim, one VTIMEZONE per zone
     holding the union of the observances the exports gave. Cancelled events
     stay in the file with STATUS:CANCELLED, as the server exports them;
-  * a token the server says is too old (FAILED_PRECONDITION) triggers a full
-    resync; a token it never issued (INVALID_ARGUMENT) is an error, because
-    the state file then belongs to some other calendar: pass --full.
+  * a sync token the server says is too old (FAILED_PRECONDITION) triggers
+    a full resync; one it never issued (INVALID_ARGUMENT) is an error,
+    because the state file then belongs to some other calendar: pass --full;
+  * every call carries "authorization: Bearer <token>", the bearer token read
+    from the first line of --auth_token_file FILE, else from $CONVENE_TOKEN
+    (an integration, organizer or admin token for every event). The token is
+    never printed or logged.
 
     python3 convene_calendar_sync.py --server 127.0.0.1:50051 --ics out.ics \
-        [--state state.json] [--once | --watch [--interval S] [--max_rounds N]] \
-        [--token T] [--full] [--python_path <build>/python]
+        [--auth_token_file FILE] [--state state.json] \
+        [--once | --watch [--interval S] [--max_rounds N]] \
+        [--sync_token T] [--full] [--python_path <build>/python]
+
+--sync_token is a change-feed position, not a credential; the old name
+--token is refused with a pointer to --sync_token (and to --auth_token_file,
+since every other Convene client's --token is the bearer token).
 
 The state file (default: <ics>.state.json) keeps the sync token and each
 event's exported components, so an incremental run needs no full export.
@@ -39,6 +48,7 @@ import tempfile
 import time
 
 PROG = "convene_calendar_sync"
+TOKEN_ENV = "CONVENE_TOKEN"
 STATE_VERSION = 1
 CRLF = "\r\n"
 
@@ -57,7 +67,70 @@ class SyncError(Exception):
 
 
 class TokenExpired(Exception):
-    """The server no longer keeps the changes after the token."""
+    """The server no longer keeps the changes after the sync token."""
+
+
+class AuthError(SyncError):
+    """The server refused the call's credentials: UNAUTHENTICATED (no token,
+    or one it does not know, revoked or expired) or PERMISSION_DENIED (the
+    token's role or scope does not allow the call). The message says how to
+    give a token; it never contains the token."""
+
+    def __init__(self, code, method, details, token_source=None, server=None):
+        self.code, self.method, self.details = code, method, details
+        self.token_source, self.server = token_source, server
+        where = f" from {server}" if server else ""
+        if code == "UNAUTHENTICATED" and not token_source:
+            hint = (f"the server requires a bearer token: pass --auth_token_file FILE "
+                    f"or set {TOKEN_ENV}")
+        elif code == "UNAUTHENTICATED":
+            hint = (f"the server does not accept the bearer token from {token_source} "
+                    f"(unknown, revoked or expired): pass a valid one with "
+                    f"--auth_token_file FILE or {TOKEN_ENV}")
+        else:
+            hint = (f"the bearer token from {token_source or 'nowhere'} may not call "
+                    f"{method}: pass --auth_token_file FILE or set {TOKEN_ENV} to a token "
+                    "with role integration, organizer or admin, for every event")
+        super().__init__(f"{code}{where} on {method} ({details}): {hint}")
+
+
+def _valid_bearer_token(token):
+    """What gRPC metadata and the server's "Bearer <token>" accept: printable
+    ASCII without spaces."""
+    return bool(token) and all(33 <= ord(c) <= 126 for c in token)
+
+
+def read_auth_token(auth_token_file=None, environ=None):
+    """The bearer token and where it came from ("--auth_token_file F" or
+    "$CONVENE_TOKEN"), or (None, None) when neither gives one. The file wins
+    over the environment; its first line, stripped, is the token. Errors are
+    SyncErrors that never quote the file's content."""
+    environ = os.environ if environ is None else environ
+    if auth_token_file is not None:
+        source = f"--auth_token_file {auth_token_file}"
+        try:
+            with open(auth_token_file, "rb") as f:
+                first = f.readline()
+        except OSError as e:
+            raise SyncError(f"cannot read {source}: {e.strerror or e}") from None
+        try:
+            token = first.decode("ascii").strip()
+        except UnicodeDecodeError:
+            token = None
+        if token == "":
+            raise SyncError(f"{source} is empty: its first line must be the bearer token")
+        if not _valid_bearer_token(token):
+            raise SyncError(f"the first line of {source} is not a bearer token "
+                            "(printable ASCII, no spaces, no 'Bearer ' prefix)")
+        return token, source
+    token = environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        return None, None
+    source = f"${TOKEN_ENV}"
+    if not _valid_bearer_token(token):
+        raise SyncError(f"{source} is not a bearer token (printable ASCII, no spaces, "
+                        "no 'Bearer ' prefix)")
+    return token, source
 
 
 # ------------------------------------------------------------------ modules
@@ -103,7 +176,11 @@ class CalendarClient:
     """The CalendarService calls a calendar integration needs, typed, with a
     deadline per call and UNAVAILABLE retried with exponential backoff (the
     service answers UNAVAILABLE while Redis is unreachable or the server is
-    restarting; every call here is a read, so a retry is always safe)."""
+    restarting; every call here is a read, so a retry is always safe).
+
+    With a token, every call sends "authorization: Bearer <token>";
+    token_source says where it came from in error messages. UNAUTHENTICATED
+    and PERMISSION_DENIED raise AuthError (a SyncError)."""
 
     # method -> (request type, response type)
     _METHODS = {
@@ -114,8 +191,15 @@ class CalendarClient:
     }
 
     def __init__(self, channel, modules, timeout=10.0, retries=4, backoff=0.5,
-                 max_backoff=8.0, log=None, sleep=time.sleep):
+                 max_backoff=8.0, log=None, sleep=time.sleep, token=None, token_source=None,
+                 server=None):
         self.m = modules
+        if token is not None and not _valid_bearer_token(token):
+            raise SyncError("the bearer token is not printable ASCII without spaces")
+        # Kept only inside the call metadata, never in a message.
+        self._metadata = (("authorization", "Bearer " + token),) if token else None
+        self.token_source = (token_source or "the caller") if token else None
+        self.server = server
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -141,8 +225,12 @@ class CalendarClient:
         delay = self.backoff
         for attempt in range(self.retries + 1):
             try:
-                return self._calls[name](request, timeout=self.timeout)
+                return self._calls[name](request, timeout=self.timeout, metadata=self._metadata)
             except grpc.RpcError as e:
+                if e.code() in (grpc.StatusCode.UNAUTHENTICATED,
+                                grpc.StatusCode.PERMISSION_DENIED):
+                    raise AuthError(_status(e.code()), name, " ".join(str(e.details() or "").split()),
+                                    self.token_source, self.server) from None
                 if e.code() != grpc.StatusCode.UNAVAILABLE or attempt == self.retries:
                     raise
                 self.log(f"{name}: UNAVAILABLE ({e.details()}); retry {attempt + 1}/"
@@ -456,6 +544,9 @@ def parse_args(argv):
         "(ListEvents once, then ListEventChanges from the saved sync token).")
     p.add_argument("--server", default="127.0.0.1:50051",
                    help="CalendarService address, HOST:PORT (default %(default)s)")
+    p.add_argument("--auth_token_file", metavar="FILE",
+                   help=f"file whose first line is the bearer token sent with every call "
+                   f"(default: ${TOKEN_ENV}); a token with role integration, organizer or admin")
     p.add_argument("--ics", required=True, help="the iCalendar file to keep current")
     p.add_argument("--state", help="state file (sync token, exported events); "
                    "default <ics>.state.json")
@@ -466,7 +557,13 @@ def parse_args(argv):
                    help="seconds between rounds with --watch (default %(default)s)")
     p.add_argument("--max_rounds", type=int, default=0,
                    help="with --watch, stop after this many rounds (0: never)")
-    p.add_argument("--token", help="follow the feed from this sync token instead of the saved one")
+    p.add_argument("--sync_token", metavar="T",
+                   help="follow the change feed from this sync token instead of the saved one "
+                   "(a feed position, not a credential)")
+    # The old name of --sync_token, refused: elsewhere in Convene --token is
+    # the bearer token, and a bearer token taken for a sync token would end
+    # up in messages.
+    p.add_argument("--token", dest="renamed_token", help=argparse.SUPPRESS)
     p.add_argument("--full", action="store_true", help="resync in full, whatever the state says")
     p.add_argument("--python_path", default=DEFAULT_PYTHON_PATH,
                    help="where the generated convene/v1/*_pb2.py are (default %(default)s)")
@@ -476,6 +573,13 @@ def parse_args(argv):
     p.add_argument("--backoff", type=float, default=0.5,
                    help="first retry delay, seconds; doubles each retry (default %(default)s)")
     args = p.parse_args(argv)
+    if args.renamed_token is not None:
+        # Never echo the value: it may be a bearer token.
+        p.error("--token was renamed --sync_token (a change-feed position); the bearer "
+                f"token goes in --auth_token_file FILE or ${TOKEN_ENV}")
+    if args.sync_token is not None and args.sync_token.startswith("cvt_"):
+        p.error("--sync_token takes a change-feed position, and this looks like a bearer "
+                f"token: pass that with --auth_token_file FILE or ${TOKEN_ENV}")
     if args.interval <= 0 or args.max_rounds < 0 or args.retries < 0 or args.timeout <= 0:
         p.error("--interval and --timeout must be > 0, --max_rounds and --retries >= 0")
     if args.state is None:
@@ -494,11 +598,25 @@ def _on_signal(signum, frame):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
 
+    secret = []  # the bearer token, once read: scrubbed from anything printed
+
+    def scrub(message):
+        for s in secret:
+            message = message.replace(s, "<bearer token>")
+        return message
+
     def log(message):
-        print(message, flush=True)
+        print(scrub(message), flush=True)
+
+    def fail(message):
+        print(scrub(f"{PROG}: error: {message}"), file=sys.stderr, flush=True)
+        return 1
 
     channel = None
     try:
+        token, token_source = read_auth_token(args.auth_token_file)
+        if token:
+            secret.append(token)
         modules = load_modules(args.python_path)
         grpc = modules.grpc
         # Reconnect about as fast as the call retries back off, so a server
@@ -508,15 +626,16 @@ def main(argv=None):
             ("grpc.initial_reconnect_backoff_ms", max(int(args.backoff * 1000), 100)),
             ("grpc.max_reconnect_backoff_ms", 4000)])
         client = CalendarClient(channel, modules, timeout=args.timeout, retries=args.retries,
-                                backoff=args.backoff, log=log)
+                                backoff=args.backoff, log=log, token=token,
+                                token_source=token_source, server=args.server)
         syncer = Synchronizer(client, args.ics, args.state, log=log)
         if args.watch:
             signal.signal(signal.SIGTERM, _on_signal)
             signal.signal(signal.SIGINT, _on_signal)
-        rounds, token, full = 0, args.token, args.full
+        rounds, sync_token, full = 0, args.sync_token, args.full
         while True:
-            syncer.sync(token=token, full=full)
-            token, full = None, False  # later rounds follow the saved state
+            syncer.sync(token=sync_token, full=full)
+            sync_token, full = None, False  # later rounds follow the saved state
             rounds += 1
             if not args.watch or (args.max_rounds and rounds >= args.max_rounds):
                 break
@@ -526,21 +645,15 @@ def main(argv=None):
         log(f"{PROG}: stopped")
         return 0
     except SyncError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr, flush=True)
-        return 1
+        return fail(e)
     except OSError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr, flush=True)
-        return 1
+        return fail(e)
     except Exception as e:  # grpc.RpcError and anything unexpected: one line
         code = getattr(e, "code", None)
         if callable(code):
             details = " ".join(str(e.details() or "").split())
-            print(f"{PROG}: error: {_status(code())} from {args.server}: {details}",
-                  file=sys.stderr, flush=True)
-        else:
-            print(f"{PROG}: error: {type(e).__name__}: {' '.join(str(e).split())}",
-                  file=sys.stderr, flush=True)
-        return 1
+            return fail(f"{_status(code())} from {args.server}: {details}")
+        return fail(f"{type(e).__name__}: {' '.join(str(e).split())}")
     finally:
         if channel is not None:
             channel.close()

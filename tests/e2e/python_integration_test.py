@@ -1,11 +1,16 @@
 """End to end: the Python calendar integration (clients/python/
 convene_calendar_sync.py) run as a program against the real convened over a
-private redis-server. It syncs CONNECTION events into an .ics file in full
-once, then incrementally from its saved sync token; the file is parsed with
-Debian's python3-icalendar (a parser nobody here wrote) and compared with the
-server's own full export. Expired tokens resync in full, tokens the server
-never issued are a clear error, UNAVAILABLE is retried, --watch follows
-changes. Every wait is bounded."""
+private redis-server, with authentication on as in the README's run command:
+the program sends an integration token (--auth_token_file, or
+$CONVENE_TOKEN), the test's own calls an admin token. It syncs CONNECTION
+events into an .ics file in full once, then incrementally from its saved
+sync token; the file is parsed with Debian's python3-icalendar (a parser
+nobody here wrote) and compared with the server's own full export. Expired
+sync tokens resync in full, sync tokens the server never issued are a clear
+error, UNAVAILABLE is retried, --watch follows changes; a missing, unknown
+or underprivileged bearer token is one clear line naming --auth_token_file
+and CONVENE_TOKEN, and no bearer token ever shows in the program's output.
+Every wait is bounded."""
 import datetime
 import json
 import os
@@ -87,16 +92,16 @@ def free_port():
 
 
 class Convened:
-    """services/convened/convened with its log (one line per RPC, on stderr)
-    kept in a file, so a test can see which RPCs a client made."""
+    """services/convened/convened with authentication on (its default, as in
+    the README's run command) and its log (one line per RPC, on stderr) kept
+    in a file, so a test can see which RPCs a client made."""
 
     def __init__(self, redis_address, log_path, port=0):
         self.log_path = log_path
         self.log = open(log_path, "ab")
         self.proc = subprocess.Popen(
             [os.path.join(BUILD_DIR, "services", "convened", "convened"),
-             f"--listen=127.0.0.1:{port}", "--redis=" + redis_address,
-             "--insecure"],  # tokens are auth_test.py's subject
+             f"--listen=127.0.0.1:{port}", "--redis=" + redis_address],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         self.port = None
         deadline = time.monotonic() + 20
@@ -129,6 +134,21 @@ class Convened:
         self.proc.wait(15)
         self.proc.stdout.close()
         self.log.close()
+
+
+def bootstrap_token(redis_address, role):
+    """A new token of `role` for every event, made as an operator makes the
+    first one (convene-admin prints the secret alone on stdout)."""
+    done = subprocess.run([os.path.join(BUILD_DIR, "services", "admin", "convene-admin"),
+                           "bootstrap-token", "--redis=" + redis_address, "--role=" + role,
+                           "--name=python_integration_test " + role, "--ttl=1h"],
+                          capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        raise RuntimeError(f"convene-admin bootstrap-token --role={role}: {done.stderr.strip()}")
+    token = done.stdout.strip()
+    if not token.startswith("cvt_"):
+        raise RuntimeError(f"convene-admin bootstrap-token --role={role} printed no token")
+    return token
 
 
 def redis_command(socket_path, *args):
@@ -179,26 +199,37 @@ def instant(vevent, name="DTSTART"):
 
 class PythonIntegrationTest(unittest.TestCase):
     def setUp(self):
+        # Cleanups, not tearDown: they also run when setUp fails half-way
+        # (no orphaned convened or redis-server). They run last-in first-out.
         self.dir = tempfile.mkdtemp(prefix="convene-e2e-pysync-")
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
         self.redis = RedisServer()
+        self.addCleanup(self.redis.cleanup)
         self.redis.start()
         self.server = Convened(self.redis.address, os.path.join(self.dir, "convened.log"))
+        self.addCleanup(self.server.stop)
+        self.extra = []
+        self.addCleanup(lambda: [p.stop() for p in self.extra])
         self.channel = grpc.insecure_channel(self.server.target)
+        self.addCleanup(self.channel.close)
         self.ics = os.path.join(self.dir, "connection.ics")
         self.state = os.path.join(self.dir, "connection.state.json")
-        self.extra = []
-
-    def tearDown(self):
-        self.channel.close()
-        for p in self.extra:
-            p.stop()
-        self.server.stop()
-        self.redis.cleanup()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        # The test's own calls create, move and cancel events: admin. The
+        # program under test reads: an integration token, as a deployment
+        # would give it, in a file only its owner can read.
+        self.admin_token = bootstrap_token(self.redis.address, "admin")
+        self.token = bootstrap_token(self.redis.address, "integration")
+        self.token_file = os.path.join(self.dir, "integration-token")
+        fd = os.open(self.token_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.token + "\n")
+        # Every bearer token made; none may ever show in the program's output.
+        self.secrets = [self.admin_token, self.token]
 
     # -- calls made by the test itself, with the shared generic helper
     def call(self, method, request, response_type):
-        return unary(self.channel, "CalendarService", method, request, response_type)
+        return unary(self.channel, "CalendarService", method, request, response_type,
+                     metadata=[("authorization", "Bearer " + self.admin_token)])
 
     def create(self, request_id, event):
         return self.call("CreateEvent", calendar_pb2.CreateEventRequest(request_id=request_id, event=event),
@@ -226,18 +257,44 @@ class PythonIntegrationTest(unittest.TestCase):
             return json.load(f)["sync_token"]
 
     # -- the program under test
-    def sync_command(self, *args, server=None):
+    def sync_command(self, *args, server=None, auth="file"):
+        """auth: "file" passes --auth_token_file; "env" and None pass none
+        (see sync_env)."""
+        token_args = ["--auth_token_file", self.token_file] if auth == "file" else []
         return [sys.executable, "-u", SYNC, "--server", server or self.server.target,
-                "--ics", self.ics, "--state", self.state, "--python_path", PYTHON_PATH, *args]
+                "--ics", self.ics, "--state", self.state, "--python_path", PYTHON_PATH,
+                *token_args, *args]
 
-    def run_sync(self, *args, expect=0, server=None, timeout=60):
-        done = subprocess.run(self.sync_command(*args, server=server), capture_output=True, text=True,
-                              timeout=timeout)
+    def sync_env(self, auth="file", env_token=None):
+        """The program's environment: never the caller's $CONVENE_TOKEN; the
+        integration token in it with auth="env" (or env_token)."""
+        env = {k: v for k, v in os.environ.items() if k != "CONVENE_TOKEN"}
+        if auth == "env":
+            env["CONVENE_TOKEN"] = self.token if env_token is None else env_token
+        return env
+
+    def assert_no_secret(self, *outputs):
+        for text in outputs:
+            for secret in self.secrets:
+                self.assertNotIn(secret, text or "", "a bearer token in the program's output")
+                # Not even its random part (the server logs token ids, not secrets).
+                self.assertNotIn(secret[4:20], text or "", "part of a bearer token in the output")
+
+    def run_sync(self, *args, expect=0, server=None, timeout=60, auth="file", env_token=None):
+        done = subprocess.run(self.sync_command(*args, server=server, auth=auth), capture_output=True,
+                              text=True, timeout=timeout, env=self.sync_env(auth, env_token))
         self.assertEqual(done.returncode, expect,
                          f"exit code; stdout:\n{done.stdout}\nstderr:\n{done.stderr}")
         if expect == 0:
             self.assertEqual(done.stderr, "", "nothing on stderr on success")
+        self.assert_no_secret(done.stdout, done.stderr)
         return done
+
+    def assert_one_error_line(self, done, pattern):
+        lines = done.stderr.splitlines()
+        self.assertEqual(len(lines), 1, done.stderr)
+        self.assertRegex(lines[0], r"^convene_calendar_sync: error: " + pattern)
+        return lines[0]
 
     def assert_file_matches_server_export(self):
         """The incrementally kept file says what a full export says now."""
@@ -330,7 +387,7 @@ class PythonIntegrationTest(unittest.TestCase):
 
         # Following the feed from its beginning again: every change is one
         # the state already holds (revisions tell).
-        done = self.run_sync("--once", "--token", "0-0")
+        done = self.run_sync("--once", "--sync_token", "0-0")
         self.assertIn("applied 0 changes, skipped 5 already applied", done.stdout)
         self.assert_file_matches_server_export()
 
@@ -348,8 +405,9 @@ class PythonIntegrationTest(unittest.TestCase):
                       calendar_pb2.ListEventChangesResponse)
         self.assertEqual(e.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
 
+        # This test's runs take the bearer token from $CONVENE_TOKEN.
         offset = self.server.log_size()
-        done = self.run_sync("--once")
+        done = self.run_sync("--once", auth="env")
         self.assertRegex(done.stdout, rf"sync token {re.escape(old_token)} expired \(sync_token expired.*\); "
                                       "resyncing in full")
         self.assertIn("full sync (token expired): 3 events (4 VEVENTs)", done.stdout)
@@ -358,8 +416,8 @@ class PythonIntegrationTest(unittest.TestCase):
         _, cal = read_calendar(self.ics)
         self.assertEqual(str(vevents_by_uid(cal)[f"{brussels.id}@convene"]["STATUS"]), "CANCELLED")
         self.assert_file_matches_server_export()
-        # And the new token works incrementally.
-        done = self.run_sync("--once")
+        # And the new sync token works incrementally.
+        done = self.run_sync("--once", auth="env")
         self.assertIn("incremental sync: applied 0 changes", done.stdout)
 
     def test_a_token_the_server_never_issued_is_a_clear_error(self):
@@ -408,7 +466,7 @@ class PythonIntegrationTest(unittest.TestCase):
         port = free_port()
         sync = subprocess.Popen(
             self.sync_command("--once", "--retries", "8", "--backoff", "0.25", server=f"127.0.0.1:{port}"),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.sync_env())
         try:
             time.sleep(1.0)
             late = Convened(self.redis.address, os.path.join(self.dir, "late.log"), port=port)
@@ -419,6 +477,7 @@ class PythonIntegrationTest(unittest.TestCase):
                 sync.kill()
                 sync.wait(10)
         self.assertEqual(sync.returncode, 0, f"stdout:\n{out}\nstderr:\n{err}")
+        self.assert_no_secret(out, err)
         self.assertRegex(out, r"ListEvents: UNAVAILABLE \(.*\); retry 1/8 in 0\.25 s")
         self.assertIn("full sync (no saved state): 1 events", out)
 
@@ -439,7 +498,8 @@ class PythonIntegrationTest(unittest.TestCase):
         self.assertEqual(done.stdout.count("incremental sync: applied 0 changes"), 3, done.stdout)
 
         watch = subprocess.Popen(self.sync_command("--watch", "--interval", "0.2", "--max_rounds", "300"),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=self.sync_env())
         try:
             token = self.saved_token()
             thessaloniki = self.create("cop1-3-thessaloniki", thessaloniki_workshop())
@@ -454,11 +514,90 @@ class PythonIntegrationTest(unittest.TestCase):
                 watch.kill()
                 watch.wait(10)
         self.assertEqual(watch.returncode, 0, f"stdout:\n{out}\nstderr:\n{err}")
+        self.assert_no_secret(out, err)
         self.assertIn("applied 1 changes (1 created)", out)
         self.assertTrue(out.rstrip().endswith("convene_calendar_sync: stopped"), out)
         self.assert_file_matches_server_export()
         leftovers = [n for n in os.listdir(self.dir) if n.endswith(".tmp")]
         self.assertEqual(leftovers, [], "no temporary files left behind")
+
+    def test_bearer_token_problems_are_one_clear_line(self):
+        self.create("connection-interim-brussels-2021", brussels_interim_meeting())
+
+        def wrote_nothing():
+            self.assertFalse(os.path.exists(self.ics) or os.path.exists(self.state), "no file written")
+
+        # No token at all (the server runs with authentication on).
+        done = self.run_sync("--once", auth=None, expect=1)
+        line = self.assert_one_error_line(done, r"UNAUTHENTICATED from 127\.0\.0\.1:\d+ on ListEvents ")
+        self.assertIn("the server requires a bearer token", line)
+        self.assertIn("--auth_token_file FILE", line)
+        self.assertIn("CONVENE_TOKEN", line)
+        wrote_nothing()
+
+        # A token the server never issued, from the environment.
+        unknown = "cvt_" + "5e" * 32
+        self.secrets.append(unknown)
+        done = self.run_sync("--once", auth="env", env_token=unknown, expect=1)
+        line = self.assert_one_error_line(
+            done, r"UNAUTHENTICATED .*the server does not accept the bearer token from \$CONVENE_TOKEN "
+                  r"\(unknown, revoked or expired\)")
+        self.assertIn("--auth_token_file FILE", line)
+        wrote_nothing()
+
+        # A token whose role may list events but not export them.
+        checkin = bootstrap_token(self.redis.address, "checkin")
+        self.secrets.append(checkin)
+        checkin_file = os.path.join(self.dir, "checkin-token")
+        with open(checkin_file, "w") as f:
+            f.write(checkin + "\n")
+        done = self.run_sync("--once", "--auth_token_file", checkin_file, auth=None, expect=1)
+        line = self.assert_one_error_line(
+            done, rf"PERMISSION_DENIED .* on ExportICalendar \(.*\): the bearer token from "
+                  rf"--auth_token_file {re.escape(checkin_file)} may not call ExportICalendar")
+        self.assertIn("integration, organizer or admin", line)
+        self.assertIn("CONVENE_TOKEN", line)
+        wrote_nothing()
+
+        # The file wins over $CONVENE_TOKEN.
+        done = self.run_sync("--once", "--auth_token_file", checkin_file, auth="env", expect=1)
+        self.assertIn("PERMISSION_DENIED", done.stderr)
+
+        # A missing, an empty and a malformed token file: one line each.
+        missing = os.path.join(self.dir, "no-such-token")
+        done = self.run_sync("--once", "--auth_token_file", missing, auth=None, expect=1)
+        self.assert_one_error_line(done, rf"cannot read --auth_token_file {re.escape(missing)}: "
+                                         r"No such file or directory$")
+        empty = os.path.join(self.dir, "empty-token")
+        open(empty, "w").close()
+        done = self.run_sync("--once", "--auth_token_file", empty, auth=None, expect=1)
+        self.assert_one_error_line(done, rf"--auth_token_file {re.escape(empty)} is empty")
+        bearer = os.path.join(self.dir, "bearer-token")
+        with open(bearer, "w") as f:
+            f.write("Bearer " + self.token + "\n")
+        done = self.run_sync("--once", "--auth_token_file", bearer, auth=None, expect=1)
+        self.assert_one_error_line(done, rf"the first line of --auth_token_file {re.escape(bearer)} "
+                                         r"is not a bearer token")
+        wrote_nothing()
+
+        # A token file with more lines: the first one counts.
+        with open(self.token_file, "a") as f:
+            f.write("second line, ignored\n")
+        done = self.run_sync("--once")
+        self.assertIn("full sync (no saved state): 1 events", done.stdout)
+
+    def test_the_sync_token_flag_is_not_the_bearer_token(self):
+        # --token was the sync token's flag; everywhere else in Convene it is
+        # the bearer token. It is refused (usage error), and its value is
+        # not repeated.
+        done = self.run_sync("--once", "--token", self.token, expect=2)
+        self.assertEqual(done.stderr.splitlines()[-1],
+                         "convene_calendar_sync: error: --token was renamed --sync_token (a change-feed "
+                         "position); the bearer token goes in --auth_token_file FILE or $CONVENE_TOKEN")
+        # A bearer token given as the sync token is refused as well.
+        done = self.run_sync("--once", "--sync_token", self.token, expect=2)
+        self.assertIn("looks like a bearer token", done.stderr)
+        self.assertFalse(os.path.exists(self.ics))
 
     def test_generated_stubs_when_the_plugin_is_there(self):
         plugin = shutil.which("grpc_python_plugin")
@@ -474,14 +613,15 @@ class PythonIntegrationTest(unittest.TestCase):
         subprocess.run([protoc, f"--proto_path={proto_dir}", f"--plugin=protoc-gen-grpc_python={plugin}",
                         f"--grpc_python_out={stubs}", os.path.join(proto_dir, "convene/v1/calendar.proto")],
                        check=True, timeout=60)
-        code = ("import sys, convene_calendar_sync as s, grpc\n"
+        code = ("import os, sys, convene_calendar_sync as s, grpc\n"
                 f"m = s.load_modules({stubs + os.pathsep + PYTHON_PATH!r})\n"
                 "assert m.calendar_pb2_grpc is not None\n"
-                f"c = s.CalendarClient(grpc.insecure_channel({self.server.target!r}), m)\n"
+                f"c = s.CalendarClient(grpc.insecure_channel({self.server.target!r}), m,\n"
+                "                      token=os.environ['CONVENE_TOKEN'])\n"
                 "print(c.transport, len(c.list_events().events))\n")
         self.create("connection-cop2-turin-2021", turin_workshop())
         done = subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(SYNC),
-                              env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+                              env=dict(self.sync_env("env"), PYTHONDONTWRITEBYTECODE="1"),
                               capture_output=True, text=True, timeout=60)
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertEqual(done.stdout.strip(), "generated stubs 1")
