@@ -127,6 +127,10 @@ absl::StatusOr<int> ReminderPlanning::Plan(const core::Event& event,
                                            const core::ReminderPolicy& policy,
                                            const core::Registration& registration) {
   std::vector<core::PlannedReminder> plan;
+  // Reminders due by this instant are kept only while pending (see
+  // ReplacePlan); a cancellation notice, due the moment it is planned, is
+  // always written (its notification id keeps it from going out twice).
+  absl::Time late_before = clock_.Now();
   // A forgotten participant has no address left to remind, and their
   // rendered texts must not come back.
   if (!registration.forgotten) {
@@ -137,8 +141,11 @@ absl::StatusOr<int> ReminderPlanning::Plan(const core::Event& event,
       if (auto notice = core::PlanCancellationNotice(event, *zone, registration, now)) {
         plan.push_back(std::move(*notice));
       }
+      late_before = absl::InfinitePast();
     } else {
-      plan = core::PlanReminders(event, *zone, registration, policy, now);
+      // Every reminder of the registration, due or not: the store keeps the
+      // due ones that are still pending and adds no late one.
+      plan = core::PlanReminders(event, *zone, registration, policy, absl::InfinitePast());
     }
   }
   std::vector<storage::PendingReminder> pending;
@@ -153,7 +160,7 @@ absl::StatusOr<int> ReminderPlanning::Plan(const core::Event& event,
   const int planned = static_cast<int>(pending.size());
   absl::StatusOr<int> dropped = core::BlockingCall<int>([&](auto done) {
     reminders_.ReplacePlan(event.id, registration.participant.participant_id,
-                           std::move(pending), std::move(done));
+                           std::move(pending), late_before, std::move(done));
   });
   if (!dropped.ok()) return dropped.status();
   return planned;

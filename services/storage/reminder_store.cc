@@ -46,10 +46,11 @@ std::string ReminderStore::ReminderKey(absl::string_view event_id,
 
 void ReminderStore::ReplacePlan(std::string event_id,
                                 std::string participant_id,
-                                std::vector<PendingReminder> plan,
+                                std::vector<PendingReminder> plan, absl::Time now,
                                 Callback<int> done) {
-  std::vector<std::string> args = {event_id, participant_id};
-  args.reserve(2 + plan.size() * 3);
+  std::vector<std::string> args = {event_id, participant_id,
+                                   now == absl::InfinitePast() ? "-inf" : Ms(now)};
+  args.reserve(3 + plan.size() * 3);
   for (PendingReminder& r : plan) {
     args.push_back(std::move(r.key));
     args.push_back(absl::StrCat(r.due_ms));
@@ -59,7 +60,7 @@ void ReminderStore::ReplacePlan(std::string event_id,
               {keys::DueReminders(), keys::Reminders(),
                keys::ReminderPair(event_id, participant_id),
                keys::EventReminderParticipants(event_id),
-               keys::ParticipantReminderEvents(participant_id)},
+               keys::ParticipantReminderEvents(participant_id), keys::ReminderLeases()},
               std::move(args),
               [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok()) return done(reply.status());

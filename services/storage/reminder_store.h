@@ -77,9 +77,12 @@ class ReminderStore {
                                  absl::string_view reminder_id);
 
   // Replaces the pending reminders of one registration with `plan` (empty:
-  // drops them all). Returns how many were dropped.
+  // drops them all). Returns how many were dropped. A reminder of the plan
+  // due by `now` is written only when it is still pending (planned before
+  // and not sent): re-planning never loses a due, unsent reminder, and never
+  // adds one that would arrive late. absl::InfinitePast(): write them all.
   void ReplacePlan(std::string event_id, std::string participant_id,
-                   std::vector<PendingReminder> plan, Callback<int> done);
+                   std::vector<PendingReminder> plan, absl::Time now, Callback<int> done);
 
   // Claims up to `max` reminders whose lease expired or that are due by
   // `now`, leased to `owner` until now + `lease`.

@@ -247,7 +247,8 @@ absl::Status PlanBurst(storage::ReminderStore& store, int count) {
       }
       ++in_flight;
     }
-    store.ReplacePlan("ev_burst", pid, std::move(plan), [&](absl::StatusOr<int> r) {
+    store.ReplacePlan("ev_burst", pid, std::move(plan), absl::InfinitePast(),
+                      [&](absl::StatusOr<int> r) {
       absl::MutexLock lock(&mu);
       --in_flight;
       if (!r.ok() && failed++ == 0) first_error = r.status().ToString();
@@ -883,7 +884,7 @@ int Run() {
           std::vector<storage::PendingReminder> plan = {
               {storage::ReminderStore::ReminderKey("ev_rate", pid, kReminderId), due_ms,
                Record("ev_rate", pid, due_ms)}};
-          store.ReplacePlan("ev_rate", pid, std::move(plan),
+          store.ReplacePlan("ev_rate", pid, std::move(plan), absl::InfinitePast(),
                             [done = std::move(done)](absl::StatusOr<int> r) mutable {
                               done(r.ok());
                             });

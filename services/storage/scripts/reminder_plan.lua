@@ -1,13 +1,24 @@
 -- Replaces the pending reminders of one registration (event, participant)
 -- with a new plan: reminders no longer planned leave the due set, the others
--- are (re)written with their due instant and rendered record. Reminders
--- claimed by a dispatcher at this moment are left to it.
+-- are (re)written with their due instant and rendered record.
+--
+-- A reminder already due (due <= now) is kept and re-rendered while it is
+-- still pending or claimed (in the pair's set: not sent yet), so an edit
+-- after its due time never loses it; one that is due and not pending (sent
+-- already, or planned too late to be useful) is not added. A claimed
+-- reminder keeps its lease (it is not put back into the due set, so it is
+-- not sent twice); its record is updated for a dispatcher that claims it
+-- again after a lease runs out.
 -- KEYS: 1 due zset, 2 reminder records hash, 3 the pair's set of reminder
---       keys, 4 the event's participants set, 5 the participant's events set
--- ARGV: 1 event id, 2 participant id, then key, due ms, record, ...
+--       keys, 4 the event's participants set, 5 the participant's events set,
+--       6 leases zset
+-- ARGV: 1 event id, 2 participant id, 3 now (ms; "-inf": add every one),
+--       then key, due ms, record, ...
 -- Returns {planned, dropped}.
+local FIRST = 4
+local now = ARGV[3] == '-inf' and -math.huge or tonumber(ARGV[3])
 local wanted = {}
-for i = 3, #ARGV, 3 do wanted[ARGV[i]] = true end
+for i = FIRST, #ARGV, 3 do wanted[ARGV[i]] = true end
 local dropped = 0
 for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do
   if not wanted[key] then
@@ -17,11 +28,17 @@ for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do
   end
 end
 local planned = 0
-for i = 3, #ARGV, 3 do
-  redis.call('ZADD', KEYS[1], ARGV[i + 1], ARGV[i])
-  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
-  redis.call('SADD', KEYS[3], ARGV[i])
-  planned = planned + 1
+for i = FIRST, #ARGV, 3 do
+  local key, due = ARGV[i], tonumber(ARGV[i + 1])
+  local pending = redis.call('SISMEMBER', KEYS[3], key) == 1
+  if due > now or pending then
+    if not redis.call('ZSCORE', KEYS[6], key) then
+      redis.call('ZADD', KEYS[1], ARGV[i + 1], key)
+    end
+    redis.call('HSET', KEYS[2], key, ARGV[i + 2])
+    redis.call('SADD', KEYS[3], key)
+    planned = planned + 1
+  end
 end
 if planned > 0 then
   redis.call('SADD', KEYS[4], ARGV[2])

@@ -359,7 +359,8 @@ void PlanDue(storage::ReminderStore& store, int count, absl::Time due) {
           {storage::ReminderStore::ReminderKey("ev_load", pid, "event-PT1H"),
            absl::ToUnixMillis(due), n.SerializeAsString()}};
       ASSERT_TRUE(Await<int>([&](auto done) {
-                    store.ReplacePlan("ev_load", pid, std::move(plan), std::move(done));
+                    store.ReplacePlan("ev_load", pid, std::move(plan), absl::InfinitePast(),
+                                      std::move(done));
                   }).ok());
     }
   }
@@ -435,6 +436,71 @@ TEST_F(NotificationTest, RemindersClaimedByADeadDispatcherAreDeliveredAfterItsLe
   EXPECT_EQ(outcome->completed, 0);
   EXPECT_EQ(outcome->skipped, 300);
   EXPECT_EQ(OutboxLength(), 1000);
+}
+
+}  // namespace
+}  // namespace convene::notification
+
+namespace convene::notification {
+namespace {
+
+// Issue 15 finding 5: re-planning left out reminders whose due time had
+// passed, and the plan script then deleted them though they were not sent.
+
+TEST_F(NotificationTest, AnEditAfterTheDueTimeKeepsTheDueRemindersForTheReminderJob) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "torino-1", core::AttendanceMode::kInPerson);
+  Follow();
+  ASSERT_EQ(Scheduled(event).size(), 5u);
+  // One second after the first reminder's due instant, before any
+  // RunDueReminders, the organiser edits only the description.
+  clock_.SetNow(Utc(2022, 3, 19, 8, 30) + absl::Seconds(1));
+  v1::Event patch;
+  patch.set_id(event);
+  patch.set_description("Bring your laptop.");
+  ASSERT_TRUE(Await<core::Event>([&](auto done) {
+                calendar_->UpdateEvent(patch, {"description"}, 1, std::move(done));
+              }).ok());
+  Follow();
+  EXPECT_EQ(Scheduled(event).size(), 5u);
+  absl::StatusOr<DispatchRun> run = app_->RunDueReminders(0);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->dispatched, 1);
+  // Sent once: planning again later does not bring it back.
+  ASSERT_TRUE(planning_->PlanEvent(event).ok());
+  EXPECT_EQ(Scheduled(event).size(), 4u);
+  EXPECT_EQ(app_->RunDueReminders(0)->dispatched, 0);
+  EXPECT_EQ(OutboxLength(), 1);
+}
+
+TEST_F(NotificationTest, AnEditWhileADeadDispatcherHoldsTheBatchLosesNothing) {
+  const std::string event = CreateEvent(Training(), "training");
+  for (int i = 0; i < 5; ++i) {
+    Register(event, absl::StrCat("p", i), core::AttendanceMode::kOnline);
+  }
+  Follow();
+  clock_.SetNow(Utc(2022, 3, 19, 8, 30) + absl::Seconds(1));
+  // A dispatcher claims the five due reminders and dies.
+  absl::StatusOr<std::vector<storage::ClaimedReminder>> taken =
+      Await<std::vector<storage::ClaimedReminder>>([&](auto done) {
+        reminders_->Claim("dead", clock_.Now(), absl::Seconds(30), 100, std::move(done));
+      });
+  ASSERT_TRUE(taken.ok());
+  ASSERT_EQ(taken->size(), 5u);
+  // Within its lease, an edit re-plans every registration.
+  v1::Event patch;
+  patch.set_id(event);
+  patch.set_description("Room changed to B2.");
+  ASSERT_TRUE(Await<core::Event>([&](auto done) {
+                calendar_->UpdateEvent(patch, {"description"}, 1, std::move(done));
+              }).ok());
+  Follow();
+  // Not handed out twice while leased...
+  EXPECT_EQ(app_->RunDueReminders(0)->dispatched, 0);
+  // ...and delivered, re-rendered, once the lease runs out.
+  clock_.Advance(absl::Seconds(31));
+  EXPECT_EQ(app_->RunDueReminders(0)->dispatched, 5);
+  EXPECT_EQ(OutboxLength(), 5);
 }
 
 }  // namespace
