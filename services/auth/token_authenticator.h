@@ -45,6 +45,8 @@ class TokenAuthenticator final : public grpc::AuthMetadataProcessor {
                        OutputMetadata* response_metadata) override;
 
  private:
+  grpc::Status Authenticate(const std::string& method, const InputMetadata& auth_metadata);
+
   storage::RedisSyncClient redis_;
   TokenStore tokens_;
   const core::Clock& clock_;

@@ -12,7 +12,7 @@ import unittest
 
 import grpc
 
-from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, unary
+from convene_e2e import wait_until, BUILD_DIR, ConveneProcess, RedisServer, unary
 from convene.v1 import (admin_pb2, attendance_pb2, calendar_pb2, common_pb2,
                         notification_pb2)
 
@@ -421,6 +421,41 @@ class AuthE2ETest(unittest.TestCase):
                 return False
         from convene_e2e import wait_until
         self.assertTrue(wait_until(opens, 10, 0.2))
+
+    def test_refused_calls_are_logged_without_the_secret(self):
+        """Issue 15 finding 8: calls refused by authentication left no line."""
+        list_events = calendar_pb2.DESCRIPTOR.services_by_name["CalendarService"] \
+            .methods_by_name["ListEvents"]
+        register = attendance_pb2.DESCRIPTOR.services_by_name["AttendanceService"] \
+            .methods_by_name["Register"]
+        unknown = "cvt_" + "7" * 64
+        self.assertEqual(call(self.channel, "CalendarService", list_events,
+                              calendar_pb2.ListEventsRequest(), None),
+                         grpc.StatusCode.UNAUTHENTICATED)
+        self.assertEqual(call(self.channel, "CalendarService", list_events,
+                              calendar_pb2.ListEventsRequest(), unknown),
+                         grpc.StatusCode.UNAUTHENTICATED)
+        self.assertEqual(call(self.channel, "AttendanceService", register,
+                              request_for(register, self.event.id), self.tokens["checkin"]),
+                         grpc.StatusCode.PERMISSION_DENIED)
+        checkin_id = next(t.id for t in unary(
+            self.channel, "AdminService", "ListTokens", admin_pb2.ListTokensRequest(),
+            admin_pb2.ListTokensResponse, metadata=self.as_(self.admin)).tokens
+            if t.name == "checkin")
+
+        def logged():
+            log = self.server.log()
+            return ("ListEvents UNAUTHENTICATED" in log and "token=none" in log
+                    and f"Register PERMISSION_DENIED" in log and f"token={checkin_id}" in log)
+        self.assertTrue(wait_until(logged, 5), self.server.log()[-2000:])
+        log = self.server.log()
+        self.assertRegex(log, r"rpc /convene\.v1\.CalendarService/ListEvents UNAUTHENTICATED "
+                              r"[0-9.]+ms refused token=none")
+        self.assertRegex(log, r"rpc /convene\.v1\.AttendanceService/Register PERMISSION_DENIED "
+                              r"[0-9.]+ms refused token=" + checkin_id)
+        self.assertNotIn(unknown, log)
+        self.assertNotIn(unknown[4:20], log)
+        self.assertNotIn(self.tokens["checkin"], log)
 
     def test_secrets_never_reach_the_log(self):
         log = self.server.log()
