@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "auth/admin_handler.h"
@@ -43,6 +44,11 @@
 #include "storage/redis_sync_client.h"
 #include "storage/planner_feed.h"
 #include "storage/reminder_store.h"
+
+ABSL_FLAG(bool, webhook_allow_private_targets, false,
+          "let webhooks reach loopback, private and link-local addresses (receivers on a "
+          "private network; tests). Off: such URLs are refused at CreateWebhook and at "
+          "every delivery, wherever DNS points the host");
 
 namespace convene::host {
 
@@ -165,13 +171,16 @@ struct NotificationParts {
                     .lease = config.lease,
                     .log_sink = config.log_sink,
                     .hold_after_claim = config.hold_after_claim}),
-        sender(notification::WebhookSenderOptions{}),
+        sender(notification::WebhookSenderOptions{
+            .allow_private_targets = absl::GetFlag(FLAGS_webhook_allow_private_targets)}),
         app(calendar, reminders, planning, dispatcher, context.clock),
         workers(2, 1000),
         subscriptions(context.redis_options, app),
         webhook_redis(std::move(webhook_connection)),
         webhook_worker(*webhook_redis, app, reminders, sender, {.consumer = owner}),
-        handler(app, subscriptions, workers) {}
+        handler(app, subscriptions, workers) {
+    app.set_allow_private_webhook_targets(absl::GetFlag(FLAGS_webhook_allow_private_targets));
+  }
 
   void Start(const NotificationConfig& config) {
     if (config.plan) follower.Start();

@@ -242,7 +242,11 @@ absl::Status NotificationApp::AckNotification(const std::string& subscriber,
 }
 
 absl::StatusOr<v1::Webhook> NotificationApp::CreateWebhook(v1::Webhook webhook) {
-  if (absl::Status s = ValidateWebhookUrl(webhook.url()); !s.ok()) return s;
+  if (absl::StatusOr<std::vector<std::string>> target =
+          CheckWebhookTarget(webhook.url(), allow_private_webhook_targets_);
+      !target.ok()) {
+    return target.status();
+  }
   if (absl::Status s = ValidateWebhookSecret(webhook.secret()); !s.ok()) return s;
   for (int i = 0; i < webhook.event_ids_size(); ++i) {
     if (absl::Status s = CheckEvent(webhook.event_ids(i)); !s.ok()) {

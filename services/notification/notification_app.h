@@ -73,10 +73,14 @@ class NotificationApp {
 
   // Webhooks: the secret is stored, never returned.
   absl::StatusOr<v1::Webhook> CreateWebhook(v1::Webhook webhook);
+  // Whether webhooks may point at loopback, private and link-local
+  // addresses (CheckWebhookTarget); off unless the deployment says so.
+  void set_allow_private_webhook_targets(bool allow) { allow_private_webhook_targets_ = allow; }
   absl::StatusOr<std::vector<v1::Webhook>> ListWebhooks(bool with_secrets);
   absl::Status DeleteWebhook(const std::string& webhook_id);
 
  private:
+  bool allow_private_webhook_targets_ = false;
   absl::Status CheckEvent(const std::string& event_id);
 
   calendar::CalendarApp& calendar_;

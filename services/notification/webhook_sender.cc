@@ -1,6 +1,9 @@
 #include "notification/webhook_sender.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -20,6 +23,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -48,16 +52,8 @@ absl::Status UrlError(absl::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat("webhook.url: ", reason));
 }
 
-bool IsHostNameChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
-         c == '.' || c == '_';
-}
-
-bool IsIpv6LiteralChar(char c) {
-  return absl::ascii_isxdigit(static_cast<unsigned char>(c)) || c == ':' ||
-         c == '.';
-}
-
+// libcurl's own URL parser (curl_url), so that the URL is read exactly as
+// the request that follows will read it.
 absl::StatusOr<UrlEndpoint> ParseWebhookUrl(absl::string_view url) {
   if (url.empty()) return UrlError("is empty");
   if (url.size() > kMaxUrlLength) {
@@ -70,73 +66,48 @@ absl::StatusOr<UrlEndpoint> ParseWebhookUrl(absl::string_view url) {
       return UrlError("contains whitespace or a control character");
     }
   }
-
-  UrlEndpoint endpoint;
-  absl::string_view rest = url;
-  if (absl::StartsWithIgnoreCase(rest, "http://")) {
-    rest.remove_prefix(7);
-    endpoint.port = 80;
-  } else if (absl::StartsWithIgnoreCase(rest, "https://")) {
-    rest.remove_prefix(8);
-    endpoint.port = 443;
-  } else {
+  if (!absl::StartsWithIgnoreCase(url, "http://") &&
+      !absl::StartsWithIgnoreCase(url, "https://")) {
     return UrlError("must start with http:// or https://");
   }
-
-  const absl::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  // curl reads "https:///name" as "https://name"; a reader would not.
+  if (const absl::string_view rest = url.substr(url.find("//") + 2);
+      rest.empty() || rest.front() == '/' || rest.front() == '?' || rest.front() == '#') {
+    return UrlError("has no host");
+  }
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> parsed(curl_url(), curl_url_cleanup);
+  if (!parsed) return absl::ResourceExhaustedError("webhook.url: out of memory");
+  const std::string text(url);
+  if (CURLUcode rc = curl_url_set(parsed.get(), CURLUPART_URL, text.c_str(), 0);
+      rc != CURLUE_OK) {
+    return UrlError(absl::StrCat("is not a valid URL (", curl_url_strerror(rc), ")"));
+  }
+  auto part = [&](CURLUPart which, unsigned flags, std::string& out) {
+    char* value = nullptr;
+    const CURLUcode rc = curl_url_get(parsed.get(), which, &value, flags);
+    if (rc == CURLUE_OK && value != nullptr) out = value;
+    curl_free(value);
+    return rc;
+  };
+  std::string user, password, host, port;
   // Refused rather than stripped: credentials do not belong in stored
   // configuration, and "trusted.example@evil.example" misleads readers.
-  if (absl::StrContains(authority, '@')) {
+  if (part(CURLUPART_USER, 0, user) == CURLUE_OK ||
+      part(CURLUPART_PASSWORD, 0, password) == CURLUE_OK) {
     return UrlError("must not contain user info (user:password@)");
   }
-  if (authority.empty()) return UrlError("has no host");
-
-  absl::string_view host;
-  absl::string_view after_host;
-  if (authority.front() == '[') {
-    const size_t close = authority.find(']');
-    if (close == absl::string_view::npos) {
-      return UrlError("has an unterminated [IPv6] address");
-    }
-    const absl::string_view literal = authority.substr(1, close - 1);
-    if (literal.empty() ||
-        !std::all_of(literal.begin(), literal.end(), IsIpv6LiteralChar)) {
-      return UrlError("has an invalid [IPv6] address");
-    }
-    host = authority.substr(0, close + 1);
-    after_host = authority.substr(close + 1);
-    if (!after_host.empty() && after_host.front() != ':') {
-      return UrlError("has characters after the [IPv6] address");
-    }
-  } else {
-    const size_t colon = authority.find(':');
-    host = authority.substr(0, colon);
-    after_host = colon == absl::string_view::npos ? absl::string_view()
-                                                  : authority.substr(colon);
-    if (host.empty()) return UrlError("has no host");
-    if (!std::all_of(host.begin(), host.end(), IsHostNameChar)) {
-      return UrlError(
-          "host may contain only letters, digits, '-', '.' and '_' (use the "
-          "xn-- form of an international name)");
-    }
+  if (part(CURLUPART_HOST, 0, host) != CURLUE_OK || host.empty()) {
+    return UrlError("has no host");
   }
-
-  // after_host is empty or ":port"; an empty port means the default one.
-  if (after_host.size() > 1) {
-    const absl::string_view port_text = after_host.substr(1);
-    int port = 0;
-    if (port_text.size() > 5 ||
-        !std::all_of(port_text.begin(), port_text.end(),
-                     [](char c) {
-                       return absl::ascii_isdigit(
-                           static_cast<unsigned char>(c));
-                     }) ||
-        !absl::SimpleAtoi(port_text, &port) || port < 1 || port > 65535) {
-      return UrlError("port must be a number from 1 to 65535");
-    }
-    endpoint.port = port;
+  if (part(CURLUPART_PORT, CURLU_DEFAULT_PORT, port) != CURLUE_OK) {
+    return UrlError("has no port");
   }
-  endpoint.host = std::string(host);
+  UrlEndpoint endpoint;
+  endpoint.host = host;
+  if (!absl::SimpleAtoi(port, &endpoint.port) || endpoint.port < 1 ||
+      endpoint.port > 65535) {
+    return UrlError("port must be a number from 1 to 65535");
+  }
   return endpoint;
 }
 
@@ -220,14 +191,20 @@ struct Attempt {
   std::string curl_detail;  // curl's error buffer, may be empty
 };
 
+// `pinned`: a CURLOPT_RESOLVE entry ("host:port:address,...") so that curl
+// connects to the addresses that were checked, not to what DNS says a
+// moment later; empty: curl resolves.
 Attempt PostOnce(const WebhookDelivery& delivery, const std::string& signature,
-                 long timeout_ms) {
+                 long timeout_ms, const std::string& pinned) {
   Attempt attempt;
   CurlEasy curl(curl_easy_init());
   if (curl == nullptr) {
     attempt.code = CURLE_FAILED_INIT;
     return attempt;
   }
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> resolve(
+      pinned.empty() ? nullptr : curl_slist_append(nullptr, pinned.c_str()),
+      curl_slist_free_all);
 
   CurlHeaders headers;
   for (const std::string& line :
@@ -255,6 +232,7 @@ Attempt PostOnce(const WebhookDelivery& delivery, const std::string& signature,
   };
   check(curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer));
   check(curl_easy_setopt(h, CURLOPT_URL, delivery.url.c_str()));
+  if (resolve) check(curl_easy_setopt(h, CURLOPT_RESOLVE, resolve.get()));
   // Belt and braces next to ValidateWebhookUrl: whatever the URL says, curl
   // may speak only HTTP(S), and never follows a redirect elsewhere.
 #if LIBCURL_VERSION_NUM >= 0x075500  // 7.85.0 added the _STR forms
@@ -384,6 +362,53 @@ WebhookSenderOptions Clamped(WebhookSenderOptions options) {
 
 }  // namespace
 
+namespace {
+
+// Every address `host` resolves to, numeric; empty when it does not resolve.
+std::vector<std::string> Resolve(const std::string& host) {
+  std::string name = host;
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
+    name = name.substr(1, name.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  std::vector<std::string> out;
+  if (getaddrinfo(name.c_str(), nullptr, &hints, &found) != 0) return out;
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* where =
+        a->ai_family == AF_INET
+            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
+            : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
+    if (inet_ntop(a->ai_family, where, text, sizeof(text)) != nullptr &&
+        std::find(out.begin(), out.end(), text) == out.end()) {
+      out.emplace_back(text);
+    }
+  }
+  freeaddrinfo(found);
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> CheckTarget(const UrlEndpoint& endpoint,
+                                                     bool allow_private_targets) {
+  std::vector<std::string> addresses = Resolve(endpoint.host);
+  if (allow_private_targets) return addresses;
+  for (const std::string& a : addresses) {
+    if (!IsPublicAddress(a)) {
+      return UrlError(absl::StrCat(
+          endpoint.host, " resolves to ", a,
+          ", which is not a public address (loopback, private, link-local and "
+          "metadata addresses are refused unless the notification service runs "
+          "with --webhook_allow_private_targets)"));
+    }
+  }
+  return addresses;
+}
+
+}  // namespace
+
 WebhookSender::WebhookSender(WebhookSenderOptions options,
                              std::function<void(absl::Duration)> sleep)
     : options_(Clamped(options)), sleep_(std::move(sleep)) {
@@ -414,7 +439,31 @@ WebhookOutcome WebhookSender::Deliver(const WebhookDelivery& delivery) const {
       static_cast<long>(absl::ToInt64Milliseconds(options_.request_timeout));
   absl::Duration backoff = options_.initial_backoff;
   for (int n = 1; n <= options_.max_attempts; ++n) {
-    const Attempt attempt = PostOnce(delivery, signature, timeout_ms);
+    // Where the host leads is checked at every attempt (DNS can change), and
+    // the request goes to exactly the addresses checked.
+    std::string pinned;
+    Attempt attempt;
+    if (!options_.allow_private_targets) {
+      absl::StatusOr<std::vector<std::string>> addresses = CheckTarget(*endpoint, false);
+      if (!addresses.ok()) {
+        outcome.attempts = n - 1;
+        outcome.failure_reason = std::string(addresses.status().message());
+        return outcome;
+      }
+      std::vector<std::string> bracketed;
+      for (const std::string& a : *addresses) {
+        bracketed.push_back(absl::StrContains(a, ':') ? absl::StrCat("[", a, "]") : a);
+      }
+      std::string host = endpoint->host;
+      if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+      if (!addresses->empty()) {
+        pinned = absl::StrCat(host, ":", endpoint->port, ":", absl::StrJoin(bracketed, ","));
+      }
+      if (addresses->empty()) attempt.code = CURLE_COULDNT_RESOLVE_HOST;
+    }
+    if (attempt.code != CURLE_COULDNT_RESOLVE_HOST) {
+      attempt = PostOnce(delivery, signature, timeout_ms, pinned);
+    }
     outcome.attempts = n;
     outcome.last_http_status = static_cast<int>(attempt.http_status);
     const Verdict verdict = Judge(attempt);
@@ -464,6 +513,61 @@ std::string WebhookSignature(absl::string_view secret, absl::string_view body) {
 
 absl::Status ValidateWebhookUrl(absl::string_view url) {
   return ParseWebhookUrl(url).status();
+}
+
+bool IsPublicAddress(absl::string_view address) {
+  const std::string text(address);
+  auto v4_public = [](const unsigned char* a) {
+    const auto in = [&](unsigned prefix_bits, std::initializer_list<unsigned char> net) {
+      unsigned bits = prefix_bits;
+      size_t i = 0;
+      for (unsigned char n : net) {
+        const unsigned take = std::min(bits, 8u);
+        const unsigned char mask = static_cast<unsigned char>(0xff << (8 - take));
+        if ((a[i] & mask) != (n & mask)) return false;
+        bits -= take;
+        ++i;
+        if (bits == 0) return true;
+      }
+      return true;
+    };
+    return !(in(8, {0}) || in(8, {10}) || in(10, {100, 64}) || in(8, {127}) ||
+             in(16, {169, 254}) || in(12, {172, 16}) || in(24, {192, 0, 0}) ||
+             in(24, {192, 0, 2}) || in(16, {192, 168}) || in(15, {198, 18}) ||
+             in(24, {198, 51, 100}) || in(24, {203, 0, 113}) || in(4, {224}) ||
+             in(4, {240}));
+  };
+  unsigned char v4[4];
+  if (inet_pton(AF_INET, text.c_str(), v4) == 1) return v4_public(v4);
+  unsigned char v6[16];
+  std::string bare = text;
+  if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']') {
+    bare = bare.substr(1, bare.size() - 2);
+  }
+  if (inet_pton(AF_INET6, bare.c_str(), v6) != 1) return false;
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  static constexpr unsigned char kNat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+  if (std::memcmp(v6, kMapped, 12) == 0 || std::memcmp(v6, kNat64, 12) == 0) {
+    return v4_public(v6 + 12);
+  }
+  static constexpr unsigned char kZero[16] = {};
+  if (std::memcmp(v6, kZero, 15) == 0 && (v6[15] == 0 || v6[15] == 1)) {
+    return false;  // :: and ::1
+  }
+  if ((v6[0] & 0xfe) == 0xfc) return false;                    // fc00::/7
+  if (v6[0] == 0xfe && (v6[1] & 0xc0) == 0x80) return false;   // fe80::/10
+  if (v6[0] == 0xff) return false;                             // multicast
+  if (v6[0] == 0x20 && v6[1] == 0x01 && v6[2] == 0x0d && v6[3] == 0xb8) {
+    return false;  // 2001:db8::/32, documentation
+  }
+  return true;
+}
+
+absl::StatusOr<std::vector<std::string>> CheckWebhookTarget(absl::string_view url,
+                                                            bool allow_private_targets) {
+  absl::StatusOr<UrlEndpoint> endpoint = ParseWebhookUrl(url);
+  if (!endpoint.ok()) return endpoint.status();
+  return CheckTarget(*endpoint, allow_private_targets);
 }
 
 absl::Status ValidateWebhookSecret(absl::string_view secret) {

@@ -20,8 +20,10 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
@@ -38,6 +40,10 @@ struct WebhookSenderOptions {
   absl::Duration max_backoff = absl::Seconds(30);
   // The limit for one attempt, connecting included.
   absl::Duration request_timeout = absl::Seconds(5);
+  // Let webhooks reach loopback, private, link-local and other non-public
+  // addresses (see IsPublicAddress): for receivers on a private network,
+  // and tests. Off, such a target fails without a request.
+  bool allow_private_targets = false;
 };
 
 // One notification to one endpoint.
@@ -101,6 +107,23 @@ std::string WebhookSignature(absl::string_view secret, absl::string_view body);
 // ("user:pass@"). Otherwise INVALID_ARGUMENT "webhook.url: <reason>". Does not
 // resolve the host, so it says nothing about where the URL leads.
 absl::Status ValidateWebhookUrl(absl::string_view url);
+
+// Whether `address` (numeric IPv4 or IPv6) is a public unicast address a
+// webhook may reach: not unspecified, loopback, private (10/8, 172.16/12,
+// 192.168/16, fc00::/7), shared (100.64/10), link-local (169.254/16, where
+// clouds serve instance metadata, and fe80::/10), benchmarking, reserved,
+// multicast or broadcast; IPv4-mapped and NAT64 IPv6 addresses are judged by
+// the IPv4 address they carry. False for text that is no address.
+bool IsPublicAddress(absl::string_view address);
+
+// Resolves the host of a valid webhook `url` and checks every address it
+// resolves to (DNS may answer differently later, so delivery checks again).
+// INVALID_ARGUMENT "webhook.url: HOST resolves to ADDRESS, which is not a
+// public address ..." unless `allow_private_targets`. Returns the addresses
+// (empty when the host does not resolve now, which is not refused: it may
+// resolve when there is something to deliver).
+absl::StatusOr<std::vector<std::string>> CheckWebhookTarget(absl::string_view url,
+                                                            bool allow_private_targets);
 
 // OK if `secret` has 16 to 256 characters; otherwise INVALID_ARGUMENT
 // "webhook.secret: <reason>". The message never contains the secret.

@@ -154,6 +154,25 @@ class NotificationE2ETest(ProcessesTestCase):
         self.assertEqual(one.state, notification_pb2.NOTIFICATION_STATE_SENT)
         self.assertIn("https://meet.example.org/webinar", one.body)
 
+    def test_webhooks_to_metadata_loopback_and_private_addresses_are_refused(self):
+        """Issue 15 finding 6: server-side request forgery through webhooks."""
+        n = self.spawn("notification/convene-notification")
+        ch = self.channel(n)
+        for url in ("http://169.254.169.254/latest/meta-data/iam", "http://127.0.0.1:6379/",
+                    "http://localhost:8080/hook", "http://[::1]/hook", "https://10.0.0.7/hook",
+                    "http://192.168.1.1/admin", "http://0x7f000001/x"):
+            with self.subTest(url=url):
+                with self.assertRaises(grpc.RpcError) as refused:
+                    unary(ch, "NotificationService", "CreateWebhook",
+                          notification_pb2.CreateWebhookRequest(webhook=notification_pb2.Webhook(
+                              url=url, secret="s3cret-s3cret-s3cret")), notification_pb2.Webhook)
+                self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                self.assertIn("webhook.url", refused.exception.details())
+                self.assertIn("not a public address", refused.exception.details())
+        listed = unary(ch, "NotificationService", "ListWebhooks", notification_pb2.ListWebhooksRequest(),
+                       notification_pb2.ListWebhooksResponse)
+        self.assertEqual(list(listed.webhooks), [])
+
     def test_webhooks_are_signed_retried_and_failed_with_a_reason(self):
         hits = []
 
@@ -172,7 +191,8 @@ class NotificationE2ETest(ProcessesTestCase):
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self.addCleanup(server.server_close)
         self.addCleanup(server.shutdown)
-        n = self.spawn("notification/convene-notification")
+        # The receivers here are on loopback, which production refuses.
+        n = self.spawn("notification/convene-notification", "--webhook_allow_private_targets")
         ch = self.channel(n)
         secret = "s3cret-s3cret-s3cret"
         hook = unary(ch, "NotificationService", "CreateWebhook", notification_pb2.CreateWebhookRequest(

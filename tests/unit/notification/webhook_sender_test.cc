@@ -22,6 +22,14 @@
 namespace convene::notification {
 namespace {
 
+// The receivers of these tests listen on loopback, which a production
+// sender refuses (see IsPublicAddress).
+WebhookSenderOptions LoopbackOptions() {
+  WebhookSenderOptions options;
+  options.allow_private_targets = true;
+  return options;
+}
+
 using ::convene::testing_util::RefusingLoopbackPort;
 using ::convene::testing_util::TestHttpServer;
 using Reply = TestHttpServer::Reply;
@@ -110,7 +118,7 @@ TEST(WebhookSender, DeliversOn200WithBodyContentTypeKeyAndSignature) {
   auto server = StartServer({Reply::Answer(200)});
   ASSERT_NE(server, nullptr);
   RecordingSleeper sleeper;
-  WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
 
   const WebhookOutcome outcome =
       sender.Deliver(DeliveryTo(server->Url("/hook?tenant=t1")));
@@ -139,7 +147,7 @@ TEST(WebhookSender, SendsALargeBodyWithoutWaitingForContinue) {
   auto server = StartServer({Reply::Answer(204)});
   ASSERT_NE(server, nullptr);
   RecordingSleeper sleeper;
-  WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
   WebhookDelivery delivery = DeliveryTo(server->Url());
   delivery.body_json =
       absl::StrCat(R"({"notes":")", std::string(200 * 1024, 'x'), R"("})");
@@ -160,7 +168,7 @@ TEST(WebhookSender, DeliversDespiteALargeResponseBody) {
       StartServer({Reply::Answer(200, {}, std::string(1024 * 1024, 'y'))});
   ASSERT_NE(server, nullptr);
   RecordingSleeper sleeper;
-  WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
 
   const WebhookOutcome outcome = sender.Deliver(DeliveryTo(server->Url()));
 
@@ -173,7 +181,7 @@ TEST(WebhookSender, RetriesServiceUnavailableWithExponentialBackoff) {
       StartServer({Reply::Answer(503), Reply::Answer(503), Reply::Answer(200)});
   ASSERT_NE(server, nullptr);
   RecordingSleeper sleeper;
-  WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
 
   const WebhookOutcome outcome = sender.Deliver(DeliveryTo(server->Url()));
 
@@ -194,7 +202,7 @@ TEST(WebhookSender, GivesUpAfterMaxAttemptsWhenTheServerAlwaysAnswers500) {
   auto server = StartServer({Reply::Answer(500)});
   ASSERT_NE(server, nullptr);
   RecordingSleeper sleeper;
-  WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
 
   const WebhookOutcome outcome = sender.Deliver(DeliveryTo(server->Url()));
 
@@ -210,7 +218,7 @@ TEST(WebhookSender, CapsTheBackoffAtMaxBackoff) {
   auto server = StartServer({Reply::Answer(502)});
   ASSERT_NE(server, nullptr);
   RecordingSleeper sleeper;
-  WebhookSenderOptions options;
+  WebhookSenderOptions options = LoopbackOptions();
   options.max_attempts = 6;
   options.max_backoff = absl::Seconds(2);
   WebhookSender sender(options, sleeper.AsFunction());
@@ -228,7 +236,7 @@ TEST(WebhookSender, DoesNotRetryABadRequest) {
   auto server = StartServer({Reply::Answer(400), Reply::Answer(200)});
   ASSERT_NE(server, nullptr);
   RecordingSleeper sleeper;
-  WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
 
   const WebhookOutcome outcome = sender.Deliver(DeliveryTo(server->Url()));
 
@@ -246,7 +254,7 @@ TEST(WebhookSender, RetriesTooManyRequestsAndRequestTimeout) {
       StartServer({Reply::Answer(429), Reply::Answer(408), Reply::Answer(202)});
   ASSERT_NE(server, nullptr);
   RecordingSleeper sleeper;
-  WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
 
   const WebhookOutcome outcome = sender.Deliver(DeliveryTo(server->Url()));
 
@@ -262,7 +270,7 @@ TEST(WebhookSender, WaitsAsLongAsRetryAfterAsksButNoLongerThanMaxBackoff) {
                              Reply::Answer(200)});
   ASSERT_NE(server, nullptr);
   RecordingSleeper sleeper;
-  WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
 
   const WebhookOutcome outcome = sender.Deliver(DeliveryTo(server->Url()));
 
@@ -276,7 +284,7 @@ TEST(WebhookSender, TreatsARedirectAsAFailureWithoutFollowingIt) {
   auto server = StartServer({Reply::Answer(302, {{"Location", "/elsewhere"}})});
   ASSERT_NE(server, nullptr);
   RecordingSleeper sleeper;
-  WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
 
   const WebhookOutcome outcome = sender.Deliver(DeliveryTo(server->Url()));
 
@@ -294,7 +302,7 @@ TEST(WebhookSender, ReportsARefusedConnectionAfterMaxAttempts) {
       RefusingLoopbackPort::Reserve();
   ASSERT_TRUE(port.ok()) << port.status();
   RecordingSleeper sleeper;
-  WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
   const std::string address = absl::StrCat("127.0.0.1:", (*port)->port());
 
   const WebhookOutcome outcome = sender.Deliver(
@@ -313,7 +321,7 @@ TEST(WebhookSender, TimesOutEachAttemptWhenTheServerNeverAnswers) {
   auto server = StartServer({Reply::Silence()});
   ASSERT_NE(server, nullptr);
   RecordingSleeper sleeper;
-  WebhookSenderOptions options;
+  WebhookSenderOptions options = LoopbackOptions();
   options.max_attempts = 2;
   options.request_timeout = absl::Milliseconds(300);
   WebhookSender sender(options, sleeper.AsFunction());
@@ -331,7 +339,7 @@ TEST(WebhookSender, TimesOutEachAttemptWhenTheServerNeverAnswers) {
 
 TEST(WebhookSender, RejectsAnInvalidUrlWithoutSending) {
   RecordingSleeper sleeper;
-  WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
 
   const WebhookOutcome outcome =
       sender.Deliver(DeliveryTo("file:///etc/passwd"));
@@ -345,7 +353,7 @@ TEST(WebhookSender, RejectsAnIdempotencyKeyThatWouldAddHeaders) {
   auto server = StartServer({Reply::Answer(200)});
   ASSERT_NE(server, nullptr);
   RecordingSleeper sleeper;
-  WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
 
   const WebhookOutcome outcome =
       sender.Deliver(DeliveryTo(server->Url(), "k1\r\nX-Injected: yes"));
@@ -360,7 +368,7 @@ TEST(WebhookSender, DeliversFromSeveralThreadsAtOnce) {
   auto server = StartServer({Reply::Answer(200)});
   ASSERT_NE(server, nullptr);
   RecordingSleeper sleeper;
-  const WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  const WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
   constexpr int kThreads = 4;
   constexpr int kPerThread = 3;
   std::vector<std::vector<WebhookOutcome>> outcomes(kThreads);
@@ -449,6 +457,50 @@ TEST(ValidateWebhookUrl, RejectsBadPortsAndHosts) {
   ExpectInvalidUrl("http://exa<mple.com/");
   ExpectInvalidUrl("http://[::1/");
   ExpectInvalidUrl("http://[::1]x/");
+}
+
+TEST(IsPublicAddress, RefusesEveryNonPublicRange) {
+  for (const char* a : {"0.0.0.0", "10.1.2.3", "100.64.0.1", "127.0.0.1", "127.9.9.9",
+                        "169.254.169.254", "172.16.0.1", "172.31.255.255", "192.0.0.8",
+                        "192.168.1.1", "198.18.0.1", "224.0.0.1", "240.0.0.1",
+                        "255.255.255.255", "::", "::1", "fc00::1", "fd12:3456::1",
+                        "fe80::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
+                        "64:ff9b::a9fe:a9fe", "2001:db8::1", "[::1]", "not an address", ""}) {
+    EXPECT_FALSE(IsPublicAddress(a)) << a;
+  }
+  for (const char* a : {"93.184.216.34", "8.8.8.8", "172.32.0.1", "100.128.0.1",
+                        "2606:2800:220:1:248:1893:25c8:1946", "::ffff:93.184.216.34"}) {
+    EXPECT_TRUE(IsPublicAddress(a)) << a;
+  }
+}
+
+TEST(CheckWebhookTarget, RefusesMetadataLoopbackAndPrivateTargetsUnlessAllowed) {
+  for (const char* url : {"http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:8080/x",
+                          "http://localhost/x", "http://[::1]/x", "https://10.0.0.5/hook",
+                          "http://0x7f000001/x", "http://2130706433/x"}) {
+    absl::StatusOr<std::vector<std::string>> checked = CheckWebhookTarget(url, false);
+    EXPECT_EQ(checked.status().code(), absl::StatusCode::kInvalidArgument) << url;
+    EXPECT_THAT(std::string(checked.status().message()),
+                ::testing::HasSubstr("not a public address"))
+        << url;
+    EXPECT_TRUE(CheckWebhookTarget(url, true).ok()) << url;
+  }
+  // A public literal passes; a name that does not resolve now is left to
+  // delivery, which checks again.
+  EXPECT_TRUE(CheckWebhookTarget("https://93.184.216.34/hook", false).ok());
+  EXPECT_TRUE(CheckWebhookTarget("https://does-not-resolve.invalid/hook", false).ok());
+}
+
+TEST(WebhookSender, NeverSendsToAPrivateTargetByDefault) {
+  auto server = StartServer({Reply::Answer(200)});
+  ASSERT_NE(server, nullptr);
+  RecordingSleeper sleeper;
+  WebhookSender sender(WebhookSenderOptions{}, sleeper.AsFunction());
+  const WebhookOutcome outcome = sender.Deliver(DeliveryTo(server->Url("/hook")));
+  EXPECT_FALSE(outcome.delivered);
+  EXPECT_EQ(outcome.attempts, 0);
+  EXPECT_THAT(outcome.failure_reason, HasSubstr("not a public address"));
+  EXPECT_THAT(server->Requests(), IsEmpty());
 }
 
 TEST(ValidateWebhookSecret, AcceptsSixteenToTwoHundredFiftySixCharacters) {
