@@ -39,6 +39,18 @@ absl::Status RedisErrorToStatus(absl::string_view error,
                                 absl::string_view context) {
   absl::string_view text = absl::StripAsciiWhitespace(error);
   absl::string_view word = FirstWord(text);
+  // maxmemory reached with noeviction: say so plainly, without the script
+  // hash and line Redis appends.
+  if (word == "OOM" || absl::StrContains(text, "OOM command not allowed")) {
+    return absl::UnavailableError(
+        "Redis is out of memory: it refuses writes until memory is freed (reads still "
+        "work); retry later");
+  }
+  // Redis names the failing script and line ("script: <sha1>, on
+  // @user_script:12."): internals for operators, not for callers.
+  if (size_t at = text.find(" script: "); at != absl::string_view::npos) {
+    text = absl::StripTrailingAsciiWhitespace(text.substr(0, at));
+  }
   if (word == kDomainErrorPrefix) {
     absl::string_view rest =
         absl::StripLeadingAsciiWhitespace(text.substr(word.size()));

@@ -465,6 +465,99 @@ class AuthE2ETest(unittest.TestCase):
             self.assertNotIn(secret[4:20], log, role)
 
 
+class MemoryPressureE2ETest(unittest.TestCase):
+    """Issue 15 finding 7: at maxmemory (noeviction) every call failed, reads
+    included, because the token check charges the rate limit; the error
+    leaked the script's hash and line."""
+
+    def setUp(self):
+        self.redis = RedisServer()
+        self.redis.start()
+        self.addCleanup(self.redis.cleanup)
+        # The rate limiter on, as in production.
+        self.server = ConveneProcess("convened/convened", self.redis.address, secure=True)
+        self.addCleanup(self.server.stop, signal.SIGKILL)
+        self.channel = grpc.insecure_channel(self.server.target)
+        self.addCleanup(self.channel.close)
+        out = subprocess.run([f"{BUILD_DIR}/services/admin/convene-admin", "bootstrap-token",
+                              "--redis=" + self.redis.address],
+                             capture_output=True, text=True, timeout=30, check=True)
+        self.md = [("authorization", "Bearer " + out.stdout.strip())]
+
+    @staticmethod
+    def reads(event_id):
+        return [
+            ("CalendarService", "GetEvent", calendar_pb2.GetEventRequest(event_id=event_id),
+             calendar_pb2.Event),
+            ("CalendarService", "ListEvents", calendar_pb2.ListEventsRequest(), calendar_pb2.ListEventsResponse),
+            ("AttendanceService", "GetAttendanceCounts",
+             attendance_pb2.GetAttendanceCountsRequest(event_id=event_id), attendance_pb2.AttendanceCounts),
+            ("AttendanceService", "ListRegistrations",
+             attendance_pb2.ListRegistrationsRequest(event_id=event_id),
+             attendance_pb2.ListRegistrationsResponse),
+            ("AttendanceService", "GetRegistration",
+             attendance_pb2.GetRegistrationRequest(event_id=event_id, participant_id="utrecht-1"),
+             attendance_pb2.Registration),
+        ]
+
+    def redis_cli(self, *args):
+        return subprocess.run(["redis-cli", "-s", self.redis.socket, *args], capture_output=True,
+                              text=True, timeout=30, check=True).stdout
+
+    def test_reads_go_on_and_writes_say_redis_is_out_of_memory(self):
+        event = unary(self.channel, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="oom-1", event=calendar_pb2.Event(
+                title="Utrecht webinar", format=common_pb2.EVENT_FORMAT_ONLINE,
+                time_zone="Europe/Amsterdam", start_local="2031-05-10T10:00",
+                end_local="2031-05-10T12:00",
+                online=calendar_pb2.OnlineAccess(platform="Zoom",
+                                                  join_url="https://meet.example.org/u"))),
+            calendar_pb2.Event, metadata=self.md)
+        unary(self.channel, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="oom-r1", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+            participant=common_pb2.Participant(participant_id="utrecht-1", display_name="Sanne")),
+            attendance_pb2.Registration, metadata=self.md)
+        # A running service has called each read before (loading its Redis
+        # function library, which is a write); then memory runs out.
+        for service, method, request, response in self.reads(event.id):
+            unary(self.channel, service, method, request, response, metadata=self.md)
+        used = int(self.redis_cli("INFO", "memory").split("used_memory:")[1].split()[0])
+        self.redis_cli("CONFIG", "SET", "maxmemory-policy", "noeviction")
+        # Over the limit now (SET is the one write Redis lets through here).
+        subprocess.run(["redis-cli", "-s", self.redis.socket, "-x", "SET", "ballast"],
+                       input="x" * (2 * used), capture_output=True, text=True, timeout=30)
+        self.redis_cli("CONFIG", "SET", "maxmemory", str(used))
+        self.addCleanup(lambda: self.redis_cli("CONFIG", "SET", "maxmemory", "0"))
+
+        for service, method, request, response in self.reads(event.id):
+            with self.subTest(read=method):
+                unary(self.channel, service, method, request, response, metadata=self.md)
+        for method, request, response in [
+                ("Register", attendance_pb2.RegisterRequest(
+                    event_id=event.id, request_id="oom-r2", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+                    participant=common_pb2.Participant(participant_id="utrecht-2", display_name="Daan")),
+                 attendance_pb2.Registration),
+                ("CheckIn", attendance_pb2.CheckInRequest(
+                    event_id=event.id, participant_id="utrecht-1", day="2031-05-10",
+                    mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+                    source=attendance_pb2.CHECK_IN_SOURCE_ONLINE_JOIN, request_id="oom-c1"),
+                 attendance_pb2.CheckInRecord)]:
+            with self.subTest(write=method):
+                with self.assertRaises(grpc.RpcError) as refused:
+                    unary(self.channel, "AttendanceService", method, request, response, metadata=self.md)
+                self.assertEqual(refused.exception.code(), grpc.StatusCode.UNAVAILABLE)
+                self.assertIn("Redis is out of memory", refused.exception.details())
+                self.assertNotIn("script", refused.exception.details())
+                self.assertNotRegex(refused.exception.details(), r"[0-9a-f]{40}")
+        # Memory freed: writes work again, with no restart.
+        self.redis_cli("DEL", "ballast")
+        self.redis_cli("CONFIG", "SET", "maxmemory", "0")
+        unary(self.channel, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="oom-r3", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+            participant=common_pb2.Participant(participant_id="utrecht-3", display_name="Fleur")),
+            attendance_pb2.Registration, metadata=self.md)
+
+
 class RateLimitAndTlsE2ETest(unittest.TestCase):
     def setUp(self):
         self.redis = RedisServer()

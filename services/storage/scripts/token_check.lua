@@ -5,7 +5,8 @@
 -- KEYS: 1 tokens hash
 -- ARGV: 1 secret's SHA-256 (hex), 2 now ms, 3 rate per second, 4 burst,
 --       5 bucket key prefix
--- Returns the serialised token.
+-- Returns the serialised token. Under memory pressure (writes refused) the
+-- call is let through uncharged.
 local entry = redis.call('HGET', KEYS[1], ARGV[1])
 if not entry then
   return redis.error_reply('CONVENE UNAUTHENTICATED the bearer token is not known (revoked, or never issued)')
@@ -29,7 +30,11 @@ if rate > 0 then
     return redis.error_reply('CONVENE RESOURCE_EXHAUSTED token ' .. token_id ..
       ' is over its rate limit of ' .. ARGV[3] .. ' calls per second; retry later')
   end
-  redis.call('HSET', bucket, 'level', tostring(level - 1), 'ms', ARGV[2])
-  redis.call('PEXPIRE', bucket, math.ceil(burst / rate * 1000) + 1000)
+  -- When Redis refuses writes (maxmemory reached) the limiter steps aside
+  -- rather than refusing every call, reads included: pcall, not call.
+  local charged = redis.pcall('HSET', bucket, 'level', tostring(level - 1), 'ms', ARGV[2])
+  if type(charged) ~= 'table' or not charged.err then
+    redis.call('PEXPIRE', bucket, math.ceil(burst / rate * 1000) + 1000)
+  end
 end
 return string.sub(entry, bar2 + 1)

@@ -44,6 +44,27 @@ TEST(RedisErrorToStatus, TreatsTransientServerStatesAsUnavailable) {
   }
 }
 
+TEST(RedisErrorToStatus, SaysOutOfMemoryPlainlyWithoutScriptInternals) {
+  // What Redis 7 answers when a script writes at maxmemory (noeviction).
+  absl::Status s = RedisErrorToStatus(
+      "OOM command not allowed when used memory > 'maxmemory'. script: "
+      "ed6ed863369856c07e5fbffa59695789d706db1e, on @user_script:27.",
+      "script token_check");
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(s.message(),
+            "Redis is out of memory: it refuses writes until memory is freed (reads still "
+            "work); retry later");
+}
+
+TEST(RedisErrorToStatus, LeavesOutTheScriptHashAndLine) {
+  absl::Status s = RedisErrorToStatus(
+      "ERR user_script:3: Script attempted to access nonexistent global variable 'x' "
+      "script: 0123456789abcdef0123456789abcdef01234567, on @user_script:3.",
+      "script s");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(s.message().find("0123456789abcdef"), std::string::npos) << s.message();
+}
+
 TEST(RedisErrorToStatus, TreatsOtherErrorsAsInternalNamingTheCommand) {
   absl::Status s = RedisErrorToStatus(
       "WRONGTYPE Operation against a key holding the wrong kind of value",
