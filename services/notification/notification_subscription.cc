@@ -7,11 +7,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
 #include "auth/token_authenticator.h"
 #include "core/log.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
+#include "storage/lua_script.h"
 #include "storage/outbox_reader.h"
 #include "storage/redis_sync_client.h"
 
@@ -28,7 +30,19 @@ class NotificationSubscription final
         subscriber_(std::move(subscriber)),
         consumer_(absl::StrFormat("%s-%08x", subscriber_, std::random_device()())),
         events_(std::move(events)),
+        group_(GroupOf(subscriber_, events_)),
         ack_timeout_(ack_timeout) {}
+
+  // The consumer group of a subscription. A filtered one (a token scoped
+  // to some events must filter) gets a group of its own, named after the
+  // subscriber and its filter, so what it skips is never taken from the
+  // subscribers that see those events: "mailer" with [A] is
+  // "mailer/<hash of A>", beside the every-event "mailer".
+  static std::string GroupOf(const std::string& subscriber, const std::set<std::string>& events) {
+    if (events.empty()) return subscriber;
+    return absl::StrCat(subscriber, "/",
+                        storage::Sha1Hex(absl::StrJoin(events, ",")).substr(0, 12));
+  }
 
   void Begin() {
     std::thread([this] { Run(); }).detach();
@@ -90,7 +104,7 @@ class NotificationSubscription final
     absl::Time next_claim = absl::InfinitePast();
     while (!stop_.load()) {
       if (!grouped) {
-        absl::Status s = reader.EnsureGroup(subscriber_);
+        absl::Status s = reader.EnsureGroup(group_);
         if (!s.ok()) {
           absl::SleepFor(absl::Milliseconds(500));  // Redis away: wait for it
           continue;
@@ -101,13 +115,13 @@ class NotificationSubscription final
       if (absl::Now() >= next_claim) {
         // Redelivery: entries this group was handed and never acknowledged.
         absl::StatusOr<std::vector<storage::OutboxEntry>> idle =
-            reader.ClaimIdle(subscriber_, consumer_, ack_timeout_, 100);
+            reader.ClaimIdle(group_, consumer_, ack_timeout_, 100);
         if (idle.ok()) entries = *std::move(idle);
         next_claim = absl::Now() + std::min(ack_timeout_ / 4, absl::Seconds(5));
       }
       if (entries.empty()) {
         absl::StatusOr<std::vector<storage::OutboxEntry>> fresh =
-            reader.ReadNew(subscriber_, consumer_, 100, absl::Milliseconds(500));
+            reader.ReadNew(group_, consumer_, 100, absl::Milliseconds(500));
         if (!fresh.ok()) {
           if (absl::IsNotFound(fresh.status()) ||
               absl::StrContains(fresh.status().message(), "NOGROUP")) {
@@ -133,7 +147,7 @@ class NotificationSubscription final
         if (!n.ok()) break;  // Redis away; it stays pending and comes again
         if (!Write(*n)) break;
       }
-      if (absl::Status s = reader.Skip(subscriber_, skipped); !s.ok()) {
+      if (absl::Status s = reader.Skip(group_, skipped); !s.ok()) {
         core::LogWarn(absl::StrCat("subscription ", subscriber_, ": ", s.ToString()));
       }
     }
@@ -145,6 +159,7 @@ class NotificationSubscription final
   const std::string subscriber_;
   const std::string consumer_;
   const std::set<std::string> events_;
+  const std::string group_;
   const absl::Duration ack_timeout_;
   std::atomic<bool> stop_{false};
   absl::Mutex mu_;

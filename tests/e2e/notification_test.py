@@ -232,6 +232,69 @@ class NotificationE2ETest(ProcessesTestCase):
         self.assertIn("127.0.0.1:1", got[0].failure_reason)
         self.assertNotIn(secret, got[0].failure_reason)
 
+    def test_a_filtered_subscriber_never_takes_other_events_notifications(self):
+        """Issue 15 finding 3: "mailer" filtered to event A acknowledged C's
+        entries in the shared group, so the every-event "mailer" got nothing
+        and C's notifications stayed PENDING."""
+        n = self.spawn("notification/convene-notification")
+        ch = self.channel(n)
+        a, start_a = self.create_event("e2e-filter-a", datetime.timedelta(minutes=10))
+        c, start_c = self.create_event("e2e-filter-c", datetime.timedelta(minutes=10))
+        listed = lambda event: unary(  # noqa: E731
+            ch, "NotificationService", "ListNotifications",
+            notification_pb2.ListNotificationsRequest(event_id=event.id, page_size=10),
+            notification_pb2.ListNotificationsResponse).notifications
+        # C's notification first in the outbox, then A's: the filtered
+        # subscriber meets C's before the one it wants.
+        for event, start, pid in ((c, start_c, "turin-1"), (a, start_a, "brussels-1")):
+            lead = (start - datetime.datetime.now(datetime.timezone.utc)).total_seconds() - 2
+            self.set_policy(ch, event.id, [lead])
+            self.register(event.id, pid)
+            self.assertTrue(wait_until(lambda: listed(event), 40, 0.2),
+                            "the reminder was not dispatched")
+        sub = ch.unary_stream(
+            "/convene.v1.NotificationService/SubscribeNotifications",
+            request_serializer=notification_pb2.SubscribeNotificationsRequest.SerializeToString,
+            response_deserializer=notification_pb2.Notification.FromString)
+        ack = ch.unary_unary(
+            "/convene.v1.NotificationService/AckNotification",
+            request_serializer=notification_pb2.AckNotificationRequest.SerializeToString,
+            response_deserializer=notification_pb2.AckNotificationResponse.FromString)
+
+        def first(request, seconds):
+            stream = sub(request, timeout=seconds)
+            try:
+                return next(stream)
+            except grpc.RpcError:
+                return None
+            finally:
+                stream.cancel()
+        # The filtered one reads (and skips C's entry) first...
+        only_a = first(notification_pb2.SubscribeNotificationsRequest(
+            subscriber="mailer", event_ids=[a.id]), 10)
+        self.assertIsNotNone(only_a)
+        self.assertEqual(only_a.event_id, a.id)
+        ack(notification_pb2.AckNotificationRequest(subscriber="mailer",
+                                                    notification_id=only_a.notification_id),
+            timeout=10)
+        time.sleep(1)  # let it read on past C's entry
+        # ...and the every-event "mailer" still gets C's.
+        seen = []
+        stream = sub(notification_pb2.SubscribeNotificationsRequest(subscriber="mailer"), timeout=10)
+        try:
+            for note in stream:
+                seen.append(note.event_id)
+                ack(notification_pb2.AckNotificationRequest(
+                    subscriber="mailer", notification_id=note.notification_id), timeout=10)
+                if c.id in seen:
+                    break
+        except grpc.RpcError:
+            pass
+        finally:
+            stream.cancel()
+        self.assertIn(c.id, seen)
+        self.assertEqual(listed(c)[0].state, notification_pb2.NOTIFICATION_STATE_SENT)
+
     def test_once_dispatches_what_is_due_and_exits(self):
         # A replica that plans but does not dispatch; cron runs --once.
         planner = self.spawn("notification/convene-notification", "--dispatch=false",
