@@ -132,6 +132,8 @@ AttendanceHandler::WatchAttendanceCounts(
   auto* watcher =
       new CountsWatcher(app_, counts_hub_, clock_, request->event_id());
   watcher->stream_ticket = *std::move(ticket);
+  auth::OnRevoked(watcher->stream_ticket,
+                  [watcher](grpc::Status s) { watcher->End(std::move(s)); });
   watcher->Start();
   return watcher;
 }

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "attendance/registration_mapping.h"
+#include "auth/token_authenticator.h"
 #include "rpc/status_conversion.h"
 
 namespace convene::attendance {
@@ -138,9 +139,12 @@ void CountsWatcher::FinishLocked(grpc::Status status) {
 }
 
 void CountsWatcher::Close() {
+  End(grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
+}
+
+void CountsWatcher::End(grpc::Status status) {
   absl::MutexLock lock(&mu_);
-  FinishLocked(
-      grpc::Status(grpc::StatusCode::UNAVAILABLE, "server shutting down"));
+  FinishLocked(std::move(status));
 }
 
 void CountsWatcher::OnCancel() {
@@ -149,6 +153,7 @@ void CountsWatcher::OnCancel() {
 }
 
 void CountsWatcher::OnDone() {
+  auth::StreamGone(stream_ticket);
   hub_.Remove(event_id_, this);
   bool delete_now;
   {

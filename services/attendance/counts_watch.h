@@ -63,6 +63,8 @@ class CountsWatcher final
   void Refresh();
   // Ends the stream with UNAVAILABLE (shutdown).
   void Close();
+  // Ends the stream with `status` (its token was revoked, ...); any thread.
+  void End(grpc::Status status);
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;

@@ -52,12 +52,109 @@ class CallerCache {
   absl::flat_hash_map<std::string, core::Caller> callers_ ABSL_GUARDED_BY(mu_);
 };
 
+// One open stream's hold on its token: how the stream ends if the token
+// goes away.
+class StreamTicket {
+ public:
+  StreamTicket(std::string token_id, std::string hash)
+      : token_id_(std::move(token_id)), hash_(std::move(hash)) {}
+  const std::string& token_id() const { return token_id_; }
+  const std::string& hash() const { return hash_; }
+  void SetEnd(absl::AnyInvocable<void(grpc::Status)> end) {
+    absl::MutexLock lock(&mu_);
+    end_ = std::move(end);
+  }
+  void Detach() {
+    absl::MutexLock lock(&mu_);
+    end_ = nullptr;
+  }
+  void End(grpc::Status status) {
+    absl::MutexLock lock(&mu_);
+    if (!end_) return;
+    absl::AnyInvocable<void(grpc::Status)> end = std::move(end_);
+    end_ = nullptr;
+    end(std::move(status));
+  }
+
+ private:
+  const std::string token_id_;
+  const std::string hash_;
+  absl::Mutex mu_;
+  absl::AnyInvocable<void(grpc::Status)> end_ ABSL_GUARDED_BY(mu_);
+};
+
+// Open streams by their token's hash, for the checker.
+struct OpenStreams {
+  static OpenStreams& Get() {
+    static OpenStreams* open = new OpenStreams;
+    return *open;
+  }
+  absl::Mutex mu;
+  absl::flat_hash_map<std::string, std::vector<std::weak_ptr<StreamTicket>>> by_hash
+      ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, int> count_by_token ABSL_GUARDED_BY(mu);
+};
+
 }  // namespace
 
 TokenAuthenticator::TokenAuthenticator(storage::RedisClient& redis, const core::Clock& clock,
                                        RateLimit limit)
     : redis_(redis), tokens_(redis_), clock_(clock), limit_(limit) {
   CallerCache::Get().Enable();
+  checker_ = std::thread([this] {
+    while (!stop_.WaitForNotificationWithTimeout(absl::Seconds(1))) CheckOpenStreams();
+  });
+}
+
+TokenAuthenticator::~TokenAuthenticator() {
+  stop_.Notify();
+  if (checker_.joinable()) checker_.join();
+}
+
+void TokenAuthenticator::CheckOpenStreams() {
+  std::vector<std::string> hashes;
+  {
+    OpenStreams& open = OpenStreams::Get();
+    absl::MutexLock lock(&open.mu);
+    for (auto it = open.by_hash.begin(); it != open.by_hash.end();) {
+      auto& tickets = it->second;
+      tickets.erase(std::remove_if(tickets.begin(), tickets.end(),
+                                   [](const std::weak_ptr<StreamTicket>& t) { return t.expired(); }),
+                    tickets.end());
+      if (tickets.empty()) {
+        open.by_hash.erase(it++);
+      } else {
+        hashes.push_back(it->first);
+        ++it;
+      }
+    }
+  }
+  if (hashes.empty()) return;
+  absl::StatusOr<std::vector<bool>> valid = tokens_.StillValid(hashes, clock_.Now());
+  if (!valid.ok()) return;  // Redis away: the streams notice by themselves
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    if ((*valid)[i]) continue;
+    std::vector<std::shared_ptr<StreamTicket>> ending;
+    {
+      OpenStreams& open = OpenStreams::Get();
+      absl::MutexLock lock(&open.mu);
+      for (const auto& weak : open.by_hash[hashes[i]]) {
+        if (auto t = weak.lock()) ending.push_back(std::move(t));
+      }
+    }
+    for (const auto& t : ending) {
+      t->End(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                          absl::StrCat("token ", t->token_id(), " was revoked or has expired")));
+    }
+  }
+}
+
+void OnRevoked(const std::shared_ptr<void>& ticket, absl::AnyInvocable<void(grpc::Status)> end) {
+  if (ticket) static_cast<StreamTicket*>(ticket.get())->SetEnd(std::move(end));
+}
+
+void StreamGone(const std::shared_ptr<void>& ticket) {
+  if (ticket) static_cast<StreamTicket*>(ticket.get())->Detach();
 }
 
 grpc::Status TokenAuthenticator::Process(const InputMetadata& auth_metadata,
@@ -158,12 +255,16 @@ absl::StatusOr<std::shared_ptr<void>> AcquireStream(const grpc::ServerContextBas
   absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
   if (!caller.ok()) return caller.status();
   if (!*caller) return std::shared_ptr<void>();
-  static absl::Mutex* mu = new absl::Mutex;
-  static auto* open = new absl::flat_hash_map<std::string, int>;
   const std::string token = (*caller)->token_id;
+  const auto& metadata = context.client_metadata();
+  auto header = metadata.find("authorization");
+  const std::string value = header == metadata.end() ? "" : ToString(header->second);
+  const std::string hash =
+      TokenStore::HashSecret(absl::string_view(value).substr(std::min(value.size(), kBearer.size())));
+  OpenStreams& open = OpenStreams::Get();
   {
-    absl::MutexLock lock(mu);
-    int& n = (*open)[token];
+    absl::MutexLock lock(&open.mu);
+    int& n = open.count_by_token[token];
     if (n >= kMaxStreamsPerToken) {
       return absl::ResourceExhaustedError(absl::StrCat(
           "token ", token, " already holds ", n, " open streams on this server (the most "
@@ -171,10 +272,19 @@ absl::StatusOr<std::shared_ptr<void>> AcquireStream(const grpc::ServerContextBas
     }
     ++n;
   }
-  return std::shared_ptr<void>(nullptr, [token](void*) {
-    absl::MutexLock lock(mu);
-    if (--(*open)[token] == 0) open->erase(token);
+  std::shared_ptr<StreamTicket> ticket(new StreamTicket(token, hash), [](StreamTicket* t) {
+    OpenStreams& open = OpenStreams::Get();
+    {
+      absl::MutexLock lock(&open.mu);
+      if (--open.count_by_token[t->token_id()] == 0) open.count_by_token.erase(t->token_id());
+    }
+    delete t;
   });
+  {
+    absl::MutexLock lock(&open.mu);
+    open.by_hash[hash].push_back(ticket);
+  }
+  return std::shared_ptr<void>(ticket, ticket.get());
 }
 
 bool Refuse(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {

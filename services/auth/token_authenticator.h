@@ -21,7 +21,12 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/auth_metadata_processor.h>
 
+#include <memory>
 #include <optional>
+#include <thread>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/synchronization/notification.h"
 
 #include "auth/token_store.h"
 #include "core/access_policy.h"
@@ -44,13 +49,20 @@ class TokenAuthenticator final : public grpc::AuthMetadataProcessor {
                        OutputMetadata* consumed_auth_metadata,
                        OutputMetadata* response_metadata) override;
 
+  ~TokenAuthenticator() override;
+
  private:
+  // Ends the open streams whose token was revoked or has expired.
+  void CheckOpenStreams();
+
   grpc::Status Authenticate(const std::string& method, const InputMetadata& auth_metadata);
 
   storage::RedisSyncClient redis_;
   TokenStore tokens_;
   const core::Clock& clock_;
   const RateLimit limit_;
+  absl::Notification stop_;
+  std::thread checker_;
 };
 
 // The caller of this call, as TokenAuthenticator found it; nullopt when the
@@ -93,7 +105,17 @@ inline constexpr int kMaxStreamsPerToken = 16;
 // A place for one more open stream of this call's token (RESOURCE_EXHAUSTED
 // past kMaxStreamsPerToken): keep it as long as the stream lives. Without
 // authentication, or without a token, streams are not counted.
+// The authenticator re-checks the token of every open stream about once a
+// second: see OnRevoked.
 absl::StatusOr<std::shared_ptr<void>> AcquireStream(const grpc::ServerContextBase& context);
+
+// How the stream holding `ticket` (from AcquireStream) ends when its token
+// is revoked or expires: `end` is called once, from the authenticator's
+// thread, with UNAUTHENTICATED, unless StreamGone() came first. No-op for
+// a null ticket (no authentication). The stream must call StreamGone()
+// before it is destroyed.
+void OnRevoked(const std::shared_ptr<void>& ticket, absl::AnyInvocable<void(grpc::Status)> end);
+void StreamGone(const std::shared_ptr<void>& ticket);
 
 // In a unary handler: finishes `reactor` with `status` when it is not OK and
 // says so, so that a handler reads

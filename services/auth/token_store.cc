@@ -81,6 +81,23 @@ absl::StatusOr<v1::Token> TokenStore::Check(absl::string_view secret, absl::Time
   return token;
 }
 
+absl::StatusOr<std::vector<bool>> TokenStore::StillValid(const std::vector<std::string>& hashes,
+                                                         absl::Time now) {
+  std::vector<std::string> command = {"HMGET", keys::Tokens()};
+  command.insert(command.end(), hashes.begin(), hashes.end());
+  absl::StatusOr<RedisReply> r = redis_.Command(std::move(command));
+  if (!r.ok()) return r.status();
+  std::vector<bool> out;
+  for (const RedisReply& e : r->elements()) {
+    int64_t expire_ms = 0;
+    out.push_back(!e.is_nil() &&
+                  absl::SimpleAtoi(e.text().substr(0, e.text().find('|')), &expire_ms) &&
+                  expire_ms > absl::ToUnixMillis(now));
+  }
+  if (out.size() != hashes.size()) return absl::InternalError("HMGET tokens: bad reply");
+  return out;
+}
+
 absl::StatusOr<std::vector<v1::Token>> TokenStore::List(absl::Time now) {
   absl::StatusOr<RedisReply> r = redis_.Command({"HVALS", keys::Tokens()});
   if (!r.ok()) return r.status();

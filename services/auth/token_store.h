@@ -52,6 +52,12 @@ class TokenStore {
   absl::StatusOr<v1::Token> Check(absl::string_view secret, absl::Time now,
                                   const RateLimit& limit);
 
+  // For each SHA-256 of a secret: whether its token still exists and has
+  // not expired (open streams re-check their callers with it). One round
+  // trip.
+  absl::StatusOr<std::vector<bool>> StillValid(const std::vector<std::string>& hashes,
+                                               absl::Time now);
+
   // Tokens not yet expired, by id.
   absl::StatusOr<std::vector<v1::Token>> List(absl::Time now);
 

@@ -277,6 +277,8 @@ grpc::ServerWriteReactor<v1::EventChange>* CalendarHandler::WatchEventChanges(
         watchers_.erase(done);
       });
   watcher->stream_ticket = *std::move(ticket);
+  auth::OnRevoked(watcher->stream_ticket,
+                  [watcher](grpc::Status s) { watcher->End(std::move(s)); });
   {
     absl::MutexLock lock(&watchers_mu_);
     watchers_.insert(watcher);
@@ -325,6 +327,8 @@ grpc::ServerWriteReactor<v1::Change>* CalendarHandler::WatchChanges(
         change_watchers_.erase(done);
       });
   watcher->stream_ticket = *std::move(ticket);
+  auth::OnRevoked(watcher->stream_ticket,
+                  [watcher](grpc::Status s) { watcher->End(std::move(s)); });
   {
     absl::MutexLock lock(&watchers_mu_);
     change_watchers_.insert(watcher);

@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/token_authenticator.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
@@ -81,9 +82,13 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
 
   // Ends the stream (for server shutdown): UNAVAILABLE, resume later.
   void Close() {
+    End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                     "server shutting down; resume from the last position"));
+  }
+  // Ends the stream with `status` (its token was revoked, ...); any thread.
+  void End(grpc::Status status) {
     absl::MutexLock lock(&mu_);
-    FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                              "server shutting down; resume from the last position"));
+    FinishLocked(std::move(status));
   }
 
   void OnWriteDone(bool ok) override {
@@ -100,6 +105,7 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
   }
 
   void OnDone() override {
+    auth::StreamGone(stream_ticket);
     tailer_.Unsubscribe(subscription_);
     if (on_done_) on_done_(this);
     bool delete_now;

@@ -1,5 +1,6 @@
 #include "notification/notification_subscription.h"
 
+#include <optional>
 #include <random>
 #include <thread>
 #include <utility>
@@ -50,6 +51,14 @@ class NotificationSubscription final
 
   // Any thread: ask the stream to end.
   void Close() { stop_.store(true); }
+  // Any thread: end the stream with `status` (its token was revoked, ...).
+  void End(grpc::Status status) {
+    {
+      absl::MutexLock lock(&mu_);
+      end_status_ = std::move(status);
+    }
+    stop_.store(true);
+  }
 
   // Held as long as the stream lives (the caller's open-stream count).
   std::shared_ptr<void> stream_ticket;
@@ -61,6 +70,7 @@ class NotificationSubscription final
   }
   void OnCancel() override { stop_.store(true); }
   void OnDone() override {
+    auth::StreamGone(stream_ticket);
     absl::MutexLock lock(&mu_);
     done_ = true;
   }
@@ -68,6 +78,10 @@ class NotificationSubscription final
  private:
   void Run() {
     grpc::Status end = Serve();
+    {
+      absl::MutexLock lock(&mu_);
+      if (end_status_) end = *end_status_;
+    }
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
@@ -165,6 +179,7 @@ class NotificationSubscription final
   absl::Mutex mu_;
   bool write_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> end_status_ ABSL_GUARDED_BY(mu_);
 };
 
 SubscriptionHub::~SubscriptionHub() { CloseAll(); }
@@ -194,6 +209,7 @@ grpc::ServerWriteReactor<v1::Notification>* SubscriptionHub::Open(
     return auth::RefusedStream<v1::Notification>(invalid);
   }
   s->stream_ticket = std::move(ticket);
+  auth::OnRevoked(s->stream_ticket, [s](grpc::Status status) { s->End(std::move(status)); });
   s->Begin();
   return s;
 }

@@ -8,6 +8,8 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
+import time
 import unittest
 
 import grpc
@@ -456,6 +458,61 @@ class AuthE2ETest(unittest.TestCase):
         self.assertNotIn(unknown, log)
         self.assertNotIn(unknown[4:20], log)
         self.assertNotIn(self.tokens["checkin"], log)
+
+    def test_revoking_a_token_ends_its_open_streams(self):
+        """Issue 15 finding 2: open streams of a revoked token kept delivering."""
+        made = unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+            token=admin_pb2.Token(name="watcher to revoke", role="organizer")),
+            admin_pb2.CreateTokenResponse, metadata=self.as_(self.admin))
+        job = unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+            token=admin_pb2.Token(name="job to revoke", role="reminder-job")),
+            admin_pb2.CreateTokenResponse, metadata=self.as_(self.admin))
+        streams = {
+            "WatchAttendanceCounts": self.channel.unary_stream(
+                "/convene.v1.AttendanceService/WatchAttendanceCounts",
+                request_serializer=attendance_pb2.WatchAttendanceCountsRequest.SerializeToString,
+                response_deserializer=attendance_pb2.AttendanceCounts.FromString)(
+                attendance_pb2.WatchAttendanceCountsRequest(event_id=self.event.id),
+                metadata=self.as_(made.secret), timeout=60),
+            "WatchChanges": self.channel.unary_stream(
+                "/convene.v1.CalendarService/WatchChanges",
+                request_serializer=calendar_pb2.WatchChangesRequest.SerializeToString,
+                response_deserializer=calendar_pb2.Change.FromString)(
+                calendar_pb2.WatchChangesRequest(), metadata=self.as_(made.secret), timeout=60),
+            "SubscribeNotifications": self.channel.unary_stream(
+                "/convene.v1.NotificationService/SubscribeNotifications",
+                request_serializer=notification_pb2.SubscribeNotificationsRequest.SerializeToString,
+                response_deserializer=notification_pb2.Notification.FromString)(
+                notification_pb2.SubscribeNotificationsRequest(subscriber="revoked-job"),
+                metadata=self.as_(job.secret), timeout=60),
+        }
+        ended = {}
+
+        def drain(name, stream):
+            try:
+                for _ in stream:
+                    pass
+                ended[name] = (grpc.StatusCode.OK, time.monotonic())
+            except grpc.RpcError as e:
+                ended[name] = (e.code(), time.monotonic())
+        threads = [threading.Thread(target=drain, args=item, daemon=True) for item in streams.items()]
+        for t in threads:
+            t.start()
+        time.sleep(1.5)  # all three open and serving
+        self.assertEqual(ended, {})
+        for token in (made.token.id, job.token.id):
+            unary(self.channel, "AdminService", "RevokeToken",
+                  admin_pb2.RevokeTokenRequest(token_id=token), admin_pb2.RevokeTokenResponse,
+                  metadata=self.as_(self.admin))
+        revoked_at = time.monotonic()
+        for t in threads:
+            t.join(10)
+        for name in streams:
+            with self.subTest(stream=name):
+                self.assertIn(name, ended, "still open 10 s after the revocation")
+                code, at = ended[name]
+                self.assertEqual(code, grpc.StatusCode.UNAUTHENTICATED)
+                self.assertLess(at - revoked_at, 5.0)
 
     def test_secrets_never_reach_the_log(self):
         log = self.server.log()
