@@ -8,12 +8,12 @@
 -- "presence:<scope>:<mode>:<pid>" (1 = member, 0 = not), and
 -- "present:<pid>" (the registration's own list of where it was present).
 local repair = ARG(1) == 'repair'
-local sheet, flat = read_sheet()
+local sheet = read_sheet()
 if not sheet then
   return redis.error_reply('CONVENE NOT_FOUND event not found')
 end
 local session_day = {}
-for _, s in ipairs(sheet.every_session) do session_day[s.id] = s.date end
+for _, s in ipairs(every_session(sheet)) do session_day[s.id] = s.date end
 
 local computed, drifts = {}, {}
 local function add(field, by) computed[field] = (computed[field] or 0) + by end

@@ -20,7 +20,7 @@ end
 local offered = sheet.format
 if session ~= '' then
   local found = false
-  for _, s in ipairs(sheet.every_session) do
+  for _, s in ipairs(every_session(sheet)) do
     if s.id == session and s.removed then
       return redis.error_reply('CONVENE FAILED_PRECONDITION session_id: ' .. session ..
         ' was removed from the event')

@@ -12,7 +12,7 @@ if not sheet then
 end
 if session ~= '' then
   local found = false
-  for _, s in ipairs(sheet.every_session) do
+  for _, s in ipairs(every_session(sheet)) do
     if s.id == session then found, day = true, s.date end
   end
   if not found then

@@ -47,10 +47,16 @@ end
 local MODES = { 'in_person', 'online' }
 local ERASED = '~'
 
+-- Every byte's two hex digits, built on the first call and kept with the
+-- library (Redis offers no string library while it loads one).
+local HEX = nil
 local function hex(text)
-  return (string.gsub(text, '.', function(c)
-    return string.format('%02x', string.byte(c))
-  end))
+  if text == '' then return '' end
+  if not HEX then
+    HEX = {}
+    for b = 0, 255 do HEX[string.char(b)] = string.format('%02x', b) end
+  end
+  return (string.gsub(text, '.', HEX))
 end
 
 local function split(text, sep)
@@ -103,13 +109,6 @@ local function sheet_of(flat)
   local s = {}
   for i = 1, #flat, 2 do s[flat[i]] = flat[i + 1] end
   s.day_list = split(s.days, ',')
-  -- Current sessions, then removed ones (removed = true): check-ins of a
-  -- removed session stay counted under it.
-  s.every_session = sessions_of(s.sessions)
-  for _, removed in ipairs(sessions_of(s.removed_sessions)) do
-    removed.removed = true
-    s.every_session[#s.every_session + 1] = removed
-  end
   s.offers = {
     in_person = (s.format == 'in_person' or s.format == 'hybrid'),
     online = (s.format == 'online' or s.format == 'hybrid'),
@@ -121,11 +120,34 @@ local function sheet_of(flat)
   return s
 end
 
--- The sheet and its raw fields, or nil.
+-- Current sessions, then removed ones (removed = true): check-ins of a
+-- removed session stay counted under it. Parsed only by the scripts that
+-- need sessions.
+local function every_session(sheet)
+  local out = sessions_of(sheet.sessions)
+  for _, removed in ipairs(sessions_of(sheet.removed_sessions)) do
+    removed.removed = true
+    out[#out + 1] = removed
+  end
+  return out
+end
+
+-- The sheet fields the rules read (not the session titles).
+local SHEET_FIELDS = { 'revision', 'cancelled', 'format', 'days', 'in_person_capacity',
+                       'online_capacity', 'walk_ins', 'sessions', 'removed_sessions' }
+
+-- The sheet, or nil.
 local function read_sheet()
-  local flat = redis.call('HGETALL', EV.sheet)
-  if #flat == 0 then return nil end
-  return sheet_of(flat), flat
+  local values = redis.call('HMGET', EV.sheet, unpack(SHEET_FIELDS))
+  if not values[1] then return nil end
+  local flat = {}
+  for i, name in ipairs(SHEET_FIELDS) do
+    if values[i] then
+      flat[#flat + 1] = name
+      flat[#flat + 1] = values[i]
+    end
+  end
+  return sheet_of(flat)
 end
 
 local function has_seat(sheet, date, mode)
@@ -167,14 +189,24 @@ local function groups_of(fields)
   }
 end
 
+-- The fields of a registration hash the rules read.
+local RULE_FIELDS = { 'days', 'status', 'revision', 'city', 'organisation', 'forgotten',
+                      'present', 'all_days_mode' }
+
+local function rule_view(pid, f)
+  return { pid = pid, fields = f, days = parse_days(f.days),
+           groups = groups_of(f), present = split(f.present, ',') }
+end
+
 -- A registration as the rules see it, or nil.
 local function load(pid)
-  local flat = redis.call('HGETALL', EV.reg_prefix .. pid)
-  if #flat == 0 then return nil end
+  local values = redis.call('HMGET', EV.reg_prefix .. pid, unpack(RULE_FIELDS))
+  if not values[1] then return nil end
   local f = {}
-  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
-  return { pid = pid, fields = f, flat = flat, days = parse_days(f.days),
-           groups = groups_of(f), present = split(f.present, ',') }
+  for i, name in ipairs(RULE_FIELDS) do
+    if values[i] then f[name] = values[i] end
+  end
+  return rule_view(pid, f)
 end
 
 -- Adds sign x the counters a registration state stands for to `delta`.

@@ -17,8 +17,10 @@ for i = 1, #rows, 2 do
   local pid, score = rows[i], rows[i + 1]
   examined = examined + 1
   last = score
-  local reg = load(pid)
-  local f = reg and reg.fields or {}
+  local flat = redis.call('HGETALL', EV.reg_prefix .. pid)
+  local f = {}
+  for j = 1, #flat, 2 do f[flat[j]] = flat[j + 1] end
+  local reg = #flat > 0 and rule_view(pid, f) or nil
   local match = reg ~= nil and (want_city == '' or f.city == want_city)
   if match and (want_mode ~= '' or want_status ~= '' or want_day ~= '') then
     match = false
@@ -30,7 +32,7 @@ for i = 1, #rows, 2 do
     end
   end
   if match then
-    out[#out + 1] = registration_reply(pid, reg.flat)
+    out[#out + 1] = registration_reply(pid, flat)
     if #out - 1 >= page then break end
   end
 end
