@@ -105,9 +105,8 @@ local function sessions_of(text)
   return out
 end
 
-local function sheet_of(flat)
-  local s = {}
-  for i = 1, #flat, 2 do s[flat[i]] = flat[i + 1] end
+-- The rule view of a sheet whose fields are in `s` (name -> value).
+local function complete_sheet(s)
   s.day_list = split(s.days, ',')
   s.offers = {
     in_person = (s.format == 'in_person' or s.format == 'hybrid'),
@@ -118,6 +117,12 @@ local function sheet_of(flat)
     online = tonumber(s.online_capacity or '0'),
   }
   return s
+end
+
+local function sheet_of(flat)
+  local s = {}
+  for i = 1, #flat, 2 do s[flat[i]] = flat[i + 1] end
+  return complete_sheet(s)
 end
 
 -- Current sessions, then removed ones (removed = true): check-ins of a
@@ -140,14 +145,11 @@ local SHEET_FIELDS = { 'revision', 'cancelled', 'format', 'days', 'in_person_cap
 local function read_sheet()
   local values = redis.call('HMGET', EV.sheet, unpack(SHEET_FIELDS))
   if not values[1] then return nil end
-  local flat = {}
+  local s = {}
   for i, name in ipairs(SHEET_FIELDS) do
-    if values[i] then
-      flat[#flat + 1] = name
-      flat[#flat + 1] = values[i]
-    end
+    if values[i] then s[name] = values[i] end
   end
-  return sheet_of(flat)
+  return complete_sheet(s)
 end
 
 local function has_seat(sheet, date, mode)
@@ -212,25 +214,28 @@ end
 -- Adds sign x the counters a registration state stands for to `delta`.
 local function contribution(state, delta, sign)
   if not state then return end
-  local function add(field, by) delta[field] = (delta[field] or 0) + by end
+  local city, org = state.groups.city, state.groups.org
   local active = false
   for _, d in ipairs(state.days) do
-    local field = nil
-    if d.status == 'confirmed' then field = seat_field(d.date, d.mode)
-    elseif d.status == 'waitlisted' then field = wait_field(d.date, d.mode) end
-    if field then
-      add(field, sign)
-      add(group_field('city', state.groups.city, field), sign)
-      add(group_field('org', state.groups.org, field), sign)
+    local status = d.status
+    if status ~= 'cancelled' then
+      active = true
+      local field = status == 'confirmed' and seat_field(d.date, d.mode) or wait_field(d.date, d.mode)
+      delta[field] = (delta[field] or 0) + sign
+      local c = group_field('city', city, field)
+      delta[c] = (delta[c] or 0) + sign
+      local o = group_field('org', org, field)
+      delta[o] = (delta[o] or 0) + sign
     end
-    if d.status ~= 'cancelled' then active = true end
   end
-  if active then add('registrations', sign) end
+  if active then delta.registrations = (delta.registrations or 0) + sign end
   -- Presence counts under the groups (the totals are facts of check-ins and
   -- do not depend on the registration).
   for _, p in ipairs(state.present) do
-    add(group_field('city', state.groups.city, 'in:' .. p), sign)
-    add(group_field('org', state.groups.org, 'in:' .. p), sign)
+    local c = group_field('city', city, 'in:' .. p)
+    delta[c] = (delta[c] or 0) + sign
+    local o = group_field('org', org, 'in:' .. p)
+    delta[o] = (delta[o] or 0) + sign
   end
 end
 
@@ -332,17 +337,17 @@ local function promote_all(sheet)
   end
 end
 
--- "date=mode=status=position;...": each waitlisted day with its 1-based
--- place in line.
-local function describe(pid, days)
+-- "date=mode=status=position;...": each waitlisted day of the stored days
+-- text with its 1-based place in line.
+local function describe(pid, days_text)
   local out = {}
-  for _, d in ipairs(days) do
+  for date, mode, status in string.gmatch(days_text or '', '([^=;]+)=([^=;]+)=([^=;]+)') do
     local pos = 0
-    if d.status == 'waitlisted' then
-      local rank = redis.call('ZRANK', waitlist_key(d.date, d.mode), pid)
+    if status == 'waitlisted' then
+      local rank = redis.call('ZRANK', waitlist_key(date, mode), pid)
       if rank then pos = rank + 1 end
     end
-    out[#out + 1] = d.date .. '=' .. d.mode .. '=' .. d.status .. '=' .. pos
+    out[#out + 1] = date .. '=' .. mode .. '=' .. status .. '=' .. pos
   end
   return table.concat(out, ';')
 end
@@ -355,7 +360,7 @@ local function registration_reply(pid, flat)
   for i = 1, #flat, 2 do
     if flat[i] == 'days' then days = flat[i + 1] end
   end
-  local out = { describe(pid, parse_days(days)) }
+  local out = { describe(pid, days) }
   for i = 1, #flat do out[#out + 1] = flat[i] end
   return out
 end
