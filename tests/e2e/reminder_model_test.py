@@ -1,0 +1,1180 @@
+"""Model-based test of reminder delivery (issue 15): exactly once under
+edits and dispatcher deaths, checked against an independent Python oracle
+(reminder_oracle.py).
+
+One private redis-server (unix socket), convene-calendar and
+convene-attendance, and 2 or 3 convene-notification replicas with a short
+dispatch lease (--dispatch_lease=3s), one or more of them holding every
+claimed batch for 2 s before completing it (--dispatch_hold_for_testing=2s)
+so that kills land mid-batch, and now and then one started with
+--dispatch=false (it dispatches only when RunDueReminders is called); all on
+loopback, without authentication. Meanwhile a chaos thread SIGKILLs a random
+replica now and then (half the time while it holds claimed reminders) and
+restarts it, a bounded number of times, and a cron thread calls
+RunDueReminders (the cron-style path) at random and right at due instants.
+
+Each sequence creates 2-3 hybrid events (no capacity limits, no sessions;
+one or two days) starting a few minutes from now (the real clock: the
+binaries have no fake one), sets a policy of before_event offsets so that
+reminders fall due 6-50 s from now, registers participants (all days, or one
+day of a two-day event), and then, at random instants and especially 1-3 s
+after due instants (and right at them), edits the event (description, title,
+a move by a few seconds while every due instant stays 20 s+ away, cancel),
+changes modes, cancels registrations (whole or one day), registers more and
+forgets participants (one event or all). A sink subscribed as "mailer" to
+every event records and acknowledges each notification. After the last due
+instant plus the lease it compares with the oracle: no duplicate (two
+notification ids for one <event>/<participant>/<reminder>), nothing lost,
+nothing unexpected, no notification left PENDING (ListNotifications) and no
+reminder left past due (ListScheduledReminders).
+
+To know when the planner has handled each change (planning is asynchronous,
+from the change streams), a watcher polls the planner's saved stream
+positions in Redis (cv:{ntf}:planner-positions) and the test notes each
+change's stream entry; the oracle then knows, for every change, by when its
+effect was in place. Only due instants inside that window are ambiguous.
+
+Environment:
+  CONVENE_REMINDER_SEED=N      reproduce a run (the seed is printed first)
+  CONVENE_REMINDER_SECONDS=S   bound on the whole run (default 90); a soak:
+      CONVENE_BUILD_DIR=build CONVENE_REMINDER_SECONDS=1800 \\
+          /usr/bin/python3 -u tests/e2e/reminder_model_test.py
+  CONVENE_REMINDER_VERBOSE=1   print every call and kill as it happens
+"""
+import collections
+import datetime
+import os
+import random
+import signal
+import socket
+import threading
+import time
+import traceback
+import unittest
+import zoneinfo
+
+import grpc
+from google.protobuf import duration_pb2, field_mask_pb2
+
+from convene_e2e import ConveneProcess, RedisServer, unary, wait_until
+from convene.v1 import attendance_pb2, calendar_pb2, common_pb2, notification_pb2
+
+import reminder_oracle as O
+
+A, K, N = attendance_pb2, calendar_pb2, notification_pb2
+
+ZONE = "Europe/Brussels"
+TZ = zoneinfo.ZoneInfo(ZONE)
+LEASE_S = 3
+HOLD_S = 2
+# What the sink leaves unacknowledged (its replica killed between sending
+# and the ack) is handed out again after this (the shortest allowed).
+ACK_TIMEOUT_S = 5
+NOTIFICATION_BINARY = "notification/convene-notification"
+PEOPLE_ZONES = [("Europe/Rome", "it"), ("Europe/Athens", "el"), ("Europe/Sofia", "bg"),
+                ("Europe/Brussels", "fr"), ("Europe/Amsterdam", "nl"), ("Europe/Berlin", "de"),
+                ("Europe/Lisbon", "en"), ("", "")]
+RETRYABLE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED,
+             grpc.StatusCode.DEADLINE_EXCEEDED)
+VERBOSE = os.environ.get("CONVENE_REMINDER_VERBOSE") == "1"
+
+
+class HarnessError(Exception):
+    """A call that should have worked did not (not a reminder mismatch)."""
+
+
+# ---- a minimal Redis client for the unix socket (RESP2) ----------------------
+
+class RedisError(Exception):
+    pass
+
+
+class RedisConn:
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(10)
+        self.sock.connect(path)
+        self.f = self.sock.makefile("rb")
+
+    def close(self):
+        try:
+            self.f.close()
+            self.sock.close()
+        except OSError:
+            pass
+
+    def cmd(self, *args):
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        self.sock.sendall(b"".join(out))
+        return self._read()
+
+    def _read(self):
+        line = self.f.readline()
+        if not line:
+            raise RedisError("connection closed")
+        t, body = line[:1], line[1:-2]
+        if t == b"+":
+            return body.decode()
+        if t == b"-":
+            raise RedisError(body.decode())
+        if t == b":":
+            return int(body)
+        if t == b"$":
+            n = int(body)
+            if n < 0:
+                return None
+            return self.f.read(n + 2)[:-2].decode(errors="replace")
+        if t == b"*":
+            n = int(body)
+            return None if n < 0 else [self._read() for _ in range(n)]
+        raise RedisError(f"cannot read {line!r}")
+
+
+def stream_id(text):
+    ms, _, seq = (text or "0-0").partition("-")
+    return int(ms), int(seq or 0)
+
+
+CALENDAR_STREAM = "cv:{cal}:changes"
+
+
+def attendance_stream(event_id):
+    return "cv:{ev:" + event_id + "}:changes"
+
+
+# ---- the notification replicas --------------------------------------------------
+
+class Replica:
+    """mode: "plain"; "hold" (--dispatch_hold_for_testing: holds each claimed
+    batch, so that kills land mid-batch); "cron" (--dispatch=false: plans,
+    serves, and dispatches only when RunDueReminders is called)."""
+
+    def __init__(self, slot, proc, mode):
+        self.slot, self.proc, self.mode = slot, proc, mode
+        self.channel = grpc.insecure_channel(proc.target)
+        self.alive = True
+
+
+class Replicas:
+    """2-3 convene-notification processes; killed and restarted by the chaos
+    thread, called by everyone else through call() (any live one)."""
+
+    def __init__(self, test, redis, rng, count):
+        self.test, self.redis, self.rng = test, redis, rng
+        self.lock = threading.Lock()
+        self.slots = [None] * count
+        self.logs = []
+        for slot in range(count):
+            self.start(slot, self.some_mode(slot, first=True))
+
+    def some_mode(self, slot, first=False):
+        """Slot 0 starts holding; slots 0 and 1 always dispatch, so that
+        something dispatches without RunDueReminders; slot 2 is now and then
+        a cron-style replica."""
+        if first and slot == 0:
+            return "hold"
+        if slot == 2 and self.rng.random() < 0.4:
+            return "cron"
+        return "hold" if self.rng.random() < 0.6 else "plain"
+
+    def spawn(self, mode):
+        args = [f"--dispatch_lease={LEASE_S}s"]
+        if mode == "hold":
+            args.append(f"--dispatch_hold_for_testing={HOLD_S}s")
+        elif mode == "cron":
+            args.append("--dispatch=false")
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                p = ConveneProcess(NOTIFICATION_BINARY, self.redis.address, args)
+                break
+            except (OSError, RuntimeError) as e:
+                # The binary may be briefly missing while someone rebuilds it.
+                if time.monotonic() > deadline:
+                    raise
+                print(f"reminder model: starting {NOTIFICATION_BINARY} failed ({e}); retrying",
+                      flush=True)
+                time.sleep(2)
+        self.test.addCleanup(stop_process, p)
+        self.logs.append(p.log_path)
+        return p
+
+    def start(self, slot, mode):
+        p = self.spawn(mode)
+        r = Replica(slot, p, mode)
+        self.test.addCleanup(r.channel.close)
+        with self.lock:
+            self.slots[slot] = r
+        return r
+
+    def live(self):
+        with self.lock:
+            return [r for r in self.slots if r is not None and r.alive]
+
+    def pick(self, exclude=()):
+        live = [r for r in self.live() if r not in exclude]
+        return self.rng.choice(live) if live else None
+
+    def kill(self, r):
+        with self.lock:
+            r.alive = False
+        r.proc.stop(signal.SIGKILL)
+        r.channel.close()
+
+    def call(self, method, request, response_type, timeout=20, attempts=8):
+        """The call on live replicas in turn until one answers (those that
+        do not, SIGKILLed meanwhile, are retried elsewhere)."""
+        tried = []
+        last = None
+        for _ in range(attempts):
+            r = self.pick(exclude=tried) or self.pick()
+            if r is None:
+                time.sleep(0.5)
+                continue
+            tried.append(r)
+            try:
+                return unary(r.channel, "NotificationService", method, request, response_type,
+                             timeout=timeout)
+            except grpc.RpcError as e:
+                last = e
+                if e.code() not in RETRYABLE and not (
+                        e.code() == grpc.StatusCode.UNKNOWN and not r.alive):
+                    raise
+                time.sleep(0.2)
+            except ValueError as e:  # a channel closed under us by a kill
+                last = e
+                time.sleep(0.2)
+        raise HarnessError(f"{method}: no replica answered: {last}")
+
+
+def stop_process(p):
+    if p.proc.poll() is None:
+        p.proc.send_signal(signal.SIGKILL)
+    try:
+        p.proc.wait(15)
+    except Exception:  # noqa: BLE001 - cleanup goes on
+        pass
+    for f in (p.proc.stdout, p.log_file):
+        try:
+            f.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
+# ---- background threads --------------------------------------------------------------
+
+class PlannerWatcher(threading.Thread):
+    """Polls the planner's saved stream positions; done_time(stream, id)
+    says from when on the planner had processed that entry (an upper bound
+    of when its effect was in place)."""
+
+    def __init__(self, socket_path, stop):
+        super().__init__(daemon=True, name="planner-watcher")
+        self.socket_path, self.stop = socket_path, stop
+        self.lock = threading.Lock()
+        self.history = collections.defaultdict(list)  # stream -> [(t, (ms, seq))] as it moved
+        self.error = None
+
+    def run(self):
+        conn = None
+        last = None
+        while not self.stop.is_set():
+            try:
+                if conn is None:
+                    conn = RedisConn(self.socket_path)
+                flat = conn.cmd("HGETALL", "cv:{ntf}:planner-positions") or []
+                t = time.time()
+                now = {flat[i]: stream_id(flat[i + 1]) for i in range(0, len(flat), 2)}
+                if now != last:
+                    with self.lock:
+                        for stream, pos in now.items():
+                            if (last or {}).get(stream) != pos:
+                                self.history[stream].append((t, pos))
+                    last = now
+            except (OSError, RedisError) as e:
+                self.error = repr(e)
+                if conn:
+                    conn.close()
+                conn = None
+            self.stop.wait(0.05)
+        if conn:
+            conn.close()
+
+    def done_time(self, stream, entry):
+        want = stream_id(entry)
+        with self.lock:
+            for t, pos in self.history.get(stream, ()):
+                if pos >= want:
+                    return t
+        return None
+
+
+class Sink(threading.Thread):
+    """The mail gateway: SubscribeNotifications as "mailer" (every event) on
+    a live replica, records every notification, acknowledges it (on any
+    replica), and reconnects when its replica is killed."""
+
+    def __init__(self, replicas, stop, run_seconds):
+        super().__init__(daemon=True, name="sink")
+        self.replicas, self.stop, self.run_seconds = replicas, stop, run_seconds
+        self.lock = threading.Lock()
+        self.receipts = []
+        self.acked = set()
+        self.stream = None
+        self.reconnects = 0
+        self.ack_failures = 0
+
+    def run(self):
+        while not self.stop.is_set():
+            r = self.replicas.pick()
+            if r is None:
+                time.sleep(0.2)
+                continue
+            try:
+                sub = r.channel.unary_stream(
+                    "/convene.v1.NotificationService/SubscribeNotifications",
+                    request_serializer=N.SubscribeNotificationsRequest.SerializeToString,
+                    response_deserializer=N.Notification.FromString)
+                self.stream = sub(N.SubscribeNotificationsRequest(
+                    subscriber="mailer", ack_timeout=duration_pb2.Duration(seconds=ACK_TIMEOUT_S)),
+                    timeout=self.run_seconds + 600)
+                for n in self.stream:
+                    self.record(n)
+                    self.ack(n.notification_id, r)
+                    if self.stop.is_set():
+                        break
+            except (grpc.RpcError, ValueError):
+                pass
+            finally:
+                if self.stream is not None:
+                    self.stream.cancel()
+            if not self.stop.is_set():
+                self.reconnects += 1
+                time.sleep(0.2)
+
+    def record(self, n):
+        kind = ("cancellation" if n.kind == N.NOTIFICATION_KIND_CANCELLATION_NOTICE
+                else "reminder" if n.kind == N.NOTIFICATION_KIND_REMINDER else str(n.kind))
+        with self.lock:
+            self.receipts.append(O.Receipt(
+                time.time(), n.notification_id, n.idempotency_key, kind, n.event_id,
+                n.participant_id, n.reminder_id, n.event_revision,
+                acked_before=n.notification_id in self.acked))
+        if VERBOSE:
+            print(f"  sink: {n.notification_id}", flush=True)
+
+    def ack(self, notification_id, first):
+        request = N.AckNotificationRequest(subscriber="mailer", notification_id=notification_id)
+        deadline = time.monotonic() + 30
+        r = first
+        while time.monotonic() < deadline and not self.stop.is_set():
+            if r is not None:
+                try:
+                    unary(r.channel, "NotificationService", "AckNotification", request,
+                          N.AckNotificationResponse, timeout=5)
+                    with self.lock:
+                        self.acked.add(notification_id)
+                    return
+                except grpc.RpcError as e:
+                    if e.code() == grpc.StatusCode.NOT_FOUND:
+                        return  # erased since (ForgetParticipant)
+                except ValueError:
+                    pass
+            time.sleep(0.1)
+            r = self.replicas.pick()
+        self.ack_failures += 1
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.receipts)
+
+    def close(self):
+        s = self.stream
+        if s is not None:
+            s.cancel()
+
+
+class Chaos(threading.Thread):
+    """Kills a random notification replica now and then (half the time one
+    that holds claimed reminders) and restarts it."""
+
+    def __init__(self, run, rng, max_kills):
+        super().__init__(daemon=True, name="chaos")
+        self.run_, self.rng, self.max_kills = run, rng, max_kills
+        self.stop = run.stop
+        self.active = threading.Event()
+        self.idle = threading.Event()
+        self.idle.set()
+        self.kills = 0
+        self.mid_batch_kills = 0
+        self.planner_kills = 0
+        self.error = None
+        self.lock = threading.Lock()
+        self.dues = []  # due instants of the running sequence
+
+    def add_dues(self, instants):
+        with self.lock:
+            self.dues = sorted(self.dues + list(instants))
+        self.kill_log = []
+
+    def sleep(self, seconds):
+        return self.stop.wait(seconds)
+
+    def run(self):
+        try:
+            self._run()
+        except Exception:  # noqa: BLE001 - reported by the test
+            self.error = traceback.format_exc()
+        finally:
+            self.idle.set()
+
+    def _run(self):
+        rng = self.rng
+        conn = RedisConn(self.run_.redis.socket)
+        next_kill = time.monotonic() + rng.uniform(2, 6)
+        while not self.stop.is_set():
+            if not self.active.is_set():
+                self.idle.set()
+                self.active.wait(0.2)
+                continue
+            self.idle.clear()
+            now = time.monotonic()
+            if now >= next_kill and self.kills < self.max_kills and self.active.is_set():
+                self.kill_one(conn)
+                next_kill = time.monotonic() + rng.uniform(3, 10)
+            self.sleep(0.1)
+        conn.close()
+
+    def kill_one(self, conn):
+        reps = self.run_.replicas
+        live = reps.live()
+        if len(live) < 2:
+            return
+        victim, why = None, "at random"
+        if self.rng.random() < 0.6:
+            # Wait for the next due instant (if one is near), then up to 2 s
+            # for a replica holding claimed reminders.
+            with self.lock:
+                now = time.time()
+                self.dues = [d for d in self.dues if d > now]
+                near = [d for d in self.dues if d < now + 12]
+            if near:
+                until = near[0] + self.rng.uniform(0, 0.3)
+                while time.time() < until and self.active.is_set() and not self.stop.is_set():
+                    time.sleep(0.02)
+                if not self.active.is_set():
+                    return
+            deadline = time.monotonic() + 2
+            while victim is None and time.monotonic() < deadline and not self.stop.is_set():
+                owners = conn.cmd("HVALS", "cv:{ntf}:lease-owners") or []
+                holders = [r for r in reps.live() if any(f":{r.proc.proc.pid}:" in o for o in owners)]
+                if holders:
+                    victim, why = self.rng.choice(holders), "holding claimed reminders"
+                else:
+                    time.sleep(0.02)
+        victim = victim or self.rng.choice(reps.live())
+        planner = conn.cmd("GET", "cv:{ntf}:planner-lease") or ""
+        leads = f":{victim.proc.proc.pid}:" in planner
+        t = time.time()
+        reps.kill(victim)
+        self.kills += 1
+        self.mid_batch_kills += why != "at random"
+        self.planner_kills += leads
+        self.kill_log.append((t, victim.slot, why, leads))
+        print(f"reminder model: {time.strftime('%H:%M:%S')} SIGKILL notification replica "
+              f"{victim.slot} ({victim.mode}, pid {victim.proc.proc.pid}, {why}"
+              f"{', the planner' if leads else ''})", flush=True)
+        self.sleep(self.rng.uniform(0.3, 3))
+        r = reps.start(victim.slot, reps.some_mode(victim.slot))
+        if VERBOSE:
+            print(f"  restarted replica {victim.slot} pid {r.proc.proc.pid} {r.mode}", flush=True)
+
+    def pause(self, timeout=30):
+        self.active.clear()
+        self.idle.wait(timeout)
+
+    def resume(self):
+        self.active.set()
+
+
+class Cron(threading.Thread):
+    """RunDueReminders over gRPC, the cron-style path: at random instants and
+    right at due instants (racing the background dispatchers, which look
+    every 100 ms), on a live replica (a --dispatch=false one when there is).
+    Each call on a thread of its own: a holding replica takes 2 s."""
+
+    def __init__(self, replicas, rng, stop):
+        super().__init__(daemon=True, name="cron")
+        self.replicas, self.rng, self.stop = replicas, rng, stop
+        self.lock = threading.Lock()
+        self.at = []
+        self.calls = self.dispatched = self.failed_calls = 0
+        self.in_flight = threading.Semaphore(4)
+
+    def add(self, instants):
+        with self.lock:
+            self.at.extend(instants)
+            self.at.sort()
+
+    def run(self):
+        next_random = time.time() + self.rng.uniform(1, 4)
+        while not self.stop.is_set():
+            now = time.time()
+            fire = False
+            with self.lock:
+                while self.at and self.at[0] <= now:
+                    self.at.pop(0)
+                    fire = True
+            if now >= next_random:
+                fire = True
+                next_random = now + self.rng.uniform(1.5, 6)
+            if fire and self.in_flight.acquire(blocking=False):
+                threading.Thread(target=self.call, daemon=True).start()
+            self.stop.wait(0.01)
+
+    def call(self):
+        try:
+            live = self.replicas.live()
+            cron = [r for r in live if r.mode == "cron"]
+            if not live:
+                return
+            r = self.rng.choice(cron if cron and self.rng.random() < 0.7 else live)
+            out = unary(r.channel, "NotificationService", "RunDueReminders",
+                        N.RunDueRemindersRequest(), N.RunDueRemindersResponse, timeout=30)
+            with self.lock:
+                self.calls += 1
+                self.dispatched += out.dispatched
+        except (grpc.RpcError, ValueError):
+            with self.lock:
+                self.failed_calls += 1  # its replica was killed meanwhile
+        finally:
+            self.in_flight.release()
+
+
+# ---- one sequence ------------------------------------------------------------------
+
+def local_text(instant):
+    return datetime.datetime.fromtimestamp(instant, TZ).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def local_date(instant):
+    return datetime.datetime.fromtimestamp(instant, TZ).date().isoformat()
+
+
+def ts_seconds(ts):
+    return ts.seconds + ts.nanos / 1e9
+
+
+class EventState:
+    def __init__(self, pb, two_day, may_cancel):
+        self.pb = pb
+        self.id = pb.id
+        self.two_day = two_day
+        self.may_cancel = may_cancel
+        self.cancelled = False
+        self.movable = False
+        self.model = None  # O.EventModel
+        self.regs = {}     # pid -> {"days": {date: mode-or-None(cancelled)}, "forgotten": bool}
+
+
+class Sequence:
+    def __init__(self, run, number, rng, span):
+        self.run, self.number, self.rng, self.span = run, number, rng, span
+        self.oracle = O.Oracle()
+        self.events = []
+        self.request_n = 0
+        self.pid_n = 0
+        self.counts = collections.Counter()
+        self.conn = RedisConn(run.redis.socket)
+        self.pending_done = []  # (op, stream, entry id)
+
+    def close(self):
+        self.conn.close()
+
+    def rid(self, what):
+        self.request_n += 1
+        return f"{what}-{self.run.seed}-{self.number}-{self.request_n}"
+
+    def log(self, text):
+        if VERBOSE:
+            print(f"  [{time.time():.3f}] {text}", flush=True)
+
+    def cal(self, method, request, response_type):
+        try:
+            return unary(self.run.ch_cal, "CalendarService", method, request, response_type, timeout=20)
+        except grpc.RpcError as e:
+            raise HarnessError(f"CalendarService.{method}: {e.code().name} {e.details()}") from e
+
+    def att(self, method, request, response_type):
+        try:
+            return unary(self.run.ch_att, "AttendanceService", method, request, response_type,
+                         timeout=20)
+        except grpc.RpcError as e:
+            raise HarnessError(f"AttendanceService.{method}: {e.code().name} {e.details()}") from e
+
+    def tip(self, stream):
+        last = self.conn.cmd("XREVRANGE", stream, "+", "-", "COUNT", "1")
+        return last[0][0] if last else "0-0"
+
+    def planned_via(self, op, stream):
+        """op's effect is in place once the planner has processed the
+        stream's entries up to now."""
+        self.pending_done.append((op, stream, self.tip(stream)))
+
+    def resolve(self):
+        for op, stream, entry in self.pending_done:
+            op.done = self.run.watcher.done_time(stream, entry)
+
+    # -- setup ---------------------------------------------------------------
+    def create_event(self, i):
+        rng = self.rng
+        two_day = rng.random() < 0.3
+        start = int(time.time()) + rng.randint(150, 300)
+        start_dt = datetime.datetime.fromtimestamp(start, TZ)
+        end_day = start_dt.date() + datetime.timedelta(days=1 if two_day else 0)
+        end_dt = min(start_dt + datetime.timedelta(days=1 if two_day else 0, hours=2),
+                     datetime.datetime.combine(end_day, datetime.time(23, 59, 59), TZ))
+        event = K.Event(
+            title=f"Reminder model {self.number}.{i}", description="first text",
+            kind=K.EVENT_KIND_WEBINAR, format=common_pb2.EVENT_FORMAT_HYBRID, time_zone=ZONE,
+            city="Brussels", start_local=start_dt.strftime("%Y-%m-%dT%H:%M:%S"),
+            end_local=end_dt.strftime("%Y-%m-%dT%H:%M:%S"),
+            venue=K.Venue(name="Maison de la ville", address="Rue Neuve 1, Bruxelles",
+                          city="Brussels"),
+            online=K.OnlineAccess(platform="Jitsi", join_url="https://meet.example.org/model"))
+        pb = self.cal("CreateEvent", K.CreateEventRequest(request_id=self.rid("ev"), event=event),
+                      K.Event)
+        ev = EventState(pb, two_day, rng.random() < 0.4)
+        self.events.append(ev)
+        return ev
+
+    def setup(self):
+        rng = self.rng
+        for i in range(rng.randint(2, 3)):
+            self.create_event(i)
+        base = int(time.time())
+        for ev in self.events:
+            start = int(ts_seconds(ev.pb.start_time))
+            # Some events keep every due instant 32 s+ away, so that they
+            # can be moved first.
+            ev.movable = self.span >= 38 and rng.random() < 0.5
+            low = 32 if ev.movable else 6
+            rels = sorted(rng.sample(range(low, int(self.span) + 1), rng.randint(2, 4)))
+            offsets = [start - (base + r) for r in rels]
+            policy = N.ReminderPolicy(event_id=ev.id, before_event=[
+                duration_pb2.Duration(seconds=o) for o in offsets])
+            got = self.run.replicas.call("SetReminderPolicy",
+                                         N.SetReminderPolicyRequest(policy=policy), N.ReminderPolicy,
+                                         timeout=30)
+            if sorted(d.seconds for d in got.before_event) != sorted(offsets) or got.before_each_day:
+                raise HarnessError(f"SetReminderPolicy answered {got}")
+            dates = sorted({local_date(ts_seconds(ev.pb.start_time)),
+                            local_date(ts_seconds(ev.pb.end_time) - 1)})
+            ev.model = self.oracle.add_event(ev.id, ts_seconds(ev.pb.start_time), dates, offsets)
+        for ev in self.events:
+            for _ in range(rng.randint(3, 6)):
+                self.register(ev)
+        self.run.cron.add([d + rng.uniform(0, 0.08) for ev in self.events
+                           for d in ev.model.dues() if rng.random() < 0.5])
+        self.run.chaos.add_dues([d for ev in self.events for d in ev.model.dues()])
+
+    # -- operations ------------------------------------------------------------
+    def new_pid(self):
+        self.pid_n += 1
+        return f"p{self.run.seed % 100000}-{self.number}-{self.pid_n}"
+
+    def register(self, ev, pid=None):
+        rng = self.rng
+        pid = pid or self.new_pid()
+        zone, lang = rng.choice(PEOPLE_ZONES)
+        mode = rng.choice([common_pb2.ATTENDANCE_MODE_ONLINE, common_pb2.ATTENDANCE_MODE_IN_PERSON])
+        dates = list(ev.model.dates)
+        req = A.RegisterRequest(
+            event_id=ev.id, request_id=self.rid("reg"), mode=mode,
+            participant=common_pb2.Participant(
+                participant_id=pid, display_name=f"Partner {pid}", email=f"{pid}@example.org",
+                time_zone=zone, language=lang))
+        if len(dates) > 1 and rng.random() < 0.35:
+            dates = [rng.choice(dates)]
+            req.days.append(A.DayMode(date=dates[0], mode=mode))
+        t0 = time.time()
+        self.att("Register", req, A.Registration)
+        op = O.Op("register", t0, time.time(), dates=dates)
+        self.planned_via(op, attendance_stream(ev.id))
+        self.oracle.add_registration(ev.id, pid, dates, op)
+        ev.regs[pid] = {"days": {d: mode for d in dates}, "forgotten": False}
+        self.counts["register"] += 1
+        self.log(f"register {ev.id} {pid} {dates}")
+
+    def live_regs(self, ev):
+        return [pid for pid, r in ev.regs.items()
+                if not r["forgotten"] and any(m is not None for m in r["days"].values())]
+
+    def op_edit(self, ev, field):
+        text = f"{field} {self.number}.{self.request_n} {self.rng.random():.6f}"
+        event = K.Event(id=ev.id)
+        setattr(event, field, text[:200])
+        t0 = time.time()
+        pb = self.update(event, [field], ev)
+        op = O.Op(field, t0, time.time())
+        self.planned_via(op, CALENDAR_STREAM)
+        ev.model.edits.append(op)
+        ev.pb = pb
+        return op
+
+    def update(self, event, paths, ev):
+        req = K.UpdateEventRequest(event=event, update_mask=field_mask_pb2.FieldMask(paths=paths),
+                                   expected_revision=ev.pb.revision)
+        return self.cal("UpdateEvent", req, K.Event)
+
+    def can_move(self, ev, delta):
+        now = time.time()
+        dues = ev.model.dues()
+        return (min(dues) - now >= O.MOVE_MARGIN and min(dues) + delta - now >= O.MOVE_MARGIN)
+
+    def op_move(self, ev):
+        delta = self.rng.choice([-1, 1]) * self.rng.randint(3, 10)
+        if not self.can_move(ev, delta):
+            return None
+        start = ts_seconds(ev.pb.start_time) + delta
+        end = ts_seconds(ev.pb.end_time) + delta
+        if sorted({local_date(start), local_date(end - 1)}) != ev.model.dates:
+            return None
+        event = K.Event(id=ev.id, start_local=local_text(start), end_local=local_text(end))
+        t0 = time.time()
+        pb = self.update(event, ["start_local", "end_local"], ev)
+        op = O.Op("move", t0, time.time(), note=f"{delta:+d} s")
+        op.old, op.new = ev.model.start, ts_seconds(pb.start_time)
+        if abs(op.new - op.old - delta) > 0.001:
+            raise HarnessError(f"moved by {delta} s, start went {op.old} -> {op.new}")
+        self.planned_via(op, CALENDAR_STREAM)
+        ev.model.moves.append(op)
+        ev.model.starts.append(op.new)
+        ev.pb = pb
+        return op
+
+    def op_cancel_event(self, ev):
+        t0 = time.time()
+        pb = self.cal("CancelEvent", K.CancelEventRequest(event_id=ev.id, reason="room flooded"),
+                      K.Event)
+        op = O.Op("cancel_event", t0, time.time())
+        self.planned_via(op, CALENDAR_STREAM)
+        ev.model.cancel = op
+        ev.cancelled = True
+        ev.pb = pb
+        return op
+
+    def op_mode(self, ev, pid):
+        r = ev.regs[pid]
+        days = []
+        for d, m in r["days"].items():
+            if m is None:
+                continue
+            new = (common_pb2.ATTENDANCE_MODE_IN_PERSON if m == common_pb2.ATTENDANCE_MODE_ONLINE
+                   else common_pb2.ATTENDANCE_MODE_ONLINE)
+            days.append(A.DayMode(date=d, mode=new))
+        t0 = time.time()
+        self.att("ChangeMode", A.ChangeModeRequest(event_id=ev.id, participant_id=pid, days=days,
+                                                   request_id=self.rid("mode")), A.Registration)
+        op = O.Op("mode", t0, time.time(), dates=[d.date for d in days])
+        self.planned_via(op, attendance_stream(ev.id))
+        self.oracle.regs[(ev.id, pid)].ops.append(op)
+        for d in days:
+            r["days"][d.date] = d.mode
+        return op
+
+    def op_cancel(self, ev, pid, one_day):
+        r = ev.regs[pid]
+        live = [d for d, m in r["days"].items() if m is not None]
+        dates = [self.rng.choice(live)] if one_day else []
+        t0 = time.time()
+        self.att("CancelRegistration", A.CancelRegistrationRequest(
+            event_id=ev.id, participant_id=pid, dates=dates, reason="model",
+            request_id=self.rid("cancel")), A.Registration)
+        op = O.Op("cancel_days" if dates else "cancel", t0, time.time(), dates=dates)
+        self.planned_via(op, attendance_stream(ev.id))
+        self.oracle.regs[(ev.id, pid)].ops.append(op)
+        for d in (dates or list(r["days"])):
+            r["days"][d] = None
+        return op
+
+    def op_forget(self, ev, pid, everywhere):
+        t0 = time.time()
+        self.att("ForgetParticipant", A.ForgetParticipantRequest(
+            event_id="" if everywhere else ev.id, participant_id=pid,
+            request_id=self.rid("forget"), reason="model erasure"), A.ForgetParticipantResponse)
+        t1 = time.time()
+        # ForgetParticipant erases pending reminders in the call itself.
+        op = O.Op("forget", t0, t1, done=t1, note="every event" if everywhere else "")
+        for other in self.events:
+            if (everywhere or other is ev) and pid in other.regs:
+                self.oracle.regs[(other.id, pid)].ops.append(op)
+                other.regs[pid]["forgotten"] = True
+        return op
+
+    def do_op(self, ev, flavor):
+        rng = self.rng
+        if ev.cancelled:
+            live = self.live_regs(ev)
+            if not live or rng.random() < 0.5:
+                return "nothing (event cancelled)"
+            pid = rng.choice(live)
+            if rng.random() < 0.6:
+                self.op_forget(ev, pid, everywhere=rng.random() < 0.3)
+                return f"forget {pid} (after the event was cancelled)"
+            self.op_cancel(ev, pid, one_day=False)
+            return f"cancel {pid} (after the event was cancelled)"
+        if flavor == "move":
+            op = self.op_move(ev)
+            if op is not None:
+                self.counts["move"] += 1
+                return f"move {op.note}"
+            flavor = "random"
+        near_due = flavor != "random"
+        weights = {
+            "description": 4 if near_due else 2, "title": 3 if near_due else 2,
+            "mode": 4 if near_due else 2, "register": 1.5, "cancel": 1.2, "cancel_day": 0.8,
+            "forget": 1.0, "move": 0 if near_due else 2.5,
+            "cancel_event": (0.6 if near_due else 0.15) if ev.may_cancel else 0}
+        kind = rng.choices(list(weights), list(weights.values()))[0]
+        live = self.live_regs(ev)
+        if kind in ("mode", "cancel", "cancel_day", "forget") and not live:
+            kind = "register"
+        if kind in ("description", "title"):
+            self.op_edit(ev, kind)
+            self.counts[kind] += 1
+            return kind
+        if kind == "move":
+            op = self.op_move(ev)
+            if op is None:
+                self.op_edit(ev, "description")
+                self.counts["description"] += 1
+                return "description (no room to move)"
+            self.counts["move"] += 1
+            return f"move {op.note}"
+        if kind == "cancel_event":
+            self.op_cancel_event(ev)
+            self.counts["cancel_event"] += 1
+            return "cancel event"
+        if kind == "register":
+            # Now and then someone registered for another event of the sequence.
+            others = [p for e in self.events if e is not ev for p in self.live_regs(e)
+                      if p not in ev.regs]
+            pid = rng.choice(others) if others and rng.random() < 0.3 else None
+            self.register(ev, pid)
+            return f"register {pid or 'new'}"
+        pid = rng.choice(live)
+        self.counts[kind] += 1
+        if kind == "mode":
+            self.op_mode(ev, pid)
+        elif kind == "cancel":
+            self.op_cancel(ev, pid, one_day=False)
+        elif kind == "cancel_day":
+            self.op_cancel(ev, pid, one_day=True)
+        else:
+            self.op_forget(ev, pid, everywhere=rng.random() < 0.3)
+        return f"{kind} {pid}"
+
+    def schedule(self):
+        rng = self.rng
+        plan = []
+        now = time.time()
+        last = max(max(ev.model.dues()) for ev in self.events)
+        for ev in self.events:
+            for d in ev.model.dues():
+                if rng.random() < 0.75:
+                    plan.append((d + rng.uniform(1, 3), ev, "after due"))
+                if rng.random() < 0.3:
+                    plan.append((d + rng.uniform(-0.3, 0.3), ev, "at due"))
+            if ev.movable:
+                # Moves while every due instant is still MOVE_MARGIN away.
+                room = min(ev.model.dues()) - O.MOVE_MARGIN - 11 - now
+                for _ in range(rng.randint(1, 2)):
+                    plan.append((now + rng.uniform(0, max(0.0, room)), ev, "move"))
+        for _ in range(rng.randint(4, 10)):
+            plan.append((rng.uniform(now, last + 3), rng.choice(self.events), "random"))
+        plan.sort(key=lambda p: p[0])
+        return plan
+
+    def run_ops(self):
+        for at, ev, flavor in self.schedule():
+            wait = at - time.time()
+            if wait > 0:
+                time.sleep(wait)
+            before = time.time()
+            what = self.do_op(ev, flavor)
+            self.counts["operations"] += 1
+            past = [d for d in ev.model.dues() if 0 < before - d <= 5]
+            if past and what.split()[0] in ("description", "title", "mode"):
+                self.counts["edits after due"] += 1
+            self.log(f"{flavor:9s} {ev.id}: {what}")
+
+    # -- checking ------------------------------------------------------------------
+    def last_due(self):
+        return max(max(ev.model.dues()) for ev in self.events)
+
+    def settle(self, deadline):
+        """Waits past the last due instant plus a lease and a hold, then
+        until every reminder the oracle expects arrived (or a bound)."""
+        run = self.run
+        until = self.last_due() + LEASE_S + HOLD_S + 2
+        for ev in self.events:
+            if ev.model.cancel:
+                until = max(until, ev.model.cancel.t1 + LEASE_S + HOLD_S + 2)
+        time.sleep(max(0.0, until - time.time()))
+
+        def all_arrived():
+            self.resolve()
+            expected = self.oracle.expectations()
+            got = {r.key for r in run.sink.snapshot()}
+            return all(k in got for k, (v, _, _) in expected.items() if v == O.ONE)
+        # At least one redelivery round of the subscription (ack timeout and
+        # its claim cadence), even when that overruns the run's bound a bit.
+        wait_until(all_arrived, max(ACK_TIMEOUT_S + 7.0, min(40.0, deadline - time.monotonic() - 5)),
+                   0.25)
+        # Chaos off for the checks; a little quiet time for stragglers.
+        run.chaos.pause()
+        time.sleep(LEASE_S)
+
+    def list_all(self, method, request_fn, response_type, field):
+        out, token = [], ""
+        for _ in range(200):
+            page = self.run.replicas.call(method, request_fn(token), response_type)
+            out.extend(getattr(page, field))
+            token = page.next_page_token
+            if not token:
+                return out
+        raise HarnessError(f"{method}: too many pages")
+
+    def stuck(self):
+        """Notifications still PENDING and reminders left past due."""
+        lines = []
+        now = time.time()
+        for ev in self.events:
+            notes = self.list_all("ListNotifications", lambda tok: N.ListNotificationsRequest(
+                event_id=ev.id, page_size=1000, page_token=tok), N.ListNotificationsResponse,
+                "notifications")
+            for n in notes:
+                if n.state != N.NOTIFICATION_STATE_SENT:
+                    lines.append(f"STUCK {n.notification_id}: {N.NotificationState.Name(n.state)}"
+                                 f" {n.failure_reason}")
+            scheduled = self.list_all("ListScheduledReminders", lambda tok: N.ListScheduledRemindersRequest(
+                event_id=ev.id, page_size=1000, page_token=tok), N.ListScheduledRemindersResponse,
+                "reminders")
+            for r in scheduled:
+                due = ts_seconds(r.due_time)
+                if due < now - 2 * (LEASE_S + HOLD_S):
+                    lines.append(f"STUCK reminder {ev.id}/{r.participant_id}/{r.reminder_id}: due "
+                                 f"{due:.3f}, {now - due:.1f} s ago, still scheduled")
+        return lines
+
+    def check(self):
+        # Notifications the sink has not acknowledged yet are PENDING; give
+        # it (and a redelivery) a moment before calling them stuck.
+        stuck = [] if wait_until(lambda: not self.stuck(), 10, 0.5) else self.stuck()
+        self.resolve()
+        receipts = [r for r in self.run.sink.snapshot() if r.event_id in self.oracle.events]
+        totals, lines = self.oracle.compare(receipts)
+        lines.extend(stuck)
+        totals["stuck"] += len(stuck)
+        if VERBOSE:
+            got = collections.Counter(r.key for r in receipts)
+            for key, (verdict, due, reason) in sorted(self.oracle.expectations().items()):
+                print(f"  {key}: {verdict}, received {got[key]}: {reason}", flush=True)
+        return totals, lines
+
+
+# ---- the test --------------------------------------------------------------------
+
+class ReminderModelTest(unittest.TestCase):
+    def setUp(self):
+        self.seed = int(os.environ.get("CONVENE_REMINDER_SEED")
+                        or random.SystemRandom().randrange(2**32))
+        self.seconds = float(os.environ.get("CONVENE_REMINDER_SECONDS") or 90)
+        print(f"reminder model: seed {self.seed} (CONVENE_REMINDER_SEED={self.seed} reproduces), "
+              f"{self.seconds:g} s", flush=True)
+        self.started = time.monotonic()
+        self.rng = random.Random(self.seed)
+        self.passed = False
+        self.redis = RedisServer()
+        self.addCleanup(self.redis.cleanup)
+        self.redis.start()
+        self.stop = threading.Event()
+        self.logs = []
+        self.addCleanup(self.remove_logs)
+        self.calendar = self.spawn("calendar/convene-calendar")
+        self.attendance = self.spawn("attendance/convene-attendance")
+        self.ch_cal = grpc.insecure_channel(self.calendar.target)
+        self.addCleanup(self.ch_cal.close)
+        self.ch_att = grpc.insecure_channel(self.attendance.target)
+        self.addCleanup(self.ch_att.close)
+        self.replicas = Replicas(self, self.redis, random.Random(f"{self.seed}/replicas"),
+                                 self.rng.choice([2, 3, 3]))
+        print("reminder model: notification replicas: " + ", ".join(
+            f"{r.slot} {r.mode}" for r in self.replicas.live()), flush=True)
+        # Threads: stopped first (cleanups run last-in first-out).
+        self.watcher = PlannerWatcher(self.redis.socket, self.stop)
+        self.sink = Sink(self.replicas, self.stop, self.seconds)
+        self.chaos = Chaos(self, random.Random(f"{self.seed}/chaos"),
+                           max_kills=max(2, int(self.seconds / 8)))
+        self.cron = Cron(self.replicas, random.Random(f"{self.seed}/cron"), self.stop)
+        self.addCleanup(self.stop_threads)
+        for t in (self.watcher, self.sink, self.chaos, self.cron):
+            t.start()
+
+    def spawn(self, binary):
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                p = ConveneProcess(binary, self.redis.address)
+                break
+            except (OSError, RuntimeError) as e:
+                if time.monotonic() > deadline:
+                    raise
+                print(f"reminder model: starting {binary} failed ({e}); retrying", flush=True)
+                time.sleep(2)
+        self.addCleanup(stop_process, p)
+        self.logs.append(p.log_path)
+        return p
+
+    def planner_alive(self):
+        conn = RedisConn(self.redis.socket)
+        try:
+            lease = conn.cmd("GET", "cv:{ntf}:planner-lease") or ""
+        finally:
+            conn.close()
+        return any(f":{r.proc.proc.pid}:" in lease for r in self.replicas.live())
+
+    def stop_threads(self):
+        self.stop.set()
+        self.chaos.active.set()
+        self.sink.close()
+        for t in (self.chaos, self.cron, self.sink, self.watcher):
+            t.join(30)
+
+    def remove_logs(self):
+        logs = self.logs + self.replicas.logs if hasattr(self, "replicas") else self.logs
+        if self.passed:
+            for path in logs:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+        else:
+            print("reminder model: process logs kept: " + " ".join(logs), flush=True)
+
+    def test_reminders_are_delivered_exactly_once_under_edits_and_kills(self):
+        deadline = self.started + self.seconds
+        totals = collections.Counter()
+        failures = []
+        number = 0
+        while True:
+            # A planner killed just before would leave the sequence's
+            # registrations planned only once its lease (10 s) ran out, and
+            # their first due instants open: start with one at work.
+            wait_until(self.planner_alive, 20, 0.1)
+            # A sequence needs its span, ~10 s to settle and ~5 s to check.
+            room = deadline - time.monotonic() - 20
+            if room < 10:
+                break
+            span = min(self.rng.choice([self.rng.uniform(15, 45), self.rng.uniform(38, 50)]), room)
+            seq = Sequence(self, number, random.Random(f"{self.seed}/{number}"), span)
+            print(f"reminder model: sequence {number}: reminders due within {span:.0f} s", flush=True)
+            try:
+                seq.setup()
+                self.chaos.resume()
+                seq.run_ops()
+                seq.settle(deadline)
+                seq_totals, lines = seq.check()
+            except HarnessError as e:
+                self.chaos.pause()
+                seq_totals, lines = collections.Counter(harness_errors=1), [f"HARNESS {e}"]
+            except Exception:  # a bug of the test itself
+                self.chaos.pause()
+                seq_totals = collections.Counter(harness_errors=1)
+                lines = ["HARNESS " + line for line in traceback.format_exc().splitlines()]
+            finally:
+                seq.close()
+            seq_totals.update({k: v for k, v in seq.counts.items()})
+            totals.update({k: v for k, v in seq_totals.items() if k != "max latency ms"})
+            totals["max latency ms"] = max(totals["max latency ms"], seq_totals["max latency ms"])
+            totals["sequences"] += 1
+            print(f"reminder model: sequence {number} ({time.monotonic() - self.started:.0f} s "
+                  f"into the run): {len(seq.events)} events, {len(seq.oracle.regs)} registrations, "
+                  f"{seq.counts['operations']} operations ({seq.counts['edits after due']} edits "
+                  f"after due); reminders expected {seq_totals[f'reminders {O.ONE}']}, "
+                  f"delivered {seq_totals[f'reminders {O.ONE}, delivered']}, at most once "
+                  f"{seq_totals[f'reminders {O.ZERO_OR_ONE}']} "
+                  f"({seq_totals['reminders at most once, delivered']} delivered), never "
+                  f"{seq_totals[f'reminders {O.ZERO}']}; notices expected "
+                  f"{seq_totals[f'notices {O.ONE}']} (+{seq_totals[f'notices {O.ZERO_OR_ONE}']} at most "
+                  f"once), delivered {seq_totals['notices delivered']}; "
+                  f"{seq_totals['edits of due, unsent reminders']} edits of due, unsent reminders; "
+                  f"lost {seq_totals['lost']}, duplicated {seq_totals['duplicated']}, "
+                  f"unexpected {seq_totals['unexpected']}, stuck {seq_totals['stuck']}", flush=True)
+            if lines:
+                header = (f"reminder model: FAILURE seed={self.seed} sequence={number} "
+                          f"(CONVENE_REMINDER_SEED={self.seed})")
+                print(header + "".join(f"\n  {line}" for line in lines[:60]), flush=True)
+                failures.append(header + "".join(f"\n  {line}" for line in lines[:60]))
+            number += 1
+        self.chaos.pause()
+        # A last look over the whole run: a late second copy of a reminder of
+        # an earlier sequence shows here.
+        time.sleep(1)
+        receipts = self.sink.snapshot()
+        per_key = collections.defaultdict(set)
+        for r in receipts:
+            per_key[r.key].add(r.notification_id)
+        late_dups = [f"DUPLICATE {k}: {sorted(ids)}" for k, ids in per_key.items() if len(ids) > 1]
+        if late_dups and not totals["duplicated"]:
+            failures.append("reminder model: duplicates over the whole run:\n  " +
+                            "\n  ".join(late_dups[:40]))
+        totals["duplicated (whole run)"] = len(late_dups)
+        c = self.chaos
+        print(f"reminder model: seed {self.seed}: {totals['sequences']} sequences, "
+              f"{totals[f'reminders {O.ONE}']} reminders expected, "
+              f"{totals[f'reminders {O.ONE}, delivered']} delivered, "
+              f"{totals[f'reminders {O.ZERO_OR_ONE}']} at most once "
+              f"({totals['reminders at most once, delivered']} delivered), "
+              f"{totals[f'reminders {O.ZERO}']} that must not be sent; "
+              f"{totals[f'notices {O.ONE}']} cancellation notices expected "
+              f"(+{totals[f'notices {O.ZERO_OR_ONE}']} at most once), "
+              f"{totals['notices delivered']} delivered; "
+              f"{c.kills} kills ({c.mid_batch_kills} holding claimed reminders, {c.planner_kills} "
+              f"of the planner), {self.cron.calls} RunDueReminders calls "
+              f"({self.cron.dispatched} dispatched), {totals['edits after due']} edits 0-5 s after "
+              f"a due instant ({totals['edits of due, unsent reminders']} times a due reminder "
+              f"was still unsent), "
+              f"{totals['operations']} operations; lost {totals['lost']}, duplicated "
+              f"{totals['duplicated (whole run)']}, unexpected {totals['unexpected']}, stuck "
+              f"{totals['stuck']}, redelivered same id {totals['redelivered (same id)']}, "
+              f"test assumptions broken {totals['anomalies']}, harness errors "
+              f"{totals['harness_errors']}; max latency after due {totals['max latency ms']} ms; "
+              f"sink reconnects {self.sink.reconnects}, acks given up {self.sink.ack_failures}, "
+              f"{len(receipts)} notifications received", flush=True)
+        print("reminder model: at most once because " + ", ".join(
+            f"{k.split(': ', 1)[1]}: {n}" for k, n in sorted(totals.items())
+            if k.startswith("reminders at most once: ")), flush=True)
+        print("reminder model: calls made: " + ", ".join(
+            f"{k} {totals[k]}" for k in ("register", "description", "title", "move", "mode",
+                                         "cancel", "cancel_day", "forget", "cancel_event")),
+              flush=True)
+        if c.error:
+            failures.append("chaos thread failed:\n" + c.error)
+        if self.watcher.error:
+            print(f"reminder model: planner watcher had an error: {self.watcher.error}", flush=True)
+        for p in (self.calendar, self.attendance):
+            if p.proc.poll() is not None:
+                failures.append(f"{p.proc.args[0]} exited with {p.proc.returncode}")
+        self.assertGreater(totals["sequences"], 0, "no time for a single sequence")
+        if failures:
+            self.fail("\n".join(failures))
+        self.passed = True
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
