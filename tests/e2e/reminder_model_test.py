@@ -675,7 +675,7 @@ class Sequence:
                             local_date(ts_seconds(ev.pb.end_time) - 1)})
             ev.model = self.oracle.add_event(ev.id, ts_seconds(ev.pb.start_time), dates, offsets)
         for ev in self.events:
-            for _ in range(rng.randint(3, 6)):
+            for _ in range(rng.randint(4, 8)):
                 self.register(ev)
         self.run.cron.add([d + rng.uniform(0, 0.08) for ev in self.events
                            for d in ev.model.dues() if rng.random() < 0.5])
