@@ -12,6 +12,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "auth/admin_handler.h"
 #include "auth/token_authenticator.h"
 #include "auth/token_store.h"
@@ -391,8 +392,13 @@ absl::Status CheckZoneRules(const std::string& program, storage::RedisClient& re
 
 }  // namespace
 
+void PrepareProcessForServing() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
+
 int RunServiceHost(int argc, char** argv, const HostOptions& options,
                    std::vector<ServiceFactory> services) {
+  PrepareProcessForServing();
   // Before any thread exists, so that only the runner sees SIGTERM/SIGINT.
   rpc::BlockShutdownSignals();
   rpc::ParseServerFlags(argc, argv, options.usage);

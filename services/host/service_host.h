@@ -94,6 +94,13 @@ ServiceFactory NotificationServiceFactory(
 // summary line; returns the exit code.
 int RunNotificationOnce(ServiceContext& context, const NotificationConfig& config);
 
+// Process-wide settings for serving, before any thread starts: Abseil's
+// mutex deadlock detection (a debugging aid that records every lock order
+// in a global graph, about 2% of a busy server's CPU) is turned off. Tests
+// keep it on. RunServiceHost calls it; so does convene-bench's in-process
+// mode, which runs the binaries' own wiring.
+void PrepareProcessForServing();
+
 // Runs the process until SIGTERM/SIGINT; returns the exit code (0 after a
 // clean shutdown, 1 when the server could not start).
 int RunServiceHost(int argc, char** argv, const HostOptions& options,

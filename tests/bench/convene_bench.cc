@@ -336,6 +336,7 @@ struct InProcess {
 };
 
 absl::Status StartInProcess(InProcess& p) {
+  host::PrepareProcessForServing();
   absl::StatusOr<std::unique_ptr<testing_util::RedisServer>> server =
       testing_util::RedisServer::Start();
   if (!server.ok()) return server.status();

@@ -99,7 +99,7 @@ end
 
 -- Waitlists: exactly the days that say they wait.
 local lines = {}
-for _, date in ipairs(sheet.day_list) do
+for _, date in ipairs(days_of(sheet)) do
   for _, mode in ipairs(MODES) do lines[date .. ':' .. mode] = true end
 end
 for slot in pairs(waiting) do lines[slot] = true end

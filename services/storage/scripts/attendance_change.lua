@@ -51,7 +51,7 @@ if op == 'change_mode' then
     return redis.error_reply('CONVENE FAILED_PRECONDITION the event is cancelled')
   end
   for _, m in pairs(wanted) do
-    if not sheet.offers[m] then
+    if not offers(sheet, m) then
       return redis.error_reply('CONVENE FAILED_PRECONDITION mode: the event does not offer ' ..
         m .. ' attendance')
     end

@@ -19,19 +19,16 @@ end
 
 local offered = sheet.format
 if session ~= '' then
-  local found = false
-  for _, s in ipairs(every_session(sheet)) do
-    if s.id == session and s.removed then
-      return redis.error_reply('CONVENE FAILED_PRECONDITION session_id: ' .. session ..
-        ' was removed from the event')
-    elseif s.id == session then
-      found, day, offered = true, s.date, s.format
-    end
-  end
-  if not found then
+  local date, format, removed = find_session(sheet, session)
+  if not date then
     return redis.error_reply('CONVENE NOT_FOUND session_id: ' .. session ..
       ' is not a session of the event')
   end
+  if removed then
+    return redis.error_reply('CONVENE FAILED_PRECONDITION session_id: ' .. session ..
+      ' was removed from the event')
+  end
+  day, offered = date, format
 else
   if not string.find(',' .. sheet.days .. ',', ',' .. day .. ',', 1, true) then
     return redis.error_reply('CONVENE INVALID_ARGUMENT day: ' .. day ..

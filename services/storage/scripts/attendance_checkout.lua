@@ -11,11 +11,9 @@ if not sheet then
   return redis.error_reply('CONVENE NOT_FOUND event not found')
 end
 if session ~= '' then
-  local found = false
-  for _, s in ipairs(every_session(sheet)) do
-    if s.id == session then found, day = true, s.date end
-  end
-  if not found then
+  local date = find_session(sheet, session)
+  day = date or day
+  if not date then
     return redis.error_reply('CONVENE NOT_FOUND session_id: ' .. session ..
       ' is not a session of the event')
   end

@@ -9,7 +9,7 @@ if #flat == 0 then
 end
 local sheet = sheet_of(flat)
 local scopes = {}
-for _, d in ipairs(sheet.day_list) do scopes[#scopes + 1] = day_scope(d) end
+for _, d in ipairs(days_of(sheet)) do scopes[#scopes + 1] = day_scope(d) end
 for _, s in ipairs(every_session(sheet)) do scopes[#scopes + 1] = session_scope(s.id) end
 local presence = {}
 for _, scope in ipairs(scopes) do

@@ -30,17 +30,16 @@
 -- names, [A-Za-z0-9._-]); group names are caller text and only ever appear
 -- hex-encoded, so no city can pose as another counter. A field that falls
 -- to zero is deleted, so an erased organisation leaves no trace.
-local EV, ARGS = nil, nil
+local EV, ARGS = {}, nil
 local ARG_BASE = 6
 local function ARG(i) return ARGS[ARG_BASE + i] end
 
+-- Fills the one frame table in place: the hot paths allocate nothing here.
 local function begin(keys, argv)
-  EV = {
-    sheet = keys[1], index = keys[2], counts = keys[3], checkins = keys[4],
-    requests = keys[5], changes = keys[6],
-    reg_prefix = argv[1], wait_prefix = argv[2], presence_prefix = argv[3],
-    channel = argv[4], maxlen = argv[5], now = argv[6],
-  }
+  EV.sheet, EV.index, EV.counts, EV.checkins, EV.requests, EV.changes =
+    keys[1], keys[2], keys[3], keys[4], keys[5], keys[6]
+  EV.reg_prefix, EV.wait_prefix, EV.presence_prefix, EV.channel, EV.maxlen, EV.now =
+    argv[1], argv[2], argv[3], argv[4], argv[5], argv[6]
   ARGS = argv
 end
 
@@ -48,15 +47,22 @@ local MODES = { 'in_person', 'online' }
 local ERASED = '~'
 
 -- Every byte's two hex digits, built on the first call and kept with the
--- library (Redis offers no string library while it loads one).
-local HEX = nil
+-- library (Redis offers no string library while it loads one). The codes of
+-- recent group names are remembered too: a handful of cities and
+-- organisations make up most calls. The memo is bounded.
+local HEX, CODES, CODE_COUNT = nil, {}, 0
 local function hex(text)
   if text == '' then return '' end
+  local code = CODES[text]
+  if code then return code end
   if not HEX then
     HEX = {}
     for b = 0, 255 do HEX[string.char(b)] = string.format('%02x', b) end
   end
-  return (string.gsub(text, '.', HEX))
+  code = string.gsub(text, '.', HEX)
+  if CODE_COUNT >= 1024 then CODES, CODE_COUNT = {}, 0 end
+  CODES[text], CODE_COUNT = code, CODE_COUNT + 1
+  return code
 end
 
 local function split(text, sep)
@@ -105,29 +111,32 @@ local function sessions_of(text)
   return out
 end
 
--- The rule view of a sheet whose fields are in `s` (name -> value).
-local function complete_sheet(s)
-  s.day_list = split(s.days, ',')
-  s.offers = {
-    in_person = (s.format == 'in_person' or s.format == 'hybrid'),
-    online = (s.format == 'online' or s.format == 'hybrid'),
-  }
-  s.capacity = {
-    in_person = tonumber(s.in_person_capacity or '0'),
-    online = tonumber(s.online_capacity or '0'),
-  }
-  return s
-end
-
+-- A sheet as the rules see it: its fields by name.
 local function sheet_of(flat)
   local s = {}
   for i = 1, #flat, 2 do s[flat[i]] = flat[i + 1] end
-  return complete_sheet(s)
+  return s
+end
+
+-- The event's days in order, split on first use (check-ins never need it).
+local function days_of(sheet)
+  if not sheet.day_list then sheet.day_list = split(sheet.days, ',') end
+  return sheet.day_list
+end
+
+-- Whether the event takes `mode` attendance at all.
+local function offers(sheet, mode)
+  return sheet.format == 'hybrid' or sheet.format == mode
+end
+
+-- Seats in `mode` per day (0: unlimited).
+local function capacity(sheet, mode)
+  return tonumber((mode == 'online' and sheet.online_capacity or sheet.in_person_capacity) or '0')
 end
 
 -- Current sessions, then removed ones (removed = true): check-ins of a
 -- removed session stay counted under it. Parsed only by the scripts that
--- need sessions.
+-- need every session.
 local function every_session(sheet)
   local out = sessions_of(sheet.sessions)
   for _, removed in ipairs(sessions_of(sheet.removed_sessions)) do
@@ -135,6 +144,22 @@ local function every_session(sheet)
     out[#out + 1] = removed
   end
   return out
+end
+
+-- One session's date and format in a sessions text, or nil.
+local function session_in(list, id)
+  local at = string.find(',' .. (list or ''), ',' .. id .. '@', 1, true)
+  if not at then return nil end
+  return string.match(list, '^[^@,]+@([^@,]+)@([^@,]+)', at)
+end
+
+-- One session's date, format and whether it was removed, or nil.
+local function find_session(sheet, id)
+  local date, format = session_in(sheet.sessions, id)
+  if date then return date, format, false end
+  date, format = session_in(sheet.removed_sessions, id)
+  if date then return date, format, true end
+  return nil
 end
 
 -- The sheet fields the rules read (not the session titles).
@@ -149,11 +174,11 @@ local function read_sheet()
   for i, name in ipairs(SHEET_FIELDS) do
     if values[i] then s[name] = values[i] end
   end
-  return complete_sheet(s)
+  return s
 end
 
 local function has_seat(sheet, date, mode)
-  local cap = sheet.capacity[mode]
+  local cap = capacity(sheet, mode)
   return cap == 0 or counter(seat_field(date, mode)) < cap
 end
 
@@ -172,8 +197,10 @@ local function copy_days(days)
   return out
 end
 
+local function by_date(a, b) return a.date < b.date end
+
 local function encode_days(days)
-  table.sort(days, function(a, b) return a.date < b.date end)
+  table.sort(days, by_date)
   local parts, all_cancelled, any_waiting = {}, true, false
   for _, d in ipairs(days) do
     parts[#parts + 1] = d.date .. '=' .. d.mode .. '=' .. d.status
@@ -211,7 +238,13 @@ local function load(pid)
   return rule_view(pid, f)
 end
 
--- Adds sign x the counters a registration state stands for to `delta`.
+-- Adds sign x the counters a registration state stands for to `delta`, or
+-- straight to the counters when there is no `delta` (a registration that
+-- starts from nothing has no "before" to net against).
+local function add(delta, field, sign)
+  if delta then delta[field] = (delta[field] or 0) + sign else bump(field, sign) end
+end
+
 local function contribution(state, delta, sign)
   if not state then return end
   local city, org = state.groups.city, state.groups.org
@@ -221,22 +254,23 @@ local function contribution(state, delta, sign)
     if status ~= 'cancelled' then
       active = true
       local field = status == 'confirmed' and seat_field(d.date, d.mode) or wait_field(d.date, d.mode)
-      delta[field] = (delta[field] or 0) + sign
-      local c = group_field('city', city, field)
-      delta[c] = (delta[c] or 0) + sign
-      local o = group_field('org', org, field)
-      delta[o] = (delta[o] or 0) + sign
+      add(delta, field, sign)
+      add(delta, group_field('city', city, field), sign)
+      add(delta, group_field('org', org, field), sign)
     end
   end
-  if active then delta.registrations = (delta.registrations or 0) + sign end
+  if active then add(delta, 'registrations', sign) end
   -- Presence counts under the groups (the totals are facts of check-ins and
   -- do not depend on the registration).
   for _, p in ipairs(state.present) do
-    local c = group_field('city', city, 'in:' .. p)
-    delta[c] = (delta[c] or 0) + sign
-    local o = group_field('org', org, 'in:' .. p)
-    delta[o] = (delta[o] or 0) + sign
+    add(delta, group_field('city', city, 'in:' .. p), sign)
+    add(delta, group_field('org', org, 'in:' .. p), sign)
   end
+end
+
+-- A state that counts for nothing: no days, nowhere present.
+local function counts_nothing(state)
+  return not state or (#state.days == 0 and #state.present == 0)
 end
 
 -- THE rule for every change of a registration: `before` -> `after` (either
@@ -245,28 +279,35 @@ end
 -- registrations) and the waitlists themselves: a day that stops waiting
 -- leaves its line, a day that starts waiting joins the end of it.
 local function apply(pid, before, after)
-  local delta = {}
-  contribution(before, delta, -1)
-  contribution(after, delta, 1)
-  for field, by in pairs(delta) do bump(field, by) end
-  local waiting = {}
-  if after then
-    for _, d in ipairs(after.days) do
-      if d.status == 'waitlisted' then waiting[d.date .. ':' .. d.mode] = true end
-    end
+  if counts_nothing(before) then
+    contribution(after, nil, 1)
+  else
+    local delta = {}
+    contribution(before, delta, -1)
+    contribution(after, delta, 1)
+    for field, by in pairs(delta) do bump(field, by) end
   end
-  local was = {}
-  if before then
-    for _, d in ipairs(before.days) do
-      local slot = d.date .. ':' .. d.mode
-      if d.status == 'waitlisted' then
-        was[slot] = true
-        if not waiting[slot] then redis.call('ZREM', EV.wait_prefix .. slot, pid) end
+  -- Waitlists: (date, mode) slots left and joined. Days are few; compare
+  -- the lists directly rather than building sets.
+  local before_days = before and before.days or {}
+  local after_days = after and after.days or {}
+  for _, d in ipairs(before_days) do
+    if d.status == 'waitlisted' then
+      local still = false
+      for _, a in ipairs(after_days) do
+        if a.status == 'waitlisted' and a.date == d.date and a.mode == d.mode then still = true end
       end
+      if not still then redis.call('ZREM', waitlist_key(d.date, d.mode), pid) end
     end
   end
-  for slot in pairs(waiting) do
-    if not was[slot] then redis.call('ZADD', EV.wait_prefix .. slot, next_seq(), pid) end
+  for _, a in ipairs(after_days) do
+    if a.status == 'waitlisted' then
+      local was = false
+      for _, d in ipairs(before_days) do
+        if d.status == 'waitlisted' and a.date == d.date and a.mode == d.mode then was = true end
+      end
+      if not was then redis.call('ZADD', waitlist_key(a.date, a.mode), next_seq(), pid) end
+    end
   end
 end
 
@@ -280,26 +321,28 @@ local function touched(payload)
 end
 
 -- Writes reg (as loaded) with new days (and optional extra hash fields),
--- applying the change to every counter. Returns the new revision and the
--- days text.
+-- applying the change to every counter. Returns the new revision, the days
+-- text and the hash fields written (name, value, ...).
 local function save(reg, days, extra)
   local after = { days = days, groups = reg.groups, present = reg.present }
   if extra and (extra.city or extra.organisation or extra.forgotten) then
-    local f = {}
-    for k, v in pairs(reg.fields) do f[k] = v end
-    for k, v in pairs(extra) do f[k] = v end
-    after.groups = groups_of(f)
+    local f = reg.fields
+    after.groups = groups_of({
+      city = extra.city or f.city,
+      organisation = extra.organisation or f.organisation,
+      forgotten = extra.forgotten or f.forgotten,
+    })
   end
   apply(reg.pid, reg, after)
   local text, overall = encode_days(days)
-  local revision = tonumber(reg.fields.revision or '0') + 1
-  local args = { 'days', text, 'status', overall, 'revision', revision, 'update_ms', EV.now }
+  local revision = tostring(tonumber(reg.fields.revision or '0') + 1)
+  local written = { 'days', text, 'status', overall, 'revision', revision, 'update_ms', EV.now }
   if extra then
-    for k, v in pairs(extra) do args[#args + 1] = k; args[#args + 1] = v end
+    for k, v in pairs(extra) do written[#written + 1] = k; written[#written + 1] = v end
   end
-  redis.call('HSET', EV.reg_prefix .. reg.pid, unpack(args))
-  reg.fields.revision = tostring(revision)
-  return revision, text
+  redis.call('HSET', EV.reg_prefix .. reg.pid, unpack(written))
+  reg.fields.revision = revision
+  return revision, text, written
 end
 
 -- A seat in (date, mode) when it has room, else the end of its waitlist.
@@ -332,7 +375,7 @@ local function promote(sheet, date, mode)
 end
 
 local function promote_all(sheet)
-  for _, date in ipairs(sheet.day_list) do
+  for _, date in ipairs(days_of(sheet)) do
     for _, mode in ipairs(MODES) do promote(sheet, date, mode) end
   end
 end
@@ -360,9 +403,7 @@ local function registration_reply(pid, flat)
   for i = 1, #flat, 2 do
     if flat[i] == 'days' then days = flat[i + 1] end
   end
-  local out = { describe(pid, days) }
-  for i = 1, #flat do out[#out + 1] = flat[i] end
-  return out
+  return { describe(pid, days), unpack(flat) }
 end
 
 -- ---- presence ------------------------------------------------------------

@@ -26,36 +26,38 @@ if reg and reg.fields.status ~= 'cancelled' then
     ' is already registered; use ChangeMode to change days or modes')
 end
 
-local event_days = {}
-for _, d in ipairs(sheet.day_list) do event_days[d] = true end
-local wanted = {}
-if wanted_text == '' then
-  for _, d in ipairs(sheet.day_list) do wanted[#wanted + 1] = { date = d, mode = default_mode } end
-else
-  for d, m in string.gmatch(wanted_text, '([^=;]+)=([^=;]+)') do
-    wanted[#wanted + 1] = { date = d, mode = m }
-  end
-end
-local seen = {}
-for i, w in ipairs(wanted) do
-  if not event_days[w.date] then
-    return redis.error_reply('CONVENE INVALID_ARGUMENT days[' .. (i - 1) ..
-      '].date: ' .. w.date .. ' is not a day of the event (' .. sheet.days .. ')')
-  end
-  if seen[w.date] then
-    return redis.error_reply('CONVENE INVALID_ARGUMENT days[' .. (i - 1) ..
-      '].date: ' .. w.date .. ' is listed twice')
-  end
-  seen[w.date] = true
-  if not sheet.offers[w.mode] then
-    return redis.error_reply('CONVENE FAILED_PRECONDITION days[' .. (i - 1) ..
-      '].mode: the event does not offer ' .. w.mode .. ' attendance')
-  end
-end
-
+-- The days asked for, each placed: a seat or the end of its waitlist
+-- (placing only reads, so a refusal further on still changes nothing).
 local days = {}
-for _, w in ipairs(wanted) do
-  days[#days + 1] = { date = w.date, mode = w.mode, status = place(sheet, w.date, w.mode) }
+local function refuse_mode(i, mode)
+  return redis.error_reply('CONVENE FAILED_PRECONDITION days[' .. (i - 1) ..
+    '].mode: the event does not offer ' .. mode .. ' attendance')
+end
+if wanted_text == '' then
+  -- Every day of the event, in the default mode.
+  for i, date in ipairs(days_of(sheet)) do
+    if not offers(sheet, default_mode) then return refuse_mode(i, default_mode) end
+    days[i] = { date = date, mode = default_mode, status = place(sheet, date, default_mode) }
+  end
+else
+  -- open[date]: true for a day of the event not listed yet, false once listed.
+  local open = {}
+  for _, date in ipairs(days_of(sheet)) do open[date] = true end
+  local i = 0
+  for date, mode in string.gmatch(wanted_text, '([^=;]+)=([^=;]+)') do
+    i = i + 1
+    if open[date] == nil then
+      return redis.error_reply('CONVENE INVALID_ARGUMENT days[' .. (i - 1) ..
+        '].date: ' .. date .. ' is not a day of the event (' .. sheet.days .. ')')
+    end
+    if open[date] == false then
+      return redis.error_reply('CONVENE INVALID_ARGUMENT days[' .. (i - 1) ..
+        '].date: ' .. date .. ' is listed twice')
+    end
+    open[date] = false
+    if not offers(sheet, mode) then return refuse_mode(i, mode) end
+    days[i] = { date = date, mode = mode, status = place(sheet, date, mode) }
+  end
 end
 
 local fields = { walk_in = '0', all_days_mode = (wanted_text == '' and default_mode or '') }
@@ -70,9 +72,11 @@ else
   fields.create_ms = EV.now
   redis.call('ZADD', EV.index, next_seq(), pid)
 end
-local revision, text = save(reg, days, fields)
+local fresh = reg.fields.revision == nil
+local revision, text, written = save(reg, days, fields)
 emit('kind', 'registration_created', 'participant', pid, 'days', text,
   'revision', revision)
 remember(request_id, pid)
 touched(pid)
-return registration_reply(pid)
+-- A first registration's hash holds exactly what save wrote.
+return registration_reply(pid, fresh and written or nil)

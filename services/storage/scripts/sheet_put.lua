@@ -25,7 +25,7 @@ if not old then return 1 end
 
 local function relabel()
   local moved = {}
-  for i = 1, #old.day_list do moved[old.day_list[i]] = new.day_list[i] end
+  for i = 1, #days_of(old) do moved[days_of(old)[i]] = days_of(new)[i] end
   local function move_dates(text)
     return (string.gsub(text, '%d%d%d%d%-%d%d%-%d%d', function(d) return moved[d] or d end))
   end
@@ -53,7 +53,7 @@ local function relabel()
   for _, r in ipairs(renamed) do redis.call('HSET', EV.counts, r[1], r[2]) end
   -- Waitlists, with their arrival scores.
   local lines = {}
-  for _, date in ipairs(old.day_list) do
+  for _, date in ipairs(days_of(old)) do
     for _, mode in ipairs(MODES) do
       local members = redis.call('ZRANGE', waitlist_key(date, mode), 0, -1, 'WITHSCORES')
       if #members > 0 then
@@ -69,10 +69,10 @@ end
 
 local function refit()
   local kept, added = {}, {}
-  for _, d in ipairs(new.day_list) do kept[d] = true end
+  for _, d in ipairs(days_of(new)) do kept[d] = true end
   local had = {}
-  for _, d in ipairs(old.day_list) do had[d] = true end
-  for _, d in ipairs(new.day_list) do
+  for _, d in ipairs(days_of(old)) do had[d] = true end
+  for _, d in ipairs(days_of(new)) do
     if not had[d] then added[#added + 1] = d end
   end
   for _, pid in ipairs(redis.call('ZRANGE', EV.index, 0, -1)) do
@@ -87,7 +87,7 @@ local function refit()
         end
       end
       local mode = reg.fields.all_days_mode or ''
-      if mode ~= '' and reg.fields.status ~= 'cancelled' and new.offers[mode] then
+      if mode ~= '' and reg.fields.status ~= 'cancelled' and offers(new, mode) then
         for _, date in ipairs(added) do
           if not present[date] then
             days[#days + 1] = { date = date, mode = mode, status = place(new, date, mode) }
@@ -105,7 +105,7 @@ local function refit()
   end
 end
 
-if #old.day_list == #new.day_list then
+if #days_of(old) == #days_of(new) then
   if old.days ~= new.days then relabel() end
 else
   refit()
