@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "auth/rpc_policy.h"
 #include "auth/token_authenticator.h"
 #include "core/access_policy.h"
 #include "rpc/proto_time.h"
@@ -50,18 +51,16 @@ grpc::ServerUnaryReactor* AdminHandler::CreateToken(grpc::CallbackServerContext*
                                                     const v1::CreateTokenRequest* request,
                                                     v1::CreateTokenResponse* response) {
   return rpc::FinishOnPool(context, workers_, [this, context, request, response]() -> absl::Status {
+    // A token hands out at most its own scope: a token for some events
+    // never mints one for every event (the policy of CreateToken).
+    if (absl::Status s = AuthorizeRequest(*context, *request); !s.ok()) return s;
     absl::StatusOr<absl::Duration> ttl = ValidateNewToken(*request);
     if (!ttl.ok()) return ttl.status();
-    // A token hands out at most its own role and its own scope: a token
-    // for some events never mints one for every event.
+    // ... and at most its own role.
     const core::Role granted = *core::ParseRole(request->token().role(), "token.role");
     if (!core::MayGrantRole(CallerRole(*context), granted)) {
       return absl::PermissionDeniedError(absl::StrCat(
           "token.role: ", request->token().role(), " is more than this token's role"));
-    }
-    if (absl::Status s = AuthorizeScope(*context, EventIds(request->token()), "token.event_ids");
-        !s.ok()) {
-      return s;
     }
     v1::Token token;
     token.set_name(request->token().name());
@@ -76,9 +75,10 @@ grpc::ServerUnaryReactor* AdminHandler::CreateToken(grpc::CallbackServerContext*
 }
 
 grpc::ServerUnaryReactor* AdminHandler::ListTokens(grpc::CallbackServerContext* context,
-                                                   const v1::ListTokensRequest*,
+                                                   const v1::ListTokensRequest* request,
                                                    v1::ListTokensResponse* response) {
-  return rpc::FinishOnPool(context, workers_, [this, context, response]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, context, request, response]() -> absl::Status {
+    if (absl::Status s = AuthorizeRequest(*context, *request); !s.ok()) return s;
     absl::StatusOr<std::vector<v1::Token>> tokens = tokens_.List(clock_.Now());
     if (!tokens.ok()) return tokens.status();
     for (v1::Token& t : *tokens) {
@@ -93,6 +93,7 @@ grpc::ServerUnaryReactor* AdminHandler::RevokeToken(grpc::CallbackServerContext*
                                                     const v1::RevokeTokenRequest* request,
                                                     v1::RevokeTokenResponse*) {
   return rpc::FinishOnPool(context, workers_, [this, context, request]() -> absl::Status {
+    if (absl::Status s = AuthorizeRequest(*context, *request); !s.ok()) return s;
     if (request->token_id().empty()) {
       return absl::InvalidArgumentError("token_id: is required");
     }

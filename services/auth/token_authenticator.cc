@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "auth/rpc_policy.h"
 #include "core/log.h"
 #include "rpc/rpc_logging.h"
 #include "rpc/status_conversion.h"
@@ -209,7 +210,7 @@ grpc::Status TokenAuthenticator::Authenticate(const std::string& method,
   }
   core::Caller caller{token->id(), *role,
                       {token->event_ids().begin(), token->event_ids().end()}};
-  if (absl::Status s = core::AuthorizeMethod(caller, method); !s.ok()) {
+  if (absl::Status s = AuthorizeMethod(caller, method); !s.ok()) {
     return rpc::ToGrpcStatus(s);
   }
   CallerCache::Get().Put(TokenStore::HashSecret(absl::string_view(value).substr(kBearer.size())),
@@ -230,25 +231,6 @@ absl::StatusOr<std::optional<core::Caller>> CallerOf(const grpc::ServerContextBa
           std::min(value.size(), kBearer.size()))));
   if (!caller) return absl::UnavailableError("the caller's authentication is gone; retry");
   return caller;
-}
-
-absl::Status AuthorizeEvent(const grpc::ServerContextBase& context,
-                            absl::string_view event_id) {
-  absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
-  if (!caller.ok()) return caller.status();
-  if (!*caller) return absl::OkStatus();
-  return core::AuthorizeEvent(**caller, event_id);
-}
-
-absl::Status AuthorizeAllEvents(const grpc::ServerContextBase& context,
-                                absl::string_view what) {
-  absl::StatusOr<std::optional<core::Caller>> found = CallerOf(context);
-  if (!found.ok()) return found.status();
-  const std::optional<core::Caller>& caller = *found;
-  if (!caller || caller->all_events()) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat(
-      "token ", caller->token_id, " is limited to ", caller->event_ids.size(),
-      " event(s); ", what, " needs a token for every event"));
 }
 
 absl::StatusOr<std::shared_ptr<void>> AcquireStream(const grpc::ServerContextBase& context) {
@@ -291,15 +273,6 @@ bool Refuse(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {
   if (status.ok()) return false;
   reactor->Finish(rpc::ToGrpcStatus(status));
   return true;
-}
-
-absl::Status AuthorizeScope(const grpc::ServerContextBase& context,
-                            const std::vector<std::string>& event_ids,
-                            absl::string_view field) {
-  absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
-  if (!caller.ok()) return caller.status();
-  if (!*caller) return absl::OkStatus();
-  return core::AuthorizeScope(**caller, event_ids, field);
 }
 
 bool CallerCovers(const grpc::ServerContextBase& context,

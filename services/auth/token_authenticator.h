@@ -70,22 +70,6 @@ class TokenAuthenticator final : public grpc::AuthMetadataProcessor {
 // authenticator's record of it is gone (retry).
 absl::StatusOr<std::optional<core::Caller>> CallerOf(const grpc::ServerContextBase& context);
 
-// core::AuthorizeEvent for this call's caller (OK without authentication).
-absl::Status AuthorizeEvent(const grpc::ServerContextBase& context,
-                            absl::string_view event_id);
-
-// For calls that reach beyond one event (lists, feeds, creating events):
-// PERMISSION_DENIED for a token limited to some events, naming `what`.
-absl::Status AuthorizeAllEvents(const grpc::ServerContextBase& context,
-                                absl::string_view what);
-
-// core::AuthorizeScope for this call's caller (OK without authentication):
-// whether what the request hands out or names (tokens, webhooks) for
-// `event_ids` (empty: every event) stays inside the caller's scope.
-absl::Status AuthorizeScope(const grpc::ServerContextBase& context,
-                            const std::vector<std::string>& event_ids,
-                            absl::string_view field);
-
 // core::Covers for this call's caller (true without authentication): what a
 // scoped caller may see or act on; anything else looks to it as if it did
 // not exist.

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "auth/rpc_policy.h"
 #include "auth/token_authenticator.h"
 #include "calendar/change_mapping.h"
 #include "calendar/event_mapping.h"
@@ -29,18 +30,18 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
 
 void PutEvent(const core::Event& e, v1::Event& out) { out = EventToProto(e); }
 
-// Checks the request's filters and the caller's scope: a feed of one event
-// needs that event in scope, the feed of all events an every-event token.
+// Checks the caller's scope (the policy of `request`, ListChanges or
+// WatchChanges) and the request's filters.
 absl::StatusOr<ChangeQuery> ChangeQueryFor(const grpc::ServerContextBase& context,
+                                           const google::protobuf::Message& request,
                                            std::string position, std::string event_id,
                                            const google::protobuf::RepeatedField<int>& kinds) {
+  if (absl::Status allowed = auth::AuthorizeRequest(context, request); !allowed.ok()) {
+    return allowed;
+  }
   if (event_id.size() > 128) {
     return absl::InvalidArgumentError("event_id: longer than 128 characters");
   }
-  absl::Status allowed = event_id.empty()
-                             ? auth::AuthorizeAllEvents(context, "the change feed of all events")
-                             : auth::AuthorizeEvent(context, event_id);
-  if (!allowed.ok()) return allowed;
   absl::StatusOr<absl::flat_hash_set<std::string>> names = ChangeKindNames(kinds, "kinds");
   if (!names.ok()) return names.status();
   ChangeQuery q;
@@ -89,7 +90,7 @@ CalendarHandler::ChangeWatcher::Source ChangeSource(ChangeFeedApp& feed, ChangeQ
 grpc::ServerUnaryReactor* CalendarHandler::CreateEvent(
     grpc::CallbackServerContext* context, const v1::CreateEventRequest* request,
     v1::Event* response) {
-  if (absl::Status s = auth::AuthorizeAllEvents(*context, "creating events"); !s.ok()) {
+  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   absl::StatusOr<core::Event> event = EventFromProto(request->event());
@@ -103,7 +104,7 @@ grpc::ServerUnaryReactor* CalendarHandler::CreateEvent(
 grpc::ServerUnaryReactor* CalendarHandler::GetEvent(
     grpc::CallbackServerContext* context, const v1::GetEventRequest* request,
     v1::Event* response) {
-  if (absl::Status s = auth::AuthorizeEvent(*context, request->event_id()); !s.ok()) {
+  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -115,7 +116,7 @@ grpc::ServerUnaryReactor* CalendarHandler::GetEvent(
 grpc::ServerUnaryReactor* CalendarHandler::UpdateEvent(
     grpc::CallbackServerContext* context, const v1::UpdateEventRequest* request,
     v1::Event* response) {
-  if (absl::Status s = auth::AuthorizeEvent(*context, request->event().id()); !s.ok()) {
+  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -130,7 +131,7 @@ grpc::ServerUnaryReactor* CalendarHandler::UpdateEvent(
 grpc::ServerUnaryReactor* CalendarHandler::CancelEvent(
     grpc::CallbackServerContext* context, const v1::CancelEventRequest* request,
     v1::Event* response) {
-  if (absl::Status s = auth::AuthorizeEvent(*context, request->event_id()); !s.ok()) {
+  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -143,7 +144,7 @@ grpc::ServerUnaryReactor* CalendarHandler::CancelEvent(
 grpc::ServerUnaryReactor* CalendarHandler::ListEvents(
     grpc::CallbackServerContext* context, const v1::ListEventsRequest* request,
     v1::ListEventsResponse* response) {
-  if (absl::Status s = auth::AuthorizeAllEvents(*context, "listing the calendar"); !s.ok()) {
+  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   if (!v1::EventFormat_IsValid(request->format()) ||
@@ -183,7 +184,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEvents(
 grpc::ServerUnaryReactor* CalendarHandler::GetAgenda(
     grpc::CallbackServerContext* context, const v1::GetAgendaRequest* request,
     v1::Agenda* response) {
-  if (absl::Status s = auth::AuthorizeEvent(*context, request->event_id()); !s.ok()) {
+  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -199,7 +200,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEventChanges(
     grpc::CallbackServerContext* context,
     const v1::ListEventChangesRequest* request,
     v1::ListEventChangesResponse* response) {
-  if (absl::Status s = auth::AuthorizeAllEvents(*context, "the calendar's change feed"); !s.ok()) {
+  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -221,6 +222,9 @@ grpc::ServerUnaryReactor* CalendarHandler::FindMeetingTimes(
     grpc::CallbackServerContext* context,
     const v1::FindMeetingTimesRequest* request,
     v1::FindMeetingTimesResponse* response) {
+  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
+    return FinishNow(context, s);
+  }
   // Pure computation over the tz database: bounded by the request limits
   // (about 1 ms for the largest grid), so it runs inline.
   absl::StatusOr<core::MeetingTimesRequest> wanted =
@@ -235,10 +239,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ExportICalendar(
     grpc::CallbackServerContext* context,
     const v1::ExportICalendarRequest* request,
     v1::ExportICalendarResponse* response) {
-  if (absl::Status s = request->event_id().empty()
-                           ? auth::AuthorizeAllEvents(*context, "exporting the calendar")
-                           : auth::AuthorizeEvent(*context, request->event_id());
-      !s.ok()) {
+  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   ExportQuery q;
@@ -263,7 +264,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ExportICalendar(
 grpc::ServerWriteReactor<v1::EventChange>* CalendarHandler::WatchEventChanges(
     grpc::CallbackServerContext* context,
     const v1::WatchEventChangesRequest* request) {
-  if (absl::Status s = auth::AuthorizeAllEvents(*context, "the calendar's change feed");
+  if (absl::Status s = auth::AuthorizeRequest(*context, *request);
       !s.ok()) {
     return auth::RefusedStream<v1::EventChange>(s);
   }
@@ -291,7 +292,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ListChanges(
     grpc::CallbackServerContext* context, const v1::ListChangesRequest* request,
     v1::ListChangesResponse* response) {
   absl::StatusOr<ChangeQuery> query = ChangeQueryFor(
-      *context, request->position(), request->event_id(), request->kinds());
+      *context, *request, request->position(), request->event_id(), request->kinds());
   if (!query.ok()) return FinishNow(context, query.status());
   query->page_size = request->page_size();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -313,7 +314,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ListChanges(
 grpc::ServerWriteReactor<v1::Change>* CalendarHandler::WatchChanges(
     grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) {
   absl::StatusOr<ChangeQuery> query = ChangeQueryFor(
-      *context, request->position(), request->event_id(), request->kinds());
+      *context, *request, request->position(), request->event_id(), request->kinds());
   if (!query.ok()) return auth::RefusedStream<v1::Change>(query.status());
   if (!request->position().empty() && !storage::IsStreamId(request->position())) {
     return auth::RefusedStream<v1::Change>(

@@ -1,16 +1,12 @@
-// AccessPolicy: who may call what. A caller is a token's role and scope (all
-// events, or a list of them); each RPC allows some roles; an RPC that names
-// an event also needs the event in the caller's scope.
+// AccessPolicy: the rules of roles and scopes, whatever the RPC. A caller
+// is a token's role and scope (all events, or a list of them). Which RPC
+// allows which role and touches which events is the table in
+// auth/rpc_policy.cc, which applies these rules.
 //
 //   Caller caller{.token_id = "tok_1a2b", .role = Role::kCheckIn,
 //                 .event_ids = {"ev_0123"}};
-//   AuthorizeMethod(caller, "/convene.v1.AttendanceService/CheckIn");  // OK
-//   AuthorizeMethod(caller, "/convene.v1.AttendanceService/Register");
-//   // PERMISSION_DENIED "role checkin may not call AttendanceService/Register"
 //   AuthorizeEvent(caller, "ev_9999");  // PERMISSION_DENIED, outside scope
-//
-// The table is the one place that says which role does what; the server's
-// authentication step and the tests read it.
+//   Covers(caller, {"ev_0123"});        // true
 #ifndef CONVENE_CORE_ACCESS_POLICY_H_
 #define CONVENE_CORE_ACCESS_POLICY_H_
 
@@ -55,11 +51,6 @@ struct Caller {
 // tools that cannot send one).
 bool IsPublicMethod(absl::string_view method);
 
-// Whether `caller`'s role may call `method` ("/package.Service/Method"):
-// PERMISSION_DENIED naming role and method. A method not in the table is
-// denied too: nothing is allowed by default.
-absl::Status AuthorizeMethod(const Caller& caller, absl::string_view method);
-
 // Whether `event_id` is in `caller`'s scope (PERMISSION_DENIED if not).
 absl::Status AuthorizeEvent(const Caller& caller, absl::string_view event_id);
 
@@ -82,9 +73,6 @@ bool MayGrantRole(Role holder, Role granted);
 // Whether the role may see participants' personal data (names, e-mails,
 // organisations): admin and organizer, and reminder-job (it sends the mail).
 bool SeesPersonalData(Role role);
-
-// Every method in the table, for tests that walk all of them.
-std::vector<std::string> KnownMethods();
 
 }  // namespace convene::core
 

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "auth/rpc_policy.h"
 #include "auth/token_authenticator.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
@@ -31,7 +32,7 @@ grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* context,
 grpc::ServerUnaryReactor* NotificationHandler::SetReminderPolicy(
     grpc::CallbackServerContext* context, const v1::SetReminderPolicyRequest* request,
     v1::ReminderPolicy* response) {
-  return OnPool(context, workers_, auth::AuthorizeEvent(*context, request->policy().event_id()), [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, request, response]() -> absl::Status {
     absl::StatusOr<core::ReminderPolicy> set =
         app_.SetReminderPolicy(PolicyFromProto(request->policy()));
     if (!set.ok()) return set.status();
@@ -43,7 +44,7 @@ grpc::ServerUnaryReactor* NotificationHandler::SetReminderPolicy(
 grpc::ServerUnaryReactor* NotificationHandler::GetReminderPolicy(
     grpc::CallbackServerContext* context, const v1::GetReminderPolicyRequest* request,
     v1::ReminderPolicy* response) {
-  return OnPool(context, workers_, auth::AuthorizeEvent(*context, request->event_id()), [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, request, response]() -> absl::Status {
     absl::StatusOr<core::ReminderPolicy> policy = app_.GetReminderPolicy(request->event_id());
     if (!policy.ok()) return policy.status();
     *response = PolicyToProto(*policy);
@@ -54,7 +55,7 @@ grpc::ServerUnaryReactor* NotificationHandler::GetReminderPolicy(
 grpc::ServerUnaryReactor* NotificationHandler::RunDueReminders(
     grpc::CallbackServerContext* context, const v1::RunDueRemindersRequest* request,
     v1::RunDueRemindersResponse* response) {
-  return OnPool(context, workers_, auth::AuthorizeAllEvents(*context, "dispatching reminders"), [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, request, response]() -> absl::Status {
     absl::StatusOr<DispatchRun> run = app_.RunDueReminders(request->max_reminders());
     if (!run.ok()) return run.status();
     response->set_dispatched(run->dispatched);
@@ -67,13 +68,7 @@ grpc::ServerUnaryReactor* NotificationHandler::RunDueReminders(
 grpc::ServerWriteReactor<v1::Notification>* NotificationHandler::SubscribeNotifications(
     grpc::CallbackServerContext* context,
     const v1::SubscribeNotificationsRequest* request) {
-  absl::Status allowed =
-      request->event_ids().empty()
-          ? auth::AuthorizeAllEvents(*context, "subscribing to every event's notifications")
-          : absl::OkStatus();
-  for (const std::string& event : request->event_ids()) {
-    if (allowed.ok()) allowed = auth::AuthorizeEvent(*context, event);
-  }
+  absl::Status allowed = auth::AuthorizeRequest(*context, *request);
   if (!allowed.ok()) return auth::RefusedStream<v1::Notification>(allowed);
   absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
   if (!ticket.ok()) return auth::RefusedStream<v1::Notification>(ticket.status());
@@ -83,7 +78,7 @@ grpc::ServerWriteReactor<v1::Notification>* NotificationHandler::SubscribeNotifi
 grpc::ServerUnaryReactor* NotificationHandler::AckNotification(
     grpc::CallbackServerContext* context, const v1::AckNotificationRequest* request,
     v1::AckNotificationResponse*) {
-  return OnPool(context, workers_, absl::OkStatus(), [this, context, request]() -> absl::Status {
+  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, context, request]() -> absl::Status {
     // Notification ids start with their event's id. One outside the
     // caller's scope answers exactly as an unknown one, so a scoped caller
     // learns nothing of other events' notifications.
@@ -101,9 +96,7 @@ grpc::ServerUnaryReactor* NotificationHandler::ListScheduledReminders(
     grpc::CallbackServerContext* context,
     const v1::ListScheduledRemindersRequest* request,
     v1::ListScheduledRemindersResponse* response) {
-  return OnPool(context, workers_, request->event_id().empty()
-                        ? auth::AuthorizeAllEvents(*context, "listing a participant's reminders")
-                        : auth::AuthorizeEvent(*context, request->event_id()), [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, request, response]() -> absl::Status {
     auto page = app_.ListScheduledReminders(request->event_id(), request->participant_id(),
                                             request->page_size(), request->page_token());
     if (!page.ok()) return page.status();
@@ -116,7 +109,7 @@ grpc::ServerUnaryReactor* NotificationHandler::ListScheduledReminders(
 grpc::ServerUnaryReactor* NotificationHandler::ListNotifications(
     grpc::CallbackServerContext* context, const v1::ListNotificationsRequest* request,
     v1::ListNotificationsResponse* response) {
-  return OnPool(context, workers_, auth::AuthorizeEvent(*context, request->event_id()), [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, request, response]() -> absl::Status {
     auto page = app_.ListNotifications(request->event_id(), request->state(),
                                        request->page_size(), request->page_token());
     if (!page.ok()) return page.status();
@@ -129,9 +122,7 @@ grpc::ServerUnaryReactor* NotificationHandler::ListNotifications(
 grpc::ServerUnaryReactor* NotificationHandler::CreateWebhook(
     grpc::CallbackServerContext* context, const v1::CreateWebhookRequest* request,
     v1::Webhook* response) {
-  const std::vector<std::string> events(request->webhook().event_ids().begin(),
-                                       request->webhook().event_ids().end());
-  return OnPool(context, workers_, auth::AuthorizeScope(*context, events, "webhook.event_ids"),
+  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request),
                 [this, request, response]() -> absl::Status {
     absl::StatusOr<v1::Webhook> made = app_.CreateWebhook(request->webhook());
     if (!made.ok()) return made.status();
@@ -141,9 +132,9 @@ grpc::ServerUnaryReactor* NotificationHandler::CreateWebhook(
 }
 
 grpc::ServerUnaryReactor* NotificationHandler::ListWebhooks(
-    grpc::CallbackServerContext* context, const v1::ListWebhooksRequest*,
+    grpc::CallbackServerContext* context, const v1::ListWebhooksRequest* request,
     v1::ListWebhooksResponse* response) {
-  return OnPool(context, workers_, absl::OkStatus(), [this, context, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, context, response]() -> absl::Status {
     absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(false);
     if (!hooks.ok()) return hooks.status();
     for (v1::Webhook& h : *hooks) {
@@ -158,7 +149,7 @@ grpc::ServerUnaryReactor* NotificationHandler::ListWebhooks(
 grpc::ServerUnaryReactor* NotificationHandler::DeleteWebhook(
     grpc::CallbackServerContext* context, const v1::DeleteWebhookRequest* request,
     v1::DeleteWebhookResponse*) {
-  return OnPool(context, workers_, absl::OkStatus(), [this, context, request]() -> absl::Status {
+  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, context, request]() -> absl::Status {
     absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(false);
     if (!hooks.ok()) return hooks.status();
     for (const v1::Webhook& h : *hooks) {

