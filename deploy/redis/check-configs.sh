@@ -181,6 +181,9 @@ sha="$(conv SCRIPT LOAD "redis.call('HSET', KEYS[1], 'f', ARGV[1]); redis.call('
 expect "convene: SCRIPT LOAD" '^[0-9a-f]{40}$' "$sha"
 expect "convene: EVALSHA writing a hash, a stream, publishing, SINTERCARD (Redis 7)" '^0$' \
   "$(conv EVALSHA "$sha" 3 'cv:{ev:e1}:sheet' 'cv:{ev:e1}:changes' 'cv:{ev:e1}:present:x' v)"
+lib="$(printf '#!lua name=cvcheck\nredis.register_function("cvcheck_hset", function(keys, args) return redis.call("HSET", keys[1], "f", args[1]) end)')"
+expect "convene: FUNCTION LOAD" '^cvcheck$' "$(conv FUNCTION LOAD "$lib")"
+expect "convene: FCALL" '^[01]$' "$(conv FCALL cvcheck_hset 1 'cv:{ev:e1}:sheet' v)"
 expect "convene: a script cannot touch keys outside cv:" 'NOPERM|No permissions' \
   "$(conv EVAL "return redis.call('SET', KEYS[1], 1)" 1 other:key)"
 expect "convene: XGROUP CREATE MKSTREAM" '^OK$' "$(conv XGROUP CREATE 'cv:{ntf}:outbox' mailer 0 MKSTREAM)"
@@ -196,7 +199,7 @@ sub() {  # sub COMMAND CHANNEL: the first replies of a (P)SUBSCRIBE, as convene
 expect "convene: PSUBSCRIBE cv:{ev:*}:counts-changed" '^psubscribe$' "$(sub PSUBSCRIBE 'cv:{ev:*}:counts-changed')"
 expect "convene: SUBSCRIBE to one event's channel" '^subscribe$' "$(sub SUBSCRIBE 'cv:{ev:e1}:counts-changed')"
 expect "convene: PSUBSCRIBE to anything else is refused" 'NOPERM|No permissions' "$(sub PSUBSCRIBE '*')"
-for denied in "FLUSHALL" "KEYS *" "CONFIG GET maxmemory" "SCRIPT FLUSH" "FUNCTION FLUSH" \
+for denied in "FLUSHALL" "KEYS *" "CONFIG GET maxmemory" "SCRIPT FLUSH" "FUNCTION FLUSH" "FUNCTION DELETE cvcheck" \
               "SCAN 0" "DEBUG SLEEP 0" "SHUTDOWN NOSAVE" "INFO" "CLIENT LIST" "GET other:key" \
               "ACL LIST" "REPLICAOF NO ONE" "BGREWRITEAOF"; do
   read -r -a words <<<"$denied"
@@ -243,8 +246,9 @@ stop layered
 cp "$ly/redis-ha.conf" "$tmp/layered-rewritten.conf"
 
 echo "== 3. Convene itself against redis.conf"
-bin="$root/build/services"
-if [ -x "$bin/convened/convened" ] && [ -x "$root/build/clients/demo/convene-demo" ]; then
+build_dir="${CONVENE_BUILD_DIR:-$root/build}"
+bin="$build_dir/services"
+if [ -x "$bin/convened/convened" ] && [ -x "$build_dir/clients/demo/convene-demo" ]; then
   sv="$tmp/services"
   mkdir -p "$sv"
   sh "$here/render-secrets.sh" "$secrets" "$sv"
@@ -274,7 +278,7 @@ if [ -x "$bin/convened/convened" ] && [ -x "$root/build/clients/demo/convene-dem
   "$bin/convened/convened" --listen="127.0.0.1:$p_grpc" --redis="redis://127.0.0.1:$p_services" \
     "${flags[@]}" "${serve_flags[@]}" >"$sv/convened.log" 2>&1 &
   pid_of[convened]=$!
-  if timeout 120 "$root/build/clients/demo/convene-demo" --server="127.0.0.1:$p_grpc" >"$sv/demo.log" 2>&1; then
+  if timeout 120 "$build_dir/clients/demo/convene-demo" --server="127.0.0.1:$p_grpc" >"$sv/demo.log" 2>&1; then
     ok "the demo runs against redis.conf, $as"
   else
     bad "the demo failed ($as): $(tail -5 "$sv/demo.log")"
