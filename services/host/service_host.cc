@@ -40,11 +40,12 @@
 #include "storage/calendar_store.h"
 #include "storage/change_feed_store.h"
 #include "storage/event_sheet_store.h"
-#include "storage/redis_address.h"
-#include "storage/stream_tailer.h"
-#include "storage/redis_sync_client.h"
+#include "storage/keys.h"
 #include "storage/planner_feed.h"
+#include "storage/redis_address.h"
+#include "storage/redis_sync_client.h"
 #include "storage/reminder_store.h"
+#include "storage/stream_tailer.h"
 
 ABSL_FLAG(bool, webhook_allow_private_targets, false,
           "let webhooks reach loopback, private and link-local addresses (receivers on a "
@@ -498,6 +499,10 @@ int RunServiceHost(int argc, char** argv, const HostOptions& options,
     absl::StatusOr<storage::RedisReply> pong =
         probe_client.Command({"PING"}, absl::Seconds(1));
     return pong.status();
+  };
+  server_options.writes_probe = [&probe_client]() -> absl::Status {
+    return probe_client.Command({"SET", storage::keys::WritesProbe(), "1", "NX"}, absl::Seconds(1))
+        .status();
   };
 
   absl::StatusOr<std::unique_ptr<rpc::ServerRunner>> runner =

@@ -248,6 +248,7 @@ absl::Status ServerRunner::Init() {
   // The default health service starts with "" SERVING (for the moment since
   // BuildAndStart); nothing is, until the probe has said so.
   SetHealth(false);
+  SetWritesHealth(false);
 
   if (unix_socket) {
     address_ = config_.listen;
@@ -282,11 +283,22 @@ void ServerRunner::SetHealth(bool serving) {
   }
 }
 
+void ServerRunner::SetWritesHealth(bool serving) {
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    grpc::HealthCheckServiceInterface* health =
+        server == nullptr ? nullptr : server->GetHealthCheckService();
+    if (health != nullptr) health->SetServingStatus(kWritesHealthName, serving);
+  }
+}
+
 void ServerRunner::MonitorHealth() {
   std::optional<bool> serving;
+  std::optional<bool> writing;
   while (true) {
     absl::Status probe =
         options_.health_probe ? options_.health_probe() : absl::OkStatus();
+    const absl::Status writes =
+        probe.ok() && options_.writes_probe ? options_.writes_probe() : probe;
     {
       // Shutting down: health is frozen at NOT_SERVING, and a late
       // "SERVING" line would only confuse whoever reads the log.
@@ -305,6 +317,17 @@ void ServerRunner::MonitorHealth() {
                                    " health: NOT_SERVING: ", probe.ToString()));
       }
       serving = probe.ok();
+    }
+    if (writing != writes.ok()) {
+      SetWritesHealth(writes.ok());
+      // Reads go on when only writes fail: say so once, not every interval.
+      if (writes.ok()) {
+        core::LogInfo(absl::StrCat(options_.name, " health: ", kWritesHealthName, " SERVING"));
+      } else if (probe.ok()) {
+        core::LogWarn(absl::StrCat(options_.name, " health: ", kWritesHealthName,
+                                   " NOT_SERVING (reads go on): ", writes.message()));
+      }
+      writing = writes.ok();
     }
     absl::MutexLock lock(&monitor_mu_);
     if (monitor_mu_.AwaitWithTimeout(absl::Condition(&monitor_stop_),

@@ -54,6 +54,9 @@ namespace convene::rpc {
 // thread: a thread started earlier would still die on SIGTERM.
 void BlockShutdownSignals();
 
+// The health service name that reports whether writes are accepted.
+inline constexpr char kWritesHealthName[] = "convene.writes";
+
 // What to serve; everything else comes from ServerConfig.
 struct ServerOptions {
   // Program name: "convene-calendar" announces "convene-calendar listening
@@ -69,6 +72,12 @@ struct ServerOptions {
   // Called from one background thread every `health_probe_interval`, so it
   // must return within a bounded time. Unset means always healthy.
   absl::AnyInvocable<absl::Status()> health_probe;
+  // Whether writes are accepted, reported under kWritesHealthName only: a
+  // server whose Redis refuses writes (out of memory) still serves reads,
+  // so the overall status stays SERVING while "convene.writes" reads
+  // NOT_SERVING. Called after health_probe succeeds; unset means writes
+  // follow health_probe.
+  absl::AnyInvocable<absl::Status()> writes_probe;
   absl::Duration health_probe_interval = absl::Milliseconds(500);
   // Whether Run() returns on SIGTERM/SIGINT; requires BlockShutdownSignals().
   // Tests turn it off and call Stop().
@@ -142,6 +151,7 @@ class ServerRunner {
   absl::Status Init();
   void MonitorHealth();
   void SetHealth(bool serving);
+  void SetWritesHealth(bool serving);
 
   const ServerConfig config_;
   ServerOptions options_;

@@ -232,6 +232,9 @@ inline std::string ChangeFeedRelayLease() { return "cv:{feed}:relay-lease"; }
 
 // String: the tzdata version the stored instants were derived with.
 inline std::string TzdataVersion() { return "cv:{sys}:tzdata-version"; }
+// The health check's write probe: SET NX on it changes nothing after the
+// first time but is refused, like every write, when Redis is out of memory.
+inline std::string WritesProbe() { return "cv:{sys}:writes-probe"; }
 // Hash: SHA-256 (hex) of a token's secret -> "<expire ms>|<token id>|<the
 // serialised convene.v1.Token>". The secret itself is never stored.
 inline std::string Tokens() { return "cv:{sys}:tokens"; }

@@ -14,7 +14,7 @@ import unittest
 
 import grpc
 
-from convene_e2e import wait_until, BUILD_DIR, ConveneProcess, RedisServer, unary
+from convene_e2e import wait_until, BUILD_DIR, ConveneProcess, RedisServer, health_status, unary
 from convene.v1 import (admin_pb2, attendance_pb2, calendar_pb2, common_pb2,
                         notification_pb2)
 
@@ -589,6 +589,13 @@ class MemoryPressureE2ETest(unittest.TestCase):
         for service, method, request, response in self.reads(event.id):
             with self.subTest(read=method):
                 unary(self.channel, service, method, request, response, metadata=self.md)
+        # Health shows it: "convene.writes" turns NOT_SERVING while the
+        # server as a whole (reads) stays SERVING.
+        self.assertTrue(wait_until(
+            lambda: health_status(self.channel, "convene.writes") == "NOT_SERVING", 10),
+            health_status(self.channel, "convene.writes"))
+        self.assertEqual(health_status(self.channel, ""), "SERVING")
+        self.assertEqual(health_status(self.channel, "convene.v1.AttendanceService"), "SERVING")
         for method, request, response in [
                 ("Register", attendance_pb2.RegisterRequest(
                     event_id=event.id, request_id="oom-r2", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
@@ -609,6 +616,8 @@ class MemoryPressureE2ETest(unittest.TestCase):
         # Memory freed: writes work again, with no restart.
         self.redis_cli("DEL", "ballast")
         self.redis_cli("CONFIG", "SET", "maxmemory", "0")
+        self.assertTrue(wait_until(
+            lambda: health_status(self.channel, "convene.writes") == "SERVING", 10))
         unary(self.channel, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
             event_id=event.id, request_id="oom-r3", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
             participant=common_pb2.Participant(participant_id="utrecht-3", display_name="Fleur")),
