@@ -24,6 +24,12 @@
 //       event's counters in one script. Exit 0 when nothing drifted (or all
 //       was repaired); 3 when drifts were found and not repaired; 1 on
 //       errors.
+//
+//   convene-admin policy
+//       prints the access policy of every RPC (auth/rpc_policy.cc) as a
+//       Markdown table: the roles that may call it besides admin, where the
+//       events it touches come from, and what a token limited to some
+//       events is told about the others. Needs no Redis.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -35,7 +41,9 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "auth/rpc_policy.h"
 #include "auth/token_store.h"
 #include "core/access_policy.h"
 #include "calendar/calendar_app.h"
@@ -205,6 +213,19 @@ int Audit(convene::storage::RedisSyncClient& redis) {
   return drifts > 0 && !repair ? kNeedsAttention : 0;
 }
 
+int PrintPolicy() {
+  std::printf("| RPC | roles (besides admin) | events touched | outside a scoped token |\n");
+  std::printf("|---|---|---|---|\n");
+  for (const convene::auth::RpcPolicy& p : convene::auth::RpcPolicies()) {
+    std::vector<std::string> roles;
+    for (convene::core::Role r : p.roles) roles.emplace_back(convene::core::RoleName(r));
+    std::printf("| %s | %s | %s | %s |\n", p.method.c_str(),
+                roles.empty() ? "(admin only)" : absl::StrJoin(roles, ", ").c_str(),
+                p.scope_field.c_str(), std::string(convene::auth::OutOfScopeName(p.out_of_scope)).c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -212,11 +233,14 @@ int main(int argc, char** argv) {
       "operator commands on Convene's Redis.\n"
       "  convene-admin bootstrap-token --redis=ADDRESS [--name=...] [--ttl=720h] [--role=admin]\n"
       "  convene-admin retime --redis=ADDRESS [--dry_run]   (after a tz database change)\n"
-      "  convene-admin audit --redis=ADDRESS [--event=ID] [--repair]   (attendance counters)");
+      "  convene-admin audit --redis=ADDRESS [--event=ID] [--repair]   (attendance counters)\n"
+      "  convene-admin policy   (the access policy of every RPC, as a Markdown table)");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string command = args.size() == 2 ? args[1] : "";
+  if (command == "policy") return PrintPolicy();
   if (command != "bootstrap-token" && command != "retime" && command != "audit") {
-    return Fail("usage: convene-admin bootstrap-token|retime|audit --redis=ADDRESS (see --help)");
+    return Fail(
+        "usage: convene-admin bootstrap-token|retime|audit --redis=ADDRESS, or policy (see --help)");
   }
   if (command == "bootstrap-token") {
     // CreateToken's bounds, checked before anything is written.
