@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "core/sign_in_sheet.h"
+#include "core/text_limits.h"
 #include "core/zone.h"
 
 namespace convene::attendance {
@@ -124,9 +125,8 @@ void AttendanceApp::CancelRegistration(std::string event_id,
       !s.ok()) {
     return done(s);
   }
-  if (reason.size() > 1000) {
-    return done(absl::InvalidArgumentError(
-        absl::StrCat("reason: ", reason.size(), " bytes; at most 1000")));
+  if (absl::Status s = core::CheckTextLength("reason", reason, 1000); !s.ok()) {
+    return done(s);
   }
   store_.Cancel(std::move(event_id), std::move(request_id),
                 std::move(participant_id), std::move(dates), std::move(reason),
@@ -196,11 +196,10 @@ void AttendanceApp::ListRegistrations(storage::RegistrationQuery q,
   if (q.event_id.empty()) {
     return done(absl::InvalidArgumentError("event_id: is required"));
   }
-  if (q.page_size < 0) {
-    return done(absl::InvalidArgumentError("page_size: must not be negative"));
-  }
-  q.page_size =
-      q.page_size == 0 ? kDefaultPageSize : std::min(q.page_size, kMaxPageSize);
+  absl::StatusOr<int> page_size = core::ResolvePageSize(q.page_size, kDefaultPageSize,
+                                                        kMaxPageSize);
+  if (!page_size.ok()) return done(page_size.status());
+  q.page_size = *page_size;
   const std::string fingerprint = ListFingerprint(q);
   if (!page_token.empty()) {
     std::string raw;

@@ -27,7 +27,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::Register(
     grpc::CallbackServerContext* context, const v1::RegisterRequest* request,
     v1::Registration* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AuthorizeRequest(*context, *request))) return reactor;
+  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   absl::StatusOr<std::optional<core::AttendanceMode>> mode =
       ModeFromProto(request->mode(), "mode");
   absl::StatusOr<std::vector<RequestedDay>> days =
@@ -47,7 +47,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::ChangeMode(
     grpc::CallbackServerContext* context, const v1::ChangeModeRequest* request,
     v1::Registration* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AuthorizeRequest(*context, *request))) return reactor;
+  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   absl::StatusOr<std::optional<core::AttendanceMode>> mode =
       ModeFromProto(request->mode(), "mode");
   absl::StatusOr<std::vector<RequestedDay>> days =
@@ -67,7 +67,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::CancelRegistration(
     grpc::CallbackServerContext* context,
     const v1::CancelRegistrationRequest* request, v1::Registration* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AuthorizeRequest(*context, *request))) return reactor;
+  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   std::vector<absl::CivilDay> dates;
   for (int i = 0; i < request->dates_size(); ++i) {
     absl::StatusOr<absl::CivilDay> d =
@@ -88,7 +88,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::CheckIn(
     grpc::CallbackServerContext* context, const v1::CheckInRequest* request,
     v1::CheckInRecord* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AuthorizeRequest(*context, *request))) return reactor;
+  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   absl::StatusOr<storage::CheckInCommand> command = CheckInFromProto(*request);
   if (!command.ok()) {
     reactor->Finish(rpc::ToGrpcStatus(command.status()));
@@ -111,7 +111,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::GetAttendanceCounts(
     const v1::GetAttendanceCountsRequest* request,
     v1::AttendanceCounts* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AuthorizeRequest(*context, *request))) return reactor;
+  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   app_.GetAttendanceCounts(
       request->event_id(),
       [this, reactor, response](absl::StatusOr<core::AttendanceCounts> c) {
@@ -125,7 +125,7 @@ grpc::ServerWriteReactor<v1::AttendanceCounts>*
 AttendanceHandler::WatchAttendanceCounts(
     grpc::CallbackServerContext* context,
     const v1::WatchAttendanceCountsRequest* request) {
-  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
     return auth::RefusedStream<v1::AttendanceCounts>(s);
   }
   absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
@@ -144,7 +144,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::ListRegistrations(
     const v1::ListRegistrationsRequest* request,
     v1::ListRegistrationsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AuthorizeRequest(*context, *request))) return reactor;
+  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   storage::RegistrationQuery q;
   q.event_id = request->event_id();
   absl::StatusOr<std::optional<core::AttendanceMode>> mode =
@@ -196,7 +196,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::CheckOut(
     grpc::CallbackServerContext* context, const v1::CheckOutRequest* request,
     v1::CheckInRecord* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AuthorizeRequest(*context, *request))) return reactor;
+  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   storage::CheckInCommand c;
   c.event_id = request->event_id();
   c.participant_id = request->participant_id();
@@ -232,7 +232,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::ExportAttendanceReport(
     const v1::ExportAttendanceReportRequest* request,
     v1::ExportAttendanceReportResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AuthorizeRequest(*context, *request))) return reactor;
+  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   app_.ExportAttendanceReport(
       request->event_id(), [reactor, response, event_id = request->event_id(),
                             bom = request->utf8_bom()](
@@ -253,7 +253,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::ForgetParticipant(
     const v1::ForgetParticipantRequest* request,
     v1::ForgetParticipantResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AuthorizeRequest(*context, *request))) return reactor;
+  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   app_.ForgetParticipant(
       request->event_id(), request->participant_id(), request->request_id(),
       request->reason(),
@@ -277,7 +277,7 @@ grpc::ServerUnaryReactor* AttendanceHandler::GetRegistration(
     grpc::CallbackServerContext* context,
     const v1::GetRegistrationRequest* request, v1::Registration* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AuthorizeRequest(*context, *request))) return reactor;
+  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   app_.GetRegistration(request->event_id(), request->participant_id(),
                        ReplyRegistration(reactor, response));
   return reactor;

@@ -53,7 +53,7 @@ grpc::ServerUnaryReactor* AdminHandler::CreateToken(grpc::CallbackServerContext*
   return rpc::FinishOnPool(context, workers_, [this, context, request, response]() -> absl::Status {
     // A token hands out at most its own scope: a token for some events
     // never mints one for every event (the policy of CreateToken).
-    if (absl::Status s = AuthorizeRequest(*context, *request); !s.ok()) return s;
+    if (absl::Status s = AdmitRequest(*context, *request); !s.ok()) return s;
     absl::StatusOr<absl::Duration> ttl = ValidateNewToken(*request);
     if (!ttl.ok()) return ttl.status();
     // ... and at most its own role.
@@ -78,7 +78,7 @@ grpc::ServerUnaryReactor* AdminHandler::ListTokens(grpc::CallbackServerContext* 
                                                    const v1::ListTokensRequest* request,
                                                    v1::ListTokensResponse* response) {
   return rpc::FinishOnPool(context, workers_, [this, context, request, response]() -> absl::Status {
-    if (absl::Status s = AuthorizeRequest(*context, *request); !s.ok()) return s;
+    if (absl::Status s = AdmitRequest(*context, *request); !s.ok()) return s;
     absl::StatusOr<std::vector<v1::Token>> tokens = tokens_.List(clock_.Now());
     if (!tokens.ok()) return tokens.status();
     for (v1::Token& t : *tokens) {
@@ -93,7 +93,7 @@ grpc::ServerUnaryReactor* AdminHandler::RevokeToken(grpc::CallbackServerContext*
                                                     const v1::RevokeTokenRequest* request,
                                                     v1::RevokeTokenResponse*) {
   return rpc::FinishOnPool(context, workers_, [this, context, request]() -> absl::Status {
-    if (absl::Status s = AuthorizeRequest(*context, *request); !s.ok()) return s;
+    if (absl::Status s = AdmitRequest(*context, *request); !s.ok()) return s;
     if (request->token_id().empty()) {
       return absl::InvalidArgumentError("token_id: is required");
     }

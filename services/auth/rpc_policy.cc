@@ -11,6 +11,7 @@
 #include "convene/v1/attendance.pb.h"
 #include "convene/v1/calendar.pb.h"
 #include "convene/v1/notification.pb.h"
+#include "rpc/proto_time.h"
 
 namespace convene::auth {
 namespace {
@@ -297,11 +298,13 @@ absl::Status AuthorizeRequest(const core::Caller& caller, const Message& request
   return absl::InternalError("unknown scope kind");
 }
 
-absl::Status AuthorizeRequest(const grpc::ServerContextBase& context, const Message& request) {
+absl::Status AdmitRequest(const grpc::ServerContextBase& context, const Message& request) {
   absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
   if (!caller.ok()) return caller.status();
-  if (!*caller) return absl::OkStatus();
-  return AuthorizeRequest(**caller, request);
+  if (*caller) {
+    if (absl::Status s = AuthorizeRequest(**caller, request); !s.ok()) return s;
+  }
+  return rpc::CheckTimes(request);
 }
 
 }  // namespace convene::auth

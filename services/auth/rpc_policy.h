@@ -2,10 +2,10 @@
 // (rpc_policy.cc): which roles may call it, which events the request
 // touches (one function per RPC derives them from the request), and what a
 // token limited to some events sees of the rest. Handlers call
-// AuthorizeRequest() first thing; the authenticator checks the role before
+// AdmitRequest() first thing; the authenticator checks the role before
 // any handler runs. A method that is not in the table is refused.
 //
-//   if (auth::Refuse(reactor, auth::AuthorizeRequest(*context, *request)))
+//   if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request)))
 //     return reactor;
 //
 // tests/unit/auth/rpc_policy_test.cc walks every method of every service
@@ -90,10 +90,12 @@ absl::Status AuthorizeMethod(const core::Caller& caller, absl::string_view metho
 absl::Status AuthorizeRequest(const core::Caller& caller,
                               const google::protobuf::Message& request);
 
-// The same for the caller of a call (everything passes when authentication
-// is off).
-absl::Status AuthorizeRequest(const grpc::ServerContextBase& context,
-                              const google::protobuf::Message& request);
+// What every handler calls first: AuthorizeRequest for the caller of this
+// call (everything passes when authentication is off), then the checks
+// every request gets whatever its RPC (rpc::CheckTimes: every Timestamp and
+// Duration in range).
+absl::Status AdmitRequest(const grpc::ServerContextBase& context,
+                          const google::protobuf::Message& request);
 
 }  // namespace convene::auth
 

@@ -36,7 +36,7 @@ absl::StatusOr<ChangeQuery> ChangeQueryFor(const grpc::ServerContextBase& contex
                                            const google::protobuf::Message& request,
                                            std::string position, std::string event_id,
                                            const google::protobuf::RepeatedField<int>& kinds) {
-  if (absl::Status allowed = auth::AuthorizeRequest(context, request); !allowed.ok()) {
+  if (absl::Status allowed = auth::AdmitRequest(context, request); !allowed.ok()) {
     return allowed;
   }
   if (event_id.size() > 128) {
@@ -90,7 +90,7 @@ CalendarHandler::ChangeWatcher::Source ChangeSource(ChangeFeedApp& feed, ChangeQ
 grpc::ServerUnaryReactor* CalendarHandler::CreateEvent(
     grpc::CallbackServerContext* context, const v1::CreateEventRequest* request,
     v1::Event* response) {
-  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   absl::StatusOr<core::Event> event = EventFromProto(request->event());
@@ -104,7 +104,7 @@ grpc::ServerUnaryReactor* CalendarHandler::CreateEvent(
 grpc::ServerUnaryReactor* CalendarHandler::GetEvent(
     grpc::CallbackServerContext* context, const v1::GetEventRequest* request,
     v1::Event* response) {
-  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -116,7 +116,7 @@ grpc::ServerUnaryReactor* CalendarHandler::GetEvent(
 grpc::ServerUnaryReactor* CalendarHandler::UpdateEvent(
     grpc::CallbackServerContext* context, const v1::UpdateEventRequest* request,
     v1::Event* response) {
-  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -131,7 +131,7 @@ grpc::ServerUnaryReactor* CalendarHandler::UpdateEvent(
 grpc::ServerUnaryReactor* CalendarHandler::CancelEvent(
     grpc::CallbackServerContext* context, const v1::CancelEventRequest* request,
     v1::Event* response) {
-  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -144,7 +144,7 @@ grpc::ServerUnaryReactor* CalendarHandler::CancelEvent(
 grpc::ServerUnaryReactor* CalendarHandler::ListEvents(
     grpc::CallbackServerContext* context, const v1::ListEventsRequest* request,
     v1::ListEventsResponse* response) {
-  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   if (!v1::EventFormat_IsValid(request->format()) ||
@@ -184,7 +184,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEvents(
 grpc::ServerUnaryReactor* CalendarHandler::GetAgenda(
     grpc::CallbackServerContext* context, const v1::GetAgendaRequest* request,
     v1::Agenda* response) {
-  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -200,7 +200,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEventChanges(
     grpc::CallbackServerContext* context,
     const v1::ListEventChangesRequest* request,
     v1::ListEventChangesResponse* response) {
-  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -222,7 +222,7 @@ grpc::ServerUnaryReactor* CalendarHandler::FindMeetingTimes(
     grpc::CallbackServerContext* context,
     const v1::FindMeetingTimesRequest* request,
     v1::FindMeetingTimesResponse* response) {
-  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   // Pure computation over the tz database: bounded by the request limits
@@ -239,7 +239,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ExportICalendar(
     grpc::CallbackServerContext* context,
     const v1::ExportICalendarRequest* request,
     v1::ExportICalendarResponse* response) {
-  if (absl::Status s = auth::AuthorizeRequest(*context, *request); !s.ok()) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
   ExportQuery q;
@@ -264,7 +264,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ExportICalendar(
 grpc::ServerWriteReactor<v1::EventChange>* CalendarHandler::WatchEventChanges(
     grpc::CallbackServerContext* context,
     const v1::WatchEventChangesRequest* request) {
-  if (absl::Status s = auth::AuthorizeRequest(*context, *request);
+  if (absl::Status s = auth::AdmitRequest(*context, *request);
       !s.ok()) {
     return auth::RefusedStream<v1::EventChange>(s);
   }

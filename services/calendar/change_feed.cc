@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/text_limits.h"
 
 namespace convene::calendar {
 
@@ -22,11 +23,10 @@ bool ChangeFeedApp::Matches(const ChangeQuery& query,
 
 void ChangeFeedApp::ListChanges(
     ChangeQuery query, absl::AnyInvocable<void(absl::StatusOr<ChangeSlice>)> done) {
-  if (query.page_size < 0 || query.page_size > kMaxPageSize) {
-    return done(absl::InvalidArgumentError(
-        absl::StrCat("page_size: must be between 0 and ", kMaxPageSize)));
-  }
-  const int page_size = query.page_size == 0 ? kDefaultPageSize : query.page_size;
+  absl::StatusOr<int> resolved =
+      core::ResolvePageSize(query.page_size, kDefaultPageSize, kMaxPageSize);
+  if (!resolved.ok()) return done(resolved.status());
+  const int page_size = *resolved;
   const bool filtered = !query.event_id.empty() || !query.kinds.empty();
   const int examine = filtered ? std::max(page_size, kExaminedPerCall) : page_size;
   std::string from = query.position;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/event_days.h"
 #include "core/internal/field_error.h"
+#include "core/text_limits.h"
 #include "core/local_date_time.h"
 #include "core/tzdata_version.h"
 
@@ -17,20 +18,9 @@ namespace {
 
 using internal::FieldError;
 
-absl::Status CheckLength(absl::string_view field, absl::string_view value,
-                         int max, bool required) {
-  if (required && value.empty()) return FieldError(field, "is required");
-  if (static_cast<int>(value.size()) > max) {
-    return FieldError(field, absl::StrCat("is ", value.size(),
-                                          " bytes long; at most ", max,
-                                          " are allowed"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status CheckUrl(absl::string_view field, absl::string_view url) {
   if (url.empty()) return absl::OkStatus();
-  if (absl::Status s = CheckLength(field, url, EventLimits::kMaxUrl, false);
+  if (absl::Status s = CheckTextLength(field, url, EventLimits::kMaxUrl, false);
       !s.ok()) {
     return s;
   }
@@ -84,7 +74,7 @@ absl::Status CheckTexts(const Event& e) {
        false},
   };
   for (const Text& t : texts) {
-    if (absl::Status s = CheckLength(t.field, t.value, t.max, t.required);
+    if (absl::Status s = CheckTextLength(t.field, t.value, t.max, t.required);
         !s.ok()) {
       return s;
     }
@@ -97,7 +87,7 @@ absl::Status CheckTexts(const Event& e) {
   }
   for (size_t i = 0; i < e.organisers.size(); ++i) {
     if (absl::Status s =
-            CheckLength(absl::StrCat("event.organisers[", i, "]"),
+            CheckTextLength(absl::StrCat("event.organisers[", i, "]"),
                         e.organisers[i], EventLimits::kMaxName, true);
         !s.ok()) {
       return s;
@@ -160,18 +150,18 @@ absl::Status CheckSessions(Event& e) {
   for (size_t i = 0; i < e.sessions.size(); ++i) {
     const Session& s = e.sessions[i];
     const std::string field = absl::StrCat("event.sessions[", i, "]");
-    if (absl::Status st = CheckLength(absl::StrCat(field, ".title"), s.title,
+    if (absl::Status st = CheckTextLength(absl::StrCat(field, ".title"), s.title,
                                       EventLimits::kMaxTitle, true);
         !st.ok()) {
       return st;
     }
     if (absl::Status st =
-            CheckLength(absl::StrCat(field, ".description"), s.description,
+            CheckTextLength(absl::StrCat(field, ".description"), s.description,
                         EventLimits::kMaxDescription, false);
         !st.ok()) {
       return st;
     }
-    if (absl::Status st = CheckLength(absl::StrCat(field, ".room"), s.room,
+    if (absl::Status st = CheckTextLength(absl::StrCat(field, ".room"), s.room,
                                       EventLimits::kMaxShortText, false);
         !st.ok()) {
       return st;
@@ -304,7 +294,7 @@ absl::Status PrepareEvent(Event& e, const Zone& zone) {
 }
 
 absl::Status ValidateCancelReason(absl::string_view reason) {
-  return CheckLength("reason", reason, EventLimits::kMaxReason, true);
+  return CheckTextLength("reason", reason, EventLimits::kMaxReason, true);
 }
 
 }  // namespace convene::core

@@ -42,8 +42,9 @@ std::string ReadDate(absl::string_view text, absl::string_view shape_error,
   const int month = Digits(text.substr(5, 2));
   const int mday = Digits(text.substr(8, 2));
   if (year < 0 || month < 0 || mday < 0) return std::string(shape_error);
-  if (year < kMinSupportedYear) {
-    return absl::StrFormat("year %04d is out of range 0001..9999", year);
+  if (year < kFirstScheduledYear || year > kLastScheduledYear) {
+    return absl::StrFormat("year %04d is outside the supported years %d..%d", year,
+                           kFirstScheduledYear, kLastScheduledYear);
   }
   if (month < 1 || month > 12) {
     return absl::StrFormat("month %02d is out of range 01..12", month);

@@ -21,15 +21,21 @@
 
 namespace convene::core {
 
+// The years Convene schedules in: every local date and time the API takes
+// (events, sessions, days, ranges) lies in them, so every instant derived
+// from one fits an int64 of nanoseconds and a reminder is never due in 2262.
+inline constexpr int kFirstScheduledYear = 1900;
+inline constexpr int kLastScheduledYear = 2200;
+
 // Parses exactly "YYYY-MM-DDThh:mm" or "YYYY-MM-DDThh:mm:ss" (years
-// 0001-9999, hours 00-23). Anything else is INVALID_ARGUMENT naming `field`
+// kFirstScheduledYear..kLastScheduledYear, hours 00-23). Anything else is INVALID_ARGUMENT naming `field`
 // (if given), the value and the reason: an offset or "Z" (local times carry
 // none), a date that does not exist, 24:00, a leap second, fractional
 // seconds, a lowercase 't' or a space as separator, extra characters.
 absl::StatusOr<absl::CivilSecond> ParseLocalDateTime(
     absl::string_view text, absl::string_view field = "");
 
-// Parses exactly "YYYY-MM-DD" (years 0001-9999), with the same strictness.
+// Parses exactly "YYYY-MM-DD" (the same years), with the same strictness.
 absl::StatusOr<absl::CivilDay> ParseLocalDate(absl::string_view text,
                                               absl::string_view field = "");
 

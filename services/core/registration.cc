@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/internal/field_error.h"
+#include "core/text_limits.h"
 #include "core/local_date_time.h"
 #include "core/zone.h"
 
@@ -18,16 +19,6 @@ using internal::FieldError;
 bool IsIdChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
          c == '_' || c == '@' || c == '-';
-}
-
-absl::Status CheckLength(absl::string_view field, absl::string_view value,
-                         int max) {
-  if (static_cast<int>(value.size()) > max) {
-    return FieldError(
-        field, absl::StrCat("is ", value.size(), " bytes long; at most ", max,
-                            " are allowed"));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -57,7 +48,7 @@ absl::Status ValidateParticipant(const ParticipantInfo& p) {
         Text{"participant.organisation", p.organisation,
              ParticipantLimits::kMaxName},
         Text{"participant.city", p.city, ParticipantLimits::kMaxShortText}}) {
-    if (absl::Status s = CheckLength(t.field, t.value, t.max); !s.ok())
+    if (absl::Status s = CheckTextLength(t.field, t.value, t.max); !s.ok())
       return s;
     for (char c : t.value) {
       if (static_cast<unsigned char>(c) < 0x20) {

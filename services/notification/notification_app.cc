@@ -12,6 +12,7 @@
 #include "core/blocking_call.h"
 #include "core/iso_duration.h"
 #include "core/local_date_time.h"
+#include "core/text_limits.h"
 #include "core/zone.h"
 #include "core/zoned_rendering.h"
 #include "notification/webhook_sender.h"
@@ -28,14 +29,6 @@ absl::StatusOr<int64_t> ParseOffsetToken(const std::string& token) {
         "page_token: is not a token this service returned");
   }
   return offset;
-}
-
-absl::StatusOr<int> PageSize(int requested, int default_size, int max) {
-  if (requested < 0 || requested > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_size: must be 0-", max, " (0: ", default_size, ")"));
-  }
-  return requested == 0 ? default_size : requested;
 }
 
 // "event-P7D" / "day-2022-03-16-PT1H" -> kind and offset.
@@ -133,7 +126,7 @@ NotificationApp::ListScheduledReminders(const std::string& event_id,
     return absl::InvalidArgumentError(
         "event_id: is required unless participant_id is given");
   }
-  absl::StatusOr<int> size = PageSize(page_size, kDefaultPageSize, kMaxPageSize);
+  absl::StatusOr<int> size = core::ResolvePageSize(page_size, kDefaultPageSize, kMaxPageSize);
   if (!size.ok()) return size.status();
   absl::StatusOr<int64_t> offset = ParseOffsetToken(page_token);
   if (!offset.ok()) return offset.status();
@@ -189,7 +182,7 @@ absl::StatusOr<NotificationApp::Page<v1::Notification>>
 NotificationApp::ListNotifications(const std::string& event_id,
                                    v1::NotificationState state, int page_size,
                                    const std::string& page_token) {
-  absl::StatusOr<int> size = PageSize(page_size, kDefaultPageSize, kMaxPageSize);
+  absl::StatusOr<int> size = core::ResolvePageSize(page_size, kDefaultPageSize, kMaxPageSize);
   if (!size.ok()) return size.status();
   absl::StatusOr<int64_t> offset = ParseOffsetToken(page_token);
   if (!offset.ok()) return offset.status();

@@ -32,7 +32,7 @@ grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* context,
 grpc::ServerUnaryReactor* NotificationHandler::SetReminderPolicy(
     grpc::CallbackServerContext* context, const v1::SetReminderPolicyRequest* request,
     v1::ReminderPolicy* response) {
-  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, request, response]() -> absl::Status {
     absl::StatusOr<core::ReminderPolicy> set =
         app_.SetReminderPolicy(PolicyFromProto(request->policy()));
     if (!set.ok()) return set.status();
@@ -44,7 +44,7 @@ grpc::ServerUnaryReactor* NotificationHandler::SetReminderPolicy(
 grpc::ServerUnaryReactor* NotificationHandler::GetReminderPolicy(
     grpc::CallbackServerContext* context, const v1::GetReminderPolicyRequest* request,
     v1::ReminderPolicy* response) {
-  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, request, response]() -> absl::Status {
     absl::StatusOr<core::ReminderPolicy> policy = app_.GetReminderPolicy(request->event_id());
     if (!policy.ok()) return policy.status();
     *response = PolicyToProto(*policy);
@@ -55,7 +55,7 @@ grpc::ServerUnaryReactor* NotificationHandler::GetReminderPolicy(
 grpc::ServerUnaryReactor* NotificationHandler::RunDueReminders(
     grpc::CallbackServerContext* context, const v1::RunDueRemindersRequest* request,
     v1::RunDueRemindersResponse* response) {
-  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, request, response]() -> absl::Status {
     absl::StatusOr<DispatchRun> run = app_.RunDueReminders(request->max_reminders());
     if (!run.ok()) return run.status();
     response->set_dispatched(run->dispatched);
@@ -68,7 +68,7 @@ grpc::ServerUnaryReactor* NotificationHandler::RunDueReminders(
 grpc::ServerWriteReactor<v1::Notification>* NotificationHandler::SubscribeNotifications(
     grpc::CallbackServerContext* context,
     const v1::SubscribeNotificationsRequest* request) {
-  absl::Status allowed = auth::AuthorizeRequest(*context, *request);
+  absl::Status allowed = auth::AdmitRequest(*context, *request);
   if (!allowed.ok()) return auth::RefusedStream<v1::Notification>(allowed);
   absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
   if (!ticket.ok()) return auth::RefusedStream<v1::Notification>(ticket.status());
@@ -78,7 +78,7 @@ grpc::ServerWriteReactor<v1::Notification>* NotificationHandler::SubscribeNotifi
 grpc::ServerUnaryReactor* NotificationHandler::AckNotification(
     grpc::CallbackServerContext* context, const v1::AckNotificationRequest* request,
     v1::AckNotificationResponse*) {
-  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, context, request]() -> absl::Status {
+  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, context, request]() -> absl::Status {
     // Notification ids start with their event's id. One outside the
     // caller's scope answers exactly as an unknown one, so a scoped caller
     // learns nothing of other events' notifications.
@@ -96,7 +96,7 @@ grpc::ServerUnaryReactor* NotificationHandler::ListScheduledReminders(
     grpc::CallbackServerContext* context,
     const v1::ListScheduledRemindersRequest* request,
     v1::ListScheduledRemindersResponse* response) {
-  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, request, response]() -> absl::Status {
     auto page = app_.ListScheduledReminders(request->event_id(), request->participant_id(),
                                             request->page_size(), request->page_token());
     if (!page.ok()) return page.status();
@@ -109,7 +109,7 @@ grpc::ServerUnaryReactor* NotificationHandler::ListScheduledReminders(
 grpc::ServerUnaryReactor* NotificationHandler::ListNotifications(
     grpc::CallbackServerContext* context, const v1::ListNotificationsRequest* request,
     v1::ListNotificationsResponse* response) {
-  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, request, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, request, response]() -> absl::Status {
     auto page = app_.ListNotifications(request->event_id(), request->state(),
                                        request->page_size(), request->page_token());
     if (!page.ok()) return page.status();
@@ -122,7 +122,7 @@ grpc::ServerUnaryReactor* NotificationHandler::ListNotifications(
 grpc::ServerUnaryReactor* NotificationHandler::CreateWebhook(
     grpc::CallbackServerContext* context, const v1::CreateWebhookRequest* request,
     v1::Webhook* response) {
-  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request),
+  return OnPool(context, workers_, auth::AdmitRequest(*context, *request),
                 [this, request, response]() -> absl::Status {
     absl::StatusOr<v1::Webhook> made = app_.CreateWebhook(request->webhook());
     if (!made.ok()) return made.status();
@@ -134,7 +134,7 @@ grpc::ServerUnaryReactor* NotificationHandler::CreateWebhook(
 grpc::ServerUnaryReactor* NotificationHandler::ListWebhooks(
     grpc::CallbackServerContext* context, const v1::ListWebhooksRequest* request,
     v1::ListWebhooksResponse* response) {
-  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, context, response]() -> absl::Status {
+  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, context, response]() -> absl::Status {
     absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(false);
     if (!hooks.ok()) return hooks.status();
     for (v1::Webhook& h : *hooks) {
@@ -149,7 +149,7 @@ grpc::ServerUnaryReactor* NotificationHandler::ListWebhooks(
 grpc::ServerUnaryReactor* NotificationHandler::DeleteWebhook(
     grpc::CallbackServerContext* context, const v1::DeleteWebhookRequest* request,
     v1::DeleteWebhookResponse*) {
-  return OnPool(context, workers_, auth::AuthorizeRequest(*context, *request), [this, context, request]() -> absl::Status {
+  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, context, request]() -> absl::Status {
     absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(false);
     if (!hooks.ok()) return hooks.status();
     for (const v1::Webhook& h : *hooks) {

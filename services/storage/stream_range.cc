@@ -69,6 +69,14 @@ void ReadStreamAfter(RedisClient& redis, std::string key, std::string after,
             }
           }
         }
+        // A position after the newest entry was never issued by this feed:
+        // another Redis, one that was wiped, or a made-up id. Reading on
+        // from it would skip every change up to it without a word.
+        if (!after.empty() && StreamIdLess(range.last_id, after)) {
+          return done(absl::FailedPreconditionError(absl::StrCat(
+              wording.field, ": ", after, " is not a position of this feed (its newest is ",
+              range.last_id, "); ", wording.resync)));
+        }
         const bool trimmed = added > length;
         const bool from_start_lost = after.empty() && !wording.empty_is_oldest_kept;
         if (trimmed && (from_start_lost ||

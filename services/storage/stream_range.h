@@ -48,7 +48,8 @@ struct StreamPositionWording {
 
 // Up to `count` entries of `key` after `after` ("": from the start, see
 // StreamPositionWording). INVALID_ARGUMENT when `after` is not a stream id;
-// FAILED_PRECONDITION when entries after `after` were trimmed away.
+// FAILED_PRECONDITION when entries after `after` were trimmed away, or when
+// `after` lies beyond the newest entry (never issued by this stream).
 void ReadStreamAfter(RedisClient& redis, std::string key, std::string after,
                      int count, StreamPositionWording wording,
                      absl::AnyInvocable<void(absl::StatusOr<StreamRange>)> done);

@@ -30,10 +30,17 @@ TEST(ParseLocalDateTime, ReadsTheEdgesOfTheDayAndOfTheRange) {
             absl::CivilSecond(2022, 3, 15, 0, 0, 0));
   EXPECT_EQ(*ParseLocalDateTime("2022-03-15T23:59:59"),
             absl::CivilSecond(2022, 3, 15, 23, 59, 59));
-  EXPECT_EQ(*ParseLocalDateTime("0001-01-01T00:00"),
-            absl::CivilSecond(1, 1, 1, 0, 0, 0));
-  EXPECT_EQ(*ParseLocalDateTime("9999-12-31T23:59"),
-            absl::CivilSecond(9999, 12, 31, 23, 59, 0));
+  EXPECT_EQ(*ParseLocalDateTime("1900-01-01T00:00"),
+            absl::CivilSecond(1900, 1, 1, 0, 0, 0));
+  EXPECT_EQ(*ParseLocalDateTime("2200-12-31T23:59"),
+            absl::CivilSecond(2200, 12, 31, 23, 59, 0));
+  // Issue 16: 9999-12-30 was accepted and its start overflowed to 2262.
+  EXPECT_EQ(ParseLocalDateTime("9999-12-30T00:00", "event.start_local").status().message(),
+            "event.start_local: invalid local date-time \"9999-12-30T00:00\": year 9999 is "
+            "outside the supported years 1900..2200");
+  EXPECT_FALSE(ParseLocalDateTime("0001-01-01T00:00").ok());
+  EXPECT_FALSE(ParseLocalDateTime("1899-12-31T23:59").ok());
+  EXPECT_FALSE(ParseLocalDate("2201-01-01").ok());
 }
 
 TEST(ParseLocalDateTime, KnowsLeapYears) {
@@ -78,7 +85,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "out of range 01..12"},
         Rejection{"0000-01-01T09:00",
                   "invalid local date-time \"0000-01-01T09:00\": year 0000 is "
-                  "out of range 0001..9999"},
+                  "outside the supported years 1900..2200"},
         Rejection{"2022-03-15T24:00",
                   "invalid local date-time \"2022-03-15T24:00\": 24:00 is not "
                   "a valid time here; use 00:00 of the next day"},

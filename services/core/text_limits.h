@@ -1,0 +1,34 @@
+// The two limits every request field has, defined once: how long a text
+// may be, counted in characters (Unicode code points, as the proto's
+// "chars" says; the wire carries UTF-8, which protobuf has checked), and
+// how large a page may be.
+//
+//   if (absl::Status s = CheckTextLength("event.title", title, 200, true); !s.ok())
+//     return s;   // "event.title: is 201 characters long; at most 200 are allowed"
+//   absl::StatusOr<int> size = ResolvePageSize(request.page_size(), 50, 500);
+#ifndef CONVENE_CORE_TEXT_LIMITS_H_
+#define CONVENE_CORE_TEXT_LIMITS_H_
+
+#include <cstddef>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace convene::core {
+
+// Code points in `utf8` (bytes that do not continue a sequence).
+size_t CharCount(absl::string_view utf8);
+
+// INVALID_ARGUMENT naming `field` when `value` is longer than `max_chars`
+// characters, or empty while `required`.
+absl::Status CheckTextLength(absl::string_view field, absl::string_view value, int max_chars,
+                             bool required = false);
+
+// A page size as requested: 0 means `default_size`; below 0 or above `max`
+// is INVALID_ARGUMENT naming "page_size" (refused, never cut).
+absl::StatusOr<int> ResolvePageSize(int requested, int default_size, int max);
+
+}  // namespace convene::core
+
+#endif  // CONVENE_CORE_TEXT_LIMITS_H_
