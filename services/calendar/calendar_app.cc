@@ -13,11 +13,14 @@
 #include "calendar/event_mapping.h"
 #include "core/event_rules.h"
 #include "core/event_sheet.h"
-#include "core/log.h"
 #include "core/icalendar.h"
+#include "core/log.h"
+#include "core/text_limits.h"
 #include "core/tzdata_version.h"
 #include "core/zone.h"
 #include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/field_mask_util.h"
 
 namespace convene::calendar {
@@ -120,6 +123,24 @@ std::string RetimeReason(const core::Event& e, absl::string_view version) {
                       " -> ", version);
 }
 
+// SHA-256 (hex) of `event` as sent: the wire form, serialised
+// deterministically (map order fixed), so a true retry matches and any
+// other event does not.
+std::string RequestFingerprint(const core::Event& event) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream out(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    EventToProto(event).SerializeToCodedStream(&coded);
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
 }  // namespace
 
 std::string CalendarApp::EventIdForRequest(absl::string_view request_id) {
@@ -163,6 +184,8 @@ void CalendarApp::CreateEvent(std::string request_id, core::Event event,
         "request_id: must be 1-", kMaxRequestId,
         " characters (a client-chosen key that makes retries safe)")));
   }
+  // What the caller sent, before anything is derived or assigned.
+  const std::string fingerprint = RequestFingerprint(event);
   absl::StatusOr<core::Zone> zone =
       core::ResolveZone(event.time_zone, "event.time_zone");
   if (!zone.ok()) return done(zone.status());
@@ -175,7 +198,7 @@ void CalendarApp::CreateEvent(std::string request_id, core::Event event,
   event.cancel_reason.clear();
   event.revision = 1;
   event.create_time = event.update_time = clock_.Now();
-  store_.Create(ToRecord(event),
+  store_.Create(ToRecord(event), fingerprint,
                 [this, done = std::move(done)](
                     absl::StatusOr<storage::CalendarWrite> w) mutable {
                   if (!w.ok()) return done(w.status());
@@ -346,8 +369,10 @@ void CalendarApp::ListEvents(EventQuery q, Done<EventPage> done) {
                                  ? v1::EVENT_STATUS_CANCELLED
                                  : v1::EVENT_STATUS_SCHEDULED);
   }
-  sq.page_size = q.page_size == 0 ? kDefaultPageSize
-                                  : std::min(q.page_size, kMaxPageSize);
+  absl::StatusOr<int> page_size =
+      core::ResolvePageSize(q.page_size, kDefaultPageSize, kMaxPageSize);
+  if (!page_size.ok()) return done(page_size.status());
+  sq.page_size = *page_size;
   if (!q.page_token.empty()) {
     int64_t ms = 0;
     std::string id;
@@ -405,11 +430,10 @@ absl::StatusOr<EventChangeRecord> CalendarApp::DecodeChange(
 
 void CalendarApp::ListEventChanges(std::string sync_token, int page_size,
                                    Done<EventChangePage> done) {
-  if (page_size < 0) {
-    return done(absl::InvalidArgumentError("page_size: must not be negative"));
-  }
-  const int count = page_size == 0 ? kDefaultChangePage
-                                   : std::min(page_size, kMaxChangePage);
+  absl::StatusOr<int> resolved =
+      core::ResolvePageSize(page_size, kDefaultChangePage, kMaxChangePage);
+  if (!resolved.ok()) return done(resolved.status());
+  const int count = *resolved;
   std::string from = sync_token;
   store_.ReadChanges(
       std::move(sync_token), count,

@@ -27,7 +27,7 @@ std::string Attributes(const CalendarRecord& r) {
 std::vector<std::string> WriteKeys() {
   return {keys::CalendarDocuments(), keys::CalendarAttributes(),
           keys::CalendarStartIndex(), keys::CalendarStats(),
-          keys::CalendarChanges()};
+          keys::CalendarChanges(), keys::CalendarCreateRequests()};
 }
 
 absl::StatusOr<CalendarWrite> ParseWrite(absl::StatusOr<RedisReply> reply) {
@@ -50,12 +50,13 @@ CalendarStore::CalendarStore(RedisClient& redis, int64_t max_changes)
 
 std::string CalendarStore::ChangesKey() { return keys::CalendarChanges(); }
 
-void CalendarStore::Create(const CalendarRecord& r,
+void CalendarStore::Create(const CalendarRecord& r, std::string request_fingerprint,
                            Callback<CalendarWrite> done) {
   redis_.Eval(scripts::CalendarWrite(), WriteKeys(),
               {"create", r.id, "0", r.document, Attributes(r),
                absl::StrCat(r.start_ms), absl::StrCat(r.end_ms), "created", "",
-               absl::StrCat(max_changes_), absl::StrCat(r.revision)},
+               absl::StrCat(max_changes_), absl::StrCat(r.revision),
+               std::move(request_fingerprint)},
               [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                 done(ParseWrite(std::move(reply)));
               });
@@ -68,7 +69,7 @@ void CalendarStore::Update(const CalendarRecord& r, int64_t expected_revision,
               {"update", r.id, absl::StrCat(expected_revision), r.document,
                Attributes(r), absl::StrCat(r.start_ms), absl::StrCat(r.end_ms),
                std::move(change_type), std::move(reason),
-               absl::StrCat(max_changes_), absl::StrCat(r.revision)},
+               absl::StrCat(max_changes_), absl::StrCat(r.revision), ""},
               [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                 done(ParseWrite(std::move(reply)));
               });

@@ -100,8 +100,12 @@ class CalendarStore {
   explicit CalendarStore(RedisClient& redis, int64_t max_changes = 100000);
 
   // Stores a new event with change type "created"; a retry for an id that
-  // exists returns the stored event with applied == false.
-  void Create(const CalendarRecord& record, Callback<CalendarWrite> done);
+  // exists returns the stored event with applied == false when its
+  // `request_fingerprint` matches the one stored with the event, and
+  // INVALID_ARGUMENT naming request_id when it does not (the request id was
+  // reused for a different event).
+  void Create(const CalendarRecord& record, std::string request_fingerprint,
+              Callback<CalendarWrite> done);
 
   // Replaces an event if its revision is still `expected_revision` (0: any):
   // NOT_FOUND for an unknown id, ABORTED for a stale revision; nothing is

@@ -56,6 +56,9 @@ inline std::string CalendarStartIndex() { return "cv:{cal}:idx:start"; }
 // Hash: "max_duration_ms" -> the longest event stored, which bounds how far
 // before a window's start a window query must look.
 inline std::string CalendarStats() { return "cv:{cal}:stats"; }
+// Hash: event id -> fingerprint (SHA-256 hex) of the CreateEvent request
+// that made it: a request id reused for a different event is refused.
+inline std::string CalendarCreateRequests() { return "cv:{cal}:create-requests"; }
 // Stream: one entry per create/update/cancel with the event after the
 // change; sync tokens are entry ids. CreateEvent's idempotency needs no key
 // of its own: the event id is derived from the request id.

@@ -12,7 +12,10 @@
 -- Returns the registration as attendance_get.lua does.
 local request_id, pid, listed, op = ARG(1), ARG(2), ARG(3), ARG(4)
 
-if already_done(request_id) then return registration_reply(pid) end
+local fp = fingerprint(2, 6)
+local done, refused = already_done(request_id, fp)
+if refused then return refused end
+if done then return registration_reply(pid) end
 
 local reg = load(pid)
 if not reg then
@@ -86,6 +89,6 @@ else
     'revision', revision)
 end
 for _, f in ipairs(freed) do promote(sheet, f.date, f.mode) end
-remember(request_id, pid)
+remember(request_id, pid, fp)
 touched(pid)
 return registration_reply(pid)

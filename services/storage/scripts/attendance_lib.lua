@@ -438,10 +438,36 @@ local function note_online_times(scope, day, join_ms, leave_ms)
   end
 end
 
-local function already_done(request_id)
-  return redis.call('HGET', EV.requests, request_id)
+-- A request's fingerprint: the script's own arguments in the ranges given
+-- (first, last, first, last, ...; last may be past the end), those the
+-- caller chose, not the instants the server filled in. A request id kept
+-- with it refuses a different request and answers a retry.
+local function fingerprint(...)
+  local ranges, parts = { ... }, {}
+  for r = 1, #ranges, 2 do
+    for i = ranges[r], math.min(ranges[r + 1], #ARGS - ARG_BASE) do
+      parts[#parts + 1] = ARG(i)
+    end
+    parts[#parts + 1] = '\30'
+  end
+  return redis.sha1hex(table.concat(parts, '\31'))
 end
 
-local function remember(request_id, pid)
-  redis.call('HSET', EV.requests, request_id, pid)
+-- The participant a request id was used for, or nil when it is new; and
+-- an error reply when it was used for a different request (`fp`), which
+-- the caller returns.
+local function already_done(request_id, fp)
+  local seen = redis.call('HGET', EV.requests, request_id)
+  if not seen then return nil end
+  local pid, was = string.match(seen, '^(%S+) (%x+)$')
+  if was and fp and was ~= fp then
+    return nil, redis.error_reply('CONVENE INVALID_ARGUMENT request_id: ' .. request_id ..
+      ' was already used for a different request; a retry must repeat the request ' ..
+      'exactly, a new request needs a new request_id')
+  end
+  return pid or seen
+end
+
+local function remember(request_id, pid, fp)
+  redis.call('HSET', EV.requests, request_id, fp and (pid .. ' ' .. fp) or pid)
 end
