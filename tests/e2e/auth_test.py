@@ -27,7 +27,7 @@ MODULES = {
 ROLES = ["admin", "organizer", "checkin", "integration", "reminder-job"]
 EVERYONE = {"organizer", "checkin", "integration", "reminder-job"}
 # Who besides admin may call what: the specification this test holds the
-# server to (core/access_policy.cc is the implementation).
+# server to (auth/rpc_policy.cc is the implementation).
 ALLOWED = {
     "CalendarService/CreateEvent": {"organizer"},
     "CalendarService/UpdateEvent": {"organizer"},

@@ -268,6 +268,14 @@ local function contribution(state, delta, sign)
   end
 end
 
+-- Whether `days` waits in the (date, mode) line (days are few: a scan).
+local function waits_in(days, date, mode)
+  for _, d in ipairs(days) do
+    if d.status == 'waitlisted' and d.date == date and d.mode == mode then return true end
+  end
+  return false
+end
+
 -- A state that counts for nothing: no days, nowhere present.
 local function counts_nothing(state)
   return not state or (#state.days == 0 and #state.present == 0)
@@ -287,26 +295,17 @@ local function apply(pid, before, after)
     contribution(after, delta, 1)
     for field, by in pairs(delta) do bump(field, by) end
   end
-  -- Waitlists: (date, mode) slots left and joined. Days are few; compare
-  -- the lists directly rather than building sets.
+  -- Waitlists: (date, mode) slots left and joined.
   local before_days = before and before.days or {}
   local after_days = after and after.days or {}
   for _, d in ipairs(before_days) do
-    if d.status == 'waitlisted' then
-      local still = false
-      for _, a in ipairs(after_days) do
-        if a.status == 'waitlisted' and a.date == d.date and a.mode == d.mode then still = true end
-      end
-      if not still then redis.call('ZREM', waitlist_key(d.date, d.mode), pid) end
+    if d.status == 'waitlisted' and not waits_in(after_days, d.date, d.mode) then
+      redis.call('ZREM', waitlist_key(d.date, d.mode), pid)
     end
   end
   for _, a in ipairs(after_days) do
-    if a.status == 'waitlisted' then
-      local was = false
-      for _, d in ipairs(before_days) do
-        if d.status == 'waitlisted' and a.date == d.date and a.mode == d.mode then was = true end
-      end
-      if not was then redis.call('ZADD', waitlist_key(a.date, a.mode), next_seq(), pid) end
+    if a.status == 'waitlisted' and not waits_in(before_days, a.date, a.mode) then
+      redis.call('ZADD', waitlist_key(a.date, a.mode), next_seq(), pid)
     end
   end
 end
