@@ -22,6 +22,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "storage/request_fingerprint.h"
 
 namespace convene::calendar {
 namespace {
@@ -123,9 +124,9 @@ std::string RetimeReason(const core::Event& e, absl::string_view version) {
                       " -> ", version);
 }
 
-// SHA-256 (hex) of `event` as sent: the wire form, serialised
-// deterministically (map order fixed), so a true retry matches and any
-// other event does not.
+// The fingerprint (storage::RequestFingerprint) of `event` as sent: its wire
+// form, serialised deterministically (map order fixed), so a true retry
+// matches and any other event does not.
 std::string RequestFingerprint(const core::Event& event) {
   std::string bytes;
   {
@@ -134,11 +135,7 @@ std::string RequestFingerprint(const core::Event& event) {
     coded.SetSerializationDeterministic(true);
     EventToProto(event).SerializeToCodedStream(&coded);
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), length));
+  return storage::RequestFingerprint({bytes});
 }
 
 }  // namespace

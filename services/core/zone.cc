@@ -3,7 +3,6 @@
 #include <date/tz.h>
 
 #include <cassert>
-#include <chrono>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -23,55 +22,6 @@
 
 namespace convene::core {
 namespace {
-
-absl::Time ToAbslTime(date::sys_seconds t) {
-  return absl::FromUnixSeconds(t.time_since_epoch().count());
-}
-
-// ZoneRules answered by date/tz from the system tz database. The
-// date::time_zone is owned by date's tzdb singleton, which lives until exit.
-class DateZoneRules final : public ZoneRules {
- public:
-  explicit DateZoneRules(const date::time_zone* tz) : tz_(tz) {}
-
-  absl::string_view name() const override { return tz_->name(); }
-
-  ZoneOffset OffsetAt(absl::Time instant) const override {
-    const date::sys_info info =
-        tz_->get_info(date::sys_seconds(std::chrono::seconds(
-            absl::ToUnixSeconds(internal::ClampToSupported(instant)))));
-    // With USE_OS_TZDB, date reports `save` as 1 minute for any DST period
-    // (TZif files carry only an is-DST flag), so test it for non-zero only.
-    return ZoneOffset{absl::Seconds(info.offset.count()),
-                      info.save != std::chrono::minutes(0), info.abbrev};
-  }
-
-  LocalTimeInfo Lookup(absl::CivilSecond local) const override {
-    const date::local_info info =
-        tz_->get_info(date::local_seconds(std::chrono::seconds(
-            internal::EpochSeconds(internal::ClampToSupported(local)))));
-    LocalTimeInfo out;
-    out.offset_before = absl::Seconds(info.first.offset.count());
-    switch (info.result) {
-      case date::local_info::unique:
-        out.kind = LocalTimeKind::kUnique;
-        out.offset_after = out.offset_before;
-        break;
-      case date::local_info::nonexistent:
-      case date::local_info::ambiguous:
-        out.kind = info.result == date::local_info::nonexistent
-                       ? LocalTimeKind::kGap
-                       : LocalTimeKind::kOverlap;
-        out.offset_after = absl::Seconds(info.second.offset.count());
-        out.transition = ToAbslTime(info.second.begin);
-        break;
-    }
-    return out;
-  }
-
- private:
-  const date::time_zone* tz_;
-};
 
 class ZoneCache {
  public:
@@ -159,23 +109,25 @@ absl::StatusOr<Zone> ResolveZone(absl::string_view iana_name,
     if (!absl::IsNotFound(zone.status())) return zone.status();
     // Not in the override root: the system database has it or nobody does.
   }
-  const date::time_zone* tz = nullptr;
+  // The names are date/tz's (the zones and links of the system database);
+  // the rules come from the same TZif files through Abseil's reader, which
+  // follows each file's closing POSIX rule past its last listed transition
+  // (2037 in Debian's files). date 3.0.1 does not: through it, every zone
+  // would keep its 2037 offset for ever (Brussels on CET all summer 2040).
   try {
     // The free function: libdate-tz.so exports it, not tzdb::locate_zone.
-    tz =
-        date::locate_zone(std::string_view(iana_name.data(), iana_name.size()));
+    date::locate_zone(std::string_view(iana_name.data(), iana_name.size()));
   } catch (const std::runtime_error&) {
     return internal::FieldError(field, UnknownZoneMessage(**db, iana_name));
   }
-  try {
-    // date reads a zone's file on first use and throws if that fails; do it
-    // here so that later lookups (which cannot return a Status) never throw.
-    tz->get_info(date::sys_seconds{});
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat(
-        "cannot read time zone ", internal::Quote(iana_name), ": ", e.what()));
+  absl::StatusOr<const ZoneinfoDirectory*> system = SystemZoneinfoDirectory();
+  if (!system.ok()) return system.status();
+  absl::StatusOr<Zone> zone = (*system)->Load(iana_name);
+  if (absl::IsNotFound(zone.status())) {
+    return internal::FieldError(field, UnknownZoneMessage(**db, iana_name));
   }
-  return Cache().Insert(iana_name, Zone(std::make_shared<DateZoneRules>(tz)));
+  if (!zone.ok()) return zone.status();
+  return Cache().Insert(iana_name, *std::move(zone));
 }
 
 }  // namespace convene::core

@@ -6,20 +6,15 @@
 //   // "event.zone: unknown time zone \"Europe/Bruxelles\""
 //   absl::StatusOr<absl::Time> start = ToInstant(*zone, local_start);
 //
-// Zones from ResolveZone() read the system tz database (/usr/share/zoneinfo)
-// through date/tz, unless the environment variable CONVENE_TZDIR names a
-// zoneinfo root of TZif files (compiled by zic): zones found there come from
-// there, through Abseil's TZif reader, and the rest from the system database
-// (see zoneinfo_directory.h). date 3.0.1 itself cannot be pointed at another
-// zoneinfo directory (it ignores TZDIR and has no set_install() with
-// USE_OS_TZDB). Tests that need made-up rules can also build a Zone from
-// their own ZoneRules: see transition_table_zone.h.
-//
-// Known limitation of system zones: date 3.0.1 ignores the rule for future
-// years at the end of each zoneinfo file, and Debian's files list
-// transitions only up to 2037. From 2038 on, zones keep their last 2037
-// offset (Europe/Brussels stays on CET all summer). Zones from CONVENE_TZDIR
-// follow that rule.
+// Zones from ResolveZone() read the system tz database (/usr/share/zoneinfo),
+// unless the environment variable CONVENE_TZDIR names a zoneinfo root of
+// TZif files (compiled by zic): zones found there come from there, and the
+// rest from the system database (see zoneinfo_directory.h). Either way the
+// TZif files are read by Abseil's reader, which follows each file's closing
+// POSIX rule after its last listed transition (2037 in Debian's files), so
+// the rules are right in every supported year; date/tz (3.0.1 ignores that
+// rule) only says which names exist. Tests that need made-up rules can also
+// build a Zone from their own ZoneRules: see transition_table_zone.h.
 
 #ifndef CONVENE_SERVICES_CORE_ZONE_H_
 #define CONVENE_SERVICES_CORE_ZONE_H_

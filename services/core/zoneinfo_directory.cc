@@ -154,4 +154,17 @@ absl::StatusOr<const ZoneinfoDirectory*> ConfiguredZoneinfoDirectory() {
   return *configured;
 }
 
+absl::StatusOr<const ZoneinfoDirectory*> SystemZoneinfoDirectory() {
+  static const absl::StatusOr<const ZoneinfoDirectory*>* const system = [] {
+    using Result = absl::StatusOr<const ZoneinfoDirectory*>;
+    absl::StatusOr<ZoneinfoDirectory> dir = ZoneinfoDirectory::Open(kSystemZoneinfoRoot);
+    if (!dir.ok()) {
+      return new Result(absl::InternalError(absl::StrCat(
+          "the system time zone database: ", dir.status().message(), " (install tzdata)")));
+    }
+    return new Result(new ZoneinfoDirectory(*std::move(dir)));
+  }();
+  return *system;
+}
+
 }  // namespace convene::core

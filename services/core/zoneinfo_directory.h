@@ -15,9 +15,9 @@
 //   absl::StatusOr<Zone> brussels = dir->Load("Europe/Brussels");
 //   dir->version();  // "2027a"
 //
-// Zones loaded here resolve gaps and overlaps exactly as system zones do
-// (same LocalTimeInfo for the same rules), and, unlike date 3.0.1, follow the
-// TZif footer's rule past the file's last listed transition.
+// Zones loaded here follow the TZif footer's rule past the file's last
+// listed transition (unlike date 3.0.1). System zones are loaded the same
+// way, from SystemZoneinfoDirectory().
 
 #ifndef CONVENE_SERVICES_CORE_ZONEINFO_DIRECTORY_H_
 #define CONVENE_SERVICES_CORE_ZONEINFO_DIRECTORY_H_
@@ -68,6 +68,14 @@ class ZoneinfoDirectory {
 // or empty, INVALID_ARGUMENT naming the variable when it does not name a
 // directory.
 absl::StatusOr<const ZoneinfoDirectory*> ConfiguredZoneinfoDirectory();
+
+// Where the system's TZif files are (Debian's tzdata package).
+inline constexpr char kSystemZoneinfoRoot[] = "/usr/share/zoneinfo";
+
+// The system root, opened at the first call and kept (as zones are):
+// ResolveZone() reads every zone CONVENE_TZDIR does not have from it.
+// INTERNAL when it is missing (install tzdata).
+absl::StatusOr<const ZoneinfoDirectory*> SystemZoneinfoDirectory();
 
 }  // namespace convene::core
 

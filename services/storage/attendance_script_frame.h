@@ -9,7 +9,9 @@
 #ifndef CONVENE_STORAGE_ATTENDANCE_SCRIPT_FRAME_H_
 #define CONVENE_STORAGE_ATTENDANCE_SCRIPT_FRAME_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -27,7 +29,8 @@ struct AttendanceScriptFrame {
 
 // KEYS: sheet, registration index, counters, check-ins, requests, changes.
 // ARGV: registration key prefix, waitlist key prefix, presence set prefix,
-// counts channel, stream max length, now (ms).
+// counts channel, stream max length, now (ms), the request's fingerprint
+// ("" until BindRequest()).
 inline AttendanceScriptFrame MakeAttendanceScriptFrame(absl::string_view event_id,
                                                        absl::Time now,
                                                        int64_t max_changes) {
@@ -36,8 +39,17 @@ inline AttendanceScriptFrame MakeAttendanceScriptFrame(absl::string_view event_i
            keys::AttendanceRequests(event_id), keys::AttendanceChanges(event_id)},
           {keys::RegistrationPrefix(event_id), keys::WaitlistPrefix(event_id),
            keys::PresencePrefix(event_id), keys::CountsChannel(event_id),
-           absl::StrCat(max_changes), absl::StrCat(absl::ToUnixMillis(now))}};
+           absl::StrCat(max_changes), absl::StrCat(absl::ToUnixMillis(now)), ""}};
 }
+
+// Puts the fingerprint of the script's own arguments into the frame, once
+// they are all appended: every argument after the request id (the first)
+// except those at `server_filled` (1-based script argument numbers, such as
+// an occurred time that defaults to the server clock). The script keeps it
+// with the request id, so that the id reused for a different request is
+// refused while a retry gets the first answer. Computed here rather than in
+// Lua: the hash costs the service a microsecond and Redis nothing.
+void BindRequest(AttendanceScriptFrame& frame, std::initializer_list<size_t> server_filled = {});
 
 }  // namespace convene::storage
 

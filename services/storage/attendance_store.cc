@@ -159,6 +159,7 @@ void AttendanceStore::Register(const RegisterCommand& c,
   }
   for (std::string& field : ParticipantFields(c.participant))
     f.args.push_back(std::move(field));
+  BindRequest(f);
   redis_.Eval(scripts::AttendanceRegister(), std::move(f.keys), std::move(f.args),
               [event_id = c.event_id, done = std::move(done)](
                   absl::StatusOr<RedisReply> reply) mutable {
@@ -179,6 +180,7 @@ void AttendanceStore::Change(std::string event_id, std::string request_id,
                         std::move(reason)}) {
     f.args.push_back(std::move(a));
   }
+  BindRequest(f);
   redis_.Eval(
       scripts::AttendanceChange(), std::move(f.keys), std::move(f.args),
       [event_id,
@@ -290,6 +292,7 @@ void AttendanceStore::CheckIn(const CheckInCommand& c,
     p.participant_id = c.participant_id;
     for (std::string& field : ParticipantFields(p)) f.args.push_back(std::move(field));
   }
+  BindRequest(f, {7});  // 7: the occurred time, the server's clock unless given
   redis_.Eval(
       scripts::AttendanceCheckin(), std::move(f.keys), std::move(f.args),
       [event_id = c.event_id, pid = c.participant_id, session = c.session_id,
@@ -307,6 +310,7 @@ void AttendanceStore::CheckOut(const CheckInCommand& c,
                         absl::StrCat(absl::ToUnixMillis(c.occurred))}) {
     f.args.push_back(std::move(a));
   }
+  BindRequest(f, {5});  // 5: the occurred time
   redis_.Eval(
       scripts::AttendanceCheckout(), std::move(f.keys), std::move(f.args),
       [event_id = c.event_id, pid = c.participant_id, session = c.session_id,

@@ -10,6 +10,9 @@ finding, against convened over a private redis-server:
   3. an idempotency key (request_id) is bound to its request: reused with a
      different one it is refused (INVALID_ARGUMENT naming request_id) and
      nothing changes; a true retry still gets the first result;
+  4. time after 2037: events in 2040-2060 get the instants Python's
+     zoneinfo gives for the same tz database (start, end, agenda in a
+     viewer's zone, and an iCalendar DTSTART in UTC), DST included;
   5. a request that is not valid protobuf (invalid UTF-8 in a string field)
      gets what the README's error table says, UNIMPLEMENTED from gRPC's own
      parser, and changes nothing;
@@ -22,8 +25,10 @@ finding, against convened over a private redis-server:
      in the same millisecond may come in either order);
   9. a reason given to CancelRegistration reaches the change feed.
 """
+import datetime
 import threading
 import unittest
+import zoneinfo
 
 import grpc
 
@@ -179,6 +184,41 @@ class ApiEdgesTest(unittest.TestCase):
         self.assertTrue(retried.duplicate)
         self.assert_invalid(self.refused("AttendanceService", "CheckIn", check_in("thess-k9"),
                                          A.CheckInRecord), "request_id")
+
+    # -- 4 --------------------------------------------------------------------
+    def test_4_events_after_2037_get_the_instants_zoneinfo_gives(self):
+        cases = [("Europe/Brussels", "2045-07-10", "10:00", "America/New_York"),
+                 ("Europe/Brussels", "2045-01-16", "10:00", "Asia/Tokyo"),
+                 ("Europe/Athens", "2052-03-31", "09:30", "Europe/London"),
+                 ("Europe/Amsterdam", "2060-10-31", "14:00", "Australia/Sydney"),
+                 ("Europe/Rome", "2039-06-01", "18:00", "America/Sao_Paulo")]
+        for zone, date, time_of_day, viewer in cases:
+            with self.subTest(zone=zone, date=date):
+                event = K.Event(title=f"CONNECTION webinar {date}",
+                                format=common_pb2.EVENT_FORMAT_ONLINE, time_zone=zone,
+                                start_local=f"{date}T{time_of_day}", end_local=f"{date}T23:00",
+                                online=K.OnlineAccess(platform="Jitsi",
+                                                      join_url="https://meet.example.org/c"))
+                made = self.call("CalendarService", "CreateEvent", K.CreateEventRequest(
+                    request_id=f"edges-2037-{zone}-{date}", event=event), K.Event)
+                local = datetime.datetime.fromisoformat(f"{date}T{time_of_day}").replace(
+                    tzinfo=zoneinfo.ZoneInfo(zone))
+                want = local.astimezone(datetime.timezone.utc)
+                self.assertEqual(made.start_time.ToDatetime(datetime.timezone.utc), want)
+                agenda = self.call("CalendarService", "GetAgenda", K.GetAgendaRequest(
+                    event_id=made.id, viewer_time_zone=viewer), K.Agenda)
+                start = agenda.days[0].start
+                self.assertEqual(start.instant.ToDatetime(datetime.timezone.utc), want)
+                seen = want.astimezone(zoneinfo.ZoneInfo(viewer))
+                self.assertEqual(start.viewer_local, seen.strftime("%Y-%m-%dT%H:%M"))
+                offset = local.strftime("%z")
+                self.assertEqual(start.venue_utc_offset, offset[:3] + ":" + offset[3:])
+                ics = self.call("CalendarService", "ExportICalendar", K.ExportICalendarRequest(
+                    event_id=made.id), K.ExportICalendarResponse).calendar.replace("\r\n ", "")
+                self.assertIn(f"DTSTART;TZID={zone}:{date.replace('-', '')}T"
+                              f"{time_of_day.replace(':', '')}00", ics)
+                # Its VTIMEZONE gives the offset in force that day.
+                self.assertIn(f"TZOFFSETTO:{offset}", ics)
 
     # -- 5 --------------------------------------------------------------------
     def test_5_invalid_utf8_is_refused_before_any_handler_and_changes_nothing(self):

@@ -12,8 +12,7 @@
 -- Returns the registration as attendance_get.lua does.
 local request_id, pid, listed, op = ARG(1), ARG(2), ARG(3), ARG(4)
 
-local fp = fingerprint(2, 6)
-local done, refused = already_done(request_id, fp)
+local done, refused = already_done(request_id)
 if refused then return refused end
 if done then return registration_reply(pid) end
 
@@ -89,6 +88,6 @@ else
     'revision', revision)
 end
 for _, f in ipairs(freed) do promote(sheet, f.date, f.mode) end
-remember(request_id, pid, fp)
+remember(request_id, pid)
 touched(pid)
 return registration_reply(pid)

@@ -38,10 +38,7 @@ end
 local scope = session ~= '' and session_scope(session) or day_scope(day)
 local key = check_in_field(scope, mode, pid)
 
--- Not ARG(7), the occurred time: the server fills it in when the caller
--- does not, so a retry may carry another.
-local fp = fingerprint(2, 6, 8, math.huge)
-local done, refused = already_done(request_id, fp)
+local done, refused = already_done(request_id)
 if refused then return refused end
 local existing = redis.call('HGET', EV.checkins, key)
 if done and existing then return { existing, 1, day } end
@@ -60,7 +57,7 @@ if existing then
     '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
   local record = table.concat({ m, src, first, tonumber(joins) + 1, left, walk }, '|')
   redis.call('HSET', EV.checkins, key, record)
-  remember(request_id, pid, fp)
+  remember(request_id, pid)
   return { record, 1, day }
 end
 
@@ -98,7 +95,7 @@ local record = table.concat({ mode, source, at, 1, '', walk_in }, '|')
 redis.call('HSET', EV.checkins, key, record)
 count_presence(reg, scope, day, mode)
 if mode == 'online' then note_online_times(scope, day, tonumber(at), nil) end
-remember(request_id, pid, fp)
+remember(request_id, pid)
 emit('kind', 'checked_in', 'participant', pid, 'scope', scope, 'mode', mode,
   'source', source, 'walk_in', walk_in)
 touched(scope)

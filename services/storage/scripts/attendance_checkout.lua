@@ -25,8 +25,7 @@ if not existing then
   return redis.error_reply('CONVENE FAILED_PRECONDITION no online join of ' ..
     pid .. ' is recorded for ' .. scope)
 end
-local fp = fingerprint(2, 4)  -- not the occurred time, ARG(5)
-local done, refused = already_done(request_id, fp)
+local done, refused = already_done(request_id)
 if refused then return refused end
 if done then return { existing, 1, day } end
 local m, src, first, joins, left, walk = string.match(existing,
@@ -35,7 +34,7 @@ if left == '' or tonumber(at) > tonumber(left) then left = at end
 local record = table.concat({ m, src, first, joins, left, walk }, '|')
 redis.call('HSET', EV.checkins, key, record)
 note_online_times(scope, day, nil, tonumber(at))
-remember(request_id, pid, fp)
+remember(request_id, pid)
 emit('kind', 'checked_out', 'participant', pid, 'scope', scope)
 touched(scope)
 return { record, 0, day }

@@ -12,8 +12,9 @@
 --         5 requests, 6 changes stream
 --   ARGV: 1 registration key prefix (+ participant id), 2 waitlist key
 --         prefix (+ "<date>:<mode>"), 3 presence set prefix (+ "<scope>:
---         <mode>"), 4 counts channel, 5 stream max length, 6 now (ms);
---         the script's own arguments start at ARGV[7] (ARG(1) below).
+--         <mode>"), 4 counts channel, 5 stream max length, 6 now (ms),
+--         7 the request's fingerprint ("" for reads: see already_done);
+--         the script's own arguments start at ARGV[8] (ARG(1) below).
 -- Redis runs one function at a time, so the call's frame can live in
 -- upvalues that begin() sets.
 --
@@ -31,15 +32,15 @@
 -- hex-encoded, so no city can pose as another counter. A field that falls
 -- to zero is deleted, so an erased organisation leaves no trace.
 local EV, ARGS = {}, nil
-local ARG_BASE = 6
+local ARG_BASE = 7
 local function ARG(i) return ARGS[ARG_BASE + i] end
 
 -- Fills the one frame table in place: the hot paths allocate nothing here.
 local function begin(keys, argv)
   EV.sheet, EV.index, EV.counts, EV.checkins, EV.requests, EV.changes =
     keys[1], keys[2], keys[3], keys[4], keys[5], keys[6]
-  EV.reg_prefix, EV.wait_prefix, EV.presence_prefix, EV.channel, EV.maxlen, EV.now =
-    argv[1], argv[2], argv[3], argv[4], argv[5], argv[6]
+  EV.reg_prefix, EV.wait_prefix, EV.presence_prefix, EV.channel, EV.maxlen, EV.now,
+    EV.fingerprint = argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]
   ARGS = argv
 end
 
@@ -437,29 +438,15 @@ local function note_online_times(scope, day, join_ms, leave_ms)
   end
 end
 
--- A request's fingerprint: the script's own arguments in the ranges given
--- (first, last, first, last, ...; last may be past the end), those the
--- caller chose, not the instants the server filled in. A request id kept
--- with it refuses a different request and answers a retry.
-local function fingerprint(...)
-  local ranges, parts = { ... }, {}
-  for r = 1, #ranges, 2 do
-    for i = ranges[r], math.min(ranges[r + 1], #ARGS - ARG_BASE) do
-      parts[#parts + 1] = ARG(i)
-    end
-    parts[#parts + 1] = '\30'
-  end
-  return redis.sha1hex(table.concat(parts, '\31'))
-end
-
 -- The participant a request id was used for, or nil when it is new; and
--- an error reply when it was used for a different request (`fp`), which
--- the caller returns.
-local function already_done(request_id, fp)
+-- an error reply, which the caller returns, when it came with a different
+-- request: the frame's fingerprint (a hash of what the caller chose,
+-- computed by the service) differs from the one kept with the id.
+local function already_done(request_id)
   local seen = redis.call('HGET', EV.requests, request_id)
   if not seen then return nil end
   local pid, was = string.match(seen, '^(%S+) (%x+)$')
-  if was and fp and was ~= fp then
+  if was and EV.fingerprint ~= '' and was ~= EV.fingerprint then
     return nil, redis.error_reply('CONVENE INVALID_ARGUMENT request_id: ' .. request_id ..
       ' was already used for a different request; a retry must repeat the request ' ..
       'exactly, a new request needs a new request_id')
@@ -467,6 +454,7 @@ local function already_done(request_id, fp)
   return pid or seen
 end
 
-local function remember(request_id, pid, fp)
-  redis.call('HSET', EV.requests, request_id, fp and (pid .. ' ' .. fp) or pid)
+local function remember(request_id, pid)
+  local fp = EV.fingerprint
+  redis.call('HSET', EV.requests, request_id, fp ~= '' and (pid .. ' ' .. fp) or pid)
 end

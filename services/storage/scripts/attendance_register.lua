@@ -11,8 +11,7 @@
 -- ("date=mode=status=position;..."), field, value, ... }.
 local request_id, pid, wanted_text, default_mode = ARG(1), ARG(2), ARG(3), ARG(4)
 
-local fp = fingerprint(2, math.huge)
-local done, refused = already_done(request_id, fp)
+local done, refused = already_done(request_id)
 if refused then return refused end
 if done then return registration_reply(pid) end
 
@@ -79,7 +78,7 @@ local fresh = reg.fields.revision == nil
 local revision, text, written = save(reg, days, fields)
 emit('kind', 'registration_created', 'participant', pid, 'days', text,
   'revision', revision)
-remember(request_id, pid, fp)
+remember(request_id, pid)
 touched(pid)
 -- A first registration's hash holds exactly what save wrote.
 return registration_reply(pid, fresh and written or nil)

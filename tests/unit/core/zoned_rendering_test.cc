@@ -91,17 +91,19 @@ TEST(ToZoned, ReportsLocalMeanTimeOffsetsWithSeconds) {
   EXPECT_EQ(old.local, absl::CivilSecond(1880, 6, 1, 12, 17, 30));
 }
 
-TEST(ToZoned, KeepsThe2037OffsetInLaterYears) {
-  // Pins the known limitation documented in zone.h: date 3.0.1 does not
-  // extend Debian's zoneinfo files (transitions up to 2037) with their
-  // POSIX rule, so Brussels has no summer time from 2038. Fixing that (e.g.
-  // ZoneRules backed by absl::TimeZone) should flip this to +02:00 / CEST.
+TEST(ToZoned, FollowsTheZoneFilesRuleAfter2037) {
+  // Debian's TZif files list transitions up to 2037 and end with a POSIX
+  // rule for later years. date 3.0.1 ignored it (Brussels stayed on CET all
+  // summer from 2038); zones are read with Abseil's reader, which follows it.
   const Zone brussels = MustResolve("Europe/Brussels");
   EXPECT_EQ(ToZoned(brussels, Utc(2037, 7, 1, 12, 0)).utc_offset,
             absl::Hours(2));
   const ZonedTime summer_2040 = ToZoned(brussels, Utc(2040, 7, 1, 12, 0));
-  EXPECT_EQ(summer_2040.utc_offset, absl::Hours(1));
-  EXPECT_EQ(summer_2040.abbreviation, "CET");
+  EXPECT_EQ(summer_2040.utc_offset, absl::Hours(2));
+  EXPECT_EQ(summer_2040.abbreviation, "CEST");
+  const ZonedTime winter_2099 = ToZoned(brussels, Utc(2099, 1, 15, 12, 0));
+  EXPECT_EQ(winter_2099.utc_offset, absl::Hours(1));
+  EXPECT_EQ(winter_2099.abbreviation, "CET");
 }
 
 TEST(FormatUtcOffset, WritesSignHoursAndMinutes) {
