@@ -5,20 +5,9 @@
 #include "attendance/registration_mapping.h"
 #include "auth/token_authenticator.h"
 #include "rpc/status_conversion.h"
+#include "storage/keys.h"
 
 namespace convene::attendance {
-namespace {
-
-// "cv:{ev:<id>}:counts-changed" -> "<id>".
-std::string EventOfChannel(absl::string_view channel) {
-  const size_t open = channel.find("{ev:");
-  const size_t close = channel.find('}', open);
-  if (open == absl::string_view::npos || close == absl::string_view::npos)
-    return "";
-  return std::string(channel.substr(open + 4, close - open - 4));
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<CountsHub>> CountsHub::Start(
     const storage::RedisClientOptions& options) {
@@ -32,7 +21,7 @@ absl::StatusOr<std::unique_ptr<CountsHub>> CountsHub::Start(
                                       });
   if (!subscriber.ok()) return subscriber.status();
   hub->subscriber_ = *std::move(subscriber);
-  hub->subscriber_->PSubscribe({"cv:{ev:*}:counts-changed"});
+  hub->subscriber_->PSubscribe({storage::keys::CountsChannelPattern()});
   return hub;
 }
 
@@ -50,7 +39,7 @@ void CountsHub::Remove(const std::string& event_id, CountsWatcher* watcher) {
 }
 
 void CountsHub::OnMessage(storage::RedisMessage message) {
-  const std::string event_id = EventOfChannel(message.channel);
+  const std::string event_id = storage::keys::EventOfCountsChannel(message.channel);
   absl::MutexLock lock(&mu_);
   auto it = watchers_.find(event_id);
   if (it == watchers_.end()) return;

@@ -124,20 +124,33 @@ inline std::string AttendanceRequests(absl::string_view event_id) {
 inline std::string AttendanceChanges(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":changes");
 }
-// The event id of an AttendanceChanges() key; "" for any other key.
-inline std::string EventOfAttendanceChanges(absl::string_view key) {
-  constexpr absl::string_view kHead = "cv:{ev:", kTail = "}:changes";
-  if (key.size() <= kHead.size() + kTail.size() ||
-      key.substr(0, kHead.size()) != kHead ||
-      key.substr(key.size() - kTail.size()) != kTail) {
+namespace internal {
+// The part of `key` between "cv:{ev:" and `tail`; "" when it is not of
+// that form.
+inline std::string EventBetween(absl::string_view key, absl::string_view tail) {
+  constexpr absl::string_view kHead = "cv:{ev:";
+  if (key.size() <= kHead.size() + tail.size() || key.substr(0, kHead.size()) != kHead ||
+      key.substr(key.size() - tail.size()) != tail) {
     return "";
   }
-  return std::string(
-      key.substr(kHead.size(), key.size() - kHead.size() - kTail.size()));
+  return std::string(key.substr(kHead.size(), key.size() - kHead.size() - tail.size()));
+}
+}  // namespace internal
+
+// The event id of an AttendanceChanges() key; "" for any other key.
+inline std::string EventOfAttendanceChanges(absl::string_view key) {
+  return internal::EventBetween(key, "}:changes");
 }
 // Pub/sub channel: "counts changed" pings for live watchers on any replica.
 inline std::string CountsChannel(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":counts-changed");
+}
+// The PSUBSCRIBE pattern of every event's CountsChannel() (the ACL in
+// deploy/redis lists it literally).
+inline std::string CountsChannelPattern() { return "cv:{ev:*}:counts-changed"; }
+// The event id of a CountsChannel(); "" for any other channel.
+inline std::string EventOfCountsChannel(absl::string_view channel) {
+  return internal::EventBetween(channel, "}:counts-changed");
 }
 
 // ---- {ntf}: reminders and notifications ----------------------------------

@@ -5,8 +5,9 @@
 //   redis://host               TCP on port 6379
 //   unix:///path/to/redis.sock a Unix domain socket (absolute path)
 //   redis-sentinel://h1:26379,h2:26379/mymaster
-//                              Sentinel discovery (parsed; RedisClient does
-//                              not implement it yet and reports UNIMPLEMENTED)
+//                              Sentinel discovery: RedisClient asks the
+//                              Sentinels for the primary at every
+//                              (re)connection
 //
 // Credentials never go in the address (they would end up in logs): use
 // RedisClientOptions::username/password.

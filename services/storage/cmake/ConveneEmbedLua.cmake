@@ -17,7 +17,7 @@
 # generates `foo_bar_lua.h` / `foo_bar_lua.cc` declaring
 #
 #   namespace <namespace> {          // default: convene::storage::scripts
-#   // The script foo_bar.lua (EVALSHA-ready).
+#   // The script foo_bar.lua (EVALSHA-ready; a Redis function with PRELUDE).
 #   const ::convene::storage::LuaScript& FooBar();
 #   }
 #
@@ -27,12 +27,12 @@
 # regenerates and rebuilds only what depends on it. <target> must link
 # convene::storage.
 #
-# Example (services/calendar/CMakeLists.txt):
-#   convene_embed_lua(convene_calendar NAMESPACE convene::calendar::scripts
-#                     scripts/reserve_seat.lua)
-#   // reservation_repository.cc
-#   #include "calendar/scripts/reserve_seat_lua.h"
-#   client.Eval(scripts::ReserveSeat(), {key}, {arg}, std::move(done));
+# Example (services/storage/CMakeLists.txt):
+#   convene_embed_lua(convene_storage PRELUDE scripts/attendance_lib.lua
+#                     scripts/attendance_register.lua)
+#   // attendance_store.cc
+#   #include "storage/scripts/attendance_register_lua.h"
+#   redis_.Eval(scripts::AttendanceRegister(), keys, args, std::move(done));
 #
 # The same file, run with `cmake -P`, is the generator itself.
 
