@@ -225,10 +225,16 @@ class ReplicaKillDrillTest(ProcessesTestCase):
         self.assertTrue(planned, "not every webinar registration was planned before it was due")
         self.assertGreater(expected, 1000, "fewer reminders than one batch: N1 might hold none")
 
-        received, rlock = [], threading.Lock()
-        done = threading.Event()
+        # Three subscribers at once (issue 15): the every-event "mailer"; a
+        # "mailer" filtered to the workshop, which has no reminders (before
+        # the fix it consumed the webinar's from the shared group, and the
+        # every-event "mailer" never got them); and an "archive" filtered to
+        # the webinar, which must get every reminder too, once.
+        rlock = threading.Lock()
+        received = {"mailer": [], "mailer/workshop": [], "archive/webinar": []}
+        done = {name: threading.Event() for name in received}
 
-        def sink():
+        def sink(name, subscriber, event_ids, wanted):
             sub = self.ch_n2.unary_stream(
                 "/convene.v1.NotificationService/SubscribeNotifications",
                 request_serializer=notification_pb2.SubscribeNotificationsRequest.SerializeToString,
@@ -238,42 +244,56 @@ class ReplicaKillDrillTest(ProcessesTestCase):
                 request_serializer=notification_pb2.AckNotificationRequest.SerializeToString,
                 response_deserializer=notification_pb2.AckNotificationResponse.FromString)
             stream = sub(notification_pb2.SubscribeNotificationsRequest(
-                subscriber="mailer", ack_timeout=duration_pb2.Duration(seconds=60)), timeout=90)
+                subscriber=subscriber, event_ids=event_ids,
+                ack_timeout=duration_pb2.Duration(seconds=60)), timeout=90)
             try:
                 for n in stream:
                     with rlock:
-                        received.append(n.notification_id)
-                        if len(received) >= expected:
-                            done.set()
+                        received[name].append(n.notification_id)
+                        if wanted and len(received[name]) >= wanted:
+                            done[name].set()
                     ack(notification_pb2.AckNotificationRequest(
-                        subscriber="mailer", notification_id=n.notification_id), timeout=10)
-                    if done.is_set():
+                        subscriber=subscriber, notification_id=n.notification_id), timeout=10)
+                    if done[name].is_set():
                         break
             except grpc.RpcError:
                 pass
             finally:
                 stream.cancel()
 
-        consumer = threading.Thread(target=sink, daemon=True)
-        consumer.start()
+        sinks = [("mailer", "mailer", [], expected),
+                 ("mailer/workshop", "mailer", [workshop.id], 0),
+                 ("archive/webinar", "archive", [webinar.id], expected)]
+        consumers = [threading.Thread(target=sink, args=args, daemon=True) for args in sinks]
+        for c in consumers:
+            c.start()
+        consumer = consumers[0]
         first_due = due - datetime.timedelta(seconds=OFFSETS - 1)
         time.sleep(max(0.0, (first_due - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
         n1_holds = lambda: f":{self.n1.proc.pid}:" in self.redis_cli("HVALS", "cv:{ntf}:lease-owners")
         self.assertTrue(wait_until(n1_holds, 10, 0.02), "N1 never held a claimed batch")
         self.n1.stop(signal.SIGKILL)
         n1_killed = time.monotonic()
-        self.assertTrue(done.wait(60), f"only {len(received)} of {expected} reminders arrived")
+        for name in ("mailer", "archive/webinar"):
+            self.assertTrue(done[name].wait(60),
+                            f"{name}: only {len(received[name])} of {expected} reminders arrived")
         delivered_at = time.monotonic()
         consumer.join(15)
-        self.assertEqual(len(received), expected)
-        self.assertEqual(len(set(received)), expected, "a reminder arrived twice")
+        consumers[2].join(15)
+        for name in ("mailer", "archive/webinar"):
+            self.assertEqual(len(received[name]), expected, name)
+            self.assertEqual(len(set(received[name])), expected, f"{name}: a reminder arrived twice")
+        # The workshop has no reminders: its filtered "mailer" saw none, and
+        # took none from the every-event "mailer" (checked above).
+        self.assertEqual(received["mailer/workshop"], [])
         self.assertEqual(self.redis_cli("XLEN", "cv:{ntf}:outbox"), str(expected),
                          "the outbox does not hold exactly one notification per reminder")
         self.assertEqual(self.redis_cli("ZCARD", "cv:{ntf}:due"), "0")
         self.assertEqual(self.redis_cli("ZCARD", "cv:{ntf}:leases"), "0")
         print(f"notification: {expected} reminders planned; N1 SIGKILLed holding a batch; all "
-              f"{expected} delivered exactly once, the last {delivered_at - n1_killed:.1f} s "
-              f"after the kill (N1's lease: 5 s)")
+              f"{expected} delivered exactly once to the every-event \"mailer\" and to the "
+              f"webinar-filtered \"archive\", none to the workshop-filtered \"mailer\"; the last "
+              f"{delivered_at - n1_killed:.1f} s after the kill (N1's lease: 5 s)")
 
 
 if __name__ == "__main__":
