@@ -20,14 +20,6 @@ using internal::FieldError;
 
 absl::Status CheckUrl(absl::string_view field, absl::string_view url) {
   if (url.empty()) return absl::OkStatus();
-  if (absl::Status s = CheckTextLength(field, url, EventLimits::kMaxUrl, false);
-      !s.ok()) {
-    return s;
-  }
-  if (!absl::StartsWith(url, "https://") && !absl::StartsWith(url, "http://")) {
-    return FieldError(field, absl::StrCat(internal::Quote(url),
-                                          " is not an http(s):// URL"));
-  }
   for (char c : url) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
       return FieldError(field, "must not contain spaces or control characters");
@@ -37,6 +29,14 @@ absl::Status CheckUrl(absl::string_view field, absl::string_view url) {
     if (static_cast<unsigned char>(c) >= 0x80) {
       return FieldError(field, "must be ASCII; percent-encode other characters");
     }
+  }
+  if (absl::Status s = CheckTextLength(field, url, EventLimits::kMaxUrl, false);
+      !s.ok()) {
+    return s;
+  }
+  if (!absl::StartsWith(url, "https://") && !absl::StartsWith(url, "http://")) {
+    return FieldError(field, absl::StrCat(internal::Quote(url),
+                                          " is not an http(s):// URL"));
   }
   return absl::OkStatus();
 }

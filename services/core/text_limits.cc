@@ -1,9 +1,45 @@
 #include "core/text_limits.h"
 
+#include <cstdint>
+
 #include "absl/strings/str_cat.h"
 #include "core/internal/field_error.h"
 
 namespace convene::core {
+
+bool IsValidUtf8(absl::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    int more;
+    uint32_t point;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      more = 1, point = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      more = 2, point = lead & 0x0F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      more = 3, point = lead & 0x07;
+    } else {
+      return false;  // a stray continuation byte, an overlong lead, or past U+10FFFF
+    }
+    if (text.size() - i <= static_cast<size_t>(more)) return false;
+    for (int k = 1; k <= more; ++k) {
+      const unsigned char next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      point = (point << 6) | (next & 0x3F);
+    }
+    if ((more == 2 && point < 0x800) || (more == 3 && (point < 0x10000 || point > 0x10FFFF)) ||
+        (point >= 0xD800 && point <= 0xDFFF)) {
+      return false;  // overlong, out of range, or a surrogate
+    }
+    i += more + 1;
+  }
+  return true;
+}
 
 size_t CharCount(absl::string_view utf8) {
   size_t count = 0;
@@ -16,6 +52,9 @@ size_t CharCount(absl::string_view utf8) {
 absl::Status CheckTextLength(absl::string_view field, absl::string_view value, int max_chars,
                              bool required) {
   if (required && value.empty()) return internal::FieldError(field, "is required");
+  // Protobuf checks the UTF-8 of every string it parses; core checks again
+  // for callers that are not a gRPC request.
+  if (!IsValidUtf8(value)) return internal::FieldError(field, "is not valid UTF-8");
   // Bytes bound characters from above: most texts need no count.
   if (value.size() <= static_cast<size_t>(max_chars)) return absl::OkStatus();
   if (const size_t chars = CharCount(value); chars > static_cast<size_t>(max_chars)) {

@@ -17,11 +17,15 @@
 
 namespace convene::core {
 
+// Whether `text` is well-formed UTF-8 (no stray or missing continuation
+// bytes, no overlong forms, no surrogates, nothing past U+10FFFF).
+bool IsValidUtf8(absl::string_view text);
+
 // Code points in `utf8` (bytes that do not continue a sequence).
 size_t CharCount(absl::string_view utf8);
 
-// INVALID_ARGUMENT naming `field` when `value` is longer than `max_chars`
-// characters, or empty while `required`.
+// INVALID_ARGUMENT naming `field` when `value` is not valid UTF-8, longer
+// than `max_chars` characters, or empty while `required`.
 absl::Status CheckTextLength(absl::string_view field, absl::string_view value, int max_chars,
                              bool required = false);
 

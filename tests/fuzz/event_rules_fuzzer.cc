@@ -124,7 +124,7 @@ Event ConsumeEvent(FuzzedDataProvider& in) {
 }
 
 void CheckPrepared(const Event& e) {
-  FUZZ_CHECK(!e.title.empty() && e.title.size() <= 200, "accepted a title of ",
+  FUZZ_CHECK(!e.title.empty() && fuzz::WithinChars(e.title, 200), "accepted a title of ",
              e.title.size(), " bytes");
   FUZZ_CHECK(e.start < e.end && !e.tzdata_version.empty(),
              "the event's instants are not derived");

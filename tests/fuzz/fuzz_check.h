@@ -30,6 +30,15 @@ namespace convene::fuzz {
 // IANA zones with the awkward cases: DST both ways of the year, negative DST
 // (Dublin, Casablanca), 30-minute DST (Lord Howe), 45-minute offsets, a skipped
 // day (Apia, 2011-12-30), offsets beyond +/-12h, a zone without DST, and UTC.
+// Characters of a text a validator accepted, counted here on their own
+// terms: bytes that start a UTF-8 sequence (accepted texts are valid UTF-8,
+// so this is their code points), and never more than 4 bytes per character.
+inline bool WithinChars(absl::string_view text, size_t max_chars) {
+  size_t chars = 0;
+  for (char c : text) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return chars <= max_chars && text.size() <= 4 * max_chars;
+}
+
 inline constexpr absl::string_view kZones[] = {
     "Europe/Brussels",     "Europe/Athens",     "Europe/Dublin",
     "Europe/Lisbon",       "America/New_York",  "America/St_Johns",

@@ -69,10 +69,10 @@ void FuzzParticipant(FuzzedDataProvider& in) {
                  std::all_of(p.participant_id.begin(), p.participant_id.end(),
                              id_char),
              "accepted the participant id ", p.participant_id);
-  FUZZ_CHECK(!p.display_name.empty() && p.display_name.size() <= 200,
+  FUZZ_CHECK(!p.display_name.empty() && fuzz::WithinChars(p.display_name, 200),
              "accepted a display name of ", p.display_name.size(), " bytes");
-  FUZZ_CHECK(p.email.size() <= 254 && p.organisation.size() <= 200 &&
-                 p.city.size() <= 100,
+  FUZZ_CHECK(fuzz::WithinChars(p.email, 254) && fuzz::WithinChars(p.organisation, 200) &&
+                 fuzz::WithinChars(p.city, 100),
              "accepted an over-long text");
   if (!p.email.empty()) {
     const size_t at = p.email.find('@');
