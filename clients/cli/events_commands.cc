@@ -36,6 +36,8 @@ std::vector<OptionSpec> EventOptions() {
       {"join_url", "URL", "https:// link to join online"},
       {"session", "SPEC", "'title|start|end[|format[|room]]', local times at the venue", true},
       {"allow_walk_ins", "", "check in people who did not register while seats are free"},
+      {"check_in_margin", "DURATION",
+       "check-ins accepted this long before and after each day (default 12h, at most 7d)"},
       {"local_time_policy", "POLICY",
        "times in a DST gap or overlap: " + EnumChoices(v1::LocalTimePolicy_descriptor())},
   };
@@ -81,6 +83,14 @@ void ApplyEventFlags(Args& args, v1::Event& event, std::vector<std::string>& mas
   }
   if (given("allow_walk_ins", "allow_walk_ins")) {
     event.set_allow_walk_ins(args.Bool("allow_walk_ins"));
+  }
+  if (given("check_in_margin", "check_in_margin")) {
+    absl::StatusOr<absl::Duration> margin = ParseDurationArg(args.Get("check_in_margin"));
+    if (!margin.ok()) {
+      args.Error(absl::StrCat("--check_in_margin: ", margin.status().message()));
+    } else {
+      *event.mutable_check_in_margin() = ToProto(*margin);
+    }
   }
   if (given("local_time_policy", "local_time_policy")) {
     event.set_local_time_policy(args.Enum("local_time_policy", v1::LOCAL_TIME_POLICY_UNSPECIFIED));
@@ -146,6 +156,11 @@ void PrintEvent(Context& ctx, const v1::Event& e) {
                                Capacity(e.online().online_capacity(), "places")));
   }
   if (e.allow_walk_ins()) row("walk-ins", "allowed");
+  if (e.has_check_in_margin()) {
+    row("check-in", absl::StrCat("from ", ShortDuration(FromProto(e.check_in_margin())),
+                                 " before to ", ShortDuration(FromProto(e.check_in_margin())),
+                                 " after each day"));
+  }
   row("cancelled", e.cancel_reason());
   if (e.sessions_size() == 0) return;
   bool two_zones = zone != ctx.viewer().name();

@@ -155,12 +155,9 @@ void AttendanceApp::CheckIn(storage::CheckInCommand c,
         "source: ONLINE_JOIN goes with mode ONLINE, DESK and BADGE with "
         "IN_PERSON"));
   }
-  const absl::Time now = clock_.Now();
-  if (occurred && *occurred > now + absl::Hours(24)) {
-    return done(absl::InvalidArgumentError(
-        "occurred_time: more than 24 hours in the future"));
-  }
-  c.occurred = occurred.value_or(now);
+  // Whether this time is in the day's check-in window is judged by the
+  // script, against the event's sheet.
+  c.occurred = occurred.value_or(clock_.Now());
   if (c.walk_in) {
     c.walk_in->participant_id = c.participant_id;
     if (absl::Status s = core::ValidateParticipant(*c.walk_in); !s.ok()) {
@@ -243,12 +240,9 @@ void AttendanceApp::CheckOut(storage::CheckInCommand c,
   if (c.source != core::CheckInSource::kOnlineLeave) {
     return done(absl::InvalidArgumentError("source: must be ONLINE_LEAVE"));
   }
-  const absl::Time now = clock_.Now();
-  if (occurred && *occurred > now + absl::Hours(24)) {
-    return done(absl::InvalidArgumentError(
-        "occurred_time: more than 24 hours in the future"));
-  }
-  c.occurred = occurred.value_or(now);
+  // Whether this time is in the day's check-in window is judged by the
+  // script, against the event's sheet.
+  c.occurred = occurred.value_or(clock_.Now());
   store_.CheckOut(c, std::move(done));
 }
 

@@ -55,7 +55,7 @@ bool IsUpdatablePath(absl::string_view path) {
       "title",      "description", "kind",         "community",
       "organisers", "city",        "country_code", "format",
       "time_zone",  "start_local", "end_local",    "venue",
-      "online",     "sessions",    "allow_walk_ins", "local_time_policy"};
+      "online",     "sessions",    "allow_walk_ins", "local_time_policy", "check_in_margin"};
   const absl::string_view head = path.substr(0, path.find('.'));
   return std::find(std::begin(kTopLevel), std::end(kTopLevel), head) !=
          std::end(kTopLevel);
@@ -444,9 +444,9 @@ void CalendarApp::ListEventChanges(std::string sync_token, int page_size,
           out.changes.push_back(*std::move(r));
         }
         out.has_more = static_cast<int>(page->changes.size()) == count &&
-                       page->changes.back().id != page->last_id;
+                       page->changes.back().id != page->last_position;
         out.next_sync_token = out.changes.empty()
-                                  ? (from.empty() ? page->last_id : from)
+                                  ? (from.empty() ? page->last_position : from)
                                   : out.changes.back().sync_token;
         done(std::move(out));
       });

@@ -167,6 +167,8 @@ class CalendarApp {
 
   void ListEventChanges(std::string sync_token, int page_size,
                         Done<EventChangePage> done);
+  // The sync token of the newest change (where a watcher from now starts).
+  void EventChangesHead(Done<std::string> done) { store_.ChangesHead(std::move(done)); }
 
   // RFC 5545 text for one event (cancelled ones included) or for a filter
   // (at most kMaxExportEvents events; more: narrow the filter).
@@ -188,7 +190,8 @@ class CalendarApp {
   void RetimeFutureEvents(absl::Time now, RetimeOptions options,
                           Done<RetimeReport> done);
 
-  // Decodes one stored change (used by live watchers too).
+  // Decodes one stored change (used by live watchers too); its sync token
+  // is `change.id`.
   static absl::StatusOr<EventChangeRecord> DecodeChange(
       const storage::CalendarChange& change);
 

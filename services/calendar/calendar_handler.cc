@@ -8,6 +8,7 @@
 #include "calendar/event_mapping.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
+#include "storage/stream_position.h"
 
 namespace convene::calendar {
 namespace {
@@ -74,14 +75,18 @@ CalendarHandler::ChangeWatcher::Source ChangeSource(ChangeFeedApp& feed, ChangeQ
       done(std::move(out));
     });
   };
-  source.decode = [query](const storage::RedisReply& raw) -> std::optional<v1::Change> {
+  source.head = [&feed](auto done) { feed.Head(std::move(done)); };
+  source.decode = [query](const storage::RedisReply& raw,
+                          const std::string& epoch) -> std::optional<v1::Change> {
     absl::StatusOr<storage::FeedEntry> e = storage::ChangeFeedStore::ParseEntry(raw);
     if (!e.ok() || !ChangeFeedApp::Matches(query, *e)) return std::nullopt;
+    e->id = storage::EncodeStreamPosition({epoch, e->id});
     absl::StatusOr<v1::Change> c = ChangeToProto(*e);
     if (!c.ok()) return std::nullopt;
     return *std::move(c);
   };
   source.position = [](const v1::Change& c) { return c.position(); };
+  source.field = "position";
   return source;
 }
 
@@ -268,6 +273,13 @@ grpc::ServerWriteReactor<v1::EventChange>* CalendarHandler::WatchEventChanges(
       !s.ok()) {
     return auth::RefusedStream<v1::EventChange>(s);
   }
+  if (!request->sync_token().empty()) {
+    if (absl::Status s =
+            storage::DecodeStreamPosition(request->sync_token(), "sync_token").status();
+        !s.ok()) {
+      return auth::RefusedStream<v1::EventChange>(s);
+    }
+  }
   absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
   if (!ticket.ok()) return auth::RefusedStream<v1::EventChange>(ticket.status());
   // Registered before it starts, removed when gRPC is done with it, so
@@ -316,9 +328,11 @@ grpc::ServerWriteReactor<v1::Change>* CalendarHandler::WatchChanges(
   absl::StatusOr<ChangeQuery> query = ChangeQueryFor(
       *context, *request, request->position(), request->event_id(), request->kinds());
   if (!query.ok()) return auth::RefusedStream<v1::Change>(query.status());
-  if (!request->position().empty() && !storage::IsStreamId(request->position())) {
-    return auth::RefusedStream<v1::Change>(
-        absl::InvalidArgumentError("position: not a position this service issued"));
+  if (!request->position().empty()) {
+    if (absl::Status s = storage::DecodeStreamPosition(request->position(), "position").status();
+        !s.ok()) {
+      return auth::RefusedStream<v1::Change>(s);
+    }
   }
   absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
   if (!ticket.ok()) return auth::RefusedStream<v1::Change>(ticket.status());

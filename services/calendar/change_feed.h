@@ -50,6 +50,12 @@ class ChangeFeedApp {
   void ListChanges(ChangeQuery query,
                    absl::AnyInvocable<void(absl::StatusOr<ChangeSlice>)> done);
 
+  // The position token of the newest change (where a watcher from now
+  // starts).
+  void Head(absl::AnyInvocable<void(absl::StatusOr<std::string>)> done) {
+    store_.Head(std::move(done));
+  }
+
   // Whether `entry` passes the query's event and kind filters.
   static bool Matches(const ChangeQuery& query, const storage::FeedEntry& entry);
 

@@ -5,6 +5,7 @@
 #include "calendar/event_mapping.h"
 #include "rpc/proto_time.h"
 #include "storage/calendar_store.h"
+#include "storage/stream_position.h"
 
 namespace convene::calendar {
 
@@ -42,15 +43,19 @@ EventChangeWatcher::Source EventChangeSource(CalendarApp& app) {
           done(std::move(out));
         });
   };
-  source.decode = [](const storage::RedisReply& entry) -> std::optional<v1::EventChange> {
+  source.head = [&app](auto done) { app.EventChangesHead(std::move(done)); };
+  source.decode = [](const storage::RedisReply& entry,
+                     const std::string& epoch) -> std::optional<v1::EventChange> {
     absl::StatusOr<storage::CalendarChange> raw =
         storage::CalendarStore::ParseChange(entry);
     if (!raw.ok()) return std::nullopt;
+    raw->id = storage::EncodeStreamPosition({epoch, raw->id});
     absl::StatusOr<EventChangeRecord> change = CalendarApp::DecodeChange(*raw);
     if (!change.ok()) return std::nullopt;
     return EventChangeToProto(*change);
   };
   source.position = [](const v1::EventChange& c) { return c.sync_token(); };
+  source.field = "sync_token";
   return source;
 }
 

@@ -185,6 +185,9 @@ absl::StatusOr<core::Event> EventFromProto(const v1::Event& w) {
     e.removed_sessions.push_back(*std::move(s));
   }
   e.allow_walk_ins = w.allow_walk_ins();
+  e.check_in_margin = w.has_check_in_margin()
+                          ? rpc::DurationFromProto(w.check_in_margin())
+                          : core::kDefaultCheckInMargin;
   e.local_time_policy = PolicyFromProto(w.local_time_policy());
   return e;
 }
@@ -226,6 +229,7 @@ v1::Event EventToProto(const core::Event& e) {
   *w.mutable_end_time() = TimeToProto(e.end);
   w.set_cancel_reason(e.cancel_reason);
   w.set_allow_walk_ins(e.allow_walk_ins);
+  *w.mutable_check_in_margin() = rpc::DurationToProto(e.check_in_margin);
   w.set_local_time_policy(PolicyToProto(e.local_time_policy));
   w.set_tzdata_version(e.tzdata_version);
   return w;

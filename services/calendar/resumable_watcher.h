@@ -5,8 +5,10 @@
 // StreamTailer, each exactly once and in order.
 //
 // Live entries that arrive while the replay runs are held back and sent
-// after it, skipping those the replay already sent (positions are stream
-// ids, which order them).
+// after it, skipping those the replay already sent (the stream ids inside
+// position tokens order them). A watcher from "now" first reads the
+// position of the newest entry, so it, too, knows the feed's epoch that
+// live entries' positions carry.
 //
 //   auto* w = new ResumableWatcher<v1::Change>(source, tailer, on_done);
 //   w->Start(request->position());
@@ -31,6 +33,7 @@
 #include "absl/synchronization/mutex.h"
 #include "rpc/status_conversion.h"
 #include "storage/redis_reply.h"
+#include "storage/stream_position.h"
 #include "storage/stream_range.h"
 #include "storage/stream_tailer.h"
 
@@ -54,11 +57,17 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
   struct Source {
     // Reads the page after `from`.
     std::function<void(std::string from, PageDone done)> replay;
-    // The message for one live stream entry; nullopt: not for this watcher
-    // (filtered out, or undecodable).
-    std::function<std::optional<Message>(const storage::RedisReply& entry)> decode;
-    // A message's position in the feed.
+    // The position token of the newest entry (where "from now on" starts).
+    std::function<void(absl::AnyInvocable<void(absl::StatusOr<std::string>)>)> head;
+    // The message for one live stream entry, its position a token of
+    // `epoch`; nullopt: not for this watcher (filtered out, or undecodable).
+    std::function<std::optional<Message>(const storage::RedisReply& entry,
+                                         const std::string& epoch)>
+        decode;
+    // A message's position token.
     std::function<std::string(const Message&)> position;
+    // The request field positions arrive in ("position", "sync_token").
+    std::string field;
   };
 
   // `on_done` runs when gRPC is finished with the stream, before the
@@ -67,17 +76,21 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
                    std::function<void(ResumableWatcher*)> on_done)
       : source_(std::move(source)), tailer_(tailer), on_done_(std::move(on_done)) {}
 
-  // Subscribes to live entries, then replays those after `from` ("": live
-  // entries only). Call once, right after construction.
+  // Subscribes to live entries, then replays those after `from` ("": from
+  // the newest entry on). Call once, right after construction.
   void Start(std::string from) {
-    {
-      absl::MutexLock lock(&mu_);
-      replaying_ = !from.empty();
-    }
     // Subscribe before replaying, so nothing written in between is missed.
     subscription_ = tailer_.Subscribe(
         [this](const std::vector<storage::RedisReply>& entries) { OnLive(entries); });
-    if (!from.empty()) Replay(std::move(from));
+    if (!from.empty()) return Replay(std::move(from));
+    {
+      absl::MutexLock lock(&mu_);
+      ++in_flight_;
+    }
+    source_.head([this](absl::StatusOr<std::string> head) {
+      OnReplayPage(head.ok() ? absl::StatusOr<Page>(Page{{}, *head, true})
+                             : absl::StatusOr<Page>(head.status()));
+    });
   }
 
   // Ends the stream (for server shutdown): UNAVAILABLE, resume later.
@@ -126,6 +139,15 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
     {
       absl::MutexLock lock(&mu_);
       ++in_flight_;
+      if (epoch_.empty()) {
+        absl::StatusOr<storage::StreamPosition> p =
+            storage::DecodeStreamPosition(from, source_.field);
+        if (!p.ok()) {
+          --in_flight_;
+          return FinishLocked(rpc::ToGrpcStatus(p.status()));
+        }
+        epoch_ = p->epoch;
+      }
     }
     source_.replay(std::move(from), [this](absl::StatusOr<Page> page) {
       OnReplayPage(std::move(page));
@@ -150,9 +172,9 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
             next = page->next;
           } else {
             replaying_ = false;
-            std::vector<Message> held = std::move(held_);
+            std::vector<storage::RedisReply> held = std::move(held_);
             held_.clear();
-            for (Message& m : held) EnqueueLocked(std::move(m));
+            DecodeLocked(held);
           }
         }
       }
@@ -165,26 +187,51 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
   }
 
   void OnLive(const std::vector<storage::RedisReply>& entries) {
-    absl::MutexLock lock(&mu_);
-    if (finished_) return;
-    for (const storage::RedisReply& entry : entries) {
-      std::optional<Message> m = source_.decode(entry);
-      if (!m) continue;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      // Held raw until the replay ends: the epoch their positions carry is
+      // known by then.
       if (replaying_) {
-        held_.push_back(*std::move(m));
-      } else {
-        EnqueueLocked(*std::move(m));
+        held_.insert(held_.end(), entries.begin(), entries.end());
+        return;
       }
+      if (!epoch_.empty()) return DecodeLocked(entries);
+      // The feed had no entry, so no epoch, when this watcher started; these
+      // entries gave it one. Read it before sending their positions.
+      held_.insert(held_.end(), entries.begin(), entries.end());
+      replaying_ = true;
+      ++in_flight_;
+    }
+    source_.head([this](absl::StatusOr<std::string> head) {
+      absl::StatusOr<storage::StreamPosition> p =
+          head.ok() ? storage::DecodeStreamPosition(*head, source_.field)
+                    : absl::StatusOr<storage::StreamPosition>(head.status());
+      if (p.ok()) {
+        absl::MutexLock lock(&mu_);
+        epoch_ = p->epoch;
+      }
+      OnReplayPage(p.ok() ? absl::StatusOr<Page>(Page{}) : absl::StatusOr<Page>(p.status()));
+    });
+  }
+
+  void DecodeLocked(const std::vector<storage::RedisReply>& entries)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (const storage::RedisReply& entry : entries) {
+      std::optional<Message> m = source_.decode(entry, epoch_);
+      if (m) EnqueueLocked(*std::move(m));
     }
   }
 
   void EnqueueLocked(Message m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
-    std::string position = source_.position(m);
-    if (!last_sent_.empty() && !storage::StreamIdLess(last_sent_, position)) {
+    absl::StatusOr<storage::StreamPosition> position =
+        storage::DecodeStreamPosition(source_.position(m), source_.field);
+    if (!position.ok()) return;
+    if (!last_sent_.empty() && !storage::StreamIdLess(last_sent_, position->stream_id)) {
       return;  // already sent by the replay
     }
-    last_sent_ = std::move(position);
+    last_sent_ = std::move(position->stream_id);
     queue_.push_back(std::move(m));
     if (queue_.size() > kMaxQueued) {
       return FinishLocked(grpc::Status(
@@ -213,9 +260,13 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
 
   absl::Mutex mu_;
   std::deque<Message> queue_ ABSL_GUARDED_BY(mu_);
-  std::vector<Message> held_ ABSL_GUARDED_BY(mu_);
+  // Live entries that came during the replay.
+  std::vector<storage::RedisReply> held_ ABSL_GUARDED_BY(mu_);
+  // The stream id of the last message queued.
   std::string last_sent_ ABSL_GUARDED_BY(mu_);
-  bool replaying_ ABSL_GUARDED_BY(mu_) = false;
+  // The feed's epoch, from the token replayed from.
+  std::string epoch_ ABSL_GUARDED_BY(mu_);
+  bool replaying_ ABSL_GUARDED_BY(mu_) = true;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   // gRPC is done with the stream (OnDone ran).

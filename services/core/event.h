@@ -79,6 +79,9 @@ struct Session {
   absl::Time end;
 };
 
+inline constexpr absl::Duration kDefaultCheckInMargin = absl::Hours(12);
+inline constexpr absl::Duration kMaxCheckInMargin = absl::Hours(7 * 24);
+
 struct Event {
   std::string id;
   std::string title;
@@ -103,6 +106,9 @@ struct Event {
   EventStatus status = EventStatus::kScheduled;
   std::string cancel_reason;
   bool allow_walk_ins = false;
+  // Check-ins are accepted from this long before each day to this long
+  // after it (event_sheet.h has the windows).
+  absl::Duration check_in_margin = kDefaultCheckInMargin;
   // How local times in a DST gap or overlap were read.
   LocalTimePolicy local_time_policy = LocalTimePolicy::kReject;
   // 1 on create, +1 on every change.

@@ -136,6 +136,12 @@ absl::Status CheckFormat(const Event& e) {
     return FieldError("event.online.join_url",
                       "an in-person-only event has no join URL");
   }
+  if (e.check_in_margin < absl::ZeroDuration() ||
+      e.check_in_margin > kMaxCheckInMargin) {
+    return FieldError("event.check_in_margin",
+                      absl::StrCat(absl::FormatDuration(e.check_in_margin),
+                                   " is outside 0 to 7 days"));
+  }
   return absl::OkStatus();
 }
 

@@ -1,6 +1,7 @@
 #include "core/event_sheet.h"
 
 #include "core/event_days.h"
+#include "core/zoned_rendering.h"
 
 namespace convene::core {
 
@@ -14,7 +15,14 @@ absl::StatusOr<EventSheet> MakeEventSheet(const Event& event, const Zone& zone) 
   sheet.cancelled = event.status == EventStatus::kCancelled;
   sheet.format = event.format;
   sheet.time_zone = event.time_zone;
-  for (const EventDay& d : *days) sheet.days.push_back(d.date);
+  for (const EventDay& d : *days) {
+    sheet.days.push_back(d.date);
+    const absl::Time from = d.start - event.check_in_margin;
+    const absl::Time until = d.end + event.check_in_margin;
+    sheet.check_in_windows.push_back({d.date, from, until,
+                                      FormatLocal(ToZoned(zone, from)),
+                                      FormatLocal(ToZoned(zone, until))});
+  }
   sheet.in_person_capacity = event.venue.in_person_capacity;
   sheet.online_capacity = event.online.online_capacity;
   sheet.allow_walk_ins = event.allow_walk_ins;

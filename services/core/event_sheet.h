@@ -1,5 +1,5 @@
 // EventSheet: what attendance needs to know of an event, and nothing more:
-// its local days, the capacity of each mode, its sessions with the modes
+// its local days and when each accepts check-ins, the capacity of each mode, its sessions with the modes
 // they offer, whether it is cancelled, and the revision it was taken from.
 //
 //   absl::StatusOr<EventSheet> sheet = MakeEventSheet(event, zone);
@@ -28,6 +28,18 @@ struct SheetSession {
   EventFormat format = EventFormat::kUnspecified;  // resolved, never unspecified
 };
 
+// When check-ins for one day are accepted: the day's span in the venue's
+// zone (event_days.h) widened by the event's check_in_margin on each side.
+struct CheckInWindow {
+  absl::CivilDay date;
+  absl::Time from;
+  absl::Time until;
+  // The bounds on the venue's wall clock, for messages
+  // ("2022-03-14T21:00 CET (+01:00)").
+  std::string from_local;
+  std::string until_local;
+};
+
 struct EventSheet {
   std::string event_id;
   int64_t revision = 0;
@@ -35,6 +47,8 @@ struct EventSheet {
   EventFormat format = EventFormat::kUnspecified;
   std::string time_zone;
   std::vector<absl::CivilDay> days;
+  // One per day, in the order of `days`.
+  std::vector<CheckInWindow> check_in_windows;
   // 0 means no limit (when the format offers the mode at all).
   int in_person_capacity = 0;
   int online_capacity = 0;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "storage/keys.h"
+#include "storage/stream_position.h"
 #include "storage/scripts/calendar_list_lua.h"
 #include "storage/scripts/calendar_write_lua.h"
 
@@ -27,7 +28,8 @@ std::string Attributes(const CalendarRecord& r) {
 std::vector<std::string> WriteKeys() {
   return {keys::CalendarDocuments(), keys::CalendarAttributes(),
           keys::CalendarStartIndex(), keys::CalendarStats(),
-          keys::CalendarChanges(), keys::CalendarCreateRequests()};
+          keys::CalendarChanges(), keys::CalendarCreateRequests(),
+          keys::StreamEpoch(keys::CalendarChanges())};
 }
 
 absl::StatusOr<CalendarWrite> ParseWrite(absl::StatusOr<RedisReply> reply) {
@@ -106,12 +108,12 @@ void CalendarStore::List(const CalendarQuery& q, Callback<CalendarPage> done,
       scripts::CalendarList(),
       {keys::CalendarDocuments(), keys::CalendarAttributes(),
        keys::CalendarStartIndex(), keys::CalendarStats(),
-       keys::CalendarChanges()},
+       keys::CalendarChanges(), keys::StreamEpoch(keys::CalendarChanges())},
       std::move(args),
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) return done(reply.status());
         auto e = reply->elements();
-        if (!reply->is_array() || e.size() < 3) {
+        if (!reply->is_array() || e.size() < 4) {
           return done(absl::InternalError("calendar_list.lua: unexpected reply"));
         }
         CalendarPage page;
@@ -119,8 +121,10 @@ void CalendarStore::List(const CalendarQuery& q, Callback<CalendarPage> done,
         if (!e[0].text().empty() && absl::SimpleAtoi(e[0].text(), &next_ms)) {
           page.next.emplace(next_ms, e[1].text());
         }
-        page.sync_token = e[2].text();
-        for (size_t i = 3; i < e.size(); ++i) page.documents.push_back(e[i].text());
+        const std::string newest = e[2].text();
+        const std::string epoch = e[3].text();
+        for (size_t i = 4; i < e.size(); ++i) page.documents.push_back(e[i].text());
+        page.sync_token = EncodeStreamPosition({epoch, newest});
         done(std::move(page));
       });
 }
@@ -159,14 +163,19 @@ void CalendarStore::ReadChanges(std::string after, int count,
       [done = std::move(done)](absl::StatusOr<StreamRange> range) mutable {
         if (!range.ok()) return done(range.status());
         CalendarChangePage page;
-        page.last_id = range->last_id;
+        page.last_position = range->last_position();
         for (const RedisReply& entry : range->entries) {
           absl::StatusOr<CalendarChange> c = ParseChange(entry);
           if (!c.ok()) return done(c.status());
+          c->id = range->PositionOf(c->id);
           page.changes.push_back(*std::move(c));
         }
         done(std::move(page));
       });
+}
+
+void CalendarStore::ChangesHead(Callback<std::string> done) {
+  ReadStreamHead(redis_, keys::CalendarChanges(), std::move(done));
 }
 
 }  // namespace convene::storage

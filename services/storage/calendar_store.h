@@ -69,13 +69,15 @@ struct CalendarPage {
   std::vector<std::string> documents;
   // Where the next page starts; empty on the last page.
   std::optional<std::pair<int64_t, std::string>> next;
-  // The newest change id when the page was read ("0-0": none yet).
+  // The position token of the newest change when the page was read.
   std::string sync_token;
 };
 
 // One entry of the calendar change stream.
 struct CalendarChange {
-  std::string id;  // stream entry id: the sync token after this change
+  // The sync token after this change: a position token (stream_position.h)
+  // when read with ReadChanges, the bare stream entry id from ParseChange.
+  std::string id;
   std::string type;  // "created", "updated", "cancelled"
   std::string event_id;
   int64_t revision = 0;
@@ -85,9 +87,9 @@ struct CalendarChange {
 
 struct CalendarChangePage {
   std::vector<CalendarChange> changes;
-  // The newest entry id in the stream ("0-0" when empty): where a client
-  // that has read everything continues from.
-  std::string last_id;
+  // The token of the newest entry (of "0-0" when the stream is empty):
+  // where a client that has read everything continues from.
+  std::string last_position;
 };
 
 class CalendarStore {
@@ -122,12 +124,16 @@ class CalendarStore {
   void List(const CalendarQuery& query, Callback<CalendarPage> done,
             int max_examined = 5000);
 
-  // Up to `count` changes after `after` ("" = from the first change ever).
-  // FAILED_PRECONDITION when changes after `after` were trimmed from the
-  // stream (the client must resync in full),
-  // INVALID_ARGUMENT when it is not a stream id.
+  // Up to `count` changes after the sync token `after` ("" = from the first
+  // change ever). FAILED_PRECONDITION when changes after `after` were
+  // trimmed from the stream, or it is of another epoch or beyond the newest
+  // change (the client must resync in full); INVALID_ARGUMENT when it is not
+  // a token.
   void ReadChanges(std::string after, int count,
                    Callback<CalendarChangePage> done);
+
+  // The sync token of the newest change.
+  void ChangesHead(Callback<std::string> done);
 
   // The stream key, for a tailer that follows it live.
   static std::string ChangesKey();

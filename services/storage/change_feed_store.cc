@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "storage/keys.h"
+#include "storage/stream_position.h"
 #include "storage/scripts/feed_append_lua.h"
 #include "storage/stream_range.h"
 
@@ -41,14 +42,20 @@ void ChangeFeedStore::Read(std::string position, int count,
       [done = std::move(done)](absl::StatusOr<StreamRange> range) mutable {
         if (!range.ok()) return done(range.status());
         ChangeFeedPage page;
-        page.last_position = range->last_id;
+        page.last_position = range->last_position();
+        page.epoch = range->epoch;
         for (const RedisReply& raw : range->entries) {
           absl::StatusOr<FeedEntry> entry = ParseEntry(raw);
           if (!entry.ok()) return done(entry.status());
+          entry->id = range->PositionOf(entry->id);
           page.entries.push_back(*std::move(entry));
         }
         done(std::move(page));
       });
+}
+
+void ChangeFeedStore::Head(Callback<std::string> done) {
+  ReadStreamHead(redis_, keys::ChangeFeed(), std::move(done));
 }
 
 absl::StatusOr<int> AppendToChangeFeed(RedisSyncClient& redis,
@@ -76,7 +83,9 @@ absl::StatusOr<int> AppendToChangeFeed(RedisSyncClient& redis,
     }
     absl::StatusOr<RedisReply> r =
         redis.Eval(scripts::FeedAppend(),
-                   {keys::ChangeFeed(), keys::ChangeFeedSources()}, std::move(argv));
+                   {keys::ChangeFeed(), keys::ChangeFeedSources(),
+                    keys::StreamEpoch(keys::ChangeFeed())},
+                   std::move(argv));
     if (!r.ok()) return r.status();
     appended += static_cast<int>(r->as_integer().value_or(0));
   }

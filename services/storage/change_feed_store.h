@@ -31,10 +31,14 @@ namespace convene::storage {
 // event_updated, event_cancelled, or the attendance kinds
 // (registration_created, ..., checked_in, checked_out,
 // participant_forgotten).
+//
+// Read by clients, an entry's `id` is its position token (stream_position.h).
 struct ChangeFeedPage {
   std::vector<FeedEntry> entries;
-  // The newest position in the feed ("0-0" when it is empty).
+  // The token of the newest entry (of "0-0" when the feed is empty).
   std::string last_position;
+  // The feed's epoch, which every token of the page carries.
+  std::string epoch;
 };
 
 class ChangeFeedStore {
@@ -45,10 +49,14 @@ class ChangeFeedStore {
   // `redis` must outlive the store.
   explicit ChangeFeedStore(RedisClient& redis) : redis_(redis) {}
 
-  // Up to `count` entries after `position` ("": from the oldest kept).
-  // INVALID_ARGUMENT for a position the feed never issued,
-  // FAILED_PRECONDITION when entries after it were trimmed away.
+  // Up to `count` entries after the token `position` ("": from the oldest
+  // kept), with tokens for ids. INVALID_ARGUMENT for a token the feed never
+  // issued, FAILED_PRECONDITION for one of another epoch, beyond the newest
+  // entry, or with entries after it trimmed away.
   void Read(std::string position, int count, Callback<ChangeFeedPage> done);
+
+  // The token of the newest entry: where a reader of what comes next starts.
+  void Head(Callback<std::string> done);
 
   // The stream key, for a tailer that follows it live.
   static std::string Key();

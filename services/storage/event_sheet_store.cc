@@ -48,6 +48,15 @@ std::vector<std::string> EventSheetStore::Encode(const core::EventSheet& s) {
     }
     return absl::StrJoin(out, ",");
   };
+  // "date|from ms|until ms|from text|until text;..." (the texts are
+  // FormatLocal()'s, which never hold '|' or ';').
+  std::vector<std::string> windows;
+  for (const core::CheckInWindow& w : s.check_in_windows) {
+    windows.push_back(absl::StrCat(core::FormatLocalDate(w.date), "|",
+                                   absl::ToUnixMillis(w.from), "|",
+                                   absl::ToUnixMillis(w.until), "|",
+                                   w.from_local, "|", w.until_local));
+  }
   std::vector<std::string> out = {"cancelled",  s.cancelled ? "1" : "0",
           "format",     std::string(FormatName(s.format)),
           "time_zone",  s.time_zone,
@@ -55,6 +64,7 @@ std::vector<std::string> EventSheetStore::Encode(const core::EventSheet& s) {
           "in_person_capacity", absl::StrCat(s.in_person_capacity),
           "online_capacity",    absl::StrCat(s.online_capacity),
           "walk_ins",   s.allow_walk_ins ? "1" : "0",
+          "check_in_windows", absl::StrJoin(windows, ";"),
           "sessions",   sessions_text(s.sessions),
           "removed_sessions", sessions_text(s.removed_sessions)};
   // Titles are caller text, so each has a field of its own rather than a
@@ -102,6 +112,21 @@ absl::StatusOr<core::EventSheet> EventSheetStore::Decode(std::string event_id,
       if (!absl::SimpleAtoi(v, &s.online_capacity)) return corrupt;
     } else if (f == "walk_ins") {
       s.allow_walk_ins = v == "1";
+    } else if (f == "check_in_windows") {
+      for (absl::string_view item : absl::StrSplit(v, ';', absl::SkipEmpty())) {
+        std::vector<absl::string_view> parts = absl::StrSplit(item, '|');
+        int64_t from_ms = 0, until_ms = 0;
+        if (parts.size() != 5 || !absl::SimpleAtoi(parts[1], &from_ms) ||
+            !absl::SimpleAtoi(parts[2], &until_ms)) {
+          return corrupt;
+        }
+        absl::StatusOr<absl::CivilDay> day =
+            core::ParseLocalDate(parts[0], "check_in_windows");
+        if (!day.ok()) return corrupt;
+        s.check_in_windows.push_back(
+            {*day, absl::FromUnixMillis(from_ms), absl::FromUnixMillis(until_ms),
+             std::string(parts[3]), std::string(parts[4])});
+      }
     } else if (f == "sessions" || f == "removed_sessions") {
       std::vector<core::SheetSession>& list =
           f == "sessions" ? s.sessions : s.removed_sessions;

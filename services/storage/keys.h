@@ -244,6 +244,16 @@ inline std::string ChangeFeedSources() { return "cv:{feed}:sources"; }
 // String: owner token of the replica relaying into the feed, with a TTL.
 inline std::string ChangeFeedRelayLease() { return "cv:{feed}:relay-lease"; }
 
+// ---- every resumable stream ----------------------------------------------
+
+// String: the epoch of a stream whose positions clients hold (random, made
+// when first needed). Position tokens carry it (stream_position.h), so a
+// token from another Redis, or from this one before it was wiped, is told
+// apart from a real position. Same hash tag as the stream.
+inline std::string StreamEpoch(absl::string_view stream_key) {
+  return absl::StrCat(stream_key, "-epoch");
+}
+
 // ---- {sys}: process-wide facts ------------------------------------------
 
 // String: the tzdata version the stored instants were derived with.

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "storage/keys.h"
 
 namespace convene::storage {
 namespace {
@@ -32,22 +33,35 @@ bool StreamIdLess(absl::string_view a, absl::string_view b) {
   return std::tie(ams, aseq) < std::tie(bms, bseq);
 }
 
-void ReadStreamAfter(RedisClient& redis, std::string key, std::string after,
+void ReadStreamAfter(RedisClient& redis, std::string key, std::string after_token,
                      int count, StreamPositionWording wording,
                      absl::AnyInvocable<void(absl::StatusOr<StreamRange>)> done) {
-  if (!after.empty() && !IsStreamId(after)) {
-    return done(absl::InvalidArgumentError(
-        absl::StrCat(wording.field, ": not a position this service issued")));
+  StreamPosition after;
+  if (!after_token.empty()) {
+    absl::StatusOr<StreamPosition> decoded = DecodeStreamPosition(after_token, wording.field);
+    if (!decoded.ok()) return done(decoded.status());
+    after = *std::move(decoded);
   }
-  std::string from = after.empty() ? "-" : absl::StrCat("(", after);
+  std::string from = after_token.empty() ? "-" : absl::StrCat("(", after.stream_id);
   redis.Pipeline(
-      {{"XINFO", "STREAM", key},
+      {{"GET", keys::StreamEpoch(key)},
+       {"XINFO", "STREAM", key},
        {"XRANGE", key, std::move(from), "+", "COUNT", absl::StrCat(count)}},
-      [after = std::move(after), wording = std::move(wording), done = std::move(done)](
+      [from_start = after_token.empty(), after = std::move(after),
+       wording = std::move(wording), done = std::move(done)](
           absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> replies) mutable {
         if (!replies.ok()) return done(replies.status());
+        if (!(*replies)[0].ok()) return done((*replies)[0].status());
         StreamRange range;
         range.last_id = "0-0";
+        range.epoch = (*replies)[0]->is_nil() ? "" : (*replies)[0]->text();
+        // A token of another epoch: another Redis, or this one before it
+        // was wiped (its stream ids mean nothing here, even when they exist).
+        if (!from_start && !PositionFitsEpoch(after, range.epoch)) {
+          return done(absl::FailedPreconditionError(absl::StrCat(
+              wording.field, ": not a position of this feed (it was issued by another "
+              "Redis, or by this one before its data was reset); ", wording.resync)));
+        }
         // The stream is only ever trimmed from its front. Entries after
         // `after` are lost when something was trimmed and `after` lies
         // before the first entry still kept (conservatively also when
@@ -55,8 +69,8 @@ void ReadStreamAfter(RedisClient& redis, std::string key, std::string after,
         int64_t added = 0, length = 0;
         std::string first_kept;
         // XINFO fails with "no such key" until the first entry is written.
-        if ((*replies)[0].ok()) {
-          auto info = (*replies)[0]->elements();
+        if ((*replies)[1].ok()) {
+          auto info = (*replies)[1]->elements();
           for (size_t i = 0; i + 1 < info.size(); i += 2) {
             const std::string& name = info[i].text();
             const RedisReply& value = info[i + 1];
@@ -69,24 +83,25 @@ void ReadStreamAfter(RedisClient& redis, std::string key, std::string after,
             }
           }
         }
-        // A position after the newest entry was never issued by this feed:
-        // another Redis, one that was wiped, or a made-up id. Reading on
-        // from it would skip every change up to it without a word.
-        if (!after.empty() && StreamIdLess(range.last_id, after)) {
+        // A position after the newest entry was never issued by this feed
+        // (a made-up id with a real epoch). Reading on from it would skip
+        // every change up to it without a word.
+        if (!from_start && StreamIdLess(range.last_id, after.stream_id)) {
           return done(absl::FailedPreconditionError(absl::StrCat(
-              wording.field, ": ", after, " is not a position of this feed (its newest is ",
-              range.last_id, "); ", wording.resync)));
+              wording.field, ": ", after.stream_id,
+              " is not a position of this feed (its newest is ", range.last_id, "); ",
+              wording.resync)));
         }
         const bool trimmed = added > length;
-        const bool from_start_lost = after.empty() && !wording.empty_is_oldest_kept;
+        const bool from_start_lost = from_start && !wording.empty_is_oldest_kept;
         if (trimmed && (from_start_lost ||
-                        (!after.empty() && StreamIdLess(after, first_kept)))) {
+                        (!from_start && StreamIdLess(after.stream_id, first_kept)))) {
           return done(absl::FailedPreconditionError(absl::StrCat(
               wording.field, " expired: entries after it are no longer kept; ",
               wording.resync)));
         }
-        if (!(*replies)[1].ok()) return done((*replies)[1].status());
-        auto entries = (*replies)[1]->elements();
+        if (!(*replies)[2].ok()) return done((*replies)[2].status());
+        auto entries = (*replies)[2]->elements();
         range.entries.assign(entries.begin(), entries.end());
         done(std::move(range));
       });

@@ -1,12 +1,15 @@
 // Reading a capped Redis Stream from a client-held position: the part every
 // resumable feed (the calendar's change stream, the change feed across
-// services) shares. Positions are stream entry ids; a position older than
-// what the stream still keeps is refused rather than silently skipping the
-// trimmed entries.
+// services) shares. Positions are tokens holding an entry id and the feed's
+// epoch (stream_position.h); a position older than what the stream still
+// keeps, from another epoch, or beyond the newest entry is refused rather
+// than silently skipping entries.
 //
-//   ReadStreamAfter(redis, keys::ChangeFeed(), "1700000000000-0", 100,
+//   ReadStreamAfter(redis, keys::ChangeFeed(), token, 100,
 //                   {.field = "position", .resync = "start again with an empty position"},
-//                   [](absl::StatusOr<StreamRange> r) { ... r->entries ... });
+//                   [](absl::StatusOr<StreamRange> r) {
+//                     ... r->entries ... r->PositionOf(id) ...
+//                   });
 #ifndef CONVENE_STORAGE_STREAM_RANGE_H_
 #define CONVENE_STORAGE_STREAM_RANGE_H_
 
@@ -18,6 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "storage/redis_client.h"
 #include "storage/redis_reply.h"
+#include "storage/stream_position.h"
 
 namespace convene::storage {
 
@@ -32,6 +36,13 @@ struct StreamRange {
   // The newest entry id in the stream ("0-0" when it is empty): where a
   // reader that has read everything continues from.
   std::string last_id;
+  // The feed's epoch: every token made from this range carries it.
+  std::string epoch;
+
+  std::string PositionOf(absl::string_view id) const {
+    return EncodeStreamPosition({epoch, std::string(id)});
+  }
+  std::string last_position() const { return PositionOf(last_id); }
 };
 
 // How errors about the caller's position are worded.
@@ -46,10 +57,11 @@ struct StreamPositionWording {
   bool empty_is_oldest_kept = false;
 };
 
-// Up to `count` entries of `key` after `after` ("": from the start, see
-// StreamPositionWording). INVALID_ARGUMENT when `after` is not a stream id;
-// FAILED_PRECONDITION when entries after `after` were trimmed away, or when
-// `after` lies beyond the newest entry (never issued by this stream).
+// Up to `count` entries of `key` after the position token `after` ("": from
+// the start, see StreamPositionWording). INVALID_ARGUMENT when `after` is
+// not a token; FAILED_PRECONDITION when it is of another epoch (another
+// Redis, or this one before a reset), when entries after it were trimmed
+// away, or when it lies beyond the newest entry (never issued).
 void ReadStreamAfter(RedisClient& redis, std::string key, std::string after,
                      int count, StreamPositionWording wording,
                      absl::AnyInvocable<void(absl::StatusOr<StreamRange>)> done);

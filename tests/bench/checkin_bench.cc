@@ -62,13 +62,15 @@ struct RunFigures {
 };
 
 // Keeps `in_flight` CheckIn calls going for `seconds`, each on the next
-// participant and scope.
-RunFigures Drive(const std::string& target, const std::string& event_id,
+// participant and session, scanned as the session starts (inside its day's
+// check-in window).
+RunFigures Drive(const std::string& target, const core::Event& event,
                  int participants, int in_flight, int seconds) {
   auto channel =
       grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
   auto stub = v1::AttendanceService::NewStub(channel);
-  const char* kScopes[] = {"s1", "s2", "s3", "s4", "s5"};
+  const std::string& event_id = event.id;
+  const int num_sessions = static_cast<int>(std::min<size_t>(5, event.sessions.size()));
   absl::Mutex mu;
   std::vector<double> latencies;
   RunFigures f;
@@ -86,7 +88,10 @@ RunFigures Drive(const std::string& target, const std::string& event_id,
     const int64_t n = next++;
     call->request.set_event_id(event_id);
     call->request.set_participant_id(absl::StrCat("p", n % participants));
-    call->request.set_session_id(kScopes[(n / participants) % 5]);
+    const core::Session& session = event.sessions[(n / participants) % num_sessions];
+    call->request.set_session_id(session.id);
+    const int64_t scanned_ms = absl::ToUnixMillis(session.start);
+    call->request.mutable_occurred_time()->set_seconds(scanned_ms / 1000);
     call->request.set_mode(v1::ATTENDANCE_MODE_IN_PERSON);
     call->request.set_source(v1::CHECK_IN_SOURCE_BADGE);
     call->request.set_request_id(absl::StrCat("bench-", n));
@@ -252,11 +257,11 @@ int Run() {
   std::printf("%-22s %9s %9s %9s %12s %14s %8s\n", "server", "QPS", "p50 ms",
               "p99 ms", "EVALSHA/RPC", "redis cmds/RPC", "failed");
   auto before = CommandCalls(sync);
-  RunFigures base = Drive((*baseline_server)->address(), event->id,
+  RunFigures base = Drive((*baseline_server)->address(), *event,
                           participants, in_flight, seconds);
   auto middle = CommandCalls(sync);
   Report("baseline (1 EVALSHA)", base, before, middle);
-  RunFigures ours = Drive((*convene_server)->address(), event->id, participants,
+  RunFigures ours = Drive((*convene_server)->address(), *event, participants,
                           in_flight, seconds);
   auto after = CommandCalls(sync);
   Report("convene CheckIn", ours, middle, after);

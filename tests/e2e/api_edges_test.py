@@ -19,6 +19,16 @@ finding, against convened over a private redis-server:
   6. limits mean what the proto and README say: texts are counted in
      characters (a 150-character Greek title fits a 200-char limit), and a
      page size above its maximum is refused, not cut;
+  7. check-in times: CheckIn and CheckOut are accepted only inside the
+     day's check-in window, Event.check_in_margin (unset: 12 h; 0 to 7
+     days) before and after the day, whose span (the later of the event's
+     start and the day's local 00:00 to the earlier of its end and the next
+     local 00:00) is taken in the venue's zone; the time judged is
+     occurred_time, or the server's clock when it is unset. Outside:
+     FAILED_PRECONDITION naming occurred_time and the window, nothing
+     counted. A session check-in is judged by the session's day. The old
+     "at most 24 h in the future" rule is gone. A retry (request_id) of an
+     accepted check-in still gets the first record;
   8. the change feed keeps what README promises: each event's changes in
      exactly the order they were made, and across events the order of
      their write times (change_time never goes back; changes of two events
@@ -27,19 +37,47 @@ finding, against convened over a private redis-server:
 """
 import datetime
 import threading
+import time
 import unittest
 import zoneinfo
 
 import grpc
 
-from convene_e2e import ConveneProcess, RedisServer, unary, wait_until
+from convene_e2e import (ConveneProcess, RedisServer, decode_position, local_instant,
+                         local_timestamp, position_token, timestamp,
+                         unary, wait_until)
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
-from google.protobuf import timestamp_pb2
+from google.protobuf import duration_pb2, field_mask_pb2, timestamp_pb2
 
 A = attendance_pb2
 K = calendar_pb2
 IN_PERSON = common_pb2.ATTENDANCE_MODE_IN_PERSON
+ONLINE = common_pb2.ATTENDANCE_MODE_ONLINE
 MAX_ID = "18446744073709551615-18446744073709551615"
+ATHENS = "Europe/Athens"
+UTC = datetime.timezone.utc
+
+
+def athens(local):
+    """A wall-clock time in Thessaloniki as a Timestamp ("...T07:59:59.999"
+    keeps its milliseconds)."""
+    return local_timestamp(ATHENS, local)
+
+
+def wall_clock(zone, local):
+    """How a window bound is written in messages, from Python's zoneinfo:
+    "2031-05-20T08:00 EEST (+03:00)" (seconds only when not zero)."""
+    dt = local_instant(zone, local).astimezone(zoneinfo.ZoneInfo(zone))
+    text = dt.strftime("%Y-%m-%dT%H:%M") + (dt.strftime(":%S") if dt.second else "")
+    offset = dt.strftime("%z")
+    return f"{text} {dt.tzname()} ({offset[:3]}:{offset[3:]})"
+
+
+def window_message(date, zone, from_local, until_local):
+    """The start of the FAILED_PRECONDITION message for a time outside the
+    check-in window of `date`."""
+    return (f"occurred_time: check-ins for {date} are accepted from "
+            f"{wall_clock(zone, from_local)} to {wall_clock(zone, until_local)}")
 
 
 class ApiEdgesTest(unittest.TestCase):
@@ -84,20 +122,52 @@ class ApiEdgesTest(unittest.TestCase):
         self.assertTrue(wait_until(lambda: len(self.call(
             "CalendarService", "ListChanges", K.ListChangesRequest(page_size=100),
             K.ListChangesResponse).changes) >= 2, 15))
-        for position in ("99999999999999-0", MAX_ID):
-            with self.subTest(position=position):
+        page = self.call("CalendarService", "ListChanges", K.ListChangesRequest(page_size=100),
+                         K.ListChangesResponse)
+        feed_epoch, _ = decode_position(page.next_position)
+        events = self.call("CalendarService", "ListEventChanges",
+                           K.ListEventChangesRequest(page_size=100), K.ListEventChangesResponse)
+        calendar_epoch, _ = decode_position(events.next_sync_token)
+        self.assertTrue(feed_epoch and calendar_epoch)
+        # Well-formed ids the feed never issued, in this feed's epoch.
+        for stream_id in ("99999999999999-0", MAX_ID):
+            with self.subTest(stream_id=stream_id):
                 e = self.refused("CalendarService", "ListChanges",
-                                 K.ListChangesRequest(position=position), K.ListChangesResponse)
+                                 K.ListChangesRequest(position=position_token(feed_epoch, stream_id)),
+                                 K.ListChangesResponse)
                 self.assertEqual(e.code(), grpc.StatusCode.FAILED_PRECONDITION, e.details())
                 self.assertIn("not a position of this feed", e.details())
                 e = self.refused("CalendarService", "ListEventChanges",
-                                 K.ListEventChangesRequest(sync_token=position),
+                                 K.ListEventChangesRequest(
+                                     sync_token=position_token(calendar_epoch, stream_id)),
                                  K.ListEventChangesResponse)
                 self.assertEqual(e.code(), grpc.StatusCode.FAILED_PRECONDITION, e.details())
-        for position in ("banana", "1-", "-1-0", "1-2-3"):
+        # A real position of another Redis (or of this one before a reset):
+        # another epoch, so the client is told to resync, never read on.
+        last = page.changes[-1].position
+        foreign = position_token("0123456789abcdef", decode_position(last)[1])
+        e = self.refused("CalendarService", "ListChanges", K.ListChangesRequest(position=foreign),
+                         K.ListChangesResponse)
+        self.assertEqual(e.code(), grpc.StatusCode.FAILED_PRECONDITION, e.details())
+        self.assertIn("issued by another Redis, or by this one before its data was reset",
+                      e.details())
+        stream = self.channel.unary_stream("/convene.v1.CalendarService/WatchChanges",
+                                           request_serializer=K.WatchChangesRequest.SerializeToString,
+                                           response_deserializer=K.Change.FromString)
+        with self.assertRaises(grpc.RpcError) as caught:
+            list(stream(K.WatchChangesRequest(position=foreign), timeout=10))
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        # Bare stream ids (what positions were before tokens) and junk are
+        # not positions at all.
+        for position in ("banana", "1-", "-1-0", "1-2-3", "99999999999999-0",
+                         decode_position(last)[1]):
             with self.subTest(position=position):
                 e = self.refused("CalendarService", "ListChanges",
                                  K.ListChangesRequest(position=position), K.ListChangesResponse)
+                self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT, e.details())
+                e = self.refused("CalendarService", "ListEventChanges",
+                                 K.ListEventChangesRequest(sync_token=position),
+                                 K.ListEventChangesResponse)
                 self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT, e.details())
         # The newest position itself is fine: nothing after it yet.
         page = self.call("CalendarService", "ListChanges", K.ListChangesRequest(page_size=100),
@@ -174,12 +244,13 @@ class ApiEdgesTest(unittest.TestCase):
         self.assertEqual(unknown.exception.code(), grpc.StatusCode.NOT_FOUND)
 
         def check_in(pid):
+            # At the desk on the day (inside its check-in window; test 7f
+            # retries a check-in made without an occurred time).
             return A.CheckInRequest(event_id=first.id, participant_id=pid, day="2031-05-04",
                                     mode=IN_PERSON, source=A.CHECK_IN_SOURCE_DESK,
-                                    request_id="edges-key-ci")
+                                    request_id="edges-key-ci",
+                                    occurred_time=athens("2031-05-04T09:05"))
         self.call("AttendanceService", "CheckIn", check_in("thess-k1"), A.CheckInRecord)
-        # A retry without an occurred time: the server's clock moved on, the
-        # request did not.
         retried = self.call("AttendanceService", "CheckIn", check_in("thess-k1"), A.CheckInRecord)
         self.assertTrue(retried.duplicate)
         self.assert_invalid(self.refused("AttendanceService", "CheckIn", check_in("thess-k9"),
@@ -280,6 +351,364 @@ class ApiEdgesTest(unittest.TestCase):
                  K.ListEventsResponse)]:
             with self.subTest(method=method, page_size=request.page_size):
                 self.assert_invalid(self.refused(service, method, request, response), "page_size")
+
+    # -- 7 --------------------------------------------------------------------
+    def event_with_margin(self, request_id, first, last, margin=None, start="09:00", end="17:00",
+                          hybrid=False, sessions=()):
+        """A workshop in Thessaloniki; `margin`: seconds, a Duration, or None
+        (check_in_margin unset)."""
+        event = self.workshop(first, last, start, end)
+        if margin is not None:
+            event.check_in_margin.CopyFrom(margin if isinstance(margin, duration_pb2.Duration)
+                                           else duration_pb2.Duration(seconds=margin))
+        if hybrid:
+            event.format = common_pb2.EVENT_FORMAT_HYBRID
+            event.online.CopyFrom(K.OnlineAccess(platform="Jitsi",
+                                                 join_url="https://meet.example.org/thess"))
+        event.sessions.extend(sessions)
+        return self.call("CalendarService", "CreateEvent", K.CreateEventRequest(
+            request_id=request_id, event=event), K.Event)
+
+    def register(self, event, *pids, mode=IN_PERSON):
+        for pid in pids:
+            self.call("AttendanceService", "Register", A.RegisterRequest(
+                event_id=event.id, request_id=f"edges-7-reg-{event.id}-{pid}", mode=mode,
+                participant=common_pb2.Participant(participant_id=pid, display_name="Partner " + pid)),
+                A.Registration)
+
+    def check_in(self, event, pid, when, day="", session_id="", mode=IN_PERSON, request_id=None):
+        """A CheckInRequest at `when` (a Timestamp, or None: no occurred_time)."""
+        request = A.CheckInRequest(
+            event_id=event.id, participant_id=pid, day=day, session_id=session_id, mode=mode,
+            source=A.CHECK_IN_SOURCE_ONLINE_JOIN if mode == ONLINE else A.CHECK_IN_SOURCE_DESK,
+            request_id=request_id or f"edges-7-ci-{pid}-{day}{session_id}-{mode}-{time.monotonic_ns()}")
+        if when is not None:
+            request.occurred_time.CopyFrom(when)
+        return request
+
+    def check_out(self, event, pid, when, day="", request_id=None):
+        """A CheckOutRequest (an online leave) at `when`, as check_in."""
+        request = A.CheckOutRequest(
+            event_id=event.id, participant_id=pid, day=day,
+            source=A.CHECK_IN_SOURCE_ONLINE_LEAVE,
+            request_id=request_id or f"edges-7-out-{pid}-{day}-{time.monotonic_ns()}")
+        if when is not None:
+            request.occurred_time.CopyFrom(when)
+        return request
+
+    def counts(self, event):
+        """GetAttendanceCounts without its as_of (when it was read)."""
+        counts = self.call("AttendanceService", "GetAttendanceCounts",
+                           A.GetAttendanceCountsRequest(event_id=event.id), A.AttendanceCounts)
+        counts.ClearField("as_of")
+        return counts
+
+    def day_counts(self, event, date):
+        return next(d for d in self.counts(event).days if d.date == date)
+
+    def accepted(self, request, method="CheckIn"):
+        return self.call("AttendanceService", method, request, A.CheckInRecord)
+
+    def assert_outside(self, request, date, from_local, until_local, side, zone=ATHENS,
+                       method="CheckIn"):
+        """`request` is refused as outside the check-in window of `date`, which
+        runs from `from_local` to `until_local` (wall clock in `zone`)."""
+        e = self.refused("AttendanceService", method, request, A.CheckInRecord)
+        self.assertEqual(e.code(), grpc.StatusCode.FAILED_PRECONDITION, e.details())
+        want = window_message(date, zone, from_local, until_local)
+        self.assertTrue(e.details().startswith(want), f"{e.details()!r}\ndoes not start with\n{want!r}")
+        self.assertIn(f"is {side} that", e.details())
+
+    def test_7a_no_occurred_time_months_ahead_is_refused_and_counts_nothing(self):
+        # A workshop about four months from now (in Thessaloniki's calendar).
+        today = datetime.datetime.now(zoneinfo.ZoneInfo(ATHENS)).date()
+        date = (today + datetime.timedelta(days=120)).isoformat()
+        ev = self.event_with_margin("edges-7a", date, date)
+        self.assertEqual(ev.check_in_margin.ToTimedelta(), datetime.timedelta(hours=12))
+        self.register(ev, "thess-7a")
+        before = self.counts(ev)
+        registration = self.call("AttendanceService", "GetRegistration", A.GetRegistrationRequest(
+            event_id=ev.id, participant_id="thess-7a"), A.Registration)
+        # No occurred_time: judged by the server's clock, months before the
+        # window (09:00 - 12 h to 17:00 + 12 h).
+        day_before = (datetime.date.fromisoformat(date) - datetime.timedelta(days=1)).isoformat()
+        day_after = (datetime.date.fromisoformat(date) + datetime.timedelta(days=1)).isoformat()
+        self.assert_outside(self.check_in(ev, "thess-7a", None, day=date), date,
+                            f"{day_before}T21:00", f"{day_after}T05:00", "before")
+        # Nothing counted, nothing about the registration changed.
+        self.assertEqual(self.counts(ev), before)
+        self.assertEqual(sum(d.counts.checked_in_total + d.unique.total for d in before.days), 0)
+        self.assertEqual(self.call("AttendanceService", "GetRegistration", A.GetRegistrationRequest(
+            event_id=ev.id, participant_id="thess-7a"), A.Registration), registration)
+        # The control: the same person, at the door on the day, is counted.
+        self.accepted(self.check_in(ev, "thess-7a", athens(f"{date}T08:55"), day=date))
+        self.assertEqual(self.day_counts(ev, date).counts.checked_in_in_person, 1)
+
+    def test_7b_two_days_ahead_inside_the_window_is_accepted(self):
+        # The old rule refused anything more than 24 h ahead. Now a time two
+        # days ahead is fine when it lies in the day's window: here the day
+        # (00:00 to 24:00 in Thessaloniki, no margin) that holds it.
+        when = (datetime.datetime.now(UTC) + datetime.timedelta(days=2)).replace(microsecond=0)
+        date = when.astimezone(zoneinfo.ZoneInfo(ATHENS)).date()
+        ev = self.event_with_margin("edges-7b", date.isoformat(),
+                                    (date + datetime.timedelta(days=1)).isoformat(), margin=0,
+                                    start="00:00", end="00:00")
+        self.assertEqual([d.date for d in self.counts(ev).days], [date.isoformat()])
+        self.register(ev, "thess-7b")
+        self.assertGreater(when - datetime.datetime.now(UTC), datetime.timedelta(hours=47))
+        record = self.accepted(self.check_in(ev, "thess-7b", timestamp(when), day=date.isoformat()))
+        self.assertFalse(record.duplicate)
+        self.assertEqual(record.check_in_time.ToDatetime(UTC), when)
+        self.assertEqual(self.day_counts(ev, date.isoformat()).counts.checked_in_in_person, 1)
+
+    def test_7b_an_event_before_1970_takes_check_ins_in_its_window(self):
+        # Supported years start at 1900: window bounds before 1970 are
+        # negative milliseconds (the script read them as "no number" and
+        # answered INTERNAL).
+        day = "1950-05-04"
+        ev = self.event_with_margin("edges-7b-1950", day, day, margin=3600)
+        self.register(ev, "p1950")
+        window = (day, f"{day}T08:00", f"{day}T18:00")
+        self.assert_outside(self.check_in(ev, "p1950", athens(f"{day}T07:00:00"), day=day),
+                            *window, "before")
+        record = self.accepted(self.check_in(ev, "p1950", athens(f"{day}T09:30:00"), day=day))
+        self.assertEqual(record.check_in_time, athens(f"{day}T09:30:00"))
+        self.assertEqual(self.day_counts(ev, day).counts.checked_in_in_person, 1)
+
+    def test_7c_window_bounds_are_exact_in_the_venue_zone(self):
+        # One day, 09:00-17:00 EEST, margin 1 h: 08:00:00 to 18:00:00 local.
+        day = "2031-05-20"
+        ev = self.event_with_margin("edges-7c-one", day, day, margin=3600)
+        self.assertEqual(ev.check_in_margin.seconds, 3600)
+        self.register(ev, "p1", "p2", "p3")
+        window = (day, f"{day}T08:00", f"{day}T18:00")
+        self.assert_outside(self.check_in(ev, "p1", athens(f"{day}T07:59:59"), day=day),
+                            *window, "before")
+        self.assert_outside(self.check_in(ev, "p1", athens(f"{day}T07:59:59.999"), day=day),
+                            *window, "before")
+        first = self.accepted(self.check_in(ev, "p1", athens(f"{day}T08:00:00"), day=day))
+        self.assertEqual(first.check_in_time, athens(f"{day}T08:00:00"))
+        self.assertFalse(first.duplicate)
+        last = self.accepted(self.check_in(ev, "p2", athens(f"{day}T18:00:00"), day=day))
+        self.assertEqual(last.check_in_time, athens(f"{day}T18:00:00"))
+        self.assert_outside(self.check_in(ev, "p3", athens(f"{day}T18:00:00.001"), day=day),
+                            *window, "after")
+        self.assert_outside(self.check_in(ev, "p3", athens(f"{day}T18:00:01"), day=day),
+                            *window, "after")
+        self.assertEqual(self.day_counts(ev, day).counts.checked_in_in_person, 2)
+
+        # Three days over the start of summer time (Sunday 30 March 2031,
+        # 03:00 EET -> 04:00 EEST), margin 1 h, with a session on the last
+        # day. The middle day is local 00:00 to 00:00, 23 hours long: its
+        # window runs from 29 March 23:00 EET to 31 March 01:00 EEST.
+        ev = self.event_with_margin("edges-7c-three", "2031-03-29", "2031-03-31", margin=3600,
+                                    sessions=[K.Session(title="Site visit",
+                                                        start_local="2031-03-31T10:00",
+                                                        end_local="2031-03-31T11:00")])
+        session = ev.sessions[0].id
+        self.register(ev, "p1", "p2", "p3", "p4", "p5")
+        middle = ("2031-03-30", "2031-03-29T23:00", "2031-03-31T01:00")
+        self.assertEqual(local_instant(ATHENS, middle[2]) - local_instant(ATHENS, middle[1]),
+                         datetime.timedelta(hours=25))
+        self.assert_outside(self.check_in(ev, "p1", athens("2031-03-29T22:59:59"), day=middle[0]),
+                            *middle, "before")
+        self.accepted(self.check_in(ev, "p1", athens("2031-03-29T23:00:00"), day=middle[0]))
+        self.accepted(self.check_in(ev, "p2", athens("2031-03-31T01:00:00"), day=middle[0]))
+        self.assert_outside(self.check_in(ev, "p3", athens("2031-03-31T01:00:01"), day=middle[0]),
+                            *middle, "after")
+        # The first day runs 09:00 to its local midnight: until 01:00 EET.
+        first_day = ("2031-03-29", "2031-03-29T08:00", "2031-03-30T01:00")
+        self.accepted(self.check_in(ev, "p4", athens("2031-03-30T01:00:00"), day=first_day[0]))
+        self.assert_outside(self.check_in(ev, "p5", athens("2031-03-30T01:00:01"), day=first_day[0]),
+                            *first_day, "after")
+        self.assert_outside(self.check_in(ev, "p5", athens("2031-03-29T07:59:59"), day=first_day[0]),
+                            *first_day, "before")
+        # A session check-in is judged by the session's day (31 March, local
+        # 00:00 to 17:00, so 30 March 23:00 to 31 March 18:00 EEST), not by
+        # the session's own hours.
+        last_day = ("2031-03-31", "2031-03-30T23:00", "2031-03-31T18:00")
+        self.assert_outside(self.check_in(ev, "p1", athens("2031-03-30T22:30"), session_id=session),
+                            *last_day, "before")
+        self.accepted(self.check_in(ev, "p1", athens("2031-03-30T23:00"), session_id=session))
+        self.accepted(self.check_in(ev, "p2", athens("2031-03-31T17:45"), session_id=session))
+        self.assert_outside(self.check_in(ev, "p3", athens("2031-03-31T18:00:01"), session_id=session),
+                            *last_day, "after")
+        counts = self.counts(ev)
+        by_date = {d.date: d for d in counts.days}
+        self.assertEqual(by_date["2031-03-29"].counts.checked_in_in_person, 1)
+        self.assertEqual(by_date["2031-03-30"].counts.checked_in_in_person, 2)
+        self.assertEqual(by_date["2031-03-31"].counts.checked_in_in_person, 0)
+        sessions = {s.session_id: s for s in by_date["2031-03-31"].sessions}
+        self.assertEqual(sessions[session].counts.checked_in_in_person, 2)
+
+    def test_7d_check_out_obeys_the_same_window(self):
+        day = "2031-06-03"
+        ev = self.event_with_margin("edges-7d", day, day, margin=1800, hybrid=True)
+        self.register(ev, "p1", "p2", mode=ONLINE)
+        window = (day, f"{day}T08:30", f"{day}T17:30")
+        # No join recorded: that is what a leave is refused for first.
+        e = self.refused("AttendanceService", "CheckOut",
+                         self.check_out(ev, "p2", athens(f"{day}T20:00"), day=day), A.CheckInRecord)
+        self.assertEqual(e.code(), grpc.StatusCode.FAILED_PRECONDITION, e.details())
+        self.assertIn("no online join", e.details())
+        self.assertFalse(e.details().startswith("occurred_time"), e.details())
+
+        self.accepted(self.check_in(ev, "p1", athens(f"{day}T09:00"), day=day, mode=ONLINE))
+        # No occurred_time: the server's clock, years before the window.
+        self.assert_outside(self.check_out(ev, "p1", None, day=day), *window, "before",
+                            method="CheckOut")
+        self.assert_outside(self.check_out(ev, "p1", athens(f"{day}T08:29:59"), day=day), *window,
+                            "before", method="CheckOut")
+        self.assert_outside(self.check_out(ev, "p1", athens(f"{day}T17:30:01"), day=day), *window,
+                            "after", method="CheckOut")
+        unique = self.day_counts(ev, day).unique
+        self.assertFalse(unique.HasField("last_online_leave"), unique)
+        left = self.accepted(self.check_out(ev, "p1", athens(f"{day}T17:30"), day=day,
+                                            request_id="edges-7d-leave"), "CheckOut")
+        self.assertEqual(left.last_leave_time, athens(f"{day}T17:30"))
+        self.assertEqual(self.day_counts(ev, day).unique.last_online_leave, athens(f"{day}T17:30"))
+        # A retry of the accepted leave, sent again the next day with the
+        # time of its sending: the first answer (see 7f), nothing moves.
+        again = self.accepted(self.check_out(ev, "p1", athens("2031-06-04T12:00"), day=day,
+                                             request_id="edges-7d-leave"), "CheckOut")
+        self.assertEqual(again.last_leave_time, athens(f"{day}T17:30"))
+        self.assertEqual(self.day_counts(ev, day).unique.last_online_leave, athens(f"{day}T17:30"))
+
+    def test_7e_check_in_margin_is_checked_defaulted_and_updatable(self):
+        day = "2031-07-01"
+        for request_id, margin in [
+                ("edges-7e-negative", duration_pb2.Duration(seconds=-1)),
+                ("edges-7e-negative-nanos", duration_pb2.Duration(seconds=0, nanos=-1)),
+                ("edges-7e-over", duration_pb2.Duration(seconds=7 * 86400 + 1)),
+                ("edges-7e-over-nanos", duration_pb2.Duration(seconds=7 * 86400, nanos=1))]:
+            with self.subTest(margin=str(margin)):
+                event = self.workshop(day, day)
+                event.check_in_margin.CopyFrom(margin)
+                self.assert_invalid(self.refused("CalendarService", "CreateEvent", K.CreateEventRequest(
+                    request_id=request_id, event=event), K.Event), "event.check_in_margin")
+        for request_id, margin, want in [("edges-7e-week", 7 * 86400, 7 * 86400),
+                                         ("edges-7e-zero", 0, 0),
+                                         ("edges-7e-unset", None, 12 * 3600)]:
+            with self.subTest(margin=margin):
+                made = self.event_with_margin(request_id, day, day, margin=margin)
+                got = self.call("CalendarService", "GetEvent", K.GetEventRequest(event_id=made.id),
+                                K.Event)
+                for ev in (made, got):
+                    # Always set on output, 0 included.
+                    self.assertTrue(ev.HasField("check_in_margin"))
+                    self.assertEqual((ev.check_in_margin.seconds, ev.check_in_margin.nanos), (want, 0))
+
+        # Unset: 12 h, so 07:00 (2 h early) is fine.
+        ev = self.event_with_margin("edges-7e-update", day, day)
+        self.register(ev, "p1", "p2", "p3", "p4")
+        self.accepted(self.check_in(ev, "p1", athens(f"{day}T07:00"), day=day))
+
+        def update(paths, **fields):
+            current = self.call("CalendarService", "GetEvent", K.GetEventRequest(event_id=ev.id), K.Event)
+            return current, K.UpdateEventRequest(
+                event=K.Event(id=ev.id, **fields), update_mask=field_mask_pb2.FieldMask(paths=paths),
+                expected_revision=current.revision)
+        current, request = update(["check_in_margin"], check_in_margin=duration_pb2.Duration(seconds=3600))
+        updated = self.call("CalendarService", "UpdateEvent", request, K.Event)
+        self.assertEqual((updated.check_in_margin.seconds, updated.revision),
+                         (3600, current.revision + 1))
+        one_hour = (day, f"{day}T08:00", f"{day}T18:00")
+        self.assert_outside(self.check_in(ev, "p2", athens(f"{day}T07:00"), day=day), *one_hour,
+                            "before")
+        self.accepted(self.check_in(ev, "p2", athens(f"{day}T08:00"), day=day))
+        # An update of something else keeps the margin.
+        _, request = update(["title"], title="CONNECTION workshop, Thessaloniki (final)")
+        self.assertEqual(self.call("CalendarService", "UpdateEvent", request,
+                                   K.Event).check_in_margin.seconds, 3600)
+        self.assert_outside(self.check_in(ev, "p3", athens(f"{day}T07:59"), day=day), *one_hour,
+                            "before")
+        # A bad margin in an update changes nothing.
+        current, request = update(["check_in_margin"],
+                                  check_in_margin=duration_pb2.Duration(seconds=-60))
+        self.assert_invalid(self.refused("CalendarService", "UpdateEvent", request, K.Event),
+                            "event.check_in_margin")
+        after = self.call("CalendarService", "GetEvent", K.GetEventRequest(event_id=ev.id), K.Event)
+        self.assertEqual((after.revision, after.check_in_margin.seconds), (current.revision, 3600))
+        # Three days: two days early is fine.
+        _, request = update(["check_in_margin"], check_in_margin=duration_pb2.Duration(seconds=3 * 86400))
+        self.assertEqual(self.call("CalendarService", "UpdateEvent", request,
+                                   K.Event).check_in_margin.seconds, 3 * 86400)
+        self.accepted(self.check_in(ev, "p3", athens("2031-06-29T09:00"), day=day))
+        # In the mask but not set: unset on input, 12 h again.
+        _, request = update(["check_in_margin"])
+        self.assertEqual(self.call("CalendarService", "UpdateEvent", request,
+                                   K.Event).check_in_margin.seconds, 12 * 3600)
+        self.assert_outside(self.check_in(ev, "p4", athens("2031-06-30T09:00"), day=day), day,
+                            "2031-06-30T21:00", "2031-07-02T05:00", "before")
+        self.accepted(self.check_in(ev, "p4", athens("2031-06-30T21:00"), day=day))
+        self.assertEqual(self.day_counts(ev, day).counts.checked_in_in_person, 4)
+
+    def test_7f_a_retry_of_an_accepted_check_in_gets_the_first_record(self):
+        # What a retry must repeat: the request_id is bound to the request's
+        # fingerprint, which leaves out occurred_time (the service fills an
+        # unset one from its clock, so the time cannot be part of what a
+        # retry repeats: a retry sent later would never match). So a retry
+        # carrying another time, or none, is the same request: it gets the
+        # first record whatever the time, and is not judged by the window.
+        # Both are tested: (1) explicit times; (2) a byte-for-byte identical
+        # retry without occurred_time, once the server's clock has left the
+        # window it was accepted in.
+        day = "2031-08-05"
+        ev = self.event_with_margin("edges-7f", day, day, margin=3600)
+        self.register(ev, "p1")
+        first = self.accepted(self.check_in(ev, "p1", athens(f"{day}T09:05"), day=day,
+                                            request_id="edges-7f-1"))
+        self.assertFalse(first.duplicate)
+        for label, when in [("the same time", athens(f"{day}T09:05")),
+                            ("the next day", athens("2031-08-06T12:00")),
+                            ("no time (the server's clock, years before)", None)]:
+            with self.subTest(retry=label):
+                again = self.accepted(self.check_in(ev, "p1", when, day=day, request_id="edges-7f-1"))
+                self.assertTrue(again.duplicate)
+                self.assertEqual((again.check_in_time, again.join_count),
+                                 (first.check_in_time, first.join_count))
+        # Anything that is not a retry is judged by the window.
+        self.assert_outside(self.check_in(ev, "p1", athens("2031-08-06T12:00"), day=day,
+                                          request_id="edges-7f-2"),
+                            day, f"{day}T08:00", f"{day}T18:00", "after")
+        counts = self.day_counts(ev, day)
+        self.assertEqual((counts.counts.checked_in_in_person, counts.unique.total), (1, 1))
+
+        # (2) An event that ends a few seconds from now, without margin: a
+        # check-in without occurred_time is accepted now; once the window
+        # has closed the identical request still gets its first record,
+        # while a new one is refused.
+        now = datetime.datetime.now(zoneinfo.ZoneInfo(ATHENS))
+        if now.time() >= datetime.time(23, 59, 30):  # keep it one local day
+            time.sleep(40)
+            now = datetime.datetime.now(zoneinfo.ZoneInfo(ATHENS))
+        start = now.replace(microsecond=0) - datetime.timedelta(minutes=1)
+        if start.date() != now.date():
+            start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        end = now.replace(microsecond=0) + datetime.timedelta(seconds=6)
+        today = now.date().isoformat()
+        event = self.workshop(today, today)
+        event.start_local = start.strftime("%Y-%m-%dT%H:%M:%S")
+        event.end_local = end.strftime("%Y-%m-%dT%H:%M:%S")
+        event.check_in_margin.CopyFrom(duration_pb2.Duration(seconds=0))
+        live = self.call("CalendarService", "CreateEvent", K.CreateEventRequest(
+            request_id="edges-7f-live", event=event), K.Event)
+        self.register(live, "p1", "p2")
+        request = self.check_in(live, "p1", None, day=today, request_id="edges-7f-live-1")
+        sent = datetime.datetime.now(UTC)
+        record = self.accepted(request)
+        self.assertFalse(record.duplicate)
+        self.assertLessEqual(abs(record.check_in_time.ToDatetime(UTC) - sent),
+                             datetime.timedelta(seconds=2))
+        wait = end.astimezone(UTC) - datetime.datetime.now(UTC) + datetime.timedelta(seconds=1)
+        time.sleep(max(0.0, wait.total_seconds()))
+        self.assert_outside(self.check_in(live, "p2", None, day=today, request_id="edges-7f-live-2"),
+                            today, start.strftime("%Y-%m-%dT%H:%M:%S"),
+                            end.strftime("%Y-%m-%dT%H:%M:%S"), "after")
+        again = self.accepted(request)
+        self.assertTrue(again.duplicate)
+        self.assertEqual(again.check_in_time, record.check_in_time)
+        self.assertEqual(self.day_counts(live, today).counts.checked_in_in_person, 1)
 
     # -- 8 --------------------------------------------------------------------
     def test_8_feed_order_within_an_event_exact_across_events_by_time(self):

@@ -12,7 +12,13 @@ mode, or per-day modes; cities and organisations with ':' '|' ';' '=' ','
 spaces, Greek and Cyrillic, and empty), ChangeMode, CancelRegistration,
 CheckIn (desk, badge, online join; day and session; repeats; walk-ins),
 CheckOut, ForgetParticipant, and now and then a burst of 10-30 Register /
-Cancel / CheckIn calls fired at once at both replicas.
+Cancel / CheckIn calls fired at once at both replicas. Events get a
+check_in_margin (unset, 0, a minute, hours, days, 7 days; changed by
+UpdateEvent too), some span the end of summer time; check-in and check-out
+times are mostly inside the day's check-in window (now and then exactly on
+its bounds), and now and then outside it (by a millisecond, a second or
+days), or unset (the server's clock, years before these events), which the
+oracle refuses by its own computation of the window.
 
 The oracle: (i) the predictive model gives the expected status of every call
 made one at a time and every registration's per-day status and waitlist
@@ -54,7 +60,7 @@ import grpc
 
 from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, unary
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
-from google.protobuf import field_mask_pb2, timestamp_pb2
+from google.protobuf import duration_pb2, field_mask_pb2, timestamp_pb2
 
 import attendance_oracle as O
 
@@ -66,6 +72,9 @@ NAMES = ["Giulia Rossi", "Daan de Vries", "Ελένη Παπαδοπούλου",
          "Jan Peeters", "Marco Bianchi", "Σοφία Νικολάου", "Мария Иванова", "Lotte Jansen",
          "Ahmed El Amrani", "Zeynep Yılmaz", "O'Brien, Seán", "Anna-Lena Müller"]
 SLOTS = [("09:30", "10:30"), ("11:00", "12:00"), ("13:30", "14:30"), ("15:00", "16:00")]
+# check_in_margin as sent, (seconds, nanos); None: unset (12 h).
+MARGINS = [None, None, None, (0, 0), (60, 0), (3600, 0), (5417, 0), (90, 250_000_000),
+           (12 * 3600, 0), (30 * 3600, 0), (7 * 86400, 0)]
 
 
 def city_pool(first_day):
@@ -81,6 +90,10 @@ ORG_POOL = ["Stad Gent", "Comune di Torino", "", "Δήμος Θεσσαλονί�
 
 def ts(ms):
     return timestamp_pb2.Timestamp(seconds=ms // 1000, nanos=(ms % 1000) * 1_000_000)
+
+
+def margin_text(margin):
+    return "unset" if margin is None else f"{margin[0]}.{margin[1]:09d}s"
 
 
 def shift_date(date, days):
@@ -132,13 +145,40 @@ class Sequence:
                 label += " walk-in"
             elif outcome.value.get("duplicate"):
                 label += " duplicate"
+        if outcome.note and code in outcome.codes:
+            label += " " + outcome.note
         self.run.coverage[f"{label} {code}"] += 1
         if code not in outcome.codes:
             raise Mismatch([f"{self.method}: status expected {sorted(outcome.codes)}, got {code} ({details})"])
+        wrong = outcome.refusal and code != "OK" and outcome.refusal(details)
+        if wrong:
+            raise Mismatch([f"{self.method}: {code} {wrong}; got {details!r}"])
 
-    def now_ms(self):
-        self.run.clock_ms += self.rng.randint(1, 20)
-        return self.run.clock_ms
+    def check_in_time(self, date, outside=0.12, unset=0.04):
+        """When a check-in or check-out for `date` (a day of the event, or a
+        session's) happened, as (occurred ms or None for unset, the test's
+        clock in ms): mostly inside the day's check-in window as the oracle
+        computes it, now and then exactly on a bound, sometimes outside (by a
+        millisecond, a second or up to three days), or unset (the server's
+        clock, years before these events)."""
+        rng = self.rng
+        now = int(time.time() * 1000)
+        window = self.model.event.check_in_window(date)
+        if window is None:  # an old session's date: the call fails before the time counts
+            return O.local_ms(self.model.event.time_zone, f"{date}T12:00"), now
+        lo, hi = window
+        r = rng.random()
+        if r < unset and (now + O.NOW_SLACK_MS < lo or now - O.NOW_SLACK_MS > hi):
+            kind, at = "unset", None
+        elif r < unset + outside:
+            gap = rng.choice([1, 1000, rng.randint(2, 3 * 86_400_000)])
+            kind, at = rng.choice([("early", lo - gap), ("late", hi + gap)])
+        else:
+            r = rng.random()
+            kind, at = (("first ms", lo) if r < 0.08 else ("last ms", hi) if r < 0.16
+                        else ("inside", rng.randint(lo, hi)))
+        self.run.coverage[f"time {kind}"] += 1
+        return at, now
 
     # -- the event --------------------------------------------------------
     def new_session(self, date):
@@ -156,7 +196,11 @@ class Sequence:
         rng = self.rng
         self.fmt = rng.choice(["hybrid", "hybrid", "in_person", "online"])
         n_days = rng.randint(1, 4)
-        first = shift_date("2031-06-10", rng.randrange(0, 60))
+        if rng.random() < 0.15:
+            # Over the end of summer time (Sunday 26 October 2031): a 25-hour day.
+            first = shift_date("2031-10-23", rng.randrange(0, 4))
+        else:
+            first = shift_date("2031-06-10", rng.randrange(0, 60))
         last = shift_date(first, n_days - 1)
         caps = [0, 1, 1, 2, 2, 3, 5]
         event = K.Event(
@@ -171,12 +215,17 @@ class Sequence:
         days = O.days_between(first, last)
         for _ in range(rng.randint(0, 4)):
             event.sessions.append(self.new_session(rng.choice(days)))
+        margin = rng.choice(MARGINS)
+        if margin is not None:
+            event.check_in_margin.CopyFrom(duration_pb2.Duration(seconds=margin[0], nanos=margin[1]))
+        self.op = f"CreateEvent {first}..{last} {event.time_zone} margin {margin_text(margin)}"
         code, ev, details = self.call("CalendarService", "CreateEvent",
                                       K.CreateEventRequest(request_id=self.rid("ev"), event=event), K.Event)
         if code != "OK":
             raise Mismatch([f"CreateEvent: {code} {details}"])
         self.event_pb = ev
-        self.model = O.AttendanceModel(O.EventInfo(ev))
+        self.model = O.AttendanceModel(O.EventInfo(ev, margin))
+        self.same_margin(ev)
         ids = [s.id for s in ev.sessions]
         if len(set(ids)) != len(ids) or "" in ids:
             raise Mismatch([f"CreateEvent: session ids {ids}"])
@@ -189,6 +238,14 @@ class Sequence:
         return {"participant_id": pid, "display_name": name,
                 "email": f"{pid}.{self.number}@example.org" if self.rng.random() < 0.7 else "",
                 "city": self.rng.choice(self.cities), "organisation": self.rng.choice(ORG_POOL)}
+
+    def same_margin(self, ev):
+        """The event's check_in_margin as the oracle has it (always set on output)."""
+        got = (ev.check_in_margin.seconds * 1000 + ev.check_in_margin.nanos // 1_000_000
+               if ev.HasField("check_in_margin") else None)
+        if got != self.model.event.margin_ms:
+            raise Mismatch([f"{self.method}: check_in_margin expected {self.model.event.margin_ms} ms, "
+                            f"got {got if got is None else str(got) + ' ms'}"])
 
     def offered(self):
         return [m for m in O.MODES if self.model.event.offers(m)]
@@ -318,15 +375,17 @@ class Sequence:
             source = rng.choice([A.CHECK_IN_SOURCE_DESK, A.CHECK_IN_SOURCE_BADGE])
         else:
             source = A.CHECK_IN_SOURCE_ONLINE_JOIN
-        at = self.now_ms()
-        self.op = (f"CheckIn {pid} {'day ' + day if day else 'session ' + session} {mode}"
+        at, now = self.check_in_time(day or ev.sessions[session].date)
+        self.op = (f"CheckIn {pid} {'day ' + day if day else 'session ' + session} {mode} at "
+                   f"{'unset' if at is None else at}"
                    f"{' walk-in city=%r org=%r' % (walk_in['city'], walk_in['organisation']) if walk_in else ''}")
         req = A.CheckInRequest(event_id=ev.id, participant_id=pid, day=day, session_id=session,
-                               mode=O.MODE_TO_PB[mode], source=source, request_id=self.rid("in"),
-                               occurred_time=ts(at))
+                               mode=O.MODE_TO_PB[mode], source=source, request_id=self.rid("in"))
+        if at is not None:
+            req.occurred_time.CopyFrom(ts(at))
         if walk_in:
             req.walk_in.CopyFrom(common_pb2.Participant(**walk_in))
-        outcome = m.check_in(pid, day, session, mode, walk_in, at)
+        outcome = m.check_in(pid, day, session, mode, walk_in, at, now)
         code, rec, details = self.call("AttendanceService", "CheckIn", req, A.CheckInRecord)
         self.expect(outcome, code, details)
         if code == "OK":
@@ -348,12 +407,14 @@ class Sequence:
         else:
             pid = rng.choice(self.pids)
             day, session = rng.choice(ev.days), ""
-        at = self.now_ms()
-        self.op = f"CheckOut {pid} {'day ' + day if day else 'session ' + session}"
+        at, now = self.check_in_time(day or ev.sessions[session].date)
+        self.op = (f"CheckOut {pid} {'day ' + day if day else 'session ' + session} at "
+                   f"{'unset' if at is None else at}")
         req = A.CheckOutRequest(event_id=ev.id, participant_id=pid, day=day, session_id=session,
-                                source=A.CHECK_IN_SOURCE_ONLINE_LEAVE, request_id=self.rid("out"),
-                                occurred_time=ts(at))
-        outcome = m.check_out(pid, day, session, at)
+                                source=A.CHECK_IN_SOURCE_ONLINE_LEAVE, request_id=self.rid("out"))
+        if at is not None:
+            req.occurred_time.CopyFrom(ts(at))
+        outcome = m.check_out(pid, day, session, at, now)
         code, rec, details = self.call("AttendanceService", "CheckOut", req, A.CheckInRecord)
         self.expect(outcome, code, details)
         if code == "OK" and O.ts_ms(rec, "last_leave_time") != outcome.value["leave"]:
@@ -379,7 +440,7 @@ class Sequence:
     def op_update(self):
         rng, m = self.rng, self.model
         ev = m.event
-        kinds = ["capacity", "capacity", "sessions", "days"]
+        kinds = ["capacity", "capacity", "sessions", "days", "margin"]
         # Dates move day i -> day i; kept simple where the rules say nothing
         # (check-ins and removed sessions of moved days, and registration
         # days left on dates the event no longer has).
@@ -392,7 +453,17 @@ class Sequence:
         old_days = list(ev.days)
         old_caps = dict(ev.capacity)
         kept, added = [], []
-        if kind == "capacity":
+        margin = False  # the check_in_margin sent, when this update sends one
+        if kind == "margin":
+            margin = rng.choice(MARGINS)
+            if margin is None:
+                patch.ClearField("check_in_margin")  # in the mask, unset: 12 h
+            else:
+                patch.check_in_margin.CopyFrom(duration_pb2.Duration(seconds=margin[0],
+                                                                     nanos=margin[1]))
+            mask = ["check_in_margin"]
+            self.op = f"UpdateEvent check_in_margin {ev.margin_ms} ms -> {margin_text(margin)}"
+        elif kind == "capacity":
             mode = rng.choice(self.offered())
             new = rng.choice([c for c in (0, 1, 2, 3, 4, 6) if c != ev.capacity[mode]])
             if mode == O.IN_PERSON:
@@ -469,6 +540,9 @@ class Sequence:
                                 f"ids used before: {sorted(used_before)}")
         self.event_pb = new
         m.event.apply(new)
+        if margin is not False:
+            m.event.set_margin(margin)
+        self.same_margin(new)  # changed as sent, or kept by updates of other fields
         removed_ids = sorted(s.id for s in m.event.sessions.values() if s.removed)
         if O.has_field(K.Event, "removed_sessions"):
             shown = sorted(s.id for s in new.removed_sessions)
@@ -521,7 +595,7 @@ class Sequence:
                 if rng.random() < 0.4:
                     dates = rng.sample(list(m.regs[pid].days), 1)
                 calls.append(("cancel", pid, channel, A.CancelRegistrationRequest(
-                    event_id=ev.id, participant_id=pid, dates=dates, request_id=self.rid("bcx"))))
+                    event_id=ev.id, participant_id=pid, dates=dates, request_id=self.rid("bcx")), None))
             elif kind == "checkin":
                 walk = rng.random() < 0.3 or not active
                 pid = f"bw{self.number}-{self.stats['bursts']}-{rng.randint(0, 4)}" if walk else rng.choice(active)
@@ -531,13 +605,18 @@ class Sequence:
                     day, session = "", rng.choice(sessions).id
                 else:
                     day, session = rng.choice(ev.days), ""
+                date = day or ev.sessions[session].date
+                at, _ = self.check_in_time(date, outside=0.1, unset=0)
                 req = A.CheckInRequest(
                     event_id=ev.id, participant_id=pid, day=day, session_id=session,
-                    mode=O.MODE_TO_PB[mode], request_id=self.rid("bin"), occurred_time=ts(self.now_ms()),
+                    mode=O.MODE_TO_PB[mode], request_id=self.rid("bin"), occurred_time=ts(at),
                     source=A.CHECK_IN_SOURCE_ONLINE_JOIN if mode == O.ONLINE else A.CHECK_IN_SOURCE_BADGE)
                 if walk:
                     req.walk_in.CopyFrom(common_pb2.Participant(**self.participant(pid)))
-                calls.append(("checkin", pid, channel, req))
+                lo, hi = ev.check_in_window(date)
+                # Outside the window: refused whatever else happens at once.
+                refusal = None if lo <= at <= hi else ev.window_refusal(date, at)
+                calls.append(("checkin", pid, channel, req, refusal))
             else:
                 pid = rng.choice(free + again)
                 person = self.participant(pid)
@@ -547,14 +626,14 @@ class Sequence:
                 if rng.random() < 0.4:
                     for d in rng.sample(ev.days, rng.randint(1, len(ev.days))):
                         req.days.append(A.DayMode(date=d, mode=O.MODE_TO_PB[self.some_mode(0)]))
-                calls.append(("register", pid, channel, req))
+                calls.append(("register", pid, channel, req, None))
         self.op = f"burst of {len(calls)}: " + ", ".join(f"{c[0]} {c[1]}" for c in calls)
         barrier = threading.Barrier(len(calls))
         methods = {"register": ("Register", A.Registration), "cancel": ("CancelRegistration", A.Registration),
                    "checkin": ("CheckIn", A.CheckInRecord)}
 
         def fire(c):
-            kind, pid, channel, req = c
+            kind, pid, channel, req, _ = c
             method, rtype = methods[kind]
             try:
                 barrier.wait(10)
@@ -573,9 +652,16 @@ class Sequence:
                    "cancel": {"OK"}, "checkin": {"OK", "FAILED_PRECONDITION"}}
         problems = []
         first_records = collections.defaultdict(list)
-        for (kind, pid, _, req), (code, resp, details) in zip(calls, results):
+        for (kind, pid, _, req, refusal), (code, resp, details) in zip(calls, results):
             if code not in allowed[kind]:
                 problems.append(f"burst {kind} {pid}: unexpected {code} ({details})")
+                continue
+            if refusal is not None:
+                self.run.coverage[f"burst check-in outside the window {code}"] += 1
+                wrong = "accepted" if code == "OK" else refusal(details)
+                if wrong:
+                    problems.append(f"burst check-in {pid} at {req.occurred_time.ToMilliseconds()} "
+                                    f"(outside the window): {wrong} ({code} {details!r})")
                 continue
             if code != "OK":
                 continue
@@ -763,7 +849,6 @@ class AttendanceModelTest(unittest.TestCase):
         self.seed = seed
         self.stats = collections.Counter()
         self.coverage = collections.Counter()
-        self.clock_ms = int(time.time() * 1000) - 3_600_000
         deadline = time.monotonic() + seconds
         self.kinds = kinds = collections.Counter()
         self.first_failure = None

@@ -47,6 +47,18 @@ THE RULES (the service's intended semantics, as this oracle reads them):
   free seat that day, walk_in details given -> a one-day in-person CONFIRMED
   registration with walk_in=true, counted like any other. A session check-in
   needs a session that exists (not removed) and offers the mode.
+- Check-in times: CheckIn and CheckOut are judged by their time (the
+  occurred_time sent, or the server's clock when it is unset) against the
+  check-in window of the day they are for (a session's: the session's
+  day). Day D of the event runs from the later of the event's start and
+  D's local 00:00 to the earlier of the event's end and the next local
+  00:00, in the event's time_zone; the window is that span widened by
+  Event.check_in_margin on both sides, bounds included (unset: 12 h).
+  Outside it: FAILED_PRECONDITION, message "occurred_time: check-ins for D
+  are accepted from <local from> to <local until> ... is before/after
+  that", and nothing changes (no count, no join, no leave). The window is
+  judged after an unknown or removed session and, for CheckOut, after "no
+  online join recorded"; before a repeat (a repeat outside it is refused).
 - Check-ins are facts: cancelling or erasing later leaves them counted.
 - Counts of day D: registered_X / waitlisted_X = days (D, X) CONFIRMED /
   WAITLISTED; checked_in_X = people with a day check-in (D, X); unique: in
@@ -62,6 +74,8 @@ THE RULES (the service's intended semantics, as this oracle reads them):
 Where the rules are silent the oracle says so next to the code
 (DAY_TIMES_INCLUDE_SESSIONS, removed sessions, re-added dates)."""
 import collections
+import datetime
+import zoneinfo
 
 from convene.v1 import attendance_pb2, common_pb2
 
@@ -88,6 +102,51 @@ MODE_FIELDS = ("registered_in_person", "registered_online", "waitlisted_in_perso
                "registered_total", "checked_in_total")
 UNIQUE_FIELDS = ("in_person_only", "online_only", "both", "total", "walk_ins",
                  "first_online_join", "last_online_leave")
+
+
+# Event.check_in_margin when unset.
+DEFAULT_CHECK_IN_MARGIN_MS = 12 * 3600 * 1000
+# How far the server's clock may be from the test's when a check-in is sent
+# without occurred_time (the test sends none when the window is nearer).
+NOW_SLACK_MS = 60_000
+
+
+def check_in_margin_ms(seconds_nanos):
+    """The margin in ms of a check_in_margin as sent: (seconds, nanos), or
+    None for unset (12 h)."""
+    if seconds_nanos is None:
+        return DEFAULT_CHECK_IN_MARGIN_MS
+    seconds, nanos = seconds_nanos
+    return seconds * 1000 + nanos // 1_000_000
+
+
+def local_ms(zone, local):
+    """The instant (ms since the epoch) of a wall-clock time "YYYY-MM-DDTHH:MM[:SS]"
+    in an IANA zone; in a repeated hour, the earlier (the model uses none)."""
+    dt = datetime.datetime.fromisoformat(local).replace(tzinfo=zoneinfo.ZoneInfo(zone))
+    return int(dt.timestamp()) * 1000 + dt.microsecond // 1000
+
+
+def midnight_ms(zone, date):
+    return local_ms(zone, f"{date}T00:00")
+
+
+def wall_clock_text(zone, ms):
+    """A window bound as messages write it: "2031-06-10T08:00 CEST (+02:00)",
+    seconds only when not zero, milliseconds dropped, a numeric zone
+    abbreviation ("+03") left out."""
+    dt = datetime.datetime.fromtimestamp(ms // 1000, zoneinfo.ZoneInfo(zone))
+    text = dt.strftime("%Y-%m-%dT%H:%M") + (dt.strftime(":%S") if dt.second else "")
+    abbreviation = dt.tzname() or ""
+    offset = dt.strftime("%z")
+    offset = offset[:3] + ":" + offset[3:5]
+    if not abbreviation or abbreviation[0] in "+-":
+        return f"{text} ({offset})"
+    return f"{text} {abbreviation} ({offset})"
+
+
+def next_date(date):
+    return (datetime.date.fromisoformat(date) + datetime.timedelta(days=1)).isoformat()
 
 
 def offers(fmt, mode):
@@ -125,18 +184,27 @@ class EventInfo:
     """Days, format, capacities, walk-ins and sessions (active and removed) of
     one event, kept in step with the Event messages the calendar returns."""
 
-    def __init__(self, event):
+    def __init__(self, event, margin=None):
+        """margin: check_in_margin as the test sent it, (seconds, nanos) or
+        None for unset."""
         self.id = event.id
         self.format = PB_TO_FORMAT[event.format]
         self.sessions = {}
         self.used_session_ids = set()
+        self.set_margin(margin)
         self.apply(event)
+
+    def set_margin(self, margin):
+        """check_in_margin as sent in CreateEvent or UpdateEvent (unset: 12 h)."""
+        self.margin_ms = check_in_margin_ms(margin)
 
     def apply(self, event):
         """Takes days, capacities and sessions from an Event message. Sessions
         no longer listed become removed (they keep their date and format)."""
         self.revision = event.revision
         self.days = days_between(event.start_local[:10], event.end_local[:10])
+        self.time_zone = event.time_zone
+        self.start_local, self.end_local = event.start_local, event.end_local
         self.capacity = {IN_PERSON: event.venue.in_person_capacity,
                          ONLINE: event.online.online_capacity}
         self.walk_ins = event.allow_walk_ins
@@ -155,6 +223,36 @@ class EventInfo:
 
     def active_sessions(self):
         return [s for s in self.sessions.values() if not s.removed]
+
+    def day_span(self, date):
+        """(start ms, end ms) of a day of the event in its zone: the later of
+        the event's start and the day's 00:00, the earlier of the event's end
+        and the next 00:00."""
+        zone = self.time_zone
+        return (max(local_ms(zone, self.start_local), midnight_ms(zone, date)),
+                min(local_ms(zone, self.end_local), midnight_ms(zone, next_date(date))))
+
+    def check_in_window(self, date):
+        """(from ms, until ms), both accepted, of the day's check-in window;
+        None for a date that is not a day of the event."""
+        if date not in self.days:
+            return None
+        start, end = self.day_span(date)
+        return start - self.margin_ms, end + self.margin_ms
+
+    def window_refusal(self, date, at_ms):
+        """A check of the FAILED_PRECONDITION message for a time outside the
+        day's window: details -> what is wrong with them, or None."""
+        lo, hi = self.check_in_window(date)
+        prefix = (f"occurred_time: check-ins for {date} are accepted from "
+                  f"{wall_clock_text(self.time_zone, lo)} to {wall_clock_text(self.time_zone, hi)}")
+        side = "is before that" if at_ms < lo else "is after that"
+
+        def check(details):
+            if not details.startswith(prefix) or side not in details:
+                return f"expected a message starting {prefix!r} and saying {side!r}"
+            return None
+        return check
 
 
 def days_between(first, last):
@@ -241,9 +339,14 @@ class Outcome:
     one where the rules do not say which error comes first) and, for OK, what
     the call returns."""
 
-    def __init__(self, codes, value=None):
+    def __init__(self, codes, value=None, refusal=None, note=None):
         self.codes = set([codes] if isinstance(codes, str) else codes)
         self.value = value
+        # For a refusal whose message the rules fix: details -> what is wrong
+        # with them, or None.
+        self.refusal = refusal
+        # A label for the coverage counts ("outside the window").
+        self.note = note
 
     @property
     def ok(self):
@@ -399,9 +502,32 @@ class AttendanceModel:
         reg.name = reg.email = reg.org = ""
         return Outcome("OK", 1 if erased_now else 0)
 
-    def check_in(self, pid, day, session_id, mode, walk_in, time_ms):
+    def outside_window(self, date, time_ms, now_ms):
+        """None when the time is in the day's check-in window, else the
+        refusal. time_ms: the occurred_time sent, or None (unset: the
+        server's clock, taken as now_ms, the test's clock at the call, which
+        must be far enough from the window's bounds to say)."""
+        window = self.event.check_in_window(date)
+        if window is None:
+            return None
+        lo, hi = window
+        at = time_ms
+        if at is None:
+            if not (now_ms + NOW_SLACK_MS < lo or now_ms - NOW_SLACK_MS > hi):
+                raise ValueError(f"the server's clock ({now_ms}) may fall either side of the "
+                                 f"window {window} of {date}: send an occurred_time")
+            at = now_ms
+        if lo <= at <= hi:
+            return None
+        self.coverage["check-in time refused (%s)" % ("unset" if time_ms is None else
+                                                      "before" if at < lo else "after")] += 1
+        return Outcome("FAILED_PRECONDITION", refusal=self.event.window_refusal(date, at),
+                       note="outside the window")
+
+    def check_in(self, pid, day, session_id, mode, walk_in, time_ms, now_ms=None):
         """Returns Outcome with value {"duplicate", "walk_in", "day", "time",
-        "joins"}; records the fact when accepted."""
+        "joins"}; records the fact when accepted. time_ms None: sent without
+        occurred_time at now_ms (outside_window)."""
         ev = self.event
         if session_id:
             s = ev.sessions.get(session_id)
@@ -412,6 +538,9 @@ class AttendanceModel:
             kind, scope_id, date, fmt = "session", session_id, s.date, s.format
         else:
             kind, scope_id, date, fmt = "day", day, day, ev.format
+        refused = self.outside_window(date, time_ms, now_ms)
+        if refused:
+            return refused
         key = (pid, kind, scope_id, mode)
         fact = self.facts.checkins.get(key)
         if fact is not None:
@@ -444,7 +573,7 @@ class AttendanceModel:
         return Outcome("OK", {"duplicate": False, "walk_in": became_walk_in, "day": date,
                               "time": time_ms, "joins": 1})
 
-    def check_out(self, pid, day, session_id, time_ms):
+    def check_out(self, pid, day, session_id, time_ms, now_ms=None):
         ev = self.event
         if session_id:
             s = ev.sessions.get(session_id)
@@ -452,12 +581,18 @@ class AttendanceModel:
                 return Outcome("NOT_FOUND")
             if s.removed:
                 return Outcome({"NOT_FOUND", "FAILED_PRECONDITION"})
-            key = (pid, "session", session_id, ONLINE)
+            key, date = (pid, "session", session_id, ONLINE), s.date
         else:
-            key = (pid, "day", day, ONLINE)
+            key, date = (pid, "day", day, ONLINE), day
         fact = self.facts.checkins.get(key)
         if fact is None:
-            return Outcome("FAILED_PRECONDITION")
+            # Refused for the missing join before the time is looked at.
+            return Outcome("FAILED_PRECONDITION", refusal=lambda details: (
+                "refused for its time, not for the missing online join"
+                if details.startswith("occurred_time:") else None))
+        refused = self.outside_window(date, time_ms, now_ms)
+        if refused:
+            return refused
         fact["leave"] = time_ms if fact["leave"] is None else max(fact["leave"], time_ms)
         return Outcome("OK", {"leave": fact["leave"], "time": fact["time"]})
 

@@ -24,7 +24,7 @@ import unittest
 
 import grpc
 
-from convene_e2e import ConveneProcess, RedisServer, unary
+from convene_e2e import ConveneProcess, RedisServer, during_day, during_session, unary
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
 from google.protobuf import field_mask_pb2
 
@@ -135,10 +135,14 @@ class AttendanceRegressionsTest(unittest.TestCase):
                          A.GetRegistrationRequest(event_id=ev.id, participant_id=pid), A.Registration)
 
     def check_in(self, ev, pid, day="", session_id="", mode=IN_PERSON, walk_in=None):
+        # Shortly after the day (or session) starts: these events are far
+        # from the server's clock, and a check-in must fall in the day's
+        # check-in window (Event.check_in_margin).
+        when = during_session(ev, session_id) if session_id else during_day(ev, day)
         req = A.CheckInRequest(event_id=ev.id, participant_id=pid, day=day, session_id=session_id,
                                mode=mode, request_id=f"in-{ev.id}-{pid}-{day}{session_id}-{mode}",
                                source=A.CHECK_IN_SOURCE_ONLINE_JOIN if mode == ONLINE
-                               else A.CHECK_IN_SOURCE_DESK)
+                               else A.CHECK_IN_SOURCE_DESK, occurred_time=when)
         if walk_in is not None:
             req.walk_in.CopyFrom(walk_in)
         return self.call("AttendanceService", "CheckIn", req, A.CheckInRecord)

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
-from convene_e2e import ConveneProcess, RedisServer, unary
+from convene_e2e import ConveneProcess, RedisServer, during_day, unary
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
 
 
@@ -72,7 +72,10 @@ class AttendanceE2ETest(unittest.TestCase):
         unary(self.ch_a, "AttendanceService", "CheckIn", attendance_pb2.CheckInRequest(
             event_id=self.event.id, participant_id="torino-1", day="2022-03-15",
             mode=common_pb2.ATTENDANCE_MODE_IN_PERSON,
-            source=attendance_pb2.CHECK_IN_SOURCE_DESK, request_id="ci-1"),
+            source=attendance_pb2.CHECK_IN_SOURCE_DESK, request_id="ci-1",
+            # At the desk ten minutes after the doors open (the event is in
+            # 2022: the server's own clock is far outside the day's window).
+            occurred_time=during_day(self.event, "2022-03-15")),
             attendance_pb2.CheckInRecord)
         while True:
             update = updates.get(timeout=5)

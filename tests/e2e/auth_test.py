@@ -14,7 +14,8 @@ import unittest
 
 import grpc
 
-from convene_e2e import wait_until, BUILD_DIR, ConveneProcess, RedisServer, health_status, unary
+from convene_e2e import (wait_until, BUILD_DIR, ConveneProcess, RedisServer, health_status,
+                         local_timestamp, unary)
 from convene.v1 import (admin_pb2, attendance_pb2, calendar_pb2, common_pb2,
                         notification_pb2)
 
@@ -596,16 +597,19 @@ class MemoryPressureE2ETest(unittest.TestCase):
             health_status(self.channel, "convene.writes"))
         self.assertEqual(health_status(self.channel, ""), "SERVING")
         self.assertEqual(health_status(self.channel, "convene.v1.AttendanceService"), "SERVING")
+        join = attendance_pb2.CheckInRequest(
+            event_id=event.id, participant_id="utrecht-1", day="2031-05-10",
+            mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+            source=attendance_pb2.CHECK_IN_SOURCE_ONLINE_JOIN, request_id="oom-c1",
+            occurred_time=local_timestamp("Europe/Amsterdam", "2031-05-10T10:02"))
         for method, request, response in [
                 ("Register", attendance_pb2.RegisterRequest(
                     event_id=event.id, request_id="oom-r2", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
                     participant=common_pb2.Participant(participant_id="utrecht-2", display_name="Daan")),
                  attendance_pb2.Registration),
-                ("CheckIn", attendance_pb2.CheckInRequest(
-                    event_id=event.id, participant_id="utrecht-1", day="2031-05-10",
-                    mode=common_pb2.ATTENDANCE_MODE_ONLINE,
-                    source=attendance_pb2.CHECK_IN_SOURCE_ONLINE_JOIN, request_id="oom-c1"),
-                 attendance_pb2.CheckInRecord)]:
+                # A check-in the rules accept (a join during the webinar,
+                # inside the day's check-in window): only memory refuses it.
+                ("CheckIn", join, attendance_pb2.CheckInRecord)]:
             with self.subTest(write=method):
                 with self.assertRaises(grpc.RpcError) as refused:
                     unary(self.channel, "AttendanceService", method, request, response, metadata=self.md)
@@ -622,6 +626,10 @@ class MemoryPressureE2ETest(unittest.TestCase):
             event_id=event.id, request_id="oom-r3", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
             participant=common_pb2.Participant(participant_id="utrecht-3", display_name="Fleur")),
             attendance_pb2.Registration, metadata=self.md)
+        # The same check-in goes through now: memory was all that refused it.
+        record = unary(self.channel, "AttendanceService", "CheckIn", join,
+                       attendance_pb2.CheckInRecord, metadata=self.md)
+        self.assertFalse(record.duplicate)
 
 
 class RateLimitAndTlsE2ETest(unittest.TestCase):

@@ -12,7 +12,8 @@ import unittest
 
 import grpc
 
-from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, unary, wait_until
+from convene_e2e import (BUILD_DIR, ConveneProcess, RedisServer, local_timestamp, stream_id_key, unary,
+                         wait_until)
 from convene.v1 import admin_pb2, attendance_pb2, calendar_pb2, common_pb2
 from google.protobuf import field_mask_pb2
 
@@ -147,17 +148,22 @@ class ChangeFeedE2ETest(unittest.TestCase):
             event_id=ev.id, participant_id="torino-1", request_id="mode-1",
             days=[attendance_pb2.DayMode(date="2027-03-16", mode=ONLINE)]),
             attendance_pb2.Registration)
+        # Times at the venue (Thessaloniki): the event is in 2027, far from
+        # the server's clock, and a check-in must fall in its day's window.
         self.call(att, "CheckIn", attendance_pb2.CheckInRequest(
             event_id=ev.id, participant_id="torino-1", day="2027-03-15", mode=IN_PERSON,
-            source=attendance_pb2.CHECK_IN_SOURCE_BADGE, request_id="in-1"),
+            source=attendance_pb2.CHECK_IN_SOURCE_BADGE, request_id="in-1",
+            occurred_time=local_timestamp("Europe/Athens", "2027-03-15T08:52")),
             attendance_pb2.CheckInRecord)
         self.call(att, "CheckIn", attendance_pb2.CheckInRequest(
             event_id=ev.id, participant_id="torino-1", day="2027-03-16", mode=ONLINE,
-            source=attendance_pb2.CHECK_IN_SOURCE_ONLINE_JOIN, request_id="in-2"),
+            source=attendance_pb2.CHECK_IN_SOURCE_ONLINE_JOIN, request_id="in-2",
+            occurred_time=local_timestamp("Europe/Athens", "2027-03-16T09:01")),
             attendance_pb2.CheckInRecord)
         self.call(att, "CheckOut", attendance_pb2.CheckOutRequest(
             event_id=ev.id, participant_id="torino-1", day="2027-03-16",
-            source=attendance_pb2.CHECK_IN_SOURCE_ONLINE_LEAVE, request_id="out-1"),
+            source=attendance_pb2.CHECK_IN_SOURCE_ONLINE_LEAVE, request_id="out-1",
+            occurred_time=local_timestamp("Europe/Athens", "2027-03-16T12:30")),
             attendance_pb2.CheckInRecord)
         self.call(att, "CancelRegistration", attendance_pb2.CancelRegistrationRequest(
             event_id=ev.id, participant_id="utrecht-1", request_id="cancel-1"),
@@ -204,7 +210,7 @@ class ChangeFeedE2ETest(unittest.TestCase):
         positions = [c.position for c in everything]
         self.assertEqual(len(set(positions)), len(positions))
         self.assertEqual(positions,
-                         sorted(positions, key=lambda p: tuple(map(int, p.split("-")))))
+                         sorted(positions, key=stream_id_key))
         self.assertEqual([c.position for c in self.all_changes(page_size=3)], positions)
         self.assertEqual([c.position for c in self.all_changes(position=positions[4])],
                          positions[5:])

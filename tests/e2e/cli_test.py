@@ -213,16 +213,26 @@ class CliE2ETest(CliCalls, unittest.TestCase):
         self.assertEqual([r["participant"]["participant_id"] for r in waiting["registrations"]],
                          ["asti-1"])
 
+        # The workshop was in 2022: each check-in says when it happened
+        # (--at), inside the day's check-in window; RFC 3339, or local in --tz.
         checkin = lambda pid, *args: self.cli("attendance", "checkin", event_id, pid, *args).stdout
-        checkin("torino-1", "--day=2022-03-15")
-        self.assertIn("counted once", checkin("torino-1", "--day=2022-03-15"))
-        checkin("paris-1", "--day=2022-03-15")
+        checkin("torino-1", "--day=2022-03-15", "--at=2022-03-15T08:51:00+02:00")
+        self.assertIn("counted once", checkin("torino-1", "--day=2022-03-15",
+                                              "--at=2022-03-15T08:53:00+02:00"))
+        checkin("paris-1", "--day=2022-03-15", "--at=2022-03-15T08:55", "--tz=Europe/Athens")
         # Paris also follows online from the hotel: present both ways.
-        online = checkin("paris-1", "--day=2022-03-15", "--mode=online")
+        online = checkin("paris-1", "--day=2022-03-15", "--mode=online",
+                         "--at=2022-03-15T06:30:00Z")
         self.assertIn("online (online join)", online)
-        checkin("zagreb-1", "--day=2022-03-15", "--mode=online")
+        checkin("zagreb-1", "--day=2022-03-15", "--mode=online", "--at=2022-03-15T09:02:00+02:00")
         self.assertIn("checked out paris-1",
-                      self.cli("attendance", "checkout", event_id, "paris-1", "--day=2022-03-15").stdout)
+                      self.cli("attendance", "checkout", event_id, "paris-1", "--day=2022-03-15",
+                               "--at=2022-03-15T13:05:00+02:00").stdout)
+        # Without --at the time is now, years after the day's window: refused,
+        # one line naming occurred_time, and nothing counted (day 2 below).
+        done = self.cli("attendance", "checkin", event_id, "torino-1", "--day=2022-03-16", code=1)
+        self.assertOneErrorLine(done, "FAILED_PRECONDITION", "occurred_time",
+                                "check-ins for 2022-03-16 are accepted from")
 
         counts = self.cli("attendance", "counts", event_id, "--tz=Europe/Athens").stdout
         day1 = counts.split("\n2022-03-16")[0]
@@ -238,6 +248,9 @@ class CliE2ETest(CliCalls, unittest.TestCase):
         self.assertEqual((unique["in_person_only"], unique["online_only"], unique["both"],
                           unique["total"]), (1, 1, 1, 3))
         self.assertEqual(as_json["days"][0]["counts"]["waitlisted_in_person"], 1)
+        day2 = as_json["days"][1]
+        self.assertEqual(day2["date"], "2022-03-16")
+        self.assertEqual(day2.get("counts", {}).get("checked_in_total", 0), 0)  # the refused one
 
         # Moving Asti online on day 1 takes it off the waitlist.
         moved = self.cli("attendance", "change-mode", event_id, "asti-1",
@@ -283,7 +296,8 @@ class CliE2ETest(CliCalls, unittest.TestCase):
         threading.Thread(target=lambda: [lines.put(l) for l in watch.stdout], daemon=True).start()
         try:
             self.assertIn("Attendance of", lines.get(timeout=10))  # the counts now
-            self.cli("attendance", "checkin", event_id, "torino-1", "--day=2022-03-15")
+            self.cli("attendance", "checkin", event_id, "torino-1", "--day=2022-03-15",
+                     "--at=2022-03-15T09:10:00+02:00")
             deadline = time.monotonic() + 10
             seen = ""
             while not re.search(r"whole day\s+1\s+0\s+0\s+0\s+1\s+0\s+1\n", seen):
@@ -415,7 +429,7 @@ class CliE2ETest(CliCalls, unittest.TestCase):
         self.cli("attendance", "register", event_id, "thess-1", "--name=Partner Thessaloniki",
                  "--day=2022-03-15=in_person", "--day=2022-03-16=online")
         self.cli("attendance", "checkin", event_id, "thess-1", "--day=2022-03-15",
-                 "--mode=in_person")
+                 "--mode=in_person", "--at=2022-03-15T08:45", "--tz=Europe/Athens")
         # The relay runs beside the services: wait (bounded) for the check-in.
         listed = wait_until(lambda: (lambda out: "checked in" in out and out)(
             self.cli("changes", "list", "--event=" + event_id, "--all").stdout), 10)

@@ -5,6 +5,7 @@ nobody in this project wrote).
 Paths come from the environment that ctest sets:
   CONVENE_BUILD_DIR  the build tree (binaries, build/python for generated code)
 """
+import datetime
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import time
 import unittest
+import zoneinfo
 
 BUILD_DIR = os.environ.get("CONVENE_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
 _PY = os.path.join(BUILD_DIR, "python")
@@ -25,12 +27,87 @@ sys.path[:0] = [_PY, os.path.join(_PY, "grpc/health/v1"), os.path.join(_PY, "grp
 import grpc  # noqa: E402
 import health_pb2  # noqa: E402
 import reflection_pb2  # noqa: E402
+from google.protobuf import timestamp_pb2  # noqa: E402
 
 SERVICE_NAMES = [
     "convene.v1.CalendarService",
     "convene.v1.AttendanceService",
     "convene.v1.NotificationService",
 ]
+
+
+UTC = datetime.timezone.utc
+
+
+def local_instant(zone, local):
+    """The aware datetime (UTC) of a wall-clock time "YYYY-MM-DDTHH:MM[:SS[.ffffff]]"
+    in an IANA zone (the earlier instant of an hour that repeats; the tests
+    name no time in a DST gap)."""
+    dt = datetime.datetime.fromisoformat(local).replace(tzinfo=zoneinfo.ZoneInfo(zone))
+    return dt.astimezone(UTC)
+
+
+def timestamp(instant):
+    """A google.protobuf.Timestamp of an aware datetime."""
+    ts = timestamp_pb2.Timestamp()
+    ts.FromDatetime(instant.astimezone(UTC))
+    return ts
+
+
+def local_timestamp(zone, local):
+    """The Timestamp of a wall-clock time in an IANA zone (local_instant)."""
+    return timestamp(local_instant(zone, local))
+
+
+def day_span(event, date):
+    """(start, end) of day `date` ("YYYY-MM-DD") of a convene.v1.Event as aware
+    datetimes, as Event.check_in_margin defines a day: from the later of the
+    event's start and the day's local 00:00 to the earlier of the event's end
+    and the next local 00:00, in the event's time_zone. Check-ins for the day
+    are accepted from check_in_margin before the start to check_in_margin
+    after the end."""
+    zone = zoneinfo.ZoneInfo(event.time_zone)
+    day = datetime.date.fromisoformat(date)
+    midnight = datetime.datetime.combine(day, datetime.time(), zone).astimezone(UTC)
+    next_midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(),
+                                              zone).astimezone(UTC)
+    return (max(event.start_time.ToDatetime(UTC), midnight),
+            min(event.end_time.ToDatetime(UTC), next_midnight))
+
+
+def during_day(event, date, minutes=10):
+    """A check-in time (Timestamp) `minutes` after day `date` of `event` starts:
+    inside that day's check-in window whatever the event's margin."""
+    start, end = day_span(event, date)
+    return timestamp(min(start + datetime.timedelta(minutes=minutes), end))
+
+
+def during_session(event, session_id, minutes=5):
+    """A check-in time (Timestamp) `minutes` after the session starts (inside
+    its day's check-in window)."""
+    s = next(s for s in event.sessions if s.id == session_id)
+    return timestamp(s.start_time.ToDatetime(UTC) + datetime.timedelta(minutes=minutes))
+
+
+def decode_position(token):
+    """(epoch, stream id) inside a change-feed position or sync token. Clients
+    treat tokens as opaque; tests look inside to check their order and to make
+    tokens the service never issued (storage/stream_position.h)."""
+    import base64
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    version, epoch, stream_id = raw.split("|")
+    assert version == "p1", raw
+    return epoch, stream_id
+
+
+def position_token(epoch, stream_id):
+    import base64
+    return base64.urlsafe_b64encode(f"p1|{epoch}|{stream_id}".encode()).decode().rstrip("=")
+
+
+def stream_id_key(token):
+    """A sort key that orders position tokens of one feed."""
+    return tuple(int(part) for part in decode_position(token)[1].split("-"))
 
 
 def wait_until(predicate, timeout, interval=0.05):

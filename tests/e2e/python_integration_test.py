@@ -27,7 +27,7 @@ import unittest
 import grpc
 import icalendar  # Debian's python3-icalendar
 
-from convene_e2e import BUILD_DIR, RedisServer, unary, wait_until
+from convene_e2e import BUILD_DIR, RedisServer, position_token, unary, wait_until
 from convene.v1 import calendar_pb2, common_pb2
 from google.protobuf import field_mask_pb2
 
@@ -385,9 +385,10 @@ class PythonIntegrationTest(unittest.TestCase):
         self.assertEqual(self.saved_token(), second_token)
         self.assertEqual(os.stat(self.ics).st_mtime_ns, before)
 
-        # Following the feed from its beginning again: every change is one
-        # the state already holds (revisions tell).
-        done = self.run_sync("--once", "--sync_token", "0-0")
+        # Following the feed from its beginning again (the token a client
+        # holds that listed the calendar before its first change): every
+        # change is one the state already holds (revisions tell).
+        done = self.run_sync("--once", "--sync_token", position_token("", "0-0"))
         self.assertIn("applied 0 changes, skipped 5 already applied", done.stdout)
         self.assert_file_matches_server_export()
 

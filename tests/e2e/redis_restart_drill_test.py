@@ -17,6 +17,7 @@ convened is left alone. The drill asserts:
 A client whose call failed retries it later with the same request id, as a
 real check-in desk would; request ids make that safe."""
 import csv
+import datetime
 import io
 from concurrent.futures import ThreadPoolExecutor
 import os
@@ -31,7 +32,8 @@ import unittest
 
 import grpc
 
-from convene_e2e import ConveneProcess, health_status, unary, wait_until
+from convene_e2e import (ConveneProcess, health_status, local_instant, timestamp, unary,
+                         wait_until)
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
 
 DAYS = ["2022-03-15", "2022-03-16", "2022-03-17"]
@@ -41,6 +43,14 @@ DEADLINE = 2.0          # each check-in's client deadline, seconds
 LOAD_BEFORE_KILL = 2.0  # seconds of load before Redis dies
 OUTAGE = 3.0            # seconds Redis stays down
 LOAD_AFTER = 2.0        # seconds of load once the service serves again
+
+
+def scan_time(pid, day):
+    """When the badge reader at the door saw `pid` on `day`: between 08:30 and
+    09:30 in Thessaloniki, inside the day's check-in window (the server's own
+    clock, years later, is not)."""
+    spread = datetime.timedelta(seconds=int(pid[1:]) * 6 % 3600)
+    return timestamp(local_instant("Europe/Athens", f"{day}T08:30") + spread)
 
 
 def free_port():
@@ -150,7 +160,7 @@ class RedisRestartDrillTest(unittest.TestCase):
                         event_id=event.id, participant_id=pid, day=day,
                         mode=common_pb2.ATTENDANCE_MODE_IN_PERSON,
                         source=attendance_pb2.CHECK_IN_SOURCE_BADGE,
-                        request_id=f"ci-{pid}-{day}"),
+                        request_id=f"ci-{pid}-{day}", occurred_time=scan_time(pid, day)),
                         attendance_pb2.CheckInRecord, timeout=DEADLINE)
                     with lock:
                         acknowledged[(pid, day)] = time.monotonic()

@@ -45,6 +45,8 @@ if done and existing then return { existing, 1, day } end
 if sheet.cancelled == '1' then
   return redis.error_reply('CONVENE FAILED_PRECONDITION the event is cancelled')
 end
+local late_or_early = outside_check_in_window(day, at)
+if late_or_early then return late_or_early end
 if not (offered == 'hybrid' or offered == mode) then
   return redis.error_reply('CONVENE FAILED_PRECONDITION mode: ' ..
     (session ~= '' and ('session ' .. session) or 'the event') .. ' is ' ..

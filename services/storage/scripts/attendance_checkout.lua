@@ -28,6 +28,8 @@ end
 local done, refused = already_done(request_id)
 if refused then return refused end
 if done then return { existing, 1, day } end
+local late_or_early = outside_check_in_window(day, at)
+if late_or_early then return late_or_early end
 local m, src, first, joins, left, walk = string.match(existing,
   '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
 if left == '' or tonumber(at) > tonumber(left) then left = at end

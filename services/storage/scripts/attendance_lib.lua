@@ -167,6 +167,24 @@ end
 local SHEET_FIELDS = { 'revision', 'cancelled', 'format', 'days', 'in_person_capacity',
                        'online_capacity', 'walk_ins', 'sessions', 'removed_sessions' }
 
+-- Nil when `at` (ms) falls in the check-in window of `date`, else the
+-- error to answer. A sheet written before windows existed has none, and
+-- then every time is accepted.
+local function outside_check_in_window(date, at)
+  local windows = redis.call('HGET', EV.sheet, 'check_in_windows')
+  if not windows then return nil end
+  local start = string.find(';' .. windows, ';' .. date .. '|', 1, true)
+  if not start then return nil end
+  local from, untl, from_text, until_text =
+    string.match(windows, '^[^|]*|(-?%d+)|(-?%d+)|([^|;]*)|([^|;]*)', start)
+  local t = tonumber(at)
+  if t >= tonumber(from) and t <= tonumber(untl) then return nil end
+  return redis.error_reply('CONVENE FAILED_PRECONDITION occurred_time: check-ins for ' ..
+    date .. ' are accepted from ' .. from_text .. ' to ' .. until_text ..
+    ' (the event\'s check_in_margin around the day); the check-in time (occurred_time, ' ..
+    'or now when unset) is ' .. (t < tonumber(from) and 'before' or 'after') .. ' that')
+end
+
 -- The sheet, or nil.
 local function read_sheet()
   local values = redis.call('HMGET', EV.sheet, unpack(SHEET_FIELDS))

@@ -1,13 +1,15 @@
 -- One page of events overlapping a window, ordered by start, filtered.
 --
--- KEYS: 1 docs hash, 2 attrs hash, 3 start index, 4 stats hash, 5 changes
+-- KEYS: 1 docs hash, 2 attrs hash, 3 start index, 4 stats hash, 5 changes,
+--       6 the changes stream's epoch
 -- ARGV: 1 from ms ("" = none), 2 to ms ("" = none), 3 cursor start ms ("" =
 --       first page), 4 cursor event id, 5 page size, 6 status, 7 format,
 --       8 kind, 9 community, 10 city (lower case), 11 most index entries to
 --       examine
 -- Filters equal to "" match anything.
 -- Returns: { next cursor start ms ("" = last page), next cursor id,
---            newest change id ("0-0" = none), document... }
+--            newest change id ("0-0" = none), the stream's epoch ("" =
+--            none yet), document... }
 local from = ARGV[1] ~= '' and tonumber(ARGV[1]) or nil
 local to = ARGV[2] ~= '' and tonumber(ARGV[2]) or nil
 local cursor_ms = ARGV[3] ~= '' and tonumber(ARGV[3]) or nil
@@ -21,6 +23,7 @@ local budget = tonumber(ARGV[11])
 -- misses nothing that changed after the page was read.
 local newest = redis.call('XREVRANGE', KEYS[5], '+', '-', 'COUNT', 1)
 local sync = newest[1] and newest[1][1] or '0-0'
+local epoch = redis.call('GET', KEYS[6]) or ''
 
 -- An event overlapping [from, to) started at most max_duration before from.
 local low = '-inf'
@@ -40,7 +43,7 @@ while #docs < page_size and examined < budget do
   local rows = redis.call('ZRANGE', KEYS[3], low, high, 'BYSCORE', 'LIMIT',
                           offset, batch, 'WITHSCORES')
   if #rows == 0 then
-    return { '', '', sync, unpack(docs) }
+    return { '', '', sync, epoch, unpack(docs) }
   end
   offset = offset + #rows / 2
   for i = 1, #rows, 2 do
@@ -65,4 +68,4 @@ while #docs < page_size and examined < budget do
     end
   end
 end
-return { tostring(last_ms), last_id, sync, unpack(docs) }
+return { tostring(last_ms), last_id, sync, epoch, unpack(docs) }

@@ -2,7 +2,8 @@
 -- and change stream change together, or nothing.
 --
 -- KEYS: 1 docs hash, 2 attrs hash, 3 start index, 4 stats hash, 5 changes
---       stream, 6 create-request fingerprints hash
+--       stream, 6 create-request fingerprints hash, 7 the changes stream's
+--       epoch (stream_lib.lua is joined in front)
 -- ARGV: 1 mode ("create" | "update"), 2 event id, 3 expected revision (update;
 --       "0" = any), 4 document, 5 attributes ("rev|start|end|status|format|
 --       kind|community|city"), 6 start ms, 7 end ms, 8 change type
@@ -48,4 +49,5 @@ end
 local change = redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[10], '*',
   'type', ARGV[8], 'event', id, 'revision', ARGV[11], 'reason', ARGV[9],
   'doc', ARGV[4])
+stamp_epoch(KEYS[7], change, ARGV[4])
 return { 1, ARGV[4], change }

@@ -3,6 +3,7 @@
 --
 -- KEYS[1] the feed stream (cv:{feed}:changes)
 -- KEYS[2] hash: source stream key -> newest source entry id relayed
+-- KEYS[3] the feed's epoch (stream_lib.lua is joined in front)
 -- ARGV[1] approximate MAXLEN of the feed
 -- ARGV[2..] per entry: source stream key, source entry id, field count n,
 --           then n field/value pairs
@@ -31,8 +32,9 @@ while i <= #ARGV do
   local seen = newest[source]
   if seen == nil then seen = redis.call('HGET', KEYS[2], source) or '0-0' end
   if before(seen, id) then
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
+    local added = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
       'src', source, 'sid', id, unpack(ARGV, first, last))
+    if appended == 0 then stamp_epoch(KEYS[3], added, source .. '|' .. id) end
     newest[source] = id
     appended = appended + 1
   else

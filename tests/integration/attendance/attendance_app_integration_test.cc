@@ -394,6 +394,16 @@ TEST_F(AttendanceAppTest, ListsRegistrationsInArrivalOrderFilteredAndPaged) {
 
 class CheckInTest : public AttendanceAppTest {
  protected:
+  // Check-ins happen while the workshop runs: 2022-03-15 09:00 in
+  // Thessaloniki (UTC+2), inside day 1's window (and day 2's, which opens
+  // 12 hours before its 00:00), not day 3's.
+  void SetUp() override {
+    AttendanceAppTest::SetUp();
+    clock_.SetNow(AthensTime(2022, 3, 15, 9, 0, 0));
+  }
+  static absl::Time AthensTime(int y, int mo, int d, int h, int mi, int s) {
+    return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s), absl::FixedTimeZone(2 * 3600));
+  }
   absl::StatusOr<core::CheckInRecord> CheckIn(
       const std::string& event, const std::string& request, const std::string& pid,
       std::optional<absl::CivilDay> day, const std::string& session,
@@ -440,6 +450,58 @@ TEST_F(CheckInTest, CountsAPersonOncePerDayAndMode) {
   EXPECT_EQ(Counter(event, "g:city:5a6167726562:in:day:2022-03-15:in_person"), "1");
   // The same person also joining online that day is a record of its own.
   ASSERT_FALSE(CheckIn(event, "c3", "zagreb-1", day1, "", AttendanceMode::kOnline)->duplicate);
+}
+
+// One rule for check-ins with and without an occurred time: the day's span
+// at the venue (day 1 of the workshop starts 09:00; day 2 is a whole day)
+// widened by the event's check_in_margin, on the venue's wall clock.
+TEST_F(CheckInTest, AcceptsCheckInsOnlyInsideTheDaysWindow) {
+  core::Event e = testing_util::ConnectionCalendar()[testing_util::kThessalonikiWorkshop];
+  e.check_in_margin = absl::Hours(1);
+  const std::string event = CreateEvent(e, "thessaloniki-margin");
+  ASSERT_TRUE(Register(event, "r", Partner("zagreb-1", "Zagreb"), AttendanceMode::kOnline).ok());
+  const absl::CivilDay day1(2022, 3, 15), day2(2022, 3, 16);
+  auto check_in = [&](const std::string& request, absl::CivilDay day,
+                      std::optional<absl::Time> at) {
+    storage::CheckInCommand c;
+    c.event_id = event;
+    c.request_id = request;
+    c.participant_id = "zagreb-1";
+    c.day = day;
+    c.mode = AttendanceMode::kOnline;
+    c.source = core::CheckInSource::kOnlineJoin;
+    return Await<core::CheckInRecord>(
+        [&](auto done) { app_->CheckIn(c, at, std::move(done)); });
+  };
+  const auto refused = absl::StatusCode::kFailedPrecondition;
+  ASSERT_EQ(e.start_local, absl::CivilSecond(2022, 3, 15, 9, 0, 0));
+  // Day 1 opens at 08:00 local: one second before is refused, with the
+  // window named on the venue's clock.
+  absl::StatusOr<core::CheckInRecord> early =
+      check_in("a", day1, AthensTime(2022, 3, 15, 7, 59, 59));
+  EXPECT_EQ(early.status().code(), refused);
+  EXPECT_THAT(early.status().message(),
+              ::testing::HasSubstr("occurred_time: check-ins for 2022-03-15 are accepted from "
+                                   "2022-03-15T08:00 EET (+02:00) to 2022-03-16T01:00 EET"));
+  EXPECT_EQ(Counter(event, "in:day:2022-03-15:online"), "");
+  EXPECT_TRUE(check_in("b", day1, AthensTime(2022, 3, 15, 8, 0, 0)).ok());
+  // Day 2 runs 00:00-24:00: open from 23:00 the day before to 01:00 after.
+  EXPECT_EQ(check_in("c", day2, AthensTime(2022, 3, 16, 1, 0, 1) + absl::Hours(24)).status().code(),
+            refused);
+  EXPECT_EQ(check_in("d", day2, AthensTime(2022, 3, 15, 22, 59, 59)).status().code(), refused);
+  // No occurred time: now (day 1, 09:00) is judged the same way.
+  EXPECT_EQ(check_in("e", day2, std::nullopt).status().code(), refused);
+  clock_.SetNow(AthensTime(2022, 3, 15, 23, 0, 0));
+  EXPECT_TRUE(check_in("f", day2, std::nullopt).ok());
+  // An occurred time days ahead of now is fine when it is in the window
+  // (the old "24 h ahead" rule was a second, different rule).
+  clock_.SetNow(AthensTime(2022, 3, 1, 9, 0, 0));
+  EXPECT_EQ(check_in("g", day1, std::nullopt).status().code(), refused);
+  absl::StatusOr<core::CheckInRecord> ahead = check_in("h", day1, AthensTime(2022, 3, 15, 10, 0, 0));
+  ASSERT_TRUE(ahead.ok()) << ahead.status();
+  EXPECT_TRUE(ahead->duplicate);
+  EXPECT_EQ(Counter(event, "in:day:2022-03-15:online"), "1");
+  EXPECT_EQ(Counter(event, "in:day:2022-03-16:online"), "1");
 }
 
 TEST_F(CheckInTest, TwentyConcurrentIdenticalCheckInsCountOnce) {
@@ -664,6 +726,8 @@ TEST_F(CheckInTest, WalkInsGetASeatWhileTheRoomHasOne) {
   e.allow_walk_ins = true;
   const std::string event = CreateEvent(e, "turin-walk-ins");
   const absl::CivilDay day(2021, 10, 11);
+  // 09:30 in Turin (UTC+2), on the day.
+  clock_.SetNow(absl::FromCivil(absl::CivilSecond(2021, 10, 11, 7, 30, 0), absl::UTCTimeZone()));
   absl::StatusOr<core::CheckInRecord> w = CheckIn(
       event, "w1", "asti-1", day, "", AttendanceMode::kInPerson, Partner("asti-1", "Asti"));
   ASSERT_TRUE(w.ok()) << w.status();

@@ -15,6 +15,7 @@
 #include "storage/redis_address.h"
 #include "storage/redis_client.h"
 #include "storage/redis_sync_client.h"
+#include "storage/stream_position.h"
 #include "testing_util/await.h"
 #include "testing_util/connection_calendar.h"
 #include "testing_util/redis_snapshot.h"
@@ -368,6 +369,45 @@ TEST_F(CalendarAppTrimmedFeedTest, AnExpiredTokenFailsClearly) {
   EXPECT_THAT(std::string(expired.status().message()), HasSubstr("expired"));
   EXPECT_EQ(Changes("").status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(Changes("not-a-token").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Sync tokens carry the feed's epoch, stamped with its first entry: a token
+// kept across a Redis reset (or taken to another Convene) is refused with
+// "resync" even when its stream id exists in the new feed, and a made-up id
+// beyond the newest change is refused too.
+TEST_F(CalendarAppTest, ATokenFromBeforeARedisResetIsRefused) {
+  // Before the first change the feed has no epoch; "from the start" tokens
+  // of that time stay good.
+  const std::string from_the_start = Changes("")->next_sync_token;
+  ASSERT_TRUE(Create("t1", ConnectionCalendar()[2]).ok());
+  absl::StatusOr<EventChangePage> first = Changes(from_the_start);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->changes.size(), 1u);
+  const std::string token = first->next_sync_token;
+  absl::StatusOr<storage::StreamPosition> decoded =
+      storage::DecodeStreamPosition(token, "sync_token");
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_FALSE(decoded->epoch.empty());
+
+  // Beyond the newest change, in this epoch: never issued.
+  absl::StatusOr<EventChangePage> ahead = Changes(storage::EncodeStreamPosition(
+      {decoded->epoch, "99999999999999-0"}));
+  EXPECT_EQ(ahead.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(ahead.status().message()), HasSubstr("not a position of this feed"));
+
+  // The same Redis, wiped, then written again: the stream id in the token
+  // may exist again, but it is another feed now.
+  ASSERT_TRUE(sync_->Command({"FLUSHALL"}).ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Create(absl::StrCat("after-reset-", i), ConnectionCalendar()[i]).ok());
+  }
+  absl::StatusOr<EventChangePage> stale = Changes(token);
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(stale.status().message()),
+              HasSubstr("issued by another Redis, or by this one before its data was reset"));
+  EXPECT_THAT(std::string(stale.status().message()), HasSubstr("resync in full with ListEvents"));
+  // A bare stream id is not a token.
+  EXPECT_EQ(Changes(decoded->stream_id).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(CalendarAppTest, AgendaForAViewerZone) {

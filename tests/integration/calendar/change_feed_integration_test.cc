@@ -22,6 +22,8 @@
 #include "storage/keys.h"
 #include "storage/redis_address.h"
 #include "storage/redis_sync_client.h"
+#include "storage/stream_position.h"
+#include "storage/stream_range.h"
 #include "testing_util/await.h"
 #include "testing_util/connection_calendar.h"
 #include "testing_util/redis_test.h"
@@ -74,7 +76,11 @@ class ChangeFeedTest : public testing_util::RedisTest {
     });
     ASSERT_TRUE(r.ok()) << r.status();
   }
+  // A badge scanned at 10:00 in Thessaloniki (UTC+2 in March) on `day`.
   void CheckIn(const std::string& event, const std::string& pid, absl::CivilDay day) {
+    const absl::Time scanned =
+        absl::FromCivil(absl::CivilSecond(day.year(), day.month(), day.day(), 8, 0, 0),
+                        absl::UTCTimeZone());
     storage::CheckInCommand c;
     c.event_id = event;
     c.request_id = "in-" + pid + absl::FormatCivilTime(day);
@@ -83,7 +89,7 @@ class ChangeFeedTest : public testing_util::RedisTest {
     c.mode = AttendanceMode::kInPerson;
     c.source = core::CheckInSource::kBadge;
     ASSERT_TRUE(Await<core::CheckInRecord>([&](auto done) {
-                  attendance_->CheckIn(c, std::nullopt, std::move(done));
+                  attendance_->CheckIn(c, scanned, std::move(done));
                 }).ok());
   }
   absl::StatusOr<ChangeSlice> List(ChangeQuery q) {
@@ -160,7 +166,8 @@ TEST_F(ChangeFeedTest, RelaysScheduleAndAttendanceInTheOrderTheyHappened) {
   EXPECT_EQ(all[8].fields.at("participant"), "torino-1");
   // Positions increase, and each entry says where it came from.
   for (size_t i = 1; i < all.size(); ++i) {
-    EXPECT_TRUE(storage::StreamIdLess(all[i - 1].id, all[i].id));
+    EXPECT_TRUE(storage::StreamIdLess(storage::DecodeStreamPosition(all[i - 1].id, "id")->stream_id,
+                                      storage::DecodeStreamPosition(all[i].id, "id")->stream_id));
   }
   EXPECT_EQ(all[0].stream, storage::keys::CalendarChanges());
   EXPECT_EQ(all[1].stream, storage::keys::AttendanceChanges(event));
@@ -303,7 +310,13 @@ TEST_F(ChangeFeedTest, RefusesBadAndExpiredPositions) {
   absl::StatusOr<ChangeSlice> oldest = List({});
   ASSERT_TRUE(oldest.ok()) << oldest.status();  // empty: the oldest kept
   ASSERT_FALSE(oldest->entries.empty());
-  absl::StatusOr<ChangeSlice> expired = List({.position = "1-0"});
+  // A real token of this feed whose entries after it were trimmed.
+  storage::RedisSyncClient sync(*redis_);
+  const std::string epoch =
+      sync.Command({"GET", storage::keys::StreamEpoch(storage::keys::ChangeFeed())})->text();
+  ASSERT_FALSE(epoch.empty());
+  absl::StatusOr<ChangeSlice> expired =
+      List({.position = storage::EncodeStreamPosition({epoch, "1-0"})});
   EXPECT_TRUE(absl::IsFailedPrecondition(expired.status())) << expired.status();
   EXPECT_THAT(expired.status().message(), HasSubstr("position expired"));
 }

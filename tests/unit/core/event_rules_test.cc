@@ -1,6 +1,7 @@
 #include "core/event_rules.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/event_sheet.h"
 #include "core/zone.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -142,6 +143,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadEventCase{"NonAsciiUrl",
                      [](Event& e) { e.online.join_url = "https://meet.example.org/\xff"; },
                      "event.online.join_url", "ASCII"},
+        BadEventCase{"NegativeCheckInMargin",
+                     [](Event& e) { e.check_in_margin = -absl::Minutes(1); },
+                     "event.check_in_margin", "outside 0 to 7 days"},
+        BadEventCase{"CheckInMarginAboveAWeek",
+                     [](Event& e) { e.check_in_margin = absl::Hours(7 * 24) + absl::Seconds(1); },
+                     "event.check_in_margin", "outside 0 to 7 days"},
         BadEventCase{"NoFormat", [](Event& e) { e.format = EventFormat::kUnspecified; },
                      "event.format", "required"},
         BadEventCase{"HybridWithoutVenue", [](Event& e) { e.venue = {}; },
@@ -156,6 +163,34 @@ TEST(PrepareEvent, RfcPolicyReadsAGapTimeWithTheOffsetBeforeIt) {
   e.local_time_policy = LocalTimePolicy::kRfc5545;
   ASSERT_TRUE(Prepare(e).ok());
   EXPECT_EQ(e.start, Utc(2022, 3, 27, 1, 30));  // 03:30 CEST
+}
+
+// The attendance sheet carries each day's check-in window: the day's span at
+// the venue widened by the margin, with its bounds on the venue's clock. A
+// day with a DST change is 23 or 25 hours long.
+TEST(MakeEventSheet, GivesEachDayItsCheckInWindow) {
+  Event e = ConnectionCalendar()[testing_util::kInterimMeeting];
+  e.time_zone = "Europe/Brussels";
+  e.start_local = absl::CivilSecond(2022, 3, 26, 14, 0, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 27, 12, 0, 0);
+  e.sessions.clear();
+  e.check_in_margin = absl::Hours(2);
+  absl::StatusOr<Zone> zone = ResolveZone(e.time_zone, "event.time_zone");
+  ASSERT_TRUE(zone.ok());
+  ASSERT_TRUE(PrepareEvent(e, *zone).ok());
+  absl::StatusOr<EventSheet> sheet = MakeEventSheet(e, *zone);
+  ASSERT_TRUE(sheet.ok()) << sheet.status();
+  ASSERT_EQ(sheet->check_in_windows.size(), 2u);
+  const CheckInWindow& first = sheet->check_in_windows[0];
+  EXPECT_EQ(first.date, absl::CivilDay(2022, 3, 26));
+  EXPECT_EQ(first.from, Utc(2022, 3, 26, 11, 0));   // 14:00 CET - 2 h
+  EXPECT_EQ(first.until, Utc(2022, 3, 27, 1, 0));   // 00:00 CET (23:00Z) + 2 h
+  EXPECT_EQ(first.from_local, "2022-03-26T12:00 CET (+01:00)");
+  const CheckInWindow& second = sheet->check_in_windows[1];
+  EXPECT_EQ(second.date, absl::CivilDay(2022, 3, 27));
+  EXPECT_EQ(second.from, Utc(2022, 3, 26, 21, 0));  // 00:00 CET - 2 h
+  EXPECT_EQ(second.until, Utc(2022, 3, 27, 12, 0)); // 12:00 CEST + 2 h
+  EXPECT_EQ(second.until_local, "2022-03-27T14:00 CEST (+02:00)");
 }
 
 }  // namespace
