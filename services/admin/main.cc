@@ -47,7 +47,7 @@
 #include "auth/token_store.h"
 #include "core/access_policy.h"
 #include "calendar/calendar_app.h"
-#include "calendar/tzdata_version_store.h"
+#include "storage/tzdata_version_store.h"
 #include "core/blocking_call.h"
 #include "core/clock.h"
 #include "core/local_date_time.h"
@@ -123,7 +123,7 @@ int Retime(convene::storage::RedisSyncClient& redis) {
                          .c_str());
   convene::storage::CalendarStore store(redis.async());
   convene::storage::EventSheetStore sheets(redis.async());
-  convene::calendar::TzdataVersionStore versions(redis.async());
+  convene::storage::TzdataVersionStore versions(redis.async());
   convene::core::SystemClock clock;
   convene::calendar::CalendarApp app(store, sheets, clock);
   convene::calendar::RetimeOptions options;

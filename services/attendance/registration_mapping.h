@@ -1,5 +1,6 @@
-// Conversions between convene.v1 attendance messages and the attendance
-// domain (core/registration.h). The only place that knows both.
+// Conversions between the attendance service's own requests and replies
+// (days asked for, check-in commands, counts) and its app layer; records
+// shared with other services convert in mapping/registration_mapping.h.
 #ifndef CONVENE_ATTENDANCE_REGISTRATION_MAPPING_H_
 #define CONVENE_ATTENDANCE_REGISTRATION_MAPPING_H_
 
@@ -12,28 +13,26 @@
 #include "core/attendance_counts.h"
 #include "core/check_in.h"
 #include "core/registration.h"
+#include "mapping/registration_mapping.h"
 #include "storage/attendance_store.h"
 
 namespace convene::attendance {
 
-core::ParticipantInfo ParticipantFromProto(const v1::Participant& wire);
-v1::Participant ParticipantToProto(const core::ParticipantInfo& participant);
-
-// UNSPECIFIED is "not given"; unknown numbers are INVALID_ARGUMENT naming
-// `field`.
-absl::StatusOr<std::optional<core::AttendanceMode>> ModeFromProto(
-    v1::AttendanceMode mode, absl::string_view field);
-v1::AttendanceMode ModeToProto(core::AttendanceMode mode);
+// The attendance records' own conversions are shared (mapping/); the
+// attendance code names them as its own.
+using mapping::CheckInToProto;
+using mapping::ModeFromProto;
+using mapping::ModeToProto;
+using mapping::ParticipantFromProto;
+using mapping::ParticipantToProto;
+using mapping::RegistrationToProto;
 
 absl::StatusOr<std::vector<RequestedDay>> DaysFromProto(
     const google::protobuf::RepeatedPtrField<v1::DayMode>& days);
 
-v1::Registration RegistrationToProto(const core::Registration& registration);
-
 // A CheckIn request in store terms (occurred time and limits are the app's).
 absl::StatusOr<storage::CheckInCommand> CheckInFromProto(
     const v1::CheckInRequest& request);
-v1::CheckInRecord CheckInToProto(const core::CheckInRecord& record);
 
 v1::AttendanceCounts CountsToProto(const core::AttendanceCounts& counts,
                                    absl::Time as_of);

@@ -20,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
-#include "calendar/tzdata_version_store.h"
+#include "storage/tzdata_version_store.h"
 #include "convene/v1/calendar.pb.h"
 #include "core/agenda.h"
 #include "core/clock.h"
@@ -90,7 +90,7 @@ struct RetimeOptions {
   std::string tzdata_version;
   // Where to record the version once every future event is current under
   // it; null: nowhere (the report says it was not recorded).
-  TzdataVersionStore* record_in = nullptr;
+  storage::TzdataVersionStore* record_in = nullptr;
 };
 
 // One event whose instants the new rules move.

@@ -7,8 +7,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "attendance/registration_mapping.h"
 #include "calendar/event_mapping.h"
+#include "mapping/registration_mapping.h"
 #include "rpc/proto_time.h"
 #include "storage/attendance_store.h"
 
@@ -72,7 +72,7 @@ absl::StatusOr<v1::Registration> RegistrationOf(const storage::FeedEntry& e,
   r.status = all_cancelled    ? core::RegistrationStatus::kCancelled
              : any_waitlisted ? core::RegistrationStatus::kWaitlisted
                               : core::RegistrationStatus::kConfirmed;
-  v1::Registration w = attendance::RegistrationToProto(r);
+  v1::Registration w = mapping::RegistrationToProto(r);
   w.clear_create_time();
   return w;
 }
@@ -107,7 +107,7 @@ absl::StatusOr<v1::CheckInRecord> CheckInOf(const storage::FeedEntry& e,
   if (Field(e, "kind") == "checked_in") {
     absl::StatusOr<core::AttendanceMode> mode = storage::ParseStoredMode(Field(e, "mode"));
     if (!mode.ok()) return mode.status();
-    w.set_mode(attendance::ModeToProto(*mode));
+    w.set_mode(mapping::ModeToProto(*mode));
     const core::CheckInSource source = storage::ParseStoredSource(Field(e, "source"));
     w.set_source(SourceToProto(source));
     w.set_walk_in(Field(e, "walk_in") == "1");

@@ -1,6 +1,9 @@
 // convened: the calendar, attendance and notification services in one process
 // and on one port; the same code as the three separate binaries.
+#include "attendance/attendance_service.h"
+#include "calendar/calendar_service.h"
 #include "host/service_host.h"
+#include "notification/notification_service.h"
 
 int main(int argc, char** argv) {
   return convene::host::RunServiceHost(
@@ -9,7 +12,7 @@ int main(int argc, char** argv) {
        .usage = "Serves the calendar, attendance and notification "
                 "services on one port.\n"
                 "  convened --listen=127.0.0.1:50051 --redis=unix:///path/redis.sock"},
-      {convene::host::CalendarServiceFactory(),
-       convene::host::AttendanceServiceFactory(),
-       convene::host::NotificationServiceFactory()});
+      {convene::calendar::CalendarServiceFactory(),
+       convene::attendance::AttendanceServiceFactory(),
+       convene::notification::NotificationServiceFactory()});
 }

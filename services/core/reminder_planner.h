@@ -1,6 +1,6 @@
 // PlanReminders(): the reminders one registration gets, from the event, the
 // registration's confirmed days and the event's policy, as due instants.
-// (The notification service's reminder_planning.h keeps the stored plans in
+// (The notification service's reminder_replanner.h keeps the stored plans in
 // step with the streams by calling it.)
 //
 //   std::vector<PlannedReminder> plan =

@@ -1,10 +1,13 @@
 // The main() of every Convene binary: one process hosting one or more of the
-// services on one gRPC server, over one Redis connection.
+// services on one gRPC server, over one Redis connection. It knows no
+// service: each brings its own wiring as a ServiceFactory
+// (calendar/calendar_service.h, ...), and each binary links only the
+// services it serves.
 //
 //   int main(int argc, char** argv) {
 //     return convene::host::RunServiceHost(
 //         argc, argv, {.name = "convene-calendar", .usage = "Serves ..."},
-//         {convene::host::CalendarServiceFactory()});
+//         {convene::calendar::CalendarServiceFactory()});
 //   }
 //
 // The host parses the shared server flags (--listen, --redis, ...), starts
@@ -63,36 +66,6 @@ struct HostOptions {
   // notification service's --once.
   std::function<std::optional<int>(ServiceContext&)> instead_of_serving = nullptr;
 };
-
-// What the notification service runs beside its RPCs.
-struct NotificationConfig {
-  // Follow the calendar and attendance streams and plan reminders.
-  bool plan = true;
-  // Dispatch due reminders continuously.
-  bool dispatch = true;
-  // Deliver to webhooks.
-  bool webhooks = true;
-  // Log one line per notification (the log sink).
-  bool log_sink = false;
-  // How long a dispatcher holds claimed reminders before another may take
-  // them.
-  absl::Duration lease = absl::Seconds(30);
-  // Drills only: see DispatcherOptions::hold_after_claim.
-  absl::Duration hold_after_claim = absl::ZeroDuration();
-};
-
-// Factories for the three services.
-ServiceFactory CalendarServiceFactory();
-ServiceFactory AttendanceServiceFactory();
-// `config` is called when the service is made (after flags are parsed);
-// empty: the defaults.
-ServiceFactory NotificationServiceFactory(
-    std::function<NotificationConfig()> config = nullptr);
-
-// One cron-style run of the notification service: plan from what the
-// streams hold, dispatch everything due, deliver to webhooks, print a
-// summary line; returns the exit code.
-int RunNotificationOnce(ServiceContext& context, const NotificationConfig& config);
 
 // Process-wide settings for serving, before any thread starts: Abseil's
 // mutex deadlock detection (a debugging aid that records every lock order

@@ -10,7 +10,7 @@
 namespace convene::notification {
 
 ChangeFollower::ChangeFollower(storage::PlannerFeed& feed,
-                               ReminderPlanning& planning,
+                               ReminderReplanner& planning,
                                const core::Clock& clock,
                                ChangeFollowerOptions options)
     : feed_(feed),

@@ -25,7 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
-#include "notification/reminder_planning.h"
+#include "notification/reminder_replanner.h"
 #include "storage/planner_feed.h"
 #include "storage/stream_follower.h"
 
@@ -45,7 +45,7 @@ struct ChangeFollowerOptions {
 class ChangeFollower {
  public:
   // `feed` must have a connection of its own; all must outlive this.
-  ChangeFollower(storage::PlannerFeed& feed, ReminderPlanning& planning,
+  ChangeFollower(storage::PlannerFeed& feed, ReminderReplanner& planning,
                  const core::Clock& clock, ChangeFollowerOptions options);
   ~ChangeFollower();
 
@@ -61,7 +61,7 @@ class ChangeFollower {
   absl::StatusOr<int> Step(absl::Duration block);
 
   storage::PlannerFeed& feed_;
-  ReminderPlanning& planning_;
+  ReminderReplanner& planning_;
   ChangeFollowerOptions options_;
   storage::StreamFollower follow_;
   storage::FollowLoop loop_{"reminder planner",

@@ -6,6 +6,7 @@
 #include "absl/flags/flag.h"
 #include "absl/time/time.h"
 #include "host/service_host.h"
+#include "notification/notification_service.h"
 
 ABSL_FLAG(bool, once, false,
           "plan from the change streams, dispatch what is due, deliver to "
@@ -23,7 +24,7 @@ ABSL_FLAG(absl::Duration, dispatch_hold_for_testing, absl::ZeroDuration(),
 
 namespace {
 
-convene::host::NotificationConfig ConfigFromFlags() {
+convene::notification::NotificationConfig ConfigFromFlags() {
   return {.plan = absl::GetFlag(FLAGS_plan),
           .dispatch = absl::GetFlag(FLAGS_dispatch),
           .webhooks = absl::GetFlag(FLAGS_webhooks),
@@ -43,8 +44,8 @@ int main(int argc, char** argv) {
       .instead_of_serving =
           [](convene::host::ServiceContext& context) -> std::optional<int> {
         if (!absl::GetFlag(FLAGS_once)) return std::nullopt;
-        return convene::host::RunNotificationOnce(context, ConfigFromFlags());
+        return convene::notification::RunNotificationOnce(context, ConfigFromFlags());
       }};
   return convene::host::RunServiceHost(
-      argc, argv, options, {convene::host::NotificationServiceFactory(ConfigFromFlags)});
+      argc, argv, options, {convene::notification::NotificationServiceFactory(ConfigFromFlags)});
 }

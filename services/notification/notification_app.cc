@@ -82,7 +82,7 @@ absl::Status ValidateSubscriberName(const std::string& name) {
 absl::Status NotificationApp::CheckEvent(const std::string& event_id) {
   if (event_id.empty()) return absl::InvalidArgumentError("event_id: is required");
   return core::BlockingCall<core::Event>([&](auto done) {
-           calendar_.GetEvent(event_id, std::move(done));
+           events_.GetEvent(event_id, std::move(done));
          })
       .status();
 }

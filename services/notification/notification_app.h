@@ -3,7 +3,7 @@
 // so the handler runs them on a worker pool, never on gRPC's callback
 // threads; tests call them directly.
 //
-//   NotificationApp app(calendar, reminders, planning, dispatcher, clock);
+//   NotificationApp app(events, reminders, planning, dispatcher, clock);
 //   absl::StatusOr<core::ReminderPolicy> p = app.SetReminderPolicy(policy);
 //
 // Records are the wire messages themselves (v1::Notification is what is
@@ -15,12 +15,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "calendar/calendar_app.h"
 #include "convene/v1/notification.pb.h"
 #include "core/clock.h"
 #include "core/reminder_policy.h"
+#include "notification/event_reader.h"
 #include "notification/reminder_dispatcher.h"
-#include "notification/reminder_planning.h"
+#include "notification/reminder_replanner.h"
 #include "storage/reminder_store.h"
 
 namespace convene::notification {
@@ -33,10 +33,10 @@ class NotificationApp {
   static constexpr int kMaxRunMax = 100000;
 
   // All must outlive the app.
-  NotificationApp(calendar::CalendarApp& calendar,
-                  storage::ReminderStore& reminders, ReminderPlanning& planning,
+  NotificationApp(EventReader& events,
+                  storage::ReminderStore& reminders, ReminderReplanner& planning,
                   ReminderDispatcher& dispatcher, const core::Clock& clock)
-      : calendar_(calendar),
+      : events_(events),
         reminders_(reminders),
         planning_(planning),
         dispatcher_(dispatcher),
@@ -83,9 +83,9 @@ class NotificationApp {
   bool allow_private_webhook_targets_ = false;
   absl::Status CheckEvent(const std::string& event_id);
 
-  calendar::CalendarApp& calendar_;
+  EventReader& events_;
   storage::ReminderStore& reminders_;
-  ReminderPlanning& planning_;
+  ReminderReplanner& planning_;
   ReminderDispatcher& dispatcher_;
   const core::Clock& clock_;
 };

@@ -1,8 +1,5 @@
 #include "notification/reminder_dispatcher.h"
 
-#include <unistd.h>
-
-#include <random>
 #include <utility>
 #include <vector>
 
@@ -12,20 +9,15 @@
 #include "core/blocking_call.h"
 #include "core/log.h"
 #include "rpc/proto_time.h"
+#include "storage/owner_token.h"
 
 namespace convene::notification {
-std::string MakeOwnerToken() {
-  char host[256] = {0};
-  gethostname(host, sizeof(host) - 1);
-  std::random_device random;
-  return absl::StrCat(host, ":", getpid(), ":", random());
-}
 
 ReminderDispatcher::ReminderDispatcher(storage::ReminderStore& store,
                                        const core::Clock& clock,
                                        DispatcherOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {
-  if (options_.owner.empty()) options_.owner = MakeOwnerToken();
+  if (options_.owner.empty()) options_.owner = storage::MakeOwnerToken();
   if (options_.batch <= 0 || options_.batch > kMaxDispatchBatch) options_.batch = 1000;
 }
 

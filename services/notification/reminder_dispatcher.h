@@ -24,9 +24,6 @@
 
 namespace convene::notification {
 
-// A token naming this process among replicas: "host:pid:random".
-std::string MakeOwnerToken();
-
 struct DispatcherOptions {
   // Unique per process: leases are held in its name. Empty: made from the
   // host name, the pid and a random number.

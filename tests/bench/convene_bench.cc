@@ -45,6 +45,8 @@
 #include "convene/v1/calendar.grpc.pb.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "attendance/attendance_service.h"
+#include "calendar/calendar_service.h"
 #include "host/service_host.h"
 #include "rpc/server_runner.h"
 #include "baseline_service.h"
@@ -351,7 +353,7 @@ absl::Status StartInProcess(InProcess& p) {
   rpc::ServerOptions server_options;
   server_options.name = "convene-bench";
   for (host::ServiceFactory factory :
-       {host::CalendarServiceFactory(), host::AttendanceServiceFactory()}) {
+       {calendar::CalendarServiceFactory(), attendance::AttendanceServiceFactory()}) {
     absl::StatusOr<host::HostedService> hosted = factory.make(*p.context);
     if (!hosted.ok()) return hosted.status();
     p.services.push_back(*std::move(hosted));

@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "calendar/calendar_app.h"
-#include "calendar/tzdata_version_store.h"
+#include "storage/tzdata_version_store.h"
 #include "core/fake_clock.h"
 #include "core/tzdata_version.h"
 #include "core/zoneinfo_directory.h"
@@ -68,7 +68,7 @@ class RetimeTest : public testing_util::RedisTest {
     sync_ = std::make_unique<storage::RedisSyncClient>(*redis_);
     store_ = std::make_unique<storage::CalendarStore>(*redis_);
     sheets_ = std::make_unique<storage::EventSheetStore>(*redis_);
-    versions_ = std::make_unique<TzdataVersionStore>(*redis_);
+    versions_ = std::make_unique<storage::TzdataVersionStore>(*redis_);
     app_ = std::make_unique<CalendarApp>(*store_, *sheets_, clock_);
   }
 
@@ -151,7 +151,7 @@ class RetimeTest : public testing_util::RedisTest {
   std::unique_ptr<storage::RedisSyncClient> sync_;
   std::unique_ptr<storage::CalendarStore> store_;
   std::unique_ptr<storage::EventSheetStore> sheets_;
-  std::unique_ptr<TzdataVersionStore> versions_;
+  std::unique_ptr<storage::TzdataVersionStore> versions_;
   std::unique_ptr<CalendarApp> app_;
 };
 

@@ -15,7 +15,7 @@
 #include "notification/change_follower.h"
 #include "notification/notification_app.h"
 #include "notification/reminder_dispatcher.h"
-#include "notification/reminder_planning.h"
+#include "notification/reminder_replanner.h"
 #include "rpc/proto_time.h"
 #include "storage/attendance_store.h"
 #include "storage/calendar_store.h"
@@ -80,14 +80,15 @@ class NotificationTest : public testing_util::RedisTest {
     reminders_ = std::make_unique<storage::ReminderStore>(*redis_);
     attendance_ = std::make_unique<attendance::AttendanceApp>(*attendance_store_, clock_,
                                                               reminders_.get());
-    planning_ = std::make_unique<ReminderPlanning>(*calendar_, *attendance_store_,
+    events_ = std::make_unique<EventReader>(*calendar_store_);
+    planning_ = std::make_unique<ReminderReplanner>(*events_, *attendance_store_,
                                                    *reminders_, clock_);
     feed_ = std::make_unique<storage::PlannerFeed>(*feed_redis_);
     follower_ = std::make_unique<ChangeFollower>(*feed_, *planning_, clock_,
                                                  ChangeFollowerOptions{.owner = "test"});
     dispatcher_ = std::make_unique<ReminderDispatcher>(*reminders_, clock_,
                                                        DispatcherOptions{.owner = "d1"});
-    app_ = std::make_unique<NotificationApp>(*calendar_, *reminders_, *planning_,
+    app_ = std::make_unique<NotificationApp>(*events_, *reminders_, *planning_,
                                              *dispatcher_, clock_);
   }
 
@@ -133,10 +134,11 @@ class NotificationTest : public testing_util::RedisTest {
   std::unique_ptr<storage::CalendarStore> calendar_store_;
   std::unique_ptr<storage::EventSheetStore> sheets_;
   std::unique_ptr<calendar::CalendarApp> calendar_;
+  std::unique_ptr<EventReader> events_;
   std::unique_ptr<storage::AttendanceStore> attendance_store_;
   std::unique_ptr<attendance::AttendanceApp> attendance_;
   std::unique_ptr<storage::ReminderStore> reminders_;
-  std::unique_ptr<ReminderPlanning> planning_;
+  std::unique_ptr<ReminderReplanner> planning_;
   std::unique_ptr<storage::PlannerFeed> feed_;
   std::unique_ptr<ChangeFollower> follower_;
   std::unique_ptr<ReminderDispatcher> dispatcher_;

@@ -8,10 +8,11 @@
 //   TzdataVersionStore versions(redis);
 //   versions.Get([](absl::StatusOr<std::optional<std::string>> v) { ... });
 //
-// It lives beside the calendar, whose instants it vouches for. Callbacks run
+// Every service host reads it at start (host/service_host.cc); the
+// calendar's retime writes it. Callbacks run
 // on the Redis client's loop thread: keep them short.
-#ifndef CONVENE_CALENDAR_TZDATA_VERSION_STORE_H_
-#define CONVENE_CALENDAR_TZDATA_VERSION_STORE_H_
+#ifndef CONVENE_STORAGE_TZDATA_VERSION_STORE_H_
+#define CONVENE_STORAGE_TZDATA_VERSION_STORE_H_
 
 #include <optional>
 #include <string>
@@ -20,7 +21,7 @@
 #include "absl/status/statusor.h"
 #include "storage/redis_client.h"
 
-namespace convene::calendar {
+namespace convene::storage {
 
 class TzdataVersionStore {
  public:
@@ -44,6 +45,6 @@ class TzdataVersionStore {
   storage::RedisClient& redis_;
 };
 
-}  // namespace convene::calendar
+}  // namespace convene::storage
 
-#endif  // CONVENE_CALENDAR_TZDATA_VERSION_STORE_H_
+#endif  // CONVENE_STORAGE_TZDATA_VERSION_STORE_H_

@@ -1,39 +1,41 @@
-// ReminderPlanning: turns registrations into planned, rendered reminders in
-// the ReminderStore, from the event (calendar), the registration
-// (attendance) and the event's reminder policy.
+// ReminderReplanner: keeps the planned, rendered reminders in the
+// ReminderStore in step with the event (calendar), the registration
+// (attendance) and the event's reminder policy, re-planning one
+// registration or a whole event after each change. When each reminder is
+// due is core's (core/reminder_planner.h); storing and rendering is this.
 //
-//   ReminderPlanning planning(calendar, attendance, reminders, clock);
-//   absl::StatusOr<int> planned = planning.PlanRegistration("ev_1", "torino-1");
+//   ReminderReplanner replanner(events, attendance, reminders, clock);
+//   absl::StatusOr<int> planned = replanner.PlanRegistration("ev_1", "torino-1");
 //
 // Planning replaces what was planned for the registration before, so doing
 // it twice is harmless: that is what lets the change follower process a
 // change at least once rather than exactly once. Blocking: call from worker
 // threads only (never a gRPC callback or a Redis loop thread).
-#ifndef CONVENE_NOTIFICATION_REMINDER_PLANNING_H_
-#define CONVENE_NOTIFICATION_REMINDER_PLANNING_H_
+#ifndef CONVENE_NOTIFICATION_REMINDER_REPLANNER_H_
+#define CONVENE_NOTIFICATION_REMINDER_REPLANNER_H_
 
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "calendar/calendar_app.h"
 #include "convene/v1/notification.pb.h"
 #include "core/clock.h"
 #include "core/registration.h"
 #include "core/reminder_planner.h"
 #include "core/reminder_policy.h"
+#include "notification/event_reader.h"
 #include "storage/attendance_store.h"
 #include "storage/reminder_store.h"
 
 namespace convene::notification {
 
-class ReminderPlanning {
+class ReminderReplanner {
  public:
-  // All must outlive the planning.
-  ReminderPlanning(calendar::CalendarApp& calendar,
+  // All must outlive the replanner.
+  ReminderReplanner(EventReader& events,
                    storage::AttendanceStore& attendance,
                    storage::ReminderStore& reminders, const core::Clock& clock)
-      : calendar_(calendar),
+      : events_(events),
         attendance_(attendance),
         reminders_(reminders),
         clock_(clock) {}
@@ -55,7 +57,7 @@ class ReminderPlanning {
                            const core::ReminderPolicy& policy,
                            const core::Registration& registration);
 
-  calendar::CalendarApp& calendar_;
+  EventReader& events_;
   storage::AttendanceStore& attendance_;
   storage::ReminderStore& reminders_;
   const core::Clock& clock_;
@@ -73,4 +75,4 @@ core::ReminderPolicy PolicyFromProto(const v1::ReminderPolicy& wire);
 
 }  // namespace convene::notification
 
-#endif  // CONVENE_NOTIFICATION_REMINDER_PLANNING_H_
+#endif  // CONVENE_NOTIFICATION_REMINDER_REPLANNER_H_

@@ -1,4 +1,4 @@
-#include "calendar/tzdata_version_store.h"
+#include "storage/tzdata_version_store.h"
 
 #include <utility>
 
@@ -6,7 +6,7 @@
 #include "storage/keys.h"
 #include "storage/redis_reply.h"
 
-namespace convene::calendar {
+namespace convene::storage {
 
 void TzdataVersionStore::Get(Callback<std::optional<std::string>> done) {
   redis_.Command({"GET", storage::keys::TzdataVersion()},
@@ -39,4 +39,4 @@ void TzdataVersionStore::SetIfAbsent(std::string version, Callback<bool> done) {
       });
 }
 
-}  // namespace convene::calendar
+}  // namespace convene::storage

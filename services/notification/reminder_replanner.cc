@@ -1,4 +1,4 @@
-#include "notification/reminder_planning.h"
+#include "notification/reminder_replanner.h"
 
 #include <utility>
 
@@ -7,15 +7,11 @@
 #include "core/local_date_time.h"
 #include "core/reminder_message.h"
 #include "core/zone.h"
+#include "mapping/registration_mapping.h"
 #include "rpc/proto_time.h"
 
 namespace convene::notification {
 namespace {
-
-v1::AttendanceMode ModeToProto(core::AttendanceMode mode) {
-  return mode == core::AttendanceMode::kOnline ? v1::ATTENDANCE_MODE_ONLINE
-                                               : v1::ATTENDANCE_MODE_IN_PERSON;
-}
 
 const core::Session* FindSession(const core::Event& event, const std::string& id) {
   for (const core::Session& s : event.sessions) {
@@ -101,14 +97,14 @@ v1::Notification RenderPlannedReminder(const core::Event& event,
   n.set_subject(std::move(text.subject));
   n.set_body(std::move(text.body));
   n.set_day(core::FormatLocalDate(reminder.day));
-  n.set_mode(ModeToProto(reminder.mode));
+  n.set_mode(mapping::ModeToProto(reminder.mode));
   *n.mutable_due_time() = rpc::TimeToProto(reminder.due);
   n.set_state(v1::NOTIFICATION_STATE_PENDING);
   n.set_reminder_id(reminder.reminder_id);
   return n;
 }
 
-absl::StatusOr<core::ReminderPolicy> ReminderPlanning::Policy(
+absl::StatusOr<core::ReminderPolicy> ReminderReplanner::Policy(
     const std::string& event_id) {
   absl::StatusOr<std::optional<std::string>> stored =
       core::BlockingCall<std::optional<std::string>>(
@@ -123,7 +119,7 @@ absl::StatusOr<core::ReminderPolicy> ReminderPlanning::Policy(
   return PolicyFromProto(wire);
 }
 
-absl::StatusOr<int> ReminderPlanning::Plan(const core::Event& event,
+absl::StatusOr<int> ReminderReplanner::Plan(const core::Event& event,
                                            const core::ReminderPolicy& policy,
                                            const core::Registration& registration) {
   std::vector<core::PlannedReminder> plan;
@@ -166,10 +162,10 @@ absl::StatusOr<int> ReminderPlanning::Plan(const core::Event& event,
   return planned;
 }
 
-absl::StatusOr<int> ReminderPlanning::PlanRegistration(
+absl::StatusOr<int> ReminderReplanner::PlanRegistration(
     const std::string& event_id, const std::string& participant_id) {
   absl::StatusOr<core::Event> event = core::BlockingCall<core::Event>(
-      [&](auto done) { calendar_.GetEvent(event_id, std::move(done)); });
+      [&](auto done) { events_.GetEvent(event_id, std::move(done)); });
   if (!event.ok()) return event.status();
   absl::StatusOr<core::Registration> registration =
       core::BlockingCall<core::Registration>([&](auto done) {
@@ -189,9 +185,9 @@ absl::StatusOr<int> ReminderPlanning::PlanRegistration(
   return Plan(*event, *policy, *registration);
 }
 
-absl::StatusOr<int> ReminderPlanning::PlanEvent(const std::string& event_id) {
+absl::StatusOr<int> ReminderReplanner::PlanEvent(const std::string& event_id) {
   absl::StatusOr<core::Event> event = core::BlockingCall<core::Event>(
-      [&](auto done) { calendar_.GetEvent(event_id, std::move(done)); });
+      [&](auto done) { events_.GetEvent(event_id, std::move(done)); });
   if (!event.ok()) return event.status();
   absl::StatusOr<core::ReminderPolicy> policy = Policy(event_id);
   if (!policy.ok()) return policy.status();

@@ -1,0 +1,83 @@
+#include "calendar/calendar_service.h"
+
+#include <memory>
+#include <utility>
+
+#include "calendar/calendar_app.h"
+#include "calendar/calendar_handler.h"
+#include "calendar/change_feed.h"
+#include "calendar/change_feed_relay.h"
+#include "storage/calendar_store.h"
+#include "storage/change_feed_store.h"
+#include "storage/event_sheet_store.h"
+#include "storage/owner_token.h"
+#include "storage/planner_feed.h"
+#include "storage/redis_sync_client.h"
+#include "storage/stream_tailer.h"
+
+namespace convene::calendar {
+
+namespace {
+
+// Everything the calendar service holds, owned together; members are
+// destroyed in reverse, so the relay stops before what it uses.
+struct CalendarParts {
+  CalendarParts(host::ServiceContext& context,
+                std::unique_ptr<storage::StreamTailer> change_tailer,
+                std::unique_ptr<storage::StreamTailer> change_feed_tailer,
+                std::unique_ptr<storage::RedisSyncClient> relay_connection)
+      : store(context.redis),
+        sheets(context.redis),
+        app(store, sheets, context.clock),
+        tailer(std::move(change_tailer)),
+        feed_store(context.redis),
+        feed(feed_store),
+        feed_tailer(std::move(change_feed_tailer)),
+        relay_redis(std::move(relay_connection)),
+        relay_follow(*relay_redis, ChangeFeedFollowKeys()),
+        relay(relay_follow, *relay_redis, context.clock,
+              {.owner = storage::MakeOwnerToken()}),
+        handler(app, *tailer, feed, *feed_tailer) {}
+  storage::CalendarStore store;
+  storage::EventSheetStore sheets;
+  CalendarApp app;
+  std::unique_ptr<storage::StreamTailer> tailer;
+  storage::ChangeFeedStore feed_store;
+  ChangeFeedApp feed;
+  std::unique_ptr<storage::StreamTailer> feed_tailer;
+  std::unique_ptr<storage::RedisSyncClient> relay_redis;
+  storage::PlannerFeed relay_follow;
+  ChangeFeedRelay relay;
+  CalendarHandler handler;
+};
+
+}  // namespace
+
+host::ServiceFactory CalendarServiceFactory() {
+  return {CalendarHandler::kServiceName,
+          [](host::ServiceContext& context) -> absl::StatusOr<host::HostedService> {
+            absl::StatusOr<std::unique_ptr<storage::StreamTailer>> tailer =
+                storage::StreamTailer::Start(context.redis_options,
+                                             storage::CalendarStore::ChangesKey());
+            if (!tailer.ok()) return tailer.status();
+            absl::StatusOr<std::unique_ptr<storage::StreamTailer>> feed_tailer =
+                storage::StreamTailer::Start(context.redis_options,
+                                             storage::ChangeFeedStore::Key());
+            if (!feed_tailer.ok()) return feed_tailer.status();
+            // The relay's reads block: a connection of its own.
+            storage::RedisClientOptions options = context.redis_options;
+            options.on_connection_change = nullptr;
+            absl::StatusOr<std::unique_ptr<storage::RedisSyncClient>> relay_redis =
+                storage::RedisSyncClient::Start(options);
+            if (!relay_redis.ok()) return relay_redis.status();
+            auto parts = std::make_shared<CalendarParts>(
+                context, *std::move(tailer), *std::move(feed_tailer),
+                *std::move(relay_redis));
+            parts->relay.Start();
+            return host::HostedService{
+                std::shared_ptr<grpc::Service>(parts, &parts->handler),
+                [parts] { parts->handler.CloseStreams(); }};
+          }};
+}
+
+}  // namespace convene::calendar

@@ -1,0 +1,165 @@
+#include "notification/notification_service.h"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "core/log.h"
+#include "notification/change_follower.h"
+#include "notification/event_reader.h"
+#include "notification/notification_app.h"
+#include "notification/notification_handler.h"
+#include "notification/notification_subscription.h"
+#include "notification/reminder_dispatcher.h"
+#include "notification/reminder_replanner.h"
+#include "notification/webhook_sender.h"
+#include "notification/webhook_worker.h"
+#include "rpc/worker_pool.h"
+#include "storage/attendance_store.h"
+#include "storage/calendar_store.h"
+#include "storage/owner_token.h"
+#include "storage/planner_feed.h"
+#include "storage/redis_sync_client.h"
+#include "storage/reminder_store.h"
+
+ABSL_FLAG(bool, webhook_allow_private_targets, false,
+          "let webhooks reach loopback, private and link-local addresses (receivers on a "
+          "private network; tests). Off: such URLs are refused at CreateWebhook and at "
+          "every delivery, wherever DNS points the host");
+
+namespace convene::notification {
+
+namespace {
+
+// Everything the notification service holds, owned together; members are
+// destroyed in reverse, so the workers stop before what they use.
+struct NotificationParts {
+  NotificationParts(host::ServiceContext& context, const NotificationConfig& config,
+                    std::unique_ptr<storage::RedisSyncClient> feed_connection,
+                    std::unique_ptr<storage::RedisSyncClient> webhook_connection)
+      : calendar_store(context.redis),
+        events(calendar_store),
+        attendance(context.redis),
+        reminders(context.redis),
+        planning(events, attendance, reminders, context.clock),
+        feed_redis(std::move(feed_connection)),
+        feed(*feed_redis),
+        owner(storage::MakeOwnerToken()),
+        follower(feed, planning, context.clock, {.owner = owner}),
+        dispatcher(reminders, context.clock,
+                   {.owner = owner,
+                    .lease = config.lease,
+                    .log_sink = config.log_sink,
+                    .hold_after_claim = config.hold_after_claim}),
+        sender(WebhookSenderOptions{
+            .allow_private_targets = absl::GetFlag(FLAGS_webhook_allow_private_targets)}),
+        app(events, reminders, planning, dispatcher, context.clock),
+        workers(2, 1000),
+        subscriptions(context.redis_options, app),
+        webhook_redis(std::move(webhook_connection)),
+        webhook_worker(*webhook_redis, app, reminders, sender, {.consumer = owner}),
+        handler(app, subscriptions, workers) {
+    app.set_allow_private_webhook_targets(absl::GetFlag(FLAGS_webhook_allow_private_targets));
+  }
+
+  void Start(const NotificationConfig& config) {
+    if (config.plan) follower.Start();
+    if (config.dispatch) dispatcher.Start();
+    if (config.webhooks) webhook_worker.Start();
+  }
+
+  storage::CalendarStore calendar_store;
+  EventReader events;
+  storage::AttendanceStore attendance;
+  storage::ReminderStore reminders;
+  ReminderReplanner planning;
+  std::unique_ptr<storage::RedisSyncClient> feed_redis;
+  storage::PlannerFeed feed;
+  std::string owner;
+  ChangeFollower follower;
+  ReminderDispatcher dispatcher;
+  WebhookSender sender;
+  NotificationApp app;
+  rpc::WorkerPool workers;
+  SubscriptionHub subscriptions;
+  std::unique_ptr<storage::RedisSyncClient> webhook_redis;
+  WebhookWorker webhook_worker;
+  NotificationHandler handler;
+};
+
+absl::StatusOr<std::shared_ptr<NotificationParts>> MakeNotificationParts(
+    host::ServiceContext& context, const NotificationConfig& config) {
+  // The planner's and the webhook worker's reads block: connections of
+  // their own.
+  storage::RedisClientOptions options = context.redis_options;
+  options.on_connection_change = nullptr;
+  absl::StatusOr<std::unique_ptr<storage::RedisSyncClient>> feed =
+      storage::RedisSyncClient::Start(options);
+  if (!feed.ok()) return feed.status();
+  absl::StatusOr<std::unique_ptr<storage::RedisSyncClient>> hooks =
+      storage::RedisSyncClient::Start(options);
+  if (!hooks.ok()) return hooks.status();
+  return std::make_shared<NotificationParts>(context, config, *std::move(feed),
+                                             *std::move(hooks));
+}
+
+}  // namespace
+
+host::ServiceFactory NotificationServiceFactory(
+    std::function<NotificationConfig()> make_config) {
+  return {NotificationHandler::kServiceName,
+          [make_config](host::ServiceContext& context) -> absl::StatusOr<host::HostedService> {
+            const NotificationConfig config =
+                make_config ? make_config() : NotificationConfig{};
+            absl::StatusOr<std::shared_ptr<NotificationParts>> parts =
+                MakeNotificationParts(context, config);
+            if (!parts.ok()) return parts.status();
+            (*parts)->Start(config);
+            std::shared_ptr<NotificationParts> held = *parts;
+            return host::HostedService{
+                std::shared_ptr<grpc::Service>(held, &held->handler),
+                [held] { held->subscriptions.CloseAll(); }};
+          }};
+}
+
+int RunNotificationOnce(host::ServiceContext& context, const NotificationConfig& config) {
+  absl::StatusOr<std::shared_ptr<NotificationParts>> parts =
+      MakeNotificationParts(context, config);
+  if (!parts.ok()) {
+    core::LogError(absl::StrCat("--once: ", parts.status().ToString()));
+    return 1;
+  }
+  NotificationParts& p = **parts;
+  absl::StatusOr<int> changes = p.follower.ProcessAvailable();
+  if (!changes.ok()) {
+    core::LogError(absl::StrCat("--once: planning: ", changes.status().ToString()));
+    return 1;
+  }
+  DispatchRun total;
+  while (true) {
+    absl::StatusOr<DispatchRun> run =
+        p.dispatcher.RunDue(NotificationApp::kMaxRunMax);
+    if (!run.ok()) {
+      core::LogError(absl::StrCat("--once: dispatch: ", run.status().ToString()));
+      return 1;
+    }
+    total.dispatched += run->dispatched;
+    total.failed += run->failed;
+    total.remaining_due = run->remaining_due;
+    if (run->dispatched + run->failed == 0 || run->remaining_due == 0) break;
+  }
+  absl::StatusOr<int> hooked = p.webhook_worker.ProcessAvailable();
+  if (!hooked.ok()) {
+    core::LogError(absl::StrCat("--once: webhooks: ", hooked.status().ToString()));
+    return 1;
+  }
+  std::printf("changes planned from: %d, dispatched: %d, failed: %d, still due: %lld\n",
+              *changes, total.dispatched, total.failed,
+              static_cast<long long>(total.remaining_due));
+  return 0;
+}
+
+}  // namespace convene::notification

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The services meet through the proto, Redis streams and gRPC, never through
+# each other's code: no service includes another service's headers or links
+# its library, the host and the shared layers include none, and the
+# single-service binaries carry only their own service (the calendar and
+# attendance binaries do not link libcurl, which only webhook delivery
+# needs). Fails, listing what crossed.
+#
+#   service_boundaries_test.sh [convene-calendar convene-attendance ...]
+#     binaries given are checked with ldd for libcurl.
+set -u
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+services=(calendar attendance notification)
+shared=(core storage rpc mapping auth host)
+failed=0
+
+report() {
+  echo "FAIL: $1"
+  echo "$2" | sed 's/^/  /'
+  failed=1
+}
+
+for service in "${services[@]}"; do
+  others="$(printf '%s\n' "${services[@]}" | grep -vx "$service" | paste -sd'|')"
+  hits="$(grep -rnE "#include \"($others)/" "$root/services/$service" || true)"
+  [ -n "$hits" ] && report "services/$service includes another service's headers" "$hits"
+  hits="$(grep -nE "convene(::|_)($others)\b" "$root/services/$service/CMakeLists.txt" || true)"
+  [ -n "$hits" ] && report "services/$service links another service" "$hits"
+done
+
+all="$(printf '%s\n' "${services[@]}" | paste -sd'|')"
+for layer in "${shared[@]}"; do
+  hits="$(grep -rnE "#include \"($all)/" "$root/services/$layer" || true)"
+  [ -n "$hits" ] && report "services/$layer (shared) includes a service's headers" "$hits"
+  hits="$(grep -nE "convene(::|_)($all)\b" "$root/services/$layer/CMakeLists.txt" || true)"
+  [ -n "$hits" ] && report "services/$layer (shared) links a service" "$hits"
+done
+
+for binary in "$@"; do
+  if ! [ -x "$binary" ]; then
+    report "no binary to check" "$binary"
+    continue
+  fi
+  hits="$(ldd "$binary" | grep -i curl || true)"
+  [ -n "$hits" ] && report "$(basename "$binary") links libcurl" "$hits"
+done
+
+if [ "$failed" = 0 ]; then
+  echo "service boundaries: no service includes or links another; the shared layers include none"
+  [ "$#" -gt 0 ] && echo "no libcurl in: $(for b in "$@"; do basename "$b"; done | paste -sd' ')"
+fi
+exit "$failed"
