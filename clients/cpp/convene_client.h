@@ -1,8 +1,10 @@
 // ConveneClient: typed calls to the Convene services (calendar, attendance,
 // notification and the admin service for tokens), with a deadline
-// on every call, retries with exponential backoff while a service answers
-// UNAVAILABLE (Redis or the server away), and request ids generated once per
-// logical call so that a retried write is applied once.
+// on every call, retries while a service answers UNAVAILABLE (Redis or the
+// server away) by gRPC's own retry policy (the channel's service config:
+// exponential backoff with jitter, within the call's deadline), and request
+// ids generated once per logical call so that a retried write is applied
+// once.
 //
 //   ClientOptions options;
 //   options.target = "127.0.0.1:50051";            // convened, or one per service
@@ -42,13 +44,17 @@ struct ClientOptions {
   std::string attendance_target;    // empty: `target`
   std::string notification_target;  // empty: `target`
   std::string admin_target;         // empty: `target`
-  // Deadline of one attempt of a unary call.
+  // Deadline of a unary call, all its attempts included.
   absl::Duration deadline = absl::Seconds(10);
-  // Attempts while the answer is UNAVAILABLE (1: no retry), waiting
-  // initial_backoff, then twice as long each time, at most max_backoff.
+  // Attempts while the answer is UNAVAILABLE (1: no retry; gRPC allows at
+  // most 5), waiting about initial_backoff, then twice as long each time, at
+  // most max_backoff (gRPC picks each wait at random below the bound).
   int max_attempts = 5;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(2);
+  // Wait for a server that is not up yet (until the deadline) instead of
+  // failing at once: for tools started beside the services.
+  bool wait_for_ready = false;
   // Sent as "authorization: Bearer <token>" when not empty.
   std::string bearer_token;
   // Null: plaintext (loopback and development only).
@@ -131,27 +137,42 @@ class ConveneClient {
  private:
   explicit ConveneClient(ClientOptions options);
 
-  // One unary call with deadline, and retries on UNAVAILABLE unless the
-  // call has no request id to make a repeat harmless (`retry` false).
+  // One unary call with its deadline (the channel's retry policy retries
+  // it on UNAVAILABLE, except the calls without a request id).
+  // A service's stub and the channel it calls through.
+  template <typename Stub>
+  struct Service {
+    static Service On(std::string target, std::shared_ptr<grpc::Channel> channel) {
+      Service s;
+      s.stub = std::make_unique<Stub>(channel);
+      s.channel = std::move(channel);
+      s.target = std::move(target);
+      return s;
+    }
+    std::shared_ptr<grpc::Channel> channel;
+    std::string target;
+    std::unique_ptr<Stub> stub;
+  };
+
   template <typename Stub, typename Request, typename Response>
   absl::StatusOr<Response> Unary(
-      Stub& stub,
+      Service<Stub>& service,
       grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-      const Request& request, bool retry = true);
+      const Request& request);
   // One server stream read to its end (or until `on_message` says stop).
   template <typename Stub, typename Request, typename Message>
   absl::Status Stream(
-      Stub& stub,
+      Service<Stub>& service,
       std::unique_ptr<grpc::ClientReader<Message>> (Stub::*method)(grpc::ClientContext*,
                                                                    const Request&),
       const Request& request, const std::function<bool(const Message&)>& on_message);
   void Prepare(grpc::ClientContext& context, bool with_deadline) const;
 
   ClientOptions options_;
-  std::unique_ptr<v1::CalendarService::Stub> calendar_;
-  std::unique_ptr<v1::AttendanceService::Stub> attendance_;
-  std::unique_ptr<v1::NotificationService::Stub> notification_;
-  std::unique_ptr<v1::AdminService::Stub> admin_;
+  Service<v1::CalendarService::Stub> calendar_;
+  Service<v1::AttendanceService::Stub> attendance_;
+  Service<v1::NotificationService::Stub> notification_;
+  Service<v1::AdminService::Stub> admin_;
 };
 
 }  // namespace convene::client

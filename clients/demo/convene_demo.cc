@@ -270,7 +270,8 @@ int main(int argc, char** argv) {
   if (options.bearer_token.empty() && std::getenv("CONVENE_TOKEN")) {
     options.bearer_token = std::getenv("CONVENE_TOKEN");
   }
-  options.max_attempts = 20;  // the services may be starting
+  options.wait_for_ready = true;  // the services may be starting
+  options.deadline = absl::Seconds(30);
   std::unique_ptr<ConveneClient> client = Check(ConveneClient::Connect(options), "connect");
 
   std::ifstream file(absl::GetFlag(FLAGS_data));

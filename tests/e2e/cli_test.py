@@ -645,5 +645,79 @@ class CliTokensE2ETest(CliCalls, unittest.TestCase):
                 self.assertEqual(done.stdout, "")
 
 
+class FlakyCalendar:
+    """A stand-in server that answers UNAVAILABLE `failures` times, then OK,
+    counting the attempts that reach it: what the client's retry policy does
+    is seen from the server's side."""
+
+    def __init__(self, failures):
+        import grpc
+        from concurrent import futures
+        from convene.v1 import calendar_pb2, notification_pb2
+        self.attempts = {"GetEvent": 0, "CreateWebhook": 0}
+        self.failures = failures
+
+        def answer(name, response):
+            def handler(request, context):
+                self.attempts[name] += 1
+                if self.attempts[name] <= self.failures:
+                    context.abort(grpc.StatusCode.UNAVAILABLE, "redis is away")
+                return response
+            return handler
+
+        event = calendar_pb2.Event(id="ev_0123456789abcdef", title="CoP1 3rd workshop",
+                                   time_zone="Europe/Athens")
+        handlers = [
+            grpc.method_handlers_generic_handler("convene.v1.CalendarService", {
+                "GetEvent": grpc.unary_unary_rpc_method_handler(
+                    answer("GetEvent", event),
+                    request_deserializer=calendar_pb2.GetEventRequest.FromString,
+                    response_serializer=calendar_pb2.Event.SerializeToString)}),
+            grpc.method_handlers_generic_handler("convene.v1.NotificationService", {
+                "CreateWebhook": grpc.unary_unary_rpc_method_handler(
+                    answer("CreateWebhook", notification_pb2.Webhook(id="wh_1")),
+                    request_deserializer=notification_pb2.CreateWebhookRequest.FromString,
+                    response_serializer=notification_pb2.Webhook.SerializeToString)}),
+        ]
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), handlers=handlers)
+        self.port = self.server.add_insecure_port("127.0.0.1:0")
+        self.target = f"127.0.0.1:{self.port}"
+        self.server.start()
+
+    def stop(self):
+        self.server.stop(0)
+
+
+class CliRetryTest(CliCalls, unittest.TestCase):
+    """The client library retries UNAVAILABLE through gRPC's retry policy
+    (the channel's service config), within the call's deadline, and never
+    retries a write without a request id."""
+
+    def test_unavailable_is_retried_until_the_server_answers(self):
+        self.server = FlakyCalendar(failures=2)
+        self.addCleanup(self.server.stop)
+        done = self.cli("events", "show", "ev_0123456789abcdef", tz=None)
+        self.assertIn("CoP1 3rd workshop", done.stdout)
+        self.assertEqual(self.server.attempts["GetEvent"], 3)
+
+    def test_retries_end_at_five_attempts_with_the_last_answer(self):
+        self.server = FlakyCalendar(failures=100)
+        self.addCleanup(self.server.stop)
+        done = self.cli("--timeout=20s", "events", "show", "ev_0123456789abcdef", code=1, tz=None)
+        self.assertOneErrorLine(done, "UNAVAILABLE")
+        self.assertIn("redis is away", done.stderr)
+        self.assertEqual(self.server.attempts["GetEvent"], 5)
+
+    def test_a_write_without_a_request_id_is_not_retried(self):
+        # CreateWebhook has no idempotency key: a retry after a lost answer
+        # could register the receiver twice.
+        self.server = FlakyCalendar(failures=1)
+        self.addCleanup(self.server.stop)
+        done = self.cli("reminders", "webhooks", "create", "--url=https://hooks.example.org/hook",
+                        code=1, tz=None)
+        self.assertOneErrorLine(done, "UNAVAILABLE")
+        self.assertEqual(self.server.attempts["CreateWebhook"], 1)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

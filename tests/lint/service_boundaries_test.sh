@@ -4,7 +4,8 @@
 # its library, the host and the shared layers include none, and the
 # single-service binaries carry only their own service (the calendar and
 # attendance binaries do not link libcurl, which only webhook delivery
-# needs). Fails, listing what crossed.
+# needs); the C++ client library links no server code. Fails, listing what
+# crossed.
 #
 #   service_boundaries_test.sh [convene-calendar convene-attendance ...]
 #     binaries given are checked with ldd for libcurl.
@@ -35,6 +36,14 @@ for layer in "${shared[@]}"; do
   hits="$(grep -nE "convene(::|_)($all)\b" "$root/services/$layer/CMakeLists.txt" || true)"
   [ -n "$hits" ] && report "services/$layer (shared) links a service" "$hits"
 done
+
+# The C++ client library stands alone: the generated API code, gRPC, Abseil.
+hits="$(grep -rnE '#include "(core|storage|rpc|mapping|auth|host|calendar|attendance|notification)/' \
+  "$root/clients/cpp" || true)"
+[ -n "$hits" ] && report "clients/cpp includes server code" "$hits"
+hits="$(grep -nE 'convene::(core|storage|rpc|mapping|auth|host|calendar|attendance|notification)\b' \
+  "$root/clients/cpp/CMakeLists.txt" || true)"
+[ -n "$hits" ] && report "clients/cpp links server code" "$hits"
 
 for binary in "$@"; do
   if ! [ -x "$binary" ]; then
