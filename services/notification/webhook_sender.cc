@@ -27,6 +27,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "core/backoff.h"
 
 namespace convene::notification {
 namespace {
@@ -437,7 +438,7 @@ WebhookOutcome WebhookSender::Deliver(const WebhookDelivery& delivery) const {
       WebhookSignature(delivery.secret, delivery.body_json);
   const long timeout_ms =
       static_cast<long>(absl::ToInt64Milliseconds(options_.request_timeout));
-  absl::Duration backoff = options_.initial_backoff;
+  core::Backoff backoff(options_.initial_backoff, options_.max_backoff);
   for (int n = 1; n <= options_.max_attempts; ++n) {
     // Where the host leads is checked at every attempt (DNS can change), and
     // the request goes to exactly the addresses checked.
@@ -477,7 +478,7 @@ WebhookOutcome WebhookSender::Deliver(const WebhookDelivery& delivery) const {
           DescribeFailure(attempt, *endpoint, options_.request_timeout, n);
       return outcome;
     }
-    absl::Duration wait = backoff;
+    absl::Duration wait = backoff.Next();
     // The receiver knows its own load better than our schedule does; the cap
     // still applies so that one endpoint cannot park a sender thread.
     const bool may_ask_to_wait =
@@ -487,7 +488,6 @@ WebhookOutcome WebhookSender::Deliver(const WebhookDelivery& delivery) const {
       wait = std::max(wait, absl::Seconds(attempt.retry_after_seconds));
     }
     sleep_(std::min(wait, options_.max_backoff));
-    backoff = std::min(backoff * 2, options_.max_backoff);
   }
   return outcome;  // not reached: the loop returns on its last attempt
 }

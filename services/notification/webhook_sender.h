@@ -34,7 +34,9 @@ namespace convene::notification {
 // reads a zero timeout as "none", which would let one endpoint hang a thread).
 struct WebhookSenderOptions {
   int max_attempts = 5;  // the first try plus retries
-  // The wait before the first retry; it doubles for each further retry.
+  // The bound of the wait before the first retry; it doubles for each
+  // further retry, and each wait is drawn from the upper half of its bound
+  // (core/backoff.h), so that senders do not retry one receiver in lockstep.
   absl::Duration initial_backoff = absl::Milliseconds(500);
   // No wait exceeds this, including one asked for by a Retry-After header.
   absl::Duration max_backoff = absl::Seconds(30);

@@ -19,7 +19,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "storage/internal/backoff.h"
+#include "core/backoff.h"
 #include "storage/internal/event_loop.h"
 #include "storage/redis_client_options.h"
 
@@ -111,7 +111,7 @@ class RedisConnection {
   bool shut_down_ = false;
   bool ever_ready_ = false;
   int failures_in_a_row_ = 0;
-  Backoff backoff_;
+  core::Backoff backoff_;
   Timer connect_timer_;
   Timer backoff_timer_;
   Timer deferred_close_timer_;  // closes outside the hiredis callback

@@ -35,8 +35,10 @@ using ::convene::testing_util::TestHttpServer;
 using Reply = TestHttpServer::Reply;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
+using ::testing::Ge;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Le;
 using ::testing::Not;
 using ::testing::StartsWith;
 
@@ -188,8 +190,10 @@ TEST(WebhookSender, RetriesServiceUnavailableWithExponentialBackoff) {
   EXPECT_TRUE(outcome.delivered);
   EXPECT_EQ(outcome.attempts, 3);
   EXPECT_EQ(outcome.last_http_status, 200);
-  EXPECT_THAT(sleeper.sleeps(),
-              ElementsAre(absl::Milliseconds(500), absl::Seconds(1)));
+  // Doubling bounds, each wait from the upper half of its bound (jitter).
+  ASSERT_EQ(sleeper.sleeps().size(), 2u);
+  EXPECT_THAT(sleeper.sleeps()[0], AllOf(Ge(absl::Milliseconds(250)), Le(absl::Milliseconds(500))));
+  EXPECT_THAT(sleeper.sleeps()[1], AllOf(Ge(absl::Milliseconds(500)), Le(absl::Seconds(1))));
   const std::vector<TestHttpServer::Request> requests = server->Requests();
   ASSERT_EQ(requests.size(), 3u);
   for (const TestHttpServer::Request& r : requests) {
@@ -226,10 +230,13 @@ TEST(WebhookSender, CapsTheBackoffAtMaxBackoff) {
   const WebhookOutcome outcome = sender.Deliver(DeliveryTo(server->Url()));
 
   EXPECT_EQ(outcome.attempts, 6);
-  EXPECT_THAT(
-      sleeper.sleeps(),
-      ElementsAre(absl::Milliseconds(500), absl::Seconds(1), absl::Seconds(2),
-                  absl::Seconds(2), absl::Seconds(2)));
+  const std::vector<absl::Duration> bounds = {absl::Milliseconds(500), absl::Seconds(1),
+                                              absl::Seconds(2), absl::Seconds(2),
+                                              absl::Seconds(2)};
+  ASSERT_EQ(sleeper.sleeps().size(), bounds.size());
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    EXPECT_THAT(sleeper.sleeps()[i], AllOf(Ge(bounds[i] / 2), Le(bounds[i]))) << i;
+  }
 }
 
 TEST(WebhookSender, DoesNotRetryABadRequest) {
@@ -333,7 +340,8 @@ TEST(WebhookSender, TimesOutEachAttemptWhenTheServerNeverAnswers) {
   EXPECT_EQ(outcome.last_http_status, 0);
   EXPECT_THAT(outcome.failure_reason, AllOf(HasSubstr("timed out after 300ms"),
                                             HasSubstr("after 2 attempts")));
-  EXPECT_THAT(sleeper.sleeps(), ElementsAre(absl::Milliseconds(500)));
+  ASSERT_EQ(sleeper.sleeps().size(), 1u);
+  EXPECT_THAT(sleeper.sleeps()[0], AllOf(Ge(absl::Milliseconds(250)), Le(absl::Milliseconds(500))));
   EXPECT_TRUE(server->WaitForRequests(1, absl::Seconds(10)));
 }
 

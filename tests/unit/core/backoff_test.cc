@@ -1,10 +1,10 @@
-#include "storage/internal/backoff.h"
+#include "core/backoff.h"
 
 #include <algorithm>
 
 #include "gtest/gtest.h"
 
-namespace convene::storage::internal {
+namespace convene::core {
 namespace {
 
 TEST(Backoff, DoublesWithJitterUpToTheMaximumAndResets) {
@@ -21,4 +21,4 @@ TEST(Backoff, DoublesWithJitterUpToTheMaximumAndResets) {
 }
 
 }  // namespace
-}  // namespace convene::storage::internal
+}  // namespace convene::core

@@ -1,8 +1,8 @@
-#include "storage/internal/backoff.h"
+#include "core/backoff.h"
 
 #include <algorithm>
 
-namespace convene::storage::internal {
+namespace convene::core {
 
 absl::Duration Backoff::Next() {
   absl::Duration ceiling = min_;
@@ -13,4 +13,4 @@ absl::Duration Backoff::Next() {
   return ceiling * fraction;
 }
 
-}  // namespace convene::storage::internal
+}  // namespace convene::core
