@@ -9,16 +9,16 @@
 #include "core/local_date_time.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
+#include "rpc/unary_reply.h"
 
 namespace convene::attendance {
 namespace {
 
 auto ReplyRegistration(grpc::ServerUnaryReactor* reactor,
                        v1::Registration* response) {
-  return [reactor, response](absl::StatusOr<core::Registration> r) {
-    if (r.ok()) *response = RegistrationToProto(*r);
-    reactor->Finish(rpc::ToGrpcStatus(r.status()));
-  };
+  return rpc::Reply<core::Registration>(
+      reactor, response,
+      [](const core::Registration& r, v1::Registration& w) { w = RegistrationToProto(r); });
 }
 
 }  // namespace
@@ -26,8 +26,10 @@ auto ReplyRegistration(grpc::ServerUnaryReactor* reactor,
 grpc::ServerUnaryReactor* AttendanceHandler::Register(
     grpc::CallbackServerContext* context, const v1::RegisterRequest* request,
     v1::Registration* response) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   absl::StatusOr<std::optional<core::AttendanceMode>> mode =
       ModeFromProto(request->mode(), "mode");
   absl::StatusOr<std::vector<RequestedDay>> days =
@@ -46,8 +48,10 @@ grpc::ServerUnaryReactor* AttendanceHandler::Register(
 grpc::ServerUnaryReactor* AttendanceHandler::ChangeMode(
     grpc::CallbackServerContext* context, const v1::ChangeModeRequest* request,
     v1::Registration* response) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   absl::StatusOr<std::optional<core::AttendanceMode>> mode =
       ModeFromProto(request->mode(), "mode");
   absl::StatusOr<std::vector<RequestedDay>> days =
@@ -66,8 +70,10 @@ grpc::ServerUnaryReactor* AttendanceHandler::ChangeMode(
 grpc::ServerUnaryReactor* AttendanceHandler::CancelRegistration(
     grpc::CallbackServerContext* context,
     const v1::CancelRegistrationRequest* request, v1::Registration* response) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   std::vector<absl::CivilDay> dates;
   for (int i = 0; i < request->dates_size(); ++i) {
     absl::StatusOr<absl::CivilDay> d =
@@ -87,8 +93,10 @@ grpc::ServerUnaryReactor* AttendanceHandler::CancelRegistration(
 grpc::ServerUnaryReactor* AttendanceHandler::CheckIn(
     grpc::CallbackServerContext* context, const v1::CheckInRequest* request,
     v1::CheckInRecord* response) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   absl::StatusOr<storage::CheckInCommand> command = CheckInFromProto(*request);
   if (!command.ok()) {
     reactor->Finish(rpc::ToGrpcStatus(command.status()));
@@ -99,10 +107,10 @@ grpc::ServerUnaryReactor* AttendanceHandler::CheckIn(
     occurred = rpc::TimeFromProto(request->occurred_time());
   }
   app_.CheckIn(*std::move(command), occurred,
-               [reactor, response](absl::StatusOr<core::CheckInRecord> r) {
-                 if (r.ok()) *response = CheckInToProto(*r);
-                 reactor->Finish(rpc::ToGrpcStatus(r.status()));
-               });
+               rpc::Reply<core::CheckInRecord>(
+                   reactor, response, [](const core::CheckInRecord& r, v1::CheckInRecord& w) {
+                     w = CheckInToProto(r);
+                   }));
   return reactor;
 }
 
@@ -110,8 +118,10 @@ grpc::ServerUnaryReactor* AttendanceHandler::GetAttendanceCounts(
     grpc::CallbackServerContext* context,
     const v1::GetAttendanceCountsRequest* request,
     v1::AttendanceCounts* response) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   app_.GetAttendanceCounts(
       request->event_id(),
       [this, reactor, response](absl::StatusOr<core::AttendanceCounts> c) {
@@ -126,10 +136,10 @@ AttendanceHandler::WatchAttendanceCounts(
     grpc::CallbackServerContext* context,
     const v1::WatchAttendanceCountsRequest* request) {
   if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
-    return auth::RefusedStream<v1::AttendanceCounts>(s);
+    return rpc::FinishStreamNow<v1::AttendanceCounts>(s);
   }
   absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
-  if (!ticket.ok()) return auth::RefusedStream<v1::AttendanceCounts>(ticket.status());
+  if (!ticket.ok()) return rpc::FinishStreamNow<v1::AttendanceCounts>(ticket.status());
   auto* watcher =
       new CountsWatcher(app_, counts_hub_, clock_, request->event_id());
   watcher->stream_ticket = *std::move(ticket);
@@ -143,8 +153,10 @@ grpc::ServerUnaryReactor* AttendanceHandler::ListRegistrations(
     grpc::CallbackServerContext* context,
     const v1::ListRegistrationsRequest* request,
     v1::ListRegistrationsResponse* response) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   storage::RegistrationQuery q;
   q.event_id = request->event_id();
   absl::StatusOr<std::optional<core::AttendanceMode>> mode =
@@ -195,8 +207,10 @@ grpc::ServerUnaryReactor* AttendanceHandler::ListRegistrations(
 grpc::ServerUnaryReactor* AttendanceHandler::CheckOut(
     grpc::CallbackServerContext* context, const v1::CheckOutRequest* request,
     v1::CheckInRecord* response) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   storage::CheckInCommand c;
   c.event_id = request->event_id();
   c.participant_id = request->participant_id();
@@ -231,8 +245,10 @@ grpc::ServerUnaryReactor* AttendanceHandler::ExportAttendanceReport(
     grpc::CallbackServerContext* context,
     const v1::ExportAttendanceReportRequest* request,
     v1::ExportAttendanceReportResponse* response) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   app_.ExportAttendanceReport(
       request->event_id(), [reactor, response, event_id = request->event_id(),
                             bom = request->utf8_bom()](
@@ -252,8 +268,10 @@ grpc::ServerUnaryReactor* AttendanceHandler::ForgetParticipant(
     grpc::CallbackServerContext* context,
     const v1::ForgetParticipantRequest* request,
     v1::ForgetParticipantResponse* response) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   app_.ForgetParticipant(
       request->event_id(), request->participant_id(), request->request_id(),
       request->reason(),
@@ -276,8 +294,10 @@ grpc::ServerUnaryReactor* AttendanceHandler::ForgetParticipant(
 grpc::ServerUnaryReactor* AttendanceHandler::GetRegistration(
     grpc::CallbackServerContext* context,
     const v1::GetRegistrationRequest* request, v1::Registration* response) {
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request))) return reactor;
   app_.GetRegistration(request->event_id(), request->participant_id(),
                        ReplyRegistration(reactor, response));
   return reactor;

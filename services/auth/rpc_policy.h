@@ -5,8 +5,9 @@
 // AdmitRequest() first thing; the authenticator checks the role before
 // any handler runs. A method that is not in the table is refused.
 //
-//   if (auth::Refuse(reactor, auth::AdmitRequest(*context, *request)))
-//     return reactor;
+//   if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+//     return rpc::FinishNow(context, s);
+//   }
 //
 // tests/unit/auth/rpc_policy_test.cc walks every method of every service
 // in the proto descriptors against its own expectations.

@@ -269,12 +269,6 @@ absl::StatusOr<std::shared_ptr<void>> AcquireStream(const grpc::ServerContextBas
   return std::shared_ptr<void>(ticket, ticket.get());
 }
 
-bool Refuse(grpc::ServerUnaryReactor* reactor, const absl::Status& status) {
-  if (status.ok()) return false;
-  reactor->Finish(rpc::ToGrpcStatus(status));
-  return true;
-}
-
 bool CallerCovers(const grpc::ServerContextBase& context,
                   const std::vector<std::string>& event_ids) {
   absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);

@@ -101,21 +101,6 @@ absl::StatusOr<std::shared_ptr<void>> AcquireStream(const grpc::ServerContextBas
 void OnRevoked(const std::shared_ptr<void>& ticket, absl::AnyInvocable<void(grpc::Status)> end);
 void StreamGone(const std::shared_ptr<void>& ticket);
 
-// In a unary handler: finishes `reactor` with `status` when it is not OK and
-// says so, so that a handler reads
-//   if (auth::Refuse(reactor, auth::AuthorizeEvent(*context, id))) return reactor;
-bool Refuse(grpc::ServerUnaryReactor* reactor, const absl::Status& status);
-
-// A server stream that ends at once with `status` (a refused stream).
-template <typename Message>
-grpc::ServerWriteReactor<Message>* RefusedStream(const absl::Status& status) {
-  struct Refused final : grpc::ServerWriteReactor<Message> {
-    explicit Refused(const absl::Status& s) { this->Finish(rpc::ToGrpcStatus(s)); }
-    void OnDone() override { delete this; }
-  };
-  return new Refused(status);
-}
-
 }  // namespace convene::auth
 
 #endif  // CONVENE_AUTH_TOKEN_AUTHENTICATOR_H_

@@ -8,26 +8,14 @@
 #include "calendar/event_mapping.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
+#include "rpc/unary_reply.h"
 #include "storage/stream_position.h"
 
 namespace convene::calendar {
 namespace {
 
-// Finishes `reactor` with `result`, first mapping a value into `response`.
-template <typename T, typename Response, typename Map>
-auto Reply(grpc::ServerUnaryReactor* reactor, Response* response, Map map) {
-  return [reactor, response, map = std::move(map)](absl::StatusOr<T> result) {
-    if (result.ok()) map(*result, *response);
-    reactor->Finish(rpc::ToGrpcStatus(result.status()));
-  };
-}
-
-grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* context,
-                               const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(rpc::ToGrpcStatus(status));
-  return reactor;
-}
+using rpc::FinishNow;
+using rpc::Reply;
 
 void PutEvent(const core::Event& e, v1::Event& out) { out = EventToProto(e); }
 
@@ -271,17 +259,17 @@ grpc::ServerWriteReactor<v1::EventChange>* CalendarHandler::WatchEventChanges(
     const v1::WatchEventChangesRequest* request) {
   if (absl::Status s = auth::AdmitRequest(*context, *request);
       !s.ok()) {
-    return auth::RefusedStream<v1::EventChange>(s);
+    return rpc::FinishStreamNow<v1::EventChange>(s);
   }
   if (!request->sync_token().empty()) {
     if (absl::Status s =
             storage::DecodeStreamPosition(request->sync_token(), "sync_token").status();
         !s.ok()) {
-      return auth::RefusedStream<v1::EventChange>(s);
+      return rpc::FinishStreamNow<v1::EventChange>(s);
     }
   }
   absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
-  if (!ticket.ok()) return auth::RefusedStream<v1::EventChange>(ticket.status());
+  if (!ticket.ok()) return rpc::FinishStreamNow<v1::EventChange>(ticket.status());
   // Registered before it starts, removed when gRPC is done with it, so
   // CloseStreams() only ever sees live watchers.
   auto* watcher = new EventChangeWatcher(
@@ -327,15 +315,15 @@ grpc::ServerWriteReactor<v1::Change>* CalendarHandler::WatchChanges(
     grpc::CallbackServerContext* context, const v1::WatchChangesRequest* request) {
   absl::StatusOr<ChangeQuery> query = ChangeQueryFor(
       *context, *request, request->position(), request->event_id(), request->kinds());
-  if (!query.ok()) return auth::RefusedStream<v1::Change>(query.status());
+  if (!query.ok()) return rpc::FinishStreamNow<v1::Change>(query.status());
   if (!request->position().empty()) {
     if (absl::Status s = storage::DecodeStreamPosition(request->position(), "position").status();
         !s.ok()) {
-      return auth::RefusedStream<v1::Change>(s);
+      return rpc::FinishStreamNow<v1::Change>(s);
     }
   }
   absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
-  if (!ticket.ok()) return auth::RefusedStream<v1::Change>(ticket.status());
+  if (!ticket.ok()) return rpc::FinishStreamNow<v1::Change>(ticket.status());
   auto* watcher = new ChangeWatcher(
       ChangeSource(feed_, *query), feed_tailer_, [this](ChangeWatcher* done) {
         absl::MutexLock lock(&watchers_mu_);

@@ -7,32 +7,15 @@
 #include "auth/token_authenticator.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
+#include "rpc/unary_reply.h"
 
 namespace convene::notification {
-namespace {
-
-// Runs `work` (which returns an absl::Status and fills the response) on the
-// pool and finishes the reactor with its status.
-// Refuses the call when `allowed` is not OK (the caller's scope), else runs
-// `work` on the pool.
-template <typename Work>
-grpc::ServerUnaryReactor* OnPool(grpc::CallbackServerContext* context,
-                                 rpc::WorkerPool& pool, const absl::Status& allowed,
-                                 Work work) {
-  if (!allowed.ok()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    auth::Refuse(reactor, allowed);
-    return reactor;
-  }
-  return rpc::FinishOnPool(context, pool, std::move(work));
-}
-
-}  // namespace
 
 grpc::ServerUnaryReactor* NotificationHandler::SetReminderPolicy(
     grpc::CallbackServerContext* context, const v1::SetReminderPolicyRequest* request,
     v1::ReminderPolicy* response) {
-  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, request, response]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, request, response, context]() -> absl::Status {
+    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
     absl::StatusOr<core::ReminderPolicy> set =
         app_.SetReminderPolicy(PolicyFromProto(request->policy()));
     if (!set.ok()) return set.status();
@@ -44,7 +27,8 @@ grpc::ServerUnaryReactor* NotificationHandler::SetReminderPolicy(
 grpc::ServerUnaryReactor* NotificationHandler::GetReminderPolicy(
     grpc::CallbackServerContext* context, const v1::GetReminderPolicyRequest* request,
     v1::ReminderPolicy* response) {
-  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, request, response]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, request, response, context]() -> absl::Status {
+    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
     absl::StatusOr<core::ReminderPolicy> policy = app_.GetReminderPolicy(request->event_id());
     if (!policy.ok()) return policy.status();
     *response = PolicyToProto(*policy);
@@ -55,7 +39,8 @@ grpc::ServerUnaryReactor* NotificationHandler::GetReminderPolicy(
 grpc::ServerUnaryReactor* NotificationHandler::RunDueReminders(
     grpc::CallbackServerContext* context, const v1::RunDueRemindersRequest* request,
     v1::RunDueRemindersResponse* response) {
-  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, request, response]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, request, response, context]() -> absl::Status {
+    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
     absl::StatusOr<DispatchRun> run = app_.RunDueReminders(request->max_reminders());
     if (!run.ok()) return run.status();
     response->set_dispatched(run->dispatched);
@@ -69,16 +54,17 @@ grpc::ServerWriteReactor<v1::Notification>* NotificationHandler::SubscribeNotifi
     grpc::CallbackServerContext* context,
     const v1::SubscribeNotificationsRequest* request) {
   absl::Status allowed = auth::AdmitRequest(*context, *request);
-  if (!allowed.ok()) return auth::RefusedStream<v1::Notification>(allowed);
+  if (!allowed.ok()) return rpc::FinishStreamNow<v1::Notification>(allowed);
   absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
-  if (!ticket.ok()) return auth::RefusedStream<v1::Notification>(ticket.status());
+  if (!ticket.ok()) return rpc::FinishStreamNow<v1::Notification>(ticket.status());
   return subscriptions_.Open(context, request, *std::move(ticket));
 }
 
 grpc::ServerUnaryReactor* NotificationHandler::AckNotification(
     grpc::CallbackServerContext* context, const v1::AckNotificationRequest* request,
     v1::AckNotificationResponse*) {
-  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, context, request]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, context, request]() -> absl::Status {
+    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
     // Notification ids start with their event's id. One outside the
     // caller's scope answers exactly as an unknown one, so a scoped caller
     // learns nothing of other events' notifications.
@@ -96,7 +82,8 @@ grpc::ServerUnaryReactor* NotificationHandler::ListScheduledReminders(
     grpc::CallbackServerContext* context,
     const v1::ListScheduledRemindersRequest* request,
     v1::ListScheduledRemindersResponse* response) {
-  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, request, response]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, request, response, context]() -> absl::Status {
+    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
     auto page = app_.ListScheduledReminders(request->event_id(), request->participant_id(),
                                             request->page_size(), request->page_token());
     if (!page.ok()) return page.status();
@@ -109,7 +96,8 @@ grpc::ServerUnaryReactor* NotificationHandler::ListScheduledReminders(
 grpc::ServerUnaryReactor* NotificationHandler::ListNotifications(
     grpc::CallbackServerContext* context, const v1::ListNotificationsRequest* request,
     v1::ListNotificationsResponse* response) {
-  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, request, response]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, request, response, context]() -> absl::Status {
+    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
     auto page = app_.ListNotifications(request->event_id(), request->state(),
                                        request->page_size(), request->page_token());
     if (!page.ok()) return page.status();
@@ -122,8 +110,8 @@ grpc::ServerUnaryReactor* NotificationHandler::ListNotifications(
 grpc::ServerUnaryReactor* NotificationHandler::CreateWebhook(
     grpc::CallbackServerContext* context, const v1::CreateWebhookRequest* request,
     v1::Webhook* response) {
-  return OnPool(context, workers_, auth::AdmitRequest(*context, *request),
-                [this, request, response]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, context, request, response]() -> absl::Status {
+    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
     absl::StatusOr<v1::Webhook> made = app_.CreateWebhook(request->webhook());
     if (!made.ok()) return made.status();
     *response = *std::move(made);
@@ -134,7 +122,8 @@ grpc::ServerUnaryReactor* NotificationHandler::CreateWebhook(
 grpc::ServerUnaryReactor* NotificationHandler::ListWebhooks(
     grpc::CallbackServerContext* context, const v1::ListWebhooksRequest* request,
     v1::ListWebhooksResponse* response) {
-  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, context, response]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, context, request, response]() -> absl::Status {
+    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
     absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(false);
     if (!hooks.ok()) return hooks.status();
     for (v1::Webhook& h : *hooks) {
@@ -149,7 +138,8 @@ grpc::ServerUnaryReactor* NotificationHandler::ListWebhooks(
 grpc::ServerUnaryReactor* NotificationHandler::DeleteWebhook(
     grpc::CallbackServerContext* context, const v1::DeleteWebhookRequest* request,
     v1::DeleteWebhookResponse*) {
-  return OnPool(context, workers_, auth::AdmitRequest(*context, *request), [this, context, request]() -> absl::Status {
+  return rpc::FinishOnPool(context, workers_, [this, context, request]() -> absl::Status {
+    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
     absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(false);
     if (!hooks.ok()) return hooks.status();
     for (const v1::Webhook& h : *hooks) {

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
+#include "rpc/unary_reply.h"
 #include "storage/lua_script.h"
 #include "storage/outbox_reader.h"
 #include "storage/redis_sync_client.h"
@@ -206,7 +207,7 @@ grpc::ServerWriteReactor<v1::Notification>* SubscriptionHub::Open(
   }
   if (!invalid.ok()) {
     delete s;  // never started
-    return auth::RefusedStream<v1::Notification>(invalid);
+    return rpc::FinishStreamNow<v1::Notification>(invalid);
   }
   s->stream_ticket = std::move(ticket);
   auth::OnRevoked(s->stream_ticket, [s](grpc::Status status) { s->End(std::move(status)); });
