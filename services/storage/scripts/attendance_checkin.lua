@@ -12,7 +12,7 @@
 local request_id, pid, day, session, mode, source, at =
   ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6), ARG(7)
 
-local sheet = read_sheet()
+local sheet = read_sheet(true)
 if not sheet then
   return redis.error_reply('CONVENE NOT_FOUND event not found')
 end
@@ -45,7 +45,7 @@ if done and existing then return { existing, 1, day } end
 if sheet.cancelled == '1' then
   return redis.error_reply('CONVENE FAILED_PRECONDITION the event is cancelled')
 end
-local late_or_early = outside_check_in_window(day, at)
+local late_or_early = outside_check_in_window(sheet, day, at)
 if late_or_early then return late_or_early end
 if not (offered == 'hybrid' or offered == mode) then
   return redis.error_reply('CONVENE FAILED_PRECONDITION mode: ' ..

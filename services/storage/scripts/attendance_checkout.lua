@@ -6,7 +6,7 @@
 -- Returns { record, 0, day } like attendance_checkin.lua.
 local request_id, pid, day, session, at = ARG(1), ARG(2), ARG(3), ARG(4), ARG(5)
 
-local sheet = read_sheet()
+local sheet = read_sheet(true)
 if not sheet then
   return redis.error_reply('CONVENE NOT_FOUND event not found')
 end
@@ -28,7 +28,7 @@ end
 local done, refused = already_done(request_id)
 if refused then return refused end
 if done then return { existing, 1, day } end
-local late_or_early = outside_check_in_window(day, at)
+local late_or_early = outside_check_in_window(sheet, day, at)
 if late_or_early then return late_or_early end
 local m, src, first, joins, left, walk = string.match(existing,
   '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')

@@ -168,10 +168,10 @@ local SHEET_FIELDS = { 'revision', 'cancelled', 'format', 'days', 'in_person_cap
                        'online_capacity', 'walk_ins', 'sessions', 'removed_sessions' }
 
 -- Nil when `at` (ms) falls in the check-in window of `date`, else the
--- error to answer. A sheet written before windows existed has none, and
--- then every time is accepted.
-local function outside_check_in_window(date, at)
-  local windows = redis.call('HGET', EV.sheet, 'check_in_windows')
+-- error to answer. `sheet` is read_sheet(true)'s. A sheet written before
+-- windows existed has none, and then every time is accepted.
+local function outside_check_in_window(sheet, date, at)
+  local windows = sheet.check_in_windows
   if not windows then return nil end
   local start = string.find(';' .. windows, ';' .. date .. '|', 1, true)
   if not start then return nil end
@@ -185,13 +185,20 @@ local function outside_check_in_window(date, at)
     'or now when unset) is ' .. (t < tonumber(from) and 'before' or 'after') .. ' that')
 end
 
--- The sheet, or nil.
-local function read_sheet()
-  local values = redis.call('HMGET', EV.sheet, unpack(SHEET_FIELDS))
-  if not values[1] then return nil end
+-- The sheet, or nil; with the days' check-in windows when `with_windows`
+-- (check-ins and check-outs), in the same call.
+local function read_sheet(with_windows)
+  local values, skip
+  if with_windows then
+    values, skip = redis.call('HMGET', EV.sheet, 'check_in_windows', unpack(SHEET_FIELDS)), 1
+  else
+    values, skip = redis.call('HMGET', EV.sheet, unpack(SHEET_FIELDS)), 0
+  end
+  if not values[skip + 1] then return nil end
   local s = {}
+  if with_windows and values[1] then s.check_in_windows = values[1] end
   for i, name in ipairs(SHEET_FIELDS) do
-    if values[i] then s[name] = values[i] end
+    if values[skip + i] then s[name] = values[skip + i] end
   end
   return s
 end
