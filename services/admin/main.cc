@@ -25,6 +25,13 @@
 //       was repaired); 3 when drifts were found and not repaired; 1 on
 //       errors.
 //
+//   convene-admin resheet --redis=ADDRESS
+//       rewrites every event's attendance sheet from the stored event, over
+//       the sheet of the same revision: run once after upgrading to a
+//       release that adds sheet fields (the days' check-in windows), so that
+//       events written before follow the new rules at once. Registrations,
+//       seats and check-ins are untouched. Exit 0; 3 when an event failed.
+//
 //   convene-admin policy
 //       prints the access policy of every RPC (auth/rpc_policy.cc) as a
 //       Markdown table: the roles that may call it besides admin, where the
@@ -213,6 +220,33 @@ int Audit(convene::storage::RedisSyncClient& redis) {
   return drifts > 0 && !repair ? kNeedsAttention : 0;
 }
 
+// Rewrites every event's attendance sheet from the stored event: after an
+// upgrade that adds sheet fields (the days' check-in windows), so that old
+// events follow the new rules without waiting for their next update.
+int Resheet(convene::storage::RedisSyncClient& redis) {
+  absl::StatusOr<convene::storage::RedisReply> ids =
+      redis.Command({"HKEYS", convene::storage::keys::CalendarDocuments()});
+  if (!ids.ok()) return Fail(absl::StrCat("resheet: ", ids.status().ToString()));
+  convene::core::SystemClock clock;
+  convene::storage::CalendarStore store(redis.async());
+  convene::storage::EventSheetStore sheets(redis.async());
+  convene::calendar::CalendarApp app(store, sheets, clock);
+  int written = 0, failed = 0;
+  for (const convene::storage::RedisReply& id : ids->elements()) {
+    absl::StatusOr<bool> done = convene::core::BlockingCall<bool>(
+        [&](auto cb) { app.RewriteSheet(id.text(), std::move(cb)); }, absl::Minutes(1));
+    if (!done.ok()) {
+      std::printf("failed %s: %s\n", id.text().c_str(), done.status().ToString().c_str());
+      ++failed;
+    } else if (*done) {
+      ++written;
+    }
+  }
+  std::printf("resheet: %zu events, %d sheets rewritten, %d failed\n", ids->elements().size(),
+              written, failed);
+  return failed > 0 ? kNeedsAttention : 0;
+}
+
 int PrintPolicy() {
   std::printf("| RPC | roles (besides admin) | events touched | outside a scoped token |\n");
   std::printf("|---|---|---|---|\n");
@@ -234,13 +268,16 @@ int main(int argc, char** argv) {
       "  convene-admin bootstrap-token --redis=ADDRESS [--name=...] [--ttl=720h] [--role=admin]\n"
       "  convene-admin retime --redis=ADDRESS [--dry_run]   (after a tz database change)\n"
       "  convene-admin audit --redis=ADDRESS [--event=ID] [--repair]   (attendance counters)\n"
+      "  convene-admin resheet --redis=ADDRESS   (after an upgrade that adds sheet fields)\n"
       "  convene-admin policy   (the access policy of every RPC, as a Markdown table)");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string command = args.size() == 2 ? args[1] : "";
   if (command == "policy") return PrintPolicy();
-  if (command != "bootstrap-token" && command != "retime" && command != "audit") {
+  if (command != "bootstrap-token" && command != "retime" && command != "audit" &&
+      command != "resheet") {
     return Fail(
-        "usage: convene-admin bootstrap-token|retime|audit --redis=ADDRESS, or policy (see --help)");
+        "usage: convene-admin bootstrap-token|retime|audit|resheet --redis=ADDRESS, or policy "
+        "(see --help)");
   }
   if (command == "bootstrap-token") {
     // CreateToken's bounds, checked before anything is written.
@@ -272,5 +309,6 @@ int main(int argc, char** argv) {
       convene::storage::RedisSyncClient::Start(options);
   if (!redis.ok()) return Fail(redis.status().ToString());
   if (command == "audit") return Audit(**redis);
+  if (command == "resheet") return Resheet(**redis);
   return command == "retime" ? Retime(**redis) : BootstrapToken(**redis);
 }

@@ -155,6 +155,18 @@ CalendarApp::CalendarApp(storage::CalendarStore& store,
                          const core::Clock& clock)
     : store_(store), sheets_(sheets), clock_(clock) {}
 
+void CalendarApp::RewriteSheet(std::string id, Done<bool> done) {
+  GetEvent(std::move(id), [this, done = std::move(done)](
+                              absl::StatusOr<core::Event> event) mutable {
+    if (!event.ok()) return done(event.status());
+    absl::StatusOr<core::Zone> zone = core::ResolveZone(event->time_zone);
+    if (!zone.ok()) return done(zone.status());
+    absl::StatusOr<core::EventSheet> sheet = core::MakeEventSheet(*event, *zone);
+    if (!sheet.ok()) return done(sheet.status());
+    sheets_.Put(*sheet, std::move(done), storage::EventSheetStore::SameRevision::kReplace);
+  });
+}
+
 void CalendarApp::PublishSheet(core::Event event, Done<core::Event> done) {
   absl::StatusOr<core::Zone> zone = core::ResolveZone(event.time_zone);
   absl::StatusOr<core::EventSheet> sheet =

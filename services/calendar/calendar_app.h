@@ -149,6 +149,12 @@ class CalendarApp {
 
   void GetEvent(std::string id, Done<core::Event> done);
 
+  // Writes the event's attendance sheet again from the stored event, over a
+  // sheet of the same revision: for sheets an older release wrote without
+  // fields this one adds (the days' check-in windows). True when written.
+  // convene-admin resheet runs it for every event.
+  void RewriteSheet(std::string id, Done<bool> done);
+
   // Applies `mask` paths of `patch` (wire form, so that "unset" is
   // expressible) to the stored event if it is still at expected_revision.
   void UpdateEvent(v1::Event patch, std::vector<std::string> mask,

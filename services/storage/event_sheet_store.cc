@@ -147,12 +147,14 @@ absl::StatusOr<core::EventSheet> EventSheetStore::Decode(std::string event_id,
   return s;
 }
 
-void EventSheetStore::Put(const core::EventSheet& sheet, Callback<bool> done) {
+void EventSheetStore::Put(const core::EventSheet& sheet, Callback<bool> done,
+                          SameRevision same) {
   // The time of a sheet change is the time the registrations it changes
   // were updated.
   AttendanceScriptFrame f =
       MakeAttendanceScriptFrame(sheet.event_id, absl::Now(), max_changes_);
   f.args.push_back(absl::StrCat(sheet.revision));
+  f.args.push_back(same == SameRevision::kReplace ? "1" : "0");
   for (std::string& part : Encode(sheet)) f.args.push_back(std::move(part));
   redis_.Eval(scripts::SheetPut(), std::move(f.keys), std::move(f.args),
               [done = std::move(done)](absl::StatusOr<RedisReply> r) mutable {

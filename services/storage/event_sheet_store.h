@@ -31,11 +31,18 @@ class EventSheetStore {
   explicit EventSheetStore(RedisClient& redis, int64_t max_changes = 100000)
       : redis_(redis), max_changes_(max_changes) {}
 
-  // Writes `sheet` unless a sheet of the same or a later revision is stored;
-  // the callback says whether it wrote. When the event moved to other dates
-  // with as many days, registrations, seat counters and waitlists move with
-  // it in the same step (day i to day i).
-  void Put(const core::EventSheet& sheet, Callback<bool> done);
+  // Whether Put replaces a stored sheet of the same revision: kKeep for the
+  // calendar's writes (a late copy never overwrites), kReplace to rewrite
+  // sheets written by an older release with fields it did not know
+  // (convene-admin resheet).
+  enum class SameRevision { kKeep, kReplace };
+
+  // Writes `sheet` unless a sheet of a later revision (or of the same one,
+  // with kKeep) is stored; the callback says whether it wrote. When the
+  // event moved to other dates with as many days, registrations, seat
+  // counters and waitlists move with it in the same step (day i to day i).
+  void Put(const core::EventSheet& sheet, Callback<bool> done,
+           SameRevision same = SameRevision::kKeep);
 
   // The stored sheet; NOT_FOUND if the event has none.
   void Get(std::string event_id, Callback<core::EventSheet> done);

@@ -475,6 +475,32 @@ class ApiEdgesTest(unittest.TestCase):
         self.assertEqual(record.check_in_time, athens(f"{day}T09:30:00"))
         self.assertEqual(self.day_counts(ev, day).counts.checked_in_in_person, 1)
 
+    def test_7b_sheets_of_an_older_release_get_their_windows_from_resheet(self):
+        # A sheet written before windows existed (simulated by removing its
+        # field) takes check-ins at any time; `convene-admin resheet`
+        # rewrites every sheet, and the rule applies again.
+        import subprocess
+        from convene_e2e import BUILD_DIR
+        day = "2031-06-10"
+        ev = self.event_with_margin("edges-7b-resheet", day, day, margin=3600)
+        self.register(ev, "old-1", "old-2")
+        socket_path = self.redis.address[len("unix://"):]
+        removed = subprocess.run(["redis-cli", "-s", socket_path, "HDEL",
+                                  f"cv:{{ev:{ev.id}}}:sheet", "check_in_windows"],
+                                 capture_output=True, text=True, timeout=10)
+        self.assertEqual(removed.stdout.strip(), "1", removed.stderr)
+        self.accepted(self.check_in(ev, "old-1", athens(f"{day}T01:00:00"), day=day))
+        done = subprocess.run([f"{BUILD_DIR}/services/admin/convene-admin", "resheet",
+                               "--redis=" + self.redis.address],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertRegex(done.stdout, r"resheet: (\d+) events, \1 sheets rewritten, 0 failed")
+        self.assert_outside(self.check_in(ev, "old-2", athens(f"{day}T01:00:00"), day=day),
+                            day, f"{day}T08:00", f"{day}T18:00", "before")
+        # Registrations and check-ins are untouched.
+        counts = self.day_counts(ev, day).counts
+        self.assertEqual((counts.registered_in_person, counts.checked_in_in_person), (2, 1))
+
     def test_7c_window_bounds_are_exact_in_the_venue_zone(self):
         # One day, 09:00-17:00 EEST, margin 1 h: 08:00:00 to 18:00:00 local.
         day = "2031-05-20"

@@ -1,7 +1,10 @@
 -- Replaces an event's attendance sheet unless the stored one is as new, and
 -- carries the registrations along. (attendance_lib.lua is joined in front.)
--- ARG: 1 revision, then field, value, field, value, ...
--- Returns 1 when written, 0 when the stored revision was the same or newer.
+-- ARG: 1 revision, 2 "1" to replace a sheet of the same revision (a rewrite
+--      after an upgrade that adds fields; convene-admin resheet), then field,
+--      value, field, value, ...
+-- Returns 1 when written, 0 when the stored revision was newer (or the same,
+-- unless ARG 2 says replace it).
 --
 -- Dates. A move that keeps the number of days (the workshop is a week
 -- later): day i of the old dates becomes day i of the new ones in every
@@ -16,10 +19,11 @@
 -- Capacities. A raised capacity (or one made unlimited) promotes the heads
 -- of the waitlists at once; a lowered one takes no seat away.
 local stored = tonumber(redis.call('HGET', EV.sheet, 'revision') or '0')
-if stored >= tonumber(ARG(1)) then return 0 end
+local revision = tonumber(ARG(1))
+if stored > revision or (stored == revision and ARG(2) ~= '1') then return 0 end
 local old = read_sheet()
 redis.call('DEL', EV.sheet)
-redis.call('HSET', EV.sheet, 'revision', ARG(1), unpack(ARGV, ARG_BASE + 2))
+redis.call('HSET', EV.sheet, 'revision', ARG(1), unpack(ARGV, ARG_BASE + 3))
 local new = read_sheet()
 if not old then return 1 end
 

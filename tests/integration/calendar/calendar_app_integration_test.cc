@@ -8,10 +8,14 @@
 
 #include "absl/synchronization/notification.h"
 #include "calendar/event_mapping.h"
+#include "core/event_sheet.h"
 #include "core/fake_clock.h"
+#include "core/zone.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/calendar_store.h"
+#include "storage/event_sheet_store.h"
+#include "storage/keys.h"
 #include "storage/redis_address.h"
 #include "storage/redis_client.h"
 #include "storage/redis_sync_client.h"
@@ -408,6 +412,45 @@ TEST_F(CalendarAppTest, ATokenFromBeforeARedisResetIsRefused) {
   EXPECT_THAT(std::string(stale.status().message()), HasSubstr("resync in full with ListEvents"));
   // A bare stream id is not a token.
   EXPECT_EQ(Changes(decoded->stream_id).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// A sheet an older release wrote has no check-in windows (any time is
+// accepted then); convene-admin resheet rewrites it over the same revision,
+// while the calendar's own writes never replace a sheet of the same revision.
+TEST_F(CalendarAppTest, RewritesASheetAnOlderReleaseWroteWithoutWindows) {
+  std::vector<std::string> ids = CreateAll();
+  const std::string id = ids[testing_util::kThessalonikiWorkshop];
+  const std::string key = storage::keys::EventSheet(id);
+  ASSERT_EQ(sync_->Command({"HDEL", key, "check_in_windows"})->as_integer().value_or(0), 1);
+  absl::StatusOr<core::EventSheet> old =
+      Await<core::EventSheet>([&](auto done) { sheets_->Get(id, std::move(done)); });
+  ASSERT_TRUE(old.ok());
+  EXPECT_TRUE(old->check_in_windows.empty());
+  // The calendar's rule: the same revision is kept.
+  absl::StatusOr<core::Event> event =
+      Await<core::Event>([&](auto done) { app_->GetEvent(id, std::move(done)); });
+  ASSERT_TRUE(event.ok());
+  absl::StatusOr<core::Zone> zone = core::ResolveZone(event->time_zone);
+  ASSERT_TRUE(zone.ok());
+  EXPECT_FALSE(*Await<bool>([&](auto done) {
+    sheets_->Put(*core::MakeEventSheet(*event, *zone), std::move(done));
+  }));
+  EXPECT_FALSE(sync_->Command({"HEXISTS", key, "check_in_windows"})->as_integer().value_or(1));
+
+  absl::StatusOr<bool> rewritten =
+      Await<bool>([&](auto done) { app_->RewriteSheet(id, std::move(done)); });
+  ASSERT_TRUE(rewritten.ok()) << rewritten.status();
+  EXPECT_TRUE(*rewritten);
+  absl::StatusOr<core::EventSheet> now =
+      Await<core::EventSheet>([&](auto done) { sheets_->Get(id, std::move(done)); });
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->revision, old->revision);
+  ASSERT_EQ(now->check_in_windows.size(), 3u);
+  EXPECT_EQ(now->check_in_windows[0].from_local, "2022-03-14T21:00 EET (+02:00)");
+  EXPECT_EQ(Await<bool>([&](auto done) { app_->RewriteSheet("ev_nope", std::move(done)); })
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_F(CalendarAppTest, AgendaForAViewerZone) {
