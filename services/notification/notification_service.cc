@@ -44,11 +44,11 @@ struct NotificationParts {
         events(calendar_store),
         attendance(context.redis),
         reminders(context.redis),
-        planning(events, attendance, reminders, context.clock),
+        replanner(events, attendance, reminders, context.clock),
         feed_redis(std::move(feed_connection)),
         feed(*feed_redis),
         owner(storage::MakeOwnerToken()),
-        follower(feed, planning, context.clock, {.owner = owner}),
+        follower(feed, replanner, context.clock, {.owner = owner}),
         dispatcher(reminders, context.clock,
                    {.owner = owner,
                     .lease = config.lease,
@@ -56,7 +56,7 @@ struct NotificationParts {
                     .hold_after_claim = config.hold_after_claim}),
         sender(WebhookSenderOptions{
             .allow_private_targets = absl::GetFlag(FLAGS_webhook_allow_private_targets)}),
-        app(events, reminders, planning, dispatcher, context.clock),
+        app(events, reminders, replanner, dispatcher, context.clock),
         workers(2, 1000),
         subscriptions(context.redis_options, app),
         webhook_redis(std::move(webhook_connection)),
@@ -75,7 +75,7 @@ struct NotificationParts {
   EventReader events;
   storage::AttendanceStore attendance;
   storage::ReminderStore reminders;
-  ReminderReplanner planning;
+  ReminderReplanner replanner;
   std::unique_ptr<storage::RedisSyncClient> feed_redis;
   storage::PlannerFeed feed;
   std::string owner;
