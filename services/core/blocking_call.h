@@ -1,10 +1,11 @@
 // BlockingCall: runs an asynchronous call that completes a callback with
-// absl::StatusOr<T>, and waits for it, at most `timeout`. For worker threads
-// of their own (the reminder planner and dispatcher, tools, tests), never for
-// a gRPC callback or a Redis loop thread, which must not block.
+// absl::StatusOr<T>, and waits for it, at most `timeout` (every caller says
+// how long: DEADLINE_EXCEEDED after it). For worker threads of their own
+// (the reminder planner and dispatcher, tools, tests), never for a gRPC
+// callback or a Redis loop thread, which must not block.
 //
 //   absl::StatusOr<core::Event> e = BlockingCall<core::Event>(
-//       [&](auto done) { app.GetEvent(id, std::move(done)); });
+//       [&](auto done) { app.GetEvent(id, std::move(done)); }, absl::Seconds(5));
 #ifndef CONVENE_CORE_BLOCKING_CALL_H_
 #define CONVENE_CORE_BLOCKING_CALL_H_
 
@@ -18,8 +19,7 @@
 namespace convene::core {
 
 template <typename T, typename Call>
-absl::StatusOr<T> BlockingCall(Call call,
-                               absl::Duration timeout = absl::Seconds(10)) {
+absl::StatusOr<T> BlockingCall(Call call, absl::Duration timeout) {
   // Shared, so that a callback arriving after the timeout writes to live
   // memory.
   struct State {

@@ -15,6 +15,7 @@
 #include "core/text_limits.h"
 #include "core/zone.h"
 #include "core/zoned_rendering.h"
+#include "notification/store_call.h"
 #include "notification/webhook_sender.h"
 #include "rpc/proto_time.h"
 
@@ -83,7 +84,7 @@ absl::Status NotificationApp::CheckEvent(const std::string& event_id) {
   if (event_id.empty()) return absl::InvalidArgumentError("event_id: is required");
   return core::BlockingCall<core::Event>([&](auto done) {
            events_.GetEvent(event_id, std::move(done));
-         })
+         }, kStoreCallTimeout)
       .status();
 }
 
@@ -96,7 +97,7 @@ absl::StatusOr<core::ReminderPolicy> NotificationApp::SetReminderPolicy(
   absl::StatusOr<bool> put = core::BlockingCall<bool>([&](auto done) {
     reminders_.PutPolicy(policy.event_id,
                          PolicyToProto(policy).SerializeAsString(), std::move(done));
-  });
+  }, kStoreCallTimeout);
   if (!put.ok()) return put.status();
   absl::StatusOr<int> planned = planning_.PlanEvent(policy.event_id);
   if (!planned.ok()) return planned.status();
@@ -136,7 +137,7 @@ NotificationApp::ListScheduledReminders(const std::string& event_id,
   absl::StatusOr<std::vector<std::string>> records =
       core::BlockingCall<std::vector<std::string>>([&](auto done) {
         reminders_.ListPending(event_id, participant_id, std::move(done));
-      });
+      }, kStoreCallTimeout);
   if (!records.ok()) return records.status();
   std::vector<v1::ScheduledReminder> all;
   all.reserve(records->size());
@@ -190,7 +191,7 @@ NotificationApp::ListNotifications(const std::string& event_id,
   absl::StatusOr<std::vector<storage::StoredNotification>> stored =
       core::BlockingCall<std::vector<storage::StoredNotification>>([&](auto done) {
         reminders_.ListNotifications(event_id, *offset, *size + 1, std::move(done));
-      });
+      }, kStoreCallTimeout);
   if (!stored.ok()) return stored.status();
   Page<v1::Notification> page;
   // The page is a window of the event's notifications in creation order;
@@ -213,7 +214,7 @@ absl::StatusOr<v1::Notification> NotificationApp::GetNotification(
     const std::string& id) {
   absl::StatusOr<storage::StoredNotification> stored =
       core::BlockingCall<storage::StoredNotification>(
-          [&](auto done) { reminders_.GetNotification(id, std::move(done)); });
+          [&](auto done) { reminders_.GetNotification(id, std::move(done)); }, kStoreCallTimeout);
   if (!stored.ok()) return stored.status();
   v1::Notification n;
   if (!n.ParseFromString(stored->record)) {
@@ -230,7 +231,7 @@ absl::Status NotificationApp::AckNotification(const std::string& subscriber,
   }
   return core::BlockingCall<bool>([&](auto done) {
            reminders_.Ack(subscriber, notification_id, std::move(done));
-         })
+         }, kStoreCallTimeout)
       .status();
 }
 
@@ -250,7 +251,7 @@ absl::StatusOr<v1::Webhook> NotificationApp::CreateWebhook(v1::Webhook webhook) 
   *webhook.mutable_create_time() = rpc::TimeToProto(clock_.Now());
   absl::StatusOr<bool> put = core::BlockingCall<bool>([&](auto done) {
     reminders_.PutWebhook(webhook.id(), webhook.SerializeAsString(), std::move(done));
-  });
+  }, kStoreCallTimeout);
   if (!put.ok()) return put.status();
   webhook.clear_secret();
   return webhook;
@@ -260,7 +261,7 @@ absl::StatusOr<std::vector<v1::Webhook>> NotificationApp::ListWebhooks(
     bool with_secrets) {
   absl::StatusOr<std::vector<std::string>> records =
       core::BlockingCall<std::vector<std::string>>(
-          [&](auto done) { reminders_.ListWebhooks(std::move(done)); });
+          [&](auto done) { reminders_.ListWebhooks(std::move(done)); }, kStoreCallTimeout);
   if (!records.ok()) return records.status();
   std::vector<v1::Webhook> out;
   for (const std::string& r : *records) {
@@ -277,7 +278,7 @@ absl::StatusOr<std::vector<v1::Webhook>> NotificationApp::ListWebhooks(
 absl::Status NotificationApp::DeleteWebhook(const std::string& webhook_id) {
   if (webhook_id.empty()) return absl::InvalidArgumentError("webhook_id: is required");
   absl::StatusOr<bool> deleted = core::BlockingCall<bool>(
-      [&](auto done) { reminders_.DeleteWebhook(webhook_id, std::move(done)); });
+      [&](auto done) { reminders_.DeleteWebhook(webhook_id, std::move(done)); }, kStoreCallTimeout);
   if (!deleted.ok()) return deleted.status();
   if (!*deleted) {
     return absl::NotFoundError(absl::StrCat("webhook_id: ", webhook_id, " is not a webhook"));

@@ -8,6 +8,7 @@
 #include "convene/v1/notification.pb.h"
 #include "core/blocking_call.h"
 #include "core/log.h"
+#include "notification/store_call.h"
 #include "rpc/proto_time.h"
 #include "storage/owner_token.h"
 
@@ -28,7 +29,7 @@ absl::StatusOr<DispatchRun> ReminderDispatcher::RunBatch(int max) {
   absl::StatusOr<std::vector<storage::ClaimedReminder>> claimed =
       core::BlockingCall<std::vector<storage::ClaimedReminder>>([&](auto done) {
         store_.Claim(options_.owner, now, options_.lease, max, std::move(done));
-      });
+      }, kStoreCallTimeout);
   if (!claimed.ok()) return claimed.status();
   DispatchRun run;
   if (claimed->empty()) return run;
@@ -63,7 +64,7 @@ absl::StatusOr<DispatchRun> ReminderDispatcher::RunBatch(int max) {
   absl::StatusOr<storage::CompleteOutcome> outcome =
       core::BlockingCall<storage::CompleteOutcome>([&](auto done) {
         store_.Complete(options_.owner, created, std::move(delivered), std::move(done));
-      });
+      }, kStoreCallTimeout);
   if (!outcome.ok()) return outcome.status();
   run.dispatched = outcome->completed;
   return run;
@@ -80,7 +81,7 @@ absl::StatusOr<DispatchRun> ReminderDispatcher::RunDue(int max) {
     if (run->dispatched + run->failed < want) break;
   }
   absl::StatusOr<int64_t> remaining = core::BlockingCall<int64_t>(
-      [&](auto done) { store_.CountDue(clock_.Now(), std::move(done)); });
+      [&](auto done) { store_.CountDue(clock_.Now(), std::move(done)); }, kStoreCallTimeout);
   if (!remaining.ok()) return remaining.status();
   total.remaining_due = *remaining;
   return total;

@@ -8,6 +8,7 @@
 #include "core/reminder_message.h"
 #include "core/zone.h"
 #include "mapping/registration_mapping.h"
+#include "notification/store_call.h"
 #include "rpc/proto_time.h"
 
 namespace convene::notification {
@@ -108,7 +109,7 @@ absl::StatusOr<core::ReminderPolicy> ReminderReplanner::Policy(
     const std::string& event_id) {
   absl::StatusOr<std::optional<std::string>> stored =
       core::BlockingCall<std::optional<std::string>>(
-          [&](auto done) { reminders_.GetPolicy(event_id, std::move(done)); });
+          [&](auto done) { reminders_.GetPolicy(event_id, std::move(done)); }, kStoreCallTimeout);
   if (!stored.ok()) return stored.status();
   if (!stored->has_value()) return core::DefaultReminderPolicy(event_id);
   v1::ReminderPolicy wire;
@@ -157,7 +158,7 @@ absl::StatusOr<int> ReminderReplanner::Plan(const core::Event& event,
   absl::StatusOr<int> dropped = core::BlockingCall<int>([&](auto done) {
     reminders_.ReplacePlan(event.id, registration.participant.participant_id,
                            std::move(pending), late_before, std::move(done));
-  });
+  }, kStoreCallTimeout);
   if (!dropped.ok()) return dropped.status();
   return planned;
 }
@@ -165,12 +166,12 @@ absl::StatusOr<int> ReminderReplanner::Plan(const core::Event& event,
 absl::StatusOr<int> ReminderReplanner::PlanRegistration(
     const std::string& event_id, const std::string& participant_id) {
   absl::StatusOr<core::Event> event = core::BlockingCall<core::Event>(
-      [&](auto done) { events_.GetEvent(event_id, std::move(done)); });
+      [&](auto done) { events_.GetEvent(event_id, std::move(done)); }, kStoreCallTimeout);
   if (!event.ok()) return event.status();
   absl::StatusOr<core::Registration> registration =
       core::BlockingCall<core::Registration>([&](auto done) {
         attendance_.Get(event_id, participant_id, std::move(done));
-      });
+      }, kStoreCallTimeout);
   if (absl::IsNotFound(registration.status())) {
     // Nothing to remind; drop whatever was planned.
     core::Registration none;
@@ -187,7 +188,7 @@ absl::StatusOr<int> ReminderReplanner::PlanRegistration(
 
 absl::StatusOr<int> ReminderReplanner::PlanEvent(const std::string& event_id) {
   absl::StatusOr<core::Event> event = core::BlockingCall<core::Event>(
-      [&](auto done) { events_.GetEvent(event_id, std::move(done)); });
+      [&](auto done) { events_.GetEvent(event_id, std::move(done)); }, kStoreCallTimeout);
   if (!event.ok()) return event.status();
   absl::StatusOr<core::ReminderPolicy> policy = Policy(event_id);
   if (!policy.ok()) return policy.status();
@@ -198,7 +199,7 @@ absl::StatusOr<int> ReminderReplanner::PlanEvent(const std::string& event_id) {
   while (true) {
     absl::StatusOr<storage::RegistrationPage> page =
         core::BlockingCall<storage::RegistrationPage>(
-            [&](auto done) { attendance_.List(query, std::move(done)); });
+            [&](auto done) { attendance_.List(query, std::move(done)); }, kStoreCallTimeout);
     if (!page.ok()) return page.status();
     for (const core::Registration& r : page->registrations) {
       absl::StatusOr<int> n = Plan(*event, *policy, r);

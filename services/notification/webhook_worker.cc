@@ -9,6 +9,7 @@
 #include "core/blocking_call.h"
 #include "core/log.h"
 #include "google/protobuf/util/json_util.h"
+#include "notification/store_call.h"
 #include "rpc/proto_time.h"
 
 namespace convene::notification {
@@ -69,7 +70,7 @@ absl::StatusOr<int> WebhookWorker::Step(absl::Duration block) {
       absl::StatusOr<bool> recorded = core::BlockingCall<bool>([&](auto cb) {
         store_.SetDeliveryState(n->notification_id(), failures.empty() ? "sent" : "failed",
                                 attempts, reason, std::move(cb));
-      });
+      }, kStoreCallTimeout);
       if (!recorded.ok()) return recorded.status();
     }
     done.push_back(e.entry_id);

@@ -526,7 +526,7 @@ Profile RunProfile(testing_util::RedisServer& server, storage::RedisSyncClient& 
     absl::StatusOr<std::vector<storage::ClaimedReminder>> claimed =
         core::BlockingCall<std::vector<storage::ClaimedReminder>>([&](auto done) {
           c->store->Claim(owner, clock.Now(), absl::Seconds(30), batch, std::move(done));
-        });
+        }, absl::Seconds(30));
     p.claim_s += absl::ToDoubleSeconds(absl::Now() - t0);
     p.claim_redis_cpu_s += RedisCpu(admin) - cpu0;
     p.claim_script_us += EvalshaUsec(admin) - us0;
@@ -560,7 +560,7 @@ Profile RunProfile(testing_util::RedisServer& server, storage::RedisSyncClient& 
     absl::StatusOr<storage::CompleteOutcome> outcome =
         core::BlockingCall<storage::CompleteOutcome>([&](auto done) {
           c->store->Complete(owner, created, std::move(delivered), std::move(done));
-        });
+        }, absl::Seconds(30));
     p.complete_s += absl::ToDoubleSeconds(absl::Now() - t0);
     p.complete_redis_cpu_s += RedisCpu(admin) - cpu0;
     p.complete_script_us += EvalshaUsec(admin) - us0;
