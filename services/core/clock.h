@@ -14,6 +14,7 @@
 #ifndef CONVENE_SERVICES_CORE_CLOCK_H_
 #define CONVENE_SERVICES_CORE_CLOCK_H_
 
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -26,12 +27,21 @@ class Clock {
 
   // The current instant.
   virtual absl::Time Now() const = 0;
+
+  // Waits until `d` has passed on this clock, or until `stop` is notified;
+  // true when stopped. Background loops (dispatcher, followers) wait with
+  // it between rounds, so that under a FakeClock they move only when the
+  // test moves time, with no real sleeps.
+  virtual bool WaitFor(absl::Duration d, absl::Notification& stop) const = 0;
 };
 
 // The real time (absl::Now()).
 class SystemClock final : public Clock {
  public:
   absl::Time Now() const override { return absl::Now(); }
+  bool WaitFor(absl::Duration d, absl::Notification& stop) const override {
+    return stop.WaitForNotificationWithTimeout(d);
+  }
 };
 
 }  // namespace convene::core

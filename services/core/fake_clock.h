@@ -33,16 +33,31 @@ class FakeClock final : public Clock {
   void SetNow(absl::Time now) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     now_ = now;
+    moved_.SignalAll();
   }
 
   // Moves the clock by `delta`.
   void Advance(absl::Duration delta) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     now_ += delta;
+    moved_.SignalAll();
+  }
+
+  // Returns once the test has moved the clock `d` past the call (or `stop`
+  // is notified, which is checked every few real milliseconds).
+  bool WaitFor(absl::Duration d, absl::Notification& stop) const override
+      ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    const absl::Time until = now_ + d;
+    while (now_ < until && !stop.HasBeenNotified()) {
+      moved_.WaitWithTimeout(&mu_, absl::Milliseconds(5));
+    }
+    return stop.HasBeenNotified();
   }
 
  private:
   mutable absl::Mutex mu_;
+  mutable absl::CondVar moved_;
   absl::Time now_ ABSL_GUARDED_BY(mu_) = absl::UnixEpoch();
 };
 

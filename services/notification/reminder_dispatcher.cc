@@ -93,12 +93,10 @@ void ReminderDispatcher::Start() {
       absl::StatusOr<DispatchRun> run = RunBatch(options_.batch);
       if (!run.ok()) {
         // Redis away: the client reconnects by itself; try again shortly.
-        stop_.WaitForNotificationWithTimeout(absl::Seconds(1));
+        clock_.WaitFor(absl::Seconds(1), stop_);
         continue;
       }
-      if (run->dispatched + run->failed < options_.batch) {
-        stop_.WaitForNotificationWithTimeout(options_.poll);
-      }
+      if (run->dispatched + run->failed < options_.batch) clock_.WaitFor(options_.poll, stop_);
     }
   });
 }

@@ -84,9 +84,9 @@ void FollowLoop::Start(absl::Duration block) {
       absl::StatusOr<int> n = step_(block);
       if (!n.ok()) {
         core::LogWarn(absl::StrCat(name_, ": ", n.status().ToString()));
-        stop_.WaitForNotificationWithTimeout(absl::Seconds(1));
+        follower_.clock().WaitFor(absl::Seconds(1), stop_);
       } else if (!follower_.leading()) {
-        stop_.WaitForNotificationWithTimeout(follower_.options().lease / 3);
+        follower_.clock().WaitFor(follower_.options().lease / 3, stop_);
       }
     }
   });

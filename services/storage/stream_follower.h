@@ -61,6 +61,7 @@ class StreamFollower {
   const std::map<std::string, std::string>& positions() const { return positions_; }
   bool leading() const { return leading_; }
   const StreamFollowerOptions& options() const { return options_; }
+  const core::Clock& clock() const { return clock_; }
 
  private:
   absl::Status Refresh();

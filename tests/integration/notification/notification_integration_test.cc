@@ -308,6 +308,48 @@ TEST_F(NotificationTest, BadPoliciesAreRefusedAndChangeNothing) {
   EXPECT_FALSE(app_->GetReminderPolicy(event)->is_default);
 }
 
+// Script calls (the dispatcher's claims among them) Redis has run so far.
+int64_t ScriptCalls(storage::RedisSyncClient& sync) {
+  absl::StatusOr<storage::RedisReply> info = sync.Command({"INFO", "commandstats"});
+  if (!info.ok()) return -1;
+  const std::string text = info->text();
+  int64_t calls = 0;
+  for (const std::string stat : {"cmdstat_evalsha:calls=", "cmdstat_fcall:calls="}) {
+    const size_t at = text.find(stat);
+    if (at != std::string::npos) calls += std::stoll(text.substr(at + stat.size()));
+  }
+  return calls;
+}
+
+// The dispatcher's loop waits on the injected clock: under a FakeClock it
+// claims once and then waits for the test to move time (no real-time
+// polling), and moving time past a due instant is what makes it dispatch.
+TEST_F(NotificationTest, TheDispatcherLoopWaitsOnTheInjectedClock) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "torino-1", core::AttendanceMode::kInPerson, "Europe/Rome", "en");
+  Follow();
+  storage::RedisSyncClient sync(*redis_);
+  const int64_t before = ScriptCalls(sync);
+  dispatcher_->Start();
+  absl::SleepFor(absl::Milliseconds(600));  // six real poll intervals
+  const int64_t idle = ScriptCalls(sync) - before;
+  EXPECT_GE(idle, 1);  // the first round
+  EXPECT_LE(idle, 2) << "the loop polled in real time";
+  EXPECT_TRUE(app_->ListNotifications(event, v1::NOTIFICATION_STATE_UNSPECIFIED, 10, "")
+                  ->items.empty());
+  // Seven days before the training: the first reminder is due.
+  clock_.SetNow(Utc(2022, 3, 19, 8, 30));
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  size_t sent = 0;
+  while (sent == 0 && absl::Now() < give_up) {
+    sent = app_->ListNotifications(event, v1::NOTIFICATION_STATE_UNSPECIFIED, 10, "")
+               ->items.size();
+    if (sent == 0) absl::SleepFor(absl::Milliseconds(20));
+  }
+  dispatcher_->Stop();
+  EXPECT_EQ(sent, 1u);
+}
+
 TEST_F(NotificationTest, ForgettingAParticipantLeavesNothingOfThemInRedis) {
   const std::string event = CreateEvent(Training(), "training");
   core::ParticipantInfo ana = Partner("zagreb-ana", "Europe/Zagreb", "en");
