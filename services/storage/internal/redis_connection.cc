@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "core/log.h"
 
 namespace convene::storage::internal {
@@ -66,24 +68,44 @@ absl::StatusOr<RedisAddress::HostPort> RedisConnection::AskSentinels() const {
   const RedisAddress& address = options_.address;
   // Blocking, on the loop thread: it runs only while this connection is down
   // (nothing to serve meanwhile), each Sentinel bounded by a short timeout.
+  //
+  // Every Sentinel is asked, and the answer of the newest configuration
+  // (the highest config-epoch) wins: right after a failover a Sentinel that
+  // has not heard of it yet still names the old primary, which may be back
+  // as an empty server that calls itself master until it is demoted.
   const absl::Duration each =
       std::min(options_.connect_timeout, absl::Milliseconds(500));
   const timeval timeout = absl::ToTimeval(each);
   std::string why = "no Sentinel answered";
+  std::optional<RedisAddress::HostPort> best;
+  long long best_epoch = -1;
   for (const RedisAddress::HostPort& sentinel : address.sentinels()) {
     redisContext* c = redisConnectWithTimeout(sentinel.host.c_str(), sentinel.port, timeout);
     if (c == nullptr) continue;
     if (c->err == 0) redisSetTimeout(c, timeout);
     auto* reply = c->err == 0 ? static_cast<redisReply*>(redisCommand(
-                                    c, "SENTINEL get-master-addr-by-name %s",
-                                    address.master_name().c_str()))
+                                    c, "SENTINEL master %s", address.master_name().c_str()))
                               : nullptr;
-    std::optional<RedisAddress::HostPort> master;
-    if (reply != nullptr && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
-        reply->element[0]->type == REDIS_REPLY_STRING &&
-        reply->element[1]->type == REDIS_REPLY_STRING) {
-      master = RedisAddress::HostPort{reply->element[0]->str,
-                                      std::atoi(reply->element[1]->str)};
+    // A flat list of field, value, ...: "ip", "port" and "config-epoch".
+    std::string ip, port;
+    long long epoch = -1;
+    if (reply != nullptr && reply->type == REDIS_REPLY_ARRAY) {
+      for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+        const redisReply* name = reply->element[i];
+        const redisReply* value = reply->element[i + 1];
+        if (name->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING) continue;
+        const absl::string_view field(name->str, name->len);
+        const std::string text(value->str, value->len);
+        if (field == "ip") ip = text;
+        if (field == "port") port = text;
+        if (field == "config-epoch") epoch = std::atoll(text.c_str());
+      }
+    }
+    if (!ip.empty() && !port.empty()) {
+      if (epoch > best_epoch || !best) {
+        best = RedisAddress::HostPort{ip, std::atoi(port.c_str())};
+        best_epoch = epoch;
+      }
     } else {
       why = absl::StrCat("Sentinel ", sentinel.host, ":", sentinel.port,
                          c->err != 0 ? absl::StrCat(": ", c->errstr)
@@ -92,8 +114,8 @@ absl::StatusOr<RedisAddress::HostPort> RedisConnection::AskSentinels() const {
     }
     if (reply != nullptr) freeReplyObject(reply);
     redisFree(c);
-    if (master) return *master;
   }
+  if (best) return *best;
   return absl::UnavailableError(why);
 }
 
