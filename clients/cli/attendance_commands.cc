@@ -367,9 +367,9 @@ int Forget(Context& ctx, Args& args) {
                   << (r.event_ids().empty() ? "no event" : absl::StrJoin(r.event_ids(), ", "))
                   << "\n"
                   << "  registrations erased   " << r.registrations_erased() << "\n"
-                  << "  reminders removed      " << r.reminders_removed() << "\n"
-                  << "  notifications erased   " << r.notifications_erased() << "\n"
-                  << "  changes redacted       " << r.changes_redacted() << "\n";
+                  << "  changes redacted       " << r.changes_redacted() << "\n"
+                  << "  reminders and notification texts: erased by the notification "
+                     "service from the attendance stream\n";
       });
 }
 

@@ -27,10 +27,13 @@
 //
 //   convene-admin resheet --redis=ADDRESS
 //       rewrites every event's attendance sheet from the stored event, over
-//       the sheet of the same revision: run once after upgrading to a
-//       release that adds sheet fields (the days' check-in windows), so that
-//       events written before follow the new rules at once. Registrations,
-//       seats and check-ins are untouched. Exit 0; 3 when an event failed.
+//       the sheet of the same revision, lists each in attendance's index
+//       of events (which erasure from every event walks) and writes
+//       notification's copy of it (which reminders are planned from): run
+//       once after upgrading to a release that adds sheet fields (the days'
+//       check-in windows), that index or those copies, so that events
+//       written before follow the new rules at once. Registrations, seats
+//       and check-ins are untouched. Exit 0; 3 when an event failed.
 //
 //   convene-admin policy
 //       prints the access policy of every RPC (auth/rpc_policy.cc) as a
@@ -53,7 +56,9 @@
 #include "auth/rpc_policy.h"
 #include "auth/token_store.h"
 #include "core/access_policy.h"
+#include "attendance/sheet_builder.h"
 #include "calendar/calendar_app.h"
+#include "mapping/event_mapping.h"
 #include "storage/tzdata_version_store.h"
 #include "core/blocking_call.h"
 #include "core/clock.h"
@@ -64,6 +69,7 @@
 #include "storage/attendance_store.h"
 #include "storage/calendar_store.h"
 #include "storage/keys.h"
+#include "storage/event_copy_store.h"
 #include "storage/event_sheet_store.h"
 #include "storage/redis_address.h"
 #include "storage/redis_sync_client.h"
@@ -129,10 +135,9 @@ int Retime(convene::storage::RedisSyncClient& redis) {
                                   ", other zones from /usr/share/zoneinfo")
                          .c_str());
   convene::storage::CalendarStore store(redis.async());
-  convene::storage::EventSheetStore sheets(redis.async());
   convene::storage::TzdataVersionStore versions(redis.async());
   convene::core::SystemClock clock;
-  convene::calendar::CalendarApp app(store, sheets, clock);
+  convene::calendar::CalendarApp app(store, clock);
   convene::calendar::RetimeOptions options;
   options.dry_run = absl::GetFlag(FLAGS_dry_run);
   options.record_in = &versions;
@@ -220,21 +225,47 @@ int Audit(convene::storage::RedisSyncClient& redis) {
   return drifts > 0 && !repair ? kNeedsAttention : 0;
 }
 
-// Rewrites every event's attendance sheet from the stored event: after an
-// upgrade that adds sheet fields (the days' check-in windows), so that old
-// events follow the new rules without waiting for their next update.
+// Rewrites every event's attendance sheet and notification's copy from the
+// stored event: after an upgrade that adds sheet fields (the days' check-in
+// windows) or the copies, so that old events follow the new rules without
+// waiting for their next update.
+absl::Status CopyForNotification(convene::storage::EventCopyStore& copies,
+                                 const std::string& doc) {
+  absl::StatusOr<convene::core::Event> event = convene::mapping::EventFromDocument(doc);
+  if (!event.ok()) return event.status();
+  return convene::core::BlockingCall<bool>(
+             [&](auto cb) {
+               copies.Put(event->id, event->revision, absl::ToUnixMillis(event->end), doc,
+                          std::move(cb));
+             },
+             absl::Minutes(1))
+      .status();
+}
+
 int Resheet(convene::storage::RedisSyncClient& redis) {
   absl::StatusOr<convene::storage::RedisReply> ids =
       redis.Command({"HKEYS", convene::storage::keys::CalendarDocuments()});
   if (!ids.ok()) return Fail(absl::StrCat("resheet: ", ids.status().ToString()));
-  convene::core::SystemClock clock;
   convene::storage::CalendarStore store(redis.async());
   convene::storage::EventSheetStore sheets(redis.async());
-  convene::calendar::CalendarApp app(store, sheets, clock);
+  convene::attendance::SheetBuilder builder(redis.async(), sheets);
+  convene::storage::EventCopyStore copies(redis.async());
   int written = 0, failed = 0;
   for (const convene::storage::RedisReply& id : ids->elements()) {
-    absl::StatusOr<bool> done = convene::core::BlockingCall<bool>(
-        [&](auto cb) { app.RewriteSheet(id.text(), std::move(cb)); }, absl::Minutes(1));
+    absl::StatusOr<std::string> doc = convene::core::BlockingCall<std::string>(
+        [&](auto cb) { store.Get(id.text(), std::move(cb)); }, absl::Minutes(1));
+    absl::StatusOr<bool> done =
+        doc.ok() ? convene::core::BlockingCall<bool>(
+                       [&](auto cb) {
+                         builder.Apply(*doc, std::move(cb),
+                                       convene::storage::EventSheetStore::SameRevision::kReplace);
+                       },
+                       absl::Minutes(1))
+                 : absl::StatusOr<bool>(doc.status());
+    // Notification's copy, for events written before it kept one.
+    if (done.ok()) {
+      if (absl::Status copied = CopyForNotification(copies, *doc); !copied.ok()) done = copied;
+    }
     if (!done.ok()) {
       std::printf("failed %s: %s\n", id.text().c_str(), done.status().ToString().c_str());
       ++failed;

@@ -79,7 +79,10 @@ void AttendanceApp::Register(std::string event_id, std::string request_id,
   command.participant = std::move(participant);
   command.default_mode = mode.value_or(core::AttendanceMode::kInPerson);
   command.now = clock_.Now();
-  store_.Register(command, std::move(done));
+  const std::string event = command.event_id;
+  WithSheet<core::Registration>(
+      event, [this, command](auto done) { store_.Register(command, std::move(done)); },
+      std::move(done));
 }
 
 void AttendanceApp::ChangeMode(std::string event_id, std::string request_id,
@@ -108,10 +111,15 @@ void AttendanceApp::ChangeMode(std::string event_id, std::string request_id,
   if (absl::Status s = core::ValidateDayChoices(choices); !s.ok()) {
     return done(s);
   }
-  store_.ChangeMode(std::move(event_id), std::move(request_id),
-                    std::move(participant_id), std::move(choices),
-                    mode.value_or(core::AttendanceMode::kInPerson),
-                    clock_.Now(), std::move(done));
+  const absl::Time now = clock_.Now();
+  const core::AttendanceMode default_mode = mode.value_or(core::AttendanceMode::kInPerson);
+  WithSheet<core::Registration>(
+      event_id,
+      [this, event_id, request_id, participant_id, choices, default_mode, now](auto done) {
+        store_.ChangeMode(event_id, request_id, participant_id, choices, default_mode, now,
+                          std::move(done));
+      },
+      std::move(done));
 }
 
 void AttendanceApp::CancelRegistration(std::string event_id,
@@ -128,9 +136,14 @@ void AttendanceApp::CancelRegistration(std::string event_id,
   if (absl::Status s = core::CheckTextLength("reason", reason, 1000); !s.ok()) {
     return done(s);
   }
-  store_.Cancel(std::move(event_id), std::move(request_id),
-                std::move(participant_id), std::move(dates), std::move(reason),
-                clock_.Now(), std::move(done));
+  const absl::Time now = clock_.Now();
+  WithSheet<core::Registration>(
+      event_id,
+      [this, event_id, request_id, participant_id, dates, reason, now](auto done) {
+        store_.Cancel(event_id, request_id, participant_id, dates, reason, now,
+                      std::move(done));
+      },
+      std::move(done));
 }
 
 void AttendanceApp::CheckIn(storage::CheckInCommand c,
@@ -165,7 +178,9 @@ void AttendanceApp::CheckIn(storage::CheckInCommand c,
           absl::InvalidArgumentError(absl::StrCat("walk_in: ", s.message())));
     }
   }
-  store_.CheckIn(c, std::move(done));
+  WithSheet<core::CheckInRecord>(
+      c.event_id, [this, c](auto done) { store_.CheckIn(c, std::move(done)); },
+      std::move(done));
 }
 
 void AttendanceApp::GetAttendanceCounts(std::string event_id,
@@ -173,7 +188,9 @@ void AttendanceApp::GetAttendanceCounts(std::string event_id,
   if (event_id.empty()) {
     return done(absl::InvalidArgumentError("event_id: is required"));
   }
-  store_.Counts(std::move(event_id), std::move(done));
+  WithSheet<core::AttendanceCounts>(
+      event_id, [this, event_id](auto done) { store_.Counts(event_id, std::move(done)); },
+      std::move(done));
 }
 
 namespace {
@@ -212,7 +229,9 @@ void AttendanceApp::ListRegistrations(storage::RegistrationQuery q,
     }
     q.after = after;
   }
-  store_.List(q, [fingerprint, done = std::move(done)](
+  WithSheet<storage::RegistrationPage>(
+      q.event_id, [this, q](auto done) { store_.List(q, std::move(done)); },
+      [fingerprint, done = std::move(done)](
                      absl::StatusOr<storage::RegistrationPage> page) mutable {
     if (!page.ok()) return done(page.status());
     ListPage out;
@@ -243,7 +262,9 @@ void AttendanceApp::CheckOut(storage::CheckInCommand c,
   // Whether this time is in the day's check-in window is judged by the
   // script, against the event's sheet.
   c.occurred = occurred.value_or(clock_.Now());
-  store_.CheckOut(c, std::move(done));
+  WithSheet<core::CheckInRecord>(
+      c.event_id, [this, c](auto done) { store_.CheckOut(c, std::move(done)); },
+      std::move(done));
 }
 
 struct AttendanceApp::ReportState {
@@ -262,8 +283,9 @@ void AttendanceApp::ExportAttendanceReport(std::string event_id,
   state->query.event_id = event_id;
   state->query.page_size = kMaxPageSize;
   state->done = std::move(done);
-  store_.ReadReportData(
-      std::move(event_id),
+  WithSheet<storage::AttendanceStore::ReportData>(
+      event_id,
+      [this, event_id](auto done) { store_.ReadReportData(event_id, std::move(done)); },
       [this, state](absl::StatusOr<storage::AttendanceStore::ReportData> d) {
         if (!d.ok()) return state->done(d.status());
         state->data = *std::move(d);
@@ -309,37 +331,18 @@ void AttendanceApp::ForgetParticipant(std::string event_id,
         absl::StrCat("reason: at most ", kMaxReason, " characters")));
   }
   if (every_event) {
-    return store_.ForgetEverywhere(
-        participant_id, std::move(reason), clock_.Now(),
-        [this, participant_id, done = std::move(done)](
-            absl::StatusOr<ForgetOutcome> outcome) mutable {
-          if (!outcome.ok()) return done(outcome.status());
-          ForgetReminders(participant_id, "", *std::move(outcome), std::move(done));
-        });
+    return store_.ForgetEverywhere(participant_id, std::move(reason), clock_.Now(),
+                                   std::move(done));
   }
-  store_.Forget(event_id, participant_id, std::move(reason), clock_.Now(),
-                [this, event_id, participant_id, done = std::move(done)](
-                    absl::StatusOr<bool> erased) mutable {
+  const absl::Time now = clock_.Now();
+  WithSheet<bool>(event_id,
+                [this, event_id, participant_id, reason, now](auto done) {
+                  store_.Forget(event_id, participant_id, reason, now, std::move(done));
+                },
+                [event_id, done = std::move(done)](absl::StatusOr<bool> erased) mutable {
                   if (!erased.ok()) return done(erased.status());
-                  ForgetReminders(participant_id, event_id,
-                                  ForgetOutcome{{event_id}, *erased ? 1 : 0}, std::move(done));
+                  done(ForgetOutcome{{event_id}, *erased ? 1 : 0});
                 });
-}
-
-void AttendanceApp::ForgetReminders(std::string participant_id, std::string event_id,
-                                    ForgetOutcome outcome, Done<ForgetOutcome> done) {
-  if (reminders_ == nullptr) return done(std::move(outcome));
-  // After the registration is erased, so that a planner re-reading it plans
-  // nothing for the person again.
-  reminders_->ForgetParticipant(
-      std::move(participant_id), std::move(event_id),
-      [outcome = std::move(outcome), done = std::move(done)](
-          absl::StatusOr<storage::ReminderStore::Erased> erased) mutable {
-        if (!erased.ok()) return done(erased.status());
-        outcome.reminders_removed = erased->reminders;
-        outcome.notifications_erased = erased->notifications;
-        done(std::move(outcome));
-      });
 }
 
 void AttendanceApp::GetRegistration(std::string event_id,
@@ -349,7 +352,12 @@ void AttendanceApp::GetRegistration(std::string event_id,
       !s.ok()) {
     return done(s);
   }
-  store_.Get(std::move(event_id), std::move(participant_id), std::move(done));
+  WithSheet<core::Registration>(
+      event_id,
+      [this, event_id, participant_id](auto done) {
+        store_.Get(event_id, participant_id, std::move(done));
+      },
+      std::move(done));
 }
 
 }  // namespace convene::attendance

@@ -9,6 +9,7 @@
 #ifndef CONVENE_ATTENDANCE_ATTENDANCE_APP_H_
 #define CONVENE_ATTENDANCE_ATTENDANCE_APP_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,10 +17,10 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "attendance/sheet_builder.h"
 #include "core/clock.h"
 #include "core/registration.h"
 #include "storage/attendance_store.h"
-#include "storage/reminder_store.h"
 
 namespace convene::attendance {
 
@@ -37,11 +38,13 @@ class AttendanceApp {
  public:
   static constexpr int kMaxRequestId = 128;
 
-  // `store`, `clock` and `reminders` must outlive the app. Without
-  // `reminders`, ForgetParticipant erases attendance data only.
+  // `store`, `clock` and `sheets` must outlive the app. Without `sheets`, a
+  // call for an event attendance has no sheet for answers NOT_FOUND at
+  // once; with it, the sheet is first looked for in the calendar's newest
+  // changes (SheetBuilder::CatchUp).
   AttendanceApp(storage::AttendanceStore& store, const core::Clock& clock,
-                storage::ReminderStore* reminders = nullptr)
-      : store_(store), clock_(clock), reminders_(reminders) {}
+                SheetBuilder* sheets = nullptr)
+      : store_(store), clock_(clock), sheets_(sheets) {}
 
   // Registers `participant` for `days` (empty: every day of the event), each
   // day in its own mode or `mode`. One Redis round trip.
@@ -101,8 +104,10 @@ class AttendanceApp {
 
   // Erases the participant's name, e-mail and organisation from their
   // registration for `event_id` (empty: every event they registered for);
-  // counts stay and each erasure is recorded. Then removes their pending
-  // reminders and notifications' texts. Erasing again is harmless
+  // counts stay and each erasure is recorded as a PARTICIPANT_FORGOTTEN
+  // entry in the event's attendance stream, from which the notification
+  // service erases their reminders and notification texts (attendance
+  // never touches notification's keys). Erasing again is harmless
   // (erased_now counts only what this call erased).
   static constexpr int kMaxReason = 1000;
   using ForgetOutcome = storage::AttendanceStore::ForgetOutcome;
@@ -117,12 +122,28 @@ class AttendanceApp {
   struct ReportState;
   void CollectRegistrations(std::shared_ptr<ReportState> state);
 
-  void ForgetReminders(std::string participant_id, std::string event_id,
-                       ForgetOutcome outcome, Done<ForgetOutcome> done);
+  // Runs `attempt`; when it finds no sheet for `event_id`, catches the sheet
+  // up from the calendar's stream and, if the event was there, runs it once
+  // more. `attempt` is called at most twice.
+  template <typename T>
+  void WithSheet(const std::string& event_id, std::function<void(Done<T>)> attempt,
+                 Done<T> done) {
+    auto shared = std::make_shared<std::function<void(Done<T>)>>(std::move(attempt));
+    (*shared)([this, event_id, shared, done = std::move(done)](absl::StatusOr<T> r) mutable {
+      if (r.ok() || sheets_ == nullptr || !storage::IsMissingSheet(r.status())) {
+        return done(std::move(r));
+      }
+      sheets_->CatchUp(event_id, [shared, first = std::move(r), done = std::move(done)](
+                                     absl::StatusOr<bool> found) mutable {
+        if (!found.ok() || !*found) return done(std::move(first));
+        (*shared)(std::move(done));
+      });
+    });
+  }
 
   storage::AttendanceStore& store_;
   const core::Clock& clock_;
-  storage::ReminderStore* reminders_;
+  SheetBuilder* sheets_;
 };
 
 }  // namespace convene::attendance

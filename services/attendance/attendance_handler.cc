@@ -282,8 +282,6 @@ grpc::ServerUnaryReactor* AttendanceHandler::ForgetParticipant(
             response->add_event_ids(std::move(id));
           }
           response->set_registrations_erased(outcome->erased_now);
-          response->set_reminders_removed(outcome->reminders_removed);
-          response->set_notifications_erased(outcome->notifications_erased);
           *response->mutable_erase_time() = rpc::TimeToProto(clock_.Now());
         }
         reactor->Finish(rpc::ToGrpcStatus(outcome.status()));

@@ -96,6 +96,7 @@ v1::AttendanceCounts CountsToProto(const core::AttendanceCounts& c,
   w.set_event_id(c.event_id);
   w.set_registrations(c.registrations);
   w.set_version(c.version);
+  w.set_event_revision(c.event_revision);
   *w.mutable_as_of() = rpc::TimeToProto(as_of);
   for (const core::DayCounts& d : c.days) {
     v1::DayCounts* wd = w.add_days();

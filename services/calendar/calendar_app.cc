@@ -12,7 +12,6 @@
 #include "absl/strings/str_split.h"
 #include "calendar/event_mapping.h"
 #include "core/event_rules.h"
-#include "core/event_sheet.h"
 #include "core/icalendar.h"
 #include "core/log.h"
 #include "core/text_limits.h"
@@ -150,41 +149,8 @@ std::string CalendarApp::EventIdForRequest(absl::string_view request_id) {
                  reinterpret_cast<const char*>(digest), 8)));
 }
 
-CalendarApp::CalendarApp(storage::CalendarStore& store,
-                         storage::EventSheetStore& sheets,
-                         const core::Clock& clock)
-    : store_(store), sheets_(sheets), clock_(clock) {}
-
-void CalendarApp::RewriteSheet(std::string id, Done<bool> done) {
-  GetEvent(std::move(id), [this, done = std::move(done)](
-                              absl::StatusOr<core::Event> event) mutable {
-    if (!event.ok()) return done(event.status());
-    absl::StatusOr<core::Zone> zone = core::ResolveZone(event->time_zone);
-    if (!zone.ok()) return done(zone.status());
-    absl::StatusOr<core::EventSheet> sheet = core::MakeEventSheet(*event, *zone);
-    if (!sheet.ok()) return done(sheet.status());
-    sheets_.Put(*sheet, std::move(done), storage::EventSheetStore::SameRevision::kReplace);
-  });
-}
-
-void CalendarApp::PublishSheet(core::Event event, Done<core::Event> done) {
-  absl::StatusOr<core::Zone> zone = core::ResolveZone(event.time_zone);
-  absl::StatusOr<core::EventSheet> sheet =
-      zone.ok() ? core::MakeEventSheet(event, *zone)
-                : absl::StatusOr<core::EventSheet>(zone.status());
-  if (!sheet.ok()) return done(std::move(event));
-  sheets_.Put(*sheet, [event = std::move(event), done = std::move(done)](
-                          absl::StatusOr<bool> written) mutable {
-    // The calendar write has happened; a sheet that failed to follow is
-    // logged, and rewritten by the next change or a retry of this call.
-    if (!written.ok()) {
-      core::LogWarn(absl::StrCat("event ", event.id,
-                                 ": attendance sheet not updated: ",
-                                 written.status().message()));
-    }
-    done(std::move(event));
-  });
-}
+CalendarApp::CalendarApp(storage::CalendarStore& store, const core::Clock& clock)
+    : store_(store), clock_(clock) {}
 
 void CalendarApp::CreateEvent(std::string request_id, core::Event event,
                               Done<core::Event> done) {
@@ -208,13 +174,10 @@ void CalendarApp::CreateEvent(std::string request_id, core::Event event,
   event.revision = 1;
   event.create_time = event.update_time = clock_.Now();
   store_.Create(ToRecord(event), fingerprint,
-                [this, done = std::move(done)](
+                [done = std::move(done)](
                     absl::StatusOr<storage::CalendarWrite> w) mutable {
                   if (!w.ok()) return done(w.status());
-                  absl::StatusOr<core::Event> stored = EventFromDocument(w->document);
-                  if (!stored.ok()) return done(stored.status());
-                  // Also on a retry: the first call may have stopped before it.
-                  PublishSheet(*std::move(stored), std::move(done));
+                  done(EventFromDocument(w->document));
                 });
 }
 
@@ -233,10 +196,10 @@ void CalendarApp::Write(core::Event event, int64_t expected_revision,
   storage::CalendarRecord record = ToRecord(event);
   store_.Update(record, expected_revision, std::move(change_type),
                 std::move(reason),
-                [this, event = std::move(event), done = std::move(done)](
+                [event = std::move(event), done = std::move(done)](
                     absl::StatusOr<storage::CalendarWrite> w) mutable {
                   if (!w.ok()) return done(w.status());
-                  PublishSheet(std::move(event), std::move(done));
+                  done(std::move(event));
                 });
 }
 

@@ -26,7 +26,6 @@
 #include "core/clock.h"
 #include "core/event.h"
 #include "storage/calendar_store.h"
-#include "storage/event_sheet_store.h"
 
 namespace convene::calendar {
 
@@ -138,9 +137,8 @@ class CalendarApp {
   static constexpr int kMaxChangePage = 1000;
   static constexpr int kMaxRequestId = 128;
 
-  // `store`, `sheets` and `clock` must outlive the app.
-  CalendarApp(storage::CalendarStore& store, storage::EventSheetStore& sheets,
-              const core::Clock& clock);
+  // `store` and `clock` must outlive the app.
+  CalendarApp(storage::CalendarStore& store, const core::Clock& clock);
 
   // Validates and stores a new event. The id is derived from `request_id`,
   // so a retry finds and returns the event the first call made.
@@ -148,12 +146,6 @@ class CalendarApp {
                    Done<core::Event> done);
 
   void GetEvent(std::string id, Done<core::Event> done);
-
-  // Writes the event's attendance sheet again from the stored event, over a
-  // sheet of the same revision: for sheets an older release wrote without
-  // fields this one adds (the days' check-in windows). True when written.
-  // convene-admin resheet runs it for every event.
-  void RewriteSheet(std::string id, Done<bool> done);
 
   // Applies `mask` paths of `patch` (wire form, so that "unset" is
   // expressible) to the stored event if it is still at expected_revision.
@@ -184,10 +176,10 @@ class CalendarApp {
   // After a tz database change: re-derives the instants of every scheduled
   // event that ends after `now` from its local times and zone, and rewrites
   // each one that moved as an ordinary update (revision + 1, reason
-  // "tz rules changed: tzdata OLD -> NEW"), which moves its index entry,
-  // its attendance sheet's revision and, through the change stream, its
-  // reminders. Events that did not move are not rewritten, whatever
-  // version they record: an update nobody's calendar needs would only
+  // "tz rules changed: tzdata OLD -> NEW"), which moves its index entry
+  // and, through the change stream, its attendance sheet and reminders.
+  // Events that did not move are not rewritten, whatever version they
+  // record: an update nobody's calendar needs would only
   // churn every sync client. Gaps and overlaps are resolved by the event's
   // local_time_policy; under REJECT the event is reported, not guessed.
   // Events are rewritten one at a time, each against the revision it was
@@ -225,12 +217,7 @@ class CalendarApp {
              std::string change_type, std::string reason,
              Done<core::Event> done);
 
-  // Copies the attendance-relevant part of a stored event next to its
-  // attendance data, then completes `done` with the event.
-  void PublishSheet(core::Event event, Done<core::Event> done);
-
   storage::CalendarStore& store_;
-  storage::EventSheetStore& sheets_;
   const core::Clock& clock_;
 };
 

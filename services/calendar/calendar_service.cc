@@ -9,7 +9,6 @@
 #include "calendar/change_feed_relay.h"
 #include "storage/calendar_store.h"
 #include "storage/change_feed_store.h"
-#include "storage/event_sheet_store.h"
 #include "storage/owner_token.h"
 #include "storage/planner_feed.h"
 #include "storage/redis_sync_client.h"
@@ -27,8 +26,7 @@ struct CalendarParts {
                 std::unique_ptr<storage::StreamTailer> change_feed_tailer,
                 std::unique_ptr<storage::RedisSyncClient> relay_connection)
       : store(context.redis),
-        sheets(context.redis),
-        app(store, sheets, context.clock),
+        app(store, context.clock),
         tailer(std::move(change_tailer)),
         feed_store(context.redis),
         feed(feed_store),
@@ -39,7 +37,6 @@ struct CalendarParts {
               {.owner = storage::MakeOwnerToken()}),
         handler(app, *tailer, feed, *feed_tailer) {}
   storage::CalendarStore store;
-  storage::EventSheetStore sheets;
   CalendarApp app;
   std::unique_ptr<storage::StreamTailer> tailer;
   storage::ChangeFeedStore feed_store;

@@ -10,7 +10,7 @@
 #include "calendar/event_mapping.h"
 #include "mapping/registration_mapping.h"
 #include "rpc/proto_time.h"
-#include "storage/attendance_store.h"
+#include "storage/attendance_stream_format.h"
 
 namespace convene::calendar {
 namespace {

@@ -124,6 +124,7 @@ AttendanceCounts BuildAttendanceCounts(const EventSheet& sheet,
   AttendanceCounts out;
   out.event_id = sheet.event_id;
   out.version = Get(t.counters, "version");
+  out.event_revision = sheet.revision;
   out.registrations = Get(t.counters, "registrations");
   for (const absl::CivilDay& day : sheet.days) {
     const std::string date = FormatLocalDate(day);

@@ -86,6 +86,8 @@ struct AttendanceCounts {
   int registrations = 0;
   // Rises with every change to the event's attendance.
   int64_t version = 0;
+  // The revision of the event (its sheet) the counts follow.
+  int64_t event_revision = 0;
 };
 
 // What the store read: counter values by name, and presence set sizes by

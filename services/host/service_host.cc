@@ -207,6 +207,9 @@ int RunServiceHost(int argc, char** argv, const HostOptions& options,
     }
     owned.push_back(*std::move(hosted));
     server_options.services.push_back(owned.back().service.get());
+    for (const rpc::ComponentHealth& c : owned.back().component_health) {
+      server_options.component_health.push_back(c);
+    }
     server_options.health_service_names.push_back(factory.health_name);
   }
   server_options.close_streams = [&owned] {

@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
+#include "rpc/server_runner.h"
 #include "storage/redis_client.h"
 
 namespace convene::host {
@@ -47,6 +48,8 @@ struct ServiceContext {
 struct HostedService {
   std::shared_ptr<grpc::Service> service;
   std::function<void()> close_streams;
+  // Parts with a health of their own (attendance's sheet follower).
+  std::vector<rpc::ComponentHealth> component_health = {};
 };
 
 // Builds one service. `health_name` is its fully qualified gRPC name.

@@ -1,23 +1,39 @@
 #include "notification/change_follower.h"
 
+#include <map>
 #include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/blocking_call.h"
+#include "notification/store_call.h"
 #include "storage/keys.h"
 
 namespace convene::notification {
 
-ChangeFollower::ChangeFollower(storage::PlannerFeed& feed,
+ChangeFollower::ChangeFollower(storage::PlannerFeed& feed, EventReader& events,
                                ReminderReplanner& planning,
                                const core::Clock& clock,
                                ChangeFollowerOptions options)
     : feed_(feed),
+      events_(events),
       planning_(planning),
       options_(std::move(options)),
+      // Ended events too: an erasure request for last year's workshop must
+      // still reach its notifications.
       follow_(feed, clock,
-              {.owner = options_.owner, .lease = options_.lease, .refresh = options_.refresh}) {}
+              {.owner = options_.owner,
+               .lease = options_.lease,
+               .refresh = options_.refresh,
+               .catch_up_ended = true,
+               // Which events are live: notification's own copies.
+               .events_ending_after =
+                   [this](absl::Time after) {
+                     return core::BlockingCall<std::vector<std::string>>(
+                         [&](auto done) { events_.EventsEndingAfter(after, std::move(done)); },
+                         kStoreCallTimeout);
+                   }}) {}
 
 ChangeFollower::~ChangeFollower() { Stop(); }
 
@@ -30,12 +46,17 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
   // Coalesce: each event or registration is planned once per batch, after
   // all of the batch's entries (planning reads the current state anyway).
   std::set<std::string> events;
+  std::map<std::string, std::string> newest_doc;
   std::set<std::pair<std::string, std::string>> registrations;
+  std::set<std::pair<std::string, std::string>> forgotten;
   for (const storage::FeedEntry& e : **entries) {
     follow_.Advance(e);
     if (e.stream == storage::keys::CalendarChanges()) {
       auto id = e.fields.find("event");
-      if (id != e.fields.end()) events.insert(id->second);
+      if (id == e.fields.end()) continue;
+      events.insert(id->second);
+      auto doc = e.fields.find("doc");
+      if (doc != e.fields.end()) newest_doc[id->second] = doc->second;
       continue;
     }
     auto kind = e.fields.find("kind");
@@ -43,8 +64,19 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
     if (kind == e.fields.end() || participant == e.fields.end()) continue;
     // Check-ins and check-outs change no reminder.
     if (absl::StartsWith(kind->second, "checked_")) continue;
-    registrations.emplace(storage::keys::EventOfAttendanceChanges(e.stream),
-                          participant->second);
+    const std::string event = storage::keys::EventOfAttendanceChanges(e.stream);
+    if (kind->second == "participant_forgotten") {
+      forgotten.emplace(event, participant->second);
+    } else {
+      registrations.emplace(event, participant->second);
+    }
+  }
+  // The copies first: planning reads them.
+  for (const auto& [event, doc] : newest_doc) {
+    absl::StatusOr<core::Event> copied = core::BlockingCall<core::Event>(
+        [&](auto done) { events_.Remember(doc, std::move(done)); }, kStoreCallTimeout);
+    // A document that does not parse is skipped (planning reports the event).
+    if (!copied.ok() && !absl::IsDataLoss(copied.status())) return copied.status();
   }
   for (const std::string& event : events) {
     absl::StatusOr<int> n = planning_.PlanEvent(event);
@@ -54,6 +86,13 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
     if (event.empty() || events.count(event)) continue;  // planned just now
     absl::StatusOr<int> n = planning_.PlanRegistration(event, participant);
     if (!n.ok() && !absl::IsNotFound(n.status())) return n.status();
+  }
+  // After any planning of the batch: a forgotten registration plans nothing
+  // (its record says forgotten), and what was planned or sent before goes.
+  for (const auto& [event, participant] : forgotten) {
+    if (event.empty()) continue;
+    absl::StatusOr<storage::ReminderStore::Erased> erased = planning_.Forget(event, participant);
+    if (!erased.ok()) return erased.status();
   }
   if (absl::Status s = feed_.SavePositions(follow_.positions()); !s.ok()) return s;
   return static_cast<int>((*entries)->size());

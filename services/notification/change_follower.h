@@ -1,16 +1,23 @@
 // ChangeFollower: keeps reminders in step with the calendar and attendance
 // by reading their change streams (never by polling the services):
 //
-//   calendar "created"/"updated"/"cancelled"  -> re-plan every registration
+//   calendar "created"/"updated"/"cancelled"  -> keep the event's copy
+//                                                (event_reader.h), then
+//                                                re-plan every registration
 //                                                of the event (moved
 //                                                reminders, or the
 //                                                cancellation notice)
-//   attendance registration_* / participant_* -> re-plan that registration
+//   attendance registration_*                 -> re-plan that registration
+//   attendance participant_forgotten          -> erase the participant's
+//                                                reminders and notification
+//                                                texts for that event
 //
 // One replica at a time follows (a lease in Redis, renewed while it works;
 // another takes over when it lapses), from positions saved in Redis after
 // each batch. A batch cut short by a crash is processed again, which is
-// harmless: planning replaces what was planned.
+// harmless: planning replaces what was planned, and erasing twice erases
+// nothing more. Ended events' streams are read too when they have entries
+// not processed yet (an erasure request after the event).
 //
 //   ChangeFollower follower(feed, planning, clock, {});
 //   follower.Start();             // in the service
@@ -25,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
+#include "notification/event_reader.h"
 #include "notification/reminder_replanner.h"
 #include "storage/planner_feed.h"
 #include "storage/stream_follower.h"
@@ -45,7 +53,7 @@ struct ChangeFollowerOptions {
 class ChangeFollower {
  public:
   // `feed` must have a connection of its own; all must outlive this.
-  ChangeFollower(storage::PlannerFeed& feed, ReminderReplanner& planning,
+  ChangeFollower(storage::PlannerFeed& feed, EventReader& events, ReminderReplanner& planning,
                  const core::Clock& clock, ChangeFollowerOptions options);
   ~ChangeFollower();
 
@@ -61,6 +69,7 @@ class ChangeFollower {
   absl::StatusOr<int> Step(absl::Duration block);
 
   storage::PlannerFeed& feed_;
+  EventReader& events_;
   ReminderReplanner& planning_;
   ChangeFollowerOptions options_;
   storage::StreamFollower follow_;

@@ -19,7 +19,7 @@
 #include "notification/webhook_worker.h"
 #include "rpc/worker_pool.h"
 #include "storage/attendance_store.h"
-#include "storage/calendar_store.h"
+#include "storage/event_copy_store.h"
 #include "storage/owner_token.h"
 #include "storage/planner_feed.h"
 #include "storage/redis_sync_client.h"
@@ -40,15 +40,15 @@ struct NotificationParts {
   NotificationParts(host::ServiceContext& context, const NotificationConfig& config,
                     std::unique_ptr<storage::RedisSyncClient> feed_connection,
                     std::unique_ptr<storage::RedisSyncClient> webhook_connection)
-      : calendar_store(context.redis),
-        events(calendar_store),
+      : event_copies(context.redis),
+        events(event_copies, context.redis),
         attendance(context.redis),
         reminders(context.redis),
         replanner(events, attendance, reminders, context.clock),
         feed_redis(std::move(feed_connection)),
         feed(*feed_redis),
         owner(storage::MakeOwnerToken()),
-        follower(feed, replanner, context.clock, {.owner = owner}),
+        follower(feed, events, replanner, context.clock, {.owner = owner}),
         dispatcher(reminders, context.clock,
                    {.owner = owner,
                     .lease = config.lease,
@@ -71,7 +71,7 @@ struct NotificationParts {
     if (config.webhooks) webhook_worker.Start();
   }
 
-  storage::CalendarStore calendar_store;
+  storage::EventCopyStore event_copies;
   EventReader events;
   storage::AttendanceStore attendance;
   storage::ReminderStore reminders;

@@ -163,6 +163,13 @@ absl::StatusOr<int> ReminderReplanner::Plan(const core::Event& event,
   return planned;
 }
 
+absl::StatusOr<storage::ReminderStore::Erased> ReminderReplanner::Forget(
+    const std::string& event_id, const std::string& participant_id) {
+  return core::BlockingCall<storage::ReminderStore::Erased>(
+      [&](auto done) { reminders_.ForgetParticipant(participant_id, event_id, std::move(done)); },
+      kStoreCallTimeout);
+}
+
 absl::StatusOr<int> ReminderReplanner::PlanRegistration(
     const std::string& event_id, const std::string& participant_id) {
   absl::StatusOr<core::Event> event = core::BlockingCall<core::Event>(

@@ -52,6 +52,12 @@ class ReminderReplanner {
   // The event's policy, or the default one.
   absl::StatusOr<core::ReminderPolicy> Policy(const std::string& event_id);
 
+  // Erases what notification holds of a participant attendance forgot
+  // (their PARTICIPANT_FORGOTTEN entry): pending reminders of `event_id`
+  // ("" for every event) and the texts of their notifications.
+  absl::StatusOr<storage::ReminderStore::Erased> Forget(const std::string& event_id,
+                                                        const std::string& participant_id);
+
  private:
   absl::StatusOr<int> Plan(const core::Event& event,
                            const core::ReminderPolicy& policy,

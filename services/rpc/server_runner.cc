@@ -283,17 +283,20 @@ void ServerRunner::SetHealth(bool serving) {
   }
 }
 
-void ServerRunner::SetWritesHealth(bool serving) {
+void ServerRunner::SetWritesHealth(bool serving) { SetNamedHealth(kWritesHealthName, serving); }
+
+void ServerRunner::SetNamedHealth(const std::string& name, bool serving) {
   for (grpc::Server* server : {server_.get(), health_server_.get()}) {
     grpc::HealthCheckServiceInterface* health =
         server == nullptr ? nullptr : server->GetHealthCheckService();
-    if (health != nullptr) health->SetServingStatus(kWritesHealthName, serving);
+    if (health != nullptr) health->SetServingStatus(name, serving);
   }
 }
 
 void ServerRunner::MonitorHealth() {
   std::optional<bool> serving;
   std::optional<bool> writing;
+  std::vector<std::optional<bool>> components(options_.component_health.size());
   while (true) {
     absl::Status probe =
         options_.health_probe ? options_.health_probe() : absl::OkStatus();
@@ -328,6 +331,19 @@ void ServerRunner::MonitorHealth() {
                                    " NOT_SERVING (reads go on): ", writes.message()));
       }
       writing = writes.ok();
+    }
+    for (size_t i = 0; i < components.size(); ++i) {
+      const ComponentHealth& c = options_.component_health[i];
+      const absl::Status status = probe.ok() ? c.probe() : probe;
+      if (components[i] == status.ok()) continue;
+      SetNamedHealth(c.name, status.ok());
+      if (status.ok()) {
+        core::LogInfo(absl::StrCat(options_.name, " health: ", c.name, " SERVING"));
+      } else if (probe.ok()) {
+        core::LogWarn(absl::StrCat(options_.name, " health: ", c.name,
+                                   " NOT_SERVING: ", status.message()));
+      }
+      components[i] = status.ok();
     }
     absl::MutexLock lock(&monitor_mu_);
     if (monitor_mu_.AwaitWithTimeout(absl::Condition(&monitor_stop_),

@@ -57,6 +57,15 @@ void BlockShutdownSignals();
 // The health service name that reports whether writes are accepted.
 inline constexpr char kWritesHealthName[] = "convene.writes";
 
+// A part of a service with a health of its own (a background follower that
+// may fall behind), reported under `name` while the server itself is
+// healthy: NOT_SERVING while `probe` fails. Called from the health thread
+// every interval, so it must return within a bounded time.
+struct ComponentHealth {
+  std::string name;
+  std::function<absl::Status()> probe;
+};
+
 // What to serve; everything else comes from ServerConfig.
 struct ServerOptions {
   // Program name: "convene-calendar" announces "convene-calendar listening
@@ -78,6 +87,9 @@ struct ServerOptions {
   // NOT_SERVING. Called after health_probe succeeds; unset means writes
   // follow health_probe.
   absl::AnyInvocable<absl::Status()> writes_probe;
+  // Further names with a health of their own; the overall status does not
+  // follow them.
+  std::vector<ComponentHealth> component_health;
   absl::Duration health_probe_interval = absl::Milliseconds(500);
   // Whether Run() returns on SIGTERM/SIGINT; requires BlockShutdownSignals().
   // Tests turn it off and call Stop().
@@ -152,6 +164,7 @@ class ServerRunner {
   void MonitorHealth();
   void SetHealth(bool serving);
   void SetWritesHealth(bool serving);
+  void SetNamedHealth(const std::string& name, bool serving);
 
   const ServerConfig config_;
   ServerOptions options_;

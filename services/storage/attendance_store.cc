@@ -4,6 +4,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -11,6 +12,7 @@
 #include "absl/types/span.h"
 #include "core/local_date_time.h"
 #include "storage/attendance_script_frame.h"
+#include "storage/attendance_stream_format.h"
 #include "storage/event_sheet_store.h"
 #include "storage/keys.h"
 #include "storage/scripts/attendance_audit_lua.h"
@@ -26,48 +28,6 @@
 namespace convene::storage {
 namespace {
 
-absl::StatusOr<core::AttendanceMode> ModeFromName(absl::string_view name) {
-  if (name == "in_person") return core::AttendanceMode::kInPerson;
-  if (name == "online") return core::AttendanceMode::kOnline;
-  return absl::DataLossError(absl::StrCat("unknown stored mode ", name));
-}
-
-absl::StatusOr<core::RegistrationStatus> StatusFromName(
-    absl::string_view name) {
-  if (name == "confirmed") return core::RegistrationStatus::kConfirmed;
-  if (name == "waitlisted") return core::RegistrationStatus::kWaitlisted;
-  if (name == "cancelled") return core::RegistrationStatus::kCancelled;
-  return absl::DataLossError(absl::StrCat("unknown stored status ", name));
-}
-
-}  // namespace
-
-absl::StatusOr<std::vector<core::RegistrationDay>> ParseStoredDays(
-    absl::string_view text) {
-  std::vector<core::RegistrationDay> days;
-  for (absl::string_view item : absl::StrSplit(text, ';', absl::SkipEmpty())) {
-    std::vector<absl::string_view> p = absl::StrSplit(item, '=');
-    if (p.size() != 3 && p.size() != 4) {
-      return absl::DataLossError("malformed stored days");
-    }
-    core::RegistrationDay d;
-    absl::StatusOr<absl::CivilDay> date = core::ParseLocalDate(p[0], "days");
-    absl::StatusOr<core::AttendanceMode> mode = ModeFromName(p[1]);
-    absl::StatusOr<core::RegistrationStatus> status = StatusFromName(p[2]);
-    if (!date.ok() || !mode.ok() || !status.ok() ||
-        (p.size() == 4 && !absl::SimpleAtoi(p[3], &d.waitlist_position))) {
-      return absl::DataLossError("malformed stored days");
-    }
-    d.date = *date;
-    d.mode = *mode;
-    d.status = *status;
-    days.push_back(d);
-  }
-  return days;
-}
-
-namespace {
-
 std::vector<std::string> ParticipantFields(const core::ParticipantInfo& p) {
   return {"participant_id", p.participant_id, "display_name", p.display_name,
           "email",          p.email,          "organisation", p.organisation,
@@ -81,10 +41,14 @@ absl::Time FromMillis(absl::string_view text) {
                                      : absl::InfinitePast();
 }
 
+constexpr absl::string_view kMissingSheetPayload = "convene.dev/missing-sheet";
+
 // A script error about the event's sheet names the event for the caller.
 absl::Status NameEvent(const absl::Status& s, absl::string_view event_id) {
   if (s.code() == absl::StatusCode::kNotFound) {
-    return absl::NotFoundError(absl::StrCat("event ", event_id, " not found"));
+    absl::Status named = absl::NotFoundError(absl::StrCat("event ", event_id, " not found"));
+    named.SetPayload(kMissingSheetPayload, absl::Cord(event_id));
+    return named;
   }
   return s;
 }
@@ -121,7 +85,7 @@ absl::StatusOr<core::Registration> ParseRegistration(
     else if (f == "language")
       p.language = v;
     else if (f == "status") {
-      absl::StatusOr<core::RegistrationStatus> s = StatusFromName(v);
+      absl::StatusOr<core::RegistrationStatus> s = ParseStoredStatus(v);
       if (!s.ok()) return s.status();
       r.status = *s;
     } else if (f == "forgotten")
@@ -139,6 +103,12 @@ absl::StatusOr<core::Registration> ParseRegistration(
 }
 
 }  // namespace
+
+bool IsMissingSheet(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kNotFound &&
+         status.GetPayload(kMissingSheetPayload).has_value();
+}
+
 
 absl::string_view ModeName(core::AttendanceMode mode) {
   return mode == core::AttendanceMode::kOnline ? "online" : "in_person";
@@ -235,13 +205,6 @@ absl::string_view SourceName(core::CheckInSource source) {
   return "desk";
 }
 
-core::CheckInSource SourceFromName(absl::string_view name) {
-  if (name == "badge") return core::CheckInSource::kBadge;
-  if (name == "online_join") return core::CheckInSource::kOnlineJoin;
-  if (name == "online_leave") return core::CheckInSource::kOnlineLeave;
-  return core::CheckInSource::kDesk;
-}
-
 }  // namespace
 
 // { record "mode|source|first_ms|joins|last_leave_ms|walk_in", duplicate,
@@ -258,7 +221,7 @@ static absl::StatusOr<core::CheckInRecord> ParseCheckIn(
                     : absl::StatusOr<absl::CivilDay>(absl::DataLossError(""));
   absl::StatusOr<core::AttendanceMode> mode =
       f.size() == 6
-          ? ModeFromName(f[0])
+          ? ParseStoredMode(f[0])
           : absl::StatusOr<core::AttendanceMode>(absl::DataLossError(""));
   core::CheckInRecord r;
   if (!day.ok() || !mode.ok() || !absl::SimpleAtoi(f[3], &r.join_count)) {
@@ -269,7 +232,7 @@ static absl::StatusOr<core::CheckInRecord> ParseCheckIn(
   r.day = *day;
   r.session_id = session;
   r.mode = *mode;
-  r.source = SourceFromName(f[1]);
+  r.source = ParseStoredSource(f[1]);
   r.check_in_time = FromMillis(f[2]);
   if (!f[4].empty()) r.last_leave_time = FromMillis(f[4]);
   r.walk_in = f[5] == "1";
@@ -458,11 +421,11 @@ void AttendanceStore::Forget(std::string event_id, std::string participant_id,
 void AttendanceStore::ForgetEverywhere(std::string participant_id,
                                        std::string reason, absl::Time now,
                                        Callback<ForgetOutcome> done) {
-  // The calendar's documents name every event that has attendance data (the
-  // calendar writes each sheet), so no participant -> events index has to be
-  // kept in step with registrations in other slots.
+  // The index of events with a sheet (EventSheetStore::Put lists each) names
+  // every event that has attendance data, so no participant -> events index
+  // has to be kept in step with registrations in other slots.
   redis_.Command(
-      {"HKEYS", keys::CalendarDocuments()},
+      {"SMEMBERS", keys::AttendanceEvents()},
       [this, participant_id = std::move(participant_id),
        reason = std::move(reason), now,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
@@ -551,14 +514,6 @@ void AttendanceStore::Audit(std::string event_id, bool repair,
                 }
                 done(std::move(drifts));
               });
-}
-
-absl::StatusOr<core::AttendanceMode> ParseStoredMode(absl::string_view name) {
-  return ModeFromName(name);
-}
-
-core::CheckInSource ParseStoredSource(absl::string_view name) {
-  return SourceFromName(name);
 }
 
 }  // namespace convene::storage

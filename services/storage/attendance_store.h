@@ -19,6 +19,7 @@
 #include "core/check_in.h"
 #include "core/registration.h"
 #include "core/sign_in_sheet.h"
+#include "storage/attendance_stream_format.h"
 #include "storage/redis_client.h"
 
 namespace convene::storage {
@@ -64,13 +65,10 @@ struct RegistrationPage {
   std::optional<int64_t> next;  // empty on the last page
 };
 
-// The stored forms the attendance scripts write into registration hashes and
-// the event's change stream: days "date=mode=status[=position];...", modes
-// "in_person"/"online", check-in sources "desk"/"badge"/....
-absl::StatusOr<std::vector<core::RegistrationDay>> ParseStoredDays(
-    absl::string_view text);
-absl::StatusOr<core::AttendanceMode> ParseStoredMode(absl::string_view name);
-core::CheckInSource ParseStoredSource(absl::string_view name);
+// Whether `status` is the NOT_FOUND an attendance call answers for an event
+// with no sheet (attendance has not taken it from the calendar yet, or the
+// event does not exist), as opposed to a registration that does not exist.
+bool IsMissingSheet(const absl::Status& status);
 
 class AttendanceStore {
  public:
@@ -159,9 +157,6 @@ class AttendanceStore {
   struct ForgetOutcome {
     std::vector<std::string> event_ids;  // registered for, in id order
     int erased_now = 0;                  // of those, erased by this call
-    // Filled by AttendanceApp from the reminder stores.
-    int reminders_removed = 0;
-    int notifications_erased = 0;
   };
   void ForgetEverywhere(std::string participant_id, std::string reason,
                         absl::Time now, Callback<ForgetOutcome> done);

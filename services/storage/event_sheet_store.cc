@@ -1,8 +1,8 @@
 #include "storage/event_sheet_store.h"
 
-#include <utility>
-
+#include <algorithm>
 #include <map>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -156,11 +156,30 @@ void EventSheetStore::Put(const core::EventSheet& sheet, Callback<bool> done,
   f.args.push_back(absl::StrCat(sheet.revision));
   f.args.push_back(same == SameRevision::kReplace ? "1" : "0");
   for (std::string& part : Encode(sheet)) f.args.push_back(std::move(part));
+  // Listed first (another slot, so not in the script): an event with a sheet
+  // is always in the index erasure walks. Queued on the same connection, so
+  // it is applied before the script.
+  redis_.Command({"SADD", keys::AttendanceEvents(), sheet.event_id},
+                 [](absl::StatusOr<RedisReply>) {});
   redis_.Eval(scripts::SheetPut(), std::move(f.keys), std::move(f.args),
               [done = std::move(done)](absl::StatusOr<RedisReply> r) mutable {
                 if (!r.ok()) return done(r.status());
                 done(r->as_integer().value_or(0) == 1);
               });
+}
+
+void EventSheetStore::ListEventIds(Callback<std::vector<std::string>> done) {
+  redis_.Command({"SMEMBERS", keys::AttendanceEvents()},
+                 [done = std::move(done)](absl::StatusOr<RedisReply> r) mutable {
+                   if (!r.ok()) return done(r.status());
+                   std::vector<std::string> ids;
+                   for (const RedisReply& e : r->elements()) {
+                     absl::StatusOr<absl::string_view> id = e.as_string();
+                     if (id.ok()) ids.emplace_back(*id);
+                   }
+                   std::sort(ids.begin(), ids.end());
+                   done(std::move(ids));
+                 });
 }
 
 void EventSheetStore::Get(std::string event_id, Callback<core::EventSheet> done) {

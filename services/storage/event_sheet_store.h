@@ -5,8 +5,9 @@
 //   EventSheetStore sheets(redis);
 //   sheets.Put(sheet, [](absl::StatusOr<bool> written) { ... });
 //
-// Put never replaces a sheet with an older or equal revision, so the
-// calendar's direct write and any repair from the change stream may race
+// Attendance builds each sheet from the calendar's change stream
+// (attendance/sheet_follower.h). Put never replaces a sheet with an older
+// or equal revision, so the follower, a catch-up and a replay may race
 // freely.
 #ifndef CONVENE_STORAGE_EVENT_SHEET_STORE_H_
 #define CONVENE_STORAGE_EVENT_SHEET_STORE_H_
@@ -43,6 +44,11 @@ class EventSheetStore {
   // counters and waitlists move with it in the same step (day i to day i).
   void Put(const core::EventSheet& sheet, Callback<bool> done,
            SameRevision same = SameRevision::kKeep);
+
+  // Ids of every event Put has written a sheet for, sorted (sheets written
+  // by a release before this index existed are listed once
+  // `convene-admin resheet` has run).
+  void ListEventIds(Callback<std::vector<std::string>> done);
 
   // The stored sheet; NOT_FOUND if the event has none.
   void Get(std::string event_id, Callback<core::EventSheet> done);

@@ -15,12 +15,14 @@
 //               (thousands of events) and read-mostly, so one slot suffices.
 //   {ev:<id>}   one event's attendance: the event sheet (the attendance-
 //               relevant copy of the event: days, capacities, formats,
-//               sessions, status and revision, written by the calendar after
-//               each change and guarded by revision so a late copy never
-//               overwrites a newer one), registrations, per-day per-mode
+//               sessions, status and revision, built by attendance from
+//               the calendar's change stream and guarded by revision so a
+//               late copy never overwrites a newer one), registrations, per-day per-mode
 //               seats and waitlists, check-ins, counters, the event's
 //               attendance stream. Hot writes of different events spread over
 //               the cluster.
+//   {att}       attendance's own process-wide keys: the index of events it
+//               holds sheets for, the sheet follower's lease and position.
 //   {ntf}       reminder dispatch: the due-instant sorted set, leases,
 //               notifications and their streams.
 //   {feed}      the cross-service change feed.
@@ -153,6 +155,19 @@ inline std::string EventOfCountsChannel(absl::string_view channel) {
   return internal::EventBetween(channel, "}:counts-changed");
 }
 
+// ---- {att}: attendance across events ------------------------------------
+
+// Set: ids of the events attendance holds a sheet for (EventSheetStore::Put
+// adds each before writing its sheet): what erasure "from every event"
+// walks, without reading the calendar's keys.
+inline std::string AttendanceEvents() { return "cv:{att}:events"; }
+// Hash: "cv:{cal}:changes" -> last calendar change entry the sheet follower
+// has applied (attendance/sheet_follower.h).
+inline std::string SheetFollowerPositions() { return "cv:{att}:sheet-positions"; }
+// String: owner token of the replica following the calendar for sheets,
+// with a TTL it renews while it works.
+inline std::string SheetFollowerLease() { return "cv:{att}:sheet-lease"; }
+
 // ---- {ntf}: reminders and notifications ----------------------------------
 //
 // A reminder key is "<event>/<participant>/<reminder id>" (ids never hold
@@ -178,6 +193,13 @@ inline std::vector<std::string> NotificationIndexPrefixes() {
           ParticipantReminderEventsPrefix(), EventNotificationsPrefix(),
           ParticipantNotificationsPrefix()};
 }
+// Hash: event id -> "<revision>|<serialised convene.v1.Event>": notification's
+// own copy of each event, taken from the calendar's change stream
+// (storage/event_copy_store.h).
+inline std::string NotificationEvents() { return "cv:{ntf}:events"; }
+// Sorted set: event id scored by its UTC end (milliseconds): which copied
+// events are still live.
+inline std::string NotificationEventEnds() { return "cv:{ntf}:event-ends"; }
 // Sorted set: pending reminder key scored by due instant (milliseconds).
 inline std::string DueReminders() { return "cv:{ntf}:due"; }
 // Hash: reminder key -> rendered notification (serialised

@@ -12,21 +12,31 @@ StreamFollower::StreamFollower(PlannerFeed& feed, const core::Clock& clock,
                                StreamFollowerOptions options)
     : feed_(feed), clock_(clock), options_(std::move(options)) {}
 
+absl::StatusOr<std::vector<std::string>> StreamFollower::EventsEndingAfter(absl::Time after) {
+  if (options_.events_ending_after) return options_.events_ending_after(after);
+  return feed_.LiveEvents(after);
+}
+
 absl::Status StreamFollower::Refresh() {
   absl::StatusOr<std::map<std::string, std::string>> saved = feed_.Positions();
   if (!saved.ok()) return saved.status();
-  absl::StatusOr<std::vector<std::string>> live =
-      feed_.LiveEvents(clock_.Now() - options_.after_end);
-  if (!live.ok()) return live.status();
   std::map<std::string, std::string> positions;
   auto keep = [&](const std::string& key) {
     auto it = saved->find(key);
     positions[key] = it == saved->end() ? "0-0" : it->second;
   };
   keep(keys::CalendarChanges());
+  if (!options_.follow_attendance) {
+    positions_ = std::move(positions);
+    refreshed_ = clock_.Now();
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<std::string>> live =
+      EventsEndingAfter(clock_.Now() - options_.after_end);
+  if (!live.ok()) return live.status();
   for (const std::string& id : *live) keep(keys::AttendanceChanges(id));
   if (options_.catch_up_ended) {
-    absl::StatusOr<std::vector<std::string>> all = feed_.LiveEvents(absl::InfinitePast());
+    absl::StatusOr<std::vector<std::string>> all = EventsEndingAfter(absl::InfinitePast());
     if (!all.ok()) return all.status();
     std::map<std::string, std::string> ended;
     for (const std::string& id : *all) {
@@ -63,7 +73,7 @@ absl::StatusOr<std::optional<std::vector<FeedEntry>>> StreamFollower::Next(
 
 void StreamFollower::Advance(const FeedEntry& e) {
   positions_[e.stream] = e.id;
-  if (e.stream != keys::CalendarChanges()) return;
+  if (e.stream != keys::CalendarChanges() || !options_.follow_attendance) return;
   auto id = e.fields.find("event");
   if (id != e.fields.end()) positions_.emplace(keys::AttendanceChanges(id->second), "0-0");
 }

@@ -40,6 +40,16 @@ struct StreamFollowerOptions {
   // last year's workshop). Costs one pipelined read per such event per
   // refresh.
   bool catch_up_ended = false;
+  // Follow the live events' attendance streams too; false: the calendar's
+  // stream alone (the attendance sheet follower), without reading which
+  // events are live.
+  bool follow_attendance = true;
+  // Which events end after a given instant (InfinitePast: every event).
+  // Unset: the calendar's own attributes (PlannerFeed::LiveEvents), which
+  // only the calendar's relay may read; another service passes its own
+  // copy of the events.
+  std::function<absl::StatusOr<std::vector<std::string>>(absl::Time)> events_ending_after =
+      nullptr;
 };
 
 class StreamFollower {
@@ -65,6 +75,7 @@ class StreamFollower {
 
  private:
   absl::Status Refresh();
+  absl::StatusOr<std::vector<std::string>> EventsEndingAfter(absl::Time after);
 
   PlannerFeed& feed_;
   const core::Clock& clock_;

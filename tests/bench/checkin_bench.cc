@@ -195,7 +195,8 @@ int Run() {
   // The Thessaloniki workshop, with room for everyone.
   storage::CalendarStore calendar_store(*redis);
   storage::EventSheetStore sheets(*redis);
-  calendar::CalendarApp calendar(calendar_store, sheets, clock);
+  attendance::SheetBuilder builder(*redis, sheets);
+  calendar::CalendarApp calendar(calendar_store, clock);
   core::Event e =
       testing_util::ConnectionCalendar()[testing_util::kThessalonikiWorkshop];
   e.venue.in_person_capacity = 0;
@@ -203,7 +204,8 @@ int Run() {
       [&](auto done) { calendar.CreateEvent("bench", e, std::move(done)); });
   if (!event.ok()) return 1;
   storage::AttendanceStore store(*redis);
-  attendance::AttendanceApp app(store, clock);
+  // Its sheet is built from the calendar's change on the first call.
+  attendance::AttendanceApp app(store, clock, &builder);
   for (int i = 0; i < participants; ++i) {
     core::ParticipantInfo p{absl::StrCat("p", i),
                             absl::StrCat("Participant ", i),

@@ -130,9 +130,8 @@ int Run() {
     options.address = *storage::RedisAddress::Parse((*server)->address());
     auto redis = *storage::RedisClient::Start(options);
     storage::CalendarStore store(*redis);
-    storage::EventSheetStore sheets(*redis);
     core::SystemClock clock;
-    calendar::CalendarApp app(store, sheets, clock);
+    calendar::CalendarApp app(store, clock);
     const absl::Time fill_start = absl::Now();
     if (!Fill(app, size)) {
       std::fprintf(stderr, "filling %d events failed\n", size);

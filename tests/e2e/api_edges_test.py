@@ -45,7 +45,7 @@ import grpc
 
 from convene_e2e import (ConveneProcess, RedisServer, decode_position, local_instant,
                          local_timestamp, position_token, timestamp,
-                         unary, wait_until)
+                         unary, wait_for_attendance, wait_until)
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
 from google.protobuf import duration_pb2, field_mask_pb2, timestamp_pb2
 
@@ -638,14 +638,18 @@ class ApiEdgesTest(unittest.TestCase):
         updated = self.call("CalendarService", "UpdateEvent", request, K.Event)
         self.assertEqual((updated.check_in_margin.seconds, updated.revision),
                          (3600, current.revision + 1))
+        # Attendance follows the calendar's change stream: wait until it has
+        # taken this revision.
+        wait_for_attendance(self.channel, ev.id, updated.revision)
         one_hour = (day, f"{day}T08:00", f"{day}T18:00")
         self.assert_outside(self.check_in(ev, "p2", athens(f"{day}T07:00"), day=day), *one_hour,
                             "before")
         self.accepted(self.check_in(ev, "p2", athens(f"{day}T08:00"), day=day))
         # An update of something else keeps the margin.
         _, request = update(["title"], title="CONNECTION workshop, Thessaloniki (final)")
-        self.assertEqual(self.call("CalendarService", "UpdateEvent", request,
-                                   K.Event).check_in_margin.seconds, 3600)
+        updated = self.call("CalendarService", "UpdateEvent", request, K.Event)
+        self.assertEqual(updated.check_in_margin.seconds, 3600)
+        wait_for_attendance(self.channel, ev.id, updated.revision)
         self.assert_outside(self.check_in(ev, "p3", athens(f"{day}T07:59"), day=day), *one_hour,
                             "before")
         # A bad margin in an update changes nothing.
@@ -657,13 +661,15 @@ class ApiEdgesTest(unittest.TestCase):
         self.assertEqual((after.revision, after.check_in_margin.seconds), (current.revision, 3600))
         # Three days: two days early is fine.
         _, request = update(["check_in_margin"], check_in_margin=duration_pb2.Duration(seconds=3 * 86400))
-        self.assertEqual(self.call("CalendarService", "UpdateEvent", request,
-                                   K.Event).check_in_margin.seconds, 3 * 86400)
+        updated = self.call("CalendarService", "UpdateEvent", request, K.Event)
+        self.assertEqual(updated.check_in_margin.seconds, 3 * 86400)
+        wait_for_attendance(self.channel, ev.id, updated.revision)
         self.accepted(self.check_in(ev, "p3", athens("2031-06-29T09:00"), day=day))
         # In the mask but not set: unset on input, 12 h again.
         _, request = update(["check_in_margin"])
-        self.assertEqual(self.call("CalendarService", "UpdateEvent", request,
-                                   K.Event).check_in_margin.seconds, 12 * 3600)
+        updated = self.call("CalendarService", "UpdateEvent", request, K.Event)
+        self.assertEqual(updated.check_in_margin.seconds, 12 * 3600)
+        wait_for_attendance(self.channel, ev.id, updated.revision)
         self.assert_outside(self.check_in(ev, "p4", athens("2031-06-30T09:00"), day=day), day,
                             "2031-06-30T21:00", "2031-07-02T05:00", "before")
         self.accepted(self.check_in(ev, "p4", athens("2031-06-30T21:00"), day=day))

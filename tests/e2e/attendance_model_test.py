@@ -58,7 +58,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
-from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, unary
+from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, unary, wait_for_attendance
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
 from google.protobuf import duration_pb2, field_mask_pb2, timestamp_pb2
 
@@ -539,6 +539,9 @@ class Sequence:
                 problems.append(f"{self.method}: new session {s.title!r} got id {sid!r}; "
                                 f"ids used before: {sorted(used_before)}")
         self.event_pb = new
+        # Attendance follows the calendar's change stream; what follows is
+        # checked once it has taken this revision.
+        wait_for_attendance(self.rng.choice(self.run.channels), new.id, new.revision)
         m.event.apply(new)
         if margin is not False:
             m.event.set_margin(margin)

@@ -16,7 +16,8 @@ behaviour:
      default mode, in registration order;
   f. ForgetParticipant leaves no trace of name, e-mail or organisation in
      the counts (group "(erased)", GroupCounts.erased) or anywhere in Redis;
-  g. a capacity raised by UpdateEvent promotes waitlist heads at once (FIFO).
+  g. a capacity raised by UpdateEvent promotes waitlist heads (FIFO) as soon
+     as attendance takes the new revision from the calendar stream.
 """
 import subprocess
 import time
@@ -24,7 +25,8 @@ import unittest
 
 import grpc
 
-from convene_e2e import ConveneProcess, RedisServer, during_day, during_session, unary
+from convene_e2e import (ConveneProcess, RedisServer, during_day, during_session, unary,
+                         wait_for_attendance)
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
 from google.protobuf import field_mask_pb2
 
@@ -300,6 +302,9 @@ class AttendanceRegressionsTest(unittest.TestCase):
             e.sessions.append(K.Session(title="Wrap-up", start_local=f"{d2}T16:00",
                                         end_local=f"{d2}T17:00"))
         swapped = self.update_event(ev.id, ["sessions"], swap)
+        # Attendance follows the calendar's change stream: wait until it has
+        # taken this revision.
+        wait_for_attendance(self.channel, ev.id, swapped.revision)
         with self.subTest("remove and add in one update"):
             ids = {s.title: s.id for s in swapped.sessions}
             self.assertEqual((ids["Peer review"], ids["Site visit"]), ("s2", "s3"))
@@ -338,7 +343,8 @@ class AttendanceRegressionsTest(unittest.TestCase):
         self.register(ev, "d1-d3", days=[(d1, IN_PERSON), (d3, ONLINE)])
         self.assertEqual(self.counts(ev).registrations, 4)
 
-        self.update_event(ev.id, ["end_local"], lambda e: setattr(e, "end_local", f"{d2}T17:00"))
+        updated = self.update_event(ev.id, ["end_local"], lambda e: setattr(e, "end_local", f"{d2}T17:00"))
+        wait_for_attendance(self.channel, ev.id, updated.revision)
         for pid in ("all-ip", "all-on", "d3-only", "d1-d3"):
             with self.subTest(pid):
                 reg = self.get_registration(ev, pid)
@@ -372,7 +378,8 @@ class AttendanceRegressionsTest(unittest.TestCase):
             event_id=ev.id, participant_id="G", mode=ONLINE, request_id="cm-G"), A.Registration)
         self.assertEqual(self.days_of(self.get_registration(ev, "D"))[d3], (IN_PERSON, WAITLISTED, 1))
 
-        self.update_event(ev.id, ["end_local"], lambda e: setattr(e, "end_local", f"{d4}T17:00"))
+        updated = self.update_event(ev.id, ["end_local"], lambda e: setattr(e, "end_local", f"{d4}T17:00"))
+        wait_for_attendance(self.channel, ev.id, updated.revision)
         want = {"A": (IN_PERSON, CONFIRMED, 0), "C": (IN_PERSON, CONFIRMED, 0),
                 "D": (IN_PERSON, WAITLISTED, 1), "E": (ONLINE, CONFIRMED, 0),
                 "G": (IN_PERSON, WAITLISTED, 2)}
@@ -466,7 +473,8 @@ class AttendanceRegressionsTest(unittest.TestCase):
             self.register(ev, f"g{i}", city="Utrecht")
         self.assertEqual(self.days_of(self.get_registration(ev, "g5"))[day], (IN_PERSON, WAITLISTED, 3))
 
-        self.update_event(ev.id, ["venue"], lambda e: setattr(e.venue, "in_person_capacity", 4))
+        updated = self.update_event(ev.id, ["venue"], lambda e: setattr(e.venue, "in_person_capacity", 4))
+        wait_for_attendance(self.channel, ev.id, updated.revision)
         got = {pid: self.days_of(self.get_registration(ev, pid))[day] for pid in ("g3", "g4", "g5")}
         self.assertEqual(got, {"g3": (IN_PERSON, CONFIRMED, 0), "g4": (IN_PERSON, CONFIRMED, 0),
                                "g5": (IN_PERSON, WAITLISTED, 1)})
@@ -475,12 +483,14 @@ class AttendanceRegressionsTest(unittest.TestCase):
                           d.in_person_capacity), (4, 1, 4))
 
         # Lowering takes no seat away.
-        self.update_event(ev.id, ["venue"], lambda e: setattr(e.venue, "in_person_capacity", 1))
+        updated = self.update_event(ev.id, ["venue"], lambda e: setattr(e.venue, "in_person_capacity", 1))
+        wait_for_attendance(self.channel, ev.id, updated.revision)
         d = self.day(self.counts(ev), day)
         self.assertEqual((d.counts.registered_in_person, d.counts.waitlisted_in_person), (4, 1))
 
         # Unlimited: everyone waiting gets a seat.
-        self.update_event(ev.id, ["venue"], lambda e: setattr(e.venue, "in_person_capacity", 0))
+        updated = self.update_event(ev.id, ["venue"], lambda e: setattr(e.venue, "in_person_capacity", 0))
+        wait_for_attendance(self.channel, ev.id, updated.revision)
         self.assertEqual(self.days_of(self.get_registration(ev, "g5"))[day], (IN_PERSON, CONFIRMED, 0))
         d = self.day(self.counts(ev), day)
         self.assertEqual((d.counts.registered_in_person, d.counts.waitlisted_in_person), (5, 0))

@@ -223,6 +223,26 @@ def unary(channel, service, method, request, response_type, timeout=5.0, metadat
     return call(request, timeout=timeout, metadata=metadata)
 
 
+def wait_for_attendance(channel, event_id, revision, timeout=10.0, metadata=None):
+    """Waits until attendance follows event `event_id` at `revision` or later
+    (AttendanceCounts.event_revision): attendance takes calendar changes from
+    the calendar's change stream, so a test that changes an event and then
+    asserts on attendance waits here first, as a client told to read its own
+    writes would. Returns the counts; fails with AssertionError on timeout."""
+    from convene.v1 import attendance_pb2
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = unary(channel, "AttendanceService", "GetAttendanceCounts",
+                       attendance_pb2.GetAttendanceCountsRequest(event_id=event_id),
+                       attendance_pb2.AttendanceCounts, metadata=metadata)
+        if counts.event_revision >= revision:
+            return counts
+        if time.monotonic() > deadline:
+            raise AssertionError(f"attendance still follows revision {counts.event_revision} "
+                                 f"of {event_id} after {timeout} s, not {revision}")
+        time.sleep(0.005)
+
+
 def health_status(channel, service, timeout=2.0):
     """Returns the HealthCheckResponse status name, or the gRPC code name."""
     check = channel.unary_unary(

@@ -3,6 +3,7 @@ private redis-server, answers grpc.health.v1 and reflection to a client nobody
 here wrote (python3-grpcio); follows Redis going away and coming back without
 a restart; and stops cleanly on SIGTERM."""
 import signal
+import subprocess
 import time
 import unittest
 
@@ -70,6 +71,38 @@ class HealthAndReflectionTest(unittest.TestCase):
             self.redis.start()
             self.assertTrue(wait_until(lambda: health_status(ch, name) == "SERVING", 15),
                             "health should come back without restarting the service")
+        self.assertEqual(p.stop(signal.SIGTERM), 0)
+
+    def test_attendance_reports_when_calendar_changes_wait_too_long(self):
+        """Attendance takes calendar changes from the calendar's stream; its
+        health name convene.attendance.sheets reads NOT_SERVING while the
+        oldest change not applied has waited more than 10 s (here: another
+        replica holds the follower's lease and does nothing), and SERVING
+        again once a follower catches up."""
+        name = "convene.attendance.sheets"
+        p = self.start("attendance/convene-attendance")
+
+        def cli(*args):
+            return subprocess.run(["redis-cli", "-s", self.redis.socket, *args],
+                                  capture_output=True, text=True, timeout=10).stdout.strip()
+
+        with grpc.insecure_channel(p.target) as ch:
+            self.assertTrue(wait_until(lambda: health_status(ch, name) == "SERVING", 10))
+            # A replica that took the lease and hung; a change 30 s old.
+            self.assertEqual(cli("SET", "cv:{att}:sheet-lease", "hung-replica", "PX", "600000"), "OK")
+            # A read already waiting (up to 0.5 s) may still take one batch;
+            # the next one finds the lease held by the other replica.
+            time.sleep(1.5)
+            old_id = f"{int(time.time() * 1000) - 30000}-0"
+            self.assertEqual(cli("XADD", "cv:{cal}:changes", old_id, "type", "created",
+                                 "event", "ev_hung", "revision", "1"), old_id)
+            self.assertTrue(wait_until(lambda: health_status(ch, name) == "NOT_SERVING", 10),
+                            "a 30 s old change nobody applied should read NOT_SERVING")
+            # The service itself still serves.
+            self.assertEqual(health_status(ch, "convene.v1.AttendanceService"), "SERVING")
+            self.assertEqual(cli("DEL", "cv:{att}:sheet-lease"), "1")
+            self.assertTrue(wait_until(lambda: health_status(ch, name) == "SERVING", 15),
+                            "the follower should take the lease over and catch up")
         self.assertEqual(p.stop(signal.SIGTERM), 0)
 
     def test_rpcs_fail_unavailable_within_deadline_while_redis_is_down(self):

@@ -48,9 +48,19 @@ class AttendanceAppTest : public testing_util::RedisTest {
     redis_ = *storage::RedisClient::Start(options);
     calendar_store_ = std::make_unique<storage::CalendarStore>(*redis_);
     sheets_ = std::make_unique<storage::EventSheetStore>(*redis_);
-    calendar_ = std::make_unique<calendar::CalendarApp>(*calendar_store_, *sheets_, clock_);
+    builder_ = std::make_unique<SheetBuilder>(*redis_, *sheets_);
+    calendar_ = std::make_unique<calendar::CalendarApp>(*calendar_store_, clock_);
     store_ = std::make_unique<storage::AttendanceStore>(*redis_);
-    app_ = std::make_unique<AttendanceApp>(*store_, clock_);
+    app_ = std::make_unique<AttendanceApp>(*store_, clock_, builder_.get());
+  }
+
+  // What the sheet follower does in the service: the event's newest change
+  // becomes its attendance sheet.
+  void FollowCalendar(const std::string& event) {
+    absl::StatusOr<bool> found =
+        Await<bool>([&](auto done) { builder_->CatchUp(event, std::move(done)); });
+    ASSERT_TRUE(found.ok()) << found.status();
+    ASSERT_TRUE(*found) << event;
   }
 
   std::string CreateEvent(core::Event e, const std::string& request_id) {
@@ -58,6 +68,7 @@ class AttendanceAppTest : public testing_util::RedisTest {
       calendar_->CreateEvent(request_id, e, std::move(done));
     });
     EXPECT_TRUE(made.ok()) << made.status();
+    if (made.ok()) FollowCalendar(made->id);
     return made.ok() ? made->id : "";
   }
   std::string Thessaloniki(int in_person_seats = 25) {
@@ -79,6 +90,7 @@ class AttendanceAppTest : public testing_util::RedisTest {
   std::unique_ptr<storage::RedisClient> redis_;
   std::unique_ptr<storage::CalendarStore> calendar_store_;
   std::unique_ptr<storage::EventSheetStore> sheets_;
+  std::unique_ptr<SheetBuilder> builder_;
   std::unique_ptr<calendar::CalendarApp> calendar_;
   std::unique_ptr<storage::AttendanceStore> store_;
   std::unique_ptr<AttendanceApp> app_;
@@ -172,6 +184,7 @@ TEST_F(AttendanceAppTest, RegistrationsForACancelledEventAreRefused) {
   ASSERT_TRUE(Await<core::Event>([&](auto done) {
                 calendar_->CancelEvent(event, "postponed", 0, std::move(done));
               }).ok());
+  FollowCalendar(event);
   EXPECT_EQ(Register(event, "c1", Partner("a", "Torino"), AttendanceMode::kOnline)
                 .status()
                 .code(),
@@ -831,6 +844,7 @@ class MovedEventTest : public AttendanceAppTest {
                              std::move(done));
     });
     ASSERT_TRUE(moved.ok()) << moved.status();
+    FollowCalendar(event);
   }
   std::vector<std::string> Days(const std::string& event, const std::string& pid) {
     absl::StatusOr<core::Registration> r = Await<core::Registration>(

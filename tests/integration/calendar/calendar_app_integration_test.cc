@@ -6,15 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
 #include "calendar/event_mapping.h"
-#include "core/event_sheet.h"
 #include "core/fake_clock.h"
 #include "core/zone.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/calendar_store.h"
-#include "storage/event_sheet_store.h"
 #include "storage/keys.h"
 #include "storage/redis_address.h"
 #include "storage/redis_client.h"
@@ -42,8 +41,7 @@ class CalendarAppTest : public testing_util::RedisTest {
     redis_ = *storage::RedisClient::Start(options);
     sync_ = std::make_unique<storage::RedisSyncClient>(*redis_);
     store_ = std::make_unique<storage::CalendarStore>(*redis_, max_changes_);
-    sheets_ = std::make_unique<storage::EventSheetStore>(*redis_);
-    app_ = std::make_unique<CalendarApp>(*store_, *sheets_, clock_);
+    app_ = std::make_unique<CalendarApp>(*store_, clock_);
   }
 
   absl::StatusOr<core::Event> Create(const std::string& request_id,
@@ -87,7 +85,6 @@ class CalendarAppTest : public testing_util::RedisTest {
   std::unique_ptr<storage::RedisClient> redis_;
   std::unique_ptr<storage::RedisSyncClient> sync_;
   std::unique_ptr<storage::CalendarStore> store_;
-  std::unique_ptr<storage::EventSheetStore> sheets_;
   std::unique_ptr<CalendarApp> app_;
 };
 
@@ -312,45 +309,25 @@ TEST_F(CalendarAppTest, ListEventsGivesASyncTokenToFollowFrom) {
   EXPECT_TRUE(after->changes.empty());
 }
 
-TEST_F(CalendarAppTest, KeepsTheAttendanceSheetInStepWithTheEvent) {
+// The calendar owns {cal} and publishes its changes; the attendance sheet is
+// attendance's to build from them (tests/integration/attendance/
+// sheet_follower_integration_test.cc). Nothing the calendar does writes a
+// key of another service.
+TEST_F(CalendarAppTest, WritesOnlyItsOwnKeys) {
   std::vector<std::string> ids = CreateAll();
-  const std::string id = ids[testing_util::kThessalonikiWorkshop];
-  auto sheet = [&] {
-    return Await<core::EventSheet>(
-        [&](auto done) { sheets_->Get(id, std::move(done)); });
-  };
-  absl::StatusOr<core::EventSheet> s = sheet();
-  ASSERT_TRUE(s.ok()) << s.status();
-  EXPECT_EQ(s->revision, 1);
-  EXPECT_EQ(s->days, (std::vector<absl::CivilDay>{absl::CivilDay(2022, 3, 15),
-                                                  absl::CivilDay(2022, 3, 16),
-                                                  absl::CivilDay(2022, 3, 17)}));
-  EXPECT_EQ(s->in_person_capacity, 25);
-  EXPECT_EQ(s->online_capacity, 50);
-  ASSERT_EQ(s->sessions.size(), 5u);
-  EXPECT_EQ(s->sessions[1].format, core::EventFormat::kInPerson);
-  EXPECT_EQ(s->sessions[0].format, core::EventFormat::kHybrid);
-
   v1::Event patch;
-  patch.set_id(id);
+  patch.set_id(ids[testing_util::kThessalonikiWorkshop]);
   patch.mutable_venue()->set_in_person_capacity(30);
   ASSERT_TRUE(Update(patch, {"venue.in_person_capacity"}, 1).ok());
-  EXPECT_EQ(sheet()->in_person_capacity, 30);
-  EXPECT_EQ(sheet()->revision, 2);
-
-  // A late copy of an older revision never replaces a newer sheet.
-  core::EventSheet old = *s;
-  EXPECT_FALSE(*Await<bool>([&](auto done) { sheets_->Put(old, std::move(done)); }));
-  EXPECT_EQ(sheet()->in_person_capacity, 30);
-
   ASSERT_TRUE(Await<core::Event>([&](auto done) {
-                app_->CancelEvent(id, "postponed", 0, std::move(done));
+                app_->CancelEvent(ids[0], "postponed", 0, std::move(done));
               }).ok());
-  EXPECT_TRUE(sheet()->cancelled);
-  EXPECT_EQ(Await<core::EventSheet>([&](auto done) {
-              sheets_->Get("ev_unknown", std::move(done));
-            }).status().code(),
-            absl::StatusCode::kNotFound);
+  absl::StatusOr<storage::RedisReply> keys = sync_->Command({"KEYS", "*"});
+  ASSERT_TRUE(keys.ok());
+  ASSERT_FALSE(keys->elements().empty());
+  for (const storage::RedisReply& key : keys->elements()) {
+    EXPECT_TRUE(absl::StartsWith(key.text(), "cv:{cal}:")) << key.text();
+  }
 }
 
 class CalendarAppTrimmedFeedTest : public CalendarAppTest {
@@ -414,44 +391,6 @@ TEST_F(CalendarAppTest, ATokenFromBeforeARedisResetIsRefused) {
   EXPECT_EQ(Changes(decoded->stream_id).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
-// A sheet an older release wrote has no check-in windows (any time is
-// accepted then); convene-admin resheet rewrites it over the same revision,
-// while the calendar's own writes never replace a sheet of the same revision.
-TEST_F(CalendarAppTest, RewritesASheetAnOlderReleaseWroteWithoutWindows) {
-  std::vector<std::string> ids = CreateAll();
-  const std::string id = ids[testing_util::kThessalonikiWorkshop];
-  const std::string key = storage::keys::EventSheet(id);
-  ASSERT_EQ(sync_->Command({"HDEL", key, "check_in_windows"})->as_integer().value_or(0), 1);
-  absl::StatusOr<core::EventSheet> old =
-      Await<core::EventSheet>([&](auto done) { sheets_->Get(id, std::move(done)); });
-  ASSERT_TRUE(old.ok());
-  EXPECT_TRUE(old->check_in_windows.empty());
-  // The calendar's rule: the same revision is kept.
-  absl::StatusOr<core::Event> event =
-      Await<core::Event>([&](auto done) { app_->GetEvent(id, std::move(done)); });
-  ASSERT_TRUE(event.ok());
-  absl::StatusOr<core::Zone> zone = core::ResolveZone(event->time_zone);
-  ASSERT_TRUE(zone.ok());
-  EXPECT_FALSE(*Await<bool>([&](auto done) {
-    sheets_->Put(*core::MakeEventSheet(*event, *zone), std::move(done));
-  }));
-  EXPECT_FALSE(sync_->Command({"HEXISTS", key, "check_in_windows"})->as_integer().value_or(1));
-
-  absl::StatusOr<bool> rewritten =
-      Await<bool>([&](auto done) { app_->RewriteSheet(id, std::move(done)); });
-  ASSERT_TRUE(rewritten.ok()) << rewritten.status();
-  EXPECT_TRUE(*rewritten);
-  absl::StatusOr<core::EventSheet> now =
-      Await<core::EventSheet>([&](auto done) { sheets_->Get(id, std::move(done)); });
-  ASSERT_TRUE(now.ok());
-  EXPECT_EQ(now->revision, old->revision);
-  ASSERT_EQ(now->check_in_windows.size(), 3u);
-  EXPECT_EQ(now->check_in_windows[0].from_local, "2022-03-14T21:00 EET (+02:00)");
-  EXPECT_EQ(Await<bool>([&](auto done) { app_->RewriteSheet("ev_nope", std::move(done)); })
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
-}
 
 TEST_F(CalendarAppTest, AgendaForAViewerZone) {
   std::vector<std::string> ids = CreateAll();

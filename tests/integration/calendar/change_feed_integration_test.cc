@@ -50,9 +50,11 @@ class ChangeFeedTest : public testing_util::RedisTest {
     redis_ = *storage::RedisClient::Start(options_);
     calendar_store_ = std::make_unique<storage::CalendarStore>(*redis_);
     sheets_ = std::make_unique<storage::EventSheetStore>(*redis_);
-    calendar_ = std::make_unique<CalendarApp>(*calendar_store_, *sheets_, clock_);
+    calendar_ = std::make_unique<CalendarApp>(*calendar_store_, clock_);
     attendance_store_ = std::make_unique<storage::AttendanceStore>(*redis_);
-    attendance_ = std::make_unique<attendance::AttendanceApp>(*attendance_store_, clock_);
+    builder_ = std::make_unique<attendance::SheetBuilder>(*redis_, *sheets_);
+    attendance_ = std::make_unique<attendance::AttendanceApp>(*attendance_store_, clock_,
+                                                              builder_.get());
     feed_store_ = std::make_unique<storage::ChangeFeedStore>(*redis_);
     feed_ = std::make_unique<ChangeFeedApp>(*feed_store_);
     relay_redis_ = *storage::RedisSyncClient::Start(options_);
@@ -125,6 +127,7 @@ class ChangeFeedTest : public testing_util::RedisTest {
   std::unique_ptr<storage::RedisClient> redis_;
   std::unique_ptr<storage::CalendarStore> calendar_store_;
   std::unique_ptr<storage::EventSheetStore> sheets_;
+  std::unique_ptr<attendance::SheetBuilder> builder_;
   std::unique_ptr<CalendarApp> calendar_;
   std::unique_ptr<storage::AttendanceStore> attendance_store_;
   std::unique_ptr<attendance::AttendanceApp> attendance_;

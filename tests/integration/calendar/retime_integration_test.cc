@@ -2,6 +2,7 @@
 // "new" tz rules compiled by zic into a temporary zoneinfo root: Brussels
 // keeping CET all year from 2027, and Lisbon starting summer time a week
 // later from 2027 (so 01:30 on 4 April 2027 falls in a new gap).
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,7 +17,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/calendar_store.h"
-#include "storage/event_sheet_store.h"
 #include "storage/keys.h"
 #include "storage/redis_address.h"
 #include "storage/redis_client.h"
@@ -67,9 +67,8 @@ class RetimeTest : public testing_util::RedisTest {
     redis_ = *storage::RedisClient::Start(options);
     sync_ = std::make_unique<storage::RedisSyncClient>(*redis_);
     store_ = std::make_unique<storage::CalendarStore>(*redis_);
-    sheets_ = std::make_unique<storage::EventSheetStore>(*redis_);
     versions_ = std::make_unique<storage::TzdataVersionStore>(*redis_);
-    app_ = std::make_unique<CalendarApp>(*store_, *sheets_, clock_);
+    app_ = std::make_unique<CalendarApp>(*store_, clock_);
   }
 
   // The options a process started with CONVENE_TZDIR=root_ would use.
@@ -150,7 +149,6 @@ class RetimeTest : public testing_util::RedisTest {
   std::unique_ptr<storage::RedisClient> redis_;
   std::unique_ptr<storage::RedisSyncClient> sync_;
   std::unique_ptr<storage::CalendarStore> store_;
-  std::unique_ptr<storage::EventSheetStore> sheets_;
   std::unique_ptr<storage::TzdataVersionStore> versions_;
   std::unique_ptr<CalendarApp> app_;
 };
@@ -237,11 +235,18 @@ TEST_F(RetimeTest, MovesFutureEventsTheNewRulesMoveAsUpdatesAndRecordsTheVersion
   for (const core::Event& e : covering->events) covering_ids.push_back(e.id);
   EXPECT_THAT(covering_ids, ::testing::Contains(summer.id));
 
-  // The attendance sheet followed the new revision.
-  absl::StatusOr<core::EventSheet> sheet = Await<core::EventSheet>(
-      [&](auto done) { sheets_->Get(summer.id, std::move(done)); });
-  ASSERT_TRUE(sheet.ok()) << sheet.status();
-  EXPECT_EQ(sheet->revision, 2);
+  // The change stream, which attendance and reminders follow, carries the
+  // new revision with the moved instants.
+  absl::StatusOr<storage::RedisReply> newest =
+      sync_->Command({"XREVRANGE", storage::keys::CalendarChanges(), "+", "-", "COUNT", "1"});
+  ASSERT_TRUE(newest.ok()) << newest.status();
+  ASSERT_EQ(newest->elements().size(), 1u);
+  std::map<std::string, std::string> fields;
+  auto kv = newest->elements()[0].elements()[1].elements();
+  for (size_t i = 0; i + 1 < kv.size(); i += 2) fields[kv[i].text()] = kv[i + 1].text();
+  EXPECT_EQ(fields["event"], summer.id);
+  EXPECT_EQ(fields["type"], "updated");
+  EXPECT_EQ(fields["revision"], "2");
 }
 
 TEST_F(RetimeTest, ASecondRunMovesNothing) {
