@@ -1,13 +1,14 @@
 // EventSheet: what attendance needs to know of an event, and nothing more:
-// its local days and when each accepts check-ins, the capacity of each mode, its sessions with the modes
-// they offer, whether it is cancelled, and the revision it was taken from.
+// its local days and when each accepts check-ins, the capacity of each
+// mode, its sessions with the modes they offer, whether it is cancelled, and
+// the revision it was taken from.
 //
 //   absl::StatusOr<EventSheet> sheet = MakeEventSheet(event, zone);
 //   sheet->days;  // {2022-03-15, 2022-03-16, 2022-03-17}
 //
-// The calendar writes it next to each event's attendance data (so one
-// attendance script sees everything it checks) and replaces it only with a
-// newer revision.
+// Attendance builds it from the calendar's change stream and keeps it next
+// to each event's attendance data (so one attendance script sees everything
+// it checks), replacing it only with a newer revision.
 #ifndef CONVENE_CORE_EVENT_SHEET_H_
 #define CONVENE_CORE_EVENT_SHEET_H_
 
