@@ -1,8 +1,13 @@
 #include "storage/planner_feed.h"
 
+#include <algorithm>
+
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/log.h"
+#include "storage/cluster_slot.h"
 #include "storage/keys.h"
 #include "storage/lua_script.h"
 #include "storage/stream_range.h"
@@ -107,11 +112,10 @@ absl::Status PlannerFeed::SavePositions(
   return redis_.Command(std::move(argv)).status();
 }
 
-absl::StatusOr<std::vector<FeedEntry>> PlannerFeed::Read(
-    const std::map<std::string, std::string>& positions, int count,
-    absl::Duration block) {
-  std::vector<FeedEntry> out;
-  if (positions.empty()) return out;
+namespace {
+
+std::vector<std::string> XReadCommand(const std::map<std::string, std::string>& positions,
+                                      int count, absl::Duration block) {
   std::vector<std::string> argv = {"XREAD", "COUNT", absl::StrCat(count)};
   if (block > absl::ZeroDuration()) {
     argv.push_back("BLOCK");
@@ -120,12 +124,13 @@ absl::StatusOr<std::vector<FeedEntry>> PlannerFeed::Read(
   argv.push_back("STREAMS");
   for (const auto& entry : positions) argv.push_back(entry.first);
   for (const auto& entry : positions) argv.push_back(entry.second);
-  absl::StatusOr<RedisReply> r =
-      redis_.Command(std::move(argv), block + absl::Seconds(5));
-  if (!r.ok()) return r.status();
-  if (r->is_nil()) return out;
-  // [[stream, [[id, [field, value, ...]], ...]], ...]
-  for (const RedisReply& stream : r->elements()) {
+  return argv;
+}
+
+// [[stream, [[id, [field, value, ...]], ...]], ...] (nil: nothing new).
+void AppendXReadReply(const RedisReply& r, std::vector<FeedEntry>& out) {
+  if (r.is_nil()) return;
+  for (const RedisReply& stream : r.elements()) {
     auto parts = stream.elements();
     if (parts.size() != 2) continue;
     absl::StatusOr<absl::string_view> key = parts[0].as_string();
@@ -146,6 +151,91 @@ absl::StatusOr<std::vector<FeedEntry>> PlannerFeed::Read(
       }
       out.push_back(std::move(fe));
     }
+  }
+}
+
+bool IsCrossSlot(const absl::Status& s) {
+  return absl::StrContains(s.message(), "CROSSSLOT");
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<FeedEntry>> PlannerFeed::Read(
+    const std::map<std::string, std::string>& positions, int count,
+    absl::Duration block) {
+  std::vector<FeedEntry> out;
+  if (positions.empty()) return out;
+  if (!split_by_slot_) {
+    absl::StatusOr<RedisReply> r =
+        redis_.Command(XReadCommand(positions, count, block), block + absl::Seconds(5));
+    if (r.ok()) {
+      AppendXReadReply(*r, out);
+      return out;
+    }
+    if (!IsCrossSlot(r.status())) return r.status();
+    // Redis Cluster: one XREAD may only name streams of one slot. From now
+    // on this feed reads slot by slot.
+    core::LogInfo("stream follower: Redis Cluster refuses one XREAD across slots; reading "
+                  "each slot's streams on their own from now on");
+    split_by_slot_ = true;
+  }
+  std::map<int, std::map<std::string, std::string>> by_slot;
+  for (const auto& [key, position] : positions) by_slot[KeySlot(key)].emplace(key, position);
+  if (by_slot.size() == 1) {
+    absl::StatusOr<RedisReply> r =
+        redis_.Command(XReadCommand(positions, count, block), block + absl::Seconds(5));
+    if (!r.ok()) return r.status();
+    AppendXReadReply(*r, out);
+    return out;
+  }
+  // Several slots: one non-blocking read per slot, pipelined; with nothing
+  // new, wait a short while before the caller asks again (a blocking read
+  // can only wait on one slot). The reads are not one snapshot: a change
+  // written between two of them could be seen after a later one. So the
+  // pipeline starts with TIME, and only entries older than that instant
+  // (which every read saw, whenever it ran) are returned; newer ones come
+  // with the next read, keeping the order followers rely on. When only
+  // such newer entries came, the read is made again a millisecond later,
+  // so a caller draining the streams is never told "nothing" while they
+  // hold entries.
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    std::vector<std::vector<std::string>> commands = {{"TIME"}};
+    for (const auto& [slot, streams] : by_slot) {
+      commands.push_back(XReadCommand(streams, count, absl::ZeroDuration()));
+    }
+    absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> replies =
+        redis_.Pipeline(std::move(commands));
+    if (!replies.ok()) return replies.status();
+    const absl::StatusOr<RedisReply>& time = (*replies)[0];
+    if (!time.ok()) return time.status();
+    int64_t seconds = 0, micros = 0;
+    auto t = time->elements();
+    if (t.size() != 2 || !absl::SimpleAtoi(t[0].text(), &seconds) ||
+        !absl::SimpleAtoi(t[1].text(), &micros)) {
+      return absl::InternalError("TIME: unexpected reply");
+    }
+    const std::string before = absl::StrCat(seconds * 1000 + micros / 1000, "-0");
+    std::vector<FeedEntry> read;
+    for (size_t i = 1; i < replies->size(); ++i) {
+      const absl::StatusOr<RedisReply>& r = (*replies)[i];
+      if (!r.ok()) return r.status();
+      AppendXReadReply(*r, read);
+    }
+    // Per stream the entries come in order, so dropping a stream's newer
+    // tail leaves no gap.
+    bool held_back = false;
+    for (FeedEntry& e : read) {
+      if (StreamIdLess(e.id, before)) {
+        out.push_back(std::move(e));
+      } else {
+        held_back = true;
+      }
+    }
+    if (!out.empty() || !held_back) break;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  if (out.empty() && block > absl::ZeroDuration()) {
+    absl::SleepFor(std::min(block, kSplitReadPause));
   }
   return out;
 }

@@ -70,14 +70,22 @@ class PlannerFeed {
 
   // Up to `count` entries per stream after each stream's position (missing:
   // from the beginning), waiting up to `block` when there are none (zero:
-  // do not wait).
+  // do not wait). One XREAD; on Redis Cluster, which refuses an XREAD
+  // across slots, one per slot (pipelined; only entries older than the
+  // pipeline's start, so no later read can reveal an earlier entry), and
+  // with nothing new a pause of at most kSplitReadPause instead of a
+  // blocking wait.
   absl::StatusOr<std::vector<FeedEntry>> Read(
       const std::map<std::string, std::string>& positions, int count,
       absl::Duration block);
 
  private:
+  static constexpr absl::Duration kSplitReadPause = absl::Milliseconds(250);
+
   RedisSyncClient& redis_;
   FollowKeys keys_;
+  // Set once Redis answered CROSSSLOT: reads go slot by slot since.
+  bool split_by_slot_ = false;
 };
 
 }  // namespace convene::storage

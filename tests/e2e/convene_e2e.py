@@ -122,12 +122,27 @@ def wait_until(predicate, timeout, interval=0.05):
 
 
 class RedisServer:
-    """A private redis-server on a unix socket in a temporary directory."""
+    """A private redis-server on a unix socket in a temporary directory.
 
-    def __init__(self, extra_args=()):
+    With CONVENE_TEST_REDIS_CLUSTER=1 in the environment (ctest's cluster.*
+    runs) it is a Redis Cluster of one node owning every slot: anything a
+    service sends across slots fails with CROSSSLOT, as on a real cluster."""
+
+    def __init__(self, extra_args=(), cluster=None):
         self.dir = tempfile.mkdtemp(prefix="convene-e2e-redis-")
         self.socket = os.path.join(self.dir, "redis.sock")
         self.extra_args = list(extra_args)
+        self.cluster = (os.environ.get("CONVENE_TEST_REDIS_CLUSTER") == "1"
+                        if cluster is None else cluster)
+        if self.cluster:
+            # The cluster bus listens on TCP even with --port 0: loopback
+            # only, on a port of its own so side-by-side tests do not collide.
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.bind(("127.0.0.1", 0))
+                bus_port = s.getsockname()[1]
+            self.extra_args += ["--cluster-enabled", "yes",
+                                "--cluster-config-file", os.path.join(self.dir, "nodes.conf"),
+                                "--cluster-port", str(bus_port), "--bind", "127.0.0.1"]
         self.proc = None
 
     @property
@@ -142,6 +157,17 @@ class RedisServer:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not wait_until(self.ping, 10):
             raise RuntimeError("redis-server did not answer PING")
+        if self.cluster and not wait_until(self._cluster_ok, 15):
+            raise RuntimeError("the one-node Redis Cluster did not reach cluster_state:ok")
+
+    def _cluster_ok(self):
+        def cli(*args):
+            return subprocess.run(["redis-cli", "-s", self.socket, *args],
+                                  capture_output=True, text=True, timeout=5).stdout
+        info = cli("CLUSTER", "INFO")
+        if "cluster_slots_assigned:0" in info:  # fresh node; a restarted one keeps its slots
+            cli("CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+        return "cluster_state:ok" in info
 
     def ping(self):
         try:

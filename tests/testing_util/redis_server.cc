@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +18,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -94,6 +98,33 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
   return server;
 }
 
+namespace {
+
+// A TCP port on 127.0.0.1 nobody listens on now (the kernel's pick).
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+}  // namespace
+
+bool RedisServer::ClusterFromEnvironment() {
+  const char* value = std::getenv("CONVENE_TEST_REDIS_CLUSTER");
+  return value != nullptr && std::string(value) == "1";
+}
+
 RedisServer::RedisServer(Options options, std::string dir)
     : options_(std::move(options)),
       dir_(std::move(dir)),
@@ -116,6 +147,15 @@ absl::Status RedisServer::Launch() {
       "--unixsocketperm", "700",      "--dir",  dir_,           "--save",
       "",              "--appendonly", "no",    "--daemonize",  "no",
   };
+  if (options_.cluster) {
+    // The cluster bus listens on TCP even with --port 0 (on port + 10000
+    // unless told otherwise): loopback only, and a port of its own so that
+    // servers of tests running side by side do not collide.
+    if (cluster_bus_port_ == 0) cluster_bus_port_ = FreeLoopbackPort();
+    args.insert(args.end(), {"--cluster-enabled", "yes", "--cluster-config-file",
+                             dir_ + "/nodes.conf", "--cluster-port",
+                             absl::StrCat(cluster_bus_port_), "--bind", "127.0.0.1"});
+  }
   args.insert(args.end(), options_.extra_args.begin(),
               options_.extra_args.end());
   std::vector<char*> argv;
@@ -163,7 +203,18 @@ absl::Status RedisServer::WaitUntilReady() {
     }
     absl::StatusOr<std::string> pong =
         Run({"PING"}, absl::Milliseconds(500));
-    if (pong.ok() && *pong == "PONG") return absl::OkStatus();
+    if (pong.ok() && *pong == "PONG" && !options_.cluster) return absl::OkStatus();
+    if (pong.ok() && *pong == "PONG") {
+      // A fresh node owns no slot; a restarted one keeps them (nodes.conf).
+      absl::StatusOr<std::string> info = Run({"CLUSTER", "INFO"}, absl::Milliseconds(500));
+      if (info.ok() && absl::StrContains(*info, "cluster_slots_assigned:0")) {
+        Run({"CLUSTER", "ADDSLOTSRANGE", "0", "16383"}, absl::Milliseconds(500)).IgnoreError();
+      }
+      if (info.ok() && absl::StrContains(*info, "cluster_state:ok")) return absl::OkStatus();
+      last_error = info.ok() ? "cluster not ok yet" : std::string(info.status().message());
+      absl::SleepFor(kPoll);
+      continue;
+    }
     last_error = pong.ok() ? *pong : std::string(pong.status().message());
     absl::SleepFor(kPoll);
   }

@@ -39,7 +39,13 @@ class RedisServer {
     absl::Duration start_timeout = absl::Seconds(5);
     // The binary, looked up in PATH unless it contains a '/'.
     std::string redis_server = "redis-server";
+    // A Redis Cluster of this one node, owning every slot: commands and
+    // scripts whose keys span slots fail with CROSSSLOT, as on a real
+    // cluster. Defaults to whether CONVENE_TEST_REDIS_CLUSTER is "1" (ctest
+    // runs the integration suites once more that way: tests/CMakeLists.txt).
+    bool cluster = ClusterFromEnvironment();
   };
+  static bool ClusterFromEnvironment();
 
   // Starts a server and waits until it answers PING. Fails (with the tail of
   // the server's log) if it exits or does not answer in time.
@@ -98,6 +104,8 @@ class RedisServer {
   pid_t pid_ = -1;
   bool paused_ = false;
   std::string password_;  // from --requirepass in extra_args
+  // The cluster bus port (cluster mode), kept across Restart().
+  int cluster_bus_port_ = 0;
 };
 
 }  // namespace convene::testing_util

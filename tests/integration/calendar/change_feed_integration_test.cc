@@ -195,6 +195,9 @@ TEST_F(ChangeFeedTest, ResumesFromAnyPositionAndFiltersByEventAndKind) {
     Register(second, "b" + std::to_string(i));
   }
   CheckIn(first, "a0", absl::CivilDay(2022, 3, 15));
+  // Entry ids are Redis's millisecond clock: two events' changes within one
+  // millisecond have no order between them, so the second comes later.
+  absl::SleepFor(absl::Milliseconds(2));
   CheckIn(second, "b1", absl::CivilDay(2022, 3, 16));
   ASSERT_TRUE(relay_->RelayAvailable().ok());
 

@@ -285,9 +285,10 @@ TEST_F(RedisClientTest, PipelinesReturnOneResultPerCommandInOrder) {
 TEST_F(RedisClientTest, RunsMultiExecAsAPipeline) {
   auto client = StartClient();
   RedisSyncClient redis(*client);
-  ASSERT_TRUE(redis.Command({"SET", "s", "v"}).ok());
+  // One hash tag: a transaction stays in one slot, as Redis Cluster requires.
+  ASSERT_TRUE(redis.Command({"SET", "{t}s", "v"}).ok());
   auto results = redis.Pipeline(
-      {{"MULTI"}, {"INCR", "n"}, {"LPUSH", "s", "x"}, {"INCR", "n"}, {"EXEC"}});
+      {{"MULTI"}, {"INCR", "{t}n"}, {"LPUSH", "{t}s", "x"}, {"INCR", "{t}n"}, {"EXEC"}});
   ASSERT_TRUE(results.ok()) << results.status();
   const RedisReply& exec = (*results)[4].value();
   ASSERT_EQ(exec.elements().size(), 3u);

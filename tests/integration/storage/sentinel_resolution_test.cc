@@ -108,6 +108,8 @@ class StandInSentinel {
 
 std::unique_ptr<testing_util::RedisServer> TcpRedis(int port) {
   testing_util::RedisServer::Options options;
+  // Sentinel and Cluster exclude each other: these are plain primaries.
+  options.cluster = false;
   options.extra_args = {"--port", absl::StrCat(port), "--bind", "127.0.0.1"};
   auto server = testing_util::RedisServer::Start(options);
   EXPECT_TRUE(server.ok()) << server.status();
