@@ -273,6 +273,13 @@ int Resheet(convene::storage::RedisSyncClient& redis) {
       ++written;
     }
   }
+  // Every sheet is rebuilt from the stored events: calendar changes the
+  // sheet follower missed (trimmed from the stream) no longer matter.
+  if (failed == 0) {
+    absl::StatusOr<convene::storage::RedisReply> cleared =
+        redis.Command({"DEL", convene::storage::keys::SheetFollowerGap()});
+    if (!cleared.ok()) return Fail(absl::StrCat("resheet: ", cleared.status().ToString()));
+  }
   std::printf("resheet: %zu events, %d sheets rewritten, %d failed\n", ids->elements().size(),
               written, failed);
   return failed > 0 ? kNeedsAttention : 0;

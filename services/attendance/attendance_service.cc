@@ -64,7 +64,7 @@ host::ServiceFactory AttendanceServiceFactory() {
                 [parts] { parts->hub->CloseAll(); }};
             hosted.component_health.push_back(
                 {kSheetsHealthName, [follower = &parts->follower] {
-                   return CheckSheetLag(follower->Lag(absl::Seconds(1)));
+                   return follower->Health(absl::Seconds(1));
                  }});
             return hosted;
           }};

@@ -8,9 +8,13 @@
 #include "core/blocking_call.h"
 #include "core/log.h"
 #include "storage/keys.h"
+#include "storage/stream_range.h"
 
 namespace convene::attendance {
 namespace {
+
+// Beside the stream positions in the follower's hash.
+constexpr absl::string_view kAppliedField = "applied-count";
 
 // Above the Redis client's own command timeout, so a slow Redis surfaces as
 // its error rather than as this one.
@@ -37,7 +41,8 @@ absl::Status CheckSheetLag(absl::StatusOr<absl::Duration> lag) {
 SheetFollower::SheetFollower(storage::RedisSyncClient& feed_redis,
                              storage::RedisClient& redis, SheetBuilder& builder,
                              const core::Clock& clock, SheetFollowerOptions options)
-    : redis_(redis),
+    : feed_redis_(feed_redis),
+      redis_(redis),
       builder_(builder),
       clock_(clock),
       options_(std::move(options)),
@@ -52,7 +57,20 @@ absl::StatusOr<int> SheetFollower::Step(absl::Duration block) {
   absl::StatusOr<std::optional<std::vector<storage::FeedEntry>>> entries =
       follow_.Next(options_.batch, block);
   if (!entries.ok()) return entries.status();
-  if (!*entries || (*entries)->empty()) return 0;
+  if (!*entries) {
+    applied_.reset();  // another replica leads: its count, not ours
+    return 0;
+  }
+  if ((*entries)->empty()) return 0;
+  if (!applied_) {
+    absl::StatusOr<storage::RedisReply> saved = feed_redis_.Command(
+        {"HGET", storage::keys::SheetFollowerPositions(), std::string(kAppliedField)});
+    if (!saved.ok()) return saved.status();
+    int64_t n = 0;
+    if (!saved->is_nil() && !absl::SimpleAtoi(saved->text(), &n)) n = 0;
+    applied_ = n;
+  }
+  if (absl::Status s = CheckForGap(); !s.ok()) return s;
   // Only each event's newest state in the batch matters.
   std::map<std::string, std::string> newest_doc;
   for (const storage::FeedEntry& e : **entries) {
@@ -76,8 +94,48 @@ absl::StatusOr<int> SheetFollower::Step(absl::Duration block) {
     }
     return written.status();
   }
-  if (absl::Status s = feed_.SavePositions(follow_.positions()); !s.ok()) return s;
+  *applied_ += static_cast<int64_t>((*entries)->size());
+  std::map<std::string, std::string> saved = follow_.positions();
+  saved.emplace(kAppliedField, absl::StrCat(*applied_));
+  // One HSET: the count never runs ahead of or behind the position.
+  if (absl::Status s = feed_.SavePositions(saved); !s.ok()) return s;
   return static_cast<int>((*entries)->size());
+}
+
+absl::Status SheetFollower::CheckForGap() {
+  absl::StatusOr<storage::RedisReply> info =
+      feed_redis_.Command({"XINFO", "STREAM", storage::keys::CalendarChanges()});
+  if (!info.ok()) return info.status();
+  int64_t added = 0, length = 0;
+  auto fields = info->elements();
+  for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+    if (fields[i].text() == "entries-added") added = fields[i + 1].as_integer().value_or(0);
+    if (fields[i].text() == "length") length = fields[i + 1].as_integer().value_or(0);
+  }
+  const int64_t trimmed = added - length;
+  if (trimmed <= *applied_) return absl::OkStatus();
+  const std::string gap =
+      absl::StrCat("calendar changes were trimmed from ", storage::keys::CalendarChanges(),
+                   " before attendance applied them (", trimmed - *applied_, " missed)");
+  core::LogError(absl::StrCat("sheet follower: ", gap,
+                              "; run convene-admin resheet to rebuild every sheet"));
+  // Counted as applied: the mark stands for them until resheet clears it.
+  applied_ = trimmed;
+  return feed_redis_.Command({"SET", storage::keys::SheetFollowerGap(), gap}).status();
+}
+
+absl::Status SheetFollower::Health(absl::Duration timeout) {
+  absl::StatusOr<storage::RedisReply> gap = core::BlockingCall<storage::RedisReply>(
+      [&](auto done) {
+        redis_.Command({"GET", storage::keys::SheetFollowerGap()}, std::move(done));
+      },
+      timeout);
+  if (!gap.ok()) return gap.status();
+  if (!gap->is_nil()) {
+    return absl::UnavailableError(absl::StrCat(
+        gap->text(), ": run convene-admin resheet --redis=ADDRESS to rebuild every sheet"));
+  }
+  return CheckSheetLag(Lag(timeout));
 }
 
 absl::StatusOr<int> SheetFollower::ProcessAvailable() { return loop_.Drain(); }

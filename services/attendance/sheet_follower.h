@@ -17,6 +17,8 @@
 #ifndef CONVENE_ATTENDANCE_SHEET_FOLLOWER_H_
 #define CONVENE_ATTENDANCE_SHEET_FOLLOWER_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -70,15 +72,32 @@ class SheetFollower {
   // replica can tell, leading or not. Blocking, at most `timeout`.
   absl::StatusOr<absl::Duration> Lag(absl::Duration timeout);
 
+  // The health of convene.attendance.sheets: UNAVAILABLE while changes were
+  // missed (trimmed from the calendar's stream before they were applied:
+  // attendance was down longer than the stream keeps changes, or it is
+  // starting on a calendar an older release wrote) until `convene-admin
+  // resheet` has rebuilt every sheet, or while Lag() exceeds kMaxSheetLag.
+  absl::Status Health(absl::Duration timeout);
+
  private:
   absl::StatusOr<int> Step(absl::Duration block);
+  // Records a gap when the calendar's stream has trimmed more entries
+  // (XINFO STREAM: entries-added - length) than the follower ever applied:
+  // some were dropped before it read them. Trimming only takes the oldest,
+  // so counting is enough.
+  absl::Status CheckForGap();
 
+  storage::RedisSyncClient& feed_redis_;
   storage::RedisClient& redis_;
   SheetBuilder& builder_;
   const core::Clock& clock_;
   SheetFollowerOptions options_;
   storage::PlannerFeed feed_;
   storage::StreamFollower follow_;
+  // Calendar changes applied since the stream began, saved with the
+  // position (field kAppliedField); read again on each Step's first batch
+  // after (re)gaining the lease.
+  std::optional<int64_t> applied_;
   storage::FollowLoop loop_{"sheet follower",
                            [this](absl::Duration block) { return Step(block); }, follow_};
 };

@@ -167,6 +167,10 @@ inline std::string SheetFollowerPositions() { return "cv:{att}:sheet-positions";
 // String: owner token of the replica following the calendar for sheets,
 // with a TTL it renews while it works.
 inline std::string SheetFollowerLease() { return "cv:{att}:sheet-lease"; }
+// String, present while calendar changes were trimmed from the calendar's
+// stream before the sheet follower applied them: what was missed, until
+// `convene-admin resheet` rebuilds every sheet and deletes it.
+inline std::string SheetFollowerGap() { return "cv:{att}:sheet-gap"; }
 
 // ---- {ntf}: reminders and notifications ----------------------------------
 //

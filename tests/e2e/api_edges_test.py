@@ -490,11 +490,20 @@ class ApiEdgesTest(unittest.TestCase):
                                  capture_output=True, text=True, timeout=10)
         self.assertEqual(removed.stdout.strip(), "1", removed.stderr)
         self.accepted(self.check_in(ev, "old-1", athens(f"{day}T01:00:00"), day=day))
+        # Calendar changes attendance missed (trimmed before it read them)
+        # are marked until resheet has rebuilt every sheet.
+        marked = subprocess.run(["redis-cli", "-s", socket_path, "SET", "cv:{att}:sheet-gap",
+                                 "calendar changes were trimmed (test)"],
+                                capture_output=True, text=True, timeout=10)
+        self.assertEqual(marked.stdout.strip(), "OK", marked.stderr)
         done = subprocess.run([f"{BUILD_DIR}/services/admin/convene-admin", "resheet",
                                "--redis=" + self.redis.address],
                               capture_output=True, text=True, timeout=60)
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         self.assertRegex(done.stdout, r"resheet: (\d+) events, \1 sheets rewritten, 0 failed")
+        mark = subprocess.run(["redis-cli", "-s", socket_path, "EXISTS", "cv:{att}:sheet-gap"],
+                              capture_output=True, text=True, timeout=10)
+        self.assertEqual(mark.stdout.strip(), "0", "resheet clears the missed-changes mark")
         self.assert_outside(self.check_in(ev, "old-2", athens(f"{day}T01:00:00"), day=day),
                             day, f"{day}T08:00", f"{day}T18:00", "before")
         # Registrations and check-ins are untouched.
