@@ -80,19 +80,31 @@ absl::Status ValidateSubscriberName(const std::string& name) {
   return absl::OkStatus();
 }
 
-absl::Status NotificationApp::CheckEvent(const std::string& event_id) {
-  if (event_id.empty()) return absl::InvalidArgumentError("event_id: is required");
-  return core::BlockingCall<core::Event>([&](auto done) {
-           events_.GetEvent(event_id, std::move(done));
-         }, kStoreCallTimeout)
-      .status();
+void NotificationApp::CheckEvent(std::string event_id, StatusDone done) {
+  if (event_id.empty()) return done(absl::InvalidArgumentError("event_id: is required"));
+  events_.GetEvent(std::move(event_id),
+                   [done = std::move(done)](absl::StatusOr<core::Event> event) mutable {
+                     done(event.status());
+                   });
 }
 
 absl::StatusOr<core::ReminderPolicy> NotificationApp::SetReminderPolicy(
     core::ReminderPolicy policy) {
   policy.is_default = false;
   if (absl::Status s = core::ValidateReminderPolicy(policy); !s.ok()) return s;
-  if (absl::Status s = CheckEvent(policy.event_id); !s.ok()) return s;
+  if (absl::Status s = core::BlockingCall<bool>(
+                           [&](auto done) {
+                             CheckEvent(policy.event_id, [done = std::move(done)](
+                                                             absl::Status s) mutable {
+                               if (!s.ok()) return done(s);
+                               done(true);
+                             });
+                           },
+                           kStoreCallTimeout)
+                           .status();
+      !s.ok()) {
+    return s;
+  }
   policy.update_time = clock_.Now();
   absl::StatusOr<bool> put = core::BlockingCall<bool>([&](auto done) {
     reminders_.PutPolicy(policy.event_id,
@@ -104,10 +116,15 @@ absl::StatusOr<core::ReminderPolicy> NotificationApp::SetReminderPolicy(
   return policy;
 }
 
-absl::StatusOr<core::ReminderPolicy> NotificationApp::GetReminderPolicy(
-    const std::string& event_id) {
-  if (absl::Status s = CheckEvent(event_id); !s.ok()) return s;
-  return planning_.Policy(event_id);
+void NotificationApp::GetReminderPolicy(std::string event_id, Done<core::ReminderPolicy> done) {
+  CheckEvent(event_id, [this, event_id, done = std::move(done)](absl::Status s) mutable {
+    if (!s.ok()) return done(s);
+    reminders_.GetPolicy(event_id, [event_id, done = std::move(done)](
+                                       absl::StatusOr<std::optional<std::string>> stored) mutable {
+      if (!stored.ok()) return done(stored.status());
+      done(PolicyFromStored(event_id, *stored));
+    });
+  });
 }
 
 absl::StatusOr<DispatchRun> NotificationApp::RunDueReminders(int max) {
@@ -118,30 +135,13 @@ absl::StatusOr<DispatchRun> NotificationApp::RunDueReminders(int max) {
   return dispatcher_.RunDue(max == 0 ? kDefaultRunMax : max);
 }
 
-absl::StatusOr<NotificationApp::Page<v1::ScheduledReminder>>
-NotificationApp::ListScheduledReminders(const std::string& event_id,
-                                        const std::string& participant_id,
-                                        int page_size,
-                                        const std::string& page_token) {
-  if (event_id.empty() && participant_id.empty()) {
-    return absl::InvalidArgumentError(
-        "event_id: is required unless participant_id is given");
-  }
-  absl::StatusOr<int> size = core::ResolvePageSize(page_size, kDefaultPageSize, kMaxPageSize);
-  if (!size.ok()) return size.status();
-  absl::StatusOr<int64_t> offset = ParseOffsetToken(page_token);
-  if (!offset.ok()) return offset.status();
-  if (!event_id.empty()) {
-    if (absl::Status s = CheckEvent(event_id); !s.ok()) return s;
-  }
-  absl::StatusOr<std::vector<std::string>> records =
-      core::BlockingCall<std::vector<std::string>>([&](auto done) {
-        reminders_.ListPending(event_id, participant_id, std::move(done));
-      }, kStoreCallTimeout);
-  if (!records.ok()) return records.status();
+namespace {
+
+// Pending reminder records as the API lists them, by due instant.
+std::vector<v1::ScheduledReminder> ScheduledReminders(const std::vector<std::string>& records) {
   std::vector<v1::ScheduledReminder> all;
-  all.reserve(records->size());
-  for (const std::string& record : *records) {
+  all.reserve(records.size());
+  for (const std::string& record : records) {
     v1::Notification n;
     if (!n.ParseFromString(record)) continue;
     v1::ScheduledReminder r;
@@ -171,119 +171,166 @@ NotificationApp::ListScheduledReminders(const std::string& event_id,
                                         b.participant_id(), b.reminder_id());
               return ka < kb;
             });
-  Page<v1::ScheduledReminder> page;
-  const size_t begin = std::min<size_t>(*offset, all.size());
-  const size_t end = std::min<size_t>(begin + *size, all.size());
-  for (size_t i = begin; i < end; ++i) page.items.push_back(std::move(all[i]));
-  if (end < all.size()) page.next_page_token = absl::StrCat(end);
-  return page;
+  return all;
 }
 
-absl::StatusOr<NotificationApp::Page<v1::Notification>>
-NotificationApp::ListNotifications(const std::string& event_id,
-                                   v1::NotificationState state, int page_size,
-                                   const std::string& page_token) {
+}  // namespace
+
+void NotificationApp::ListScheduledReminders(std::string event_id, std::string participant_id,
+                                             int page_size, std::string page_token,
+                                             Done<Page<v1::ScheduledReminder>> done) {
+  if (event_id.empty() && participant_id.empty()) {
+    return done(absl::InvalidArgumentError(
+        "event_id: is required unless participant_id is given"));
+  }
   absl::StatusOr<int> size = core::ResolvePageSize(page_size, kDefaultPageSize, kMaxPageSize);
-  if (!size.ok()) return size.status();
+  if (!size.ok()) return done(size.status());
   absl::StatusOr<int64_t> offset = ParseOffsetToken(page_token);
-  if (!offset.ok()) return offset.status();
-  if (absl::Status s = CheckEvent(event_id); !s.ok()) return s;
-  absl::StatusOr<std::vector<storage::StoredNotification>> stored =
-      core::BlockingCall<std::vector<storage::StoredNotification>>([&](auto done) {
-        reminders_.ListNotifications(event_id, *offset, *size + 1, std::move(done));
-      }, kStoreCallTimeout);
-  if (!stored.ok()) return stored.status();
-  Page<v1::Notification> page;
-  // The page is a window of the event's notifications in creation order;
-  // with a state filter it may hold fewer than page_size.
-  const size_t in_window = std::min<size_t>(stored->size(), *size);
-  for (size_t i = 0; i < in_window; ++i) {
+  if (!offset.ok()) return done(offset.status());
+  auto list = [this, event_id, participant_id, size = *size, offset = *offset](
+                  Done<Page<v1::ScheduledReminder>> done) mutable {
+    reminders_.ListPending(
+        event_id, participant_id,
+        [size, offset, done = std::move(done)](
+            absl::StatusOr<std::vector<std::string>> records) mutable {
+          if (!records.ok()) return done(records.status());
+          std::vector<v1::ScheduledReminder> all = ScheduledReminders(*records);
+          Page<v1::ScheduledReminder> page;
+          const size_t begin = std::min<size_t>(offset, all.size());
+          const size_t end = std::min<size_t>(begin + size, all.size());
+          for (size_t i = begin; i < end; ++i) page.items.push_back(std::move(all[i]));
+          if (end < all.size()) page.next_page_token = absl::StrCat(end);
+          done(std::move(page));
+        });
+  };
+  if (event_id.empty()) return list(std::move(done));
+  CheckEvent(event_id, [list = std::move(list), done = std::move(done)](absl::Status s) mutable {
+    if (!s.ok()) return done(s);
+    list(std::move(done));
+  });
+}
+
+void NotificationApp::ListNotifications(std::string event_id, v1::NotificationState state,
+                                        int page_size, std::string page_token,
+                                        Done<Page<v1::Notification>> done) {
+  absl::StatusOr<int> size = core::ResolvePageSize(page_size, kDefaultPageSize, kMaxPageSize);
+  if (!size.ok()) return done(size.status());
+  absl::StatusOr<int64_t> offset = ParseOffsetToken(page_token);
+  if (!offset.ok()) return done(offset.status());
+  CheckEvent(event_id, [this, event_id, state, size = *size, offset = *offset,
+                        done = std::move(done)](absl::Status s) mutable {
+    if (!s.ok()) return done(s);
+    reminders_.ListNotifications(
+        event_id, offset, size + 1,
+        [state, size, offset, done = std::move(done)](
+            absl::StatusOr<std::vector<storage::StoredNotification>> stored) mutable {
+          if (!stored.ok()) return done(stored.status());
+          Page<v1::Notification> page;
+          // The page is a window of the event's notifications in creation
+          // order; with a state filter it may hold fewer than page_size.
+          const size_t in_window = std::min<size_t>(stored->size(), size);
+          for (size_t i = 0; i < in_window; ++i) {
+            v1::Notification n;
+            if (!n.ParseFromString((*stored)[i].record)) continue;
+            n = WithState(std::move(n), (*stored)[i]);
+            if (state != v1::NOTIFICATION_STATE_UNSPECIFIED && n.state() != state) continue;
+            page.items.push_back(std::move(n));
+          }
+          if (stored->size() > static_cast<size_t>(size)) {
+            page.next_page_token = absl::StrCat(offset + size);
+          }
+          done(std::move(page));
+        });
+  });
+}
+
+void NotificationApp::GetNotification(std::string id, Done<v1::Notification> done) {
+  reminders_.GetNotification(id, [id, done = std::move(done)](
+                                     absl::StatusOr<storage::StoredNotification> stored) mutable {
+    if (!stored.ok()) return done(stored.status());
     v1::Notification n;
-    if (!n.ParseFromString((*stored)[i].record)) continue;
-    n = WithState(std::move(n), (*stored)[i]);
-    if (state != v1::NOTIFICATION_STATE_UNSPECIFIED && n.state() != state) continue;
-    page.items.push_back(std::move(n));
-  }
-  if (stored->size() > static_cast<size_t>(*size)) {
-    page.next_page_token = absl::StrCat(*offset + *size);
-  }
-  return page;
+    if (!n.ParseFromString(stored->record)) {
+      return done(absl::DataLossError(absl::StrCat("notification ", id, " is not readable")));
+    }
+    done(WithState(std::move(n), *stored));
+  });
 }
 
-absl::StatusOr<v1::Notification> NotificationApp::GetNotification(
-    const std::string& id) {
-  absl::StatusOr<storage::StoredNotification> stored =
-      core::BlockingCall<storage::StoredNotification>(
-          [&](auto done) { reminders_.GetNotification(id, std::move(done)); }, kStoreCallTimeout);
-  if (!stored.ok()) return stored.status();
-  v1::Notification n;
-  if (!n.ParseFromString(stored->record)) {
-    return absl::DataLossError(absl::StrCat("notification ", id, " is not readable"));
-  }
-  return WithState(std::move(n), *stored);
-}
-
-absl::Status NotificationApp::AckNotification(const std::string& subscriber,
-                                              const std::string& notification_id) {
-  if (absl::Status s = ValidateSubscriberName(subscriber); !s.ok()) return s;
+void NotificationApp::AckNotification(std::string subscriber, std::string notification_id,
+                                      StatusDone done) {
+  if (absl::Status s = ValidateSubscriberName(subscriber); !s.ok()) return done(s);
   if (notification_id.empty()) {
-    return absl::InvalidArgumentError("notification_id: is required");
+    return done(absl::InvalidArgumentError("notification_id: is required"));
   }
-  return core::BlockingCall<bool>([&](auto done) {
-           reminders_.Ack(subscriber, notification_id, std::move(done));
-         }, kStoreCallTimeout)
-      .status();
+  reminders_.Ack(std::move(subscriber), std::move(notification_id),
+                 [done = std::move(done)](absl::StatusOr<bool> acked) mutable {
+                   done(acked.status());
+                 });
 }
 
-absl::StatusOr<v1::Webhook> NotificationApp::CreateWebhook(v1::Webhook webhook) {
+void NotificationApp::CreateWebhook(v1::Webhook webhook, Done<v1::Webhook> done) {
   if (absl::StatusOr<std::vector<std::string>> target =
           CheckWebhookTarget(webhook.url(), allow_private_webhook_targets_);
       !target.ok()) {
-    return target.status();
+    return done(target.status());
   }
-  if (absl::Status s = ValidateWebhookSecret(webhook.secret()); !s.ok()) return s;
-  for (int i = 0; i < webhook.event_ids_size(); ++i) {
-    if (absl::Status s = CheckEvent(webhook.event_ids(i)); !s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("webhook.event_ids[", i, "]: ", s.message()));
-    }
+  if (absl::Status s = ValidateWebhookSecret(webhook.secret()); !s.ok()) return done(s);
+  CheckWebhookEvents(std::move(webhook), 0, std::move(done));
+}
+
+void NotificationApp::CheckWebhookEvents(v1::Webhook webhook, int next, Done<v1::Webhook> done) {
+  if (next < webhook.event_ids_size()) {
+    std::string event_id = webhook.event_ids(next);
+    return CheckEvent(std::move(event_id), [this, webhook = std::move(webhook), next,
+                                            done = std::move(done)](absl::Status s) mutable {
+      if (!s.ok()) {
+        return done(absl::Status(
+            s.code(), absl::StrCat("webhook.event_ids[", next, "]: ", s.message())));
+      }
+      CheckWebhookEvents(std::move(webhook), next + 1, std::move(done));
+    });
   }
   webhook.set_id(NewWebhookId());
   *webhook.mutable_create_time() = rpc::TimeToProto(clock_.Now());
-  absl::StatusOr<bool> put = core::BlockingCall<bool>([&](auto done) {
-    reminders_.PutWebhook(webhook.id(), webhook.SerializeAsString(), std::move(done));
-  }, kStoreCallTimeout);
-  if (!put.ok()) return put.status();
-  webhook.clear_secret();
-  return webhook;
+  std::string id = webhook.id();
+  std::string record = webhook.SerializeAsString();
+  reminders_.PutWebhook(std::move(id), std::move(record),
+                        [webhook = std::move(webhook), done = std::move(done)](
+                            absl::StatusOr<bool> put) mutable {
+                          if (!put.ok()) return done(put.status());
+                          webhook.clear_secret();
+                          done(std::move(webhook));
+                        });
 }
 
-absl::StatusOr<std::vector<v1::Webhook>> NotificationApp::ListWebhooks(
-    bool with_secrets) {
-  absl::StatusOr<std::vector<std::string>> records =
-      core::BlockingCall<std::vector<std::string>>(
-          [&](auto done) { reminders_.ListWebhooks(std::move(done)); }, kStoreCallTimeout);
-  if (!records.ok()) return records.status();
-  std::vector<v1::Webhook> out;
-  for (const std::string& r : *records) {
-    v1::Webhook w;
-    if (!w.ParseFromString(r)) continue;
-    if (!with_secrets) w.clear_secret();
-    out.push_back(std::move(w));
-  }
-  std::sort(out.begin(), out.end(),
-            [](const v1::Webhook& a, const v1::Webhook& b) { return a.id() < b.id(); });
-  return out;
+void NotificationApp::ListWebhooks(bool with_secrets, Done<std::vector<v1::Webhook>> done) {
+  reminders_.ListWebhooks([with_secrets, done = std::move(done)](
+                              absl::StatusOr<std::vector<std::string>> records) mutable {
+    if (!records.ok()) return done(records.status());
+    std::vector<v1::Webhook> out;
+    for (const std::string& r : *records) {
+      v1::Webhook w;
+      if (!w.ParseFromString(r)) continue;
+      if (!with_secrets) w.clear_secret();
+      out.push_back(std::move(w));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const v1::Webhook& a, const v1::Webhook& b) { return a.id() < b.id(); });
+    done(std::move(out));
+  });
 }
 
-absl::Status NotificationApp::DeleteWebhook(const std::string& webhook_id) {
-  if (webhook_id.empty()) return absl::InvalidArgumentError("webhook_id: is required");
-  absl::StatusOr<bool> deleted = core::BlockingCall<bool>(
-      [&](auto done) { reminders_.DeleteWebhook(webhook_id, std::move(done)); }, kStoreCallTimeout);
-  if (!deleted.ok()) return deleted.status();
-  if (!*deleted) {
-    return absl::NotFoundError(absl::StrCat("webhook_id: ", webhook_id, " is not a webhook"));
-  }
-  return absl::OkStatus();
+void NotificationApp::DeleteWebhook(std::string webhook_id, StatusDone done) {
+  if (webhook_id.empty()) return done(absl::InvalidArgumentError("webhook_id: is required"));
+  reminders_.DeleteWebhook(webhook_id, [webhook_id, done = std::move(done)](
+                                           absl::StatusOr<bool> deleted) mutable {
+    if (!deleted.ok()) return done(deleted.status());
+    if (!*deleted) {
+      return done(absl::NotFoundError(
+          absl::StrCat("webhook_id: ", webhook_id, " is not a webhook")));
+    }
+    done(absl::OkStatus());
+  });
 }
 
 }  // namespace convene::notification

@@ -1,10 +1,13 @@
 // NotificationApp: the use cases of convene.v1.NotificationService over the
-// reminder store, the planning and the dispatcher. Its calls block on Redis,
-// so the handler runs them on a worker pool, never on gRPC's callback
-// threads; tests call them directly.
+// reminder store, the planning and the dispatcher. Reads, acks and webhooks
+// complete a callback (on the Redis client's loop thread: keep it short), as
+// calendar's and attendance's apps do. Two are blocking jobs by nature, a
+// re-planning of a whole event (SetReminderPolicy) and a dispatch run
+// (RunDueReminders): the handler runs those on its worker pool, the
+// documented executor for them, never on gRPC's callback threads.
 //
 //   NotificationApp app(events, reminders, planning, dispatcher, clock);
-//   absl::StatusOr<core::ReminderPolicy> p = app.SetReminderPolicy(policy);
+//   app.GetReminderPolicy("ev_1", [](absl::StatusOr<core::ReminderPolicy> p) { ... });
 //
 // Records are the wire messages themselves (v1::Notification is what is
 // stored), so this layer speaks protos where they are the data.
@@ -14,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "convene/v1/notification.pb.h"
 #include "core/clock.h"
@@ -42,14 +46,20 @@ class NotificationApp {
         dispatcher_(dispatcher),
         clock_(clock) {}
 
+  template <typename T>
+  using Done = absl::AnyInvocable<void(absl::StatusOr<T>)>;
+  using StatusDone = absl::AnyInvocable<void(absl::Status)>;
+
   // Validates and stores the event's policy, then re-plans the event's
-  // reminders by it. NOT_FOUND for an unknown event.
+  // reminders by it. NOT_FOUND for an unknown event. Blocking: re-planning
+  // reads every registration of the event (the handler runs it on its
+  // worker pool, like RunDueReminders).
   absl::StatusOr<core::ReminderPolicy> SetReminderPolicy(
       core::ReminderPolicy policy);
-  absl::StatusOr<core::ReminderPolicy> GetReminderPolicy(
-      const std::string& event_id);
+  void GetReminderPolicy(std::string event_id, Done<core::ReminderPolicy> done);
 
-  // Dispatches what is due, at most `max` (0: kDefaultRunMax).
+  // Dispatches what is due, at most `max` (0: kDefaultRunMax). Blocking:
+  // a whole dispatch run.
   absl::StatusOr<DispatchRun> RunDueReminders(int max);
 
   template <typename T>
@@ -58,30 +68,32 @@ class NotificationApp {
     std::string next_page_token;
   };
   // Pending reminders of an event and/or a participant, by due instant.
-  absl::StatusOr<Page<v1::ScheduledReminder>> ListScheduledReminders(
-      const std::string& event_id, const std::string& participant_id,
-      int page_size, const std::string& page_token);
+  void ListScheduledReminders(std::string event_id, std::string participant_id,
+                              int page_size, std::string page_token,
+                              Done<Page<v1::ScheduledReminder>> done);
   // The event's notifications, oldest first; `state` UNSPECIFIED: any.
-  absl::StatusOr<Page<v1::Notification>> ListNotifications(
-      const std::string& event_id, v1::NotificationState state,
-      int page_size, const std::string& page_token);
+  void ListNotifications(std::string event_id, v1::NotificationState state, int page_size,
+                         std::string page_token, Done<Page<v1::Notification>> done);
 
   // A notification as stored, with its delivery state.
-  absl::StatusOr<v1::Notification> GetNotification(const std::string& id);
-  absl::Status AckNotification(const std::string& subscriber,
-                               const std::string& notification_id);
+  void GetNotification(std::string id, Done<v1::Notification> done);
+  void AckNotification(std::string subscriber, std::string notification_id,
+                       StatusDone done);
 
   // Webhooks: the secret is stored, never returned.
-  absl::StatusOr<v1::Webhook> CreateWebhook(v1::Webhook webhook);
+  void CreateWebhook(v1::Webhook webhook, Done<v1::Webhook> done);
   // Whether webhooks may point at loopback, private and link-local
   // addresses (CheckWebhookTarget); off unless the deployment says so.
   void set_allow_private_webhook_targets(bool allow) { allow_private_webhook_targets_ = allow; }
-  absl::StatusOr<std::vector<v1::Webhook>> ListWebhooks(bool with_secrets);
-  absl::Status DeleteWebhook(const std::string& webhook_id);
+  void ListWebhooks(bool with_secrets, Done<std::vector<v1::Webhook>> done);
+  void DeleteWebhook(std::string webhook_id, StatusDone done);
 
  private:
   bool allow_private_webhook_targets_ = false;
-  absl::Status CheckEvent(const std::string& event_id);
+  // OK when the event exists; NOT_FOUND naming it otherwise.
+  void CheckEvent(std::string event_id, StatusDone done);
+  // Checks webhook.event_ids from `next` on, then stores the webhook.
+  void CheckWebhookEvents(v1::Webhook webhook, int next, Done<v1::Webhook> done);
 
   EventReader& events_;
   storage::ReminderStore& reminders_;

@@ -27,13 +27,17 @@ grpc::ServerUnaryReactor* NotificationHandler::SetReminderPolicy(
 grpc::ServerUnaryReactor* NotificationHandler::GetReminderPolicy(
     grpc::CallbackServerContext* context, const v1::GetReminderPolicyRequest* request,
     v1::ReminderPolicy* response) {
-  return rpc::FinishOnPool(context, workers_, [this, request, response, context]() -> absl::Status {
-    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
-    absl::StatusOr<core::ReminderPolicy> policy = app_.GetReminderPolicy(request->event_id());
-    if (!policy.ok()) return policy.status();
-    *response = PolicyToProto(*policy);
-    return absl::OkStatus();
-  });
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.GetReminderPolicy(request->event_id(),
+                         rpc::Reply<core::ReminderPolicy>(
+                             reactor, response,
+                             [](const core::ReminderPolicy& p, v1::ReminderPolicy& out) {
+                               out = PolicyToProto(p);
+                             }));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* NotificationHandler::RunDueReminders(
@@ -63,94 +67,126 @@ grpc::ServerWriteReactor<v1::Notification>* NotificationHandler::SubscribeNotifi
 grpc::ServerUnaryReactor* NotificationHandler::AckNotification(
     grpc::CallbackServerContext* context, const v1::AckNotificationRequest* request,
     v1::AckNotificationResponse*) {
-  return rpc::FinishOnPool(context, workers_, [this, context, request]() -> absl::Status {
-    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
-    // Notification ids start with their event's id. One outside the
-    // caller's scope answers exactly as an unknown one, so a scoped caller
-    // learns nothing of other events' notifications.
-    const std::string& id = request->notification_id();
-    const std::string event = id.substr(0, id.find('/'));
-    if (!id.empty() && !auth::CallerCovers(*context, {event})) {
-      return absl::NotFoundError(
-          absl::StrCat("notification_id: ", id, " is not a notification"));
-    }
-    return app_.AckNotification(request->subscriber(), id);
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
+  // Notification ids start with their event's id. One outside the caller's
+  // scope answers exactly as an unknown one, so a scoped caller learns
+  // nothing of other events' notifications.
+  const std::string& id = request->notification_id();
+  const std::string event = id.substr(0, id.find('/'));
+  if (!id.empty() && !auth::CallerCovers(*context, {event})) {
+    return rpc::FinishNow(context, absl::NotFoundError(absl::StrCat(
+                                       "notification_id: ", id, " is not a notification")));
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.AckNotification(request->subscriber(), id, [reactor](absl::Status s) {
+    reactor->Finish(rpc::ToGrpcStatus(s));
   });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* NotificationHandler::ListScheduledReminders(
     grpc::CallbackServerContext* context,
     const v1::ListScheduledRemindersRequest* request,
     v1::ListScheduledRemindersResponse* response) {
-  return rpc::FinishOnPool(context, workers_, [this, request, response, context]() -> absl::Status {
-    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
-    auto page = app_.ListScheduledReminders(request->event_id(), request->participant_id(),
-                                            request->page_size(), request->page_token());
-    if (!page.ok()) return page.status();
-    for (v1::ScheduledReminder& r : page->items) *response->add_reminders() = std::move(r);
-    response->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
-  });
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  using Page = NotificationApp::Page<v1::ScheduledReminder>;
+  app_.ListScheduledReminders(
+      request->event_id(), request->participant_id(), request->page_size(),
+      request->page_token(),
+      rpc::Reply<Page>(reactor, response,
+                       [](const Page& page, v1::ListScheduledRemindersResponse& out) {
+                         for (const v1::ScheduledReminder& r : page.items) {
+                           *out.add_reminders() = r;
+                         }
+                         out.set_next_page_token(page.next_page_token);
+                       }));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* NotificationHandler::ListNotifications(
     grpc::CallbackServerContext* context, const v1::ListNotificationsRequest* request,
     v1::ListNotificationsResponse* response) {
-  return rpc::FinishOnPool(context, workers_, [this, request, response, context]() -> absl::Status {
-    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
-    auto page = app_.ListNotifications(request->event_id(), request->state(),
-                                       request->page_size(), request->page_token());
-    if (!page.ok()) return page.status();
-    for (v1::Notification& n : page->items) *response->add_notifications() = std::move(n);
-    response->set_next_page_token(page->next_page_token);
-    return absl::OkStatus();
-  });
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  using Page = NotificationApp::Page<v1::Notification>;
+  app_.ListNotifications(request->event_id(), request->state(), request->page_size(),
+                         request->page_token(),
+                         rpc::Reply<Page>(reactor, response,
+                                          [](const Page& page, v1::ListNotificationsResponse& out) {
+                                            for (const v1::Notification& n : page.items) {
+                                              *out.add_notifications() = n;
+                                            }
+                                            out.set_next_page_token(page.next_page_token);
+                                          }));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* NotificationHandler::CreateWebhook(
     grpc::CallbackServerContext* context, const v1::CreateWebhookRequest* request,
     v1::Webhook* response) {
-  return rpc::FinishOnPool(context, workers_, [this, context, request, response]() -> absl::Status {
-    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
-    absl::StatusOr<v1::Webhook> made = app_.CreateWebhook(request->webhook());
-    if (!made.ok()) return made.status();
-    *response = *std::move(made);
-    return absl::OkStatus();
-  });
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.CreateWebhook(request->webhook(),
+                     rpc::Reply<v1::Webhook>(reactor, response,
+                                             [](const v1::Webhook& made, v1::Webhook& out) {
+                                               out = made;
+                                             }));
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* NotificationHandler::ListWebhooks(
     grpc::CallbackServerContext* context, const v1::ListWebhooksRequest* request,
     v1::ListWebhooksResponse* response) {
-  return rpc::FinishOnPool(context, workers_, [this, context, request, response]() -> absl::Status {
-    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
-    absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(false);
-    if (!hooks.ok()) return hooks.status();
-    for (v1::Webhook& h : *hooks) {
-      if (auth::CallerCovers(*context, {h.event_ids().begin(), h.event_ids().end()})) {
-        *response->add_webhooks() = std::move(h);
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  app_.ListWebhooks(false, [context, reactor, response](
+                               absl::StatusOr<std::vector<v1::Webhook>> hooks) {
+    if (hooks.ok()) {
+      for (v1::Webhook& h : *hooks) {
+        if (auth::CallerCovers(*context, {h.event_ids().begin(), h.event_ids().end()})) {
+          *response->add_webhooks() = std::move(h);
+        }
       }
     }
-    return absl::OkStatus();
+    reactor->Finish(rpc::ToGrpcStatus(hooks.status()));
   });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* NotificationHandler::DeleteWebhook(
     grpc::CallbackServerContext* context, const v1::DeleteWebhookRequest* request,
     v1::DeleteWebhookResponse*) {
-  return rpc::FinishOnPool(context, workers_, [this, context, request]() -> absl::Status {
-    if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
-    absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(false);
-    if (!hooks.ok()) return hooks.status();
+  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // A webhook outside the caller's scope answers as an unknown one.
+  app_.ListWebhooks(false, [this, context, reactor, request](
+                               absl::StatusOr<std::vector<v1::Webhook>> hooks) {
+    if (!hooks.ok()) return reactor->Finish(rpc::ToGrpcStatus(hooks.status()));
     for (const v1::Webhook& h : *hooks) {
       if (h.id() == request->webhook_id() &&
           !auth::CallerCovers(*context, {h.event_ids().begin(), h.event_ids().end()})) {
-        return absl::NotFoundError(
-            absl::StrCat("webhook_id: ", request->webhook_id(), " is not a webhook"));
+        return reactor->Finish(rpc::ToGrpcStatus(absl::NotFoundError(
+            absl::StrCat("webhook_id: ", request->webhook_id(), " is not a webhook"))));
       }
     }
-    return app_.DeleteWebhook(request->webhook_id());
+    app_.DeleteWebhook(request->webhook_id(), [reactor](absl::Status s) {
+      reactor->Finish(rpc::ToGrpcStatus(s));
+    });
   });
+  return reactor;
 }
 
 }  // namespace convene::notification

@@ -1,6 +1,8 @@
 // The gRPC face of convene.v1.NotificationService: checks wire input, maps
-// proto to domain, runs the app layer on a worker pool (its calls block on
-// Redis, and gRPC's callback threads must not), maps the result back.
+// proto to domain, calls the app layer and finishes from its callback, as
+// the other services do. The two blocking jobs (SetReminderPolicy re-plans
+// a whole event, RunDueReminders runs a dispatch) run on the worker pool,
+// never on gRPC's callback threads.
 //
 //   NotificationHandler handler(app, subscriptions, workers);
 //   builder.RegisterService(&handler);

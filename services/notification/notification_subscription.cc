@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
+#include "core/blocking_call.h"
+#include "notification/store_call.h"
 #include "auth/token_authenticator.h"
 #include "core/log.h"
 #include "rpc/proto_time.h"
@@ -154,7 +156,9 @@ class NotificationSubscription final
           skipped.push_back(e.entry_id);
           continue;
         }
-        absl::StatusOr<v1::Notification> n = hub_.app_.GetNotification(e.notification_id);
+        absl::StatusOr<v1::Notification> n = core::BlockingCall<v1::Notification>(
+            [&](auto done) { hub_.app_.GetNotification(e.notification_id, std::move(done)); },
+            kStoreCallTimeout);
         if (absl::IsNotFound(n.status())) {
           skipped.push_back(e.entry_id);  // erased since
           continue;

@@ -111,9 +111,14 @@ absl::StatusOr<core::ReminderPolicy> ReminderReplanner::Policy(
       core::BlockingCall<std::optional<std::string>>(
           [&](auto done) { reminders_.GetPolicy(event_id, std::move(done)); }, kStoreCallTimeout);
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return core::DefaultReminderPolicy(event_id);
+  return PolicyFromStored(event_id, *stored);
+}
+
+absl::StatusOr<core::ReminderPolicy> PolicyFromStored(const std::string& event_id,
+                                                      const std::optional<std::string>& stored) {
+  if (!stored.has_value()) return core::DefaultReminderPolicy(event_id);
   v1::ReminderPolicy wire;
-  if (!wire.ParseFromString(**stored)) {
+  if (!wire.ParseFromString(*stored)) {
     return absl::DataLossError(absl::StrCat("reminder policy of ", event_id,
                                             " is not readable"));
   }

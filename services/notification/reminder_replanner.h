@@ -14,6 +14,7 @@
 #ifndef CONVENE_NOTIFICATION_REMINDER_REPLANNER_H_
 #define CONVENE_NOTIFICATION_REMINDER_REPLANNER_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,9 @@ v1::Notification RenderPlannedReminder(const core::Event& event,
 // Policy <-> its wire form (also how it is stored).
 v1::ReminderPolicy PolicyToProto(const core::ReminderPolicy& policy);
 core::ReminderPolicy PolicyFromProto(const v1::ReminderPolicy& wire);
+// The event's policy from what the store holds (nullopt: the default one).
+absl::StatusOr<core::ReminderPolicy> PolicyFromStored(const std::string& event_id,
+                                                      const std::optional<std::string>& stored);
 
 }  // namespace convene::notification
 

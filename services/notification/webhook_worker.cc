@@ -26,7 +26,8 @@ absl::StatusOr<int> WebhookWorker::Step(absl::Duration block) {
     if (!entries.ok()) return entries.status();
   }
   if (entries->empty()) return 0;
-  absl::StatusOr<std::vector<v1::Webhook>> hooks = app_.ListWebhooks(true);
+  absl::StatusOr<std::vector<v1::Webhook>> hooks = core::BlockingCall<std::vector<v1::Webhook>>(
+      [&](auto done) { app_.ListWebhooks(true, std::move(done)); }, kStoreCallTimeout);
   if (!hooks.ok()) return hooks.status();
   std::vector<std::string> done;
   if (hooks->empty()) {
@@ -35,7 +36,9 @@ absl::StatusOr<int> WebhookWorker::Step(absl::Duration block) {
     return static_cast<int>(done.size());
   }
   for (const storage::OutboxEntry& e : *entries) {
-    absl::StatusOr<v1::Notification> n = app_.GetNotification(e.notification_id);
+    absl::StatusOr<v1::Notification> n = core::BlockingCall<v1::Notification>(
+        [&](auto done) { app_.GetNotification(e.notification_id, std::move(done)); },
+        kStoreCallTimeout);
     if (!n.ok() && !absl::IsNotFound(n.status())) return n.status();
     std::vector<const v1::Webhook*> targets;
     if (n.ok()) {

@@ -125,9 +125,22 @@ class NotificationTest : public testing_util::RedisTest {
   }
   std::vector<v1::ScheduledReminder> Scheduled(const std::string& event,
                                                const std::string& participant = "") {
-    auto page = app_->ListScheduledReminders(event, participant, 1000, "");
+    auto page = Await<NotificationApp::Page<v1::ScheduledReminder>>([&](auto done) {
+      app_->ListScheduledReminders(event, participant, 1000, "", std::move(done));
+    });
     EXPECT_TRUE(page.ok()) << page.status();
     return page.ok() ? page->items : std::vector<v1::ScheduledReminder>{};
+  }
+  absl::StatusOr<NotificationApp::Page<v1::Notification>> Notifications(
+      const std::string& event, int page_size) {
+    return Await<NotificationApp::Page<v1::Notification>>([&](auto done) {
+      app_->ListNotifications(event, v1::NOTIFICATION_STATE_UNSPECIFIED, page_size, "",
+                              std::move(done));
+    });
+  }
+  absl::StatusOr<core::ReminderPolicy> Policy(const std::string& event) {
+    return Await<core::ReminderPolicy>(
+        [&](auto done) { app_->GetReminderPolicy(event, std::move(done)); });
   }
   static std::vector<absl::Time> DueTimes(const std::vector<v1::ScheduledReminder>& rs) {
     std::vector<absl::Time> out;
@@ -256,7 +269,7 @@ TEST_F(NotificationTest, CancellingDropsRemindersAndQueuesOneNotice) {
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->dispatched, 2);
   EXPECT_EQ(run->remaining_due, 0);
-  auto sent = app_->ListNotifications(event, v1::NOTIFICATION_STATE_UNSPECIFIED, 100, "");
+  auto sent = Notifications(event, 100);
   ASSERT_TRUE(sent.ok());
   ASSERT_EQ(sent->items.size(), 2u);
   for (const v1::Notification& n : sent->items) {
@@ -296,7 +309,7 @@ TEST_F(NotificationTest, ModeChangeReRendersWithTheJoinLink) {
   Follow();
   clock_.SetNow(Utc(2022, 3, 19, 8, 30));
   ASSERT_EQ(app_->RunDueReminders(0)->dispatched, 1);
-  auto sent = app_->ListNotifications(event, v1::NOTIFICATION_STATE_UNSPECIFIED, 10, "");
+  auto sent = Notifications(event, 10);
   ASSERT_EQ(sent->items.size(), 1u);
   EXPECT_EQ(sent->items[0].mode(), v1::ATTENDANCE_MODE_ONLINE);
   EXPECT_THAT(sent->items[0].body(), HasSubstr("https://meet.example.org/training"));
@@ -310,7 +323,7 @@ TEST_F(NotificationTest, BadPoliciesAreRefusedAndChangeNothing) {
   policy.before_event = {-absl::Hours(1)};
   EXPECT_EQ(app_->SetReminderPolicy(policy).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(app_->GetReminderPolicy(event)->is_default);
+  EXPECT_TRUE(Policy(event)->is_default);
   policy = core::DefaultReminderPolicy("ev_nope");
   EXPECT_EQ(app_->SetReminderPolicy(policy).status().code(), absl::StatusCode::kNotFound);
   // A good one re-plans at once.
@@ -321,7 +334,7 @@ TEST_F(NotificationTest, BadPoliciesAreRefusedAndChangeNothing) {
   policy.before_each_day = {};
   ASSERT_TRUE(app_->SetReminderPolicy(policy).ok());
   EXPECT_THAT(DueTimes(Scheduled(event)), ::testing::ElementsAre(Utc(2022, 3, 24, 8, 30)));
-  EXPECT_FALSE(app_->GetReminderPolicy(event)->is_default);
+  EXPECT_FALSE(Policy(event)->is_default);
 }
 
 // Script calls (the dispatcher's claims among them) Redis has run so far.
@@ -351,14 +364,14 @@ TEST_F(NotificationTest, TheDispatcherLoopWaitsOnTheInjectedClock) {
   const int64_t idle = ScriptCalls(sync) - before;
   EXPECT_GE(idle, 1);  // the first round
   EXPECT_LE(idle, 2) << "the loop polled in real time";
-  EXPECT_TRUE(app_->ListNotifications(event, v1::NOTIFICATION_STATE_UNSPECIFIED, 10, "")
+  EXPECT_TRUE(Notifications(event, 10)
                   ->items.empty());
   // Seven days before the training: the first reminder is due.
   clock_.SetNow(Utc(2022, 3, 19, 8, 30));
   const absl::Time give_up = absl::Now() + absl::Seconds(10);
   size_t sent = 0;
   while (sent == 0 && absl::Now() < give_up) {
-    sent = app_->ListNotifications(event, v1::NOTIFICATION_STATE_UNSPECIFIED, 10, "")
+    sent = Notifications(event, 10)
                ->items.size();
     if (sent == 0) absl::SleepFor(absl::Milliseconds(20));
   }
