@@ -807,10 +807,14 @@ class Sequence:
             event_id="" if everywhere else ev.id, participant_id=pid,
             request_id=self.rid("forget"), reason="model erasure"), A.ForgetParticipantResponse)
         t1 = time.time()
-        # ForgetParticipant erases pending reminders in the call itself.
-        op = O.Op("forget", t0, t1, done=t1, note="every event" if everywhere else "")
+        # Attendance erases its own data in the call and records
+        # participant_forgotten in each event's stream; the planner erases
+        # the reminders when it reads that entry: in place once it has.
+        op = None
         for other in self.events:
             if (everywhere or other is ev) and pid in other.regs:
+                op = O.Op("forget", t0, t1, note="every event" if everywhere else "")
+                self.planned_via(op, attendance_stream(other.id))
                 self.oracle.regs[(other.id, pid)].ops.append(op)
                 other.regs[pid]["forgotten"] = True
         return op

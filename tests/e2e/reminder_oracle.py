@@ -31,8 +31,9 @@ no capacity limits (every registered day is CONFIRMED), no sessions.
     MOVE_MARGIN seconds away, far more than the planner can lag (its lease is
     10 s), so the reminder goes out once, at its new instant.
   * A reminder stops being planned when its registration is cancelled, its
-    first day is cancelled, its participant is forgotten (ForgetParticipant
-    erases pending reminders in the call itself) or its event is cancelled.
+    first day is cancelled, its participant is forgotten (the planner erases
+    the reminders when it reads the participant_forgotten entry) or its
+    event is cancelled.
     Done (planned) before the due instant: it must not be delivered. Started
     at or after the due instant (or planned only then): it may have been
     delivered already or not: 0 or 1, never 2 -- unless it started more than
