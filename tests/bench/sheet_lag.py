@@ -28,10 +28,10 @@ def main():
         with grpc.insecure_channel(proc.target) as ch:
             ev = unary(ch, "CalendarService", "CreateEvent", K.CreateEventRequest(
                 request_id="lag-bench", event=K.Event(
-                    title="Lag probe", format=3, time_zone="Europe/Athens",
+                    title="Lag probe", format=1, time_zone="Europe/Athens",
                     start_local="2031-03-15T09:00", end_local="2031-03-15T17:00",
                     venue=K.Venue(name="Thessaloniki city hall", address="Vas. Georgiou 1",
-                                  in_person_capacity=10, online_capacity=10))), K.Event)
+                                  city="Thessaloniki", in_person_capacity=10))), K.Event)
             counts = A.GetAttendanceCountsRequest(event_id=ev.id)
             unary(ch, "AttendanceService", "GetAttendanceCounts", counts, A.AttendanceCounts)
             lags, first_read_followed = [], 0
