@@ -168,6 +168,10 @@ class ChangeFeedE2ETest(unittest.TestCase):
         self.call(att, "CancelRegistration", attendance_pb2.CancelRegistrationRequest(
             event_id=ev.id, participant_id="utrecht-1", request_id="cancel-1"),
             attendance_pb2.Registration)
+        # The schedule and the attendance are two streams whose entries are
+        # ordered by Redis's millisecond clock: within one millisecond they
+        # have no order (README, "Order"), so the update comes later.
+        time.sleep(0.002)
         self.call("CalendarService", "UpdateEvent", K.UpdateEventRequest(
             event=K.Event(id=ev.id, title="CoP1 3rd workshop (final programme)"),
             update_mask=field_mask_pb2.FieldMask(paths=["title"]),
