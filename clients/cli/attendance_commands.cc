@@ -276,8 +276,11 @@ std::string SessionScope(const v1::SessionCounts& s, const SessionTitles& titles
 // present, each counted once.
 std::string CountsText(Context& ctx, const v1::AttendanceCounts& counts,
                        const SessionTitles& titles) {
+  // The event revision says which version of the event (capacities, days)
+  // the counts follow: attendance takes calendar changes from its stream.
   std::string out = absl::StrCat("Attendance of ", counts.event_id(), ": ", counts.registrations(),
-                                 " registrations (version ", counts.version());
+                                 " registrations (version ", counts.version(),
+                                 ", event revision ", counts.event_revision());
   if (IsSet(counts.as_of())) {
     absl::StrAppend(&out, ", as of ", ctx.InViewer(FromProto(counts.as_of())), " ",
                     ctx.viewer().name());

@@ -236,6 +236,9 @@ class CliE2ETest(CliCalls, unittest.TestCase):
 
         counts = self.cli("attendance", "counts", event_id, "--tz=Europe/Athens").stdout
         day1 = counts.split("\n2022-03-16")[0]
+        # Which event revision the counts follow (attendance takes calendar
+        # changes from its stream); this event was never updated.
+        self.assertRegex(counts, r"registrations \(version \d+, event revision 1,")
         # registered in person/online, waitlisted, checked in in person/online, total
         self.assertRegex(day1, r"whole day\s+2\s+1\s+1\s+0\s+2\s+2\s+4\n")
         self.assertRegex(day1, r"s1 Municipality of Thessaloniki \(hybrid\)\s+\d")
