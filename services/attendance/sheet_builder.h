@@ -15,9 +15,10 @@
 // (storage/calendar_change_window.h) and builds its sheet at once, so an
 // organiser who creates an event and registers someone straight away is
 // never told it does not exist. A change to an event that already has a
-// sheet (capacity, days, cancellation) is applied by the follower: a call
-// in between sees the previous revision (AttendanceCounts.event_revision
-// says which).
+// sheet (capacity, days, cancellation) is applied by the follower, and the
+// calendar answers the write once the follower announced it
+// (calendar/change_applied_waiter.h, bounded); AttendanceCounts.event_revision
+// says which revision a call was answered for.
 #ifndef CONVENE_ATTENDANCE_SHEET_BUILDER_H_
 #define CONVENE_ATTENDANCE_SHEET_BUILDER_H_
 

@@ -61,7 +61,10 @@ absl::StatusOr<int> SheetFollower::Step(absl::Duration block) {
     applied_.reset();  // another replica leads: its count, not ours
     return 0;
   }
-  if ((*entries)->empty()) return 0;
+  if ((*entries)->empty()) {
+    if (absl::Status s = AnnounceApplied(); !s.ok()) return s;
+    return 0;
+  }
   if (!applied_) {
     absl::StatusOr<storage::RedisReply> saved = feed_redis_.Command(
         {"HGET", storage::keys::SheetFollowerPositions(), std::string(kAppliedField)});
@@ -99,6 +102,8 @@ absl::StatusOr<int> SheetFollower::Step(absl::Duration block) {
   saved.emplace(kAppliedField, absl::StrCat(*applied_));
   // One HSET: the count never runs ahead of or behind the position.
   if (absl::Status s = feed_.SavePositions(saved); !s.ok()) return s;
+  announced_ = absl::InfinitePast();  // announce the new position now
+  if (absl::Status s = AnnounceApplied(); !s.ok()) return s;
   return static_cast<int>((*entries)->size());
 }
 
@@ -136,6 +141,17 @@ absl::Status SheetFollower::Health(absl::Duration timeout) {
         gap->text(), ": run convene-admin resheet --redis=ADDRESS to rebuild every sheet"));
   }
   return CheckSheetLag(Lag(timeout));
+}
+
+absl::Status SheetFollower::AnnounceApplied() {
+  const absl::Time now = clock_.Now();
+  if (now - announced_ < kAnnounceEvery) return absl::OkStatus();
+  auto position = follow_.positions().find(storage::keys::CalendarChanges());
+  if (position == follow_.positions().end()) return absl::OkStatus();
+  announced_ = now;
+  return feed_redis_
+      .Command({"PUBLISH", storage::keys::AttendanceSheetsApplied(), position->second})
+      .status();
 }
 
 absl::StatusOr<int> SheetFollower::ProcessAvailable() { return loop_.Drain(); }

@@ -86,6 +86,13 @@ class SheetFollower {
   // some were dropped before it read them. Trimming only takes the oldest,
   // so counting is enough.
   absl::Status CheckForGap();
+  // Publishes the newest calendar change applied (keys::
+  // AttendanceSheetsApplied) after each batch, and every kAnnounceEvery
+  // while idle, so the calendar can answer a write once attendance follows
+  // it (calendar/change_applied_waiter.h) and knows a follower is alive.
+  absl::Status AnnounceApplied();
+  static constexpr absl::Duration kAnnounceEvery = absl::Seconds(1);
+  absl::Time announced_ = absl::InfinitePast();
 
   storage::RedisSyncClient& feed_redis_;
   storage::RedisClient& redis_;

@@ -196,10 +196,19 @@ void CalendarApp::Write(core::Event event, int64_t expected_revision,
   storage::CalendarRecord record = ToRecord(event);
   store_.Update(record, expected_revision, std::move(change_type),
                 std::move(reason),
-                [event = std::move(event), done = std::move(done)](
+                [this, event = std::move(event), done = std::move(done)](
                     absl::StatusOr<storage::CalendarWrite> w) mutable {
                   if (!w.ok()) return done(w.status());
-                  done(std::move(event));
+                  if (applied_waiter_ == nullptr || w->change_id.empty()) {
+                    return done(std::move(event));
+                  }
+                  // Read-your-writes for the organiser who changes an event
+                  // and then registers someone: answer once attendance
+                  // follows the change (bounded).
+                  applied_waiter_->After(w->change_id, [event = std::move(event),
+                                                        done = std::move(done)]() mutable {
+                    done(std::move(event));
+                  });
                 });
 }
 

@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "calendar/change_applied_waiter.h"
 #include "storage/tzdata_version_store.h"
 #include "convene/v1/calendar.pb.h"
 #include "core/agenda.h"
@@ -140,6 +141,11 @@ class CalendarApp {
   // `store` and `clock` must outlive the app.
   CalendarApp(storage::CalendarStore& store, const core::Clock& clock);
 
+  // With a waiter, UpdateEvent and CancelEvent answer once attendance has
+  // taken the change (bounded; change_applied_waiter.h). `waiter` must
+  // outlive the app.
+  void set_change_applied_waiter(ChangeAppliedWaiter* waiter) { applied_waiter_ = waiter; }
+
   // Validates and stores a new event. The id is derived from `request_id`,
   // so a retry finds and returns the event the first call made.
   void CreateEvent(std::string request_id, core::Event event,
@@ -219,6 +225,7 @@ class CalendarApp {
 
   storage::CalendarStore& store_;
   const core::Clock& clock_;
+  ChangeAppliedWaiter* applied_waiter_ = nullptr;
 };
 
 }  // namespace convene::calendar

@@ -24,8 +24,10 @@ struct CalendarParts {
   CalendarParts(host::ServiceContext& context,
                 std::unique_ptr<storage::StreamTailer> change_tailer,
                 std::unique_ptr<storage::StreamTailer> change_feed_tailer,
-                std::unique_ptr<storage::RedisSyncClient> relay_connection)
+                std::unique_ptr<storage::RedisSyncClient> relay_connection,
+                std::unique_ptr<ChangeAppliedWaiter> waiter)
       : store(context.redis),
+        applied_waiter(std::move(waiter)),
         app(store, context.clock),
         tailer(std::move(change_tailer)),
         feed_store(context.redis),
@@ -35,8 +37,11 @@ struct CalendarParts {
         relay_follow(*relay_redis, ChangeFeedFollowKeys()),
         relay(relay_follow, *relay_redis, context.clock,
               {.owner = storage::MakeOwnerToken()}),
-        handler(app, *tailer, feed, *feed_tailer) {}
+        handler(app, *tailer, feed, *feed_tailer) {
+    app.set_change_applied_waiter(applied_waiter.get());
+  }
   storage::CalendarStore store;
+  std::unique_ptr<ChangeAppliedWaiter> applied_waiter;
   CalendarApp app;
   std::unique_ptr<storage::StreamTailer> tailer;
   storage::ChangeFeedStore feed_store;
@@ -67,9 +72,12 @@ host::ServiceFactory CalendarServiceFactory() {
             absl::StatusOr<std::unique_ptr<storage::RedisSyncClient>> relay_redis =
                 storage::RedisSyncClient::Start(options);
             if (!relay_redis.ok()) return relay_redis.status();
+            absl::StatusOr<std::unique_ptr<ChangeAppliedWaiter>> waiter =
+                ChangeAppliedWaiter::Start(context.redis_options, {});
+            if (!waiter.ok()) return waiter.status();
             auto parts = std::make_shared<CalendarParts>(
                 context, *std::move(tailer), *std::move(feed_tailer),
-                *std::move(relay_redis));
+                *std::move(relay_redis), *std::move(waiter));
             parts->relay.Start();
             return host::HostedService{
                 std::shared_ptr<grpc::Service>(parts, &parts->handler),

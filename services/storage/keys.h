@@ -167,6 +167,11 @@ inline std::string SheetFollowerPositions() { return "cv:{att}:sheet-positions";
 // String: owner token of the replica following the calendar for sheets,
 // with a TTL it renews while it works.
 inline std::string SheetFollowerLease() { return "cv:{att}:sheet-lease"; }
+// Pub/sub channel attendance publishes on: the newest calendar change id its
+// sheets have taken, after each batch and once a second while idle. The
+// calendar listens, so that UpdateEvent can answer once attendance follows
+// the change (calendar/change_applied_waiter.h).
+inline std::string AttendanceSheetsApplied() { return "cv:{att}:sheets-applied"; }
 // String, present while calendar changes were trimmed from the calendar's
 // stream before the sheet follower applied them: what was missed, until
 // `convene-admin resheet` rebuilds every sheet and deletes it.

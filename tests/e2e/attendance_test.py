@@ -85,6 +85,43 @@ class AttendanceE2ETest(unittest.TestCase):
         self.assertEqual(update.days[0].unique.in_person_only, 1)
         stream.cancel()
 
+    def test_an_organisers_update_is_what_attendance_answers_next(self):
+        """Attendance takes calendar changes from the calendar's stream; the
+        calendar answers UpdateEvent once attendance follows the change, so
+        the organiser's very next call (on either replica, no waiting) sees
+        the new capacity: a raised room promotes the waitlist at once."""
+        from google.protobuf import field_mask_pb2
+        self.register(self.ch_a, "first", "Torino")
+        event, revision = self.event, self.event.revision
+        for i in range(20):
+            seats = 1 + i
+            updated = unary(self.ch_cal, "CalendarService", "UpdateEvent",
+                            calendar_pb2.UpdateEventRequest(
+                                event=calendar_pb2.Event(
+                                    id=event.id, venue=calendar_pb2.Venue(in_person_capacity=seats)),
+                                update_mask=field_mask_pb2.FieldMask(paths=["venue.in_person_capacity"]),
+                                expected_revision=revision), calendar_pb2.Event)
+            revision = updated.revision
+            replica = self.ch_a if i % 2 else self.ch_b
+            counts = unary(replica, "AttendanceService", "GetAttendanceCounts",
+                           attendance_pb2.GetAttendanceCountsRequest(event_id=event.id),
+                           attendance_pb2.AttendanceCounts)
+            self.assertEqual(counts.event_revision, revision, f"update {i}")
+            self.assertEqual(counts.days[0].in_person_capacity, seats, f"update {i}")
+            if i > 0:
+                # Last round's newcomer waited for a seat; the seat just
+                # added went to them.
+                waited = unary(replica, "AttendanceService", "GetRegistration",
+                               attendance_pb2.GetRegistrationRequest(event_id=event.id,
+                                                                     participant_id=f"p{i - 1}"),
+                               attendance_pb2.Registration)
+                self.assertEqual(waited.days[0].status,
+                                 attendance_pb2.REGISTRATION_STATUS_CONFIRMED, f"update {i}")
+            # The room is full again: the next newcomer waits.
+            r = self.register(replica, f"p{i}", "Utrecht")
+            self.assertEqual(r.days[0].status, attendance_pb2.REGISTRATION_STATUS_WAITLISTED,
+                             f"update {i}")
+
     def test_concurrent_clients_never_overfill_the_room(self):
         def one(i):
             channel = (self.ch_a, self.ch_b)[i % 2]
