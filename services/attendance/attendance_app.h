@@ -135,7 +135,9 @@ class AttendanceApp {
       }
       sheets_->CatchUp(event_id, [shared, first = std::move(r), done = std::move(done)](
                                      absl::StatusOr<bool> found) mutable {
-        if (!found.ok() || !*found) return done(std::move(first));
+        // Could not look (Redis away, a failover): say so, not "not found".
+        if (!found.ok()) return done(found.status());
+        if (!*found) return done(std::move(first));
         (*shared)(std::move(done));
       });
     });
