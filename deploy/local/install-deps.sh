@@ -12,6 +12,9 @@ packages=(
   libabsl-dev libhiredis-dev libevent-dev libhowardhinnant-date-dev libssl-dev tzdata
   # webhooks: HTTP POST through libcurl (TLS, redirects, timeouts done right)
   libcurl4-openssl-dev
+  # GET /metrics for Prometheus: a small HTTP server (cpp-httplib) rather
+  # than a hand-written HTTP parser
+  libcpp-httplib-dev
   # Redis, for running and testing
   redis-server redis-tools
   # tests: GoogleTest; Python's grpcio and icalendar as clients nobody here wrote

@@ -29,11 +29,12 @@
 //       rewrites every event's attendance sheet from the stored event, over
 //       the sheet of the same revision, lists each in attendance's index
 //       of events (which erasure from every event walks) and writes
-//       notification's copy of it (which reminders are planned from): run
-//       once after upgrading to a release that adds sheet fields (the days'
-//       check-in windows), that index or those copies, so that events
-//       written before follow the new rules at once. Registrations, seats
-//       and check-ins are untouched. Exit 0; 3 when an event failed.
+//       notification's copies of it and of its registrations (which
+//       reminders are planned from): run once after upgrading to a release
+//       that adds sheet fields (the days' check-in windows), that index or
+//       those copies, so that events and registrations written before follow
+//       the new rules at once. Registrations, seats and check-ins are
+//       untouched. Exit 0; 3 when an event failed.
 //
 //   convene-admin policy
 //       prints the access policy of every RPC (auth/rpc_policy.cc) as a
@@ -59,6 +60,7 @@
 #include "attendance/sheet_builder.h"
 #include "calendar/calendar_app.h"
 #include "mapping/event_mapping.h"
+#include "notification/registration_copies.h"
 #include "storage/tzdata_version_store.h"
 #include "core/blocking_call.h"
 #include "core/clock.h"
@@ -73,6 +75,7 @@
 #include "storage/event_sheet_store.h"
 #include "storage/redis_address.h"
 #include "storage/redis_sync_client.h"
+#include "storage/registration_copy_store.h"
 
 ABSL_FLAG(std::string, redis, "redis://127.0.0.1:6379",
           "Redis: redis://HOST:PORT or unix:///path/to/redis.sock");
@@ -242,6 +245,36 @@ absl::Status CopyForNotification(convene::storage::EventCopyStore& copies,
       .status();
 }
 
+// Notification's copies of the event's registrations (for registrations
+// made before it kept them); erased participants have none.
+absl::Status CopyRegistrationsForNotification(convene::storage::AttendanceStore& attendance,
+                                              convene::notification::RegistrationCopies& copies,
+                                              const std::string& event_id) {
+  convene::storage::RegistrationQuery query;
+  query.event_id = event_id;
+  query.page_size = 500;
+  while (true) {
+    absl::StatusOr<convene::storage::RegistrationPage> page =
+        convene::core::BlockingCall<convene::storage::RegistrationPage>(
+            [&](auto cb) { attendance.List(query, std::move(cb)); }, absl::Minutes(1));
+    if (!page.ok()) return page.status();
+    for (const convene::core::Registration& r : page->registrations) {
+      absl::StatusOr<bool> done = convene::core::BlockingCall<bool>(
+          [&](auto cb) {
+            if (r.forgotten) {
+              copies.Forget(r.event_id, r.participant.participant_id, std::move(cb));
+            } else {
+              copies.Put(r, std::move(cb));
+            }
+          },
+          absl::Minutes(1));
+      if (!done.ok()) return done.status();
+    }
+    if (!page->next) return absl::OkStatus();
+    query.after = page->next;
+  }
+}
+
 int Resheet(convene::storage::RedisSyncClient& redis) {
   absl::StatusOr<convene::storage::RedisReply> ids =
       redis.Command({"HKEYS", convene::storage::keys::CalendarDocuments()});
@@ -250,6 +283,9 @@ int Resheet(convene::storage::RedisSyncClient& redis) {
   convene::storage::EventSheetStore sheets(redis.async());
   convene::attendance::SheetBuilder builder(redis.async(), sheets);
   convene::storage::EventCopyStore copies(redis.async());
+  convene::storage::AttendanceStore attendance(redis.async());
+  convene::storage::RegistrationCopyStore registration_store(redis.async());
+  convene::notification::RegistrationCopies registration_copies(registration_store);
   int written = 0, failed = 0;
   for (const convene::storage::RedisReply& id : ids->elements()) {
     absl::StatusOr<std::string> doc = convene::core::BlockingCall<std::string>(
@@ -265,6 +301,13 @@ int Resheet(convene::storage::RedisSyncClient& redis) {
     // Notification's copy, for events written before it kept one.
     if (done.ok()) {
       if (absl::Status copied = CopyForNotification(copies, *doc); !copied.ok()) done = copied;
+    }
+    if (done.ok()) {
+      if (absl::Status copied =
+              CopyRegistrationsForNotification(attendance, registration_copies, id.text());
+          !copied.ok()) {
+        done = copied;
+      }
     }
     if (!done.ok()) {
       std::printf("failed %s: %s\n", id.text().c_str(), done.status().ToString().c_str());

@@ -66,6 +66,15 @@ host::ServiceFactory AttendanceServiceFactory() {
                 {kSheetsHealthName, [follower = &parts->follower] {
                    return follower->Health(absl::Seconds(1));
                  }});
+            hosted.gauges.push_back(
+                {"convene_attendance_sheet_lag_seconds",
+                 "How long the oldest calendar change attendance has not applied to its "
+                 "sheets yet has waited (0: every change applied).",
+                 [follower = &parts->follower]() -> std::optional<double> {
+                   absl::StatusOr<absl::Duration> lag = follower->Lag(absl::Seconds(1));
+                   if (!lag.ok()) return std::nullopt;
+                   return absl::ToDoubleSeconds(*lag);
+                 }});
             return hosted;
           }};
 }

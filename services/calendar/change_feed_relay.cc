@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "storage/attendance_stream_format.h"
 #include "storage/change_feed_store.h"
 #include "storage/keys.h"
 #include "storage/stream_range.h"
@@ -14,13 +15,21 @@ namespace {
 
 // The feed entry for one source entry: the calendar stream's "type" becomes
 // kind event_<type>; attendance entries keep their kind and gain the event
-// id their stream key holds.
+// id their stream key holds, except participant_contact entries, which lose
+// every field (storage::AppendToChangeFeed then only moves past them).
 storage::FeedEntry ToFeedEntry(storage::FeedEntry source) {
   if (source.stream == storage::keys::CalendarChanges()) {
     source.fields["kind"] = absl::StrCat("event_", source.fields["type"]);
     source.fields.erase("type");
   } else {
-    source.fields["event"] = storage::keys::EventOfAttendanceChanges(source.stream);
+    auto kind = source.fields.find("kind");
+    if (kind != source.fields.end() && kind->second == storage::kContactKind) {
+      // Personal data the feed does not publish (and erasure could not reach
+      // there): no fields, so the relay only moves past it.
+      source.fields.clear();
+    } else {
+      source.fields["event"] = storage::keys::EventOfAttendanceChanges(source.stream);
+    }
   }
   return source;
 }

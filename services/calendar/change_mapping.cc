@@ -64,14 +64,7 @@ absl::StatusOr<v1::Registration> RegistrationOf(const storage::FeedEntry& e,
     if (!days.ok()) return days.status();
     r.days = *std::move(days);
   }
-  bool all_cancelled = !r.days.empty(), any_waitlisted = false;
-  for (const core::RegistrationDay& d : r.days) {
-    all_cancelled &= d.status == core::RegistrationStatus::kCancelled;
-    any_waitlisted |= d.status == core::RegistrationStatus::kWaitlisted;
-  }
-  r.status = all_cancelled    ? core::RegistrationStatus::kCancelled
-             : any_waitlisted ? core::RegistrationStatus::kWaitlisted
-                              : core::RegistrationStatus::kConfirmed;
+  r.status = core::OverallStatus(r.days);
   v1::Registration w = mapping::RegistrationToProto(r);
   w.clear_create_time();
   return w;

@@ -101,4 +101,15 @@ absl::Status ValidateDayChoices(const std::vector<DayChoice>& days) {
   return absl::OkStatus();
 }
 
+RegistrationStatus OverallStatus(const std::vector<RegistrationDay>& days) {
+  bool all_cancelled = !days.empty(), any_waitlisted = false;
+  for (const RegistrationDay& d : days) {
+    all_cancelled &= d.status == RegistrationStatus::kCancelled;
+    any_waitlisted |= d.status == RegistrationStatus::kWaitlisted;
+  }
+  return all_cancelled    ? RegistrationStatus::kCancelled
+         : any_waitlisted ? RegistrationStatus::kWaitlisted
+                          : RegistrationStatus::kConfirmed;
+}
+
 }  // namespace convene::core

@@ -81,6 +81,9 @@ absl::Status ValidateParticipant(const ParticipantInfo& participant);
 // Checks that no day is listed twice; INVALID_ARGUMENT names "days[i]".
 absl::Status ValidateDayChoices(const std::vector<DayChoice>& days);
 
+// A registration's status from its days (the rule of Registration::status).
+RegistrationStatus OverallStatus(const std::vector<RegistrationDay>& days);
+
 }  // namespace convene::core
 
 #endif  // CONVENE_CORE_REGISTRATION_H_

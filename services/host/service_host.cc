@@ -210,6 +210,7 @@ int RunServiceHost(int argc, char** argv, const HostOptions& options,
     for (const rpc::ComponentHealth& c : owned.back().component_health) {
       server_options.component_health.push_back(c);
     }
+    for (const rpc::Gauge& g : owned.back().gauges) server_options.gauges.push_back(g);
     server_options.health_service_names.push_back(factory.health_name);
   }
   server_options.close_streams = [&owned] {

@@ -50,6 +50,8 @@ struct HostedService {
   std::function<void()> close_streams;
   // Parts with a health of their own (attendance's sheet follower).
   std::vector<rpc::ComponentHealth> component_health = {};
+  // What it reports on --metrics_listen besides RPCs and health.
+  std::vector<rpc::Gauge> gauges = {};
 };
 
 // Builds one service. `health_name` is its fully qualified gRPC name.

@@ -13,11 +13,12 @@
 namespace convene::notification {
 
 ChangeFollower::ChangeFollower(storage::PlannerFeed& feed, EventReader& events,
-                               ReminderReplanner& planning,
-                               const core::Clock& clock,
+                               RegistrationCopies& registrations,
+                               ReminderReplanner& planning, const core::Clock& clock,
                                ChangeFollowerOptions options)
     : feed_(feed),
       events_(events),
+      registrations_(registrations),
       planning_(planning),
       options_(std::move(options)),
       // Ended events too: an erasure request for last year's workshop must
@@ -44,11 +45,11 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
   if (!*entries || (*entries)->empty()) return 0;
 
   // Coalesce: each event or registration is planned once per batch, after
-  // all of the batch's entries (planning reads the current state anyway).
+  // all of the batch's entries (planning reads the copies as the batch left
+  // them).
   std::set<std::string> events;
   std::map<std::string, std::string> newest_doc;
   std::set<std::pair<std::string, std::string>> registrations;
-  std::set<std::pair<std::string, std::string>> forgotten;
   for (const storage::FeedEntry& e : **entries) {
     follow_.Advance(e);
     if (e.stream == storage::keys::CalendarChanges()) {
@@ -65,11 +66,26 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
     // Check-ins and check-outs change no reminder.
     if (absl::StartsWith(kind->second, "checked_")) continue;
     const std::string event = storage::keys::EventOfAttendanceChanges(e.stream);
+    if (event.empty()) continue;
     if (kind->second == "participant_forgotten") {
-      forgotten.emplace(event, participant->second);
-    } else {
-      registrations.emplace(event, participant->second);
+      // At once, in the stream's order: the copy goes, so no planning of
+      // this batch finds the person, and what was planned or sent before
+      // goes. (A registration after it makes a new copy.)
+      absl::StatusOr<bool> dropped = core::BlockingCall<bool>(
+          [&](auto done) { registrations_.Forget(event, participant->second, std::move(done)); },
+          kStoreCallTimeout);
+      if (!dropped.ok()) return dropped.status();
+      absl::StatusOr<storage::ReminderStore::Erased> erased =
+          planning_.Forget(event, participant->second);
+      if (!erased.ok()) return erased.status();
+      continue;
     }
+    // The copy follows every entry, in the stream's order.
+    absl::StatusOr<bool> copied = core::BlockingCall<bool>(
+        [&](auto done) { registrations_.Apply(event, e.fields, std::move(done)); },
+        kStoreCallTimeout);
+    if (!copied.ok() && !absl::IsDataLoss(copied.status())) return copied.status();
+    registrations.emplace(event, participant->second);
   }
   // The copies first: planning reads them.
   for (const auto& [event, doc] : newest_doc) {
@@ -83,16 +99,9 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
     if (!n.ok() && !absl::IsNotFound(n.status())) return n.status();
   }
   for (const auto& [event, participant] : registrations) {
-    if (event.empty() || events.count(event)) continue;  // planned just now
+    if (events.count(event)) continue;  // planned just now
     absl::StatusOr<int> n = planning_.PlanRegistration(event, participant);
     if (!n.ok() && !absl::IsNotFound(n.status())) return n.status();
-  }
-  // After any planning of the batch: a forgotten registration plans nothing
-  // (its record says forgotten), and what was planned or sent before goes.
-  for (const auto& [event, participant] : forgotten) {
-    if (event.empty()) continue;
-    absl::StatusOr<storage::ReminderStore::Erased> erased = planning_.Forget(event, participant);
-    if (!erased.ok()) return erased.status();
   }
   if (absl::Status s = feed_.SavePositions(follow_.positions()); !s.ok()) return s;
   return static_cast<int>((*entries)->size());

@@ -7,10 +7,13 @@
 //                                                of the event (moved
 //                                                reminders, or the
 //                                                cancellation notice)
-//   attendance registration_*                 -> re-plan that registration
+//   attendance registration_*                 -> keep the registration's
+//                                                copy (registration_copies.h),
+//                                                then re-plan it
 //   attendance participant_forgotten          -> erase the participant's
-//                                                reminders and notification
-//                                                texts for that event
+//                                                copy, reminders and
+//                                                notification texts for
+//                                                that event
 //
 // One replica at a time follows (a lease in Redis, renewed while it works;
 // another takes over when it lapses), from positions saved in Redis after
@@ -19,7 +22,7 @@
 // nothing more. Ended events' streams are read too when they have entries
 // not processed yet (an erasure request after the event).
 //
-//   ChangeFollower follower(feed, planning, clock, {});
+//   ChangeFollower follower(feed, events, registrations, planning, clock, {});
 //   follower.Start();             // in the service
 //   follower.ProcessAvailable();  // in a test or a --once run
 #ifndef CONVENE_NOTIFICATION_CHANGE_FOLLOWER_H_
@@ -33,6 +36,7 @@
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "notification/event_reader.h"
+#include "notification/registration_copies.h"
 #include "notification/reminder_replanner.h"
 #include "storage/planner_feed.h"
 #include "storage/stream_follower.h"
@@ -53,7 +57,8 @@ struct ChangeFollowerOptions {
 class ChangeFollower {
  public:
   // `feed` must have a connection of its own; all must outlive this.
-  ChangeFollower(storage::PlannerFeed& feed, EventReader& events, ReminderReplanner& planning,
+  ChangeFollower(storage::PlannerFeed& feed, EventReader& events,
+                 RegistrationCopies& registrations, ReminderReplanner& planning,
                  const core::Clock& clock, ChangeFollowerOptions options);
   ~ChangeFollower();
 
@@ -70,6 +75,7 @@ class ChangeFollower {
 
   storage::PlannerFeed& feed_;
   EventReader& events_;
+  RegistrationCopies& registrations_;
   ReminderReplanner& planning_;
   ChangeFollowerOptions options_;
   storage::StreamFollower follow_;

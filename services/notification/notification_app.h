@@ -85,6 +85,9 @@ class NotificationApp {
   // Whether webhooks may point at loopback, private and link-local
   // addresses (CheckWebhookTarget); off unless the deployment says so.
   void set_allow_private_webhook_targets(bool allow) { allow_private_webhook_targets_ = allow; }
+
+  // The clock every wait of the notification service goes by.
+  const core::Clock& clock() const { return clock_; }
   void ListWebhooks(bool with_secrets, Done<std::vector<v1::Webhook>> done);
   void DeleteWebhook(std::string webhook_id, StatusDone done);
 

@@ -7,22 +7,24 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "core/blocking_call.h"
 #include "core/log.h"
 #include "notification/change_follower.h"
 #include "notification/event_reader.h"
 #include "notification/notification_app.h"
 #include "notification/notification_handler.h"
 #include "notification/notification_subscription.h"
+#include "notification/registration_copies.h"
 #include "notification/reminder_dispatcher.h"
 #include "notification/reminder_replanner.h"
 #include "notification/webhook_sender.h"
 #include "notification/webhook_worker.h"
 #include "rpc/worker_pool.h"
-#include "storage/attendance_store.h"
 #include "storage/event_copy_store.h"
 #include "storage/owner_token.h"
 #include "storage/planner_feed.h"
 #include "storage/redis_sync_client.h"
+#include "storage/registration_copy_store.h"
 #include "storage/reminder_store.h"
 
 ABSL_FLAG(bool, webhook_allow_private_targets, false,
@@ -42,13 +44,14 @@ struct NotificationParts {
                     std::unique_ptr<storage::RedisSyncClient> webhook_connection)
       : event_copies(context.redis),
         events(event_copies, context.redis),
-        attendance(context.redis),
+        registration_store(context.redis),
+        registrations(registration_store),
         reminders(context.redis),
-        replanner(events, attendance, reminders, context.clock),
+        replanner(events, registrations, reminders, context.clock),
         feed_redis(std::move(feed_connection)),
         feed(*feed_redis),
         owner(storage::MakeOwnerToken()),
-        follower(feed, events, replanner, context.clock, {.owner = owner}),
+        follower(feed, events, registrations, replanner, context.clock, {.owner = owner}),
         dispatcher(reminders, context.clock,
                    {.owner = owner,
                     .lease = config.lease,
@@ -73,7 +76,8 @@ struct NotificationParts {
 
   storage::EventCopyStore event_copies;
   EventReader events;
-  storage::AttendanceStore attendance;
+  storage::RegistrationCopyStore registration_store;
+  RegistrationCopies registrations;
   storage::ReminderStore reminders;
   ReminderReplanner replanner;
   std::unique_ptr<storage::RedisSyncClient> feed_redis;
@@ -119,9 +123,20 @@ host::ServiceFactory NotificationServiceFactory(
             if (!parts.ok()) return parts.status();
             (*parts)->Start(config);
             std::shared_ptr<NotificationParts> held = *parts;
-            return host::HostedService{
-                std::shared_ptr<grpc::Service>(held, &held->handler),
-                [held] { held->subscriptions.CloseAll(); }};
+            host::HostedService hosted{std::shared_ptr<grpc::Service>(held, &held->handler),
+                                       [held] { held->subscriptions.CloseAll(); }};
+            hosted.gauges.push_back(
+                {"convene_notification_reminders_due",
+                 "Reminders whose due instant has passed and that no dispatcher has sent "
+                 "yet (a few while a dispatch runs; a growing number: none runs).",
+                 [parts = held.get(), &clock = context.clock]() -> std::optional<double> {
+                   absl::StatusOr<int64_t> due = core::BlockingCall<int64_t>(
+                       [&](auto done) { parts->reminders.CountDue(clock.Now(), std::move(done)); },
+                       absl::Seconds(1));
+                   if (!due.ok()) return std::nullopt;
+                   return static_cast<double>(*due);
+                 }});
+            return hosted;
           }};
 }
 

@@ -10,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "core/blocking_call.h"
+#include "core/clock.h"
 #include "notification/store_call.h"
 #include "auth/token_authenticator.h"
 #include "core/log.h"
@@ -53,14 +55,14 @@ class NotificationSubscription final
   }
 
   // Any thread: ask the stream to end.
-  void Close() { stop_.store(true); }
+  void Close() { RequestStop(); }
   // Any thread: end the stream with `status` (its token was revoked, ...).
   void End(grpc::Status status) {
     {
       absl::MutexLock lock(&mu_);
       end_status_ = std::move(status);
     }
-    stop_.store(true);
+    RequestStop();
   }
 
   // Held as long as the stream lives (the caller's open-stream count).
@@ -69,9 +71,9 @@ class NotificationSubscription final
   void OnWriteDone(bool ok) override {
     absl::MutexLock lock(&mu_);
     write_pending_ = false;
-    if (!ok) stop_.store(true);
+    if (!ok) RequestStop();
   }
-  void OnCancel() override { stop_.store(true); }
+  void OnCancel() override { RequestStop(); }
   void OnDone() override {
     auth::StreamGone(stream_ticket);
     absl::MutexLock lock(&mu_);
@@ -117,24 +119,25 @@ class NotificationSubscription final
         storage::RedisSyncClient::Start(options);
     if (!redis.ok()) return rpc::ToGrpcStatus(redis.status());
     storage::OutboxReader reader(**redis);
+    const core::Clock& clock = hub_.app_.clock();
     bool grouped = false;
     absl::Time next_claim = absl::InfinitePast();
     while (!stop_.load()) {
       if (!grouped) {
         absl::Status s = reader.EnsureGroup(group_);
         if (!s.ok()) {
-          absl::SleepFor(absl::Milliseconds(500));  // Redis away: wait for it
+          clock.WaitFor(absl::Milliseconds(500), stopped_);  // Redis away: wait for it
           continue;
         }
         grouped = true;
       }
       std::vector<storage::OutboxEntry> entries;
-      if (absl::Now() >= next_claim) {
+      if (clock.Now() >= next_claim) {
         // Redelivery: entries this group was handed and never acknowledged.
         absl::StatusOr<std::vector<storage::OutboxEntry>> idle =
             reader.ClaimIdle(group_, consumer_, ack_timeout_, 100);
         if (idle.ok()) entries = *std::move(idle);
-        next_claim = absl::Now() + std::min(ack_timeout_ / 4, absl::Seconds(5));
+        next_claim = clock.Now() + std::min(ack_timeout_ / 4, absl::Seconds(5));
       }
       if (entries.empty()) {
         absl::StatusOr<std::vector<storage::OutboxEntry>> fresh =
@@ -144,7 +147,7 @@ class NotificationSubscription final
               absl::StrContains(fresh.status().message(), "NOGROUP")) {
             grouped = false;  // the stream was deleted (FLUSHALL, restore)
           }
-          absl::SleepFor(absl::Milliseconds(200));
+          clock.WaitFor(absl::Milliseconds(200), stopped_);
           continue;
         }
         entries = *std::move(fresh);
@@ -180,7 +183,14 @@ class NotificationSubscription final
   const std::set<std::string> events_;
   const std::string group_;
   const absl::Duration ack_timeout_;
+  // Any thread: the first request notifies stopped_, which the waits
+  // between reads end on.
+  void RequestStop() {
+    if (!stop_.exchange(true)) stopped_.Notify();
+  }
+
   std::atomic<bool> stop_{false};
+  absl::Notification stopped_;
   absl::Mutex mu_;
   bool write_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;

@@ -182,16 +182,11 @@ absl::StatusOr<int> ReminderReplanner::PlanRegistration(
   if (!event.ok()) return event.status();
   absl::StatusOr<core::Registration> registration =
       core::BlockingCall<core::Registration>([&](auto done) {
-        attendance_.Get(event_id, participant_id, std::move(done));
+        registrations_.Get(event_id, participant_id, std::move(done));
       }, kStoreCallTimeout);
-  if (absl::IsNotFound(registration.status())) {
-    // Nothing to remind; drop whatever was planned.
-    core::Registration none;
-    none.event_id = event_id;
-    none.participant.participant_id = participant_id;
-    none.forgotten = true;
-    return Plan(*event, core::DefaultReminderPolicy(event_id), none);
-  }
+  // No copy: nothing known to plan from, and nothing to take away either
+  // (an erasure removes the plans itself: Forget).
+  if (absl::IsNotFound(registration.status())) return 0;
   if (!registration.ok()) return registration.status();
   absl::StatusOr<core::ReminderPolicy> policy = Policy(event_id);
   if (!policy.ok()) return policy.status();
@@ -204,23 +199,21 @@ absl::StatusOr<int> ReminderReplanner::PlanEvent(const std::string& event_id) {
   if (!event.ok()) return event.status();
   absl::StatusOr<core::ReminderPolicy> policy = Policy(event_id);
   if (!policy.ok()) return policy.status();
-  storage::RegistrationQuery query;
-  query.event_id = event_id;
-  query.page_size = 500;
   int planned = 0;
-  while (true) {
-    absl::StatusOr<storage::RegistrationPage> page =
-        core::BlockingCall<storage::RegistrationPage>(
-            [&](auto done) { attendance_.List(query, std::move(done)); }, kStoreCallTimeout);
+  std::string cursor = "0";
+  do {
+    absl::StatusOr<RegistrationCopies::Page> page =
+        core::BlockingCall<RegistrationCopies::Page>(
+            [&](auto done) { registrations_.List(event_id, cursor, std::move(done)); },
+            kStoreCallTimeout);
     if (!page.ok()) return page.status();
     for (const core::Registration& r : page->registrations) {
       absl::StatusOr<int> n = Plan(*event, *policy, r);
       if (!n.ok()) return n.status();
       planned += *n;
     }
-    if (!page->next) break;
-    query.after = page->next;
-  }
+    cursor = page->next_cursor;
+  } while (cursor != "0");
   return planned;
 }
 

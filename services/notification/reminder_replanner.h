@@ -1,10 +1,11 @@
 // ReminderReplanner: keeps the planned, rendered reminders in the
-// ReminderStore in step with the event (calendar), the registration
-// (attendance) and the event's reminder policy, re-planning one
+// ReminderStore in step with the event and the registration (notification's
+// own copies of them, taken from the calendar's and attendance's streams)
+// and the event's reminder policy, re-planning one
 // registration or a whole event after each change. When each reminder is
 // due is core's (core/reminder_planner.h); storing and rendering is this.
 //
-//   ReminderReplanner replanner(events, attendance, reminders, clock);
+//   ReminderReplanner replanner(events, registrations, reminders, clock);
 //   absl::StatusOr<int> planned = replanner.PlanRegistration("ev_1", "torino-1");
 //
 // Planning replaces what was planned for the registration before, so doing
@@ -25,7 +26,7 @@
 #include "core/reminder_planner.h"
 #include "core/reminder_policy.h"
 #include "notification/event_reader.h"
-#include "storage/attendance_store.h"
+#include "notification/registration_copies.h"
 #include "storage/reminder_store.h"
 
 namespace convene::notification {
@@ -33,17 +34,18 @@ namespace convene::notification {
 class ReminderReplanner {
  public:
   // All must outlive the replanner.
-  ReminderReplanner(EventReader& events,
-                   storage::AttendanceStore& attendance,
-                   storage::ReminderStore& reminders, const core::Clock& clock)
+  ReminderReplanner(EventReader& events, RegistrationCopies& registrations,
+                    storage::ReminderStore& reminders, const core::Clock& clock)
       : events_(events),
-        attendance_(attendance),
+        registrations_(registrations),
         reminders_(reminders),
         clock_(clock) {}
 
   // Re-plans one registration: its reminders, or the cancellation notice
-  // when the event is cancelled, or nothing (cancelled, forgotten, unknown).
-  // Returns how many are planned now.
+  // when the event is cancelled, or nothing (cancelled). Returns how many are
+  // planned now. A registration with no copy (made before notification kept
+  // copies, and not filled by `convene-admin resheet` yet) keeps what was
+  // planned for it: 0.
   absl::StatusOr<int> PlanRegistration(const std::string& event_id,
                                        const std::string& participant_id);
 
@@ -65,7 +67,7 @@ class ReminderReplanner {
                            const core::Registration& registration);
 
   EventReader& events_;
-  storage::AttendanceStore& attendance_;
+  RegistrationCopies& registrations_;
   storage::ReminderStore& reminders_;
   const core::Clock& clock_;
 };

@@ -82,32 +82,10 @@ absl::StatusOr<int> WebhookWorker::Step(absl::Duration block) {
   return static_cast<int>(done.size());
 }
 
-absl::StatusOr<int> WebhookWorker::ProcessAvailable() {
-  int total = 0;
-  for (int round = 0; round < 100000; ++round) {
-    absl::StatusOr<int> n = Step(absl::ZeroDuration());
-    if (!n.ok()) return n.status();
-    if (*n == 0) break;
-    total += *n;
-  }
-  return total;
-}
+absl::StatusOr<int> WebhookWorker::ProcessAvailable() { return loop_.Drain(); }
 
-void WebhookWorker::Start() {
-  thread_ = std::thread([this] {
-    while (!stop_.HasBeenNotified()) {
-      absl::StatusOr<int> n = Step(options_.block);
-      if (!n.ok()) {
-        core::LogWarn(absl::StrCat("webhook worker: ", n.status().ToString()));
-        stop_.WaitForNotificationWithTimeout(absl::Seconds(1));
-      }
-    }
-  });
-}
+void WebhookWorker::Start() { loop_.Start(options_.block); }
 
-void WebhookWorker::Stop() {
-  if (!stop_.HasBeenNotified()) stop_.Notify();
-  if (thread_.joinable()) thread_.join();
-}
+void WebhookWorker::Stop() { loop_.Stop(); }
 
 }  // namespace convene::notification

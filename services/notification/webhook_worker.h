@@ -12,15 +12,14 @@
 #define CONVENE_NOTIFICATION_WEBHOOK_WORKER_H_
 
 #include <string>
-#include <thread>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "notification/notification_app.h"
 #include "notification/webhook_sender.h"
 #include "storage/outbox_reader.h"
 #include "storage/reminder_store.h"
+#include "storage/stream_follower.h"
 
 namespace convene::notification {
 
@@ -39,7 +38,13 @@ class WebhookWorker {
   WebhookWorker(storage::RedisSyncClient& redis, NotificationApp& app,
                 storage::ReminderStore& store, const WebhookSender& sender,
                 WebhookWorkerOptions options)
-      : reader_(redis), app_(app), store_(store), sender_(sender), options_(std::move(options)) {}
+      : reader_(redis),
+        app_(app),
+        store_(store),
+        sender_(sender),
+        options_(std::move(options)),
+        loop_("webhook worker", [this](absl::Duration block) { return Step(block); },
+              app.clock()) {}
   ~WebhookWorker();
 
   // Delivers what the outbox holds for the webhooks now; returns how many
@@ -57,8 +62,7 @@ class WebhookWorker {
   storage::ReminderStore& store_;
   const WebhookSender& sender_;
   WebhookWorkerOptions options_;
-  absl::Notification stop_;
-  std::thread thread_;
+  storage::FollowLoop loop_;
 };
 
 }  // namespace convene::notification

@@ -18,9 +18,10 @@ using grpc::experimental::InterceptionHookPoints;
 
 class RpcLoggingInterceptor final : public grpc::experimental::Interceptor {
  public:
-  RpcLoggingInterceptor(std::shared_ptr<const RpcLogSink> sink,
+  RpcLoggingInterceptor(std::shared_ptr<const RpcLogSink> sink, Metrics* metrics,
                         const char* method)
       : sink_(std::move(sink)),
+        metrics_(metrics),
         method_(method != nullptr ? method : "<unknown method>"),
         start_(std::chrono::steady_clock::now()) {}
 
@@ -45,10 +46,13 @@ class RpcLoggingInterceptor final : public grpc::experimental::Interceptor {
     if (logged_.exchange(true, std::memory_order_relaxed)) return;
     absl::Duration latency =
         absl::FromChrono(std::chrono::steady_clock::now() - start_);
-    (*sink_)(FormatRpcLogLine(method_, code, latency));
+    if (sink_) (*sink_)(FormatRpcLogLine(method_, code, latency));
+    if (metrics_ != nullptr) metrics_->RecordRpc(method_, code, latency);
   }
 
+  // Null: no log line.
   const std::shared_ptr<const RpcLogSink> sink_;
+  Metrics* const metrics_;
   // A copy: the interceptor may outlive the call's own method string.
   const std::string method_;
   const std::chrono::steady_clock::time_point start_;
@@ -60,16 +64,17 @@ class RpcLoggingInterceptor final : public grpc::experimental::Interceptor {
 class RpcLoggingInterceptorFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit RpcLoggingInterceptorFactory(RpcLogSink sink)
-      : sink_(std::make_shared<const RpcLogSink>(std::move(sink))) {}
+  RpcLoggingInterceptorFactory(std::shared_ptr<const RpcLogSink> sink, Metrics* metrics)
+      : sink_(std::move(sink)), metrics_(metrics) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new RpcLoggingInterceptor(sink_, info->method());
+    return new RpcLoggingInterceptor(sink_, metrics_, info->method());
   }
 
  private:
   const std::shared_ptr<const RpcLogSink> sink_;
+  Metrics* const metrics_;
 };
 
 }  // namespace
@@ -82,11 +87,18 @@ std::string FormatRpcLogLine(absl::string_view method, grpc::StatusCode code,
 }
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-MakeRpcLoggingInterceptorFactory(RpcLogSink sink) {
-  if (!sink) {
-    sink = [](absl::string_view line) { core::LogInfo(line); };
+MakeRpcObservingInterceptorFactory(bool log, RpcLogSink sink, Metrics* metrics) {
+  std::shared_ptr<const RpcLogSink> lines;
+  if (log) {
+    if (!sink) sink = [](absl::string_view line) { core::LogInfo(line); };
+    lines = std::make_shared<const RpcLogSink>(std::move(sink));
   }
-  return std::make_unique<RpcLoggingInterceptorFactory>(std::move(sink));
+  return std::make_unique<RpcLoggingInterceptorFactory>(std::move(lines), metrics);
+}
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+MakeRpcLoggingInterceptorFactory(RpcLogSink sink) {
+  return MakeRpcObservingInterceptorFactory(true, std::move(sink), nullptr);
 }
 
 }  // namespace convene::rpc

@@ -1,4 +1,5 @@
-// A server interceptor that writes one log line per RPC:
+// A server interceptor that writes one log line per RPC (and, when asked,
+// records it in rpc::Metrics):
 //
 //   rpc /convene.v1.CalendarService/GetEvent OK 1.23ms
 //
@@ -26,6 +27,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "rpc/metrics.h"
 
 namespace convene::rpc {
 
@@ -43,6 +45,11 @@ std::string FormatRpcLogLine(absl::string_view method, grpc::StatusCode code,
 // convene::core's info log when `sink` is empty.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 MakeRpcLoggingInterceptorFactory(RpcLogSink sink = nullptr);
+
+// The same interceptor, also (or only: `log` false) recording each RPC in
+// `metrics` (when not null; it must outlive the server).
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+MakeRpcObservingInterceptorFactory(bool log, RpcLogSink sink, Metrics* metrics);
 
 }  // namespace convene::rpc
 

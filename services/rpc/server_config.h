@@ -69,6 +69,9 @@ struct ServerConfig {
   // neither TLS nor bearer tokens; this port answers them, mirroring the
   // main port's serving status, and serves nothing else.
   std::string health_listen;
+  // HOST:PORT of a plain HTTP listener serving GET /metrics for Prometheus
+  // ("": none; rpc/metrics.h says what it reports).
+  std::string metrics_listen;
   // Transport credentials; null: grpc::InsecureServerCredentials().
   std::shared_ptr<grpc::ServerCredentials> credentials;
   // Largest message accepted or sent, in bytes.

@@ -35,6 +35,11 @@ ABSL_FLAG(absl::Duration, max_call_duration, absl::Seconds(120),
 ABSL_FLAG(std::string, health_listen, "",
           "HOST:PORT of a plaintext port serving only grpc.health.v1, without "
           "authentication, for Kubernetes probes (empty: none).");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT of a plain HTTP port serving GET /metrics for Prometheus: RPC "
+          "counts and latencies, health, and each service's gauges such as "
+          "attendance's sheet lag (empty: none). Bind it to loopback or a "
+          "monitoring-only network.");
 ABSL_FLAG(bool, insecure, false,
           "Serve WITHOUT authentication or TLS: every caller may do everything. "
           "For local development only; logged loudly at start.");
@@ -91,6 +96,7 @@ ServerConfig ServerConfigFromFlags() {
   config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   config.insecure = absl::GetFlag(FLAGS_insecure);
   config.health_listen = absl::GetFlag(FLAGS_health_listen);
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.max_call_duration = absl::GetFlag(FLAGS_max_call_duration);
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);

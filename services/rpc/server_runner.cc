@@ -204,9 +204,10 @@ absl::Status ServerRunner::Init() {
   if (config_.max_call_duration > absl::ZeroDuration()) {
     interceptors.push_back(MakeCallTimeLimitInterceptorFactory(config_.max_call_duration));
   }
-  if (config_.log_rpcs) {
-    interceptors.push_back(
-        MakeRpcLoggingInterceptorFactory(options_.rpc_log_sink));
+  if (!config_.metrics_listen.empty()) metrics_ = std::make_unique<Metrics>();
+  if (config_.log_rpcs || metrics_ != nullptr) {
+    interceptors.push_back(MakeRpcObservingInterceptorFactory(
+        config_.log_rpcs, options_.rpc_log_sink, metrics_.get()));
   }
   for (auto& interceptor : options_.interceptors) {
     interceptors.push_back(std::move(interceptor));
@@ -245,6 +246,21 @@ absl::Status ServerRunner::Init() {
     }
   }
 
+  if (metrics_ != nullptr) {
+    for (Gauge& g : options_.gauges) metrics_->AddGauge(std::move(g));
+    options_.gauges.clear();
+    absl::StatusOr<std::unique_ptr<MetricsServer>> metrics =
+        MetricsServer::Start(config_.metrics_listen, *metrics_);
+    if (!metrics.ok()) {
+      server_->Shutdown();
+      server_.reset();
+      if (health_server_ != nullptr) health_server_->Shutdown();
+      health_server_.reset();
+      return metrics.status();
+    }
+    metrics_server_ = *std::move(metrics);
+  }
+
   // The default health service starts with "" SERVING (for the moment since
   // BuildAndStart); nothing is, until the probe has said so.
   SetHealth(false);
@@ -263,6 +279,10 @@ absl::Status ServerRunner::Init() {
                          << config_.health_listen.substr(0, config_.health_listen.rfind(':'))
                          << ":" << health_port_ << "\n";
     }
+    if (metrics_server_ != nullptr) {
+      *options_.announce << options_.name << " metrics on " << metrics_server_->host() << ":"
+                         << metrics_server_->port() << "\n";
+    }
     *options_.announce << options_.name << " listening on "
                        << address_ << std::endl;  // Flushes: scripts wait.
   }
@@ -272,6 +292,12 @@ absl::Status ServerRunner::Init() {
 }
 
 void ServerRunner::SetHealth(bool serving) {
+  if (metrics_ != nullptr) {
+    metrics_->SetServing("", serving);
+    for (const std::string& name : options_.health_service_names) {
+      metrics_->SetServing(name, serving);
+    }
+  }
   for (grpc::Server* server : {server_.get(), health_server_.get()}) {
     grpc::HealthCheckServiceInterface* health =
         server == nullptr ? nullptr : server->GetHealthCheckService();
@@ -286,6 +312,7 @@ void ServerRunner::SetHealth(bool serving) {
 void ServerRunner::SetWritesHealth(bool serving) { SetNamedHealth(kWritesHealthName, serving); }
 
 void ServerRunner::SetNamedHealth(const std::string& name, bool serving) {
+  if (metrics_ != nullptr) metrics_->SetServing(name, serving);
   for (grpc::Server* server : {server_.get(), health_server_.get()}) {
     grpc::HealthCheckServiceInterface* health =
         server == nullptr ? nullptr : server->GetHealthCheckService();
@@ -393,6 +420,9 @@ void ServerRunner::Stop() {
     absl::MutexLock monitor_lock(&monitor_mu_);
     monitor_stop_ = true;
   }
+  // Gauges read the services, which the caller may release once Run()
+  // returns: no scrape after this.
+  metrics_server_.reset();
   // Health first, so clients that watch it move away while we drain; it also
   // freezes the status, so the monitor cannot flip it back.
   if (grpc::HealthCheckServiceInterface* health =

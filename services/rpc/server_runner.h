@@ -43,6 +43,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "rpc/metrics.h"
+#include "rpc/metrics_server.h"
 #include "rpc/rpc_logging.h"
 #include "rpc/server_config.h"
 
@@ -104,6 +106,8 @@ struct ServerOptions {
   std::function<void()> close_streams;
   // Where RPC log lines go; empty means convene::core's info log.
   RpcLogSink rpc_log_sink;
+  // Gauges the services report on --metrics_listen (rpc/metrics.h).
+  std::vector<Gauge> gauges;
   // Where the "listening on" line goes; null to not print it.
   std::ostream* announce = &std::cout;
 };
@@ -157,6 +161,9 @@ class ServerRunner {
   // The health-only port (config.health_listen), 0 when there is none.
   int health_port() const { return health_port_; }
 
+  // The metrics port (config.metrics_listen), 0 when there is none.
+  int metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+
  private:
   ServerRunner(ServerConfig config, ServerOptions options);
 
@@ -172,6 +179,9 @@ class ServerRunner {
   // The plaintext health-only server, when config.health_listen asks.
   std::unique_ptr<grpc::Server> health_server_;
   int health_port_ = 0;
+  // What --metrics_listen serves, when asked; every RPC is recorded in it.
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<MetricsServer> metrics_server_;
   int port_ = 0;
   std::string address_;
   int wake_fd_ = -1;    // eventfd: written by Stop() to wake Run().

@@ -110,21 +110,17 @@ bool IsMissingSheet(const absl::Status& status) {
 }
 
 
-absl::string_view ModeName(core::AttendanceMode mode) {
-  return mode == core::AttendanceMode::kOnline ? "online" : "in_person";
-}
-
 void AttendanceStore::Register(const RegisterCommand& c,
                                Callback<core::Registration> done) {
   std::vector<std::string> days;
   for (const core::DayChoice& d : c.days) {
     days.push_back(
-        absl::StrCat(core::FormatLocalDate(d.date), "=", ModeName(d.mode)));
+        absl::StrCat(core::FormatLocalDate(d.date), "=", StoredModeName(d.mode)));
   }
   const std::string& pid = c.participant.participant_id;
   AttendanceScriptFrame f = MakeAttendanceScriptFrame(c.event_id, c.now, max_changes_);
   for (std::string a : {c.request_id, pid, absl::StrJoin(days, ";"),
-                        std::string(ModeName(c.default_mode))}) {
+                        std::string(StoredModeName(c.default_mode))}) {
     f.args.push_back(std::move(a));
   }
   for (std::string& field : ParticipantFields(c.participant))
@@ -182,30 +178,13 @@ void AttendanceStore::ChangeMode(std::string event_id, std::string request_id,
   std::vector<std::string> parts;
   for (const core::DayChoice& d : days) {
     parts.push_back(
-        absl::StrCat(core::FormatLocalDate(d.date), "=", ModeName(d.mode)));
+        absl::StrCat(core::FormatLocalDate(d.date), "=", StoredModeName(d.mode)));
   }
   Change(std::move(event_id), std::move(request_id), std::move(participant_id),
          absl::StrJoin(parts, ";"), "change_mode",
-         std::string(ModeName(all_days_mode)), "", now, std::move(done));
+         std::string(StoredModeName(all_days_mode)), "", now, std::move(done));
 }
 
-namespace {
-
-absl::string_view SourceName(core::CheckInSource source) {
-  switch (source) {
-    case core::CheckInSource::kDesk:
-      return "desk";
-    case core::CheckInSource::kBadge:
-      return "badge";
-    case core::CheckInSource::kOnlineJoin:
-      return "online_join";
-    case core::CheckInSource::kOnlineLeave:
-      return "online_leave";
-  }
-  return "desk";
-}
-
-}  // namespace
 
 // { record "mode|source|first_ms|joins|last_leave_ms|walk_in", duplicate,
 // day } as the check-in scripts return it.
@@ -245,8 +224,8 @@ void AttendanceStore::CheckIn(const CheckInCommand& c,
   AttendanceScriptFrame f = MakeAttendanceScriptFrame(c.event_id, c.occurred, max_changes_);
   for (std::string a : {c.request_id, c.participant_id,
                         c.day ? core::FormatLocalDate(*c.day) : "", c.session_id,
-                        std::string(ModeName(c.mode)),
-                        std::string(SourceName(c.source)),
+                        std::string(StoredModeName(c.mode)),
+                        std::string(StoredSourceName(c.source)),
                         absl::StrCat(absl::ToUnixMillis(c.occurred))}) {
     f.args.push_back(std::move(a));
   }
@@ -321,15 +300,13 @@ void AttendanceStore::List(const RegistrationQuery& q,
                            Callback<RegistrationPage> done) {
   std::string status;
   if (q.status) {
-    status = *q.status == core::RegistrationStatus::kConfirmed    ? "confirmed"
-             : *q.status == core::RegistrationStatus::kWaitlisted ? "waitlisted"
-                                                                  : "cancelled";
+    status = std::string(StoredStatusName(*q.status));
   }
   AttendanceScriptFrame f =
       MakeAttendanceScriptFrame(q.event_id, absl::UnixEpoch(), max_changes_);
   for (std::string a : {q.after ? absl::StrCat(*q.after) : std::string(),
                         absl::StrCat(q.page_size),
-                        q.mode ? std::string(ModeName(*q.mode)) : std::string(),
+                        q.mode ? std::string(StoredModeName(*q.mode)) : std::string(),
                         status, q.city,
                         q.day ? core::FormatLocalDate(*q.day) : std::string(),
                         std::string("5000")}) {

@@ -175,9 +175,6 @@ class AttendanceStore {
   int64_t max_changes_;
 };
 
-// Names of modes inside Redis values ("in_person", "online").
-absl::string_view ModeName(core::AttendanceMode mode);
-
 }  // namespace convene::storage
 
 #endif  // CONVENE_STORAGE_ATTENDANCE_STORE_H_

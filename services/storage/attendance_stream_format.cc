@@ -50,4 +50,45 @@ absl::StatusOr<std::vector<core::RegistrationDay>> ParseStoredDays(absl::string_
   return days;
 }
 
+absl::string_view StoredModeName(core::AttendanceMode mode) {
+  return mode == core::AttendanceMode::kOnline ? "online" : "in_person";
+}
+
+absl::string_view StoredStatusName(core::RegistrationStatus status) {
+  switch (status) {
+    case core::RegistrationStatus::kConfirmed:
+      return "confirmed";
+    case core::RegistrationStatus::kWaitlisted:
+      return "waitlisted";
+    case core::RegistrationStatus::kCancelled:
+      return "cancelled";
+  }
+  return "cancelled";
+}
+
+std::string FormatStoredDays(const std::vector<core::RegistrationDay>& days) {
+  std::string text;
+  for (const core::RegistrationDay& d : days) {
+    if (!text.empty()) text += ';';
+    absl::StrAppend(&text, absl::FormatCivilTime(d.date), "=", StoredModeName(d.mode), "=",
+                    StoredStatusName(d.status));
+    if (d.waitlist_position > 0) absl::StrAppend(&text, "=", d.waitlist_position);
+  }
+  return text;
+}
+
+absl::string_view StoredSourceName(core::CheckInSource source) {
+  switch (source) {
+    case core::CheckInSource::kDesk:
+      return "desk";
+    case core::CheckInSource::kBadge:
+      return "badge";
+    case core::CheckInSource::kOnlineJoin:
+      return "online_join";
+    case core::CheckInSource::kOnlineLeave:
+      return "online_leave";
+  }
+  return "desk";
+}
+
 }  // namespace convene::storage

@@ -6,9 +6,16 @@
 //   modes    "in_person" / "online"
 //   statuses "confirmed" / "waitlisted" / "cancelled"
 //   sources  "desk" / "badge" / "online_join" / "online_leave"
+// Each registration_created entry is followed by a participant_contact
+// entry: the participant's contact (the fields below, attendance_lib.lua's
+// CONTACT_FIELDS) with the registration's days and revision, for followers
+// that keep their own copy of registrations (notification). It is personal
+// data: erasing the participant deletes those entries, and the calendar's
+// change feed relay does not publish them, so no other keyspace keeps it.
 #ifndef CONVENE_STORAGE_ATTENDANCE_STREAM_FORMAT_H_
 #define CONVENE_STORAGE_ATTENDANCE_STREAM_FORMAT_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -18,7 +25,15 @@
 
 namespace convene::storage {
 
+inline constexpr absl::string_view kContactKind = "participant_contact";
+inline constexpr absl::string_view kContactFields[] = {"display_name", "email", "time_zone",
+                                                       "language"};
+
 absl::StatusOr<std::vector<core::RegistrationDay>> ParseStoredDays(absl::string_view text);
+std::string FormatStoredDays(const std::vector<core::RegistrationDay>& days);
+absl::string_view StoredModeName(core::AttendanceMode mode);
+absl::string_view StoredStatusName(core::RegistrationStatus status);
+absl::string_view StoredSourceName(core::CheckInSource source);
 absl::StatusOr<core::AttendanceMode> ParseStoredMode(absl::string_view name);
 absl::StatusOr<core::RegistrationStatus> ParseStoredStatus(absl::string_view name);
 // Unknown names read as the desk.

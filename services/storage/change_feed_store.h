@@ -71,7 +71,8 @@ class ChangeFeedStore {
 // Appends source entries (stream = source stream key, id = source entry id,
 // fields as the feed keeps them) in order, skipping any source entry already
 // relayed; one script, so a crash or two relays never duplicate an entry.
-// Returns how many were appended. The feed keeps about `max_entries`.
+// An entry with no fields is not appended, only passed. Returns how many
+// were appended. The feed keeps about `max_entries`.
 absl::StatusOr<int> AppendToChangeFeed(RedisSyncClient& redis,
                                        const std::vector<FeedEntry>& entries,
                                        int64_t max_entries);

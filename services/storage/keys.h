@@ -23,7 +23,8 @@
 //               the cluster.
 //   {att}       attendance's own process-wide keys: the index of events it
 //               holds sheets for, the sheet follower's lease and position.
-//   {ntf}       reminder dispatch: the due-instant sorted set, leases,
+//   {ntf}       notification: its copies of events and registrations, the
+//               due-instant sorted set, leases,
 //               notifications and their streams.
 //   {feed}      the cross-service change feed.
 //   {sys}       process-wide facts: the tzdata version instants were derived
@@ -209,6 +210,14 @@ inline std::string NotificationEvents() { return "cv:{ntf}:events"; }
 // Sorted set: event id scored by its UTC end (milliseconds): which copied
 // events are still live.
 inline std::string NotificationEventEnds() { return "cv:{ntf}:event-ends"; }
+// Hash per event: participant id -> "<revision>|<serialised
+// convene.v1.Registration>": notification's own copy of each registration
+// (contact, zone, language, days), taken from the event's attendance stream
+// (storage/registration_copy_store.h).
+inline std::string NotificationRegistrationsPrefix() { return "cv:{ntf}:registrations:"; }
+inline std::string NotificationRegistrations(absl::string_view event_id) {
+  return absl::StrCat(NotificationRegistrationsPrefix(), event_id);
+}
 // Sorted set: pending reminder key scored by due instant (milliseconds).
 inline std::string DueReminders() { return "cv:{ntf}:due"; }
 // Hash: reminder key -> rendered notification (serialised

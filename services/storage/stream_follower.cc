@@ -94,9 +94,9 @@ void FollowLoop::Start(absl::Duration block) {
       absl::StatusOr<int> n = step_(block);
       if (!n.ok()) {
         core::LogWarn(absl::StrCat(name_, ": ", n.status().ToString()));
-        follower_.clock().WaitFor(absl::Seconds(1), stop_);
-      } else if (!follower_.leading()) {
-        follower_.clock().WaitFor(follower_.options().lease / 3, stop_);
+        clock_.WaitFor(absl::Seconds(1), stop_);
+      } else if (follower_ && !follower_->leading()) {
+        clock_.WaitFor(follower_->options().lease / 3, stop_);
       }
     }
   });

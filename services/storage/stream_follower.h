@@ -89,9 +89,10 @@ class StreamFollower {
 
 // Drives a follower's step (one read and its processing, returning how many
 // entries it handled): Drain() steps until nothing is left (tests, --once);
-// Start() steps on a thread of its own until Stop(), backing off after a
-// failure and, while another replica leads, checking again well before its
-// lease could lapse.
+// Start() steps on a thread of its own until Stop(), waiting 1 s on the
+// clock after a failure and, while another replica leads, checking again
+// well before its lease could lapse. Also drives readers that hold no lease
+// (a consumer group's reader): those step again at once.
 class FollowLoop {
  public:
   using Step = std::function<absl::StatusOr<int>(absl::Duration block)>;
@@ -99,7 +100,13 @@ class FollowLoop {
   // `name` prefixes warnings ("reminder planner: ..."); `follower` must
   // outlive the loop.
   FollowLoop(std::string name, Step step, const StreamFollower& follower)
-      : name_(std::move(name)), step_(std::move(step)), follower_(follower) {}
+      : name_(std::move(name)),
+        step_(std::move(step)),
+        clock_(follower.clock()),
+        follower_(&follower) {}
+  // A loop with no lease; `clock` must outlive it.
+  FollowLoop(std::string name, Step step, const core::Clock& clock)
+      : name_(std::move(name)), step_(std::move(step)), clock_(clock) {}
   ~FollowLoop() { Stop(); }
 
   absl::StatusOr<int> Drain();
@@ -109,7 +116,8 @@ class FollowLoop {
  private:
   std::string name_;
   Step step_;
-  const StreamFollower& follower_;
+  const core::Clock& clock_;
+  const StreamFollower* follower_ = nullptr;
   absl::Notification stop_;
   std::thread thread_;
 };

@@ -213,11 +213,16 @@ class ConveneProcess:
             [path, "--listen=127.0.0.1:0", "--redis=" + redis_address, *auth, *extra_args],
             stdout=subprocess.PIPE, stderr=self.log_file, text=True)
         self.port = None
+        self.metrics_port = None  # with --metrics_listen=127.0.0.1:0
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
             if not line:
                 break
+            m = re.search(r"metrics on 127\.0\.0\.1:(\d+)", line)
+            if m:
+                self.metrics_port = int(m.group(1))
+                continue
             m = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
             if m:
                 self.port = int(m.group(1))
@@ -238,6 +243,20 @@ class ConveneProcess:
     def log(self):
         with open(self.log_path, errors="replace") as f:
             return f.read()
+
+    def metrics(self):
+        """{sample name with labels: value} from GET /metrics (the process
+        must have been started with --metrics_listen=127.0.0.1:0)."""
+        import urllib.request
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics",
+                                    timeout=10) as reply:
+            text = reply.read().decode()
+        samples = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                samples[name] = float(value)
+        return samples
 
 
 def unary(channel, service, method, request, response_type, timeout=5.0, metadata=None):

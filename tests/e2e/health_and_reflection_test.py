@@ -32,8 +32,8 @@ class HealthAndReflectionTest(unittest.TestCase):
             p.stop(signal.SIGKILL)
         self.redis.cleanup()
 
-    def start(self, binary):
-        p = ConveneProcess(binary, self.redis.address)
+    def start(self, binary, extra_args=()):
+        p = ConveneProcess(binary, self.redis.address, extra_args)
         self.procs.append(p)
         return p
 
@@ -59,6 +59,25 @@ class HealthAndReflectionTest(unittest.TestCase):
             listed = reflection_services(ch)
         self.assertTrue(set(SERVICE_NAMES) <= set(listed), listed)
 
+    def test_convened_reports_every_services_metrics(self):
+        p = self.start("convened/convened", ["--metrics_listen=127.0.0.1:0"])
+        with grpc.insecure_channel(p.target) as ch:
+            self.assertTrue(wait_until(lambda: health_status(ch, "") == "SERVING", 10))
+            for _ in range(3):
+                with self.assertRaises(grpc.RpcError) as missing:
+                    unary(ch, "CalendarService", "GetEvent",
+                          calendar_pb2.GetEventRequest(event_id="ev_missing"), calendar_pb2.Event)
+                self.assertEqual(missing.exception.code(), grpc.StatusCode.NOT_FOUND)
+        m = p.metrics()
+        self.assertEqual(m['convene_rpc_requests_total{method="/convene.v1.CalendarService/GetEvent",'
+                           'code="NOT_FOUND"}'], 3.0)
+        self.assertEqual(m['convene_rpc_duration_seconds_count{method="/convene.v1.CalendarService/GetEvent"}'], 3.0)
+        self.assertEqual(m["convene_notification_reminders_due"], 0.0)
+        self.assertIn("convene_attendance_sheet_lag_seconds", m)
+        for name in SERVICE_NAMES + ["convene.writes"]:
+            self.assertEqual(m[f'convene_health_serving{{service="{name}"}}'], 1.0, name)
+        self.assertEqual(p.stop(signal.SIGTERM), 0)
+
     def test_health_follows_redis_outage_without_restart(self):
         p = self.start("convened/convened")
         name = "convene.v1.CalendarService"
@@ -78,9 +97,13 @@ class HealthAndReflectionTest(unittest.TestCase):
         health name convene.attendance.sheets reads NOT_SERVING while the
         oldest change not applied has waited more than 10 s (here: another
         replica holds the follower's lease and does nothing), and SERVING
-        again once a follower catches up."""
+        again once a follower catches up. GET /metrics (--metrics_listen)
+        reports the same: the lag in seconds, the health, and the RPCs."""
         name = "convene.attendance.sheets"
-        p = self.start("attendance/convene-attendance")
+        p = self.start("attendance/convene-attendance", ["--metrics_listen=127.0.0.1:0"])
+        self.assertIsNotNone(p.metrics_port, "no 'metrics on' line")
+        lag = "convene_attendance_sheet_lag_seconds"
+        serving = 'convene_health_serving{service="convene.attendance.sheets"}'
 
         def cli(*args):
             return subprocess.run(["redis-cli", "-s", self.redis.socket, *args],
@@ -98,11 +121,20 @@ class HealthAndReflectionTest(unittest.TestCase):
                                  "event", "ev_hung", "revision", "1"), old_id)
             self.assertTrue(wait_until(lambda: health_status(ch, name) == "NOT_SERVING", 10),
                             "a 30 s old change nobody applied should read NOT_SERVING")
+            stuck = p.metrics()
+            self.assertGreaterEqual(stuck[lag], 30.0, stuck)
+            self.assertEqual(stuck[serving], 0.0)
+            checks = ('convene_rpc_requests_total{method="/grpc.health.v1.Health/Check",'
+                      'code="OK"}')
+            self.assertGreaterEqual(stuck[checks], 2.0)
             # The service itself still serves.
             self.assertEqual(health_status(ch, "convene.v1.AttendanceService"), "SERVING")
             self.assertEqual(cli("DEL", "cv:{att}:sheet-lease"), "1")
             self.assertTrue(wait_until(lambda: health_status(ch, name) == "SERVING", 15),
                             "the follower should take the lease over and catch up")
+            caught_up = p.metrics()
+            self.assertLess(caught_up[lag], 10.0, caught_up)
+            self.assertEqual(caught_up[serving], 1.0)
         self.assertEqual(p.stop(signal.SIGTERM), 0)
 
     def test_rpcs_fail_unavailable_within_deadline_while_redis_is_down(self):

@@ -1,7 +1,8 @@
 -- Erases a participant's personal data (name, e-mail, organisation) from
 -- their registration for one event; ids, days, modes and counts stay, and
 -- the erasure itself is recorded in the event's change stream (ids and the
--- reason only). The person's share of the organisation counts moves to the
+-- reason only), and the stream entries that carried their contact are
+-- deleted. The person's share of the organisation counts moves to the
 -- anonymous group of erased people in the same step, so the organisation's
 -- name leaves the keyspace with them. Idempotent.
 -- (attendance_lib.lua is joined in front.)
@@ -15,6 +16,8 @@ if not reg then
 end
 if reg.fields.forgotten == '1' then return 0 end
 save(reg, reg.days, { display_name = '', email = '', organisation = '', forgotten = '1' })
+-- The stream entries that carried their contact go too.
+erase_contact_entries(reg)
 emit('kind', 'participant_forgotten', 'participant', pid, 'reason', ARG(2))
 touched(pid)
 return 1

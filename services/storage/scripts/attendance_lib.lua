@@ -246,7 +246,7 @@ end
 
 -- The fields of a registration hash the rules read.
 local RULE_FIELDS = { 'days', 'status', 'revision', 'city', 'organisation', 'forgotten',
-                      'present', 'all_days_mode' }
+                      'present', 'all_days_mode', 'contact_entries' }
 
 local function rule_view(pid, f)
   return { pid = pid, fields = f, days = parse_days(f.days),
@@ -340,6 +340,59 @@ local function emit(...)
   return redis.call('XADD', EV.changes, 'MAXLEN', '~', EV.maxlen, '*', ...)
 end
 
+-- Personal data in the change stream. Each registration_created entry is
+-- followed by a participant_contact entry with the participant's contact
+-- (these fields of the registration) and the registration's days and
+-- revision, for the services that keep their own copy of registrations
+-- (notification, to remind them). The calendar's change feed does not
+-- relay it. The ids of the contact entries are kept with the registration
+-- ("contact_entries"), so that erasing the person deletes each one still in
+-- the stream (erase_contact_entries) while every other entry stays.
+-- storage/attendance_stream_format.h names the same fields for readers.
+local CONTACT_FIELDS = { 'display_name', 'email', 'time_zone', 'language' }
+
+local function stream_id_less(a, b)
+  local a_ms, a_seq = string.match(a, '^(%d+)-(%d+)$')
+  local b_ms, b_seq = string.match(b, '^(%d+)-(%d+)$')
+  a_ms, b_ms = tonumber(a_ms), tonumber(b_ms)
+  if a_ms ~= b_ms then return a_ms < b_ms end
+  return tonumber(a_seq) < tonumber(b_seq)
+end
+
+-- Adds the participant_contact entry of `reg` (as loaded; `fields` the
+-- values written now, `text` and `revision` what save returned) and
+-- remembers its id with the registration.
+local function emit_contact(reg, fields, text, revision)
+  local entry = { 'kind', 'participant_contact', 'participant', reg.pid, 'days', text,
+                  'revision', revision }
+  for _, name in ipairs(CONTACT_FIELDS) do
+    entry[#entry + 1] = name
+    entry[#entry + 1] = fields[name] or ''
+  end
+  local id = emit(unpack(entry))
+  local kept = {}
+  local earlier = reg.fields.contact_entries
+  if earlier and earlier ~= '' then
+    -- Entries the stream trimmed meanwhile need no erasing any more.
+    local first = redis.call('XRANGE', EV.changes, '-', '+', 'COUNT', 1)[1]
+    for _, old in ipairs(split(earlier, ' ')) do
+      if first and not stream_id_less(old, first[1]) then kept[#kept + 1] = old end
+    end
+  end
+  kept[#kept + 1] = id
+  reg.fields.contact_entries = table.concat(kept, ' ')
+  redis.call('HSET', EV.reg_prefix .. reg.pid, 'contact_entries', reg.fields.contact_entries)
+  return id
+end
+
+-- Deletes the stream entries that still hold the contact of `reg`.
+local function erase_contact_entries(reg)
+  local ids = split(reg.fields.contact_entries, ' ')
+  if #ids > 0 then redis.call('XDEL', EV.changes, unpack(ids)) end
+  redis.call('HDEL', EV.reg_prefix .. reg.pid, 'contact_entries')
+  return #ids
+end
+
 local function touched(payload)
   redis.call('HINCRBY', EV.counts, 'version', 1)
   redis.call('PUBLISH', EV.channel, payload)
@@ -392,9 +445,9 @@ local function promote(sheet, date, mode)
       -- Not waiting there after all: never loop on a stray entry.
       redis.call('ZREM', line, head[1])
     else
-      local revision = save(reg, days)
+      local revision, text = save(reg, days)
       emit('kind', 'registration_promoted', 'participant', reg.pid, 'date', date,
-        'mode', mode, 'revision', revision)
+        'mode', mode, 'days', text, 'revision', revision)
     end
   end
 end

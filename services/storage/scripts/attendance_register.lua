@@ -78,6 +78,7 @@ local fresh = reg.fields.revision == nil
 local revision, text, written = save(reg, days, fields)
 emit('kind', 'registration_created', 'participant', pid, 'days', text,
   'revision', revision)
+emit_contact(reg, fields, text, revision)
 remember(request_id, pid)
 touched(pid)
 -- A first registration's hash holds exactly what save wrote.

@@ -6,7 +6,8 @@
 -- KEYS[3] the feed's epoch (stream_lib.lua is joined in front)
 -- ARGV[1] approximate MAXLEN of the feed
 -- ARGV[2..] per entry: source stream key, source entry id, field count n,
---           then n field/value pairs
+--           then n field/value pairs; n = 0 moves the record past an entry
+--           the feed does not publish, appending nothing
 --
 -- A source entry is appended only when its id is after the one recorded for
 -- its stream, and the record moves in the same script: a relay that crashed
@@ -32,11 +33,13 @@ while i <= #ARGV do
   local seen = newest[source]
   if seen == nil then seen = redis.call('HGET', KEYS[2], source) or '0-0' end
   if before(seen, id) then
-    local added = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
-      'src', source, 'sid', id, unpack(ARGV, first, last))
-    if appended == 0 then stamp_epoch(KEYS[3], added, source .. '|' .. id) end
+    if n > 0 then
+      local added = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
+        'src', source, 'sid', id, unpack(ARGV, first, last))
+      if appended == 0 then stamp_epoch(KEYS[3], added, source .. '|' .. id) end
+      appended = appended + 1
+    end
     newest[source] = id
-    appended = appended + 1
   else
     newest[source] = seen
   end

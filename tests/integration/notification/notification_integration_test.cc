@@ -26,6 +26,7 @@
 #include "storage/planner_feed.h"
 #include "storage/redis_address.h"
 #include "storage/redis_sync_client.h"
+#include "storage/registration_copy_store.h"
 #include "storage/reminder_store.h"
 #include "testing_util/await.h"
 #include "testing_util/connection_calendar.h"
@@ -89,10 +90,13 @@ class NotificationTest : public testing_util::RedisTest {
                                                               builder_.get());
     event_copies_ = std::make_unique<storage::EventCopyStore>(*redis_);
     events_ = std::make_unique<EventReader>(*event_copies_, *redis_);
-    planning_ = std::make_unique<ReminderReplanner>(*events_, *attendance_store_,
-                                                   *reminders_, clock_);
+    registration_store_ = std::make_unique<storage::RegistrationCopyStore>(*redis_);
+    registrations_ = std::make_unique<RegistrationCopies>(*registration_store_);
+    planning_ = std::make_unique<ReminderReplanner>(*events_, *registrations_, *reminders_,
+                                                   clock_);
     feed_ = std::make_unique<storage::PlannerFeed>(*feed_redis_);
-    follower_ = std::make_unique<ChangeFollower>(*feed_, *events_, *planning_, clock_,
+    follower_ = std::make_unique<ChangeFollower>(*feed_, *events_, *registrations_, *planning_,
+                                                 clock_,
                                                  ChangeFollowerOptions{.owner = "test"});
     dispatcher_ = std::make_unique<ReminderDispatcher>(*reminders_, clock_,
                                                        DispatcherOptions{.owner = "d1"});
@@ -114,6 +118,21 @@ class NotificationTest : public testing_util::RedisTest {
                             std::move(done));
     });
     ASSERT_TRUE(r.ok()) << r.status();
+  }
+  // The training's three days start at 11:00 instead of 09:30.
+  void StartDaysAtEleven(const std::string& event) {
+    v1::Event patch;
+    patch.set_id(event);
+    patch.set_start_local("2022-03-26T11:00");
+    for (const char* d : {"2022-03-26", "2022-03-27", "2022-03-28"}) {
+      v1::Session* s = patch.add_sessions();
+      s->set_title(absl::StrCat("Day ", d));
+      s->set_start_local(absl::StrCat(d, "T11:00"));
+      s->set_end_local(absl::StrCat(d, "T17:30"));
+    }
+    ASSERT_TRUE(Await<core::Event>([&](auto done) {
+                  calendar_->UpdateEvent(patch, {"start_local", "sessions"}, 1, std::move(done));
+                }).ok());
   }
   // What the services' followers do: attendance takes calendar changes into
   // its sheets, then the planner follows both streams.
@@ -167,6 +186,8 @@ class NotificationTest : public testing_util::RedisTest {
   std::unique_ptr<storage::AttendanceStore> attendance_store_;
   std::unique_ptr<attendance::AttendanceApp> attendance_;
   std::unique_ptr<storage::ReminderStore> reminders_;
+  std::unique_ptr<storage::RegistrationCopyStore> registration_store_;
+  std::unique_ptr<RegistrationCopies> registrations_;
   std::unique_ptr<ReminderReplanner> planning_;
   std::unique_ptr<storage::PlannerFeed> feed_;
   std::unique_ptr<ChangeFollower> follower_;
@@ -203,25 +224,100 @@ TEST_F(NotificationTest, LaterHoursOnTheSameDaysMoveTheReminders) {
   const std::string event = CreateEvent(Training(), "training");
   Register(event, "torino-1", core::AttendanceMode::kInPerson);
   Follow();
-  v1::Event patch;
-  patch.set_id(event);
-  patch.set_start_local("2022-03-26T11:00");
-  const char* days[] = {"2022-03-26", "2022-03-27", "2022-03-28"};
-  for (const char* d : days) {
-    v1::Session* s = patch.add_sessions();
-    s->set_title(absl::StrCat("Day ", d));
-    s->set_start_local(absl::StrCat(d, "T11:00"));
-    s->set_end_local(absl::StrCat(d, "T17:30"));
-  }
-  ASSERT_TRUE(Await<core::Event>([&](auto done) {
-                calendar_->UpdateEvent(patch, {"start_local", "sessions"}, 1, std::move(done));
-              }).ok());
+  StartDaysAtEleven(event);
   Follow();
   // 11:00 CET = 10:00Z; 11:00 CEST = 09:00Z.
   EXPECT_THAT(DueTimes(Scheduled(event)),
               ::testing::ElementsAre(Utc(2022, 3, 19, 10, 0), Utc(2022, 3, 25, 10, 0),
                                      Utc(2022, 3, 26, 9, 0), Utc(2022, 3, 27, 8, 0),
                                      Utc(2022, 3, 28, 8, 0)));
+}
+
+// Notification plans from its own copy of each registration, taken from the
+// attendance stream: with every attendance key of the event gone, a moved
+// event still moves the participant's reminders, in their language.
+TEST_F(NotificationTest, PlansFromItsOwnCopyOfTheRegistration) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "torino-1", core::AttendanceMode::kInPerson, "Europe/Rome", "it");
+  Follow();
+  storage::RedisSyncClient sync(*redis_);
+  absl::StatusOr<storage::RedisReply> copy =
+      sync.Command({"HGET", storage::keys::NotificationRegistrations(event), "torino-1"});
+  ASSERT_TRUE(copy.ok() && !copy->is_nil());
+  EXPECT_THAT(copy->text(), HasSubstr("torino-1@example.org"));
+  EXPECT_THAT(copy->text(), HasSubstr("Europe/Rome"));
+
+  absl::StatusOr<storage::RedisReply> theirs =
+      sync.Command({"KEYS", absl::StrCat("cv:", storage::keys::EventTag(event), ":*")});
+  ASSERT_TRUE(theirs.ok());
+  ASSERT_FALSE(theirs->elements().empty());
+  for (const storage::RedisReply& key : theirs->elements()) {
+    ASSERT_TRUE(sync.Command({"DEL", key.text()}).ok());
+  }
+  StartDaysAtEleven(event);
+  Follow();
+  std::vector<v1::ScheduledReminder> rs = Scheduled(event, "torino-1");
+  EXPECT_THAT(DueTimes(rs),
+              ::testing::ElementsAre(Utc(2022, 3, 19, 10, 0), Utc(2022, 3, 25, 10, 0),
+                                     Utc(2022, 3, 26, 9, 0), Utc(2022, 3, 27, 8, 0),
+                                     Utc(2022, 3, 28, 8, 0)));
+  ASSERT_FALSE(rs.empty());
+  EXPECT_EQ(rs[0].language(), "it");
+  EXPECT_EQ(rs[0].time_zone(), "Europe/Rome");
+}
+
+// The copy follows every change in the stream's order: waitlisted, then
+// promoted when a seat frees, then a mode change.
+TEST_F(NotificationTest, TheCopyFollowsWaitlistPromotionAndModeChanges) {
+  core::Event small = Training();
+  small.venue.in_person_capacity = 1;
+  const std::string event = CreateEvent(small, "training");
+  Register(event, "a", core::AttendanceMode::kInPerson);
+  Register(event, "b", core::AttendanceMode::kInPerson, "Europe/Athens", "el");  // waitlisted
+  Follow();
+  EXPECT_TRUE(Scheduled(event, "b").empty());
+  ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                attendance_->CancelRegistration(event, "cancel-a", "a", {}, "", std::move(done));
+              }).ok());
+  Follow();
+  std::vector<v1::ScheduledReminder> promoted = Scheduled(event, "b");
+  ASSERT_EQ(promoted.size(), 5u);
+  EXPECT_EQ(promoted[0].time_zone(), "Europe/Athens");
+  EXPECT_EQ(promoted[0].mode(), v1::ATTENDANCE_MODE_IN_PERSON);
+  ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                attendance_->ChangeMode(event, "m-b", "b", core::AttendanceMode::kOnline, {},
+                                        std::move(done));
+              }).ok());
+  Follow();
+  std::vector<v1::ScheduledReminder> online = Scheduled(event, "b");
+  ASSERT_EQ(online.size(), 5u);
+  EXPECT_EQ(online[0].mode(), v1::ATTENDANCE_MODE_ONLINE);
+  EXPECT_EQ(online[0].language(), "el");
+}
+
+// A registration made before notification kept copies has none: its
+// changes keep what was planned (no copy to plan from, nothing to take
+// away) until `convene-admin resheet` fills the copy.
+TEST_F(NotificationTest, AChangeOfARegistrationWithoutACopyKeepsItsPlan) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "torino-1", core::AttendanceMode::kInPerson);
+  Follow();
+  ASSERT_EQ(Scheduled(event, "torino-1").size(), 5u);
+  storage::RedisSyncClient sync(*redis_);
+  ASSERT_TRUE(
+      sync.Command({"DEL", storage::keys::NotificationRegistrations(event)}).ok());
+  ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                attendance_->ChangeMode(event, "m1", "torino-1", core::AttendanceMode::kOnline,
+                                        {}, std::move(done));
+              }).ok());
+  Follow();
+  std::vector<v1::ScheduledReminder> kept = Scheduled(event, "torino-1");
+  ASSERT_EQ(kept.size(), 5u);
+  EXPECT_EQ(kept[0].mode(), v1::ATTENDANCE_MODE_IN_PERSON);
+  absl::StatusOr<storage::RedisReply> copies =
+      sync.Command({"HLEN", storage::keys::NotificationRegistrations(event)});
+  ASSERT_TRUE(copies.ok());
+  EXPECT_EQ(copies->as_integer().value_or(-1), 0);
 }
 
 TEST_F(NotificationTest, ReschedulingMovesTheReminders) {
