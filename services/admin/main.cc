@@ -68,14 +68,14 @@
 #include "core/tzdata_version.h"
 #include "core/zoned_rendering.h"
 #include "core/zoneinfo_directory.h"
-#include "storage/attendance_store.h"
-#include "storage/calendar_store.h"
+#include "attendance/attendance_store.h"
+#include "calendar/calendar_store.h"
 #include "storage/keys.h"
-#include "storage/event_copy_store.h"
-#include "storage/event_sheet_store.h"
+#include "notification/event_copy_store.h"
+#include "attendance/event_sheet_store.h"
 #include "storage/redis_address.h"
 #include "storage/redis_sync_client.h"
-#include "storage/registration_copy_store.h"
+#include "notification/registration_copy_store.h"
 
 ABSL_FLAG(std::string, redis, "redis://127.0.0.1:6379",
           "Redis: redis://HOST:PORT or unix:///path/to/redis.sock");

@@ -20,7 +20,7 @@
 #include "attendance/sheet_builder.h"
 #include "core/clock.h"
 #include "core/registration.h"
-#include "storage/attendance_store.h"
+#include "attendance/attendance_store.h"
 
 namespace convene::attendance {
 

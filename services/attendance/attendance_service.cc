@@ -8,8 +8,8 @@
 #include "attendance/counts_watch.h"
 #include "attendance/sheet_builder.h"
 #include "attendance/sheet_follower.h"
-#include "storage/attendance_store.h"
-#include "storage/event_sheet_store.h"
+#include "attendance/attendance_store.h"
+#include "attendance/event_sheet_store.h"
 #include "storage/owner_token.h"
 #include "storage/redis_sync_client.h"
 

@@ -14,7 +14,7 @@
 #include "core/check_in.h"
 #include "core/registration.h"
 #include "mapping/registration_mapping.h"
-#include "storage/attendance_store.h"
+#include "attendance/attendance_store.h"
 
 namespace convene::attendance {
 

@@ -26,7 +26,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
-#include "storage/event_sheet_store.h"
+#include "attendance/event_sheet_store.h"
 #include "storage/redis_client.h"
 
 namespace convene::attendance {

@@ -26,7 +26,7 @@
 #include "core/agenda.h"
 #include "core/clock.h"
 #include "core/event.h"
-#include "storage/calendar_store.h"
+#include "calendar/calendar_store.h"
 
 namespace convene::calendar {
 

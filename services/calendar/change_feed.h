@@ -13,7 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
-#include "storage/change_feed_store.h"
+#include "calendar/change_feed_store.h"
 
 namespace convene::calendar {
 

@@ -1,12 +1,16 @@
 #include "calendar/change_feed_relay.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "calendar/change_feed_store.h"
 #include "storage/attendance_stream_format.h"
-#include "storage/change_feed_store.h"
 #include "storage/keys.h"
 #include "storage/stream_range.h"
 
@@ -34,6 +38,30 @@ storage::FeedEntry ToFeedEntry(storage::FeedEntry source) {
   return source;
 }
 
+// Ids of the calendar's events that end after `after`, from the attributes
+// the calendar keeps beside each event ("revision|start_ms|end_ms|...").
+absl::StatusOr<std::vector<std::string>> EventsEndingAfter(storage::RedisSyncClient& redis,
+                                                           absl::Time after) {
+  absl::StatusOr<storage::RedisReply> r =
+      redis.Command({"HGETALL", storage::keys::CalendarAttributes()});
+  if (!r.ok()) return r.status();
+  const int64_t after_ms =
+      after == absl::InfinitePast() ? INT64_MIN : absl::ToUnixMillis(after);
+  std::vector<std::string> live;
+  const auto& e = r->elements();
+  for (size_t i = 0; i + 1 < e.size(); i += 2) {
+    absl::StatusOr<absl::string_view> id = e[i].as_string();
+    absl::StatusOr<absl::string_view> attrs = e[i + 1].as_string();
+    if (!id.ok() || !attrs.ok()) continue;
+    std::vector<absl::string_view> parts = absl::StrSplit(*attrs, '|');
+    int64_t end_ms = 0;
+    if (parts.size() > 2 && absl::SimpleAtoi(parts[2], &end_ms) && end_ms > after_ms) {
+      live.emplace_back(*id);
+    }
+  }
+  return live;
+}
+
 }  // namespace
 
 storage::FollowKeys ChangeFeedFollowKeys() {
@@ -51,7 +79,9 @@ ChangeFeedRelay::ChangeFeedRelay(storage::PlannerFeed& follow,
                .lease = options_.lease,
                .refresh = options_.refresh,
                .after_end = options_.follow_after_end,
-               .catch_up_ended = true}) {}
+               .catch_up_ended = true,
+               .events_ending_after =
+                   [this](absl::Time after) { return EventsEndingAfter(redis_, after); }}) {}
 
 ChangeFeedRelay::~ChangeFeedRelay() { Stop(); }
 

@@ -4,7 +4,7 @@
 
 #include "calendar/event_mapping.h"
 #include "rpc/proto_time.h"
-#include "storage/calendar_store.h"
+#include "calendar/calendar_store.h"
 #include "storage/stream_position.h"
 
 namespace convene::calendar {

@@ -8,7 +8,7 @@
 // The tallies are the counters the attendance scripts keep as they change
 // things ("reg:2022-03-15:in_person", "in:day:2022-03-15:online",
 // "g:city:546f72696e6f:reg:..." for Torino, ...; the field names are defined
-// in storage/scripts/attendance_lib.lua) plus the sizes of the presence
+// in attendance/scripts/attendance_lib.lua) plus the sizes of the presence
 // sets; nothing is recounted by scanning registrations.
 #ifndef CONVENE_CORE_ATTENDANCE_COUNTS_H_
 #define CONVENE_CORE_ATTENDANCE_COUNTS_H_

@@ -12,6 +12,10 @@
 
 namespace convene::notification {
 
+storage::FollowKeys ReminderPlannerFollowKeys() {
+  return {storage::keys::PlannerLease(), storage::keys::PlannerPositions()};
+}
+
 ChangeFollower::ChangeFollower(storage::PlannerFeed& feed, EventReader& events,
                                RegistrationCopies& registrations,
                                ReminderReplanner& planning, const core::Clock& clock,

@@ -54,9 +54,13 @@ struct ChangeFollowerOptions {
   int batch = 500;
 };
 
+// Where the reminder planner keeps its lease and positions (in {ntf}).
+storage::FollowKeys ReminderPlannerFollowKeys();
+
 class ChangeFollower {
  public:
-  // `feed` must have a connection of its own; all must outlive this.
+  // `feed` (built with ReminderPlannerFollowKeys()) must have a connection
+  // of its own; all must outlive this.
   ChangeFollower(storage::PlannerFeed& feed, EventReader& events,
                  RegistrationCopies& registrations, ReminderReplanner& planning,
                  const core::Clock& clock, ChangeFollowerOptions options);

@@ -21,7 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/event.h"
-#include "storage/event_copy_store.h"
+#include "notification/event_copy_store.h"
 #include "storage/redis_client.h"
 
 namespace convene::notification {

@@ -25,7 +25,7 @@
 #include "notification/event_reader.h"
 #include "notification/reminder_dispatcher.h"
 #include "notification/reminder_replanner.h"
-#include "storage/reminder_store.h"
+#include "notification/reminder_store.h"
 
 namespace convene::notification {
 

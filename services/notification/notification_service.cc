@@ -20,12 +20,12 @@
 #include "notification/webhook_sender.h"
 #include "notification/webhook_worker.h"
 #include "rpc/worker_pool.h"
-#include "storage/event_copy_store.h"
+#include "notification/event_copy_store.h"
 #include "storage/owner_token.h"
 #include "storage/planner_feed.h"
 #include "storage/redis_sync_client.h"
-#include "storage/registration_copy_store.h"
-#include "storage/reminder_store.h"
+#include "notification/registration_copy_store.h"
+#include "notification/reminder_store.h"
 
 ABSL_FLAG(bool, webhook_allow_private_targets, false,
           "let webhooks reach loopback, private and link-local addresses (receivers on a "
@@ -49,7 +49,7 @@ struct NotificationParts {
         reminders(context.redis),
         replanner(events, registrations, reminders, context.clock),
         feed_redis(std::move(feed_connection)),
-        feed(*feed_redis),
+        feed(*feed_redis, ReminderPlannerFollowKeys()),
         owner(storage::MakeOwnerToken()),
         follower(feed, events, registrations, replanner, context.clock, {.owner = owner}),
         dispatcher(reminders, context.clock,

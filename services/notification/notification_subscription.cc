@@ -20,7 +20,7 @@
 #include "rpc/status_conversion.h"
 #include "rpc/unary_reply.h"
 #include "storage/lua_script.h"
-#include "storage/outbox_reader.h"
+#include "notification/outbox_reader.h"
 #include "storage/redis_sync_client.h"
 
 namespace convene::notification {

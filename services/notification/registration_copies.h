@@ -22,7 +22,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "core/registration.h"
-#include "storage/registration_copy_store.h"
+#include "notification/registration_copy_store.h"
 
 namespace convene::notification {
 

@@ -20,7 +20,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
-#include "storage/reminder_store.h"
+#include "notification/reminder_store.h"
 
 namespace convene::notification {
 

@@ -27,7 +27,7 @@
 #include "core/reminder_policy.h"
 #include "notification/event_reader.h"
 #include "notification/registration_copies.h"
-#include "storage/reminder_store.h"
+#include "notification/reminder_store.h"
 
 namespace convene::notification {
 

@@ -17,8 +17,8 @@
 #include "absl/time/time.h"
 #include "notification/notification_app.h"
 #include "notification/webhook_sender.h"
-#include "storage/outbox_reader.h"
-#include "storage/reminder_store.h"
+#include "notification/outbox_reader.h"
+#include "notification/reminder_store.h"
 #include "storage/stream_follower.h"
 
 namespace convene::notification {

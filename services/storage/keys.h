@@ -205,7 +205,7 @@ inline std::vector<std::string> NotificationIndexPrefixes() {
 }
 // Hash: event id -> "<revision>|<serialised convene.v1.Event>": notification's
 // own copy of each event, taken from the calendar's change stream
-// (storage/event_copy_store.h).
+// (notification/event_copy_store.h).
 inline std::string NotificationEvents() { return "cv:{ntf}:events"; }
 // Sorted set: event id scored by its UTC end (milliseconds): which copied
 // events are still live.
@@ -213,7 +213,7 @@ inline std::string NotificationEventEnds() { return "cv:{ntf}:event-ends"; }
 // Hash per event: participant id -> "<revision>|<serialised
 // convene.v1.Registration>": notification's own copy of each registration
 // (contact, zone, language, days), taken from the event's attendance stream
-// (storage/registration_copy_store.h).
+// (notification/registration_copy_store.h).
 inline std::string NotificationRegistrationsPrefix() { return "cv:{ntf}:registrations:"; }
 inline std::string NotificationRegistrations(absl::string_view event_id) {
   return absl::StrCat(NotificationRegistrationsPrefix(), event_id);

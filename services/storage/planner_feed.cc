@@ -29,10 +29,6 @@ const LuaScript& LeadScript() {
 
 }  // namespace
 
-FollowKeys PlannerFollowKeys() {
-  return {keys::PlannerLease(), keys::PlannerPositions()};
-}
-
 absl::StatusOr<bool> PlannerFeed::TryLead(const std::string& owner,
                                           absl::Duration ttl) {
   absl::StatusOr<RedisReply> r = redis_.Eval(
@@ -40,27 +36,6 @@ absl::StatusOr<bool> PlannerFeed::TryLead(const std::string& owner,
       {owner, absl::StrCat(absl::ToInt64Milliseconds(ttl))});
   if (!r.ok()) return r.status();
   return r->as_integer().value_or(0) == 1;
-}
-
-absl::StatusOr<std::vector<std::string>> PlannerFeed::LiveEvents(absl::Time now) {
-  absl::StatusOr<RedisReply> r =
-      redis_.Command({"HGETALL", keys::CalendarAttributes()});
-  if (!r.ok()) return r.status();
-  const int64_t now_ms = absl::ToUnixMillis(now);
-  std::vector<std::string> live;
-  auto e = r->elements();
-  for (size_t i = 0; i + 1 < e.size(); i += 2) {
-    absl::StatusOr<absl::string_view> id = e[i].as_string();
-    absl::StatusOr<absl::string_view> attrs = e[i + 1].as_string();
-    if (!id.ok() || !attrs.ok()) continue;
-    // "revision|start_ms|end_ms|status|..."
-    std::vector<absl::string_view> parts = absl::StrSplit(*attrs, '|');
-    int64_t end_ms = 0;
-    if (parts.size() > 2 && absl::SimpleAtoi(parts[2], &end_ms) && end_ms > now_ms) {
-      live.emplace_back(*id);
-    }
-  }
-  return live;
 }
 
 absl::StatusOr<std::vector<std::string>> PlannerFeed::StreamsWithNews(

@@ -41,22 +41,17 @@ struct FollowKeys {
   std::string lease;
   std::string positions;
 };
-// The reminder planner's.
-FollowKeys PlannerFollowKeys();
 
 class PlannerFeed {
  public:
   // `redis` must outlive the feed.
-  explicit PlannerFeed(RedisSyncClient& redis,
-                       FollowKeys keys = PlannerFollowKeys())
+  // `keys` are the follower's own (each service's, in its keyspace).
+  PlannerFeed(RedisSyncClient& redis, FollowKeys keys)
       : redis_(redis), keys_(std::move(keys)) {}
 
   // Takes or renews the planner lease for `owner` (true), or finds it held
   // by another replica (false).
   absl::StatusOr<bool> TryLead(const std::string& owner, absl::Duration ttl);
-
-  // Ids of the calendar's events that end after `now`.
-  absl::StatusOr<std::vector<std::string>> LiveEvents(absl::Time now);
 
   // Of `streams` (key -> position), those with an entry after the position
   // (missing streams have none). One pipelined XREVRANGE per stream.

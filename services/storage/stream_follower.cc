@@ -13,8 +13,11 @@ StreamFollower::StreamFollower(PlannerFeed& feed, const core::Clock& clock,
     : feed_(feed), clock_(clock), options_(std::move(options)) {}
 
 absl::StatusOr<std::vector<std::string>> StreamFollower::EventsEndingAfter(absl::Time after) {
-  if (options_.events_ending_after) return options_.events_ending_after(after);
-  return feed_.LiveEvents(after);
+  if (!options_.events_ending_after) {
+    return absl::FailedPreconditionError(
+        "StreamFollowerOptions.events_ending_after is not set");
+  }
+  return options_.events_ending_after(after);
 }
 
 absl::Status StreamFollower::Refresh() {

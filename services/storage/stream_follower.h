@@ -44,10 +44,9 @@ struct StreamFollowerOptions {
   // stream alone (the attendance sheet follower), without reading which
   // events are live.
   bool follow_attendance = true;
-  // Which events end after a given instant (InfinitePast: every event).
-  // Unset: the calendar's own attributes (PlannerFeed::LiveEvents), which
-  // only the calendar's relay may read; another service passes its own
-  // copy of the events.
+  // Which events end after a given instant (InfinitePast: every event):
+  // each service answers from its own keys (the calendar from its events,
+  // notification from its copies). Required with follow_attendance.
   std::function<absl::StatusOr<std::vector<std::string>>(absl::Time)> events_ending_after =
       nullptr;
 };

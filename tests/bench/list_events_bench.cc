@@ -21,7 +21,7 @@
 #include "calendar/calendar_app.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "storage/calendar_store.h"
+#include "calendar/calendar_store.h"
 #include "storage/redis_address.h"
 #include "storage/redis_client.h"
 #include "storage/redis_sync_client.h"

@@ -60,7 +60,7 @@
 #include "storage/redis_address.h"
 #include "storage/redis_client.h"
 #include "storage/redis_sync_client.h"
-#include "storage/reminder_store.h"
+#include "notification/reminder_store.h"
 #include "testing_util/redis_server.h"
 
 ABSL_FLAG(int, burst, 100000, "reminders due at once (0: skip the burst runs)");

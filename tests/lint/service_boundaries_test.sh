@@ -39,13 +39,9 @@ done
 
 # Each service reads and writes only its own keyspace; what it needs of
 # another it takes from that service's published streams (CalendarChanges,
-# AttendanceChanges, CountsChannel) or asks through its API. The stores and
-# key names of each keyspace, by owner:
-declare -A owned_stores=(
-  [calendar]='storage/(calendar_store|change_feed_store)\.h'
-  [attendance]='storage/(attendance_store|event_sheet_store)\.h'
-  [notification]='storage/(reminder_store|event_copy_store|registration_copy_store|outbox_reader)\.h'
-)
+# AttendanceChanges, CountsChannel) or asks through its API. A service's
+# stores and scripts live in its own folder (so the include check above
+# covers them); the key names of each keyspace, by owner:
 declare -A owned_keys=(
   [calendar]='keys::(Calendar(Documents|Attributes|StartIndex|Stats|CreateRequests)|ChangeFeed[A-Za-z]*)\('
   [attendance]='keys::(EventSheet|Registrations?|RegistrationPrefix|WaitlistPrefix|CheckIns|PresencePrefix|Counters|AttendanceRequests|AttendanceEvents|SheetFollower[A-Za-z]*)\('
@@ -54,9 +50,17 @@ declare -A owned_keys=(
 for service in "${services[@]}"; do
   for owner in "${services[@]}"; do
     [ "$owner" = "$service" ] && continue
-    hits="$(cd "$root" && grep -rnE "#include \"(${owned_stores[$owner]})\"|${owned_keys[$owner]}" \
-      "services/$service" || true)"
+    hits="$(cd "$root" && grep -rnE "${owned_keys[$owner]}" "services/$service" || true)"
     [ -n "$hits" ] && report "services/$service uses the $owner service's keyspace" "$hits"
+  done
+done
+# The shared layers hold no service's store: they name no service's keys
+# (keys.h builds them all, for the services).
+for layer in "${shared[@]}"; do
+  for owner in "${services[@]}"; do
+    hits="$(cd "$root" && grep -rnE "${owned_keys[$owner]}" "services/$layer" \
+      --exclude=keys.h | grep -vE '^[^:]+:[0-9]+: *(//|#)' || true)"
+    [ -n "$hits" ] && report "services/$layer (shared) uses the $owner service's keyspace" "$hits"
   done
 done
 

@@ -22,16 +22,16 @@
 #   }
 #
 # The header path mirrors the script's path relative to services/ (or to the
-# project root for files elsewhere), so services/storage/scripts/foo_bar.lua
-# is included as "storage/scripts/foo_bar_lua.h". Editing a .lua file
+# project root for files elsewhere), so services/<dir>/scripts/foo_bar.lua
+# is included as "<dir>/scripts/foo_bar_lua.h". Editing a .lua file
 # regenerates and rebuilds only what depends on it. <target> must link
 # convene::storage.
 #
-# Example (services/storage/CMakeLists.txt):
-#   convene_embed_lua(convene_storage PRELUDE scripts/attendance_lib.lua
+# Example (a service's CMakeLists.txt, its store in the same folder):
+#   convene_embed_lua(convene_attendance_store PRELUDE scripts/attendance_lib.lua
 #                     scripts/attendance_register.lua)
 #   // attendance_store.cc
-#   #include "storage/scripts/attendance_register_lua.h"
+#   #include "<dir>/scripts/attendance_register_lua.h"
 #   redis_.Eval(scripts::AttendanceRegister(), keys, args, std::move(done));
 #
 # The same file, run with `cmake -P`, is the generator itself.

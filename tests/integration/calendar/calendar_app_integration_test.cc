@@ -13,7 +13,7 @@
 #include "core/zone.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "storage/calendar_store.h"
+#include "calendar/calendar_store.h"
 #include "storage/keys.h"
 #include "storage/redis_address.h"
 #include "storage/redis_client.h"

@@ -18,16 +18,16 @@
 #include "notification/reminder_replanner.h"
 #include "rpc/proto_time.h"
 #include "attendance/sheet_follower.h"
-#include "storage/attendance_store.h"
-#include "storage/event_copy_store.h"
-#include "storage/calendar_store.h"
-#include "storage/event_sheet_store.h"
+#include "attendance/attendance_store.h"
+#include "notification/event_copy_store.h"
+#include "calendar/calendar_store.h"
+#include "attendance/event_sheet_store.h"
 #include "storage/keys.h"
 #include "storage/planner_feed.h"
 #include "storage/redis_address.h"
 #include "storage/redis_sync_client.h"
-#include "storage/registration_copy_store.h"
-#include "storage/reminder_store.h"
+#include "notification/registration_copy_store.h"
+#include "notification/reminder_store.h"
 #include "testing_util/await.h"
 #include "testing_util/connection_calendar.h"
 #include "testing_util/redis_snapshot.h"
@@ -94,7 +94,7 @@ class NotificationTest : public testing_util::RedisTest {
     registrations_ = std::make_unique<RegistrationCopies>(*registration_store_);
     planning_ = std::make_unique<ReminderReplanner>(*events_, *registrations_, *reminders_,
                                                    clock_);
-    feed_ = std::make_unique<storage::PlannerFeed>(*feed_redis_);
+    feed_ = std::make_unique<storage::PlannerFeed>(*feed_redis_, ReminderPlannerFollowKeys());
     follower_ = std::make_unique<ChangeFollower>(*feed_, *events_, *registrations_, *planning_,
                                                  clock_,
                                                  ChangeFollowerOptions{.owner = "test"});

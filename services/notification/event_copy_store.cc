@@ -1,9 +1,9 @@
-#include "storage/event_copy_store.h"
+#include "notification/event_copy_store.h"
 
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "storage/internal/revision_guarded_copy.h"
+#include "notification/revision_guarded_copy.h"
 #include "storage/keys.h"
 
 namespace convene::storage {

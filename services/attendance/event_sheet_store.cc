@@ -1,4 +1,4 @@
-#include "storage/event_sheet_store.h"
+#include "attendance/event_sheet_store.h"
 
 #include <algorithm>
 #include <map>
@@ -10,9 +10,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/local_date_time.h"
-#include "storage/attendance_script_frame.h"
+#include "attendance/attendance_script_frame.h"
 #include "storage/keys.h"
-#include "storage/scripts/sheet_put_lua.h"
+#include "attendance/scripts/sheet_put_lua.h"
 
 namespace convene::storage {
 

@@ -1,4 +1,4 @@
-#include "storage/outbox_reader.h"
+#include "notification/outbox_reader.h"
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"

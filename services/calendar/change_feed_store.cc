@@ -1,4 +1,4 @@
-#include "storage/change_feed_store.h"
+#include "calendar/change_feed_store.h"
 
 #include <algorithm>
 #include <utility>
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "storage/keys.h"
 #include "storage/stream_position.h"
-#include "storage/scripts/feed_append_lua.h"
+#include "calendar/scripts/feed_append_lua.h"
 #include "storage/stream_range.h"
 
 namespace convene::storage {

@@ -1,4 +1,4 @@
-#include "storage/calendar_store.h"
+#include "calendar/calendar_store.h"
 
 #include <utility>
 
@@ -9,8 +9,8 @@
 #include "absl/strings/str_split.h"
 #include "storage/keys.h"
 #include "storage/stream_position.h"
-#include "storage/scripts/calendar_list_lua.h"
-#include "storage/scripts/calendar_write_lua.h"
+#include "calendar/scripts/calendar_list_lua.h"
+#include "calendar/scripts/calendar_write_lua.h"
 
 namespace convene::storage {
 namespace {

@@ -1,4 +1,4 @@
-#include "storage/reminder_store.h"
+#include "notification/reminder_store.h"
 
 #include <utility>
 
@@ -6,12 +6,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "storage/keys.h"
-#include "storage/scripts/notification_ack_lua.h"
-#include "storage/scripts/reminder_claim_lua.h"
-#include "storage/scripts/reminder_complete_lua.h"
-#include "storage/scripts/reminder_forget_lua.h"
-#include "storage/scripts/reminder_list_lua.h"
-#include "storage/scripts/reminder_plan_lua.h"
+#include "notification/scripts/notification_ack_lua.h"
+#include "notification/scripts/reminder_claim_lua.h"
+#include "notification/scripts/reminder_complete_lua.h"
+#include "notification/scripts/reminder_forget_lua.h"
+#include "notification/scripts/reminder_list_lua.h"
+#include "notification/scripts/reminder_plan_lua.h"
 
 namespace convene::storage {
 namespace {

@@ -1,4 +1,4 @@
-#include "storage/attendance_store.h"
+#include "attendance/attendance_store.h"
 
 #include <algorithm>
 #include <memory>
@@ -11,19 +11,19 @@
 #include "absl/strings/str_split.h"
 #include "absl/types/span.h"
 #include "core/local_date_time.h"
-#include "storage/attendance_script_frame.h"
+#include "attendance/attendance_script_frame.h"
 #include "storage/attendance_stream_format.h"
-#include "storage/event_sheet_store.h"
+#include "attendance/event_sheet_store.h"
 #include "storage/keys.h"
-#include "storage/scripts/attendance_audit_lua.h"
-#include "storage/scripts/attendance_change_lua.h"
-#include "storage/scripts/attendance_checkin_lua.h"
-#include "storage/scripts/attendance_checkout_lua.h"
-#include "storage/scripts/attendance_counts_lua.h"
-#include "storage/scripts/attendance_forget_lua.h"
-#include "storage/scripts/attendance_get_lua.h"
-#include "storage/scripts/attendance_list_lua.h"
-#include "storage/scripts/attendance_register_lua.h"
+#include "attendance/scripts/attendance_audit_lua.h"
+#include "attendance/scripts/attendance_change_lua.h"
+#include "attendance/scripts/attendance_checkin_lua.h"
+#include "attendance/scripts/attendance_checkout_lua.h"
+#include "attendance/scripts/attendance_counts_lua.h"
+#include "attendance/scripts/attendance_forget_lua.h"
+#include "attendance/scripts/attendance_get_lua.h"
+#include "attendance/scripts/attendance_list_lua.h"
+#include "attendance/scripts/attendance_register_lua.h"
 
 namespace convene::storage {
 namespace {

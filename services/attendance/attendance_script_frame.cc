@@ -1,4 +1,4 @@
-#include "storage/attendance_script_frame.h"
+#include "attendance/attendance_script_frame.h"
 
 #include <algorithm>
 #include <string>

@@ -2,8 +2,8 @@
 // (EventCopyStore, RegistrationCopyStore): a hash field holding
 // "<revision>|<value>", written only over an older revision, so that replays
 // and catch-ups race freely.
-#ifndef CONVENE_STORAGE_INTERNAL_REVISION_GUARDED_COPY_H_
-#define CONVENE_STORAGE_INTERNAL_REVISION_GUARDED_COPY_H_
+#ifndef CONVENE_NOTIFICATION_REVISION_GUARDED_COPY_H_
+#define CONVENE_NOTIFICATION_REVISION_GUARDED_COPY_H_
 
 #include <string>
 
@@ -23,4 +23,4 @@ absl::StatusOr<std::string> ValueOfCopy(const std::string& stored, const std::st
 
 }  // namespace convene::storage::internal
 
-#endif  // CONVENE_STORAGE_INTERNAL_REVISION_GUARDED_COPY_H_
+#endif  // CONVENE_NOTIFICATION_REVISION_GUARDED_COPY_H_

@@ -1,4 +1,4 @@
-#include "storage/internal/revision_guarded_copy.h"
+#include "notification/revision_guarded_copy.h"
 
 #include "absl/strings/str_cat.h"
 
