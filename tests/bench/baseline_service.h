@@ -1,7 +1,18 @@
-// The baseline both CheckIn benchmarks measure against, in the same run: a
-// bare synchronous gRPC AttendanceService whose CheckIn makes one blocking
-// EVALSHA (of kBaselineScript, loaded by the caller) and nothing else. What
-// Convene adds on top of "one script per call" is the difference.
+// The baselines convene-bench and checkin_bench measure against, in the same
+// run: a bare gRPC AttendanceService whose CheckIn makes one EVALSHA of
+// kBaselineScript (loaded by the caller) and nothing else. What Convene adds
+// on top of "one script per call" is the difference. Three designs, because
+// which is fastest depends on the machine:
+//
+//   CallbackInlineBaseline  callback API; the handler makes a blocking
+//                           EVALSHA on its thread's own hiredis connection
+//                           and finishes inline
+//   CallbackAsyncBaseline   callback API; the handler sends the EVALSHA
+//                           through Convene's async Redis client and
+//                           finishes from its reply (the design Convene uses)
+//   SyncBaseline            synchronous API, one blocking EVALSHA per call
+//                           (a reference row: what the bench called
+//                           "baseline" before)
 #ifndef CONVENE_TESTS_BENCH_BASELINE_SERVICE_H_
 #define CONVENE_TESTS_BENCH_BASELINE_SERVICE_H_
 
@@ -14,58 +25,103 @@
 #include "absl/strings/str_cat.h"
 #include "convene/v1/attendance.grpc.pb.h"
 #include "storage/redis_address.h"
+#include "storage/redis_client.h"
 
 namespace convene::bench {
 
 constexpr char kBaselineScript[] =
     "return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)";
+constexpr char kBaselineKey[] = "bench:baseline";
 
-// The baseline: one blocking EVALSHA per call on a connection per thread.
-class BaselineService final : public v1::AttendanceService::Service {
+// One blocking EVALSHA on the calling thread's own connection (made on first
+// use, remade when it broke, closed when the thread ends: gRPC's thread
+// pools grow and shrink).
+inline grpc::Status BlockingEvalSha(const storage::RedisAddress& address, const std::string& sha,
+                                    const std::string& participant_id) {
+  struct Connection {
+    redisContext* c = nullptr;
+    ~Connection() {
+      if (c != nullptr) redisFree(c);
+    }
+  };
+  thread_local Connection redis;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (redis.c == nullptr || redis.c->err != 0) {
+      if (redis.c != nullptr) redisFree(redis.c);
+      redis.c = address.kind() == storage::RedisAddress::Kind::kUnix
+                    ? redisConnectUnix(address.unix_path().c_str())
+                    : redisConnect(address.host().c_str(), address.port());
+    }
+    if (redis.c == nullptr) break;
+    auto* reply = static_cast<redisReply*>(redisCommand(
+        redis.c, "EVALSHA %s 1 %s %s", sha.c_str(), kBaselineKey, participant_id.c_str()));
+    if (reply == nullptr) continue;  // the connection broke: make another
+    freeReplyObject(reply);
+    return grpc::Status::OK;
+  }
+  return grpc::Status(
+      grpc::StatusCode::UNAVAILABLE,
+      absl::StrCat("redis: ", redis.c != nullptr ? redis.c->errstr : "no connection"));
+}
+
+class SyncBaseline final : public v1::AttendanceService::Service {
  public:
-  BaselineService(storage::RedisAddress address, std::string sha)
+  SyncBaseline(storage::RedisAddress address, std::string sha)
       : address_(std::move(address)), sha_(std::move(sha)) {}
 
   grpc::Status CheckIn(grpc::ServerContext*, const v1::CheckInRequest* request,
                        v1::CheckInRecord* response) override {
-    // One connection per server thread, closed when the thread ends (gRPC's
-    // sync server grows and shrinks its pool; leaked connections would run
-    // the process out of file descriptors and fail the baseline's calls).
-    struct Connection {
-      redisContext* c = nullptr;
-      ~Connection() {
-        if (c != nullptr) redisFree(c);
-      }
-    };
-    thread_local Connection redis;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      if (redis.c == nullptr || redis.c->err != 0) {
-        if (redis.c != nullptr) redisFree(redis.c);
-        redis.c = Connect();
-      }
-      if (redis.c == nullptr) break;
-      auto* reply = static_cast<redisReply*>(
-          redisCommand(redis.c, "EVALSHA %s 1 bench:baseline %s", sha_.c_str(),
-                       request->participant_id().c_str()));
-      if (reply == nullptr) continue;  // the connection broke: make another
-      freeReplyObject(reply);
-      response->set_participant_id(request->participant_id());
-      return grpc::Status::OK;
-    }
-    return grpc::Status(
-        grpc::StatusCode::UNAVAILABLE,
-        absl::StrCat("redis: ", redis.c != nullptr ? redis.c->errstr : "no connection"));
+    response->set_participant_id(request->participant_id());
+    return BlockingEvalSha(address_, sha_, request->participant_id());
   }
 
  private:
-  redisContext* Connect() const {
-    if (address_.kind() == storage::RedisAddress::Kind::kUnix) {
-      return redisConnectUnix(address_.unix_path().c_str());
-    }
-    return redisConnect(address_.host().c_str(), address_.port());
+  storage::RedisAddress address_;
+  std::string sha_;
+};
+
+class CallbackInlineBaseline final : public v1::AttendanceService::CallbackService {
+ public:
+  CallbackInlineBaseline(storage::RedisAddress address, std::string sha)
+      : address_(std::move(address)), sha_(std::move(sha)) {}
+
+  grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* context,
+                                    const v1::CheckInRequest* request,
+                                    v1::CheckInRecord* response) override {
+    response->set_participant_id(request->participant_id());
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(BlockingEvalSha(address_, sha_, request->participant_id()));
+    return reactor;
   }
 
+ private:
   storage::RedisAddress address_;
+  std::string sha_;
+};
+
+class CallbackAsyncBaseline final : public v1::AttendanceService::CallbackService {
+ public:
+  // `redis` must outlive the service.
+  CallbackAsyncBaseline(storage::RedisClient& redis, std::string sha)
+      : redis_(redis), sha_(std::move(sha)) {}
+
+  grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* context,
+                                    const v1::CheckInRequest* request,
+                                    v1::CheckInRecord* response) override {
+    response->set_participant_id(request->participant_id());
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    redis_.Command({"EVALSHA", sha_, "1", kBaselineKey, request->participant_id()},
+                   [reactor](absl::StatusOr<storage::RedisReply> reply) {
+                     reactor->Finish(reply.ok() ? grpc::Status::OK
+                                                : grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                                               std::string(
+                                                                   reply.status().message())));
+                   });
+    return reactor;
+  }
+
+ private:
+  storage::RedisClient& redis_;
   std::string sha_;
 };
 

@@ -1,7 +1,8 @@
 // checkin_bench: CheckIn through the real attendance service (gRPC callback
 // API, hiredis async on its own loop) against a baseline measured in the
-// same run: a bare synchronous gRPC server whose handler makes one blocking
-// EVALSHA per call to the same Redis. Prints QPS, p50/p99 latency and Redis
+// same run: a bare callback-API gRPC server whose handler makes one blocking
+// EVALSHA per call to the same Redis (bench::CallbackInlineBaseline; see
+// convene-bench for every baseline design). Prints QPS, p50/p99 latency and Redis
 // commands per RPC (INFO commandstats); asserts nothing.
 //
 //   build/tests/bench/checkin_bench [--in_flight=64] [--seconds=5]
@@ -52,7 +53,7 @@ namespace {
 
 using testing_util::Await;
 
-using bench::BaselineService;
+using bench::CallbackInlineBaseline;
 using bench::kBaselineScript;
 
 struct RunFigures {
@@ -166,7 +167,7 @@ void Report(const char* name, const RunFigures& f,
     if (cmd == "info") continue;
     const int64_t delta = n - (before.count(cmd) ? before.at(cmd) : 0);
     total += delta;
-    if (cmd == "evalsha") evalsha = delta;
+    if (cmd == "evalsha" || cmd == "fcall" || cmd == "fcall_ro") evalsha += delta;
   }
   const double rpcs = std::max<int64_t>(f.ok + f.failed, 1);
   std::printf("%-22s %9.0f %9.2f %9.2f %12.2f %14.2f %8lld\n", name, f.qps,
@@ -240,8 +241,8 @@ int Run() {
 
   absl::StatusOr<storage::RedisReply> sha =
       sync.Command({"SCRIPT", "LOAD", kBaselineScript});
-  BaselineService baseline(*storage::RedisAddress::Parse("unix://" + (*server)->socket_path()),
-                           sha->text());
+  CallbackInlineBaseline baseline(
+      *storage::RedisAddress::Parse("unix://" + (*server)->socket_path()), sha->text());
   rpc::ServerOptions baseline_options;
   baseline_options.name = "baseline";
   baseline_options.services = {&baseline};
@@ -257,12 +258,12 @@ int Run() {
       "on a unix socket\n",
       in_flight, seconds, participants);
   std::printf("%-22s %9s %9s %9s %12s %14s %8s\n", "server", "QPS", "p50 ms",
-              "p99 ms", "EVALSHA/RPC", "redis cmds/RPC", "failed");
+              "p99 ms", "scripts/RPC", "redis cmds/RPC", "failed");
   auto before = CommandCalls(sync);
   RunFigures base = Drive((*baseline_server)->address(), *event,
                           participants, in_flight, seconds);
   auto middle = CommandCalls(sync);
-  Report("baseline (1 EVALSHA)", base, before, middle);
+  Report("baseline (callback, 1 EVALSHA)", base, before, middle);
   RunFigures ours = Drive((*convene_server)->address(), *event, participants,
                           in_flight, seconds);
   auto after = CommandCalls(sync);

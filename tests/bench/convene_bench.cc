@@ -1,20 +1,26 @@
 // convene-bench: Convene's hot RPCs (CheckIn, Register, ListEvents,
-// GetAgenda), each with K calls kept in flight for a set time, next to a
-// baseline measured in the same run: a bare synchronous gRPC server whose
-// handler makes one blocking EVALSHA per call to the same Redis. Prints, per
-// RPC, QPS, p50/p99/p999 latency, failed calls, Redis commands per RPC (INFO
-// commandstats: the commands inside scripts count too) and, for Register,
-// Redis memory per registration; then each RPC's QPS and p99 as a ratio of
-// the baseline's. Asserts nothing.
+// GetAgenda), each with K calls kept in flight for a set time and again with
+// one sequential caller (K=1, as a calendar integration often calls), next to
+// baselines measured in the same run: bare gRPC servers whose CheckIn makes
+// one EVALSHA of a one-HINCRBY script per call to the same Redis
+// (tests/bench/baseline_service.h: callback API inline, callback API through
+// the async Redis client, and the synchronous API for reference). The faster
+// callback design is "baseline"; every ratio is over it. Prints, per row,
+// QPS, p50/p99/p999 latency, failed calls, Redis commands per RPC (INFO
+// commandstats: the commands inside scripts count too), Redis CPU per RPC
+// (INFO cpu, user + system, over the row's calls) and, for Register, Redis
+// memory per registration. CheckIn's main row is new check-ins only (each
+// participant once per session); repeats have their own row. Asserts
+// nothing.
 //
 // By default it starts a private redis-server and the calendar and
 // attendance services in this process (the binaries' own wiring, without
 // authentication); --server points it at a running Convene instead, and
 // --server_redis at that server's Redis for the Redis figures and the
-// baseline.
+// baselines.
 //
 //   build/tests/bench/convene-bench [--in_flight=64] [--seconds=5]
-//       [--rpcs=CheckIn,Register,ListEvents,GetAgenda]
+//       [--rpcs=CheckIn,Register,ListEvents,GetAgenda] [--k1_seconds=2]
 //   build/tests/bench/convene-bench --server=127.0.0.1:50051
 //       --server_redis=unix:///path/redis.sock --token="$(cat .run/admin-token)"
 #include <grpcpp/grpcpp.h>
@@ -60,9 +66,12 @@ ABSL_FLAG(double, seconds, 5, "seconds each RPC (and the baseline) is driven");
 ABSL_FLAG(std::vector<std::string>, rpcs,
           std::vector<std::string>({"CheckIn", "Register", "ListEvents", "GetAgenda"}),
           "RPCs to drive, in order: CheckIn, Register, ListEvents, GetAgenda");
-ABSL_FLAG(int, participants, 5000,
-          "participants registered before the CheckIn run (each checks in to "
-          "each of the event's 4 sessions once; later calls are duplicates)");
+ABSL_FLAG(int, participants, 30000,
+          "participants registered before the CheckIn run; each checks in to each of "
+          "the event's 4 sessions once, so the main CheckIn row has no repeats while "
+          "it makes fewer than 4x this many calls (it stops there)");
+ABSL_FLAG(double, k1_seconds, 2,
+          "seconds of each RPC's K=1 row (one sequential caller); 0: no K=1 rows");
 ABSL_FLAG(int, events, 200, "events in the calendar for ListEvents and GetAgenda");
 ABSL_FLAG(std::string, server, "",
           "HOST:PORT of a running Convene (calendar and attendance services); "
@@ -78,8 +87,10 @@ namespace convene {
 namespace {
 
 constexpr int kSessionsPerEvent = 4;
-using bench::BaselineService;
+using bench::CallbackAsyncBaseline;
+using bench::CallbackInlineBaseline;
 using bench::kBaselineScript;
+using bench::SyncBaseline;
 
 struct Figures {
   double qps = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0;
@@ -219,6 +230,16 @@ class RedisFigures {
     return "";
   }
 
+  // Redis's own CPU time so far (user + system), in seconds; -1 if unknown.
+  double CpuSeconds() {
+    double user = 0, sys = 0;
+    if (!absl::SimpleAtod(Info("cpu", "used_cpu_user"), &user) ||
+        !absl::SimpleAtod(Info("cpu", "used_cpu_sys"), &sys)) {
+      return -1;
+    }
+    return user + sys;
+  }
+
   int64_t UsedMemory() {
     int64_t bytes = 0;
     return absl::SimpleAtoi(Info("memory", "used_memory"), &bytes) ? bytes : -1;
@@ -229,39 +250,69 @@ class RedisFigures {
 };
 
 struct CommandDelta {
-  double total = 0, evalsha = 0;
+  // Commands, scripts (EVALSHA and FCALL) and Redis CPU microseconds per call.
+  double total = 0, scripts = 0, cpu_us = -1;
 };
 
-CommandDelta Delta(const std::map<std::string, int64_t>& before,
-                   const std::map<std::string, int64_t>& after, int64_t calls) {
-  int64_t total = 0, evalsha = 0;
-  for (const auto& [cmd, n] : after) {
+// What Redis did for one row: commands and CPU, before and after.
+struct RedisSnapshot {
+  std::map<std::string, int64_t> calls;
+  double cpu_seconds = -1;
+};
+
+RedisSnapshot Snapshot(RedisFigures& redis) {
+  // CPU first and commands last before a row, the other way round after it:
+  // the INFO calls themselves stay outside the row's figures as far as they
+  // can.
+  RedisSnapshot s;
+  s.cpu_seconds = redis.available() ? redis.CpuSeconds() : -1;
+  s.calls = redis.CommandCalls();
+  return s;
+}
+
+RedisSnapshot SnapshotAfter(RedisFigures& redis) {
+  RedisSnapshot s;
+  s.calls = redis.CommandCalls();
+  s.cpu_seconds = redis.available() ? redis.CpuSeconds() : -1;
+  return s;
+}
+
+CommandDelta Delta(const RedisSnapshot& before, const RedisSnapshot& after, int64_t calls) {
+  int64_t total = 0, scripts = 0;
+  for (const auto& [cmd, n] : after.calls) {
     if (cmd == "info") continue;  // ours
-    const auto it = before.find(cmd);
-    const int64_t delta = n - (it == before.end() ? 0 : it->second);
+    const auto it = before.calls.find(cmd);
+    const int64_t delta = n - (it == before.calls.end() ? 0 : it->second);
     total += delta;
-    if (cmd == "evalsha") evalsha = delta;
+    if (cmd == "evalsha" || cmd == "fcall" || cmd == "fcall_ro") scripts += delta;
   }
   const double rpcs = static_cast<double>(std::max<int64_t>(calls, 1));
-  return {total / rpcs, evalsha / rpcs};
+  CommandDelta d{total / rpcs, scripts / rpcs, -1};
+  if (before.cpu_seconds >= 0 && after.cpu_seconds >= 0) {
+    d.cpu_us = (after.cpu_seconds - before.cpu_seconds) * 1e6 / rpcs;
+  }
+  return d;
 }
 
 void PrintHeader() {
-  std::printf("%-22s %9s %8s %8s %8s %8s %10s %12s %9s %9s\n", "rpc", "QPS",
-              "p50 ms", "p99 ms", "p999 ms", "failed", "cmds/RPC",
-              "EVALSHA/RPC", "QPS/base", "p99/base");
+  std::printf("%-28s %9s %8s %8s %8s %7s %9s %11s %10s %9s %9s\n", "rpc", "QPS", "p50 ms",
+              "p99 ms", "p999 ms", "failed", "cmds/RPC", "scripts/RPC", "redis us", "QPS/base",
+              "p99/base");
 }
 
 void PrintRow(const std::string& name, const Figures& f, const CommandDelta* cmds,
               const Figures* base) {
-  std::string cmd_cells = cmds == nullptr
-                              ? absl::StrFormat("%10s %12s", "-", "-")
-                              : absl::StrFormat("%10.2f %12.2f", cmds->total, cmds->evalsha);
+  std::string cmd_cells =
+      cmds == nullptr
+          ? absl::StrFormat("%9s %11s %10s", "-", "-", "-")
+          : absl::StrFormat("%9.2f %11.2f %10s", cmds->total, cmds->scripts,
+                            cmds->cpu_us < 0 ? std::string("-")
+                                             : absl::StrFormat("%.1f", cmds->cpu_us));
   std::string ratio_cells = "        -         -";
   if (base != nullptr && base->qps > 0 && base->p99_ms > 0) {
     ratio_cells = absl::StrFormat("%8.2fx %8.2fx", f.qps / base->qps, f.p99_ms / base->p99_ms);
   }
-  std::printf("%-22s %9.0f %8.2f %8.2f %8.2f %8lld %s %s\n", name.c_str(), f.qps,
+  std::printf("%-28s %9.0f %8.2f %8.2f %8.2f %7lld %s %s\n", name.c_str(), f.qps,
               f.p50_ms, f.p99_ms, f.p999_ms, static_cast<long long>(f.failed),
               cmd_cells.c_str(), ratio_cells.c_str());
   if (f.failed > 0) std::printf("  first error: %s\n", f.first_error.c_str());
@@ -508,13 +559,18 @@ int Run() {
       absl::ToDoubleSeconds(absl::Now() - setup_started), where.c_str());
   PrintHeader();
 
-  // The CheckIn calls, for Convene and for the baseline: every participant
-  // once per session, then duplicates.
+  // CheckIn call n (of a run starting at `first`): participant n % P and
+  // session (n / P) % 4, so the first 4P calls of the event are each a new
+  // check-in; n wraps at `modulo`. Request ids are per run.
+  const int64_t new_check_ins = static_cast<int64_t>(participants) * sessions.size();
   std::atomic<int64_t> duplicates{0};
   std::atomic<int> run_number{0};
-  auto check_in = [&](v1::AttendanceService::Stub* stub) -> Issue {
+  auto check_in = [&](v1::AttendanceService::Stub* stub, int64_t first,
+                      int64_t modulo) -> Issue {
     const int run = run_number++;
-    return [&, stub, run](int64_t n, std::function<void(const grpc::Status&)> done) {
+    return [&, stub, run, first, modulo](int64_t i,
+                                         std::function<void(const grpc::Status&)> done) {
+      const int64_t n = (first + i) % std::max<int64_t>(modulo, 1);
       v1::CheckInRequest request;
       request.set_event_id(check_in_event.id());
       request.set_participant_id(absl::StrCat("p", n % participants));
@@ -533,48 +589,84 @@ int Run() {
           });
     };
   };
+  const absl::Duration k1_length = absl::Seconds(absl::GetFlag(FLAGS_k1_seconds));
+  const bool k1_rows = k1_length > absl::ZeroDuration();
 
-  // The baseline first, with the same K and the same CheckIn requests.
-  std::optional<Figures> base;
-  std::unique_ptr<BaselineService> baseline;
-  std::unique_ptr<rpc::ServerRunner> baseline_server;
+  // The baselines first, with the same K and the same CheckIn requests.
+  struct Baseline {
+    std::string name;
+    std::unique_ptr<grpc::Service> service;
+    std::unique_ptr<rpc::ServerRunner> server;
+    std::unique_ptr<v1::AttendanceService::Stub> stub;
+    Figures figures;
+    CommandDelta cmds;
+  };
+  std::vector<Baseline> baselines;
+  std::unique_ptr<storage::RedisClient> baseline_redis;
+  const Figures* base = nullptr;
+  std::optional<Figures> base_k1;
   if (redis.available()) {
     absl::StatusOr<storage::RedisReply> sha = sync->Command({"SCRIPT", "LOAD", kBaselineScript});
     if (!sha.ok()) return 1;
-    baseline = std::make_unique<BaselineService>(*redis_address, sha->text());
-    rpc::ServerOptions options;
-    options.name = "baseline";
-    options.services = {baseline.get()};
-    options.handle_shutdown_signals = false;
-    options.announce = nullptr;
-    rpc::ServerConfig config;
-    config.listen = "127.0.0.1:0";
-    config.log_rpcs = false;
-    auto started = rpc::ServerRunner::Start(config, std::move(options));
-    if (!started.ok()) return 1;
-    baseline_server = *std::move(started);
-    auto baseline_stub = v1::AttendanceService::NewStub(grpc::CreateChannel(
-        baseline_server->address(), grpc::InsecureChannelCredentials()));
-    auto before = redis.CommandCalls();
-    base = Drive(check_in(baseline_stub.get()), in_flight, length);
-    auto after = redis.CommandCalls();
-    CommandDelta cmds = Delta(before, after, base->ok + base->failed);
-    PrintRow("baseline (1 EVALSHA)", *base, &cmds, &*base);
+    storage::RedisClientOptions redis_options;
+    redis_options.address = *redis_address;
+    absl::StatusOr<std::unique_ptr<storage::RedisClient>> client =
+        storage::RedisClient::Start(redis_options);
+    if (!client.ok()) return 1;
+    baseline_redis = *std::move(client);
+    auto add = [&baselines](std::string name, std::unique_ptr<grpc::Service> service) {
+      Baseline b;
+      b.name = std::move(name);
+      b.service = std::move(service);
+      baselines.push_back(std::move(b));
+    };
+    add("baseline: callback, inline",
+        std::make_unique<CallbackInlineBaseline>(*redis_address, sha->text()));
+    add("baseline: callback, async",
+        std::make_unique<CallbackAsyncBaseline>(*baseline_redis, sha->text()));
+    add("baseline: sync (reference)", std::make_unique<SyncBaseline>(*redis_address, sha->text()));
+    for (Baseline& b : baselines) {
+      rpc::ServerOptions options;
+      options.name = "baseline";
+      options.services = {b.service.get()};
+      options.handle_shutdown_signals = false;
+      options.announce = nullptr;
+      rpc::ServerConfig config;
+      config.listen = "127.0.0.1:0";
+      config.log_rpcs = false;
+      auto started = rpc::ServerRunner::Start(config, std::move(options));
+      if (!started.ok()) return 1;
+      b.server = *std::move(started);
+      b.stub = v1::AttendanceService::NewStub(
+          grpc::CreateChannel(b.server->address(), grpc::InsecureChannelCredentials()));
+      RedisSnapshot before = Snapshot(redis);
+      b.figures = Drive(check_in(b.stub.get(), 0, new_check_ins), in_flight, length);
+      b.cmds = Delta(before, SnapshotAfter(redis), b.figures.ok + b.figures.failed);
+    }
+    // "baseline" is the faster of the two callback designs.
+    base = baselines[0].figures.qps >= baselines[1].figures.qps ? &baselines[0].figures
+                                                                 : &baselines[1].figures;
+    for (Baseline& b : baselines) {
+      PrintRow(b.name + (&b.figures == base ? " *" : ""), b.figures, &b.cmds, base);
+    }
+    if (k1_rows) {
+      Baseline& fastest = &baselines[0].figures == base ? baselines[0] : baselines[1];
+      RedisSnapshot before = Snapshot(redis);
+      base_k1 = Drive(check_in(fastest.stub.get(), 0, new_check_ins), 1, k1_length);
+      CommandDelta cmds = Delta(before, SnapshotAfter(redis), base_k1->ok + base_k1->failed);
+      PrintRow("baseline * K=1", *base_k1, &cmds, &*base_k1);
+    }
   }
 
   const absl::Time from = absl::FromCivil(absl::CivilDay(2022, 1, 1), absl::UTCTimeZone());
   const absl::Time to = absl::FromCivil(absl::CivilDay(2023, 1, 1), absl::UTCTimeZone());
   static const char* kViewers[] = {"America/New_York", "Europe/Rome", "Asia/Tokyo",
                                    "Europe/Athens", ""};
-  std::vector<std::string> notes;
-  for (const std::string& rpc : absl::GetFlag(FLAGS_rpcs)) {
-    Issue issue;
-    if (rpc == "CheckIn") {
-      duplicates = 0;
-      issue = check_in(attendance.get());
-    } else if (rpc == "Register") {
+  // A fresh run of `rpc`'s calls (CheckIn: see check_in).
+  auto make_issue = [&](const std::string& rpc) -> Issue {
+    if (rpc == "Register") {
       const int run = run_number++;
-      issue = [&, run](int64_t n, std::function<void(const grpc::Status&)> done) {
+      return [&, run](int64_t n, std::function<void(const grpc::Status&)> done) {
         v1::RegisterRequest request;
         request.set_event_id(register_event.id());
         request.set_request_id(absl::StrCat("convene-bench-reg-", run, "-", n));
@@ -586,8 +678,9 @@ int Run() {
                                  done(s);
                                });
       };
-    } else if (rpc == "ListEvents") {
-      issue = [&](int64_t, std::function<void(const grpc::Status&)> done) {
+    }
+    if (rpc == "ListEvents") {
+      return [&](int64_t, std::function<void(const grpc::Status&)> done) {
         v1::ListEventsRequest request;
         request.mutable_from()->set_seconds(absl::ToUnixSeconds(from));
         request.mutable_to()->set_seconds(absl::ToUnixSeconds(to));
@@ -599,26 +692,56 @@ int Run() {
             std::move(request), token,
             [done](const grpc::Status& s, const v1::ListEventsResponse&) { done(s); });
       };
-    } else {  // GetAgenda
-      issue = [&](int64_t n, std::function<void(const grpc::Status&)> done) {
-        v1::GetAgendaRequest request;
-        request.set_event_id(events[n % events.size()].id());
-        request.set_viewer_time_zone(kViewers[n % 5]);
-        Call<v1::Agenda>(
-            [&](auto* c, auto* q, auto* r, auto cb) {
-              calendar->async()->GetAgenda(c, q, r, std::move(cb));
-            },
-            std::move(request), token,
-            [done](const grpc::Status& s, const v1::Agenda&) { done(s); });
-      };
+    }
+    // GetAgenda
+    return [&](int64_t n, std::function<void(const grpc::Status&)> done) {
+      v1::GetAgendaRequest request;
+      request.set_event_id(events[n % events.size()].id());
+      request.set_viewer_time_zone(kViewers[n % 5]);
+      Call<v1::Agenda>(
+          [&](auto* c, auto* q, auto* r, auto cb) {
+            calendar->async()->GetAgenda(c, q, r, std::move(cb));
+          },
+          std::move(request), token, [done](const grpc::Status& s, const v1::Agenda&) { done(s); });
+    };
+  };
+  // Drives one row and prints it; returns its figures.
+  auto row = [&](const std::string& name, Issue issue, int k, absl::Duration run_length,
+                 int64_t max_calls, const Figures* ratio_base) {
+    RedisSnapshot before = Snapshot(redis);
+    Figures f = Drive(std::move(issue), k, run_length, max_calls);
+    CommandDelta cmds = Delta(before, SnapshotAfter(redis), f.ok + f.failed);
+    PrintRow(name, f, redis.available() ? &cmds : nullptr, ratio_base);
+    return f;
+  };
+  const Figures* base_one = base_k1 ? &*base_k1 : nullptr;
+  std::vector<std::string> notes;
+  for (const std::string& rpc : absl::GetFlag(FLAGS_rpcs)) {
+    if (rpc == "CheckIn") {
+      duplicates = 0;
+      Figures f = row("CheckIn (new)", check_in(attendance.get(), 0, new_check_ins), in_flight,
+                      length, new_check_ins, base);
+      const int64_t used = f.ok + f.failed;
+      notes.push_back(absl::StrFormat(
+          "CheckIn (new): %d of %d acknowledged check-ins were repeats (%.1f%%)%s",
+          duplicates.load(), f.ok, f.ok > 0 ? 100.0 * duplicates.load() / f.ok : 0.0,
+          used >= new_check_ins ? "; it ran out of new check-ins: raise --participants" : ""));
+      duplicates = 0;
+      Figures r = row("CheckIn (repeats)", check_in(attendance.get(), 0, std::max<int64_t>(used, 1)),
+                      in_flight, length, INT64_MAX, base);
+      notes.push_back(absl::StrFormat(
+          "CheckIn (repeats): the same participants and sessions again: %d of %d were "
+          "acknowledged as repeats (counted nothing)",
+          duplicates.load(), r.ok));
+      if (k1_rows && used < new_check_ins) {
+        row("CheckIn (new) K=1", check_in(attendance.get(), used, new_check_ins), 1, k1_length,
+            new_check_ins - used, base_one);
+      }
+      continue;
     }
     const int64_t memory_before = redis.available() ? redis.UsedMemory() : -1;
-    auto before = redis.CommandCalls();
-    Figures f = Drive(issue, in_flight, length);
-    auto after = redis.CommandCalls();
+    Figures f = row(rpc, make_issue(rpc), in_flight, length, INT64_MAX, base);
     const int64_t memory_after = redis.available() ? redis.UsedMemory() : -1;
-    CommandDelta cmds = Delta(before, after, f.ok + f.failed);
-    PrintRow(rpc, f, redis.available() ? &cmds : nullptr, base ? &*base : nullptr);
     if (rpc == "Register" && memory_before >= 0 && memory_after >= 0 && f.ok > 0) {
       notes.push_back(absl::StrFormat(
           "Register: Redis used_memory %+.1f MiB for %d registrations: %.0f bytes "
@@ -626,19 +749,16 @@ int Run() {
           (memory_after - memory_before) / 1048576.0, f.ok,
           static_cast<double>(memory_after - memory_before) / f.ok));
     }
-    if (rpc == "CheckIn") {
-      notes.push_back(absl::StrFormat(
-          "CheckIn: %d of %d acknowledged check-ins were duplicates (that "
-          "participant and session were checked in already; counted nothing)",
-          duplicates.load(), f.ok));
-    }
+    if (k1_rows) row(rpc + " K=1", make_issue(rpc), 1, k1_length, INT64_MAX, base_one);
   }
   for (const std::string& note : notes) std::printf("%s\n", note.c_str());
   std::printf(
-      "cmds/RPC: every command Redis ran during the run (INFO commandstats), "
-      "inside scripts too, per call; QPS/base and p99/base: that RPC's "
-      "figure over the baseline's\n");
-  if (baseline_server != nullptr) baseline_server->Stop();
+      "cmds/RPC: every command Redis ran during the row (INFO commandstats), inside "
+      "scripts too, per call; scripts/RPC: EVALSHA and FCALL; redis us: Redis's CPU "
+      "(INFO cpu, user + system) per call; * marks the baseline, the faster "
+      "callback design; QPS/base and p99/base: the row over the baseline with the "
+      "same K (K=1 rows over \"baseline * K=1\")\n");
+  for (Baseline& b : baselines) b.server->Stop();
   return 0;
 }
 
