@@ -328,6 +328,23 @@ void CalendarApp::CancelEvent(std::string id, std::string reason,
 }
 
 void CalendarApp::ListEvents(EventQuery q, Done<EventPage> done) {
+  ListEventDocuments(std::move(q), [done = std::move(done)](
+                                       absl::StatusOr<EventDocumentPage> page) mutable {
+    if (!page.ok()) return done(page.status());
+    EventPage out;
+    out.events.reserve(page->documents.size());
+    for (const std::string& doc : page->documents) {
+      absl::StatusOr<core::Event> e = EventFromDocument(doc);
+      if (!e.ok()) return done(e.status());
+      out.events.push_back(*std::move(e));
+    }
+    out.next_page_token = std::move(page->next_page_token);
+    out.sync_token = std::move(page->sync_token);
+    done(std::move(out));
+  });
+}
+
+void CalendarApp::ListEventDocuments(EventQuery q, Done<EventDocumentPage> done) {
   if (q.page_size < 0) {
     return done(absl::InvalidArgumentError("page_size: must not be negative"));
   }
@@ -363,13 +380,9 @@ void CalendarApp::ListEvents(EventQuery q, Done<EventPage> done) {
   store_.List(sq, [q = std::move(q), done = std::move(done)](
                       absl::StatusOr<storage::CalendarPage> page) mutable {
     if (!page.ok()) return done(page.status());
-    EventPage out;
+    EventDocumentPage out;
     out.sync_token = page->sync_token;
-    for (const std::string& doc : page->documents) {
-      absl::StatusOr<core::Event> e = EventFromDocument(doc);
-      if (!e.ok()) return done(e.status());
-      out.events.push_back(*std::move(e));
-    }
+    out.documents = std::move(page->documents);
     if (page->next) {
       out.next_page_token =
           EncodePageToken(q, page->next->first, page->next->second);

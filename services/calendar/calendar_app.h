@@ -52,6 +52,14 @@ struct EventPage {
   std::string sync_token;
 };
 
+// The same page as stored: each event a serialised convene.v1.Event, what
+// ListEvents answers with, so the handler needs no decode and re-encode.
+struct EventDocumentPage {
+  std::vector<std::string> documents;
+  std::string next_page_token;
+  std::string sync_token;
+};
+
 // A change of the calendar feed, decoded.
 struct EventChangeRecord {
   std::string sync_token;
@@ -164,6 +172,8 @@ class CalendarApp {
                    int64_t expected_revision, Done<core::Event> done);
 
   void ListEvents(EventQuery query, Done<EventPage> done);
+  // ListEvents without decoding the events.
+  void ListEventDocuments(EventQuery query, Done<EventDocumentPage> done);
 
   // The agenda of one event for a viewer zone ("" = the event's zone).
   void GetAgenda(std::string id, std::string viewer_zone,

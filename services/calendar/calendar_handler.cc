@@ -161,16 +161,23 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEvents(
   q.page_size = request->page_size();
   q.page_token = request->page_token();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  app_.ListEvents(std::move(q),
-                  Reply<EventPage>(reactor, response,
-                                   [](const EventPage& page,
-                                      v1::ListEventsResponse& out) {
-                                     for (const core::Event& e : page.events) {
-                                       *out.add_events() = EventToProto(e);
-                                     }
-                                     out.set_next_page_token(page.next_page_token);
-                                     out.set_sync_token(page.sync_token);
-                                   }));
+  // The stored documents are the events as the API shows them
+  // (EventToProto): each is parsed straight into the response, with no
+  // round trip through the domain event.
+  app_.ListEventDocuments(
+      std::move(q), [reactor, response](absl::StatusOr<EventDocumentPage> page) {
+        if (!page.ok()) return reactor->Finish(rpc::ToGrpcStatus(page.status()));
+        for (const std::string& doc : page->documents) {
+          if (!response->add_events()->ParseFromString(doc)) {
+            response->Clear();
+            return reactor->Finish(rpc::ToGrpcStatus(
+                absl::DataLossError("stored event document does not parse")));
+          }
+        }
+        response->set_next_page_token(page->next_page_token);
+        response->set_sync_token(page->sync_token);
+        reactor->Finish(grpc::Status::OK);
+      });
   return reactor;
 }
 

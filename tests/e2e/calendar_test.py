@@ -119,6 +119,53 @@ class CalendarE2ETest(unittest.TestCase):
         watcher.thread.join(5)
         self.assertEqual(watcher.ended_with, grpc.StatusCode.UNAVAILABLE)
 
+    def test_list_events_pages_show_each_event_as_get_event_does(self):
+        """ListEvents answers from the stored documents without decoding
+        them; every event on every page must still be exactly what GetEvent
+        answers, updates, removed sessions and cancellations included, and
+        the pages must hold each matching event once."""
+        made = []
+        for i in range(23):
+            e = workshop(f"CoP{1 + i % 3} workshop {i}")
+            e.community = f"CoP{1 + i % 3}"
+            e.start_local = f"2022-03-{1 + i:02d}T09:00"
+            e.end_local = f"2022-03-{1 + i:02d}T17:30"
+            del e.sessions[:]
+            e.sessions.append(calendar_pb2.Session(title="Morning", start_local=f"2022-03-{1 + i:02d}T09:00",
+                                                   end_local=f"2022-03-{1 + i:02d}T12:00"))
+            e.sessions.append(calendar_pb2.Session(title="Afternoon", start_local=f"2022-03-{1 + i:02d}T14:00",
+                                                   end_local=f"2022-03-{1 + i:02d}T17:30"))
+            made.append(self.create(self.ch_a, f"list-{i}", e))
+        # One moved to the afternoon only, one cancelled.
+        moved = calendar_pb2.Event(id=made[4].id, sessions=[made[4].sessions[1]])
+        unary(self.ch_a, "CalendarService", "UpdateEvent",
+              calendar_pb2.UpdateEventRequest(event=moved, update_mask={"paths": ["sessions"]},
+                                              expected_revision=made[4].revision),
+              calendar_pb2.Event)
+        unary(self.ch_a, "CalendarService", "CancelEvent",
+              calendar_pb2.CancelEventRequest(event_id=made[7].id, reason="venue closed"),
+              calendar_pb2.Event)
+        for community in ("", "CoP2"):
+            listed, token = [], ""
+            while True:
+                page = unary(self.ch_b, "CalendarService", "ListEvents",
+                             calendar_pb2.ListEventsRequest(page_size=5, page_token=token,
+                                                            community=community),
+                             calendar_pb2.ListEventsResponse)
+                listed.extend(page.events)
+                token = page.next_page_token
+                if not token:
+                    break
+            want = [e.id for e in made if not community or e.community == community]
+            self.assertEqual(sorted(e.id for e in listed), sorted(want), community)
+            for e in listed:
+                got = unary(self.ch_b, "CalendarService", "GetEvent",
+                            calendar_pb2.GetEventRequest(event_id=e.id), calendar_pb2.Event)
+                self.assertEqual(e, got, f"ListEvents and GetEvent differ for {e.id}")
+        by_id = {e.id: e for e in listed}
+        if made[4].id in by_id:
+            self.assertEqual(len(by_id[made[4].id].removed_sessions), 1)
+
     def test_bad_input_is_invalid_argument_naming_the_field(self):
         bad = workshop()
         bad.time_zone = "Europe/Saloniki"

@@ -34,38 +34,49 @@ end
 if cursor_ms and (low == '-inf' or cursor_ms > low) then low = cursor_ms end
 local high = to and ('(' .. to) or '+inf'
 
-local docs = {}
+-- Each batch of the index costs one HMGET of its attributes, and the page
+-- one HMGET of its documents: a page is a handful of commands, not two per
+-- event.
+local picked = {}
 local last_ms, last_id = '', ''
 local offset = 0
 local batch = math.max(page_size * 2, 64)
 local examined = 0
-while #docs < page_size and examined < budget do
+local exhausted = false
+while #picked < page_size and examined < budget do
   local rows = redis.call('ZRANGE', KEYS[3], low, high, 'BYSCORE', 'LIMIT',
                           offset, batch, 'WITHSCORES')
   if #rows == 0 then
-    return { '', '', sync, epoch, unpack(docs) }
+    exhausted = true
+    break
   end
   offset = offset + #rows / 2
+  -- Members with the cursor's score sort by id; skip those already served.
+  local ids, scores = {}, {}
   for i = 1, #rows, 2 do
     local id, ms = rows[i], tonumber(rows[i + 1])
-    -- Members with the cursor's score sort by id; skip those already served.
     if not (cursor_ms and ms == cursor_ms and id <= cursor_id) then
-      examined = examined + 1
-      local a = redis.call('HGET', KEYS[2], id)
-      local rev, s, e, status, format, kind, community, city =
-        string.match(a, '^(%d+)|(-?%d+)|(-?%d+)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
-      e = tonumber(e)
-      if (not from or e > from)
-         and (want_status == '' or status == want_status)
-         and (want_format == '' or format == want_format)
-         and (want_kind == '' or kind == want_kind)
-         and (want_community == '' or community == want_community)
-         and (want_city == '' or string.lower(city) == want_city) then
-        docs[#docs + 1] = redis.call('HGET', KEYS[1], id)
-      end
-      last_ms, last_id = ms, id
-      if #docs >= page_size or examined >= budget then break end
+      ids[#ids + 1], scores[#scores + 1] = id, ms
     end
   end
+  local attrs = #ids > 0 and redis.call('HMGET', KEYS[2], unpack(ids)) or {}
+  for i, id in ipairs(ids) do
+    examined = examined + 1
+    local rev, s, e, status, format, kind, community, city =
+      string.match(attrs[i], '^(%d+)|(-?%d+)|(-?%d+)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
+    e = tonumber(e)
+    if (not from or e > from)
+       and (want_status == '' or status == want_status)
+       and (want_format == '' or format == want_format)
+       and (want_kind == '' or kind == want_kind)
+       and (want_community == '' or community == want_community)
+       and (want_city == '' or string.lower(city) == want_city) then
+      picked[#picked + 1] = id
+    end
+    last_ms, last_id = scores[i], id
+    if #picked >= page_size or examined >= budget then break end
+  end
 end
+local docs = #picked > 0 and redis.call('HMGET', KEYS[1], unpack(picked)) or {}
+if exhausted then return { '', '', sync, epoch, unpack(docs) } end
 return { tostring(last_ms), last_id, sync, epoch, unpack(docs) }
