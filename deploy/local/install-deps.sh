@@ -12,6 +12,8 @@ packages=(
   libabsl-dev libhiredis-dev libevent-dev libhowardhinnant-date-dev libssl-dev tzdata
   # webhooks: HTTP POST through libcurl (TLS, redirects, timeouts done right)
   libcurl4-openssl-dev
+  # the servers' allocator (cmake/ConveneOptions.cmake says why)
+  libjemalloc-dev
   # GET /metrics for Prometheus: a small HTTP server (cpp-httplib) rather
   # than a hand-written HTTP parser
   libcpp-httplib-dev
