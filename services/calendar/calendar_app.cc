@@ -401,12 +401,20 @@ void CalendarApp::GetAgenda(std::string id, std::string viewer_zone,
     if (!z.ok()) return done(z.status());
     viewer = *z;
   }
-  GetEvent(std::move(id), [viewer, done = std::move(done)](
-                              absl::StatusOr<core::Event> e) mutable {
+  if (id.empty()) return done(absl::InvalidArgumentError("event_id: is required"));
+  store_.Get(id, [this, id, viewer, viewer_zone = std::move(viewer_zone),
+                  done = std::move(done)](absl::StatusOr<std::string> doc) mutable {
+    if (!doc.ok()) return done(doc.status());
+    if (std::optional<core::Agenda> kept = agendas_.Find(id, viewer_zone, *doc)) {
+      return done(*std::move(kept));
+    }
+    absl::StatusOr<core::Event> e = EventFromDocument(*doc);
     if (!e.ok()) return done(e.status());
     absl::StatusOr<core::Zone> venue = core::ResolveZone(e->time_zone);
     if (!venue.ok()) return done(venue.status());
-    done(core::BuildAgenda(*e, *venue, viewer ? *viewer : *venue));
+    absl::StatusOr<core::Agenda> agenda = core::BuildAgenda(*e, *venue, viewer ? *viewer : *venue);
+    if (agenda.ok()) agendas_.Put(id, viewer_zone, *std::move(doc), *agenda);
+    done(std::move(agenda));
   });
 }
 

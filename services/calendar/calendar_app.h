@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "calendar/agenda_cache.h"
 #include "calendar/change_applied_waiter.h"
 #include "storage/tzdata_version_store.h"
 #include "convene/v1/calendar.pb.h"
@@ -236,6 +237,7 @@ class CalendarApp {
   storage::CalendarStore& store_;
   const core::Clock& clock_;
   ChangeAppliedWaiter* applied_waiter_ = nullptr;
+  AgendaCache agendas_;
 };
 
 }  // namespace convene::calendar

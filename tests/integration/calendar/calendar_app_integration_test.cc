@@ -1,5 +1,6 @@
 // CalendarApp against a real, private redis-server: the calendar's use cases
 // with the CONNECTION network's events.
+#include "calendar/agenda_cache.h"
 #include "calendar/calendar_app.h"
 
 #include <memory>
@@ -406,6 +407,56 @@ TEST_F(CalendarAppTest, AgendaForAViewerZone) {
               app_->GetAgenda(ids[0], "Mars/Olympus", std::move(done));
             }).status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// GetAgenda answers repeated requests from agendas built before, but only
+// while the stored event is the one they were built from: an update shows
+// at once, for every viewer zone.
+TEST_F(CalendarAppTest, AnAgendaFollowsEveryUpdateOfItsEvent) {
+  std::vector<std::string> ids = CreateAll();
+  const std::string id = ids[testing_util::kThessalonikiWorkshop];
+  auto agenda = [&](const std::string& zone) {
+    return Await<core::Agenda>(
+        [&](auto done) { app_->GetAgenda(id, zone, std::move(done)); });
+  };
+  for (const char* zone : {"America/New_York", "Asia/Tokyo", ""}) {
+    absl::StatusOr<core::Agenda> first = agenda(zone);
+    absl::StatusOr<core::Agenda> again = agenda(zone);
+    ASSERT_TRUE(first.ok() && again.ok()) << first.status() << again.status();
+    EXPECT_EQ(again->title, first->title);
+    EXPECT_EQ(again->viewer_zone, first->viewer_zone);
+    EXPECT_EQ(again->days.size(), first->days.size());
+  }
+  absl::StatusOr<core::Event> before = Get(id);
+  ASSERT_TRUE(before.ok());
+  v1::Event patch;
+  patch.set_id(id);
+  patch.set_title("CoP1 3rd workshop (renamed)");
+  absl::StatusOr<core::Event> updated = Update(patch, {"title"}, before->revision);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  for (const char* zone : {"America/New_York", "Asia/Tokyo", ""}) {
+    absl::StatusOr<core::Agenda> after = agenda(zone);
+    ASSERT_TRUE(after.ok()) << after.status();
+    EXPECT_EQ(after->title, "CoP1 3rd workshop (renamed)") << zone;
+    EXPECT_EQ(after->revision, updated->revision) << zone;
+    EXPECT_GT(after->revision, before->revision) << zone;
+  }
+}
+
+TEST(AgendaCache, AnswersOnlyForTheSameDocumentAndZoneAndStaysBounded) {
+  AgendaCache cache(2);
+  core::Agenda a;
+  a.title = "A";
+  cache.Put("ev_1", "Asia/Tokyo", "doc-1", a);
+  EXPECT_TRUE(cache.Find("ev_1", "Asia/Tokyo", "doc-1").has_value());
+  EXPECT_FALSE(cache.Find("ev_1", "Asia/Tokyo", "doc-2").has_value());
+  EXPECT_FALSE(cache.Find("ev_1", "Europe/Rome", "doc-1").has_value());
+  EXPECT_FALSE(cache.Find("ev_2", "Asia/Tokyo", "doc-1").has_value());
+  cache.Put("ev_2", "", "doc-x", a);
+  EXPECT_EQ(cache.size(), 2u);
+  cache.Put("ev_3", "", "doc-y", a);  // full: starts over
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_TRUE(cache.Find("ev_3", "", "doc-y").has_value());
 }
 
 }  // namespace
