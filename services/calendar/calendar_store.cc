@@ -110,7 +110,7 @@ void CalendarStore::List(const CalendarQuery& q, Callback<CalendarPage> done,
        keys::CalendarStartIndex(), keys::CalendarStats(),
        keys::CalendarChanges(), keys::StreamEpoch(keys::CalendarChanges())},
       std::move(args),
-      [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+      [this, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) return done(reply.status());
         auto e = reply->elements();
         if (!reply->is_array() || e.size() < 4) {
@@ -121,11 +121,21 @@ void CalendarStore::List(const CalendarQuery& q, Callback<CalendarPage> done,
         if (!e[0].text().empty() && absl::SimpleAtoi(e[0].text(), &next_ms)) {
           page.next.emplace(next_ms, e[1].text());
         }
-        const std::string newest = e[2].text();
-        const std::string epoch = e[3].text();
-        for (size_t i = 4; i < e.size(); ++i) page.documents.push_back(e[i].text());
-        page.sync_token = EncodeStreamPosition({epoch, newest});
-        done(std::move(page));
+        page.sync_token = EncodeStreamPosition({e[3].text(), e[2].text()});
+        if (e.size() == 4) return done(std::move(page));
+        // The documents, read after the page: each is at least as new as the
+        // sync token, so a follower from the token misses no change (it may
+        // see one again).
+        std::vector<std::string> read = {"HMGET", keys::CalendarDocuments()};
+        for (size_t i = 4; i < e.size(); ++i) read.push_back(e[i].text());
+        redis_.Command(std::move(read), [page = std::move(page), done = std::move(done)](
+                                            absl::StatusOr<RedisReply> docs) mutable {
+          if (!docs.ok()) return done(docs.status());
+          for (const RedisReply& doc : docs->elements()) {
+            if (!doc.is_nil()) page.documents.push_back(doc.text());
+          }
+          done(std::move(page));
+        });
       });
 }
 

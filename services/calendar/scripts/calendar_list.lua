@@ -1,6 +1,6 @@
 -- One page of events overlapping a window, ordered by start, filtered.
 --
--- KEYS: 1 docs hash, 2 attrs hash, 3 start index, 4 stats hash, 5 changes,
+-- KEYS: 1 docs hash (unused: see Returns), 2 attrs hash, 3 start index, 4 stats hash, 5 changes,
 --       6 the changes stream's epoch
 -- ARGV: 1 from ms ("" = none), 2 to ms ("" = none), 3 cursor start ms ("" =
 --       first page), 4 cursor event id, 5 page size, 6 status, 7 format,
@@ -9,7 +9,9 @@
 -- Filters equal to "" match anything.
 -- Returns: { next cursor start ms ("" = last page), next cursor id,
 --            newest change id ("0-0" = none), the stream's epoch ("" =
---            none yet), document... }
+--            none yet), event id... }: the page's ids, whose documents the
+--            caller reads with one HMGET (Redis copies a document into the
+--            reply directly; through Lua it would copy it twice)
 local from = ARGV[1] ~= '' and tonumber(ARGV[1]) or nil
 local to = ARGV[2] ~= '' and tonumber(ARGV[2]) or nil
 local cursor_ms = ARGV[3] ~= '' and tonumber(ARGV[3]) or nil
@@ -34,9 +36,8 @@ end
 if cursor_ms and (low == '-inf' or cursor_ms > low) then low = cursor_ms end
 local high = to and ('(' .. to) or '+inf'
 
--- Each batch of the index costs one HMGET of its attributes, and the page
--- one HMGET of its documents: a page is a handful of commands, not two per
--- event.
+-- Each batch of the index costs one HMGET of its attributes: a page is a
+-- handful of commands, not two per event.
 local picked = {}
 local last_ms, last_id = '', ''
 local offset = 0
@@ -77,6 +78,5 @@ while #picked < page_size and examined < budget do
     if #picked >= page_size or examined >= budget then break end
   end
 end
-local docs = #picked > 0 and redis.call('HMGET', KEYS[1], unpack(picked)) or {}
-if exhausted then return { '', '', sync, epoch, unpack(docs) } end
-return { tostring(last_ms), last_id, sync, epoch, unpack(docs) }
+if exhausted then return { '', '', sync, epoch, unpack(picked) } end
+return { tostring(last_ms), last_id, sync, epoch, unpack(picked) }
