@@ -73,6 +73,9 @@ ABSL_FLAG(int, participants, 30000,
 ABSL_FLAG(double, k1_seconds, 2,
           "seconds of each RPC's K=1 row (one sequential caller); 0: no K=1 rows");
 ABSL_FLAG(int, events, 200, "events in the calendar for ListEvents and GetAgenda");
+ABSL_FLAG(bool, command_breakdown, false,
+          "print, under each row, every Redis command's calls and microseconds per RPC "
+          "(INFO commandstats)");
 ABSL_FLAG(std::string, server, "",
           "HOST:PORT of a running Convene (calendar and attendance services); "
           "empty: start them in this process over a private redis-server");
@@ -197,8 +200,13 @@ class RedisFigures {
   explicit RedisFigures(storage::RedisSyncClient* redis) : redis_(redis) {}
   bool available() const { return redis_ != nullptr; }
 
-  std::map<std::string, int64_t> CommandCalls() {
-    std::map<std::string, int64_t> calls;
+  // Per command: calls and microseconds inside Redis (commandstats "usec").
+  struct CommandStat {
+    int64_t calls = 0;
+    int64_t usec = 0;
+  };
+  std::map<std::string, CommandStat> CommandCalls() {
+    std::map<std::string, CommandStat> calls;
     if (redis_ == nullptr) return calls;
     absl::StatusOr<storage::RedisReply> info = redis_->Command({"INFO", "commandstats"});
     if (!info.ok()) return calls;
@@ -208,10 +216,14 @@ class RedisFigures {
       const size_t colon = line.find(':');
       const size_t eq = line.find("calls=");
       const size_t comma = line.find(',', eq);
-      int64_t n = 0;
+      const size_t us = line.find("usec=");
+      const size_t us_end = line.find(',', us);
+      CommandStat stat;
       if (colon != absl::string_view::npos && eq != absl::string_view::npos &&
-          absl::SimpleAtoi(line.substr(eq + 6, comma - eq - 6), &n)) {
-        calls[std::string(line.substr(0, colon))] = n;
+          us != absl::string_view::npos &&
+          absl::SimpleAtoi(line.substr(eq + 6, comma - eq - 6), &stat.calls) &&
+          absl::SimpleAtoi(line.substr(us + 5, us_end - us - 5), &stat.usec)) {
+        calls[std::string(line.substr(0, colon))] = stat;
       }
     }
     return calls;
@@ -256,7 +268,7 @@ struct CommandDelta {
 
 // What Redis did for one row: commands and CPU, before and after.
 struct RedisSnapshot {
-  std::map<std::string, int64_t> calls;
+  std::map<std::string, RedisFigures::CommandStat> calls;
   double cpu_seconds = -1;
 };
 
@@ -279,10 +291,10 @@ RedisSnapshot SnapshotAfter(RedisFigures& redis) {
 
 CommandDelta Delta(const RedisSnapshot& before, const RedisSnapshot& after, int64_t calls) {
   int64_t total = 0, scripts = 0;
-  for (const auto& [cmd, n] : after.calls) {
+  for (const auto& [cmd, stat] : after.calls) {
     if (cmd == "info") continue;  // ours
     const auto it = before.calls.find(cmd);
-    const int64_t delta = n - (it == before.calls.end() ? 0 : it->second);
+    const int64_t delta = stat.calls - (it == before.calls.end() ? 0 : it->second.calls);
     total += delta;
     if (cmd == "evalsha" || cmd == "fcall" || cmd == "fcall_ro") scripts += delta;
   }
@@ -292,6 +304,31 @@ CommandDelta Delta(const RedisSnapshot& before, const RedisSnapshot& after, int6
     d.cpu_us = (after.cpu_seconds - before.cpu_seconds) * 1e6 / rpcs;
   }
   return d;
+}
+
+// Per command, the calls and Redis microseconds of one row per RPC, most
+// time first (--command_breakdown). A script's usec includes the commands it
+// ran, which are listed too ("  in scripts" is the sum of the others).
+void PrintCommandBreakdown(const RedisSnapshot& before, const RedisSnapshot& after,
+                           int64_t calls) {
+  struct Line {
+    std::string cmd;
+    double calls, usec;
+  };
+  std::vector<Line> lines;
+  const double rpcs = static_cast<double>(std::max<int64_t>(calls, 1));
+  for (const auto& [cmd, stat] : after.calls) {
+    if (cmd == "info") continue;
+    const auto it = before.calls.find(cmd);
+    const int64_t n = stat.calls - (it == before.calls.end() ? 0 : it->second.calls);
+    const int64_t us = stat.usec - (it == before.calls.end() ? 0 : it->second.usec);
+    if (n > 0) lines.push_back({cmd, n / rpcs, us / rpcs});
+  }
+  std::sort(lines.begin(), lines.end(),
+            [](const Line& a, const Line& b) { return a.usec > b.usec; });
+  for (const Line& l : lines) {
+    std::printf("    %-22s %7.2f calls/RPC %8.2f us/RPC\n", l.cmd.c_str(), l.calls, l.usec);
+  }
 }
 
 void PrintHeader() {
@@ -710,8 +747,10 @@ int Run() {
                  int64_t max_calls, const Figures* ratio_base) {
     RedisSnapshot before = Snapshot(redis);
     Figures f = Drive(std::move(issue), k, run_length, max_calls);
-    CommandDelta cmds = Delta(before, SnapshotAfter(redis), f.ok + f.failed);
+    RedisSnapshot after = SnapshotAfter(redis);
+    CommandDelta cmds = Delta(before, after, f.ok + f.failed);
     PrintRow(name, f, redis.available() ? &cmds : nullptr, ratio_base);
+    if (absl::GetFlag(FLAGS_command_breakdown)) PrintCommandBreakdown(before, after, f.ok + f.failed);
     return f;
   };
   const Figures* base_one = base_k1 ? &*base_k1 : nullptr;

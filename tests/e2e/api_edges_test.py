@@ -477,7 +477,8 @@ class ApiEdgesTest(unittest.TestCase):
 
     def test_7b_sheets_of_an_older_release_get_their_windows_from_resheet(self):
         # A sheet written before windows existed (simulated by removing its
-        # field) takes check-ins at any time; `convene-admin resheet`
+        # field, and the packed "rules" field, which that release had not
+        # either) takes check-ins at any time; `convene-admin resheet`
         # rewrites every sheet, and the rule applies again.
         import subprocess
         from convene_e2e import BUILD_DIR
@@ -486,9 +487,9 @@ class ApiEdgesTest(unittest.TestCase):
         self.register(ev, "old-1", "old-2")
         socket_path = self.redis.address[len("unix://"):]
         removed = subprocess.run(["redis-cli", "-s", socket_path, "HDEL",
-                                  f"cv:{{ev:{ev.id}}}:sheet", "check_in_windows"],
+                                  f"cv:{{ev:{ev.id}}}:sheet", "check_in_windows", "rules"],
                                  capture_output=True, text=True, timeout=10)
-        self.assertEqual(removed.stdout.strip(), "1", removed.stderr)
+        self.assertEqual(removed.stdout.strip(), "2", removed.stderr)
         self.accepted(self.check_in(ev, "old-1", athens(f"{day}T01:00:00"), day=day))
         # Calendar changes attendance missed (trimmed before it read them)
         # are marked until resheet has rebuilt every sheet.

@@ -12,7 +12,7 @@
 local request_id, pid, day, session, mode, source, at =
   ARG(1), ARG(2), ARG(3), ARG(4), ARG(5), ARG(6), ARG(7)
 
-local sheet = read_sheet(true)
+local sheet = read_sheet()
 if not sheet then
   return redis.error_reply('CONVENE NOT_FOUND event not found')
 end
@@ -30,7 +30,7 @@ if session ~= '' then
   end
   day, offered = date, format
 else
-  if not string.find(',' .. sheet.days .. ',', ',' .. day .. ',', 1, true) then
+  if not is_day(sheet, day) then
     return redis.error_reply('CONVENE INVALID_ARGUMENT day: ' .. day ..
       ' is not a day of the event (' .. sheet.days .. ')')
   end
@@ -66,11 +66,8 @@ end
 -- Who may be present: confirmed that day; in the room only in the mode they
 -- hold a seat in (online joins are open to in-person registrants too).
 local walk_in = '0'
-local reg = load(pid)
-local held = nil
-for _, d in ipairs(reg and reg.days or {}) do
-  if d.date == day and d.status == 'confirmed' then held = d.mode end
-end
+local reg = load_presence(pid)
+local held = reg and held_mode(reg.fields.days, day)
 if held == nil or (mode == 'in_person' and held ~= 'in_person') then
   if held == nil and mode == 'in_person' and sheet.walk_ins == '1' and
      has_seat(sheet, day, 'in_person') and #ARGV > ARG_BASE + 7 and not reg then

@@ -6,7 +6,7 @@
 -- Returns { record, 0, day } like attendance_checkin.lua.
 local request_id, pid, day, session, at = ARG(1), ARG(2), ARG(3), ARG(4), ARG(5)
 
-local sheet = read_sheet(true)
+local sheet = read_sheet()
 if not sheet then
   return redis.error_reply('CONVENE NOT_FOUND event not found')
 end

@@ -147,60 +147,108 @@ local function every_session(sheet)
   return out
 end
 
--- One session's date and format in a sessions text, or nil.
-local function session_in(list, id)
-  local at = string.find(',' .. (list or ''), ',' .. id .. '@', 1, true)
-  if not at then return nil end
-  return string.match(list, '^[^@,]+@([^@,]+)@([^@,]+)', at)
+-- The sheet fields the rules read (not the session titles): the check-in
+-- windows of its days first (Redis offers no unpack while it loads a
+-- library, so the list is written out).
+local RULE_SHEET_FIELDS = { 'check_in_windows', 'revision', 'cancelled', 'format', 'days',
+                            'in_person_capacity', 'online_capacity', 'walk_ins', 'sessions',
+                            'removed_sessions' }
+
+-- The sheet's rule fields are also kept packed in one field ("rules",
+-- written by sheet_put.lua with pack_sheet_rules), so a check-in reads one
+-- value instead of ten; each packed text is parsed once per library load:
+-- PARSED maps the text to its sheet. The text holds the revision and every
+-- rule field, so a changed sheet is a new text and the memo cannot go
+-- stale. Parsed sheets are shared between calls: callers only read them
+-- (and the lookups below add derived indexes). Bounded.
+local PARSED, PARSED_COUNT = {}, 0
+local PACK_SEP = '\0'  -- no rule field holds a NUL: the service writes them
+
+local function pack_sheet_rules()
+  local values = redis.call('HMGET', EV.sheet, unpack(RULE_SHEET_FIELDS))
+  local parts = {}
+  for i = 1, #RULE_SHEET_FIELDS do
+    parts[i] = values[i] and ('=' .. values[i]) or ''
+  end
+  redis.call('HSET', EV.sheet, 'rules', table.concat(parts, PACK_SEP))
+end
+
+local function unpack_sheet_rules(packed)
+  local s, i, start = {}, 1, 1
+  while true do
+    local stop = string.find(packed, PACK_SEP, start, true)
+    local item = string.sub(packed, start, (stop or 0) - 1)
+    if item ~= '' and RULE_SHEET_FIELDS[i] then s[RULE_SHEET_FIELDS[i]] = string.sub(item, 2) end
+    if not stop then return s end
+    start, i = stop + 1, i + 1
+  end
+end
+
+-- The sheet, or nil. A sheet written before "rules" existed is read field
+-- by field (convene-admin resheet packs it).
+local function read_sheet()
+  local packed = redis.call('HGET', EV.sheet, 'rules')
+  if packed then
+    local s = PARSED[packed]
+    if not s then
+      if PARSED_COUNT >= 256 then PARSED, PARSED_COUNT = {}, 0 end
+      s = unpack_sheet_rules(packed)
+      PARSED[packed], PARSED_COUNT = s, PARSED_COUNT + 1
+    end
+    return s
+  end
+  local values = redis.call('HMGET', EV.sheet, unpack(RULE_SHEET_FIELDS))
+  if not values[2] then return nil end  -- no revision: no sheet
+  local s = {}
+  for i, name in ipairs(RULE_SHEET_FIELDS) do
+    if values[i] then s[name] = values[i] end
+  end
+  return s
+end
+
+-- Whether `date` is a day of the event.
+local function is_day(sheet, date)
+  if not sheet.day_set then
+    local set = {}
+    for _, d in ipairs(days_of(sheet)) do set[d] = true end
+    sheet.day_set = set
+  end
+  return sheet.day_set[date] == true
 end
 
 -- One session's date, format and whether it was removed, or nil.
 local function find_session(sheet, id)
-  local date, format = session_in(sheet.sessions, id)
-  if date then return date, format, false end
-  date, format = session_in(sheet.removed_sessions, id)
-  if date then return date, format, true end
-  return nil
+  if not sheet.session_index then
+    local index = {}
+    for _, s in ipairs(every_session(sheet)) do index[s.id] = s end
+    sheet.session_index = index
+  end
+  local s = sheet.session_index[id]
+  if not s then return nil end
+  return s.date, s.format, s.removed == true
 end
-
--- The sheet fields the rules read (not the session titles).
-local SHEET_FIELDS = { 'revision', 'cancelled', 'format', 'days', 'in_person_capacity',
-                       'online_capacity', 'walk_ins', 'sessions', 'removed_sessions' }
 
 -- Nil when `at` (ms) falls in the check-in window of `date`, else the
--- error to answer. `sheet` is read_sheet(true)'s. A sheet written before
--- windows existed has none, and then every time is accepted.
+-- error to answer. A sheet written before windows existed has none, and
+-- then every time is accepted.
 local function outside_check_in_window(sheet, date, at)
-  local windows = sheet.check_in_windows
-  if not windows then return nil end
-  local start = string.find(';' .. windows, ';' .. date .. '|', 1, true)
-  if not start then return nil end
-  local from, untl, from_text, until_text =
-    string.match(windows, '^[^|]*|(-?%d+)|(-?%d+)|([^|;]*)|([^|;]*)', start)
+  if not sheet.check_in_windows then return nil end
+  if not sheet.window_index then
+    local index = {}
+    for day, from, untl, from_text, until_text in string.gmatch(sheet.check_in_windows,
+        '([^|;]+)|(-?%d+)|(-?%d+)|([^|;]*)|([^|;]*)') do
+      index[day] = { tonumber(from), tonumber(untl), from_text, until_text }
+    end
+    sheet.window_index = index
+  end
+  local w = sheet.window_index[date]
+  if not w then return nil end
   local t = tonumber(at)
-  if t >= tonumber(from) and t <= tonumber(untl) then return nil end
+  if t >= w[1] and t <= w[2] then return nil end
   return redis.error_reply('CONVENE FAILED_PRECONDITION occurred_time: check-ins for ' ..
-    date .. ' are accepted from ' .. from_text .. ' to ' .. until_text ..
+    date .. ' are accepted from ' .. w[3] .. ' to ' .. w[4] ..
     ' (the event\'s check_in_margin around the day); the check-in time (occurred_time, ' ..
-    'or now when unset) is ' .. (t < tonumber(from) and 'before' or 'after') .. ' that')
-end
-
--- The sheet, or nil; with the days' check-in windows when `with_windows`
--- (check-ins and check-outs), in the same call.
-local function read_sheet(with_windows)
-  local values, skip
-  if with_windows then
-    values, skip = redis.call('HMGET', EV.sheet, 'check_in_windows', unpack(SHEET_FIELDS)), 1
-  else
-    values, skip = redis.call('HMGET', EV.sheet, unpack(SHEET_FIELDS)), 0
-  end
-  if not values[skip + 1] then return nil end
-  local s = {}
-  if with_windows and values[1] then s.check_in_windows = values[1] end
-  for i, name in ipairs(SHEET_FIELDS) do
-    if values[skip + i] then s[name] = values[skip + i] end
-  end
-  return s
+    'or now when unset) is ' .. (t < w[1] and 'before' or 'after') .. ' that')
 end
 
 local function has_seat(sheet, date, mode)
@@ -262,6 +310,28 @@ local function load(pid)
     if values[i] then f[name] = values[i] end
   end
   return rule_view(pid, f)
+end
+
+-- A registration as a check-in sees it: its days text, groups and where it
+-- was present (count_presence's argument), or nil. Five fields, not load's
+-- nine, and no days parsed: check-ins are the hottest call.
+local PRESENCE_FIELDS = { 'days', 'city', 'organisation', 'forgotten', 'present' }
+
+local function load_presence(pid)
+  local v = redis.call('HMGET', EV.reg_prefix .. pid, unpack(PRESENCE_FIELDS))
+  if not v[1] then return nil end
+  local f = { days = v[1], city = v[2], organisation = v[3], forgotten = v[4], present = v[5] }
+  return { pid = pid, fields = f, groups = groups_of(f), present = split(f.present, ',') }
+end
+
+-- The mode `days_text` (a registration's "days") holds a seat or place in
+-- on `date` when that day is confirmed, else nil.
+local function held_mode(days_text, date)
+  local at = string.find(';' .. days_text, ';' .. date .. '=', 1, true)
+  if not at then return nil end
+  local mode, status = string.match(days_text, '^[^=;]+=([^=;]+)=([^=;]+)', at)
+  if status ~= 'confirmed' then return nil end
+  return mode
 end
 
 -- Adds sign x the counters a registration state stands for to `delta`, or
@@ -360,8 +430,9 @@ local function stream_id_less(a, b)
 end
 
 -- Adds the participant_contact entry of `reg` (as loaded; `fields` the
--- values written now, `text` and `revision` what save returned) and
--- remembers its id with the registration.
+-- values written now, `text` and `revision` what save writes) and returns
+-- the registration's field that keeps its id ("contact_entries", value),
+-- for save to write with the rest.
 local function emit_contact(reg, fields, text, revision)
   local entry = { 'kind', 'participant_contact', 'participant', reg.pid, 'days', text,
                   'revision', revision }
@@ -381,8 +452,7 @@ local function emit_contact(reg, fields, text, revision)
   end
   kept[#kept + 1] = id
   reg.fields.contact_entries = table.concat(kept, ' ')
-  redis.call('HSET', EV.reg_prefix .. reg.pid, 'contact_entries', reg.fields.contact_entries)
-  return id
+  return 'contact_entries', reg.fields.contact_entries
 end
 
 -- Deletes the stream entries that still hold the contact of `reg`.
@@ -399,9 +469,12 @@ local function touched(payload)
 end
 
 -- Writes reg (as loaded) with new days (and optional extra hash fields),
--- applying the change to every counter. Returns the new revision, the days
--- text and the hash fields written (name, value, ...).
-local function save(reg, days, extra)
+-- applying the change to every counter. `announce(text, revision)`, when
+-- given, runs just before the write (to add stream entries that must come
+-- first) and may return one more field and value to write with the rest.
+-- Returns the new revision, the days text and the hash fields written
+-- (name, value, ...).
+local function save(reg, days, extra, announce)
   local after = { days = days, groups = reg.groups, present = reg.present }
   if extra and (extra.city or extra.organisation or extra.forgotten) then
     local f = reg.fields
@@ -417,6 +490,10 @@ local function save(reg, days, extra)
   local written = { 'days', text, 'status', overall, 'revision', revision, 'update_ms', EV.now }
   if extra then
     for k, v in pairs(extra) do written[#written + 1] = k; written[#written + 1] = v end
+  end
+  if announce then
+    local name, value = announce(text, revision)
+    if name then written[#written + 1] = name; written[#written + 1] = value end
   end
   redis.call('HSET', EV.reg_prefix .. reg.pid, unpack(written))
   reg.fields.revision = revision

@@ -22,7 +22,8 @@ end
 if sheet.cancelled == '1' then
   return redis.error_reply('CONVENE FAILED_PRECONDITION the event is cancelled')
 end
-local reg = load(pid)
+-- Most registrations are new: a key that does not exist needs no load.
+local reg = redis.call('EXISTS', EV.reg_prefix .. pid) == 1 and load(pid) or nil
 if reg and reg.fields.status ~= 'cancelled' then
   return redis.error_reply('CONVENE ALREADY_EXISTS participant ' .. pid ..
     ' is already registered; use ChangeMode to change days or modes')
@@ -75,10 +76,11 @@ else
   redis.call('ZADD', EV.index, next_seq(), pid)
 end
 local fresh = reg.fields.revision == nil
-local revision, text, written = save(reg, days, fields)
-emit('kind', 'registration_created', 'participant', pid, 'days', text,
-  'revision', revision)
-emit_contact(reg, fields, text, revision)
+local _, _, written = save(reg, days, fields, function(text, revision)
+  emit('kind', 'registration_created', 'participant', pid, 'days', text,
+    'revision', revision)
+  return emit_contact(reg, fields, text, revision)
+end)
 remember(request_id, pid)
 touched(pid)
 -- A first registration's hash holds exactly what save wrote.

@@ -24,6 +24,7 @@ if stored > revision or (stored == revision and ARG(2) ~= '1') then return 0 end
 local old = read_sheet()
 redis.call('DEL', EV.sheet)
 redis.call('HSET', EV.sheet, 'revision', ARG(1), unpack(ARGV, ARG_BASE + 3))
+pack_sheet_rules()
 local new = read_sheet()
 if not old then return 1 end
 
