@@ -19,6 +19,7 @@ namespace {
 constexpr absl::string_view kTcpScheme = "redis://";
 constexpr absl::string_view kUnixScheme = "unix://";
 constexpr absl::string_view kSentinelScheme = "redis-sentinel://";
+constexpr absl::string_view kClusterScheme = "redis-cluster://";
 
 // The text to quote in error messages: anything that looks like credentials
 // (user:password@) is cut out so a typo never leaks a password into logs.
@@ -128,6 +129,12 @@ absl::Status CheckAuthority(absl::string_view uri, absl::string_view authority) 
 
 RedisAddress::RedisAddress() : servers_{{"localhost", kDefaultPort}} {}
 
+RedisAddress RedisAddress::Tcp(HostPort node) {
+  RedisAddress address;
+  address.servers_ = {std::move(node)};
+  return address;
+}
+
 absl::StatusOr<RedisAddress> RedisAddress::Parse(absl::string_view uri) {
   absl::string_view rest = uri;
   RedisAddress address;
@@ -199,10 +206,27 @@ absl::StatusOr<RedisAddress> RedisAddress::Parse(absl::string_view uri) {
     address.master_name_ = std::string(master);
     return address;
   }
+  if (absl::ConsumePrefix(&rest, kClusterScheme)) {
+    if (absl::Status s = CheckAuthority(uri, rest); !s.ok()) return s;
+    absl::ConsumeSuffix(&rest, "/");
+    if (absl::StrContains(rest, '/')) {
+      return Invalid(uri, "a path is not supported (a cluster has one database)");
+    }
+    if (rest.empty()) return Invalid(uri, "no seed node listed");
+    address.kind_ = Kind::kCluster;
+    address.servers_.clear();
+    for (absl::string_view one : absl::StrSplit(rest, ',')) {
+      if (one.empty()) return Invalid(uri, "empty entry in the seed node list");
+      absl::StatusOr<HostPort> hp = ParseHostPort(uri, one, kDefaultPort);
+      if (!hp.ok()) return hp.status();
+      address.servers_.push_back(*std::move(hp));
+    }
+    return address;
+  }
   if (uri.empty()) return Invalid(uri, "empty address");
   return Invalid(uri,
-                 "unknown scheme; expected redis://, unix:// or "
-                 "redis-sentinel://");
+                 "unknown scheme; expected redis://, unix://, "
+                 "redis-sentinel:// or redis-cluster://");
 }
 
 const std::string& RedisAddress::host() const {
@@ -228,6 +252,12 @@ std::string RedisAddress::ToString() const {
                           out->append(HostPortString(hp));
                         }),
           "/", master_name_);
+    case Kind::kCluster:
+      return absl::StrCat(kClusterScheme,
+                          absl::StrJoin(servers_, ",",
+                                        [](std::string* out, const HostPort& hp) {
+                                          out->append(HostPortString(hp));
+                                        }));
   }
   return "";
 }

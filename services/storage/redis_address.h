@@ -8,6 +8,10 @@
 //                              Sentinel discovery: RedisClient asks the
 //                              Sentinels for the primary at every
 //                              (re)connection
+//   redis-cluster://h1:6379,h2:6379
+//                              Redis Cluster seed nodes: RedisClient learns
+//                              the slot map from them and routes each call
+//                              to the primary owning its key's slot
 //
 // Credentials never go in the address (they would end up in logs): use
 // RedisClientOptions::username/password.
@@ -30,7 +34,7 @@ namespace convene::storage {
 
 class RedisAddress {
  public:
-  enum class Kind { kTcp, kUnix, kSentinel };
+  enum class Kind { kTcp, kUnix, kSentinel, kCluster };
 
   // One host and port (a TCP server, or one Sentinel).
   struct HostPort {
@@ -59,6 +63,10 @@ class RedisAddress {
   // Sentinel only: the Sentinels to ask, in order, and the monitored master.
   const std::vector<HostPort>& sentinels() const { return servers_; }
   const std::string& master_name() const { return master_name_; }
+  // Cluster only: the seed nodes, in order.
+  const std::vector<HostPort>& seeds() const { return servers_; }
+  // A TCP address of one host and port.
+  static RedisAddress Tcp(HostPort node);
 
   // The canonical URI; Parse(ToString()) gives back an equal address.
   std::string ToString() const;
@@ -67,7 +75,7 @@ class RedisAddress {
 
  private:
   Kind kind_ = Kind::kTcp;
-  std::vector<HostPort> servers_;  // one for kTcp, one or more for kSentinel
+  std::vector<HostPort> servers_;  // one for kTcp, one or more for kSentinel, kCluster
   std::string unix_path_;
   std::string master_name_;
 };

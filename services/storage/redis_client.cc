@@ -1,5 +1,7 @@
 #include "storage/redis_client.h"
 
+#include "storage/redis_cluster_router.h"
+
 #include <hiredis/async.h>
 
 #include <algorithm>
@@ -40,6 +42,11 @@ absl::StatusOr<std::unique_ptr<RedisClient>> RedisClient::Start(
     RedisClientOptions options) {
   if (absl::Status s = ValidateRedisClientOptions(options); !s.ok()) return s;
   std::unique_ptr<RedisClient> client(new RedisClient(std::move(options)));
+  if (client->options_.address.kind() == RedisAddress::Kind::kCluster) {
+    client->cluster_ = std::make_unique<ClusterRouter>(client->options_);
+    if (absl::Status s = client->cluster_->Start(); !s.ok()) return s;
+    return client;
+  }
   absl::StatusOr<std::unique_ptr<internal::EventLoop>> loop =
       internal::EventLoop::Start("redis-client");
   if (!loop.ok()) return loop.status();
@@ -63,10 +70,12 @@ RedisClient::RedisClient(RedisClientOptions options)
 RedisClient::~RedisClient() { Shutdown(); }
 
 bool RedisClient::connected() const {
+  if (cluster_ != nullptr) return cluster_->connected();
   return connection_ != nullptr && connection_->connected();
 }
 
 bool RedisClient::InLoopThread() const {
+  if (cluster_ != nullptr) return cluster_->InLoopThread();
   return loop_ != nullptr && loop_->InLoopThread();
 }
 
@@ -235,6 +244,10 @@ void RedisClient::Pipeline(std::vector<std::vector<std::string>> commands,
 
 void RedisClient::Submit(std::vector<std::vector<std::string>> commands,
                          absl::Time deadline, RawCallback done) {
+  if (cluster_ != nullptr) {
+    cluster_->Submit(std::move(commands), deadline, std::move(done));
+    return;
+  }
   {
     absl::MutexLock lock(&mu_);
     if (!shut_down_) {
@@ -425,6 +438,10 @@ void RedisClient::RearmTimer() {
 }
 
 void RedisClient::Shutdown() {
+  if (cluster_ != nullptr) {
+    cluster_->Shutdown();
+    return;
+  }
   {
     absl::MutexLock lock(&mu_);
     if (!shut_down_) {

@@ -153,6 +153,10 @@ class RedisClient {
     absl::Time deadline;
   };
 
+  // A redis-cluster:// address: routes to per-node clients
+  // (redis_cluster_router.h).
+  class ClusterRouter;
+
   explicit RedisClient(RedisClientOptions options);
 
   // Any thread.
@@ -178,6 +182,9 @@ class RedisClient {
 
   absl::Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+
+  std::unique_ptr<ClusterRouter> cluster_;  // set for redis-cluster://, then
+                                            // nothing below is used
 
   // Loop-thread state. Declared after loop_ and destroyed first.
   std::unique_ptr<internal::EventLoop> loop_;

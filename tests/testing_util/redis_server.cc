@@ -98,9 +98,7 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
   return server;
 }
 
-namespace {
-
-// A TCP port on 127.0.0.1 nobody listens on now (the kernel's pick).
+// The kernel's pick of a free port.
 int FreeLoopbackPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return 0;
@@ -117,8 +115,6 @@ int FreeLoopbackPort() {
   close(fd);
   return port;
 }
-
-}  // namespace
 
 bool RedisServer::ClusterFromEnvironment() {
   const char* value = std::getenv("CONVENE_TEST_REDIS_CLUSTER");

@@ -30,6 +30,9 @@
 
 namespace convene::testing_util {
 
+// A TCP port on 127.0.0.1 that was free a moment ago (0 if none was found).
+int FreeLoopbackPort();
+
 class RedisServer {
  public:
   struct Options {

@@ -139,6 +139,11 @@ void RedisConnection::Connect() {
     }
     tcp = *master;
   }
+  if (address.kind() == RedisAddress::Kind::kCluster) {
+    // A connection of its own (a subscriber's): any node will do, since
+    // SUBSCRIBE and PUBLISH span the cluster; the next seed on each attempt.
+    tcp = address.seeds()[seed_turn_++ % address.seeds().size()];
+  }
   // hiredis resolves TCP host names with a blocking getaddrinfo() here; use
   // IPs or Unix sockets where a slow resolver matters.
   redisAsyncContext* ac =

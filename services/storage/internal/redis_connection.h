@@ -109,6 +109,7 @@ class RedisConnection {
   absl::Status last_failure_;
   std::atomic<bool> connected_{false};
   bool shut_down_ = false;
+  size_t seed_turn_ = 0;  // redis-cluster://: which seed the next attempt uses
   bool ever_ready_ = false;
   int failures_in_a_row_ = 0;
   core::Backoff backoff_;

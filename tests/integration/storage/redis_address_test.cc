@@ -57,6 +57,24 @@ TEST(RedisAddress, ParsesSentinelListAndMaster) {
   EXPECT_EQ(RedisAddress::Parse(a->ToString()).value(), *a);
 }
 
+TEST(RedisAddress, ParsesClusterSeeds) {
+  absl::StatusOr<RedisAddress> a =
+      RedisAddress::Parse("redis-cluster://10.0.0.1:7000,node-b,[fe80::1]:7002");
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->kind(), RedisAddress::Kind::kCluster);
+  ASSERT_EQ(a->seeds().size(), 3u);
+  EXPECT_EQ(a->seeds()[0], (RedisAddress::HostPort{"10.0.0.1", 7000}));
+  EXPECT_EQ(a->seeds()[1], (RedisAddress::HostPort{"node-b", 6379}));
+  EXPECT_EQ(a->seeds()[2], (RedisAddress::HostPort{"fe80::1", 7002}));
+  EXPECT_EQ(RedisAddress::Parse(a->ToString()).value(), *a);
+  EXPECT_EQ(RedisAddress::Parse("redis-cluster://").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RedisAddress::Parse("redis-cluster://a:1,,b:2").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(RedisAddress::Parse("redis-cluster://user:pw@a:1").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(RedisAddress, RoundTripsThroughToString) {
   for (const char* uri : {"redis://h:1", "unix:///a/b.sock",
                           "redis-sentinel://a:1,b:2/m"}) {
