@@ -29,7 +29,7 @@ bool IsKeyless(absl::string_view name) {
       "EXEC",   "DISCARD",  "WAIT",     "PUBLISH", "CLIENT",  "CONFIG", "TIME",
       "DBSIZE", "SCAN",     "KEYS",     "FLUSHALL", "FLUSHDB", "AUTH",  "HELLO",
       "SELECT", "READONLY", "ROLE",     "DEBUG",   "LATENCY", "SLOWLOG", "COMMAND",
-      "ECHO",   "SAVE",     "BGSAVE",   "BGREWRITEAOF", "LASTSAVE", "MEMORY", "ACL",
+      "ECHO",   "SAVE",     "BGSAVE",   "BGREWRITEAOF", "LASTSAVE", "ACL",
       "SHUTDOWN", "REPLICAOF", "FAILOVER", "WAITAOF"};
   for (const char* k : kKeyless) {
     if (absl::EqualsIgnoreCase(name, k)) return true;
@@ -56,6 +56,13 @@ std::optional<std::string> RoutingKey(const std::vector<std::string>& argv) {
     return std::nullopt;
   }
   if (IsKeyless(name)) return std::nullopt;
+  // Container commands name a subcommand first: XGROUP CREATE <key> ...,
+  // XINFO STREAM <key>, OBJECT ENCODING <key>, MEMORY USAGE <key>.
+  if (absl::EqualsIgnoreCase(name, "XGROUP") || absl::EqualsIgnoreCase(name, "XINFO") ||
+      absl::EqualsIgnoreCase(name, "OBJECT") || absl::EqualsIgnoreCase(name, "MEMORY")) {
+    if (argv.size() > 2) return argv[2];
+    return std::nullopt;
+  }
   return argv[1];
 }
 
@@ -144,11 +151,90 @@ RedisClient* RedisClient::ClusterRouter::Node(const RedisAddress::HostPort& node
 
 void RedisClient::ClusterRouter::Submit(std::vector<std::vector<std::string>> commands,
                                         absl::Time deadline, RawCallback done) {
+  // A pipeline of independent commands (not a transaction) may span slots,
+  // and so nodes: it is cut into runs of one slot each, sent on their own,
+  // and the replies put back in order. A keyless command (TIME, WAIT after
+  // a script, FUNCTION LOAD before one) travels with its neighbour.
+  if (commands.size() > 1) {
+    std::vector<int> slots(commands.size(), -1);
+    bool transaction = false;
+    int first_keyed = -1;
+    for (size_t i = 0; i < commands.size(); ++i) {
+      if (!commands[i].empty() && absl::EqualsIgnoreCase(commands[i][0], "MULTI")) {
+        transaction = true;
+      }
+      if (std::optional<std::string> key = RoutingKey(commands[i])) {
+        slots[i] = KeySlot(*key);
+        if (first_keyed < 0) first_keyed = slots[i];
+      }
+    }
+    int previous = first_keyed;
+    for (int& slot : slots) {
+      if (slot < 0) slot = previous;
+      previous = slot;
+    }
+    const bool one_slot =
+        std::all_of(slots.begin(), slots.end(), [&](int s) { return s == slots.front(); });
+    if (!transaction && !one_slot) {
+      SubmitSplit(std::move(commands), slots, deadline, std::move(done));
+      return;
+    }
+  }
   auto call = std::make_unique<Call>();
   call->commands = std::move(commands);
   call->deadline = deadline;
   call->done = std::move(done);
   Send(std::move(call));
+}
+
+void RedisClient::ClusterRouter::SubmitSplit(std::vector<std::vector<std::string>> commands,
+                                             const std::vector<int>& slots, absl::Time deadline,
+                                             RawCallback done) {
+  struct FanIn {
+    absl::Mutex mu;
+    std::vector<RedisReply> replies;
+    size_t runs_left = 0;
+    absl::Status failure;
+    RawCallback done;
+  };
+  auto fan_in = std::make_shared<FanIn>();
+  fan_in->replies.resize(commands.size());
+  fan_in->done = std::move(done);
+  std::vector<std::pair<size_t, size_t>> runs;  // [begin, end)
+  for (size_t i = 0; i < commands.size(); ++i) {
+    if (i == 0 || slots[i] != slots[i - 1]) runs.push_back({i, i});
+    runs.back().second = i + 1;
+  }
+  fan_in->runs_left = runs.size();
+  for (const auto& [begin, end] : runs) {
+    auto call = std::make_unique<Call>();
+    call->commands.assign(std::make_move_iterator(commands.begin() + begin),
+                          std::make_move_iterator(commands.begin() + end));
+    call->deadline = deadline;
+    call->done = [fan_in, begin = begin](absl::StatusOr<std::vector<RedisReply>> r) {
+      RawCallback finish;
+      absl::StatusOr<std::vector<RedisReply>> result;
+      {
+        absl::MutexLock lock(&fan_in->mu);
+        if (!r.ok()) {
+          if (fan_in->failure.ok()) fan_in->failure = r.status();
+        } else {
+          for (size_t k = 0; k < r->size(); ++k) {
+            fan_in->replies[begin + k] = std::move((*r)[k]);
+          }
+        }
+        if (--fan_in->runs_left > 0) return;
+        finish = std::move(fan_in->done);
+        if (fan_in->failure.ok()) {
+          result = std::move(fan_in->replies);
+        } else {
+          result = fan_in->failure;
+        }
+      }
+      finish(std::move(result));
+    };
+    Send(std::move(call));
+  }
 }
 
 void RedisClient::ClusterRouter::Send(std::unique_ptr<Call> call) {

@@ -12,6 +12,8 @@
 // * a node that cannot be reached makes the map be read again; the call
 //   fails UNAVAILABLE (retryable) as with one Redis.
 //
+// A pipeline whose commands span slots (not a MULTI transaction) is cut
+// into one-slot runs sent on their own; the replies come back in order.
 // The map is also read again every 30 s. Calls made before the first map
 // arrives go to the first seed and follow its MOVED. A call's keys must all
 // be in one slot (Convene's keys are hash-tagged per event); keyless
@@ -66,6 +68,8 @@ class RedisClient::ClusterRouter {
     int retries = 0;
   };
 
+  void SubmitSplit(std::vector<std::vector<std::string>> commands, const std::vector<int>& slots,
+                   absl::Time deadline, RawCallback done);
   void Send(std::unique_ptr<Call> call);
   void OnReplies(std::unique_ptr<Call> call, absl::StatusOr<std::vector<RedisReply>> replies);
   void RetryLater(std::unique_ptr<Call> call);

@@ -121,7 +121,98 @@ def wait_until(predicate, timeout, interval=0.05):
     return predicate()
 
 
-class RedisServer:
+def RedisServer(extra_args=(), cluster=None):
+    """The Redis a test runs against: a SingleRedisServer, or with
+    CONVENE_TEST_REDIS_CLUSTER=3 in the environment (ctest's cluster3.*
+    runs) and no special arguments, a RedisCluster of three primaries with a
+    replica each, which the services reach as redis-cluster://."""
+    if os.environ.get("CONVENE_TEST_REDIS_CLUSTER") == "3" and not extra_args and cluster is None:
+        return RedisCluster()
+    return SingleRedisServer(extra_args, cluster)
+
+
+def free_loopback_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisCluster:
+    """A real Redis Cluster on loopback TCP: `primaries` redis-servers with
+    `replicas` replicas each, joined by redis-cli --cluster create."""
+
+    def __init__(self, primaries=3, replicas=1):
+        self.dir = tempfile.mkdtemp(prefix="convene-e2e-cluster-")
+        self.primaries = primaries
+        self.ports = [free_loopback_port() for _ in range(primaries * (1 + replicas))]
+        self.replicas = replicas
+        self.procs = []
+
+    @property
+    def address(self):
+        return "redis-cluster://" + ",".join(f"127.0.0.1:{p}" for p in self.ports[:self.primaries])
+
+    def cli_target(self):
+        """redis-cli's arguments to reach the cluster (-c follows MOVED)."""
+        return ["-c", "-p", str(self.ports[0])]
+
+    def cli(self, *args):
+        """redis-cli in cluster mode (-c follows MOVED) on the first node."""
+        return subprocess.run(["redis-cli", "-c", "-p", str(self.ports[0]), *args],
+                              capture_output=True, text=True, timeout=10).stdout
+
+    def start(self):
+        for i, port in enumerate(self.ports):
+            node_dir = os.path.join(self.dir, str(i))
+            os.makedirs(node_dir)
+            self.procs.append(subprocess.Popen(
+                ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", node_dir,
+                 "--save", "", "--appendonly", "no", "--daemonize", "no",
+                 "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                 "--cluster-port", str(free_loopback_port()), "--cluster-node-timeout", "2000"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        for port in self.ports:
+            if not wait_until(lambda: self._node(port, "PING").strip() == "PONG", 10):
+                raise RuntimeError(f"redis-server on {port} did not answer PING")
+        created = subprocess.run(
+            ["redis-cli", "--cluster", "create", *[f"127.0.0.1:{p}" for p in self.ports],
+             "--cluster-replicas", str(self.replicas), "--cluster-yes"],
+            capture_output=True, text=True, timeout=60)
+        if created.returncode != 0:
+            raise RuntimeError("redis-cli --cluster create failed: " + created.stdout + created.stderr)
+        if not wait_until(self._all_ok, 30):
+            raise RuntimeError("the Redis Cluster did not reach cluster_state:ok on every node")
+
+    def _node(self, port, *args):
+        return subprocess.run(["redis-cli", "-p", str(port), *args],
+                              capture_output=True, text=True, timeout=5).stdout
+
+    def _all_ok(self):
+        for port in self.ports:
+            info = self._node(port, "CLUSTER", "INFO")
+            if "cluster_state:ok" not in info or "cluster_slots_ok:16384" not in info:
+                return False
+        return True
+
+    def stop(self):
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.procs = []
+
+    kill = stop
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SingleRedisServer:
     """A private redis-server on a unix socket in a temporary directory.
 
     With CONVENE_TEST_REDIS_CLUSTER=1 in the environment (ctest's cluster.*
@@ -148,6 +239,10 @@ class RedisServer:
     @property
     def address(self):
         return "unix://" + self.socket
+
+    def cli_target(self):
+        """redis-cli's arguments to reach this server."""
+        return ["-s", self.socket]
 
     def start(self):
         self.proc = subprocess.Popen(
@@ -345,6 +440,6 @@ class ProcessesTestCase(unittest.TestCase):
         return ch
 
     def redis_cli(self, *args):
-        out = subprocess.run(["redis-cli", "-s", self.redis.socket, *args],
+        out = subprocess.run(["redis-cli", *self.redis.cli_target(), *args],
                              capture_output=True, text=True, timeout=10)
         return out.stdout.strip()

@@ -34,6 +34,8 @@ TEST(RedisClusterRouting, FindsTheKeyOfEachCommand) {
   EXPECT_EQ(RoutingKey({"FCALL", "fn", "2", "{a}x", "{a}y", "arg"}), "{a}x");
   EXPECT_EQ(RoutingKey({"EVALSHA", "abc", "0", "arg"}), std::nullopt);
   EXPECT_EQ(RoutingKey({"XREAD", "COUNT", "10", "BLOCK", "5", "STREAMS", "s1", "0-0"}), "s1");
+  EXPECT_EQ(RoutingKey({"XGROUP", "CREATE", "{n}:s", "g", "$", "MKSTREAM"}), "{n}:s");
+  EXPECT_EQ(RoutingKey({"XINFO", "STREAM", "{n}:s"}), "{n}:s");
   EXPECT_EQ(RoutingKey({"INFO", "cpu"}), std::nullopt);
   EXPECT_EQ(RoutingKey({"PUBLISH", "channel", "x"}), std::nullopt);
   EXPECT_EQ(RoutingKey({"PING"}), std::nullopt);
@@ -111,6 +113,24 @@ TEST_F(RedisClusterClientTest, LoadsScriptsOnEachPrimaryItRuns) {
   absl::StatusOr<RedisReply> missing =
       sync_->Eval(test_scripts::GetOrNotFound(), {"{nobody}:value"}, {});
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(RedisClusterClientTest, APipelineAcrossSlotsAnswersInOrder) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(/*replicas=*/0));
+  std::vector<std::vector<std::string>> commands = {{"TIME"}};
+  for (int i = 0; i < 30; ++i) {
+    commands.push_back({"SET", absl::StrCat("{p", i, "}"), absl::StrCat("v", i)});
+    commands.push_back({"GET", absl::StrCat("{p", i, "}")});
+  }
+  absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> replies = sync_->Pipeline(commands);
+  ASSERT_TRUE(replies.ok()) << replies.status();
+  ASSERT_EQ(replies->size(), commands.size());
+  ASSERT_TRUE((*replies)[0].ok()) << (*replies)[0].status();
+  EXPECT_EQ((*replies)[0]->elements().size(), 2u);  // TIME's seconds and microseconds
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE((*replies)[2 * i + 2].ok()) << (*replies)[2 * i + 2].status();
+    EXPECT_EQ((*replies)[2 * i + 2]->text(), absl::StrCat("v", i));
+  }
 }
 
 TEST_F(RedisClusterClientTest, KeepsCountingWhileItsSlotMovesToAnotherPrimary) {
