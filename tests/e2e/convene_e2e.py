@@ -183,6 +183,21 @@ class RedisCluster:
         if not wait_until(self._all_ok, 30):
             raise RuntimeError("the Redis Cluster did not reach cluster_state:ok on every node")
 
+    def add_spare_node(self):
+        """Starts one more cluster-enabled node, not yet in the cluster; returns its port."""
+        port = free_loopback_port()
+        node_dir = os.path.join(self.dir, f"spare-{port}")
+        os.makedirs(node_dir)
+        self.procs.append(subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", node_dir,
+             "--save", "", "--appendonly", "no", "--daemonize", "no",
+             "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+             "--cluster-port", str(free_loopback_port()), "--cluster-node-timeout", "2000"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        if not wait_until(lambda: self._node(port, "PING").strip() == "PONG", 10):
+            raise RuntimeError(f"spare redis-server on {port} did not answer PING")
+        return port
+
     def _node(self, port, *args):
         return subprocess.run(["redis-cli", "-p", str(port), *args],
                               capture_output=True, text=True, timeout=5).stdout
@@ -191,6 +206,10 @@ class RedisCluster:
         for port in self.ports:
             info = self._node(port, "CLUSTER", "INFO")
             if "cluster_state:ok" not in info or "cluster_slots_ok:16384" not in info:
+                return False
+            # A replica counts once it has synced: WAIT 1 needs it.
+            replication = self._node(port, "INFO", "replication")
+            if "role:slave" in replication and "master_link_status:up" not in replication:
                 return False
         return True
 
