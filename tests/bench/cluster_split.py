@@ -6,7 +6,7 @@ commands (INFO commandstats) spent during the run, and their share. On two
 shared cores the throughput cannot grow with nodes: this shows the split and
 the per-node cost. Measures; asserts nothing.
 
-  CONVENE_BUILD_DIR=build python3 tests/bench/cluster_split.py N [RPCS] [SECONDS]
+  CONVENE_BUILD_DIR=$PWD/build /usr/bin/python3 tests/bench/cluster_split.py N [RPCS] [SECONDS]
   (N primaries; RPCS: convene-bench's --rpcs, default CheckIn,Register)"""
 import os
 import re
