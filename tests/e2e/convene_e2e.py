@@ -161,19 +161,22 @@ class RedisCluster:
         return subprocess.run(["redis-cli", "-c", "-p", str(self.ports[0]), *args],
                               capture_output=True, text=True, timeout=10).stdout
 
+    def _launch(self, port):
+        """Starts a cluster-enabled node on `port` (loopback only) and waits for PING."""
+        node_dir = os.path.join(self.dir, str(port))
+        os.makedirs(node_dir)
+        self.procs.append(subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", node_dir,
+             "--save", "", "--appendonly", "no", "--daemonize", "no",
+             "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+             "--cluster-port", str(free_loopback_port()), "--cluster-node-timeout", "2000"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        if not wait_until(lambda: self._node(port, "PING").strip() == "PONG", 10):
+            raise RuntimeError(f"redis-server on {port} did not answer PING")
+
     def start(self):
-        for i, port in enumerate(self.ports):
-            node_dir = os.path.join(self.dir, str(i))
-            os.makedirs(node_dir)
-            self.procs.append(subprocess.Popen(
-                ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", node_dir,
-                 "--save", "", "--appendonly", "no", "--daemonize", "no",
-                 "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                 "--cluster-port", str(free_loopback_port()), "--cluster-node-timeout", "2000"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         for port in self.ports:
-            if not wait_until(lambda: self._node(port, "PING").strip() == "PONG", 10):
-                raise RuntimeError(f"redis-server on {port} did not answer PING")
+            self._launch(port)
         if len(self.ports) == 1:
             # redis-cli --cluster create wants three primaries: one node
             # takes every slot itself.
@@ -192,16 +195,7 @@ class RedisCluster:
     def add_spare_node(self):
         """Starts one more cluster-enabled node, not yet in the cluster; returns its port."""
         port = free_loopback_port()
-        node_dir = os.path.join(self.dir, f"spare-{port}")
-        os.makedirs(node_dir)
-        self.procs.append(subprocess.Popen(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", node_dir,
-             "--save", "", "--appendonly", "no", "--daemonize", "no",
-             "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-             "--cluster-port", str(free_loopback_port()), "--cluster-node-timeout", "2000"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        if not wait_until(lambda: self._node(port, "PING").strip() == "PONG", 10):
-            raise RuntimeError(f"spare redis-server on {port} did not answer PING")
+        self._launch(port)
         return port
 
     def _node(self, port, *args):
