@@ -485,15 +485,15 @@ class ApiEdgesTest(unittest.TestCase):
         day = "2031-06-10"
         ev = self.event_with_margin("edges-7b-resheet", day, day, margin=3600)
         self.register(ev, "old-1", "old-2")
-        socket_path = self.redis.address[len("unix://"):]
-        removed = subprocess.run(["redis-cli", "-s", socket_path, "HDEL",
+        target = self.redis.cli_target()
+        removed = subprocess.run(["redis-cli", *target, "HDEL",
                                   f"cv:{{ev:{ev.id}}}:sheet", "check_in_windows", "rules"],
                                  capture_output=True, text=True, timeout=10)
         self.assertEqual(removed.stdout.strip(), "2", removed.stderr)
         self.accepted(self.check_in(ev, "old-1", athens(f"{day}T01:00:00"), day=day))
         # Calendar changes attendance missed (trimmed before it read them)
         # are marked until resheet has rebuilt every sheet.
-        marked = subprocess.run(["redis-cli", "-s", socket_path, "SET", "cv:{att}:sheet-gap",
+        marked = subprocess.run(["redis-cli", *target, "SET", "cv:{att}:sheet-gap",
                                  "calendar changes were trimmed (test)"],
                                 capture_output=True, text=True, timeout=10)
         self.assertEqual(marked.stdout.strip(), "OK", marked.stderr)
@@ -502,7 +502,7 @@ class ApiEdgesTest(unittest.TestCase):
                               capture_output=True, text=True, timeout=60)
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         self.assertRegex(done.stdout, r"resheet: (\d+) events, \1 sheets rewritten, 0 failed")
-        mark = subprocess.run(["redis-cli", "-s", socket_path, "EXISTS", "cv:{att}:sheet-gap"],
+        mark = subprocess.run(["redis-cli", *target, "EXISTS", "cv:{att}:sheet-gap"],
                               capture_output=True, text=True, timeout=10)
         self.assertEqual(mark.stdout.strip(), "0", "resheet clears the missed-changes mark")
         self.assert_outside(self.check_in(ev, "old-2", athens(f"{day}T01:00:00"), day=day),

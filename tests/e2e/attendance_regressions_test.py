@@ -448,20 +448,21 @@ class AttendanceRegressionsTest(unittest.TestCase):
     def keyspace(self):
         """(key, everything stored under it) for every cv:* key, read by
         type with redis-cli."""
-        def cli(*args):
-            return subprocess.run(["redis-cli", "-s", self.redis.socket, *args],
-                                  capture_output=True, timeout=30, check=True).stdout
-        keys = [k for k in cli("--scan", "--pattern", "cv:*").split(b"\n") if k]
-        self.assertTrue(keys)
         reads = {b"string": ["GET"], b"hash": ["HGETALL"], b"set": ["SMEMBERS"],
                  b"zset": ["ZRANGE", None, "0", "-1"], b"list": ["LRANGE", None, "0", "-1"],
                  b"stream": ["XRANGE", None, "-", "+"]}
         out = []
-        for key in keys:
-            kind = cli("TYPE", key).strip()
-            self.assertIn(kind, reads, f"{key!r} is a {kind!r}")
-            command = reads[kind]
-            out.append((key, cli(command[0], key, *command[2:])))
+        # Every node that holds keys (one, or each primary of a cluster).
+        for target in self.redis.node_targets():
+            def cli(*args):
+                return subprocess.run(["redis-cli", *target, *args],
+                                      capture_output=True, timeout=30, check=True).stdout
+            for key in [k for k in cli("--scan", "--pattern", "cv:*").split(b"\n") if k]:
+                kind = cli("TYPE", key).strip()
+                self.assertIn(kind, reads, f"{key!r} is a {kind!r}")
+                command = reads[kind]
+                out.append((key, cli(command[0], key, *command[2:])))
+        self.assertTrue(out)
         return out
 
     # -- g ------------------------------------------------------------------

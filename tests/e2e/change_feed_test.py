@@ -124,8 +124,11 @@ class ChangeFeedE2ETest(unittest.TestCase):
             attendance_pb2.Registration)
 
     def keyspace(self):
-        out = subprocess.run(["redis-cli", "-s", self.redis.socket, "EVAL", DUMP_KEYSPACE, "0"],
-                             capture_output=True, timeout=30, check=True).stdout
+        # Every node that holds keys (one, or each primary of a cluster).
+        out = b"".join(
+            subprocess.run(["redis-cli", *target, "EVAL", DUMP_KEYSPACE, "0"],
+                           capture_output=True, timeout=30, check=True).stdout
+            for target in self.redis.node_targets())
         self.assertIn(b"cv:{feed}:changes", out)
         return out
 

@@ -156,6 +156,10 @@ class RedisCluster:
         """redis-cli's arguments to reach the cluster (-c follows MOVED)."""
         return ["-c", "-p", str(self.ports[0])]
 
+    def node_targets(self):
+        """redis-cli's arguments for each primary, to scan every key."""
+        return [["-p", str(p)] for p in self.ports[:self.primaries]]
+
     def cli(self, *args):
         """redis-cli in cluster mode (-c follows MOVED) on the first node."""
         return subprocess.run(["redis-cli", "-c", "-p", str(self.ports[0]), *args],
@@ -262,6 +266,10 @@ class SingleRedisServer:
     def cli_target(self):
         """redis-cli's arguments to reach this server."""
         return ["-s", self.socket]
+
+    def node_targets(self):
+        """redis-cli's arguments for each node holding keys: this one."""
+        return [self.cli_target()]
 
     def start(self):
         self.proc = subprocess.Popen(
