@@ -84,7 +84,7 @@ class RetimeE2ETest(unittest.TestCase):
             self.server = None
 
     def redis_cli(self, *args):
-        out = subprocess.run(["redis-cli", "-s", self.redis.socket, *args],
+        out = subprocess.run(["redis-cli", *self.redis.cli_target(), *args],
                              capture_output=True, text=True, timeout=10)
         return out.stdout.strip()
 
