@@ -13,7 +13,9 @@
 //   fails UNAVAILABLE (retryable) as with one Redis.
 //
 // A pipeline whose commands span slots (not a MULTI transaction) is cut
-// into one-slot runs sent on their own; the replies come back in order.
+// into one-slot runs sent on their own; the replies come back in order. If
+// a run fails as a whole, the pipeline fails, and any of the other runs may
+// have been applied (not only a prefix, as on one Redis).
 // The map is also read again every 30 s. Calls made before the first map
 // arrives go to the first seed and follow its MOVED. A call's keys must all
 // be in one slot (Convene's keys are hash-tagged per event); keyless

@@ -131,10 +131,22 @@ def RedisServer(extra_args=(), cluster=None):
     return SingleRedisServer(extra_args, cluster)
 
 
-def free_loopback_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_loopback_ports(n, taken=()):
+    """n distinct TCP ports on 127.0.0.1 that were free a moment ago: all are
+    held open together while picked, so none is handed out twice."""
+    held, ports = [], []
+    try:
+        while len(ports) < n:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            held.append(s)
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            if port not in taken:
+                ports.append(port)
+    finally:
+        for s in held:
+            s.close()
+    return ports
 
 
 class RedisCluster:
@@ -144,7 +156,9 @@ class RedisCluster:
     def __init__(self, primaries=3, replicas=1):
         self.dir = tempfile.mkdtemp(prefix="convene-e2e-cluster-")
         self.primaries = primaries
-        self.ports = [free_loopback_port() for _ in range(primaries * (1 + replicas))]
+        count = primaries * (1 + replicas)
+        picked = free_loopback_ports(2 * count)
+        self.ports, self.bus_ports = picked[:count], picked[count:]
         self.replicas = replicas
         self.procs = []
 
@@ -165,22 +179,22 @@ class RedisCluster:
         return subprocess.run(["redis-cli", "-c", "-p", str(self.ports[0]), *args],
                               capture_output=True, text=True, timeout=10).stdout
 
-    def _launch(self, port):
+    def _launch(self, port, bus_port):
         """Starts a cluster-enabled node on `port` (loopback only) and waits for PING."""
-        node_dir = os.path.join(self.dir, str(port))
+        node_dir = os.path.join(self.dir, f"node-{len(self.procs)}")
         os.makedirs(node_dir)
         self.procs.append(subprocess.Popen(
             ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", node_dir,
              "--save", "", "--appendonly", "no", "--daemonize", "no",
              "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-             "--cluster-port", str(free_loopback_port()), "--cluster-node-timeout", "2000"],
+             "--cluster-port", str(bus_port), "--cluster-node-timeout", "2000"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         if not wait_until(lambda: self._node(port, "PING").strip() == "PONG", 10):
             raise RuntimeError(f"redis-server on {port} did not answer PING")
 
     def start(self):
-        for port in self.ports:
-            self._launch(port)
+        for port, bus_port in zip(self.ports, self.bus_ports):
+            self._launch(port, bus_port)
         if len(self.ports) == 1:
             # redis-cli --cluster create wants three primaries: one node
             # takes every slot itself.
@@ -198,8 +212,8 @@ class RedisCluster:
 
     def add_spare_node(self):
         """Starts one more cluster-enabled node, not yet in the cluster; returns its port."""
-        port = free_loopback_port()
-        self._launch(port)
+        port, bus_port = free_loopback_ports(2, taken=set(self.ports) | set(self.bus_ports))
+        self._launch(port, bus_port)
         return port
 
     def _node(self, port, *args):

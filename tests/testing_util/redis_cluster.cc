@@ -18,12 +18,14 @@ absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(int primaries,
   cluster->primaries_ = primaries;
   const int total = primaries * (1 + replicas);
   std::vector<std::string> endpoints;
+  // Every node's port and bus port, all distinct.
+  const std::vector<int> ports = FreeLoopbackPorts(2 * total);
+  if (ports.empty()) return absl::UnavailableError("no free loopback ports");
   for (int i = 0; i < total; ++i) {
     RedisServer::Options options;
     options.cluster = false;  // not the one-node cluster: this node joins others
-    const int port = FreeLoopbackPort();
-    const int bus = FreeLoopbackPort();
-    if (port == 0 || bus == 0) return absl::UnavailableError("no free loopback port");
+    const int port = ports[2 * i];
+    const int bus = ports[2 * i + 1];
     options.extra_args = {"--port", absl::StrCat(port), "--bind", "127.0.0.1",
                           "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                           "--cluster-port", absl::StrCat(bus), "--cluster-node-timeout", "2000"};

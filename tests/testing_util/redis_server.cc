@@ -116,6 +116,27 @@ int FreeLoopbackPort() {
   return port;
 }
 
+std::vector<int> FreeLoopbackPorts(int n) {
+  std::vector<int> fds, ports;
+  for (int i = 0; i < n; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) break;
+    fds.push_back(fd);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      break;
+    }
+    ports.push_back(ntohs(addr.sin_port));
+  }
+  for (int fd : fds) close(fd);
+  if (static_cast<int>(ports.size()) != n) ports.clear();
+  return ports;
+}
+
 bool RedisServer::ClusterFromEnvironment() {
   const char* value = std::getenv("CONVENE_TEST_REDIS_CLUSTER");
   return value != nullptr && std::string(value) == "1";

@@ -32,6 +32,9 @@ namespace convene::testing_util {
 
 // A TCP port on 127.0.0.1 that was free a moment ago (0 if none was found).
 int FreeLoopbackPort();
+// `n` distinct such ports, held open together while picked so that none is
+// handed out twice (empty if the kernel gave none).
+std::vector<int> FreeLoopbackPorts(int n);
 
 class RedisServer {
  public:
