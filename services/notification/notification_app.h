@@ -86,6 +86,9 @@ class NotificationApp {
   // addresses (CheckWebhookTarget); off unless the deployment says so.
   void set_allow_private_webhook_targets(bool allow) { allow_private_webhook_targets_ = allow; }
 
+  // How many reminder shards (outboxes) there are to read.
+  int reminder_shards() const { return reminders_.shards(); }
+
   // The clock every wait of the notification service goes by.
   const core::Clock& clock() const { return clock_; }
   void ListWebhooks(bool with_secrets, Done<std::vector<v1::Webhook>> done);

@@ -32,9 +32,17 @@ ABSL_FLAG(bool, webhook_allow_private_targets, false,
           "private network; tests). Off: such URLs are refused at CreateWebhook and at "
           "every delivery, wherever DNS points the host");
 
+ABSL_FLAG(int, reminder_shards, 1,
+          "how many reminder shards ({ntf}, {ntf:1}, ...) notification's per-event state is "
+          "partitioned into, by event, so that many Redis Cluster nodes share reminder work "
+          "(1-256). Fixed for the life of a deployment: every replica gives the same number, "
+          "and a replica started with another refuses to start");
+
 namespace convene::notification {
 
 namespace {
+
+constexpr int kMaxReminderShards = 256;
 
 // Everything the notification service holds, owned together; members are
 // destroyed in reverse, so the workers stop before what they use.
@@ -46,7 +54,7 @@ struct NotificationParts {
         events(event_copies, context.redis),
         registration_store(context.redis),
         registrations(registration_store),
-        reminders(context.redis),
+        reminders(context.redis, absl::GetFlag(FLAGS_reminder_shards)),
         replanner(events, registrations, reminders, context.clock),
         feed_redis(std::move(feed_connection)),
         feed(*feed_redis, ReminderPlannerFollowKeys()),
@@ -96,6 +104,23 @@ struct NotificationParts {
 
 absl::StatusOr<std::shared_ptr<NotificationParts>> MakeNotificationParts(
     host::ServiceContext& context, const NotificationConfig& config) {
+  const int shards = absl::GetFlag(FLAGS_reminder_shards);
+  if (shards < 1 || shards > kMaxReminderShards) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--reminder_shards: must be 1-", kMaxReminderShards, ", not ", shards));
+  }
+  {
+    // Every replica must agree on the count. Redis not answering yet is no
+    // reason to refuse to start (the client reconnects); a count recorded
+    // differently is.
+    storage::ReminderStore probe(context.redis, shards);
+    absl::StatusOr<bool> agreed = core::BlockingCall<bool>(
+        [&](auto done) { probe.VerifyShardCount(std::move(done)); }, absl::Seconds(5));
+    if (absl::IsFailedPrecondition(agreed.status())) return agreed.status();
+    if (!agreed.ok()) {
+      core::LogWarn(absl::StrCat("reminder shard count not verified: ", agreed.status().ToString()));
+    }
+  }
   // The planner's and the webhook worker's reads block: connections of
   // their own.
   storage::RedisClientOptions options = context.redis_options;

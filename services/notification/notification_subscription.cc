@@ -118,19 +118,10 @@ class NotificationSubscription final
     absl::StatusOr<std::unique_ptr<storage::RedisSyncClient>> redis =
         storage::RedisSyncClient::Start(options);
     if (!redis.ok()) return rpc::ToGrpcStatus(redis.status());
-    storage::OutboxReader reader(**redis);
+    storage::OutboxReader reader(**redis, hub_.app_.reminder_shards());
     const core::Clock& clock = hub_.app_.clock();
-    bool grouped = false;
     absl::Time next_claim = absl::InfinitePast();
     while (!stop_.load()) {
-      if (!grouped) {
-        absl::Status s = reader.EnsureGroup(group_);
-        if (!s.ok()) {
-          clock.WaitFor(absl::Milliseconds(500), stopped_);  // Redis away: wait for it
-          continue;
-        }
-        grouped = true;
-      }
       std::vector<storage::OutboxEntry> entries;
       if (clock.Now() >= next_claim) {
         // Redelivery: entries this group was handed and never acknowledged.
@@ -142,28 +133,24 @@ class NotificationSubscription final
       if (entries.empty()) {
         absl::StatusOr<std::vector<storage::OutboxEntry>> fresh =
             reader.ReadNew(group_, consumer_, 100, absl::Milliseconds(500));
-        if (!fresh.ok()) {
-          if (absl::IsNotFound(fresh.status()) ||
-              absl::StrContains(fresh.status().message(), "NOGROUP")) {
-            grouped = false;  // the stream was deleted (FLUSHALL, restore)
-          }
+        if (!fresh.ok()) {  // no shard answered: Redis away, wait for it
           clock.WaitFor(absl::Milliseconds(200), stopped_);
           continue;
         }
         entries = *std::move(fresh);
       }
-      std::vector<std::string> skipped;
+      std::vector<storage::OutboxEntry> skipped;
       for (const storage::OutboxEntry& e : entries) {
         if (stop_.load()) break;
         if (!events_.empty() && !events_.count(e.event_id)) {
-          skipped.push_back(e.entry_id);
+          skipped.push_back(e);
           continue;
         }
         absl::StatusOr<v1::Notification> n = core::BlockingCall<v1::Notification>(
             [&](auto done) { hub_.app_.GetNotification(e.notification_id, std::move(done)); },
             kStoreCallTimeout);
         if (absl::IsNotFound(n.status())) {
-          skipped.push_back(e.entry_id);  // erased since
+          skipped.push_back(e);  // erased since
           continue;
         }
         if (!n.ok()) break;  // Redis away; it stays pending and comes again

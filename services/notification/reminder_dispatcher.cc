@@ -24,11 +24,11 @@ ReminderDispatcher::ReminderDispatcher(storage::ReminderStore& store,
 
 ReminderDispatcher::~ReminderDispatcher() { Stop(); }
 
-absl::StatusOr<DispatchRun> ReminderDispatcher::RunBatch(int max) {
+absl::StatusOr<DispatchRun> ReminderDispatcher::RunBatch(int shard, int max) {
   const absl::Time now = clock_.Now();
   absl::StatusOr<std::vector<storage::ClaimedReminder>> claimed =
       core::BlockingCall<std::vector<storage::ClaimedReminder>>([&](auto done) {
-        store_.Claim(options_.owner, now, options_.lease, max, std::move(done));
+        store_.Claim(shard, options_.owner, now, options_.lease, max, std::move(done));
       }, kStoreCallTimeout);
   if (!claimed.ok()) return claimed.status();
   DispatchRun run;
@@ -63,7 +63,7 @@ absl::StatusOr<DispatchRun> ReminderDispatcher::RunBatch(int max) {
   }
   absl::StatusOr<storage::CompleteOutcome> outcome =
       core::BlockingCall<storage::CompleteOutcome>([&](auto done) {
-        store_.Complete(options_.owner, created, std::move(delivered), std::move(done));
+        store_.Complete(shard, options_.owner, created, std::move(delivered), std::move(done));
       }, kStoreCallTimeout);
   if (!outcome.ok()) return outcome.status();
   run.dispatched = outcome->completed;
@@ -72,13 +72,15 @@ absl::StatusOr<DispatchRun> ReminderDispatcher::RunBatch(int max) {
 
 absl::StatusOr<DispatchRun> ReminderDispatcher::RunDue(int max) {
   DispatchRun total;
-  while (total.dispatched + total.failed < max) {
-    const int want = std::min(options_.batch, max - total.dispatched - total.failed);
-    absl::StatusOr<DispatchRun> run = RunBatch(want);
-    if (!run.ok()) return run.status();
-    total.dispatched += run->dispatched;
-    total.failed += run->failed;
-    if (run->dispatched + run->failed < want) break;
+  for (int shard = 0; shard < store_.shards(); ++shard) {
+    while (total.dispatched + total.failed < max) {
+      const int want = std::min(options_.batch, max - total.dispatched - total.failed);
+      absl::StatusOr<DispatchRun> run = RunBatch(shard, want);
+      if (!run.ok()) return run.status();
+      total.dispatched += run->dispatched;
+      total.failed += run->failed;
+      if (run->dispatched + run->failed < want) break;
+    }
   }
   absl::StatusOr<int64_t> remaining = core::BlockingCall<int64_t>(
       [&](auto done) { store_.CountDue(clock_.Now(), std::move(done)); }, kStoreCallTimeout);
@@ -87,23 +89,31 @@ absl::StatusOr<DispatchRun> ReminderDispatcher::RunDue(int max) {
   return total;
 }
 
-void ReminderDispatcher::Start() {
-  thread_ = std::thread([this] {
-    while (!stop_.HasBeenNotified()) {
-      absl::StatusOr<DispatchRun> run = RunBatch(options_.batch);
-      if (!run.ok()) {
-        // Redis away: the client reconnects by itself; try again shortly.
-        clock_.WaitFor(absl::Seconds(1), stop_);
-        continue;
-      }
-      if (run->dispatched + run->failed < options_.batch) clock_.WaitFor(options_.poll, stop_);
+void ReminderDispatcher::Loop(int shard) {
+  while (!stop_.HasBeenNotified()) {
+    absl::StatusOr<DispatchRun> run = RunBatch(shard, options_.batch);
+    if (!run.ok()) {
+      // Redis (or this shard's node) away: the client reconnects by itself;
+      // try again shortly.
+      clock_.WaitFor(absl::Seconds(1), stop_);
+      continue;
     }
-  });
+    if (run->dispatched + run->failed < options_.batch) clock_.WaitFor(options_.poll, stop_);
+  }
+}
+
+void ReminderDispatcher::Start() {
+  for (int shard = 0; shard < store_.shards(); ++shard) {
+    threads_.emplace_back([this, shard] { Loop(shard); });
+  }
 }
 
 void ReminderDispatcher::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();
-  if (thread_.joinable()) thread_.join();
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
 }
 
 }  // namespace convene::notification

@@ -1,7 +1,9 @@
 // ReminderDispatcher: sends what is due. Claims due reminders in batches
 // under a lease (so replicas never take the same one), hands each to the log
 // sink if enabled, and completes them into the outbox stream that
-// SubscribeNotifications and the webhook worker read. A dispatcher that dies
+// SubscribeNotifications and the webhook worker read. Each reminder shard is
+// dispatched by a thread of its own, so a shard whose Redis node is down or
+// slow holds up no other. A dispatcher that dies
 // between claim and completion loses nothing: once its lease expires the
 // next claim by any replica takes those reminders again, and completion is
 // once per notification id, so none is sent twice.
@@ -15,6 +17,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
@@ -67,14 +70,16 @@ class ReminderDispatcher {
   const std::string& owner() const { return options_.owner; }
 
  private:
-  // One claim + completion; how many were dispatched.
-  absl::StatusOr<DispatchRun> RunBatch(int max);
+  // One claim + completion in `shard`; how many were dispatched.
+  absl::StatusOr<DispatchRun> RunBatch(int shard, int max);
+  // Dispatches `shard` until Stop().
+  void Loop(int shard);
 
   storage::ReminderStore& store_;
   const core::Clock& clock_;
   DispatcherOptions options_;
   absl::Notification stop_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace convene::notification

@@ -1,5 +1,7 @@
 #include "notification/reminder_store.h"
 
+#include <memory>
+#include <mutex>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -36,7 +38,58 @@ void ParseState(absl::string_view text, StoredNotification& n) {
   if (parts.size() > 2) n.failure_reason = std::string(parts[2]);
 }
 
+// Runs `call(shard, callback)` on every shard at once and hands `done` the
+// results in shard order once all have answered; any error fails the whole.
+// Callbacks may come from different node connections' threads (cluster).
+template <typename T, typename Call>
+void OnEveryShard(int shards, Call call,
+                  absl::AnyInvocable<void(absl::StatusOr<std::vector<T>>)> done) {
+  struct Gather {
+    std::mutex mu;
+    std::vector<T> results;
+    absl::Status status;
+    int left;
+    absl::AnyInvocable<void(absl::StatusOr<std::vector<T>>)> done;
+  };
+  auto gather = std::make_shared<Gather>();
+  gather->results.resize(shards);
+  gather->left = shards;
+  gather->done = std::move(done);
+  for (int shard = 0; shard < shards; ++shard) {
+    call(shard, [gather, shard](absl::StatusOr<T> result) {
+      std::unique_lock<std::mutex> lock(gather->mu);
+      if (result.ok()) {
+        gather->results[shard] = *std::move(result);
+      } else if (gather->status.ok()) {
+        gather->status = result.status();
+      }
+      if (--gather->left > 0) return;
+      lock.unlock();
+      if (!gather->status.ok()) return gather->done(gather->status);
+      gather->done(std::move(gather->results));
+    });
+  }
+}
+
 }  // namespace
+
+void ReminderStore::VerifyShardCount(Callback<bool> done) {
+  // SET NX GET: records ours when none is, and answers what was there.
+  redis_.Command({"SET", keys::ReminderShardCount(), absl::StrCat(shards_), "NX", "GET"},
+                 [shards = shards_, done = std::move(done)](absl::StatusOr<RedisReply> r) mutable {
+                   if (!r.ok()) return done(r.status());
+                   if (r->is_nil()) return done(true);  // ours is recorded now
+                   int recorded = 0;
+                   if (!absl::SimpleAtoi(r->text(), &recorded) || recorded != shards) {
+                     return done(absl::FailedPreconditionError(absl::StrCat(
+                         "reminder_shards: this deployment's reminders are in ", r->text(),
+                         " shards (", keys::ReminderShardCount(), "), not ", shards,
+                         "; start every notification replica with --reminder_shards=",
+                         r->text())));
+                   }
+                   done(true);
+                 });
+}
 
 std::string ReminderStore::ReminderKey(absl::string_view event_id,
                                        absl::string_view participant_id,
@@ -56,11 +109,11 @@ void ReminderStore::ReplacePlan(std::string event_id,
     args.push_back(absl::StrCat(r.due_ms));
     args.push_back(std::move(r.record));
   }
+  const keys::ReminderShard shard(ShardOf(event_id));
   redis_.Eval(scripts::ReminderPlan(),
-              {keys::DueReminders(), keys::Reminders(),
-               keys::ReminderPair(event_id, participant_id),
-               keys::EventReminderParticipants(event_id),
-               keys::ParticipantReminderEvents(participant_id), keys::ReminderLeases()},
+              {shard.DueReminders(), shard.Reminders(), shard.Pair(event_id, participant_id),
+               shard.EventParticipants(event_id), shard.ParticipantEvents(participant_id),
+               shard.Leases()},
               std::move(args),
               [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok()) return done(reply.status());
@@ -69,12 +122,12 @@ void ReminderStore::ReplacePlan(std::string event_id,
               });
 }
 
-void ReminderStore::Claim(std::string owner, absl::Time now,
+void ReminderStore::Claim(int shard_index, std::string owner, absl::Time now,
                           absl::Duration lease, int max,
                           Callback<std::vector<ClaimedReminder>> done) {
+  const keys::ReminderShard shard(shard_index);
   redis_.Eval(scripts::ReminderClaim(),
-              {keys::DueReminders(), keys::ReminderLeases(),
-               keys::ReminderLeaseOwners(), keys::Reminders()},
+              {shard.DueReminders(), shard.Leases(), shard.LeaseOwners(), shard.Reminders()},
               {Ms(now), absl::StrCat(absl::ToInt64Milliseconds(lease)),
                absl::StrCat(max), std::move(owner)},
               [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
@@ -89,11 +142,12 @@ void ReminderStore::Claim(std::string owner, absl::Time now,
               });
 }
 
-void ReminderStore::Complete(std::string owner, absl::Time now,
+void ReminderStore::Complete(int shard_index, std::string owner, absl::Time now,
                              std::vector<DeliveredReminder> delivered,
                              Callback<CompleteOutcome> done) {
   if (delivered.empty()) return done(CompleteOutcome{});
-  std::vector<std::string> args = keys::NotificationIndexPrefixes();
+  const keys::ReminderShard shard(shard_index);
+  std::vector<std::string> args = shard.IndexPrefixes();
   args.reserve(8 + delivered.size() * 5);
   args.push_back(std::move(owner));
   args.push_back(Ms(now));
@@ -106,9 +160,8 @@ void ReminderStore::Complete(std::string owner, absl::Time now,
     args.push_back(std::move(d.record));
   }
   redis_.Eval(scripts::ReminderComplete(),
-              {keys::ReminderLeases(), keys::ReminderLeaseOwners(),
-               keys::Reminders(), keys::Notifications(),
-               keys::NotificationStream(), keys::OutboxEntries()},
+              {shard.Leases(), shard.LeaseOwners(), shard.Reminders(), shard.Notifications(),
+               shard.Outbox(), shard.OutboxEntries()},
               std::move(args),
               [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok()) return done(reply.status());
@@ -122,39 +175,67 @@ void ReminderStore::Complete(std::string owner, absl::Time now,
 }
 
 void ReminderStore::CountDue(absl::Time now, Callback<int64_t> done) {
-  redis_.Command({"ZCOUNT", keys::DueReminders(), "-inf", Ms(now)},
-                 [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-                   if (!reply.ok()) return done(reply.status());
-                   done(reply->as_integer());
-                 });
+  OnEveryShard<int64_t>(
+      shards_,
+      [this, now](int shard, Callback<int64_t> counted) {
+        redis_.Command({"ZCOUNT", keys::ReminderShard(shard).DueReminders(), "-inf", Ms(now)},
+                       [counted = std::move(counted)](absl::StatusOr<RedisReply> r) mutable {
+                         if (!r.ok()) return counted(r.status());
+                         counted(r->as_integer());
+                       });
+      },
+      [done = std::move(done)](absl::StatusOr<std::vector<int64_t>> counts) mutable {
+        if (!counts.ok()) return done(counts.status());
+        int64_t total = 0;
+        for (int64_t n : *counts) total += n;
+        done(total);
+      });
 }
 
 void ReminderStore::ListPending(std::string event_id,
                                 std::string participant_id,
                                 Callback<std::vector<std::string>> done) {
-  std::vector<std::string> args = keys::NotificationIndexPrefixes();
-  args.push_back(std::move(event_id));
-  args.push_back(std::move(participant_id));
-  args.push_back("100000");
-  redis_.Eval(scripts::ReminderList(), {keys::Reminders()}, std::move(args),
-              [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-                if (!reply.ok()) return done(reply.status());
-                done(Strings(*reply));
-              });
+  auto list = [this, event_id, participant_id](int shard_index,
+                                                Callback<std::vector<std::string>> listed) {
+    const keys::ReminderShard shard(shard_index);
+    std::vector<std::string> args = shard.IndexPrefixes();
+    args.push_back(event_id);
+    args.push_back(participant_id);
+    args.push_back("100000");
+    redis_.Eval(scripts::ReminderList(), {shard.Reminders()}, std::move(args),
+                [listed = std::move(listed)](absl::StatusOr<RedisReply> reply) mutable {
+                  if (!reply.ok()) return listed(reply.status());
+                  listed(Strings(*reply));
+                });
+  };
+  // An event's reminders are in its shard; a participant's, in any.
+  if (!event_id.empty()) return list(ShardOf(event_id), std::move(done));
+  OnEveryShard<std::vector<std::string>>(
+      shards_, std::move(list),
+      [done = std::move(done)](absl::StatusOr<std::vector<std::vector<std::string>>> parts) mutable {
+        if (!parts.ok()) return done(parts.status());
+        std::vector<std::string> all;
+        for (std::vector<std::string>& part : *parts) {
+          all.insert(all.end(), std::make_move_iterator(part.begin()),
+                     std::make_move_iterator(part.end()));
+        }
+        done(std::move(all));
+      });
 }
 
 void ReminderStore::ListNotifications(
     std::string event_id, int64_t offset, int count,
     Callback<std::vector<StoredNotification>> done) {
+  const keys::ReminderShard shard(ShardOf(event_id));
   redis_.Command(
-      {"ZRANGE", keys::EventNotifications(event_id), absl::StrCat(offset),
+      {"ZRANGE", shard.EventNotifications(event_id), absl::StrCat(offset),
        absl::StrCat(offset + count - 1)},
-      [this, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+      [this, shard, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) return done(reply.status());
         std::vector<std::string> ids = Strings(*reply);
         if (ids.empty()) return done(std::vector<StoredNotification>{});
-        std::vector<std::string> records = {"HMGET", keys::Notifications()};
-        std::vector<std::string> states = {"HMGET", keys::NotificationStates()};
+        std::vector<std::string> records = {"HMGET", shard.Notifications()};
+        std::vector<std::string> states = {"HMGET", shard.NotificationStates()};
         records.insert(records.end(), ids.begin(), ids.end());
         states.insert(states.end(), ids.begin(), ids.end());
         redis_.Pipeline(
@@ -186,9 +267,10 @@ void ReminderStore::ListNotifications(
 
 void ReminderStore::GetNotification(std::string notification_id,
                                     Callback<StoredNotification> done) {
+  const keys::ReminderShard shard = ShardOfKey(notification_id);
   redis_.Pipeline(
-      {{"HGET", keys::Notifications(), notification_id},
-       {"HGET", keys::NotificationStates(), notification_id}},
+      {{"HGET", shard.Notifications(), notification_id},
+       {"HGET", shard.NotificationStates(), notification_id}},
       [id = notification_id, done = std::move(done)](
           absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> r) mutable {
         if (!r.ok()) return done(r.status());
@@ -210,9 +292,9 @@ void ReminderStore::GetNotification(std::string notification_id,
 
 void ReminderStore::Ack(std::string group, std::string notification_id,
                         Callback<bool> done) {
+  const keys::ReminderShard shard = ShardOfKey(notification_id);
   redis_.Eval(scripts::NotificationAck(),
-              {keys::NotificationStream(), keys::OutboxEntries(),
-               keys::NotificationStates()},
+              {shard.Outbox(), shard.OutboxEntries(), shard.NotificationStates()},
               {std::move(group), std::move(notification_id)},
               [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok()) return done(reply.status());
@@ -227,7 +309,8 @@ void ReminderStore::SetDeliveryState(std::string notification_id,
   for (char& c : reason) {
     if (c == '|') c = '/';
   }
-  redis_.Command({"HSET", keys::NotificationStates(), std::move(notification_id),
+  const keys::ReminderShard shard = ShardOfKey(notification_id);
+  redis_.Command({"HSET", shard.NotificationStates(), std::move(notification_id),
                   absl::StrCat(state, "|", attempts, "|", reason)},
                  [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                    if (!reply.ok()) return done(reply.status());
@@ -258,23 +341,37 @@ void ReminderStore::GetPolicy(std::string event_id,
 
 void ReminderStore::ForgetParticipant(std::string participant_id, std::string event_id,
                                       Callback<Erased> done) {
-  redis_.Eval(scripts::ReminderForget(),
-              {keys::DueReminders(), keys::Reminders(), keys::ReminderLeases(),
-               keys::ReminderLeaseOwners(), keys::Notifications(), keys::NotificationStates(),
-               keys::NotificationStream(), keys::OutboxEntries()},
-              [&] {
-                std::vector<std::string> args = keys::NotificationIndexPrefixes();
-                args.push_back(std::move(participant_id));
-                args.push_back(std::move(event_id));
-                return args;
-              }(),
-              [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-                if (!reply.ok()) return done(reply.status());
-                auto e = reply->elements();
-                if (e.size() != 2) return done(absl::InternalError("reminder_forget: bad reply"));
-                done(Erased{static_cast<int>(e[0].as_integer().value_or(0)),
-                            static_cast<int>(e[1].as_integer().value_or(0))});
-              });
+  auto forget = [this, participant_id, event_id](int shard_index, Callback<Erased> erased) {
+    const keys::ReminderShard shard(shard_index);
+    std::vector<std::string> args = shard.IndexPrefixes();
+    args.push_back(participant_id);
+    args.push_back(event_id);
+    redis_.Eval(scripts::ReminderForget(),
+                {shard.DueReminders(), shard.Reminders(), shard.Leases(), shard.LeaseOwners(),
+                 shard.Notifications(), shard.NotificationStates(), shard.Outbox(),
+                 shard.OutboxEntries()},
+                std::move(args),
+                [erased = std::move(erased)](absl::StatusOr<RedisReply> reply) mutable {
+                  if (!reply.ok()) return erased(reply.status());
+                  auto e = reply->elements();
+                  if (e.size() != 2) {
+                    return erased(absl::InternalError("reminder_forget: bad reply"));
+                  }
+                  erased(Erased{static_cast<int>(e[0].as_integer().value_or(0)),
+                                static_cast<int>(e[1].as_integer().value_or(0))});
+                });
+  };
+  if (!event_id.empty()) return forget(ShardOf(event_id), std::move(done));
+  OnEveryShard<Erased>(shards_, std::move(forget),
+                       [done = std::move(done)](absl::StatusOr<std::vector<Erased>> parts) mutable {
+                         if (!parts.ok()) return done(parts.status());
+                         Erased total;
+                         for (const Erased& e : *parts) {
+                           total.reminders += e.reminders;
+                           total.notifications += e.notifications;
+                         }
+                         done(total);
+                       });
 }
 
 void ReminderStore::PutWebhook(std::string id, std::string record,

@@ -1,12 +1,16 @@
 // ReminderStore: planned reminders, their dispatch under leases, the
-// notifications they become, the outbox stream subscribers read, reminder
-// policies and webhooks; all under the {ntf} hash tag (keys.h), so that each
-// step below is one Lua script in one slot.
+// notifications they become, the outbox streams subscribers read, reminder
+// policies and webhooks. Per-event state is partitioned into reminder
+// shards by event (keys::ReminderShard, one hash tag each), so that each
+// step below is one Lua script in one slot and N cluster nodes share the
+// work; a dispatcher claims and completes each shard on its own.
 //
-//   ReminderStore store(redis);
-//   store.ReplacePlan("ev_1", "torino-1", {{key, due_ms, record}}, done);
-//   store.Claim(owner, now, absl::Seconds(30), 1000, claimed_done);
-//   store.Complete(owner, now, delivered, completed_done);
+//   ReminderStore store(redis, /*shards=*/4);
+//   store.ReplacePlan("ev_1", "torino-1", {{key, due_ms, record}}, now, done);
+//   for (int shard = 0; shard < store.shards(); ++shard) {
+//     store.Claim(shard, owner, now, absl::Seconds(30), 1000, claimed_done);
+//     store.Complete(shard, owner, now, delivered, completed_done);
+//   }
 //
 // Records are opaque bytes here (serialised protos built by the
 // notification app). Callbacks run on the Redis client's loop thread.
@@ -21,6 +25,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "storage/keys.h"
 #include "storage/redis_client.h"
 
 namespace convene::storage {
@@ -66,10 +71,24 @@ class ReminderStore {
   template <typename T>
   using Callback = absl::AnyInvocable<void(absl::StatusOr<T>)>;
 
-  // `redis` must outlive the store. The outbox keeps about `max_outbox`
-  // entries.
-  explicit ReminderStore(RedisClient& redis, int64_t max_outbox = 1000000)
-      : redis_(redis), max_outbox_(max_outbox) {}
+  // `redis` must outlive the store. `shards` (at least 1) must be the same
+  // in every replica for the life of the deployment (VerifyShardCount). Each
+  // shard's outbox keeps about `max_outbox` entries.
+  explicit ReminderStore(RedisClient& redis, int shards = 1,
+                         int64_t max_outbox = 1000000)
+      : redis_(redis), shards_(shards < 1 ? 1 : shards), max_outbox_(max_outbox) {}
+
+  int shards() const { return shards_; }
+  // The shard holding `event_id`'s reminders and notifications.
+  int ShardOf(absl::string_view event_id) const {
+    return keys::ReminderShardOf(event_id, shards_);
+  }
+
+  // Records this store's shard count for the deployment if none is, and
+  // fails FAILED_PRECONDITION if another was recorded: a replica with a
+  // different count would look for each event's reminders in the wrong
+  // shard.
+  void VerifyShardCount(Callback<bool> done);
 
   // The reminder key of (event, participant, reminder id).
   static std::string ReminderKey(absl::string_view event_id,
@@ -84,18 +103,18 @@ class ReminderStore {
   void ReplacePlan(std::string event_id, std::string participant_id,
                    std::vector<PendingReminder> plan, absl::Time now, Callback<int> done);
 
-  // Claims up to `max` reminders whose lease expired or that are due by
-  // `now`, leased to `owner` until now + `lease`.
-  void Claim(std::string owner, absl::Time now, absl::Duration lease, int max,
+  // Claims up to `max` reminders of `shard` whose lease expired or that are
+  // due by `now`, leased to `owner` until now + `lease`.
+  void Claim(int shard, std::string owner, absl::Time now, absl::Duration lease, int max,
              Callback<std::vector<ClaimedReminder>> done);
 
-  // Turns claimed reminders still leased to `owner` into notifications in
-  // the outbox, once per notification id.
-  void Complete(std::string owner, absl::Time now,
+  // Turns reminders of `shard` still leased to `owner` into notifications
+  // in the shard's outbox, once per notification id.
+  void Complete(int shard, std::string owner, absl::Time now,
                 std::vector<DeliveredReminder> delivered,
                 Callback<CompleteOutcome> done);
 
-  // How many reminders are due by `now` and not claimed.
+  // How many reminders are due by `now` and not claimed, in every shard.
   void CountDue(absl::Time now, Callback<int64_t> done);
 
   // The pending reminders' records of an event (every participant) or of
@@ -111,7 +130,8 @@ class ReminderStore {
   void GetNotification(std::string notification_id,
                        Callback<StoredNotification> done);
 
-  // Marks a notification acknowledged by subscriber group `group`.
+  // Marks a notification acknowledged by subscriber group `group` (in the
+  // outbox of the notification's shard).
   void Ack(std::string group, std::string notification_id, Callback<bool> done);
 
   // Records a delivery attempt's outcome: state "sent" or "failed".
@@ -125,7 +145,7 @@ class ReminderStore {
 
   // Erases the participant from the reminder stores for `event_id` (empty:
   // every event): pending reminders and notifications' texts and outbox
-  // entries. One script.
+  // entries. One script per shard it touches (every shard for every event).
   struct Erased {
     int reminders = 0;
     int notifications = 0;
@@ -139,7 +159,12 @@ class ReminderStore {
   void ListWebhooks(Callback<std::vector<std::string>> done);
 
  private:
+  keys::ReminderShard ShardOfKey(absl::string_view key_or_id) const {
+    return keys::ReminderShard(ShardOf(keys::EventOfReminderKey(key_or_id)));
+  }
+
   RedisClient& redis_;
+  int shards_;
   int64_t max_outbox_;
 };
 

@@ -17,7 +17,6 @@ namespace convene::notification {
 WebhookWorker::~WebhookWorker() { Stop(); }
 
 absl::StatusOr<int> WebhookWorker::Step(absl::Duration block) {
-  if (absl::Status s = reader_.EnsureGroup(kGroup); !s.ok()) return s;
   absl::StatusOr<std::vector<storage::OutboxEntry>> entries =
       reader_.ClaimIdle(kGroup, options_.consumer, options_.lease, 20);
   if (!entries.ok()) return entries.status();
@@ -29,11 +28,10 @@ absl::StatusOr<int> WebhookWorker::Step(absl::Duration block) {
   absl::StatusOr<std::vector<v1::Webhook>> hooks = core::BlockingCall<std::vector<v1::Webhook>>(
       [&](auto done) { app_.ListWebhooks(true, std::move(done)); }, kStoreCallTimeout);
   if (!hooks.ok()) return hooks.status();
-  std::vector<std::string> done;
+  std::vector<storage::OutboxEntry> done;
   if (hooks->empty()) {
-    for (const storage::OutboxEntry& e : *entries) done.push_back(e.entry_id);
-    if (absl::Status s = reader_.Skip(kGroup, done); !s.ok()) return s;
-    return static_cast<int>(done.size());
+    if (absl::Status s = reader_.Skip(kGroup, *entries); !s.ok()) return s;
+    return static_cast<int>(entries->size());
   }
   for (const storage::OutboxEntry& e : *entries) {
     absl::StatusOr<v1::Notification> n = core::BlockingCall<v1::Notification>(
@@ -76,7 +74,7 @@ absl::StatusOr<int> WebhookWorker::Step(absl::Duration block) {
       }, kStoreCallTimeout);
       if (!recorded.ok()) return recorded.status();
     }
-    done.push_back(e.entry_id);
+    done.push_back(e);
   }
   if (absl::Status s = reader_.Skip(kGroup, done); !s.ok()) return s;
   return static_cast<int>(done.size());

@@ -38,7 +38,7 @@ class WebhookWorker {
   WebhookWorker(storage::RedisSyncClient& redis, NotificationApp& app,
                 storage::ReminderStore& store, const WebhookSender& sender,
                 WebhookWorkerOptions options)
-      : reader_(redis),
+      : reader_(redis, store.shards()),
         app_(app),
         store_(store),
         sender_(sender),

@@ -23,9 +23,11 @@
 //               the cluster.
 //   {att}       attendance's own process-wide keys: the index of events it
 //               holds sheets for, the sheet follower's lease and position.
-//   {ntf}       notification: its copies of events and registrations, the
-//               due-instant sorted set, leases,
-//               notifications and their streams.
+//   {ntf}, {ntf:<k>}  notification: {ntf} holds its copies of events,
+//               policies, webhooks and the planner's lease; reminders, due
+//               sets, leases, notifications and outboxes are partitioned by
+//               event into reminder shards {ntf} and {ntf:1}..{ntf:N-1}.
+//   {ntf:ev:<id>}  notification's copy of one event's registrations.
 //   {feed}      the cross-service change feed.
 //   {sys}       process-wide facts: the tzdata version instants were derived
 //               with, schema version, tokens.
@@ -35,6 +37,7 @@
 #ifndef CONVENE_STORAGE_KEYS_H_
 #define CONVENE_STORAGE_KEYS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -178,31 +181,105 @@ inline std::string AttendanceSheetsApplied() { return "cv:{att}:sheets-applied";
 // `convene-admin resheet` rebuilds every sheet and deletes it.
 inline std::string SheetFollowerGap() { return "cv:{att}:sheet-gap"; }
 
-// ---- {ntf}: reminders and notifications ----------------------------------
+// ---- {ntf} and {ntf:<k>}: reminders and notifications --------------------
+//
+// Notification's per-event work (pending reminders, due sets, leases,
+// notifications, the outbox) is partitioned into `--reminder_shards` shards
+// by event, each its own hash tag, so that N cluster nodes share reminder
+// work and each shard is claimed and dispatched on its own. Shard 0's tag is
+// "{ntf}", where a deployment made before sharding keeps its data; shard k
+// > 0 is "{ntf:k}". What is not per event (event copies, policies,
+// webhooks, the planner's lease and positions, the shard count) stays in
+// "{ntf}".
 //
 // A reminder key is "<event>/<participant>/<reminder id>" (ids never hold
 // '/'); a notification id is "<reminder key>/r<event revision>", the
-// idempotency key consumers dedupe on.
+// idempotency key consumers dedupe on. Both start with the event id, so
+// either names its shard.
 
-// Prefixes of the per-event and per-participant indexes below: a script
-// that reaches an index it cannot name in KEYS (it depends on the records
-// it reads) is given these, in this order, as its first five arguments.
-inline std::string ReminderPairPrefix() { return "cv:{ntf}:pair:"; }
-inline std::string EventReminderParticipantsPrefix() {
-  return "cv:{ntf}:event-participants:";
+// The shard of `event_id` among `shard_count` (FNV-1a of the id: stable
+// across processes, versions and platforms; the count is fixed for the life
+// of a deployment, see ReminderShardCount()).
+inline int ReminderShardOf(absl::string_view event_id, int shard_count) {
+  if (shard_count <= 1) return 0;
+  uint32_t h = 2166136261u;
+  for (unsigned char c : event_id) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return static_cast<int>(h % static_cast<uint32_t>(shard_count));
 }
-inline std::string ParticipantReminderEventsPrefix() {
-  return "cv:{ntf}:participant-events:";
+
+// The event id a reminder key or notification id starts with.
+inline absl::string_view EventOfReminderKey(absl::string_view key) {
+  return key.substr(0, key.find('/'));
 }
-inline std::string EventNotificationsPrefix() { return "cv:{ntf}:event-notifications:"; }
-inline std::string ParticipantNotificationsPrefix() {
-  return "cv:{ntf}:participant-notifications:";
-}
-inline std::vector<std::string> NotificationIndexPrefixes() {
-  return {ReminderPairPrefix(), EventReminderParticipantsPrefix(),
-          ParticipantReminderEventsPrefix(), EventNotificationsPrefix(),
-          ParticipantNotificationsPrefix()};
-}
+
+// The keys of one reminder shard, all under its tag.
+class ReminderShard {
+ public:
+  explicit ReminderShard(int index)
+      : prefix_(index == 0 ? std::string("cv:{ntf}:") : absl::StrCat("cv:{ntf:", index, "}:")) {}
+
+  // Prefixes of the per-event and per-participant indexes below: a script
+  // that reaches an index it cannot name in KEYS (it depends on the records
+  // it reads) is given these, in this order, as its first five arguments.
+  std::vector<std::string> IndexPrefixes() const {
+    return {Key("pair:"), Key("event-participants:"), Key("participant-events:"),
+            Key("event-notifications:"), Key("participant-notifications:")};
+  }
+  // Sorted set: pending reminder key scored by due instant (milliseconds).
+  std::string DueReminders() const { return Key("due"); }
+  // Hash: reminder key -> rendered notification (serialised
+  // convene.v1.Notification) waiting for its due instant.
+  std::string Reminders() const { return Key("reminders"); }
+  // Sorted set: claimed reminder key scored by lease expiry (milliseconds).
+  std::string Leases() const { return Key("leases"); }
+  // Hash: claimed reminder key -> owner token of the dispatcher holding it.
+  std::string LeaseOwners() const { return Key("lease-owners"); }
+  // Set: the reminder keys planned for one registration.
+  std::string Pair(absl::string_view event_id, absl::string_view participant_id) const {
+    return absl::StrCat(prefix_, "pair:", event_id, "/", participant_id);
+  }
+  // Set: participants of the event with pending reminders.
+  std::string EventParticipants(absl::string_view event_id) const {
+    return absl::StrCat(prefix_, "event-participants:", event_id);
+  }
+  // Set: events of this shard the participant has pending reminders for.
+  std::string ParticipantEvents(absl::string_view participant_id) const {
+    return absl::StrCat(prefix_, "participant-events:", participant_id);
+  }
+  // Hash: notification id -> the notification as sent (serialised
+  // convene.v1.Notification).
+  std::string Notifications() const { return Key("notifications"); }
+  // Hash: notification id -> "pending|sent|failed" "|" attempts "|" reason.
+  std::string NotificationStates() const { return Key("states"); }
+  // Sorted set: the event's notification ids scored by creation (ms).
+  std::string EventNotifications(absl::string_view event_id) const {
+    return absl::StrCat(prefix_, "event-notifications:", event_id);
+  }
+  // Set: the participant's notification ids in this shard (for erasure).
+  std::string ParticipantNotifications(absl::string_view participant_id) const {
+    return absl::StrCat(prefix_, "participant-notifications:", participant_id);
+  }
+  // Stream: one entry per notification ("n" id, "e" event) for the stream
+  // sink; each subscriber name is a consumer group, and its pending entries
+  // list is what redelivers unacknowledged notifications.
+  std::string Outbox() const { return Key("outbox"); }
+  // Hash: notification id -> its outbox entry id (AckNotification names the
+  // notification; XACK needs the entry).
+  std::string OutboxEntries() const { return Key("outbox-entries"); }
+
+ private:
+  std::string Key(absl::string_view name) const { return absl::StrCat(prefix_, name); }
+  std::string prefix_;
+};
+
+// String: the number of reminder shards this deployment was created with.
+// The first notification replica sets it; one started with another
+// --reminder_shards refuses to start, since each event's reminders would
+// be looked for in the wrong shard.
+inline std::string ReminderShardCount() { return "cv:{ntf}:reminder-shards"; }
 // Hash: event id -> "<revision>|<serialised convene.v1.Event>": notification's
 // own copy of each event, taken from the calendar's change stream
 // (notification/event_copy_store.h).
@@ -213,55 +290,14 @@ inline std::string NotificationEventEnds() { return "cv:{ntf}:event-ends"; }
 // Hash per event: participant id -> "<revision>|<serialised
 // convene.v1.Registration>": notification's own copy of each registration
 // (contact, zone, language, days), taken from the event's attendance stream
-// (notification/registration_copy_store.h).
-inline std::string NotificationRegistrationsPrefix() { return "cv:{ntf}:registrations:"; }
+// (notification/registration_copy_store.h). The largest part of
+// notification's memory, so each event's copy has a tag of its own and the
+// copies spread over every node.
 inline std::string NotificationRegistrations(absl::string_view event_id) {
-  return absl::StrCat(NotificationRegistrationsPrefix(), event_id);
-}
-// Sorted set: pending reminder key scored by due instant (milliseconds).
-inline std::string DueReminders() { return "cv:{ntf}:due"; }
-// Hash: reminder key -> rendered notification (serialised
-// convene.v1.Notification) waiting for its due instant.
-inline std::string Reminders() { return "cv:{ntf}:reminders"; }
-// Sorted set: claimed reminder key scored by lease expiry (milliseconds).
-inline std::string ReminderLeases() { return "cv:{ntf}:leases"; }
-// Hash: claimed reminder key -> owner token of the dispatcher holding it.
-inline std::string ReminderLeaseOwners() { return "cv:{ntf}:lease-owners"; }
-// Set: the reminder keys planned for one registration.
-inline std::string ReminderPair(absl::string_view event_id,
-                                absl::string_view participant_id) {
-  return absl::StrCat(ReminderPairPrefix(), event_id, "/", participant_id);
-}
-// Set: participants of the event with pending reminders.
-inline std::string EventReminderParticipants(absl::string_view event_id) {
-  return absl::StrCat(EventReminderParticipantsPrefix(), event_id);
-}
-// Set: events the participant has pending reminders for.
-inline std::string ParticipantReminderEvents(absl::string_view participant_id) {
-  return absl::StrCat(ParticipantReminderEventsPrefix(), participant_id);
+  return absl::StrCat("cv:{ntf:ev:", event_id, "}:registrations");
 }
 // Hash: event id -> reminder policy (serialised convene.v1.ReminderPolicy).
 inline std::string ReminderPolicies() { return "cv:{ntf}:policies"; }
-// Hash: notification id -> the notification as sent (serialised
-// convene.v1.Notification).
-inline std::string Notifications() { return "cv:{ntf}:notifications"; }
-// Hash: notification id -> "pending|sent|failed" "|" attempts "|" reason.
-inline std::string NotificationStates() { return "cv:{ntf}:states"; }
-// Sorted set: the event's notification ids scored by creation (ms).
-inline std::string EventNotifications(absl::string_view event_id) {
-  return absl::StrCat(EventNotificationsPrefix(), event_id);
-}
-// Set: the participant's notification ids (for erasure).
-inline std::string ParticipantNotifications(absl::string_view participant_id) {
-  return absl::StrCat(ParticipantNotificationsPrefix(), participant_id);
-}
-// Stream: one entry per notification ("n" id, "e" event) for the stream
-// sink; each subscriber name is a consumer group, and its pending entries
-// list is what redelivers unacknowledged notifications.
-inline std::string NotificationStream() { return "cv:{ntf}:outbox"; }
-// Hash: notification id -> its outbox entry id (AckNotification names the
-// notification; XACK needs the entry).
-inline std::string OutboxEntries() { return "cv:{ntf}:outbox-entries"; }
 // Hash: webhook id -> serialised convene.v1.Webhook (with its secret).
 inline std::string Webhooks() { return "cv:{ntf}:webhooks"; }
 // Hash: stream key -> last entry id the reminder planner has processed, for

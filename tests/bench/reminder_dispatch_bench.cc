@@ -395,10 +395,10 @@ BurstRun RunBurst(testing_util::RedisServer& server, storage::RedisSyncClient& a
       run.error = absl::StrCat("dispatcher ", i, ": ", errors[i]);
     }
   }
-  run.outbox = CheckStream(admin, storage::keys::NotificationStream());
-  run.left_due = IntReply(admin, {"ZCARD", storage::keys::DueReminders()});
-  run.left_leased = IntReply(admin, {"ZCARD", storage::keys::ReminderLeases()});
-  run.left_records = IntReply(admin, {"HLEN", storage::keys::Reminders()});
+  run.outbox = CheckStream(admin, storage::keys::ReminderShard(0).Outbox());
+  run.left_due = IntReply(admin, {"ZCARD", storage::keys::ReminderShard(0).DueReminders()});
+  run.left_leased = IntReply(admin, {"ZCARD", storage::keys::ReminderShard(0).Leases()});
+  run.left_records = IntReply(admin, {"HLEN", storage::keys::ReminderShard(0).Reminders()});
   return run;
 }
 
@@ -525,7 +525,7 @@ Profile RunProfile(testing_util::RedisServer& server, storage::RedisSyncClient& 
     absl::Time t0 = absl::Now();
     absl::StatusOr<std::vector<storage::ClaimedReminder>> claimed =
         core::BlockingCall<std::vector<storage::ClaimedReminder>>([&](auto done) {
-          c->store->Claim(owner, clock.Now(), absl::Seconds(30), batch, std::move(done));
+          c->store->Claim(0, owner, clock.Now(), absl::Seconds(30), batch, std::move(done));
         }, absl::Seconds(30));
     p.claim_s += absl::ToDoubleSeconds(absl::Now() - t0);
     p.claim_redis_cpu_s += RedisCpu(admin) - cpu0;
@@ -559,7 +559,7 @@ Profile RunProfile(testing_util::RedisServer& server, storage::RedisSyncClient& 
     t0 = absl::Now();
     absl::StatusOr<storage::CompleteOutcome> outcome =
         core::BlockingCall<storage::CompleteOutcome>([&](auto done) {
-          c->store->Complete(owner, created, std::move(delivered), std::move(done));
+          c->store->Complete(0, owner, created, std::move(delivered), std::move(done));
         }, absl::Seconds(30));
     p.complete_s += absl::ToDoubleSeconds(absl::Now() - t0);
     p.complete_redis_cpu_s += RedisCpu(admin) - cpu0;
@@ -878,7 +878,7 @@ int Run() {
     for (auto& d : ds) d->Start();
     storage::ReminderStore& store = *producer->store;
     LagRun lag = RunLag(
-        "2 dispatchers", (*server)->address(), storage::keys::NotificationStream(), rate,
+        "2 dispatchers", (*server)->address(), storage::keys::ReminderShard(0).Outbox(), rate,
         seconds, [&](int64_t seq, int64_t due_ms, absl::AnyInvocable<void(bool)> done) {
           const std::string pid = absl::StrCat("p", seq, "-", due_ms);
           std::vector<storage::PendingReminder> plan = {

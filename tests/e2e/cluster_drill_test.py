@@ -9,18 +9,27 @@ started by convene_e2e.RedisCluster), with convened on redis-cluster://:
   replica takes over; calls fail only with UNAVAILABLE or DEADLINE_EXCEEDED
   meanwhile and succeed again with no service restarted, once a spare node
   has joined as the new primary's replica; no acknowledged check-in is
-  lost."""
+  lost;
+* reminders on three reminder shards (one hash tag each, spread over the
+  primaries): the primary holding a shard whose reminders are claimed and
+  being dispatched is SIGKILLed; once its replica has taken over, every
+  reminder of every shard reaches the stream sink exactly once."""
+import datetime
 import os
 import signal
 import subprocess
 import threading
 import time
 import unittest
+import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
 
 import grpc
+from google.protobuf import duration_pb2
 
-from convene_e2e import ConveneProcess, RedisCluster, during_day, unary, wait_until
-from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
+from convene_e2e import (ConveneProcess, RedisCluster, during_day, reminder_shard_key,
+                         reminder_shard_of, unary, wait_until)
+from convene.v1 import attendance_pb2, calendar_pb2, common_pb2, notification_pb2
 
 DAY = "2022-03-15"
 
@@ -98,6 +107,24 @@ class ClusterDrillTest(unittest.TestCase):
                 return port
         return None
 
+    def attach_spare_replica(self, primary_port):
+        """The new primary has no replica, so WAIT 1 refuses writes there:
+        attach a spare node as its replica (what an operator does)."""
+        primary_id = self.primaries()[primary_port][0]
+        spare_port = self.cluster.add_spare_node()
+        added = subprocess.run(
+            ["redis-cli", "--cluster", "add-node", f"127.0.0.1:{spare_port}",
+             f"127.0.0.1:{primary_port}", "--cluster-slave", "--cluster-master-id", primary_id],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(added.returncode, 0, added.stdout + added.stderr)
+        self.assertTrue(wait_until(lambda: "master_link_status:up" in self.node(
+            spare_port, "INFO", "replication"), 30, 0.2), "the spare replica did not sync")
+
+    def kill_primary(self, port):
+        index = self.cluster.ports.index(port)
+        self.cluster.procs[index].send_signal(signal.SIGKILL)
+        self.cluster.procs[index].wait(10)
+
     def load(self, event, indices, results, until=None):
         """Checks in `indices` from four threads; `results` gets (i, code).
         With `until` (a threading.Event), each thread goes round its part
@@ -170,26 +197,13 @@ class ClusterDrillTest(unittest.TestCase):
         done = threading.Event()
         threads = self.load(event, list(range(300)), results, until=done)
         time.sleep(0.5)
-        victim_index = self.cluster.ports.index(victim)
-        self.cluster.procs[victim_index].send_signal(signal.SIGKILL)
-        self.cluster.procs[victim_index].wait(10)
+        self.kill_primary(victim)
         killed_at = time.monotonic()
         # The replica is promoted (cluster-node-timeout 2 s).
         self.assertTrue(wait_until(lambda: self.owner_port(slot) not in (None, victim), 30, 0.2),
                         "no replica took over the slot")
         promoted_after = time.monotonic() - killed_at
-        new_primary = self.owner_port(slot)
-        new_primary_id = self.primaries()[new_primary][0]
-        # The new primary has no replica, so WAIT 1 refuses writes there:
-        # attach a spare node as its replica (what an operator does).
-        spare_port = self.cluster.add_spare_node()
-        added = subprocess.run(
-            ["redis-cli", "--cluster", "add-node", f"127.0.0.1:{spare_port}",
-             f"127.0.0.1:{new_primary}", "--cluster-slave", "--cluster-master-id", new_primary_id],
-            capture_output=True, text=True, timeout=60)
-        self.assertEqual(added.returncode, 0, added.stdout + added.stderr)
-        self.assertTrue(wait_until(lambda: "master_link_status:up" in self.node(
-            spare_port, "INFO", "replication"), 30, 0.2), "the spare replica did not sync")
+        self.attach_spare_replica(self.owner_port(slot))
         time.sleep(1)  # load on the healed shard
         done.set()
         for t in threads:
@@ -217,6 +231,161 @@ class ClusterDrillTest(unittest.TestCase):
         self.assertTrue(wait_until(retried, 60, 0.5), "check-ins did not resume")
         # Every acknowledged check-in is there, each counted once.
         self.assertEqual(self.checked_in(event), 300)
+
+    def test_a_primary_killed_during_reminder_dispatch_loses_and_doubles_none(self):
+        shards = 3
+        # Each shard's dispatcher holds what it claims for 2 s before
+        # completing it, so a batch is certain to be in flight at the kill;
+        # a lease lost with the node is taken again after 4 s.
+        self.cluster = RedisCluster(primaries=3, replicas=1)
+        self.addCleanup(self.cluster.cleanup)
+        self.cluster.start()
+        common = ["--redis_wait_replicas=1", "--log_rpcs=false"]
+        channels = {}
+        for name, binary, extra in [
+                ("calendar", "calendar/convene-calendar", []),
+                ("attendance", "attendance/convene-attendance", []),
+                # Each shard's dispatcher holds what it claims for 2 s before
+                # completing it, so a batch is certain to be in flight at the
+                # kill; a lease lost with the node is taken again after 4 s.
+                ("notification", "notification/convene-notification",
+                 [f"--reminder_shards={shards}", "--dispatch_hold_for_testing=2s",
+                  "--dispatch_lease=4s"])]:
+            proc = ConveneProcess(binary, self.cluster.address, extra_args=common + extra)
+            self.addCleanup(lambda p=proc: p.stop(signal.SIGKILL))
+            channels[name] = grpc.insecure_channel(proc.target)
+            self.addCleanup(channels[name].close)
+        zone = zoneinfo.ZoneInfo("Europe/Brussels")
+        start = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=10)
+                 ).replace(second=0, microsecond=0)
+        local = lambda dt: dt.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        # Webinars until every shard holds at least one (event ids are the
+        # server's; reminder_shard_of is the test's own copy of the rule).
+        events = []
+        for n in range(30):
+            made = unary(channels["calendar"], "CalendarService", "CreateEvent",
+                         calendar_pb2.CreateEventRequest(request_id=f"webinar-{n}", event=calendar_pb2.Event(
+                             title=f"CONNECTION webinar {n}", format=common_pb2.EVENT_FORMAT_ONLINE,
+                             time_zone="Europe/Brussels", city="Brussels", start_local=local(start),
+                             end_local=local(start + datetime.timedelta(hours=1)),
+                             online=calendar_pb2.OnlineAccess(
+                                 platform="Zoom", join_url="https://meet.example.org/webinar"))),
+                         calendar_pb2.Event, timeout=15)
+            events.append(made)
+            covered = {reminder_shard_of(e.id, shards) for e in events}
+            if len(events) >= 6 and len(covered) == shards:
+                break
+        self.assertEqual(len({reminder_shard_of(e.id, shards) for e in events}), shards)
+        # Three reminders per registration, 1 s apart, the first about 35 s
+        # from now.
+        due = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=35)
+        lead = (start - due).total_seconds()
+        for e in events:
+            unary(channels["notification"], "NotificationService", "SetReminderPolicy",
+                  notification_pb2.SetReminderPolicyRequest(policy=notification_pb2.ReminderPolicy(
+                      event_id=e.id, before_event=[duration_pb2.Duration(seconds=int(s))
+                                                   for s in (lead, lead + 1, lead + 2)])),
+                  notification_pb2.ReminderPolicy, timeout=30)
+        people = 100
+
+        def register(args):
+            e, i = args
+            unary(channels["attendance"], "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+                event_id=e.id, request_id=f"reg-{e.id}-{i}", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+                participant=common_pb2.Participant(
+                    participant_id=f"p{i}", display_name=f"Partner {i}",
+                    email=f"p{i}@example.org", time_zone="Europe/Rome", language="it")),
+                attendance_pb2.Registration, timeout=30)
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(register, [(e, i) for e in events for i in range(people)]))
+        expected = len(events) * people * 3
+
+        def scheduled(e):
+            page = unary(channels["notification"], "NotificationService", "ListScheduledReminders",
+                         notification_pb2.ListScheduledRemindersRequest(event_id=e.id, page_size=1000),
+                         notification_pb2.ListScheduledRemindersResponse, timeout=30)
+            return len(page.reminders)
+        self.assertTrue(wait_until(lambda: sum(scheduled(e) for e in events) == expected, 25, 0.5),
+                        "not every registration was planned before the reminders were due")
+        # Each event's reminders wait in its shard's due set, on the primary
+        # owning that shard's tag.
+        cli = self.cluster.cli
+        for k in range(shards):
+            want = sum(people * 3 for e in events if reminder_shard_of(e.id, shards) == k)
+            self.assertEqual(cli("ZCARD", reminder_shard_key("due", k)).strip(), str(want),
+                             f"shard {k}")
+        shard_ports = {k: self.owner_port(int(cli("CLUSTER", "KEYSLOT",
+                                                  reminder_shard_key("due", k)).strip()))
+                       for k in range(shards)}
+        # The victim: a shard not on shard 0's node if there is one, so the
+        # kill takes some shards and leaves others.
+        victim_shard = next((k for k in range(1, shards) if shard_ports[k] != shard_ports[0]), 0)
+        victim = shard_ports[victim_shard]
+        on_victim = sorted(k for k in range(shards) if shard_ports[k] == victim)
+
+        received, lock, all_in = [], threading.Lock(), threading.Event()
+
+        def sink():
+            subscribe = channels["notification"].unary_stream(
+                "/convene.v1.NotificationService/SubscribeNotifications",
+                request_serializer=notification_pb2.SubscribeNotificationsRequest.SerializeToString,
+                response_deserializer=notification_pb2.Notification.FromString)
+            ack = channels["notification"].unary_unary(
+                "/convene.v1.NotificationService/AckNotification",
+                request_serializer=notification_pb2.AckNotificationRequest.SerializeToString,
+                response_deserializer=notification_pb2.AckNotificationResponse.FromString)
+            deadline = time.monotonic() + 150
+            while not all_in.is_set() and time.monotonic() < deadline:
+                stream = subscribe(notification_pb2.SubscribeNotificationsRequest(
+                    subscriber="mailer", ack_timeout=duration_pb2.Duration(seconds=5)), timeout=150)
+                try:
+                    for n in stream:
+                        # Counted once acknowledged: one whose ack failed
+                        # (its shard failing over) is handed out again, as
+                        # the stream sink promises, and counted then.
+                        try:
+                            ack(notification_pb2.AckNotificationRequest(
+                                subscriber="mailer", notification_id=n.notification_id), timeout=10)
+                        except grpc.RpcError:
+                            continue
+                        with lock:
+                            received.append(n.notification_id)
+                            if len(received) >= expected:
+                                all_in.set()
+                        if all_in.is_set():
+                            break
+                except grpc.RpcError:
+                    time.sleep(0.5)  # resubscribe, as a mail gateway would
+                finally:
+                    stream.cancel()
+        consumer = threading.Thread(target=sink, daemon=True)
+        consumer.start()
+        time.sleep(max(0.0, (due - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
+        holds = lambda: cli("HLEN", reminder_shard_key("lease-owners", victim_shard)).strip() not in ("", "0")
+        self.assertTrue(wait_until(holds, 20, 0.02), "the victim shard never had a batch in flight")
+        self.kill_primary(victim)
+        killed_at = time.monotonic()
+        self.assertTrue(wait_until(lambda: self.owner_port(int(cli(
+            "CLUSTER", "KEYSLOT", reminder_shard_key("due", victim_shard)).strip())) not in (None, victim),
+            30, 0.2), "no replica took over the victim shard")
+        promoted_after = time.monotonic() - killed_at
+        self.attach_spare_replica(self.owner_port(int(cli(
+            "CLUSTER", "KEYSLOT", reminder_shard_key("due", victim_shard)).strip())))
+        self.assertTrue(all_in.wait(120), f"only {len(received)} of {expected} reminders arrived")
+        delivered_after = time.monotonic() - killed_at
+        consumer.join(15)
+        self.assertEqual(len(received), expected, "a reminder arrived twice or not at all")
+        self.assertEqual(len(set(received)), expected, "a reminder arrived twice")
+        # One notification per reminder in the outboxes, nothing left due or leased.
+        self.assertEqual(sum(int(cli("XLEN", reminder_shard_key("outbox", k)).strip() or 0)
+                             for k in range(shards)), expected)
+        for k in range(shards):
+            self.assertEqual(cli("ZCARD", reminder_shard_key("due", k)).strip(), "0", f"shard {k}")
+            self.assertEqual(cli("ZCARD", reminder_shard_key("leases", k)).strip(), "0", f"shard {k}")
+        print(f"reminder drill: {expected} reminders of {len(events)} webinars on {shards} shards; "
+              f"the primary of shard(s) {on_victim} SIGKILLed with a batch in flight; replica "
+              f"promoted {promoted_after:.1f} s after; all {expected} delivered exactly once, the "
+              f"last {delivered_after:.1f} s after the kill", flush=True)
 
 
 if __name__ == "__main__":

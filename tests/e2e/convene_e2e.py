@@ -121,6 +121,28 @@ def wait_until(predicate, timeout, interval=0.05):
     return predicate()
 
 
+# Notification's reminder shards on a real cluster: spread over its three
+# primaries (the services get --reminder_shards from ConveneProcess).
+CLUSTER_REMINDER_SHARDS = 3
+
+
+def reminder_shard_of(event_id, shards):
+    """The reminder shard of an event: FNV-1a (32 bits) of its id modulo the
+    shard count. Written here again, independently of keys.h, so that tests
+    check where the services put each event's reminders."""
+    if shards <= 1:
+        return 0
+    h = 2166136261
+    for byte in event_id.encode():
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h % shards
+
+
+def reminder_shard_key(name, shard):
+    """Key `name` ("outbox", "due", "leases", ...) of reminder shard `shard`."""
+    return f"cv:{{ntf}}:{name}" if shard == 0 else f"cv:{{ntf:{shard}}}:{name}"
+
+
 def RedisServer(extra_args=(), cluster=None):
     """The Redis a test runs against: a SingleRedisServer, or with
     CONVENE_TEST_REDIS_CLUSTER=3 in the environment (ctest's cluster3.*
@@ -340,6 +362,10 @@ class ConveneProcess:
 
     def __init__(self, binary, redis_address, extra_args=(), secure=False):
         path = os.path.join(BUILD_DIR, "services", binary)
+        if (redis_address.startswith("redis-cluster://")
+                and os.path.basename(binary) in ("convened", "convene-notification")
+                and not any(a.startswith("--reminder_shards") for a in extra_args)):
+            extra_args = [*extra_args, f"--reminder_shards={CLUSTER_REMINDER_SHARDS}"]
         auth = [] if secure else ["--insecure"]
         # The log (stderr) goes to a file a test can read.
         self.log_file = tempfile.NamedTemporaryFile(prefix="convene-e2e-", suffix=".log",
@@ -484,3 +510,16 @@ class ProcessesTestCase(unittest.TestCase):
         out = subprocess.run(["redis-cli", *self.redis.cli_target(), *args],
                              capture_output=True, text=True, timeout=10)
         return out.stdout.strip()
+
+    @property
+    def reminder_shards(self):
+        """How many reminder shards the spawned notification services use."""
+        return CLUSTER_REMINDER_SHARDS if isinstance(self.redis, RedisCluster) else 1
+
+    def reminder_key(self, name, event_id):
+        """Key `name` of the reminder shard holding `event_id`'s reminders."""
+        return reminder_shard_key(name, reminder_shard_of(event_id, self.reminder_shards))
+
+    def reminder_keys(self, name):
+        """Key `name` of every reminder shard."""
+        return [reminder_shard_key(name, k) for k in range(self.reminder_shards)]

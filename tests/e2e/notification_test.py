@@ -136,16 +136,17 @@ class NotificationE2ETest(ProcessesTestCase):
         # Once due, kill A while it holds a claimed batch.
         time.sleep(max(0.0, (due - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))
         # Lease owners are "host:pid:random".
-        a_holds = lambda: f":{a.proc.pid}:" in self.redis_cli("HVALS", "cv:{ntf}:lease-owners")
+        a_holds = lambda: f":{a.proc.pid}:" in self.redis_cli(
+            "HVALS", self.reminder_key("lease-owners", event.id))
         self.assertTrue(wait_until(a_holds, 10, 0.02), "A never held a claimed batch")
         a.stop(signal.SIGKILL)
         self.assertTrue(stop.wait(90), f"only {len(received)} of 10002 arrived")
         consumer.join(15)
         self.assertEqual(len(received), 10002)
         self.assertEqual(len(set(received)), 10002, "a notification arrived twice")
-        self.assertEqual(self.redis_cli("XLEN", "cv:{ntf}:outbox"), "10002")
-        self.assertEqual(self.redis_cli("ZCARD", "cv:{ntf}:due"), "0")
-        self.assertEqual(self.redis_cli("ZCARD", "cv:{ntf}:leases"), "0")
+        self.assertEqual(self.redis_cli("XLEN", self.reminder_key("outbox", event.id)), "10002")
+        self.assertEqual(self.redis_cli("ZCARD", self.reminder_key("due", event.id)), "0")
+        self.assertEqual(self.redis_cli("ZCARD", self.reminder_key("leases", event.id)), "0")
         # The texts are rendered in each participant's language and zone.
         one = unary(ch_b, "NotificationService", "ListNotifications",
                     notification_pb2.ListNotificationsRequest(event_id=event.id, page_size=1),
@@ -308,7 +309,7 @@ class NotificationE2ETest(ProcessesTestCase):
         time.sleep(3)
         once = subprocess.run(
             [f"{BUILD_DIR}/services/notification/convene-notification", "--once",
-             "--redis=" + self.redis.address],
+             "--redis=" + self.redis.address, f"--reminder_shards={self.reminder_shards}"],
             capture_output=True, text=True, timeout=60)
         self.assertEqual(once.returncode, 0, once.stderr)
         self.assertIn("dispatched: 1,", once.stdout)

@@ -6,6 +6,8 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
+
 #include "attendance/attendance_app.h"
 #include "calendar/calendar_app.h"
 #include "convene/v1/calendar.pb.h"
@@ -20,6 +22,7 @@
 #include "attendance/sheet_follower.h"
 #include "attendance/attendance_store.h"
 #include "notification/event_copy_store.h"
+#include "notification/outbox_reader.h"
 #include "calendar/calendar_store.h"
 #include "attendance/event_sheet_store.h"
 #include "storage/keys.h"
@@ -168,7 +171,7 @@ class NotificationTest : public testing_util::RedisTest {
   }
   int64_t OutboxLength() {
     storage::RedisSyncClient sync(*redis_);
-    return *sync.Command({"XLEN", storage::keys::NotificationStream()})->as_integer();
+    return *sync.Command({"XLEN", storage::keys::ReminderShard(0).Outbox()})->as_integer();
   }
 
   // Ten days before the training.
@@ -541,7 +544,7 @@ void PlanDue(storage::ReminderStore& store, int count, absl::Time due) {
 std::multiset<std::string> OutboxIds(storage::RedisClient& redis) {
   storage::RedisSyncClient sync(redis);
   absl::StatusOr<storage::RedisReply> all =
-      sync.Command({"XRANGE", storage::keys::NotificationStream(), "-", "+"});
+      sync.Command({"XRANGE", storage::keys::ReminderShard(0).Outbox(), "-", "+"});
   std::multiset<std::string> ids;
   for (const auto& entry : all->elements()) {
     auto fields = entry.elements()[1].elements();
@@ -580,7 +583,7 @@ TEST_F(NotificationTest, RemindersClaimedByADeadDispatcherAreDeliveredAfterItsLe
   // "dead" claims a batch and never completes it.
   absl::StatusOr<std::vector<storage::ClaimedReminder>> taken =
       Await<std::vector<storage::ClaimedReminder>>([&](auto done) {
-        reminders_->Claim("dead", clock_.Now(), absl::Seconds(30), 300, std::move(done));
+        reminders_->Claim(0, "dead", clock_.Now(), absl::Seconds(30), 300, std::move(done));
       });
   ASSERT_TRUE(taken.ok());
   ASSERT_EQ(taken->size(), 300u);
@@ -602,12 +605,125 @@ TEST_F(NotificationTest, RemindersClaimedByADeadDispatcherAreDeliveredAfterItsLe
   }
   absl::StatusOr<storage::CompleteOutcome> outcome =
       Await<storage::CompleteOutcome>([&](auto done) {
-        reminders_->Complete("dead", clock_.Now(), std::move(late), std::move(done));
+        reminders_->Complete(0, "dead", clock_.Now(), std::move(late), std::move(done));
       });
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(outcome->completed, 0);
   EXPECT_EQ(outcome->skipped, 300);
   EXPECT_EQ(OutboxLength(), 1000);
+}
+
+// Issue 18: reminders partitioned into shards by event. Forty events'
+// reminders land each in its event's shard, two dispatchers deliver every
+// one exactly once into that shard's outbox, an outbox reader takes them
+// from every shard, and erasure and the shard count cover every shard.
+TEST_F(NotificationTest, RemindersOfFourShardsAreDeliveredOnceEachInTheirEventsShard) {
+  constexpr int kShards = 4, kEvents = 40, kPeople = 25;
+  storage::ReminderStore sharded(*redis_, kShards);
+  ASSERT_TRUE(Await<bool>([&](auto done) { sharded.VerifyShardCount(std::move(done)); }).ok());
+  std::vector<int64_t> expected_due(kShards, 0);
+  for (int e = 0; e < kEvents; ++e) {
+    const std::string event = absl::StrCat("ev_shard", e);
+    expected_due[sharded.ShardOf(event)] += kPeople;
+    for (int p = 0; p < kPeople; ++p) {
+      const std::string pid = absl::StrCat("p", p);
+      v1::Notification n;
+      n.set_event_id(event);
+      n.set_participant_id(pid);
+      n.set_reminder_id("event-PT1H");
+      n.set_idempotency_key(absl::StrCat(event, "/", pid, "/event-PT1H/r1"));
+      n.set_subject(absl::StrCat("Reminder for ", pid, "@example.org"));
+      std::vector<storage::PendingReminder> plan = {
+          {storage::ReminderStore::ReminderKey(event, pid, "event-PT1H"),
+           absl::ToUnixMillis(clock_.Now() - absl::Minutes(1)), n.SerializeAsString()}};
+      ASSERT_TRUE(Await<int>([&](auto done) {
+                    sharded.ReplacePlan(event, pid, std::move(plan), absl::InfinitePast(),
+                                        std::move(done));
+                  }).ok());
+    }
+  }
+  storage::RedisSyncClient sync(*redis_);
+  int used = 0;
+  for (int k = 0; k < kShards; ++k) {
+    EXPECT_EQ(*sync.Command({"ZCARD", storage::keys::ReminderShard(k).DueReminders()})
+                   ->as_integer(),
+              expected_due[k])
+        << "shard " << k;
+    used += expected_due[k] > 0;
+  }
+  EXPECT_GE(used, 3) << "forty events should spread over the shards";
+  EXPECT_EQ(*Await<int64_t>([&](auto done) { sharded.CountDue(clock_.Now(), std::move(done)); }),
+            kEvents * kPeople);
+
+  storage::RedisClientOptions options;
+  options.address = *storage::RedisAddress::Parse(redis_address());
+  auto redis_b = *storage::RedisClient::Start(options);
+  storage::ReminderStore sharded_b(*redis_b, kShards);
+  ReminderDispatcher a(sharded, clock_, {.owner = "a", .batch = 50});
+  ReminderDispatcher b(sharded_b, clock_, {.owner = "b", .batch = 50});
+  absl::StatusOr<DispatchRun> run_a, run_b;
+  std::thread ta([&] { run_a = a.RunDue(100000); });
+  std::thread tb([&] { run_b = b.RunDue(100000); });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(run_a.ok()) << run_a.status();
+  ASSERT_TRUE(run_b.ok()) << run_b.status();
+  EXPECT_EQ(run_a->dispatched + run_b->dispatched, kEvents * kPeople);
+  EXPECT_EQ(run_b->remaining_due, 0);
+
+  // Every notification is in the outbox of its event's shard, once.
+  storage::OutboxReader reader(sync, kShards);
+  std::vector<storage::OutboxEntry> read;
+  while (true) {
+    absl::StatusOr<std::vector<storage::OutboxEntry>> got =
+        reader.ReadNew("mailer", "m1", 300, absl::ZeroDuration());
+    ASSERT_TRUE(got.ok()) << got.status();
+    if (got->empty()) break;
+    read.insert(read.end(), got->begin(), got->end());
+  }
+  std::set<std::string> ids;
+  for (const storage::OutboxEntry& e : read) {
+    ids.insert(e.notification_id);
+    EXPECT_EQ(e.shard, sharded.ShardOf(e.event_id)) << e.notification_id;
+    EXPECT_TRUE(absl::StartsWith(e.notification_id, e.event_id + "/")) << e.notification_id;
+  }
+  EXPECT_EQ(read.size(), static_cast<size_t>(kEvents * kPeople));
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kEvents * kPeople));
+  // Unacknowledged, they come back to a claim; skipped, they do not.
+  absl::StatusOr<std::vector<storage::OutboxEntry>> idle =
+      reader.ClaimIdle("mailer", "m2", absl::ZeroDuration(), 2000);
+  ASSERT_TRUE(idle.ok());
+  EXPECT_EQ(idle->size(), static_cast<size_t>(kEvents * kPeople));
+  ASSERT_TRUE(reader.Skip("mailer", *idle).ok());
+  EXPECT_TRUE(reader.ClaimIdle("mailer", "m2", absl::ZeroDuration(), 2000)->empty());
+
+  // An event's notifications and one notification are found in its shard.
+  absl::StatusOr<std::vector<storage::StoredNotification>> listed =
+      Await<std::vector<storage::StoredNotification>>([&](auto done) {
+        sharded.ListNotifications("ev_shard7", 0, 100, std::move(done));
+      });
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), static_cast<size_t>(kPeople));
+  EXPECT_TRUE(Await<storage::StoredNotification>([&](auto done) {
+                sharded.GetNotification("ev_shard13/p4/event-PT1H/r1", std::move(done));
+              }).ok());
+
+  // Erasing a participant everywhere reaches every shard.
+  absl::StatusOr<storage::ReminderStore::Erased> erased =
+      Await<storage::ReminderStore::Erased>(
+          [&](auto done) { sharded.ForgetParticipant("p3", "", std::move(done)); });
+  ASSERT_TRUE(erased.ok());
+  EXPECT_EQ(erased->notifications, kEvents);
+  const std::string everything = testing_util::RedisKeyspaceText(sync);
+  EXPECT_THAT(everything, ::testing::Not(HasSubstr("for p3@example.org")));
+  EXPECT_THAT(everything, HasSubstr("for p4@example.org"));
+
+  // A replica with another shard count is refused, naming the flag.
+  storage::ReminderStore other(*redis_, 2);
+  absl::StatusOr<bool> refused =
+      Await<bool>([&](auto done) { other.VerifyShardCount(std::move(done)); });
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("--reminder_shards=4"));
 }
 
 }  // namespace
@@ -655,7 +771,7 @@ TEST_F(NotificationTest, AnEditWhileADeadDispatcherHoldsTheBatchLosesNothing) {
   // A dispatcher claims the five due reminders and dies.
   absl::StatusOr<std::vector<storage::ClaimedReminder>> taken =
       Await<std::vector<storage::ClaimedReminder>>([&](auto done) {
-        reminders_->Claim("dead", clock_.Now(), absl::Seconds(30), 100, std::move(done));
+        reminders_->Claim(0, "dead", clock_.Now(), absl::Seconds(30), 100, std::move(done));
       });
   ASSERT_TRUE(taken.ok());
   ASSERT_EQ(taken->size(), 5u);

@@ -38,7 +38,7 @@ TEST(ClusterSlot, AgreesWithRedis) {
   ASSERT_TRUE(server.ok()) << server.status();
   std::vector<std::string> keys = {
       keys::CalendarDocuments(),   keys::CalendarChanges(),  keys::EventSheet("ev_1"),
-      keys::AttendanceChanges("ev_0123456789abcdef"),          keys::DueReminders(),
+      keys::AttendanceChanges("ev_0123456789abcdef"),          keys::ReminderShard(0).DueReminders(),
       keys::ChangeFeed(),          keys::AttendanceEvents(), keys::TzdataVersion(),
       "plain", "{}x", "{a", "a}{b}", "{{x}}", "ünïcödé", ""};
   for (int i = 0; i < 200; ++i) keys.push_back(absl::StrCat("key:", i, ":", i * 7919));
