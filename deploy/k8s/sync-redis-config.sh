@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates redis-config.yaml (the ConfigMap) from deploy/redis/redis.conf,
-# replication.conf and sentinel.conf, so that Kubernetes runs the very files
+# replication.conf, sentinel.conf and cluster.conf, so that Kubernetes runs the very files
 # deploy/redis/check-configs.sh checks. Run it after editing any of them;
 # check-configs.sh fails while the two disagree.
 #
@@ -15,7 +15,7 @@ out="${1:-$here/redis-config.yaml}"
 # deploy/README.md.
 #
 # Redis's and Sentinel's configuration: deploy/redis/redis.conf,
-# replication.conf and sentinel.conf, copied byte for byte by
+# replication.conf, sentinel.conf and cluster.conf, copied byte for byte by
 # deploy/k8s/sync-redis-config.sh (deploy/redis/check-configs.sh fails if
 # they drift apart). Edit those files and run the script; do not edit this
 # one.
@@ -32,7 +32,7 @@ metadata:
     app.kubernetes.io/part-of: convene
 data:
 HEADER
-  for f in redis.conf replication.conf sentinel.conf; do
+  for f in redis.conf replication.conf sentinel.conf cluster.conf; do
     echo "  $f: |"
     sed -e 's/^/    /' -e 's/^ *$//' "$redis/$f"
   done

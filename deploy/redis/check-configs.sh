@@ -19,6 +19,12 @@
 #      convene-notification --once against redis.conf, as the ACL user
 #      convene when the binaries take --redis_user (issue 7), else with the
 #      default user given exactly the convene user's rules; no ACL denial.
+#   3b. Redis Cluster: container-entrypoint.sh starts six nodes (cluster.conf)
+#      and cluster-create joins them (three primaries, a replica each; run
+#      twice, the second does nothing); the convene user reads the slot map;
+#      convened, the demo and --once run on redis-cluster:// with three
+#      reminder shards and WAIT 1; the operator's clusteradmin user reshards
+#      slots with keys; no ACL denial on any node.
 #   4. Sentinel: container-entrypoint.sh starts a primary, a replica and three
 #      Sentinels (replication.conf, sentinel.conf); the primary is killed; the
 #      Sentinels promote the replica; min-replicas-to-write refuses writes
@@ -51,10 +57,15 @@ p_primary=$((base + 2))
 p_replica=$((base + 3))
 p_layered=$((base + 4))
 p_grpc=$((base + 5))
+p_cluster=$((base + 20))   # six cluster nodes: p_cluster .. p_cluster+5
+p_cluster_grpc=$((base + 6))
 s1=$((base + 10000)); s2=$((base + 10001)); s3=$((base + 10002))
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in $p_standalone $p_services $p_primary $p_replica $p_layered $p_grpc $s1 $s2 $s3; do
+cluster_ports="$(seq "$p_cluster" $((p_cluster + 5)) | tr '\n' ' ')"
+# shellcheck disable=SC2086 # cluster node ports and their bus ports (+10000)
+for p in $p_standalone $p_services $p_primary $p_replica $p_layered $p_grpc $p_cluster_grpc \
+         $s1 $s2 $s3 $cluster_ports $(for c in $cluster_ports; do echo $((c + 10000)); done); do
   if port_busy "$p"; then
     echo "check-configs: port $p is in use; set CHECK_PORT_BASE" >&2
     exit 1
@@ -89,7 +100,7 @@ expect() {  # expect DESCRIPTION PATTERN OUTPUT
 # Passwords for this run only, in files like real secrets.
 secrets="$tmp/secrets"
 mkdir -p "$secrets"
-for name in convene replica sentinel checkadmin; do
+for name in convene replica sentinel checkadmin cluster-admin; do
   head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$secrets/$name-password"
 done
 pw() { cat "$secrets/$1-password"; }
@@ -297,6 +308,109 @@ if [ -x "$bin/convened/convened" ] && [ -x "$build_dir/clients/demo/convene-demo
   if [ -z "$log" ]; then ok "no ACL denial logged for the services' traffic"; else
     bad "ACL denials: $(tr '\n' ' ' <<<"$log" | head -c 600)"; fi
   stop services-redis
+else
+  echo "  skip  build/services is not built (bash deploy/local/build.sh)"
+fi
+
+echo "== 3b. Redis Cluster: six nodes (container-entrypoint.sh cluster-node), cluster-create"
+if [ -x "$bin/convened/convened" ] && [ -x "$build_dir/clients/demo/convene-demo" ]; then
+  cl="$tmp/cluster"
+  mkdir -p "$cl/conf"
+  cp "$here/redis.conf" "$here/replication.conf" "$here/cluster.conf" "$cl/conf/"
+  # Quicker failure detection than production, so the check takes seconds.
+  sed -i 's/^cluster-node-timeout .*/cluster-node-timeout 2000/' "$cl/conf/cluster.conf"
+  # "localhost": the nodes announce a host name, as pods and containers do,
+  # and the services resolve it.
+  cluster_env=(CONVENE_REDIS_CONF_DIR="$cl/conf" CONVENE_REDIS_SECRETS="$secrets"
+               ANNOUNCE_HOST=localhost BIND=127.0.0.1)
+  cluster_nodes=""
+  i=0
+  for port in $cluster_ports; do
+    mkdir -p "$cl/n$i"
+    env "${cluster_env[@]}" CONVENE_REDIS_DATA="$cl/n$i" REDIS_PORT="$port" \
+      sh "$here/container-entrypoint.sh" cluster-node >>"$cl/n$i.log" 2>&1 &
+    pid_of[cluster$i]=$!
+    cluster_nodes="$cluster_nodes localhost:$port"
+    i=$((i + 1))
+  done
+  for port in $cluster_ports; do
+    wait_ping "$port" checkadmin || bad "cluster node $port did not start"
+  done
+  create() {
+    env "${cluster_env[@]}" CLUSTER_NODES="$cluster_nodes" CLUSTER_REPLICAS=1 \
+      sh "$here/container-entrypoint.sh" cluster-create 2>&1
+  }
+  created="$(create)"
+  expect "cluster-create joins six nodes as clusteradmin" 'cluster_state:ok' "$created"
+  expect "cluster-create again does nothing" 'nothing to do' "$(create)"
+  for port in $cluster_ports; do
+    wait_ping "$port" checkadmin >/dev/null
+  done
+  all_ok=1
+  for port in $cluster_ports; do
+    grep -q 'cluster_state:ok' <<<"$(cli "$port" checkadmin CLUSTER INFO)" || all_ok=0
+  done
+  [ "$all_ok" = 1 ] && ok "cluster_state:ok on all six nodes" || bad "not every node is ok"
+  first_cluster_port="${cluster_ports%% *}"
+  expect "convene reads the slot map; nodes are named by host name" 'localhost' \
+    "$(cli "$first_cluster_port" convene CLUSTER SLOTS)"
+  seeds="localhost:$first_cluster_port,localhost:$((first_cluster_port + 1))"
+  cluster_flags=(--redis="redis-cluster://$seeds" --redis_user=convene
+                 --redis_password_file="$secrets/convene-password")
+  "$bin/convened/convened" --listen="127.0.0.1:$p_cluster_grpc" "${cluster_flags[@]}" \
+    --reminder_shards=3 --redis_wait_replicas=1 "${serve_flags[@]}" >"$cl/convened.log" 2>&1 &
+  pid_of[cluster-convened]=$!
+  if timeout 120 "$build_dir/clients/demo/convene-demo" --server="127.0.0.1:$p_cluster_grpc" \
+       >"$cl/demo.log" 2>&1; then
+    ok "the demo runs on the cluster (redis-cluster://, three reminder shards, WAIT 1)"
+  else
+    bad "the demo failed on the cluster: $(tail -5 "$cl/demo.log")"
+  fi
+  sleep 2
+  if timeout 60 "$bin/notification/convene-notification" --once "${cluster_flags[@]}" \
+       --reminder_shards=3 >"$cl/once.log" 2>&1; then
+    ok "convene-notification --once runs on the cluster: $(tail -1 "$cl/once.log")"
+  else
+    bad "--once failed on the cluster: $(tail -3 "$cl/once.log")"
+  fi
+  expect "a notification replica with another shard count refuses to start" 'reminder_shards=3' \
+    "$(timeout 60 "$bin/notification/convene-notification" --once "${cluster_flags[@]}" \
+         --reminder_shards=2 2>&1 || true)"
+  stop cluster-convened
+  # The operator moves slots that hold keys (MIGRATE) as clusteradmin.
+  ids="$(cli "$first_cluster_port" checkadmin CLUSTER NODES | awk '/master/ {print $1}' | head -n2)"
+  from="$(sed -n 1p <<<"$ids")"
+  to="$(sed -n 2p <<<"$ids")"
+  # Keys on the primaries (replicas follow with a lag).
+  all_keys() {
+    for p in $cluster_ports; do
+      if grep -q 'role:master' <<<"$(cli "$p" checkadmin INFO replication)"; then
+        cli "$p" checkadmin DBSIZE
+      fi
+    done | awk '{n += $1} END {print n}'
+  }
+  keys_before="$(all_keys)"
+  resharded="$(REDISCLI_AUTH="$(pw cluster-admin)" timeout 120 redis-cli --no-auth-warning \
+    --user clusteradmin --cluster reshard "127.0.0.1:$first_cluster_port" --cluster-from "$from" \
+    --cluster-to "$to" --cluster-slots 4000 --cluster-yes 2>&1 || true)"
+  expect "clusteradmin reshards 4000 slots with keys" 'Moving slot' "$resharded"
+  for _ in $(seq 1 50); do  # replicas follow their primaries' migrations
+    keys_after="$(all_keys)"
+    [ "$keys_after" = "$keys_before" ] && break
+    sleep 0.1
+  done
+  expect "every key is still there after the reshard ($keys_before on the primaries)" \
+    "^$keys_before\$" "$keys_after"
+  denials=""
+  for port in $cluster_ports; do
+    denials="$denials$(cli "$port" checkadmin ACL LOG)"
+    for k in $(cli "$port" checkadmin --raw KEYS '*'); do
+      case "$k" in cv:*) ;; *) denials="$denials key outside cv: $k" ;; esac
+    done
+  done
+  if [ -z "$denials" ]; then ok "no ACL denial on any cluster node; every key under cv:"; else
+    bad "cluster: $(tr '\n' ' ' <<<"$denials" | head -c 600)"; fi
+  for i in 0 1 2 3 4 5; do stop "cluster$i"; done
 else
   echo "  skip  build/services is not built (bash deploy/local/build.sh)"
 fi

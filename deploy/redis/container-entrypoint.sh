@@ -1,10 +1,14 @@
 #!/bin/sh
-# Starts one Redis server or one Sentinel of Convene's Sentinel setup inside a
-# container (docker-compose.yml, the Kubernetes StatefulSets), from the
-# read-only configs in deploy/redis/ and the password files.
+# Starts one Redis server or one Sentinel of Convene's Sentinel setup, or one
+# node of a Redis Cluster, inside a container (docker-compose*.yml, the
+# Kubernetes StatefulSets), from the read-only configs in deploy/redis/ and
+# the password files.
 #
-#   container-entrypoint.sh server     # a Redis primary or replica
-#   container-entrypoint.sh sentinel   # a Sentinel
+#   container-entrypoint.sh server         # a Redis primary or replica
+#   container-entrypoint.sh sentinel       # a Sentinel
+#   container-entrypoint.sh cluster-node   # a node of a Redis Cluster
+#   container-entrypoint.sh cluster-create # joins CLUSTER_NODES into a
+#                                          # cluster once, then exits
 #
 # Why a script: Redis and Sentinel rewrite their top-level config files (the
 # replicaof line, the Sentinels' view of the world), so those must be
@@ -25,7 +29,12 @@
 #                            (compose service name, pod DNS name) [hostname]
 #   REDIS_PORT, SENTINEL_PORT  [6379, 26379]
 #   INITIAL_PRIMARY          "host port" of the primary on the first start
+#                            (server, sentinel)
 #   SENTINELS                "host:port host:port ..." to ask for the primary
+#   CLUSTER_NODES            "host:port host:port ..." of every cluster node,
+#                            primaries first (cluster-create)
+#   CLUSTER_REPLICAS         replicas per primary (cluster-create) [1]
+#   CLUSTER_BUS_PORT         the cluster bus port [REDIS_PORT + 10000]
 #   MASTER_NAME              [convene]
 #   BIND                     [* -::*: every interface of the container's own
 #                            network namespace; the network around it (compose
@@ -47,7 +56,10 @@ sentinel_port="${SENTINEL_PORT:-26379}"
 master="${MASTER_NAME:-convene}"
 bind="${BIND:-* -::*}"
 quorum="${QUORUM:-2}"
-initial_primary="${INITIAL_PRIMARY:?INITIAL_PRIMARY must be \"host port\"}"
+case "$role" in
+  server | sentinel)
+    initial_primary="${INITIAL_PRIMARY:?INITIAL_PRIMARY must be \"host port\"}" ;;
+esac
 sentinels="${SENTINELS:-}"
 
 log() { echo "container-entrypoint ($role $announce): $*" >&2; }
@@ -164,8 +176,85 @@ case "$role" in
     fi
     exec redis-server "$conf/sentinel.conf" --sentinel
     ;;
+  cluster-node)
+    # Replicas log in to their primary as "replica"; the services as
+    # "convene"; the operator's redis-cli --cluster as "clusteradmin".
+    for f in convene-password replica-password; do
+      [ -f "$secrets/$f" ] || { log "$secrets/$f is missing"; exit 1; }
+    done
+    sh "$here/render-secrets.sh" "$secrets" "$conf"
+    # Regenerated on every start; the node's identity and its view of the
+    # cluster live in nodes.conf, which Redis keeps in the data directory.
+    {
+      echo "include $conf_dir/redis.conf"
+      echo "include $conf_dir/replication.conf"
+      echo "include $conf_dir/cluster.conf"
+      echo "include $conf/masterauth.conf"
+      echo "bind $bind"
+      echo "port $redis_port"
+      echo "cluster-port ${CLUSTER_BUS_PORT:-$((redis_port + 10000))}"
+      echo "dir $data"
+      echo "cluster-config-file $data/nodes.conf"
+      echo "cluster-announce-hostname $announce"
+      echo "aclfile $conf/users.acl"
+      echo "unixsocket $data/redis.sock"
+      echo "unixsocketperm 700"
+      echo "pidfile $data/redis.pid"
+    } > "$conf/redis-cluster.conf"
+    log "starting as a cluster node$( [ -f "$data/nodes.conf" ] && echo " (known to its cluster)")"
+    exec redis-server "$conf/redis-cluster.conf"
+    ;;
+  cluster-create)
+    nodes="${CLUSTER_NODES:?CLUSTER_NODES must list every node as host:port}"
+    replicas="${CLUSTER_REPLICAS:-1}"
+    [ -f "$secrets/cluster-admin-password" ] || { log "$secrets/cluster-admin-password is missing"; exit 1; }
+    REDISCLI_AUTH="$(cat "$secrets/cluster-admin-password")"
+    export REDISCLI_AUTH
+    admin() { timeout 10 redis-cli --no-auth-warning --user clusteradmin "$@"; }
+    # CLUSTER MEET takes addresses, not names: resolve each node (waiting
+    # for it to exist and answer).
+    addresses=""
+    for n in $nodes; do
+      host="${n%:*}"
+      port="${n##*:}"
+      ip=""
+      for _ in $(seq 1 90); do
+        ip="$(getent hosts "$host" 2>/dev/null | cut -d' ' -f1 | head -n1)"
+        [ -n "$ip" ] && [ "$(admin -h "$ip" -p "$port" PING 2>/dev/null)" = PONG ] && break
+        ip=""
+        log "waiting for $n"
+        sleep 2
+      done
+      [ -n "$ip" ] || { log "$n did not answer"; exit 1; }
+      addresses="$addresses $ip:$port"
+    done
+    # shellcheck disable=SC2086 # "ip:port" words
+    set -- $addresses
+    first_host="${1%:*}"
+    first_port="${1##*:}"
+    # Once created, never again: a node that knows other nodes (or owns
+    # slots) is already part of the cluster.
+    known="$(admin -h "$first_host" -p "$first_port" CLUSTER INFO | tr -d '\r' |
+      sed -n 's/^cluster_known_nodes://p')"
+    if [ "${known:-1}" -gt 1 ]; then
+      log "the cluster exists ($known nodes known); nothing to do"
+      exit 0
+    fi
+    log "creating the cluster of$addresses with $replicas replica(s) per primary"
+    # shellcheck disable=SC2086 # one word per node
+    redis-cli --no-auth-warning --user clusteradmin --cluster create $addresses \
+      --cluster-replicas "$replicas" --cluster-yes
+    for _ in $(seq 1 60); do
+      state="$(admin -h "$first_host" -p "$first_port" CLUSTER INFO | tr -d '\r' |
+        sed -n 's/^cluster_state://p')"
+      [ "$state" = ok ] && { log "cluster_state:ok"; exit 0; }
+      sleep 1
+    done
+    log "the cluster did not reach cluster_state:ok"
+    exit 1
+    ;;
   *)
-    echo "usage: container-entrypoint.sh server|sentinel" >&2
+    echo "usage: container-entrypoint.sh server|sentinel|cluster-node|cluster-create" >&2
     exit 2
     ;;
 esac

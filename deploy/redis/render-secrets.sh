@@ -9,6 +9,7 @@
 #   convene-password    the services' ACL user (required)
 #   replica-password    replication (Sentinel setups)
 #   sentinel-password   Sentinel's ACL user (Sentinel setups)
+#   cluster-admin-password  the operator's ACL user clusteradmin (Cluster setups)
 # It writes into OUT_DIR:
 #   users.acl           from users.acl.template, with SHA-256 hashes only
 #   masterauth.conf     "masterauth <replica password>" (with a replica password)
@@ -56,6 +57,7 @@ sha256() { printf '%s' "$1" | sha256sum | cut -c1-64; }
 convene_pw="$(read_secret convene-password)"
 replica_pw="$(read_secret replica-password)"
 sentinel_pw="$(read_secret sentinel-password)"
+cluster_admin_pw="$(read_secret cluster-admin-password)"
 [ -n "$convene_pw" ] || die "$secrets/convene-password is missing"
 [ -f "$template" ] || die "$template is missing"
 
@@ -68,6 +70,8 @@ acl_tmp="$out/.users.acl.$$"
 convene_hash="$(sha256 "$convene_pw")"
 replica_hash=""
 sentinel_hash=""
+cluster_admin_hash=""
+[ -z "$cluster_admin_pw" ] || cluster_admin_hash="$(sha256 "$cluster_admin_pw")"
 [ -z "$replica_pw" ] || replica_hash="$(sha256 "$replica_pw")"
 [ -z "$sentinel_pw" ] || sentinel_hash="$(sha256 "$sentinel_pw")"
 while IFS= read -r line || [ -n "$line" ]; do
@@ -75,12 +79,14 @@ while IFS= read -r line || [ -n "$line" ]; do
     '' | '#'*) continue ;;
     *@REPLICA_PASSWORD_SHA256@*) [ -n "$replica_hash" ] || continue ;;
     *@SENTINEL_PASSWORD_SHA256@*) [ -n "$sentinel_hash" ] || continue ;;
+    *@CLUSTER_ADMIN_PASSWORD_SHA256@*) [ -n "$cluster_admin_hash" ] || continue ;;
   esac
   printf '%s\n' "$line"
 done < "$template" |
   sed -e "s/@CONVENE_PASSWORD_SHA256@/$convene_hash/" \
       -e "s/@REPLICA_PASSWORD_SHA256@/$replica_hash/" \
-      -e "s/@SENTINEL_PASSWORD_SHA256@/$sentinel_hash/" > "$acl_tmp"
+      -e "s/@SENTINEL_PASSWORD_SHA256@/$sentinel_hash/" \
+      -e "s/@CLUSTER_ADMIN_PASSWORD_SHA256@/$cluster_admin_hash/" > "$acl_tmp"
 if grep -q '@[A-Z_]*_SHA256@' "$acl_tmp"; then
   rm -f "$acl_tmp"
   die "$template has a placeholder this script does not know"

@@ -6,8 +6,13 @@ commands (INFO commandstats) spent during the run, and their share. On two
 shared cores the throughput cannot grow with nodes: this shows the split and
 the per-node cost. Measures; asserts nothing.
 
-  CONVENE_BUILD_DIR=$PWD/build /usr/bin/python3 tests/bench/cluster_split.py N [RPCS] [SECONDS]
-  (N primaries; RPCS: convene-bench's --rpcs, default CheckIn,Register)"""
+  CONVENE_BUILD_DIR=$PWD/build /usr/bin/python3 tests/bench/cluster_split.py N [RPCS] [SECONDS] [--global-node]
+  (N primaries; RPCS: convene-bench's --rpcs, default CheckIn,Register)
+
+--global-node adds one more primary that owns only the slots of the
+single-slot tags ({cal}, {feed}, {ntf}, {att}, {sys}); the others share
+every other slot. Its CPU is then exactly what those tags cost, beside what
+the per-event tags cost the rest: whether a single slot is the bottleneck."""
 import os
 import re
 import signal
@@ -18,9 +23,27 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from convene_e2e import ConveneProcess, RedisCluster  # noqa: E402
 
 B = os.environ.get("CONVENE_BUILD_DIR", "build")
-n = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-rpcs = sys.argv[2] if len(sys.argv) > 2 else "CheckIn,Register"
-seconds = sys.argv[3] if len(sys.argv) > 3 else "5"
+global_node = "--global-node" in sys.argv
+args = [a for a in sys.argv[1:] if a != "--global-node"]
+n = int(args[0]) if len(args) > 0 else 3
+rpcs = args[1] if len(args) > 1 else "CheckIn,Register"
+seconds = args[2] if len(args) > 2 else "5"
+SINGLE_SLOT_TAGS = ["cal", "feed", "ntf", "att", "sys"]
+
+
+def crc16(data):
+    """CRC16-XMODEM, Redis Cluster's key hash."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
+            crc &= 0xFFFF
+    return crc
+
+
+def slot_of_tag(tag):
+    return crc16(tag.encode()) % 16384
 
 
 def info(port):
@@ -32,13 +55,18 @@ def info(port):
     return cpu, calls
 
 
-cluster = RedisCluster(primaries=n, replicas=0)
-cluster.start()
+total_nodes = n + 1 if global_node else n
+cluster = RedisCluster(primaries=total_nodes, replicas=0)
+if global_node:
+    single = {slot_of_tag(t): t for t in SINGLE_SLOT_TAGS}
+    cluster.start(slot_owner=lambda slot: n if slot in single else slot * n // 16384)
+else:
+    cluster.start()
 server = None
 try:
     os.environ.setdefault("CONVENE_BUILD_DIR", B)
     server = ConveneProcess("convened/convened", cluster.address, extra_args=["--log_rpcs=false"])
-    ports = cluster.ports[:n]
+    ports = cluster.ports[:total_nodes]
     before = {p: info(p) for p in ports}
     bench = subprocess.run([f"{B}/tests/bench/convene-bench", f"--server={server.target}",
                             "--in_flight=64", f"--seconds={seconds}", "--k1_seconds=0",
@@ -47,8 +75,10 @@ try:
     print(bench.stdout, end="")
     total_cpu = sum(after[p][0] - before[p][0] for p in ports)
     total_calls = sum(after[p][1] - before[p][1] for p in ports)
-    print(f"\n{n} primaries, {cluster.address}: Redis CPU and commands during the whole run "
-          "(set-up included)")
+    print(f"\n{total_nodes} primaries, {cluster.address}: Redis CPU and commands during the whole "
+          "run (set-up included)" + (f"; the last owns only the slots of "
+                                     f"{', '.join('{' + t + '}' for t in SINGLE_SLOT_TAGS)}"
+                                     if global_node else ""))
     print(f"{'node':>18} {'CPU s':>8} {'share':>7} {'commands':>10} {'share':>7}")
     for p in ports:
         cpu, calls = after[p][0] - before[p][0], after[p][1] - before[p][1]

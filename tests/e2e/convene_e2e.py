@@ -214,9 +214,37 @@ class RedisCluster:
         if not wait_until(lambda: self._node(port, "PING").strip() == "PONG", 10):
             raise RuntimeError(f"redis-server on {port} did not answer PING")
 
-    def start(self):
+    def start(self, slot_owner=None):
+        """Starts the nodes and makes them one cluster. `slot_owner` (slot ->
+        index of a primary; only without replicas) assigns the slots by hand
+        instead of redis-cli's even ranges: a benchmark can give some hash
+        tags a node of their own."""
         for port, bus_port in zip(self.ports, self.bus_ports):
             self._launch(port, bus_port)
+        if slot_owner is not None:
+            assert self.replicas == 0, "slot_owner assigns primaries only"
+            owned = [[] for _ in self.ports]
+            for slot in range(16384):
+                owned[slot_owner(slot)].append(slot)
+            for i, port in enumerate(self.ports):
+                self._node(port, "CLUSTER", "SET-CONFIG-EPOCH", str(i + 1))
+                ranges, first = [], None
+                for slot in owned[i] + [None]:
+                    if first is None:
+                        first = last = slot
+                    elif slot is not None and slot == last + 1:
+                        last = slot
+                    else:
+                        ranges += [str(first), str(last)]
+                        first = last = slot
+                if ranges:
+                    self._node(port, "CLUSTER", "ADDSLOTSRANGE", *ranges)
+            for port, bus_port in zip(self.ports[1:], self.bus_ports[1:]):
+                self._node(port, "CLUSTER", "MEET", "127.0.0.1", str(self.ports[0]),
+                           str(self.bus_ports[0]))
+            if not wait_until(self._all_ok, 30):
+                raise RuntimeError("the Redis Cluster did not reach cluster_state:ok on every node")
+            return
         if len(self.ports) == 1:
             # redis-cli --cluster create wants three primaries: one node
             # takes every slot itself.
