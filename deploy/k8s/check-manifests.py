@@ -10,7 +10,8 @@ references to ConfigMaps, Secrets and their keys, Pod Security "restricted"
 settings, resources, PodDisruptionBudgets, and that redis-config.yaml is a
 byte-for-byte copy of deploy/redis/*.conf.
 
-    python3 deploy/k8s/check-manifests.py
+    python3 deploy/k8s/check-manifests.py                      # Sentinel layout
+    python3 deploy/k8s/check-manifests.py deploy/k8s-cluster   # Redis Cluster overlay
 
 Needs PyYAML (Debian: python3-yaml).
 """
@@ -38,12 +39,15 @@ def check(ok, message):
         failures.append(message)
 
 
-def load_documents():
+def load_documents(where):
     if shutil.which("kubectl"):
-        rendered = subprocess.run(["kubectl", "kustomize", HERE], check=True,
+        rendered = subprocess.run(["kubectl", "kustomize", where], check=True,
                                   capture_output=True, text=True, timeout=120).stdout
         print("rendered with kubectl kustomize")
         return [d for d in yaml.safe_load_all(rendered) if d]
+    if os.path.abspath(where) != HERE:
+        print("an overlay needs kubectl kustomize, which is not here")
+        sys.exit(1)
     with open(os.path.join(HERE, "kustomization.yaml")) as f:
         kustomization = yaml.safe_load(f)
     docs = []
@@ -62,13 +66,17 @@ def matches(selector, labels):
 
 
 def main():
-    docs = load_documents()
+    where = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else HERE
+    docs = load_documents(where)
+    cluster = any(d["kind"] == "StatefulSet" and d["metadata"]["name"] == "redis-cluster"
+                  for d in docs)
     by_kind = {}
     for d in docs:
         by_kind.setdefault(d["kind"], []).append(d)
     configmaps = {d["metadata"]["name"]: d for d in by_kind.get("ConfigMap", [])}
     secrets = {d["metadata"]["name"]: d for d in by_kind.get("Secret", [])}
-    workloads = by_kind.get("Deployment", []) + by_kind.get("StatefulSet", [])
+    workloads = (by_kind.get("Deployment", []) + by_kind.get("StatefulSet", [])
+                 + by_kind.get("Job", []))
     pod_labels = []
 
     print("== namespace")
@@ -83,7 +91,9 @@ def main():
         tmpl = spec["template"]
         labels = tmpl["metadata"]["labels"]
         pod_labels.append((w["metadata"]["name"], labels, tmpl["spec"]))
-        check(matches(spec["selector"]["matchLabels"], labels), f"{name}: selector matches its pods")
+        if w["kind"] != "Job":
+            check(matches(spec["selector"]["matchLabels"], labels),
+                  f"{name}: selector matches its pods")
         if w["kind"] == "Deployment":
             check(spec["replicas"] >= 3, f"{name}: {spec['replicas']} replicas")
         pod = tmpl["spec"]
@@ -123,7 +133,7 @@ def main():
                   f"{cname}: cpu and memory requests and limits")
             for m in c.get("volumeMounts", []):
                 check(m["name"] in volumes, f'{cname}: volume {m["name"]} is defined')
-            for probe_kind in ("readinessProbe", "livenessProbe"):
+            for probe_kind in (() if w["kind"] == "Job" else ("readinessProbe", "livenessProbe")):
                 probe = c.get(probe_kind)
                 check(probe is not None, f"{cname}: has a {probe_kind}")
                 if not probe:
@@ -148,8 +158,16 @@ def main():
                     seconds = int(grace[0].split("=")[1].rstrip("s"))
                     check(tpl_term > seconds + 5, f"{cname}: terminationGracePeriodSeconds {tpl_term} > "
                           f"preStop 5 s + --shutdown_grace {seconds} s")
-                check(any(a.startswith("--redis=redis-sentinel://") for a in args),
-                      f"{cname}: finds Redis through the Sentinels")
+                if cluster:
+                    check(any(a.startswith("--redis=redis-cluster://redis-cluster-") for a in args),
+                          f"{cname}: reaches the Redis Cluster through its seeds")
+                    check("--redis_wait_replicas=1" in args, f"{cname}: writes wait for a replica")
+                    if w["metadata"]["name"] == "convene-notification":
+                        check("--reminder_shards=3" in args,
+                              f"{cname}: one reminder shard per primary")
+                else:
+                    check(any(a.startswith("--redis=redis-sentinel://") for a in args),
+                          f"{cname}: finds Redis through the Sentinels")
                 check(args[0] == "--listen=0.0.0.0:50051", f"{cname}: listens on 50051")
 
     print("== services")
@@ -171,19 +189,40 @@ def main():
 
     print("== disruption budgets")
     for n, labels, _ in pod_labels:
+        if n.endswith("-create"):
+            continue  # a Job
         pdbs = [p for p in by_kind.get("PodDisruptionBudget", [])
                 if matches(p["spec"]["selector"]["matchLabels"], labels)]
         check(len(pdbs) == 1, f"{n}: one PodDisruptionBudget")
 
     print("== redis-config.yaml is deploy/redis/*.conf")
     cm = configmaps.get("convene-redis-config", {}).get("data", {})
-    for f in ("redis.conf", "replication.conf", "sentinel.conf"):
+    for f in ("redis.conf", "replication.conf", "sentinel.conf", "cluster.conf"):
         with open(os.path.join(REDIS_DIR, f)) as fh:
             check(cm.get(f) == fh.read(), f"{f} matches (else run deploy/k8s/sync-redis-config.sh)")
 
     print("== secret placeholders")
     for k, v in secrets.get("convene-redis-passwords", {}).get("stringData", {}).items():
         check(" " in v, f"{k} is a placeholder render-secrets.sh refuses, not a password")
+
+    if cluster:
+        print("== Redis Cluster")
+        sts = [d for d in by_kind["StatefulSet"] if d["metadata"]["name"] == "redis-cluster"][0]
+        check(sts["spec"]["replicas"] == 6, "six nodes: three primaries with a replica each")
+        job = [d for d in by_kind.get("Job", []) if d["metadata"]["name"] == "redis-cluster-create"]
+        check(len(job) == 1, "a Job creates the cluster")
+        if job:
+            env = {e["name"]: e.get("value", "") for e in job[0]["spec"]["template"]["spec"]["containers"][0]["env"]}
+            nodes = env.get("CLUSTER_NODES", "").split()
+            check(nodes == [f"redis-cluster-{i}.redis-cluster:6379" for i in range(6)],
+                  "the Job names every node by its stable DNS name")
+        keys = set(secrets.get("convene-redis-passwords", {}).get("stringData", {}))
+        check("cluster-admin-password" in keys, "the Secret has the clusteradmin password")
+        check(not any(d["kind"] == "StatefulSet" and d["metadata"]["name"] in ("redis", "redis-sentinel")
+                      for d in docs), "no Sentinel layout left over")
+        pols = [p for p in by_kind.get("NetworkPolicy", []) if p["metadata"]["name"] == "redis-cluster"]
+        ports = {pp["port"] for p in pols for r in p["spec"]["ingress"] for pp in r["ports"]}
+        check(ports == {6379, 16379}, "a NetworkPolicy opens 6379 and the cluster bus 16379")
 
     print(f"== {len(failures)} failed")
     return 1 if failures else 0
