@@ -9,22 +9,24 @@ the per-node cost. Measures; asserts nothing.
   CONVENE_BUILD_DIR=$PWD/build /usr/bin/python3 tests/bench/cluster_split.py N [RPCS] [SECONDS] [--global-node]
   (N primaries; RPCS: convene-bench's --rpcs, default CheckIn,Register)
 
---global-node adds one more primary that owns only the slots of the
-single-slot tags ({cal}, {feed}, {ntf}, {att}, {sys}); the others share
-every other slot. Its CPU is then exactly what those tags cost, beside what
-the per-event tags cost the rest: whether a single slot is the bottleneck."""
+--tag-nodes adds one more primary per single-slot tag ({cal}, {feed},
+{ntf}, {att}, {sys}), owning only that tag's slot; the N others share every
+other slot. Each such node's CPU is then exactly what its tag costs, beside
+what the per-event tags cost the rest: whether a single slot is the
+bottleneck, and at how many busy event nodes it would become one."""
 import os
 import re
 import signal
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 from convene_e2e import ConveneProcess, RedisCluster  # noqa: E402
 
 B = os.environ.get("CONVENE_BUILD_DIR", "build")
-global_node = "--global-node" in sys.argv
-args = [a for a in sys.argv[1:] if a != "--global-node"]
+tag_nodes = "--tag-nodes" in sys.argv
+args = [a for a in sys.argv[1:] if a != "--tag-nodes"]
 n = int(args[0]) if len(args) > 0 else 3
 rpcs = args[1] if len(args) > 1 else "CheckIn,Register"
 seconds = args[2] if len(args) > 2 else "5"
@@ -55,11 +57,13 @@ def info(port):
     return cpu, calls
 
 
-total_nodes = n + 1 if global_node else n
+total_nodes = n + len(SINGLE_SLOT_TAGS) if tag_nodes else n
 cluster = RedisCluster(primaries=total_nodes, replicas=0)
-if global_node:
-    single = {slot_of_tag(t): t for t in SINGLE_SLOT_TAGS}
-    cluster.start(slot_owner=lambda slot: n if slot in single else slot * n // 16384)
+tag_of_node = {}
+if tag_nodes:
+    single = {slot_of_tag(t): i for i, t in enumerate(SINGLE_SLOT_TAGS)}
+    tag_of_node = {n + i: "{" + t + "}" for i, t in enumerate(SINGLE_SLOT_TAGS)}
+    cluster.start(slot_owner=lambda slot: n + single[slot] if slot in single else slot * n // 16384)
 else:
     cluster.start()
 server = None
@@ -68,23 +72,34 @@ try:
     server = ConveneProcess("convened/convened", cluster.address, extra_args=["--log_rpcs=false"])
     ports = cluster.ports[:total_nodes]
     before = {p: info(p) for p in ports}
+    started = time.monotonic()
     bench = subprocess.run([f"{B}/tests/bench/convene-bench", f"--server={server.target}",
                             "--in_flight=64", f"--seconds={seconds}", "--k1_seconds=0",
                             f"--rpcs={rpcs}"], capture_output=True, text=True, timeout=900)
     after = {p: info(p) for p in ports}
+    wall = time.monotonic() - started
     print(bench.stdout, end="")
     total_cpu = sum(after[p][0] - before[p][0] for p in ports)
     total_calls = sum(after[p][1] - before[p][1] for p in ports)
     print(f"\n{total_nodes} primaries, {cluster.address}: Redis CPU and commands during the whole "
-          "run (set-up included)" + (f"; the last owns only the slots of "
-                                     f"{', '.join('{' + t + '}' for t in SINGLE_SLOT_TAGS)}"
-                                     if global_node else ""))
-    print(f"{'node':>18} {'CPU s':>8} {'share':>7} {'commands':>10} {'share':>7}")
-    for p in ports:
+          f"run ({wall:.1f} s, set-up included)" +
+          ("; the last ones own one single-slot tag each" if tag_nodes else ""))
+    print(f"{'node':>18} {'holds':>12} {'CPU s':>8} {'share':>7} {'busy':>6} {'commands':>10} {'share':>7}")
+    for i, p in enumerate(ports):
         cpu, calls = after[p][0] - before[p][0], after[p][1] - before[p][1]
-        print(f"{'127.0.0.1:' + str(p):>18} {cpu:8.2f} {100 * cpu / max(total_cpu, 1e-9):6.1f}% "
-              f"{calls:10d} {100 * calls / max(total_calls, 1):6.1f}%")
-    print(f"{'all':>18} {total_cpu:8.2f} {'':>7} {total_calls:10d}")
+        holds = tag_of_node.get(i, "events" if tag_nodes else "")
+        print(f"{'127.0.0.1:' + str(p):>18} {holds:>12} {cpu:8.2f} {100 * cpu / max(total_cpu, 1e-9):6.1f}% "
+              f"{100 * cpu / wall:5.1f}% {calls:10d} {100 * calls / max(total_calls, 1):6.1f}%")
+    print(f"{'all':>18} {'':>12} {total_cpu:8.2f} {'':>7} {100 * total_cpu / wall:5.1f}% {total_calls:10d}")
+    if tag_nodes:
+        event_cpu = sum(after[p][0] - before[p][0] for p in ports[:n])
+        for i in range(n, total_nodes):
+            p = ports[i]
+            cpu = after[p][0] - before[p][0]
+            if cpu > 0:
+                print(f"{tag_of_node[i]}: {cpu / event_cpu * 100:.1f} s of CPU per 100 s on the event "
+                      f"nodes: one core for it is saturated when the event nodes together burn "
+                      f"{event_cpu / cpu:.0f} cores")
 finally:
     if server:
         server.stop(signal.SIGKILL)
