@@ -14,8 +14,8 @@ import unittest
 
 import grpc
 
-from convene_e2e import (wait_until, BUILD_DIR, ConveneProcess, RedisServer, health_status,
-                         local_timestamp, unary)
+from convene_e2e import (wait_until, BUILD_DIR, ConveneProcess, RedisCluster, RedisServer,
+                         health_status, local_timestamp, unary)
 from convene.v1 import (admin_pb2, attendance_pb2, calendar_pb2, common_pb2,
                         notification_pb2)
 
@@ -558,9 +558,38 @@ class MemoryPressureE2ETest(unittest.TestCase):
              attendance_pb2.Registration),
         ]
 
-    def redis_cli(self, *args):
-        return subprocess.run(["redis-cli", "-s", self.redis.socket, *args], capture_output=True,
-                              text=True, timeout=30, check=True).stdout
+    def redis_cli(self, *args, target=None):
+        return subprocess.run(["redis-cli", *(target or self.redis.cli_target()), *args],
+                              capture_output=True, text=True, timeout=30, check=True).stdout
+
+    def primaries(self):
+        """redis-cli's arguments for each node holding data: the one server,
+        or every primary of a cluster."""
+        return self.redis.node_targets()
+
+    def fill_memory(self):
+        """Every primary over its maxmemory (noeviction): writes refused."""
+        for target in self.primaries():
+            used = int(self.redis_cli("INFO", "memory", target=target)
+                       .split("used_memory:")[1].split()[0])
+            self.redis_cli("CONFIG", "SET", "maxmemory-policy", "noeviction", target=target)
+            if isinstance(self.redis, RedisCluster):
+                # No key of our own to fill a node with: a limit below
+                # what it holds does the same.
+                self.redis_cli("CONFIG", "SET", "maxmemory", str(used // 2), target=target)
+            else:
+                # Over the limit now (SET is the one write Redis lets through here).
+                subprocess.run(["redis-cli", *target, "-x", "SET", "ballast"],
+                               input="x" * (2 * used), capture_output=True, text=True, timeout=30)
+                self.redis_cli("CONFIG", "SET", "maxmemory", str(used), target=target)
+            self.addCleanup(lambda t=target: self.redis_cli("CONFIG", "SET", "maxmemory", "0",
+                                                            target=t))
+
+    def free_memory(self):
+        for target in self.primaries():
+            if not isinstance(self.redis, RedisCluster):
+                self.redis_cli("DEL", "ballast", target=target)
+            self.redis_cli("CONFIG", "SET", "maxmemory", "0", target=target)
 
     def test_reads_go_on_and_writes_say_redis_is_out_of_memory(self):
         event = unary(self.channel, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
@@ -579,13 +608,7 @@ class MemoryPressureE2ETest(unittest.TestCase):
         # function library, which is a write); then memory runs out.
         for service, method, request, response in self.reads(event.id):
             unary(self.channel, service, method, request, response, metadata=self.md)
-        used = int(self.redis_cli("INFO", "memory").split("used_memory:")[1].split()[0])
-        self.redis_cli("CONFIG", "SET", "maxmemory-policy", "noeviction")
-        # Over the limit now (SET is the one write Redis lets through here).
-        subprocess.run(["redis-cli", "-s", self.redis.socket, "-x", "SET", "ballast"],
-                       input="x" * (2 * used), capture_output=True, text=True, timeout=30)
-        self.redis_cli("CONFIG", "SET", "maxmemory", str(used))
-        self.addCleanup(lambda: self.redis_cli("CONFIG", "SET", "maxmemory", "0"))
+        self.fill_memory()
 
         for service, method, request, response in self.reads(event.id):
             with self.subTest(read=method):
@@ -618,8 +641,7 @@ class MemoryPressureE2ETest(unittest.TestCase):
                 self.assertNotIn("script", refused.exception.details())
                 self.assertNotRegex(refused.exception.details(), r"[0-9a-f]{40}")
         # Memory freed: writes work again, with no restart.
-        self.redis_cli("DEL", "ballast")
-        self.redis_cli("CONFIG", "SET", "maxmemory", "0")
+        self.free_memory()
         self.assertTrue(wait_until(
             lambda: health_status(self.channel, "convene.writes") == "SERVING", 10))
         unary(self.channel, "AttendanceService", "Register", attendance_pb2.RegisterRequest(

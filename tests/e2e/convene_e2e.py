@@ -183,6 +183,7 @@ class RedisCluster:
         self.ports, self.bus_ports = picked[:count], picked[count:]
         self.replicas = replicas
         self.procs = []
+        self.created = False
 
     @property
     def address(self):
@@ -202,9 +203,11 @@ class RedisCluster:
                               capture_output=True, text=True, timeout=10).stdout
 
     def _launch(self, port, bus_port):
-        """Starts a cluster-enabled node on `port` (loopback only) and waits for PING."""
+        """Starts a cluster-enabled node on `port` (loopback only) and waits for
+        PING. Started again after stop(), a node keeps its nodes.conf (its
+        place in the cluster) but not its data, like a restarted SingleRedisServer."""
         node_dir = os.path.join(self.dir, f"node-{len(self.procs)}")
-        os.makedirs(node_dir)
+        os.makedirs(node_dir, exist_ok=True)
         self.procs.append(subprocess.Popen(
             ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", node_dir,
              "--save", "", "--appendonly", "no", "--daemonize", "no",
@@ -221,6 +224,12 @@ class RedisCluster:
         tags a node of their own."""
         for port, bus_port in zip(self.ports, self.bus_ports):
             self._launch(port, bus_port)
+        if self.created:
+            # Again after stop(): the nodes find each other from nodes.conf.
+            if not wait_until(self._all_ok, 30):
+                raise RuntimeError("the restarted Redis Cluster did not reach cluster_state:ok")
+            return
+        self.created = True
         if slot_owner is not None:
             assert self.replicas == 0, "slot_owner assigns primaries only"
             owned = [[] for _ in self.ports]

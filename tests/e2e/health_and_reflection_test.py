@@ -106,7 +106,7 @@ class HealthAndReflectionTest(unittest.TestCase):
         serving = 'convene_health_serving{service="convene.attendance.sheets"}'
 
         def cli(*args):
-            return subprocess.run(["redis-cli", "-s", self.redis.socket, *args],
+            return subprocess.run(["redis-cli", *self.redis.cli_target(), *args],
                                   capture_output=True, text=True, timeout=10).stdout.strip()
 
         with grpc.insecure_channel(p.target) as ch:

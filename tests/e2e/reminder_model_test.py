@@ -56,7 +56,8 @@ import zoneinfo
 import grpc
 from google.protobuf import duration_pb2, field_mask_pb2
 
-from convene_e2e import ConveneProcess, RedisServer, unary, wait_until
+from convene_e2e import (CLUSTER_REMINDER_SHARDS, ConveneProcess, RedisCluster, RedisServer,
+                         reminder_shard_key, unary, wait_until)
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2, notification_pb2
 
 import reminder_oracle as O
@@ -83,17 +84,28 @@ class HarnessError(Exception):
     """A call that should have worked did not (not a reminder mismatch)."""
 
 
-# ---- a minimal Redis client for the unix socket (RESP2) ----------------------
+# ---- a minimal Redis client (RESP2): the unix socket, or a cluster ---------
 
 class RedisError(Exception):
     pass
 
 
 class RedisConn:
-    def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    """Reaches `redis` (a SingleRedisServer on its socket, or a RedisCluster
+    from its first node, following MOVED to the node owning a key)."""
+
+    def __init__(self, redis):
+        self.redis = redis
+        if isinstance(redis, RedisCluster):
+            self._connect(("127.0.0.1", redis.ports[0]))
+        else:
+            self._connect(redis.socket)
+
+    def _connect(self, address):
+        family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.settimeout(10)
-        self.sock.connect(path)
+        self.sock.connect(address)
         self.f = self.sock.makefile("rb")
 
     def close(self):
@@ -108,8 +120,17 @@ class RedisConn:
         for a in args:
             a = a if isinstance(a, bytes) else str(a).encode()
             out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        self.sock.sendall(b"".join(out))
-        return self._read()
+        for _ in range(3):
+            self.sock.sendall(b"".join(out))
+            try:
+                return self._read()
+            except RedisError as e:
+                if not str(e).startswith("MOVED "):
+                    raise
+                host, _, port = str(e).split()[2].rpartition(":")
+                self.close()
+                self._connect((host, int(port)))
+        raise RedisError("MOVED again and again")
 
     def _read(self):
         line = self.f.readline()
@@ -131,6 +152,12 @@ class RedisConn:
             n = int(body)
             return None if n < 0 else [self._read() for _ in range(n)]
         raise RedisError(f"cannot read {line!r}")
+
+
+def reminder_shards(redis):
+    """How many reminder shards the notification replicas use (ConveneProcess
+    gives them --reminder_shards on a cluster)."""
+    return CLUSTER_REMINDER_SHARDS if isinstance(redis, RedisCluster) else 1
 
 
 def stream_id(text):
@@ -271,9 +298,9 @@ class PlannerWatcher(threading.Thread):
     says from when on the planner had processed that entry (an upper bound
     of when its effect was in place)."""
 
-    def __init__(self, socket_path, stop):
+    def __init__(self, redis, stop):
         super().__init__(daemon=True, name="planner-watcher")
-        self.socket_path, self.stop = socket_path, stop
+        self.redis, self.stop = redis, stop
         self.lock = threading.Lock()
         self.history = collections.defaultdict(list)  # stream -> [(t, (ms, seq))] as it moved
         self.error = None
@@ -284,7 +311,7 @@ class PlannerWatcher(threading.Thread):
         while not self.stop.is_set():
             try:
                 if conn is None:
-                    conn = RedisConn(self.socket_path)
+                    conn = RedisConn(self.redis)
                 flat = conn.cmd("HGETALL", "cv:{ntf}:planner-positions") or []
                 t = time.time()
                 now = {flat[i]: stream_id(flat[i + 1]) for i in range(0, len(flat), 2)}
@@ -433,7 +460,7 @@ class Chaos(threading.Thread):
 
     def _run(self):
         rng = self.rng
-        conn = RedisConn(self.run_.redis.socket)
+        conn = RedisConn(self.run_.redis)
         next_kill = time.monotonic() + rng.uniform(2, 6)
         while not self.stop.is_set():
             if not self.active.is_set():
@@ -469,7 +496,8 @@ class Chaos(threading.Thread):
                     return
             deadline = time.monotonic() + 2
             while victim is None and time.monotonic() < deadline and not self.stop.is_set():
-                owners = conn.cmd("HVALS", "cv:{ntf}:lease-owners") or []
+                owners = [o for k in range(reminder_shards(self.run_.redis))
+                          for o in conn.cmd("HVALS", reminder_shard_key("lease-owners", k)) or []]
                 holders = [r for r in reps.live() if any(f":{r.proc.proc.pid}:" in o for o in owners)]
                 if holders:
                     victim, why = self.rng.choice(holders), "holding claimed reminders"
@@ -588,7 +616,7 @@ class Sequence:
         self.request_n = 0
         self.pid_n = 0
         self.counts = collections.Counter()
-        self.conn = RedisConn(run.redis.socket)
+        self.conn = RedisConn(run.redis)
         self.pending_done = []  # (op, stream, entry id)
 
     def close(self):
@@ -1020,7 +1048,7 @@ class ReminderModelTest(unittest.TestCase):
         print("reminder model: notification replicas: " + ", ".join(
             f"{r.slot} {r.mode}" for r in self.replicas.live()), flush=True)
         # Threads: stopped first (cleanups run last-in first-out).
-        self.watcher = PlannerWatcher(self.redis.socket, self.stop)
+        self.watcher = PlannerWatcher(self.redis, self.stop)
         self.sink = Sink(self.replicas, self.stop, self.seconds)
         self.chaos = Chaos(self, random.Random(f"{self.seed}/chaos"),
                            max_kills=max(2, int(self.seconds / 8)))
@@ -1045,7 +1073,7 @@ class ReminderModelTest(unittest.TestCase):
         return p
 
     def planner_alive(self):
-        conn = RedisConn(self.redis.socket)
+        conn = RedisConn(self.redis)
         try:
             lease = conn.cmd("GET", "cv:{ntf}:planner-lease") or ""
         finally:
