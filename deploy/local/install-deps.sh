@@ -21,6 +21,8 @@ packages=(
   redis-server redis-tools
   # tests: GoogleTest; Python's grpcio and icalendar as clients nobody here wrote
   libgtest-dev libgmock-dev python3 python3-grpcio python3-protobuf python3-icalendar
+  # tests of the e-mail sink: a real SMTP server on loopback
+  python3-aiosmtpd
   # fuzzing (tests/fuzz): libFuzzer comes with clang, not GCC; Debian ships its
   # runtime (libclang_rt.fuzzer, <fuzzer/FuzzedDataProvider.h>) in
   # libclang-rt-14-dev, which clang only recommends

@@ -1,7 +1,11 @@
 #include "notification/notification_service.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -9,8 +13,11 @@
 #include "absl/strings/str_cat.h"
 #include "core/blocking_call.h"
 #include "core/log.h"
+#include "core/mail_message.h"
 #include "notification/change_follower.h"
 #include "notification/event_reader.h"
+#include "notification/mail_sender.h"
+#include "notification/mail_worker.h"
 #include "notification/notification_app.h"
 #include "notification/notification_handler.h"
 #include "notification/notification_subscription.h"
@@ -32,6 +39,21 @@ ABSL_FLAG(bool, webhook_allow_private_targets, false,
           "private network; tests). Off: such URLs are refused at CreateWebhook and at "
           "every delivery, wherever DNS points the host");
 
+ABSL_FLAG(std::string, smtp_url, "",
+          "send notifications with an e-mail address as e-mail through this SMTP server: "
+          "smtp://HOST:PORT (STARTTLS when the server offers it) or smtps://HOST:PORT");
+ABSL_FLAG(std::string, smtp_user, "", "SMTP AUTH user name, if the server wants one");
+ABSL_FLAG(std::string, smtp_password_file, "",
+          "file holding the SMTP password (else $CONVENE_SMTP_PASSWORD); never give the "
+          "password itself on the command line");
+ABSL_FLAG(std::string, mail_from, "convene@localhost",
+          "the From address of Convene's e-mail (its domain also names the Message-IDs)");
+ABSL_FLAG(std::string, mail_dir, "",
+          "without --smtp_url: write each e-mail as an .eml file into this directory "
+          "(for trying Convene out; the run command uses .run/mail)");
+ABSL_FLAG(absl::Duration, mail_lease, absl::Minutes(5),
+          "how long an e-mail being sent stays with this process before another replica may "
+          "take it (it must outlast one message with all its retries)");
 ABSL_FLAG(int, reminder_shards, 1,
           "how many reminder shards ({ntf}, {ntf:1}, ...) notification's per-event state is "
           "partitioned into, by event, so that many Redis Cluster nodes share reminder work "
@@ -44,12 +66,51 @@ namespace {
 
 constexpr int kMaxReminderShards = 256;
 
+// The e-mail sink's settings from the flags; nullopt: no e-mail.
+absl::StatusOr<std::optional<MailSenderOptions>> MailFromFlags() {
+  MailSenderOptions o;
+  o.smtp_url = absl::GetFlag(FLAGS_smtp_url);
+  o.mail_dir = absl::GetFlag(FLAGS_mail_dir);
+  if (o.smtp_url.empty() && o.mail_dir.empty()) return std::optional<MailSenderOptions>();
+  o.user = absl::GetFlag(FLAGS_smtp_user);
+  if (const std::string file = absl::GetFlag(FLAGS_smtp_password_file); !file.empty()) {
+    std::ifstream in(file);
+    if (!in) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--smtp_password_file: cannot read ", file));
+    }
+    std::getline(in, o.password);
+  } else if (const char* env = std::getenv("CONVENE_SMTP_PASSWORD")) {
+    o.password = env;
+  }
+  if (!o.user.empty() && o.password.empty()) {
+    return absl::InvalidArgumentError(
+        "--smtp_user: given without a password (--smtp_password_file or "
+        "$CONVENE_SMTP_PASSWORD)");
+  }
+  if (absl::Status s = ValidateMailSenderOptions(o); !s.ok()) return s;
+  if (absl::Status s = core::CheckMailAddress(absl::GetFlag(FLAGS_mail_from)); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--mail_from: ", s.message()));
+  }
+  if (o.smtp_url.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.mail_dir, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--mail_dir: cannot create ", o.mail_dir, ": ", ec.message()));
+    }
+  }
+  return std::optional<MailSenderOptions>(std::move(o));
+}
+
 // Everything the notification service holds, owned together; members are
 // destroyed in reverse, so the workers stop before what they use.
 struct NotificationParts {
   NotificationParts(host::ServiceContext& context, const NotificationConfig& config,
                     std::unique_ptr<storage::RedisSyncClient> feed_connection,
-                    std::unique_ptr<storage::RedisSyncClient> webhook_connection)
+                    std::unique_ptr<storage::RedisSyncClient> webhook_connection,
+                    std::unique_ptr<storage::RedisSyncClient> mail_connection,
+                    std::optional<MailSenderOptions> mail)
       : event_copies(context.redis),
         events(event_copies, context.redis),
         registration_store(context.redis),
@@ -72,7 +133,16 @@ struct NotificationParts {
         subscriptions(context.redis_options, app),
         webhook_redis(std::move(webhook_connection)),
         webhook_worker(*webhook_redis, app, reminders, sender, {.consumer = owner}),
+        mail_sender(mail.value_or(MailSenderOptions{})),
+        mail_redis(std::move(mail_connection)),
         handler(app, subscriptions, workers) {
+    if (mail) {
+      mail_worker = std::make_unique<MailWorker>(
+          *mail_redis, app, reminders, mail_sender,
+          MailWorkerOptions{.consumer = owner,
+                            .from = {"Convene", absl::GetFlag(FLAGS_mail_from)},
+                            .lease = absl::GetFlag(FLAGS_mail_lease)});
+    }
     app.set_allow_private_webhook_targets(absl::GetFlag(FLAGS_webhook_allow_private_targets));
   }
 
@@ -80,6 +150,7 @@ struct NotificationParts {
     if (config.plan) follower.Start();
     if (config.dispatch) dispatcher.Start();
     if (config.webhooks) webhook_worker.Start();
+    if (mail_worker) mail_worker->Start();
   }
 
   storage::EventCopyStore event_copies;
@@ -99,6 +170,9 @@ struct NotificationParts {
   SubscriptionHub subscriptions;
   std::unique_ptr<storage::RedisSyncClient> webhook_redis;
   WebhookWorker webhook_worker;
+  MailSender mail_sender;
+  std::unique_ptr<storage::RedisSyncClient> mail_redis;
+  std::unique_ptr<MailWorker> mail_worker;  // with --smtp_url or --mail_dir
   NotificationHandler handler;
 };
 
@@ -131,8 +205,21 @@ absl::StatusOr<std::shared_ptr<NotificationParts>> MakeNotificationParts(
   absl::StatusOr<std::unique_ptr<storage::RedisSyncClient>> hooks =
       storage::RedisSyncClient::Start(options);
   if (!hooks.ok()) return hooks.status();
+  absl::StatusOr<std::optional<MailSenderOptions>> mail = MailFromFlags();
+  if (!mail.ok()) return mail.status();
+  std::unique_ptr<storage::RedisSyncClient> mail_connection;
+  if (mail->has_value()) {
+    absl::StatusOr<std::unique_ptr<storage::RedisSyncClient>> c =
+        storage::RedisSyncClient::Start(options);
+    if (!c.ok()) return c.status();
+    mail_connection = *std::move(c);
+    core::LogInfo(absl::StrCat("e-mail: ", (*mail)->smtp_url.empty()
+                                                ? absl::StrCat(".eml files in ", (*mail)->mail_dir)
+                                                : absl::StrCat("SMTP ", (*mail)->smtp_url)));
+  }
   return std::make_shared<NotificationParts>(context, config, *std::move(feed),
-                                             *std::move(hooks));
+                                             *std::move(hooks), std::move(mail_connection),
+                                             *std::move(mail));
 }
 
 }  // namespace
@@ -195,6 +282,13 @@ int RunNotificationOnce(host::ServiceContext& context, const NotificationConfig&
   if (!hooked.ok()) {
     core::LogError(absl::StrCat("--once: webhooks: ", hooked.status().ToString()));
     return 1;
+  }
+  if (p.mail_worker) {
+    absl::StatusOr<int> mailed = p.mail_worker->ProcessAvailable();
+    if (!mailed.ok()) {
+      core::LogError(absl::StrCat("--once: e-mail: ", mailed.status().ToString()));
+      return 1;
+    }
   }
   std::printf("changes planned from: %d, dispatched: %d, failed: %d, still due: %lld\n",
               *changes, total.dispatched, total.failed,

@@ -318,6 +318,38 @@ void ReminderStore::SetDeliveryState(std::string notification_id,
                  });
 }
 
+void ReminderStore::GetMailState(std::string notification_id,
+                                 Callback<std::optional<std::string>> done) {
+  const keys::ReminderShard shard = ShardOfKey(notification_id);
+  redis_.Command({"HGET", shard.MailStates(), std::move(notification_id)},
+                 [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+                   if (!reply.ok()) return done(reply.status());
+                   absl::StatusOr<absl::string_view> s = reply->as_string();
+                   if (!s.ok()) return done(std::optional<std::string>());
+                   done(std::optional<std::string>(std::string(*s)));
+                 });
+}
+
+void ReminderStore::SetMailState(std::string notification_id, std::string state, int attempts,
+                                 std::string reason, Callback<bool> done) {
+  for (char& c : reason) {
+    if (c == '|') c = '/';
+  }
+  const keys::ReminderShard shard = ShardOfKey(notification_id);
+  const std::string value = absl::StrCat(state, "|", attempts, "|", reason);
+  // The notification's delivery state shows the mail's outcome too.
+  redis_.Pipeline({{"HSET", shard.MailStates(), notification_id, value},
+                   {"HSET", shard.NotificationStates(), notification_id, value}},
+                  [done = std::move(done)](
+                      absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> r) mutable {
+                    if (!r.ok()) return done(r.status());
+                    for (const auto& part : *r) {
+                      if (!part.ok()) return done(part.status());
+                    }
+                    done(true);
+                  });
+}
+
 void ReminderStore::PutPolicy(std::string event_id, std::string record,
                               Callback<bool> done) {
   redis_.Command({"HSET", keys::ReminderPolicies(), std::move(event_id),
@@ -349,7 +381,7 @@ void ReminderStore::ForgetParticipant(std::string participant_id, std::string ev
     redis_.Eval(scripts::ReminderForget(),
                 {shard.DueReminders(), shard.Reminders(), shard.Leases(), shard.LeaseOwners(),
                  shard.Notifications(), shard.NotificationStates(), shard.Outbox(),
-                 shard.OutboxEntries()},
+                 shard.OutboxEntries(), shard.MailStates()},
                 std::move(args),
                 [erased = std::move(erased)](absl::StatusOr<RedisReply> reply) mutable {
                   if (!reply.ok()) return erased(reply.status());

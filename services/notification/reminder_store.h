@@ -138,6 +138,13 @@ class ReminderStore {
   void SetDeliveryState(std::string notification_id, std::string state,
                         int attempts, std::string reason, Callback<bool> done);
 
+  // The e-mail sink's record of a notification ("sent|2|" ...), or nullopt
+  // when it has not handled it; and its outcome, also as the delivery state.
+  void GetMailState(std::string notification_id,
+                    Callback<std::optional<std::string>> done);
+  void SetMailState(std::string notification_id, std::string state, int attempts,
+                    std::string reason, Callback<bool> done);
+
   // Policies: the stored record, or nullopt when none was set.
   void PutPolicy(std::string event_id, std::string record, Callback<bool> done);
   void GetPolicy(std::string event_id,

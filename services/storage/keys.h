@@ -269,6 +269,10 @@ class ReminderShard {
   // Hash: notification id -> its outbox entry id (AckNotification names the
   // notification; XACK needs the entry).
   std::string OutboxEntries() const { return Key("outbox-entries"); }
+  // Hash: notification id -> "sent|failed" "|" attempts "|" reason: what the
+  // e-mail sink did with it, so that a redelivered outbox entry is not
+  // mailed twice.
+  std::string MailStates() const { return Key("mail-states"); }
 
  private:
   std::string Key(absl::string_view name) const { return absl::StrCat(prefix_, name); }

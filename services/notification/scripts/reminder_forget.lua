@@ -4,7 +4,7 @@
 -- count of what was removed; nothing of theirs is kept.
 -- KEYS: 1 due zset, 2 records hash, 3 leases zset, 4 lease owners hash,
 --       5 notifications hash, 6 notification states hash, 7 outbox stream,
---       8 outbox entry ids hash
+--       8 outbox entry ids hash, 9 mail states hash
 -- ARGV: 1-5 index key prefixes (keys::NotificationIndexPrefixes(): pair,
 --       event participants, participant events, event notifications,
 --       participant notifications), 6 participant id, 7 event id or '' (all)
@@ -38,6 +38,7 @@ for _, nid in ipairs(redis.call('SMEMBERS', notes_key)) do
     local entry = redis.call('HGET', KEYS[8], nid)
     if entry then redis.call('XDEL', KEYS[7], entry) end
     redis.call('HDEL', KEYS[8], nid)
+    redis.call('HDEL', KEYS[9], nid)
     if event then redis.call('ZREM', P.event_notifications .. event, nid) end
     redis.call('SREM', notes_key, nid)
   end

@@ -1,0 +1,271 @@
+"""End to end: the e-mail sink against a real SMTP server (Debian's
+python3-aiosmtpd on loopback, in this process). Reminders of a webinar reach
+each participant once as a MIME message: headers (an RFC 2047 Greek
+subject, a Message-ID made from the notification id, X-Convene-Kind,
+X-Convene-Notification-Id), a text and an HTML part with what
+ListNotifications shows; a recipient the server refuses (550) ends FAILED
+with the server's reason after one try, one it defers twice (451) ends SENT
+once after three; the SMTP password appears in no log and no reason. A
+sender SIGKILLed while the server holds its message: the other replica
+sends it after the lease, so every message arrives, and a repeat carries
+the same Message-ID. Without an SMTP server, --mail_dir gets .eml files."""
+import asyncio
+import datetime
+import email
+import email.policy
+import logging
+import os
+import signal
+import tempfile
+import threading
+import time
+import unittest
+import warnings
+import zoneinfo
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from google.protobuf import duration_pb2
+
+from convene_e2e import ProcessesTestCase, free_loopback_ports, unary, wait_until
+from convene.v1 import attendance_pb2, calendar_pb2, common_pb2, notification_pb2
+
+# AUTH without TLS is what this loopback test wants; say nothing about it.
+warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+logging.getLogger("mail.log").setLevel(logging.ERROR)
+
+ZONE = "Europe/Brussels"
+USER, PASSWORD = "convene", "s3cret-smtp-pass-0f9a7c"
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1, requiring AUTH (over plain text: loopback
+    only). Keeps every message it accepts; answers 550 for `refuse`d
+    recipients and 451 the first `flaky[address]` times; holds the next
+    `hold_next` messages `hold` seconds in DATA before accepting them."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.messages = []  # (recipients, email.message.EmailMessage)
+        self.refuse, self.flaky = set(), {}
+        self.hold, self.hold_next, self.holding = 0.0, 0, threading.Event()
+        self.port = free_loopback_ports(1)[0]
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port,
+                                     authenticator=self.authenticate, auth_required=True,
+                                     auth_require_tls=False)
+        self.controller.start()
+
+    @staticmethod
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode()
+              and auth_data.password == PASSWORD.encode())
+        return AuthResult(success=ok)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            if address in self.refuse:
+                return f"550 5.1.1 <{address}>: recipient unknown"
+            if self.flaky.get(address, 0) > 0:
+                self.flaky[address] -= 1
+                return "451 4.3.0 mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            hold = self.hold if self.hold_next > 0 else 0.0
+            self.hold_next = max(0, self.hold_next - 1)
+        if hold:
+            self.holding.set()
+            await asyncio.sleep(hold)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 2.0.0 accepted"
+
+    def to(self, address):
+        with self.lock:
+            return [m for rcpts, m in self.messages if address in rcpts]
+
+    def stop(self):
+        self.controller.stop()
+
+
+def local(dt):
+    return dt.astimezone(zoneinfo.ZoneInfo(ZONE)).strftime("%Y-%m-%dT%H:%M")
+
+
+def message_id_of(notification_id, domain="example.org"):
+    """The Message-ID rule, written again: [A-Za-z0-9._-] kept, else =XX."""
+    local_part = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else f"={ord(c):02X}"
+                         for c in notification_id)
+    return f"<{local_part}@{domain}>"
+
+
+class MailE2ETest(ProcessesTestCase):
+    def setUp(self):
+        super().setUp()
+        self.smtp = SmtpServer()
+        self.addCleanup(self.smtp.stop)
+        self.calendar = self.spawn("calendar/convene-calendar")
+        self.attendance = self.spawn("attendance/convene-attendance")
+        self.ch_cal = self.channel(self.calendar)
+        self.ch_att = self.channel(self.attendance)
+        self.dir = tempfile.mkdtemp(prefix="convene-mail-")
+        self.password_file = os.path.join(self.dir, "smtp-password")
+        with open(self.password_file, "w") as f:
+            f.write(PASSWORD + "\n")
+
+    def notification(self, *extra):
+        return self.spawn("notification/convene-notification",
+                          f"--smtp_url=smtp://127.0.0.1:{self.smtp.port}", f"--smtp_user={USER}",
+                          f"--smtp_password_file={self.password_file}",
+                          "--mail_from=convene@example.org", *extra)
+
+    def webinar_with_reminders(self, channel, request_id, people, due_in=6):
+        """A webinar in ten minutes with one reminder each, due in `due_in` s;
+        `people`: (participant id, e-mail, language, zone)."""
+        start = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=10)
+                 ).replace(second=0, microsecond=0)
+        event = unary(self.ch_cal, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id=request_id, event=calendar_pb2.Event(
+                title="CONNECTION webinar: inclusive cities", format=common_pb2.EVENT_FORMAT_ONLINE,
+                time_zone=ZONE, city="Brussels", start_local=local(start),
+                end_local=local(start + datetime.timedelta(hours=1)),
+                online=calendar_pb2.OnlineAccess(platform="Zoom",
+                                                  join_url="https://meet.example.org/inclusive?a=1&b=2"))),
+            calendar_pb2.Event)
+        due = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=due_in)
+        unary(channel, "NotificationService", "SetReminderPolicy",
+              notification_pb2.SetReminderPolicyRequest(policy=notification_pb2.ReminderPolicy(
+                  event_id=event.id,
+                  before_event=[duration_pb2.Duration(seconds=int((start - due).total_seconds()))])),
+              notification_pb2.ReminderPolicy, timeout=30)
+        for pid, address, language, zone in people:
+            unary(self.ch_att, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+                event_id=event.id, request_id="reg-" + pid, mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+                participant=common_pb2.Participant(
+                    participant_id=pid, display_name=pid.capitalize(), email=address,
+                    language=language, time_zone=zone)), attendance_pb2.Registration, timeout=30)
+        return event
+
+    def notifications(self, channel, event_id):
+        return {n.recipient_email: n for n in unary(
+            channel, "NotificationService", "ListNotifications",
+            notification_pb2.ListNotificationsRequest(event_id=event_id, page_size=100),
+            notification_pb2.ListNotificationsResponse, timeout=10).notifications}
+
+    def test_each_reminder_arrives_once_as_mime_mail_and_refusals_end_failed(self):
+        n = self.notification()
+        ch = self.channel(n)
+        self.smtp.refuse.add("nobody@example.org")
+        self.smtp.flaky["busy@example.org"] = 2
+        people = [("eleni", "eleni@example.org", "el", "Europe/Athens"),
+                  ("marco", "marco@example.org", "it", "Europe/Rome"),
+                  ("nobody", "nobody@example.org", "en", "Europe/London"),
+                  ("busy", "busy@example.org", "nl", "Europe/Amsterdam")]
+        event = self.webinar_with_reminders(ch, "mail-1", people)
+
+        def settled():
+            ns = self.notifications(ch, event.id)
+            return len(ns) == 4 and all(x.state in (notification_pb2.NOTIFICATION_STATE_SENT,
+                                                    notification_pb2.NOTIFICATION_STATE_FAILED)
+                                        for x in ns.values())
+        self.assertTrue(wait_until(settled, 60, 0.5), self.notifications(ch, event.id))
+        ns = self.notifications(ch, event.id)
+        for pid, address, _, zone in people:
+            if address == "nobody@example.org":
+                continue
+            with self.subTest(recipient=address):
+                got = self.smtp.to(address)
+                self.assertEqual(len(got), 1, f"{address}: {len(got)} messages")
+                m, note = got[0], ns[address]
+                self.assertEqual(note.state, notification_pb2.NOTIFICATION_STATE_SENT)
+                self.assertEqual(m["Message-ID"], message_id_of(note.notification_id))
+                self.assertEqual(m["X-Convene-Kind"], "reminder")
+                self.assertEqual(m["X-Convene-Notification-Id"], note.notification_id)
+                self.assertEqual(str(m["Subject"]), note.subject)  # decoded from RFC 2047
+                self.assertEqual(m["To"].addresses[0].addr_spec, address)
+                self.assertEqual(m["From"].addresses[0].addr_spec, "convene@example.org")
+                plain = m.get_body(("plain",)).get_content()
+                html = m.get_body(("html",)).get_content()
+                self.assertEqual(plain.replace("\r\n", "\n"), note.body)
+                self.assertIn("https://meet.example.org/inclusive?a=1&amp;b=2", html)
+                self.assertEqual(note.time_zone, zone)
+        # The Greek subject really is Greek (and survived RFC 2047).
+        self.assertRegex(str(self.smtp.to("eleni@example.org")[0]["Subject"]), "[\u0370-\u03ff]")
+        # Refused for good: FAILED at once with the server's reason.
+        refused = ns["nobody@example.org"]
+        self.assertEqual(refused.state, notification_pb2.NOTIFICATION_STATE_FAILED)
+        self.assertIn("550", refused.failure_reason)
+        self.assertEqual(refused.attempts, 1)
+        self.assertEqual(self.smtp.to("nobody@example.org"), [])
+        # Deferred twice, then taken: SENT once, after three tries.
+        self.assertEqual(ns["busy@example.org"].attempts, 3)
+        # The password is in no log and no reason.
+        for p in self.procs:
+            with open(p.log_path, errors="replace") as f:
+                self.assertNotIn(PASSWORD, f.read(), p.log_path)
+        for x in ns.values():
+            self.assertNotIn(PASSWORD, x.failure_reason)
+
+    def test_a_sender_killed_mid_send_loses_no_message_and_a_repeat_keeps_its_message_id(self):
+        a = self.notification("--mail_lease=5s")
+        ch = self.channel(a)
+        # The server holds the first message 4 s before accepting it: A is
+        # killed meanwhile, B takes the entry after A's lease.
+        self.smtp.hold, self.smtp.hold_next = 4.0, 1
+        people = [(f"p{i}", f"p{i}@example.org", "en", "Europe/Brussels") for i in range(5)]
+        event = self.webinar_with_reminders(ch, "mail-2", people)
+        self.assertTrue(self.smtp.holding.wait(60), "no message was ever in flight")
+        a.stop(signal.SIGKILL)
+        killed = time.monotonic()
+        b = self.notification("--mail_lease=5s")
+        ch_b = self.channel(b)
+        self.assertTrue(wait_until(lambda: all(self.smtp.to(addr) for _, addr, _, _ in people), 60, 0.5),
+                        "not every participant got the reminder")
+        ns = self.notifications(ch_b, event.id)
+        ids = set()
+        for _, address, _, _ in people:
+            got = self.smtp.to(address)
+            # Each message at least once; a repeat (the server had taken it
+            # when A died) has the same Message-ID.
+            self.assertEqual({m["Message-ID"] for m in got},
+                             {message_id_of(ns[address].notification_id)}, address)
+            ids.add(got[0]["Message-ID"])
+        self.assertEqual(len(ids), len(people))
+        repeats = sum(len(self.smtp.to(addr)) - 1 for _, addr, _, _ in people)
+        self.assertLessEqual(repeats, 1, "more than the one message in flight came twice")
+        self.assertTrue(wait_until(lambda: all(
+            x.state == notification_pb2.NOTIFICATION_STATE_SENT
+            for x in self.notifications(ch_b, event.id).values()), 20, 0.5))
+        print(f"mail drill: {len(people)} reminders, the sender SIGKILLed with one in the "
+              f"server's hands; all delivered within {time.monotonic() - killed:.1f} s, "
+              f"{repeats} repeated with the same Message-ID", flush=True)
+
+    def test_without_an_smtp_server_each_message_is_an_eml_file(self):
+        mail_dir = os.path.join(self.dir, "mail")
+        n = self.spawn("notification/convene-notification", f"--mail_dir={mail_dir}",
+                       "--mail_from=convene@example.org")
+        ch = self.channel(n)
+        people = [("sofia", "sofia@example.org", "bg", "Europe/Sofia"),
+                  ("anna", "anna@example.org", "de", "Europe/Berlin")]
+        event = self.webinar_with_reminders(ch, "mail-3", people)
+        self.assertTrue(wait_until(lambda: len([f for f in os.listdir(mail_dir) if f.endswith(".eml")]) == 2
+                                   if os.path.isdir(mail_dir) else False, 60, 0.5),
+                        os.listdir(mail_dir) if os.path.isdir(mail_dir) else "no mail dir")
+        ns = self.notifications(ch, event.id)
+        for _, address, _, _ in people:
+            note = ns[address]
+            stem = message_id_of(note.notification_id)[1:].split("@")[0]
+            with open(os.path.join(mail_dir, stem + ".eml"), "rb") as f:
+                m = email.message_from_bytes(f.read(), policy=email.policy.default)
+            self.assertEqual(m["To"].addresses[0].addr_spec, address)
+            self.assertEqual(str(m["Subject"]), note.subject)
+            self.assertEqual(m.get_body(("plain",)).get_content().replace("\r\n", "\n"), note.body)
+            self.assertEqual(note.state, notification_pb2.NOTIFICATION_STATE_SENT)
+        self.assertEqual(self.smtp.messages, [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
