@@ -12,6 +12,11 @@
 #   bash deploy/local/run.sh --redis redis://127.0.0.1:6379   # use an existing Redis
 #   bash deploy/local/run.sh --insecure           # no authentication (development only)
 #
+# E-mail: no SMTP server is configured here, so every e-mail the
+# notification service sends (reminders, notices) is written as an .eml file
+# into .run/mail/ (open one with any mail program). Give the notification
+# service --smtp_url=smtp://HOST:PORT --mail_from=ADDRESS to send them.
+#
 # Authentication is on: the script makes an admin token for you (printed
 # once, and written to .run/admin-token with mode 600) and the demo uses it.
 set -euo pipefail
@@ -85,19 +90,21 @@ else
   export CONVENE_TOKEN="$(cat "$rundir/admin-token")"
   echo "admin token (also in $rundir/admin-token, valid 7 days): $CONVENE_TOKEN"
 fi
+mail=(--mail_dir="$rundir/mail" --mail_from=convene@localhost)
 if [ "$split" -eq 1 ]; then
   "$bin/calendar/convene-calendar" --listen="$host:$port" --redis="$redis" "${auth[@]}" >>"$rundir/calendar.log" 2>&1 &
   pids+=("$!")
   "$bin/attendance/convene-attendance" --listen="$host:$((port + 1))" --redis="$redis" "${auth[@]}" >>"$rundir/attendance.log" 2>&1 &
   pids+=("$!")
-  "$bin/notification/convene-notification" --listen="$host:$((port + 2))" --redis="$redis" "${auth[@]}" >>"$rundir/notification.log" 2>&1 &
+  "$bin/notification/convene-notification" --listen="$host:$((port + 2))" --redis="$redis" "${auth[@]}" "${mail[@]}" >>"$rundir/notification.log" 2>&1 &
   pids+=("$!")
 else
-  "$bin/convened/convened" --listen="$host:$port" --redis="$redis" "${auth[@]}" >>"$rundir/convened.log" 2>&1 &
+  "$bin/convened/convened" --listen="$host:$port" --redis="$redis" "${auth[@]}" "${mail[@]}" >>"$rundir/convened.log" 2>&1 &
   pids+=("$!")
 fi
 
 echo "services log to $rundir/*.log"
+echo "e-mails (no SMTP server configured) are written as .eml files to $rundir/mail/"
 if [ "$demo" -eq 1 ]; then
   if [ "$split" -eq 1 ]; then
     echo "run.sh: the demo needs all services on one port; run without --split" >&2

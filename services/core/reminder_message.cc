@@ -61,6 +61,18 @@ struct LanguageText {
   absl::string_view reason;             // label before the reason
   absl::string_view reminder_subject;   // $0 title, $1 date
   absl::string_view cancelled_subject;  // $0 title
+  // Lifecycle notices (notice.h), in NoticeKind's order: the first line
+  // after the greeting ($0 title), and the subject ($0 title).
+  std::array<absl::string_view, 8> notice;
+  std::array<absl::string_view, 8> notice_subject;
+  // A day's line after its when_where: in person, online, on the waiting
+  // list ($0 place, $1 the mode word), cancelled.
+  absl::string_view day_in_person;
+  absl::string_view day_online;
+  absl::string_view day_waitlisted;
+  absl::string_view day_cancelled;
+  absl::string_view before;  // label before the old time of a moved event
+  absl::string_view after;   // label before the new one
 };
 
 // English first: it is also the fallback.
@@ -93,6 +105,25 @@ constexpr LanguageText kLanguages[] = {
         .reason = "Reason: ",
         .reminder_subject = "Reminder: $0, $1",
         .cancelled_subject = "Cancelled: $0",
+        .notice = {"Your registration for $0 has been cancelled.",
+                   "$0 has been moved.",
+                   "A place has become free: your registration for $0 is now confirmed.",
+                   "Some days of your registration for $0 have been cancelled.",
+                   "How you take part in $0 has changed.",
+                   "Your registration for $0 is confirmed.",
+                   "You are on the waiting list for $0: we will write to you as soon as a "
+                   "place is free.",
+                   "The venue or the online link of $0 has changed."},
+        .notice_subject = {"Registration cancelled: $0", "Moved: $0", "A place for you: $0",
+                           "Registration changed: $0", "Registration changed: $0",
+                           "Registration confirmed: $0", "Waiting list: $0",
+                           "New venue or link: $0"},
+        .day_in_person = "in person",
+        .day_online = "online",
+        .day_waitlisted = "waiting list ($1), place $0",
+        .day_cancelled = "cancelled",
+        .before = "Before: ",
+        .after = "Now: ",
     },
     {
         .tag = "it",
@@ -122,6 +153,24 @@ constexpr LanguageText kLanguages[] = {
         .reason = "Motivo: ",
         .reminder_subject = "Promemoria: $0, $1",
         .cancelled_subject = "Annullato: $0",
+        .notice = {"La Sua iscrizione a «$0» è stata annullata.",
+                   "L'evento «$0» è stato spostato.",
+                   "Si è liberato un posto: la Sua iscrizione a «$0» è ora confermata.",
+                   "Alcune giornate della Sua iscrizione a «$0» sono state annullate.",
+                   "La modalità della Sua partecipazione a «$0» è cambiata.",
+                   "La Sua iscrizione a «$0» è confermata.",
+                   "Lei è in lista d'attesa per «$0»: Le scriveremo appena si libera un posto.",
+                   "Il luogo o il link online di «$0» è cambiato."},
+        .notice_subject = {"Iscrizione annullata: $0", "Evento spostato: $0",
+                           "Un posto per Lei: $0", "Iscrizione modificata: $0",
+                           "Iscrizione modificata: $0", "Iscrizione confermata: $0",
+                           "Lista d'attesa: $0", "Nuovo luogo o link: $0"},
+        .day_in_person = "in presenza",
+        .day_online = "online",
+        .day_waitlisted = "lista d'attesa ($1), posizione $0",
+        .day_cancelled = "annullata",
+        .before = "Prima: ",
+        .after = "Ora: ",
     },
     {
         .tag = "el",
@@ -156,6 +205,25 @@ constexpr LanguageText kLanguages[] = {
         .reason = "Αιτία: ",
         .reminder_subject = "Υπενθύμιση: $0, $1",
         .cancelled_subject = "Ακυρώθηκε: $0",
+        .notice = {"Η εγγραφή σας στην εκδήλωση «$0» ακυρώθηκε.",
+                   "Η εκδήλωση «$0» μεταφέρθηκε.",
+                   "Ελευθερώθηκε θέση: η εγγραφή σας στην εκδήλωση «$0» επιβεβαιώθηκε.",
+                   "Ορισμένες ημέρες της εγγραφής σας στην εκδήλωση «$0» ακυρώθηκαν.",
+                   "Ο τρόπος συμμετοχής σας στην εκδήλωση «$0» άλλαξε.",
+                   "Η εγγραφή σας στην εκδήλωση «$0» επιβεβαιώθηκε.",
+                   "Βρίσκεστε σε λίστα αναμονής για την εκδήλωση «$0»: θα σας γράψουμε "
+                   "μόλις ελευθερωθεί θέση.",
+                   "Ο χώρος ή ο σύνδεσμος της εκδήλωσης «$0» άλλαξε."},
+        .notice_subject = {"Ακύρωση εγγραφής: $0", "Μεταφορά: $0", "Μια θέση για εσάς: $0",
+                           "Αλλαγή εγγραφής: $0", "Αλλαγή εγγραφής: $0",
+                           "Επιβεβαίωση εγγραφής: $0", "Λίστα αναμονής: $0",
+                           "Νέος χώρος ή σύνδεσμος: $0"},
+        .day_in_person = "δια ζώσης",
+        .day_online = "διαδικτυακά",
+        .day_waitlisted = "λίστα αναμονής ($1), θέση $0",
+        .day_cancelled = "ακυρώθηκε",
+        .before = "Πριν: ",
+        .after = "Τώρα: ",
     },
     {
         .tag = "bg",
@@ -184,6 +252,24 @@ constexpr LanguageText kLanguages[] = {
         .reason = "Причина: ",
         .reminder_subject = "Напомняне: $0, $1",
         .cancelled_subject = "Отменено: $0",
+        .notice = {"Регистрацията Ви за „$0“ е отменена.",
+                   "Събитието „$0“ е преместено.",
+                   "Освободи се място: регистрацията Ви за „$0“ вече е потвърдена.",
+                   "Някои дни от регистрацията Ви за „$0“ са отменени.",
+                   "Начинът на участието Ви в „$0“ е променен.",
+                   "Регистрацията Ви за „$0“ е потвърдена.",
+                   "Вие сте в списъка с чакащи за „$0“: ще Ви пишем, щом се освободи място.",
+                   "Мястото или онлайн връзката за „$0“ са променени."},
+        .notice_subject = {"Отменена регистрация: $0", "Преместено: $0", "Място за Вас: $0",
+                           "Променена регистрация: $0", "Променена регистрация: $0",
+                           "Потвърдена регистрация: $0", "Списък с чакащи: $0",
+                           "Ново място или връзка: $0"},
+        .day_in_person = "присъствено",
+        .day_online = "онлайн",
+        .day_waitlisted = "списък с чакащи ($1), място $0",
+        .day_cancelled = "отменен",
+        .before = "Преди: ",
+        .after = "Сега: ",
     },
     {
         .tag = "fr",
@@ -214,6 +300,26 @@ constexpr LanguageText kLanguages[] = {
         .reason = "Motif\u00a0: ",
         .reminder_subject = "Rappel\u00a0: $0, $1",
         .cancelled_subject = "Annulé\u00a0: $0",
+        .notice = {"Votre inscription à «\u00a0$0\u00a0» a été annulée.",
+                   "«\u00a0$0\u00a0» a été déplacé.",
+                   "Une place s'est libérée\u00a0: votre inscription à «\u00a0$0\u00a0» est "
+                   "maintenant confirmée.",
+                   "Certains jours de votre inscription à «\u00a0$0\u00a0» ont été annulés.",
+                   "Votre mode de participation à «\u00a0$0\u00a0» a changé.",
+                   "Votre inscription à «\u00a0$0\u00a0» est confirmée.",
+                   "Vous êtes sur la liste d'attente pour «\u00a0$0\u00a0»\u00a0: nous vous "
+                   "écrirons dès qu'une place se libère.",
+                   "Le lieu ou le lien en ligne de «\u00a0$0\u00a0» a changé."},
+        .notice_subject = {"Inscription annulée\u00a0: $0", "Déplacé\u00a0: $0",
+                           "Une place pour vous\u00a0: $0", "Inscription modifiée\u00a0: $0",
+                           "Inscription modifiée\u00a0: $0", "Inscription confirmée\u00a0: $0",
+                           "Liste d'attente\u00a0: $0", "Nouveau lieu ou lien\u00a0: $0"},
+        .day_in_person = "en présentiel",
+        .day_online = "en ligne",
+        .day_waitlisted = "liste d'attente ($1), place $0",
+        .day_cancelled = "annulé",
+        .before = "Avant\u00a0: ",
+        .after = "Maintenant\u00a0: ",
     },
     {
         .tag = "de",
@@ -242,6 +348,25 @@ constexpr LanguageText kLanguages[] = {
         .reason = "Grund: ",
         .reminder_subject = "Erinnerung: $0, $1",
         .cancelled_subject = "Abgesagt: $0",
+        .notice = {"Ihre Anmeldung zu „$0“ wurde storniert.",
+                   "„$0“ wurde verlegt.",
+                   "Ein Platz ist frei geworden: Ihre Anmeldung zu „$0“ ist jetzt bestätigt.",
+                   "Einige Tage Ihrer Anmeldung zu „$0“ wurden storniert.",
+                   "Die Art Ihrer Teilnahme an „$0“ hat sich geändert.",
+                   "Ihre Anmeldung zu „$0“ ist bestätigt.",
+                   "Sie stehen auf der Warteliste für „$0“: Wir schreiben Ihnen, sobald ein "
+                   "Platz frei wird.",
+                   "Der Ort oder der Online-Link von „$0“ hat sich geändert."},
+        .notice_subject = {"Anmeldung storniert: $0", "Verlegt: $0", "Ein Platz für Sie: $0",
+                           "Anmeldung geändert: $0", "Anmeldung geändert: $0",
+                           "Anmeldung bestätigt: $0", "Warteliste: $0",
+                           "Neuer Ort oder Link: $0"},
+        .day_in_person = "vor Ort",
+        .day_online = "online",
+        .day_waitlisted = "Warteliste ($1), Platz $0",
+        .day_cancelled = "storniert",
+        .before = "Vorher: ",
+        .after = "Jetzt: ",
     },
     {
         .tag = "nl",
@@ -271,6 +396,25 @@ constexpr LanguageText kLanguages[] = {
         .reason = "Reden: ",
         .reminder_subject = "Herinnering: $0, $1",
         .cancelled_subject = "Geannuleerd: $0",
+        .notice = {"Uw inschrijving voor “$0” is geannuleerd.",
+                   "“$0” is verplaatst.",
+                   "Er is een plaats vrijgekomen: uw inschrijving voor “$0” is nu bevestigd.",
+                   "Enkele dagen van uw inschrijving voor “$0” zijn geannuleerd.",
+                   "De manier waarop u deelneemt aan “$0” is gewijzigd.",
+                   "Uw inschrijving voor “$0” is bevestigd.",
+                   "U staat op de wachtlijst voor “$0”: we schrijven u zodra er een plaats "
+                   "vrijkomt.",
+                   "De locatie of de onlinelink van “$0” is gewijzigd."},
+        .notice_subject = {"Inschrijving geannuleerd: $0", "Verplaatst: $0",
+                           "Een plaats voor u: $0", "Inschrijving gewijzigd: $0",
+                           "Inschrijving gewijzigd: $0", "Inschrijving bevestigd: $0",
+                           "Wachtlijst: $0", "Nieuwe locatie of link: $0"},
+        .day_in_person = "ter plaatse",
+        .day_online = "online",
+        .day_waitlisted = "wachtlijst ($1), plaats $0",
+        .day_cancelled = "geannuleerd",
+        .before = "Eerder: ",
+        .after = "Nu: ",
     },
 };
 
@@ -344,33 +488,41 @@ struct Common {
   std::vector<std::string> lines;  // starting with the greeting
 };
 
-Common RenderCommon(const ReminderMessageInput& input) {
-  Common out;
-  out.text = &FindLanguage(input.language);
-  const LanguageText& text = *out.text;
-
+// "15 March 2022, 09:30 in Thessaloniki (08:30 your time, Europe/Rome)"
+// for `at`; `venue_date` gets the venue's date alone.
+std::string WhenWhere(const ReminderMessageInput& input, const LanguageText& text, absl::Time at,
+                      std::string* venue_date = nullptr) {
   absl::StatusOr<Zone> venue_zone = ResolveZone(input.venue_time_zone);
   const Zone venue = venue_zone.ok() ? *venue_zone : UtcZone();
   absl::StatusOr<Zone> participant_zone =
       ResolveZone(input.participant_time_zone);
   const Zone participant = participant_zone.ok() ? *participant_zone : venue;
 
-  const absl::CivilSecond at_venue = ToZoned(venue, input.starts).local;
-  out.venue_date = FormatDate(text, at_venue);
-  out.when_where = absl::Substitute(
-      text.when_where, out.venue_date, FormatTime(at_venue),
+  const absl::CivilSecond at_venue = ToZoned(venue, at).local;
+  const std::string date = FormatDate(text, at_venue);
+  if (venue_date != nullptr) *venue_date = date;
+  std::string out = absl::Substitute(
+      text.when_where, date, FormatTime(at_venue),
       InPlace(text,
               input.venue_city.empty() ? venue.name() : input.venue_city));
   if (participant.name() != venue.name()) {
-    const absl::CivilSecond theirs = ToZoned(participant, input.starts).local;
+    const absl::CivilSecond theirs = ToZoned(participant, at).local;
     absl::StrAppend(
-        &out.when_where, " ",
+        &out, " ",
         absl::CivilDay(theirs) == absl::CivilDay(at_venue)
             ? absl::Substitute(text.yours, FormatTime(theirs),
                                participant.name())
             : absl::Substitute(text.yours_dated, FormatTime(theirs),
                                FormatDate(text, theirs), participant.name()));
   }
+  return out;
+}
+
+Common RenderCommon(const ReminderMessageInput& input) {
+  Common out;
+  out.text = &FindLanguage(input.language);
+  const LanguageText& text = *out.text;
+  out.when_where = WhenWhere(input, text, input.starts, &out.venue_date);
 
   out.lines.push_back(
       input.recipient_name.empty()
@@ -429,6 +581,52 @@ RenderedMessage RenderCancellationNotice(const ReminderMessageInput& input,
       std::string(text.tag),
       absl::Substitute(text.cancelled_subject, input.event_title),
       absl::StrJoin(common.lines, "\n")};
+}
+
+RenderedMessage RenderNotice(const NoticeMessageInput& input) {
+  Common common = RenderCommon(input.message);
+  const LanguageText& text = *common.text;
+  const size_t kind = static_cast<size_t>(input.kind);
+  common.lines.push_back(absl::Substitute(text.notice[kind], input.message.event_title));
+  if (input.kind == NoticeKind::kRescheduled && input.previous_start != absl::InfinitePast() &&
+      input.previous_start != input.message.starts) {
+    common.lines.push_back(
+        absl::StrCat(text.before, WhenWhere(input.message, text, input.previous_start)));
+    common.lines.push_back(absl::StrCat(text.after, common.when_where));
+  }
+  bool in_person = false, online = false;
+  for (const NoticeDay& d : input.days) {
+    const absl::string_view mode_word =
+        d.mode == AttendanceMode::kOnline ? text.day_online : text.day_in_person;
+    std::string what;
+    switch (d.status) {
+      case RegistrationStatus::kCancelled:
+        what = std::string(text.day_cancelled);
+        break;
+      case RegistrationStatus::kWaitlisted:
+        what = absl::Substitute(text.day_waitlisted, d.waitlist_position, mode_word);
+        // The place is known from the registration's own change; a day put
+        // on the list by another change says only where it waits.
+        if (d.waitlist_position <= 0) what = what.substr(0, what.find(')') + 1);
+        break;
+      default:
+        what = std::string(mode_word);
+        (d.mode == AttendanceMode::kOnline ? online : in_person) = true;
+    }
+    common.lines.push_back(absl::StrCat(WhenWhere(input.message, text, d.starts), ": ", what));
+  }
+  ReminderMessageInput where = input.message;
+  if (in_person) {
+    where.mode = AttendanceMode::kInPerson;
+    AddWhereLine(where, text, common.lines);
+  }
+  if (online) {
+    where.mode = AttendanceMode::kOnline;
+    AddWhereLine(where, text, common.lines);
+  }
+  return RenderedMessage{std::string(text.tag),
+                         absl::Substitute(text.notice_subject[kind], input.message.event_title),
+                         absl::StrJoin(common.lines, "\n")};
 }
 
 const std::vector<std::string>& SupportedReminderLanguages() {

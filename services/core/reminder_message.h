@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "core/notice.h"
 #include "core/registration.h"
 #include "core/zone.h"
 
@@ -86,6 +87,20 @@ RenderedMessage RenderReminder(const ReminderMessageInput& input);
 // be empty).
 RenderedMessage RenderCancellationNotice(const ReminderMessageInput& input,
                                          const std::string& reason);
+
+// A lifecycle notice (notice.h): what changed, then each day of the
+// registration as it stands ("15 March 2022, 09:30 in Thessaloniki: in
+// person" / "...: waiting list (online), place 3" / "...: cancelled"), then
+// the venue and address (any in-person day) and the platform and join link
+// (any online day). `message.starts` is the event's start now; a moved
+// event also shows `previous_start` ("Before: ...", "Now: ...").
+struct NoticeMessageInput {
+  ReminderMessageInput message;  // `lead` and `mode` are not used
+  NoticeKind kind = NoticeKind::kConfirmed;
+  std::vector<NoticeDay> days;
+  absl::Time previous_start = absl::InfinitePast();
+};
+RenderedMessage RenderNotice(const NoticeMessageInput& input);
 
 // The primary tags rendered natively, English first.
 const std::vector<std::string>& SupportedReminderLanguages();

@@ -102,8 +102,9 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
     absl::StatusOr<int> n = planning_.PlanEvent(event);
     if (!n.ok() && !absl::IsNotFound(n.status())) return n.status();
   }
+  // Registrations that changed themselves, also when their event was just
+  // planned: only a change of the registration announces a new one.
   for (const auto& [event, participant] : registrations) {
-    if (events.count(event)) continue;  // planned just now
     absl::StatusOr<int> n = planning_.PlanRegistration(event, participant);
     if (!n.ok() && !absl::IsNotFound(n.status())) return n.status();
   }

@@ -14,10 +14,16 @@ namespace convene::notification {
 
 std::string MailKindOf(const v1::Notification& n) {
   switch (n.kind()) {
-    case v1::NOTIFICATION_KIND_CANCELLATION_NOTICE:
-      return "event-cancelled";
-    default:
-      return "reminder";
+    case v1::NOTIFICATION_KIND_CANCELLATION_NOTICE: return "event-cancelled";
+    case v1::NOTIFICATION_KIND_REGISTRATION_CONFIRMED: return "confirmed";
+    case v1::NOTIFICATION_KIND_WAITLISTED: return "waitlisted";
+    case v1::NOTIFICATION_KIND_PROMOTED: return "promoted";
+    case v1::NOTIFICATION_KIND_MODE_CHANGED: return "mode-changed";
+    case v1::NOTIFICATION_KIND_REGISTRATION_CANCELLED:
+    case v1::NOTIFICATION_KIND_DAY_CANCELLED: return "cancelled";
+    case v1::NOTIFICATION_KIND_RESCHEDULED: return "rescheduled";
+    case v1::NOTIFICATION_KIND_VENUE_CHANGED: return "venue-changed";
+    default: return "reminder";
   }
 }
 

@@ -144,6 +144,11 @@ std::vector<v1::ScheduledReminder> ScheduledReminders(const std::vector<std::str
   for (const std::string& record : records) {
     v1::Notification n;
     if (!n.ParseFromString(record)) continue;
+    // Registration notices waiting to go out are not reminders.
+    if (n.kind() != v1::NOTIFICATION_KIND_REMINDER &&
+        n.kind() != v1::NOTIFICATION_KIND_CANCELLATION_NOTICE) {
+      continue;
+    }
     v1::ScheduledReminder r;
     r.set_reminder_id(n.reminder_id());
     r.set_event_id(n.event_id());

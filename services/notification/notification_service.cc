@@ -54,6 +54,13 @@ ABSL_FLAG(std::string, mail_dir, "",
 ABSL_FLAG(absl::Duration, mail_lease, absl::Minutes(5),
           "how long an e-mail being sent stays with this process before another replica may "
           "take it (it must outlast one message with all its retries)");
+ABSL_FLAG(bool, notices, true,
+          "send registration notices (confirmed, waitlisted, promoted, mode changed, "
+          "cancelled, rescheduled, venue changed) to participants with an e-mail address; "
+          "false: reminders and event cancellations only");
+ABSL_FLAG(absl::Duration, notice_delay, absl::Seconds(10),
+          "how long a registration notice (confirmed, waitlisted, promoted, ...) waits before "
+          "it is sent: a change undone meanwhile sends none, a burst of changes sends one");
 ABSL_FLAG(int, reminder_shards, 1,
           "how many reminder shards ({ntf}, {ntf:1}, ...) notification's per-event state is "
           "partitioned into, by event, so that many Redis Cluster nodes share reminder work "
@@ -116,7 +123,9 @@ struct NotificationParts {
         registration_store(context.redis),
         registrations(registration_store),
         reminders(context.redis, absl::GetFlag(FLAGS_reminder_shards)),
-        replanner(events, registrations, reminders, context.clock),
+        replanner(events, registrations, reminders, context.clock,
+                  absl::GetFlag(FLAGS_notices) ? absl::GetFlag(FLAGS_notice_delay)
+                                               : absl::InfiniteDuration()),
         feed_redis(std::move(feed_connection)),
         feed(*feed_redis, ReminderPlannerFollowKeys()),
         owner(storage::MakeOwnerToken()),

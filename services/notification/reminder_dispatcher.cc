@@ -54,12 +54,15 @@ absl::StatusOr<DispatchRun> ReminderDispatcher::RunBatch(int shard, int max) {
     }
     n.set_notification_id(n.idempotency_key());
     *n.mutable_create_time() = rpc::TimeToProto(created);
+    // What a lifecycle notice tells is kept as told, not shown to anyone.
+    std::string told = std::move(*n.mutable_notice_state());
+    n.clear_notice_state();
     if (options_.log_sink) {
       core::LogInfo(absl::StrCat("notification ", n.notification_id(), " (",
                                  n.language(), ", ", n.time_zone(), "): ", n.subject()));
     }
     delivered.push_back({std::move(c.key), n.notification_id(), n.event_id(),
-                         n.participant_id(), n.SerializeAsString()});
+                         n.participant_id(), n.SerializeAsString(), std::move(told)});
   }
   absl::StatusOr<storage::CompleteOutcome> outcome =
       core::BlockingCall<storage::CompleteOutcome>([&](auto done) {

@@ -2,9 +2,11 @@
 
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/blocking_call.h"
 #include "core/local_date_time.h"
+#include "core/notice.h"
 #include "core/reminder_message.h"
 #include "core/zone.h"
 #include "mapping/registration_mapping.h"
@@ -13,6 +15,20 @@
 
 namespace convene::notification {
 namespace {
+
+v1::NotificationKind NoticeKindToProto(core::NoticeKind kind) {
+  switch (kind) {
+    case core::NoticeKind::kCancelled: return v1::NOTIFICATION_KIND_REGISTRATION_CANCELLED;
+    case core::NoticeKind::kRescheduled: return v1::NOTIFICATION_KIND_RESCHEDULED;
+    case core::NoticeKind::kPromoted: return v1::NOTIFICATION_KIND_PROMOTED;
+    case core::NoticeKind::kDayCancelled: return v1::NOTIFICATION_KIND_DAY_CANCELLED;
+    case core::NoticeKind::kModeChanged: return v1::NOTIFICATION_KIND_MODE_CHANGED;
+    case core::NoticeKind::kConfirmed: return v1::NOTIFICATION_KIND_REGISTRATION_CONFIRMED;
+    case core::NoticeKind::kWaitlisted: return v1::NOTIFICATION_KIND_WAITLISTED;
+    case core::NoticeKind::kVenueChanged: return v1::NOTIFICATION_KIND_VENUE_CHANGED;
+  }
+  return v1::NOTIFICATION_KIND_UNSPECIFIED;
+}
 
 const core::Session* FindSession(const core::Event& event, const std::string& id) {
   for (const core::Session& s : event.sessions) {
@@ -125,9 +141,85 @@ absl::StatusOr<core::ReminderPolicy> PolicyFromStored(const std::string& event_i
   return PolicyFromProto(wire);
 }
 
+absl::StatusOr<std::optional<storage::PendingReminder>> ReminderReplanner::Notice(
+    const core::Event& event, const core::Zone& zone, const core::Registration& registration,
+    bool announce_new) {
+  const std::string& pid = registration.participant.participant_id;
+  absl::StatusOr<std::optional<std::string>> stored =
+      core::BlockingCall<std::optional<std::string>>(
+          [&](auto done) { reminders_.GetTold(event.id, pid, std::move(done)); },
+          kStoreCallTimeout);
+  if (!stored.ok()) return stored.status();
+  const core::NoticeState now = core::NoticeStateOf(event, zone, registration);
+  // Told: "<notices so far>|<state>".
+  int64_t told_count = 0;
+  std::optional<core::NoticeState> told;
+  if (stored->has_value()) {
+    const std::string& text = **stored;
+    const size_t bar = text.find('|');
+    absl::StatusOr<core::NoticeState> parsed =
+        bar == std::string::npos ? absl::DataLossError("no count")
+                                 : core::ParseNoticeState(absl::string_view(text).substr(bar + 1));
+    if (parsed.ok() && absl::SimpleAtoi(text.substr(0, bar), &told_count)) told = *parsed;
+  } else if (!announce_new) {
+    absl::StatusOr<bool> remembered = core::BlockingCall<bool>([&](auto done) {
+      reminders_.RememberToldIfNone(event.id, pid, absl::StrCat("0|", core::FormatNoticeState(now)),
+                                    std::move(done));
+    }, kStoreCallTimeout);
+    if (!remembered.ok()) return remembered.status();
+    return std::optional<storage::PendingReminder>();
+  }
+  const std::optional<core::NoticeKind> kind = core::OwedNotice(told ? &*told : nullptr, now);
+  if (!kind) return std::optional<storage::PendingReminder>();
+
+  const core::ParticipantInfo& who = registration.participant;
+  core::NoticeMessageInput in;
+  in.message.language = who.language;
+  in.message.participant_time_zone = who.time_zone.empty() ? event.time_zone : who.time_zone;
+  in.message.venue_time_zone = event.time_zone;
+  in.message.event_title = event.title;
+  in.message.venue_city = event.venue.city.empty() ? event.city : event.venue.city;
+  in.message.starts = event.start;
+  in.message.venue_name = event.venue.name;
+  in.message.venue_address = event.venue.address;
+  in.message.platform = event.online.platform;
+  in.message.join_url = event.online.join_url;
+  in.message.recipient_name = who.display_name;
+  in.kind = *kind;
+  in.days = now.days;
+  if (told) in.previous_start = told->event_start;
+  core::RenderedMessage text = core::RenderNotice(in);
+
+  // One id per notice owed since the last one went out: a notice re-planned
+  // before it is sent keeps its key (and is replaced), the next one after
+  // it gets the next number.
+  const std::string reminder_id = absl::StrCat("notice-", told_count + 1);
+  const std::string key = storage::ReminderStore::ReminderKey(event.id, pid, reminder_id);
+  const absl::Time due = clock_.Now() + notice_delay_;
+  v1::Notification n;
+  n.set_idempotency_key(absl::StrCat(key, "/r", event.revision));
+  n.set_kind(NoticeKindToProto(*kind));
+  n.set_event_id(event.id);
+  n.set_event_revision(event.revision);
+  n.set_participant_id(pid);
+  n.set_recipient_name(who.display_name);
+  n.set_recipient_email(who.email);
+  n.set_language(text.language);
+  n.set_time_zone(in.message.participant_time_zone);
+  n.set_subject(std::move(text.subject));
+  n.set_body(std::move(text.body));
+  *n.mutable_due_time() = rpc::TimeToProto(due);
+  n.set_state(v1::NOTIFICATION_STATE_PENDING);
+  n.set_reminder_id(reminder_id);
+  n.set_notice_state(absl::StrCat(told_count + 1, "|", core::FormatNoticeState(now)));
+  return std::optional<storage::PendingReminder>(
+      storage::PendingReminder{key, absl::ToUnixMillis(due), n.SerializeAsString()});
+}
+
 absl::StatusOr<int> ReminderReplanner::Plan(const core::Event& event,
                                            const core::ReminderPolicy& policy,
-                                           const core::Registration& registration) {
+                                           const core::Registration& registration,
+                                           bool announce_new) {
   std::vector<core::PlannedReminder> plan;
   // Reminders due by this instant are kept only while pending (see
   // ReplacePlan); a cancellation notice, due the moment it is planned, is
@@ -151,13 +243,25 @@ absl::StatusOr<int> ReminderReplanner::Plan(const core::Event& event,
     }
   }
   std::vector<storage::PendingReminder> pending;
-  pending.reserve(plan.size());
+  pending.reserve(plan.size() + 1);
   for (const core::PlannedReminder& r : plan) {
     pending.push_back(
         {storage::ReminderStore::ReminderKey(event.id, registration.participant.participant_id,
                                              r.reminder_id),
          absl::ToUnixMillis(r.due),
          RenderPlannedReminder(event, registration, r).SerializeAsString()});
+  }
+  // The lifecycle notice owed, if any: to participants with an e-mail
+  // address, not once forgotten, nor for a cancelled event (its
+  // cancellation notice says it all).
+  if (notices_ && !registration.forgotten && !registration.participant.email.empty() &&
+      event.status != core::EventStatus::kCancelled) {
+    absl::StatusOr<core::Zone> zone = core::ResolveZone(event.time_zone);
+    if (!zone.ok()) return zone.status();
+    absl::StatusOr<std::optional<storage::PendingReminder>> notice =
+        Notice(event, *zone, registration, announce_new);
+    if (!notice.ok()) return notice.status();
+    if (*notice) pending.push_back(**std::move(notice));
   }
   const int planned = static_cast<int>(pending.size());
   absl::StatusOr<int> dropped = core::BlockingCall<int>([&](auto done) {
@@ -190,7 +294,7 @@ absl::StatusOr<int> ReminderReplanner::PlanRegistration(
   if (!registration.ok()) return registration.status();
   absl::StatusOr<core::ReminderPolicy> policy = Policy(event_id);
   if (!policy.ok()) return policy.status();
-  return Plan(*event, *policy, *registration);
+  return Plan(*event, *policy, *registration, /*announce_new=*/true);
 }
 
 absl::StatusOr<int> ReminderReplanner::PlanEvent(const std::string& event_id) {
@@ -208,7 +312,7 @@ absl::StatusOr<int> ReminderReplanner::PlanEvent(const std::string& event_id) {
             kStoreCallTimeout);
     if (!page.ok()) return page.status();
     for (const core::Registration& r : page->registrations) {
-      absl::StatusOr<int> n = Plan(*event, *policy, r);
+      absl::StatusOr<int> n = Plan(*event, *policy, r, /*announce_new=*/false);
       if (!n.ok()) return n.status();
       planned += *n;
     }

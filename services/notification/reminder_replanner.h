@@ -15,6 +15,7 @@
 #ifndef CONVENE_NOTIFICATION_REMINDER_REPLANNER_H_
 #define CONVENE_NOTIFICATION_REMINDER_REPLANNER_H_
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,22 +35,32 @@ namespace convene::notification {
 class ReminderReplanner {
  public:
   // All must outlive the replanner.
+  // `notice_delay`: how long a lifecycle notice waits before it is sent, so
+  // that a change undone meanwhile sends none and a burst of changes sends
+  // one; absl::InfiniteDuration(): no lifecycle notices.
   ReminderReplanner(EventReader& events, RegistrationCopies& registrations,
-                    storage::ReminderStore& reminders, const core::Clock& clock)
+                    storage::ReminderStore& reminders, const core::Clock& clock,
+                    absl::Duration notice_delay = absl::Seconds(10))
       : events_(events),
         registrations_(registrations),
         reminders_(reminders),
-        clock_(clock) {}
+        clock_(clock),
+        notices_(notice_delay != absl::InfiniteDuration()),
+        notice_delay_(std::max(notice_delay, absl::Seconds(1))) {}
 
-  // Re-plans one registration: its reminders, or the cancellation notice
-  // when the event is cancelled, or nothing (cancelled). Returns how many are
-  // planned now. A registration with no copy (made before notification kept
-  // copies, and not filled by `convene-admin resheet` yet) keeps what was
-  // planned for it: 0.
+  // Re-plans one registration after a change of it: its reminders, or the
+  // cancellation notice when the event is cancelled, or nothing
+  // (cancelled); and the lifecycle notice it is owed (core/notice.h), if
+  // any. Returns how many are planned now. A registration with no copy
+  // (made before notification kept copies, and not filled by
+  // `convene-admin resheet` yet) keeps what was planned for it: 0.
   absl::StatusOr<int> PlanRegistration(const std::string& event_id,
                                        const std::string& participant_id);
 
-  // PlanRegistration for every registration of the event.
+  // The same for every registration of the event, after a change of the
+  // event. A registration never told anything before (one made before
+  // lifecycle notices existed) is not announced now: what it is becomes
+  // what it was told.
   absl::StatusOr<int> PlanEvent(const std::string& event_id);
 
   // The event's policy, or the default one.
@@ -64,12 +75,19 @@ class ReminderReplanner {
  private:
   absl::StatusOr<int> Plan(const core::Event& event,
                            const core::ReminderPolicy& policy,
-                           const core::Registration& registration);
+                           const core::Registration& registration, bool announce_new);
+  // The lifecycle notice `registration` is owed now, rendered (with what it
+  // tells in notice_state), or nullopt.
+  absl::StatusOr<std::optional<storage::PendingReminder>> Notice(
+      const core::Event& event, const core::Zone& zone, const core::Registration& registration,
+      bool announce_new);
 
   EventReader& events_;
   RegistrationCopies& registrations_;
   storage::ReminderStore& reminders_;
   const core::Clock& clock_;
+  const bool notices_;
+  const absl::Duration notice_delay_;
 };
 
 // The rendered notification for one planned reminder (no notification id

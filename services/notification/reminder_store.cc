@@ -148,7 +148,7 @@ void ReminderStore::Complete(int shard_index, std::string owner, absl::Time now,
   if (delivered.empty()) return done(CompleteOutcome{});
   const keys::ReminderShard shard(shard_index);
   std::vector<std::string> args = shard.IndexPrefixes();
-  args.reserve(8 + delivered.size() * 5);
+  args.reserve(8 + delivered.size() * 6);
   args.push_back(std::move(owner));
   args.push_back(Ms(now));
   args.push_back(absl::StrCat(max_outbox_));
@@ -158,10 +158,11 @@ void ReminderStore::Complete(int shard_index, std::string owner, absl::Time now,
     args.push_back(std::move(d.event_id));
     args.push_back(std::move(d.participant_id));
     args.push_back(std::move(d.record));
+    args.push_back(std::move(d.told));
   }
   redis_.Eval(scripts::ReminderComplete(),
               {shard.Leases(), shard.LeaseOwners(), shard.Reminders(), shard.Notifications(),
-               shard.Outbox(), shard.OutboxEntries()},
+               shard.Outbox(), shard.OutboxEntries(), shard.Told()},
               std::move(args),
               [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok()) return done(reply.status());
@@ -318,6 +319,29 @@ void ReminderStore::SetDeliveryState(std::string notification_id,
                  });
 }
 
+void ReminderStore::GetTold(std::string event_id, std::string participant_id,
+                            Callback<std::optional<std::string>> done) {
+  const keys::ReminderShard shard(ShardOf(event_id));
+  redis_.Command({"HGET", shard.Told(), absl::StrCat(event_id, "/", participant_id)},
+                 [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+                   if (!reply.ok()) return done(reply.status());
+                   absl::StatusOr<absl::string_view> s = reply->as_string();
+                   if (!s.ok()) return done(std::optional<std::string>());
+                   done(std::optional<std::string>(std::string(*s)));
+                 });
+}
+
+void ReminderStore::RememberToldIfNone(std::string event_id, std::string participant_id,
+                                       std::string state, Callback<bool> done) {
+  const keys::ReminderShard shard(ShardOf(event_id));
+  redis_.Command({"HSETNX", shard.Told(), absl::StrCat(event_id, "/", participant_id),
+                  std::move(state)},
+                 [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+                   if (!reply.ok()) return done(reply.status());
+                   done(reply->as_integer().value_or(0) == 1);
+                 });
+}
+
 void ReminderStore::GetMailState(std::string notification_id,
                                  Callback<std::optional<std::string>> done) {
   const keys::ReminderShard shard = ShardOfKey(notification_id);
@@ -381,7 +405,7 @@ void ReminderStore::ForgetParticipant(std::string participant_id, std::string ev
     redis_.Eval(scripts::ReminderForget(),
                 {shard.DueReminders(), shard.Reminders(), shard.Leases(), shard.LeaseOwners(),
                  shard.Notifications(), shard.NotificationStates(), shard.Outbox(),
-                 shard.OutboxEntries(), shard.MailStates()},
+                 shard.OutboxEntries(), shard.MailStates(), shard.Told()},
                 std::move(args),
                 [erased = std::move(erased)](absl::StatusOr<RedisReply> reply) mutable {
                   if (!reply.ok()) return erased(reply.status());

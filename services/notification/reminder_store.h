@@ -50,6 +50,9 @@ struct DeliveredReminder {
   std::string event_id;
   std::string participant_id;
   std::string record;
+  // A lifecycle notice: what it tells (core::FormatNoticeState), kept as
+  // what the participant was last told. Empty for a reminder.
+  std::string told = {};
 };
 
 struct CompleteOutcome {
@@ -137,6 +140,15 @@ class ReminderStore {
   // Records a delivery attempt's outcome: state "sent" or "failed".
   void SetDeliveryState(std::string notification_id, std::string state,
                         int attempts, std::string reason, Callback<bool> done);
+
+  // What the participant was last told about their registration at the
+  // event (core::FormatNoticeState), or nullopt: nothing yet. Remember...:
+  // record `state` as told unless something is (a registration that was
+  // there before notices existed starts from how it stands).
+  void GetTold(std::string event_id, std::string participant_id,
+               Callback<std::optional<std::string>> done);
+  void RememberToldIfNone(std::string event_id, std::string participant_id, std::string state,
+                          Callback<bool> done);
 
   // The e-mail sink's record of a notification ("sent|2|" ...), or nullopt
   // when it has not handled it; and its outcome, also as the delivery state.

@@ -273,6 +273,10 @@ class ReminderShard {
   // e-mail sink did with it, so that a redelivered outbox entry is not
   // mailed twice.
   std::string MailStates() const { return Key("mail-states"); }
+  // Hash: "<event>/<participant>" -> what that participant was last told
+  // about their registration (core::FormatNoticeState), written when a
+  // lifecycle notice is completed: the next notice says what changed since.
+  std::string Told() const { return Key("told"); }
 
  private:
   std::string Key(absl::string_view name) const { return absl::StrCat(prefix_, name); }

@@ -250,7 +250,7 @@ class ClusterDrillTest(unittest.TestCase):
                 # kill; a lease lost with the node is taken again after 4 s.
                 ("notification", "notification/convene-notification",
                  [f"--reminder_shards={shards}", "--dispatch_hold_for_testing=2s",
-                  "--dispatch_lease=4s"])]:
+                  "--dispatch_lease=4s", "--notices=false"])]:
             proc = ConveneProcess(binary, self.cluster.address, extra_args=common + extra)
             self.addCleanup(lambda p=proc: p.stop(signal.SIGKILL))
             channels[name] = grpc.insecure_channel(proc.target)

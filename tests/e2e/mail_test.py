@@ -83,9 +83,11 @@ class SmtpServer:
             self.messages.append((list(envelope.rcpt_tos), message))
         return "250 2.0.0 accepted"
 
-    def to(self, address):
+    def to(self, address, kind="reminder"):
+        """The messages to `address` of X-Convene-Kind `kind` (None: all)."""
         with self.lock:
-            return [m for rcpts, m in self.messages if address in rcpts]
+            return [m for rcpts, m in self.messages
+                    if address in rcpts and (kind is None or m["X-Convene-Kind"] == kind)]
 
     def stop(self):
         self.controller.stop()
@@ -150,10 +152,12 @@ class MailE2ETest(ProcessesTestCase):
         return event
 
     def notifications(self, channel, event_id):
+        """The event's reminders by recipient (registration notices aside)."""
         return {n.recipient_email: n for n in unary(
             channel, "NotificationService", "ListNotifications",
             notification_pb2.ListNotificationsRequest(event_id=event_id, page_size=100),
-            notification_pb2.ListNotificationsResponse, timeout=10).notifications}
+            notification_pb2.ListNotificationsResponse, timeout=10).notifications
+            if n.kind == notification_pb2.NOTIFICATION_KIND_REMINDER}
 
     def test_each_reminder_arrives_once_as_mime_mail_and_refusals_end_failed(self):
         n = self.notification()
@@ -265,6 +269,51 @@ class MailE2ETest(ProcessesTestCase):
             self.assertEqual(m.get_body(("plain",)).get_content().replace("\r\n", "\n"), note.body)
             self.assertEqual(note.state, notification_pb2.NOTIFICATION_STATE_SENT)
         self.assertEqual(self.smtp.messages, [])
+
+    def test_registration_notices_arrive_by_mail_each_once_in_the_order_of_the_changes(self):
+        n = self.notification("--notice_delay=1s")
+        ch = self.channel(n)
+        start = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)
+                 ).replace(second=0, microsecond=0)
+        event = unary(self.ch_cal, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="mail-4", event=calendar_pb2.Event(
+                title="CONNECTION study visit", format=common_pb2.EVENT_FORMAT_IN_PERSON,
+                time_zone="Europe/Athens", city="Thessaloniki", start_local=local(start),
+                end_local=local(start + datetime.timedelta(hours=3)),
+                venue=calendar_pb2.Venue(name="Thessaloniki City Hall", address="Vasileos Georgiou 1",
+                                         city="Thessaloniki", in_person_capacity=1))),
+            calendar_pb2.Event)
+
+        def register(pid, language, zone):
+            unary(self.ch_att, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+                event_id=event.id, request_id="reg-" + pid, mode=common_pb2.ATTENDANCE_MODE_IN_PERSON,
+                participant=common_pb2.Participant(
+                    participant_id=pid, display_name=pid.capitalize(), email=f"{pid}@example.org",
+                    language=language, time_zone=zone)), attendance_pb2.Registration, timeout=30)
+        register("eleni", "el", "Europe/Athens")
+        register("marco", "it", "Europe/Rome")  # the one seat is taken: waitlisted
+        kinds = lambda address: [m["X-Convene-Kind"] for m in self.smtp.to(address, kind=None)]
+        self.assertTrue(wait_until(lambda: kinds("eleni@example.org") == ["confirmed"]
+                                   and kinds("marco@example.org") == ["waitlisted"], 30, 0.3),
+                        (kinds("eleni@example.org"), kinds("marco@example.org")))
+        waiting = self.smtp.to("marco@example.org", kind="waitlisted")[0]
+        self.assertIn("posizione 1", waiting.get_body(("plain",)).get_content())
+        unary(self.ch_att, "AttendanceService", "CancelRegistration",
+              attendance_pb2.CancelRegistrationRequest(event_id=event.id, participant_id="eleni",
+                                                       request_id="cancel-eleni"),
+              attendance_pb2.Registration, timeout=30)
+        self.assertTrue(wait_until(lambda: kinds("eleni@example.org") == ["confirmed", "cancelled"]
+                                   and kinds("marco@example.org") == ["waitlisted", "promoted"],
+                                   30, 0.3),
+                        (kinds("eleni@example.org"), kinds("marco@example.org")))
+        promoted = self.smtp.to("marco@example.org", kind="promoted")[0]
+        self.assertEqual(str(promoted["Subject"]), "Un posto per Lei: CONNECTION study visit")
+        self.assertIn("Vasileos Georgiou 1", promoted.get_body(("plain",)).get_content())
+        cancelled = self.smtp.to("eleni@example.org", kind="cancelled")[0]
+        self.assertIn("Ακύρωση εγγραφής", str(cancelled["Subject"]))
+        time.sleep(3)  # nothing more comes
+        self.assertEqual(kinds("eleni@example.org"), ["confirmed", "cancelled"])
+        self.assertEqual(kinds("marco@example.org"), ["waitlisted", "promoted"])
 
 
 if __name__ == "__main__":

@@ -83,9 +83,9 @@ class NotificationE2ETest(ProcessesTestCase):
         # A holds each claimed batch for 3 s before completing it, so killing
         # it mid-batch is certain; B takes A's reminders once the 3 s lease
         # has run out.
-        a = self.spawn("notification/convene-notification", "--dispatch_lease=3s",
+        a = self.spawn("notification/convene-notification", "--notices=false", "--dispatch_lease=3s",
                        "--dispatch_hold_for_testing=3s")
-        b = self.spawn("notification/convene-notification", "--dispatch_lease=3s")
+        b = self.spawn("notification/convene-notification", "--notices=false", "--dispatch_lease=3s")
         ch_a, ch_b = self.channel(a), self.channel(b)
         event, start = self.create_event("e2e-drill", datetime.timedelta(minutes=10))
         # Three reminders per registration, all due at one instant about 60 s
@@ -157,7 +157,7 @@ class NotificationE2ETest(ProcessesTestCase):
 
     def test_webhooks_to_metadata_loopback_and_private_addresses_are_refused(self):
         """Issue 15 finding 6: server-side request forgery through webhooks."""
-        n = self.spawn("notification/convene-notification")
+        n = self.spawn("notification/convene-notification", "--notices=false")
         ch = self.channel(n)
         for url in ("http://169.254.169.254/latest/meta-data/iam", "http://127.0.0.1:6379/",
                     "http://localhost:8080/hook", "http://[::1]/hook", "https://10.0.0.7/hook",
@@ -193,7 +193,7 @@ class NotificationE2ETest(ProcessesTestCase):
         self.addCleanup(server.server_close)
         self.addCleanup(server.shutdown)
         # The receivers here are on loopback, which production refuses.
-        n = self.spawn("notification/convene-notification", "--webhook_allow_private_targets")
+        n = self.spawn("notification/convene-notification", "--notices=false", "--webhook_allow_private_targets")
         ch = self.channel(n)
         secret = "s3cret-s3cret-s3cret"
         hook = unary(ch, "NotificationService", "CreateWebhook", notification_pb2.CreateWebhookRequest(
@@ -237,7 +237,7 @@ class NotificationE2ETest(ProcessesTestCase):
         """Issue 15 finding 3: "mailer" filtered to event A acknowledged C's
         entries in the shared group, so the every-event "mailer" got nothing
         and C's notifications stayed PENDING."""
-        n = self.spawn("notification/convene-notification")
+        n = self.spawn("notification/convene-notification", "--notices=false")
         ch = self.channel(n)
         a, start_a = self.create_event("e2e-filter-a", datetime.timedelta(minutes=10))
         c, start_c = self.create_event("e2e-filter-c", datetime.timedelta(minutes=10))
@@ -298,7 +298,7 @@ class NotificationE2ETest(ProcessesTestCase):
 
     def test_once_dispatches_what_is_due_and_exits(self):
         # A replica that plans but does not dispatch; cron runs --once.
-        planner = self.spawn("notification/convene-notification", "--dispatch=false",
+        planner = self.spawn("notification/convene-notification", "--notices=false", "--dispatch=false",
                              "--webhooks=false")
         ch = self.channel(planner)
         event, start = self.create_event("e2e-once", datetime.timedelta(minutes=10))
@@ -309,7 +309,8 @@ class NotificationE2ETest(ProcessesTestCase):
         time.sleep(3)
         once = subprocess.run(
             [f"{BUILD_DIR}/services/notification/convene-notification", "--once",
-             "--redis=" + self.redis.address, f"--reminder_shards={self.reminder_shards}"],
+             "--redis=" + self.redis.address, f"--reminder_shards={self.reminder_shards}",
+             "--notices=false"],
             capture_output=True, text=True, timeout=60)
         self.assertEqual(once.returncode, 0, once.stderr)
         self.assertIn("dispatched: 1,", once.stdout)
@@ -321,7 +322,7 @@ class NotificationE2ETest(ProcessesTestCase):
         self.assertEqual((run.dispatched, run.remaining_due), (0, 0))
 
     def test_bad_input_is_refused_naming_the_field(self):
-        n = self.spawn("notification/convene-notification")
+        n = self.spawn("notification/convene-notification", "--notices=false")
         ch = self.channel(n)
         event, _ = self.create_event("e2e-bad", datetime.timedelta(days=3))
         cases = [

@@ -208,7 +208,10 @@ class Replicas:
         return "hold" if self.rng.random() < 0.6 else "plain"
 
     def spawn(self, mode):
-        args = [f"--dispatch_lease={LEASE_S}s"]
+        # The oracle models reminders and cancellation notices; registration
+        # notices have their own tests (notification_integration_test.cc
+        # NoticeTest, mail_test.py).
+        args = [f"--dispatch_lease={LEASE_S}s", "--notices=false"]
         if mode == "hold":
             args.append(f"--dispatch_hold_for_testing={HOLD_S}s")
         elif mode == "cron":

@@ -61,9 +61,9 @@ class ReplicaKillDrillTest(ProcessesTestCase):
         self.b = self.spawn("attendance/convene-attendance")
         # Both dispatchers hold what they claim, N1 longer; the lease (5 s)
         # outlasts N2's hold, so only a dead dispatcher's batch moves.
-        self.n1 = self.spawn("notification/convene-notification", "--dispatch_lease=5s",
+        self.n1 = self.spawn("notification/convene-notification", "--notices=false", "--dispatch_lease=5s",
                              "--dispatch_hold_for_testing=3s")
-        self.n2 = self.spawn("notification/convene-notification", "--dispatch_lease=5s",
+        self.n2 = self.spawn("notification/convene-notification", "--notices=false", "--dispatch_lease=5s",
                              "--dispatch_hold_for_testing=2s")
         self.ch_cal, self.ch_a, self.ch_b, self.ch_n2 = (
             self.channel(p) for p in (self.calendar, self.a, self.b, self.n2))

@@ -429,13 +429,30 @@ local function stream_id_less(a, b)
   return tonumber(a_seq) < tonumber(b_seq)
 end
 
+-- "date=mode=status=position;...": each waitlisted day of the stored days
+-- text with its 1-based place in line.
+local function describe(pid, days_text)
+  local out = {}
+  for date, mode, status in string.gmatch(days_text or '', '([^=;]+)=([^=;]+)=([^=;]+)') do
+    local pos = 0
+    if status == 'waitlisted' then
+      local rank = redis.call('ZRANK', waitlist_key(date, mode), pid)
+      if rank then pos = rank + 1 end
+    end
+    out[#out + 1] = date .. '=' .. mode .. '=' .. status .. '=' .. pos
+  end
+  return table.concat(out, ';')
+end
+
 -- Adds the participant_contact entry of `reg` (as loaded; `fields` the
 -- values written now, `text` and `revision` what save writes) and returns
 -- the registration's field that keeps its id ("contact_entries", value),
 -- for save to write with the rest.
 local function emit_contact(reg, fields, text, revision)
-  local entry = { 'kind', 'participant_contact', 'participant', reg.pid, 'days', text,
-                  'revision', revision }
+  -- With each waitlisted day's place in line: what the registration notice
+  -- tells the participant (the notification service follows this entry).
+  local entry = { 'kind', 'participant_contact', 'participant', reg.pid,
+                  'days', describe(reg.pid, text), 'revision', revision }
   for _, name in ipairs(CONTACT_FIELDS) do
     entry[#entry + 1] = name
     entry[#entry + 1] = fields[name] or ''
@@ -533,21 +550,6 @@ local function promote_all(sheet)
   for _, date in ipairs(days_of(sheet)) do
     for _, mode in ipairs(MODES) do promote(sheet, date, mode) end
   end
-end
-
--- "date=mode=status=position;...": each waitlisted day of the stored days
--- text with its 1-based place in line.
-local function describe(pid, days_text)
-  local out = {}
-  for date, mode, status in string.gmatch(days_text or '', '([^=;]+)=([^=;]+)=([^=;]+)') do
-    local pos = 0
-    if status == 'waitlisted' then
-      local rank = redis.call('ZRANK', waitlist_key(date, mode), pid)
-      if rank then pos = rank + 1 end
-    end
-    out[#out + 1] = date .. '=' .. mode .. '=' .. status .. '=' .. pos
-  end
-  return table.concat(out, ';')
 end
 
 -- { described days, field, value, ... } or {} when there is none.

@@ -3,28 +3,33 @@
 -- nothing twice), is appended to the outbox stream for the subscribers, and
 -- leaves the reminder keys. A reminder whose lease passed to another owner
 -- is left to that owner. A notification without a state entry is pending.
+-- A lifecycle notice also records what it told the participant (told hash),
+-- the state the next notice is measured against.
 -- KEYS: 1 leases zset, 2 lease owners hash, 3 records hash, 4 notifications
---       hash, 5 outbox stream, 6 outbox entry ids hash
+--       hash, 5 outbox stream, 6 outbox entry ids hash, 7 told hash
 -- ARGV: 1-5 index key prefixes (keys::NotificationIndexPrefixes()), 6 owner
 --       token, 7 now ms, 8 outbox max length, then per notification:
---       reminder key, notification id, event id, participant id, record
+--       reminder key, notification id, event id, participant id, record,
+--       told state ('' for a reminder)
 -- Returns {completed, skipped}.
 local pair_prefix, event_notifications, participant_notifications = ARGV[1], ARGV[4], ARGV[5]
 local owner, now, maxlen = ARGV[6], ARGV[7], ARGV[8]
 local FIRST = 9
 local reminder_keys = {}
-for i = FIRST, #ARGV, 5 do reminder_keys[#reminder_keys + 1] = ARGV[i] end
+local STEP = 6
+for i = FIRST, #ARGV, STEP do reminder_keys[#reminder_keys + 1] = ARGV[i] end
 if #reminder_keys == 0 then return {0, 0} end
 local owners = redis.call('HMGET', KEYS[2], unpack(reminder_keys))
 
 local completed, skipped = 0, 0
 local done, entries, by_event, by_pair = {}, {}, {}, {}
 for n = 1, #reminder_keys do
-  local i = FIRST + (n - 1) * 5
+  local i = FIRST + (n - 1) * STEP
   local key, nid, event, participant = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   if owners[n] ~= owner then
     skipped = skipped + 1
   else
+    if ARGV[i + 5] ~= '' then redis.call('HSET', KEYS[7], event .. '/' .. participant, ARGV[i + 5]) end
     if redis.call('HSETNX', KEYS[4], nid, ARGV[i + 4]) == 1 then
       local entry = redis.call('XADD', KEYS[5], 'MAXLEN', '~', maxlen, '*', 'n', nid, 'e', event)
       entries[#entries + 1] = nid

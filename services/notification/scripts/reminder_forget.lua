@@ -4,7 +4,7 @@
 -- count of what was removed; nothing of theirs is kept.
 -- KEYS: 1 due zset, 2 records hash, 3 leases zset, 4 lease owners hash,
 --       5 notifications hash, 6 notification states hash, 7 outbox stream,
---       8 outbox entry ids hash, 9 mail states hash
+--       8 outbox entry ids hash, 9 mail states hash, 10 told hash
 -- ARGV: 1-5 index key prefixes (keys::NotificationIndexPrefixes(): pair,
 --       event participants, participant events, event notifications,
 --       participant notifications), 6 participant id, 7 event id or '' (all)
@@ -24,6 +24,7 @@ for _, event in ipairs(events) do
     redis.call('HDEL', KEYS[4], key)
   end
   redis.call('DEL', pair)
+  redis.call('HDEL', KEYS[10], event .. '/' .. pid)
   redis.call('SREM', P.event_participants .. event, pid)
   redis.call('SREM', events_key, event)
 end

@@ -2,6 +2,7 @@
 // against a real, private redis-server, on events the calendar created and
 // registrations the attendance service made. Time is a fake clock.
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 #include <thread>
@@ -96,7 +97,7 @@ class NotificationTest : public testing_util::RedisTest {
     registration_store_ = std::make_unique<storage::RegistrationCopyStore>(*redis_);
     registrations_ = std::make_unique<RegistrationCopies>(*registration_store_);
     planning_ = std::make_unique<ReminderReplanner>(*events_, *registrations_, *reminders_,
-                                                   clock_);
+                                                   clock_, notice_delay_);
     feed_ = std::make_unique<storage::PlannerFeed>(*feed_redis_, ReminderPlannerFollowKeys());
     follower_ = std::make_unique<ChangeFollower>(*feed_, *events_, *registrations_, *planning_,
                                                  clock_,
@@ -176,6 +177,9 @@ class NotificationTest : public testing_util::RedisTest {
 
   // Ten days before the training.
   core::FakeClock clock_{Utc(2022, 3, 16, 10, 0)};
+  // These tests are about reminders: no registration notices (NoticeTest
+  // turns them on).
+  absl::Duration notice_delay_ = absl::InfiniteDuration();
   std::unique_ptr<storage::RedisClient> redis_;
   std::unique_ptr<storage::RedisSyncClient> feed_redis_;
   std::unique_ptr<storage::CalendarStore> calendar_store_;
@@ -726,6 +730,153 @@ TEST_F(NotificationTest, RemindersOfFourShardsAreDeliveredOnceEachInTheirEventsS
   EXPECT_THAT(refused.status().message(), HasSubstr("--reminder_shards=4"));
 }
 
+
+// Issue 20: registration notices, planned from the same streams as the
+// reminders, each sent once the notice delay has passed.
+class NoticeTest : public NotificationTest {
+ protected:
+  void SetUp() override {
+    notice_delay_ = absl::Seconds(30);
+    NotificationTest::SetUp();
+  }
+  // Dispatches what is due after the delay; the notices sent, by participant.
+  std::map<std::string, std::vector<v1::Notification>> SendNotices(const std::string& event) {
+    clock_.Advance(absl::Seconds(31));
+    absl::StatusOr<DispatchRun> run = app_->RunDueReminders(0);
+    EXPECT_TRUE(run.ok()) << run.status();
+    std::map<std::string, std::vector<v1::Notification>> by_person;
+    auto sent = Notifications(event, 1000);
+    EXPECT_TRUE(sent.ok());
+    for (v1::Notification& n : sent->items) {
+      if (n.kind() == v1::NOTIFICATION_KIND_REMINDER) continue;
+      if (seen_.insert(n.notification_id()).second) {
+        by_person[n.participant_id()].push_back(std::move(n));
+      }
+    }
+    return by_person;
+  }
+  void Cancel(const std::string& event, const std::string& pid, const std::string& request) {
+    ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                  attendance_->CancelRegistration(event, request, pid, {}, "", std::move(done));
+                }).ok());
+  }
+  std::set<std::string> seen_;
+};
+
+TEST_F(NoticeTest, RegisteringSendsOneConfirmationOrWaitlistNoticeAfterTheDelay) {
+  const std::string event = CreateEvent(Training(), "training");  // 2 seats in the room
+  Register(event, "a", core::AttendanceMode::kInPerson, "Europe/Rome", "it");
+  Register(event, "b", core::AttendanceMode::kInPerson, "Europe/Athens", "el");
+  Register(event, "c", core::AttendanceMode::kInPerson, "Europe/Brussels", "en");  // waitlisted
+  Follow();
+  // Nothing before the delay: a change undone meanwhile would send none.
+  EXPECT_EQ(app_->RunDueReminders(0)->dispatched, 0);
+  auto sent = SendNotices(event);
+  ASSERT_EQ(sent["a"].size(), 1u);
+  ASSERT_EQ(sent["c"].size(), 1u);
+  EXPECT_EQ(sent["a"][0].kind(), v1::NOTIFICATION_KIND_REGISTRATION_CONFIRMED);
+  EXPECT_EQ(sent["b"][0].kind(), v1::NOTIFICATION_KIND_REGISTRATION_CONFIRMED);
+  EXPECT_EQ(sent["c"][0].kind(), v1::NOTIFICATION_KIND_WAITLISTED);
+  EXPECT_EQ(sent["a"][0].language(), "it");
+  EXPECT_THAT(sent["a"][0].subject(), HasSubstr("Iscrizione confermata"));
+  EXPECT_THAT(sent["b"][0].subject(), HasSubstr("Επιβεβαίωση εγγραφής"));
+  // The waiting list's place, per day, as a number.
+  EXPECT_THAT(sent["c"][0].body(), HasSubstr("waiting list (in person), place 1"));
+  // The venue's time and the participant's own (Athens is an hour ahead).
+  EXPECT_THAT(sent["b"][0].body(), HasSubstr("09:30"));
+  EXPECT_THAT(sent["b"][0].body(), HasSubstr("10:30"));
+  // Once told, re-planning sends nothing more.
+  ASSERT_TRUE(planning_->PlanEvent(event).ok());
+  ASSERT_TRUE(planning_->PlanRegistration(event, "a").ok());
+  EXPECT_TRUE(SendNotices(event).empty());
+}
+
+TEST_F(NoticeTest, ACancellationPromotesTheNextAndTellsBoth) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "a", core::AttendanceMode::kInPerson);
+  Register(event, "b", core::AttendanceMode::kInPerson);
+  Register(event, "c", core::AttendanceMode::kInPerson, "Europe/Amsterdam", "nl");
+  Follow();
+  SendNotices(event);
+  Cancel(event, "a", "cancel-a");
+  Follow();
+  auto sent = SendNotices(event);
+  ASSERT_EQ(sent.size(), 2u);
+  ASSERT_EQ(sent["a"].size(), 1u);
+  ASSERT_EQ(sent["c"].size(), 1u);
+  EXPECT_EQ(sent["a"][0].kind(), v1::NOTIFICATION_KIND_REGISTRATION_CANCELLED);
+  EXPECT_EQ(sent["c"][0].kind(), v1::NOTIFICATION_KIND_PROMOTED);
+  EXPECT_THAT(sent["c"][0].subject(), HasSubstr("Een plaats voor u"));
+}
+
+TEST_F(NoticeTest, AChangeUndoneBeforeItsNoticeSendsNoneAndABurstSendsOne) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "a", core::AttendanceMode::kInPerson);
+  Follow();
+  SendNotices(event);
+  // Online, then back in the room, before the notice went out: nothing.
+  for (auto [request, mode] : {std::pair{"m1", core::AttendanceMode::kOnline},
+                               std::pair{"m2", core::AttendanceMode::kInPerson}}) {
+    ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                  attendance_->ChangeMode(event, request, "a", mode, {}, std::move(done));
+                }).ok());
+    Follow();
+  }
+  EXPECT_TRUE(SendNotices(event).empty());
+  // Online, then cancelled, then registered again online: one notice that
+  // says where it ended (a mode change), not three.
+  ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                attendance_->ChangeMode(event, "m3", "a", core::AttendanceMode::kOnline, {},
+                                        std::move(done));
+              }).ok());
+  Follow();
+  auto sent = SendNotices(event);
+  ASSERT_EQ(sent["a"].size(), 1u);
+  EXPECT_EQ(sent["a"][0].kind(), v1::NOTIFICATION_KIND_MODE_CHANGED);
+  EXPECT_THAT(sent["a"][0].body(), HasSubstr("https://meet.example.org/training"));
+}
+
+TEST_F(NoticeTest, MovingTheEventTellsTheOldAndTheNewTimeInTheParticipantsZone) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "a", core::AttendanceMode::kInPerson, "America/New_York", "en");
+  Follow();
+  SendNotices(event);
+  StartDaysAtEleven(event);
+  Follow();
+  auto sent = SendNotices(event);
+  ASSERT_EQ(sent["a"].size(), 1u);
+  const v1::Notification& n = sent["a"][0];
+  EXPECT_EQ(n.kind(), v1::NOTIFICATION_KIND_RESCHEDULED);
+  // 09:30 and 11:00 in Brussels are 04:30 and 06:00 in New York (CET, EDT).
+  EXPECT_THAT(n.body(), HasSubstr("Before: 26 March 2022, 09:30 in Brussels (04:30 your time"));
+  EXPECT_THAT(n.body(), HasSubstr("Now: 26 March 2022, 11:00 in Brussels (06:00 your time"));
+}
+
+TEST_F(NoticeTest, ARegistrationFromBeforeNoticesIsNotAnnouncedByAnEventChange) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "a", core::AttendanceMode::kInPerson);
+  // Planned only through the event (as after an upgrade): what it is
+  // becomes what it was told, silently.
+  ASSERT_TRUE(sheet_follower_->ProcessAvailable().ok());
+  storage::RedisSyncClient sync(*redis_);
+  ASSERT_TRUE(follower_->ProcessAvailable().ok());
+  // The follower planned the registration change itself: one confirmation.
+  auto sent = SendNotices(event);
+  EXPECT_EQ(sent["a"].size(), 1u);
+  // A second registration whose told state is dropped (as if made before
+  // notices): an event change does not announce it.
+  Register(event, "b", core::AttendanceMode::kInPerson);
+  Follow();
+  ASSERT_TRUE(sync.Command({"HDEL", storage::keys::ReminderShard(0).Told(),
+                            absl::StrCat(event, "/b")}).ok());
+  ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                attendance_->ChangeMode(event, "m1", "a", core::AttendanceMode::kOnline, {},
+                                        std::move(done));
+              }).ok());
+  ASSERT_TRUE(planning_->PlanEvent(event).ok());
+  sent = SendNotices(event);
+  EXPECT_EQ(sent.count("b"), 0u);
+}
 }  // namespace
 }  // namespace convene::notification
 
