@@ -15,6 +15,7 @@ Command EventsCommands();
 Command AttendanceCommands();
 // convene reminders ...: the notification service.
 Command RemindersCommands();
+Command NoticesCommands();
 // convene tokens ...: the admin service (bearer tokens).
 Command TokensCommands();
 // convene changes ...: the change feed across services.

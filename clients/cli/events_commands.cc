@@ -36,6 +36,8 @@ std::vector<OptionSpec> EventOptions() {
       {"join_url", "URL", "https:// link to join online"},
       {"session", "SPEC", "'title|start|end[|format[|room]]', local times at the venue", true},
       {"allow_walk_ins", "", "check in people who did not register while seats are free"},
+      {"contact_name", "NAME", "the organiser participants write to (Reply-To of e-mail)"},
+      {"contact_email", "ADDRESS", "that organiser's e-mail address"},
       {"check_in_margin", "DURATION",
        "check-ins accepted this long before and after each day (default 12h, at most 7d)"},
       {"local_time_policy", "POLICY",
@@ -83,6 +85,13 @@ void ApplyEventFlags(Args& args, v1::Event& event, std::vector<std::string>& mas
   }
   if (given("allow_walk_ins", "allow_walk_ins")) {
     event.set_allow_walk_ins(args.Bool("allow_walk_ins"));
+  }
+  if (args.Has("contact_name") || args.Has("contact_email")) {
+    // The contact is one value: both parts are sent, the one not given as
+    // empty.
+    mask.push_back("organiser_contact");
+    event.mutable_organiser_contact()->set_name(args.Get("contact_name"));
+    event.mutable_organiser_contact()->set_email(args.Get("contact_email"));
   }
   if (given("check_in_margin", "check_in_margin")) {
     absl::StatusOr<absl::Duration> margin = ParseDurationArg(args.Get("check_in_margin"));
@@ -156,6 +165,11 @@ void PrintEvent(Context& ctx, const v1::Event& e) {
                                Capacity(e.online().online_capacity(), "places")));
   }
   if (e.allow_walk_ins()) row("walk-ins", "allowed");
+  if (e.has_organiser_contact()) {
+    row("contact", absl::StrCat(e.organiser_contact().name(),
+                                e.organiser_contact().name().empty() ? "" : " ", "<",
+                                e.organiser_contact().email(), ">"));
+  }
   if (e.has_check_in_margin()) {
     row("check-in", absl::StrCat("from ", ShortDuration(FromProto(e.check_in_margin())),
                                  " before to ", ShortDuration(FromProto(e.check_in_margin())),

@@ -53,7 +53,7 @@ Command Root() {
   return Group("convene",
                "Command-line client of the Convene calendar, attendance and notification "
                "services and of their tokens",
-               {EventsCommands(), AttendanceCommands(), RemindersCommands(), ChangesCommands(),
+               {EventsCommands(), AttendanceCommands(), RemindersCommands(), NoticesCommands(), ChangesCommands(),
                 TokensCommands()},
                kRootDetails);
 }

@@ -1,6 +1,9 @@
 // convene reminders ...: reminder policies, planned reminders, notifications
 // and their sinks (a subscribed sender, webhooks).
+#include <algorithm>
 #include <cstdlib>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -248,7 +251,90 @@ int WebhookDelete(Context& ctx, Args& args) {
               absl::StrCat("deleted ", args.Positional(0)));
 }
 
+// The registration notice kinds by the names people type ("promoted") and
+// their wire values.
+const std::vector<std::pair<std::string, v1::NotificationKind>>& NoticeKinds() {
+  static const auto* kinds = new std::vector<std::pair<std::string, v1::NotificationKind>>{
+      {"confirmed", v1::NOTIFICATION_KIND_REGISTRATION_CONFIRMED},
+      {"waitlisted", v1::NOTIFICATION_KIND_WAITLISTED},
+      {"promoted", v1::NOTIFICATION_KIND_PROMOTED},
+      {"mode-changed", v1::NOTIFICATION_KIND_MODE_CHANGED},
+      {"cancelled", v1::NOTIFICATION_KIND_REGISTRATION_CANCELLED},
+      {"day-cancelled", v1::NOTIFICATION_KIND_DAY_CANCELLED},
+      {"rescheduled", v1::NOTIFICATION_KIND_RESCHEDULED},
+      {"venue-changed", v1::NOTIFICATION_KIND_VENUE_CHANGED}};
+  return *kinds;
+}
+
+void PrintNotices(Context& ctx, const v1::ReminderPolicy& p) {
+  std::vector<std::string> sent, muted;
+  for (const auto& [name, kind] : NoticeKinds()) {
+    const bool off = std::find(p.muted_notices().begin(), p.muted_notices().end(), kind) !=
+                     p.muted_notices().end();
+    (off ? muted : sent).push_back(name);
+  }
+  ctx.out() << "Registration notices of " << p.event_id()
+            << "\n  sent     " << (sent.empty() ? "none" : absl::StrJoin(sent, ", "))
+            << "\n  muted    " << (muted.empty() ? "none" : absl::StrJoin(muted, ", ")) << "\n";
+}
+
+int NoticesShow(Context& ctx, Args& args) {
+  return ctx.Reply(ctx.client().GetReminderPolicy(args.Positional(0)),
+                   [&](const v1::ReminderPolicy& p) { PrintNotices(ctx, p); });
+}
+
+int NoticesSet(Context& ctx, Args& args) {
+  if (!args.Has("mute")) return ctx.Usage(args, "name the kinds to --mute ('' for none)");
+  v1::ReminderPolicy muted;
+  for (const std::string& value : args.All("mute")) {
+    for (absl::string_view part : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+      part = absl::StripAsciiWhitespace(part);
+      auto it = std::find_if(NoticeKinds().begin(), NoticeKinds().end(),
+                             [&](const auto& k) { return k.first == part; });
+      if (it == NoticeKinds().end()) {
+        args.Error(absl::StrCat("--mute: ", part, " is not a notice kind (",
+                                absl::StrJoin(NoticeKinds(), ", ",
+                                              [](std::string* out, const auto& k) {
+                                                out->append(k.first);
+                                              }),
+                                ")"));
+        continue;
+      }
+      muted.add_muted_notices(it->second);
+    }
+  }
+  if (!args.ok()) return ctx.Usage(args);
+  // The reminder offsets stay as they are.
+  absl::StatusOr<v1::ReminderPolicy> current = ctx.client().GetReminderPolicy(args.Positional(0));
+  if (!current.ok()) return ctx.Fail(current.status());
+  v1::SetReminderPolicyRequest request;
+  v1::ReminderPolicy& policy = *request.mutable_policy();
+  policy = *current;
+  policy.clear_is_default();
+  policy.clear_update_time();
+  *policy.mutable_muted_notices() = muted.muted_notices();
+  return ctx.Reply(ctx.client().SetReminderPolicy(request),
+                   [&](const v1::ReminderPolicy& p) { PrintNotices(ctx, p); });
+}
+
 }  // namespace
+
+Command NoticesCommands() {
+  return Group(
+      "notices",
+      "Which registration notices an event's participants get (confirmed, waitlisted, "
+      "promoted, ...)",
+      {
+          Leaf("show", "The kinds sent and muted for the event", "EVENT_ID", {}, NoticesShow),
+          Leaf("set", "Mute registration notice kinds for the event (reminders are not affected)",
+               "EVENT_ID",
+               {{"mute", "LIST",
+                 "kinds not to send: confirmed,waitlisted,promoted,mode-changed,cancelled,"
+                 "day-cancelled,rescheduled,venue-changed ('': send every kind)",
+                 true}},
+               NoticesSet),
+      });
+}
 
 Command RemindersCommands() {
   const std::string kDurations = "Durations: 7d, 1h30m, 90s, or ISO 8601 (P7D, PT1H).\n";

@@ -54,7 +54,8 @@ bool IsUpdatablePath(absl::string_view path) {
       "title",      "description", "kind",         "community",
       "organisers", "city",        "country_code", "format",
       "time_zone",  "start_local", "end_local",    "venue",
-      "online",     "sessions",    "allow_walk_ins", "local_time_policy", "check_in_margin"};
+      "online",     "sessions",    "allow_walk_ins", "local_time_policy", "check_in_margin",
+      "organiser_contact"};
   const absl::string_view head = path.substr(0, path.find('.'));
   return std::find(std::begin(kTopLevel), std::end(kTopLevel), head) !=
          std::end(kTopLevel);

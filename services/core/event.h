@@ -56,6 +56,12 @@ struct Venue {
   int in_person_capacity = 0;
 };
 
+// Who participants write to about the event (Reply-To of its e-mail).
+struct Contact {
+  std::string name;
+  std::string email;
+};
+
 struct OnlineAccess {
   std::string platform;
   std::string join_url;
@@ -106,6 +112,7 @@ struct Event {
   EventStatus status = EventStatus::kScheduled;
   std::string cancel_reason;
   bool allow_walk_ins = false;
+  Contact organiser_contact;
   // Check-ins are accepted from this long before each day to this long
   // after it (event_sheet.h has the windows).
   absl::Duration check_in_margin = kDefaultCheckInMargin;

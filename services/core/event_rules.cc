@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "core/event_days.h"
 #include "core/internal/field_error.h"
+#include "core/mail_message.h"
 #include "core/text_limits.h"
 #include "core/local_date_time.h"
 #include "core/tzdata_version.h"
@@ -72,11 +73,17 @@ absl::Status CheckTexts(const Event& e) {
       {"event.venue.city", e.venue.city, EventLimits::kMaxShortText, false},
       {"event.online.platform", e.online.platform, EventLimits::kMaxShortText,
        false},
+      {"event.organiser_contact.name", e.organiser_contact.name, EventLimits::kMaxName, false},
   };
   for (const Text& t : texts) {
     if (absl::Status s = CheckTextLength(t.field, t.value, t.max, t.required);
         !s.ok()) {
       return s;
+    }
+  }
+  if (!e.organiser_contact.email.empty()) {
+    if (absl::Status s = CheckMailAddress(e.organiser_contact.email); !s.ok()) {
+      return FieldError("event.organiser_contact.email", s.message());
     }
   }
   if (static_cast<int>(e.organisers.size()) > EventLimits::kMaxOrganisers) {

@@ -385,6 +385,14 @@ void WriteEvent(LineWriter& w, const Event& e, const Session* s,
     }
     w.Add(name, UriValue(join_url));
   }
+  // RFC 5546 wants an ORGANIZER in a published VEVENT: the event's contact.
+  if (!e.organiser_contact.email.empty()) {
+    std::string name = "ORGANIZER";
+    if (!e.organiser_contact.name.empty()) {
+      absl::StrAppend(&name, ";CN=", ParamValue(e.organiser_contact.name));
+    }
+    w.Add(name, absl::StrCat("mailto:", e.organiser_contact.email));
+  }
   if (!e.community.empty()) {
     w.Add("CATEGORIES", EscapeICalendarText(e.community));
   }

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "core/notice.h"
 
 namespace convene::core {
 
@@ -20,6 +21,8 @@ struct ReminderPolicy {
   std::string event_id;
   std::vector<absl::Duration> before_event;
   std::vector<absl::Duration> before_each_day;
+  // Registration notice kinds not sent for the event (none by default).
+  std::vector<NoticeKind> muted_notices;
   // No policy was set for the event: this is the default one.
   bool is_default = false;
   absl::Time update_time = absl::InfinitePast();

@@ -185,6 +185,7 @@ absl::StatusOr<core::Event> EventFromProto(const v1::Event& w) {
     e.removed_sessions.push_back(*std::move(s));
   }
   e.allow_walk_ins = w.allow_walk_ins();
+  e.organiser_contact = {w.organiser_contact().name(), w.organiser_contact().email()};
   e.check_in_margin = w.has_check_in_margin()
                           ? rpc::DurationFromProto(w.check_in_margin())
                           : core::kDefaultCheckInMargin;
@@ -229,6 +230,10 @@ v1::Event EventToProto(const core::Event& e) {
   *w.mutable_end_time() = TimeToProto(e.end);
   w.set_cancel_reason(e.cancel_reason);
   w.set_allow_walk_ins(e.allow_walk_ins);
+  if (!e.organiser_contact.name.empty() || !e.organiser_contact.email.empty()) {
+    w.mutable_organiser_contact()->set_name(e.organiser_contact.name);
+    w.mutable_organiser_contact()->set_email(e.organiser_contact.email);
+  }
   *w.mutable_check_in_margin() = rpc::DurationToProto(e.check_in_margin);
   w.set_local_time_policy(PolicyToProto(e.local_time_policy));
   w.set_tzdata_version(e.tzdata_version);

@@ -31,6 +31,9 @@ core::MailMessage MailOf(const v1::Notification& n, const core::MailAddress& fro
   core::MailMessage m;
   m.from = from;
   m.to = {n.recipient_name(), n.recipient_email()};
+  if (core::CheckMailAddress(n.reply_to_email()).ok()) {
+    m.reply_to = {n.reply_to_name(), n.reply_to_email()};
+  }
   m.subject = n.subject();
   m.text = n.body();
   m.message_id = core::MessageIdFor(n.notification_id(), core::MailDomain(from.email));

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "auth/rpc_policy.h"
 #include "auth/token_authenticator.h"
 #include "rpc/proto_time.h"
@@ -16,6 +17,13 @@ grpc::ServerUnaryReactor* NotificationHandler::SetReminderPolicy(
     v1::ReminderPolicy* response) {
   return rpc::FinishOnPool(context, workers_, [this, request, response, context]() -> absl::Status {
     if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
+    for (int kind : request->policy().muted_notices()) {
+      if (!NoticeKindFromProto(kind)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "policy.muted_notices: ", v1::NotificationKind_Name(kind),
+            " is not a registration notice kind (REGISTRATION_CONFIRMED .. VENUE_CHANGED)"));
+      }
+    }
     absl::StatusOr<core::ReminderPolicy> set =
         app_.SetReminderPolicy(PolicyFromProto(request->policy()));
     if (!set.ok()) return set.status();

@@ -1,5 +1,7 @@
 #include "notification/reminder_replanner.h"
 
+#include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -16,6 +18,8 @@
 namespace convene::notification {
 namespace {
 
+}  // namespace
+
 v1::NotificationKind NoticeKindToProto(core::NoticeKind kind) {
   switch (kind) {
     case core::NoticeKind::kCancelled: return v1::NOTIFICATION_KIND_REGISTRATION_CANCELLED;
@@ -29,6 +33,17 @@ v1::NotificationKind NoticeKindToProto(core::NoticeKind kind) {
   }
   return v1::NOTIFICATION_KIND_UNSPECIFIED;
 }
+
+std::optional<core::NoticeKind> NoticeKindFromProto(int kind) {
+  for (int k = 0; k <= static_cast<int>(core::NoticeKind::kVenueChanged); ++k) {
+    if (NoticeKindToProto(static_cast<core::NoticeKind>(k)) == kind) {
+      return static_cast<core::NoticeKind>(k);
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
 
 const core::Session* FindSession(const core::Event& event, const std::string& id) {
   for (const core::Session& s : event.sessions) {
@@ -50,6 +65,7 @@ v1::ReminderPolicy PolicyToProto(const core::ReminderPolicy& policy) {
   }
   wire.set_is_default(policy.is_default);
   *wire.mutable_update_time() = rpc::TimeToProto(policy.update_time);
+  for (core::NoticeKind k : policy.muted_notices) wire.add_muted_notices(NoticeKindToProto(k));
   return wire;
 }
 
@@ -63,6 +79,11 @@ core::ReminderPolicy PolicyFromProto(const v1::ReminderPolicy& wire) {
     policy.before_each_day.push_back(rpc::DurationFromProto(d));
   }
   policy.is_default = wire.is_default();
+  for (int k : wire.muted_notices()) {
+    if (std::optional<core::NoticeKind> kind = NoticeKindFromProto(k)) {
+      policy.muted_notices.push_back(*kind);
+    }
+  }
   if (wire.has_update_time()) policy.update_time = rpc::TimeFromProto(wire.update_time());
   return policy;
 }
@@ -118,6 +139,8 @@ v1::Notification RenderPlannedReminder(const core::Event& event,
   *n.mutable_due_time() = rpc::TimeToProto(reminder.due);
   n.set_state(v1::NOTIFICATION_STATE_PENDING);
   n.set_reminder_id(reminder.reminder_id);
+  n.set_reply_to_name(event.organiser_contact.name);
+  n.set_reply_to_email(event.organiser_contact.email);
   return n;
 }
 
@@ -142,8 +165,8 @@ absl::StatusOr<core::ReminderPolicy> PolicyFromStored(const std::string& event_i
 }
 
 absl::StatusOr<std::optional<storage::PendingReminder>> ReminderReplanner::Notice(
-    const core::Event& event, const core::Zone& zone, const core::Registration& registration,
-    bool announce_new) {
+    const core::Event& event, const core::Zone& zone, const core::ReminderPolicy& policy,
+    const core::Registration& registration, bool announce_new) {
   const std::string& pid = registration.participant.participant_id;
   absl::StatusOr<std::optional<std::string>> stored =
       core::BlockingCall<std::optional<std::string>>(
@@ -163,14 +186,26 @@ absl::StatusOr<std::optional<storage::PendingReminder>> ReminderReplanner::Notic
     if (parsed.ok() && absl::SimpleAtoi(text.substr(0, bar), &told_count)) told = *parsed;
   } else if (!announce_new) {
     absl::StatusOr<bool> remembered = core::BlockingCall<bool>([&](auto done) {
-      reminders_.RememberToldIfNone(event.id, pid, absl::StrCat("0|", core::FormatNoticeState(now)),
-                                    std::move(done));
+      reminders_.RememberTold(event.id, pid, absl::StrCat("0|", core::FormatNoticeState(now)),
+                              /*only_if_none=*/true, std::move(done));
     }, kStoreCallTimeout);
     if (!remembered.ok()) return remembered.status();
     return std::optional<storage::PendingReminder>();
   }
   const std::optional<core::NoticeKind> kind = core::OwedNotice(told ? &*told : nullptr, now);
   if (!kind) return std::optional<storage::PendingReminder>();
+  if (std::find(policy.muted_notices.begin(), policy.muted_notices.end(), *kind) !=
+      policy.muted_notices.end()) {
+    // Muted for this event: what it would have told counts as told, so the
+    // next notice says what changed after it.
+    absl::StatusOr<bool> remembered = core::BlockingCall<bool>([&](auto done) {
+      reminders_.RememberTold(event.id, pid,
+                              absl::StrCat(told_count, "|", core::FormatNoticeState(now)),
+                              /*only_if_none=*/false, std::move(done));
+    }, kStoreCallTimeout);
+    if (!remembered.ok()) return remembered.status();
+    return std::optional<storage::PendingReminder>();
+  }
 
   const core::ParticipantInfo& who = registration.participant;
   core::NoticeMessageInput in;
@@ -211,6 +246,8 @@ absl::StatusOr<std::optional<storage::PendingReminder>> ReminderReplanner::Notic
   *n.mutable_due_time() = rpc::TimeToProto(due);
   n.set_state(v1::NOTIFICATION_STATE_PENDING);
   n.set_reminder_id(reminder_id);
+  n.set_reply_to_name(event.organiser_contact.name);
+  n.set_reply_to_email(event.organiser_contact.email);
   n.set_notice_state(absl::StrCat(told_count + 1, "|", core::FormatNoticeState(now)));
   return std::optional<storage::PendingReminder>(
       storage::PendingReminder{key, absl::ToUnixMillis(due), n.SerializeAsString()});
@@ -259,7 +296,7 @@ absl::StatusOr<int> ReminderReplanner::Plan(const core::Event& event,
     absl::StatusOr<core::Zone> zone = core::ResolveZone(event.time_zone);
     if (!zone.ok()) return zone.status();
     absl::StatusOr<std::optional<storage::PendingReminder>> notice =
-        Notice(event, *zone, registration, announce_new);
+        Notice(event, *zone, policy, registration, announce_new);
     if (!notice.ok()) return notice.status();
     if (*notice) pending.push_back(**std::move(notice));
   }

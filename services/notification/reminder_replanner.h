@@ -79,8 +79,8 @@ class ReminderReplanner {
   // The lifecycle notice `registration` is owed now, rendered (with what it
   // tells in notice_state), or nullopt.
   absl::StatusOr<std::optional<storage::PendingReminder>> Notice(
-      const core::Event& event, const core::Zone& zone, const core::Registration& registration,
-      bool announce_new);
+      const core::Event& event, const core::Zone& zone, const core::ReminderPolicy& policy,
+      const core::Registration& registration, bool announce_new);
 
   EventReader& events_;
   RegistrationCopies& registrations_;
@@ -89,6 +89,10 @@ class ReminderReplanner {
   const bool notices_;
   const absl::Duration notice_delay_;
 };
+
+// A registration notice kind on the wire, and back (nullopt: not one).
+v1::NotificationKind NoticeKindToProto(core::NoticeKind kind);
+std::optional<core::NoticeKind> NoticeKindFromProto(int kind);
 
 // The rendered notification for one planned reminder (no notification id
 // or creation time yet: those are the dispatcher's).

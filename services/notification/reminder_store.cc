@@ -331,10 +331,10 @@ void ReminderStore::GetTold(std::string event_id, std::string participant_id,
                  });
 }
 
-void ReminderStore::RememberToldIfNone(std::string event_id, std::string participant_id,
-                                       std::string state, Callback<bool> done) {
+void ReminderStore::RememberTold(std::string event_id, std::string participant_id,
+                                 std::string state, bool only_if_none, Callback<bool> done) {
   const keys::ReminderShard shard(ShardOf(event_id));
-  redis_.Command({"HSETNX", shard.Told(), absl::StrCat(event_id, "/", participant_id),
+  redis_.Command({only_if_none ? "HSETNX" : "HSET", shard.Told(), absl::StrCat(event_id, "/", participant_id),
                   std::move(state)},
                  [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                    if (!reply.ok()) return done(reply.status());

@@ -147,8 +147,8 @@ class ReminderStore {
   // there before notices existed starts from how it stands).
   void GetTold(std::string event_id, std::string participant_id,
                Callback<std::optional<std::string>> done);
-  void RememberToldIfNone(std::string event_id, std::string participant_id, std::string state,
-                          Callback<bool> done);
+  void RememberTold(std::string event_id, std::string participant_id, std::string state,
+                    bool only_if_none, Callback<bool> done);
 
   // The e-mail sink's record of a notification ("sent|2|" ...), or nullopt
   // when it has not handled it; and its outcome, also as the delivery state.

@@ -314,6 +314,25 @@ class CliE2ETest(CliCalls, unittest.TestCase):
             watch.stdout.close()
             watch.stderr.close()
 
+    def test_notices_show_set_and_refuse_an_unknown_kind(self):
+        event_id = self.json("events", "create", "--request_id=cli-notices", "--title=CoP2 webinar",
+                             "--format=online", "--time_zone=Europe/Brussels",
+                             "--start=2031-06-10T10:00", "--end=2031-06-10T12:00",
+                             "--platform=Zoom", "--join_url=https://meet.example.org/cop2")["id"]
+        shown = self.cli("notices", "show", event_id).stdout
+        self.assertIn("muted    none", shown)
+        self.assertIn("sent     confirmed, waitlisted, promoted", shown)
+        self.cli("reminders", "policy", "set", event_id, "--before_event=2d")
+        shown = self.cli("notices", "set", event_id, "--mute=waitlisted,venue-changed").stdout
+        self.assertIn("muted    waitlisted, venue-changed", shown)
+        # The reminder offsets stay as they were, and the other way round.
+        self.assertIn("before the event     2d", self.cli("reminders", "policy", "show", event_id).stdout)
+        self.cli("reminders", "policy", "set", event_id, "--before_event=1d")
+        self.assertIn("muted    waitlisted, venue-changed", self.cli("notices", "show", event_id).stdout)
+        refused = self.cli("notices", "set", event_id, "--mute=reminder", code=2)
+        self.assertIn("--mute: reminder is not a notice kind", refused.stderr)
+        self.assertIn("muted    none", self.cli("notices", "set", event_id, "--mute=").stdout)
+
     def test_reminders_policy_list_dispatch_subscribe_webhooks(self):
         brussels = zoneinfo.ZoneInfo("Europe/Brussels")
         start = (datetime.datetime.now(brussels) + datetime.timedelta(days=3)).replace(

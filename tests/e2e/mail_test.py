@@ -281,7 +281,9 @@ class MailE2ETest(ProcessesTestCase):
                 time_zone="Europe/Athens", city="Thessaloniki", start_local=local(start),
                 end_local=local(start + datetime.timedelta(hours=3)),
                 venue=calendar_pb2.Venue(name="Thessaloniki City Hall", address="Vasileos Georgiou 1",
-                                         city="Thessaloniki", in_person_capacity=1))),
+                                         city="Thessaloniki", in_person_capacity=1),
+                organiser_contact=calendar_pb2.Contact(name="Δήμος Θεσσαλονίκης",
+                                                       email="connection@thessaloniki.example"))),
             calendar_pb2.Event)
 
         def register(pid, language, zone):
@@ -309,6 +311,9 @@ class MailE2ETest(ProcessesTestCase):
         promoted = self.smtp.to("marco@example.org", kind="promoted")[0]
         self.assertEqual(str(promoted["Subject"]), "Un posto per Lei: CONNECTION study visit")
         self.assertIn("Vasileos Georgiou 1", promoted.get_body(("plain",)).get_content())
+        # Replies go to the event's organiser contact.
+        self.assertEqual(promoted["Reply-To"].addresses[0].addr_spec, "connection@thessaloniki.example")
+        self.assertEqual(promoted["Reply-To"].addresses[0].display_name, "Δήμος Θεσσαλονίκης")
         cancelled = self.smtp.to("eleni@example.org", kind="cancelled")[0]
         self.assertIn("Ακύρωση εγγραφής", str(cancelled["Subject"]))
         time.sleep(3)  # nothing more comes

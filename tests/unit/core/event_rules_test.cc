@@ -117,6 +117,14 @@ INSTANTIATE_TEST_SUITE_P(
                        e.sessions.clear();
                      },
                      "event.start_local", "+02:00"},
+        BadEventCase{"OrganiserContactWithTwoAddresses",
+                     [](Event& e) {
+                       e.organiser_contact = {"CoP office", "office@example.org,bcc"};
+                     },
+                     "event.organiser_contact.email", "special character"},
+        BadEventCase{"OrganiserContactWithoutDomain",
+                     [](Event& e) { e.organiser_contact = {"CoP office", "office"}; },
+                     "event.organiser_contact.email", "local-part@domain"},
         BadEventCase{"TooLongTitle", [](Event& e) { e.title = std::string(201, 'x'); },
                      "event.title", "at most 200"},
         BadEventCase{"MissingTitle", [](Event& e) { e.title.clear(); },

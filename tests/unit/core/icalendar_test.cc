@@ -243,6 +243,20 @@ TEST(ExportICalendar, StatesLocalTimesWithTheEventsZone) {
   EXPECT_THAT(lines, Contains("DTSTAMP:20220302T120000Z"));
 }
 
+TEST(ExportICalendar, NamesTheOrganiserContactAsOrganizer) {
+  std::vector<Event> events = Scenario();
+  events[0].organiser_contact = {"Thessaloniki, CoP1 office", "cop1@thessaloniki.example"};
+  const ICalendarComponent cal = MustParse(MustExport(events));
+  const ICalendarComponent* day1 = FindByProperty(cal, "VEVENT", "UID", "day1.cop1-ws3@convene");
+  ASSERT_NE(day1, nullptr);
+  EXPECT_EQ(Value(*day1, "ORGANIZER"), "mailto:cop1@thessaloniki.example");
+  // No contact, no ORGANIZER (never an invented address).
+  const ICalendarComponent* other =
+      FindByProperty(cal, "VEVENT", "UID", "first-partner-meeting@convene");
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(Value(*other, "ORGANIZER"), "<none>");
+}
+
 TEST(ExportICalendar, WritesOneVeventPerSessionWithStableUids) {
   const ICalendarComponent cal = MustParse(MustExport(Scenario()));
   std::vector<std::string> uids;
