@@ -98,14 +98,15 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
     // A document that does not parse is skipped (planning reports the event).
     if (!copied.ok() && !absl::IsDataLoss(copied.status())) return copied.status();
   }
-  for (const std::string& event : events) {
-    absl::StatusOr<int> n = planning_.PlanEvent(event);
-    if (!n.ok() && !absl::IsNotFound(n.status())) return n.status();
-  }
-  // Registrations that changed themselves, also when their event was just
-  // planned: only a change of the registration announces a new one.
+  // Registrations that changed themselves first, also when their event
+  // changed too: only a change of the registration announces a new one
+  // (and marks it as known, so the event's re-plan keeps its notice).
   for (const auto& [event, participant] : registrations) {
     absl::StatusOr<int> n = planning_.PlanRegistration(event, participant);
+    if (!n.ok() && !absl::IsNotFound(n.status())) return n.status();
+  }
+  for (const std::string& event : events) {
+    absl::StatusOr<int> n = planning_.PlanEvent(event);
     if (!n.ok() && !absl::IsNotFound(n.status())) return n.status();
   }
   if (absl::Status s = feed_.SavePositions(follow_.positions()); !s.ok()) return s;

@@ -183,8 +183,21 @@ absl::StatusOr<std::optional<storage::PendingReminder>> ReminderReplanner::Notic
     absl::StatusOr<core::NoticeState> parsed =
         bar == std::string::npos ? absl::DataLossError("no count")
                                  : core::ParseNoticeState(absl::string_view(text).substr(bar + 1));
-    if (parsed.ok() && absl::SimpleAtoi(text.substr(0, bar), &told_count)) told = *parsed;
-  } else if (!announce_new) {
+    // A state without days: registered, nothing told yet (see below).
+    if (parsed.ok() && absl::SimpleAtoi(text.substr(0, bar), &told_count) &&
+        !parsed->days.empty()) {
+      told = *parsed;
+    }
+  } else if (announce_new) {
+    // Known from now on, told nothing yet: a re-plan through the event
+    // (before the first notice went out) still owes that first notice.
+    absl::StatusOr<bool> remembered = core::BlockingCall<bool>([&](auto done) {
+      reminders_.RememberTold(event.id, pid,
+                              absl::StrCat("0|", core::FormatNoticeState(core::NoticeState{})),
+                              /*only_if_none=*/true, std::move(done));
+    }, kStoreCallTimeout);
+    if (!remembered.ok()) return remembered.status();
+  } else {
     absl::StatusOr<bool> remembered = core::BlockingCall<bool>([&](auto done) {
       reminders_.RememberTold(event.id, pid, absl::StrCat("0|", core::FormatNoticeState(now)),
                               /*only_if_none=*/true, std::move(done));
@@ -290,9 +303,9 @@ absl::StatusOr<int> ReminderReplanner::Plan(const core::Event& event,
   }
   // The lifecycle notice owed, if any: to participants with an e-mail
   // address, not once forgotten, nor for a cancelled event (its
-  // cancellation notice says it all).
+  // cancellation notice says it all) or one that is over.
   if (notices_ && !registration.forgotten && !registration.participant.email.empty() &&
-      event.status != core::EventStatus::kCancelled) {
+      event.status != core::EventStatus::kCancelled && event.end > clock_.Now()) {
     absl::StatusOr<core::Zone> zone = core::ResolveZone(event.time_zone);
     if (!zone.ok()) return zone.status();
     absl::StatusOr<std::optional<storage::PendingReminder>> notice =
