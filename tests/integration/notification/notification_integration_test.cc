@@ -852,6 +852,19 @@ TEST_F(NoticeTest, MovingTheEventTellsTheOldAndTheNewTimeInTheParticipantsZone) 
   EXPECT_THAT(n.body(), HasSubstr("Now: 26 March 2022, 11:00 in Brussels (06:00 your time"));
 }
 
+TEST_F(NoticeTest, AnEventChangeBeforeTheFirstNoticeWentOutKeepsItUpToDate) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "a", core::AttendanceMode::kInPerson, "Europe/Brussels", "en");
+  Follow();  // the confirmation is pending
+  StartDaysAtEleven(event);
+  Follow();
+  auto sent = SendNotices(event);
+  ASSERT_EQ(sent["a"].size(), 1u);
+  EXPECT_EQ(sent["a"][0].kind(), v1::NOTIFICATION_KIND_REGISTRATION_CONFIRMED);
+  EXPECT_THAT(sent["a"][0].body(), HasSubstr("26 March 2022, 11:00 in Brussels"));
+  EXPECT_THAT(sent["a"][0].body(), ::testing::Not(HasSubstr("09:30")));
+}
+
 TEST_F(NoticeTest, ARegistrationFromBeforeNoticesIsNotAnnouncedByAnEventChange) {
   const std::string event = CreateEvent(Training(), "training");
   Register(event, "a", core::AttendanceMode::kInPerson);
