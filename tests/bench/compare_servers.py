@@ -6,6 +6,7 @@ new, old per round) so that a noisy shared machine's drift falls on both
 alike. Prints each run and the medians per row. Measures; asserts nothing.
 
   python3 tests/bench/compare_servers.py BENCH OLD_CONVENED NEW_CONVENED [ROUNDS] [RPCS]
+  (NEW_ARGS="--notices=false" in the environment: extra flags for the new convened)
   python3 tests/bench/compare_servers.py build/tests/bench/convene-bench \
       /tmp/before/build/services/convened/convened build/services/convened/convened 2 CheckIn,Register
 """
@@ -16,17 +17,19 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import os
 import time
 bench, old_convened, new_convened = sys.argv[1:4]
+new_args = os.environ.get("NEW_ARGS", "").split()
 rounds = int(sys.argv[4]) if len(sys.argv) > 4 else 2
 rpcs = sys.argv[5] if len(sys.argv) > 5 else "CheckIn,Register"
-def run(convened):
+def run(convened, extra=()):
     d = tempfile.mkdtemp(prefix="abba-")
     r = subprocess.Popen(["redis-server", "--unixsocket", f"{d}/r.sock", "--port", "0", "--save", "",
                           "--appendonly", "no", "--dir", d], stdout=subprocess.DEVNULL)
     time.sleep(0.4)
     c = subprocess.Popen([convened, "--insecure", "--listen=127.0.0.1:0", f"--redis=unix://{d}/r.sock",
-                          "--log_rpcs=false"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                          "--log_rpcs=false", *extra], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     addr = None
     while addr is None:
         m = re.search(r"listening on (\S+)", c.stdout.readline())
@@ -43,7 +46,7 @@ def run(convened):
 runs = collections.defaultdict(list)
 for _ in range(rounds):
     for which in ("old", "new", "new", "old"):
-        got = run(old_convened if which == "old" else new_convened)
+        got = run(old_convened) if which == "old" else run(new_convened, new_args)
         print(which, got, flush=True)
         for k, v in got.items(): runs[(k, which)].append(v)
 for rpc in sorted({k for k, _ in runs}):
