@@ -17,6 +17,8 @@ packages=(
   # GET /metrics for Prometheus: a small HTTP server (cpp-httplib) rather
   # than a hand-written HTTP parser
   libcpp-httplib-dev
+  # tests: libical checks the iCalendar Convene writes (RFC 5545/5546 restrictions)
+  libical-dev
   # Redis, for running and testing
   redis-server redis-tools
   # tests: GoogleTest; Python's grpcio and icalendar as clients nobody here wrote

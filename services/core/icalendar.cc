@@ -699,6 +699,76 @@ absl::StatusOr<std::string> UnescapeICalendarText(absl::string_view value) {
   return out;
 }
 
+absl::StatusOr<std::string> WriteInvitation(const Invitation& inv) {
+  const std::string stamp = FormatUtcValue(inv.stamp);
+  if (stamp.empty()) return FieldError("invitation.stamp", "must be set");
+  if (inv.organiser_email.empty()) return FieldError("invitation.organiser_email", "is empty");
+  if (inv.attendee_email.empty()) return FieldError("invitation.attendee_email", "is empty");
+  if (!inv.cancel && inv.days.empty()) return FieldError("invitation.days", "is empty");
+  LineWriter w;
+  w.Add("BEGIN:VCALENDAR");
+  w.Add("VERSION:2.0");
+  w.Add("PRODID:-//Convene//Convene 0.1//EN");
+  w.Add("CALSCALE:GREGORIAN");
+  w.Add("METHOD", inv.cancel ? "CANCEL" : "REQUEST");
+  auto person = [&](absl::string_view name, const std::string& cn, const std::string& email,
+                    absl::string_view params) {
+    std::string n(name);
+    if (!cn.empty()) absl::StrAppend(&n, ";CN=", ParamValue(cn));
+    absl::StrAppend(&n, params);
+    w.Add(n, absl::StrCat("mailto:", email));
+  };
+  auto common = [&] {
+    w.Add("UID", EscapeICalendarText(inv.uid));
+    w.Add("DTSTAMP", stamp);
+    w.Add("SEQUENCE", absl::StrCat(inv.sequence));
+    w.Add("SUMMARY", EscapeICalendarText(inv.summary));
+    person("ORGANIZER", inv.organiser_name, inv.organiser_email, "");
+    person("ATTENDEE", inv.attendee_name, inv.attendee_email,
+           inv.cancel ? ";ROLE=REQ-PARTICIPANT"
+                      : ";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE");
+  };
+  const auto day_fields = [&](const InvitationDay& d) {
+    w.Add("DTSTART", FormatUtcValue(d.start));
+    w.Add("DTEND", FormatUtcValue(d.end));
+    if (!d.location.empty()) w.Add("LOCATION", EscapeICalendarText(d.location));
+    if (!d.description.empty()) w.Add("DESCRIPTION", EscapeICalendarText(d.description));
+  };
+  w.Add("BEGIN:VEVENT");
+  common();
+  if (inv.cancel) {
+    if (!inv.days.empty()) {
+      w.Add("DTSTART", FormatUtcValue(inv.days.front().start));
+      w.Add("DTEND", FormatUtcValue(inv.days.front().end));
+    }
+    w.Add("STATUS", "CANCELLED");
+    w.Add("END:VEVENT");
+  } else {
+    day_fields(inv.days.front());
+    if (inv.days.size() > 1) {
+      std::vector<std::string> periods;
+      for (size_t i = 1; i < inv.days.size(); ++i) {
+        periods.push_back(absl::StrCat(FormatUtcValue(inv.days[i].start), "/",
+                                       FormatUtcValue(inv.days[i].end)));
+      }
+      w.Add("RDATE;VALUE=PERIOD", absl::StrJoin(periods, ","));
+    }
+    w.Add("STATUS", "CONFIRMED");
+    w.Add("END:VEVENT");
+    // Each further day as an instance of its own: its place and mode.
+    for (size_t i = 1; i < inv.days.size(); ++i) {
+      w.Add("BEGIN:VEVENT");
+      common();
+      w.Add("RECURRENCE-ID", FormatUtcValue(inv.days[i].start));
+      day_fields(inv.days[i]);
+      w.Add("STATUS", "CONFIRMED");
+      w.Add("END:VEVENT");
+    }
+  }
+  w.Add("END:VCALENDAR");
+  return w.Take();
+}
+
 absl::StatusOr<std::string> ExportICalendar(const std::vector<Event>& events,
                                             const ICalendarOptions& opts) {
   const std::string dtstamp = FormatUtcValue(opts.now);

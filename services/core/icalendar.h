@@ -114,6 +114,31 @@ struct ICalendarLimits {
 absl::StatusOr<std::vector<ICalendarComponent>> ParseICalendar(
     absl::string_view text);
 
+// One participant's invitation (iTIP, RFC 5546) to the days they attend:
+// METHOD:REQUEST with one VEVENT per day under one UID per event and
+// participant (the first day with RDATE periods for the others, each other
+// day an instance with its RECURRENCE-ID), so that a later REQUEST with a
+// higher SEQUENCE replaces the whole (days added, moved or dropped), and
+// METHOD:CANCEL removes it. Times are UTC. ORGANIZER is required: no
+// invitation without an organiser address.
+struct InvitationDay {
+  absl::Time start;
+  absl::Time end;
+  std::string location;     // the address in person, the join link online
+  std::string description;  // "In person" / "Online: <link>"
+};
+struct Invitation {
+  bool cancel = false;  // METHOD:CANCEL (no days needed)
+  std::string uid;      // stable per event and participant
+  int64_t sequence = 0;
+  absl::Time stamp;
+  std::string summary;
+  std::string organiser_name, organiser_email;
+  std::string attendee_name, attendee_email;
+  std::vector<InvitationDay> days;  // in time order; REQUEST: at least one
+};
+absl::StatusOr<std::string> WriteInvitation(const Invitation& invitation);
+
 // TEXT escaping (RFC 5545 section 3.3.11): backslash, semicolon and comma
 // get a backslash, a line break (LF, CRLF or CR) becomes "\n"; other control
 // characters but tab are dropped, as TEXT cannot hold them, and bytes that

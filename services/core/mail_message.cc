@@ -201,6 +201,11 @@ std::string ComposeMime(const MailMessage& m, absl::Time date) {
   absl::StrAppend(&out, "--", boundary, kCrlf, "Content-Type: text/html; charset=UTF-8", kCrlf,
                   "Content-Transfer-Encoding: base64", kCrlf, kCrlf,
                   Base64Lines(PlainTextToHtml(m.text, m.subject)));
+  if (!m.calendar.empty()) {
+    absl::StrAppend(&out, "--", boundary, kCrlf, "Content-Type: text/calendar; charset=UTF-8; method=",
+                    m.calendar_method.empty() ? "REQUEST" : m.calendar_method, kCrlf,
+                    "Content-Transfer-Encoding: base64", kCrlf, kCrlf, Base64Lines(m.calendar));
+  }
   absl::StrAppend(&out, "--", boundary, "--", kCrlf);
   return out;
 }

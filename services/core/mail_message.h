@@ -37,6 +37,10 @@ struct MailMessage {
   std::string subject;
   std::string text;  // the plain-text body; the HTML part is made from it
   std::string message_id;  // "<...@...>", see MessageIdFor
+  // An iTIP invitation (text/calendar; method=...), sent as a third
+  // alternative when not empty; `calendar_method` is "REQUEST" or "CANCEL".
+  std::string calendar;
+  std::string calendar_method;
   // Extra headers, ASCII names and values (X-Convene-Kind, ...).
   std::vector<std::pair<std::string, std::string>> headers;
 };

@@ -35,6 +35,11 @@ core::MailMessage MailOf(const v1::Notification& n, const core::MailAddress& fro
     m.reply_to = {n.reply_to_name(), n.reply_to_email()};
   }
   m.subject = n.subject();
+  if (!n.calendar().empty()) {
+    m.calendar = n.calendar();
+    m.calendar_method =
+        n.calendar().find("METHOD:CANCEL") != std::string::npos ? "CANCEL" : "REQUEST";
+  }
   m.text = n.body();
   m.message_id = core::MessageIdFor(n.notification_id(), core::MailDomain(from.email));
   m.headers = {{"X-Convene-Kind", MailKindOf(n)},

@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "core/blocking_call.h"
 #include "core/local_date_time.h"
+#include "core/event_days.h"
+#include "core/icalendar.h"
 #include "core/notice.h"
 #include "core/reminder_message.h"
 #include "core/zone.h"
@@ -164,6 +166,51 @@ absl::StatusOr<core::ReminderPolicy> PolicyFromStored(const std::string& event_i
   return PolicyFromProto(wire);
 }
 
+namespace {
+
+// The calendar invitation a notice carries: the days with a seat (REQUEST),
+// or CANCEL when none is left; none without an organiser address (iTIP
+// needs an ORGANIZER), for a waiting-list notice (no seat yet), or when
+// nothing was ever confirmed.
+std::optional<std::string> InvitationFor(const core::Event& event, const core::Zone& zone,
+                                         const core::Registration& registration,
+                                         core::NoticeKind kind, const core::NoticeState& now,
+                                         int64_t sequence) {
+  if (event.organiser_contact.email.empty() || kind == core::NoticeKind::kWaitlisted) {
+    return std::nullopt;
+  }
+  absl::StatusOr<std::vector<core::EventDay>> days =
+      core::SplitIntoLocalDays(zone, event.start_local, event.end_local, event.local_time_policy);
+  if (!days.ok()) return std::nullopt;
+  core::Invitation inv;
+  inv.uid = absl::StrCat(event.id, "-", registration.participant.participant_id, "@convene");
+  inv.sequence = sequence;
+  inv.stamp = absl::Now();
+  inv.summary = event.title;
+  inv.organiser_name = event.organiser_contact.name;
+  inv.organiser_email = event.organiser_contact.email;
+  inv.attendee_name = registration.participant.display_name;
+  inv.attendee_email = registration.participant.email;
+  for (const core::NoticeDay& d : now.days) {
+    if (d.status != core::RegistrationStatus::kConfirmed) continue;
+    auto day = std::find_if(days->begin(), days->end(),
+                            [&](const core::EventDay& e) { return e.date == d.date; });
+    if (day == days->end()) continue;
+    const bool online = d.mode == core::AttendanceMode::kOnline;
+    inv.days.push_back({d.starts, std::max(day->end, d.starts), d.where,
+                        online ? absl::StrCat("Online: ", d.where) : "In person"});
+  }
+  inv.cancel = inv.days.empty();
+  if (inv.cancel && kind != core::NoticeKind::kCancelled && kind != core::NoticeKind::kDayCancelled) {
+    return std::nullopt;  // nothing confirmed yet, nothing to cancel
+  }
+  absl::StatusOr<std::string> ics = core::WriteInvitation(inv);
+  if (!ics.ok()) return std::nullopt;
+  return *std::move(ics);
+}
+
+}  // namespace
+
 absl::StatusOr<std::optional<storage::PendingReminder>> ReminderReplanner::Notice(
     const core::Event& event, const core::Zone& zone, const core::ReminderPolicy& policy,
     const core::Registration& registration, bool announce_new) {
@@ -262,6 +309,10 @@ absl::StatusOr<std::optional<storage::PendingReminder>> ReminderReplanner::Notic
   n.set_reply_to_name(event.organiser_contact.name);
   n.set_reply_to_email(event.organiser_contact.email);
   n.set_notice_state(absl::StrCat(told_count + 1, "|", core::FormatNoticeState(now)));
+  if (std::optional<std::string> ics =
+          InvitationFor(event, zone, registration, *kind, now, told_count + 1)) {
+    n.set_calendar(*std::move(ics));
+  }
   return std::optional<storage::PendingReminder>(
       storage::PendingReminder{key, absl::ToUnixMillis(due), n.SerializeAsString()});
 }

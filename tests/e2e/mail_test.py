@@ -23,6 +23,7 @@ import unittest
 import warnings
 import zoneinfo
 
+import icalendar
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from google.protobuf import duration_pb2
@@ -273,13 +274,16 @@ class MailE2ETest(ProcessesTestCase):
     def test_registration_notices_arrive_by_mail_each_once_in_the_order_of_the_changes(self):
         n = self.notification("--notice_delay=1s")
         ch = self.channel(n)
-        start = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3)
-                 ).replace(second=0, microsecond=0)
+        # 10:00-13:00 in Thessaloniki, three days from now (one day).
+        athens = zoneinfo.ZoneInfo("Europe/Athens")
+        day = (datetime.datetime.now(athens) + datetime.timedelta(days=3)).date()
+        start = datetime.datetime(day.year, day.month, day.day, 10, 0, tzinfo=athens)
         event = unary(self.ch_cal, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
             request_id="mail-4", event=calendar_pb2.Event(
                 title="CONNECTION study visit", format=common_pb2.EVENT_FORMAT_IN_PERSON,
-                time_zone="Europe/Athens", city="Thessaloniki", start_local=local(start),
-                end_local=local(start + datetime.timedelta(hours=3)),
+                time_zone="Europe/Athens", city="Thessaloniki",
+                start_local=start.strftime("%Y-%m-%dT%H:%M"),
+                end_local=(start + datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"),
                 venue=calendar_pb2.Venue(name="Thessaloniki City Hall", address="Vasileos Georgiou 1",
                                          city="Thessaloniki", in_person_capacity=1),
                 organiser_contact=calendar_pb2.Contact(name="Δήμος Θεσσαλονίκης",
@@ -316,6 +320,31 @@ class MailE2ETest(ProcessesTestCase):
         self.assertEqual(promoted["Reply-To"].addresses[0].display_name, "Δήμος Θεσσαλονίκης")
         cancelled = self.smtp.to("eleni@example.org", kind="cancelled")[0]
         self.assertIn("Ακύρωση εγγραφής", str(cancelled["Subject"]))
+        # Calendar invitations (iTIP), read with Python's icalendar: a
+        # REQUEST for the seat, updated by a CANCEL with a higher SEQUENCE
+        # under the same UID; none while on the waiting list.
+        def invitation(m):
+            part = next((p for p in m.walk() if p.get_content_type() == "text/calendar"), None)
+            return None if part is None else (part.get_param("method"),
+                                              icalendar.Calendar.from_ical(part.get_content()))
+        confirmed = self.smtp.to("eleni@example.org", kind="confirmed")[0]
+        method, cal = invitation(confirmed)
+        self.assertEqual(method, "REQUEST")
+        self.assertEqual(str(cal["METHOD"]), "REQUEST")
+        (vevent,) = cal.walk("VEVENT")
+        self.assertEqual(str(vevent["ORGANIZER"]), "mailto:connection@thessaloniki.example")
+        self.assertEqual(str(vevent["ATTENDEE"]), "mailto:eleni@example.org")
+        self.assertEqual(vevent["DTSTART"].dt, start)  # the venue's 'start', as an instant
+        self.assertEqual(str(vevent["LOCATION"]), "Thessaloniki City Hall, Vasileos Georgiou 1")
+        method, cal = invitation(cancelled)
+        self.assertEqual(method, "CANCEL")
+        (gone,) = cal.walk("VEVENT")
+        self.assertEqual(str(gone["UID"]), str(vevent["UID"]))
+        self.assertGreater(int(gone["SEQUENCE"]), int(vevent["SEQUENCE"]))
+        self.assertIsNone(invitation(waiting))
+        method, cal = invitation(promoted)
+        self.assertEqual(method, "REQUEST")
+        self.assertEqual(str(cal.walk("VEVENT")[0]["ATTENDEE"]), "mailto:marco@example.org")
         time.sleep(3)  # nothing more comes
         self.assertEqual(kinds("eleni@example.org"), ["confirmed", "cancelled"])
         self.assertEqual(kinds("marco@example.org"), ["waitlisted", "promoted"])

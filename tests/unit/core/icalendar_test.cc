@@ -649,3 +649,63 @@ TEST(ResolveICalendarDateTime, RefusesWhatNamesNoInstant) {
 
 }  // namespace
 }  // namespace convene::core
+
+namespace convene::core {
+namespace {
+
+Invitation ThreeDays() {
+  Invitation inv;
+  inv.uid = "ev_1-eleni@convene";
+  inv.sequence = 2;
+  inv.stamp = Utc(2022, 3, 2, 12, 0);
+  inv.summary = "CoP1 3rd workshop";
+  inv.organiser_name = "Thessaloniki; CoP1";
+  inv.organiser_email = "cop1@thessaloniki.example";
+  inv.attendee_name = "Eleni";
+  inv.attendee_email = "eleni@example.org";
+  for (int d = 15; d <= 17; ++d) {
+    inv.days.push_back({Utc(2022, 3, d, 7, 0), Utc(2022, 3, d, 15, 30),
+                        d == 16 ? "https://meet.example.org/x" : "City Hall, Vasileos Georgiou A 1",
+                        d == 16 ? "Online: https://meet.example.org/x" : "In person"});
+  }
+  return inv;
+}
+
+TEST(WriteInvitation, RequestsEachAttendedDayUnderOneUidWithItsPlace) {
+  absl::StatusOr<std::string> ics = WriteInvitation(ThreeDays());
+  ASSERT_TRUE(ics.ok()) << ics.status();
+  const ICalendarComponent cal = MustParse(*ics);
+  EXPECT_EQ(Value(cal, "METHOD"), "REQUEST");
+  const std::vector<const ICalendarComponent*> events = cal.Components("VEVENT");
+  ASSERT_EQ(events.size(), 3u);
+  for (const ICalendarComponent* e : events) {
+    EXPECT_EQ(Value(*e, "UID"), "ev_1-eleni@convene");
+    EXPECT_EQ(Value(*e, "SEQUENCE"), "2");
+    EXPECT_EQ(Value(*e, "ORGANIZER"), "mailto:cop1@thessaloniki.example");
+    EXPECT_EQ(Value(*e, "ATTENDEE"), "mailto:eleni@example.org");
+    EXPECT_EQ(Value(*e, "STATUS"), "CONFIRMED");
+  }
+  EXPECT_EQ(Value(*events[0], "DTSTART"), "20220315T070000Z");
+  EXPECT_EQ(Value(*events[0], "RDATE"),
+            "20220316T070000Z/20220316T153000Z,20220317T070000Z/20220317T153000Z");
+  EXPECT_EQ(Value(*events[1], "RECURRENCE-ID"), "20220316T070000Z");
+  EXPECT_EQ(Value(*events[1], "LOCATION"), "https://meet.example.org/x");
+  EXPECT_EQ(Value(*events[2], "LOCATION"), "City Hall\\, Vasileos Georgiou A 1");
+  EXPECT_THAT(*ics, HasSubstr("ORGANIZER;CN=\"Thessaloniki; CoP1\":mailto:"));
+}
+
+TEST(WriteInvitation, CancelsTheWholeUidAndRefusesWithoutAnOrganiser) {
+  Invitation inv = ThreeDays();
+  inv.cancel = true;
+  absl::StatusOr<std::string> ics = WriteInvitation(inv);
+  ASSERT_TRUE(ics.ok()) << ics.status();
+  const ICalendarComponent cal = MustParse(*ics);
+  EXPECT_EQ(Value(cal, "METHOD"), "CANCEL");
+  ASSERT_EQ(cal.Components("VEVENT").size(), 1u);
+  EXPECT_EQ(Value(*cal.Components("VEVENT")[0], "STATUS"), "CANCELLED");
+  inv.organiser_email.clear();
+  EXPECT_FALSE(WriteInvitation(inv).ok());
+}
+
+}  // namespace
+}  // namespace convene::core
