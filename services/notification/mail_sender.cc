@@ -9,24 +9,16 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <mutex>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "core/backoff.h"
+#include "notification/curl_global_init.h"
 
 namespace convene::notification {
 namespace {
-
-// See webhook_sender.cc: curl_global_init runs once, before any handle.
-CURLcode CurlGlobalInitOnce() {
-  static std::once_flag once;
-  static CURLcode result = CURLE_FAILED_INIT;
-  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  return result;
-}
 
 struct Upload {
   const std::string* data;

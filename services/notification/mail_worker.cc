@@ -91,12 +91,8 @@ absl::StatusOr<bool> MailWorker::Mail(const std::string& notification_id) {
 
 absl::StatusOr<int> MailWorker::Step(absl::Duration block) {
   absl::StatusOr<std::vector<storage::OutboxEntry>> entries =
-      reader_.ClaimIdle(kGroup, options_.consumer, options_.lease, 20);
+      reader_.Take(kGroup, options_.consumer, options_.lease, 20, block);
   if (!entries.ok()) return entries.status();
-  if (entries->empty()) {
-    entries = reader_.ReadNew(kGroup, options_.consumer, 20, block);
-    if (!entries.ok()) return entries.status();
-  }
   std::vector<storage::OutboxEntry> settled;
   absl::Status first_error;
   for (const storage::OutboxEntry& e : *entries) {

@@ -148,6 +148,15 @@ absl::StatusOr<std::vector<OutboxEntry>> OutboxReader::ClaimIdle(
   return out;
 }
 
+absl::StatusOr<std::vector<OutboxEntry>> OutboxReader::Take(const std::string& group,
+                                                            const std::string& consumer,
+                                                            absl::Duration min_idle, int count,
+                                                            absl::Duration block) {
+  absl::StatusOr<std::vector<OutboxEntry>> idle = ClaimIdle(group, consumer, min_idle, count);
+  if (!idle.ok() || !idle->empty()) return idle;
+  return ReadNew(group, consumer, count, block);
+}
+
 absl::Status OutboxReader::Skip(const std::string& group,
                                 const std::vector<OutboxEntry>& entries) {
   std::map<int, std::vector<std::string>> by_shard;

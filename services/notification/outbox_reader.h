@@ -59,6 +59,13 @@ class OutboxReader {
                                                      absl::Duration min_idle,
                                                      int count);
 
+  // What a sink worker takes next: entries left unacknowledged for
+  // `min_idle` (a dead consumer's), else new ones, waiting up to `block`.
+  absl::StatusOr<std::vector<OutboxEntry>> Take(const std::string& group,
+                                                const std::string& consumer,
+                                                absl::Duration min_idle, int count,
+                                                absl::Duration block);
+
   // Acknowledges entries for the group without marking the notifications
   // sent (entries a subscriber's filter leaves out, or already erased).
   absl::Status Skip(const std::string& group, const std::vector<OutboxEntry>& entries);

@@ -26,6 +26,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "notification/curl_global_init.h"
 #include "absl/time/time.h"
 #include "core/backoff.h"
 
@@ -131,15 +132,6 @@ absl::Status ValidateIdempotencyKey(absl::string_view key) {
     }
   }
   return absl::OkStatus();
-}
-
-// curl_global_init is not safe to race with itself or with other threads'
-// curl use on older libcurls, so it runs exactly once, before any handle.
-CURLcode CurlGlobalInitOnce() {
-  static std::once_flag once;
-  static CURLcode result = CURLE_FAILED_INIT;
-  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  return result;
 }
 
 struct CurlEasyDeleter {

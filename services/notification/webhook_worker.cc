@@ -18,12 +18,8 @@ WebhookWorker::~WebhookWorker() { Stop(); }
 
 absl::StatusOr<int> WebhookWorker::Step(absl::Duration block) {
   absl::StatusOr<std::vector<storage::OutboxEntry>> entries =
-      reader_.ClaimIdle(kGroup, options_.consumer, options_.lease, 20);
+      reader_.Take(kGroup, options_.consumer, options_.lease, 20, block);
   if (!entries.ok()) return entries.status();
-  if (entries->empty()) {
-    entries = reader_.ReadNew(kGroup, options_.consumer, 20, block);
-    if (!entries.ok()) return entries.status();
-  }
   if (entries->empty()) return 0;
   absl::StatusOr<std::vector<v1::Webhook>> hooks = core::BlockingCall<std::vector<v1::Webhook>>(
       [&](auto done) { app_.ListWebhooks(true, std::move(done)); }, kStoreCallTimeout);

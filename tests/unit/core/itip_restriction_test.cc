@@ -44,6 +44,20 @@ std::vector<std::string> Restrictions(const std::string& ics) {
   return errors;
 }
 
+// The CONNECTION calendar exported, every event with `contact`.
+absl::StatusOr<std::string> ExportConnection(const Contact& contact) {
+  std::vector<Event> events = testing_util::ConnectionCalendar();
+  for (Event& e : events) {
+    e.organiser_contact = contact;
+    absl::StatusOr<Zone> zone = ResolveZone(e.time_zone);
+    if (!zone.ok()) return zone.status();
+    if (absl::Status s = PrepareEvent(e, *zone); !s.ok()) return s;
+  }
+  ICalendarOptions opts;
+  opts.now = Utc(2022, 3, 2, 12, 0);
+  return ExportICalendar(events, opts);
+}
+
 Invitation TwoDays(bool cancel) {
   Invitation inv;
   inv.cancel = cancel;
@@ -74,16 +88,8 @@ TEST(ITipRestrictions, TheInvitationCancelPasses) {
 }
 
 TEST(ITipRestrictions, TheCalendarExportPassesWithAnOrganiserContact) {
-  std::vector<Event> events = testing_util::ConnectionCalendar();
-  for (Event& e : events) {
-    e.organiser_contact = {"CONNECTION secretariat", "secretariat@connection.example"};
-    absl::StatusOr<Zone> zone = ResolveZone(e.time_zone);
-    ASSERT_TRUE(zone.ok());
-    ASSERT_TRUE(PrepareEvent(e, *zone).ok()) << e.id;
-  }
-  ICalendarOptions opts;
-  opts.now = Utc(2022, 3, 2, 12, 0);
-  absl::StatusOr<std::string> ics = ExportICalendar(events, opts);
+  absl::StatusOr<std::string> ics =
+      ExportConnection({"CONNECTION secretariat", "secretariat@connection.example"});
   ASSERT_TRUE(ics.ok()) << ics.status();
   EXPECT_EQ(Restrictions(*ics), std::vector<std::string>{});
 }
@@ -92,15 +98,7 @@ TEST(ITipRestrictions, TheCalendarExportPassesWithAnOrganiserContact) {
 // the export was before events had an organiser contact), and a REQUEST
 // without an ATTENDEE.
 TEST(ITipRestrictions, WithoutTheRequiredPeopleLibicalRefuses) {
-  std::vector<Event> events = testing_util::ConnectionCalendar();
-  for (Event& e : events) {
-    absl::StatusOr<Zone> zone = ResolveZone(e.time_zone);
-    ASSERT_TRUE(zone.ok());
-    ASSERT_TRUE(PrepareEvent(e, *zone).ok()) << e.id;
-  }
-  ICalendarOptions opts;
-  opts.now = Utc(2022, 3, 2, 12, 0);
-  absl::StatusOr<std::string> ics = ExportICalendar(events, opts);
+  absl::StatusOr<std::string> ics = ExportConnection({});
   ASSERT_TRUE(ics.ok()) << ics.status();
   EXPECT_NE(Restrictions(*ics), std::vector<std::string>{});
   absl::StatusOr<std::string> request = WriteInvitation(TwoDays(false));
