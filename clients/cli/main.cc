@@ -12,6 +12,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+
+#include <grpcpp/security/credentials.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
@@ -23,7 +26,7 @@ namespace {
 std::vector<OptionSpec> GlobalOptions() {
   return {
       {"tz", "ZONE", "your zone for times shown (default: $TZ, then the system's zone, then UTC)"},
-      {"server", "HOST:PORT", "convened, all the services (default 127.0.0.1:50051)"},
+      {"server", "HOST:PORT", "convened, all the services (default: $CONVENE_SERVER, then 127.0.0.1:50051)"},
       {"calendar_server", "HOST:PORT", "the calendar service (default: --server)"},
       {"attendance_server", "HOST:PORT", "the attendance service (default: --server)"},
       {"notification_server", "HOST:PORT", "the notification service (default: --server)"},
@@ -31,6 +34,7 @@ std::vector<OptionSpec> GlobalOptions() {
       {"output", "FORMAT", "table (default) or json: the response as JSON, one line"},
       {"token", "TOKEN", "bearer token (default: $CONVENE_TOKEN)"},
       {"timeout", "DURATION", "deadline of each call: 10s (default), 500ms, or seconds"},
+      {"tls_ca_file", "FILE", "the servers serve TLS: trust the CA certificates in FILE (PEM; a self-signed server's own certificate)"},
   };
 }
 
@@ -44,7 +48,7 @@ constexpr char kRootDetails[] =
     "  2    usage error: unknown command or option, bad value\n"
     "  130  interrupted (Ctrl-C) while watching\n"
     "\n"
-    "Environment: TZ, CONVENE_TOKEN, CONVENE_WEBHOOK_SECRET.\n"
+    "Environment: TZ, CONVENE_SERVER, CONVENE_TOKEN, CONVENE_WEBHOOK_SECRET.\n"
     "\n"
     "Tokens: the first admin token comes from `convene-admin bootstrap-token`;\n"
     "with it, `convene tokens create` makes the others.\n";
@@ -133,7 +137,8 @@ int Run(int argc, char** argv) {
     return usage("--output: expected table or json, got \"" + output + "\"");
   }
   client::ClientOptions options;
-  options.target = Global(line, "server", "127.0.0.1:50051");
+  const char* server = std::getenv("CONVENE_SERVER");
+  options.target = Global(line, "server", server != nullptr && *server != '\0' ? server : "127.0.0.1:50051");
   options.calendar_target = Global(line, "calendar_server", "");
   options.attendance_target = Global(line, "attendance_server", "");
   options.notification_target = Global(line, "notification_server", "");
@@ -149,6 +154,17 @@ int Run(int argc, char** argv) {
       return usage("--timeout: expected a positive duration such as 10s, got \"" + text + "\"");
     }
     options.deadline = *timeout;
+  }
+  if (line.globals.contains("tls_ca_file")) {
+    std::string path = Global(line, "tls_ca_file", "");
+    std::ifstream file(path, std::ios::binary);
+    std::string pem((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (!file || pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      return usage("--tls_ca_file: \"" + path + "\" is not a readable PEM certificate file");
+    }
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = std::move(pem);
+    options.credentials = grpc::SslCredentials(ssl);
   }
   absl::StatusOr<std::unique_ptr<client::ConveneClient>> client =
       client::ConveneClient::Connect(options);

@@ -90,7 +90,56 @@ struct Loaded {
   int registrations = 0;
   int check_ins = 0;
   std::string rerun_key;
+  std::string soon_key;  // the webinar a few minutes ahead
+  int soon_registrations = 0;
 };
+
+// An online webinar starting a few minutes from now, with a reminder due
+// within about a minute of loading: a new user sees reminders sent (the run
+// command writes them into .run/mail/) without waiting for next March. Each
+// run makes a new one: its request id carries its start.
+void LoadSoonWebinar(ConveneClient& client, const Struct& soon,
+                     const std::map<std::string, v1::Participant>& people, Loaded& loaded) {
+  const std::string key = Field(soon, "key").string_value();
+  v1::Event event = FromJson<v1::Event>(Field(soon, "event").struct_value(), "event " + key);
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(event.time_zone(), &zone)) {
+    Fail("soon", absl::InvalidArgumentError("time_zone " + event.time_zone() + " is not known"));
+  }
+  const int64_t next_minute = absl::ToUnixSeconds(absl::Now()) / 60 * 60 + 60;
+  const absl::Time start =
+      absl::FromUnixSeconds(next_minute) + absl::Minutes(Field(soon, "minutes_ahead").number_value());
+  const absl::Time end = start + absl::Minutes(Field(soon, "minutes_long").number_value());
+  event.set_start_local(absl::FormatTime("%Y-%m-%dT%H:%M", start, zone));
+  event.set_end_local(absl::FormatTime("%Y-%m-%dT%H:%M", end, zone));
+  v1::CreateEventRequest create;
+  create.set_request_id(absl::StrCat("demo-event-", key, "-", event.start_local()));
+  *create.mutable_event() = event;
+  const std::string id = Check(client.CreateEvent(create), "CreateEvent " + key).id();
+  loaded.event_ids[key] = id;
+  loaded.soon_key = key;
+
+  // Its only reminder: remind_seconds_before the start, at least 30 s ahead.
+  v1::SetReminderPolicyRequest policy;
+  policy.mutable_policy()->set_event_id(id);
+  policy.mutable_policy()->add_before_event()->set_seconds(
+      static_cast<int64_t>(Field(soon, "remind_seconds_before").number_value()));
+  Check(client.SetReminderPolicy(policy), "SetReminderPolicy " + key);
+  for (const Value& r : Field(soon, "registrations").list_value().values()) {
+    Struct rest = r.struct_value();
+    const std::string pid = Field(rest, "participant").string_value();
+    rest.mutable_fields()->erase("participant");
+    v1::RegisterRequest request = FromJson<v1::RegisterRequest>(rest, "registration");
+    auto person = people.find(pid);
+    if (person == people.end()) Fail("soon", absl::NotFoundError("participant " + pid + " is not in the demo"));
+    *request.mutable_participant() = person->second;
+    request.set_event_id(id);
+    request.set_request_id(absl::StrCat("demo-reg-", id, "-", pid));
+    Check(client.Register(request), "Register " + pid);
+    ++loaded.registrations;
+    ++loaded.soon_registrations;
+  }
+}
 
 Loaded Load(ConveneClient& client, const Struct& data) {
   Loaded loaded;
@@ -161,6 +210,9 @@ Loaded Load(ConveneClient& client, const Struct& data) {
     policy.mutable_policy()->add_before_each_day()->set_seconds(3600);
     Check(client.SetReminderPolicy(policy), "SetReminderPolicy");
   }
+  if (const Struct& soon = Field(data, "soon").struct_value(); !Field(soon, "key").string_value().empty()) {
+    LoadSoonWebinar(client, soon, people, loaded);
+  }
   int n = 0;
   for (const auto& [key, list] : Field(data, "checkins").struct_value().fields()) {
     for (const Value& c : list.list_value().values()) {
@@ -228,7 +280,7 @@ void PrintCounts(ConveneClient& client, const std::string& event_id) {
   }
 }
 
-void PrintReminders(ConveneClient& client, const std::string& event_id) {
+void PrintReminders(ConveneClient& client, const std::string& event_id, int expected = 1) {
   v1::ListScheduledRemindersRequest request;
   request.set_event_id(event_id);
   request.set_page_size(1000);
@@ -237,7 +289,7 @@ void PrintReminders(ConveneClient& client, const std::string& event_id) {
   const absl::Time until = absl::Now() + absl::Seconds(15);
   do {
     page = Check(client.ListScheduledReminders(request), "ListScheduledReminders");
-    if (page.reminders_size() > 0) break;
+    if (page.reminders_size() >= expected) break;
     absl::SleepFor(absl::Milliseconds(200));
   } while (absl::Now() < until);
   v1::Event event = Check(client.GetEvent(event_id), "GetEvent");
@@ -290,6 +342,10 @@ int main(int argc, char** argv) {
   PrintAgenda(*client, loaded.event_ids["thessaloniki"], absl::GetFlag(FLAGS_partner_tz));
   PrintCounts(*client, loaded.event_ids["thessaloniki"]);
   if (!loaded.rerun_key.empty()) PrintReminders(*client, loaded.event_ids[loaded.rerun_key]);
+  if (!loaded.soon_key.empty()) {
+    PrintReminders(*client, loaded.event_ids[loaded.soon_key], loaded.soon_registrations);
+    std::printf("  (sent when due: with the run command, as .eml files into .run/mail/)\n");
+  }
   std::printf("\n== Event ids\n");
   for (const auto& [key, id] : loaded.event_ids) std::printf("  %-18s %s\n", key.c_str(), id.c_str());
   return 0;

@@ -11,6 +11,9 @@
 #   bash deploy/local/run.sh --listen-host 127.0.0.1 --port 6000
 #   bash deploy/local/run.sh --redis redis://127.0.0.1:6379   # use an existing Redis
 #   bash deploy/local/run.sh --insecure           # no authentication (development only)
+#   bash deploy/local/run.sh --run-dir /tmp/cv    # state, logs and e-mails there, not in .run/
+#   bash deploy/local/run.sh --no-build           # skip install and build: run what build/ has
+#                                                 # ($CONVENE_BUILD_DIR when set)
 #
 # E-mail: no SMTP server is configured here, so every e-mail the
 # notification service sends (reminders, notices) is written as an .eml file
@@ -30,6 +33,8 @@ split=0
 demo=1
 exit_after_summary=0
 insecure=0
+rundir="$root/.run"
+build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --redis) redis="$2"; shift 2 ;;
@@ -39,17 +44,23 @@ while [ $# -gt 0 ]; do
     --no-demo) demo=0; shift ;;
     --exit-after-summary) exit_after_summary=1; shift ;;
     --insecure) insecure=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --run-dir) rundir="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
+    --no-build) build=0; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
 
-bash deploy/local/install-deps.sh
-export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
-echo "== building (first time: a few minutes)"
-bash deploy/local/build.sh >/tmp/convene-build.log 2>&1 || { tail -40 /tmp/convene-build.log; exit 1; }
+builddir="$root/build"
+if [ "$build" -eq 1 ]; then
+  bash deploy/local/install-deps.sh
+  export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+  echo "== building (first time: a few minutes)"
+  bash deploy/local/build.sh >/tmp/convene-build.log 2>&1 || { tail -40 /tmp/convene-build.log; exit 1; }
+else
+  builddir="${CONVENE_BUILD_DIR:-$builddir}"
+fi
 
-rundir="$root/.run"
 mkdir -p "$rundir"
 pids=()
 cleanup() {
@@ -78,7 +89,7 @@ if [ -z "$redis" ]; then
   echo "redis-server (private) on $redis, data in $rundir"
 fi
 
-bin="$root/build/services"
+bin="$builddir/services"
 auth=()
 if [ "$insecure" -eq 1 ]; then
   auth=(--insecure)
@@ -109,7 +120,7 @@ if [ "$demo" -eq 1 ]; then
   if [ "$split" -eq 1 ]; then
     echo "run.sh: the demo needs all services on one port; run without --split" >&2
   else
-    "$root/build/clients/demo/convene-demo" --server="$host:$port" || exit 1
+    "$builddir/clients/demo/convene-demo" --server="$host:$port" || exit 1
   fi
 fi
 if [ "$exit_after_summary" -eq 1 ]; then
