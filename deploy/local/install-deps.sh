@@ -25,6 +25,8 @@ packages=(
   libgtest-dev libgmock-dev python3 python3-grpcio python3-protobuf python3-icalendar
   # tests of the e-mail sink: a real SMTP server on loopback
   python3-aiosmtpd
+  # tests of convene-web in a real browser: headless chromium driven by selenium
+  chromium chromium-driver python3-selenium
   # fuzzing (tests/fuzz): libFuzzer comes with clang, not GCC; Debian ships its
   # runtime (libclang_rt.fuzzer, <fuzzer/FuzzedDataProvider.h>) in
   # libclang-rt-14-dev, which clang only recommends

@@ -14,6 +14,7 @@
 #   bash deploy/local/run.sh --run-dir /tmp/cv    # state, logs and e-mails there, not in .run/
 #   bash deploy/local/run.sh --no-build           # skip install and build: run what build/ has
 #                                                 # ($CONVENE_BUILD_DIR when set)
+#   bash deploy/local/run.sh --web-port 9090      # the organisers' pages (convene-web) there, not :8080
 #
 # E-mail: no SMTP server is configured here, so every e-mail the
 # notification service sends (reminders, notices) is written as an .eml file
@@ -35,6 +36,7 @@ exit_after_summary=0
 insecure=0
 rundir="$root/.run"
 build=1
+web_port=8080
 while [ $# -gt 0 ]; do
   case "$1" in
     --redis) redis="$2"; shift 2 ;;
@@ -46,7 +48,8 @@ while [ $# -gt 0 ]; do
     --insecure) insecure=1; shift ;;
     --run-dir) rundir="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --web-port) web_port="$2"; shift 2 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -63,10 +66,15 @@ fi
 
 mkdir -p "$rundir"
 pids=()
+web_pid=""
 cleanup() {
   trap - INT TERM EXIT
   echo
   echo "== stopping"
+  if [ -n "$web_pid" ]; then
+    kill -TERM "$web_pid" 2>/dev/null || true
+    wait "$web_pid" 2>/dev/null || true
+  fi
   # Services first (they drain), Redis last.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     kill -TERM "${pids[$i]}" 2>/dev/null || true
@@ -114,6 +122,29 @@ else
   pids+=("$!")
 fi
 
+# The organisers' pages: a gRPC client of the services, like any other. It
+# is not among the processes whose exit stops the rest: the services run on
+# without it (its port may be taken).
+if [ "$split" -eq 1 ]; then
+  targets=(--calendar="$host:$port" --attendance="$host:$((port + 1))" --notification="$host:$((port + 2))")
+else
+  targets=(--server="$host:$port")
+fi
+"$builddir/clients/web/convene-web" "${targets[@]}" --listen="$host:$web_port" >>"$rundir/web.log" 2>&1 &
+web_pid=$!
+for _ in $(seq 1 50); do
+  grep -q "listening on" "$rundir/web.log" 2>/dev/null && break
+  kill -0 "$web_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if kill -0 "$web_pid" 2>/dev/null; then
+  web_url="http://$host:$web_port/"
+  echo "organisers' pages (live attendance, check-in desk): $web_url  (sign in with the admin token)"
+else
+  web_url=""
+  web_pid=""
+  echo "run.sh: convene-web did not start (see $rundir/web.log; --web-port N picks another port)" >&2
+fi
 echo "services log to $rundir/*.log"
 echo "e-mails (no SMTP server configured) are written as .eml files to $rundir/mail/"
 if [ "$demo" -eq 1 ]; then
@@ -128,7 +159,9 @@ if [ "$exit_after_summary" -eq 1 ]; then
 fi
 
 echo
-echo "== Convene is running on $host:$port; Ctrl-C stops it. Try, in another shell:"
+echo "== Convene is running on $host:$port; Ctrl-C stops it."
+[ -n "$web_url" ] && echo "   Organisers: open $web_url in a browser and paste the admin token."
+echo "   Try, in another shell:"
 echo "  export CONVENE_TOKEN=\$(cat $rundir/admin-token)"
 echo "  build/clients/cli/convene --server $host:$port events list --from 2020-01-01"
 echo "  build/clients/cli/convene --server $host:$port --tz America/New_York events agenda ev_952d57dc09850eab"

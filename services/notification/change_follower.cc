@@ -84,6 +84,9 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
       if (!erased.ok()) return erased.status();
       continue;
     }
+    if (kind->second == "registration_created") {
+      if (absl::Status s = planning_.MarkAnnounced(event, participant->second); !s.ok()) return s;
+    }
     // The copy follows every entry, in the stream's order.
     absl::StatusOr<bool> copied = core::BlockingCall<bool>(
         [&](auto done) { registrations_.Apply(event, e.fields, std::move(done)); },

@@ -169,16 +169,16 @@ absl::StatusOr<core::ReminderPolicy> PolicyFromStored(const std::string& event_i
 namespace {
 
 // The calendar invitation a notice carries: the days with a seat (REQUEST),
-// or CANCEL when none is left; none without an organiser address (iTIP
-// needs an ORGANIZER), for a waiting-list notice (no seat yet), or when
+// or CANCEL once none is left for someone told of a seat before, whatever
+// the notice's headline (a mode change onto a full waiting list leaves no
+// seat either); none without an organiser address (iTIP needs an
+// ORGANIZER), for a waiting-list notice while seats are unchanged, or when
 // nothing was ever confirmed.
 std::optional<std::string> InvitationFor(const core::Event& event, const core::Zone& zone,
                                          const core::Registration& registration,
-                                         core::NoticeKind kind, const core::NoticeState& now,
-                                         int64_t sequence) {
-  if (event.organiser_contact.email.empty() || kind == core::NoticeKind::kWaitlisted) {
-    return std::nullopt;
-  }
+                                         core::NoticeKind kind, const core::NoticeState* told,
+                                         const core::NoticeState& now, int64_t sequence) {
+  if (event.organiser_contact.email.empty()) return std::nullopt;
   absl::StatusOr<std::vector<core::EventDay>> days =
       core::SplitIntoLocalDays(zone, event.start_local, event.end_local, event.local_time_policy);
   if (!days.ok()) return std::nullopt;
@@ -201,8 +201,14 @@ std::optional<std::string> InvitationFor(const core::Event& event, const core::Z
                         online ? absl::StrCat("Online: ", d.where) : "In person"});
   }
   inv.cancel = inv.days.empty();
-  if (inv.cancel && kind != core::NoticeKind::kCancelled && kind != core::NoticeKind::kDayCancelled) {
-    return std::nullopt;  // nothing confirmed yet, nothing to cancel
+  if (inv.cancel) {
+    const bool had_seat = told != nullptr &&
+        std::any_of(told->days.begin(), told->days.end(), [](const core::NoticeDay& d) {
+          return d.status == core::RegistrationStatus::kConfirmed;
+        });
+    if (!had_seat) return std::nullopt;  // no calendar holds the event: nothing to cancel
+  } else if (kind == core::NoticeKind::kWaitlisted) {
+    return std::nullopt;  // the seats the last invitation gave are unchanged
   }
   absl::StatusOr<std::string> ics = core::WriteInvitation(inv);
   if (!ics.ok()) return std::nullopt;
@@ -238,12 +244,7 @@ absl::StatusOr<std::optional<storage::PendingReminder>> ReminderReplanner::Notic
   } else if (announce_new) {
     // Known from now on, told nothing yet: a re-plan through the event
     // (before the first notice went out) still owes that first notice.
-    absl::StatusOr<bool> remembered = core::BlockingCall<bool>([&](auto done) {
-      reminders_.RememberTold(event.id, pid,
-                              absl::StrCat("0|", core::FormatNoticeState(core::NoticeState{})),
-                              /*only_if_none=*/true, std::move(done));
-    }, kStoreCallTimeout);
-    if (!remembered.ok()) return remembered.status();
+    if (absl::Status marked = MarkAnnounced(event.id, pid); !marked.ok()) return marked;
   } else {
     absl::StatusOr<bool> remembered = core::BlockingCall<bool>([&](auto done) {
       reminders_.RememberTold(event.id, pid, absl::StrCat("0|", core::FormatNoticeState(now)),
@@ -310,7 +311,7 @@ absl::StatusOr<std::optional<storage::PendingReminder>> ReminderReplanner::Notic
   n.set_reply_to_email(event.organiser_contact.email);
   n.set_notice_state(absl::StrCat(told_count + 1, "|", core::FormatNoticeState(now)));
   if (std::optional<std::string> ics =
-          InvitationFor(event, zone, registration, *kind, now, told_count + 1)) {
+          InvitationFor(event, zone, registration, *kind, told ? &*told : nullptr, now, told_count + 1)) {
     n.set_calendar(*std::move(ics));
   }
   return std::optional<storage::PendingReminder>(
@@ -378,6 +379,16 @@ absl::StatusOr<storage::ReminderStore::Erased> ReminderReplanner::Forget(
   return core::BlockingCall<storage::ReminderStore::Erased>(
       [&](auto done) { reminders_.ForgetParticipant(participant_id, event_id, std::move(done)); },
       kStoreCallTimeout);
+}
+
+absl::Status ReminderReplanner::MarkAnnounced(const std::string& event_id,
+                                              const std::string& participant_id) {
+  if (!notices_) return absl::OkStatus();
+  return core::BlockingCall<bool>([&](auto done) {
+           reminders_.RememberTold(event_id, participant_id,
+                                   absl::StrCat("0|", core::FormatNoticeState(core::NoticeState{})),
+                                   /*only_if_none=*/true, std::move(done));
+         }, kStoreCallTimeout).status();
 }
 
 absl::StatusOr<int> ReminderReplanner::PlanRegistration(

@@ -63,6 +63,13 @@ class ReminderReplanner {
   // what it was told.
   absl::StatusOr<int> PlanEvent(const std::string& event_id);
 
+  // A registration made now is owed its first notice. Marked before its
+  // copy is written: whichever re-plan sees the copy first, its own or its
+  // event's (a policy set or an edit racing with the registration), then
+  // plans that notice instead of taking the registration for one made
+  // before lifecycle notices existed.
+  absl::Status MarkAnnounced(const std::string& event_id, const std::string& participant_id);
+
   // The event's policy, or the default one.
   absl::StatusOr<core::ReminderPolicy> Policy(const std::string& event_id);
 

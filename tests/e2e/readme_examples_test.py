@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 import grpc
 
@@ -96,7 +97,7 @@ def grpcurl_calls(text):
 class ReadmeExamplesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.port, cls.tls_port = e2e.free_loopback_ports(2)
+        cls.port, cls.tls_port, cls.web_port = e2e.free_loopback_ports(3)
         cls.work = tempfile.mkdtemp(prefix="readme-")
         for entry in os.listdir(SOURCE):
             if entry not in ("build", ".run", ".git") and not entry.startswith("build-"):
@@ -108,7 +109,7 @@ class ReadmeExamplesTest(unittest.TestCase):
         cls.run_out = open(os.path.join(cls.work, "run.out"), "w+")
         cls.system = subprocess.Popen(
             ["bash", os.path.join(SOURCE, "deploy/local/run.sh"), "--no-build",
-             "--port", str(cls.port), "--run-dir", cls.rundir],
+             "--port", str(cls.port), "--web-port", str(cls.web_port), "--run-dir", cls.rundir],
             cwd=SOURCE, env=env, stdout=cls.run_out, stderr=subprocess.STDOUT,
             start_new_session=True)
         cls.summary = ""
@@ -142,6 +143,13 @@ class ReadmeExamplesTest(unittest.TestCase):
         done = subprocess.run([os.path.join(BUILD, "clients/cli/convene"), f"--server=127.0.0.1:{self.port}",
                                f"--token={token}", "--tz=UTC", *args], capture_output=True, text=True, timeout=30)
         return done.stdout + done.stderr
+
+    def test_0_run_command_starts_the_organisers_pages(self):
+        url = f"http://127.0.0.1:{self.web_port}/"
+        self.assertIn(f"organisers' pages (live attendance, check-in desk): {url}", self.summary)
+        with urllib.request.urlopen(url + "signin", timeout=10) as page:
+            self.assertEqual(page.status, 200)
+            self.assertIn("token", page.read().decode().lower())
 
     def test_1_run_command_writes_the_demos_notices_and_reminders_as_eml_files(self):
         self.assertIn(f"e-mails (no SMTP server configured) are written as .eml files to {self.rundir}/mail/",

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <atomic>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -863,6 +864,35 @@ TEST_F(NoticeTest, AnEventChangeBeforeTheFirstNoticeWentOutKeepsItUpToDate) {
   EXPECT_EQ(sent["a"][0].kind(), v1::NOTIFICATION_KIND_REGISTRATION_CONFIRMED);
   EXPECT_THAT(sent["a"][0].body(), HasSubstr("26 March 2022, 11:00 in Brussels"));
   EXPECT_THAT(sent["a"][0].body(), ::testing::Not(HasSubstr("09:30")));
+}
+
+// Found by the README's run-command test: the demo sets a policy right
+// after registering, and the event's re-plan (from SetReminderPolicy, on a
+// handler thread) could see a new registration's copy before the follower
+// planned it, take it for one from before notices and tell it nothing.
+TEST_F(NoticeTest, AnEventReplanRacingWithNewRegistrationsKeepsEveryFirstNotice) {
+  const std::string event = CreateEvent(Training(), "training");  // 2 seats in the room
+  constexpr int kPeople = 24;
+  for (int i = 0; i < kPeople; ++i) {
+    Register(event, absl::StrCat("p", i), core::AttendanceMode::kInPerson);
+  }
+  ASSERT_TRUE(sheet_follower_->ProcessAvailable().ok());
+  std::atomic<bool> followed{false};
+  std::atomic<int> replans{0};
+  std::thread policy_setter([&] {
+    while (!followed.load()) {
+      if (planning_->PlanEvent(event).ok()) replans.fetch_add(1);
+    }
+  });
+  absl::StatusOr<int> n = follower_->ProcessAvailable();
+  followed.store(true);
+  policy_setter.join();
+  ASSERT_TRUE(n.ok()) << n.status();
+  ASSERT_GT(replans.load(), 0);
+  auto sent = SendNotices(event);
+  EXPECT_EQ(sent.size(), static_cast<size_t>(kPeople)) << replans.load() << " event re-plans ran alongside";
+  EXPECT_EQ(sent["p0"].at(0).kind(), v1::NOTIFICATION_KIND_REGISTRATION_CONFIRMED);
+  EXPECT_EQ(sent["p9"].at(0).kind(), v1::NOTIFICATION_KIND_WAITLISTED);
 }
 
 TEST_F(NoticeTest, ARegistrationFromBeforeNoticesIsNotAnnouncedByAnEventChange) {

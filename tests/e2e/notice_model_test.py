@@ -1,0 +1,331 @@
+"""Model-based test of registration notices (issue 20): random sequences of
+registrations, day and whole cancellations, mode changes and organiser edits
+(capacity, start time, venue address, join link), with pauses shorter and
+longer than the notice delay, against an independent check of where each
+person ended up.
+
+One private redis-server and `convened` with --notice_delay=1s; a sink
+subscribed as "mailer" records and acknowledges every notification. After
+each sequence settles, for every participant, from what the API says now
+(GetRegistration, GetEvent) and nothing the notification service computed:
+  - no notification arrives twice, and notices arrive in the order they were
+    numbered (notice-1, notice-2, ...): the order of the changes;
+  - the last notice says where things ended: a seat on some day means there
+    is a last notice, no cancellation, and the last calendar invitation
+    (iTIP) is a REQUEST for exactly the days with a seat, each with its mode,
+    its place (the join link online, the venue in person) and the day's start
+    at the venue as the event stands now; only waiting-list places mean the
+    last notice is neither a confirmation, a promotion nor a cancellation and
+    the last invitation, if any was sent, a CANCEL; nothing left means the
+    last notice, if any, is a cancellation and the last invitation, if any, a
+    CANCEL;
+  - anyone registered now was told something;
+  - nothing is left PENDING.
+
+Environment:
+  CONVENE_NOTICE_SEED=N       reproduce a run (the seed is printed first)
+  CONVENE_NOTICE_SECONDS=S    bound on the whole run (default 70)
+  CONVENE_NOTICE_VERBOSE=1    print every call as it happens
+"""
+import datetime
+import os
+import random
+import threading
+import time
+import unittest
+import zoneinfo
+
+import grpc
+import icalendar
+from google.protobuf import field_mask_pb2
+
+from convene_e2e import ProcessesTestCase, unary, wait_until
+from convene.v1 import attendance_pb2 as A
+from convene.v1 import calendar_pb2 as C
+from convene.v1 import common_pb2 as M
+from convene.v1 import notification_pb2 as N
+
+ZONE = "Europe/Brussels"
+VERBOSE = os.environ.get("CONVENE_NOTICE_VERBOSE") == "1"
+NOTICE_DELAY_S = 1.0
+ONLINE, IN_PERSON = M.ATTENDANCE_MODE_ONLINE, M.ATTENDANCE_MODE_IN_PERSON
+CONFIRMED, WAITLISTED = A.REGISTRATION_STATUS_CONFIRMED, A.REGISTRATION_STATUS_WAITLISTED
+KIND = {N.NOTIFICATION_KIND_REGISTRATION_CONFIRMED: "confirmed", N.NOTIFICATION_KIND_WAITLISTED: "waitlisted",
+        N.NOTIFICATION_KIND_PROMOTED: "promoted", N.NOTIFICATION_KIND_MODE_CHANGED: "mode-changed",
+        N.NOTIFICATION_KIND_REGISTRATION_CANCELLED: "cancelled", N.NOTIFICATION_KIND_DAY_CANCELLED: "day-cancelled",
+        N.NOTIFICATION_KIND_RESCHEDULED: "rescheduled", N.NOTIFICATION_KIND_VENUE_CHANGED: "venue-changed"}
+
+
+class Sink(threading.Thread):
+    """Subscribes as "mailer", records each notification in arrival order and
+    acknowledges it."""
+
+    def __init__(self, channel):
+        super().__init__(daemon=True, name="sink")
+        self.channel, self.lock, self.received, self.stream = channel, threading.Lock(), [], None
+        self.stopping = threading.Event()
+
+    def run(self):
+        subscribe = self.channel.unary_stream(
+            "/convene.v1.NotificationService/SubscribeNotifications",
+            request_serializer=N.SubscribeNotificationsRequest.SerializeToString,
+            response_deserializer=N.Notification.FromString)
+        while not self.stopping.is_set():
+            try:
+                self.stream = subscribe(N.SubscribeNotificationsRequest(subscriber="mailer"), timeout=3600)
+                for n in self.stream:
+                    with self.lock:
+                        self.received.append(n)
+                    if VERBOSE:
+                        print(f"  sink: {n.notification_id} {KIND.get(n.kind, n.kind)}", flush=True)
+                    unary(self.channel, "NotificationService", "AckNotification",
+                          N.AckNotificationRequest(subscriber="mailer", notification_id=n.notification_id),
+                          N.AckNotificationResponse, timeout=10)
+            except grpc.RpcError:
+                time.sleep(0.2)
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.received)
+
+    def stop(self):
+        self.stopping.set()
+        if self.stream is not None:
+            self.stream.cancel()
+
+
+def local_text(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M")
+
+
+def invitation(n):
+    """(method, {date: (DTSTART instant, is_online, LOCATION)}) of a notice's iTIP part, or None."""
+    if not n.calendar:
+        return None
+    cal = icalendar.Calendar.from_ical(n.calendar)
+    days = {}
+    for v in cal.walk("VEVENT"):
+        if "DTSTART" not in v:
+            continue  # a CANCEL of the whole series
+        start = v["DTSTART"].dt
+        online = str(v.get("DESCRIPTION", "")).startswith("Online")
+        days[start.astimezone(zoneinfo.ZoneInfo(ZONE)).date().isoformat()] = (
+            start, online, str(v.get("LOCATION", "")))
+    return str(cal["METHOD"]), days
+
+
+class Sequence:
+    def __init__(self, test, number, rng):
+        self.test, self.number, self.rng = test, number, rng
+        self.people = [f"p{number}-{i}" for i in range(6)]
+        self.calls = 0
+        start = (datetime.datetime.now(zoneinfo.ZoneInfo(ZONE)) + datetime.timedelta(days=rng.randint(3, 9))
+                 ).replace(hour=9, minute=0, second=0, microsecond=0)
+        self.two_days = rng.random() < 0.7
+        end = start + datetime.timedelta(days=1 if self.two_days else 0, hours=8)
+        self.event = self.cal("CreateEvent", C.CreateEventRequest(
+            request_id=f"notice-model-{number}", event=C.Event(
+                title=f"CONNECTION workshop {number}", format=M.EVENT_FORMAT_HYBRID, time_zone=ZONE,
+                city="Utrecht", start_local=local_text(start), end_local=local_text(end),
+                venue=C.Venue(name="Stadhuis", address="Stadhuisbrug 1", city="Utrecht",
+                              in_person_capacity=rng.choice([1, 2, 3])),
+                online=C.OnlineAccess(platform="Zoom", join_url="https://meet.example.org/w1",
+                                      online_capacity=rng.choice([1, 2, 0])),
+                organiser_contact=C.Contact(name="Gemeente Utrecht", email="connection@utrecht.example"))),
+            C.Event)
+        self.dates = [start.date().isoformat()] + ([(start + datetime.timedelta(days=1)).date().isoformat()]
+                                                   if self.two_days else [])
+
+    def log(self, text):
+        if VERBOSE:
+            print(f"  [{self.number}] {text}", flush=True)
+
+    def call(self, service, method, request, response_type):
+        self.calls += 1
+        try:
+            result = unary(self.test.ch, service, method, request, response_type, timeout=20)
+            self.log(f"{method} ok")
+            return result
+        except grpc.RpcError as e:
+            # A refusal by the rules (full, no such registration, nothing to
+            # change) is part of the model; anything else is a failure.
+            if e.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND,
+                            grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.ALREADY_EXISTS,
+                            grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED):
+                self.log(f"{method} refused: {e.code().name} {e.details()}")
+                return None
+            raise
+
+    def cal(self, method, request, response_type):
+        return self.call("CalendarService", method, request, response_type)
+
+    def att(self, method, request, response_type):
+        return self.call("AttendanceService", method, request, response_type)
+
+    def rid(self):
+        return f"nm-{self.number}-{self.calls}-{self.rng.random()}"
+
+    def some_days(self):
+        if self.rng.random() < 0.5 or len(self.dates) == 1:
+            return []  # all days
+        return [A.DayMode(date=d, mode=self.rng.choice([ONLINE, IN_PERSON]))
+                for d in self.rng.sample(self.dates, self.rng.randint(1, len(self.dates)))]
+
+    def step(self):
+        rng, ev = self.rng, self.event
+        pid = rng.choice(self.people)
+        what = rng.choices(["register", "cancel", "cancel_day", "mode", "capacity", "move", "venue", "link"],
+                           [5, 2, 2, 2, 2, 1, 1, 1])[0]
+        self.log(f"{what} {pid}")
+        if what == "register":
+            self.att("Register", A.RegisterRequest(
+                event_id=ev.id, request_id=self.rid(), mode=rng.choice([ONLINE, IN_PERSON]), days=self.some_days(),
+                participant=M.Participant(participant_id=pid, display_name=pid, email=f"{pid}@example.org",
+                                          language=rng.choice(["en", "nl", "it"]), time_zone=ZONE)),
+                A.Registration)
+        elif what == "cancel":
+            self.att("CancelRegistration", A.CancelRegistrationRequest(
+                event_id=ev.id, participant_id=pid, request_id=self.rid(), reason="plans changed"), A.Registration)
+        elif what == "cancel_day":
+            self.att("CancelRegistration", A.CancelRegistrationRequest(
+                event_id=ev.id, participant_id=pid, request_id=self.rid(), dates=[rng.choice(self.dates)]),
+                A.Registration)
+        elif what == "mode":
+            days = self.some_days()
+            self.att("ChangeMode", A.ChangeModeRequest(
+                event_id=ev.id, participant_id=pid, request_id=self.rid(), mode=rng.choice([ONLINE, IN_PERSON]),
+                days=days), A.Registration)
+        else:
+            e = C.Event(id=ev.id)
+            if what == "capacity":
+                e.venue.CopyFrom(ev.venue)
+                e.venue.in_person_capacity = rng.choice([1, 2, 3, 4])
+                paths = ["venue.in_person_capacity"]
+            elif what == "move":
+                # An hour later or earlier, the same dates: a reschedule.
+                shift = datetime.timedelta(hours=rng.choice([-1, 1]))
+                start = datetime.datetime.fromisoformat(ev.start_local) + shift
+                end = datetime.datetime.fromisoformat(ev.end_local) + shift
+                if not (7 <= start.hour <= 11):
+                    return
+                e.start_local, e.end_local = local_text(start), local_text(end)
+                paths = ["start_local", "end_local"]
+            elif what == "venue":
+                e.venue.CopyFrom(ev.venue)
+                e.venue.address = rng.choice(["Stadhuisbrug 1", "Korte Minrebroederstraat 2", "Vredenburg 40"])
+                paths = ["venue.address"]
+            else:
+                e.online.CopyFrom(ev.online)
+                e.online.join_url = rng.choice(["https://meet.example.org/w1", "https://meet.example.org/w2"])
+                paths = ["online.join_url"]
+            updated = self.cal("UpdateEvent", C.UpdateEventRequest(
+                event=e, update_mask=field_mask_pb2.FieldMask(paths=paths)), C.Event)
+            if updated is not None:
+                self.event = updated
+
+    def run(self, steps):
+        for _ in range(steps):
+            self.step()
+            # Shorter than the notice delay (changes meet in one notice) or longer.
+            time.sleep(self.rng.choice([0, 0, 0.2, 0.5, NOTICE_DELAY_S * 1.6]))
+
+
+class NoticeModelTest(ProcessesTestCase):
+    def test_notices_tell_each_person_where_they_ended_once_each_in_order(self):
+        seed = int(os.environ.get("CONVENE_NOTICE_SEED", random.randrange(1 << 30)))
+        budget = float(os.environ.get("CONVENE_NOTICE_SECONDS", "70"))
+        print(f"notice model: seed {seed} (CONVENE_NOTICE_SEED={seed} reproduces it), {budget:.0f} s", flush=True)
+        rng = random.Random(seed)
+        server = self.spawn("convened/convened", f"--notice_delay={NOTICE_DELAY_S:g}s")
+        self.ch = self.channel(server)
+        sink = Sink(self.ch)
+        sink.start()
+        self.addCleanup(sink.stop)
+        deadline = time.monotonic() + budget
+        sequences, kinds_seen = 0, set()
+        while time.monotonic() < deadline - 25 or sequences == 0:
+            sequences += 1
+            seq = Sequence(self, sequences, rng)
+            seq.run(rng.randint(15, 35))
+            kinds_seen |= self.check(seq, sink)
+        print(f"notice model: {sequences} sequences, notice kinds seen: {sorted(kinds_seen)}", flush=True)
+        self.assertGreaterEqual(len(kinds_seen), 4, "the sequences should exercise most kinds of notice")
+
+    def settled(self, seq, sink):
+        """Waits until the event's notifications are all sent and none came for 2 s."""
+        def quiet():
+            pending = unary(self.ch, "NotificationService", "ListNotifications",
+                            N.ListNotificationsRequest(event_id=seq.event.id, page_size=1000),
+                            N.ListNotificationsResponse, timeout=10).notifications
+            if any(n.state == N.NOTIFICATION_STATE_PENDING for n in pending):
+                return False
+            mine = [n for n in sink.snapshot() if n.event_id == seq.event.id]
+            return len(mine) == len([n for n in pending if n.kind in KIND]) and \
+                time.monotonic() - self.last_change(sink, seq) >= 2
+        time.sleep(NOTICE_DELAY_S + 1)
+        self.assertTrue(wait_until(quiet, 40, 0.3), f"sequence {seq.number}: notices still pending or unsent")
+
+    def last_change(self, sink, seq):
+        n = len([x for x in sink.snapshot() if x.event_id == seq.event.id])
+        if n != getattr(self, "_count", None):
+            self._count, self._at = n, time.monotonic()
+        return self._at
+
+    def check(self, seq, sink):
+        self._count = None
+        self.settled(seq, sink)
+        event = unary(self.ch, "CalendarService", "GetEvent", C.GetEventRequest(event_id=seq.event.id), C.Event)
+        start = datetime.datetime.fromisoformat(event.start_local).replace(tzinfo=zoneinfo.ZoneInfo(ZONE))
+        received = [n for n in sink.snapshot() if n.event_id == event.id and n.kind in KIND]
+        kinds_seen = set()
+        problems = []
+        for pid in seq.people:
+            mine = [n for n in received if n.participant_id == pid]
+            kinds_seen |= {KIND[n.kind] for n in mine}
+            where = f"sequence {seq.number} (seed in the first line), {pid}: " \
+                    f"{[(n.reminder_id, KIND[n.kind]) for n in mine]}"
+            ids = [n.notification_id for n in mine]
+            if len(set(ids)) != len(ids):
+                problems.append(f"{where}: a notice arrived twice")
+            numbers = [int(n.reminder_id.split("-")[1]) for n in mine]
+            if numbers != sorted(numbers) or len(set(numbers)) != len(numbers):
+                problems.append(f"{where}: notices out of order")
+            try:
+                reg = unary(self.ch, "AttendanceService", "GetRegistration",
+                            A.GetRegistrationRequest(event_id=event.id, participant_id=pid), A.Registration)
+                days = list(reg.days)
+            except grpc.RpcError as e:
+                self.assertEqual(e.code(), grpc.StatusCode.NOT_FOUND, e.details())
+                days = []
+            seats = {d.date: d.mode for d in days if d.status == CONFIRMED}
+            waiting = [d for d in days if d.status == WAITLISTED]
+            invitations = [inv for inv in (invitation(n) for n in mine) if inv is not None]
+            last = KIND[mine[-1].kind] if mine else None
+            if seats:
+                if last in (None, "cancelled"):
+                    problems.append(f"{where}: has a seat on {sorted(seats)} but the last notice is {last}")
+                want = {}
+                for date, mode in seats.items():
+                    day_start = start.replace(year=int(date[:4]), month=int(date[5:7]), day=int(date[8:]))
+                    want[date] = (day_start, mode == ONLINE,
+                                  event.online.join_url if mode == ONLINE
+                                  else f"{event.venue.name}, {event.venue.address}")
+                if not invitations or invitations[-1] != ("REQUEST", want):
+                    problems.append(f"{where}: the last invitation {invitations[-1] if invitations else None} "
+                                    f"is not a REQUEST for {want}")
+            elif waiting:
+                if last in (None, "cancelled", "confirmed", "promoted"):
+                    problems.append(f"{where}: only waiting-list places, but the last notice is {last}")
+                if invitations and invitations[-1][0] != "CANCEL":
+                    problems.append(f"{where}: no seat left, but the last invitation is {invitations[-1]}")
+            else:
+                if last not in (None, "cancelled"):
+                    problems.append(f"{where}: nothing left, but the last notice is {last}")
+                if invitations and invitations[-1][0] != "CANCEL":
+                    problems.append(f"{where}: nothing left, but the last invitation is {invitations[-1]}")
+        self.assertEqual([], problems, "\n".join(problems))
+        return kinds_seen
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,550 @@
+"""End to end: convene-web, the organisers' pages, in a real browser.
+
+A private redis-server and convened with authentication on; a hybrid event
+that runs today (UTC) with registrations made through the API; convene-web
+in front of it; Debian's chromium, headless, driven by python3-selenium
+through chromium-driver. The browser signs in with a pasted token, watches
+the live attendance page while a second window checks someone in at the
+desk, and sees the counts change within 2 s. A participant named
+`<img src=x onerror=alert(1)>` must show as text; a POST without the CSRF
+token is refused; the desk must work in a 390 px wide window. Plain HTTP
+checks (urllib) cover the headers, the cookie's flags and what happens
+without a session. Every browser test saves a screenshot into
+$CONVENE_BUILD_DIR/web-screenshots/.
+"""
+import datetime
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import grpc
+
+from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, unary
+from convene.v1 import admin_pb2, attendance_pb2, calendar_pb2, common_pb2
+
+try:
+    from selenium import webdriver
+    from selenium.common.exceptions import NoAlertPresentException, TimeoutException
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+except ImportError:  # the install script installs python3-selenium
+    webdriver = None
+
+WEB = os.path.join(BUILD_DIR, "clients", "web", "convene-web")
+ADMIN = os.path.join(BUILD_DIR, "services", "admin", "convene-admin")
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+SCREENSHOTS = os.path.join(BUILD_DIR, "web-screenshots")
+XSS = "<img src=x onerror=alert(1)>"
+
+PEOPLE = [
+    # id, name, organisation, city, mode
+    ("thess-nikos", "Nikos Papadopoulos", "Municipality of Thessaloniki", "Thessaloniki", "room"),
+    ("torino-giulia", "Giulia Rossi", "Città di Torino", "Torino", "room"),
+    ("sofia-ivan", "Ivan Petrov", "Sofia Development Association", "Sofia", "online"),
+    ("zagreb-ana", "Ana Kovač", "City of Zagreb", "Zagreb", "room"),
+    ("utrecht-sanne", "Sanne de Vries", "Gemeente Utrecht", "Utrecht", "online"),
+    ("xss-1", XSS, "<b>bold org</b>", "<script>city</script>", "room"),
+]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class WebTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if webdriver is None or not os.path.exists(CHROMIUM) or not os.path.exists(CHROMEDRIVER):
+            raise unittest.SkipTest("needs chromium, chromium-driver and python3-selenium "
+                                    "(deploy/local/install-deps.sh installs them)")
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        cls.redis = RedisServer()
+        cls.redis.start()
+        cls.addClassCleanup(cls.redis.cleanup)
+        cls.server = ConveneProcess("convened/convened", cls.redis.address, secure=True,
+                                    extra_args=["--rate_limit=0"])
+        cls.addClassCleanup(cls.server.stop, signal.SIGKILL)
+        cls.channel = grpc.insecure_channel(cls.server.target)
+        cls.addClassCleanup(cls.channel.close)
+        cls.admin = subprocess.run([ADMIN, "bootstrap-token", "--redis=" + cls.redis.address],
+                                   capture_output=True, text=True, timeout=30,
+                                   check=True).stdout.strip()
+        cls.make_data()
+        cls.web_port, cls.web = cls.start_web()
+        cls.base = f"http://127.0.0.1:{cls.web_port}"
+        cls.driver = cls.start_browser()
+        cls.addClassCleanup(cls.driver.quit)
+
+    @classmethod
+    def call(cls, service, method, request, response_type, token=None):
+        return unary(cls.channel, service, method, request, response_type,
+                     metadata=[("authorization", "Bearer " + (token or cls.admin))])
+
+    @classmethod
+    def make_data(cls):
+        # Today and tomorrow in UTC, so that the desk's "today" is a day of
+        # the event and check-ins fall inside its window.
+        today = datetime.datetime.now(datetime.timezone.utc).date()
+        cls.today = today.isoformat()
+        tomorrow = (today + datetime.timedelta(days=1)).isoformat()
+        cls.event = cls.call("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="web-e2e", event=calendar_pb2.Event(
+                title="CoP1 hybrid workshop (web test)", community="CoP1", city="Thessaloniki",
+                country_code="EL", format=common_pb2.EVENT_FORMAT_HYBRID, time_zone="UTC",
+                start_local=f"{cls.today}T00:00", end_local=f"{tomorrow}T23:00",
+                allow_walk_ins=True,
+                venue=calendar_pb2.Venue(name="Thessaloniki City Hall", city="Thessaloniki",
+                                         in_person_capacity=20),
+                online=calendar_pb2.OnlineAccess(platform="Zoom", online_capacity=50,
+                                                  join_url="https://meet.example.org/cop1"))),
+            calendar_pb2.Event)
+        for pid, name, org, city, mode in PEOPLE:
+            cls.call("AttendanceService", "Register", attendance_pb2.RegisterRequest(
+                event_id=cls.event.id, request_id="web-reg-" + pid,
+                mode=(common_pb2.ATTENDANCE_MODE_IN_PERSON if mode == "room"
+                      else common_pb2.ATTENDANCE_MODE_ONLINE),
+                participant=common_pb2.Participant(participant_id=pid, display_name=name,
+                                                   organisation=org, city=city,
+                                                   email=pid + "@example.org")),
+                attendance_pb2.Registration)
+        cls.tokens = {}
+        for role in ("checkin", "integration"):
+            cls.tokens[role] = cls.call("AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+                token=admin_pb2.Token(name="web " + role, role=role, event_ids=[cls.event.id])),
+                admin_pb2.CreateTokenResponse).secret
+
+    @classmethod
+    def start_web(cls, *extra_args, cleanup=None):
+        """(port, process) of a convene-web in front of the server; its log
+        (stderr) is in cls.web_logs[port]."""
+        log = tempfile.NamedTemporaryFile(prefix="convene-web-", suffix=".log", delete=False)
+        proc = subprocess.Popen([WEB, "--listen=127.0.0.1:0", "--server=" + cls.server.target,
+                                 *extra_args],
+                                stdout=subprocess.PIPE, stderr=log, text=True)
+        (cleanup or cls.addClassCleanup)(cls.stop_web, proc, log)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+            if m:
+                cls.web_logs = getattr(cls, "web_logs", {})
+                cls.web_logs[int(m.group(1))] = log.name
+                return int(m.group(1)), proc
+        raise RuntimeError("convene-web did not report its port")
+
+    @classmethod
+    def stop_web(cls, proc, log):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+            raise AssertionError("convene-web did not stop within 15 s of SIGTERM")
+        proc.stdout.close()
+        log.close()
+        if code != 0:
+            raise AssertionError(f"convene-web exited {code} on SIGTERM")
+
+    @classmethod
+    def start_browser(cls):
+        cls.profile = tempfile.mkdtemp(prefix="convene-web-chromium-")
+        cls.addClassCleanup(shutil.rmtree, cls.profile, True)
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--user-data-dir=" + cls.profile,
+                    "--window-size=1200,1000", "--force-device-scale-factor=1"):
+            options.add_argument(arg)
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        driver.set_page_load_timeout(30)
+        driver.set_script_timeout(10)
+        return driver
+
+    # ---- helpers --------------------------------------------------------------
+
+    def setUp(self):
+        self.driver.delete_all_cookies()
+        self.driver.set_window_size(1200, 1000)
+
+    def tearDown(self):
+        # Back to one window, whatever the test opened.
+        handles = self.driver.window_handles
+        for handle in handles[1:]:
+            self.driver.switch_to.window(handle)
+            self.driver.close()
+        self.driver.switch_to.window(handles[0])
+
+    def screenshot(self, name=None):
+        path = os.path.join(SCREENSHOTS, (name or self._testMethodName) + ".png")
+        self.driver.save_screenshot(path)
+        return path
+
+    def wait_for(self, predicate, timeout=10, message=""):
+        try:
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(
+                lambda d: predicate())
+        except TimeoutException:
+            self.screenshot(self._testMethodName + "-failed")
+            raise AssertionError(f"timed out: {message}")
+
+    def sign_in(self, token=None):
+        self.driver.get(self.base + "/events")  # redirected to the sign-in form
+        self.assertTrue(self.driver.current_url.endswith("/signin"), self.driver.current_url)
+        self.driver.find_element(By.ID, "token").send_keys(token or self.admin)
+        self.driver.find_element(By.CSS_SELECTOR, "form[action='/signin'] button").click()
+        self.wait_for(lambda: self.driver.current_url.endswith("/events"), message="signed in")
+
+    def open(self, path, ready_css):
+        self.driver.get(self.base + path)
+        return self.wait_for(lambda: self.driver.find_elements(By.CSS_SELECTOR, ready_css),
+                             message=f"{ready_css} on {path}")
+
+    def checked_in_room_today(self):
+        # Read in one script: the page rebuilds its tables on every update,
+        # so an element found in one call may be gone in the next.
+        text = self.driver.execute_script(
+            "const c = document.querySelector(arguments[0]); return c ? c.textContent : null;",
+            f"section[data-day='{self.today}'] tr[data-mode='in_person'] td[data-field='checked_in']")
+        return int(text) if text is not None else None
+
+    def desk_find(self, query):
+        search = self.driver.find_element(By.ID, "desk-search")
+        search.clear()
+        search.send_keys(query)
+        # The results of this query, not of an earlier keystroke.
+        return self.wait_for(
+            lambda: self.driver.find_element(By.ID, "desk-results").get_attribute("data-query") == query
+            and self.driver.find_elements(By.CSS_SELECTOR, "#desk-results .person"),
+            message=f"desk results for {query!r}")
+
+    def desk_message(self):
+        return self.wait_for(
+            lambda: self.driver.find_element(By.ID, "desk-message").text.strip() or None,
+            message="desk message")
+
+    def assertNoAlert(self):
+        with self.assertRaises(NoAlertPresentException):
+            self.driver.switch_to.alert.text
+
+    def http(self, path, data=None, headers=None, opener=None):
+        """(status, headers, body) of a request to convene-web, no redirects
+        followed unless `opener` does."""
+        request = urllib.request.Request(self.base + path, data=data, headers=headers or {})
+        opener = opener or urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(request, timeout=10) as reply:
+                return reply.status, reply.headers, reply.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read().decode()
+
+    def http_session(self, token=None):
+        """An opener holding a signed-in session cookie, and its CSRF token."""
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPCookieProcessor(jar))
+        _, _, form = self.http("/signin", opener=opener)
+        csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', form).group(1)
+        status, headers, _ = self.http("/signin", urllib.parse.urlencode(
+            {"token": token or self.admin, "csrf": csrf}).encode(), opener=opener)
+        self.assertEqual((status, headers["Location"]), (303, "/events"))
+        _, _, page = self.http("/events", opener=opener)
+        csrf = re.search(r'<meta name="csrf-token" content="([0-9a-f]{64})">', page).group(1)
+        return opener, csrf
+
+    def counts(self):
+        return self.call("AttendanceService", "GetAttendanceCounts",
+                         attendance_pb2.GetAttendanceCountsRequest(event_id=self.event.id),
+                         attendance_pb2.AttendanceCounts)
+
+    def room_checked_in_today(self):
+        return next(d.counts.checked_in_in_person for d in self.counts().days
+                    if d.date == self.today)
+
+    # ---- plain HTTP -------------------------------------------------------------
+
+    def test_headers_cookie_flags_and_no_session(self):
+        status, headers, body = self.http("/signin")
+        self.assertEqual(status, 200)
+        csp = headers["Content-Security-Policy"]
+        for directive in ("default-src 'self'", "script-src 'self'", "frame-ancestors 'none'",
+                          "object-src 'none'"):
+            self.assertIn(directive, csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertEqual(headers["X-Content-Type-Options"], "nosniff")
+        self.assertEqual(headers["X-Frame-Options"], "DENY")
+        cookie = headers["Set-Cookie"]
+        self.assertRegex(cookie, r"^convene_session=[0-9a-f]{64}; ")
+        self.assertIn("HttpOnly", cookie)
+        self.assertIn("SameSite=Strict", cookie)
+        self.assertNotIn("Secure", cookie)  # plain HTTP on loopback here
+        # No inline script: the shell loads /static/app.js only.
+        self.assertEqual(re.findall(r"<script[^>]*>", body), ['<script src="/static/app.js" defer>'])
+        status, headers, _ = self.http("/static/app.js")
+        self.assertEqual((status, headers["Content-Type"]), (200, "text/javascript; charset=utf-8"))
+        self.assertEqual(headers["X-Content-Type-Options"], "nosniff")
+
+        # Without a session: pages send to the sign-in form, the API says 401.
+        for page in ("/events", f"/events/{self.event.id}/live", f"/events/{self.event.id}/desk"):
+            status, headers, _ = self.http(page)
+            self.assertEqual((status, headers["Location"]), (303, "/signin"), page)
+        for api in ("/api/events", f"/api/events/{self.event.id}/counts",
+                    f"/download/{self.event.id}/attendance.csv"):
+            status, _, body = self.http(api)
+            self.assertEqual(status, 401, api)
+            self.assertEqual(json.loads(body)["error"]["code"], "UNAUTHENTICATED")
+        # A wrong token is not accepted.
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPCookieProcessor(jar))
+        _, _, form = self.http("/signin", opener=opener)
+        csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', form).group(1)
+        status, headers, _ = self.http("/signin", urllib.parse.urlencode(
+            {"token": "not-a-token", "csrf": csrf}).encode(), opener=opener)
+        self.assertEqual((status, headers["Location"]), (303, "/signin?error=token"))
+
+    def test_post_without_csrf_token_is_refused(self):
+        opener, csrf = self.http_session()
+        before = self.room_checked_in_today()
+        form = urllib.parse.urlencode({"participant_id": "torino-giulia", "day": self.today,
+                                       "mode": "in_person"}).encode()
+        path = f"/api/events/{self.event.id}/checkin"
+        status, _, body = self.http(path, form, opener=opener)
+        self.assertEqual(status, 403, body)
+        status, _, _ = self.http(path, form, {"X-CSRF-Token": "0" * 64}, opener=opener)
+        self.assertEqual(status, 403)
+        # Another site's page cannot post even with a token it guessed right.
+        status, _, _ = self.http(path, form, {"X-CSRF-Token": csrf,
+                                              "Origin": "http://evil.example"}, opener=opener)
+        self.assertEqual(status, 403)
+        self.assertEqual(self.room_checked_in_today(), before)
+        # Signing in without the form's CSRF token is refused too.
+        status, _, _ = self.http("/signin", urllib.parse.urlencode({"token": self.admin}).encode())
+        self.assertEqual(status, 403)
+        # And in the browser: a fetch() without the header.
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/desk", "#desk-search")
+        status = self.driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            fetch(arguments[0], {method: 'POST', credentials: 'same-origin',
+                                 headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+                                 body: 'participant_id=torino-giulia&mode=in_person&day=' + arguments[1]})
+              .then((r) => done(r.status), () => done(-1));""",
+            path, self.today)
+        self.assertEqual(status, 403)
+        self.assertEqual(self.room_checked_in_today(), before)
+        self.screenshot()
+        # With it, the same request works.
+        status, _, body = self.http(path, form, {"X-CSRF-Token": csrf}, opener=opener)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.room_checked_in_today(), before + 1)
+
+    def test_downloads(self):
+        opener, _ = self.http_session()
+        status, headers, csv = self.http(f"/download/{self.event.id}/attendance.csv", opener=opener)
+        self.assertEqual(status, 200)
+        self.assertIn("attachment", headers["Content-Disposition"])
+        self.assertTrue(headers["Content-Type"].startswith("text/csv"))
+        self.assertIn("Nikos Papadopoulos", csv)
+        status, headers, ics = self.http(f"/download/{self.event.id}/calendar.ics", opener=opener)
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["Content-Type"].startswith("text/calendar"))
+        self.assertTrue(ics.startswith("BEGIN:VCALENDAR"), ics[:80])
+        # A check-in token may download neither.
+        opener, _ = self.http_session(self.tokens["checkin"])
+        status, _, _ = self.http(f"/download/{self.event.id}/attendance.csv", opener=opener)
+        self.assertEqual(status, 403)
+
+    # ---- in the browser -------------------------------------------------------------
+
+    def test_live_page_follows_a_desk_check_in_in_another_window(self):
+        self.sign_in()
+        self.assertNotIn(self.admin, self.driver.page_source)
+        self.open(f"/events/{self.event.id}/live", f"section[data-day='{self.today}']")
+        self.wait_for(lambda: "live" in self.driver.find_element(By.ID, "live-status").text,
+                      message="the live stream connected")
+        live = self.driver.current_window_handle
+        before = self.checked_in_room_today()
+        self.assertIsNotNone(before)
+        self.assertTrue(self.driver.find_elements(By.CSS_SELECTOR, "svg.chart rect.bar"))
+
+        self.driver.switch_to.new_window("window")
+        self.open(f"/events/{self.event.id}/desk", "#desk-search")
+        card = self.desk_find("Nikos")[0]
+        self.assertEqual(card.get_attribute("data-participant"), "thess-nikos")
+        # The mode comes from the registration: Nikos is in the room.
+        self.assertEqual(card.find_element(By.CSS_SELECTOR, "button[aria-pressed='true']")
+                         .get_attribute("data-mode"), "in_person")
+        card.find_element(By.CSS_SELECTOR, "button.checkin").click()
+        clicked = time.monotonic()
+        self.assertIn("checked in in the room at", self.desk_message())
+        self.screenshot(self._testMethodName + "-desk")
+
+        self.driver.switch_to.window(live)
+        self.wait_for(lambda: self.checked_in_room_today() == before + 1, timeout=2.0,
+                      message="the live page's room count went up within 2 s")
+        self.assertLess(time.monotonic() - clicked, 2.0)
+        self.screenshot(self._testMethodName + "-live")
+
+        # Again at the desk: a repeat says when the first check-in was.
+        self.driver.switch_to.window(self.driver.window_handles[1])
+        card = self.desk_find("thess-nikos")[0]
+        card.find_element(By.CSS_SELECTOR, "button.checkin").click()
+        self.wait_for(lambda: "already checked in at" in
+                      self.driver.find_element(By.ID, "desk-message").text,
+                      message="the repeat check-in message")
+        self.assertRegex(self.driver.find_element(By.ID, "desk-message").text,
+                         r"already checked in at \d\d:\d\d")
+
+    def test_live_page_reconnects_after_its_stream_ends(self):
+        # A convene-web whose live streams end every second: the page must
+        # reconnect by itself each time and keep following the counts.
+        port, _ = self.start_web("--live_page_max_duration=1s", cleanup=self.addCleanup)
+        base, self.base = self.base, f"http://127.0.0.1:{port}"
+        self.addCleanup(setattr, self, "base", base)
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/live", f"section[data-day='{self.today}']")
+        time.sleep(2.5)  # at least two streams ended and reopened
+        before = self.checked_in_room_today()
+        self.call("AttendanceService", "CheckIn", attendance_pb2.CheckInRequest(
+            event_id=self.event.id, participant_id="zagreb-ana", day=self.today,
+            mode=common_pb2.ATTENDANCE_MODE_IN_PERSON, source=attendance_pb2.CHECK_IN_SOURCE_DESK,
+            request_id="web-reconnect"), attendance_pb2.CheckInRecord)
+        # A reconnect may be under way (1 s retry), so up to 4 s here.
+        self.wait_for(lambda: self.checked_in_room_today() == before + 1, timeout=4,
+                      message="the count changed after reconnects")
+        # The log has a line per stream when it ends: two ended streams
+        # mean the page opened a second one by itself.
+        def streams_ended():
+            with open(self.web_logs[port]) as f:
+                return len(re.findall(rf"GET /api/events/{self.event.id}/stream 200", f.read()))
+        self.wait_for(lambda: streams_ended() >= 2, timeout=5, message="two streams ended")
+        self.assertIn("live", self.driver.find_element(By.ID, "live-status").text)
+        self.screenshot()
+
+    def test_a_name_with_markup_shows_as_text(self):
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/desk", "#desk-search")
+        card = self.desk_find("img")[0]
+        self.assertEqual(card.find_element(By.CSS_SELECTOR, ".name").text, XSS)
+        self.assertIn("<b>bold org</b>", card.text)
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "#desk-results img"), [])
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "#desk-results b"), [])
+        card.find_element(By.CSS_SELECTOR, "button.checkin").click()
+        self.assertIn(XSS, self.desk_message())
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "#desk-message img"), [])
+        self.assertNoAlert()
+        self.screenshot(self._testMethodName + "-desk")
+        # The live page lists the organisation and city as text too.
+        self.open(f"/events/{self.event.id}/live", f"section[data-day='{self.today}'] table.groups")
+        self.assertIn("<b>bold org</b>", self.driver.find_element(By.ID, "live").text)
+        self.assertIn("<script>city</script>", self.driver.find_element(By.ID, "live").text)
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "#live b, #live img"), [])
+        self.assertNoAlert()
+        self.screenshot(self._testMethodName + "-live")
+
+    def test_desk_works_in_a_390px_window(self):
+        self.driver.set_window_size(390, 844)
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/desk", "#desk-search")
+        width = self.driver.execute_script("return window.innerWidth")
+        self.assertLessEqual(width, 390)
+        card = self.desk_find("Ivan")[0]
+        # Ivan registered online: the toggle starts there; the desk changes
+        # it to the room.
+        self.assertEqual(card.find_element(By.CSS_SELECTOR, "button[aria-pressed='true']")
+                         .get_attribute("data-mode"), "online")
+        room = card.find_element(By.CSS_SELECTOR, "button[data-mode='in_person']")
+        room.click()
+        button = card.find_element(By.CSS_SELECTOR, "button.checkin")
+        self.assertGreaterEqual(button.size["height"], 44)
+        self.assertGreaterEqual(room.size["height"], 44)
+        # Everything fits: nothing is wider than the window.
+        self.assertLessEqual(
+            self.driver.execute_script("return document.documentElement.scrollWidth"), width)
+        self.assertLessEqual(button.location["x"] + button.size["width"], width)
+        button.click()
+        self.assertIn("checked in in the room at", self.desk_message())
+        record = self.call("AttendanceService", "GetAttendanceCounts",
+                           attendance_pb2.GetAttendanceCountsRequest(event_id=self.event.id),
+                           attendance_pb2.AttendanceCounts)
+        self.assertTrue(any(d.date == self.today and d.counts.checked_in_in_person >= 1
+                            for d in record.days))
+        # A walk-in (the event allows them).
+        self.driver.find_element(By.ID, "walkin-name").send_keys("Walk-in Person")
+        self.driver.find_element(By.CSS_SELECTOR, "form.walkin button.checkin").click()
+        self.wait_for(lambda: "Walk-in Person" in
+                      self.driver.find_element(By.ID, "desk-message").text,
+                      message="walk-in recorded")
+        self.assertLessEqual(
+            self.driver.execute_script("return document.documentElement.scrollWidth"), width)
+        # The answer scrolled into view above the walk-in form.
+        self.assertTrue(self.driver.execute_script(
+            "const r = document.getElementById('desk-message').getBoundingClientRect();"
+            "return r.top >= 0 && r.bottom <= window.innerHeight;"))
+        self.screenshot()
+
+    def test_roles_decide_what_the_pages_show(self):
+        # A check-in token: the desk by participant id, no names.
+        self.sign_in(self.tokens["checkin"])
+        self.open("/events", "#open-id")  # limited to one event: open by id
+        self.open(f"/events/{self.event.id}/desk", "#desk-search")
+        self.assertEqual(self.driver.find_element(By.ID, "desk-search").get_attribute("placeholder"),
+                         "Participant id")
+        card = self.desk_find("utrecht-sanne")[0]
+        self.assertNotIn("Sanne", self.driver.find_element(By.ID, "app").text)
+        card.find_element(By.CSS_SELECTOR, "button[data-mode='online']").click()
+        card.find_element(By.CSS_SELECTOR, "button.checkin").click()
+        self.assertIn("checked in online at", self.desk_message())
+        self.assertNotIn("@example.org", self.driver.page_source)
+        self.screenshot(self._testMethodName + "-checkin")
+        # An integration token: counts, but no desk and no names.
+        self.driver.delete_all_cookies()
+        self.sign_in(self.tokens["integration"])
+        self.open(f"/events/{self.event.id}/desk", ".error")
+        self.assertIn("may not check people in", self.driver.find_element(By.ID, "app").text)
+        self.open(f"/events/{self.event.id}/live", f"section[data-day='{self.today}']")
+        self.assertNotIn("Nikos", self.driver.find_element(By.ID, "app").text)
+        self.assertEqual(self.driver.find_elements(By.LINK_TEXT, "Attendance CSV"), [])
+        self.assertEqual(self.driver.find_elements(By.LINK_TEXT, "Desk"), [])
+        self.screenshot(self._testMethodName + "-integration")
+        # Signing out ends the session: the pages ask to sign in again.
+        self.driver.find_element(By.CSS_SELECTOR, "form.signout button").click()
+        self.wait_for(lambda: self.driver.current_url.endswith("/signin"), message="signed out")
+        self.driver.get(self.base + f"/events/{self.event.id}/live")
+        self.assertTrue(self.driver.current_url.endswith("/signin"), self.driver.current_url)
+
+    def test_events_and_agenda_pages(self):
+        self.sign_in()
+        self.open("/events", f"article[data-event='{self.event.id}']")
+        card = self.driver.find_element(By.CSS_SELECTOR, f"article[data-event='{self.event.id}']")
+        self.assertIn(f"{self.today} 00:00", card.text)  # the venue's time
+        self.assertIn("Your time:", card.text)
+        city = self.driver.find_element(By.ID, "filter-city")
+        city.find_element(By.CSS_SELECTOR, "option[value='Thessaloniki']").click()
+        self.assertTrue(self.driver.find_elements(By.CSS_SELECTOR, f"article[data-event='{self.event.id}']"))
+        self.screenshot(self._testMethodName + "-events")
+        self.open(f"/events/{self.event.id}", "section.day")
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "section.day")), 2)
+        self.assertTrue(self.driver.find_elements(By.LINK_TEXT, "iCalendar (.ics)"))
+        self.screenshot(self._testMethodName + "-agenda")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
