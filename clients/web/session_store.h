@@ -31,7 +31,8 @@ namespace convene::web {
 // What a token may do with one event, found by trying (the API has no
 // "who am I" call; see EventAccessProbe in web_app.cc).
 struct EventAccess {
-  bool sees_people = false;       // names and registrations (organizer, admin)
+  bool sees_people = false;       // names and registrations (organizer, checkin, admin)
+  bool organises = false;         // registrations' changes, the CSV (organizer, admin)
   bool checks_in = false;         // the desk (checkin, organizer, admin)
   bool exports_calendar = false;  // iCalendar (organizer, integration, admin)
 };

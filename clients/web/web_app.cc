@@ -126,6 +126,12 @@ EventAccess WebApp::AccessFor(const Session& session,
   list.set_event_id(event_id);
   list.set_page_size(1);
   access.sees_people = allowed(c->ListRegistrations(list).status());
+  // A registration without a participant: refused as INVALID_ARGUMENT
+  // after the role and scope checks, PERMISSION_DENIED before. Nothing is
+  // registered.
+  v1::RegisterRequest register_probe;
+  register_probe.set_event_id(event_id);
+  access.organises = allowed(c->Register(register_probe).status());
   // No participant: the services refuse it as INVALID_ARGUMENT after the
   // role and scope checks, or as PERMISSION_DENIED before them. Nothing
   // is recorded.
@@ -334,6 +340,7 @@ void WebApp::EventDetails(const httplib::Request& req, httplib::Response& res) {
           absl::StrCat(
               "{\"event\":", ToJson(*event), ",\"agenda\":", ToJson(*agenda),
               ",\"access\":{\"sees_people\":", Bool(access.sees_people),
+              ",\"organises\":", Bool(access.organises),
               ",\"checks_in\":", Bool(access.checks_in),
               ",\"exports_calendar\":", Bool(access.exports_calendar), "}}"));
 }

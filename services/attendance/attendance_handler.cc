@@ -21,6 +21,16 @@ auto ReplyRegistration(grpc::ServerUnaryReactor* reactor,
       [](const core::Registration& r, v1::Registration& w) { w = RegistrationToProto(r); });
 }
 
+// A registration read back to a caller who may see only part of it.
+auto ReplyRegistrationAsSeen(grpc::ServerUnaryReactor* reactor, v1::Registration* response,
+                             core::ParticipantView view) {
+  return rpc::Reply<core::Registration>(
+      reactor, response, [view](core::Registration r, v1::Registration& w) {
+        core::LimitToView(r.participant, view);
+        w = RegistrationToProto(r);
+      });
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* AttendanceHandler::Register(
@@ -190,11 +200,13 @@ grpc::ServerUnaryReactor* AttendanceHandler::ListRegistrations(
     q.day = *day;
   }
   q.page_size = request->page_size();
+  const core::ParticipantView view = core::ParticipantViewOf(auth::CallerRole(*context));
   app_.ListRegistrations(
       std::move(q), request->page_token(),
-      [reactor, response](absl::StatusOr<AttendanceApp::ListPage> page) {
+      [reactor, response, view](absl::StatusOr<AttendanceApp::ListPage> page) {
         if (page.ok()) {
-          for (const core::Registration& r : page->registrations) {
+          for (core::Registration& r : page->registrations) {
+            core::LimitToView(r.participant, view);
             *response->add_registrations() = RegistrationToProto(r);
           }
           response->set_next_page_token(page->next_page_token);
@@ -297,7 +309,8 @@ grpc::ServerUnaryReactor* AttendanceHandler::GetRegistration(
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   app_.GetRegistration(request->event_id(), request->participant_id(),
-                       ReplyRegistration(reactor, response));
+                       ReplyRegistrationAsSeen(reactor, response,
+                                               core::ParticipantViewOf(auth::CallerRole(*context))));
   return reactor;
 }
 

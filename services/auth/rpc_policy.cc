@@ -100,7 +100,9 @@ std::vector<RpcPolicy> MakeTable() {
           "CalendarService/WatchChanges", {kOrganizer, kIntegration},
           "event_id (empty: the calendar)", kDenied,
           [](const Message& m) { return EventOrAll(As<v1::WatchChangesRequest>(m).event_id()); }),
-      // Attendance: participants' data is the organisers'.
+      // Attendance: participants' data is the organisers'; check-in staff
+      // read registrations to find people at the door, without their
+      // contact details (core::ParticipantViewOf).
       Entry<v1::RegisterRequest>(
           "AttendanceService/Register", {kOrganizer}, "event_id", kDenied,
           [](const Message& m) { return OneEvent(As<v1::RegisterRequest>(m).event_id()); }),
@@ -113,10 +115,10 @@ std::vector<RpcPolicy> MakeTable() {
             return OneEvent(As<v1::CancelRegistrationRequest>(m).event_id());
           }),
       Entry<v1::GetRegistrationRequest>(
-          "AttendanceService/GetRegistration", {kOrganizer}, "event_id", kDenied,
+          "AttendanceService/GetRegistration", {kOrganizer, kCheckIn}, "event_id", kDenied,
           [](const Message& m) { return OneEvent(As<v1::GetRegistrationRequest>(m).event_id()); }),
       Entry<v1::ListRegistrationsRequest>(
-          "AttendanceService/ListRegistrations", {kOrganizer}, "event_id", kDenied,
+          "AttendanceService/ListRegistrations", {kOrganizer, kCheckIn}, "event_id", kDenied,
           [](const Message& m) {
             return OneEvent(As<v1::ListRegistrationsRequest>(m).event_id());
           }),

@@ -71,4 +71,20 @@ bool SeesPersonalData(Role role) {
   return role == Role::kAdmin || role == Role::kOrganizer || role == Role::kReminderJob;
 }
 
+ParticipantView ParticipantViewOf(Role role) {
+  if (SeesPersonalData(role)) return ParticipantView::kAll;
+  return role == Role::kCheckIn ? ParticipantView::kDesk : ParticipantView::kIdOnly;
+}
+
+void LimitToView(ParticipantInfo& participant, ParticipantView view) {
+  if (view == ParticipantView::kAll) return;
+  participant.email.clear();
+  participant.time_zone.clear();
+  participant.language.clear();
+  if (view == ParticipantView::kDesk) return;
+  ParticipantInfo id_only;
+  id_only.participant_id = std::move(participant.participant_id);
+  participant = std::move(id_only);
+}
+
 }  // namespace convene::core

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "core/registration.h"
 
 namespace convene::core {
 
@@ -73,6 +74,16 @@ bool MayGrantRole(Role holder, Role granted);
 // Whether the role may see participants' personal data (names, e-mails,
 // organisations): admin and organizer, and reminder-job (it sends the mail).
 bool SeesPersonalData(Role role);
+
+// What of a participant a role sees in a registration it may read. Check-in
+// staff see what the door needs to find someone (id, name, organisation,
+// city, country), never how to reach them (e-mail) nor their language and
+// zone; roles without personal data see the id alone.
+enum class ParticipantView { kIdOnly, kDesk, kAll };
+ParticipantView ParticipantViewOf(Role role);
+
+// `participant` cut down to what `view` sees.
+void LimitToView(ParticipantInfo& participant, ParticipantView view);
 
 }  // namespace convene::core
 

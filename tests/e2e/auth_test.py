@@ -45,8 +45,8 @@ ALLOWED = {
     "AttendanceService/Register": {"organizer"},
     "AttendanceService/ChangeMode": {"organizer"},
     "AttendanceService/CancelRegistration": {"organizer"},
-    "AttendanceService/GetRegistration": {"organizer"},
-    "AttendanceService/ListRegistrations": {"organizer"},
+    "AttendanceService/GetRegistration": {"organizer", "checkin"},
+    "AttendanceService/ListRegistrations": {"organizer", "checkin"},
     "AttendanceService/ExportAttendanceReport": {"organizer"},
     "AttendanceService/ForgetParticipant": {"organizer"},
     "AttendanceService/CheckIn": {"organizer", "checkin"},
@@ -327,6 +327,32 @@ class AuthE2ETest(unittest.TestCase):
                 self.assertEqual(out.returncode, 1)
                 self.assertIn("--ttl", out.stderr)
                 self.assertEqual(out.stdout, "")
+
+    def test_check_in_tokens_find_people_by_name_but_never_their_contact_details(self):
+        md = [("authorization", "Bearer " + self.tokens["checkin"])]
+        listed = unary(self.channel, "AttendanceService", "ListRegistrations",
+                       attendance_pb2.ListRegistrationsRequest(event_id=self.event.id),
+                       attendance_pb2.ListRegistrationsResponse, metadata=md)
+        one = unary(self.channel, "AttendanceService", "GetRegistration",
+                    attendance_pb2.GetRegistrationRequest(event_id=self.event.id, participant_id="zagreb-ana"),
+                    attendance_pb2.Registration, metadata=md)
+        ana = [r for r in listed.registrations if r.participant.participant_id == "zagreb-ana"][0]
+        for r in (ana, one):
+            self.assertEqual(r.participant.display_name, "Ana Kovač")  # what the desk searches
+            self.assertTrue(r.days)
+            self.assertEqual((r.participant.email, r.participant.language, r.participant.time_zone), ("", "", ""))
+        for blob in (listed.SerializeToString(), one.SerializeToString()):
+            self.assertNotIn(b"ana.kovac", blob)
+        # The organiser sees the whole record.
+        full = unary(self.channel, "AttendanceService", "GetRegistration",
+                     attendance_pb2.GetRegistrationRequest(event_id=self.event.id, participant_id="zagreb-ana"),
+                     attendance_pb2.Registration,
+                     metadata=[("authorization", "Bearer " + self.tokens["organizer"])])
+        self.assertIn("ana.kovac", full.participant.email)
+        self.assertEqual(self.code_of("AttendanceService", "ExportAttendanceReport",
+                                      attendance_pb2.ExportAttendanceReportRequest(event_id=self.event.id),
+                                      attendance_pb2.ExportAttendanceReportResponse, self.tokens["checkin"])[0],
+                         grpc.StatusCode.PERMISSION_DENIED)
 
     def test_integration_tokens_never_see_personal_data(self):
         md = [("authorization", "Bearer " + self.tokens["integration"])]

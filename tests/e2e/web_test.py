@@ -501,15 +501,17 @@ class WebTest(unittest.TestCase):
         self.screenshot()
 
     def test_roles_decide_what_the_pages_show(self):
-        # A check-in token: the desk by participant id, no names.
+        # A check-in token: the desk finds people by name, shows no e-mail,
+        # checks in with the mode of their registration (no toggle: only
+        # organisers move a seat), and offers no attendance CSV.
         self.sign_in(self.tokens["checkin"])
         self.open("/events", "#open-id")  # limited to one event: open by id
         self.open(f"/events/{self.event.id}/desk", "#desk-search")
         self.assertEqual(self.driver.find_element(By.ID, "desk-search").get_attribute("placeholder"),
-                         "Participant id")
-        card = self.desk_find("utrecht-sanne")[0]
-        self.assertNotIn("Sanne", self.driver.find_element(By.ID, "app").text)
-        card.find_element(By.CSS_SELECTOR, "button[data-mode='online']").click()
+                         "Name or id")
+        card = self.desk_find("Sanne")[0]
+        self.assertIn("Sanne de Vries", card.text)
+        self.assertEqual(card.find_elements(By.CSS_SELECTOR, "button[data-mode]"), [])
         card.find_element(By.CSS_SELECTOR, "button.checkin").click()
         self.assertIn("checked in online at", self.desk_message())
         self.assertNotIn("@example.org", self.driver.page_source)

@@ -205,7 +205,7 @@
 
   function downloads(data) {
     const p = el('p', {class: 'actions downloads'});
-    if (data.access.sees_people) {
+    if (data.access.organises) {
       p.append(el('a', {href: '/download/' + enc(eventId) + '/attendance.csv', download: ''}, 'Attendance CSV'));
     }
     if (data.access.exports_calendar) {
@@ -511,7 +511,10 @@
       const name = p.display_name || p.participant_id;
       const dayReg = (reg.days || []).find((d) => d.date === daySelect.value);
       const initial = dayReg && dayReg.mode === 'ATTENDANCE_MODE_ONLINE' ? 'online' : 'in_person';
-      const toggle = modeToggle(initial);
+      // Only organisers move a seat to the other mode; at the desk the mode
+      // is the registration's.
+      const toggle = access.organises || !dayReg ? modeToggle(initial)
+                                                 : {node: el('span', {class: 'meta'}), get: () => initial};
       const button = el('button', {type: 'button', class: 'checkin big'}, 'Check in');
       button.addEventListener('click', () => {
         const fields = {participant_id: p.participant_id, mode: toggle.get()};

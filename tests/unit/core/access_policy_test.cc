@@ -18,6 +18,27 @@ TEST(AccessPolicy, OnlySomeRolesSeePersonalDataAndHealthIsPublic) {
   EXPECT_FALSE(IsPublicMethod("/convene.v1.CalendarService/GetEvent"));
 }
 
+TEST(AccessPolicy, CheckInStaffSeeWhatTheDoorNeedsAndNoContactDetails) {
+  const ParticipantInfo ana{"zagreb-ana", "Ana Kovač", "ana.kovac@example.org", "City of Zagreb",
+                            "Zagreb", "HR", "Europe/Zagreb", "hr"};
+  ParticipantInfo desk = ana;
+  LimitToView(desk, ParticipantViewOf(Role::kCheckIn));
+  EXPECT_EQ(desk.display_name, "Ana Kovač");
+  EXPECT_EQ(desk.organisation, "City of Zagreb");
+  EXPECT_EQ(desk.city, "Zagreb");
+  EXPECT_EQ(desk.email, "");
+  EXPECT_EQ(desk.language, "");
+  EXPECT_EQ(desk.time_zone, "");
+  ParticipantInfo feed = ana;
+  LimitToView(feed, ParticipantViewOf(Role::kIntegration));
+  EXPECT_EQ(feed.participant_id, "zagreb-ana");
+  EXPECT_EQ(feed.display_name, "");
+  EXPECT_EQ(feed.organisation, "");
+  ParticipantInfo organiser = ana;
+  LimitToView(organiser, ParticipantViewOf(Role::kOrganizer));
+  EXPECT_EQ(organiser.email, "ana.kovac@example.org");
+}
+
 TEST(AccessPolicy, ScopedTokensActOnTheirEventsOnly) {
   Caller desk{"tok_1", Role::kCheckIn, {"ev_1", "ev_2"}};
   EXPECT_TRUE(AuthorizeEvent(desk, "ev_2").ok());
