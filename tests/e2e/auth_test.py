@@ -14,7 +14,7 @@ import unittest
 
 import grpc
 
-from convene_e2e import (wait_until, BUILD_DIR, ConveneProcess, RedisCluster, RedisServer,
+from convene_e2e import (wait_until, BUILD_DIR, start_authenticating_convened, ConveneProcess, RedisCluster, RedisServer,
                          health_status, local_timestamp, unary)
 from convene.v1 import (admin_pb2, attendance_pb2, calendar_pb2, common_pb2,
                         notification_pb2)
@@ -123,20 +123,7 @@ def call(channel, service, method, request, token, timeout=3.0):
 class AuthE2ETest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        # Class cleanups, not tearDownClass: they also run when this fails
-        # half-way (no orphaned server or redis-server).
-        cls.redis = RedisServer()
-        cls.redis.start()
-        cls.addClassCleanup(cls.redis.cleanup)
-        cls.server = ConveneProcess("convened/convened", cls.redis.address, secure=True,
-                                    extra_args=["--rate_limit=0"])
-        cls.addClassCleanup(cls.server.stop, signal.SIGKILL)
-        cls.channel = grpc.insecure_channel(cls.server.target)
-        cls.addClassCleanup(cls.channel.close)
-        out = subprocess.run([f"{BUILD_DIR}/services/admin/convene-admin", "bootstrap-token",
-                              "--redis=" + cls.redis.address],
-                             capture_output=True, text=True, timeout=30, check=True)
-        cls.admin = out.stdout.strip()
+        cls.admin = start_authenticating_convened(cls)
         cls.tokens = {"admin": cls.admin}
         cls.event = unary(cls.channel, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
             request_id="auth-e2e", event=calendar_pb2.Event(

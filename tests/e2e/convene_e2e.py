@@ -513,6 +513,25 @@ def reflection_services(channel, timeout=5.0):
     return names
 
 
+def start_authenticating_convened(cls):
+    """For a test class: a private redis-server and a convened with
+    authentication on (and no rate limit), both stopped by class cleanups,
+    which also run when setUpClass fails half-way (nothing left behind).
+    Sets cls.redis, cls.server and cls.channel; returns an admin token made
+    by convene-admin bootstrap-token."""
+    cls.redis = RedisServer()
+    cls.redis.start()
+    cls.addClassCleanup(cls.redis.cleanup)
+    cls.server = ConveneProcess("convened/convened", cls.redis.address, secure=True,
+                                extra_args=["--rate_limit=0"])
+    cls.addClassCleanup(cls.server.stop, signal.SIGKILL)
+    cls.channel = grpc.insecure_channel(cls.server.target)
+    cls.addClassCleanup(cls.channel.close)
+    return subprocess.run([os.path.join(BUILD_DIR, "services/admin/convene-admin"), "bootstrap-token",
+                           "--redis=" + cls.redis.address],
+                          capture_output=True, text=True, timeout=30, check=True).stdout.strip()
+
+
 class ProcessesTestCase(unittest.TestCase):
     """A private redis-server per test and the Convene processes and channels
     the test starts on it, all stopped (SIGKILL) and closed afterwards."""

@@ -27,7 +27,7 @@ import unittest
 import grpc
 from google.protobuf.descriptor import FieldDescriptor
 
-from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, unary
+from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, start_authenticating_convened, unary
 from convene.v1 import (admin_pb2, attendance_pb2, calendar_pb2, common_pb2,
                         notification_pb2)
 
@@ -185,18 +185,7 @@ class RpcScopeWalkE2ETest(unittest.TestCase):
         cls.started = time.monotonic()
         # Class cleanups: they also run when setUpClass fails half-way.
         cls.addClassCleanup(cls.print_table)
-        cls.redis = RedisServer()
-        cls.redis.start()
-        cls.addClassCleanup(cls.redis.cleanup)
-        cls.server = ConveneProcess("convened/convened", cls.redis.address, secure=True,
-                                    extra_args=["--rate_limit=0"])
-        cls.addClassCleanup(cls.server.stop, signal.SIGKILL)
-        cls.channel = grpc.insecure_channel(cls.server.target)
-        cls.addClassCleanup(cls.channel.close)
-        cls.root = subprocess.run([f"{BUILD_DIR}/services/admin/convene-admin", "bootstrap-token",
-                                   "--redis=" + cls.redis.address],
-                                  capture_output=True, text=True, timeout=30,
-                                  check=True).stdout.strip()
+        cls.root = start_authenticating_convened(cls)
         # Two CONNECTION meetings: A, where the scoped tokens work, and B.
         cls.event_a = cls.as_root("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
             request_id="scope-walk-a", event=calendar_pb2.Event(

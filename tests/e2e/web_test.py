@@ -29,7 +29,7 @@ import urllib.request
 
 import grpc
 
-from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, unary
+from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, start_authenticating_convened, unary
 from convene.v1 import admin_pb2, attendance_pb2, calendar_pb2, common_pb2
 
 try:
@@ -67,21 +67,13 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 class WebTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # Missing browser packages fail the test rather than skip it: the
+        # test command installs them, and a skipped browser test proves nothing.
         if webdriver is None or not os.path.exists(CHROMIUM) or not os.path.exists(CHROMEDRIVER):
-            raise unittest.SkipTest("needs chromium, chromium-driver and python3-selenium "
-                                    "(deploy/local/install-deps.sh installs them)")
+            raise AssertionError("needs chromium, chromium-driver and python3-selenium "
+                                 "(deploy/local/install-deps.sh installs them)")
         os.makedirs(SCREENSHOTS, exist_ok=True)
-        cls.redis = RedisServer()
-        cls.redis.start()
-        cls.addClassCleanup(cls.redis.cleanup)
-        cls.server = ConveneProcess("convened/convened", cls.redis.address, secure=True,
-                                    extra_args=["--rate_limit=0"])
-        cls.addClassCleanup(cls.server.stop, signal.SIGKILL)
-        cls.channel = grpc.insecure_channel(cls.server.target)
-        cls.addClassCleanup(cls.channel.close)
-        cls.admin = subprocess.run([ADMIN, "bootstrap-token", "--redis=" + cls.redis.address],
-                                   capture_output=True, text=True, timeout=30,
-                                   check=True).stdout.strip()
+        cls.admin = start_authenticating_convened(cls)
         cls.make_data()
         cls.web_port, cls.web = cls.start_web()
         cls.base = f"http://127.0.0.1:{cls.web_port}"
