@@ -19,15 +19,13 @@ server's table): roles allowed besides admin, and the scope kind:
   FILTERED    a list across events, answered with what lies in scope
 A compact table of the outcomes is printed at the end."""
 import concurrent.futures
-import signal
-import subprocess
 import time
 import unittest
 
 import grpc
 from google.protobuf.descriptor import FieldDescriptor
 
-from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, start_authenticating_convened, unary
+from convene_e2e import start_authenticating_convened, unary
 from convene.v1 import (admin_pb2, attendance_pb2, calendar_pb2, common_pb2,
                         notification_pb2)
 

@@ -29,7 +29,7 @@ import urllib.request
 
 import grpc
 
-from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, start_authenticating_convened, unary
+from convene_e2e import BUILD_DIR, start_authenticating_convened, unary
 from convene.v1 import admin_pb2, attendance_pb2, calendar_pb2, common_pb2
 
 try:
@@ -42,7 +42,6 @@ except ImportError:  # the install script installs python3-selenium
     webdriver = None
 
 WEB = os.path.join(BUILD_DIR, "clients", "web", "convene-web")
-ADMIN = os.path.join(BUILD_DIR, "services", "admin", "convene-admin")
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 SCREENSHOTS = os.path.join(BUILD_DIR, "web-screenshots")
