@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The run command: installs what is missing, builds, starts a private
-# redis-server on a unix socket (unless --redis is given) and the Convene
-# services, loads the CONNECTION demo and prints its summary, and keeps
-# everything running until Ctrl-C.
+# redis-server on a unix socket (unless --redis is given), the Convene
+# services and the organisers' pages (convene-web, :8080), loads the
+# CONNECTION demo and prints its summary, and keeps everything running until
+# Ctrl-C.
 #
 #   bash deploy/local/run.sh                      # convened: all three services on :50051
 #   bash deploy/local/run.sh --no-demo            # no demo data
@@ -49,7 +50,7 @@ while [ $# -gt 0 ]; do
     --run-dir) rundir="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
     --no-build) build=0; shift ;;
     --web-port) web_port="$2"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
