@@ -168,11 +168,23 @@ absl::StatusOr<core::ReminderPolicy> PolicyFromStored(const std::string& event_i
 
 namespace {
 
+// The days with a seat, as an invitation shows them.
+std::vector<core::NoticeDay> SeatsOf(const core::NoticeState& state) {
+  std::vector<core::NoticeDay> seats;
+  for (core::NoticeDay d : state.days) {
+    if (d.status != core::RegistrationStatus::kConfirmed) continue;
+    d.waitlist_position = 0;
+    seats.push_back(std::move(d));
+  }
+  return seats;
+}
+
 // The calendar invitation a notice carries: the days with a seat (REQUEST),
 // or CANCEL once none is left for someone told of a seat before, whatever
 // the notice's headline (a mode change onto a full waiting list leaves no
 // seat either); none without an organiser address (iTIP needs an
-// ORGANIZER), for a waiting-list notice while seats are unchanged, or when
+// ORGANIZER), for a waiting-list notice that leaves the seats as they
+// were (a day joining a waiting list changes no calendar entry), or when
 // nothing was ever confirmed.
 std::optional<std::string> InvitationFor(const core::Event& event, const core::Zone& zone,
                                          const core::Registration& registration,
@@ -207,8 +219,9 @@ std::optional<std::string> InvitationFor(const core::Event& event, const core::Z
           return d.status == core::RegistrationStatus::kConfirmed;
         });
     if (!had_seat) return std::nullopt;  // no calendar holds the event: nothing to cancel
-  } else if (kind == core::NoticeKind::kWaitlisted) {
-    return std::nullopt;  // the seats the last invitation gave are unchanged
+  } else if (kind == core::NoticeKind::kWaitlisted && told != nullptr &&
+             SeatsOf(*told) == SeatsOf(now)) {
+    return std::nullopt;  // the last invitation already holds these seats
   }
   absl::StatusOr<std::string> ics = core::WriteInvitation(inv);
   if (!ics.ok()) return std::nullopt;
