@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -104,8 +105,11 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
   // Registrations that changed themselves first, also when their event
   // changed too: only a change of the registration announces a new one
   // (and marks it as known, so the event's re-plan keeps its notice).
-  for (const auto& [event, participant] : registrations) {
-    absl::StatusOr<int> n = planning_.PlanRegistration(event, participant);
+  for (auto it = registrations.begin(); it != registrations.end();) {
+    const std::string& event = it->first;
+    std::vector<std::string> participants;
+    for (; it != registrations.end() && it->first == event; ++it) participants.push_back(it->second);
+    absl::StatusOr<int> n = planning_.PlanRegistrations(event, participants);
     if (!n.ok() && !absl::IsNotFound(n.status())) return n.status();
   }
   for (const std::string& event : events) {

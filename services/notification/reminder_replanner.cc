@@ -406,20 +406,34 @@ absl::Status ReminderReplanner::MarkAnnounced(const std::string& event_id,
 
 absl::StatusOr<int> ReminderReplanner::PlanRegistration(
     const std::string& event_id, const std::string& participant_id) {
+  return PlanRegistrations(event_id, {participant_id});
+}
+
+absl::StatusOr<int> ReminderReplanner::PlanRegistrations(
+    const std::string& event_id, const std::vector<std::string>& participant_ids) {
   absl::StatusOr<core::Event> event = core::BlockingCall<core::Event>(
       [&](auto done) { events_.GetEvent(event_id, std::move(done)); }, kStoreCallTimeout);
   if (!event.ok()) return event.status();
-  absl::StatusOr<core::Registration> registration =
-      core::BlockingCall<core::Registration>([&](auto done) {
-        registrations_.Get(event_id, participant_id, std::move(done));
-      }, kStoreCallTimeout);
-  // No copy: nothing known to plan from, and nothing to take away either
-  // (an erasure removes the plans itself: Forget).
-  if (absl::IsNotFound(registration.status())) return 0;
-  if (!registration.ok()) return registration.status();
   absl::StatusOr<core::ReminderPolicy> policy = Policy(event_id);
   if (!policy.ok()) return policy.status();
-  return Plan(*event, *policy, *registration, /*announce_new=*/true);
+  int planned = 0;
+  for (const std::string& participant_id : participant_ids) {
+    absl::StatusOr<core::Registration> registration =
+        core::BlockingCall<core::Registration>([&](auto done) {
+          registrations_.Get(event_id, participant_id, std::move(done));
+        }, kStoreCallTimeout);
+    // No copy: nothing known to plan from, and nothing to take away either
+    // (an erasure removes the plans itself: Forget).
+    if (absl::IsNotFound(registration.status())) continue;
+    if (!registration.ok()) return registration.status();
+    absl::StatusOr<int> n = Plan(*event, *policy, *registration, /*announce_new=*/true);
+    // As PlanRegistration one at a time did: what one registration finds
+    // missing does not stop the others.
+    if (absl::IsNotFound(n.status())) continue;
+    if (!n.ok()) return n.status();
+    planned += *n;
+  }
+  return planned;
 }
 
 absl::StatusOr<int> ReminderReplanner::PlanEvent(const std::string& event_id) {

@@ -56,6 +56,12 @@ class ReminderReplanner {
   // `convene-admin resheet` yet) keeps what was planned for it: 0.
   absl::StatusOr<int> PlanRegistration(const std::string& event_id,
                                        const std::string& participant_id);
+  // The same for several registrations of one event, in order, reading the
+  // event and its policy once (the change follower's batches hold hundreds
+  // of registrations of a popular event). Returns how many are planned in
+  // all; NotFound when the event is unknown.
+  absl::StatusOr<int> PlanRegistrations(const std::string& event_id,
+                                        const std::vector<std::string>& participant_ids);
 
   // The same for every registration of the event, after a change of the
   // event. A registration never told anything before (one made before

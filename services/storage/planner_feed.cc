@@ -73,18 +73,27 @@ absl::StatusOr<std::map<std::string, std::string>> PlannerFeed::Positions() {
     absl::StatusOr<absl::string_view> v = e[i + 1].as_string();
     if (k.ok() && v.ok()) out.emplace(std::string(*k), std::string(*v));
   }
+  saved_ = out;
   return out;
 }
 
 absl::Status PlannerFeed::SavePositions(
     const std::map<std::string, std::string>& positions) {
-  if (positions.empty()) return absl::OkStatus();
   std::vector<std::string> argv = {"HSET", keys_.positions};
   for (const auto& [stream, id] : positions) {
+    auto it = saved_.find(stream);
+    if (it != saved_.end() && it->second == id) continue;
     argv.push_back(stream);
     argv.push_back(id);
   }
-  return redis_.Command(std::move(argv)).status();
+  if (argv.size() == 2) return absl::OkStatus();
+  if (absl::Status s = redis_.Command(argv).status(); !s.ok()) {
+    // Unknown whether it was written: the next save writes everything again.
+    saved_.clear();
+    return s;
+  }
+  for (size_t i = 2; i + 1 < argv.size(); i += 2) saved_[argv[i]] = argv[i + 1];
+  return absl::OkStatus();
 }
 
 namespace {

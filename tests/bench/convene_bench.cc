@@ -85,6 +85,11 @@ ABSL_FLAG(std::string, server_redis, "",
 ABSL_FLAG(std::string, token, "",
           "with --server: a bearer token (organizer or admin) sent with every call");
 ABSL_FLAG(double, call_deadline, 10, "each call's deadline, in seconds");
+ABSL_FLAG(double, settle_seconds, 120,
+          "before the baselines and before each RPC's rows, wait up to this long for "
+          "the server's background work (the notification service following the "
+          "registrations just made, stream followers) to settle, so that one row's "
+          "backlog is not measured as the next row's cost; 0: do not wait");
 
 namespace convene {
 namespace {
@@ -252,6 +257,12 @@ class RedisFigures {
     return user + sys;
   }
 
+  // Commands Redis has processed so far (INFO stats); -1 if unknown.
+  int64_t CommandsProcessed() {
+    int64_t n = 0;
+    return absl::SimpleAtoi(Info("stats", "total_commands_processed"), &n) ? n : -1;
+  }
+
   int64_t UsedMemory() {
     int64_t bytes = 0;
     return absl::SimpleAtoi(Info("memory", "used_memory"), &bytes) ? bytes : -1;
@@ -271,6 +282,29 @@ struct RedisSnapshot {
   std::map<std::string, RedisFigures::CommandStat> calls;
   double cpu_seconds = -1;
 };
+
+// Waits until Redis is idle but for the services' polls: fewer than
+// kIdleCommands commands (the INFO calls included) in each of two quarter
+// seconds running, or `limit`. Returns the seconds waited, or -1 when it
+// gave up. What the services do in the background after a row (the
+// notification service copying and planning each registration) is theirs to
+// do, but it belongs to the row that caused it, not to the next one.
+double Settle(RedisFigures& redis, absl::Duration limit) {
+  constexpr int64_t kIdleCommands = 100;
+  if (!redis.available() || limit <= absl::ZeroDuration()) return 0;
+  const absl::Time started = absl::Now();
+  int64_t last = redis.CommandsProcessed();
+  int quiet = 0;
+  while (quiet < 2) {
+    if (absl::Now() - started > limit) return -1;
+    absl::SleepFor(absl::Milliseconds(250));
+    const int64_t now = redis.CommandsProcessed();
+    if (last < 0 || now < 0) return 0;
+    quiet = now - last < kIdleCommands ? quiet + 1 : 0;
+    last = now;
+  }
+  return absl::ToDoubleSeconds(absl::Now() - started);
+}
 
 RedisSnapshot Snapshot(RedisFigures& redis) {
   // CPU first and commands last before a row, the other way round after it:
@@ -589,11 +623,26 @@ int Run() {
     return 1;
   }
 
+  const double set_up_seconds = absl::ToDoubleSeconds(absl::Now() - setup_started);
+  const absl::Duration settle_limit = absl::Seconds(absl::GetFlag(FLAGS_settle_seconds));
+  std::vector<std::string> notes;
+  auto settle = [&](const std::string& before_what) {
+    const double waited = Settle(redis, settle_limit);
+    if (waited < 0) {
+      notes.push_back(absl::StrFormat("before %s: the server was still busy after %s; measured anyway",
+                                      before_what, absl::FormatDuration(settle_limit)));
+    } else if (waited >= 1) {
+      notes.push_back(absl::StrFormat(
+          "before %s: waited %.1f s for the server's background work to settle", before_what,
+          waited));
+    }
+  };
+  settle("the baselines");
   std::printf(
       "convene-bench: %d RPCs in flight, %s per RPC; %d events, %d registered "
       "participants (set up in %.1f s); %s\n",
       in_flight, absl::FormatDuration(length).c_str(), num_events, participants,
-      absl::ToDoubleSeconds(absl::Now() - setup_started), where.c_str());
+      set_up_seconds, where.c_str());
   PrintHeader();
 
   // CheckIn call n (of a run starting at `first`): participant n % P and
@@ -754,8 +803,8 @@ int Run() {
     return f;
   };
   const Figures* base_one = base_k1 ? &*base_k1 : nullptr;
-  std::vector<std::string> notes;
   for (const std::string& rpc : absl::GetFlag(FLAGS_rpcs)) {
+    settle(rpc);
     if (rpc == "CheckIn") {
       duplicates = 0;
       Figures f = row("CheckIn (new)", check_in(attendance.get(), 0, new_check_ins), in_flight,
