@@ -31,7 +31,9 @@ struct AttendanceParts {
         handler(app, *hub, context.clock),
         feed_redis(std::move(feed_connection)),
         follower(*feed_redis, context.redis, builder, context.clock,
-                 {.owner = storage::MakeOwnerToken()}) {}
+                 {.owner = storage::MakeOwnerToken()}) {
+    hub->ReadFrom(app, context.clock);
+  }
   storage::AttendanceStore store;
   storage::EventSheetStore sheets;
   SheetBuilder builder;

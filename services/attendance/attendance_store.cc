@@ -127,11 +127,16 @@ void AttendanceStore::Register(const RegisterCommand& c,
     f.args.push_back(std::move(field));
   BindRequest(f);
   redis_.Eval(scripts::AttendanceRegister(), std::move(f.keys), std::move(f.args),
-              [event_id = c.event_id, done = std::move(done)](
+              [event_id = c.event_id, participant = c.participant, done = std::move(done)](
                   absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok())
                   return done(NameEvent(reply.status(), event_id));
-                done(ParseRegistration(event_id, reply->elements()));
+                absl::StatusOr<core::Registration> r =
+                    ParseRegistration(event_id, reply->elements());
+                // A first registration's reply leaves out the participant
+                // fields: they are the ones this call sent.
+                if (r.ok() && r->participant.participant_id.empty()) r->participant = participant;
+                done(std::move(r));
               });
 }
 

@@ -25,31 +25,92 @@ absl::StatusOr<std::unique_ptr<CountsHub>> CountsHub::Start(
   return hub;
 }
 
+CountsHub::~CountsHub() {
+  // A read in flight calls back into the hub: let it land first.
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(
+                           +[](int* n) { return *n == 0; }, &reads_in_flight_),
+                       absl::Seconds(1));
+}
+
+void CountsHub::ReadFrom(AttendanceApp& app, const core::Clock& clock) {
+  absl::MutexLock lock(&mu_);
+  app_ = &app;
+  clock_ = &clock;
+}
+
 void CountsHub::Add(const std::string& event_id, CountsWatcher* watcher) {
   absl::MutexLock lock(&mu_);
-  watchers_[event_id].insert(watcher);
+  events_[event_id].watchers.insert(watcher);
 }
 
 void CountsHub::Remove(const std::string& event_id, CountsWatcher* watcher) {
   absl::MutexLock lock(&mu_);
-  auto it = watchers_.find(event_id);
-  if (it == watchers_.end()) return;
-  it->second.erase(watcher);
-  if (it->second.empty()) watchers_.erase(it);
+  auto it = events_.find(event_id);
+  if (it == events_.end()) return;
+  it->second.watchers.erase(watcher);
+  // An event with a read in flight keeps its entry until the read lands.
+  if (it->second.watchers.empty() && !it->second.reading) events_.erase(it);
 }
 
 void CountsHub::OnMessage(storage::RedisMessage message) {
   const std::string event_id = storage::keys::EventOfCountsChannel(message.channel);
-  absl::MutexLock lock(&mu_);
-  auto it = watchers_.find(event_id);
-  if (it == watchers_.end()) return;
-  for (CountsWatcher* w : it->second) w->Refresh();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = events_.find(event_id);
+    if (it == events_.end() || app_ == nullptr) return;
+    if (it->second.reading) {
+      it->second.read_again = true;
+      return;
+    }
+    it->second.reading = true;
+    ++reads_in_flight_;
+  }
+  Read(event_id);
+}
+
+void CountsHub::Read(const std::string& event_id) {
+  AttendanceApp* app;
+  {
+    absl::MutexLock lock(&mu_);
+    app = app_;
+  }
+  app->GetAttendanceCounts(event_id, [this, event_id](absl::StatusOr<core::AttendanceCounts> c) {
+    OnCounts(event_id, std::move(c));
+  });
+}
+
+void CountsHub::OnCounts(const std::string& event_id,
+                         absl::StatusOr<core::AttendanceCounts> counts) {
+  bool again = false;
+  {
+    absl::MutexLock lock(&mu_);
+    // Converted once for every watcher of the event.
+    const absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>> message =
+        counts.ok() ? absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>>(
+                          std::make_shared<const v1::AttendanceCounts>(
+                              CountsToProto(*counts, clock_->Now())))
+                    : counts.status();
+    auto it = events_.find(event_id);
+    if (it != events_.end()) {
+      for (CountsWatcher* w : it->second.watchers) w->Deliver(message);
+      EventWatch& watch = it->second;
+      again = watch.read_again && !watch.watchers.empty();
+      watch.read_again = false;
+      if (!again) {
+        watch.reading = false;
+        if (watch.watchers.empty()) events_.erase(it);
+      }
+    }
+    if (!again) --reads_in_flight_;
+  }
+  if (again) Read(event_id);
 }
 
 void CountsHub::CloseAll() {
   absl::MutexLock lock(&mu_);
-  for (auto& [event, set] : watchers_) {
-    for (CountsWatcher* w : set) w->Close();
+  for (auto& [event, watch] : events_) {
+    for (CountsWatcher* w : watch.watchers) w->Close();
   }
 }
 
@@ -58,28 +119,20 @@ CountsWatcher::CountsWatcher(AttendanceApp& app, CountsHub& hub,
     : app_(app), hub_(hub), clock_(clock), event_id_(std::move(event_id)) {}
 
 void CountsWatcher::Start() {
-  hub_.Add(event_id_, this);
-  Refresh();
-}
-
-void CountsWatcher::Refresh() {
   {
     absl::MutexLock lock(&mu_);
-    if (finished_) return;
-    if (reading_) {
-      read_again_ = true;
-      return;
-    }
     reading_ = true;
   }
-  app_.GetAttendanceCounts(event_id_,
-                           [this](absl::StatusOr<core::AttendanceCounts> c) {
-                             OnCounts(std::move(c));
-                           });
+  // Registered first: a change from here on reaches this stream through the
+  // hub, whichever read lands first (the newer counts win).
+  hub_.Add(event_id_, this);
+  app_.GetAttendanceCounts(event_id_, [this](absl::StatusOr<core::AttendanceCounts> c) {
+    OnFirstCounts(std::move(c));
+  });
 }
 
-void CountsWatcher::OnCounts(absl::StatusOr<core::AttendanceCounts> counts) {
-  bool again = false, delete_now = false;
+void CountsWatcher::OnFirstCounts(absl::StatusOr<core::AttendanceCounts> counts) {
+  bool delete_now = false;
   {
     absl::MutexLock lock(&mu_);
     reading_ = false;
@@ -88,28 +141,38 @@ void CountsWatcher::OnCounts(absl::StatusOr<core::AttendanceCounts> counts) {
     } else if (!finished_) {
       if (!counts.ok()) {
         FinishLocked(rpc::ToGrpcStatus(counts.status()));
-      } else if (counts->version != last_version_) {
-        last_version_ = counts->version;
-        next_ = CountsToProto(*counts, clock_.Now());
-        WriteLocked();
+      } else {
+        OfferLocked(std::make_shared<const v1::AttendanceCounts>(
+            CountsToProto(*counts, clock_.Now())));
       }
-      again = read_again_ && !finished_;
-      read_again_ = false;
     }
   }
-  if (delete_now) {
-    delete this;
-    return;
-  }
-  if (again) Refresh();
+  if (delete_now) delete this;
+}
+
+void CountsWatcher::Deliver(
+    const absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>>& counts) {
+  absl::MutexLock lock(&mu_);
+  if (finished_) return;
+  if (!counts.ok()) return FinishLocked(rpc::ToGrpcStatus(counts.status()));
+  OfferLocked(*counts);
+}
+
+void CountsWatcher::OfferLocked(std::shared_ptr<const v1::AttendanceCounts> counts) {
+  // Versions only rise (every change and an audit's repair raise it), so an
+  // older read landing after a newer one is dropped.
+  if (counts->version() <= last_version_) return;
+  last_version_ = counts->version();
+  next_ = std::move(counts);
+  WriteLocked();
 }
 
 void CountsWatcher::WriteLocked() {
   if (writing_ || !next_ || finished_) return;
-  sending_ = *std::move(next_);
+  sending_ = std::move(next_);
   next_.reset();
   writing_ = true;
-  StartWrite(&sending_);
+  StartWrite(sending_.get());
 }
 
 void CountsWatcher::OnWriteDone(bool ok) {

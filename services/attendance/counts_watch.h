@@ -1,11 +1,13 @@
 // Live attendance counts for WatchAttendanceCounts.
 //
 // Every attendance script publishes "counts changed" on the event's channel
-// (keys::CountsChannel). CountsHub holds one pattern subscription per process
-// and tells the watchers of that event, which re-read the counts (one round
-// trip) and push them. So a change made through any replica reaches the
-// watchers on every replica; a burst of changes while a read or a write is
-// under way is coalesced into one more push of the newest counts.
+// (keys::CountsChannel). CountsHub holds one pattern subscription per process;
+// on a change it reads the event's counts once (one round trip) and hands the
+// same message to every watcher of that event on this replica. So a change
+// made through any replica reaches the watchers on every replica, a thousand
+// watchers of one event cost one read per change, not a thousand, and a burst
+// of changes while a read is under way is coalesced into one more read of the
+// newest counts (as is a burst while a watcher's write is under way).
 #ifndef CONVENE_ATTENDANCE_COUNTS_WATCH_H_
 #define CONVENE_ATTENDANCE_COUNTS_WATCH_H_
 
@@ -35,19 +37,38 @@ class CountsHub {
   static absl::StatusOr<std::unique_ptr<CountsHub>> Start(
       const storage::RedisClientOptions& options);
 
+  // Waits (up to a second) for its reads in flight to land.
+  ~CountsHub();
+
+  // Where the hub reads counts from; until then changes are not followed
+  // (there are no watchers before the service serves). Both must outlive
+  // the hub's reads.
+  void ReadFrom(AttendanceApp& app, const core::Clock& clock);
+
   void Add(const std::string& event_id, CountsWatcher* watcher);
   void Remove(const std::string& event_id, CountsWatcher* watcher);
   // Ends every stream (server shutdown).
   void CloseAll();
 
  private:
+  // The watchers of one event on this replica, and its shared read.
+  struct EventWatch {
+    absl::flat_hash_set<CountsWatcher*> watchers;
+    bool reading = false;
+    bool read_again = false;
+  };
+
   CountsHub() = default;
   void OnMessage(storage::RedisMessage message);
+  void Read(const std::string& event_id);
+  void OnCounts(const std::string& event_id, absl::StatusOr<core::AttendanceCounts> counts);
 
   std::unique_ptr<storage::RedisSubscriber> subscriber_;
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, absl::flat_hash_set<CountsWatcher*>>
-      watchers_ ABSL_GUARDED_BY(mu_);
+  AttendanceApp* app_ ABSL_GUARDED_BY(mu_) = nullptr;
+  const core::Clock* clock_ ABSL_GUARDED_BY(mu_) = nullptr;
+  int reads_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, EventWatch> events_ ABSL_GUARDED_BY(mu_);
 };
 
 // One WatchAttendanceCounts stream: the counts now, then after each change.
@@ -57,10 +78,12 @@ class CountsWatcher final
   CountsWatcher(AttendanceApp& app, CountsHub& hub, const core::Clock& clock,
                 std::string event_id);
 
-  // Registers with the hub and sends the first counts. Call once.
+  // Registers with the hub, reads the counts and sends them. Call once.
   void Start();
-  // Re-reads and pushes the counts (coalesced).
-  void Refresh();
+  // Counts the hub read after a change: sent unless older than (or the same
+  // as) what this stream sent or read last. A failed read ends the stream.
+  // Called with the hub's lock held.
+  void Deliver(const absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>>& counts);
   // Ends the stream with UNAVAILABLE (shutdown).
   void Close();
   // Ends the stream with `status` (its token was revoked, ...); any thread.
@@ -74,7 +97,9 @@ class CountsWatcher final
   std::shared_ptr<void> stream_ticket;
 
  private:
-  void OnCounts(absl::StatusOr<core::AttendanceCounts> counts);
+  void OnFirstCounts(absl::StatusOr<core::AttendanceCounts> counts);
+  void OfferLocked(std::shared_ptr<const v1::AttendanceCounts> counts)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void WriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -85,13 +110,13 @@ class CountsWatcher final
 
   absl::Mutex mu_;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
-  bool read_again_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
-  // The newest counts not yet handed to gRPC, and the one being written.
-  std::optional<v1::AttendanceCounts> next_ ABSL_GUARDED_BY(mu_);
-  v1::AttendanceCounts sending_ ABSL_GUARDED_BY(mu_);
+  // The newest counts not yet handed to gRPC, and the ones being written
+  // (shared with the event's other watchers: never modified).
+  std::shared_ptr<const v1::AttendanceCounts> next_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const v1::AttendanceCounts> sending_ ABSL_GUARDED_BY(mu_);
   int64_t last_version_ ABSL_GUARDED_BY(mu_) = -1;
 };
 

@@ -226,6 +226,7 @@ int Run() {
 
   auto hub = attendance::CountsHub::Start(options);
   if (!hub.ok()) return 1;
+  (*hub)->ReadFrom(app, clock);
   attendance::AttendanceHandler handler(app, **hub, clock);
   rpc::ServerConfig config;
   config.listen = "127.0.0.1:0";

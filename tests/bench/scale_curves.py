@@ -245,4 +245,9 @@ async def measure(event, channels, tasks, opened, arrivals):
 if what in ("registrations", "all"):
     registrations()
 if what in ("watchers", "all"):
-    asyncio.run(watchers())
+    # Not asyncio.run: its final cleanup of leftover tasks can wait for ever
+    # on one of grpc.aio's threads. watchers() has stopped every process it
+    # started; leave without that cleanup.
+    asyncio.new_event_loop().run_until_complete(watchers())
+    sys.stdout.flush()
+    os._exit(0)

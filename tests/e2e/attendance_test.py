@@ -85,6 +85,62 @@ class AttendanceE2ETest(unittest.TestCase):
         self.assertEqual(update.days[0].unique.in_person_only, 1)
         stream.cancel()
 
+    def test_many_watchers_on_both_replicas_follow_a_burst_to_its_last_counts(self):
+        """Each replica reads an event's counts once per change and hands
+        them to all its watchers: with 40 watchers (20 per replica, some
+        opened during the burst) and 60 registrations from 6 concurrent
+        clients through both replicas, every watcher sees versions only
+        rise and ends on the counts GetAttendanceCounts gives after the
+        burst (10 seats taken, 50 waiting)."""
+        watch_a, watch_b = (ch.unary_stream(
+            "/convene.v1.AttendanceService/WatchAttendanceCounts",
+            request_serializer=attendance_pb2.WatchAttendanceCountsRequest.SerializeToString,
+            response_deserializer=attendance_pb2.AttendanceCounts.FromString)
+            for ch in (self.ch_a, self.ch_b))
+        streams, seen = [], []
+
+        def open_watcher(i):
+            stream = (watch_a if i % 2 else watch_b)(
+                attendance_pb2.WatchAttendanceCountsRequest(event_id=self.event.id), timeout=60)
+            versions = []
+            streams.append(stream)
+            seen.append(versions)
+
+            def consume():
+                try:
+                    for counts in stream:
+                        versions.append((counts.version, counts.days[0].counts.registered_in_person,
+                                         counts.days[0].counts.waitlisted_in_person))
+                except grpc.RpcError:
+                    pass  # cancelled at the end of the test
+            threading.Thread(target=consume, daemon=True).start()
+
+        for i in range(20):
+            open_watcher(i)
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            done = [pool.submit(self.register, self.ch_a if n % 2 else self.ch_b, f"p{n}", "Torino")
+                    for n in range(60)]
+            for i in range(20, 40):
+                open_watcher(i)
+            for f in done:
+                f.result()
+        final = unary(self.ch_a, "AttendanceService", "GetAttendanceCounts",
+                      attendance_pb2.GetAttendanceCountsRequest(event_id=self.event.id),
+                      attendance_pb2.AttendanceCounts)
+        self.assertEqual((final.days[0].counts.registered_in_person,
+                          final.days[0].counts.waitlisted_in_person), (10, 50))
+        want = (final.version, 10, 50)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(not v or v[-1] != want for v in seen):
+            time.sleep(0.05)
+        for i, versions in enumerate(seen):
+            self.assertTrue(versions, f"watcher {i} got nothing")
+            self.assertEqual(versions[-1], want, f"watcher {i}: {versions[-3:]}")
+            rising = [v[0] for v in versions]
+            self.assertEqual(rising, sorted(set(rising)), f"watcher {i}: versions {rising}")
+        for stream in streams:
+            stream.cancel()
+
     def test_an_organisers_update_is_what_attendance_answers_next(self):
         """Attendance takes calendar changes from the calendar's stream; the
         calendar answers UpdateEvent once attendance follows the change, so

@@ -447,12 +447,13 @@ end
 -- Adds the participant_contact entry of `reg` (as loaded; `fields` the
 -- values written now, `text` and `revision` what save writes) and returns
 -- the registration's field that keeps its id ("contact_entries", value),
--- for save to write with the rest.
+-- for save to write with the rest, and the days as described.
 local function emit_contact(reg, fields, text, revision)
   -- With each waitlisted day's place in line: what the registration notice
   -- tells the participant (the notification service follows this entry).
+  local described = describe(reg.pid, text)
   local entry = { 'kind', 'participant_contact', 'participant', reg.pid,
-                  'days', describe(reg.pid, text), 'revision', revision }
+                  'days', described, 'revision', revision }
   for _, name in ipairs(CONTACT_FIELDS) do
     entry[#entry + 1] = name
     entry[#entry + 1] = fields[name] or ''
@@ -469,7 +470,7 @@ local function emit_contact(reg, fields, text, revision)
   end
   kept[#kept + 1] = id
   reg.fields.contact_entries = table.concat(kept, ' ')
-  return 'contact_entries', reg.fields.contact_entries
+  return 'contact_entries', reg.fields.contact_entries, described
 end
 
 -- Deletes the stream entries that still hold the contact of `reg`.
