@@ -6,6 +6,7 @@ API and measures from Python's grpcio. Measures; asserts nothing.
 
   CONVENE_BUILD_DIR=$PWD/build /usr/bin/python3 tests/bench/scale_curves.py [registrations|watchers|all]
       [--sizes=10,1000,100000] [--watchers=1000] [--check_ins=20]
+  (CONVENED=path: another convened binary, to compare two builds)
 
 registrations: one event per size, filled with that many registrations
   (Register, 64 in flight, 50 cities and 50 organisations); then per event:
@@ -39,6 +40,7 @@ from convene.v1 import calendar_pb2_grpc as CG  # noqa: E402
 from convene.v1 import common_pb2 as M  # noqa: E402
 
 BUILD = os.environ.get("CONVENE_BUILD_DIR", "build")
+CONVENED = os.environ.get("CONVENED", os.path.join(BUILD, "services/convened/convened"))
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 flags = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
 what = args[0] if args else "all"
@@ -66,7 +68,7 @@ class System:
             time.sleep(0.05)
         self.servers = []
         for _ in range(replicas):
-            p = subprocess.Popen([os.path.join(BUILD, "services/convened/convened"), "--insecure",
+            p = subprocess.Popen([CONVENED, "--insecure",
                                   "--listen=127.0.0.1:0", f"--redis=unix://{self.sock}", "--log_rpcs=false",
                                   "--notices=false"],
                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
