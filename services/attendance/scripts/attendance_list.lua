@@ -11,12 +11,19 @@ local after = ARG(1) ~= '' and ('(' .. ARG(1)) or '-inf'
 local page, want_mode, want_status = tonumber(ARG(2)), ARG(3), ARG(4)
 local want_city, want_day = ARG(5), ARG(6)
 local budget = tonumber(ARG(7))
-local out, last, examined = { '' }, nil, 0
-local rows = redis.call('ZRANGE', EV.index, after, '+inf', 'BYSCORE', 'LIMIT', 0, budget, 'WITHSCORES')
+local out, examined = { '' }, 0
+local last_returned, last_examined, more = nil, nil, false
+-- One row past the budget tells whether the index goes on after it.
+local rows = redis.call('ZRANGE', EV.index, after, '+inf', 'BYSCORE', 'LIMIT', 0, budget + 1,
+                        'WITHSCORES')
 for i = 1, #rows, 2 do
+  if examined >= budget then
+    more = true
+    break
+  end
   local pid, score = rows[i], rows[i + 1]
   examined = examined + 1
-  last = score
+  last_examined = score
   local flat = redis.call('HGETALL', EV.reg_prefix .. pid)
   local f = {}
   for j = 1, #flat, 2 do f[flat[j]] = flat[j + 1] end
@@ -32,10 +39,19 @@ for i = 1, #rows, 2 do
     end
   end
   if match then
+    -- A match past a full page: the listing goes on, from this one.
+    if #out - 1 >= page then
+      more = true
+      break
+    end
     out[#out + 1] = registration_reply(pid, flat)
-    if #out - 1 >= page then break end
+    last_returned = score
   end
 end
--- More may follow when the page filled up or the budget ran out.
-if last and ((#out - 1) >= page or examined >= budget) then out[1] = last end
+-- The next page starts after the last registration returned, or, when the
+-- budget ran out before the page filled, after the last one examined. A
+-- listing that ends on a page's end has no next page (no empty last page).
+if more then
+  out[1] = (#out - 1 >= page) and last_returned or last_examined
+end
 return out

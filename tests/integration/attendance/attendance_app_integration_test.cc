@@ -403,6 +403,19 @@ TEST_F(AttendanceAppTest, ListsRegistrationsInArrivalOrderFilteredAndPaged) {
   q.page_size = 1;
   std::string first = list(q, "")->next_page_token;
   EXPECT_EQ(list(by_city, first).status().code(), absl::StatusCode::kInvalidArgument);
+  // A listing that ends exactly on a page's end says so on that page: no
+  // token that leads to an empty page.
+  q.page_size = 5;
+  absl::StatusOr<AttendanceApp::ListPage> whole = list(q, "");
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EXPECT_EQ(whole->registrations.size(), 5u);
+  EXPECT_EQ(whole->next_page_token, "");
+  // One more page of it, filtered: the two of Torino, in one page of two.
+  by_city.page_size = 2;
+  absl::StatusOr<AttendanceApp::ListPage> torino = list(by_city, "");
+  ASSERT_TRUE(torino.ok()) << torino.status();
+  EXPECT_EQ(torino->registrations.size(), 2u);
+  EXPECT_EQ(torino->next_page_token, "");
 }
 
 class CheckInTest : public AttendanceAppTest {
