@@ -119,6 +119,33 @@ absl::StatusOr<RedisAddress::HostPort> RedisConnection::AskSentinels() const {
   return absl::UnavailableError(why);
 }
 
+std::string RedisConnection::CheckPrimary(const redisReply* role_reply) const {
+  const std::string where =
+      absl::StrCat(sentinel_primary_.host, ":", sentinel_primary_.port);
+  std::string role = "unknown";
+  if (role_reply->type == REDIS_REPLY_ARRAY && role_reply->elements > 0 &&
+      role_reply->element[0]->type == REDIS_REPLY_STRING) {
+    role.assign(role_reply->element[0]->str, role_reply->element[0]->len);
+  }
+  // A Sentinel's answer can be out of date by the time the connection is
+  // up: the server it named may have been demoted meanwhile.
+  if (role != "master") {
+    return absl::StrCat("redis ", where, " is a ", role,
+                        ", not the primary; asking the Sentinels again");
+  }
+  // Or the named primary died and was restarted, empty, where it was: it
+  // calls itself master until the Sentinels demote it, while they already
+  // name the promoted replica. Asking again after connecting closes the
+  // window between their answer and this connection.
+  absl::StatusOr<RedisAddress::HostPort> now = AskSentinels();
+  if (!now.ok()) return std::string(now.status().message());
+  if (!(*now == sentinel_primary_)) {
+    return absl::StrCat("the Sentinels now name ", now->host, ":", now->port,
+                        " as the primary, not ", where);
+  }
+  return "";
+}
+
 void RedisConnection::CloseSoon(const absl::Status& reason) {
   if (state_ != State::kReady) return;
   deferred_close_reason_ = reason;
@@ -138,6 +165,7 @@ void RedisConnection::Connect() {
       return;
     }
     tcp = *master;
+    sentinel_primary_ = tcp;
   }
   if (address.kind() == RedisAddress::Kind::kCluster) {
     // A connection of its own (a subscriber's): any node will do, since
@@ -205,7 +233,11 @@ void RedisConnection::OnConnect(const redisAsyncContext* cac, int status) {
                                  static_cast<int>(argv.size()), argv.data(),
                                  lengths.data()) == REDIS_OK;
   }
-  const char* ping = "PING";
+  // Through Sentinels, ROLE instead of PING: it answers as PING does, and
+  // says whether the server is the primary (CheckPrimary).
+  const bool via_sentinels =
+      self->options_.address.kind() == RedisAddress::Kind::kSentinel;
+  const char* ping = via_sentinels ? "ROLE" : "PING";
   size_t ping_length = 4;
   sent = sent && redisAsyncCommandArgv(ac, &RedisConnection::OnPingReply,
                                        nullptr, 1, &ping,
@@ -238,6 +270,10 @@ void RedisConnection::OnPingReply(redisAsyncContext* ac, void* reply,
   if (self->handshake_error_.empty() && r->type == REDIS_REPLY_ERROR) {
     self->handshake_error_ =
         absl::StrCat("PING failed: ", std::string(r->str, r->len));
+  }
+  if (self->handshake_error_.empty() &&
+      self->options_.address.kind() == RedisAddress::Kind::kSentinel) {
+    self->handshake_error_ = self->CheckPrimary(r);
   }
   if (!self->handshake_error_.empty()) {
     // Freeing the context inside its own callback is not safe: defer.

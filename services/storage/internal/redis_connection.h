@@ -88,8 +88,11 @@ class RedisConnection {
 
  private:
   void Connect();
-  // The primary the Sentinels name (the first that answers), blocking.
+  // The primary the Sentinels name (the newest configuration), blocking.
   absl::StatusOr<RedisAddress::HostPort> AskSentinels() const;
+  // Sentinel mode, after connecting: the error that makes `role_reply` (the
+  // server's ROLE) or the Sentinels' answer now refuse the server, or "".
+  std::string CheckPrimary(const redisReply* role_reply) const;
   void BecomeReady();
   void Down(const absl::Status& status);
   static void OnConnect(const redisAsyncContext* ac, int status);
@@ -118,6 +121,7 @@ class RedisConnection {
   Timer deferred_close_timer_;  // closes outside the hiredis callback
   absl::Status deferred_close_reason_;
   std::string handshake_error_;  // AUTH's error, reported after PING
+  RedisAddress::HostPort sentinel_primary_;  // Sentinel mode: where Connect() went
 };
 
 }  // namespace convene::storage::internal
