@@ -152,7 +152,8 @@ for pid, reg in pairs(regs) do
 end
 
 if repair and #drifts > 0 then
-  local keep = { seq = stored.seq or 0, version = (stored.version or 0) + 1 }
+  -- counter('seq'): the arrival numbers the repaired waitlists took above.
+  local keep = { seq = counter('seq'), version = (stored.version or 0) + 1 }
   redis.call('DEL', EV.counts)
   redis.call('HSET', EV.counts, 'seq', keep.seq, 'version', keep.version)
   local args = {}

@@ -32,6 +32,9 @@
 -- hex-encoded, so no city can pose as another counter. A field that falls
 -- to zero is deleted, so an erased organisation leaves no trace.
 local EV, ARGS = {}, nil
+-- The call's counters (see "counters" below): values read, net changes, and
+-- the fields changed in the order first changed.
+local COUNT_READ, COUNT_DELTA, COUNT_MOVED = {}, {}, {}
 local ARG_BASE = 7
 local function ARG(i) return ARGS[ARG_BASE + i] end
 
@@ -42,6 +45,7 @@ local function begin(keys, argv)
   EV.reg_prefix, EV.wait_prefix, EV.presence_prefix, EV.channel, EV.maxlen, EV.now,
     EV.fingerprint = argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]
   ARGS = argv
+  COUNT_READ, COUNT_DELTA, COUNT_MOVED = {}, {}, {}
 end
 
 local MODES = { 'in_person', 'online' }
@@ -89,18 +93,68 @@ local function check_in_field(scope, mode, pid) return scope .. ':' .. mode .. '
 local function waitlist_key(date, mode) return EV.wait_prefix .. date .. ':' .. mode end
 local function presence_key(scope, mode) return EV.presence_prefix .. scope .. ':' .. mode end
 
-local function bump(field, by)
-  if by == 0 then return end
-  if redis.call('HINCRBY', EV.counts, field, by) == 0 then
-    redis.call('HDEL', EV.counts, field)
+-- ---- counters --------------------------------------------------------------
+-- A call gathers its counter changes and writes them once, at its end
+-- (write_counters, from touched): one HMGET for the fields it has not read
+-- yet, one HSET, and one HDEL for fields that fall to zero, however many
+-- counters the change moves (a two-day registration moves nine). Reads
+-- within the call see the changes made so far. Redis runs one call at a
+-- time, so reading first and writing last is the same as incrementing in
+-- place; a call that returns an error before it writes changes no counter.
+local function read_counters(fields)
+  local missing = {}
+  for _, field in ipairs(fields) do
+    if COUNT_READ[field] == nil then missing[#missing + 1] = field end
   end
+  if #missing == 0 then return end
+  local values = redis.call('HMGET', EV.counts, unpack(missing))
+  for i, field in ipairs(missing) do COUNT_READ[field] = tonumber(values[i] or '0') end
 end
 
 local function counter(field)
-  return tonumber(redis.call('HGET', EV.counts, field) or '0')
+  if COUNT_READ[field] == nil then
+    COUNT_READ[field] = tonumber(redis.call('HGET', EV.counts, field) or '0')
+  end
+  return COUNT_READ[field] + (COUNT_DELTA[field] or 0)
 end
 
-local function next_seq() return redis.call('HINCRBY', EV.counts, 'seq', 1) end
+local function bump(field, by)
+  if by == 0 then return end
+  local was = COUNT_DELTA[field]
+  if was == nil then COUNT_MOVED[#COUNT_MOVED + 1] = field end
+  COUNT_DELTA[field] = (was or 0) + by
+end
+
+-- Sets a counter (the online join and leave times) through the same write.
+local function set_counter(field, value) bump(field, value - counter(field)) end
+
+local function next_seq()
+  bump('seq', 1)
+  return counter('seq')
+end
+
+local function write_counters()
+  local changed = {}
+  for _, field in ipairs(COUNT_MOVED) do
+    if COUNT_DELTA[field] ~= 0 then changed[#changed + 1] = field else COUNT_DELTA[field] = nil end
+  end
+  COUNT_MOVED = {}
+  if #changed == 0 then return end
+  read_counters(changed)
+  local set, gone = {}, {}
+  for _, field in ipairs(changed) do
+    local value = COUNT_READ[field] + COUNT_DELTA[field]
+    COUNT_READ[field], COUNT_DELTA[field] = value, nil
+    if value == 0 then
+      gone[#gone + 1] = field
+    else
+      set[#set + 1] = field
+      set[#set + 1] = string.format('%d', value)
+    end
+  end
+  if #set > 0 then redis.call('HSET', EV.counts, unpack(set)) end
+  if #gone > 0 then redis.call('HDEL', EV.counts, unpack(gone)) end
+end
 
 -- ---- the sheet -----------------------------------------------------------
 -- Sessions as { id, date, format } from "id@date@format,...".
@@ -334,14 +388,13 @@ local function held_mode(days_text, date)
   return mode
 end
 
--- Adds sign x the counters a registration state stands for to `delta`, or
--- straight to the counters when there is no `delta` (a registration that
--- starts from nothing has no "before" to net against).
-local function add(delta, field, sign)
-  if delta then delta[field] = (delta[field] or 0) + sign else bump(field, sign) end
+-- Adds sign x the counters a registration state stands for to the call's
+-- counters, or to `tally` when given (the audit's own recount).
+local function add(tally, field, sign)
+  if tally then tally[field] = (tally[field] or 0) + sign else bump(field, sign) end
 end
 
-local function contribution(state, delta, sign)
+local function contribution(state, tally, sign)
   if not state then return end
   local city, org = state.groups.city, state.groups.org
   local active = false
@@ -350,17 +403,17 @@ local function contribution(state, delta, sign)
     if status ~= 'cancelled' then
       active = true
       local field = status == 'confirmed' and seat_field(d.date, d.mode) or wait_field(d.date, d.mode)
-      add(delta, field, sign)
-      add(delta, group_field('city', city, field), sign)
-      add(delta, group_field('org', org, field), sign)
+      add(tally, field, sign)
+      add(tally, group_field('city', city, field), sign)
+      add(tally, group_field('org', org, field), sign)
     end
   end
-  if active then add(delta, 'registrations', sign) end
+  if active then add(tally, 'registrations', sign) end
   -- Presence counts under the groups (the totals are facts of check-ins and
   -- do not depend on the registration).
   for _, p in ipairs(state.present) do
-    add(delta, group_field('city', city, 'in:' .. p), sign)
-    add(delta, group_field('org', org, 'in:' .. p), sign)
+    add(tally, group_field('city', city, 'in:' .. p), sign)
+    add(tally, group_field('org', org, 'in:' .. p), sign)
   end
 end
 
@@ -372,25 +425,15 @@ local function waits_in(days, date, mode)
   return false
 end
 
--- A state that counts for nothing: no days, nowhere present.
-local function counts_nothing(state)
-  return not state or (#state.days == 0 and #state.present == 0)
-end
-
 -- THE rule for every change of a registration: `before` -> `after` (either
 -- may be nil), each { days, groups, present }. Moves every counter (seats,
 -- waitlists, per city and organisation, presence under the groups,
 -- registrations) and the waitlists themselves: a day that stops waiting
 -- leaves its line, a day that starts waiting joins the end of it.
 local function apply(pid, before, after)
-  if counts_nothing(before) then
-    contribution(after, nil, 1)
-  else
-    local delta = {}
-    contribution(before, delta, -1)
-    contribution(after, delta, 1)
-    for field, by in pairs(delta) do bump(field, by) end
-  end
+  -- Counters net out in the call's buffer: only what moved is written.
+  contribution(before, nil, -1)
+  contribution(after, nil, 1)
   -- Waitlists: (date, mode) slots left and joined.
   local before_days = before and before.days or {}
   local after_days = after and after.days or {}
@@ -481,8 +524,11 @@ local function erase_contact_entries(reg)
   return #ids
 end
 
+-- The end of every call that changed the event: its counters are written
+-- with the version raised, then watchers are told.
 local function touched(payload)
-  redis.call('HINCRBY', EV.counts, 'version', 1)
+  bump('version', 1)
+  write_counters()
   redis.call('PUBLISH', EV.channel, payload)
 end
 
@@ -588,10 +634,10 @@ local function note_online_times(scope, day, join_ms, leave_ms)
   for _, s in ipairs(scope == day_scope(day) and { scope } or { scope, day_scope(day) }) do
     if join_ms then
       local earliest = counter(join_field(s))
-      if earliest == 0 or join_ms < earliest then redis.call('HSET', EV.counts, join_field(s), join_ms) end
+      if earliest == 0 or join_ms < earliest then set_counter(join_field(s), join_ms) end
     end
     if leave_ms and leave_ms > counter(leave_field(s)) then
-      redis.call('HSET', EV.counts, leave_field(s), leave_ms)
+      set_counter(leave_field(s), leave_ms)
     end
   end
 end

@@ -24,16 +24,8 @@ end
 if sheet.cancelled == '1' then
   return redis.error_reply('CONVENE FAILED_PRECONDITION the event is cancelled')
 end
--- Most registrations are new: a key that does not exist needs no load.
-local reg = redis.call('EXISTS', EV.reg_prefix .. pid) == 1 and load(pid) or nil
-if reg and reg.fields.status ~= 'cancelled' then
-  return redis.error_reply('CONVENE ALREADY_EXISTS participant ' .. pid ..
-    ' is already registered; use ChangeMode to change days or modes')
-end
-
--- The days asked for, each placed: a seat or the end of its waitlist
--- (placing only reads, so a refusal further on still changes nothing).
-local days = {}
+-- The days asked for, checked before anything is read or placed.
+local wanted = {}
 local function refuse_mode(i, mode)
   return redis.error_reply('CONVENE FAILED_PRECONDITION days[' .. (i - 1) ..
     '].mode: the event does not offer ' .. mode .. ' attendance')
@@ -42,7 +34,7 @@ if wanted_text == '' then
   -- Every day of the event, in the default mode.
   for i, date in ipairs(days_of(sheet)) do
     if not offers(sheet, default_mode) then return refuse_mode(i, default_mode) end
-    days[i] = { date = date, mode = default_mode, status = place(sheet, date, default_mode) }
+    wanted[i] = { date = date, mode = default_mode }
   end
 else
   -- open[date]: true for a day of the event not listed yet, false once listed.
@@ -61,22 +53,54 @@ else
     end
     open[date] = false
     if not offers(sheet, mode) then return refuse_mode(i, mode) end
-    days[i] = { date = date, mode = mode, status = place(sheet, date, mode) }
+    wanted[i] = { date = date, mode = mode }
   end
 end
 
 local fields = { walk_in = '0', all_days_mode = (wanted_text == '' and default_mode or '') }
 for i = 5, #ARGV - ARG_BASE, 2 do fields[ARG(i)] = ARG(i + 1) end
-if reg then
+
+-- One read for every counter a new registration with seats moves: the seats
+-- (placing reads them), the same under its city and organisation, the
+-- registration count, arrival order and version.
+local groups = groups_of(fields)
+local reads = { 'registrations', 'seq', 'version' }
+for _, w in ipairs(wanted) do
+  local seat = seat_field(w.date, w.mode)
+  reads[#reads + 1] = seat
+  reads[#reads + 1] = group_field('city', groups.city, seat)
+  reads[#reads + 1] = group_field('org', groups.org, seat)
+end
+read_counters(reads)
+
+-- Most registrations are new: joining the index tells, in the same command,
+-- whether the participant was here before (a new one needs no load).
+local reg
+if redis.call('ZADD', EV.index, 'NX', counter('seq') + 1, pid) == 1 then
+  next_seq()
+else
+  reg = load(pid)
+end
+if not reg then
+  fields.create_ms = EV.now
+  reg = { pid = pid, fields = { create_ms = EV.now }, days = {},
+          groups = groups_of({}), present = {} }
+else
+  if reg.fields.status ~= 'cancelled' then
+    return redis.error_reply('CONVENE ALREADY_EXISTS participant ' .. pid ..
+      ' is already registered; use ChangeMode to change days or modes')
+  end
   -- Registering again after a cancellation: the new details replace the
   -- old ones; where the person was present stays theirs.
   if reg.fields.forgotten == '1' then fields.forgotten = '0' end
-else
-  reg = { pid = pid, fields = { create_ms = EV.now }, days = {},
-          groups = groups_of({}), present = {} }
-  fields.create_ms = EV.now
-  redis.call('ZADD', EV.index, next_seq(), pid)
 end
+
+-- Each day placed: a seat or the end of its waitlist.
+local days = {}
+for i, w in ipairs(wanted) do
+  days[i] = { date = w.date, mode = w.mode, status = place(sheet, w.date, w.mode) }
+end
+
 local fresh = reg.fields.revision == nil
 local described
 local revision, _, written = save(reg, days, fields, function(text, revision)
