@@ -7,9 +7,12 @@
 // needs no invalidation. Zone rules are fixed for the process's life (the
 // tzdata it loaded), the only other input of an agenda.
 //
+// Each agenda is kept with its encoded convene.v1.Agenda too, so a repeated
+// GetAgenda sends those bytes as they are.
+//
 //   AgendaCache cache;
-//   if (std::optional<core::Agenda> a = cache.Find(id, zone, doc)) ...
-//   cache.Put(id, zone, doc, agenda);
+//   if (std::shared_ptr<const AgendaAnswer> a = cache.Find(id, zone, doc)) ...
+//   cache.Put(id, zone, doc, answer);
 //
 // Bounded: when full, the whole cache is dropped and refills with what is
 // asked for (the working set is the events people look at now). Thread-safe.
@@ -17,7 +20,7 @@
 #define CONVENE_CALENDAR_AGENDA_CACHE_H_
 
 #include <cstddef>
-#include <optional>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -28,24 +31,31 @@
 
 namespace convene::calendar {
 
+// An agenda as GetAgenda answers it: the domain agenda and its wire form.
+struct AgendaAnswer {
+  core::Agenda agenda;
+  std::string response;  // the encoded convene.v1.Agenda
+};
+
 class AgendaCache {
  public:
   explicit AgendaCache(size_t capacity = 2048) : capacity_(capacity) {}
 
   // The agenda of `event_id` for `viewer_zone` ("" for the venue's) built
   // from exactly `document`, if kept.
-  std::optional<core::Agenda> Find(const std::string& event_id, const std::string& viewer_zone,
-                                   const std::string& document) const;
+  std::shared_ptr<const AgendaAnswer> Find(const std::string& event_id,
+                                           const std::string& viewer_zone,
+                                           const std::string& document) const;
 
   void Put(const std::string& event_id, const std::string& viewer_zone, std::string document,
-           core::Agenda agenda);
+           std::shared_ptr<const AgendaAnswer> answer);
 
   size_t size() const;
 
  private:
   struct Entry {
     std::string document;
-    core::Agenda agenda;
+    std::shared_ptr<const AgendaAnswer> answer;
   };
   const size_t capacity_;
   mutable absl::Mutex mu_;

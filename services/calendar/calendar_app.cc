@@ -330,22 +330,24 @@ void CalendarApp::CancelEvent(std::string id, std::string reason,
 
 void CalendarApp::ListEvents(EventQuery q, Done<EventPage> done) {
   ListEventDocuments(std::move(q), [done = std::move(done)](
-                                       absl::StatusOr<EventDocumentPage> page) mutable {
+                                       absl::StatusOr<std::shared_ptr<const EventDocumentPage>>
+                                           page) mutable {
     if (!page.ok()) return done(page.status());
     EventPage out;
-    out.events.reserve(page->documents.size());
-    for (const std::string& doc : page->documents) {
+    out.events.reserve((*page)->documents.size());
+    for (const std::string& doc : (*page)->documents) {
       absl::StatusOr<core::Event> e = EventFromDocument(doc);
       if (!e.ok()) return done(e.status());
       out.events.push_back(*std::move(e));
     }
-    out.next_page_token = std::move(page->next_page_token);
-    out.sync_token = std::move(page->sync_token);
+    out.next_page_token = (*page)->next_page_token;
+    out.sync_token = (*page)->sync_token;
     done(std::move(out));
   });
 }
 
-void CalendarApp::ListEventDocuments(EventQuery q, Done<EventDocumentPage> done) {
+void CalendarApp::ListEventDocuments(EventQuery q,
+                                     Done<std::shared_ptr<const EventDocumentPage>> done) {
   if (q.page_size < 0) {
     return done(absl::InvalidArgumentError("page_size: must not be negative"));
   }
@@ -378,22 +380,53 @@ void CalendarApp::ListEventDocuments(EventQuery q, Done<EventDocumentPage> done)
     if (absl::Status s = DecodePageToken(q, ms, id); !s.ok()) return done(s);
     sq.after.emplace(ms, std::move(id));
   }
-  store_.List(sq, [q = std::move(q), done = std::move(done)](
-                      absl::StatusOr<storage::CalendarPage> page) mutable {
-    if (!page.ok()) return done(page.status());
-    EventDocumentPage out;
-    out.sync_token = page->sync_token;
-    out.documents = std::move(page->documents);
-    if (page->next) {
-      out.next_page_token =
-          EncodePageToken(q, page->next->first, page->next->second);
+  // Everything that picks the page, each part length-prefixed where it is
+  // caller text.
+  std::string key = absl::StrCat(
+      sq.from_ms ? absl::StrCat(*sq.from_ms) : "-", "|", sq.to_ms ? absl::StrCat(*sq.to_ms) : "-",
+      "|", sq.page_size, "|", sq.status, "|", sq.format, "|", sq.kind, "|",
+      sq.after ? absl::StrCat(sq.after->first, "|", sq.after->second.size(), ":",
+                              sq.after->second)
+               : "-",
+      "|", sq.community.size(), ":", sq.community, "|", sq.city.size(), ":", sq.city);
+  store_.Head([this, q = std::move(q), sq = std::move(sq), key = std::move(key),
+               done = std::move(done)](absl::StatusOr<std::string> head) mutable {
+    if (!head.ok()) return done(head.status());
+    if (std::shared_ptr<const EventDocumentPage> kept = pages_.Find(*head, key)) {
+      return done(std::move(kept));
     }
-    done(std::move(out));
+    store_.List(sq, [this, q = std::move(q), key = std::move(key), done = std::move(done)](
+                        absl::StatusOr<storage::CalendarPage> page) mutable {
+      if (!page.ok()) return done(page.status());
+      auto out = std::make_shared<EventDocumentPage>();
+      out->sync_token = page->sync_token;
+      out->documents = std::move(page->documents);
+      if (page->next) {
+        out->next_page_token = EncodePageToken(q, page->next->first, page->next->second);
+      }
+      absl::StatusOr<std::string> response =
+          EncodeListEventsResponse(out->documents, out->next_page_token, out->sync_token);
+      if (!response.ok()) return done(response.status());
+      out->response = *std::move(response);
+      std::shared_ptr<const EventDocumentPage> kept = std::move(out);
+      pages_.Put(kept->sync_token, std::move(key), kept);
+      done(std::move(kept));
+    });
   });
 }
 
 void CalendarApp::GetAgenda(std::string id, std::string viewer_zone,
                             Done<core::Agenda> done) {
+  GetAgendaAnswer(std::move(id), std::move(viewer_zone),
+                  [done = std::move(done)](
+                      absl::StatusOr<std::shared_ptr<const AgendaAnswer>> answer) mutable {
+                    if (!answer.ok()) return done(answer.status());
+                    done((*answer)->agenda);
+                  });
+}
+
+void CalendarApp::GetAgendaAnswer(std::string id, std::string viewer_zone,
+                                  Done<std::shared_ptr<const AgendaAnswer>> done) {
   // Resolve the viewer's zone first: a bad zone needs no Redis round trip.
   std::optional<core::Zone> viewer;
   if (!viewer_zone.empty()) {
@@ -406,16 +439,21 @@ void CalendarApp::GetAgenda(std::string id, std::string viewer_zone,
   store_.Get(id, [this, id, viewer, viewer_zone = std::move(viewer_zone),
                   done = std::move(done)](absl::StatusOr<std::string> doc) mutable {
     if (!doc.ok()) return done(doc.status());
-    if (std::optional<core::Agenda> kept = agendas_.Find(id, viewer_zone, *doc)) {
-      return done(*std::move(kept));
+    if (std::shared_ptr<const AgendaAnswer> kept = agendas_.Find(id, viewer_zone, *doc)) {
+      return done(std::move(kept));
     }
     absl::StatusOr<core::Event> e = EventFromDocument(*doc);
     if (!e.ok()) return done(e.status());
     absl::StatusOr<core::Zone> venue = core::ResolveZone(e->time_zone);
     if (!venue.ok()) return done(venue.status());
     absl::StatusOr<core::Agenda> agenda = core::BuildAgenda(*e, *venue, viewer ? *viewer : *venue);
-    if (agenda.ok()) agendas_.Put(id, viewer_zone, *std::move(doc), *agenda);
-    done(std::move(agenda));
+    if (!agenda.ok()) return done(agenda.status());
+    auto answer = std::make_shared<AgendaAnswer>();
+    answer->response = AgendaToProto(*agenda).SerializeAsString();
+    answer->agenda = *std::move(agenda);
+    std::shared_ptr<const AgendaAnswer> kept = std::move(answer);
+    agendas_.Put(id, viewer_zone, *std::move(doc), kept);
+    done(std::move(kept));
   });
 }
 

@@ -28,6 +28,7 @@
 #include "core/clock.h"
 #include "core/event.h"
 #include "calendar/calendar_store.h"
+#include "calendar/event_page_cache.h"
 
 namespace convene::calendar {
 
@@ -53,13 +54,6 @@ struct EventPage {
   std::string sync_token;
 };
 
-// The same page as stored: each event a serialised convene.v1.Event, what
-// ListEvents answers with, so the handler needs no decode and re-encode.
-struct EventDocumentPage {
-  std::vector<std::string> documents;
-  std::string next_page_token;
-  std::string sync_token;
-};
 
 // A change of the calendar feed, decoded.
 struct EventChangeRecord {
@@ -173,12 +167,20 @@ class CalendarApp {
                    int64_t expected_revision, Done<core::Event> done);
 
   void ListEvents(EventQuery query, Done<EventPage> done);
-  // ListEvents without decoding the events.
-  void ListEventDocuments(EventQuery query, Done<EventDocumentPage> done);
+  // ListEvents without decoding the events: the page as stored and as it
+  // goes on the wire. A page asked for again while the calendar is
+  // unchanged comes from the page cache (event_page_cache.h), after one
+  // read of the calendar's head.
+  void ListEventDocuments(EventQuery query,
+                          Done<std::shared_ptr<const EventDocumentPage>> done);
 
   // The agenda of one event for a viewer zone ("" = the event's zone).
   void GetAgenda(std::string id, std::string viewer_zone,
                  Done<core::Agenda> done);
+  // The same with its wire form; a repeated request for an unchanged event
+  // comes from the agenda cache.
+  void GetAgendaAnswer(std::string id, std::string viewer_zone,
+                       Done<std::shared_ptr<const AgendaAnswer>> done);
 
   void ListEventChanges(std::string sync_token, int page_size,
                         Done<EventChangePage> done);
@@ -238,6 +240,7 @@ class CalendarApp {
   const core::Clock& clock_;
   ChangeAppliedWaiter* applied_waiter_ = nullptr;
   AgendaCache agendas_;
+  EventPageCache pages_;
 };
 
 }  // namespace convene::calendar

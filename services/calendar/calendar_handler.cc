@@ -7,6 +7,7 @@
 #include "calendar/change_mapping.h"
 #include "calendar/event_mapping.h"
 #include "rpc/proto_time.h"
+#include "rpc/raw_message.h"
 #include "rpc/status_conversion.h"
 #include "rpc/unary_reply.h"
 #include "storage/stream_position.h"
@@ -135,8 +136,13 @@ grpc::ServerUnaryReactor* CalendarHandler::CancelEvent(
 }
 
 grpc::ServerUnaryReactor* CalendarHandler::ListEvents(
-    grpc::CallbackServerContext* context, const v1::ListEventsRequest* request,
-    v1::ListEventsResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) {
+  v1::ListEventsRequest parsed;
+  if (absl::Status s = rpc::ParseRawRequest(*request_bytes, parsed); !s.ok()) {
+    return FinishNow(context, s);
+  }
+  const v1::ListEventsRequest* request = &parsed;
   if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
     return FinishNow(context, s);
   }
@@ -161,38 +167,36 @@ grpc::ServerUnaryReactor* CalendarHandler::ListEvents(
   q.page_size = request->page_size();
   q.page_token = request->page_token();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // The stored documents are the events as the API shows them
-  // (EventToProto): each is parsed straight into the response, with no
-  // round trip through the domain event.
   app_.ListEventDocuments(
-      std::move(q), [reactor, response](absl::StatusOr<EventDocumentPage> page) {
+      std::move(q), [reactor, response_bytes](
+                        absl::StatusOr<std::shared_ptr<const EventDocumentPage>> page) {
         if (!page.ok()) return reactor->Finish(rpc::ToGrpcStatus(page.status()));
-        for (const std::string& doc : page->documents) {
-          if (!response->add_events()->ParseFromString(doc)) {
-            response->Clear();
-            return reactor->Finish(rpc::ToGrpcStatus(
-                absl::DataLossError("stored event document does not parse")));
-          }
-        }
-        response->set_next_page_token(page->next_page_token);
-        response->set_sync_token(page->sync_token);
+        const std::string& bytes = (*page)->response;
+        rpc::SendShared(*std::move(page), bytes, *response_bytes);
         reactor->Finish(grpc::Status::OK);
       });
   return reactor;
 }
 
 grpc::ServerUnaryReactor* CalendarHandler::GetAgenda(
-    grpc::CallbackServerContext* context, const v1::GetAgendaRequest* request,
-    v1::Agenda* response) {
-  if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) {
+  v1::GetAgendaRequest request;
+  if (absl::Status s = rpc::ParseRawRequest(*request_bytes, request); !s.ok()) {
+    return FinishNow(context, s);
+  }
+  if (absl::Status s = auth::AdmitRequest(*context, request); !s.ok()) {
     return FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  app_.GetAgenda(request->event_id(), request->viewer_time_zone(),
-                 Reply<core::Agenda>(reactor, response,
-                                     [](const core::Agenda& a, v1::Agenda& out) {
-                                       out = AgendaToProto(a);
-                                     }));
+  app_.GetAgendaAnswer(
+      request.event_id(), request.viewer_time_zone(),
+      [reactor, response_bytes](absl::StatusOr<std::shared_ptr<const AgendaAnswer>> answer) {
+        if (!answer.ok()) return reactor->Finish(rpc::ToGrpcStatus(answer.status()));
+        const std::string& bytes = (*answer)->response;
+        rpc::SendShared(*std::move(answer), bytes, *response_bytes);
+        reactor->Finish(grpc::Status::OK);
+      });
   return reactor;
 }
 

@@ -21,8 +21,15 @@
 namespace convene::calendar {
 
 // Serves convene.v1.CalendarService on gRPC's callback API; every reaction
-// hands off to the app and returns without blocking.
-class CalendarHandler final : public v1::CalendarService::CallbackService {
+// hands off to the app and returns without blocking. ListEvents and
+// GetAgenda are served raw: their answers are kept as the bytes of the
+// response (EventDocumentPage::response, AgendaAnswer::response), so a page
+// goes out without a decode and re-encode of fifty events, and a repeated
+// agenda without a conversion.
+class CalendarHandler final
+    : public v1::CalendarService::WithRawCallbackMethod_ListEvents<
+          v1::CalendarService::WithRawCallbackMethod_GetAgenda<
+              v1::CalendarService::CallbackService>> {
  public:
   // The fully qualified service name, as health checks and reflection use it.
   static constexpr char kServiceName[] = "convene.v1.CalendarService";
@@ -54,11 +61,11 @@ class CalendarHandler final : public v1::CalendarService::CallbackService {
                                         const v1::CancelEventRequest* request,
                                         v1::Event* response) override;
   grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* context,
-                                       const v1::ListEventsRequest* request,
-                                       v1::ListEventsResponse* response) override;
+                                       const grpc::ByteBuffer* request_bytes,
+                                       grpc::ByteBuffer* response_bytes) override;
   grpc::ServerUnaryReactor* GetAgenda(grpc::CallbackServerContext* context,
-                                      const v1::GetAgendaRequest* request,
-                                      v1::Agenda* response) override;
+                                      const grpc::ByteBuffer* request_bytes,
+                                      grpc::ByteBuffer* response_bytes) override;
   grpc::ServerUnaryReactor* ListEventChanges(
       grpc::CallbackServerContext* context,
       const v1::ListEventChangesRequest* request,

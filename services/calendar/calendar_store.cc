@@ -184,6 +184,27 @@ void CalendarStore::ReadChanges(std::string after, int count,
       });
 }
 
+void CalendarStore::Head(Callback<std::string> done) {
+  redis_.Pipeline(
+      {{"XREVRANGE", keys::CalendarChanges(), "+", "-", "COUNT", "1"},
+       {"GET", keys::StreamEpoch(keys::CalendarChanges())}},
+      [done = std::move(done)](
+          absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> replies) mutable {
+        if (!replies.ok()) return done(replies.status());
+        for (const absl::StatusOr<RedisReply>& r : *replies) {
+          if (!r.ok()) return done(r.status());
+        }
+        const RedisReply& newest = *(*replies)[0];
+        const RedisReply& epoch = *(*replies)[1];
+        std::string id = "0-0";
+        if (newest.is_array() && !newest.elements().empty() &&
+            newest.elements()[0].is_array() && !newest.elements()[0].elements().empty()) {
+          id = newest.elements()[0].elements()[0].text();
+        }
+        done(EncodeStreamPosition({epoch.is_nil() ? "" : epoch.text(), std::move(id)}));
+      });
+}
+
 void CalendarStore::ChangesHead(Callback<std::string> done) {
   ReadStreamHead(redis_, keys::CalendarChanges(), std::move(done));
 }

@@ -135,6 +135,11 @@ class CalendarStore {
   // The sync token of the newest change.
   void ChangesHead(Callback<std::string> done);
 
+  // The calendar's state as a sync token: its change stream's newest entry
+  // and epoch, read as List reads them, so a page's sync_token equals it
+  // for as long as nothing was written. Two cheap commands, one round trip.
+  void Head(Callback<std::string> done);
+
   // The stream key, for a tailer that follows it live.
   static std::string ChangesKey();
 

@@ -9,6 +9,9 @@
 #include "core/zone.h"
 #include "core/zoned_rendering.h"
 #include "rpc/proto_time.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
 
 namespace convene::calendar {
 
@@ -32,6 +35,41 @@ v1::ZonedTime AgendaTimeToProto(const core::AgendaTime& t) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> EncodeListEventsResponse(const std::vector<std::string>& documents,
+                                                     const std::string& next_page_token,
+                                                     const std::string& sync_token) {
+  using google::protobuf::internal::WireFormatLite;
+  v1::Event check;
+  size_t size = next_page_token.size() + sync_token.size() + 32;
+  for (const std::string& doc : documents) {
+    if (!check.ParseFromString(doc)) {
+      return absl::DataLossError("stored event document does not parse");
+    }
+    size += doc.size() + 6;
+  }
+  std::string out;
+  out.reserve(size);
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    // Field numbers of convene.v1.ListEventsResponse: events = 1,
+    // next_page_token = 2, sync_token = 3 (a repeated message is its
+    // elements, each tagged and length-prefixed).
+    auto put = [&coded](int field, const std::string& bytes) {
+      coded.WriteTag(WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+      coded.WriteVarint32(static_cast<uint32_t>(bytes.size()));
+      coded.WriteString(bytes);
+    };
+    static_assert(v1::ListEventsResponse::kEventsFieldNumber == 1);
+    static_assert(v1::ListEventsResponse::kNextPageTokenFieldNumber == 2);
+    static_assert(v1::ListEventsResponse::kSyncTokenFieldNumber == 3);
+    for (const std::string& doc : documents) put(1, doc);
+    if (!next_page_token.empty()) put(2, next_page_token);
+    if (!sync_token.empty()) put(3, sync_token);
+  }
+  return out;
+}
 
 v1::Agenda AgendaToProto(const core::Agenda& a) {
   v1::Agenda w;

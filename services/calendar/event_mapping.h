@@ -5,6 +5,9 @@
 #ifndef CONVENE_CALENDAR_EVENT_MAPPING_H_
 #define CONVENE_CALENDAR_EVENT_MAPPING_H_
 
+#include <string>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "convene/v1/calendar.pb.h"
@@ -30,6 +33,13 @@ using mapping::PolicyFromProto;
 using mapping::PolicyToProto;
 
 v1::Agenda AgendaToProto(const core::Agenda& agenda);
+
+// A ListEventsResponse built from stored event documents (each a serialised
+// convene.v1.Event) without decoding them: each is checked to parse, then
+// copied in as it is. DATA_LOSS when one does not parse.
+absl::StatusOr<std::string> EncodeListEventsResponse(const std::vector<std::string>& documents,
+                                                     const std::string& next_page_token,
+                                                     const std::string& sync_token);
 
 // A FindMeetingTimes request with defaults filled in (working hours 09:00-
 // 17:00 on weekdays, a 30-minute grid, 10 results, dates read in UTC), each

@@ -2,12 +2,16 @@
 // with the CONNECTION network's events.
 #include "calendar/agenda_cache.h"
 #include "calendar/calendar_app.h"
+#include "calendar/event_page_cache.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "calendar/event_mapping.h"
 #include "core/fake_clock.h"
@@ -439,24 +443,149 @@ TEST_F(CalendarAppTest, AnAgendaFollowsEveryUpdateOfItsEvent) {
     ASSERT_TRUE(after.ok()) << after.status();
     EXPECT_EQ(after->title, "CoP1 3rd workshop (renamed)") << zone;
     EXPECT_EQ(after->revision, updated->revision) << zone;
+    // The wire form GetAgenda sends follows the update too.
+    absl::StatusOr<std::shared_ptr<const AgendaAnswer>> answer =
+        Await<std::shared_ptr<const AgendaAnswer>>(
+            [&](auto done) { app_->GetAgendaAnswer(id, zone, std::move(done)); });
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    v1::Agenda wire;
+    ASSERT_TRUE(wire.ParseFromString((*answer)->response)) << zone;
+    EXPECT_EQ(wire.title(), "CoP1 3rd workshop (renamed)") << zone;
+    EXPECT_EQ((*answer)->response, AgendaToProto(*after).SerializeAsString()) << zone;
     EXPECT_GT(after->revision, before->revision) << zone;
   }
 }
 
+// Calls of one Redis command so far (INFO commandstats).
+int64_t CommandCalls(storage::RedisSyncClient& redis, absl::string_view command) {
+  absl::StatusOr<storage::RedisReply> info = redis.Command({"INFO", "commandstats"});
+  if (!info.ok()) return -1;
+  const std::string prefix = absl::StrCat("cmdstat_", command, ":calls=");
+  for (absl::string_view line : absl::StrSplit(info->text(), "\r\n")) {
+    if (!absl::StartsWith(line, prefix)) continue;
+    line.remove_prefix(prefix.size());
+    int64_t calls = 0;
+    if (absl::SimpleAtoi(line.substr(0, line.find(',')), &calls)) return calls;
+  }
+  return 0;
+}
+
+TEST_F(CalendarAppTest, ARepeatedPageIsServedFromTheCacheUntilTheCalendarChanges) {
+  std::vector<std::string> ids = CreateAll();
+  EventQuery q;
+  q.from = absl::FromCivil(absl::CivilDay(2021, 1, 1), absl::UTCTimeZone());
+  q.to = absl::FromCivil(absl::CivilDay(2023, 1, 1), absl::UTCTimeZone());
+  q.page_size = 3;
+  auto titles = [&](const EventQuery& query) {
+    std::vector<std::string> out;
+    absl::StatusOr<EventPage> p = List(query);
+    EXPECT_TRUE(p.ok()) << p.status();
+    if (p.ok()) {
+      for (const core::Event& e : p->events) out.push_back(e.title);
+    }
+    return out;
+  };
+  const std::vector<std::string> first = titles(q);
+  ASSERT_EQ(first.size(), 3u);
+
+  // Asked again: the same page, read without the page script or documents.
+  const int64_t scripts = CommandCalls(*sync_, "evalsha");
+  const int64_t documents = CommandCalls(*sync_, "hmget");
+  EXPECT_EQ(titles(q), first);
+  EXPECT_EQ(CommandCalls(*sync_, "evalsha"), scripts);
+  EXPECT_EQ(CommandCalls(*sync_, "hmget"), documents);
+
+  // Every kind of change shows at once: a rename, a new event, a cancel.
+  absl::StatusOr<core::Event> cop2 = Get(ids[testing_util::kTurinWorkshop]);
+  ASSERT_TRUE(cop2.ok());
+  v1::Event patch;
+  patch.set_id(cop2->id);
+  patch.set_title("CoP1 2nd workshop (moved rooms)");
+  ASSERT_TRUE(Update(patch, {"title"}, cop2->revision).ok());
+  std::vector<std::string> renamed = first;
+  std::replace(renamed.begin(), renamed.end(), std::string("CoP1 2nd workshop"),
+               std::string("CoP1 2nd workshop (moved rooms)"));
+  ASSERT_NE(renamed, first);
+  EXPECT_EQ(titles(q), renamed);
+
+  core::Event early = ConnectionCalendar()[testing_util::kTurinWorkshop];
+  early.title = "An earlier kick-off";
+  early.start_local = absl::CivilSecond(2021, 2, 1, 10, 0, 0);
+  early.end_local = absl::CivilSecond(2021, 2, 1, 12, 0, 0);
+  early.sessions.clear();
+  ASSERT_TRUE(Create("early", early).ok());
+  std::vector<std::string> with_early = titles(q);
+  ASSERT_EQ(with_early.size(), 3u);
+  EXPECT_EQ(with_early[0], "An earlier kick-off");
+
+  ASSERT_TRUE(Await<core::Event>([&](auto done) {
+                app_->CancelEvent(cop2->id, "venue unavailable", 0, std::move(done));
+              }).ok());
+  EventQuery cancelled = q;
+  cancelled.status = core::EventStatus::kCancelled;
+  EXPECT_THAT(titles(cancelled), ::testing::ElementsAre("CoP1 2nd workshop (moved rooms)"));
+}
+
+TEST_F(CalendarAppTest, ACachedPageIsTheEncodedResponseOfItsDocuments) {
+  CreateAll();
+  EventQuery q;
+  q.page_size = 2;
+  for (int round = 0; round < 2; ++round) {  // read, then from the cache
+    absl::StatusOr<std::shared_ptr<const EventDocumentPage>> page =
+        Await<std::shared_ptr<const EventDocumentPage>>(
+            [&](auto done) { app_->ListEventDocuments(q, std::move(done)); });
+    ASSERT_TRUE(page.ok()) << page.status();
+    v1::ListEventsResponse wire;
+    ASSERT_TRUE(wire.ParseFromString((*page)->response));
+    ASSERT_EQ(wire.events_size(), 2);
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(wire.events(i).SerializeAsString(), (*page)->documents[i]) << round;
+    }
+    EXPECT_FALSE(wire.next_page_token().empty());
+    EXPECT_EQ(wire.next_page_token(), (*page)->next_page_token);
+    EXPECT_EQ(wire.sync_token(), (*page)->sync_token);
+  }
+}
+
+TEST(EventPageCache, AnswersOnlyAtTheHeadItWasReadAtAndStaysBounded) {
+  EventPageCache cache(/*max_pages=*/2);
+  auto page = [](std::string token) {
+    auto p = std::make_shared<EventDocumentPage>();
+    p->sync_token = token;
+    p->response = "bytes of " + token;
+    return std::shared_ptr<const EventDocumentPage>(std::move(p));
+  };
+  cache.Put("head-1", "q1", page("head-1"));
+  ASSERT_NE(cache.Find("head-1", "q1"), nullptr);
+  EXPECT_EQ(cache.Find("head-1", "q1")->response, "bytes of head-1");
+  EXPECT_EQ(cache.Find("head-2", "q1"), nullptr);
+  EXPECT_EQ(cache.Find("head-1", "q2"), nullptr);
+  cache.Put("head-1", "q2", page("head-1"));
+  EXPECT_EQ(cache.size(), 2u);
+  cache.Put("head-1", "q3", page("head-1"));  // full: starts over
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_NE(cache.Find("head-1", "q3"), nullptr);
+  cache.Put("head-2", "q1", page("head-2"));  // a newer head drops the rest
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.Find("head-1", "q3"), nullptr);
+  EXPECT_NE(cache.Find("head-2", "q1"), nullptr);
+}
+
 TEST(AgendaCache, AnswersOnlyForTheSameDocumentAndZoneAndStaysBounded) {
   AgendaCache cache(2);
-  core::Agenda a;
-  a.title = "A";
-  cache.Put("ev_1", "Asia/Tokyo", "doc-1", a);
-  EXPECT_TRUE(cache.Find("ev_1", "Asia/Tokyo", "doc-1").has_value());
-  EXPECT_FALSE(cache.Find("ev_1", "Asia/Tokyo", "doc-2").has_value());
-  EXPECT_FALSE(cache.Find("ev_1", "Europe/Rome", "doc-1").has_value());
-  EXPECT_FALSE(cache.Find("ev_2", "Asia/Tokyo", "doc-1").has_value());
-  cache.Put("ev_2", "", "doc-x", a);
+  auto answer = std::make_shared<AgendaAnswer>();
+  answer->agenda.title = "A";
+  cache.Put("ev_1", "Asia/Tokyo", "doc-1", answer);
+  ASSERT_NE(cache.Find("ev_1", "Asia/Tokyo", "doc-1"), nullptr);
+  EXPECT_EQ(cache.Find("ev_1", "Asia/Tokyo", "doc-1")->agenda.title, "A");
+  EXPECT_EQ(cache.Find("ev_1", "Asia/Tokyo", "doc-2"), nullptr);
+  EXPECT_EQ(cache.Find("ev_1", "Europe/Rome", "doc-1"), nullptr);
+  EXPECT_EQ(cache.Find("ev_2", "Asia/Tokyo", "doc-1"), nullptr);
+  cache.Put("ev_2", "", "doc-x", answer);
   EXPECT_EQ(cache.size(), 2u);
-  cache.Put("ev_3", "", "doc-y", a);  // full: starts over
+  cache.Put("ev_3", "", "doc-y", answer);  // full: starts over
   EXPECT_EQ(cache.size(), 1u);
-  EXPECT_TRUE(cache.Find("ev_3", "", "doc-y").has_value());
+  EXPECT_NE(cache.Find("ev_3", "", "doc-y"), nullptr);
 }
 
 }  // namespace
