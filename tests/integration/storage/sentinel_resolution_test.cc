@@ -140,19 +140,30 @@ void Mark(const testing_util::RedisServer& server, const std::string& which) {
   ASSERT_TRUE((*client)->Command({"SET", "which", which}).ok());
 }
 
-TEST(SentinelResolution, FollowsTheNewestConfigurationNotTheFirstSentinelToAnswer) {
-  const int promoted_port = FreePort();
-  auto promoted = TcpRedis(promoted_port);
-  const int old_port = FreePort();
-  auto restarted_old_primary = TcpRedis(old_port);
-  ASSERT_NE(promoted, nullptr);
-  ASSERT_NE(restarted_old_primary, nullptr);
-  Mark(*promoted, "promoted replica");
-  Mark(*restarted_old_primary, "empty old primary");
+// Two servers as a failover leaves them: the promoted replica, with the
+// data, and the old primary restarted empty at its address, which calls
+// itself master until the Sentinels demote it.
+class SentinelFailover : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    promoted_ = TcpRedis(promoted_port_);
+    restarted_old_primary_ = TcpRedis(old_port_);
+    ASSERT_NE(promoted_, nullptr);
+    ASSERT_NE(restarted_old_primary_, nullptr);
+    Mark(*promoted_, "promoted replica");
+    Mark(*restarted_old_primary_, "empty old primary");
+  }
 
+  const int promoted_port_ = FreePort();
+  const int old_port_ = FreePort();
+  std::unique_ptr<testing_util::RedisServer> promoted_;
+  std::unique_ptr<testing_util::RedisServer> restarted_old_primary_;
+};
+
+TEST_F(SentinelFailover, FollowsTheNewestConfigurationNotTheFirstSentinelToAnswer) {
   // Listed first: the Sentinel that has not heard of the failover.
-  StandInSentinel behind(old_port, /*config_epoch=*/1);
-  StandInSentinel current(promoted_port, /*config_epoch=*/2);
+  StandInSentinel behind(old_port_, /*config_epoch=*/1);
+  StandInSentinel current(promoted_port_, /*config_epoch=*/2);
   RedisClientOptions options;
   options.address = *RedisAddress::Parse(absl::StrCat(
       "redis-sentinel://127.0.0.1:", behind.port(), ",127.0.0.1:", current.port(), "/convene"));
@@ -171,18 +182,9 @@ TEST(SentinelResolution, FollowsTheNewestConfigurationNotTheFirstSentinelToAnswe
 // the promotion happened and the old primary was restarted empty at its
 // address, and the reconnect then read that empty server: the drill's event
 // was NOT_FOUND. The client now asks again once connected.
-TEST(SentinelResolution, LeavesAServerTheSentinelsStoppedNamingWhileItConnected) {
-  const int promoted_port = FreePort();
-  auto promoted = TcpRedis(promoted_port);
-  const int old_port = FreePort();
-  auto restarted_old_primary = TcpRedis(old_port);
-  ASSERT_NE(promoted, nullptr);
-  ASSERT_NE(restarted_old_primary, nullptr);
-  Mark(*promoted, "promoted replica");
-  Mark(*restarted_old_primary, "empty old primary");
-
+TEST_F(SentinelFailover, LeavesAServerTheSentinelsStoppedNamingWhileItConnected) {
   // Its first answer names the old primary; every later one the promoted.
-  StandInSentinel sentinel(old_port, /*config_epoch=*/1, promoted_port, /*failover_after=*/1);
+  StandInSentinel sentinel(old_port_, /*config_epoch=*/1, promoted_port_, /*failover_after=*/1);
   RedisClientOptions options;
   options.address = *RedisAddress::Parse(
       absl::StrCat("redis-sentinel://127.0.0.1:", sentinel.port(), "/convene"));
