@@ -6,12 +6,15 @@
 
 #include <algorithm>
 #include <memory>
+#include <tuple>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
 #include "calendar/event_mapping.h"
 #include "core/fake_clock.h"
@@ -524,6 +527,129 @@ TEST_F(CalendarAppTest, ARepeatedPageIsServedFromTheCacheUntilTheCalendarChanges
   EventQuery cancelled = q;
   cancelled.status = core::EventStatus::kCancelled;
   EXPECT_THAT(titles(cancelled), ::testing::ElementsAre("CoP1 2nd workshop (moved rooms)"));
+}
+
+// Model-based: random creates, renames, moves and cancels between random
+// window queries, each paged through in full and often asked twice (the
+// second time from the page cache), against an independent tally of what
+// each window must list. Whatever the cache keeps, a listing must always be
+// what the calendar holds now.
+TEST_F(CalendarAppTest, EveryListingMatchesAnIndependentTallyAcrossRandomChanges) {
+  struct Kept {
+    std::string id;
+    absl::Time start, end;
+    bool cancelled = false;
+    std::string city;
+    std::string title;
+    int64_t revision = 0;
+  };
+  std::vector<Kept> model;
+  const std::vector<std::string> cities = {"Brussels", "Torino", "Utrecht"};
+  std::mt19937 rng(20261207);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  auto local = [](absl::CivilDay day, int hour) {
+    return absl::StrFormat("%04d-%02d-%02dT%02d:00", day.year(), day.month(), day.day(), hour);
+  };
+  auto keep = [&](const core::Event& e) {
+    for (Kept& k : model) {
+      if (k.id == e.id) {
+        k = {e.id, e.start, e.end, e.status == core::EventStatus::kCancelled, e.city, e.title,
+             e.revision};
+        return;
+      }
+    }
+    model.push_back({e.id, e.start, e.end, e.status == core::EventStatus::kCancelled, e.city,
+                     e.title, e.revision});
+  };
+  const absl::CivilDay first_day(2030, 1, 1);
+  int listings = 0;
+  for (int step = 0; step < 160; ++step) {
+    const int op = model.empty() ? 0 : pick(10);
+    if (op <= 2) {  // create
+      core::Event e = ConnectionCalendar()[testing_util::kTurinWorkshop];
+      e.sessions.clear();
+      e.city = cities[pick(3)];
+      e.title = absl::StrCat("Workshop ", step);
+      const absl::CivilDay day = first_day + pick(60);
+      e.start_local = absl::CivilSecond(day.year(), day.month(), day.day(), 10, 0, 0);
+      const absl::CivilDay last = day + pick(3);
+      e.end_local = absl::CivilSecond(last.year(), last.month(), last.day(), 12, 0, 0);
+      absl::StatusOr<core::Event> made = Create(absl::StrCat("model-", step), e);
+      ASSERT_TRUE(made.ok()) << made.status();
+      keep(*made);
+    } else if (op <= 4) {  // rename or move a scheduled event (a cancelled one stays as it is)
+      std::vector<Kept*> scheduled;
+      for (Kept& k : model) {
+        if (!k.cancelled) scheduled.push_back(&k);
+      }
+      if (scheduled.empty()) continue;
+      Kept& k = *scheduled[pick(static_cast<int>(scheduled.size()))];
+      v1::Event patch;
+      patch.set_id(k.id);
+      std::vector<std::string> mask;
+      if (pick(2) == 0) {
+        patch.set_title(absl::StrCat(k.title, "*"));
+        mask = {"title"};
+      } else {
+        const absl::CivilDay day = first_day + pick(60);
+        patch.set_start_local(local(day, 9));
+        patch.set_end_local(local(day + pick(3), 17));
+        mask = {"start_local", "end_local"};
+      }
+      absl::StatusOr<core::Event> changed = Update(patch, mask, k.revision);
+      ASSERT_TRUE(changed.ok()) << changed.status();
+      keep(*changed);
+    } else if (op == 5) {  // cancel
+      Kept& k = model[pick(static_cast<int>(model.size()))];
+      absl::StatusOr<core::Event> c = Await<core::Event>([&](auto done) {
+        app_->CancelEvent(k.id, "model", 0, std::move(done));
+      });
+      ASSERT_TRUE(c.ok()) << c.status();
+      keep(*c);
+    } else {  // list a random window in full, maybe twice
+      EventQuery q;
+      if (pick(4) != 0) {
+        q.from = absl::FromCivil(first_day + pick(60), absl::UTCTimeZone());
+        q.to = *q.from + absl::Hours(24 * (1 + pick(20)));
+      }
+      if (pick(3) == 0) q.city = cities[pick(3)];
+      if (pick(4) == 0) {
+        q.status = pick(2) == 0 ? core::EventStatus::kCancelled : core::EventStatus::kScheduled;
+      }
+      q.page_size = 1 + pick(7);
+      std::vector<const Kept*> want;
+      for (const Kept& k : model) {
+        if (q.from && !(k.end > *q.from)) continue;
+        if (q.to && !(k.start < *q.to)) continue;
+        if (!q.city.empty() && k.city != q.city) continue;
+        if (q.status && k.cancelled != (*q.status == core::EventStatus::kCancelled)) continue;
+        want.push_back(&k);
+      }
+      std::sort(want.begin(), want.end(), [](const Kept* a, const Kept* b) {
+        return std::tie(a->start, a->id) < std::tie(b->start, b->id);
+      });
+      std::vector<std::string> expected;
+      for (const Kept* k : want) {
+        expected.push_back(absl::StrCat(k->id, " r", k->revision, " ", k->title));
+      }
+      for (int round = 0, rounds = 1 + pick(2); round < rounds; ++round) {
+        std::vector<std::string> got;
+        EventQuery paged = q;
+        for (int page = 0; page < 100; ++page) {
+          absl::StatusOr<EventPage> p = List(paged);
+          ASSERT_TRUE(p.ok()) << p.status();
+          for (const core::Event& e : p->events) {
+            got.push_back(absl::StrCat(e.id, " r", e.revision, " ", e.title));
+          }
+          if (p->next_page_token.empty()) break;
+          paged.page_token = p->next_page_token;
+        }
+        ASSERT_EQ(got, expected) << "step " << step << ", round " << round;
+        ++listings;
+      }
+    }
+  }
+  EXPECT_GT(listings, 40);
 }
 
 TEST_F(CalendarAppTest, ACachedPageIsTheEncodedResponseOfItsDocuments) {
