@@ -20,13 +20,12 @@ behaviour:
      as attendance takes the new revision from the calendar stream.
 """
 import subprocess
-import time
 import unittest
 
 import grpc
 
 from convene_e2e import (ConveneProcess, RedisServer, during_day, during_session, unary,
-                         wait_for_attendance)
+                         wait_for_attendance, wait_until)
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
 from google.protobuf import field_mask_pb2
 
@@ -431,19 +430,24 @@ class AttendanceRegressionsTest(unittest.TestCase):
             with self.subTest(f"by_city {d.date}"):
                 self.assertEqual(counts_of(groups(d, "by_city").get("Gent"), "registered_in_person"), 2)
 
-        time.sleep(1)  # let the reminder planner and the feed relay catch up
         needles = {}
         for text in (name, email, org):
             raw = text.encode()
             needles[text] = raw
             needles[text + " (hex)"] = raw.hex().encode()
             needles[text + " (HEX)"] = raw.hex().upper().encode()
-        found = {}
-        for key, blob in self.keyspace():
-            for label, needle in needles.items():
-                if needle in key or needle in blob:
-                    found.setdefault(label, []).append(key.decode(errors="replace"))
-        self.assertEqual(found, {}, "personal data left in Redis after ForgetParticipant")
+
+        def leftovers():
+            found = {}
+            for key, blob in self.keyspace():
+                for label, needle in needles.items():
+                    if needle in key or needle in blob:
+                        found.setdefault(label, []).append(key.decode(errors="replace"))
+            return found
+        # The reminder planner and the feed relay follow the erasure a moment
+        # later: wait for them, bounded.
+        wait_until(lambda: not leftovers(), timeout=20, interval=0.2)
+        self.assertEqual(leftovers(), {}, "personal data left in Redis after ForgetParticipant")
 
     def keyspace(self):
         """(key, everything stored under it) for every cv:* key, read by
