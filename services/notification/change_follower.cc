@@ -8,10 +8,18 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "core/blocking_call.h"
+#include "notification/fan_out.h"
 #include "notification/store_call.h"
 #include "storage/keys.h"
 
 namespace convene::notification {
+
+namespace {
+
+// Registrations whose entries are applied to their copies at once.
+constexpr int kApplyThreads = 8;
+
+}  // namespace
 
 storage::FollowKeys ReminderPlannerFollowKeys() {
   return {storage::keys::PlannerLease(), storage::keys::PlannerPositions()};
@@ -55,6 +63,16 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
   std::set<std::string> events;
   std::map<std::string, std::string> newest_doc;
   std::set<std::pair<std::string, std::string>> registrations;
+  // Each registration's entries, in the stream's order; different
+  // registrations' copies are different keys, so they are applied several
+  // at once (FanOut), each one's entries still one after another.
+  struct RegistrationEntries {
+    std::string event;
+    std::string participant;
+    std::vector<const storage::FeedEntry*> entries;
+  };
+  std::vector<RegistrationEntries> changed;
+  std::map<std::pair<std::string, std::string>, size_t> changed_index;
   for (const storage::FeedEntry& e : **entries) {
     follow_.Advance(e);
     if (e.stream == storage::keys::CalendarChanges()) {
@@ -70,31 +88,49 @@ absl::StatusOr<int> ChangeFollower::Step(absl::Duration block) {
     if (kind == e.fields.end() || participant == e.fields.end()) continue;
     // Check-ins and check-outs change no reminder.
     if (absl::StartsWith(kind->second, "checked_")) continue;
-    const std::string event = storage::keys::EventOfAttendanceChanges(e.stream);
+    std::string event = storage::keys::EventOfAttendanceChanges(e.stream);
     if (event.empty()) continue;
+    // Planned after the batch unless its last word is an erasure (planning
+    // then finds no copy anyway).
     if (kind->second == "participant_forgotten") {
-      // At once, in the stream's order: the copy goes, so no planning of
-      // this batch finds the person, and what was planned or sent before
-      // goes. (A registration after it makes a new copy.)
-      absl::StatusOr<bool> dropped = core::BlockingCall<bool>(
-          [&](auto done) { registrations_.Forget(event, participant->second, std::move(done)); },
-          kStoreCallTimeout);
-      if (!dropped.ok()) return dropped.status();
-      absl::StatusOr<storage::ReminderStore::Erased> erased =
-          planning_.Forget(event, participant->second);
-      if (!erased.ok()) return erased.status();
-      continue;
+      registrations.erase({event, participant->second});
+    } else {
+      registrations.emplace(event, participant->second);
     }
-    if (kind->second == "registration_created") {
-      if (absl::Status s = planning_.MarkAnnounced(event, participant->second); !s.ok()) return s;
-    }
-    // The copy follows every entry, in the stream's order.
-    absl::StatusOr<bool> copied = core::BlockingCall<bool>(
-        [&](auto done) { registrations_.Apply(event, e.fields, std::move(done)); },
-        kStoreCallTimeout);
-    if (!copied.ok() && !absl::IsDataLoss(copied.status())) return copied.status();
-    registrations.emplace(event, participant->second);
+    auto [at, added] =
+        changed_index.try_emplace({event, participant->second}, changed.size());
+    if (added) changed.push_back({std::move(event), participant->second, {}});
+    changed[at->second].entries.push_back(&e);
   }
+  absl::Status applied = FanOut(changed.size(), kApplyThreads, [&](size_t i) -> absl::Status {
+    const RegistrationEntries& r = changed[i];
+    for (const storage::FeedEntry* e : r.entries) {
+      const std::string& kind = e->fields.at("kind");
+      if (kind == "participant_forgotten") {
+        // At once, in the stream's order: the copy goes, so no planning of
+        // this batch finds the person, and what was planned or sent before
+        // goes. (A registration after it makes a new copy.)
+        absl::StatusOr<bool> dropped = core::BlockingCall<bool>(
+            [&](auto done) { registrations_.Forget(r.event, r.participant, std::move(done)); },
+            kStoreCallTimeout);
+        if (!dropped.ok()) return dropped.status();
+        absl::StatusOr<storage::ReminderStore::Erased> erased =
+            planning_.Forget(r.event, r.participant);
+        if (!erased.ok()) return erased.status();
+        continue;
+      }
+      if (kind == "registration_created") {
+        if (absl::Status s = planning_.MarkAnnounced(r.event, r.participant); !s.ok()) return s;
+      }
+      // The copy follows every entry, in the stream's order.
+      absl::StatusOr<bool> copied = core::BlockingCall<bool>(
+          [&](auto done) { registrations_.Apply(r.event, e->fields, std::move(done)); },
+          kStoreCallTimeout);
+      if (!copied.ok() && !absl::IsDataLoss(copied.status())) return copied.status();
+    }
+    return absl::OkStatus();
+  });
+  if (!applied.ok()) return applied;
   // The copies first: planning reads them.
   for (const auto& [event, doc] : newest_doc) {
     absl::StatusOr<core::Event> copied = core::BlockingCall<core::Event>(

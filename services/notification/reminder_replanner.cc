@@ -1,6 +1,7 @@
 #include "notification/reminder_replanner.h"
 
 #include <algorithm>
+#include <atomic>
 #include <optional>
 #include <utility>
 
@@ -14,11 +15,18 @@
 #include "core/reminder_message.h"
 #include "core/zone.h"
 #include "mapping/registration_mapping.h"
+#include "notification/fan_out.h"
 #include "notification/store_call.h"
 #include "rpc/proto_time.h"
 
 namespace convene::notification {
 namespace {
+
+// Registrations planned at once by PlanRegistrations and PlanEvent. Each
+// waits for Redis three or four times; eight in flight keep two cores busy
+// with planning instead of with waking threads (a bulk registration of
+// 30,000 was planned at about 1,000 a second one at a time).
+constexpr int kPlanningThreads = 8;
 
 }  // namespace
 
@@ -416,24 +424,28 @@ absl::StatusOr<int> ReminderReplanner::PlanRegistrations(
   if (!event.ok()) return event.status();
   absl::StatusOr<core::ReminderPolicy> policy = Policy(event_id);
   if (!policy.ok()) return policy.status();
-  int planned = 0;
-  for (const std::string& participant_id : participant_ids) {
+  // Each registration's plan is its own keys: several at once (FanOut).
+  std::atomic<int> planned{0};
+  absl::Status s = FanOut(participant_ids.size(), kPlanningThreads, [&](size_t i) -> absl::Status {
+    const std::string& participant_id = participant_ids[i];
     absl::StatusOr<core::Registration> registration =
         core::BlockingCall<core::Registration>([&](auto done) {
           registrations_.Get(event_id, participant_id, std::move(done));
         }, kStoreCallTimeout);
     // No copy: nothing known to plan from, and nothing to take away either
     // (an erasure removes the plans itself: Forget).
-    if (absl::IsNotFound(registration.status())) continue;
+    if (absl::IsNotFound(registration.status())) return absl::OkStatus();
     if (!registration.ok()) return registration.status();
     absl::StatusOr<int> n = Plan(*event, *policy, *registration, /*announce_new=*/true);
     // As PlanRegistration one at a time did: what one registration finds
     // missing does not stop the others.
-    if (absl::IsNotFound(n.status())) continue;
+    if (absl::IsNotFound(n.status())) return absl::OkStatus();
     if (!n.ok()) return n.status();
     planned += *n;
-  }
-  return planned;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return planned.load();
 }
 
 absl::StatusOr<int> ReminderReplanner::PlanEvent(const std::string& event_id) {
@@ -450,11 +462,17 @@ absl::StatusOr<int> ReminderReplanner::PlanEvent(const std::string& event_id) {
             [&](auto done) { registrations_.List(event_id, cursor, std::move(done)); },
             kStoreCallTimeout);
     if (!page.ok()) return page.status();
-    for (const core::Registration& r : page->registrations) {
-      absl::StatusOr<int> n = Plan(*event, *policy, r, /*announce_new=*/false);
-      if (!n.ok()) return n.status();
-      planned += *n;
-    }
+    std::atomic<int> on_page{0};
+    absl::Status s = FanOut(page->registrations.size(), kPlanningThreads,
+                            [&](size_t i) -> absl::Status {
+                              absl::StatusOr<int> n = Plan(*event, *policy, page->registrations[i],
+                                                           /*announce_new=*/false);
+                              if (!n.ok()) return n.status();
+                              on_page += *n;
+                              return absl::OkStatus();
+                            });
+    if (!s.ok()) return s;
+    planned += on_page.load();
     cursor = page->next_cursor;
   } while (cursor != "0");
   return planned;

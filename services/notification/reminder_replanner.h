@@ -56,10 +56,11 @@ class ReminderReplanner {
   // `convene-admin resheet` yet) keeps what was planned for it: 0.
   absl::StatusOr<int> PlanRegistration(const std::string& event_id,
                                        const std::string& participant_id);
-  // The same for several registrations of one event, in order, reading the
-  // event and its policy once (the change follower's batches hold hundreds
-  // of registrations of a popular event). Returns how many are planned in
-  // all; NotFound when the event is unknown.
+  // The same for several registrations of one event, reading the event and
+  // its policy once and planning several registrations at once (the change
+  // follower's batches hold hundreds of registrations of a popular event;
+  // each registration's plan is its own keys). Returns how many are planned
+  // in all; NotFound when the event is unknown.
   absl::StatusOr<int> PlanRegistrations(const std::string& event_id,
                                         const std::vector<std::string>& participant_ids);
 

@@ -303,6 +303,62 @@ TEST_F(NotificationTest, TheCopyFollowsWaitlistPromotionAndModeChanges) {
   EXPECT_EQ(online[0].language(), "el");
 }
 
+// The follower applies one batch's registrations several at once
+// (FanOut): sixty registrations, cancellations that promote from the
+// waitlist, mode changes and an erasure, all followed in one batch, leave
+// each participant planned as attendance holds them: five reminders for a
+// confirmed place, in its mode, none for a waitlisted, cancelled or erased
+// one.
+TEST_F(NotificationTest, OneBatchOfManyChangesPlansEachRegistrationAsAttendanceHoldsIt) {
+  core::Event training = Training();
+  training.venue.in_person_capacity = 40;
+  const std::string event = CreateEvent(training, "training");
+  std::vector<std::string> pids;
+  for (int i = 0; i < 60; ++i) {
+    pids.push_back(absl::StrCat("p", i));
+    Register(event, pids.back(), core::AttendanceMode::kInPerson);
+  }
+  for (int i : {3, 11, 17, 29, 38}) {  // each promotes the next waiting
+    ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                  attendance_->CancelRegistration(event, absl::StrCat("cancel-", i), pids[i], {},
+                                                  "", std::move(done));
+                }).ok());
+  }
+  for (int i : {0, 5, 41}) {  // 41 was promoted: online from now on
+    ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                  attendance_->ChangeMode(event, absl::StrCat("mode-", i), pids[i],
+                                          core::AttendanceMode::kOnline, {}, std::move(done));
+                }).ok());
+  }
+  ASSERT_TRUE(Await<attendance::AttendanceApp::ForgetOutcome>([&](auto done) {
+                attendance_->ForgetParticipant(event, pids[7], "forget-7", "erasure request",
+                                               std::move(done));
+              }).ok());
+  Follow();
+
+  std::vector<bool> placed_at(60, false);
+  for (int i = 0; i < 60; ++i) {
+    absl::StatusOr<core::Registration> held = Await<core::Registration>(
+        [&](auto done) { attendance_->GetRegistration(event, pids[i], std::move(done)); });
+    ASSERT_TRUE(held.ok()) << pids[i] << ": " << held.status();
+    const bool placed = !held->forgotten && held->status == core::RegistrationStatus::kConfirmed;
+    placed_at[i] = placed;
+    const std::vector<v1::ScheduledReminder> planned = Scheduled(event, pids[i]);
+    ASSERT_EQ(planned.size(), placed ? 5u : 0u) << pids[i];
+    if (!placed) continue;
+    const bool online = i == 0 || i == 5 || i == 41;
+    EXPECT_EQ(planned[0].mode(),
+              online ? v1::ATTENDANCE_MODE_ONLINE : v1::ATTENDANCE_MODE_IN_PERSON)
+        << pids[i];
+  }
+  // The batch held every path: promoted from the waitlist, still waiting,
+  // cancelled, erased.
+  EXPECT_TRUE(placed_at[40]);
+  EXPECT_FALSE(placed_at[59]);
+  EXPECT_FALSE(placed_at[3]);
+  EXPECT_FALSE(placed_at[7]);
+}
+
 // A registration made before notification kept copies has none: its
 // changes keep what was planned (no copy to plan from, nothing to take
 // away) until `convene-admin resheet` fills the copy.
