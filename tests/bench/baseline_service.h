@@ -13,6 +13,12 @@
 //   SyncBaseline            synchronous API, one blocking EVALSHA per call
 //                           (a reference row: what the bench called
 //                           "baseline" before)
+//
+// And LeastWorkReference: the CallbackAsyncBaseline design whose CheckIn
+// and Register scripts do the least that any check-in or registration
+// which checks its input, stores it once and tells the other services
+// must do (kLeastCheckInScript, kLeastRegisterScript). Its rows bound from
+// above what any implementation of those calls can reach on the machine.
 #ifndef CONVENE_TESTS_BENCH_BASELINE_SERVICE_H_
 #define CONVENE_TESTS_BENCH_BASELINE_SERVICE_H_
 
@@ -21,6 +27,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "convene/v1/attendance.grpc.pb.h"
@@ -32,6 +39,48 @@ namespace convene::bench {
 constexpr char kBaselineScript[] =
     "return redis.call('HINCRBY', KEYS[1], ARGV[1], 1)";
 constexpr char kBaselineKey[] = "bench:baseline";
+
+// The least a check-in must do: read the participant's registration (is
+// there one?), store the record once (a repeat stores nothing) and append
+// the change entry the other services follow. Convene's check-in also
+// checks the day or session, the window, the mode and the seat, keeps the
+// request id, counts per group and publishes the counts.
+//   KEYS: 1 the registration, 2 the event's check-ins, 3 its change stream
+//   ARGV: 1 participant, 2 session, 3 record
+constexpr char kLeastCheckInScript[] = R"(
+local held = redis.call('HMGET', KEYS[1], 'days', 'status', 'mode', 'erased', 'walk_in')
+if not held[1] then return redis.error_reply('NOT_FOUND not registered') end
+if redis.call('HSETNX', KEYS[2], ARGV[2] .. ':' .. ARGV[1], ARGV[3]) == 0 then return 0 end
+redis.call('XADD', KEYS[3], '*', 'kind', 'checked_in', 'participant', ARGV[1],
+  'scope', ARGV[2], 'mode', 'in_person')
+return 1)";
+
+// The least a registration must do: store the participant once (a retry
+// stores nothing), count the place, index the participant and append the
+// change entry. Convene's registration also checks capacity per day and
+// mode, waitlists, keeps the request id, counts per city and
+// organisation, and writes the contact entry notification follows.
+//   KEYS: 1 the registration, 2 the event's counters, 3 its index, 4 its
+//   change stream
+//   ARGV: 1 participant, 2 mode, then field, value pairs
+constexpr char kLeastRegisterScript[] = R"(
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local fields = {}
+for i = 3, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], 'mode', ARGV[2], 'status', 'confirmed', unpack(fields))
+redis.call('HINCRBY', KEYS[2], 'reg:' .. ARGV[2], 1)
+redis.call('ZADD', KEYS[3], redis.call('HINCRBY', KEYS[2], 'seq', 1), ARGV[1])
+redis.call('XADD', KEYS[4], '*', 'kind', 'registered', 'participant', ARGV[1], 'mode', ARGV[2])
+return 1)";
+
+// Registers `participants` (p0 ... p<participants - 1>) for
+// kLeastCheckInScript, in one call.
+constexpr char kLeastCheckInFixture[] = R"(
+for i = 0, tonumber(ARGV[1]) - 1 do
+  redis.call('HSET', 'bench:least:{e}:reg:p' .. i, 'days', 'all', 'status', 'confirmed',
+    'mode', 'in_person')
+end
+return 1)";
 
 // One blocking EVALSHA on the calling thread's own connection (made on first
 // use, remade when it broke, closed when the thread ends: gRPC's thread
@@ -123,6 +172,59 @@ class CallbackAsyncBaseline final : public v1::AttendanceService::CallbackServic
  private:
   storage::RedisClient& redis_;
   std::string sha_;
+};
+
+class LeastWorkReference final : public v1::AttendanceService::CallbackService {
+ public:
+  // `redis` must outlive the service; the scripts are loaded by the caller.
+  LeastWorkReference(storage::RedisClient& redis, std::string check_in_sha,
+                     std::string register_sha)
+      : redis_(redis),
+        check_in_sha_(std::move(check_in_sha)),
+        register_sha_(std::move(register_sha)) {}
+
+  grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* context,
+                                    const v1::CheckInRequest* request,
+                                    v1::CheckInRecord* response) override {
+    response->set_participant_id(request->participant_id());
+    std::vector<std::string> command = {
+        "EVALSHA", check_in_sha_, "3",
+        absl::StrCat("bench:least:{e}:reg:", request->participant_id()),
+        "bench:least:{e}:checkins", "bench:least:{e}:changes", request->participant_id(),
+        request->session_id(), "in_person|badge|0|1||0"};
+    return Run(context, std::move(command));
+  }
+
+  grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
+                                     const v1::RegisterRequest* request,
+                                     v1::Registration* response) override {
+    const v1::Participant& p = request->participant();
+    *response->mutable_participant() = p;
+    std::vector<std::string> command = {
+        "EVALSHA", register_sha_, "4",
+        absl::StrCat("bench:least:{r}:reg:", p.participant_id()), "bench:least:{r}:counters",
+        "bench:least:{r}:index", "bench:least:{r}:changes", p.participant_id(),
+        request->mode() == v1::ATTENDANCE_MODE_ONLINE ? "online" : "in_person",
+        "display_name", p.display_name(), "email", p.email(), "organisation", p.organisation(),
+        "city", p.city()};
+    return Run(context, std::move(command));
+  }
+
+ private:
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
+                                std::vector<std::string> command) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    redis_.Command(std::move(command), [reactor](absl::StatusOr<storage::RedisReply> reply) {
+      reactor->Finish(reply.ok() ? grpc::Status::OK
+                                 : grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                                std::string(reply.status().message())));
+    });
+    return reactor;
+  }
+
+  storage::RedisClient& redis_;
+  std::string check_in_sha_;
+  std::string register_sha_;
 };
 
 }  // namespace convene::bench

@@ -10,8 +10,12 @@
 // commandstats: the commands inside scripts count too), Redis CPU per RPC
 // (INFO cpu, user + system, over the row's calls) and, for Register, Redis
 // memory per registration. CheckIn's main row is new check-ins only (each
-// participant once per session); repeats have their own row. Asserts
-// nothing.
+// participant once per session); repeats have their own row. After
+// CheckIn's and Register's rows, a "reference: least" row runs the same
+// calls against a bare server whose one script per call does the least any
+// check-in or registration must do (baseline_service.h's
+// LeastWorkReference): how far any implementation could go on this
+// machine. Asserts nothing.
 //
 // By default it starts a private redis-server and the calendar and
 // attendance services in this process (the binaries' own wiring, without
@@ -73,6 +77,10 @@ ABSL_FLAG(int, participants, 30000,
           "it makes fewer than 4x this many calls (it stops there)");
 ABSL_FLAG(double, k1_seconds, 2,
           "seconds of each RPC's K=1 row (one sequential caller); 0: no K=1 rows");
+ABSL_FLAG(bool, reference_rows, true,
+          "after CheckIn's and Register's rows, a row of the least-work reference server "
+          "(tests/bench/baseline_service.h: the least any check-in or registration must "
+          "do, one script each), the ceiling for those rows on this machine");
 ABSL_FLAG(int, events, 200, "events in the calendar for ListEvents and GetAgenda");
 ABSL_FLAG(bool, command_breakdown, false,
           "print, under each row, every Redis command's calls and microseconds per RPC "
@@ -99,6 +107,10 @@ constexpr int kSessionsPerEvent = 4;
 using bench::CallbackAsyncBaseline;
 using bench::CallbackInlineBaseline;
 using bench::kBaselineScript;
+using bench::kLeastCheckInFixture;
+using bench::kLeastCheckInScript;
+using bench::kLeastRegisterScript;
+using bench::LeastWorkReference;
 using bench::SyncBaseline;
 
 struct Figures {
@@ -693,6 +705,30 @@ int Run() {
     Figures figures;
     CommandDelta cmds;
   };
+  // Each baseline serves only while it is measured: an idle server left
+  // running (the sync one keeps a pool of threads polling) would take
+  // part in every later row.
+  auto serve = [](Baseline& b) -> bool {
+    rpc::ServerOptions options;
+    options.name = "baseline";
+    options.services = {b.service.get()};
+    options.handle_shutdown_signals = false;
+    options.announce = nullptr;
+    rpc::ServerConfig config;
+    config.listen = "127.0.0.1:0";
+    config.log_rpcs = false;
+    auto started = rpc::ServerRunner::Start(config, std::move(options));
+    if (!started.ok()) return false;
+    b.server = *std::move(started);
+    b.stub = v1::AttendanceService::NewStub(
+        grpc::CreateChannel(b.server->address(), grpc::InsecureChannelCredentials()));
+    return true;
+  };
+  auto stop = [](Baseline& b) {
+    b.stub.reset();
+    b.server->Stop();
+    b.server.reset();
+  };
   std::vector<Baseline> baselines;
   std::unique_ptr<storage::RedisClient> baseline_redis;
   const Figures* base = nullptr;
@@ -717,30 +753,6 @@ int Run() {
     add("baseline: callback, async",
         std::make_unique<CallbackAsyncBaseline>(*baseline_redis, sha->text()));
     add("baseline: sync (reference)", std::make_unique<SyncBaseline>(*redis_address, sha->text()));
-    // Each baseline serves only while it is measured: an idle server left
-    // running (the sync one keeps a pool of threads polling) would take
-    // part in every later row.
-    auto serve = [](Baseline& b) -> bool {
-      rpc::ServerOptions options;
-      options.name = "baseline";
-      options.services = {b.service.get()};
-      options.handle_shutdown_signals = false;
-      options.announce = nullptr;
-      rpc::ServerConfig config;
-      config.listen = "127.0.0.1:0";
-      config.log_rpcs = false;
-      auto started = rpc::ServerRunner::Start(config, std::move(options));
-      if (!started.ok()) return false;
-      b.server = *std::move(started);
-      b.stub = v1::AttendanceService::NewStub(
-          grpc::CreateChannel(b.server->address(), grpc::InsecureChannelCredentials()));
-      return true;
-    };
-    auto stop = [](Baseline& b) {
-      b.stub.reset();
-      b.server->Stop();
-      b.server.reset();
-    };
     for (Baseline& b : baselines) {
       if (!serve(b)) return 1;
       RedisSnapshot before = Snapshot(redis);
@@ -764,28 +776,56 @@ int Run() {
       PrintRow("baseline * K=1", *base_k1, &cmds, &*base_k1);
     }
   }
+  // The least-work reference: its scripts, and registrations for the CheckIn
+  // requests' participants.
+  std::optional<Baseline> reference;
+  if (redis.available() && absl::GetFlag(FLAGS_reference_rows)) {
+    absl::StatusOr<storage::RedisReply> check_in_sha =
+        sync->Command({"SCRIPT", "LOAD", kLeastCheckInScript});
+    absl::StatusOr<storage::RedisReply> register_sha =
+        sync->Command({"SCRIPT", "LOAD", kLeastRegisterScript});
+    absl::StatusOr<storage::RedisReply> fixture =
+        sync->Command({"EVAL", kLeastCheckInFixture, "0", absl::StrCat(participants)});
+    if (!check_in_sha.ok() || !register_sha.ok() || !fixture.ok()) {
+      std::fprintf(stderr, "convene-bench: the reference's scripts: %s\n",
+                   (!check_in_sha.ok()   ? check_in_sha.status()
+                    : !register_sha.ok() ? register_sha.status()
+                                         : fixture.status())
+                       .ToString()
+                       .c_str());
+      return 1;
+    }
+    reference.emplace();
+    reference->name = "reference: least work";
+    reference->service = std::make_unique<LeastWorkReference>(
+        *baseline_redis, check_in_sha->text(), register_sha->text());
+  }
 
   const absl::Time from = absl::FromCivil(absl::CivilDay(2022, 1, 1), absl::UTCTimeZone());
   const absl::Time to = absl::FromCivil(absl::CivilDay(2023, 1, 1), absl::UTCTimeZone());
   static const char* kViewers[] = {"America/New_York", "Europe/Rome", "Asia/Tokyo",
                                    "Europe/Athens", ""};
+  // A fresh run of Register calls, each a new participant, half of them
+  // online.
+  auto register_with = [&](v1::AttendanceService::Stub* stub) -> Issue {
+    const int run = run_number++;
+    return [&, stub, run](int64_t n, std::function<void(const grpc::Status&)> done) {
+      v1::RegisterRequest request;
+      request.set_event_id(register_event.id());
+      request.set_request_id(absl::StrCat("convene-bench-reg-", run, "-", n));
+      request.set_mode(n % 2 == 0 ? v1::ATTENDANCE_MODE_IN_PERSON : v1::ATTENDANCE_MODE_ONLINE);
+      *request.mutable_participant() = BenchParticipant(absl::StrCat("r", run, "-", n));
+      Call<v1::Registration>(
+          [stub](auto* c, auto* q, auto* r, auto cb) {
+            stub->async()->Register(c, q, r, std::move(cb));
+          },
+          std::move(request), token,
+          [done](const grpc::Status& s, const v1::Registration&) { done(s); });
+    };
+  };
   // A fresh run of `rpc`'s calls (CheckIn: see check_in).
   auto make_issue = [&](const std::string& rpc) -> Issue {
-    if (rpc == "Register") {
-      const int run = run_number++;
-      return [&, run](int64_t n, std::function<void(const grpc::Status&)> done) {
-        v1::RegisterRequest request;
-        request.set_event_id(register_event.id());
-        request.set_request_id(absl::StrCat("convene-bench-reg-", run, "-", n));
-        request.set_mode(n % 2 == 0 ? v1::ATTENDANCE_MODE_IN_PERSON
-                                    : v1::ATTENDANCE_MODE_ONLINE);
-        *request.mutable_participant() = BenchParticipant(absl::StrCat("r", run, "-", n));
-        Call<v1::Registration>(register_one, std::move(request), token,
-                               [done](const grpc::Status& s, const v1::Registration&) {
-                                 done(s);
-                               });
-      };
-    }
+    if (rpc == "Register") return register_with(attendance.get());
     if (rpc == "ListEvents") {
       return [&](int64_t, std::function<void(const grpc::Status&)> done) {
         v1::ListEventsRequest request;
@@ -846,6 +886,12 @@ int Run() {
         row("CheckIn (new) K=1", check_in(attendance.get(), used, new_check_ins), 1, k1_length,
             new_check_ins - used, base_one);
       }
+      if (reference) {
+        if (!serve(*reference)) return 1;
+        row("reference: least CheckIn", check_in(reference->stub.get(), 0, new_check_ins),
+            in_flight, length, new_check_ins, base);
+        stop(*reference);
+      }
       continue;
     }
     const int64_t memory_before = redis.available() ? redis.UsedMemory() : -1;
@@ -859,6 +905,12 @@ int Run() {
           static_cast<double>(memory_after - memory_before) / f.ok));
     }
     if (k1_rows) row(rpc + " K=1", make_issue(rpc), 1, k1_length, INT64_MAX, base_one);
+    if (rpc == "Register" && reference) {
+      if (!serve(*reference)) return 1;
+      row("reference: least Register", register_with(reference->stub.get()), in_flight, length,
+          INT64_MAX, base);
+      stop(*reference);
+    }
   }
   for (const std::string& note : notes) std::printf("%s\n", note.c_str());
   std::printf(
