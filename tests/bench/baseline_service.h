@@ -17,17 +17,25 @@
 // And LeastWorkReference: the CallbackAsyncBaseline design whose CheckIn
 // and Register scripts do the least that any check-in or registration
 // which checks its input, stores it once and tells the other services
-// must do (kLeastCheckInScript, kLeastRegisterScript). Its rows bound from
-// above what any implementation of those calls can reach on the machine.
+// must do (kLeastCheckInScript, kLeastRegisterScript), and
+// LeastReadReference: a CalendarService whose ListEvents and GetAgenda
+// answer with bytes kept from Convene's own answers after one Redis
+// command (is what is kept still current?). Their rows bound from above
+// what any implementation of those calls can reach on the machine.
 #ifndef CONVENE_TESTS_BENCH_BASELINE_SERVICE_H_
 #define CONVENE_TESTS_BENCH_BASELINE_SERVICE_H_
 
 #include <grpcpp/grpcpp.h>
 #include <hiredis/hiredis.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "convene/v1/calendar.grpc.pb.h"
+#include "rpc/raw_message.h"
 
 #include "absl/strings/str_cat.h"
 #include "convene/v1/attendance.grpc.pb.h"
@@ -225,6 +233,67 @@ class LeastWorkReference final : public v1::AttendanceService::CallbackService {
   storage::RedisClient& redis_;
   std::string check_in_sha_;
   std::string register_sha_;
+};
+
+// What LeastReadReference answers with: Convene's own answers, encoded.
+struct KeptReadAnswers {
+  std::string page;  // a ListEventsResponse
+  // "event id\nviewer zone" -> an Agenda
+  absl::flat_hash_map<std::string, std::string> agendas;
+};
+
+class LeastReadReference final
+    : public v1::CalendarService::WithRawCallbackMethod_ListEvents<
+          v1::CalendarService::WithRawCallbackMethod_GetAgenda<
+              v1::CalendarService::CallbackService>> {
+ public:
+  // `redis` must outlive the service.
+  LeastReadReference(storage::RedisClient& redis, std::shared_ptr<const KeptReadAnswers> kept)
+      : redis_(redis), kept_(std::move(kept)) {}
+
+  grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request_bytes,
+                                       grpc::ByteBuffer* response_bytes) override {
+    v1::ListEventsRequest request;
+    absl::Status parsed = rpc::ParseRawRequest(*request_bytes, request);
+    return Answer(context, parsed.ok() ? &kept_->page : nullptr, response_bytes);
+  }
+
+  grpc::ServerUnaryReactor* GetAgenda(grpc::CallbackServerContext* context,
+                                      const grpc::ByteBuffer* request_bytes,
+                                      grpc::ByteBuffer* response_bytes) override {
+    v1::GetAgendaRequest request;
+    const std::string* answer = nullptr;
+    if (rpc::ParseRawRequest(*request_bytes, request).ok()) {
+      auto it = kept_->agendas.find(
+          absl::StrCat(request.event_id(), "\n", request.viewer_time_zone()));
+      if (it != kept_->agendas.end()) answer = &it->second;
+    }
+    return Answer(context, answer, response_bytes);
+  }
+
+ private:
+  grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
+                                   const std::string* answer, grpc::ByteBuffer* out) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    if (answer == nullptr) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND, "no kept answer"));
+      return reactor;
+    }
+    redis_.Command({"GET", "bench:least:{c}:head"},
+                   [this, reactor, answer, out](absl::StatusOr<storage::RedisReply> reply) {
+                     if (!reply.ok()) {
+                       return reactor->Finish(grpc::Status(
+                           grpc::StatusCode::UNAVAILABLE, std::string(reply.status().message())));
+                     }
+                     rpc::SendShared(kept_, *answer, *out);
+                     reactor->Finish(grpc::Status::OK);
+                   });
+    return reactor;
+  }
+
+  storage::RedisClient& redis_;
+  std::shared_ptr<const KeptReadAnswers> kept_;
 };
 
 }  // namespace convene::bench

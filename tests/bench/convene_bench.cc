@@ -11,11 +11,11 @@
 // (INFO cpu, user + system, over the row's calls) and, for Register, Redis
 // memory per registration. CheckIn's main row is new check-ins only (each
 // participant once per session); repeats have their own row. After
-// CheckIn's and Register's rows, a "reference: least" row runs the same
-// calls against a bare server whose one script per call does the least any
-// check-in or registration must do (baseline_service.h's
-// LeastWorkReference): how far any implementation could go on this
-// machine. Asserts nothing.
+// each RPC's rows, a "reference: least" row runs the same calls against a
+// bare server that does the least the call must do (baseline_service.h:
+// one script per check-in or registration; reads answered with Convene's
+// own answers, kept as bytes, after one Redis command): how far any
+// implementation could go on this machine. Asserts nothing.
 //
 // By default it starts a private redis-server and the calendar and
 // attendance services in this process (the binaries' own wiring, without
@@ -78,9 +78,10 @@ ABSL_FLAG(int, participants, 30000,
 ABSL_FLAG(double, k1_seconds, 2,
           "seconds of each RPC's K=1 row (one sequential caller); 0: no K=1 rows");
 ABSL_FLAG(bool, reference_rows, true,
-          "after CheckIn's and Register's rows, a row of the least-work reference server "
+          "after each RPC's rows, a row of the least-work reference server "
           "(tests/bench/baseline_service.h: the least any check-in or registration must "
-          "do, one script each), the ceiling for those rows on this machine");
+          "do, one script each; reads answered with Convene's own answers after one Redis "
+          "command): the ceiling for that RPC on this machine");
 ABSL_FLAG(int, events, 200, "events in the calendar for ListEvents and GetAgenda");
 ABSL_FLAG(bool, command_breakdown, false,
           "print, under each row, every Redis command's calls and microseconds per RPC "
@@ -109,7 +110,9 @@ using bench::CallbackInlineBaseline;
 using bench::kBaselineScript;
 using bench::kLeastCheckInFixture;
 using bench::kLeastCheckInScript;
+using bench::KeptReadAnswers;
 using bench::kLeastRegisterScript;
+using bench::LeastReadReference;
 using bench::LeastWorkReference;
 using bench::SyncBaseline;
 
@@ -700,8 +703,10 @@ int Run() {
   struct Baseline {
     std::string name;
     std::unique_ptr<grpc::Service> service;
+    std::unique_ptr<grpc::Service> calendar_service;  // the read reference's
     std::unique_ptr<rpc::ServerRunner> server;
     std::unique_ptr<v1::AttendanceService::Stub> stub;
+    std::unique_ptr<v1::CalendarService::Stub> calendar_stub;
     Figures figures;
     CommandDelta cmds;
   };
@@ -711,7 +716,8 @@ int Run() {
   auto serve = [](Baseline& b) -> bool {
     rpc::ServerOptions options;
     options.name = "baseline";
-    options.services = {b.service.get()};
+    if (b.service) options.services.push_back(b.service.get());
+    if (b.calendar_service) options.services.push_back(b.calendar_service.get());
     options.handle_shutdown_signals = false;
     options.announce = nullptr;
     rpc::ServerConfig config;
@@ -720,12 +726,14 @@ int Run() {
     auto started = rpc::ServerRunner::Start(config, std::move(options));
     if (!started.ok()) return false;
     b.server = *std::move(started);
-    b.stub = v1::AttendanceService::NewStub(
-        grpc::CreateChannel(b.server->address(), grpc::InsecureChannelCredentials()));
+    auto channel = grpc::CreateChannel(b.server->address(), grpc::InsecureChannelCredentials());
+    b.stub = v1::AttendanceService::NewStub(channel);
+    b.calendar_stub = v1::CalendarService::NewStub(channel);
     return true;
   };
   auto stop = [](Baseline& b) {
     b.stub.reset();
+    b.calendar_stub.reset();
     b.server->Stop();
     b.server.reset();
   };
@@ -823,34 +831,82 @@ int Run() {
           [done](const grpc::Status& s, const v1::Registration&) { done(s); });
     };
   };
-  // A fresh run of `rpc`'s calls (CheckIn: see check_in).
-  auto make_issue = [&](const std::string& rpc) -> Issue {
+  auto list_events_request = [&] {
+    v1::ListEventsRequest request;
+    request.mutable_from()->set_seconds(absl::ToUnixSeconds(from));
+    request.mutable_to()->set_seconds(absl::ToUnixSeconds(to));
+    request.set_page_size(50);
+    return request;
+  };
+  auto agenda_request = [&](int64_t n) {
+    v1::GetAgendaRequest request;
+    request.set_event_id(events[n % events.size()].id());
+    request.set_viewer_time_zone(kViewers[n % 5]);
+    return request;
+  };
+  // A fresh run of `rpc`'s calls (CheckIn: see check_in), to Convene or, for
+  // ListEvents and GetAgenda, to `calendar_stub`.
+  auto make_issue = [&](const std::string& rpc,
+                        v1::CalendarService::Stub* calendar_stub = nullptr) -> Issue {
     if (rpc == "Register") return register_with(attendance.get());
+    v1::CalendarService::Stub* stub = calendar_stub != nullptr ? calendar_stub : calendar.get();
     if (rpc == "ListEvents") {
-      return [&](int64_t, std::function<void(const grpc::Status&)> done) {
-        v1::ListEventsRequest request;
-        request.mutable_from()->set_seconds(absl::ToUnixSeconds(from));
-        request.mutable_to()->set_seconds(absl::ToUnixSeconds(to));
-        request.set_page_size(50);
+      return [&, stub](int64_t, std::function<void(const grpc::Status&)> done) {
         Call<v1::ListEventsResponse>(
-            [&](auto* c, auto* q, auto* r, auto cb) {
-              calendar->async()->ListEvents(c, q, r, std::move(cb));
+            [stub](auto* c, auto* q, auto* r, auto cb) {
+              stub->async()->ListEvents(c, q, r, std::move(cb));
             },
-            std::move(request), token,
+            list_events_request(), token,
             [done](const grpc::Status& s, const v1::ListEventsResponse&) { done(s); });
       };
     }
     // GetAgenda
-    return [&](int64_t n, std::function<void(const grpc::Status&)> done) {
-      v1::GetAgendaRequest request;
-      request.set_event_id(events[n % events.size()].id());
-      request.set_viewer_time_zone(kViewers[n % 5]);
+    return [&, stub](int64_t n, std::function<void(const grpc::Status&)> done) {
       Call<v1::Agenda>(
-          [&](auto* c, auto* q, auto* r, auto cb) {
-            calendar->async()->GetAgenda(c, q, r, std::move(cb));
+          [stub](auto* c, auto* q, auto* r, auto cb) {
+            stub->async()->GetAgenda(c, q, r, std::move(cb));
           },
-          std::move(request), token, [done](const grpc::Status& s, const v1::Agenda&) { done(s); });
+          agenda_request(n), token, [done](const grpc::Status& s, const v1::Agenda&) { done(s); });
     };
+  };
+  // The read reference answers with Convene's own answers to the same
+  // requests, fetched once here (GetAgenda's requests repeat every 1,000
+  // calls).
+  std::optional<Baseline> read_reference;
+  auto make_read_reference = [&]() -> absl::Status {
+    auto kept = std::make_shared<KeptReadAnswers>();
+    auto fetch = [&](auto call, const auto& request, auto& response) -> absl::Status {
+      grpc::ClientContext context;
+      if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+      grpc::Status status = call(&context, request, &response);
+      return status.ok() ? absl::OkStatus()
+                         : absl::UnavailableError(absl::StrCat("the read reference's answers: ",
+                                                               status.error_message()));
+    };
+    v1::ListEventsResponse page;
+    if (absl::Status s = fetch([&](auto* c, const auto& q, auto* r) {
+          return calendar->ListEvents(c, q, r);
+        }, list_events_request(), page); !s.ok()) {
+      return s;
+    }
+    kept->page = page.SerializeAsString();
+    for (int64_t n = 0; n < 1000; ++n) {
+      const v1::GetAgendaRequest request = agenda_request(n);
+      std::string key = absl::StrCat(request.event_id(), "\n", request.viewer_time_zone());
+      if (kept->agendas.contains(key)) continue;
+      v1::Agenda agenda;
+      if (absl::Status s = fetch([&](auto* c, const auto& q, auto* r) {
+            return calendar->GetAgenda(c, q, r);
+          }, request, agenda); !s.ok()) {
+        return s;
+      }
+      kept->agendas.emplace(std::move(key), agenda.SerializeAsString());
+    }
+    read_reference.emplace();
+    read_reference->name = "reference: least reads";
+    read_reference->calendar_service =
+        std::make_unique<LeastReadReference>(*baseline_redis, std::move(kept));
+    return absl::OkStatus();
   };
   // Drives one row and prints it; returns its figures.
   auto row = [&](const std::string& name, Issue issue, int k, absl::Duration run_length,
@@ -864,6 +920,15 @@ int Run() {
     return f;
   };
   const Figures* base_one = base_k1 ? &*base_k1 : nullptr;
+  // How close a row came to the least-work reference's, measured minutes
+  // apart rather than a row apart like the baseline's ratio.
+  auto of_reference = [&notes](const std::string& name, const Figures& convene,
+                               const Figures& least) {
+    notes.push_back(absl::StrFormat(
+        "%s: %.2fx the QPS of its least-work reference, p99 %.2fx", name,
+        least.qps > 0 ? convene.qps / least.qps : 0.0,
+        least.p99_ms > 0 ? convene.p99_ms / least.p99_ms : 0.0));
+  };
   for (const std::string& rpc : absl::GetFlag(FLAGS_rpcs)) {
     settle(rpc);
     if (rpc == "CheckIn") {
@@ -888,9 +953,11 @@ int Run() {
       }
       if (reference) {
         if (!serve(*reference)) return 1;
-        row("reference: least CheckIn", check_in(reference->stub.get(), 0, new_check_ins),
-            in_flight, length, new_check_ins, base);
+        Figures least = row("reference: least CheckIn",
+                            check_in(reference->stub.get(), 0, new_check_ins), in_flight, length,
+                            new_check_ins, base);
         stop(*reference);
+        of_reference("CheckIn (new)", f, least);
       }
       continue;
     }
@@ -907,9 +974,24 @@ int Run() {
     if (k1_rows) row(rpc + " K=1", make_issue(rpc), 1, k1_length, INT64_MAX, base_one);
     if (rpc == "Register" && reference) {
       if (!serve(*reference)) return 1;
-      row("reference: least Register", register_with(reference->stub.get()), in_flight, length,
-          INT64_MAX, base);
+      Figures least = row("reference: least Register", register_with(reference->stub.get()),
+                          in_flight, length, INT64_MAX, base);
       stop(*reference);
+      of_reference(rpc, f, least);
+    }
+    if ((rpc == "ListEvents" || rpc == "GetAgenda") && reference) {
+      if (!read_reference) {
+        if (absl::Status s = make_read_reference(); !s.ok()) {
+          std::fprintf(stderr, "convene-bench: %s\n", s.ToString().c_str());
+          return 1;
+        }
+      }
+      if (!serve(*read_reference)) return 1;
+      Figures least = row("reference: least " + rpc,
+                          make_issue(rpc, read_reference->calendar_stub.get()), in_flight, length,
+                          INT64_MAX, base);
+      stop(*read_reference);
+      of_reference(rpc, f, least);
     }
   }
   for (const std::string& note : notes) std::printf("%s\n", note.c_str());
