@@ -5,7 +5,11 @@
 // one EVALSHA of a one-HINCRBY script per call to the same Redis
 // (tests/bench/baseline_service.h: callback API inline, callback API through
 // the async Redis client, and the synchronous API for reference). The faster
-// callback design is "baseline"; every ratio is over it. Prints, per row,
+// callback design is "baseline"; every ratio is over it. Each RPC's main
+// row runs in one-second slices alternating with the baseline's (and its
+// reference's, below), and its ratios are over those slices: on a shared
+// machine whose speed moves by a third within minutes, a baseline measured
+// once at the start would make each ratio a measure of the drift. Prints, per row,
 // QPS, p50/p99/p999 latency, failed calls, Redis commands per RPC (INFO
 // commandstats: the commands inside scripts count too), Redis CPU per RPC
 // (INFO cpu, user + system, over the row's calls) and, for Register, Redis
@@ -82,6 +86,9 @@ ABSL_FLAG(bool, reference_rows, true,
           "(tests/bench/baseline_service.h: the least any check-in or registration must "
           "do, one script each; reads answered with Convene's own answers after one Redis "
           "command): the ceiling for that RPC on this machine");
+ABSL_FLAG(double, slice_seconds, 1,
+          "each RPC's main row alternates with the baseline (and its reference row) in "
+          "slices this long, until each has run --seconds");
 ABSL_FLAG(int, events, 200, "events in the calendar for ListEvents and GetAgenda");
 ABSL_FLAG(bool, command_breakdown, false,
           "print, under each row, every Redis command's calls and microseconds per RPC "
@@ -167,19 +174,30 @@ struct DriveState : std::enable_shared_from_this<DriveState> {
   Figures figures ABSL_GUARDED_BY(mu);
 };
 
-// Keeps `in_flight` calls going until `length` has passed or `max_calls`
-// were started, whichever comes first.
-Figures Drive(Issue issue, int in_flight, absl::Duration length,
-              int64_t max_calls = INT64_MAX) {
-  const absl::Time started = absl::Now();
-  auto state = std::make_shared<DriveState>(std::move(issue), in_flight,
-                                            started + length, max_calls);
-  for (int i = 0; i < in_flight; ++i) state->StartOne();
-  absl::MutexLock lock(&state->mu);
-  state->mu.Await(absl::Condition(+[](int* a) { return *a == 0; }, &state->active));
-  const double elapsed = absl::ToDoubleSeconds(absl::Now() - started);
-  Figures f = state->figures;
-  std::vector<double>& latencies = state->latencies;
+// What one or more stretches of driving gave, kept raw so that stretches
+// (the slices of alternating rows) add up.
+struct Samples {
+  int64_t ok = 0, failed = 0;
+  double seconds = 0;
+  std::vector<double> latencies;  // ms, of the calls that succeeded
+  std::string first_error;
+
+  int64_t calls() const { return ok + failed; }
+  void Add(Samples more) {
+    ok += more.ok;
+    failed += more.failed;
+    seconds += more.seconds;
+    latencies.insert(latencies.end(), more.latencies.begin(), more.latencies.end());
+    if (first_error.empty()) first_error = std::move(more.first_error);
+  }
+};
+
+Figures FiguresOf(Samples samples) {
+  Figures f;
+  f.ok = samples.ok;
+  f.failed = samples.failed;
+  f.first_error = std::move(samples.first_error);
+  std::vector<double>& latencies = samples.latencies;
   std::sort(latencies.begin(), latencies.end());
   if (!latencies.empty()) {
     auto at = [&](double q) {
@@ -190,8 +208,32 @@ Figures Drive(Issue issue, int in_flight, absl::Duration length,
     f.p99_ms = at(0.99);
     f.p999_ms = at(0.999);
   }
-  f.qps = f.ok / std::max(elapsed, 1e-9);
+  f.qps = f.ok / std::max(samples.seconds, 1e-9);
   return f;
+}
+
+// Keeps `in_flight` calls going until `length` has passed or `max_calls`
+// were started, whichever comes first.
+Samples DriveSamples(Issue issue, int in_flight, absl::Duration length,
+                     int64_t max_calls = INT64_MAX) {
+  const absl::Time started = absl::Now();
+  auto state = std::make_shared<DriveState>(std::move(issue), in_flight,
+                                            started + length, max_calls);
+  for (int i = 0; i < in_flight; ++i) state->StartOne();
+  absl::MutexLock lock(&state->mu);
+  state->mu.Await(absl::Condition(+[](int* a) { return *a == 0; }, &state->active));
+  Samples out;
+  out.seconds = absl::ToDoubleSeconds(absl::Now() - started);
+  out.ok = state->figures.ok;
+  out.failed = state->figures.failed;
+  out.first_error = state->figures.first_error;
+  out.latencies = std::move(state->latencies);
+  return out;
+}
+
+Figures Drive(Issue issue, int in_flight, absl::Duration length,
+              int64_t max_calls = INT64_MAX) {
+  return FiguresOf(DriveSamples(std::move(issue), in_flight, length, max_calls));
 }
 
 // One asynchronous unary call; `start` is the stub's async() method.
@@ -343,6 +385,28 @@ RedisSnapshot SnapshotAfter(RedisFigures& redis) {
   s.cpu_seconds = redis.available() ? redis.CpuSeconds() : -1;
   return s;
 }
+
+// Redis's figures over several slices: the sum of each slice's changes,
+// kept as a pair of snapshots (from zero), which Delta and
+// PrintCommandBreakdown read as one row's.
+struct RedisTally {
+  RedisSnapshot zero{{}, 0};
+  RedisSnapshot sum{{}, 0};
+
+  void Add(const RedisSnapshot& before, const RedisSnapshot& after) {
+    for (const auto& [cmd, stat] : after.calls) {
+      const auto it = before.calls.find(cmd);
+      RedisFigures::CommandStat& total = sum.calls[cmd];
+      total.calls += stat.calls - (it == before.calls.end() ? 0 : it->second.calls);
+      total.usec += stat.usec - (it == before.calls.end() ? 0 : it->second.usec);
+    }
+    if (before.cpu_seconds < 0 || after.cpu_seconds < 0 || sum.cpu_seconds < 0) {
+      sum.cpu_seconds = -1;
+    } else {
+      sum.cpu_seconds += after.cpu_seconds - before.cpu_seconds;
+    }
+  }
+};
 
 CommandDelta Delta(const RedisSnapshot& before, const RedisSnapshot& after, int64_t calls) {
   int64_t total = 0, scripts = 0;
@@ -740,6 +804,7 @@ int Run() {
   std::vector<Baseline> baselines;
   std::unique_ptr<storage::RedisClient> baseline_redis;
   const Figures* base = nullptr;
+  Baseline* fastest_baseline = nullptr;
   std::optional<Figures> base_k1;
   if (redis.available()) {
     absl::StatusOr<storage::RedisReply> sha = sync->Command({"SCRIPT", "LOAD", kBaselineScript});
@@ -769,13 +834,14 @@ int Run() {
       stop(b);
     }
     // "baseline" is the faster of the two callback designs.
-    base = baselines[0].figures.qps >= baselines[1].figures.qps ? &baselines[0].figures
-                                                                 : &baselines[1].figures;
+    fastest_baseline =
+        baselines[0].figures.qps >= baselines[1].figures.qps ? &baselines[0] : &baselines[1];
+    base = &fastest_baseline->figures;
     for (Baseline& b : baselines) {
       PrintRow(b.name + (&b.figures == base ? " *" : ""), b.figures, &b.cmds, base);
     }
     if (k1_rows) {
-      Baseline& fastest = &baselines[0].figures == base ? baselines[0] : baselines[1];
+      Baseline& fastest = *fastest_baseline;
       if (!serve(fastest)) return 1;
       RedisSnapshot before = Snapshot(redis);
       base_k1 = Drive(check_in(fastest.stub.get(), 0, new_check_ins), 1, k1_length);
@@ -920,29 +986,131 @@ int Run() {
     return f;
   };
   const Figures* base_one = base_k1 ? &*base_k1 : nullptr;
-  // How close a row came to the least-work reference's, measured minutes
-  // apart rather than a row apart like the baseline's ratio.
-  auto of_reference = [&notes](const std::string& name, const Figures& convene,
-                               const Figures& least) {
-    notes.push_back(absl::StrFormat(
-        "%s: %.2fx the QPS of its least-work reference, p99 %.2fx", name,
-        least.qps > 0 ? convene.qps / least.qps : 0.0,
-        least.p99_ms > 0 ? convene.p99_ms / least.p99_ms : 0.0));
+
+  // One side of an alternating row: its calls (numbered from `first`) and,
+  // for a bare server of the bench's own, that server, which runs only
+  // during its slices.
+  struct Side {
+    std::string name;
+    std::function<Issue(int64_t first)> issue;
+    Baseline* server = nullptr;
+    int64_t max_calls = INT64_MAX;
+    bool measure_memory = false;
+    Samples samples;
+    RedisTally redis_tally;
+    int64_t memory = 0;  // Redis used_memory added during its slices
   };
+  // Drives `sides` a slice each in turn, the order rotating every round,
+  // until each has run `run_length` (or its max_calls): the machine's drift
+  // over the row falls on every side alike, so their ratios hold however
+  // the shared machine's speed moves between rows.
+  auto alternate = [&](const std::vector<Side*>& sides, int k,
+                       absl::Duration run_length) -> bool {
+    const absl::Duration slice =
+        std::min(run_length, absl::Seconds(absl::GetFlag(FLAGS_slice_seconds)));
+    for (size_t round = 0;; ++round) {
+      bool ran = false;
+      for (size_t i = 0; i < sides.size(); ++i) {
+        Side& side = *sides[(round + i) % sides.size()];
+        const absl::Duration left = run_length - absl::Seconds(side.samples.seconds);
+        if (left <= absl::ZeroDuration() || side.samples.calls() >= side.max_calls) continue;
+        ran = true;
+        if (side.server != nullptr && !serve(*side.server)) return false;
+        const int64_t memory_before =
+            side.measure_memory && redis.available() ? redis.UsedMemory() : -1;
+        RedisSnapshot before = Snapshot(redis);
+        Samples got = DriveSamples(side.issue(side.samples.calls()), k, std::min(slice, left),
+                                   side.max_calls - side.samples.calls());
+        side.redis_tally.Add(before, SnapshotAfter(redis));
+        if (memory_before >= 0) {
+          const int64_t memory_after = redis.UsedMemory();
+          if (memory_after >= 0) side.memory += memory_after - memory_before;
+        }
+        if (side.server != nullptr) stop(*side.server);
+        side.samples.Add(std::move(got));
+      }
+      if (!ran) return true;
+    }
+  };
+  auto print_side = [&](const Side& side, const Figures& f, const Figures* ratio_base) {
+    const int64_t calls = side.samples.calls();
+    CommandDelta cmds = Delta(side.redis_tally.zero, side.redis_tally.sum, calls);
+    PrintRow(side.name, f, redis.available() ? &cmds : nullptr, ratio_base);
+    if (absl::GetFlag(FLAGS_command_breakdown)) {
+      PrintCommandBreakdown(side.redis_tally.zero, side.redis_tally.sum, calls);
+    }
+  };
+  // `convene`'s main row at K = --in_flight, alternating with the fastest
+  // baseline and, with --reference_rows, the call's least-work reference;
+  // prints the three and returns Convene's figures and the baseline's.
+  auto main_row = [&](Side convene, Side least) -> std::optional<std::pair<Figures, Figures>> {
+    Side baseline;
+    std::vector<Side*> sides = {&convene};
+    if (fastest_baseline != nullptr) {
+      baseline.name = "baseline * alternating";
+      baseline.server = fastest_baseline;
+      baseline.issue = [&, b = fastest_baseline](int64_t first) {
+        return check_in(b->stub.get(), first, new_check_ins);
+      };
+      sides.insert(sides.begin(), &baseline);
+    }
+    if (least.server != nullptr) sides.push_back(&least);
+    if (!alternate(sides, in_flight, length)) return std::nullopt;
+    Figures base_f = FiguresOf(baseline.samples);
+    const Figures* ratio_base = fastest_baseline != nullptr ? &base_f : base;
+    if (fastest_baseline != nullptr) print_side(baseline, base_f, &base_f);
+    Figures convene_f = FiguresOf(convene.samples);
+    print_side(convene, convene_f, ratio_base);
+    if (convene.measure_memory && convene.samples.ok > 0) {
+      notes.push_back(absl::StrFormat(
+          "%s: Redis used_memory %+.1f MiB for %d registrations: %.0f bytes per registration",
+          convene.name, convene.memory / 1048576.0, convene.samples.ok,
+          static_cast<double>(convene.memory) / convene.samples.ok));
+    }
+    if (least.server != nullptr) {
+      Figures least_f = FiguresOf(least.samples);
+      print_side(least, least_f, ratio_base);
+      notes.push_back(absl::StrFormat(
+          "%s: %.2fx the QPS of its least-work reference, p99 %.2fx", convene.name,
+          least_f.qps > 0 ? convene_f.qps / least_f.qps : 0.0,
+          least_f.p99_ms > 0 ? convene_f.p99_ms / least_f.p99_ms : 0.0));
+    }
+    return std::make_pair(convene_f, base_f);
+  };
+
   for (const std::string& rpc : absl::GetFlag(FLAGS_rpcs)) {
     settle(rpc);
+    Side convene, least;
     if (rpc == "CheckIn") {
       duplicates = 0;
-      Figures f = row("CheckIn (new)", check_in(attendance.get(), 0, new_check_ins), in_flight,
-                      length, new_check_ins, base);
+      convene.name = "CheckIn (new)";
+      convene.issue = [&](int64_t first) {
+        return check_in(attendance.get(), first, new_check_ins);
+      };
+      convene.max_calls = new_check_ins;
+      if (reference) {
+        least.name = "reference: least CheckIn";
+        least.server = &*reference;
+        least.max_calls = new_check_ins;
+        least.issue = [&](int64_t first) {
+          return check_in(reference->stub.get(), first, new_check_ins);
+        };
+      }
+      // The duplicates counter sees the reference's and the baseline's
+      // answers too; neither marks a duplicate.
+      auto got = main_row(std::move(convene), std::move(least));
+      if (!got) return 1;
+      const Figures& f = got->first;
       const int64_t used = f.ok + f.failed;
       notes.push_back(absl::StrFormat(
           "CheckIn (new): %d of %d acknowledged check-ins were repeats (%.1f%%)%s",
           duplicates.load(), f.ok, f.ok > 0 ? 100.0 * duplicates.load() / f.ok : 0.0,
           used >= new_check_ins ? "; it ran out of new check-ins: raise --participants" : ""));
       duplicates = 0;
+      const Figures repeats_base = got->second;
       Figures r = row("CheckIn (repeats)", check_in(attendance.get(), 0, std::max<int64_t>(used, 1)),
-                      in_flight, length, INT64_MAX, base);
+                      in_flight, length, INT64_MAX,
+                      fastest_baseline != nullptr ? &repeats_base : base);
       notes.push_back(absl::StrFormat(
           "CheckIn (repeats): the same participants and sessions again: %d of %d were "
           "acknowledged as repeats (counted nothing)",
@@ -951,56 +1119,40 @@ int Run() {
         row("CheckIn (new) K=1", check_in(attendance.get(), used, new_check_ins), 1, k1_length,
             new_check_ins - used, base_one);
       }
-      if (reference) {
-        if (!serve(*reference)) return 1;
-        Figures least = row("reference: least CheckIn",
-                            check_in(reference->stub.get(), 0, new_check_ins), in_flight, length,
-                            new_check_ins, base);
-        stop(*reference);
-        of_reference("CheckIn (new)", f, least);
-      }
       continue;
     }
-    const int64_t memory_before = redis.available() ? redis.UsedMemory() : -1;
-    Figures f = row(rpc, make_issue(rpc), in_flight, length, INT64_MAX, base);
-    const int64_t memory_after = redis.available() ? redis.UsedMemory() : -1;
-    if (rpc == "Register" && memory_before >= 0 && memory_after >= 0 && f.ok > 0) {
-      notes.push_back(absl::StrFormat(
-          "Register: Redis used_memory %+.1f MiB for %d registrations: %.0f bytes "
-          "per registration",
-          (memory_after - memory_before) / 1048576.0, f.ok,
-          static_cast<double>(memory_after - memory_before) / f.ok));
+    convene.name = rpc;
+    convene.issue = [&, rpc](int64_t) { return make_issue(rpc); };
+    convene.measure_memory = rpc == "Register";
+    if (reference && rpc == "Register") {
+      least.name = "reference: least Register";
+      least.server = &*reference;
+      least.issue = [&](int64_t) { return register_with(reference->stub.get()); };
     }
-    if (k1_rows) row(rpc + " K=1", make_issue(rpc), 1, k1_length, INT64_MAX, base_one);
-    if (rpc == "Register" && reference) {
-      if (!serve(*reference)) return 1;
-      Figures least = row("reference: least Register", register_with(reference->stub.get()),
-                          in_flight, length, INT64_MAX, base);
-      stop(*reference);
-      of_reference(rpc, f, least);
-    }
-    if ((rpc == "ListEvents" || rpc == "GetAgenda") && reference) {
+    if (reference && (rpc == "ListEvents" || rpc == "GetAgenda")) {
       if (!read_reference) {
         if (absl::Status s = make_read_reference(); !s.ok()) {
           std::fprintf(stderr, "convene-bench: %s\n", s.ToString().c_str());
           return 1;
         }
       }
-      if (!serve(*read_reference)) return 1;
-      Figures least = row("reference: least " + rpc,
-                          make_issue(rpc, read_reference->calendar_stub.get()), in_flight, length,
-                          INT64_MAX, base);
-      stop(*read_reference);
-      of_reference(rpc, f, least);
+      least.name = "reference: least " + rpc;
+      least.server = &*read_reference;
+      least.issue = [&, rpc](int64_t) {
+        return make_issue(rpc, read_reference->calendar_stub.get());
+      };
     }
+    if (!main_row(std::move(convene), std::move(least))) return 1;
+    if (k1_rows) row(rpc + " K=1", make_issue(rpc), 1, k1_length, INT64_MAX, base_one);
   }
   for (const std::string& note : notes) std::printf("%s\n", note.c_str());
   std::printf(
       "cmds/RPC: every command Redis ran during the row (INFO commandstats), inside "
       "scripts too, per call; scripts/RPC: EVALSHA and FCALL; redis us: Redis's CPU "
       "(INFO cpu, user + system) per call; * marks the baseline, the faster "
-      "callback design; QPS/base and p99/base: the row over the baseline with the "
-      "same K (K=1 rows over \"baseline * K=1\")\n");
+      "callback design; QPS/base and p99/base: each RPC's main row and its reference "
+      "over the \"baseline * alternating\" row above them, run in alternating slices "
+      "with them (the repeats row over CheckIn's), K=1 rows over \"baseline * K=1\"\n");
   for (Baseline& b : baselines) {
     if (b.server) b.server->Stop();
   }
