@@ -86,6 +86,11 @@ ABSL_FLAG(bool, reference_rows, true,
           "(tests/bench/baseline_service.h: the least any check-in or registration must "
           "do, one script each; reads answered with Convene's own answers after one Redis "
           "command): the ceiling for that RPC on this machine");
+ABSL_FLAG(bool, alternate, true,
+          "run each RPC's main row alternating with the baseline and its reference; "
+          "false: one after the other, each printed as soon as it ends, and ratios over the "
+          "baseline measured at the start (tests/bench/per_call_cpu.py reads each "
+          "process's CPU between printed rows)");
 ABSL_FLAG(double, slice_seconds, 1,
           "each RPC's main row alternates with the baseline (and its reference row) in "
           "slices this long, until each has run --seconds");
@@ -1004,10 +1009,8 @@ int Run() {
   // until each has run `run_length` (or its max_calls): the machine's drift
   // over the row falls on every side alike, so their ratios hold however
   // the shared machine's speed moves between rows.
-  auto alternate = [&](const std::vector<Side*>& sides, int k,
-                       absl::Duration run_length) -> bool {
-    const absl::Duration slice =
-        std::min(run_length, absl::Seconds(absl::GetFlag(FLAGS_slice_seconds)));
+  auto alternate = [&](const std::vector<Side*>& sides, int k, absl::Duration run_length,
+                       absl::Duration slice) -> bool {
     for (size_t round = 0;; ++round) {
       bool ran = false;
       for (size_t i = 0; i < sides.size(); ++i) {
@@ -1043,7 +1046,35 @@ int Run() {
   // `convene`'s main row at K = --in_flight, alternating with the fastest
   // baseline and, with --reference_rows, the call's least-work reference;
   // prints the three and returns Convene's figures and the baseline's.
+  auto note_memory = [&](const Side& side) {
+    if (!side.measure_memory || side.samples.ok == 0) return;
+    notes.push_back(absl::StrFormat(
+        "%s: Redis used_memory %+.1f MiB for %d registrations: %.0f bytes per registration",
+        side.name, side.memory / 1048576.0, side.samples.ok,
+        static_cast<double>(side.memory) / side.samples.ok));
+  };
+  auto note_reference = [&](const std::string& name, const Figures& convene_f,
+                            const Figures& least_f) {
+    notes.push_back(absl::StrFormat(
+        "%s: %.2fx the QPS of its least-work reference, p99 %.2fx", name,
+        least_f.qps > 0 ? convene_f.qps / least_f.qps : 0.0,
+        least_f.p99_ms > 0 ? convene_f.p99_ms / least_f.p99_ms : 0.0));
+  };
   auto main_row = [&](Side convene, Side least) -> std::optional<std::pair<Figures, Figures>> {
+    if (!absl::GetFlag(FLAGS_alternate) || fastest_baseline == nullptr) {
+      // One after the other, each in one stretch, each printed as it ends.
+      if (!alternate({&convene}, in_flight, length, length)) return std::nullopt;
+      Figures convene_f = FiguresOf(convene.samples);
+      print_side(convene, convene_f, base);
+      note_memory(convene);
+      if (least.server != nullptr) {
+        if (!alternate({&least}, in_flight, length, length)) return std::nullopt;
+        Figures least_f = FiguresOf(least.samples);
+        print_side(least, least_f, base);
+        note_reference(convene.name, convene_f, least_f);
+      }
+      return std::make_pair(convene_f, base != nullptr ? *base : Figures{});
+    }
     Side baseline;
     std::vector<Side*> sides = {&convene};
     if (fastest_baseline != nullptr) {
@@ -1055,25 +1086,19 @@ int Run() {
       sides.insert(sides.begin(), &baseline);
     }
     if (least.server != nullptr) sides.push_back(&least);
-    if (!alternate(sides, in_flight, length)) return std::nullopt;
+    const absl::Duration slice =
+        std::min(length, absl::Seconds(absl::GetFlag(FLAGS_slice_seconds)));
+    if (!alternate(sides, in_flight, length, slice)) return std::nullopt;
     Figures base_f = FiguresOf(baseline.samples);
     const Figures* ratio_base = fastest_baseline != nullptr ? &base_f : base;
     if (fastest_baseline != nullptr) print_side(baseline, base_f, &base_f);
     Figures convene_f = FiguresOf(convene.samples);
     print_side(convene, convene_f, ratio_base);
-    if (convene.measure_memory && convene.samples.ok > 0) {
-      notes.push_back(absl::StrFormat(
-          "%s: Redis used_memory %+.1f MiB for %d registrations: %.0f bytes per registration",
-          convene.name, convene.memory / 1048576.0, convene.samples.ok,
-          static_cast<double>(convene.memory) / convene.samples.ok));
-    }
+    note_memory(convene);
     if (least.server != nullptr) {
       Figures least_f = FiguresOf(least.samples);
       print_side(least, least_f, ratio_base);
-      notes.push_back(absl::StrFormat(
-          "%s: %.2fx the QPS of its least-work reference, p99 %.2fx", convene.name,
-          least_f.qps > 0 ? convene_f.qps / least_f.qps : 0.0,
-          least_f.p99_ms > 0 ? convene_f.p99_ms / least_f.p99_ms : 0.0));
+      note_reference(convene.name, convene_f, least_f);
     }
     return std::make_pair(convene_f, base_f);
   };

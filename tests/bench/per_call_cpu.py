@@ -49,7 +49,8 @@ def switches(pid):
 rpcs = sys.argv[1] if len(sys.argv) > 1 else "CheckIn"
 bench = subprocess.Popen([f"{B}/tests/bench/convene-bench", f"--server={addr}",
                           f"--server_redis=unix://{D}/redis.sock", "--in_flight=64", "--seconds=5",
-                          "--k1_seconds=0", f"--rpcs={rpcs}"], stdout=subprocess.PIPE, text=True)
+                          "--k1_seconds=0", "--alternate=false", "--reference_rows=false",
+                          f"--rpcs={rpcs}"], stdout=subprocess.PIPE, text=True)
 mark = None
 row = re.compile(r"^(\S.{27})\s+(\d+)\s")
 for line in bench.stdout:
