@@ -329,25 +329,42 @@ void CalendarApp::CancelEvent(std::string id, std::string reason,
 }
 
 void CalendarApp::ListEvents(EventQuery q, Done<EventPage> done) {
-  ListEventDocuments(std::move(q), [done = std::move(done)](
-                                       absl::StatusOr<std::shared_ptr<const EventDocumentPage>>
-                                           page) mutable {
-    if (!page.ok()) return done(page.status());
-    EventPage out;
-    out.events.reserve((*page)->documents.size());
-    for (const std::string& doc : (*page)->documents) {
-      absl::StatusOr<core::Event> e = EventFromDocument(doc);
-      if (!e.ok()) return done(e.status());
-      out.events.push_back(*std::move(e));
-    }
-    out.next_page_token = (*page)->next_page_token;
-    out.sync_token = (*page)->sync_token;
-    done(std::move(out));
-  });
+  ReadEventDocuments(std::move(q), /*decode=*/true,
+                     [done = std::move(done)](absl::StatusOr<PageRead> read) mutable {
+                       if (!read.ok()) return done(read.status());
+                       EventPage out;
+                       out.events = std::move(read->events);
+                       out.next_page_token = read->page->next_page_token;
+                       out.sync_token = read->page->sync_token;
+                       done(std::move(out));
+                     });
 }
 
 void CalendarApp::ListEventDocuments(EventQuery q,
                                      Done<std::shared_ptr<const EventDocumentPage>> done) {
+  ReadEventDocuments(std::move(q), /*decode=*/false,
+                     [done = std::move(done)](absl::StatusOr<PageRead> read) mutable {
+                       if (!read.ok()) return done(read.status());
+                       done(std::move(read->page));
+                     });
+}
+
+namespace {
+
+absl::StatusOr<std::vector<core::Event>> DecodeEach(const std::vector<std::string>& documents) {
+  std::vector<core::Event> events;
+  events.reserve(documents.size());
+  for (const std::string& doc : documents) {
+    absl::StatusOr<core::Event> e = EventFromDocument(doc);
+    if (!e.ok()) return e.status();
+    events.push_back(*std::move(e));
+  }
+  return events;
+}
+
+}  // namespace
+
+void CalendarApp::ReadEventDocuments(EventQuery q, bool decode, Done<PageRead> done) {
   if (q.page_size < 0) {
     return done(absl::InvalidArgumentError("page_size: must not be negative"));
   }
@@ -389,14 +406,20 @@ void CalendarApp::ListEventDocuments(EventQuery q,
                               sq.after->second)
                : "-",
       "|", sq.community.size(), ":", sq.community, "|", sq.city.size(), ":", sq.city);
-  store_.Head([this, q = std::move(q), sq = std::move(sq), key = std::move(key),
+  store_.Head([this, decode, q = std::move(q), sq = std::move(sq), key = std::move(key),
                done = std::move(done)](absl::StatusOr<std::string> head) mutable {
     if (!head.ok()) return done(head.status());
     if (std::shared_ptr<const EventDocumentPage> kept = pages_.Find(*head, key)) {
-      return done(std::move(kept));
+      PageRead read{std::move(kept), {}};
+      if (decode) {
+        absl::StatusOr<std::vector<core::Event>> events = DecodeEach(read.page->documents);
+        if (!events.ok()) return done(events.status());
+        read.events = *std::move(events);
+      }
+      return done(std::move(read));
     }
-    store_.List(sq, [this, q = std::move(q), key = std::move(key), done = std::move(done)](
-                        absl::StatusOr<storage::CalendarPage> page) mutable {
+    store_.List(sq, [this, decode, q = std::move(q), key = std::move(key),
+                     done = std::move(done)](absl::StatusOr<storage::CalendarPage> page) mutable {
       if (!page.ok()) return done(page.status());
       auto out = std::make_shared<EventDocumentPage>();
       out->sync_token = page->sync_token;
@@ -404,13 +427,20 @@ void CalendarApp::ListEventDocuments(EventQuery q,
       if (page->next) {
         out->next_page_token = EncodePageToken(q, page->next->first, page->next->second);
       }
-      absl::StatusOr<std::string> response =
-          EncodeListEventsResponse(out->documents, out->next_page_token, out->sync_token);
+      PageRead read;
+      if (decode) {
+        absl::StatusOr<std::vector<core::Event>> events = DecodeEach(out->documents);
+        if (!events.ok()) return done(events.status());
+        read.events = *std::move(events);
+      }
+      absl::StatusOr<std::string> response = EncodeListEventsResponse(
+          out->documents, out->next_page_token, out->sync_token,
+          decode ? DocumentCheck::kAlreadyDecoded : DocumentCheck::kParseEach);
       if (!response.ok()) return done(response.status());
       out->response = *std::move(response);
-      std::shared_ptr<const EventDocumentPage> kept = std::move(out);
-      pages_.Put(kept->sync_token, std::move(key), kept);
-      done(std::move(kept));
+      read.page = std::move(out);
+      pages_.Put(read.page->sync_token, std::move(key), read.page);
+      done(std::move(read));
     });
   });
 }

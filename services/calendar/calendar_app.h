@@ -216,6 +216,17 @@ class CalendarApp {
   static std::string EventIdForRequest(absl::string_view request_id);
 
  private:
+  // A page as read (from the page cache or from Redis) and, when asked
+  // for, its events decoded.
+  struct PageRead {
+    std::shared_ptr<const EventDocumentPage> page;
+    std::vector<core::Event> events;
+  };
+  // The work of ListEvents (`decode`) and ListEventDocuments. A page read
+  // from Redis is encoded for the wire and kept in the page cache either
+  // way; when its events are decoded too, decoding is what checks that each
+  // document parses, so each is parsed once, not twice.
+  void ReadEventDocuments(EventQuery query, bool decode, Done<PageRead> done);
   // Re-reads, applies `change` to a copy, checks the rules and writes with
   // the revision read (or `expected_revision` when non-zero).
   void Modify(std::string id, int64_t expected_revision,

@@ -36,14 +36,14 @@ v1::ZonedTime AgendaTimeToProto(const core::AgendaTime& t) {
 
 }  // namespace
 
-absl::StatusOr<std::string> EncodeListEventsResponse(const std::vector<std::string>& documents,
-                                                     const std::string& next_page_token,
-                                                     const std::string& sync_token) {
+absl::StatusOr<std::string> EncodeListEventsResponse(
+    const std::vector<std::string>& documents, const std::string& next_page_token,
+    const std::string& sync_token, DocumentCheck check) {
   using google::protobuf::internal::WireFormatLite;
-  v1::Event check;
+  v1::Event parsed;
   size_t size = next_page_token.size() + sync_token.size() + 32;
   for (const std::string& doc : documents) {
-    if (!check.ParseFromString(doc)) {
+    if (check == DocumentCheck::kParseEach && !parsed.ParseFromString(doc)) {
       return absl::DataLossError("stored event document does not parse");
     }
     size += doc.size() + 6;

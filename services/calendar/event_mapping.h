@@ -34,12 +34,17 @@ using mapping::PolicyToProto;
 
 v1::Agenda AgendaToProto(const core::Agenda& agenda);
 
+// Whether EncodeListEventsResponse checks that each document parses, or
+// the caller has just decoded every one of them (which checks it).
+enum class DocumentCheck { kParseEach, kAlreadyDecoded };
+
 // A ListEventsResponse built from stored event documents (each a serialised
-// convene.v1.Event) without decoding them: each is checked to parse, then
-// copied in as it is. DATA_LOSS when one does not parse.
-absl::StatusOr<std::string> EncodeListEventsResponse(const std::vector<std::string>& documents,
-                                                     const std::string& next_page_token,
-                                                     const std::string& sync_token);
+// convene.v1.Event) without decoding them: each is checked to parse (unless
+// `check` says the caller decoded them), then copied in as it is. DATA_LOSS
+// when one does not parse.
+absl::StatusOr<std::string> EncodeListEventsResponse(
+    const std::vector<std::string>& documents, const std::string& next_page_token,
+    const std::string& sync_token, DocumentCheck check = DocumentCheck::kParseEach);
 
 // A FindMeetingTimes request with defaults filled in (working hours 09:00-
 // 17:00 on weekdays, a 30-minute grid, 10 results, dates read in UTC), each

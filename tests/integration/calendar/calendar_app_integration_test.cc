@@ -673,6 +673,51 @@ TEST_F(CalendarAppTest, ACachedPageIsTheEncodedResponseOfItsDocuments) {
   }
 }
 
+// ListEvents decodes each event, which checks it, so the page it reads is
+// encoded for the wire and kept without parsing each document again; the
+// raw listing of the same page afterwards comes from the cache and must be
+// that page, fully encoded.
+TEST_F(CalendarAppTest, APageReadByADecodedListingIsKeptEncodedForTheWire) {
+  CreateAll();
+  EventQuery q;
+  q.page_size = 2;
+  absl::StatusOr<EventPage> decoded = List(q);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ASSERT_EQ(decoded->events.size(), 2u);
+  const int64_t page_reads = CommandCalls(*sync_, "evalsha");
+  absl::StatusOr<std::shared_ptr<const EventDocumentPage>> raw =
+      Await<std::shared_ptr<const EventDocumentPage>>(
+          [&](auto done) { app_->ListEventDocuments(q, std::move(done)); });
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  v1::ListEventsResponse wire;
+  ASSERT_TRUE(wire.ParseFromString((*raw)->response));
+  ASSERT_EQ(wire.events_size(), 2);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(wire.events(i).id(), decoded->events[i].id);
+  EXPECT_EQ(wire.next_page_token(), decoded->next_page_token);
+  EXPECT_EQ(CommandCalls(*sync_, "evalsha"), page_reads) << "the page came from the cache";
+}
+
+// A stored document that does not parse fails both listings with DATA_LOSS,
+// whether or not the page is encoded for the wire.
+TEST_F(CalendarAppTest, ADocumentThatDoesNotParseFailsBothListings) {
+  CreateAll();
+  EventQuery q;
+  q.page_size = 2;
+  absl::StatusOr<EventPage> before = List(q);
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_TRUE(sync_->Command({"HSET", storage::keys::CalendarDocuments(),
+                              before->events[0].id, "\xff\xff not a message"})
+                  .ok());
+  // Moves the calendar's head, as every write does, so no page is kept.
+  ASSERT_TRUE(sync_->Command({"XADD", storage::keys::CalendarChanges(), "*", "kind", "test"}).ok());
+  absl::StatusOr<EventPage> decoded = List(q);
+  EXPECT_EQ(decoded.status().code(), absl::StatusCode::kDataLoss) << decoded.status();
+  absl::StatusOr<std::shared_ptr<const EventDocumentPage>> raw =
+      Await<std::shared_ptr<const EventDocumentPage>>(
+          [&](auto done) { app_->ListEventDocuments(q, std::move(done)); });
+  EXPECT_EQ(raw.status().code(), absl::StatusCode::kDataLoss) << raw.status();
+}
+
 TEST(EventPageCache, AnswersOnlyAtTheHeadItWasReadAtAndStaysBounded) {
   EventPageCache cache(/*max_pages=*/2);
   auto page = [](std::string token) {
