@@ -1103,6 +1103,30 @@ int Run() {
     return std::make_pair(convene_f, base_f);
   };
 
+  // `convene`'s K=1 row, alternating with the fastest baseline at K=1 (the
+  // same slices as main_row), its ratios over that; with --alternate=false,
+  // over "baseline * K=1" from the start.
+  auto k1_row = [&](Side convene) -> bool {
+    if (!absl::GetFlag(FLAGS_alternate) || fastest_baseline == nullptr) {
+      if (!alternate({&convene}, 1, k1_length, k1_length)) return false;
+      print_side(convene, FiguresOf(convene.samples), base_one);
+      return true;
+    }
+    Side baseline;
+    baseline.name = "baseline * K=1 alternating";
+    baseline.server = fastest_baseline;
+    baseline.issue = [&, b = fastest_baseline](int64_t first) {
+      return check_in(b->stub.get(), first, new_check_ins);
+    };
+    const absl::Duration slice =
+        std::min(k1_length, absl::Seconds(absl::GetFlag(FLAGS_slice_seconds)));
+    if (!alternate({&baseline, &convene}, 1, k1_length, slice)) return false;
+    const Figures base_f = FiguresOf(baseline.samples);
+    print_side(baseline, base_f, &base_f);
+    print_side(convene, FiguresOf(convene.samples), &base_f);
+    return true;
+  };
+
   for (const std::string& rpc : absl::GetFlag(FLAGS_rpcs)) {
     settle(rpc);
     Side convene, least;
@@ -1141,8 +1165,13 @@ int Run() {
           "acknowledged as repeats (counted nothing)",
           duplicates.load(), r.ok));
       if (k1_rows && used < new_check_ins) {
-        row("CheckIn (new) K=1", check_in(attendance.get(), used, new_check_ins), 1, k1_length,
-            new_check_ins - used, base_one);
+        Side k1;
+        k1.name = "CheckIn (new) K=1";
+        k1.issue = [&, used](int64_t first) {
+          return check_in(attendance.get(), used + first, new_check_ins);
+        };
+        k1.max_calls = new_check_ins - used;
+        if (!k1_row(std::move(k1))) return 1;
       }
       continue;
     }
@@ -1168,7 +1197,12 @@ int Run() {
       };
     }
     if (!main_row(std::move(convene), std::move(least))) return 1;
-    if (k1_rows) row(rpc + " K=1", make_issue(rpc), 1, k1_length, INT64_MAX, base_one);
+    if (k1_rows) {
+      Side k1;
+      k1.name = rpc + " K=1";
+      k1.issue = [&, rpc](int64_t) { return make_issue(rpc); };
+      if (!k1_row(std::move(k1))) return 1;
+    }
   }
   for (const std::string& note : notes) std::printf("%s\n", note.c_str());
   std::printf(
@@ -1177,7 +1211,8 @@ int Run() {
       "(INFO cpu, user + system) per call; * marks the baseline, the faster "
       "callback design; QPS/base and p99/base: each RPC's main row and its reference "
       "over the \"baseline * alternating\" row above them, run in alternating slices "
-      "with them (the repeats row over CheckIn's), K=1 rows over \"baseline * K=1\"\n");
+      "with them (the repeats row over CheckIn's), K=1 rows over the \"baseline * K=1 "
+      "alternating\" row above each\n");
   for (Baseline& b : baselines) {
     if (b.server) b.server->Stop();
   }
