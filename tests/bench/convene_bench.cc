@@ -1001,6 +1001,10 @@ int Run() {
     Baseline* server = nullptr;
     int64_t max_calls = INT64_MAX;
     bool measure_memory = false;
+    // Convene's sides: after each slice, wait (as before each row) until
+    // the server's background work has settled, so that none of it falls
+    // into the next side's slice.
+    bool settles_after = false;
     Samples samples;
     RedisTally redis_tally;
     int64_t memory = 0;  // Redis used_memory added during its slices
@@ -1031,6 +1035,10 @@ int Run() {
         }
         if (side.server != nullptr) stop(*side.server);
         side.samples.Add(std::move(got));
+        if (side.settles_after && sides.size() > 1 && Settle(redis, settle_limit) < 0) {
+          notes.push_back(absl::StrFormat("%s: the server was still busy %s after a slice",
+                                          side.name, absl::FormatDuration(settle_limit)));
+        }
       }
       if (!ran) return true;
     }
@@ -1133,6 +1141,7 @@ int Run() {
     if (rpc == "CheckIn") {
       duplicates = 0;
       convene.name = "CheckIn (new)";
+      convene.settles_after = true;
       convene.issue = [&](int64_t first) {
         return check_in(attendance.get(), first, new_check_ins);
       };
@@ -1167,6 +1176,7 @@ int Run() {
       if (k1_rows && used < new_check_ins) {
         Side k1;
         k1.name = "CheckIn (new) K=1";
+        k1.settles_after = true;
         k1.issue = [&, used](int64_t first) {
           return check_in(attendance.get(), used + first, new_check_ins);
         };
@@ -1176,6 +1186,7 @@ int Run() {
       continue;
     }
     convene.name = rpc;
+    convene.settles_after = true;
     convene.issue = [&, rpc](int64_t) { return make_issue(rpc); };
     convene.measure_memory = rpc == "Register";
     if (reference && rpc == "Register") {
@@ -1200,6 +1211,7 @@ int Run() {
     if (k1_rows) {
       Side k1;
       k1.name = rpc + " K=1";
+      k1.settles_after = true;
       k1.issue = [&, rpc](int64_t) { return make_issue(rpc); };
       if (!k1_row(std::move(k1))) return 1;
     }
