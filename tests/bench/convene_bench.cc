@@ -494,13 +494,19 @@ absl::CivilDay CheckInDay() {
 
 // A two-day hybrid event with four sessions and no capacity limit, in one of
 // the network's zones. Event 0 runs today and tomorrow and takes check-ins
-// for both days all day (a 2-day check-in margin).
+// for both days all day (a 2-day check-in margin). Event 1, which the
+// Register rows register for, runs in 30 days: people register for
+// workshops to come, and the services follow a live event's changes as they
+// happen (an ended one's only when they next look for stragglers, once a
+// minute, which would land its followers' work in some later row).
 v1::Event BenchEvent(int i) {
   static const char* kZones[] = {"Europe/Brussels", "Europe/Rome", "Europe/Athens",
                                  "Europe/Amsterdam", "Europe/Sofia"};
   static const char* kCities[] = {"Brussels", "Turin", "Thessaloniki", "Utrecht", "Sofia"};
   const absl::CivilDay day =
-      i == 0 ? CheckInDay() : absl::CivilDay(2022, 1, 3) + (i * 37) % 330;
+      i == 0   ? CheckInDay()
+      : i == 1 ? CheckInDay() + 30
+               : absl::CivilDay(2022, 1, 3) + (i * 37) % 330;
   const absl::CivilMinute d0(day.year(), day.month(), day.day());
   const absl::CivilMinute d1 = d0 + 24 * 60;
   v1::Event e;
@@ -673,10 +679,11 @@ int Run() {
   Figures made = Drive(
       [&](int64_t n, std::function<void(const grpc::Status&)> done) {
         v1::CreateEventRequest request;
-        // Event 0's dates are today's: its request id names the day, so a
-        // rerun on another day makes a new event rather than reusing the id.
+        // Events 0 and 1 are dated from today: their request ids name the
+        // day, so a rerun on another day makes new events rather than
+        // reusing the ids.
         request.set_request_id(absl::StrCat("convene-bench-event-", n,
-                                            n == 0 ? absl::StrCat("-", absl::FormatCivilTime(CheckInDay()))
+                                            n <= 1 ? absl::StrCat("-", absl::FormatCivilTime(CheckInDay()))
                                                    : ""));
         *request.mutable_event() = BenchEvent(static_cast<int>(n));
         Call<v1::Event>(create_event, std::move(request), token,
