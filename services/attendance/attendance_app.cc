@@ -171,6 +171,7 @@ void AttendanceApp::CheckIn(storage::CheckInCommand c,
   // Whether this time is in the day's check-in window is judged by the
   // script, against the event's sheet.
   c.occurred = occurred.value_or(clock_.Now());
+  c.occurred_given = occurred.has_value();
   if (c.walk_in) {
     c.walk_in->participant_id = c.participant_id;
     if (absl::Status s = core::ValidateParticipant(*c.walk_in); !s.ok()) {
@@ -262,6 +263,7 @@ void AttendanceApp::CheckOut(storage::CheckInCommand c,
   // Whether this time is in the day's check-in window is judged by the
   // script, against the event's sheet.
   c.occurred = occurred.value_or(clock_.Now());
+  c.occurred_given = occurred.has_value();
   WithSheet<core::CheckInRecord>(
       c.event_id, [this, c](auto done) { store_.CheckOut(c, std::move(done)); },
       std::move(done));
@@ -331,13 +333,15 @@ void AttendanceApp::ForgetParticipant(std::string event_id,
         absl::StrCat("reason: at most ", kMaxReason, " characters")));
   }
   if (every_event) {
-    return store_.ForgetEverywhere(participant_id, std::move(reason), clock_.Now(),
+    return store_.ForgetEverywhere(std::move(request_id), participant_id,
+                                   std::move(reason), clock_.Now(),
                                    std::move(done));
   }
   const absl::Time now = clock_.Now();
   WithSheet<bool>(event_id,
-                [this, event_id, participant_id, reason, now](auto done) {
-                  store_.Forget(event_id, participant_id, reason, now, std::move(done));
+                [this, event_id, request_id, participant_id, reason, now](auto done) {
+                  store_.Forget(event_id, request_id, participant_id, reason, now,
+                                std::move(done));
                 },
                 [event_id, done = std::move(done)](absl::StatusOr<bool> erased) mutable {
                   if (!erased.ok()) return done(erased.status());

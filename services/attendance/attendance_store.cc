@@ -45,7 +45,9 @@ constexpr absl::string_view kMissingSheetPayload = "convene.dev/missing-sheet";
 
 // A script error about the event's sheet names the event for the caller.
 absl::Status NameEvent(const absl::Status& s, absl::string_view event_id) {
-  if (s.code() == absl::StatusCode::kNotFound) {
+  // Only the scripts' missing sheet: an unknown participant or session
+  // keeps its own message (and is no reason to build the sheet again).
+  if (s.code() == absl::StatusCode::kNotFound && s.message() == "event not found") {
     absl::Status named = absl::NotFoundError(absl::StrCat("event ", event_id, " not found"));
     named.SetPayload(kMissingSheetPayload, absl::Cord(event_id));
     return named;
@@ -239,7 +241,11 @@ void AttendanceStore::CheckIn(const CheckInCommand& c,
     p.participant_id = c.participant_id;
     for (std::string& field : ParticipantFields(p)) f.args.push_back(std::move(field));
   }
-  BindRequest(f, {7});  // 7: the occurred time, the server's clock unless given
+  if (c.occurred_given) {
+    BindRequest(f);
+  } else {
+    BindRequest(f, {7});  // 7: the occurred time, here the server's clock
+  }
   redis_.Eval(
       scripts::AttendanceCheckin(), std::move(f.keys), std::move(f.args),
       [event_id = c.event_id, pid = c.participant_id, session = c.session_id,
@@ -257,7 +263,11 @@ void AttendanceStore::CheckOut(const CheckInCommand& c,
                         absl::StrCat(absl::ToUnixMillis(c.occurred))}) {
     f.args.push_back(std::move(a));
   }
-  BindRequest(f, {5});  // 5: the occurred time
+  if (c.occurred_given) {
+    BindRequest(f);
+  } else {
+    BindRequest(f, {5});  // 5: the occurred time, here the server's clock
+  }
   redis_.Eval(
       scripts::AttendanceCheckout(), std::move(f.keys), std::move(f.args),
       [event_id = c.event_id, pid = c.participant_id, session = c.session_id,
@@ -386,12 +396,14 @@ void AttendanceStore::ReadReportData(std::string event_id,
                   });
 }
 
-void AttendanceStore::Forget(std::string event_id, std::string participant_id,
-                             std::string reason, absl::Time now,
-                             Callback<bool> done) {
+void AttendanceStore::Forget(std::string event_id, std::string request_id,
+                             std::string participant_id, std::string reason,
+                             absl::Time now, Callback<bool> done) {
   AttendanceScriptFrame f = MakeAttendanceScriptFrame(event_id, now, max_changes_);
+  f.args.push_back(std::move(request_id));
   f.args.push_back(participant_id);
   f.args.push_back(std::move(reason));
+  BindRequest(f);
   redis_.Eval(
       scripts::AttendanceForget(), std::move(f.keys), std::move(f.args),
       [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
@@ -400,7 +412,8 @@ void AttendanceStore::Forget(std::string event_id, std::string participant_id,
       });
 }
 
-void AttendanceStore::ForgetEverywhere(std::string participant_id,
+void AttendanceStore::ForgetEverywhere(std::string request_id,
+                                       std::string participant_id,
                                        std::string reason, absl::Time now,
                                        Callback<ForgetOutcome> done) {
   // The index of events with a sheet (EventSheetStore::Put lists each) names
@@ -408,7 +421,8 @@ void AttendanceStore::ForgetEverywhere(std::string participant_id,
   // has to be kept in step with registrations in other slots.
   redis_.Command(
       {"SMEMBERS", keys::AttendanceEvents()},
-      [this, participant_id = std::move(participant_id),
+      [this, request_id = std::move(request_id),
+       participant_id = std::move(participant_id),
        reason = std::move(reason), now,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
         if (!reply.ok()) return done(reply.status());
@@ -447,7 +461,7 @@ void AttendanceStore::ForgetEverywhere(std::string participant_id,
         };
         if (state->events.empty()) return finish();
         for (size_t i = 0; i < state->events.size(); ++i) {
-          Forget(state->events[i], participant_id, reason, now,
+          Forget(state->events[i], request_id, participant_id, reason, now,
                  [state, i, finish](absl::StatusOr<bool> erased) {
                    if (erased.ok()) {
                      state->result[i] = *erased ? 1 : 0;

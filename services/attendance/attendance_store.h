@@ -44,6 +44,9 @@ struct CheckInCommand {
   core::AttendanceMode mode = core::AttendanceMode::kInPerson;
   core::CheckInSource source = core::CheckInSource::kDesk;
   absl::Time occurred;
+  // The caller sent `occurred` (bound to the request id with the rest);
+  // false: the server's clock, which a retry does not repeat.
+  bool occurred_given = false;
   // Details for a walk-in; nullopt: not a walk-in.
   std::optional<core::ParticipantInfo> walk_in;
 };
@@ -146,8 +149,11 @@ class AttendanceStore {
 
   // Erases the participant's name, e-mail and organisation from their
   // registration for the event (true: erased now; false: already erased).
-  void Forget(std::string event_id, std::string participant_id,
-              std::string reason, absl::Time now, Callback<bool> done);
+  // Idempotent per request id: a retry gets the first answer, and the id
+  // used again for another participant or reason is INVALID_ARGUMENT.
+  void Forget(std::string event_id, std::string request_id,
+              std::string participant_id, std::string reason, absl::Time now,
+              Callback<bool> done);
 
   // Forget() for every event in the calendar the participant registered
   // for. Events without a registration of theirs are skipped; NOT_FOUND when
@@ -158,7 +164,8 @@ class AttendanceStore {
     std::vector<std::string> event_ids;  // registered for, in id order
     int erased_now = 0;                  // of those, erased by this call
   };
-  void ForgetEverywhere(std::string participant_id, std::string reason,
+  void ForgetEverywhere(std::string request_id, std::string participant_id,
+                        std::string reason,
                         absl::Time now, Callback<ForgetOutcome> done);
 
   // NOT_FOUND if the participant has no registration for the event.

@@ -440,12 +440,10 @@ class Sequence:
     def op_update(self):
         rng, m = self.rng, self.model
         ev = m.event
-        kinds = ["capacity", "capacity", "sessions", "days", "margin"]
+        kinds = ["capacity", "capacity", "sessions", "days", "margin", "format"]
         # Dates move day i -> day i; kept simple where the rules say nothing
-        # (check-ins and removed sessions of moved days, and registration
-        # days left on dates the event no longer has).
-        if (not m.facts.checkins and not any(s.removed for s in ev.sessions.values())
-                and all(d in ev.days for r in m.regs.values() for d in r.days)):
+        # (check-ins and removed sessions of moved days).
+        if not m.facts.checkins and not any(s.removed for s in ev.sessions.values()):
             kinds.append("move")
         kind = rng.choice(kinds)
         patch = K.Event()
@@ -454,7 +452,30 @@ class Sequence:
         old_caps = dict(ev.capacity)
         kept, added = [], []
         margin = False  # the check_in_margin sent, when this update sends one
-        if kind == "margin":
+        # Formats every active session's own format fits in.
+        formats = [f for f in ("hybrid", "in_person", "online") if f != self.fmt and all(
+            s.format == common_pb2.EVENT_FORMAT_UNSPECIFIED or
+            (f == "hybrid" or O.PB_TO_FORMAT.get(s.format) == f)
+            for s in self.event_pb.sessions)]
+        if kind == "format" and not formats:
+            kind = "capacity"
+        if kind == "format":
+            new_fmt = rng.choice(formats)
+            patch.format = O.FORMAT_TO_PB[new_fmt]
+            if not O.offers(new_fmt, O.IN_PERSON):
+                patch.ClearField("venue")
+            elif not patch.venue.name:
+                patch.venue.CopyFrom(K.Venue(name="Sala Rossa",
+                                             in_person_capacity=rng.choice([0, 1, 2, 3])))
+            if not O.offers(new_fmt, O.ONLINE):
+                patch.ClearField("online")
+            elif not patch.online.join_url:
+                patch.online.CopyFrom(K.OnlineAccess(platform="Jitsi",
+                                                     join_url="https://meet.example.org/m",
+                                                     online_capacity=rng.choice([0, 1, 2, 3])))
+            mask = ["format", "venue", "online"]
+            self.op = f"UpdateEvent format {self.fmt} -> {new_fmt}"
+        elif kind == "margin":
             margin = rng.choice(MARGINS)
             if margin is None:
                 patch.ClearField("check_in_margin")  # in the mask, unset: 12 h
@@ -573,8 +594,11 @@ class Sequence:
                 raise Mismatch([f"{self.method}: the registrations follow neither reading"] + tried)
         elif m.event.days != old_days:
             m.days_changed(old_days, m.event.days)
+        if kind == "format":
+            self.fmt = new_fmt
+            m.modes_dropped()
         for mode in O.MODES:
-            if m.event.capacity[mode] != old_caps[mode]:
+            if m.event.offers(mode) and m.event.capacity[mode] != old_caps[mode]:
                 m.capacity_changed(mode, old_caps[mode], m.event.capacity[mode])
 
     # -- a burst of concurrent calls ----------------------------------------

@@ -202,6 +202,7 @@ class EventInfo:
         """Takes days, capacities and sessions from an Event message. Sessions
         no longer listed become removed (they keep their date and format)."""
         self.revision = event.revision
+        self.format = PB_TO_FORMAT[event.format]
         self.days = days_between(event.start_local[:10], event.end_local[:10])
         self.time_zone = event.time_zone
         self.start_local, self.end_local = event.start_local, event.end_local
@@ -212,11 +213,16 @@ class EventInfo:
         for s in event.sessions:
             fmt = PB_TO_FORMAT.get(s.format, self.format)
             self.sessions[s.id] = SessionInfo(s.id, s.title, s.start_local[:10], fmt)
+            # A session of no format of its own has the event's, now and
+            # after it is removed.
+            self.sessions[s.id].follows_event = s.format not in PB_TO_FORMAT
             self.used_session_ids.add(s.id)
             listed.add(s.id)
         for sid, s in self.sessions.items():
             if sid not in listed:
                 s.removed = True
+                if getattr(s, "follows_event", False):
+                    s.format = self.format
 
     def offers(self, mode):
         return offers(self.format, mode)
@@ -541,14 +547,16 @@ class AttendanceModel:
         refused = self.outside_window(date, time_ms, now_ms)
         if refused:
             return refused
+        # A mode not offered (any more: the format may have changed since a
+        # first check-in) is refused before a repeat is recognised.
+        if not offers(fmt, mode):
+            return Outcome("FAILED_PRECONDITION")
         key = (pid, kind, scope_id, mode)
         fact = self.facts.checkins.get(key)
         if fact is not None:
             fact["joins"] += 1
             return Outcome("OK", {"duplicate": True, "walk_in": fact["walk_in"], "day": fact["date"],
                                   "time": fact["time"], "joins": fact["joins"]})
-        if not offers(fmt, mode):
-            return Outcome("FAILED_PRECONDITION")
         reg = self.regs.get(pid)
         became_walk_in = False
         if reg is not None:
@@ -623,7 +631,13 @@ class AttendanceModel:
         if len(old_days) == len(new_days):
             moved = dict(zip(old_days, new_days))
             for r in self.regs.values():
-                r.days = {moved.get(d, d): v for d, v in r.days.items()}
+                # A day on a date the event lost earlier (cancelled) stays,
+                # unless a moved day lands on its date: one entry per date.
+                days = {moved[d]: v for d, v in r.days.items() if d in moved}
+                for d, v in r.days.items():
+                    if d not in moved and not (d in days and v[1] == CANCELLED):
+                        days[d] = v
+                r.days = days
             self.waitlists = collections.defaultdict(
                 list, {(moved.get(d, d), m): line for (d, m), line in self.waitlists.items()})
             return
@@ -638,12 +652,24 @@ class AttendanceModel:
             for m in MODES:
                 self.waitlists.pop((d, m), None)
         for r in sorted(self.regs.values(), key=lambda r: r.order):
-            if not r.all_days or r.status() == CANCELLED:
+            if not r.all_days or r.status() == CANCELLED or not self.event.offers(r.default_mode):
                 continue
             for d in added:
                 if d in r.days and readd == "keep":
                     continue
                 self.seat_or_wait(r, d, r.default_mode)
+
+    def modes_dropped(self):
+        """The event (already applied) no longer offers some mode: every day
+        held in it is cancelled, seats and places in line alike, and nobody
+        is promoted into it."""
+        for r in self.regs.values():
+            for date, v in r.days.items():
+                if v[1] != CANCELLED and not self.event.offers(v[0]):
+                    self.release(r, date)
+                    v[1] = CANCELLED
+        for key in [k for k in self.waitlists if not self.event.offers(k[1])]:
+            self.waitlists.pop(key)
 
     # -- resync -----------------------------------------------------------
     def resync(self, views, order):

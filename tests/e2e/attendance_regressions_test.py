@@ -17,7 +17,17 @@ behaviour:
   f. ForgetParticipant leaves no trace of name, e-mail or organisation in
      the counts (group "(erased)", GroupCounts.erased) or anywhere in Redis;
   g. a capacity raised by UpdateEvent promotes waitlist heads (FIFO) as soon
-     as attendance takes the new revision from the calendar stream.
+     as attendance takes the new revision from the calendar stream;
+  h. a move after the event was shortened keeps one entry per date: the
+     moved day wins over a day cancelled earlier on that date;
+  i. a mode the event no longer offers is cancelled in every registration,
+     seats and places in line alike: nobody is promoted into it;
+  j. a check-out to a removed session is refused, as a check-in is;
+  k. ForgetParticipant's request_id is bound to its participant: reused for
+     another one it is INVALID_ARGUMENT and erases nothing;
+  l. an unknown session_id is named as such, not as an unknown event;
+  m. a check-in's request_id is bound to the occurred_time the caller sent:
+     another time under the same id is INVALID_ARGUMENT, the same one a retry.
 """
 import subprocess
 import unittest
@@ -499,6 +509,139 @@ class AttendanceRegressionsTest(unittest.TestCase):
         self.assertEqual(self.days_of(self.get_registration(ev, "g5"))[day], (IN_PERSON, CONFIRMED, 0))
         d = self.day(self.counts(ev), day)
         self.assertEqual((d.counts.registered_in_person, d.counts.waitlisted_in_person), (5, 0))
+
+
+    # -- h ------------------------------------------------------------------
+    def test_h_a_move_after_shortening_keeps_one_entry_per_date(self):
+        ev = self.create_event("reg-h", "2031-06-10", "2031-06-12")
+        self.register(ev, "h1")
+        shorter = self.update_event(ev.id, ["end_local"],
+                                    lambda e: setattr(e, "end_local", "2031-06-11T17:00"))
+        wait_for_attendance(self.channel, ev.id, shorter.revision)
+        self.assertEqual(self.days_of(self.get_registration(ev, "h1"))["2031-06-12"][1], CANCELLED)
+
+        def move(e):
+            e.start_local, e.end_local = "2031-06-11T09:00", "2031-06-12T17:00"
+        moved = self.update_event(ev.id, ["start_local", "end_local"], move)
+        wait_for_attendance(self.channel, ev.id, moved.revision)
+        reg = self.get_registration(ev, "h1")
+        self.assertEqual([(d.date, d.status) for d in reg.days],
+                         [("2031-06-11", CONFIRMED), ("2031-06-12", CONFIRMED)])
+        # Both days are hers to change.
+        changed = self.call("AttendanceService", "ChangeMode", A.ChangeModeRequest(
+            event_id=ev.id, participant_id="h1", mode=ONLINE, request_id="h-change"),
+            A.Registration)
+        self.assertEqual([(d.date, d.mode, d.status) for d in changed.days],
+                         [("2031-06-11", ONLINE, CONFIRMED), ("2031-06-12", ONLINE, CONFIRMED)])
+        c = self.counts(ev)
+        self.assert_no_negative(c)
+        self.assertEqual([(d.date, d.counts.registered_online, d.counts.registered_in_person)
+                          for d in c.days],
+                         [("2031-06-11", 1, 0), ("2031-06-12", 1, 0)])
+
+    # -- i ------------------------------------------------------------------
+    def test_i_a_mode_no_longer_offered_is_cancelled_not_promoted(self):
+        day = "2031-06-20"
+        ev = self.create_event("reg-i", day, day, in_person_capacity=10, online_capacity=1)
+        for pid in ("i1", "i2", "i3"):
+            self.register(ev, pid, city="Torino", mode=ONLINE)
+        self.register(ev, "i4", city="Torino", mode=IN_PERSON)
+        self.assertEqual(self.days_of(self.get_registration(ev, "i3"))[day], (ONLINE, WAITLISTED, 2))
+
+        def in_person_only(e):
+            e.format = common_pb2.EVENT_FORMAT_IN_PERSON
+            e.ClearField("online")
+        updated = self.update_event(ev.id, ["format", "online"], in_person_only)
+        wait_for_attendance(self.channel, ev.id, updated.revision)
+        for pid in ("i1", "i2", "i3"):
+            reg = self.get_registration(ev, pid)
+            self.assertEqual((self.days_of(reg)[day][1], reg.status), (CANCELLED, CANCELLED), pid)
+        self.assertEqual(self.days_of(self.get_registration(ev, "i4"))[day], (IN_PERSON, CONFIRMED, 0))
+        c = self.counts(ev)
+        self.assert_no_negative(c)
+        d = self.day(c, day)
+        self.assertEqual((d.counts.registered_online, d.counts.waitlisted_online,
+                          d.counts.registered_in_person), (0, 0, 1))
+        torino = groups(d, "by_city")["Torino"]
+        self.assertEqual(nonzero(torino), {"registered_in_person": 1, "registered_total": 1})
+        self.assertEqual(c.registrations, 1)
+
+    # -- j ------------------------------------------------------------------
+    def test_j_a_check_out_to_a_removed_session_is_refused(self):
+        day = "2031-06-24"
+        session = K.Session(title="Morning", start_local=f"{day}T09:30", end_local=f"{day}T11:00")
+        ev = self.create_event("reg-j", day, day, sessions=[session])
+        sid = ev.sessions[0].id
+        self.register(ev, "j1", mode=ONLINE)
+        self.check_in(ev, "j1", session_id=sid, mode=ONLINE)
+        updated = self.update_event(ev.id, ["sessions"], lambda e: e.ClearField("sessions"))
+        wait_for_attendance(self.channel, ev.id, updated.revision)
+        before = self.day(self.counts(ev), day)
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.call("AttendanceService", "CheckOut", A.CheckOutRequest(
+                event_id=ev.id, participant_id="j1", session_id=sid, request_id="j-out",
+                source=A.CHECK_IN_SOURCE_ONLINE_LEAVE,
+                occurred_time=during_session(ev, sid, minutes=30)), A.CheckInRecord)
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("session_id", refused.exception.details())
+        after = self.day(self.counts(ev), day)
+        self.assertEqual(after.unique.last_online_leave, before.unique.last_online_leave)
+
+    # -- k ------------------------------------------------------------------
+    def test_k_a_forget_request_id_is_bound_to_its_participant(self):
+        day = "2031-06-26"
+        ev = self.create_event("reg-k", day, day)
+        self.register(ev, "k1", name="Kora Alpha")
+        self.register(ev, "k2", name="Kim Beta")
+
+        def forget(pid, event_id=ev.id):
+            return self.call("AttendanceService", "ForgetParticipant", A.ForgetParticipantRequest(
+                event_id=event_id, participant_id=pid, request_id="k-erase", reason="art. 17"),
+                A.ForgetParticipantResponse)
+        self.assertEqual(forget("k1").registrations_erased, 1)
+        self.assertEqual(forget("k1").registrations_erased, 1)  # a retry
+        with self.assertRaises(grpc.RpcError) as refused:
+            forget("k2")
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("request_id", refused.exception.details())
+        kept = self.get_registration(ev, "k2")
+        self.assertEqual((kept.participant.display_name, kept.forgotten), ("Kim Beta", False))
+
+    # -- l ------------------------------------------------------------------
+    def test_l_an_unknown_session_is_named_as_such(self):
+        day = "2031-06-27"
+        session = K.Session(title="Only", start_local=f"{day}T09:30", end_local=f"{day}T11:00")
+        ev = self.create_event("reg-l", day, day, sessions=[session])
+        self.register(ev, "l1")
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.call("AttendanceService", "CheckIn", A.CheckInRequest(
+                event_id=ev.id, participant_id="l1", session_id="no-such-session",
+                mode=IN_PERSON, source=A.CHECK_IN_SOURCE_DESK, request_id="l-in",
+                occurred_time=during_day(ev, day)), A.CheckInRecord)
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.NOT_FOUND)
+        self.assertIn("session_id", refused.exception.details())
+        self.assertNotIn("event " + ev.id + " not found", refused.exception.details())
+
+
+    # -- m ------------------------------------------------------------------
+    def test_m_a_check_in_request_id_is_bound_to_its_occurred_time(self):
+        day = "2031-06-28"
+        ev = self.create_event("reg-m", day, day)
+        self.register(ev, "m1")
+        first = during_day(ev, day, minutes=5)
+        later = during_day(ev, day, minutes=400)
+
+        def check_in(when):
+            return self.call("AttendanceService", "CheckIn", A.CheckInRequest(
+                event_id=ev.id, participant_id="m1", day=day, mode=IN_PERSON,
+                source=A.CHECK_IN_SOURCE_DESK, request_id="m-in", occurred_time=when),
+                A.CheckInRecord)
+        self.assertFalse(check_in(first).duplicate)
+        self.assertTrue(check_in(first).duplicate)  # a retry
+        with self.assertRaises(grpc.RpcError) as refused:
+            check_in(later)
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("request_id", refused.exception.details())
 
 
 if __name__ == "__main__":

@@ -11,11 +11,16 @@ if not sheet then
   return redis.error_reply('CONVENE NOT_FOUND event not found')
 end
 if session ~= '' then
-  local date = find_session(sheet, session)
+  local date, _, removed = find_session(sheet, session)
   day = date or day
   if not date then
     return redis.error_reply('CONVENE NOT_FOUND session_id: ' .. session ..
       ' is not a session of the event')
+  end
+  -- As for check-ins: a removed session's record is kept, not extended.
+  if removed then
+    return redis.error_reply('CONVENE FAILED_PRECONDITION session_id: ' .. session ..
+      ' was removed from the event')
   end
 end
 local scope = session ~= '' and session_scope(session) or day_scope(day)

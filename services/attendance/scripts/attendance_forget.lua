@@ -6,18 +6,29 @@
 -- anonymous group of erased people in the same step, so the organisation's
 -- name leaves the keyspace with them. Idempotent.
 -- (attendance_lib.lua is joined in front.)
--- ARG: 1 participant id, 2 reason
--- Returns 1 when erased now, 0 when it had been erased before.
-local pid = ARG(1)
+-- ARG: 1 request id, 2 participant id, 3 reason
+-- Returns 1 when erased now, 0 when it had been erased before; a retry of
+-- the same request returns what the first call returned.
+local request_id, pid = ARG(1), ARG(2)
+local done, refused = already_done(request_id)
+if refused then return refused end
+if done then
+  -- remember() below kept "pid=result" as the request's participant.
+  return tonumber(string.match(done, '=(%d)$') or '0')
+end
 local reg = load(pid)
 if not reg then
   return redis.error_reply('CONVENE NOT_FOUND participant ' .. pid ..
     ' is not registered for the event')
 end
-if reg.fields.forgotten == '1' then return 0 end
+if reg.fields.forgotten == '1' then
+  remember(request_id, pid .. '=0')
+  return 0
+end
 save(reg, reg.days, { display_name = '', email = '', organisation = '', forgotten = '1' })
 -- The stream entries that carried their contact go too.
 erase_contact_entries(reg)
-emit('kind', 'participant_forgotten', 'participant', pid, 'reason', ARG(2))
+emit('kind', 'participant_forgotten', 'participant', pid, 'reason', ARG(3))
+remember(request_id, pid .. '=1')
 touched(pid)
 return 1

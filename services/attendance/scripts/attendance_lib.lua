@@ -595,7 +595,9 @@ end
 
 local function promote_all(sheet)
   for _, date in ipairs(days_of(sheet)) do
-    for _, mode in ipairs(MODES) do promote(sheet, date, mode) end
+    for _, mode in ipairs(MODES) do
+      if offers(sheet, mode) then promote(sheet, date, mode) end
+    end
   end
 end
 

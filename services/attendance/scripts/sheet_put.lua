@@ -18,6 +18,7 @@
 -- Check-ins stay on the days they happened.
 -- Capacities. A raised capacity (or one made unlimited) promotes the heads
 -- of the waitlists at once; a lowered one takes no seat away.
+-- Modes. Days held in a mode the event stops offering are cancelled.
 local stored = tonumber(redis.call('HGET', EV.sheet, 'revision') or '0')
 local revision = tonumber(ARG(1))
 if stored > revision or (stored == revision and ARG(2) ~= '1') then return 0 end
@@ -34,10 +35,29 @@ local function relabel()
   local function move_dates(text)
     return (string.gsub(text, '%d%d%d%d%-%d%d%-%d%d', function(d) return moved[d] or d end))
   end
+  -- A registration's days move with the event; a day it still has on a
+  -- date the event lost earlier (cancelled then) stays as it is, unless a
+  -- moved day now lands on that date: one entry per date, the live one.
+  local function move_days(text)
+    local kept, taken = {}, {}
+    for _, d in ipairs(parse_days(text)) do
+      if moved[d.date] then
+        d.date = moved[d.date]
+        taken[d.date] = true
+        kept[#kept + 1] = d
+      end
+    end
+    for _, d in ipairs(parse_days(text)) do
+      if not moved[d.date] and not (taken[d.date] and d.status == 'cancelled') then
+        kept[#kept + 1] = d
+      end
+    end
+    return (encode_days(kept))
+  end
   for _, pid in ipairs(redis.call('ZRANGE', EV.index, 0, -1)) do
     local key = EV.reg_prefix .. pid
     local days = redis.call('HGET', key, 'days')
-    if days then redis.call('HSET', key, 'days', move_dates(days)) end
+    if days then redis.call('HSET', key, 'days', move_days(days)) end
   end
   -- Seat and waitlist counters, also per group (group codes are hex, so
   -- the date pattern only ever matches a date). Read all first: old and
@@ -110,11 +130,42 @@ local function refit()
   end
 end
 
+-- Days held in a mode the event no longer offers are cancelled, as days on
+-- dates it no longer has are: their seats and places in line go (an online
+-- capacity that is no longer there reads as "no limit", and must not seat
+-- the online waitlist in an event without online attendance).
+local function drop_modes()
+  local gone = {}
+  for _, mode in ipairs(MODES) do
+    if not offers(new, mode) then gone[#gone + 1] = mode end
+  end
+  if #gone == 0 then return end
+  for _, pid in ipairs(redis.call('ZRANGE', EV.index, 0, -1)) do
+    local reg = load(pid)
+    if reg then
+      local days, dropped = copy_days(reg.days), {}
+      for _, d in ipairs(days) do
+        if d.status ~= 'cancelled' and not offers(new, d.mode) then
+          d.status = 'cancelled'
+          dropped[d.mode] = true
+        end
+      end
+      if next(dropped) then
+        local revision, text = save(reg, days)
+        emit('kind', 'registration_cancelled', 'participant', pid, 'days', text,
+          'revision', revision,
+          'reason', 'the event no longer offers ' .. table.concat(gone, ' or ') .. ' attendance')
+      end
+    end
+  end
+end
+
 if #days_of(old) == #days_of(new) then
   if old.days ~= new.days then relabel() end
 else
   refit()
 end
+drop_modes()
 promote_all(new)
 touched('sheet')
 return 1
