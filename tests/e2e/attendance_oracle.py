@@ -45,7 +45,11 @@ THE RULES (the service's intended semantics, as this oracle reads them):
   in-person seat that day; ONLINE anyone confirmed that day in either mode.
   Walk-in: no registration at all, IN_PERSON, the event allows walk-ins, a
   free seat that day, walk_in details given -> a one-day in-person CONFIRMED
-  registration with walk_in=true, counted like any other. A session check-in
+  registration with walk_in=true, counted like any other. Registered but
+  with no confirmed day on that date (other days only, a place in line, a
+  cancelled day): the same walk-in, without details, adds an in-person
+  CONFIRMED day to that registration (a place in line that day is left).
+  A session check-in
   needs a session that exists (not removed) and offers the mode.
 - Check-in times: CheckIn and CheckOut are judged by their time (the
   occurred_time sent, or the server's clock when it is unset) against the
@@ -561,10 +565,19 @@ class AttendanceModel:
         became_walk_in = False
         if reg is not None:
             held = reg.days.get(date)
-            allowed = held is not None and held[1] == CONFIRMED and (
-                mode == ONLINE or held[0] == IN_PERSON)
+            confirmed_here = held is not None and held[1] == CONFIRMED
+            allowed = confirmed_here and (mode == ONLINE or held[0] == IN_PERSON)
             if not allowed:
-                return Outcome("FAILED_PRECONDITION")
+                # Registered, but not for this day: a walk-in like anyone
+                # else (no details needed), the seat added to the registration.
+                if confirmed_here or not (mode == IN_PERSON and ev.walk_ins
+                                          and self.has_room(date, IN_PERSON)):
+                    return Outcome("FAILED_PRECONDITION")
+                if held is not None and held[1] == WAITLISTED:
+                    self.release(reg, date)
+                reg.days[date] = [IN_PERSON, CONFIRMED]
+                became_walk_in = True
+                self.coverage["walk-in of a registration"] += 1
         else:
             if not (mode == IN_PERSON and ev.walk_ins and walk_in is not None
                     and self.has_room(date, IN_PERSON)):

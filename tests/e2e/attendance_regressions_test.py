@@ -27,7 +27,11 @@ behaviour:
      another one it is INVALID_ARGUMENT and erases nothing;
   l. an unknown session_id is named as such, not as an unknown event;
   m. a check-in's request_id is bound to the occurred_time the caller sent:
-     another time under the same id is INVALID_ARGUMENT, the same one a retry.
+     another time under the same id is INVALID_ARGUMENT, the same one a retry;
+  n. a retry of Register, ChangeMode or CancelRegistration returns the first
+     answer (days, status, revision), not what later requests made of it;
+  o. someone registered, but not for the day, walks in like anyone else
+     while the room has a seat: the day is added to their registration.
 """
 import subprocess
 import unittest
@@ -642,6 +646,68 @@ class AttendanceRegressionsTest(unittest.TestCase):
             check_in(later)
         self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("request_id", refused.exception.details())
+
+
+    # -- n ------------------------------------------------------------------
+    def test_n_a_retry_returns_the_first_answer(self):
+        day = "2031-06-29"
+        ev = self.create_event("reg-n", day, day, in_person_capacity=1)
+
+        def register(request_id, mode, city):
+            return self.call("AttendanceService", "Register", A.RegisterRequest(
+                event_id=ev.id, request_id=request_id, mode=mode,
+                participant=common_pb2.Participant(participant_id="n1", display_name="Nia",
+                                                   city=city)), A.Registration)
+
+        def change(request_id, mode):
+            return self.call("AttendanceService", "ChangeMode", A.ChangeModeRequest(
+                event_id=ev.id, participant_id="n1", mode=mode, request_id=request_id),
+                A.Registration)
+
+        def gist(reg):
+            return ([(d.date, d.mode, d.status, d.waitlist_position) for d in reg.days],
+                    reg.status, reg.revision, reg.participant.city)
+        first = register("n-first", IN_PERSON, "Gent")
+        self.assertEqual(gist(first), ([(day, IN_PERSON, CONFIRMED, 0)], CONFIRMED, 1, "Gent"))
+        changed = change("n-online", ONLINE)
+        self.cancel(ev, "n1")
+        again = register("n-again", IN_PERSON, "Torino")
+        self.assertEqual(gist(again)[:2], ([(day, IN_PERSON, CONFIRMED, 0)], CONFIRMED))
+        self.assertEqual(gist(register("n-first", IN_PERSON, "Gent")), gist(first))
+        self.assertEqual(gist(change("n-online", ONLINE))[:3], gist(changed)[:3])
+        self.assertEqual(gist(register("n-again", IN_PERSON, "Torino")), gist(again))
+        # Retries changed nothing.
+        now = self.get_registration(ev, "n1")
+        self.assertEqual(gist(now), gist(again))
+
+
+    # -- o ------------------------------------------------------------------
+    def test_o_a_registration_for_other_days_walks_in(self):
+        ev = self.create_event("reg-o", "2031-06-30", "2031-07-01", in_person_capacity=2,
+                               walk_ins=True)
+        self.register(ev, "o1", city="Utrecht", days=[("2031-06-30", IN_PERSON)])
+        record = self.check_in(ev, "o1", day="2031-07-01")
+        self.assertTrue(record.walk_in)
+        reg = self.get_registration(ev, "o1")
+        self.assertEqual(self.days_of(reg), {"2031-06-30": (IN_PERSON, CONFIRMED, 0),
+                                             "2031-07-01": (IN_PERSON, CONFIRMED, 0)})
+        self.assertFalse(reg.walk_in)  # the registration itself was not a walk-in
+        d = self.day(self.counts(ev), "2031-07-01")
+        self.assertEqual((d.counts.registered_in_person, d.counts.checked_in_in_person,
+                          d.unique.walk_ins), (1, 1, 1))
+        self.assertEqual(nonzero(groups(d, "by_city")["Utrecht"]),
+                         {"registered_in_person": 1, "registered_total": 1,
+                          "checked_in_in_person": 1, "checked_in_total": 1})
+        # The room is full on the second day: the next one is refused, and
+        # told why.
+        self.register(ev, "o2", days=[("2031-06-30", IN_PERSON)])
+        self.register(ev, "o3", days=[("2031-06-30", ONLINE)])
+        self.check_in(ev, "o2", day="2031-07-01")
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.check_in(ev, "o3", day="2031-07-01")
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("the room is full", refused.exception.details())
+        self.assert_no_negative(self.counts(ev))
 
 
 if __name__ == "__main__":

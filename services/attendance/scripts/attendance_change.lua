@@ -2,7 +2,8 @@
 -- some or all days to another mode ("change_mode": in person <-> online).
 -- Each freed seat goes at once to the head of that (day, mode)'s waitlist,
 -- while the mode has room; a day moved to a full mode waits at the end of
--- its waitlist. Idempotent per request id. One round trip, all or nothing.
+-- its waitlist. Idempotent per request id (a retry returns the days, status
+-- and revision of the first answer). One round trip, all or nothing.
 -- (attendance_lib.lua is joined in front.)
 --
 -- ARG: 1 request id, 2 participant id, 3 cancel: dates ("d1;d2"),
@@ -12,9 +13,9 @@
 -- Returns the registration as attendance_get.lua does.
 local request_id, pid, listed, op = ARG(1), ARG(2), ARG(3), ARG(4)
 
-local done, refused = already_done(request_id)
+local done, refused, first = already_done(request_id)
 if refused then return refused end
-if done then return registration_reply(pid) end
+if done then return first_reply(pid, first) end
 
 local reg = load(pid)
 if not reg then
@@ -88,6 +89,7 @@ else
     'revision', revision)
 end
 for _, f in ipairs(freed) do promote(sheet, f.date, f.mode) end
-remember(request_id, pid)
 touched(pid)
-return registration_reply(pid)
+local reply = registration_reply(pid)
+remember(request_id, pid, reply)
+return reply

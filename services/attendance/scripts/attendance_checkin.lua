@@ -1,7 +1,8 @@
 -- Records that a participant is present for a day or a session, in a mode.
 -- Counted once per (participant, day or session, mode): a repeated scan or
 -- rejoin returns the first record (with its join count raised). Walk-ins
--- get a registration when the event allows them and the room has a seat.
+-- get a registration when the event allows them and the room has a seat;
+-- someone registered, but not for that day, gets the day added the same way.
 -- One round trip, all or nothing. (attendance_lib.lua is joined in front.)
 --
 -- ARG: 1 request id, 2 participant id, 3 day ("" with a session),
@@ -79,14 +80,37 @@ if held == nil or (mode == 'in_person' and held ~= 'in_person') then
     save(reg, { { date = day, mode = 'in_person', status = 'confirmed' } }, fields)
     reg = load(pid)
     bump(walk_in_field(day), 1)
+  elseif reg and held == nil and mode == 'in_person' and sheet.walk_ins == '1' and
+         has_seat(sheet, day, 'in_person') then
+    -- Registered, but not for this day (other days, a place in line, a
+    -- cancelled day): a walk-in like anyone else, the seat added to the
+    -- registration they have (its details stay; the walk-in's are ignored).
+    walk_in = '1'
+    local full = load(pid)
+    local days, found = copy_days(full.days), false
+    for _, d in ipairs(days) do
+      if d.date == day then d.mode, d.status, found = 'in_person', 'confirmed', true end
+    end
+    if not found then days[#days + 1] = { date = day, mode = 'in_person', status = 'confirmed' } end
+    save(full, days)
+    reg = full
+    bump(walk_in_field(day), 1)
   elseif held ~= nil then
     return redis.error_reply('CONVENE FAILED_PRECONDITION ' .. pid ..
       ' holds an online place on ' .. day .. ', not a seat in the room')
   else
+    local why
+    if sheet.walk_ins ~= '1' then
+      why = ' and the event takes no walk-ins'
+    elseif mode ~= 'in_person' then
+      why = '; walk-ins are in the room only'
+    elseif not has_seat(sheet, day, 'in_person') then
+      why = ' and the room is full'
+    else
+      why = ' and no walk-in details were given'
+    end
     return redis.error_reply('CONVENE FAILED_PRECONDITION ' .. pid ..
-      ' is not registered (confirmed) for ' .. day ..
-      (sheet.walk_ins == '1' and ' and the room is full or no walk-in details were given' or
-       ' and the event takes no walk-ins'))
+      ' is not registered (confirmed) for ' .. day .. why)
   end
 end
 

@@ -647,20 +647,62 @@ end
 -- The participant a request id was used for, or nil when it is new; and
 -- an error reply, which the caller returns, when it came with a different
 -- request: the frame's fingerprint (a hash of what the caller chose,
--- computed by the service) differs from the one kept with the id.
+-- computed by the service) differs from the one kept with the id. Third:
+-- the first answer's gist as remember() kept it (nil when none was).
 local function already_done(request_id)
   local seen = redis.call('HGET', EV.requests, request_id)
   if not seen then return nil end
-  local pid, was = string.match(seen, '^(%S+) (%x+)$')
+  local pid, was, first = string.match(seen, '^(%S+) (%x+) ?(.*)$')
   if was and EV.fingerprint ~= '' and was ~= EV.fingerprint then
     return nil, redis.error_reply('CONVENE INVALID_ARGUMENT request_id: ' .. request_id ..
       ' was already used for a different request; a retry must repeat the request ' ..
       'exactly, a new request needs a new request_id')
   end
-  return pid or seen
+  if first == '' then first = nil end
+  return pid or seen, nil, first
 end
 
-local function remember(request_id, pid)
+-- Keeps the request id with its participant (and fingerprint) and, given
+-- `reply` (a registration reply: described days, field, value, ...), the
+-- gist of the first answer: a retry returns the registration as this call
+-- left it, not as later calls made it.
+local function remember(request_id, pid, reply)
   local fp = EV.fingerprint
-  redis.call('HSET', EV.requests, request_id, fp ~= '' and (pid .. ' ' .. fp) or pid)
+  local value = fp ~= '' and (pid .. ' ' .. fp) or pid
+  if reply and fp ~= '' then
+    local f = {}
+    for i = 2, #reply - 1, 2 do f[reply[i]] = reply[i + 1] end
+    value = value .. ' ' .. table.concat({ reply[1], f.status or '', f.revision or '',
+                                           f.create_ms or '', f.update_ms or '',
+                                           f.walk_in or '0' }, '|')
+  end
+  redis.call('HSET', EV.requests, request_id, value)
+end
+
+-- The reply to a retry of a registration change: the first answer's days,
+-- status, revision and times (remember()), the rest as the registration is
+-- now. Without a kept answer (an id from before answers were kept), the
+-- registration as it is now.
+local function first_reply(pid, first)
+  local days, status, revision, create_ms, update_ms, walk_in =
+    string.match(first or '', '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  if not days then return registration_reply(pid) end
+  local flat = redis.call('HGETALL', EV.reg_prefix .. pid)
+  local kept = { status = status, revision = revision, update_ms = update_ms }
+  local reply = { days }
+  for i = 1, #flat, 2 do
+    reply[#reply + 1] = flat[i]
+    reply[#reply + 1] = kept[flat[i]] or flat[i + 1]
+  end
+  return reply
+end
+
+-- A retry of Register: the first answer alone (the participant fields are
+-- the request's, which the service fills in, as for a first registration).
+local function first_registration_reply(pid, first)
+  local days, status, revision, create_ms, update_ms, walk_in =
+    string.match(first or '', '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  if not days then return registration_reply(pid) end
+  return { days, 'status', status, 'revision', revision, 'create_ms', create_ms,
+           'update_ms', update_ms, 'walk_in', walk_in }
 end

@@ -1,7 +1,8 @@
 -- Registers one participant for some days of an event, each day in its own
 -- mode: a seat when that (day, mode) has one, else the next place on that
--- (day, mode)'s FIFO waitlist. Idempotent per request id. One round trip,
--- all or nothing. (attendance_lib.lua is joined in front.)
+-- (day, mode)'s FIFO waitlist. Idempotent per request id: a retry returns
+-- the first answer, whatever happened since. One round trip, all or
+-- nothing. (attendance_lib.lua is joined in front.)
 --
 -- ARG: 1 request id, 2 participant id, 3 days ("date=mode;date=mode"; ""
 --      = every day of the event, which makes it an "all days" registration
@@ -13,9 +14,9 @@
 -- caller's (ARG 5..): echoing them back cost Redis about 5 us a call.
 local request_id, pid, wanted_text, default_mode = ARG(1), ARG(2), ARG(3), ARG(4)
 
-local done, refused = already_done(request_id)
+local done, refused, first = already_done(request_id)
 if refused then return refused end
-if done then return registration_reply(pid) end
+if done then return first_registration_reply(pid, first) end
 
 local sheet = read_sheet()
 if not sheet then
@@ -110,11 +111,16 @@ local revision, _, written = save(reg, days, fields, function(text, revision)
   name, value, described = emit_contact(reg, fields, text, revision)
   return name, value
 end)
-remember(request_id, pid)
 touched(pid)
-if not fresh then return registration_reply(pid) end
--- A first registration's hash holds what save wrote (written: 'days',
--- text, 'status', overall, ...): the participant fields the caller sent
--- and these.
-return { described, 'status', written[4], 'revision', revision, 'create_ms', EV.now,
-         'update_ms', EV.now, 'walk_in', '0' }
+local reply
+if fresh then
+  -- A first registration's hash holds what save wrote (written: 'days',
+  -- text, 'status', overall, ...): the participant fields the caller sent
+  -- and these.
+  reply = { described, 'status', written[4], 'revision', revision, 'create_ms', EV.now,
+            'update_ms', EV.now, 'walk_in', '0' }
+else
+  reply = registration_reply(pid)
+end
+remember(request_id, pid, reply)
+return reply
