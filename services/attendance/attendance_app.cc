@@ -171,7 +171,6 @@ void AttendanceApp::CheckIn(storage::CheckInCommand c,
   // Whether this time is in the day's check-in window is judged by the
   // script, against the event's sheet.
   c.occurred = occurred.value_or(clock_.Now());
-  c.occurred_given = occurred.has_value();
   if (c.walk_in) {
     c.walk_in->participant_id = c.participant_id;
     if (absl::Status s = core::ValidateParticipant(*c.walk_in); !s.ok()) {
@@ -263,7 +262,6 @@ void AttendanceApp::CheckOut(storage::CheckInCommand c,
   // Whether this time is in the day's check-in window is judged by the
   // script, against the event's sheet.
   c.occurred = occurred.value_or(clock_.Now());
-  c.occurred_given = occurred.has_value();
   WithSheet<core::CheckInRecord>(
       c.event_id, [this, c](auto done) { store_.CheckOut(c, std::move(done)); },
       std::move(done));

@@ -241,11 +241,7 @@ void AttendanceStore::CheckIn(const CheckInCommand& c,
     p.participant_id = c.participant_id;
     for (std::string& field : ParticipantFields(p)) f.args.push_back(std::move(field));
   }
-  if (c.occurred_given) {
-    BindRequest(f);
-  } else {
-    BindRequest(f, {7});  // 7: the occurred time, here the server's clock
-  }
+  BindRequest(f, {7});  // 7: the occurred time, the server's clock unless given
   redis_.Eval(
       scripts::AttendanceCheckin(), std::move(f.keys), std::move(f.args),
       [event_id = c.event_id, pid = c.participant_id, session = c.session_id,
@@ -263,11 +259,7 @@ void AttendanceStore::CheckOut(const CheckInCommand& c,
                         absl::StrCat(absl::ToUnixMillis(c.occurred))}) {
     f.args.push_back(std::move(a));
   }
-  if (c.occurred_given) {
-    BindRequest(f);
-  } else {
-    BindRequest(f, {5});  // 5: the occurred time, here the server's clock
-  }
+  BindRequest(f, {5});  // 5: the occurred time
   redis_.Eval(
       scripts::AttendanceCheckout(), std::move(f.keys), std::move(f.args),
       [event_id = c.event_id, pid = c.participant_id, session = c.session_id,

@@ -44,9 +44,6 @@ struct CheckInCommand {
   core::AttendanceMode mode = core::AttendanceMode::kInPerson;
   core::CheckInSource source = core::CheckInSource::kDesk;
   absl::Time occurred;
-  // The caller sent `occurred` (bound to the request id with the rest);
-  // false: the server's clock, which a retry does not repeat.
-  bool occurred_given = false;
   // Details for a walk-in; nullopt: not a walk-in.
   std::optional<core::ParticipantInfo> walk_in;
 };

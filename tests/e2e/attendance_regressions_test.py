@@ -26,8 +26,6 @@ behaviour:
   k. ForgetParticipant's request_id is bound to its participant: reused for
      another one it is INVALID_ARGUMENT and erases nothing;
   l. an unknown session_id is named as such, not as an unknown event;
-  m. a check-in's request_id is bound to the occurred_time the caller sent:
-     another time under the same id is INVALID_ARGUMENT, the same one a retry;
   n. a retry of Register, ChangeMode or CancelRegistration returns the first
      answer (days, status, revision), not what later requests made of it;
   o. someone registered, but not for the day, walks in like anyone else
@@ -625,27 +623,6 @@ class AttendanceRegressionsTest(unittest.TestCase):
         self.assertEqual(refused.exception.code(), grpc.StatusCode.NOT_FOUND)
         self.assertIn("session_id", refused.exception.details())
         self.assertNotIn("event " + ev.id + " not found", refused.exception.details())
-
-
-    # -- m ------------------------------------------------------------------
-    def test_m_a_check_in_request_id_is_bound_to_its_occurred_time(self):
-        day = "2031-06-28"
-        ev = self.create_event("reg-m", day, day)
-        self.register(ev, "m1")
-        first = during_day(ev, day, minutes=5)
-        later = during_day(ev, day, minutes=400)
-
-        def check_in(when):
-            return self.call("AttendanceService", "CheckIn", A.CheckInRequest(
-                event_id=ev.id, participant_id="m1", day=day, mode=IN_PERSON,
-                source=A.CHECK_IN_SOURCE_DESK, request_id="m-in", occurred_time=when),
-                A.CheckInRecord)
-        self.assertFalse(check_in(first).duplicate)
-        self.assertTrue(check_in(first).duplicate)  # a retry
-        with self.assertRaises(grpc.RpcError) as refused:
-            check_in(later)
-        self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
-        self.assertIn("request_id", refused.exception.details())
 
 
     # -- n ------------------------------------------------------------------
