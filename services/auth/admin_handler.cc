@@ -98,15 +98,9 @@ grpc::ServerUnaryReactor* AdminHandler::RevokeToken(grpc::CallbackServerContext*
       return absl::InvalidArgumentError("token_id: is required");
     }
     // Outside the caller's scope looks exactly like unknown.
-    absl::StatusOr<std::vector<v1::Token>> tokens = tokens_.List(clock_.Now());
-    if (!tokens.ok()) return tokens.status();
-    for (const v1::Token& t : *tokens) {
-      if (t.id() == request->token_id() && !CallerCovers(*context, EventIds(t))) {
-        return absl::NotFoundError(
-            absl::StrCat("token_id: ", request->token_id(), " is not a token"));
-      }
-    }
-    return tokens_.Revoke(request->token_id());
+    return tokens_.Revoke(request->token_id(), [&](const v1::Token& t) {
+      return CallerCovers(*context, EventIds(t));
+    });
   });
 }
 

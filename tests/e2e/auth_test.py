@@ -286,6 +286,40 @@ class AuthE2ETest(unittest.TestCase):
                                           notification_pb2.DeleteWebhookResponse, scoped)[0],
                              grpc.StatusCode.NOT_FOUND)
 
+    def expire_in_redis(self, token_id):
+        """Moves a stored token's expiry into the past, as 60 s of waiting
+        would (TTLs are at least a minute)."""
+        script = ("local h = redis.call('HGET', KEYS[2], ARGV[1]) "
+                  "local v = redis.call('HGET', KEYS[1], h) "
+                  "redis.call('HSET', KEYS[1], h, '1000' .. string.sub(v, (string.find(v, '|', 1, true)))) "
+                  "return 1")
+        subprocess.run(["redis-cli", *self.redis.cli_target(), "EVAL", script, "2",
+                        "cv:{sys}:tokens", "cv:{sys}:token-ids", token_id],
+                       check=True, capture_output=True, timeout=10)
+
+    def token_is_stored(self, token_id):
+        return subprocess.run(["redis-cli", *self.redis.cli_target(), "HEXISTS", "cv:{sys}:token-ids",
+                               token_id], check=True, capture_output=True, text=True,
+                              timeout=10).stdout.strip() == "1"
+
+    def test_a_scoped_admin_cannot_revoke_an_expired_token_outside_its_scope(self):
+        """Audit finding 2: the scope check looked only at unexpired tokens,
+        so an expired every-event token was revoked (OK) by an admin of one
+        event, which told it the id existed."""
+        wide = unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+            token=admin_pb2.Token(name="wide, short-lived", role="organizer"), ttl={"seconds": 60}),
+            admin_pb2.CreateTokenResponse, metadata=self.as_(self.admin)).token
+        scoped = self.create_token("admin", "admin of A only", [self.event.id])
+        self.expire_in_redis(wide.id)
+        revoke = lambda token_id: self.code_of(  # noqa: E731
+            "AdminService", "RevokeToken", admin_pb2.RevokeTokenRequest(token_id=token_id),
+            admin_pb2.RevokeTokenResponse, scoped)
+        code, details = revoke(wide.id)
+        unknown = revoke("tok_000000000000")
+        self.assertEqual(code, grpc.StatusCode.NOT_FOUND)
+        self.assertEqual(details.replace(wide.id, "ID"), unknown[1].replace("tok_000000000000", "ID"))
+        self.assertTrue(self.token_is_stored(wide.id))
+
     def test_a_scoped_reminder_job_cannot_ack_other_events_notifications(self):
         """Issue 15 finding 4: AckNotification ignored scope and answered OK
         for other events' ids, NOT_FOUND for unknown ones."""
