@@ -320,6 +320,39 @@ class AuthE2ETest(unittest.TestCase):
         self.assertEqual(details.replace(wide.id, "ID"), unknown[1].replace("tok_000000000000", "ID"))
         self.assertTrue(self.token_is_stored(wide.id))
 
+    def test_a_token_never_mints_one_that_outlives_it(self):
+        """Audit finding 5: a 60 s admin token minted a 400-day one, which
+        made a short-lived credential permanent."""
+        parent = unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+            token=admin_pb2.Token(name="temporary admin", role="admin", event_ids=[self.event.id]),
+            ttl={"seconds": 3600}), admin_pb2.CreateTokenResponse, metadata=self.as_(self.admin))
+
+        def mint(name, ttl=None):
+            request = admin_pb2.CreateTokenRequest(
+                token=admin_pb2.Token(name=name, role="checkin", event_ids=[self.event.id]))
+            if ttl is not None:
+                request.ttl.seconds = ttl
+            return self.code_of("AdminService", "CreateToken", request,
+                                admin_pb2.CreateTokenResponse, parent.secret)
+        with self.subTest("a lifetime past the minter's is refused, naming ttl"):
+            code, details = mint("outliver", 400 * 86400)
+            self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertRegex(details, r"^ttl: .*outlive the calling token")
+            code, details = mint("outliver by a minute", 3660)
+            self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT)
+            listed = unary(self.channel, "AdminService", "ListTokens", admin_pb2.ListTokensRequest(),
+                           admin_pb2.ListTokensResponse, metadata=self.as_(self.admin))
+            self.assertFalse([t for t in listed.tokens if t.name.startswith("outliver")])
+        with self.subTest("a shorter lifetime is granted"):
+            code, _ = mint("desk for ten minutes", 600)
+            self.assertEqual(code, grpc.StatusCode.OK)
+        with self.subTest("without a ttl, the default ends with the minter"):
+            made = unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+                token=admin_pb2.Token(name="desk", role="checkin", event_ids=[self.event.id])),
+                admin_pb2.CreateTokenResponse, metadata=self.as_(parent.secret))
+            self.assertLessEqual(made.token.expire_time.seconds, parent.token.expire_time.seconds)
+            self.assertGreater(made.token.expire_time.seconds, parent.token.expire_time.seconds - 60)
+
     def test_a_scoped_reminder_job_cannot_ack_other_events_notifications(self):
         """Issue 15 finding 4: AckNotification ignored scope and answered OK
         for other events' ids, NOT_FOUND for unknown ones."""
