@@ -24,13 +24,7 @@ absl::Status CheckCallerIds(absl::string_view participant_id,
   if (needs_participant && participant_id.empty()) {
     return absl::InvalidArgumentError("participant_id: is required");
   }
-  if (needs_request &&
-      (request_id.empty() ||
-       static_cast<int>(request_id.size()) > AttendanceApp::kMaxRequestId)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "request_id: must be 1-", AttendanceApp::kMaxRequestId,
-        " characters (a client-chosen key that makes retries safe)"));
-  }
+  if (needs_request) return core::CheckRequestId(request_id);
   return absl::OkStatus();
 }
 
@@ -133,7 +127,7 @@ void AttendanceApp::CancelRegistration(std::string event_id,
       !s.ok()) {
     return done(s);
   }
-  if (absl::Status s = core::CheckTextLength("reason", reason, 1000); !s.ok()) {
+  if (absl::Status s = core::CheckTextLength("reason", reason, kMaxReason); !s.ok()) {
     return done(s);
   }
   const absl::Time now = clock_.Now();
@@ -326,9 +320,8 @@ void AttendanceApp::ForgetParticipant(std::string event_id,
       !s.ok()) {
     return done(s);
   }
-  if (static_cast<int>(reason.size()) > kMaxReason) {
-    return done(absl::InvalidArgumentError(
-        absl::StrCat("reason: at most ", kMaxReason, " characters")));
+  if (absl::Status s = core::CheckTextLength("reason", reason, kMaxReason); !s.ok()) {
+    return done(s);
   }
   if (every_event) {
     return store_.ForgetEverywhere(participant_id, std::move(reason), clock_.Now(),

@@ -9,6 +9,7 @@
 #include "auth/rpc_policy.h"
 #include "auth/token_authenticator.h"
 #include "core/access_policy.h"
+#include "core/text_limits.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
 
@@ -27,8 +28,9 @@ std::vector<std::string> EventIds(const v1::Token& t) {
 absl::StatusOr<absl::Duration> ValidateNewToken(const v1::CreateTokenRequest& request,
                                                 absl::Time now, absl::Time caller_expires) {
   const v1::Token& t = request.token();
-  if (t.name().empty() || t.name().size() > 100) {
-    return absl::InvalidArgumentError("token.name: must be 1-100 characters");
+  if (absl::Status s = core::CheckTextLength("token.name", t.name(), 100, /*required=*/true);
+      !s.ok()) {
+    return s;
   }
   if (absl::StatusOr<core::Role> role = core::ParseRole(t.role(), "token.role"); !role.ok()) {
     return role.status();
@@ -38,9 +40,10 @@ absl::StatusOr<absl::Duration> ValidateNewToken(const v1::CreateTokenRequest& re
         absl::StrCat("token.event_ids: at most ", kMaxEvents, " events"));
   }
   for (int i = 0; i < t.event_ids_size(); ++i) {
-    if (t.event_ids(i).empty() || t.event_ids(i).size() > 128) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("token.event_ids[", i, "]: must be 1-128 characters"));
+    if (absl::Status s = core::CheckTextLength(absl::StrCat("token.event_ids[", i, "]"),
+                                               t.event_ids(i), 128, /*required=*/true);
+        !s.ok()) {
+      return s;
     }
   }
   // Otherwise a short-lived or soon-revoked token could make itself

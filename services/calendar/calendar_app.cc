@@ -155,11 +155,7 @@ CalendarApp::CalendarApp(storage::CalendarStore& store, const core::Clock& clock
 
 void CalendarApp::CreateEvent(std::string request_id, core::Event event,
                               Done<core::Event> done) {
-  if (request_id.empty() || static_cast<int>(request_id.size()) > kMaxRequestId) {
-    return done(absl::InvalidArgumentError(absl::StrCat(
-        "request_id: must be 1-", kMaxRequestId,
-        " characters (a client-chosen key that makes retries safe)")));
-  }
+  if (absl::Status s = core::CheckRequestId(request_id); !s.ok()) return done(s);
   // What the caller sent, before anything is derived or assigned.
   const std::string fingerprint = RequestFingerprint(event);
   absl::StatusOr<core::Zone> zone =

@@ -46,7 +46,7 @@ import grpc
 from convene_e2e import (ConveneProcess, RedisServer, decode_position, local_instant,
                          local_timestamp, position_token, timestamp,
                          unary, wait_for_attendance, wait_until)
-from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
+from convene.v1 import attendance_pb2, calendar_pb2, common_pb2, notification_pb2
 from google.protobuf import duration_pb2, field_mask_pb2, timestamp_pb2
 
 A = attendance_pb2
@@ -351,6 +351,60 @@ class ApiEdgesTest(unittest.TestCase):
                  K.ListEventsResponse)]:
             with self.subTest(method=method, page_size=request.page_size):
                 self.assert_invalid(self.refused(service, method, request, response), "page_size")
+
+    def test_6_every_text_limit_counts_characters_not_bytes(self):
+        """Audit finding 3: request_id, Webhook.secret and the forget reason
+        were counted in UTF-8 bytes, so "Ω" (one character, two bytes) met
+        half the limit, and an 8-character secret passed the 16 minimum."""
+        omega = "Ω"
+
+        def create_event(request_id):
+            return K.CreateEventRequest(request_id=request_id,
+                                        event=self.workshop("2031-06-02", "2031-06-02"))
+
+        def register(request_id, pid):
+            return A.RegisterRequest(
+                event_id=self.event.id, request_id=request_id, mode=IN_PERSON,
+                participant=common_pb2.Participant(participant_id=pid, display_name="Eleni"))
+        with self.subTest("request_id: 128 characters fit, 129 do not"):
+            self.call("CalendarService", "CreateEvent", create_event(omega * 128), K.Event)
+            self.assert_invalid(self.refused("CalendarService", "CreateEvent",
+                                             create_event(omega * 129), K.Event), "request_id")
+            self.call("AttendanceService", "Register", register(omega * 128, "thess-6a"),
+                      A.Registration)
+            self.assert_invalid(self.refused("AttendanceService", "Register",
+                                             register(omega * 129, "thess-6b"), A.Registration),
+                                "request_id")
+
+        def forget(pid, reason):
+            return A.ForgetParticipantRequest(event_id=self.event.id, participant_id=pid,
+                                              request_id="edges-6-forget-" + pid, reason=reason)
+        with self.subTest("the forget reason: 1000 characters fit, 1001 do not"):
+            self.call("AttendanceService", "Register", register("edges-6-reg-f", "thess-6f"),
+                      A.Registration)
+            self.assert_invalid(self.refused("AttendanceService", "ForgetParticipant",
+                                             forget("thess-6f", omega * 1001),
+                                             A.ForgetParticipantResponse), "reason")
+            self.assertEqual(self.call("AttendanceService", "GetRegistration", A.GetRegistrationRequest(
+                event_id=self.event.id, participant_id="thess-6f"), A.Registration)
+                .participant.display_name, "Eleni")
+            self.call("AttendanceService", "ForgetParticipant", forget("thess-6f", omega * 1000),
+                      A.ForgetParticipantResponse)
+
+        def webhook(secret):
+            return notification_pb2.CreateWebhookRequest(webhook=notification_pb2.Webhook(
+                url="https://hooks.example.org/edges", secret=secret, event_ids=[self.event.id]))
+        with self.subTest("Webhook.secret: 16-256 characters"):
+            for secret in (omega * 8, omega * 15, omega * 257):
+                self.assert_invalid(self.refused("NotificationService", "CreateWebhook",
+                                                 webhook(secret), notification_pb2.Webhook),
+                                    "webhook.secret")
+            for secret in (omega * 16, omega * 256):
+                made = self.call("NotificationService", "CreateWebhook", webhook(secret),
+                                 notification_pb2.Webhook)
+                self.call("NotificationService", "DeleteWebhook",
+                          notification_pb2.DeleteWebhookRequest(webhook_id=made.id),
+                          notification_pb2.DeleteWebhookResponse)
 
     # -- 7 --------------------------------------------------------------------
     def event_with_margin(self, request_id, first, last, margin=None, start="09:00", end="17:00",

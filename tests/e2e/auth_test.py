@@ -456,6 +456,18 @@ class AuthE2ETest(unittest.TestCase):
                               request_for(m, self.event.id), doomed),
                          grpc.StatusCode.UNAUTHENTICATED)
 
+    def test_a_token_name_counts_characters(self):
+        """Audit finding 3: Token.name (1-100 chars) was counted in bytes."""
+        request = lambda name: admin_pb2.CreateTokenRequest(  # noqa: E731
+            token=admin_pb2.Token(name=name, role="checkin", event_ids=[self.event.id]))
+        self.assertEqual(self.code_of("AdminService", "CreateToken", request("Ω" * 100),
+                                      admin_pb2.CreateTokenResponse, self.admin)[0],
+                         grpc.StatusCode.OK)
+        code, details = self.code_of("AdminService", "CreateToken", request("Ω" * 101),
+                                     admin_pb2.CreateTokenResponse, self.admin)
+        self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertTrue(details.startswith("token.name: "), details)
+
     def test_bad_token_requests_name_the_field(self):
         for token, ttl, field in [(admin_pb2.Token(name="", role="admin"), None, "token.name"),
                                   (admin_pb2.Token(name="x", role="root"), None, "token.role"),
