@@ -406,6 +406,32 @@ class ApiEdgesTest(unittest.TestCase):
                           notification_pb2.DeleteWebhookRequest(webhook_id=made.id),
                           notification_pb2.DeleteWebhookResponse)
 
+    def test_6_an_overlong_id_gets_its_own_code_not_resource_exhausted(self):
+        """Audit finding 4: an 8,000-character id was echoed whole into the
+        status message, past gRPC's metadata limit, so the client got
+        RESOURCE_EXHAUSTED instead of NOT_FOUND."""
+        long_id = "ev_" + "9" * 8000
+        for method, request, response in [
+                ("GetEvent", K.GetEventRequest(event_id=long_id), K.Event),
+                ("GetAgenda", K.GetAgendaRequest(event_id=long_id), K.Agenda)]:
+            with self.subTest(method=method):
+                e = self.refused("CalendarService", method, request, response)
+                self.assertIn(e.code(), (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT),
+                              e.details())
+                self.assertLess(len(e.details()), 1100)
+        for method, request, response in [
+                ("GetReminderPolicy", notification_pb2.GetReminderPolicyRequest(event_id=long_id),
+                 notification_pb2.ReminderPolicy),
+                ("DeleteWebhook", notification_pb2.DeleteWebhookRequest(webhook_id=long_id),
+                 notification_pb2.DeleteWebhookResponse),
+                ("AckNotification", notification_pb2.AckNotificationRequest(
+                    subscriber="mailer", notification_id=long_id),
+                 notification_pb2.AckNotificationResponse)]:
+            with self.subTest(method=method):
+                e = self.refused("NotificationService", method, request, response)
+                self.assertIn(e.code(), (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT),
+                              e.details())
+
     # -- 7 --------------------------------------------------------------------
     def event_with_margin(self, request_id, first, last, margin=None, start="09:00", end="17:00",
                           hybrid=False, sessions=()):
