@@ -898,5 +898,36 @@ class ApiEdgesTest(unittest.TestCase):
         self.assertEqual(cancelled()[0].reason, "flight cancelled")
 
 
+    # -- 10 -------------------------------------------------------------------
+    def test_10_unknown_enum_values_are_refused_naming_the_field(self):
+        """Audit finding 6: local_time_policy=99 was stored as REJECT and
+        ListNotifications with state=99 answered OK, where Event.kind=99 is
+        refused."""
+        event = self.workshop("2031-06-09", "2031-06-09")
+        event.local_time_policy = 99
+        e = self.refused("CalendarService", "CreateEvent", K.CreateEventRequest(
+            request_id="edges-10-policy", event=event), K.Event)
+        self.assert_invalid(e, "event.local_time_policy")
+        self.assertIn("unknown value 99", e.details())
+        # Nothing was made, and the key was not used up.
+        event.local_time_policy = common_pb2.LOCAL_TIME_POLICY_LATER
+        made = self.call("CalendarService", "CreateEvent", K.CreateEventRequest(
+            request_id="edges-10-policy", event=event), K.Event)
+        self.assertEqual(made.local_time_policy, common_pb2.LOCAL_TIME_POLICY_LATER)
+        update = K.Event(id=made.id, local_time_policy=99)
+        e = self.refused("CalendarService", "UpdateEvent", K.UpdateEventRequest(
+            event=update, update_mask=field_mask_pb2.FieldMask(paths=["local_time_policy"]),
+            expected_revision=made.revision), K.Event)
+        self.assert_invalid(e, "event.local_time_policy")
+        self.assertEqual(self.call("CalendarService", "GetEvent", K.GetEventRequest(event_id=made.id),
+                                   K.Event).local_time_policy, common_pb2.LOCAL_TIME_POLICY_LATER)
+
+        e = self.refused("NotificationService", "ListNotifications",
+                         notification_pb2.ListNotificationsRequest(event_id=made.id, state=99),
+                         notification_pb2.ListNotificationsResponse)
+        self.assert_invalid(e, "state")
+        self.assertIn("unknown value 99", e.details())
+
+
 if __name__ == "__main__":
     unittest.main()
