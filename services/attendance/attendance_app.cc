@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "core/page_token.h"
 #include "core/sign_in_sheet.h"
 #include "core/text_limits.h"
 #include "core/zone.h"
@@ -24,13 +22,7 @@ absl::Status CheckCallerIds(absl::string_view participant_id,
   if (needs_participant && participant_id.empty()) {
     return absl::InvalidArgumentError("participant_id: is required");
   }
-  if (needs_request &&
-      (request_id.empty() ||
-       static_cast<int>(request_id.size()) > AttendanceApp::kMaxRequestId)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "request_id: must be 1-", AttendanceApp::kMaxRequestId,
-        " characters (a client-chosen key that makes retries safe)"));
-  }
+  if (needs_request) return core::CheckRequestId(request_id);
   return absl::OkStatus();
 }
 
@@ -133,7 +125,7 @@ void AttendanceApp::CancelRegistration(std::string event_id,
       !s.ok()) {
     return done(s);
   }
-  if (absl::Status s = core::CheckTextLength("reason", reason, 1000); !s.ok()) {
+  if (absl::Status s = core::CheckTextLength("reason", reason, kMaxReason); !s.ok()) {
     return done(s);
   }
   const absl::Time now = clock_.Now();
@@ -195,6 +187,9 @@ void AttendanceApp::GetAttendanceCounts(std::string event_id,
 
 namespace {
 
+// ListRegistrations' page tokens (core/page_token.h): an arrival position.
+constexpr absl::string_view kListTokenTag = "r1";
+
 std::string ListFingerprint(const storage::RegistrationQuery& q) {
   return absl::StrCat(q.event_id, ",",
                       q.mode ? static_cast<int>(*q.mode) + 1 : 0, ",",
@@ -216,18 +211,10 @@ void AttendanceApp::ListRegistrations(storage::RegistrationQuery q,
   q.page_size = *page_size;
   const std::string fingerprint = ListFingerprint(q);
   if (!page_token.empty()) {
-    std::string raw;
-    std::vector<std::string> parts;
-    int64_t after = 0;
-    if (absl::WebSafeBase64Unescape(page_token, &raw)) {
-      parts = absl::StrSplit(raw, absl::MaxSplits('|', 2));
-    }
-    if (parts.size() != 3 || parts[0] != "r1" ||
-        !absl::SimpleAtoi(parts[1], &after) || parts[2] != fingerprint) {
-      return done(absl::InvalidArgumentError(
-          "page_token: not a token from ListRegistrations with these filters"));
-    }
-    q.after = after;
+    absl::StatusOr<int64_t> after = core::DecodeOffsetPageToken(
+        page_token, kListTokenTag, fingerprint, "ListRegistrations");
+    if (!after.ok()) return done(after.status());
+    q.after = *after;
   }
   WithSheet<storage::RegistrationPage>(
       q.event_id, [this, q](auto done) { store_.List(q, std::move(done)); },
@@ -237,8 +224,8 @@ void AttendanceApp::ListRegistrations(storage::RegistrationQuery q,
     ListPage out;
     out.registrations = std::move(page->registrations);
     if (page->next) {
-      out.next_page_token = absl::WebSafeBase64Escape(
-          absl::StrCat("r1|", *page->next, "|", fingerprint));
+      out.next_page_token =
+          core::EncodePageToken(kListTokenTag, absl::StrCat(*page->next), fingerprint);
     }
     done(std::move(out));
   });
@@ -326,9 +313,8 @@ void AttendanceApp::ForgetParticipant(std::string event_id,
       !s.ok()) {
     return done(s);
   }
-  if (static_cast<int>(reason.size()) > kMaxReason) {
-    return done(absl::InvalidArgumentError(
-        absl::StrCat("reason: at most ", kMaxReason, " characters")));
+  if (absl::Status s = core::CheckTextLength("reason", reason, kMaxReason); !s.ok()) {
+    return done(s);
   }
   if (every_event) {
     return store_.ForgetEverywhere(std::move(request_id), participant_id,

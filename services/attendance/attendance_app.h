@@ -36,8 +36,6 @@ struct RequestedDay {
 
 class AttendanceApp {
  public:
-  static constexpr int kMaxRequestId = 128;
-
   // `store`, `clock` and `sheets` must outlive the app. Without `sheets`, a
   // call for an event attendance has no sheet for answers NOT_FOUND at
   // once; with it, the sheet is first looked for in the calendar's newest

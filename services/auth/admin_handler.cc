@@ -1,5 +1,6 @@
 #include "auth/admin_handler.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "auth/rpc_policy.h"
 #include "auth/token_authenticator.h"
 #include "core/access_policy.h"
+#include "core/text_limits.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
 
@@ -23,10 +25,12 @@ std::vector<std::string> EventIds(const v1::Token& t) {
 
 }  // namespace
 
-absl::StatusOr<absl::Duration> ValidateNewToken(const v1::CreateTokenRequest& request) {
+absl::StatusOr<absl::Duration> ValidateNewToken(const v1::CreateTokenRequest& request,
+                                                absl::Time now, absl::Time caller_expires) {
   const v1::Token& t = request.token();
-  if (t.name().empty() || t.name().size() > 100) {
-    return absl::InvalidArgumentError("token.name: must be 1-100 characters");
+  if (absl::Status s = core::CheckTextLength("token.name", t.name(), 100, /*required=*/true);
+      !s.ok()) {
+    return s;
   }
   if (absl::StatusOr<core::Role> role = core::ParseRole(t.role(), "token.role"); !role.ok()) {
     return role.status();
@@ -36,14 +40,22 @@ absl::StatusOr<absl::Duration> ValidateNewToken(const v1::CreateTokenRequest& re
         absl::StrCat("token.event_ids: at most ", kMaxEvents, " events"));
   }
   for (int i = 0; i < t.event_ids_size(); ++i) {
-    if (t.event_ids(i).empty() || t.event_ids(i).size() > 128) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("token.event_ids[", i, "]: must be 1-128 characters"));
+    if (absl::Status s = core::CheckTextLength(absl::StrCat("token.event_ids[", i, "]"),
+                                               t.event_ids(i), 128, /*required=*/true);
+        !s.ok()) {
+      return s;
     }
   }
-  if (!request.has_ttl()) return kDefaultTtl;
+  // Otherwise a short-lived or soon-revoked token could make itself
+  // permanent by minting a long-lived copy of itself.
+  if (!request.has_ttl()) return std::min(kDefaultTtl, caller_expires - now);
   const absl::Duration ttl = rpc::DurationFromProto(request.ttl());
   if (absl::Status s = ValidateTokenTtl(ttl, "ttl"); !s.ok()) return s;
+  if (now + ttl > caller_expires) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ttl: ", absl::FormatDuration(ttl), " would outlive the calling token, which expires at ",
+        absl::FormatTime(absl::RFC3339_sec, caller_expires, absl::UTCTimeZone())));
+  }
   return ttl;
 }
 
@@ -54,7 +66,8 @@ grpc::ServerUnaryReactor* AdminHandler::CreateToken(grpc::CallbackServerContext*
     // A token hands out at most its own scope: a token for some events
     // never mints one for every event (the policy of CreateToken).
     if (absl::Status s = AdmitRequest(*context, *request); !s.ok()) return s;
-    absl::StatusOr<absl::Duration> ttl = ValidateNewToken(*request);
+    const absl::Time now = clock_.Now();
+    absl::StatusOr<absl::Duration> ttl = ValidateNewToken(*request, now, CallerExpiry(*context));
     if (!ttl.ok()) return ttl.status();
     // ... and at most its own role.
     const core::Role granted = *core::ParseRole(request->token().role(), "token.role");
@@ -66,7 +79,7 @@ grpc::ServerUnaryReactor* AdminHandler::CreateToken(grpc::CallbackServerContext*
     token.set_name(request->token().name());
     token.set_role(request->token().role());
     *token.mutable_event_ids() = request->token().event_ids();
-    absl::StatusOr<IssuedToken> issued = tokens_.Create(std::move(token), *ttl, clock_.Now());
+    absl::StatusOr<IssuedToken> issued = tokens_.Create(std::move(token), *ttl, now);
     if (!issued.ok()) return issued.status();
     *response->mutable_token() = std::move(issued->token);
     response->set_secret(std::move(issued->secret));
@@ -98,15 +111,9 @@ grpc::ServerUnaryReactor* AdminHandler::RevokeToken(grpc::CallbackServerContext*
       return absl::InvalidArgumentError("token_id: is required");
     }
     // Outside the caller's scope looks exactly like unknown.
-    absl::StatusOr<std::vector<v1::Token>> tokens = tokens_.List(clock_.Now());
-    if (!tokens.ok()) return tokens.status();
-    for (const v1::Token& t : *tokens) {
-      if (t.id() == request->token_id() && !CallerCovers(*context, EventIds(t))) {
-        return absl::NotFoundError(
-            absl::StrCat("token_id: ", request->token_id(), " is not a token"));
-      }
-    }
-    return tokens_.Revoke(request->token_id());
+    return tokens_.Revoke(request->token_id(), [&](const v1::Token& t) {
+      return CallerCovers(*context, EventIds(t));
+    });
   });
 }
 

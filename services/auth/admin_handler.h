@@ -38,9 +38,13 @@ class AdminHandler final : public v1::AdminService::CallbackService {
   const core::Clock& clock_;
 };
 
-// Checks a token to be issued (name, role, event ids, ttl) and returns the
-// ttl to use: INVALID_ARGUMENT naming the field otherwise.
-absl::StatusOr<absl::Duration> ValidateNewToken(const v1::CreateTokenRequest& request);
+// Checks a token to be issued at `now` by a token expiring at
+// `caller_expires` (name, role, event ids, ttl) and returns the ttl to use:
+// INVALID_ARGUMENT naming the field otherwise. A token never outlives the
+// one that made it: a ttl ending later is refused, and without a ttl the
+// default (90 days) is cut to end with the caller's token.
+absl::StatusOr<absl::Duration> ValidateNewToken(const v1::CreateTokenRequest& request,
+                                                absl::Time now, absl::Time caller_expires);
 
 }  // namespace convene::auth
 

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "auth/rpc_policy.h"
 #include "core/log.h"
+#include "rpc/proto_time.h"
 #include "rpc/rpc_logging.h"
 #include "rpc/status_conversion.h"
 
@@ -209,7 +210,9 @@ grpc::Status TokenAuthenticator::Authenticate(const std::string& method,
                         absl::StrCat("token ", token->id(), " has no valid role"));
   }
   core::Caller caller{token->id(), *role,
-                      {token->event_ids().begin(), token->event_ids().end()}};
+                      {token->event_ids().begin(), token->event_ids().end()},
+                      token->has_expire_time() ? rpc::TimeFromProto(token->expire_time())
+                                               : absl::InfiniteFuture()};
   if (absl::Status s = AuthorizeMethod(caller, method); !s.ok()) {
     return rpc::ToGrpcStatus(s);
   }
@@ -273,6 +276,11 @@ bool CallerCovers(const grpc::ServerContextBase& context,
                   const std::vector<std::string>& event_ids) {
   absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
   return caller.ok() && (!*caller || core::Covers(**caller, event_ids));
+}
+
+absl::Time CallerExpiry(const grpc::ServerContextBase& context) {
+  absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
+  return caller.ok() && *caller ? (*caller)->expire_time : absl::InfiniteFuture();
 }
 
 core::Role CallerRole(const grpc::ServerContextBase& context) {

@@ -76,6 +76,9 @@ absl::StatusOr<std::optional<core::Caller>> CallerOf(const grpc::ServerContextBa
 bool CallerCovers(const grpc::ServerContextBase& context,
                   const std::vector<std::string>& event_ids);
 
+// When the caller's token expires (never without authentication).
+absl::Time CallerExpiry(const grpc::ServerContextBase& context);
+
 // The caller's role (admin without authentication).
 core::Role CallerRole(const grpc::ServerContextBase& context);
 

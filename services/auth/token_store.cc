@@ -4,6 +4,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -20,6 +21,22 @@ namespace {
 
 void SetTime(google::protobuf::Timestamp* ts, absl::Time t) {
   ts->set_seconds(absl::ToUnixSeconds(t));
+}
+
+struct StoredToken {
+  int64_t expire_ms = 0;
+  v1::Token token;
+};
+
+// A value of keys::Tokens(); nullopt when it is not readable.
+std::optional<StoredToken> ParseEntry(absl::string_view entry) {
+  std::vector<absl::string_view> parts = absl::StrSplit(entry, absl::MaxSplits('|', 2));
+  StoredToken stored;
+  if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &stored.expire_ms) ||
+      !stored.token.ParseFromString(std::string(parts[2]))) {
+    return std::nullopt;
+  }
+  return stored;
 }
 
 }  // namespace
@@ -103,24 +120,31 @@ absl::StatusOr<std::vector<v1::Token>> TokenStore::List(absl::Time now) {
   if (!r.ok()) return r.status();
   std::vector<v1::Token> out;
   for (const RedisReply& e : r->elements()) {
-    std::vector<absl::string_view> parts = absl::StrSplit(e.text(), absl::MaxSplits('|', 2));
-    int64_t expire_ms = 0;
-    if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &expire_ms)) continue;
-    if (expire_ms <= absl::ToUnixMillis(now)) continue;
-    v1::Token token;
-    if (token.ParseFromString(std::string(parts[2]))) out.push_back(std::move(token));
+    std::optional<StoredToken> stored = ParseEntry(e.text());
+    if (stored && stored->expire_ms > absl::ToUnixMillis(now)) {
+      out.push_back(std::move(stored->token));
+    }
   }
   std::sort(out.begin(), out.end(),
             [](const v1::Token& a, const v1::Token& b) { return a.id() < b.id(); });
   return out;
 }
 
-absl::Status TokenStore::Revoke(const std::string& token_id) {
+absl::Status TokenStore::Revoke(const std::string& token_id,
+                               absl::FunctionRef<bool(const v1::Token&)> may_revoke) {
+  const absl::Status unknown =
+      absl::NotFoundError(absl::StrCat("token_id: ", token_id, " is not a token"));
   absl::StatusOr<RedisReply> hash = redis_.Command({"HGET", keys::TokenIds(), token_id});
   if (!hash.ok()) return hash.status();
-  if (hash->is_nil()) {
-    return absl::NotFoundError(absl::StrCat("token_id: ", token_id, " is not a token"));
-  }
+  if (hash->is_nil()) return unknown;
+  // The record itself, not List(): an expired token is still stored, and
+  // still outside a scope it was outside of.
+  absl::StatusOr<RedisReply> entry = redis_.Command({"HGET", keys::Tokens(), hash->text()});
+  if (!entry.ok()) return entry.status();
+  if (entry->is_nil()) return unknown;
+  std::optional<StoredToken> stored = ParseEntry(entry->text());
+  if (!stored) return absl::DataLossError("a stored token is not readable");
+  if (!may_revoke(stored->token)) return unknown;
   absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> r = redis_.Pipeline(
       {{"HDEL", keys::Tokens(), hash->text()},
        {"HDEL", keys::TokenIds(), token_id},

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "convene/v1/admin.pb.h"
@@ -61,8 +62,12 @@ class TokenStore {
   // Tokens not yet expired, by id.
   absl::StatusOr<std::vector<v1::Token>> List(absl::Time now);
 
-  // NOT_FOUND for an unknown id.
-  absl::Status Revoke(const std::string& token_id);
+  // Revokes token `token_id`, expired or not, if `may_revoke` accepts its
+  // record. NOT_FOUND with the same message for an unknown id and for one
+  // `may_revoke` refuses, so a scoped admin cannot learn which ids exist
+  // outside its scope.
+  absl::Status Revoke(const std::string& token_id,
+                      absl::FunctionRef<bool(const v1::Token&)> may_revoke);
 
  private:
   storage::RedisSyncClient& redis_;

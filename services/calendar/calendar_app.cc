@@ -14,6 +14,7 @@
 #include "core/event_rules.h"
 #include "core/icalendar.h"
 #include "core/log.h"
+#include "core/page_token.h"
 #include "core/text_limits.h"
 #include "core/tzdata_version.h"
 #include "core/zone.h"
@@ -71,24 +72,25 @@ std::string QueryFingerprint(const EventQuery& q) {
                       q.status ? static_cast<int>(*q.status) + 1 : 0);
 }
 
+// ListEvents' page tokens (core/page_token.h): the start time and id of
+// the next event, "<ms>|<id>".
+constexpr absl::string_view kPageTokenTag = "v1";
+
 std::string EncodePageToken(const EventQuery& q, int64_t ms,
                             const std::string& id) {
-  return absl::WebSafeBase64Escape(
-      absl::StrCat("v1|", ms, "|", id, "|", QueryFingerprint(q)));
+  return core::EncodePageToken(kPageTokenTag, absl::StrCat(ms, "|", id), QueryFingerprint(q));
 }
 
 absl::Status DecodePageToken(const EventQuery& q, int64_t& ms,
                              std::string& id) {
-  std::string raw;
-  const absl::Status bad = absl::InvalidArgumentError(
-      "page_token: not a token from ListEvents with these filters");
-  if (!absl::WebSafeBase64Unescape(q.page_token, &raw)) return bad;
-  std::vector<std::string> parts = absl::StrSplit(raw, absl::MaxSplits('|', 3));
-  if (parts.size() != 4 || parts[0] != "v1" || !absl::SimpleAtoi(parts[1], &ms) ||
-      parts[3] != QueryFingerprint(q)) {
-    return bad;
+  absl::StatusOr<std::string> position =
+      core::DecodePageToken(q.page_token, kPageTokenTag, QueryFingerprint(q), "ListEvents");
+  if (!position.ok()) return position.status();
+  std::vector<std::string> parts = absl::StrSplit(*position, absl::MaxSplits('|', 1));
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &ms)) {
+    return core::PageTokenError("ListEvents");
   }
-  id = parts[2];
+  id = parts[1];
   return absl::OkStatus();
 }
 
@@ -155,11 +157,7 @@ CalendarApp::CalendarApp(storage::CalendarStore& store, const core::Clock& clock
 
 void CalendarApp::CreateEvent(std::string request_id, core::Event event,
                               Done<core::Event> done) {
-  if (request_id.empty() || static_cast<int>(request_id.size()) > kMaxRequestId) {
-    return done(absl::InvalidArgumentError(absl::StrCat(
-        "request_id: must be 1-", kMaxRequestId,
-        " characters (a client-chosen key that makes retries safe)")));
-  }
+  if (absl::Status s = core::CheckRequestId(request_id); !s.ok()) return done(s);
   // What the caller sent, before anything is derived or assigned.
   const std::string fingerprint = RequestFingerprint(event);
   absl::StatusOr<core::Zone> zone =

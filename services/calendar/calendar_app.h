@@ -139,7 +139,6 @@ class CalendarApp {
   static constexpr int kMaxPageSize = 500;
   static constexpr int kDefaultChangePage = 100;
   static constexpr int kMaxChangePage = 1000;
-  static constexpr int kMaxRequestId = 128;
 
   // `store` and `clock` must outlive the app.
   CalendarApp(storage::CalendarStore& store, const core::Clock& clock);

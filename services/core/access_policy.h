@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "core/registration.h"
 
 namespace convene::core {
@@ -45,6 +46,8 @@ struct Caller {
   Role role = Role::kIntegration;
   // Empty: every event.
   std::vector<std::string> event_ids;
+  // When the token expires. What it hands out ends no later.
+  absl::Time expire_time = absl::InfiniteFuture();
   bool all_events() const { return event_ids.empty(); }
 };
 

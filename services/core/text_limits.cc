@@ -1,5 +1,6 @@
 #include "core/text_limits.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
@@ -51,17 +52,33 @@ size_t CharCount(absl::string_view utf8) {
 
 absl::Status CheckTextLength(absl::string_view field, absl::string_view value, int max_chars,
                              bool required) {
-  if (required && value.empty()) return internal::FieldError(field, "is required");
+  return CheckTextLengthBetween(field, value, required ? 1 : 0, max_chars);
+}
+
+absl::Status CheckTextLengthBetween(absl::string_view field, absl::string_view value,
+                                    int min_chars, int max_chars) {
+  if (min_chars > 0 && value.empty()) return internal::FieldError(field, "is required");
   // Protobuf checks the UTF-8 of every string it parses; core checks again
   // for callers that are not a gRPC request.
   if (!IsValidUtf8(value)) return internal::FieldError(field, "is not valid UTF-8");
   // Bytes bound characters from above: most texts need no count.
-  if (value.size() <= static_cast<size_t>(max_chars)) return absl::OkStatus();
-  if (const size_t chars = CharCount(value); chars > static_cast<size_t>(max_chars)) {
+  if (value.size() <= static_cast<size_t>(max_chars) && min_chars <= 1) {
+    return absl::OkStatus();
+  }
+  const size_t chars = CharCount(value);
+  if (chars > static_cast<size_t>(max_chars)) {
     return internal::FieldError(field, absl::StrCat("is ", chars, " characters long; at most ",
                                                     max_chars, " are allowed"));
   }
+  if (chars < static_cast<size_t>(std::max(min_chars, 0))) {
+    return internal::FieldError(field, absl::StrCat("is ", chars, " characters long; at least ",
+                                                    min_chars, " are required"));
+  }
   return absl::OkStatus();
+}
+
+absl::Status CheckRequestId(absl::string_view request_id) {
+  return CheckTextLength("request_id", request_id, kMaxRequestId, /*required=*/true);
 }
 
 absl::StatusOr<int> ResolvePageSize(int requested, int default_size, int max) {

@@ -6,6 +6,9 @@
 //   if (absl::Status s = CheckTextLength("event.title", title, 200, true); !s.ok())
 //     return s;   // "event.title: is 201 characters long; at most 200 are allowed"
 //   absl::StatusOr<int> size = ResolvePageSize(request.page_size(), 50, 500);
+//
+// Every limit the proto gives in "chars" is checked here, never with
+// string::size(), which counts bytes.
 #ifndef CONVENE_CORE_TEXT_LIMITS_H_
 #define CONVENE_CORE_TEXT_LIMITS_H_
 
@@ -28,6 +31,18 @@ size_t CharCount(absl::string_view utf8);
 // than `max_chars` characters, or empty while `required`.
 absl::Status CheckTextLength(absl::string_view field, absl::string_view value, int max_chars,
                              bool required = false);
+
+// CheckTextLength for a text with a minimum: INVALID_ARGUMENT naming
+// `field` also when it has fewer than `min_chars` characters.
+absl::Status CheckTextLengthBetween(absl::string_view field, absl::string_view value,
+                                    int min_chars, int max_chars);
+
+// The most characters of a write's idempotency key.
+inline constexpr int kMaxRequestId = 128;
+
+// A write's request_id: 1 to kMaxRequestId characters, INVALID_ARGUMENT
+// naming "request_id" otherwise.
+absl::Status CheckRequestId(absl::string_view request_id);
 
 // A page size as requested: 0 means `default_size`; below 0 or above `max`
 // is INVALID_ARGUMENT naming "page_size" (refused, never cut).

@@ -8,6 +8,7 @@
 #include "core/local_date_time.h"
 #include "core/zone.h"
 #include "core/zoned_rendering.h"
+#include "mapping/wire_enum.h"
 #include "rpc/proto_time.h"
 
 namespace convene::mapping {
@@ -15,11 +16,6 @@ namespace convene::mapping {
 using rpc::TimeFromProto;
 using rpc::TimeToProto;
 namespace {
-
-// Wire enums are closed sets here: an unknown number from a newer client is
-// refused by EventFromProto rather than mapped to something else.
-bool IsKnown(v1::EventFormat f) { return v1::EventFormat_IsValid(f); }
-bool IsKnown(v1::EventKind k) { return v1::EventKind_IsValid(k); }
 
 absl::Status MapLocal(absl::string_view field, const std::string& text,
                       absl::CivilSecond& out) {
@@ -112,9 +108,10 @@ absl::StatusOr<core::Session> SessionFromProto(const v1::Session& ws,
       !st.ok()) {
     return st;
   }
-  if (!IsKnown(ws.format())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ".format: unknown value ", static_cast<int>(ws.format())));
+  if (absl::Status st = CheckWireEnum(absl::StrCat(field, ".format"), ws.format(),
+                                      v1::EventFormat_IsValid);
+      !st.ok()) {
+    return st;
   }
   s.format = FormatFromProto(ws.format());
   s.room = ws.room();
@@ -142,18 +139,17 @@ absl::StatusOr<core::Event> EventFromProto(const v1::Event& w) {
   e.id = w.id();
   e.title = w.title();
   e.description = w.description();
-  if (!IsKnown(w.kind())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("event.kind: unknown value ", static_cast<int>(w.kind())));
+  if (absl::Status s = CheckWireEnum("event.kind", w.kind(), v1::EventKind_IsValid); !s.ok()) {
+    return s;
   }
   e.kind = KindFromProto(w.kind());
   e.community = w.community();
   e.organisers.assign(w.organisers().begin(), w.organisers().end());
   e.city = w.city();
   e.country_code = w.country_code();
-  if (!IsKnown(w.format())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "event.format: unknown value ", static_cast<int>(w.format())));
+  if (absl::Status s = CheckWireEnum("event.format", w.format(), v1::EventFormat_IsValid);
+      !s.ok()) {
+    return s;
   }
   e.format = FormatFromProto(w.format());
   e.time_zone = w.time_zone();
@@ -189,6 +185,11 @@ absl::StatusOr<core::Event> EventFromProto(const v1::Event& w) {
   e.check_in_margin = w.has_check_in_margin()
                           ? rpc::DurationFromProto(w.check_in_margin())
                           : core::kDefaultCheckInMargin;
+  if (absl::Status s = CheckWireEnum("event.local_time_policy", w.local_time_policy(),
+                                     v1::LocalTimePolicy_IsValid);
+      !s.ok()) {
+    return s;
+  }
   e.local_time_policy = PolicyFromProto(w.local_time_policy());
   return e;
 }

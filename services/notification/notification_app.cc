@@ -12,6 +12,7 @@
 #include "core/blocking_call.h"
 #include "core/iso_duration.h"
 #include "core/local_date_time.h"
+#include "core/page_token.h"
 #include "core/text_limits.h"
 #include "core/zone.h"
 #include "core/zoned_rendering.h"
@@ -22,14 +23,17 @@
 namespace convene::notification {
 namespace {
 
-absl::StatusOr<int64_t> ParseOffsetToken(const std::string& token) {
-  if (token.empty()) return 0;
-  int64_t offset = 0;
-  if (!absl::SimpleAtoi(token, &offset) || offset < 0) {
-    return absl::InvalidArgumentError(
-        "page_token: is not a token this service returned");
-  }
-  return offset;
+// Page tokens of the two lists (core/page_token.h): an offset, bound to
+// the request's event and filter.
+constexpr absl::string_view kScheduledTag = "s1";
+constexpr absl::string_view kNotificationsTag = "n1";
+
+std::string ScheduledFilters(const std::string& event_id, const std::string& participant_id) {
+  return absl::StrCat(event_id, ",", participant_id);
+}
+
+std::string NotificationFilters(const std::string& event_id, v1::NotificationState state) {
+  return absl::StrCat(event_id, ",", static_cast<int>(state));
 }
 
 // "event-P7D" / "day-2022-03-16-PT1H" -> kind and offset.
@@ -190,13 +194,15 @@ void NotificationApp::ListScheduledReminders(std::string event_id, std::string p
   }
   absl::StatusOr<int> size = core::ResolvePageSize(page_size, kDefaultPageSize, kMaxPageSize);
   if (!size.ok()) return done(size.status());
-  absl::StatusOr<int64_t> offset = ParseOffsetToken(page_token);
+  const std::string filters = ScheduledFilters(event_id, participant_id);
+  absl::StatusOr<int64_t> offset = core::DecodeOffsetPageToken(
+      page_token, kScheduledTag, filters, "ListScheduledReminders");
   if (!offset.ok()) return done(offset.status());
-  auto list = [this, event_id, participant_id, size = *size, offset = *offset](
+  auto list = [this, event_id, participant_id, filters, size = *size, offset = *offset](
                   Done<Page<v1::ScheduledReminder>> done) mutable {
     reminders_.ListPending(
         event_id, participant_id,
-        [size, offset, done = std::move(done)](
+        [filters, size, offset, done = std::move(done)](
             absl::StatusOr<std::vector<std::string>> records) mutable {
           if (!records.ok()) return done(records.status());
           std::vector<v1::ScheduledReminder> all = ScheduledReminders(*records);
@@ -204,7 +210,10 @@ void NotificationApp::ListScheduledReminders(std::string event_id, std::string p
           const size_t begin = std::min<size_t>(offset, all.size());
           const size_t end = std::min<size_t>(begin + size, all.size());
           for (size_t i = begin; i < end; ++i) page.items.push_back(std::move(all[i]));
-          if (end < all.size()) page.next_page_token = absl::StrCat(end);
+          if (end < all.size()) {
+            page.next_page_token =
+                core::EncodePageToken(kScheduledTag, absl::StrCat(end), filters);
+          }
           done(std::move(page));
         });
   };
@@ -220,14 +229,16 @@ void NotificationApp::ListNotifications(std::string event_id, v1::NotificationSt
                                         Done<Page<v1::Notification>> done) {
   absl::StatusOr<int> size = core::ResolvePageSize(page_size, kDefaultPageSize, kMaxPageSize);
   if (!size.ok()) return done(size.status());
-  absl::StatusOr<int64_t> offset = ParseOffsetToken(page_token);
+  const std::string filters = NotificationFilters(event_id, state);
+  absl::StatusOr<int64_t> offset = core::DecodeOffsetPageToken(
+      page_token, kNotificationsTag, filters, "ListNotifications");
   if (!offset.ok()) return done(offset.status());
-  CheckEvent(event_id, [this, event_id, state, size = *size, offset = *offset,
+  CheckEvent(event_id, [this, event_id, state, filters, size = *size, offset = *offset,
                         done = std::move(done)](absl::Status s) mutable {
     if (!s.ok()) return done(s);
     reminders_.ListNotifications(
         event_id, offset, size + 1,
-        [state, size, offset, done = std::move(done)](
+        [state, filters, size, offset, done = std::move(done)](
             absl::StatusOr<std::vector<storage::StoredNotification>> stored) mutable {
           if (!stored.ok()) return done(stored.status());
           Page<v1::Notification> page;
@@ -242,7 +253,8 @@ void NotificationApp::ListNotifications(std::string event_id, v1::NotificationSt
             page.items.push_back(std::move(n));
           }
           if (stored->size() > static_cast<size_t>(size)) {
-            page.next_page_token = absl::StrCat(offset + size);
+            page.next_page_token =
+                core::EncodePageToken(kNotificationsTag, absl::StrCat(offset + size), filters);
           }
           done(std::move(page));
         });

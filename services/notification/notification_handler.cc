@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "auth/rpc_policy.h"
 #include "auth/token_authenticator.h"
+#include "mapping/wire_enum.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
 #include "rpc/unary_reply.h"
@@ -120,6 +121,11 @@ grpc::ServerUnaryReactor* NotificationHandler::ListNotifications(
     grpc::CallbackServerContext* context, const v1::ListNotificationsRequest* request,
     v1::ListNotificationsResponse* response) {
   if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
+    return rpc::FinishNow(context, s);
+  }
+  if (absl::Status s =
+          mapping::CheckWireEnum("state", request->state(), v1::NotificationState_IsValid);
+      !s.ok()) {
     return rpc::FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();

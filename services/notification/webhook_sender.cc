@@ -29,13 +29,14 @@
 #include "notification/curl_global_init.h"
 #include "absl/time/time.h"
 #include "core/backoff.h"
+#include "core/text_limits.h"
 
 namespace convene::notification {
 namespace {
 
 constexpr size_t kMaxUrlLength = 2000;
-constexpr size_t kMinSecretLength = 16;
-constexpr size_t kMaxSecretLength = 256;
+constexpr int kMinSecretChars = 16;
+constexpr int kMaxSecretChars = 256;
 constexpr size_t kMaxIdempotencyKeyLength = 256;
 // Receivers have nothing to tell us in a body; reading a little of it lets a
 // connection finish cleanly, reading all of it would let one endpoint stream
@@ -563,16 +564,7 @@ absl::StatusOr<std::vector<std::string>> CheckWebhookTarget(absl::string_view ur
 }
 
 absl::Status ValidateWebhookSecret(absl::string_view secret) {
-  if (secret.size() < kMinSecretLength) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("webhook.secret: must have at least ", kMinSecretLength,
-                     " characters"));
-  }
-  if (secret.size() > kMaxSecretLength) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "webhook.secret: must have at most ", kMaxSecretLength, " characters"));
-  }
-  return absl::OkStatus();
+  return core::CheckTextLengthBetween("webhook.secret", secret, kMinSecretChars, kMaxSecretChars);
 }
 
 }  // namespace convene::notification

@@ -2,6 +2,9 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
 namespace convene::rpc {
 
 // An explicit switch rather than a cast: a cast would silently accept values
@@ -88,9 +91,22 @@ absl::StatusCode FromGrpcCode(grpc::StatusCode code) {
   }
 }
 
+namespace {
+
+std::string CutMessage(absl::string_view message) {
+  if (message.size() <= kMaxGrpcMessageBytes) return std::string(message);
+  constexpr absl::string_view kEllipsis = "...";
+  size_t keep = kMaxGrpcMessageBytes - kEllipsis.size();
+  // Back to the start of a character: a split one is invalid UTF-8.
+  while (keep > 0 && (static_cast<unsigned char>(message[keep]) & 0xC0) == 0x80) --keep;
+  return absl::StrCat(message.substr(0, keep), kEllipsis);
+}
+
+}  // namespace
+
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(ToGrpcCode(status.code()), std::string(status.message()));
+  return grpc::Status(ToGrpcCode(status.code()), CutMessage(status.message()));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

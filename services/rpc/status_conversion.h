@@ -2,8 +2,10 @@
 // where a status crosses the gRPC boundary.
 //
 // Every canonical code maps 1:1 (both enums follow google.rpc.Code), and the
-// message is carried unchanged. Payloads of an absl::Status and the binary
-// error details of a grpc::Status are not carried.
+// message is carried unchanged up to kMaxGrpcMessageBytes; a longer one (an
+// error echoing a huge id) is cut there, never inside a UTF-8 character, and
+// ends in "...". Payloads of an absl::Status and the binary error details of
+// a grpc::Status are not carried.
 //
 // Example, in a handler:
 //
@@ -19,6 +21,8 @@
 
 #include <grpcpp/support/status.h>
 
+#include <cstddef>
+
 #include "absl/status/status.h"
 
 namespace convene::rpc {
@@ -31,7 +35,14 @@ grpc::StatusCode ToGrpcCode(absl::StatusCode code);
 // the canonical range (e.g. grpc::DO_NOT_USE) becomes kUnknown.
 absl::StatusCode FromGrpcCode(grpc::StatusCode code);
 
-// Returns a grpc::Status with the same code and message as `status`.
+// The most bytes of a message ToGrpcStatus sends: the message travels in the
+// grpc-message header, percent-encoded (up to 3 bytes per byte), and past
+// the client's metadata limit (8 KiB by default) the client gets
+// RESOURCE_EXHAUSTED instead of the status that was meant.
+inline constexpr size_t kMaxGrpcMessageBytes = 1000;
+
+// Returns a grpc::Status with the same code and message as `status`, the
+// message cut to kMaxGrpcMessageBytes.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // Returns an absl::Status with the same code and message as `status`.

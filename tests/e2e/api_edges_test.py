@@ -46,7 +46,7 @@ import grpc
 from convene_e2e import (ConveneProcess, RedisServer, decode_position, local_instant,
                          local_timestamp, position_token, timestamp,
                          unary, wait_for_attendance, wait_until)
-from convene.v1 import attendance_pb2, calendar_pb2, common_pb2
+from convene.v1 import attendance_pb2, calendar_pb2, common_pb2, notification_pb2
 from google.protobuf import duration_pb2, field_mask_pb2, timestamp_pb2
 
 A = attendance_pb2
@@ -351,6 +351,86 @@ class ApiEdgesTest(unittest.TestCase):
                  K.ListEventsResponse)]:
             with self.subTest(method=method, page_size=request.page_size):
                 self.assert_invalid(self.refused(service, method, request, response), "page_size")
+
+    def test_6_every_text_limit_counts_characters_not_bytes(self):
+        """Audit finding 3: request_id, Webhook.secret and the forget reason
+        were counted in UTF-8 bytes, so "Ω" (one character, two bytes) met
+        half the limit, and an 8-character secret passed the 16 minimum."""
+        omega = "Ω"
+
+        def create_event(request_id):
+            return K.CreateEventRequest(request_id=request_id,
+                                        event=self.workshop("2031-06-02", "2031-06-02"))
+
+        def register(request_id, pid):
+            return A.RegisterRequest(
+                event_id=self.event.id, request_id=request_id, mode=IN_PERSON,
+                participant=common_pb2.Participant(participant_id=pid, display_name="Eleni"))
+        with self.subTest("request_id: 128 characters fit, 129 do not"):
+            self.call("CalendarService", "CreateEvent", create_event(omega * 128), K.Event)
+            self.assert_invalid(self.refused("CalendarService", "CreateEvent",
+                                             create_event(omega * 129), K.Event), "request_id")
+            self.call("AttendanceService", "Register", register(omega * 128, "thess-6a"),
+                      A.Registration)
+            self.assert_invalid(self.refused("AttendanceService", "Register",
+                                             register(omega * 129, "thess-6b"), A.Registration),
+                                "request_id")
+
+        def forget(pid, reason):
+            return A.ForgetParticipantRequest(event_id=self.event.id, participant_id=pid,
+                                              request_id="edges-6-forget-" + pid, reason=reason)
+        with self.subTest("the forget reason: 1000 characters fit, 1001 do not"):
+            self.call("AttendanceService", "Register", register("edges-6-reg-f", "thess-6f"),
+                      A.Registration)
+            self.assert_invalid(self.refused("AttendanceService", "ForgetParticipant",
+                                             forget("thess-6f", omega * 1001),
+                                             A.ForgetParticipantResponse), "reason")
+            self.assertEqual(self.call("AttendanceService", "GetRegistration", A.GetRegistrationRequest(
+                event_id=self.event.id, participant_id="thess-6f"), A.Registration)
+                .participant.display_name, "Eleni")
+            self.call("AttendanceService", "ForgetParticipant", forget("thess-6f", omega * 1000),
+                      A.ForgetParticipantResponse)
+
+        def webhook(secret):
+            return notification_pb2.CreateWebhookRequest(webhook=notification_pb2.Webhook(
+                url="https://hooks.example.org/edges", secret=secret, event_ids=[self.event.id]))
+        with self.subTest("Webhook.secret: 16-256 characters"):
+            for secret in (omega * 8, omega * 15, omega * 257):
+                self.assert_invalid(self.refused("NotificationService", "CreateWebhook",
+                                                 webhook(secret), notification_pb2.Webhook),
+                                    "webhook.secret")
+            for secret in (omega * 16, omega * 256):
+                made = self.call("NotificationService", "CreateWebhook", webhook(secret),
+                                 notification_pb2.Webhook)
+                self.call("NotificationService", "DeleteWebhook",
+                          notification_pb2.DeleteWebhookRequest(webhook_id=made.id),
+                          notification_pb2.DeleteWebhookResponse)
+
+    def test_6_an_overlong_id_gets_its_own_code_not_resource_exhausted(self):
+        """Audit finding 4: an 8,000-character id was echoed whole into the
+        status message, past gRPC's metadata limit, so the client got
+        RESOURCE_EXHAUSTED instead of NOT_FOUND."""
+        long_id = "ev_" + "9" * 8000
+        for method, request, response in [
+                ("GetEvent", K.GetEventRequest(event_id=long_id), K.Event),
+                ("GetAgenda", K.GetAgendaRequest(event_id=long_id), K.Agenda)]:
+            with self.subTest(method=method):
+                e = self.refused("CalendarService", method, request, response)
+                self.assertIn(e.code(), (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT),
+                              e.details())
+                self.assertLess(len(e.details()), 1100)
+        for method, request, response in [
+                ("GetReminderPolicy", notification_pb2.GetReminderPolicyRequest(event_id=long_id),
+                 notification_pb2.ReminderPolicy),
+                ("DeleteWebhook", notification_pb2.DeleteWebhookRequest(webhook_id=long_id),
+                 notification_pb2.DeleteWebhookResponse),
+                ("AckNotification", notification_pb2.AckNotificationRequest(
+                    subscriber="mailer", notification_id=long_id),
+                 notification_pb2.AckNotificationResponse)]:
+            with self.subTest(method=method):
+                e = self.refused("NotificationService", method, request, response)
+                self.assertIn(e.code(), (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT),
+                              e.details())
 
     # -- 7 --------------------------------------------------------------------
     def event_with_margin(self, request_id, first, last, margin=None, start="09:00", end="17:00",
@@ -816,6 +896,37 @@ class ApiEdgesTest(unittest.TestCase):
                     and c.kind == K.CHANGE_KIND_REGISTRATION_CANCELLED]
         self.assertTrue(wait_until(lambda: cancelled(), 15))
         self.assertEqual(cancelled()[0].reason, "flight cancelled")
+
+
+    # -- 10 -------------------------------------------------------------------
+    def test_10_unknown_enum_values_are_refused_naming_the_field(self):
+        """Audit finding 6: local_time_policy=99 was stored as REJECT and
+        ListNotifications with state=99 answered OK, where Event.kind=99 is
+        refused."""
+        event = self.workshop("2031-06-09", "2031-06-09")
+        event.local_time_policy = 99
+        e = self.refused("CalendarService", "CreateEvent", K.CreateEventRequest(
+            request_id="edges-10-policy", event=event), K.Event)
+        self.assert_invalid(e, "event.local_time_policy")
+        self.assertIn("unknown value 99", e.details())
+        # Nothing was made, and the key was not used up.
+        event.local_time_policy = common_pb2.LOCAL_TIME_POLICY_LATER
+        made = self.call("CalendarService", "CreateEvent", K.CreateEventRequest(
+            request_id="edges-10-policy", event=event), K.Event)
+        self.assertEqual(made.local_time_policy, common_pb2.LOCAL_TIME_POLICY_LATER)
+        update = K.Event(id=made.id, local_time_policy=99)
+        e = self.refused("CalendarService", "UpdateEvent", K.UpdateEventRequest(
+            event=update, update_mask=field_mask_pb2.FieldMask(paths=["local_time_policy"]),
+            expected_revision=made.revision), K.Event)
+        self.assert_invalid(e, "event.local_time_policy")
+        self.assertEqual(self.call("CalendarService", "GetEvent", K.GetEventRequest(event_id=made.id),
+                                   K.Event).local_time_policy, common_pb2.LOCAL_TIME_POLICY_LATER)
+
+        e = self.refused("NotificationService", "ListNotifications",
+                         notification_pb2.ListNotificationsRequest(event_id=made.id, state=99),
+                         notification_pb2.ListNotificationsResponse)
+        self.assert_invalid(e, "state")
+        self.assertIn("unknown value 99", e.details())
 
 
 if __name__ == "__main__":

@@ -286,6 +286,73 @@ class AuthE2ETest(unittest.TestCase):
                                           notification_pb2.DeleteWebhookResponse, scoped)[0],
                              grpc.StatusCode.NOT_FOUND)
 
+    def expire_in_redis(self, token_id):
+        """Moves a stored token's expiry into the past, as 60 s of waiting
+        would (TTLs are at least a minute)."""
+        script = ("local h = redis.call('HGET', KEYS[2], ARGV[1]) "
+                  "local v = redis.call('HGET', KEYS[1], h) "
+                  "redis.call('HSET', KEYS[1], h, '1000' .. string.sub(v, (string.find(v, '|', 1, true)))) "
+                  "return 1")
+        subprocess.run(["redis-cli", *self.redis.cli_target(), "EVAL", script, "2",
+                        "cv:{sys}:tokens", "cv:{sys}:token-ids", token_id],
+                       check=True, capture_output=True, timeout=10)
+
+    def token_is_stored(self, token_id):
+        return subprocess.run(["redis-cli", *self.redis.cli_target(), "HEXISTS", "cv:{sys}:token-ids",
+                               token_id], check=True, capture_output=True, text=True,
+                              timeout=10).stdout.strip() == "1"
+
+    def test_a_scoped_admin_cannot_revoke_an_expired_token_outside_its_scope(self):
+        """Audit finding 2: the scope check looked only at unexpired tokens,
+        so an expired every-event token was revoked (OK) by an admin of one
+        event, which told it the id existed."""
+        wide = unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+            token=admin_pb2.Token(name="wide, short-lived", role="organizer"), ttl={"seconds": 60}),
+            admin_pb2.CreateTokenResponse, metadata=self.as_(self.admin)).token
+        scoped = self.create_token("admin", "admin of A only", [self.event.id])
+        self.expire_in_redis(wide.id)
+        revoke = lambda token_id: self.code_of(  # noqa: E731
+            "AdminService", "RevokeToken", admin_pb2.RevokeTokenRequest(token_id=token_id),
+            admin_pb2.RevokeTokenResponse, scoped)
+        code, details = revoke(wide.id)
+        unknown = revoke("tok_000000000000")
+        self.assertEqual(code, grpc.StatusCode.NOT_FOUND)
+        self.assertEqual(details.replace(wide.id, "ID"), unknown[1].replace("tok_000000000000", "ID"))
+        self.assertTrue(self.token_is_stored(wide.id))
+
+    def test_a_token_never_mints_one_that_outlives_it(self):
+        """Audit finding 5: a 60 s admin token minted a 400-day one, which
+        made a short-lived credential permanent."""
+        parent = unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+            token=admin_pb2.Token(name="temporary admin", role="admin", event_ids=[self.event.id]),
+            ttl={"seconds": 3600}), admin_pb2.CreateTokenResponse, metadata=self.as_(self.admin))
+
+        def mint(name, ttl=None):
+            request = admin_pb2.CreateTokenRequest(
+                token=admin_pb2.Token(name=name, role="checkin", event_ids=[self.event.id]))
+            if ttl is not None:
+                request.ttl.seconds = ttl
+            return self.code_of("AdminService", "CreateToken", request,
+                                admin_pb2.CreateTokenResponse, parent.secret)
+        with self.subTest("a lifetime past the minter's is refused, naming ttl"):
+            code, details = mint("outliver", 400 * 86400)
+            self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertRegex(details, r"^ttl: .*outlive the calling token")
+            code, details = mint("outliver by a minute", 3660)
+            self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT)
+            listed = unary(self.channel, "AdminService", "ListTokens", admin_pb2.ListTokensRequest(),
+                           admin_pb2.ListTokensResponse, metadata=self.as_(self.admin))
+            self.assertFalse([t for t in listed.tokens if t.name.startswith("outliver")])
+        with self.subTest("a shorter lifetime is granted"):
+            code, _ = mint("desk for ten minutes", 600)
+            self.assertEqual(code, grpc.StatusCode.OK)
+        with self.subTest("without a ttl, the default ends with the minter"):
+            made = unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+                token=admin_pb2.Token(name="desk", role="checkin", event_ids=[self.event.id])),
+                admin_pb2.CreateTokenResponse, metadata=self.as_(parent.secret))
+            self.assertLessEqual(made.token.expire_time.seconds, parent.token.expire_time.seconds)
+            self.assertGreater(made.token.expire_time.seconds, parent.token.expire_time.seconds - 60)
+
     def test_a_scoped_reminder_job_cannot_ack_other_events_notifications(self):
         """Issue 15 finding 4: AckNotification ignored scope and answered OK
         for other events' ids, NOT_FOUND for unknown ones."""
@@ -388,6 +455,18 @@ class AuthE2ETest(unittest.TestCase):
         self.assertEqual(call(self.channel, "CalendarService", m,
                               request_for(m, self.event.id), doomed),
                          grpc.StatusCode.UNAUTHENTICATED)
+
+    def test_a_token_name_counts_characters(self):
+        """Audit finding 3: Token.name (1-100 chars) was counted in bytes."""
+        request = lambda name: admin_pb2.CreateTokenRequest(  # noqa: E731
+            token=admin_pb2.Token(name=name, role="checkin", event_ids=[self.event.id]))
+        self.assertEqual(self.code_of("AdminService", "CreateToken", request("Ω" * 100),
+                                      admin_pb2.CreateTokenResponse, self.admin)[0],
+                         grpc.StatusCode.OK)
+        code, details = self.code_of("AdminService", "CreateToken", request("Ω" * 101),
+                                     admin_pb2.CreateTokenResponse, self.admin)
+        self.assertEqual(code, grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertTrue(details.startswith("token.name: "), details)
 
     def test_bad_token_requests_name_the_field(self):
         for token, ttl, field in [(admin_pb2.Token(name="", role="admin"), None, "token.name"),

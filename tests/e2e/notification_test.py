@@ -364,6 +364,59 @@ class NotificationE2ETest(ProcessesTestCase):
         self.assertTrue(policy.is_default)
         self.assertEqual([d.seconds for d in policy.before_event], [7 * 86400, 86400, 3600])
 
+    def test_page_tokens_are_ones_this_service_issued(self):
+        """Audit finding 8: the two lists took bare offsets ("5", "+3", " 4",
+        INT64_MAX, which overflowed offset + count) as page tokens, bound to
+        no event or filter."""
+        n = self.spawn("notification/convene-notification", "--notices=false", "--dispatch=false",
+                       "--webhooks=false")
+        ch = self.channel(n)
+        event, _ = self.create_event("e2e-pages", datetime.timedelta(days=10))
+        other, _ = self.create_event("e2e-pages-other", datetime.timedelta(days=3))
+        for pid in ("gent-1", "gent-2", "gent-3"):
+            self.register(event.id, pid)
+        # The default policy: three reminders each.
+        self.assertTrue(wait_until(lambda: len(self.scheduled(ch, event.id)) == 9, 20, 0.2))
+
+        def scheduled_page(token, event_id=event.id, participant_id=""):
+            return unary(ch, "NotificationService", "ListScheduledReminders",
+                         notification_pb2.ListScheduledRemindersRequest(
+                             event_id=event_id, participant_id=participant_id, page_size=2,
+                             page_token=token),
+                         notification_pb2.ListScheduledRemindersResponse)
+        seen, token = [], ""
+        while True:
+            page = scheduled_page(token)
+            seen.extend(page.reminders)
+            token = page.next_page_token
+            if not token:
+                break
+        self.assertEqual(seen, self.scheduled(ch, event.id))
+        token = scheduled_page("").next_page_token
+        self.assertTrue(token)
+
+        def refused(method, request, response):
+            with self.assertRaises(grpc.RpcError) as e:
+                unary(ch, "NotificationService", method, request, response)
+            self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT, e.exception.details())
+            self.assertTrue(e.exception.details().startswith("page_token: "), e.exception.details())
+        with self.subTest("a token is bound to its event and filters"):
+            refused("ListScheduledReminders", notification_pb2.ListScheduledRemindersRequest(
+                event_id=other.id, page_size=2, page_token=token),
+                notification_pb2.ListScheduledRemindersResponse)
+            refused("ListScheduledReminders", notification_pb2.ListScheduledRemindersRequest(
+                event_id=event.id, participant_id="gent-1", page_size=2, page_token=token),
+                notification_pb2.ListScheduledRemindersResponse)
+            refused("ListNotifications", notification_pb2.ListNotificationsRequest(
+                event_id=event.id, page_token=token), notification_pb2.ListNotificationsResponse)
+        for forged in ("5", "+3", " 4", "9223372036854775807", "-1"):
+            with self.subTest(forged=forged):
+                refused("ListScheduledReminders", notification_pb2.ListScheduledRemindersRequest(
+                    event_id=event.id, page_token=forged),
+                    notification_pb2.ListScheduledRemindersResponse)
+                refused("ListNotifications", notification_pb2.ListNotificationsRequest(
+                    event_id=event.id, page_token=forged), notification_pb2.ListNotificationsResponse)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

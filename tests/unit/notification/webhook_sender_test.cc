@@ -516,6 +516,19 @@ TEST(ValidateWebhookSecret, AcceptsSixteenToTwoHundredFiftySixCharacters) {
   EXPECT_TRUE(ValidateWebhookSecret(std::string(256, 'k')).ok());
 }
 
+std::string Omegas(int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += "\u03a9";  // one character, two bytes
+  return out;
+}
+
+TEST(ValidateWebhookSecret, CountsCharactersNotBytes) {
+  EXPECT_TRUE(ValidateWebhookSecret(Omegas(16)).ok());
+  EXPECT_TRUE(ValidateWebhookSecret(Omegas(256)).ok());
+  EXPECT_EQ(ValidateWebhookSecret(Omegas(8)).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateWebhookSecret(Omegas(257)).code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ValidateWebhookSecret, RejectsTooShortOrTooLongWithoutEchoingIt) {
   for (const std::string& secret :
        {std::string("hunter2-hunter2"), std::string(257, 'q')}) {
