@@ -341,8 +341,12 @@ void AddDateTime(LineWriter& w, absl::string_view name, absl::string_view tzid,
   }
 }
 
+// What a VEVENT lists: an item of the programme, or an entry calendars may
+// hold from an earlier export that they must drop.
+enum class Entry { kListed, kRemovedSession, kReplacedBySessions };
+
 void WriteEvent(LineWriter& w, const Event& e, const Zone& zone, const Session* s,
-                absl::string_view dtstamp, bool removed = false) {
+                absl::string_view dtstamp, Entry entry = Entry::kListed) {
   const EventFormat format = s != nullptr ? EffectiveFormat(e, *s) : e.format;
   const std::string& join_url =
       s != nullptr ? EffectiveJoinUrl(e, *s) : e.online.join_url;
@@ -369,8 +373,10 @@ void WriteEvent(LineWriter& w, const Event& e, const Zone& zone, const Session* 
   // Clients that ignore CONFERENCE (most of them, today) still show the
   // link, and a cancellation says why.
   std::vector<std::string> paragraphs;
-  if (removed) {
+  if (entry == Entry::kRemovedSession) {
     paragraphs.push_back("Removed from the programme.");
+  } else if (entry == Entry::kReplacedBySessions) {
+    paragraphs.push_back("Now listed session by session.");
   } else if (e.status == EventStatus::kCancelled) {
     paragraphs.push_back(e.cancel_reason.empty()
                              ? "Cancelled."
@@ -413,8 +419,9 @@ void WriteEvent(LineWriter& w, const Event& e, const Zone& zone, const Session* 
   if (!e.community.empty()) {
     w.Add("CATEGORIES", EscapeICalendarText(e.community));
   }
-  w.Add("STATUS", removed || e.status == EventStatus::kCancelled ? "CANCELLED"
-                                                                 : "CONFIRMED");
+  w.Add("STATUS", entry != Entry::kListed || e.status == EventStatus::kCancelled
+                      ? "CANCELLED"
+                      : "CONFIRMED");
   w.Add("SEQUENCE", absl::StrCat(std::max<int64_t>(e.revision - 1, 0)));
   w.Add("END:VEVENT");
 }
@@ -822,7 +829,7 @@ absl::StatusOr<std::string> ExportICalendar(const std::vector<Event>& events,
       }
       return absl::OkStatus();
     };
-    if (e.sessions.empty()) {
+    if (e.sessions.empty() || e.listed_as_whole_event) {
       if (absl::Status s = add_span(field, e.start_local, e.end_local);
           !s.ok()) {
         return s;
@@ -858,10 +865,17 @@ absl::StatusOr<std::string> ExportICalendar(const std::vector<Event>& events,
   for (const auto& [name, used] : zones) WriteTimeZone(w, used);
   for (const Event& e : events) {
     const Zone& zone = zones.at(e.time_zone).zone;
-    if (e.sessions.empty()) WriteEvent(w, e, zone, nullptr, dtstamp);
+    // Calendars that imported a removed session, or the whole event before
+    // sessions took its place, are told to drop it.
+    if (e.sessions.empty()) {
+      WriteEvent(w, e, zone, nullptr, dtstamp);
+    } else if (e.listed_as_whole_event) {
+      WriteEvent(w, e, zone, nullptr, dtstamp, Entry::kReplacedBySessions);
+    }
     for (const Session& s : e.sessions) WriteEvent(w, e, zone, &s, dtstamp);
-    // Calendars that imported a removed session are told to drop it.
-    for (const Session& s : e.removed_sessions) WriteEvent(w, e, zone, &s, dtstamp, true);
+    for (const Session& s : e.removed_sessions) {
+      WriteEvent(w, e, zone, &s, dtstamp, Entry::kRemovedSession);
+    }
   }
   w.Add("END:VCALENDAR");
   return w.Take();

@@ -58,7 +58,9 @@ struct ICalendarOptions {
 // clocks really showed (02:30 EARLIER in the Brussels spring gap is written
 // 01:30), and UTC ("...Z") for the second occurrence of an ambiguous time
 // (LATER in an overlap), which a TZID value cannot name (RFC 5545 reads it as
-// the first); SEQUENCE = revision - 1, STATUS CONFIRMED or CANCELLED;
+// the first); SEQUENCE = revision - 1, STATUS CONFIRMED or CANCELLED
+// (cancelled events, removed sessions, and the whole-event entry of an event
+// listed_as_whole_event while it has sessions);
 // LOCATION only for items people can attend in person, CONFERENCE (RFC 7986)
 // only for items with a join URL that people can attend online. Events are
 // expected to have passed PrepareEvent(); text that is not UTF-8 is repaired

@@ -9,6 +9,7 @@ import time
 import unittest
 
 import grpc
+from google.protobuf import field_mask_pb2
 
 from convene_e2e import ConveneProcess, RedisServer, unary, wait_until
 from convene.v1 import calendar_pb2, common_pb2
@@ -32,8 +33,9 @@ def workshop(title="CoP1 3rd workshop"):
 
 
 def rfc5545_vevents(text):
-    """The VEVENTs of an iCalendar text as {"UID": ..., "DTSTART": unix
-    seconds, "DTEND": ...}, read as RFC 5545 section 3.3.5 says and with
+    """The VEVENTs of an iCalendar text as {"UID": ..., "STATUS": ...,
+    "SEQUENCE": ..., "DTSTART": unix seconds, "DTEND": ...}, the times read
+    as RFC 5545 section 3.3.5 says and with
     nothing of the code under test: lines unfolded, a value ending in Z is
     UTC, one with a TZID is local time in that zone, a time in a DST gap read
     with the offset before the gap and an ambiguous one as its first
@@ -56,8 +58,8 @@ def rfc5545_vevents(text):
         elif line == "END:VEVENT":
             out.append(current)
             current = None
-        elif current is not None and name == "UID":
-            current["UID"] = value
+        elif current is not None and name in ("UID", "STATUS", "SEQUENCE"):
+            current[name] = value
         elif current is not None and name in ("DTSTART", "DTEND"):
             local = datetime.datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
             if value.endswith("Z"):
@@ -305,6 +307,45 @@ class CalendarE2ETest(unittest.TestCase):
                     vevent = by_uid[f"{session.id}.{made.id}@convene"]
                     self.assertEqual(vevent["DTSTART"], session.start_time.seconds, label)
                     self.assertEqual(vevent["DTEND"], session.end_time.seconds, label)
+
+    def test_a_whole_event_entry_replaced_by_sessions_is_cancelled(self):
+        # A subscribed calendar that imported the event without sessions must
+        # be told to drop that entry once sessions take its place, and get it
+        # back when they go.
+        event = workshop("Partner meeting")
+        del event.sessions[:]
+        made = self.create(self.ch_a, "whole-1", event)
+
+        def export():
+            reply = unary(self.ch_b, "CalendarService", "ExportICalendar",
+                          calendar_pb2.ExportICalendarRequest(event_id=made.id),
+                          calendar_pb2.ExportICalendarResponse)
+            return {v["UID"]: (v["STATUS"], int(v["SEQUENCE"]))
+                    for v in rfc5545_vevents(reply.calendar)}
+
+        whole = f"{made.id}@convene"
+        self.assertEqual(export(), {whole: ("CONFIRMED", 0)})
+
+        def update(sessions):
+            return unary(self.ch_a, "CalendarService", "UpdateEvent", calendar_pb2.UpdateEventRequest(
+                event=calendar_pb2.Event(id=made.id, sessions=sessions),
+                update_mask=field_mask_pb2.FieldMask(paths=["sessions"]),
+                expected_revision=made.revision), calendar_pb2.Event)
+        made = update([calendar_pb2.Session(title="Opening", start_local="2022-03-15T09:00",
+                                            end_local="2022-03-15T13:00")])
+        session = f"{made.sessions[0].id}.{made.id}@convene"
+        self.assertEqual(export(), {whole: ("CANCELLED", 1), session: ("CONFIRMED", 1)})
+        made = update([])
+        self.assertEqual(export(), {whole: ("CONFIRMED", 2), session: ("CANCELLED", 2)})
+
+        # An event that always had sessions never had a whole-event entry.
+        always = self.create(self.ch_a, "whole-2", workshop("Always by session"))
+        reply = unary(self.ch_b, "CalendarService", "ExportICalendar",
+                      calendar_pb2.ExportICalendarRequest(event_id=always.id),
+                      calendar_pb2.ExportICalendarResponse)
+        self.assertEqual(sorted(v["UID"] for v in rfc5545_vevents(reply.calendar)),
+                         sorted(f"{s.id}.{always.id}@convene" for s in always.sessions))
+        self.assertEqual(reply.vevent_count, len(always.sessions))
 
     def test_find_meeting_times_for_partner_cities(self):
         request = calendar_pb2.FindMeetingTimesRequest(
