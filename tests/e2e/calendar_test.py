@@ -347,6 +347,20 @@ class CalendarE2ETest(unittest.TestCase):
                          sorted(f"{s.id}.{always.id}@convene" for s in always.sessions))
         self.assertEqual(reply.vevent_count, len(always.sessions))
 
+    def test_the_agenda_has_no_day_for_a_date_the_venue_skipped(self):
+        # Samoa went from 2011-12-29 24:00 (-10:00) to 2011-12-31 00:00
+        # (+14:00): the 30th never happened in Apia.
+        event = workshop("Across the date line")
+        event.city, event.country_code, event.time_zone = "Apia", "WS", "Pacific/Apia"
+        event.start_local, event.end_local = "2011-12-29T20:00", "2011-12-31T03:00"
+        del event.sessions[:]
+        made = self.create(self.ch_a, "apia-1", event)
+        agenda = unary(self.ch_b, "CalendarService", "GetAgenda",
+                       calendar_pb2.GetAgendaRequest(event_id=made.id, viewer_time_zone="UTC"),
+                       calendar_pb2.Agenda)
+        self.assertEqual([d.venue_date for d in agenda.days], ["2011-12-29", "2011-12-31"])
+        self.assertEqual(agenda.days[0].end.instant, agenda.days[1].start.instant)
+
     def test_find_meeting_times_for_partner_cities(self):
         request = calendar_pb2.FindMeetingTimesRequest(
             participants=[calendar_pb2.MeetingParticipant(city="Brussels"),
