@@ -167,6 +167,7 @@ void CalendarApp::CreateEvent(std::string request_id, core::Event event,
   if (absl::Status s = core::PrepareEvent(event, *zone); !s.ok()) {
     return done(s);
   }
+  event.listed_as_whole_event = event.sessions.empty();
   event.id = EventIdForRequest(request_id);
   event.status = core::EventStatus::kScheduled;
   event.cancel_reason.clear();
@@ -294,6 +295,11 @@ void CalendarApp::UpdateEvent(v1::Event patch, std::vector<std::string> mask,
           if (!kept) next->removed_sessions.push_back(old);
         }
         if (absl::Status s = core::PrepareEvent(*next, *zone); !s.ok()) return s;
+        // Sticky: a calendar that imported the whole-event entry keeps it
+        // until told. An event stored before the flag existed tells by its
+        // sessions now.
+        next->listed_as_whole_event =
+            event.listed_as_whole_event || event.sessions.empty() || next->sessions.empty();
         next->id = event.id;
         next->status = event.status;
         next->revision = event.revision + 1;

@@ -109,6 +109,10 @@ struct Event {
   // Sessions an update removed (output only): their ids are never reused
   // and exports list them as cancelled.
   std::vector<Session> removed_sessions;
+  // Some revision had no sessions (output only): calendars may hold an
+  // entry for the whole event, which exports list as cancelled while
+  // sessions take its place.
+  bool listed_as_whole_event = false;
   EventStatus status = EventStatus::kScheduled;
   std::string cancel_reason;
   bool allow_walk_ins = false;

@@ -65,12 +65,16 @@ absl::StatusOr<std::vector<EventDay>> SplitIntoLocalDays(
   for (absl::CivilDay day = first_day; day <= last_day; ++day) {
     const absl::CivilSecond day_begin(day);
     const absl::CivilSecond day_end(day + 1);
-    EventDay& out = days.emplace_back();
+    EventDay out;
     out.date = day;
     out.local_start = day == first_day ? local_start : day_begin;
     out.local_end = day == last_day ? local_end : day_end;
     out.start = day == first_day ? *start : StartOfLocalDay(zone, day);
     out.end = day == last_day ? *end : StartOfLocalDay(zone, day + 1);
+    // A date the zone skipped whole (Samoa's 2011-12-30) has no wall-clock
+    // time, so nobody can attend or be reminded on it.
+    if (out.end <= out.start) continue;
+    days.push_back(std::move(out));
   }
   return days;
 }

@@ -41,7 +41,9 @@ struct EventDay {
 };
 
 // The local days of the event from `local_start` to `local_end` in `zone`,
-// in order. An event ending at 00:00 exactly does not get an empty last day.
+// in order. An event ending at 00:00 exactly does not get an empty last day,
+// and a date the zone skipped whole (no wall-clock time of it existed, as
+// 2011-12-30 in Pacific/Apia) is no day of the event.
 // The event's own bounds are resolved with `policy`; a day that begins inside
 // a gap begins when the clocks jump, one that begins in an overlap at its
 // first occurrence. Returns INVALID_ARGUMENT naming "start" or "end" if a

@@ -19,6 +19,7 @@
 #include "core/internal/field_error.h"
 #include "core/local_time_resolution.h"
 #include "core/zone_rules.h"
+#include "core/zoned_rendering.h"
 
 namespace convene::core {
 namespace {
@@ -322,8 +323,30 @@ std::string Location(const Event& e, const Session* s) {
   return absl::StrJoin(parts, ", ");
 }
 
-void WriteEvent(LineWriter& w, const Event& e, const Session* s,
-                absl::string_view dtstamp, bool removed = false) {
+// DTSTART or DTEND naming `instant`. A reader resolves a local time with
+// TZID as RFC 5545 section 3.3.5 says (a time in a gap with the offset
+// before it, an ambiguous time as its first occurrence), not by the event's
+// LocalTimePolicy, so the stored local time can name another instant. The
+// instant's own wall-clock time names it whenever that reading gives it back
+// (always but for the second occurrence of an ambiguous time); UTC names it
+// otherwise.
+void AddDateTime(LineWriter& w, absl::string_view name, absl::string_view tzid,
+                 const Zone& zone, absl::Time instant) {
+  const absl::CivilSecond local = ToZoned(zone, instant).local;
+  const absl::StatusOr<absl::Time> read = ToInstant(zone, local, LocalTimePolicy::kRfc5545);
+  if (read.ok() && *read == instant) {
+    w.Add(absl::StrCat(name, ";TZID=", tzid), FormatLocalValue(local));
+  } else {
+    w.Add(name, FormatUtcValue(instant));
+  }
+}
+
+// What a VEVENT lists: an item of the programme, or an entry calendars may
+// hold from an earlier export that they must drop.
+enum class Entry { kListed, kRemovedSession, kReplacedBySessions };
+
+void WriteEvent(LineWriter& w, const Event& e, const Zone& zone, const Session* s,
+                absl::string_view dtstamp, Entry entry = Entry::kListed) {
   const EventFormat format = s != nullptr ? EffectiveFormat(e, *s) : e.format;
   const std::string& join_url =
       s != nullptr ? EffectiveJoinUrl(e, *s) : e.online.join_url;
@@ -341,10 +364,8 @@ void WriteEvent(LineWriter& w, const Event& e, const Session* s,
   if (std::string modified = FormatUtcValue(e.update_time); !modified.empty()) {
     w.Add("LAST-MODIFIED", modified);
   }
-  w.Add(absl::StrCat("DTSTART;TZID=", tzid),
-        FormatLocalValue(s != nullptr ? s->start_local : e.start_local));
-  w.Add(absl::StrCat("DTEND;TZID=", tzid),
-        FormatLocalValue(s != nullptr ? s->end_local : e.end_local));
+  AddDateTime(w, "DTSTART", tzid, zone, s != nullptr ? s->start : e.start);
+  AddDateTime(w, "DTEND", tzid, zone, s != nullptr ? s->end : e.end);
   w.Add("SUMMARY",
         EscapeICalendarText(s != nullptr ? absl::StrCat(e.title, ": ", s->title)
                                          : e.title));
@@ -352,8 +373,10 @@ void WriteEvent(LineWriter& w, const Event& e, const Session* s,
   // Clients that ignore CONFERENCE (most of them, today) still show the
   // link, and a cancellation says why.
   std::vector<std::string> paragraphs;
-  if (removed) {
+  if (entry == Entry::kRemovedSession) {
     paragraphs.push_back("Removed from the programme.");
+  } else if (entry == Entry::kReplacedBySessions) {
+    paragraphs.push_back("Now listed session by session.");
   } else if (e.status == EventStatus::kCancelled) {
     paragraphs.push_back(e.cancel_reason.empty()
                              ? "Cancelled."
@@ -396,8 +419,9 @@ void WriteEvent(LineWriter& w, const Event& e, const Session* s,
   if (!e.community.empty()) {
     w.Add("CATEGORIES", EscapeICalendarText(e.community));
   }
-  w.Add("STATUS", removed || e.status == EventStatus::kCancelled ? "CANCELLED"
-                                                                 : "CONFIRMED");
+  w.Add("STATUS", entry != Entry::kListed || e.status == EventStatus::kCancelled
+                      ? "CANCELLED"
+                      : "CONFIRMED");
   w.Add("SEQUENCE", absl::StrCat(std::max<int64_t>(e.revision - 1, 0)));
   w.Add("END:VEVENT");
 }
@@ -805,7 +829,7 @@ absl::StatusOr<std::string> ExportICalendar(const std::vector<Event>& events,
       }
       return absl::OkStatus();
     };
-    if (e.sessions.empty()) {
+    if (e.sessions.empty() || e.listed_as_whole_event) {
       if (absl::Status s = add_span(field, e.start_local, e.end_local);
           !s.ok()) {
         return s;
@@ -840,10 +864,18 @@ absl::StatusOr<std::string> ExportICalendar(const std::vector<Event>& events,
   }
   for (const auto& [name, used] : zones) WriteTimeZone(w, used);
   for (const Event& e : events) {
-    if (e.sessions.empty()) WriteEvent(w, e, nullptr, dtstamp);
-    for (const Session& s : e.sessions) WriteEvent(w, e, &s, dtstamp);
-    // Calendars that imported a removed session are told to drop it.
-    for (const Session& s : e.removed_sessions) WriteEvent(w, e, &s, dtstamp, true);
+    const Zone& zone = zones.at(e.time_zone).zone;
+    // Calendars that imported a removed session, or the whole event before
+    // sessions took its place, are told to drop it.
+    if (e.sessions.empty()) {
+      WriteEvent(w, e, zone, nullptr, dtstamp);
+    } else if (e.listed_as_whole_event) {
+      WriteEvent(w, e, zone, nullptr, dtstamp, Entry::kReplacedBySessions);
+    }
+    for (const Session& s : e.sessions) WriteEvent(w, e, zone, &s, dtstamp);
+    for (const Session& s : e.removed_sessions) {
+      WriteEvent(w, e, zone, &s, dtstamp, Entry::kRemovedSession);
+    }
   }
   w.Add("END:VCALENDAR");
   return w.Take();

@@ -17,7 +17,9 @@
 //       dtstart->value, *dtstart->Param("TZID"));
 //
 // Local time plus TZID is what the export states (the wall clock is the
-// truth); each zone used gets a VTIMEZONE listing its transitions, one
+// truth): the wall-clock time of each derived instant, which an RFC 5545
+// reader resolves back to it, or UTC for the one time it cannot (below);
+// each zone used gets a VTIMEZONE listing its transitions, one
 // STANDARD/DAYLIGHT observance per transition (no RRULEs), over the years the
 // events touch.
 
@@ -50,8 +52,15 @@ struct ICalendarOptions {
 // The calendar of `events` as RFC 5545 text: CRLF line ends, lines folded at
 // 75 octets without splitting a UTF-8 character, METHOD:PUBLISH. One VEVENT
 // per session (per event when it has none), UID "<session_id>.<event_id>@
-// convene" (or "<event_id>@convene"), DTSTART/DTEND as local time with the
-// event's TZID, SEQUENCE = revision - 1, STATUS CONFIRMED or CANCELLED;
+// convene" (or "<event_id>@convene"), DTSTART/DTEND naming the derived
+// instants (start, end): their wall-clock time with the event's TZID, which
+// for a local time that a LocalTimePolicy resolved in a gap is the time the
+// clocks really showed (02:30 EARLIER in the Brussels spring gap is written
+// 01:30), and UTC ("...Z") for the second occurrence of an ambiguous time
+// (LATER in an overlap), which a TZID value cannot name (RFC 5545 reads it as
+// the first); SEQUENCE = revision - 1, STATUS CONFIRMED or CANCELLED
+// (cancelled events, removed sessions, and the whole-event entry of an event
+// listed_as_whole_event while it has sessions);
 // LOCATION only for items people can attend in person, CONFERENCE (RFC 7986)
 // only for items with a join URL that people can attend online. Events are
 // expected to have passed PrepareEvent(); text that is not UTF-8 is repaired

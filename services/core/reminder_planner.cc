@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "core/event_days.h"
 #include "core/iso_duration.h"
 #include "core/local_date_time.h"
 #include "core/local_time_resolution.h"
@@ -21,13 +22,14 @@ const Session* FirstSessionOn(const Event& event, absl::CivilDay day) {
   return first;
 }
 
-// The event's local days.
-std::vector<absl::CivilDay> EventDates(const Event& event) {
+// The event's local days: attendance's (registrations are made for them),
+// so a date the zone skipped is none. A prepared event always splits.
+std::vector<absl::CivilDay> EventDates(const Event& event, const Zone& zone) {
   std::vector<absl::CivilDay> dates;
-  const absl::CivilDay last = absl::CivilDay(event.end_local - 1);
-  for (absl::CivilDay d = absl::CivilDay(event.start_local); d <= last; ++d) {
-    dates.push_back(d);
-  }
+  absl::StatusOr<std::vector<EventDay>> days =
+      SplitIntoLocalDays(zone, event.start_local, event.end_local, event.local_time_policy);
+  if (!days.ok()) return dates;
+  for (const EventDay& d : *days) dates.push_back(d.date);
   return dates;
 }
 
@@ -35,9 +37,9 @@ std::vector<absl::CivilDay> EventDates(const Event& event) {
 // other dates keeps registrations made for the old ones: when every old day
 // was registered for, day i is the event's day i now; otherwise only the
 // days that are still the event's can be reminded of.
-std::vector<RegistrationDay> DaysOnEventDates(const Event& event,
+std::vector<RegistrationDay> DaysOnEventDates(const Event& event, const Zone& zone,
                                               const Registration& registration) {
-  const std::vector<absl::CivilDay> dates = EventDates(event);
+  const std::vector<absl::CivilDay> dates = EventDates(event, zone);
   std::vector<RegistrationDay> days;
   bool all_current = true;
   for (const RegistrationDay& d : registration.days) {
@@ -78,7 +80,7 @@ std::vector<PlannedReminder> PlanReminders(const Event& event,
                                            absl::Time now) {
   std::vector<PlannedReminder> plan;
   if (event.status == EventStatus::kCancelled) return plan;
-  const std::vector<RegistrationDay> days = DaysOnEventDates(event, registration);
+  const std::vector<RegistrationDay> days = DaysOnEventDates(event, zone, registration);
   const RegistrationDay* first = nullptr;
   for (const RegistrationDay& d : days) {
     if (d.status == RegistrationStatus::kConfirmed &&

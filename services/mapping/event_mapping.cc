@@ -238,6 +238,7 @@ v1::Event EventToProto(const core::Event& e) {
   *w.mutable_check_in_margin() = rpc::DurationToProto(e.check_in_margin);
   w.set_local_time_policy(PolicyToProto(e.local_time_policy));
   w.set_tzdata_version(e.tzdata_version);
+  w.set_listed_as_whole_event(e.listed_as_whole_event);
   return w;
 }
 
@@ -276,6 +277,7 @@ absl::StatusOr<core::Event> EventFromDocument(const std::string& document) {
   }
   e->cancel_reason = w.cancel_reason();
   e->tzdata_version = w.tzdata_version();
+  e->listed_as_whole_event = w.listed_as_whole_event();
   return e;
 }
 

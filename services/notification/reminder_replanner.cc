@@ -347,7 +347,7 @@ absl::StatusOr<int> ReminderReplanner::Plan(const core::Event& event,
   std::vector<core::PlannedReminder> plan;
   // Reminders due by this instant are kept only while pending (see
   // ReplacePlan); a cancellation notice, due the moment it is planned, is
-  // always written (its notification id keeps it from going out twice).
+  // written unless it was sent already.
   absl::Time late_before = clock_.Now();
   // A forgotten participant has no address left to remind, and their
   // rendered texts must not come back.

@@ -113,7 +113,7 @@ void ReminderStore::ReplacePlan(std::string event_id,
   redis_.Eval(scripts::ReminderPlan(),
               {shard.DueReminders(), shard.Reminders(), shard.Pair(event_id, participant_id),
                shard.EventParticipants(event_id), shard.ParticipantEvents(participant_id),
-               shard.Leases()},
+               shard.Leases(), shard.Sent(event_id, participant_id)},
               std::move(args),
               [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok()) return done(reply.status());
@@ -148,10 +148,11 @@ void ReminderStore::Complete(int shard_index, std::string owner, absl::Time now,
   if (delivered.empty()) return done(CompleteOutcome{});
   const keys::ReminderShard shard(shard_index);
   std::vector<std::string> args = shard.IndexPrefixes();
-  args.reserve(8 + delivered.size() * 6);
+  args.reserve(9 + delivered.size() * 6);
   args.push_back(std::move(owner));
   args.push_back(Ms(now));
   args.push_back(absl::StrCat(max_outbox_));
+  args.push_back(shard.SentPrefix());
   for (DeliveredReminder& d : delivered) {
     args.push_back(std::move(d.key));
     args.push_back(std::move(d.notification_id));
@@ -402,6 +403,7 @@ void ReminderStore::ForgetParticipant(std::string participant_id, std::string ev
     std::vector<std::string> args = shard.IndexPrefixes();
     args.push_back(participant_id);
     args.push_back(event_id);
+    args.push_back(shard.SentPrefix());
     redis_.Eval(scripts::ReminderForget(),
                 {shard.DueReminders(), shard.Reminders(), shard.Leases(), shard.LeaseOwners(),
                  shard.Notifications(), shard.NotificationStates(), shard.Outbox(),

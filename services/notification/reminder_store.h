@@ -102,7 +102,9 @@ class ReminderStore {
   // drops them all). Returns how many were dropped. A reminder of the plan
   // due by `now` is written only when it is still pending (planned before
   // and not sent): re-planning never loses a due, unsent reminder, and never
-  // adds one that would arrive late. absl::InfinitePast(): write them all.
+  // adds one that would arrive late. A reminder sent before is never written
+  // again, even when an edit moved its due instant after `now`.
+  // absl::InfinitePast(): write every one not sent.
   void ReplacePlan(std::string event_id, std::string participant_id,
                    std::vector<PendingReminder> plan, absl::Time now, Callback<int> done);
 
@@ -163,8 +165,8 @@ class ReminderStore {
                  Callback<std::optional<std::string>> done);
 
   // Erases the participant from the reminder stores for `event_id` (empty:
-  // every event): pending reminders and notifications' texts and outbox
-  // entries. One script per shard it touches (every shard for every event).
+  // every event): pending reminders, the record of which were sent, and
+  // notifications' texts and outbox entries. One script per shard it touches (every shard for every event).
   struct Erased {
     int reminders = 0;
     int notifications = 0;

@@ -241,11 +241,23 @@ class ReminderShard {
   std::string Pair(absl::string_view event_id, absl::string_view participant_id) const {
     return absl::StrCat(prefix_, "pair:", event_id, "/", participant_id);
   }
+  // Set: the reminder keys of one registration already sent (completed),
+  // so that no re-plan adds one again when an edit puts its due instant back
+  // in the future: the participant learns of the edit from its notice. As
+  // long-lived as the notifications it stands for; erased with the
+  // participant (reminder_forget.lua).
+  std::string Sent(absl::string_view event_id, absl::string_view participant_id) const {
+    return absl::StrCat(SentPrefix(), event_id, "/", participant_id);
+  }
+  // The prefix of Sent(), for scripts that reach the sets of the records
+  // they complete or erase.
+  std::string SentPrefix() const { return Key("sent:"); }
   // Set: participants of the event with pending reminders.
   std::string EventParticipants(absl::string_view event_id) const {
     return absl::StrCat(prefix_, "event-participants:", event_id);
   }
-  // Set: events of this shard the participant has pending reminders for.
+  // Set: events of this shard the participant has pending or sent
+  // reminders for.
   std::string ParticipantEvents(absl::string_view participant_id) const {
     return absl::StrCat(prefix_, "participant-events:", participant_id);
   }

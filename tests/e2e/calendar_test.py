@@ -9,6 +9,7 @@ import time
 import unittest
 
 import grpc
+from google.protobuf import field_mask_pb2
 
 from convene_e2e import ConveneProcess, RedisServer, unary, wait_until
 from convene.v1 import calendar_pb2, common_pb2
@@ -29,6 +30,45 @@ def workshop(title="CoP1 3rd workshop"):
                   calendar_pb2.Session(title="Guided tour of reception facilities",
                                        start_local="2022-03-15T14:30", end_local="2022-03-15T17:30",
                                        format=common_pb2.EVENT_FORMAT_IN_PERSON)])
+
+
+def rfc5545_vevents(text):
+    """The VEVENTs of an iCalendar text as {"UID": ..., "STATUS": ...,
+    "SEQUENCE": ..., "DTSTART": unix seconds, "DTEND": ...}, the times read
+    as RFC 5545 section 3.3.5 says and with
+    nothing of the code under test: lines unfolded, a value ending in Z is
+    UTC, one with a TZID is local time in that zone, a time in a DST gap read
+    with the offset before the gap and an ambiguous one as its first
+    occurrence (zoneinfo's fold=0 is exactly that rule)."""
+    import datetime
+    import zoneinfo
+    lines = []
+    for line in text.split("\r\n"):
+        if line[:1] in (" ", "\t"):
+            lines[-1] += line[1:]
+        elif line:
+            lines.append(line)
+    out, current = [], None
+    for line in lines:
+        head, _, value = line.partition(":")
+        name, *params = head.split(";")
+        params = dict(p.split("=", 1) for p in params)
+        if line == "BEGIN:VEVENT":
+            current = {}
+        elif line == "END:VEVENT":
+            out.append(current)
+            current = None
+        elif current is not None and name in ("UID", "STATUS", "SEQUENCE"):
+            current[name] = value
+        elif current is not None and name in ("DTSTART", "DTEND"):
+            local = datetime.datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")
+            if value.endswith("Z"):
+                assert "TZID" not in params, line
+                zone = datetime.timezone.utc
+            else:
+                zone = zoneinfo.ZoneInfo(params["TZID"])
+            current[name] = int(local.replace(tzinfo=zone, fold=0).timestamp())
+    return out
 
 
 class Watcher:
@@ -221,6 +261,105 @@ class CalendarE2ETest(unittest.TestCase):
         self.assertEqual(int(cancelled["SEQUENCE"]), 1)
         self.assertIn("Ελληνικά / български", str(cancelled["DESCRIPTION"]))
         self.assertEqual(int(cancelled.decoded("DTSTART").timestamp()), other.start_time.seconds)
+
+    def test_exported_times_read_as_rfc5545_says_are_the_events_instants(self):
+        # An event resolved by EARLIER or LATER in a DST gap or overlap has
+        # instants an RFC 5545 reader would not get from its stored local
+        # time (it reads a gap time with the offset before the gap and an
+        # ambiguous time as its first occurrence): whatever the policy, the
+        # export must lead every reader to the event's own instants.
+        cases = [("2030-03-31T02:30", policy) for policy in (
+                     common_pb2.LOCAL_TIME_POLICY_RFC5545, common_pb2.LOCAL_TIME_POLICY_EARLIER,
+                     common_pb2.LOCAL_TIME_POLICY_LATER)] + \
+                [("2030-10-27T02:30", policy) for policy in (
+                     common_pb2.LOCAL_TIME_POLICY_RFC5545, common_pb2.LOCAL_TIME_POLICY_EARLIER,
+                     common_pb2.LOCAL_TIME_POLICY_LATER)]
+        for n, (start_local, policy) in enumerate(cases):
+            label = f"{start_local} {common_pb2.LocalTimePolicy.Name(policy)}"
+            with self.subTest(label):
+                event = workshop(f"Night shift {n}")
+                event.time_zone = "Europe/Brussels"
+                event.start_local, event.end_local = start_local, start_local[:11] + "05:00"
+                event.local_time_policy = policy
+                del event.sessions[:]
+                made = self.create(self.ch_a, f"dst-{n}", event)
+                reply = unary(self.ch_a, "CalendarService", "ExportICalendar",
+                              calendar_pb2.ExportICalendarRequest(event_id=made.id),
+                              calendar_pb2.ExportICalendarResponse)
+                (vevent,) = rfc5545_vevents(reply.calendar)
+                self.assertEqual(vevent["DTSTART"], made.start_time.seconds, label)
+                self.assertEqual(vevent["DTEND"], made.end_time.seconds, label)
+
+                # The same for sessions, one of them starting in the gap or
+                # overlap.
+                event.sessions.extend([
+                    calendar_pb2.Session(title="Opening", start_local=start_local,
+                                         end_local=start_local[:11] + "04:00"),
+                    calendar_pb2.Session(title="Close", start_local=start_local[:11] + "04:00",
+                                         end_local=start_local[:11] + "05:00")])
+                made = self.create(self.ch_a, f"dst-sessions-{n}", event)
+                reply = unary(self.ch_a, "CalendarService", "ExportICalendar",
+                              calendar_pb2.ExportICalendarRequest(event_id=made.id),
+                              calendar_pb2.ExportICalendarResponse)
+                by_uid = {v["UID"]: v for v in rfc5545_vevents(reply.calendar)}
+                self.assertEqual(len(by_uid), 2)
+                for session in made.sessions:
+                    vevent = by_uid[f"{session.id}.{made.id}@convene"]
+                    self.assertEqual(vevent["DTSTART"], session.start_time.seconds, label)
+                    self.assertEqual(vevent["DTEND"], session.end_time.seconds, label)
+
+    def test_a_whole_event_entry_replaced_by_sessions_is_cancelled(self):
+        # A subscribed calendar that imported the event without sessions must
+        # be told to drop that entry once sessions take its place, and get it
+        # back when they go.
+        event = workshop("Partner meeting")
+        del event.sessions[:]
+        made = self.create(self.ch_a, "whole-1", event)
+
+        def export():
+            reply = unary(self.ch_b, "CalendarService", "ExportICalendar",
+                          calendar_pb2.ExportICalendarRequest(event_id=made.id),
+                          calendar_pb2.ExportICalendarResponse)
+            return {v["UID"]: (v["STATUS"], int(v["SEQUENCE"]))
+                    for v in rfc5545_vevents(reply.calendar)}
+
+        whole = f"{made.id}@convene"
+        self.assertEqual(export(), {whole: ("CONFIRMED", 0)})
+
+        def update(sessions):
+            return unary(self.ch_a, "CalendarService", "UpdateEvent", calendar_pb2.UpdateEventRequest(
+                event=calendar_pb2.Event(id=made.id, sessions=sessions),
+                update_mask=field_mask_pb2.FieldMask(paths=["sessions"]),
+                expected_revision=made.revision), calendar_pb2.Event)
+        made = update([calendar_pb2.Session(title="Opening", start_local="2022-03-15T09:00",
+                                            end_local="2022-03-15T13:00")])
+        session = f"{made.sessions[0].id}.{made.id}@convene"
+        self.assertEqual(export(), {whole: ("CANCELLED", 1), session: ("CONFIRMED", 1)})
+        made = update([])
+        self.assertEqual(export(), {whole: ("CONFIRMED", 2), session: ("CANCELLED", 2)})
+
+        # An event that always had sessions never had a whole-event entry.
+        always = self.create(self.ch_a, "whole-2", workshop("Always by session"))
+        reply = unary(self.ch_b, "CalendarService", "ExportICalendar",
+                      calendar_pb2.ExportICalendarRequest(event_id=always.id),
+                      calendar_pb2.ExportICalendarResponse)
+        self.assertEqual(sorted(v["UID"] for v in rfc5545_vevents(reply.calendar)),
+                         sorted(f"{s.id}.{always.id}@convene" for s in always.sessions))
+        self.assertEqual(reply.vevent_count, len(always.sessions))
+
+    def test_the_agenda_has_no_day_for_a_date_the_venue_skipped(self):
+        # Samoa went from 2011-12-29 24:00 (-10:00) to 2011-12-31 00:00
+        # (+14:00): the 30th never happened in Apia.
+        event = workshop("Across the date line")
+        event.city, event.country_code, event.time_zone = "Apia", "WS", "Pacific/Apia"
+        event.start_local, event.end_local = "2011-12-29T20:00", "2011-12-31T03:00"
+        del event.sessions[:]
+        made = self.create(self.ch_a, "apia-1", event)
+        agenda = unary(self.ch_b, "CalendarService", "GetAgenda",
+                       calendar_pb2.GetAgendaRequest(event_id=made.id, viewer_time_zone="UTC"),
+                       calendar_pb2.Agenda)
+        self.assertEqual([d.venue_date for d in agenda.days], ["2011-12-29", "2011-12-31"])
+        self.assertEqual(agenda.days[0].end.instant, agenda.days[1].start.instant)
 
     def test_find_meeting_times_for_partner_cities(self):
         request = calendar_pb2.FindMeetingTimesRequest(

@@ -19,7 +19,8 @@ binaries have no fake one), sets a policy of before_event offsets so that
 reminders fall due 6-50 s from now, registers participants (all days, or one
 day of a two-day event), and then, at random instants and especially 1-3 s
 after due instants (and right at them), edits the event (description, title,
-a move by a few seconds while every due instant stays 20 s+ away, cancel),
+a move by a few seconds while every due instant stays 20 s+ away, a late
+move once every due instant passed that puts them 20 s+ ahead again, cancel),
 changes modes, cancels registrations (whole or one day), registers more and
 forgets participants (one event or all). A sink subscribed as "mailer" to
 every event records and acknowledges each notification. After the last due
@@ -43,6 +44,7 @@ Environment:
 """
 import collections
 import datetime
+import math
 import os
 import random
 import signal
@@ -607,6 +609,7 @@ class EventState:
         self.may_cancel = may_cancel
         self.cancelled = False
         self.movable = False
+        self.late_movable = False
         self.model = None  # O.EventModel
         self.regs = {}     # pid -> {"days": {date: mode-or-None(cancelled)}, "forgotten": bool}
 
@@ -692,8 +695,14 @@ class Sequence:
             # Some events keep every due instant 32 s+ away, so that they
             # can be moved first.
             ev.movable = self.span >= 38 and rng.random() < 0.5
-            low = 32 if ev.movable else 6
-            rels = sorted(rng.sample(range(low, int(self.span) + 1), rng.randint(2, 4)))
+            # Others have every due instant early, so that they can be
+            # moved (late) 20 s+ ahead again once all went out.
+            ev.late_movable = not ev.movable and rng.random() < 0.5
+            if ev.late_movable:
+                rels = sorted(rng.sample(range(6, 13), rng.randint(1, 3)))
+            else:
+                low = 32 if ev.movable else 6
+                rels = sorted(rng.sample(range(low, int(self.span) + 1), rng.randint(2, 4)))
             offsets = [start - (base + r) for r in rels]
             policy = N.ReminderPolicy(event_id=ev.id, before_event=[
                 duration_pb2.Duration(seconds=o) for o in offsets])
@@ -766,10 +775,30 @@ class Sequence:
         dues = ev.model.dues()
         return (min(dues) - now >= O.MOVE_MARGIN and min(dues) + delta - now >= O.MOVE_MARGIN)
 
-    def op_move(self, ev):
-        delta = self.rng.choice([-1, 1]) * self.rng.randint(3, 10)
-        if not self.can_move(ev, delta):
+    def late_move_delta(self, ev):
+        """How far to move `ev` later so that the due instants already past
+        (at least one) are MOVE_MARGIN+ ahead again, or None: another due
+        instant is too near, or the run has no room left for the new ones."""
+        now = time.time()
+        dues = ev.model.dues()
+        past = [d for d in dues if d < now - 1]
+        if not past or any(now - 1 <= d < now + O.MOVE_MARGIN for d in dues):
             return None
+        delta = math.ceil(now + O.MOVE_MARGIN + 2 - min(past)) + self.rng.randint(0, 4)
+        left = self.run.started + self.run.seconds - time.monotonic()
+        if max(dues) + delta - now + 15 > left:
+            return None
+        return delta
+
+    def op_move(self, ev, late=False):
+        if late:
+            delta = self.late_move_delta(ev)
+            if delta is None:
+                return None
+        else:
+            delta = self.rng.choice([-1, 1]) * self.rng.randint(3, 10)
+            if not self.can_move(ev, delta):
+                return None
         start = ts_seconds(ev.pb.start_time) + delta
         end = ts_seconds(ev.pb.end_time) + delta
         if sorted({local_date(start), local_date(end - 1)}) != ev.model.dates:
@@ -777,7 +806,7 @@ class Sequence:
         event = K.Event(id=ev.id, start_local=local_text(start), end_local=local_text(end))
         t0 = time.time()
         pb = self.update(event, ["start_local", "end_local"], ev)
-        op = O.Op("move", t0, time.time(), note=f"{delta:+d} s")
+        op = O.Op("move", t0, time.time(), note=f"{delta:+d} s{' (late)' if late else ''}")
         op.old, op.new = ev.model.start, ts_seconds(pb.start_time)
         if abs(op.new - op.old - delta) > 0.001:
             raise HarnessError(f"moved by {delta} s, start went {op.old} -> {op.new}")
@@ -785,6 +814,9 @@ class Sequence:
         ev.model.moves.append(op)
         ev.model.starts.append(op.new)
         ev.pb = pb
+        if late:
+            self.run.cron.add([d + self.rng.uniform(0, 0.08) for d in ev.model.dues()])
+            self.run.chaos.add_dues(ev.model.dues())
         return op
 
     def op_cancel_event(self, ev):
@@ -862,10 +894,10 @@ class Sequence:
                 return f"forget {pid} (after the event was cancelled)"
             self.op_cancel(ev, pid, one_day=False)
             return f"cancel {pid} (after the event was cancelled)"
-        if flavor == "move":
-            op = self.op_move(ev)
+        if flavor in ("move", "late move"):
+            op = self.op_move(ev, late=flavor == "late move")
             if op is not None:
-                self.counts["move"] += 1
+                self.counts[flavor] += 1
                 return f"move {op.note}"
             flavor = "random"
         near_due = flavor != "random"
@@ -924,6 +956,9 @@ class Sequence:
                     plan.append((d + rng.uniform(1, 3), ev, "after due"))
                 if rng.random() < 0.3:
                     plan.append((d + rng.uniform(-0.3, 0.3), ev, "at due"))
+            if ev.late_movable:
+                # A move once its reminders went out (or are going out).
+                plan.append((max(ev.model.dues()) + rng.uniform(1.5, 3), ev, "late move"))
             if ev.movable:
                 # Moves while every due instant is still MOVE_MARGIN away.
                 room = min(ev.model.dues()) - O.MOVE_MARGIN - 11 - now
@@ -1195,8 +1230,9 @@ class ReminderModelTest(unittest.TestCase):
             f"{k.split(': ', 1)[1]}: {n}" for k, n in sorted(totals.items())
             if k.startswith("reminders at most once: ")), flush=True)
         print("reminder model: calls made: " + ", ".join(
-            f"{k} {totals[k]}" for k in ("register", "description", "title", "move", "mode",
-                                         "cancel", "cancel_day", "forget", "cancel_event")),
+            f"{k} {totals[k]}" for k in ("register", "description", "title", "move", "late move",
+                                         "mode", "cancel", "cancel_day", "forget",
+                                         "cancel_event")),
               flush=True)
         if c.error:
             failures.append("chaos thread failed:\n" + c.error)

@@ -30,6 +30,13 @@ no capacity limits (every registered day is CONFIRMED), no sessions.
     moves an event only while every due instant, old and new, is at least
     MOVE_MARGIN seconds away, far more than the planner can lag (its lease is
     10 s), so the reminder goes out once, at its new instant.
+  * A late move comes after one of the event's due instants: that reminder
+    went out (or is going out) at its old instant, and the move puts its
+    instant back MOVE_MARGIN+ seconds in the future. It is not sent again:
+    once, whatever the move. (A registration that did not have it planned,
+    made after it fell due, gets it at the new instant: also once.) The
+    event's other due instants, old and new, are MOVE_MARGIN+ seconds away,
+    as for any move.
   * A reminder stops being planned when its registration is cancelled, its
     first day is cancelled, its participant is forgotten (the planner erases
     the reminders when it reads the participant_forgotten entry) or its
@@ -215,7 +222,7 @@ class Oracle:
             for o in ev.offsets:
                 key = f"{event_id}/{pid}/event-{iso_duration(o)}"
                 verdict, reason = self._reminder(ev, reg, o)
-                out[key] = (verdict, ev.start - o, reason)
+                out[key] = (verdict, self.due_of(ev, reg, o)[0], reason)
             if ev.cancel is not None:
                 verdict, reason = self._notice(ev, reg)
                 out[f"{event_id}/{pid}/cancelled"] = (verdict, None, reason)
@@ -223,12 +230,13 @@ class Oracle:
 
     def move_anomalies(self):
         """Moves the planner handled only after a due instant they moved: the
-        test's assumption (planner lag far below MOVE_MARGIN) broke."""
+        test's assumption (planner lag far below MOVE_MARGIN) broke. Due
+        instants already past when a (late) move began are not moved by it."""
         out = []
         for ev in self.events.values():
             for m in ev.moves:
-                dues = [s - o for s in (m.old, m.new) for o in ev.offsets]
-                if m.done_or_inf() > min(dues) - EPS:
+                dues = [s - o for s in (m.old, m.new) for o in ev.offsets if s - o > m.t0]
+                if dues and m.done_or_inf() > min(dues) - EPS:
                     out.append(f"{ev.id}: move {m} was planned only after a due instant "
                                f"({min(dues):.3f}); the planner lagged more than the test's "
                                f"{MOVE_MARGIN:g} s margin")
@@ -247,13 +255,42 @@ class Oracle:
             edits = ev.edits + [op for op in reg.ops if op.kind == "mode"]
             for o in ev.offsets:
                 key = f"{event_id}/{pid}/event-{iso_duration(o)}"
-                due = ev.start - o
+                due = self.due_of(ev, reg, o)[0]
                 got = first.get(key)
                 n += sum(1 for op in edits if due < op.t0 and got is not None and got > op.t1)
         return n
 
+    @staticmethod
+    def due_of(ev, reg, offset):
+        """(due, sure_by): the instant the reminder of `reg` falls due, and by
+        when it must have gone out if nothing removed it. A move before that
+        instant moves it; a late move (after it) leaves it there when it was
+        planned, and plans it at the new instant when it was not (the
+        registration came after it fell due). A late move that finds it due
+        but not sent yet moves it too: it goes out at one instant or the
+        other, so sure_by reaches past the new one."""
+        a = reg.register
+        start = ev.starts[0]
+        for m in ev.moves:
+            if m.t1 <= a.t0:
+                start = m.new
+        due = start - offset
+        planned = due > a.t0 - EPS
+        sure_by = due + DISPATCH_BOUND
+        for m in ev.moves:
+            if m.t0 < a.t1:
+                continue
+            if planned and due < m.t0 - EPS:
+                if m.t0 < sure_by:
+                    sure_by = max(sure_by, m.new - offset + DISPATCH_BOUND)
+                continue
+            due = m.new - offset
+            planned = True
+            sure_by = due + DISPATCH_BOUND
+        return due, sure_by
+
     def _reminder(self, ev, reg, offset):
-        due = ev.start - offset
+        due, sure_by = self.due_of(ev, reg, offset)
         dues = [s - offset for s in ev.starts]
         a = reg.register
         if ev.first_date not in reg.dates:
@@ -265,7 +302,7 @@ class Oracle:
             return ZERO, f"removed before due {due:.3f}: {x}"
         if any(a.t0 - EPS <= d <= a.done_or_inf() + EPS for d in dues):
             return ZERO_OR_ONE, f"due {due:.3f} while the registration was being planned: {a}"
-        if x is not None and x.t0 > due + DISPATCH_BOUND:
+        if x is not None and x.t0 > sure_by:
             return ONE, f"due {due:.3f}, removed only {x.t0 - due:.0f} s later: {x}"
         if x is not None:
             return ZERO_OR_ONE, f"removal around or after due {due:.3f}: {x}"

@@ -4,17 +4,19 @@
 -- leaves the reminder keys. A reminder whose lease passed to another owner
 -- is left to that owner. A notification without a state entry is pending.
 -- A lifecycle notice also records what it told the participant (told hash),
--- the state the next notice is measured against.
+-- the state the next notice is measured against. Each completed key joins
+-- its registration's sent set, so that no later re-plan adds it again.
 -- KEYS: 1 leases zset, 2 lease owners hash, 3 records hash, 4 notifications
 --       hash, 5 outbox stream, 6 outbox entry ids hash, 7 told hash
 -- ARGV: 1-5 index key prefixes (keys::NotificationIndexPrefixes()), 6 owner
---       token, 7 now ms, 8 outbox max length, then per notification:
+--       token, 7 now ms, 8 outbox max length, 9 sent sets' prefix
+--       (ReminderShard::SentPrefix()), then per notification:
 --       reminder key, notification id, event id, participant id, record,
 --       told state ('' for a reminder)
 -- Returns {completed, skipped}.
 local pair_prefix, event_notifications, participant_notifications = ARGV[1], ARGV[4], ARGV[5]
-local owner, now, maxlen = ARGV[6], ARGV[7], ARGV[8]
-local FIRST = 9
+local owner, now, maxlen, sent_prefix = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local FIRST = 10
 local reminder_keys = {}
 local STEP = 6
 for i = FIRST, #ARGV, STEP do reminder_keys[#reminder_keys + 1] = ARGV[i] end
@@ -59,5 +61,6 @@ if #done > 0 then
 end
 for pair, members in pairs(by_pair) do
   redis.call('SREM', pair_prefix .. pair, unpack(members))
+  redis.call('SADD', sent_prefix .. pair, unpack(members))
 end
 return {completed, skipped}

@@ -1,17 +1,19 @@
 -- Erases a participant from the reminder stores: their pending reminders
--- (rendered texts with their name and address) and their notifications'
--- texts and outbox entries, for one event or all of them. What stays is the
--- count of what was removed; nothing of theirs is kept.
+-- (rendered texts with their name and address), which ones were sent, and
+-- their notifications' texts and outbox entries, for one event or all of
+-- them. What stays is the count of what was removed; nothing of theirs is
+-- kept.
 -- KEYS: 1 due zset, 2 records hash, 3 leases zset, 4 lease owners hash,
 --       5 notifications hash, 6 notification states hash, 7 outbox stream,
 --       8 outbox entry ids hash, 9 mail states hash, 10 told hash
 -- ARGV: 1-5 index key prefixes (keys::NotificationIndexPrefixes(): pair,
 --       event participants, participant events, event notifications,
---       participant notifications), 6 participant id, 7 event id or '' (all)
+--       participant notifications), 6 participant id, 7 event id or '' (all),
+--       8 sent sets' prefix (ReminderShard::SentPrefix())
 -- Returns {reminders removed, notifications erased}.
 local P = { pair = ARGV[1], event_participants = ARGV[2], participant_events = ARGV[3],
             event_notifications = ARGV[4], participant_notifications = ARGV[5] }
-local pid, only = ARGV[6], ARGV[7]
+local pid, only, sent_prefix = ARGV[6], ARGV[7], ARGV[8]
 local events_key = P.participant_events .. pid
 local events = only ~= '' and {only} or redis.call('SMEMBERS', events_key)
 local reminders = 0
@@ -24,6 +26,7 @@ for _, event in ipairs(events) do
     redis.call('HDEL', KEYS[4], key)
   end
   redis.call('DEL', pair)
+  redis.call('DEL', sent_prefix .. event .. '/' .. pid)
   redis.call('HDEL', KEYS[10], event .. '/' .. pid)
   redis.call('SREM', P.event_participants .. event, pid)
   redis.call('SREM', events_key, event)

@@ -436,9 +436,9 @@ TEST_F(NotificationTest, CancellingDropsRemindersAndQueuesOneNotice) {
     EXPECT_EQ(n.kind(), v1::NOTIFICATION_KIND_CANCELLATION_NOTICE);
     EXPECT_EQ(n.state(), v1::NOTIFICATION_STATE_PENDING);
   }
-  // Processing the same changes again sends no second notice.
+  // Processing the same changes again plans no second notice.
   ASSERT_TRUE(planning_->PlanEvent(event).ok());
-  EXPECT_EQ(app_->RunDueReminders(0)->dispatched, 2);  // completed, not re-sent
+  EXPECT_EQ(app_->RunDueReminders(0)->dispatched, 0);
   EXPECT_EQ(OutboxLength(), 2);
   EXPECT_TRUE(Scheduled(event).empty());
 }
@@ -555,6 +555,8 @@ TEST_F(NotificationTest, ForgettingAParticipantLeavesNothingOfThemInRedis) {
   ASSERT_EQ(app_->RunDueReminders(0)->dispatched, 2);
   storage::RedisSyncClient sync(*redis_);
   ASSERT_THAT(testing_util::RedisKeyspaceText(sync), HasSubstr("ana.kovac@"));
+  const std::string ana_sent = storage::keys::ReminderShard(0).Sent(event, "zagreb-ana");
+  ASSERT_EQ(sync.Command({"EXISTS", ana_sent})->as_integer().value_or(-1), 1);
 
   absl::StatusOr<attendance::AttendanceApp::ForgetOutcome> forgot =
       Await<attendance::AttendanceApp::ForgetOutcome>([&](auto done) {
@@ -571,6 +573,8 @@ TEST_F(NotificationTest, ForgettingAParticipantLeavesNothingOfThemInRedis) {
   const std::string everything = testing_util::RedisKeyspaceText(sync);
   EXPECT_THAT(everything, ::testing::Not(HasSubstr("ana.kovac@")));
   EXPECT_THAT(everything, ::testing::Not(HasSubstr("Kova")));
+  // Nor which of their reminders went out.
+  EXPECT_EQ(sync.Command({"EXISTS", ana_sent})->as_integer().value_or(-1), 0);
   // The other participant is untouched, and replaying the streams plans
   // nothing for the erased one.
   EXPECT_THAT(everything, HasSubstr("torino-1@example.org"));
@@ -1008,6 +1012,47 @@ TEST_F(NotificationTest, AnEditAfterTheDueTimeKeepsTheDueRemindersForTheReminder
   ASSERT_TRUE(planning_->PlanEvent(event).ok());
   EXPECT_EQ(Scheduled(event).size(), 4u);
   EXPECT_EQ(app_->RunDueReminders(0)->dispatched, 0);
+  EXPECT_EQ(OutboxLength(), 1);
+}
+
+// Audit finding 2: a reminder already sent was planned again when a move
+// put its due instant back in the future, and went out a second time under
+// the new revision's idempotency key.
+TEST_F(NotificationTest, MovingTheEventAfterAReminderWentOutDoesNotSendItAgain) {
+  const std::string event = CreateEvent(Training(), "training");
+  Register(event, "torino-1", core::AttendanceMode::kInPerson);
+  Follow();
+  // The 7-day reminder goes out.
+  clock_.SetNow(Utc(2022, 3, 19, 8, 30) + absl::Seconds(1));
+  ASSERT_EQ(app_->RunDueReminders(0)->dispatched, 1);
+  // The organiser moves the training a week later: the 7-day reminder's
+  // instant (2022-03-26 07:30Z) is in the future again.
+  v1::Event patch;
+  patch.set_id(event);
+  patch.set_start_local("2022-04-02T09:30");
+  patch.set_end_local("2022-04-04T17:30");
+  for (const char* d : {"2022-04-02", "2022-04-03", "2022-04-04"}) {
+    v1::Session* s = patch.add_sessions();
+    s->set_title(absl::StrCat("Day ", d));
+    s->set_start_local(absl::StrCat(d, "T09:30"));
+    s->set_end_local(absl::StrCat(d, "T17:30"));
+  }
+  ASSERT_TRUE(Await<core::Event>([&](auto done) {
+                calendar_->UpdateEvent(patch, {"start_local", "end_local", "sessions"}, 1,
+                                       std::move(done));
+              }).ok());
+  Follow();
+  // The other reminders move; the one sent is not planned again.
+  std::vector<v1::ScheduledReminder> left = Scheduled(event);
+  for (const v1::ScheduledReminder& r : left) EXPECT_NE(r.reminder_id(), "event-P7D");
+  EXPECT_THAT(DueTimes(left),
+              ::testing::ElementsAre(Utc(2022, 4, 1, 7, 30), Utc(2022, 4, 2, 6, 30),
+                                     Utc(2022, 4, 3, 6, 30), Utc(2022, 4, 4, 6, 30)));
+  clock_.SetNow(Utc(2022, 3, 26, 7, 30) + absl::Seconds(1));
+  EXPECT_EQ(app_->RunDueReminders(0)->dispatched, 0);
+  std::map<std::string, int> per_key;
+  for (const std::string& id : OutboxIds(*redis_)) ++per_key[id.substr(0, id.rfind("/r"))];
+  for (const auto& [key, n] : per_key) EXPECT_EQ(n, 1) << key << " went out " << n << " times";
   EXPECT_EQ(OutboxLength(), 1);
 }
 

@@ -101,6 +101,21 @@ TEST(SplitIntoLocalDays, KeepsAOneSecondTailAfterMidnight) {
   EXPECT_EQ(days[1].end - days[1].start, absl::Seconds(1));
 }
 
+TEST(SplitIntoLocalDays, SkipsALocalDateThatNeverExisted) {
+  // Samoa skipped 2011-12-30: 2011-12-29 24:00 (-10:00) was followed by
+  // 2011-12-31 00:00 (+14:00), both 2011-12-30T10:00Z. No wall-clock time
+  // of the 30th existed, so it is no day of the event.
+  const std::vector<EventDay> days = MustSplit(
+      MustResolve("Pacific/Apia"), absl::CivilSecond(2011, 12, 29, 20, 0, 0),
+      absl::CivilSecond(2011, 12, 31, 3, 0, 0));
+  ASSERT_EQ(days.size(), 2u);
+  EXPECT_EQ(days[0].date, absl::CivilDay(2011, 12, 29));
+  EXPECT_EQ(days[0].end, Utc(2011, 12, 30, 10, 0));
+  EXPECT_EQ(days[1].date, absl::CivilDay(2011, 12, 31));
+  EXPECT_EQ(days[1].start, Utc(2011, 12, 30, 10, 0));
+  EXPECT_EQ(days[1].end, Utc(2011, 12, 30, 13, 0));
+}
+
 TEST(SplitIntoLocalDays, ReturnsOneDayForASingleDayEvent) {
   const std::vector<EventDay> days = MustSplit(
       MustResolve("Europe/Rome"), absl::CivilSecond(2021, 10, 11, 9, 30, 0),

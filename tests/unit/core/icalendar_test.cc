@@ -243,6 +243,75 @@ TEST(ExportICalendar, StatesLocalTimesWithTheEventsZone) {
   EXPECT_THAT(lines, Contains("DTSTAMP:20220302T120000Z"));
 }
 
+// A night shift starting 02:30 in Brussels on the nights the clocks change
+// (2022-03-27: 02:00 -> 03:00; 2022-10-30: 03:00 -> 02:00), resolved by
+// `policy`, with one session from 02:30 to 04:00.
+Event NightShift(absl::CivilDay night, LocalTimePolicy policy) {
+  Event e;
+  e.id = "night";
+  e.title = "Night shift";
+  e.format = EventFormat::kInPerson;
+  e.venue = {"Port of Antwerp", "Zaha Hadidplein 1", "Antwerpen", 8};
+  e.time_zone = "Europe/Brussels";
+  e.start_local = absl::CivilSecond(night.year(), night.month(), night.day(), 2, 30, 0);
+  e.end_local = absl::CivilSecond(night.year(), night.month(), night.day(), 5, 0, 0);
+  e.local_time_policy = policy;
+  Session s;
+  s.id = "s1";
+  s.title = "First half";
+  s.start_local = e.start_local;
+  s.end_local = absl::CivilSecond(night.year(), night.month(), night.day(), 4, 0, 0);
+  e.sessions = {s};
+  e.revision = 1;
+  const absl::Status prepared = PrepareEvent(e, MustResolve(e.time_zone));
+  EXPECT_TRUE(prepared.ok()) << prepared;
+  return e;
+}
+
+TEST(ExportICalendar, NamesTheInstantsEveryPolicyResolvedAGapOrOverlapTo) {
+  const absl::CivilDay spring(2022, 3, 27), autumn(2022, 10, 30);
+  const struct {
+    absl::CivilDay night;
+    LocalTimePolicy policy;
+    absl::Time start;
+    const char* dtstart;  // as written
+  } cases[] = {
+      // In the gap: the time the clocks showed at the instant.
+      {spring, LocalTimePolicy::kRfc5545, Utc(2022, 3, 27, 1, 30),
+       "DTSTART;TZID=Europe/Brussels:20220327T033000"},
+      {spring, LocalTimePolicy::kEarlier, Utc(2022, 3, 27, 0, 30),
+       "DTSTART;TZID=Europe/Brussels:20220327T013000"},
+      {spring, LocalTimePolicy::kLater, Utc(2022, 3, 27, 1, 30),
+       "DTSTART;TZID=Europe/Brussels:20220327T033000"},
+      // In the overlap: the first occurrence is what a TZID value names;
+      // the second only UTC can.
+      {autumn, LocalTimePolicy::kRfc5545, Utc(2022, 10, 30, 0, 30),
+       "DTSTART;TZID=Europe/Brussels:20221030T023000"},
+      {autumn, LocalTimePolicy::kEarlier, Utc(2022, 10, 30, 0, 30),
+       "DTSTART;TZID=Europe/Brussels:20221030T023000"},
+      {autumn, LocalTimePolicy::kLater, Utc(2022, 10, 30, 1, 30), "DTSTART:20221030T013000Z"},
+  };
+  for (const auto& c : cases) {
+    const Event e = NightShift(c.night, c.policy);
+    ASSERT_EQ(e.start, c.start) << c.dtstart;
+    const std::string ics = MustExport({e});
+    EXPECT_THAT(PhysicalLines(ics), Contains(c.dtstart));
+    // The session's VEVENT (the only one), read back as RFC 5545 says.
+    const ICalendarComponent cal = MustParse(ics);
+    const std::vector<const ICalendarComponent*> vevents = cal.Components("VEVENT");
+    ASSERT_EQ(vevents.size(), 1u);
+    const Session& s = e.sessions[0];
+    for (const auto& [name, instant] : {std::pair("DTSTART", s.start), std::pair("DTEND", s.end)}) {
+      const ICalendarProperty* p = vevents[0]->Property(name);
+      ASSERT_NE(p, nullptr);
+      const std::string* tzid = p->Param("TZID");
+      EXPECT_THAT(ResolveICalendarDateTime(p->value, tzid == nullptr ? "" : *tzid),
+                  IsOkAndHolds(instant))
+          << c.dtstart << ": " << name << " " << p->value;
+    }
+  }
+}
+
 TEST(ExportICalendar, NamesTheOrganiserContactAsOrganizer) {
   std::vector<Event> events = Scenario();
   events[0].organiser_contact = {"Thessaloniki, CoP1 office", "cop1@thessaloniki.example"};
