@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -719,8 +721,13 @@ void CalendarApp::FinishExport(ExportState& state) {
   if (!text.ok()) return state.done(text.status());
   ICalendarExport out;
   out.event_count = static_cast<int>(state.events.size());
-  for (const core::Event& e : state.events) {
-    out.vevent_count += e.sessions.empty() ? 1 : static_cast<int>(e.sessions.size());
+  // Counted in what was written, so that the cancelled entries (removed
+  // sessions, a whole-event entry sessions replaced) count as the VEVENTs
+  // they are. A component starts a line; text values never hold a CRLF.
+  constexpr std::string_view kVevent = "\r\nBEGIN:VEVENT\r\n";
+  for (size_t at = text->find(kVevent); at != std::string::npos;
+       at = text->find(kVevent, at + kVevent.size())) {
+    ++out.vevent_count;
   }
   out.text = *std::move(text);
   state.done(std::move(out));
