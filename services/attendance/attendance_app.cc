@@ -316,21 +316,29 @@ void AttendanceApp::ForgetParticipant(std::string event_id,
   if (absl::Status s = core::CheckTextLength("reason", reason, kMaxReason); !s.ok()) {
     return done(s);
   }
-  if (every_event) {
-    return store_.ForgetEverywhere(std::move(request_id), participant_id,
-                                   std::move(reason), clock_.Now(),
-                                   std::move(done));
-  }
-  const absl::Time now = clock_.Now();
-  WithSheet<bool>(event_id,
-                [this, event_id, request_id, participant_id, reason, now](auto done) {
-                  store_.Forget(event_id, request_id, participant_id, reason, now,
-                                std::move(done));
-                },
-                [event_id, done = std::move(done)](absl::StatusOr<bool> erased) mutable {
-                  if (!erased.ok()) return done(erased.status());
-                  done(ForgetOutcome{{event_id}, *erased ? 1 : 0});
-                });
+  // The id is bound across events first: an erasure cannot be undone, so
+  // an id reused for another request must stop it before any event.
+  store_.BindForgetRequest(
+      request_id, event_id, participant_id, reason,
+      [this, every_event, event_id, participant_id, request_id, reason,
+       done = std::move(done)](absl::StatusOr<bool> bound) mutable {
+        if (!bound.ok()) return done(bound.status());
+        if (every_event) {
+          return store_.ForgetEverywhere(std::move(request_id), participant_id,
+                                         std::move(reason), clock_.Now(), std::move(done));
+        }
+        const absl::Time now = clock_.Now();
+        WithSheet<bool>(
+            event_id,
+            [this, event_id, request_id, participant_id, reason, now](auto done) {
+              store_.Forget(event_id, request_id, participant_id, reason, now,
+                            std::move(done));
+            },
+            [event_id, done = std::move(done)](absl::StatusOr<bool> erased) mutable {
+              if (!erased.ok()) return done(erased.status());
+              done(ForgetOutcome{{event_id}, *erased ? 1 : 0});
+            });
+      });
 }
 
 void AttendanceApp::GetRegistration(std::string event_id,

@@ -15,6 +15,8 @@
 #include "storage/attendance_stream_format.h"
 #include "attendance/event_sheet_store.h"
 #include "storage/keys.h"
+#include "storage/lua_script.h"
+#include "storage/request_fingerprint.h"
 #include "attendance/scripts/attendance_audit_lua.h"
 #include "attendance/scripts/attendance_change_lua.h"
 #include "attendance/scripts/attendance_checkin_lua.h"
@@ -386,6 +388,28 @@ void AttendanceStore::ReadReportData(std::string event_id,
                     data.sheet = *std::move(sheet);
                     done(std::move(data));
                   });
+}
+
+void AttendanceStore::BindForgetRequest(std::string request_id, std::string event_id,
+                                        std::string participant_id, std::string reason,
+                                        Callback<bool> done) {
+  static const LuaScript* script = new LuaScript("attendance_forget_request", R"lua(
+local seen = redis.call('HGET', KEYS[1], ARGV[1])
+if seen and seen ~= ARGV[2] then
+  return redis.error_reply('CONVENE INVALID_ARGUMENT request_id: ' .. ARGV[1] ..
+    ' was already used for a different request; a retry must repeat the request ' ..
+    'exactly, a new request needs a new request_id')
+end
+if not seen then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1
+)lua");
+  std::string fingerprint = RequestFingerprint({event_id, participant_id, reason});
+  redis_.Eval(*script, {keys::AttendanceForgetRequests()},
+              {std::move(request_id), std::move(fingerprint)},
+              [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+                if (!reply.ok()) return done(reply.status());
+                done(true);
+              });
 }
 
 void AttendanceStore::Forget(std::string event_id, std::string request_id,

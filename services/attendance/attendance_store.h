@@ -144,6 +144,15 @@ class AttendanceStore {
   };
   void ReadReportData(std::string event_id, Callback<ReportData> done);
 
+  // Binds a ForgetParticipant request_id to its event id ("" for every
+  // event), participant and reason, across events, before any erasure:
+  // INVALID_ARGUMENT naming request_id when it was used for another. The
+  // per-event binding of Forget() alone would let an id used in one event
+  // erase another participant in the events it was not used in.
+  void BindForgetRequest(std::string request_id, std::string event_id,
+                         std::string participant_id, std::string reason,
+                         Callback<bool> done);
+
   // Erases the participant's name, e-mail and organisation from their
   // registration for the event (true: erased now; false: already erased).
   // Idempotent per request id: a retry gets the first answer, and the id

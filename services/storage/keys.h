@@ -165,6 +165,10 @@ inline std::string EventOfCountsChannel(absl::string_view channel) {
 // adds each before writing its sheet): what erasure "from every event"
 // walks, without reading the calendar's keys.
 inline std::string AttendanceEvents() { return "cv:{att}:events"; }
+// Hash: ForgetParticipant request_id -> fingerprint of (event id, "" for
+// every event; participant; reason), kept across events so that an id is
+// bound once however many events its erasure touches.
+inline std::string AttendanceForgetRequests() { return "cv:{att}:forget-requests"; }
 // Hash: "cv:{cal}:changes" -> last calendar change entry the sheet follower
 // has applied (attendance/sheet_follower.h).
 inline std::string SheetFollowerPositions() { return "cv:{att}:sheet-positions"; }

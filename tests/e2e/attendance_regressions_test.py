@@ -24,7 +24,7 @@ behaviour:
      seats and places in line alike: nobody is promoted into it;
   j. a check-out to a removed session is refused, as a check-in is;
   k. ForgetParticipant's request_id is bound to its participant: reused for
-     another one it is INVALID_ARGUMENT and erases nothing;
+     another one it is INVALID_ARGUMENT and erases nothing, in any event;
   l. an unknown session_id is named as such, not as an unknown event;
   n. a retry of Register, ChangeMode or CancelRegistration returns the first
      answer (days, status, revision), not what later requests made of it;
@@ -608,6 +608,16 @@ class AttendanceRegressionsTest(unittest.TestCase):
         self.assertIn("request_id", refused.exception.details())
         kept = self.get_registration(ev, "k2")
         self.assertEqual((kept.participant.display_name, kept.forgotten), ("Kim Beta", False))
+        # Nor from every event at once: not even in an event where the id
+        # was never used.
+        other = self.create_event("reg-k-other", day, day)
+        self.register(other, "k2", name="Kim Beta")
+        with self.assertRaises(grpc.RpcError) as refused:
+            forget("k2", event_id="")
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        for event in (ev, other):
+            kept = self.get_registration(event, "k2")
+            self.assertEqual((kept.participant.display_name, kept.forgotten), ("Kim Beta", False))
 
     # -- l ------------------------------------------------------------------
     def test_l_an_unknown_session_is_named_as_such(self):
