@@ -715,7 +715,9 @@ class Sequence:
             rec, req = firsts[0]
             m.facts.add(key[0], key[1], key[2], key[3], rec.day, O.ts_ms(rec, "check_in_time"), rec.walk_in)
             m.facts.checkins[key]["joins"] = len(records)
-            if rec.walk_in:
+            if rec.walk_in and key[0] not in m.meta:
+                # A new walk-in registration; a registration that took a
+                # walk-in day keeps what it was registered as.
                 m.meta[key[0]] = (False, O.IN_PERSON)
         if problems:
             raise Mismatch(problems)
