@@ -15,6 +15,7 @@
 #include "calendar/event_mapping.h"
 #include "core/event_rules.h"
 #include "core/icalendar.h"
+#include "core/local_date_time.h"
 #include "core/log.h"
 #include "core/page_token.h"
 #include "core/text_limits.h"
@@ -89,7 +90,14 @@ absl::Status DecodePageToken(const EventQuery& q, int64_t& ms,
       core::DecodePageToken(q.page_token, kPageTokenTag, QueryFingerprint(q), "ListEvents");
   if (!position.ok()) return position.status();
   std::vector<std::string> parts = absl::StrSplit(*position, absl::MaxSplits('|', 1));
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &ms)) {
+  // The start instant of an event: scheduled local times lie in
+  // kFirstScheduledYear..kLastScheduledYear, and no zone is a day away
+  // from UTC.
+  static const int64_t kFirstStartMs = absl::ToUnixMillis(
+      absl::FromCivil(absl::CivilDay(core::kFirstScheduledYear - 1, 12, 31), absl::UTCTimeZone()));
+  static const int64_t kLastStartMs = absl::ToUnixMillis(
+      absl::FromCivil(absl::CivilDay(core::kLastScheduledYear + 1, 1, 2), absl::UTCTimeZone()));
+  if (parts.size() != 2 || !core::ParseIssuedNumber(parts[0], kFirstStartMs, kLastStartMs, ms)) {
     return core::PageTokenError("ListEvents");
   }
   id = parts[1];

@@ -32,6 +32,24 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::strin
   return raw.substr(prefix.size(), raw.size() - prefix.size() - suffix.size());
 }
 
+bool ParseIssuedNumber(absl::string_view text, int64_t min, int64_t max, int64_t& out) {
+  int64_t value = 0;
+  // SimpleAtoi alone takes "+3", " 4" and leading zeros.
+  if (!absl::SimpleAtoi(text, &value) || absl::StrCat(value) != text || value < min ||
+      value > max) {
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+bool ParseIssuedNumber(absl::string_view text, uint64_t& out) {
+  uint64_t value = 0;
+  if (!absl::SimpleAtoi(text, &value) || absl::StrCat(value) != text) return false;
+  out = value;
+  return true;
+}
+
 absl::StatusOr<int64_t> DecodeOffsetPageToken(absl::string_view token, absl::string_view tag,
                                               absl::string_view filters,
                                               absl::string_view list_name) {
@@ -39,12 +57,7 @@ absl::StatusOr<int64_t> DecodeOffsetPageToken(absl::string_view token, absl::str
   absl::StatusOr<std::string> position = DecodePageToken(token, tag, filters, list_name);
   if (!position.ok()) return position.status();
   int64_t offset = 0;
-  // SimpleAtoi alone takes "+3", " 4" and leading zeros: only the text
-  // EncodePageToken's caller wrote is a position.
-  if (!absl::SimpleAtoi(*position, &offset) || absl::StrCat(offset) != *position ||
-      offset < 0 || offset > kMaxPageOffset) {
-    return PageTokenError(list_name);
-  }
+  if (!ParseIssuedNumber(*position, 0, kMaxPageOffset, offset)) return PageTokenError(list_name);
   return offset;
 }
 

@@ -37,6 +37,13 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::strin
                                             absl::string_view filters,
                                             absl::string_view list_name);
 
+// A number inside a token (a page's position, a stream entry id's parts),
+// read back only in the form the service writes it, absl::StrCat's digits
+// in [min, max]: "+5", " 5", "5 ", "05" and "-0" are tokens nobody issued.
+// The one rule for the numbers of every list's and feed's tokens.
+bool ParseIssuedNumber(absl::string_view text, int64_t min, int64_t max, int64_t& out);
+bool ParseIssuedNumber(absl::string_view text, uint64_t& out);
+
 // The most items a page may start after: no Redis collection holds more.
 inline constexpr int64_t kMaxPageOffset = int64_t{1} << 32;
 

@@ -4,9 +4,9 @@
 #include <tuple>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/page_token.h"
 #include "storage/keys.h"
 
 namespace convene::storage {
@@ -15,9 +15,9 @@ namespace {
 bool ParseStreamId(absl::string_view id, uint64_t& ms, uint64_t& seq) {
   std::pair<absl::string_view, absl::string_view> parts =
       absl::StrSplit(id, absl::MaxSplits('-', 1));
-  return !parts.first.empty() && !parts.second.empty() &&
-         absl::SimpleAtoi(parts.first, &ms) &&
-         absl::SimpleAtoi(parts.second, &seq);
+  // Only ids as Redis writes them: "1-1 " reached XRANGE (an INTERNAL
+  // error) and " 1-1" was read as 1-1.
+  return core::ParseIssuedNumber(parts.first, ms) && core::ParseIssuedNumber(parts.second, seq);
 }
 
 }  // namespace

@@ -169,6 +169,26 @@ class ApiEdgesTest(unittest.TestCase):
                                  K.ListEventChangesRequest(sync_token=position),
                                  K.ListEventChangesResponse)
                 self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT, e.details())
+        # A position in this feed's epoch whose id is not written the way
+        # the feed writes ids (a space, a sign, a leading zero) was never
+        # issued: INVALID_ARGUMENT, not INTERNAL from Redis ("1-1 ") nor
+        # read as if it were "1-1".
+        for stream_id in ("1-1 ", " 1-1", "+1-1", "01-1", "1-01", "1-+1"):
+            with self.subTest(forged=stream_id):
+                e = self.refused("CalendarService", "ListChanges",
+                                 K.ListChangesRequest(position=position_token(feed_epoch, stream_id)),
+                                 K.ListChangesResponse)
+                self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT, e.details())
+                self.assertIn("not a position this service issued", e.details())
+                e = self.refused("CalendarService", "ListEventChanges",
+                                 K.ListEventChangesRequest(
+                                     sync_token=position_token(calendar_epoch, stream_id)),
+                                 K.ListEventChangesResponse)
+                self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT, e.details())
+                with self.assertRaises(grpc.RpcError) as caught:
+                    list(stream(K.WatchChangesRequest(
+                        position=position_token(feed_epoch, stream_id)), timeout=10))
+                self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         # The newest position itself is fine: nothing after it yet.
         page = self.call("CalendarService", "ListChanges", K.ListChangesRequest(page_size=100),
                          K.ListChangesResponse)
@@ -351,6 +371,30 @@ class ApiEdgesTest(unittest.TestCase):
                  K.ListEventsResponse)]:
             with self.subTest(method=method, page_size=request.page_size):
                 self.assert_invalid(self.refused(service, method, request, response), "page_size")
+
+    def test_6_a_list_events_page_token_carries_its_instant_only_as_issued(self):
+        """ListEvents' tokens hold the start instant of the next page's first
+        event; like the offsets of the other lists, only the digits the list
+        wrote are a token ("+5", " 5", "05" or an instant past any Timestamp
+        were taken and read as positions)."""
+        import base64
+        for day in ("2031-07-01", "2031-07-02"):
+            self.call("CalendarService", "CreateEvent", K.CreateEventRequest(
+                request_id=f"edges-6-page-{day}", event=self.workshop(day, day)), K.Event)
+        page = self.call("CalendarService", "ListEvents", K.ListEventsRequest(page_size=1),
+                         K.ListEventsResponse)
+        raw = base64.urlsafe_b64decode(page.next_page_token + "=" * (-len(page.next_page_token) % 4))
+        tag, ms, rest = raw.decode().split("|", 2)
+        self.assertEqual(len(self.call("CalendarService", "ListEvents", K.ListEventsRequest(
+            page_size=1, page_token=page.next_page_token), K.ListEventsResponse).events), 1)
+        for forged in ("+" + ms, " " + ms, ms + " ", "0" + ms, "-" + "9" * 18,
+                       "9223372036854775807", "-9223372036854775808"):
+            token = base64.urlsafe_b64encode(f"{tag}|{forged}|{rest}".encode()).decode().rstrip("=")
+            with self.subTest(ms=forged):
+                e = self.refused("CalendarService", "ListEvents",
+                                 K.ListEventsRequest(page_size=1, page_token=token),
+                                 K.ListEventsResponse)
+                self.assert_invalid(e, "page_token")
 
     def test_6_every_text_limit_counts_characters_not_bytes(self):
         """Audit finding 3: request_id, Webhook.secret and the forget reason

@@ -54,5 +54,21 @@ TEST(PageToken, TakesOnlyTheOffsetsItWrites) {
   }
 }
 
+TEST(PageToken, ReadsNumbersOnlyAsItWritesThem) {
+  int64_t signed_value = 0;
+  EXPECT_TRUE(ParseIssuedNumber("-5", -10, 10, signed_value));
+  EXPECT_EQ(signed_value, -5);
+  EXPECT_TRUE(ParseIssuedNumber("0", 0, 0, signed_value));
+  for (const char* text : {"+5", " 5", "5 ", "05", "-0", "", "11", "-11", "5-"}) {
+    EXPECT_FALSE(ParseIssuedNumber(text, -10, 10, signed_value)) << "\"" << text << "\"";
+  }
+  uint64_t unsigned_value = 0;
+  EXPECT_TRUE(ParseIssuedNumber("18446744073709551615", unsigned_value));
+  EXPECT_EQ(unsigned_value, UINT64_MAX);
+  for (const char* text : {"18446744073709551616", "-1", "+1", "01", " 1", "1 ", ""}) {
+    EXPECT_FALSE(ParseIssuedNumber(text, unsigned_value)) << "\"" << text << "\"";
+  }
+}
+
 }  // namespace
 }  // namespace convene::core
