@@ -12,6 +12,7 @@
 #include "convene/v1/calendar.pb.h"
 #include "convene/v1/notification.pb.h"
 #include "rpc/proto_time.h"
+#include "rpc/request_enums.h"
 
 namespace convene::auth {
 namespace {
@@ -306,7 +307,8 @@ absl::Status AdmitRequest(const grpc::ServerContextBase& context, const Message&
   if (*caller) {
     if (absl::Status s = AuthorizeRequest(**caller, request); !s.ok()) return s;
   }
-  return rpc::CheckTimes(request);
+  if (absl::Status s = rpc::CheckTimes(request); !s.ok()) return s;
+  return rpc::CheckEnums(request);
 }
 
 }  // namespace convene::auth

@@ -1,12 +1,12 @@
 #include "mapping/wire_enum.h"
 
-#include "absl/strings/str_cat.h"
+#include "rpc/request_enums.h"
 
 namespace convene::mapping {
 
 absl::Status CheckWireEnum(absl::string_view field, int value, bool (*is_valid)(int)) {
   if (is_valid(value)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(field, ": unknown value ", value));
+  return rpc::UnknownEnumValue(field, value);
 }
 
 }  // namespace convene::mapping

@@ -1,6 +1,8 @@
 // Wire enums are closed sets in Convene: a number the .proto does not name
 // (from a newer or a broken client) is refused, never mapped to a default.
-// The one check, and the one message, for every enum a request carries.
+// Every request has had rpc::CheckEnums before its handler runs; this is
+// the same check, and the same message (rpc::UnknownEnumValue), for a
+// message the mapping converts on its own (a stored document, a copy).
 //
 //   if (absl::Status s = CheckWireEnum("event.kind", w.kind(), v1::EventKind_IsValid);
 //       !s.ok()) {

@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "auth/rpc_policy.h"
 #include "auth/token_authenticator.h"
-#include "mapping/wire_enum.h"
 #include "rpc/proto_time.h"
 #include "rpc/status_conversion.h"
 #include "rpc/unary_reply.h"
@@ -18,10 +17,13 @@ grpc::ServerUnaryReactor* NotificationHandler::SetReminderPolicy(
     v1::ReminderPolicy* response) {
   return rpc::FinishOnPool(context, workers_, [this, request, response, context]() -> absl::Status {
     if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) return s;
-    for (int kind : request->policy().muted_notices()) {
+    // Unknown numbers were refused by AdmitRequest; REMINDER and
+    // CANCELLATION_NOTICE are kinds, but not notices one may mute.
+    for (int i = 0; i < request->policy().muted_notices_size(); ++i) {
+      const int kind = request->policy().muted_notices(i);
       if (!NoticeKindFromProto(kind)) {
         return absl::InvalidArgumentError(absl::StrCat(
-            "policy.muted_notices: ", v1::NotificationKind_Name(kind),
+            "policy.muted_notices[", i, "]: ", v1::NotificationKind_Name(kind),
             " is not a registration notice kind (REGISTRATION_CONFIRMED .. VENUE_CHANGED)"));
       }
     }
@@ -121,11 +123,6 @@ grpc::ServerUnaryReactor* NotificationHandler::ListNotifications(
     grpc::CallbackServerContext* context, const v1::ListNotificationsRequest* request,
     v1::ListNotificationsResponse* response) {
   if (absl::Status s = auth::AdmitRequest(*context, *request); !s.ok()) {
-    return rpc::FinishNow(context, s);
-  }
-  if (absl::Status s =
-          mapping::CheckWireEnum("state", request->state(), v1::NotificationState_IsValid);
-      !s.ok()) {
     return rpc::FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();

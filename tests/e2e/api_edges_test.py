@@ -972,6 +972,55 @@ class ApiEdgesTest(unittest.TestCase):
         self.assert_invalid(e, "state")
         self.assertIn("unknown value 99", e.details())
 
+    def test_10_every_enum_of_every_request_is_checked_in_one_place(self):
+        """ListRegistrations with status=99 answered OK with every
+        registration (the filter dropped), where ListNotifications' state=99
+        is refused; other RPCs refused unknown numbers each in its own words
+        ("format, kind or status: unknown enum value", "kinds: 99 is not a
+        change kind", "policy.muted_notices:  is not a ..." without the
+        number). Every enum a request carries, nested and repeated ones
+        included, is now checked before any handler reads it."""
+        self.call("AttendanceService", "Register", A.RegisterRequest(
+            event_id=self.event.id, request_id="edges-10b-reg", mode=IN_PERSON,
+            participant=common_pb2.Participant(participant_id="thess-10b", display_name="Eleni")),
+            A.Registration)
+        at = athens("2031-03-10T10:00")
+        for service, method, request, response, field in [
+                ("AttendanceService", "ListRegistrations", A.ListRegistrationsRequest(
+                    event_id=self.event.id, status=99), A.ListRegistrationsResponse, "status"),
+                ("CalendarService", "ListEvents", K.ListEventsRequest(format=99),
+                 K.ListEventsResponse, "format"),
+                ("CalendarService", "ListEvents", K.ListEventsRequest(status=99),
+                 K.ListEventsResponse, "status"),
+                ("CalendarService", "ListChanges", K.ListChangesRequest(
+                    kinds=[K.CHANGE_KIND_CHECKED_IN, 99]), K.ListChangesResponse, "kinds[1]"),
+                ("AttendanceService", "CheckIn", A.CheckInRequest(
+                    event_id=self.event.id, participant_id="thess-10b", day="2031-03-10",
+                    mode=IN_PERSON, source=99, request_id="edges-10b-ci", occurred_time=at),
+                 A.CheckInRecord, "source"),
+                ("AttendanceService", "ChangeMode", A.ChangeModeRequest(
+                    event_id=self.event.id, participant_id="thess-10b", request_id="edges-10b-cm",
+                    days=[A.DayMode(date="2031-03-10", mode=99)]), A.Registration, "days[0].mode"),
+                ("NotificationService", "SetReminderPolicy", notification_pb2.SetReminderPolicyRequest(
+                    policy=notification_pb2.ReminderPolicy(
+                        event_id=self.event.id,
+                        muted_notices=[notification_pb2.NOTIFICATION_KIND_PROMOTED, 99])),
+                 notification_pb2.ReminderPolicy, "policy.muted_notices[1]")]:
+            with self.subTest(method=method, field=field):
+                e = self.refused(service, method, request, response)
+                self.assert_invalid(e, f"{field}: unknown value 99")
+        # Nothing changed: no check-in, the same mode, the default policy.
+        counts = self.call("AttendanceService", "GetAttendanceCounts",
+                           A.GetAttendanceCountsRequest(event_id=self.event.id), A.AttendanceCounts)
+        self.assertEqual(sum(d.counts.checked_in_total for d in counts.days), 0)
+        reg = self.call("AttendanceService", "GetRegistration", A.GetRegistrationRequest(
+            event_id=self.event.id, participant_id="thess-10b"), A.Registration)
+        self.assertTrue(all(d.mode == IN_PERSON for d in reg.days))
+        policy = self.call("NotificationService", "GetReminderPolicy",
+                           notification_pb2.GetReminderPolicyRequest(event_id=self.event.id),
+                           notification_pb2.ReminderPolicy)
+        self.assertTrue(policy.is_default)
+
 
 if __name__ == "__main__":
     unittest.main()
