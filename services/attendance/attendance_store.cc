@@ -325,7 +325,7 @@ void AttendanceStore::List(const RegistrationQuery& q,
       scripts::AttendanceList(), std::move(f.keys), std::move(f.args),
       [event_id = q.event_id,
        done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-        if (!reply.ok()) return done(reply.status());
+        if (!reply.ok()) return done(NameEvent(reply.status(), event_id));
         auto e = reply->elements();
         if (e.empty())
           return done(absl::InternalError("attendance_list.lua: empty reply"));

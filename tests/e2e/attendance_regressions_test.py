@@ -29,7 +29,11 @@ behaviour:
   n. a retry of Register, ChangeMode or CancelRegistration returns the first
      answer (days, status, revision), not what later requests made of it;
   o. someone registered, but not for the day, walks in like anyone else
-     while the room has a seat: the day is added to their registration.
+     while the room has a seat: the day is added to their registration;
+  p. ListRegistrations of an event nobody created is NOT_FOUND, as
+     GetAttendanceCounts and ExportAttendanceReport are (it answered an
+     empty list, so a mistyped id looked like an event without
+     registrations).
 """
 import subprocess
 import unittest
@@ -695,6 +699,27 @@ class AttendanceRegressionsTest(unittest.TestCase):
         self.assertEqual(refused.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
         self.assertIn("the room is full", refused.exception.details())
         self.assert_no_negative(self.counts(ev))
+
+    # -- p ------------------------------------------------------------------
+    def test_p_listing_the_registrations_of_no_event_is_not_found(self):
+        unknown = "ev_00000000000000ff"
+        for method, request, response in [
+                ("ListRegistrations", A.ListRegistrationsRequest(event_id=unknown),
+                 A.ListRegistrationsResponse),
+                ("ListRegistrations", A.ListRegistrationsRequest(
+                    event_id=unknown, status=CONFIRMED, city="Gent"), A.ListRegistrationsResponse),
+                ("GetAttendanceCounts", A.GetAttendanceCountsRequest(event_id=unknown),
+                 A.AttendanceCounts)]:
+            with self.subTest(method=method, request=str(request)):
+                with self.assertRaises(grpc.RpcError) as refused:
+                    self.call("AttendanceService", method, request, response)
+                self.assertEqual(refused.exception.code(), grpc.StatusCode.NOT_FOUND)
+                self.assertIn(f"event {unknown} not found", refused.exception.details())
+        # An event without registrations yet is an empty list, not unknown.
+        ev = self.create_event("reg-p", "2031-07-03", "2031-07-03")
+        page = self.call("AttendanceService", "ListRegistrations",
+                         A.ListRegistrationsRequest(event_id=ev.id), A.ListRegistrationsResponse)
+        self.assertEqual(len(page.registrations), 0)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,11 @@
 -- A day/mode/status filter matches when some registered day matches all of
 -- those given. Returns { next score ("" = last page), registration, ... },
 -- each registration as attendance_get.lua returns it.
+-- No sheet, no event: as every other attendance script says (an empty
+-- list would pass a mistyped id off as an event nobody registered for).
+if redis.call('EXISTS', EV.sheet) == 0 then
+  return redis.error_reply('CONVENE NOT_FOUND event not found')
+end
 local after = ARG(1) ~= '' and ('(' .. ARG(1)) or '-inf'
 local page, want_mode, want_status = tonumber(ARG(2)), ARG(3), ARG(4)
 local want_city, want_day = ARG(5), ARG(6)
