@@ -1021,6 +1021,65 @@ class ApiEdgesTest(unittest.TestCase):
                            notification_pb2.ReminderPolicy)
         self.assertTrue(policy.is_default)
 
+    # -- 11 -------------------------------------------------------------------
+    def test_11_an_event_with_its_removed_sessions_stays_readable(self):
+        """An organiser who replaced all 200 sessions of an event eight times
+        made it 4.3 MB (removed sessions are kept, without bound): the ninth
+        UpdateEvent was stored but answered RESOURCE_EXHAUSTED, and from then
+        on GetEvent and ExportICalendar of the event, every ListEvents page
+        holding it and every ListEventChanges or ListChanges page reaching
+        its changes failed the same way, for every caller: the feeds were
+        stuck at that change. An event's text, its removed sessions'
+        included, is bounded; the update that would pass the bound is
+        refused (INVALID_ARGUMENT naming event.sessions) and changes
+        nothing."""
+        day = "2031-08-05"
+
+        def sessions(generation):
+            return [K.Session(title=f"Round {generation} table {i}",
+                              start_local=f"{day}T{9 + i * 2 // 60:02d}:{i * 2 % 60:02d}",
+                              end_local=f"{day}T{9 + i * 2 // 60:02d}:{i * 2 % 60 + 1:02d}",
+                              description="d" * 2000, room="r" * 100)
+                    for i in range(200)]
+        event = self.workshop(day, day)
+        event.sessions.extend(sessions(0))
+        made = self.call("CalendarService", "CreateEvent", K.CreateEventRequest(
+            request_id="edges-11", event=event), K.Event)
+        refused = None
+        for generation in range(1, 12):
+            current = self.call("CalendarService", "GetEvent",
+                                K.GetEventRequest(event_id=made.id), K.Event)
+            update = K.UpdateEventRequest(
+                event=K.Event(id=made.id, sessions=sessions(generation)),
+                update_mask=field_mask_pb2.FieldMask(paths=["sessions"]),
+                expected_revision=current.revision)
+            try:
+                self.call("CalendarService", "UpdateEvent", update, K.Event)
+            except grpc.RpcError as e:
+                refused = e
+                break
+        self.assertIsNotNone(refused, "eleven replacements of 200 sessions were all taken")
+        self.assert_invalid(refused, "event.sessions")
+        self.assertIn("removed sessions", refused.details())
+        after = self.call("CalendarService", "GetEvent", K.GetEventRequest(event_id=made.id), K.Event)
+        self.assertEqual(after.revision, current.revision)  # the refused update changed nothing
+        self.assertLess(after.ByteSize(), 2 * 1024 * 1024)
+        self.assertGreater(self.call("CalendarService", "ExportICalendar", K.ExportICalendarRequest(
+            event_id=made.id), K.ExportICalendarResponse).vevent_count, 0)
+        self.assertEqual([e.id for e in self.call("CalendarService", "ListEvents", K.ListEventsRequest(
+            **{"from": after.start_time, "to": after.end_time}, page_size=1),
+            K.ListEventsResponse).events], [made.id])
+        # Every change of the event can be read, one at a time.
+        token, seen = "", 0
+        for _ in range(1000):
+            page = self.call("CalendarService", "ListEventChanges", K.ListEventChangesRequest(
+                sync_token=token, page_size=1), K.ListEventChangesResponse)
+            seen += sum(1 for c in page.changes if c.event_id == made.id)
+            token = page.next_sync_token
+            if not page.has_more:
+                break
+        self.assertEqual(seen, after.revision)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -163,6 +163,31 @@ INSTANTIATE_TEST_SUITE_P(
                      "event.venue", "venue"}),
     [](const ::testing::TestParamInfo<BadEventCase>& info) { return info.param.name; });
 
+TEST(PrepareEvent, BoundsTheTextOfAnEventWithItsRemovedSessions) {
+  Event e = ConnectionCalendar()[testing_util::kThessalonikiWorkshop];
+  ASSERT_TRUE(Prepare(e).ok());
+  // Removed sessions are kept for the life of the event, without a count
+  // limit: their text counts toward the event's.
+  Session removed = e.sessions[0];
+  removed.description = std::string(5000, 'd');
+  for (int i = 0; static_cast<int>(e.removed_sessions.size() * 5000) <
+                  EventLimits::kMaxTextBytes - 20000;
+       ++i) {
+    removed.id = absl::StrCat("gone", i);
+    e.removed_sessions.push_back(removed);
+  }
+  Event fits = e;
+  EXPECT_TRUE(Prepare(fits).ok()) << Prepare(fits);
+  for (int i = 0; i < 5; ++i) {
+    removed.id = absl::StrCat("more", i);
+    e.removed_sessions.push_back(removed);
+  }
+  absl::Status s = Prepare(e);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("event.sessions: the event would hold "));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("removed sessions included"));
+}
+
 TEST(PrepareEvent, RfcPolicyReadsAGapTimeWithTheOffsetBeforeIt) {
   Event e = ConnectionCalendar()[testing_util::kInterimMeeting];
   e.start_local = absl::CivilSecond(2022, 3, 27, 2, 30, 0);
