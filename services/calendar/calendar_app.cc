@@ -438,6 +438,19 @@ void CalendarApp::ReadEventDocuments(EventQuery q, bool decode, Done<PageRead> d
       auto out = std::make_shared<EventDocumentPage>();
       out->sync_token = page->sync_token;
       out->documents = std::move(page->documents);
+      size_t kept = 0, bytes = 0;
+      while (kept < out->documents.size() &&
+             core::PageHasRoom(kept, bytes, out->documents[kept].size())) {
+        bytes += out->documents[kept++].size();
+      }
+      if (kept < out->documents.size()) {
+        // The next page starts after the last event this one keeps: the
+        // start index orders by start instant, then id.
+        absl::StatusOr<core::Event> last = EventFromDocument(out->documents[kept - 1]);
+        if (!last.ok()) return done(last.status());
+        out->documents.resize(kept);
+        page->next.emplace(ToMillis(last->start), last->id);
+      }
       if (page->next) {
         out->next_page_token = EncodePageToken(q, page->next->first, page->next->second);
       }
@@ -526,13 +539,20 @@ void CalendarApp::ListEventChanges(std::string sync_token, int page_size,
           absl::StatusOr<storage::CalendarChangePage> page) mutable {
         if (!page.ok()) return done(page.status());
         EventChangePage out;
+        size_t bytes = 0;
+        bool cut = false;
         for (const storage::CalendarChange& c : page->changes) {
+          if (!core::PageHasRoom(out.changes.size(), bytes, c.document.size())) {
+            cut = true;
+            break;
+          }
+          bytes += c.document.size();
           absl::StatusOr<EventChangeRecord> r = DecodeChange(c);
           if (!r.ok()) return done(r.status());
           out.changes.push_back(*std::move(r));
         }
-        out.has_more = static_cast<int>(page->changes.size()) == count &&
-                       page->changes.back().id != page->last_position;
+        out.has_more = cut || (static_cast<int>(page->changes.size()) == count &&
+                               page->changes.back().id != page->last_position);
         out.next_sync_token = out.changes.empty()
                                   ? (from.empty() ? page->last_position : from)
                                   : out.changes.back().sync_token;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "core/page_token.h"
 #include "core/text_limits.h"
 
 namespace convene::calendar {
@@ -39,10 +40,19 @@ void ChangeFeedApp::ListChanges(
         slice.next_position =
             query.position.empty() ? page->last_position : query.position;
         bool full = false;
+        size_t bytes = 0;
         for (storage::FeedEntry& entry : page->entries) {
           if (full) break;
+          const bool match = Matches(query, entry);
+          size_t entry_bytes = 0;
+          for (const auto& [name, value] : entry.fields) entry_bytes += name.size() + value.size();
+          if (match && !core::PageHasRoom(slice.entries.size(), bytes, entry_bytes)) {
+            full = true;  // this entry starts the next page
+            break;
+          }
           slice.next_position = entry.id;
-          if (!Matches(query, entry)) continue;
+          if (!match) continue;
+          bytes += entry_bytes;
           slice.entries.push_back(std::move(entry));
           full = static_cast<int>(slice.entries.size()) == page_size;
         }

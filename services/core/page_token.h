@@ -13,6 +13,7 @@
 #ifndef CONVENE_CORE_PAGE_TOKEN_H_
 #define CONVENE_CORE_PAGE_TOKEN_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -43,6 +44,20 @@ absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::strin
 // The one rule for the numbers of every list's and feed's tokens.
 bool ParseIssuedNumber(absl::string_view text, int64_t min, int64_t max, int64_t& out);
 bool ParseIssuedNumber(absl::string_view text, uint64_t& out);
+
+// The most bytes of items one page of any list or feed carries: gRPC
+// refuses to send a message over 4 MiB, and a page of large events (each
+// up to EventLimits::kMaxTextBytes of text) at the default page size would
+// pass it, for every caller, at the same place every time. A page ends
+// early, with more to follow, instead.
+inline constexpr size_t kMaxPageBytes = size_t{3} << 20;
+
+// Whether a page holding `items` items of `bytes` bytes takes one more of
+// `item_bytes`: the first always (a page never comes back empty for its
+// size), then while the page stays within kMaxPageBytes.
+inline bool PageHasRoom(size_t items, size_t bytes, size_t item_bytes) {
+  return items == 0 || bytes + item_bytes <= kMaxPageBytes;
+}
 
 // The most items a page may start after: no Redis collection holds more.
 inline constexpr int64_t kMaxPageOffset = int64_t{1} << 32;
