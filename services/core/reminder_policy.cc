@@ -59,7 +59,18 @@ absl::Status ValidateReminderPolicy(const ReminderPolicy& policy) {
       !s.ok()) {
     return s;
   }
-  return ValidateOffsets(policy.before_each_day, "before_each_day");
+  if (absl::Status s = ValidateOffsets(policy.before_each_day, "before_each_day"); !s.ok()) {
+    return s;
+  }
+  // A kind listed twice was stored twice; the offsets refuse the same.
+  absl::flat_hash_set<NoticeKind> muted;
+  for (size_t i = 0; i < policy.muted_notices.size(); ++i) {
+    if (!muted.insert(policy.muted_notices[i]).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "policy.muted_notices[", i, "]: the same notice kind is listed twice"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace convene::core

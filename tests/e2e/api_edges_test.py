@@ -1136,6 +1136,27 @@ class ApiEdgesTest(unittest.TestCase):
             "ListChanges", K.ListChangesRequest, K.ListChangesResponse, "position",
             "next_position")) == len(ids), 30))
 
+    # -- 13 -------------------------------------------------------------------
+    def test_13_a_notice_kind_muted_twice_is_refused_like_an_offset_twice(self):
+        """SetReminderPolicy stored muted_notices [PROMOTED, PROMOTED] as
+        given (GetReminderPolicy answered the kind twice), where an offset
+        listed twice is refused."""
+        N = notification_pb2
+        for policy in (N.ReminderPolicy(event_id=self.event.id, muted_notices=[
+                           N.NOTIFICATION_KIND_PROMOTED, N.NOTIFICATION_KIND_WAITLISTED,
+                           N.NOTIFICATION_KIND_PROMOTED]),
+                       N.ReminderPolicy(event_id=self.event.id, before_event=[
+                           duration_pb2.Duration(seconds=3600), duration_pb2.Duration(seconds=3600)])):
+            with self.subTest(policy=str(policy)):
+                e = self.refused("NotificationService", "SetReminderPolicy",
+                                 N.SetReminderPolicyRequest(policy=policy), N.ReminderPolicy)
+                self.assert_invalid(e, "policy.muted_notices[2]" if policy.muted_notices
+                                    else "policy.before_event[1]")
+                self.assertIn("listed twice", e.details())
+        self.assertTrue(self.call("NotificationService", "GetReminderPolicy",
+                                  N.GetReminderPolicyRequest(event_id=self.event.id),
+                                  N.ReminderPolicy).is_default)
+
 
 if __name__ == "__main__":
     unittest.main()
