@@ -379,9 +379,6 @@ absl::StatusOr<std::vector<core::Event>> DecodeEach(const std::vector<std::strin
 }  // namespace
 
 void CalendarApp::ReadEventDocuments(EventQuery q, bool decode, Done<PageRead> done) {
-  if (q.page_size < 0) {
-    return done(absl::InvalidArgumentError("page_size: must not be negative"));
-  }
   if (q.from && q.to && *q.to <= *q.from) {
     return done(absl::InvalidArgumentError("to: must be after from"));
   }
