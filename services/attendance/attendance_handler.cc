@@ -132,11 +132,16 @@ grpc::ServerUnaryReactor* AttendanceHandler::GetAttendanceCounts(
     return rpc::FinishNow(context, s);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::vector<std::string> days(request->days().begin(), request->days().end());
   app_.GetAttendanceCounts(
       request->event_id(),
-      [this, reactor, response](absl::StatusOr<core::AttendanceCounts> c) {
-        if (c.ok()) *response = CountsToProto(*c, clock_.Now());
-        reactor->Finish(rpc::ToGrpcStatus(c.status()));
+      [this, reactor, response, days = std::move(days)](absl::StatusOr<core::AttendanceCounts> c) {
+        if (!c.ok()) return reactor->Finish(rpc::ToGrpcStatus(c.status()));
+        absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>> asked = CountsForDays(
+            std::make_shared<const v1::AttendanceCounts>(CountsToProto(*c, clock_.Now())), days,
+            /*check_days=*/true);
+        if (asked.ok()) *response = **asked;
+        reactor->Finish(rpc::ToGrpcStatus(asked.status()));
       });
   return reactor;
 }
@@ -150,8 +155,9 @@ AttendanceHandler::WatchAttendanceCounts(
   }
   absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
   if (!ticket.ok()) return rpc::FinishStreamNow<v1::AttendanceCounts>(ticket.status());
-  auto* watcher =
-      new CountsWatcher(app_, counts_hub_, clock_, request->event_id());
+  auto* watcher = new CountsWatcher(
+      app_, counts_hub_, clock_, request->event_id(),
+      std::vector<std::string>(request->days().begin(), request->days().end()));
   watcher->stream_ticket = *std::move(ticket);
   auth::OnRevoked(watcher->stream_ticket,
                   [watcher](grpc::Status s) { watcher->End(std::move(s)); });

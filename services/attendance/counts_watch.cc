@@ -115,8 +115,10 @@ void CountsHub::CloseAll() {
 }
 
 CountsWatcher::CountsWatcher(AttendanceApp& app, CountsHub& hub,
-                             const core::Clock& clock, std::string event_id)
-    : app_(app), hub_(hub), clock_(clock), event_id_(std::move(event_id)) {}
+                             const core::Clock& clock, std::string event_id,
+                             std::vector<std::string> days)
+    : app_(app), hub_(hub), clock_(clock), event_id_(std::move(event_id)),
+      days_(std::move(days)) {}
 
 void CountsWatcher::Start() {
   {
@@ -139,11 +141,15 @@ void CountsWatcher::OnFirstCounts(absl::StatusOr<core::AttendanceCounts> counts)
     if (done_) {
       delete_now = true;
     } else if (!finished_) {
-      if (!counts.ok()) {
-        FinishLocked(rpc::ToGrpcStatus(counts.status()));
+      absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>> asked =
+          counts.ok() ? CountsForDays(std::make_shared<const v1::AttendanceCounts>(
+                                          CountsToProto(*counts, clock_.Now())),
+                                      days_, /*check_days=*/true)
+                      : counts.status();
+      if (!asked.ok()) {
+        FinishLocked(rpc::ToGrpcStatus(asked.status()));
       } else {
-        OfferLocked(std::make_shared<const v1::AttendanceCounts>(
-            CountsToProto(*counts, clock_.Now())));
+        OfferLocked(*std::move(asked));
       }
     }
   }
@@ -155,7 +161,10 @@ void CountsWatcher::Deliver(
   absl::MutexLock lock(&mu_);
   if (finished_) return;
   if (!counts.ok()) return FinishLocked(rpc::ToGrpcStatus(counts.status()));
-  OfferLocked(*counts);
+  absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>> asked =
+      CountsForDays(*counts, days_, /*check_days=*/false);
+  if (!asked.ok()) return FinishLocked(rpc::ToGrpcStatus(asked.status()));
+  OfferLocked(*std::move(asked));
 }
 
 void CountsWatcher::OfferLocked(std::shared_ptr<const v1::AttendanceCounts> counts) {

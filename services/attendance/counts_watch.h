@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -75,8 +76,10 @@ class CountsHub {
 class CountsWatcher final
     : public grpc::ServerWriteReactor<v1::AttendanceCounts> {
  public:
+  // `days`: the days each message holds (empty: every day), as
+  // GetAttendanceCounts takes them (CountsForDays).
   CountsWatcher(AttendanceApp& app, CountsHub& hub, const core::Clock& clock,
-                std::string event_id);
+                std::string event_id, std::vector<std::string> days);
 
   // Registers with the hub, reads the counts and sends them. Call once.
   void Start();
@@ -107,6 +110,7 @@ class CountsWatcher final
   CountsHub& hub_;
   const core::Clock& clock_;
   const std::string event_id_;
+  const std::vector<std::string> days_;
 
   absl::Mutex mu_;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,6 +1,8 @@
 #include "attendance/registration_mapping.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "core/page_token.h"
 #include "core/local_date_time.h"
 #include "mapping/event_mapping.h"
 #include "rpc/proto_time.h"
@@ -125,6 +127,48 @@ v1::AttendanceCounts CountsToProto(const core::AttendanceCounts& c,
     }
   }
   return w;
+}
+
+absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>> CountsForDays(
+    std::shared_ptr<const v1::AttendanceCounts> all, const std::vector<std::string>& days,
+    bool check_days) {
+  std::shared_ptr<const v1::AttendanceCounts> out = all;
+  if (!days.empty()) {
+    absl::flat_hash_set<std::string> wanted;
+    for (size_t i = 0; i < days.size(); ++i) {
+      if (!check_days) {
+        wanted.insert(days[i]);
+        continue;
+      }
+      const std::string field = absl::StrCat("days[", i, "]");
+      if (absl::StatusOr<absl::CivilDay> d = core::ParseLocalDate(days[i], field); !d.ok()) {
+        return d.status();
+      }
+      if (!wanted.insert(days[i]).second) {
+        return absl::InvalidArgumentError(absl::StrCat(field, ": ", days[i], " is listed twice"));
+      }
+      bool known = false;
+      for (const v1::DayCounts& d : all->days()) known = known || d.date() == days[i];
+      if (!known) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ": ", days[i], " is not a day of the event"));
+      }
+    }
+    auto some = std::make_shared<v1::AttendanceCounts>(*all);
+    some->clear_days();
+    for (const v1::DayCounts& d : all->days()) {
+      if (wanted.contains(d.date())) *some->add_days() = d;
+    }
+    out = std::move(some);
+  }
+  const size_t bytes = out->ByteSizeLong();
+  if (bytes > core::kMaxPageBytes) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "days: the counts of ", out->days_size(), " days are ", bytes,
+        " bytes, more than one answer holds (", core::kMaxPageBytes,
+        "); ask for fewer days"));
+  }
+  return out;
 }
 
 }  // namespace convene::attendance

@@ -4,7 +4,9 @@
 #ifndef CONVENE_ATTENDANCE_REGISTRATION_MAPPING_H_
 #define CONVENE_ATTENDANCE_REGISTRATION_MAPPING_H_
 
+#include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -36,6 +38,18 @@ absl::StatusOr<storage::CheckInCommand> CheckInFromProto(
 
 v1::AttendanceCounts CountsToProto(const core::AttendanceCounts& counts,
                                    absl::Time as_of);
+
+// The counts a caller asked for (GetAttendanceCounts, and every message of
+// WatchAttendanceCounts): only the `days` named (empty: every day), in date
+// order, and no more than one answer holds (core::kMaxPageBytes), else
+// OUT_OF_RANGE naming days. With `check_days` a day that is not a local
+// date of the event, or is named twice, is INVALID_ARGUMENT naming it; a
+// stream checks its first message only (a moved event may drop a day
+// later: it is then left out). The same pointer comes back when nothing
+// is left out.
+absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>> CountsForDays(
+    std::shared_ptr<const v1::AttendanceCounts> all, const std::vector<std::string>& days,
+    bool check_days);
 
 }  // namespace convene::attendance
 

@@ -33,7 +33,13 @@ behaviour:
   p. ListRegistrations of an event nobody created is NOT_FOUND, as
      GetAttendanceCounts and ExportAttendanceReport are (it answered an
      empty list, so a mistyped id looked like an event without
-     registrations).
+     registrations);
+  q. the counts of a long event with many cities and organisations (a year
+     of an online course, 60 participants) passed what one message holds:
+     GetAttendanceCounts failed with RESOURCE_EXHAUSTED and
+     WatchAttendanceCounts sent nothing, for every caller. `days` asks for
+     some days; an answer that would still be too large is OUT_OF_RANGE
+     naming days.
 """
 import subprocess
 import unittest
@@ -720,6 +726,53 @@ class AttendanceRegressionsTest(unittest.TestCase):
         page = self.call("AttendanceService", "ListRegistrations",
                          A.ListRegistrationsRequest(event_id=ev.id), A.ListRegistrationsResponse)
         self.assertEqual(len(page.registrations), 0)
+
+    # -- q ------------------------------------------------------------------
+    def test_q_counts_of_a_long_event_are_asked_for_by_days(self):
+        ev = self.create_event("reg-q", "2031-01-01", "2031-12-31", fmt=common_pb2.EVENT_FORMAT_ONLINE)
+        for i in range(60):
+            self.register(ev, f"q{i}", mode=ONLINE, city=f"{i:03d}" + "c" * 97,
+                          organisation=f"{i:03d}" + "o" * 197)
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.counts(ev)
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.OUT_OF_RANGE,
+                         refused.exception.details())
+        self.assertTrue(refused.exception.details().startswith("days: "),
+                        refused.exception.details())
+        some = self.call("AttendanceService", "GetAttendanceCounts", A.GetAttendanceCountsRequest(
+            event_id=ev.id, days=["2031-12-31", "2031-01-01"]), A.AttendanceCounts)
+        self.assertEqual([d.date for d in some.days], ["2031-01-01", "2031-12-31"])
+        for d in some.days:
+            self.assertEqual(d.counts.registered_online, 60)
+            self.assertEqual(len(d.by_city), 60)
+            self.assertEqual(len(d.by_organisation), 60)
+        self.assertEqual(some.registrations, 60)
+        for days, field in ((["2032-01-01"], "days[0]"), (["2031-01-01", "2031-02-30"], "days[1]"),
+                            (["2031-01-01", "2031-01-01"], "days[1]")):
+            with self.subTest(days=days):
+                with self.assertRaises(grpc.RpcError) as refused:
+                    self.call("AttendanceService", "GetAttendanceCounts",
+                              A.GetAttendanceCountsRequest(event_id=ev.id, days=days),
+                              A.AttendanceCounts)
+                self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                self.assertTrue(refused.exception.details().startswith(field),
+                                refused.exception.details())
+        watch = self.channel.unary_stream(
+            "/convene.v1.AttendanceService/WatchAttendanceCounts",
+            request_serializer=A.WatchAttendanceCountsRequest.SerializeToString,
+            response_deserializer=A.AttendanceCounts.FromString)
+        stream = watch(A.WatchAttendanceCountsRequest(event_id=ev.id, days=["2031-06-01"]),
+                       timeout=30)
+        first = next(stream)
+        self.assertEqual([d.date for d in first.days], ["2031-06-01"])
+        self.register(ev, "q-late", mode=ONLINE, city="Gent")
+        second = next(stream)
+        stream.cancel()
+        self.assertEqual([d.date for d in second.days], ["2031-06-01"])
+        self.assertEqual(second.days[0].counts.registered_online, 61)
+        with self.assertRaises(grpc.RpcError) as refused:
+            next(iter(watch(A.WatchAttendanceCountsRequest(event_id=ev.id), timeout=30)))
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.OUT_OF_RANGE)
 
 
 if __name__ == "__main__":
