@@ -744,6 +744,13 @@ void CalendarApp::FinishExport(ExportState& state) {
   options.now = clock_.Now();
   absl::StatusOr<std::string> text = core::ExportICalendar(state.events, options);
   if (!text.ok()) return state.done(text.status());
+  // One answer: the page rule of the lists bounds it too.
+  if (text->size() > core::kMaxPageBytes) {
+    return state.done(absl::OutOfRangeError(absl::StrCat(
+        "the calendar of ", state.events.size(), " events is ", text->size(),
+        " bytes, more than one answer holds (", core::kMaxPageBytes,
+        "): narrow the window or the filters")));
+  }
   ICalendarExport out;
   out.event_count = static_cast<int>(state.events.size());
   // Counted in what was written, so that the cancelled entries (removed

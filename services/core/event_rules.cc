@@ -252,14 +252,14 @@ absl::Status CheckSessions(Event& e) {
   return absl::OkStatus();
 }
 
-size_t SessionTextBytes(const Session& s) {
-  return s.id.size() + s.title.size() + s.description.size() + s.room.size() +
-         s.join_url.size();
+size_t SessionBytes(const Session& s) {
+  return EventLimits::kBytesPerSession + s.id.size() + s.title.size() + s.description.size() +
+         s.room.size() + s.join_url.size();
 }
 
 // Each text has its own limit; together they have this one, which the
 // removed sessions, kept without a count limit, would otherwise pass.
-absl::Status CheckTextBytes(const Event& e) {
+absl::Status CheckEventBytes(const Event& e) {
   size_t bytes = e.title.size() + e.description.size() + e.community.size() +
                  e.city.size() + e.country_code.size() + e.time_zone.size() +
                  e.venue.name.size() + e.venue.address.size() + e.venue.city.size() +
@@ -267,15 +267,16 @@ absl::Status CheckTextBytes(const Event& e) {
                  e.cancel_reason.size() + e.organiser_contact.name.size() +
                  e.organiser_contact.email.size();
   for (const std::string& o : e.organisers) bytes += o.size();
-  for (const Session& s : e.sessions) bytes += SessionTextBytes(s);
-  for (const Session& s : e.removed_sessions) bytes += SessionTextBytes(s);
-  if (bytes <= static_cast<size_t>(EventLimits::kMaxTextBytes)) return absl::OkStatus();
+  for (const Session& s : e.sessions) bytes += SessionBytes(s);
+  for (const Session& s : e.removed_sessions) bytes += SessionBytes(s);
+  if (bytes <= static_cast<size_t>(EventLimits::kMaxEventBytes)) return absl::OkStatus();
   return FieldError("event.sessions",
-                    absl::StrCat("the event would hold ", bytes, " bytes of text, its ",
+                    absl::StrCat("the event would weigh ", bytes, " bytes (its texts and ",
+                                 EventLimits::kBytesPerSession, " for each session), its ",
                                  e.removed_sessions.size(),
                                  " removed sessions included (they are kept for the life "
                                  "of the event); at most ",
-                                 EventLimits::kMaxTextBytes, " are allowed"));
+                                 EventLimits::kMaxEventBytes, " are allowed"));
 }
 
 }  // namespace
@@ -329,7 +330,7 @@ absl::Status PrepareEvent(Event& e, const Zone& zone) {
                                    EventLimits::kMaxDays, " days"));
   }
   if (absl::Status s = CheckSessions(e); !s.ok()) return s;
-  if (absl::Status s = CheckTextBytes(e); !s.ok()) return s;
+  if (absl::Status s = CheckEventBytes(e); !s.ok()) return s;
   return DeriveEventInstants(e, zone);
 }
 

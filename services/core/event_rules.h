@@ -34,10 +34,13 @@ struct EventLimits {
   static constexpr int kMaxCapacity = 1000000;
   // An event spans at most this many local days.
   static constexpr int kMaxDays = 366;
-  // The bytes (UTF-8) of all an event's texts, its removed sessions'
-  // included (they are kept for the life of the event): the event, and
-  // every change that carries it, must fit a gRPC message (4 MiB) with room.
-  static constexpr int kMaxTextBytes = 1 << 20;
+  // What an event weighs: the bytes (UTF-8) of all its texts, and
+  // kBytesPerSession for each session (its times in every answer, its
+  // VEVENT in every export), its removed sessions included (they are kept
+  // for the life of the event). The event, every change that carries it
+  // and its iCalendar export must fit a gRPC message (4 MiB) with room.
+  static constexpr int kMaxEventBytes = 1 << 20;
+  static constexpr int kBytesPerSession = 512;
 };
 
 // Checks every field of `event` against the rules and limits (not the

@@ -47,7 +47,7 @@ bool ParseIssuedNumber(absl::string_view text, uint64_t& out);
 
 // The most bytes of items one page of any list or feed carries: gRPC
 // refuses to send a message over 4 MiB, and a page of large events (each
-// up to EventLimits::kMaxTextBytes of text) at the default page size would
+// up to EventLimits::kMaxEventBytes) at the default page size would
 // pass it, for every caller, at the same place every time. A page ends
 // early, with more to follow, instead.
 inline constexpr size_t kMaxPageBytes = size_t{3} << 20;

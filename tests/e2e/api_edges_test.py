@@ -1087,6 +1087,33 @@ class ApiEdgesTest(unittest.TestCase):
             if not page.has_more:
                 break
         self.assertEqual(seen, after.revision)
+        # Sessions with next to no text weigh too: each is a Session with
+        # its times in every answer and a VEVENT in every export. Replaced
+        # 200 at a time they are refused long before the event's answers
+        # pass the message limit.
+        tiny = self.workshop(day, day)
+        tiny.sessions.extend(sessions(0)[:1])
+        made = self.call("CalendarService", "CreateEvent", K.CreateEventRequest(
+            request_id="edges-11-tiny", event=tiny), K.Event)
+        refused = None
+        for generation in range(1, 16):
+            current = self.call("CalendarService", "GetEvent",
+                                K.GetEventRequest(event_id=made.id), K.Event)
+            update = K.UpdateEventRequest(
+                event=K.Event(id=made.id, sessions=[
+                    K.Session(title="x", start_local=s.start_local, end_local=s.end_local)
+                    for s in sessions(generation)]),
+                update_mask=field_mask_pb2.FieldMask(paths=["sessions"]),
+                expected_revision=current.revision)
+            try:
+                self.call("CalendarService", "UpdateEvent", update, K.Event)
+            except grpc.RpcError as e:
+                refused = e
+                break
+        self.assertIsNotNone(refused, "fifteen replacements of 200 sessions were all taken")
+        self.assert_invalid(refused, "event.sessions")
+        self.assertGreater(self.call("CalendarService", "ExportICalendar", K.ExportICalendarRequest(
+            event_id=made.id), K.ExportICalendarResponse).vevent_count, 1000)
 
     # -- 12 -------------------------------------------------------------------
     def test_12_pages_of_large_events_stay_under_the_message_limit(self):
@@ -1135,6 +1162,14 @@ class ApiEdgesTest(unittest.TestCase):
         self.assertTrue(wait_until(lambda: len(walk(
             "ListChanges", K.ListChangesRequest, K.ListChangesResponse, "position",
             "next_position")) == len(ids), 30))
+        # One calendar for all five cannot be one answer: the caller is
+        # told to narrow it (as for too many events), not RESOURCE_EXHAUSTED.
+        e = self.refused("CalendarService", "ExportICalendar",
+                         K.ExportICalendarRequest(**window), K.ExportICalendarResponse)
+        self.assertEqual(e.code(), grpc.StatusCode.OUT_OF_RANGE, e.details())
+        self.assertIn("narrow the window or the filters", e.details())
+        self.assertEqual(self.call("CalendarService", "ExportICalendar", K.ExportICalendarRequest(
+            event_id=ids[0]), K.ExportICalendarResponse).vevent_count, 200)
 
     # -- 13 -------------------------------------------------------------------
     def test_13_a_notice_kind_muted_twice_is_refused_like_an_offset_twice(self):

@@ -170,8 +170,9 @@ TEST(PrepareEvent, BoundsTheTextOfAnEventWithItsRemovedSessions) {
   // limit: their text counts toward the event's.
   Session removed = e.sessions[0];
   removed.description = std::string(5000, 'd');
-  for (int i = 0; static_cast<int>(e.removed_sessions.size() * 5000) <
-                  EventLimits::kMaxTextBytes - 20000;
+  for (int i = 0; static_cast<int>(e.removed_sessions.size() *
+                                   (5000 + EventLimits::kBytesPerSession)) <
+                  EventLimits::kMaxEventBytes - 30000;
        ++i) {
     removed.id = absl::StrCat("gone", i);
     e.removed_sessions.push_back(removed);
@@ -184,7 +185,7 @@ TEST(PrepareEvent, BoundsTheTextOfAnEventWithItsRemovedSessions) {
   }
   absl::Status s = Prepare(e);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(s.message()), HasSubstr("event.sessions: the event would hold "));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("event.sessions: the event would weigh "));
   EXPECT_THAT(std::string(s.message()), HasSubstr("removed sessions included"));
 }
 
