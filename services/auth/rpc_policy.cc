@@ -11,8 +11,7 @@
 #include "convene/v1/attendance.pb.h"
 #include "convene/v1/calendar.pb.h"
 #include "convene/v1/notification.pb.h"
-#include "rpc/proto_time.h"
-#include "rpc/request_enums.h"
+#include "rpc/request_fields.h"
 
 namespace convene::auth {
 namespace {
@@ -307,8 +306,7 @@ absl::Status AdmitRequest(const grpc::ServerContextBase& context, const Message&
   if (*caller) {
     if (absl::Status s = AuthorizeRequest(**caller, request); !s.ok()) return s;
   }
-  if (absl::Status s = rpc::CheckTimes(request); !s.ok()) return s;
-  return rpc::CheckEnums(request);
+  return rpc::CheckRequestFields(request);
 }
 
 }  // namespace convene::auth

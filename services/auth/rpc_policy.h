@@ -93,8 +93,8 @@ absl::Status AuthorizeRequest(const core::Caller& caller,
 
 // What every handler calls first: AuthorizeRequest for the caller of this
 // call (everything passes when authentication is off), then the checks
-// every request gets whatever its RPC (rpc::CheckTimes: every Timestamp and
-// Duration in range; rpc::CheckEnums: every enum value one its enum names).
+// every request gets whatever its RPC (rpc::CheckRequestFields: every
+// Timestamp and Duration in range, every enum value one its enum names).
 absl::Status AdmitRequest(const grpc::ServerContextBase& context,
                           const google::protobuf::Message& request);
 

@@ -1,6 +1,6 @@
 #include "mapping/wire_enum.h"
 
-#include "rpc/request_enums.h"
+#include "rpc/request_fields.h"
 
 namespace convene::mapping {
 

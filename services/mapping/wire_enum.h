@@ -1,6 +1,6 @@
 // Wire enums are closed sets in Convene: a number the .proto does not name
 // (from a newer or a broken client) is refused, never mapped to a default.
-// Every request has had rpc::CheckEnums before its handler runs; this is
+// Every request has had rpc::CheckRequestFields before its handler runs; this is
 // the same check, and the same message (rpc::UnknownEnumValue), for a
 // message the mapping converts on its own (a stored document, a copy).
 //
