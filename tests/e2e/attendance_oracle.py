@@ -572,7 +572,7 @@ class AttendanceModel:
             if s is None:
                 return Outcome("NOT_FOUND")
             if s.removed:
-                return Outcome({"NOT_FOUND", "FAILED_PRECONDITION"})
+                return refuse("FAILED_PRECONDITION", "removed session", "was removed from the event")
             kind, scope_id, date, fmt = "session", session_id, s.date, s.format
         else:
             kind, scope_id, date, fmt = "day", day, day, ev.format
@@ -647,7 +647,7 @@ class AttendanceModel:
             if s is None:
                 return Outcome("NOT_FOUND")
             if s.removed:
-                return Outcome({"NOT_FOUND", "FAILED_PRECONDITION"})
+                return refuse("FAILED_PRECONDITION", "removed session", "was removed from the event")
             key, date = (pid, "session", session_id, ONLINE), s.date
         else:
             key, date = (pid, "day", day, ONLINE), day
