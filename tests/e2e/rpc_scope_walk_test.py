@@ -3,9 +3,12 @@ convened with authentication on. The test walks every method of every
 service in the proto descriptors (a method without an entry in EXPECTED
 below fails the test), builds each request generically from its input
 descriptor so that it names event B (every `event_id`, `event.id` and
-`event_ids` field, into sub-messages), and calls it with a token of each
-role limited to event A. Then the same with event A, and, for methods where
-an empty event field means every event, with that field empty.
+`event_ids` field, into sub-messages), completes it into a valid request
+(complete()), and calls it with a token of each role limited to event A.
+Then the same with event A, where every call a role may make must get past
+validation (INVALID_ARGUMENT is a mismatch) and a named object of A must be
+found, and, for methods where an empty event field means every event, with
+that field empty.
 
 EXPECTED is this test's own specification (auth/rpc_policy.cc is the
 server's table): roles allowed besides admin, and the scope kind:
