@@ -219,8 +219,9 @@ class Sequence:
             self.att("CancelRegistration", A.CancelRegistrationRequest(
                 event_id=ev.id, participant_id=pid, request_id=self.rid(), reason="plans changed"), A.Registration)
         elif what == "cancel_day":
-            # A date the registration has (another is INVALID_ARGUMENT).
-            dates = [d.date for d in live] or self.dates
+            # A date the registration has (another is INVALID_ARGUMENT);
+            # anyone's, for someone not registered (NOT_FOUND).
+            dates = [d.date for d in live] or ([d.date for d in reg.days] if reg else self.dates)
             self.att("CancelRegistration", A.CancelRegistrationRequest(
                 event_id=ev.id, participant_id=pid, request_id=self.rid(), dates=[rng.choice(dates)]),
                 A.Registration)
@@ -275,6 +276,31 @@ class Sequence:
             self.step()
             # Shorter than the notice delay (changes meet in one notice) or longer.
             time.sleep(self.rng.choice([0, 0, 0.2, 0.5, NOTICE_DELAY_S * 1.6]))
+        if self.rng.random() < 0.6:
+            self.full_house()
+
+    def full_house(self):
+        """Two late-comers for every day in person, the room cut to one seat
+        first: the second waits on every day (the first too, where a seat is
+        taken). Raised capacities and promotions left almost nobody with
+        waiting-list places only at the end, so the check of that case
+        (the last notice, no invitation but a CANCEL) hardly ever ran."""
+        self.what = "full house"
+        e = C.Event(id=self.event.id)
+        e.venue.CopyFrom(self.event.venue)
+        e.venue.in_person_capacity = 1
+        self.calls += 1
+        self.event = unary(self.test.ch, "CalendarService", "UpdateEvent", C.UpdateEventRequest(
+            event=e, update_mask=field_mask_pb2.FieldMask(paths=["venue.in_person_capacity"]),
+            expected_revision=self.event.revision), C.Event, timeout=20)
+        for i in (1, 2):
+            pid = f"p{self.number}-late-{i}"
+            self.people.append(pid)
+            self.att("Register", A.RegisterRequest(
+                event_id=self.event.id, request_id=self.rid(), mode=IN_PERSON,
+                participant=M.Participant(participant_id=pid, display_name=pid, email=f"{pid}@example.org",
+                                          language="en", time_zone=ZONE)), A.Registration)
+            time.sleep(self.rng.choice([0, NOTICE_DELAY_S * 1.6]))
 
 
 class NoticeModelTest(ProcessesTestCase):
@@ -284,6 +310,7 @@ class NoticeModelTest(ProcessesTestCase):
         print(f"notice model: seed {seed} (CONVENE_NOTICE_SEED={seed} reproduces it), {budget:.0f} s", flush=True)
         rng = random.Random(seed)
         self.outcomes, self.kind_counts = collections.Counter(), collections.Counter()
+        self.branches = collections.Counter()  # where people ended, as checked
         server = self.spawn("convened/convened", f"--notice_delay={NOTICE_DELAY_S:g}s")
         self.ch = self.channel(server)
         sink = Sink(self.ch)
@@ -302,6 +329,8 @@ class NoticeModelTest(ProcessesTestCase):
             kinds_seen |= self.check(seq, sink)
         print(f"notice model: {sequences} sequences, notice kinds seen: {sorted(kinds_seen)}", flush=True)
         print("notice model: notices received: " + ", ".join(f"{k} {n}" for k, n in sorted(self.kind_counts.items())),
+              flush=True)
+        print("notice model: people checked: " + ", ".join(f"{k} {n}" for k, n in sorted(self.branches.items())),
               flush=True)
         print("notice model: calls made, by outcome: " + ", ".join(f"{k} {n}" for k, n in sorted(self.outcomes.items())),
               flush=True)
@@ -369,6 +398,9 @@ class NoticeModelTest(ProcessesTestCase):
             waiting = [d for d in days if d.status == WAITLISTED]
             invitations = [inv for inv in (invitation(n) for n in mine) if inv is not None]
             last = KIND[mine[-1].kind] if mine else None
+            self.branches["a seat" if seats else "only waiting" if waiting else "nothing left"] += 1
+            if invitations:
+                self.branches[f"last invitation {invitations[-1][0]}"] += 1
             if seats:
                 if last in (None, "cancelled"):
                     problems.append(f"{where}: has a seat on {sorted(seats)} but the last notice is {last}")
