@@ -545,6 +545,7 @@ class Cron(threading.Thread):
         self.lock = threading.Lock()
         self.at = []
         self.calls = self.dispatched = self.failed_calls = 0
+        self.errors = []
         self.in_flight = threading.Semaphore(4)
 
     def add(self, instants):
@@ -569,6 +570,7 @@ class Cron(threading.Thread):
             self.stop.wait(0.01)
 
     def call(self):
+        r = None
         try:
             live = self.replicas.live()
             cron = [r for r in live if r.mode == "cron"]
@@ -580,9 +582,15 @@ class Cron(threading.Thread):
             with self.lock:
                 self.calls += 1
                 self.dispatched += out.dispatched
-        except (grpc.RpcError, ValueError):
+        except (grpc.RpcError, ValueError) as e:
             with self.lock:
-                self.failed_calls += 1  # its replica was killed meanwhile
+                self.failed_calls += 1
+                # A replica is marked dead before it is killed: a call that
+                # failed on one still alive failed by itself (every failure
+                # was taken for a kill, and neither counted nor shown).
+                if r is not None and r.alive:
+                    self.errors.append(f"RunDueReminders on live replica {r.slot} ({r.mode}): "
+                                       f"{e.code().name + ' ' + e.details() if isinstance(e, grpc.RpcError) else e}")
         finally:
             self.in_flight.release()
 
@@ -1251,7 +1259,7 @@ class ReminderModelTest(unittest.TestCase):
               f"{totals['notices delivered']} delivered; "
               f"{c.kills} kills ({c.mid_batch_kills} holding claimed reminders, {c.planner_kills} "
               f"of the planner), {self.cron.calls} RunDueReminders calls "
-              f"({self.cron.dispatched} dispatched), {totals['edits after due']} edits 0-5 s after "
+              f"({self.cron.dispatched} dispatched, {self.cron.failed_calls} failed), {totals['edits after due']} edits 0-5 s after "
               f"a due instant ({totals['edits of due, unsent reminders']} times a due reminder "
               f"was still unsent), "
               f"{totals['operations']} operations; lost {totals['lost']}, duplicated "
@@ -1271,6 +1279,8 @@ class ReminderModelTest(unittest.TestCase):
               flush=True)
         if c.error:
             failures.append("chaos thread failed:\n" + c.error)
+        if self.cron.errors:
+            failures.append("RunDueReminders failed:\n  " + "\n  ".join(self.cron.errors[:20]))
         if self.watcher.error:
             print(f"reminder model: planner watcher had an error: {self.watcher.error}", flush=True)
         for p in (self.calendar, self.attendance):
