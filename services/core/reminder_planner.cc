@@ -1,6 +1,7 @@
 #include "core/reminder_planner.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -71,6 +72,27 @@ absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day) {
   absl::StatusOr<absl::Time> at =
       ToInstant(zone, local, LocalTimePolicy::kRfc5545);
   return at.ok() ? *at : event.start;
+}
+
+absl::Time DayEnd(const Event& event, const Zone& zone, absl::CivilDay day) {
+  const absl::Time starts = DayStart(event, zone, day);
+  std::optional<absl::Time> last;
+  for (const Session& s : event.sessions) {
+    if (absl::CivilDay(s.start_local) != day) continue;
+    if (!last || s.end > *last) last = s.end;
+  }
+  if (last) return std::max(*last, starts);
+  if (day == absl::CivilDay(event.end_local)) return std::max(event.end, starts);
+  // A day without sessions closes at the event's closing hour, read as
+  // DayStart reads its opening hour; a closing hour before the opening one
+  // (an event running overnight) leaves the day to its midnight.
+  const absl::CivilSecond local(day.year(), day.month(), day.day(), event.end_local.hour(),
+                                event.end_local.minute(), event.end_local.second());
+  absl::StatusOr<absl::Time> at = ToInstant(zone, local, LocalTimePolicy::kRfc5545);
+  if (at.ok() && *at > starts) return *at;
+  absl::StatusOr<absl::Time> midnight =
+      ToInstant(zone, absl::CivilSecond(day + 1), LocalTimePolicy::kRfc5545);
+  return midnight.ok() ? std::max(*midnight, starts) : std::max(event.end, starts);
 }
 
 std::vector<PlannedReminder> PlanReminders(const Event& event,

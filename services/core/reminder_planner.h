@@ -75,6 +75,12 @@ std::optional<PlannedReminder> PlanCancellationNotice(
 // session's start, or the event's start time of day on that date.
 absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day);
 
+// The instant event day `day` ends for its participants: its last session's
+// end, or the event's closing time of day on that date (its end on the last
+// day), never before DayStart. A participant's calendar entry for the day
+// runs from DayStart to this, not to midnight.
+absl::Time DayEnd(const Event& event, const Zone& zone, absl::CivilDay day);
+
 }  // namespace convene::core
 
 #endif  // CONVENE_CORE_REMINDER_PLANNER_H_

@@ -349,6 +349,52 @@ class MailE2ETest(ProcessesTestCase):
         self.assertEqual(kinds("eleni@example.org"), ["confirmed", "cancelled"])
         self.assertEqual(kinds("marco@example.org"), ["waitlisted", "promoted"])
 
+    def test_an_invitation_day_ends_when_its_last_session_ends_not_at_midnight(self):
+        """A two-day workshop in Thessaloniki, sessions 09:00-12:30 and
+        14:00-17:30 on day 1, 09:00-13:00 on day 2: the invitation puts
+        09:00-17:30 and 09:00-13:00 in the participant's calendar (an entry
+        to midnight would mark them busy all evening in Outlook)."""
+        n = self.notification("--notice_delay=1s")
+        self.channel(n)
+        athens = zoneinfo.ZoneInfo("Europe/Athens")
+        day1 = (datetime.datetime.now(athens) + datetime.timedelta(days=5)).date()
+        day2 = day1 + datetime.timedelta(days=1)
+        at = lambda d, h, m: datetime.datetime(d.year, d.month, d.day, h, m, tzinfo=athens)
+        text = lambda t: t.strftime("%Y-%m-%dT%H:%M")
+        event = unary(self.ch_cal, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="mail-5", event=calendar_pb2.Event(
+                title="CoP1 workshop: Municipality of Delta", format=common_pb2.EVENT_FORMAT_HYBRID,
+                time_zone="Europe/Athens", city="Thessaloniki",
+                start_local=text(at(day1, 9, 0)), end_local=text(at(day2, 13, 0)),
+                venue=calendar_pb2.Venue(name="Delta Town Hall", city="Delta"),
+                online=calendar_pb2.OnlineAccess(platform="Zoom", join_url="https://meet.example.org/delta"),
+                sessions=[
+                    calendar_pb2.Session(title="Local action plan", start_local=text(at(day1, 9, 0)),
+                                         end_local=text(at(day1, 12, 30))),
+                    calendar_pb2.Session(title="Guided tour", start_local=text(at(day1, 14, 0)),
+                                         end_local=text(at(day1, 17, 30)),
+                                         format=common_pb2.EVENT_FORMAT_IN_PERSON),
+                    calendar_pb2.Session(title="Peer review", start_local=text(at(day2, 9, 0)),
+                                         end_local=text(at(day2, 13, 0)))],
+                organiser_contact=calendar_pb2.Contact(name="ANATOLIKI S.A.",
+                                                       email="connection@anatoliki.example"))),
+            calendar_pb2.Event)
+        unary(self.ch_att, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="reg-delta-maria", mode=common_pb2.ATTENDANCE_MODE_IN_PERSON,
+            participant=common_pb2.Participant(
+                participant_id="delta-maria", display_name="Μαρία Γεωργίου", email="maria@example.org",
+                language="el", time_zone="Europe/Athens")), attendance_pb2.Registration, timeout=30)
+        self.assertTrue(wait_until(lambda: self.smtp.to("maria@example.org", kind="confirmed"), 30, 0.3))
+        m = self.smtp.to("maria@example.org", kind="confirmed")[0]
+        part = next(p for p in m.walk() if p.get_content_type() == "text/calendar")
+        vevents = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+        first = next(v for v in vevents if "RECURRENCE-ID" not in v)
+        second = next(v for v in vevents if "RECURRENCE-ID" in v)
+        self.assertEqual((first["DTSTART"].dt, first["DTEND"].dt), (at(day1, 9, 0), at(day1, 17, 30)))
+        self.assertEqual((second["DTSTART"].dt, second["DTEND"].dt), (at(day2, 9, 0), at(day2, 13, 0)))
+        (period,) = [p for rdate in [first["RDATE"]] for p in rdate.dts]
+        self.assertEqual(tuple(period.dt), (at(day2, 9, 0), at(day2, 13, 0)))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -89,6 +89,32 @@ TEST(ReminderPlanner, DefaultPolicyAcrossTheLastSundayOfMarchKeepsLocalHours) {
   }
 }
 
+TEST(ReminderPlanner, ADayEndsWithItsLastSessionOrTheClosingHourNotAtMidnight) {
+  // Sessions on the 26th and 28th only; the 27th (the clocks change that
+  // night) has none and closes at the event's closing hour, 17:30 CEST.
+  Event e = TrainingAcrossTheClockChange();
+  e.sessions.erase(e.sessions.begin() + 1);
+  e.sessions[0].end_local = absl::CivilSecond(2022, 3, 26, 12, 30, 0);
+  e.sessions.push_back(testing_util::MakeSession(
+      "Study visit", absl::CivilSecond(2022, 3, 26, 14, 0, 0), absl::CivilSecond(2022, 3, 26, 17, 0, 0)));
+  e.sessions[1].end_local = absl::CivilSecond(2022, 3, 28, 13, 0, 0);
+  Prepared p = Prepare(e);
+  EXPECT_EQ(DayEnd(p.event, p.zone, absl::CivilDay(2022, 3, 26)), Utc(2022, 3, 26, 16, 0));
+  EXPECT_EQ(DayStart(p.event, p.zone, absl::CivilDay(2022, 3, 27)), Utc(2022, 3, 27, 7, 30));
+  EXPECT_EQ(DayEnd(p.event, p.zone, absl::CivilDay(2022, 3, 27)), Utc(2022, 3, 27, 15, 30));
+  EXPECT_EQ(DayEnd(p.event, p.zone, absl::CivilDay(2022, 3, 28)), Utc(2022, 3, 28, 11, 0));
+}
+
+TEST(ReminderPlanner, AnOvernightEventWithoutSessionsKeepsItsMiddleDaysToMidnight) {
+  Event e = TrainingAcrossTheClockChange();
+  e.sessions.clear();
+  e.start_local = absl::CivilSecond(2022, 3, 26, 20, 0, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 28, 2, 0, 0);
+  Prepared p = Prepare(e);
+  EXPECT_EQ(DayEnd(p.event, p.zone, absl::CivilDay(2022, 3, 26)), Utc(2022, 3, 26, 23, 0));
+  EXPECT_EQ(DayEnd(p.event, p.zone, absl::CivilDay(2022, 3, 27)), Utc(2022, 3, 27, 22, 0));
+}
+
 TEST(ReminderPlanner, OneDayBeforeASessionAfterTheChangeIs24RealHours) {
   Prepared p = Prepare(TrainingAcrossTheClockChange());
   ReminderPolicy policy = DefaultReminderPolicy(p.event.id);
