@@ -34,6 +34,8 @@ std::vector<absl::CivilDay> EventDates(const Event& event, const Zone& zone) {
   return dates;
 }
 
+}  // namespace
+
 // The registration's days on the event's current dates. An event moved to
 // other dates keeps registrations made for the old ones: when every old day
 // was registered for, day i is the event's day i now; otherwise only the
@@ -56,8 +58,6 @@ std::vector<RegistrationDay> DaysOnEventDates(const Event& event, const Zone& zo
   }
   return days;
 }
-
-}  // namespace
 
 absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day) {
   if (const Session* s = FirstSessionOn(event, day)) return s->start;

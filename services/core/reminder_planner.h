@@ -71,6 +71,13 @@ std::optional<PlannedReminder> PlanCancellationNotice(
     const Event& event, const Zone& zone, const Registration& registration,
     absl::Time now);
 
+// The registration's days on the event's current dates: an event moved to
+// other dates, the same number of them, takes every day of an "all days"
+// registration along (day i is the event's day i now, as attendance moves
+// it); otherwise only the days that are still the event's are kept.
+std::vector<RegistrationDay> DaysOnEventDates(const Event& event, const Zone& zone,
+                                              const Registration& registration);
+
 // The instant event day `day` begins for its participants: its first
 // session's start, or the event's start time of day on that date.
 absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day);

@@ -26,7 +26,7 @@ import zoneinfo
 import icalendar
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from google.protobuf import duration_pb2
+from google.protobuf import duration_pb2, field_mask_pb2
 
 from convene_e2e import ProcessesTestCase, free_loopback_ports, unary, wait_until
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2, notification_pb2
@@ -36,6 +36,8 @@ warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TL
 logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 ZONE = "Europe/Brussels"
+MONTHS_NL = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+             "september", "oktober", "november", "december"]
 USER, PASSWORD = "convene", "s3cret-smtp-pass-0f9a7c"
 
 
@@ -395,6 +397,54 @@ class MailE2ETest(ProcessesTestCase):
         (period,) = [p for rdate in [first["RDATE"]] for p in rdate.dts]
         self.assertEqual(tuple(period.dt), (at(day2, 9, 0), at(day2, 13, 0)))
 
+
+    def test_an_event_moved_a_week_later_is_told_with_its_new_days_and_a_new_invitation(self):
+        """The interim meeting moves from one week to the next, days and
+        hours kept: attendance moves each registration's days with it. The
+        'moved' notice lists the new days and its invitation is a REQUEST for
+        them (a CANCEL would take the meeting out of the calendar)."""
+        n = self.notification("--notice_delay=1s")
+        self.channel(n)
+        brussels = zoneinfo.ZoneInfo(ZONE)
+        day1 = (datetime.datetime.now(brussels) + datetime.timedelta(days=10)).date()
+        at = lambda d, h, m: datetime.datetime(d.year, d.month, d.day, h, m, tzinfo=brussels)
+        text = lambda t: t.strftime("%Y-%m-%dT%H:%M")
+        week = datetime.timedelta(days=7)
+        one_day = datetime.timedelta(days=1)
+        event = unary(self.ch_cal, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="mail-6", event=calendar_pb2.Event(
+                title="CONNECTION interim meeting", format=common_pb2.EVENT_FORMAT_HYBRID,
+                time_zone=ZONE, city="Brussels",
+                start_local=text(at(day1, 9, 30)), end_local=text(at(day1 + one_day, 17, 30)),
+                venue=calendar_pb2.Venue(name="Brussels City Hall", address="Grand-Place 1"),
+                online=calendar_pb2.OnlineAccess(platform="Zoom", join_url="https://meet.example.org/interim"),
+                organiser_contact=calendar_pb2.Contact(name="Eurocities", email="connection@eurocities.example"))),
+            calendar_pb2.Event)
+        unary(self.ch_att, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="reg-utrecht-daan", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+            participant=common_pb2.Participant(
+                participant_id="utrecht-daan", display_name="Daan de Vries", email="daan@example.org",
+                language="nl", time_zone="Europe/Amsterdam")), attendance_pb2.Registration, timeout=30)
+        self.assertTrue(wait_until(lambda: self.smtp.to("daan@example.org", kind="confirmed"), 30, 0.3))
+        moved = calendar_pb2.Event(id=event.id, start_local=text(at(day1 + week, 9, 30)),
+                                   end_local=text(at(day1 + week + one_day, 17, 30)))
+        unary(self.ch_cal, "CalendarService", "UpdateEvent", calendar_pb2.UpdateEventRequest(
+            event=moved, update_mask=field_mask_pb2.FieldMask(paths=["start_local", "end_local"]),
+            expected_revision=event.revision), calendar_pb2.Event, timeout=30)
+        self.assertTrue(wait_until(lambda: self.smtp.to("daan@example.org", kind="rescheduled"), 30, 0.3),
+                        [m["X-Convene-Kind"] for m in self.smtp.to("daan@example.org", kind=None)])
+        m = self.smtp.to("daan@example.org", kind="rescheduled")[0]
+        body = m.get_body(("plain",)).get_content()
+        new_days = [f"{d.day} {MONTHS_NL[d.month - 1]} {d.year}" for d in (day1 + week, day1 + week + one_day)]
+        old_days = [f"{d.day} {MONTHS_NL[d.month - 1]} {d.year}" for d in (day1, day1 + one_day)]
+        for d in new_days:
+            self.assertIn(d, body)
+        self.assertIn("Nu: " + new_days[0], body)
+        self.assertNotIn(old_days[1], body)  # the old first day is named once, as "Eerder"
+        part = next(p for p in m.walk() if p.get_content_type() == "text/calendar")
+        self.assertEqual(part.get_param("method"), "REQUEST")
+        starts = sorted(v["DTSTART"].dt for v in icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT"))
+        self.assertEqual(starts, [at(day1 + week, 9, 30), at(day1 + week + one_day, 9, 30)])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
