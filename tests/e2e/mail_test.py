@@ -425,7 +425,16 @@ class MailE2ETest(ProcessesTestCase):
             participant=common_pb2.Participant(
                 participant_id="utrecht-daan", display_name="Daan de Vries", email="daan@example.org",
                 language="nl", time_zone="Europe/Amsterdam")), attendance_pb2.Registration, timeout=30)
-        self.assertTrue(wait_until(lambda: self.smtp.to("daan@example.org", kind="confirmed"), 30, 0.3))
+        # Marco comes for the second day only.
+        unary(self.ch_att, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="reg-torino-marco",
+            days=[attendance_pb2.DayMode(date=(day1 + one_day).isoformat(),
+                                         mode=common_pb2.ATTENDANCE_MODE_IN_PERSON)],
+            participant=common_pb2.Participant(
+                participant_id="torino-marco", display_name="Marco Bianco", email="marco@example.org",
+                language="it", time_zone="Europe/Rome")), attendance_pb2.Registration, timeout=30)
+        self.assertTrue(wait_until(lambda: self.smtp.to("daan@example.org", kind="confirmed")
+                                   and self.smtp.to("marco@example.org", kind="confirmed"), 30, 0.3))
         moved = calendar_pb2.Event(id=event.id, start_local=text(at(day1 + week, 9, 30)),
                                    end_local=text(at(day1 + week + one_day, 17, 30)))
         unary(self.ch_cal, "CalendarService", "UpdateEvent", calendar_pb2.UpdateEventRequest(
@@ -445,6 +454,29 @@ class MailE2ETest(ProcessesTestCase):
         self.assertEqual(part.get_param("method"), "REQUEST")
         starts = sorted(v["DTSTART"].dt for v in icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT"))
         self.assertEqual(starts, [at(day1 + week, 9, 30), at(day1 + week + one_day, 9, 30)])
+        # Attendance keeps Marco on the second day, now a week later: so do
+        # his notice, his invitation and his reminders.
+        registration = unary(self.ch_att, "AttendanceService", "GetRegistration",
+                             attendance_pb2.GetRegistrationRequest(event_id=event.id,
+                                                                   participant_id="torino-marco"),
+                             attendance_pb2.Registration, timeout=10)
+        self.assertEqual([(d.date, d.status) for d in registration.days],
+                         [((day1 + week + one_day).isoformat(), attendance_pb2.REGISTRATION_STATUS_CONFIRMED)])
+        self.assertTrue(wait_until(lambda: self.smtp.to("marco@example.org", kind=None)[-1]["X-Convene-Kind"]
+                                   in ("rescheduled", "mode-changed"), 30, 0.3),
+                        [m["X-Convene-Kind"] for m in self.smtp.to("marco@example.org", kind=None)])
+        time.sleep(2)  # a later notice, should one follow, says where things ended
+        last = self.smtp.to("marco@example.org", kind=None)[-1]
+        self.assertIn(f"{(day1 + week + one_day).day} ", last.get_body(("plain",)).get_content())
+        part = next(p for p in last.walk() if p.get_content_type() == "text/calendar")
+        self.assertEqual(part.get_param("method"), "REQUEST")
+        (vevent,) = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+        self.assertEqual(vevent["DTSTART"].dt, at(day1 + week + one_day, 9, 30))
+        reminders = unary(self.channel(n), "NotificationService", "ListScheduledReminders",
+                          notification_pb2.ListScheduledRemindersRequest(event_id=event.id, page_size=100),
+                          notification_pb2.ListScheduledRemindersResponse, timeout=10).reminders
+        self.assertTrue(any(r.participant_id == "torino-marco" for r in reminders),
+                        [(r.participant_id, r.reminder_id) for r in reminders])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
