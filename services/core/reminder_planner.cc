@@ -168,12 +168,18 @@ std::optional<PlannedReminder> PlanCancellationNotice(
     const Event& event, const Zone& zone, const Registration& registration,
     absl::Time now) {
   if (event.end <= now) return std::nullopt;
+  // The days on the event's dates name the right one; should none be left
+  // there (a copy not yet moved with its event), the notice still goes.
+  const std::vector<RegistrationDay> moved = DaysOnEventDates(event, zone, registration);
   const RegistrationDay* first = nullptr;
-  for (const RegistrationDay& d : registration.days) {
-    if (d.status != RegistrationStatus::kCancelled &&
-        (first == nullptr || d.date < first->date)) {
-      first = &d;
+  for (const std::vector<RegistrationDay>* days : {&moved, &registration.days}) {
+    for (const RegistrationDay& d : *days) {
+      if (d.status != RegistrationStatus::kCancelled &&
+          (first == nullptr || d.date < first->date)) {
+        first = &d;
+      }
     }
+    if (first != nullptr) break;
   }
   if (first == nullptr) return std::nullopt;
   PlannedReminder r;

@@ -477,6 +477,21 @@ class MailE2ETest(ProcessesTestCase):
                           notification_pb2.ListScheduledRemindersResponse, timeout=10).reminders
         self.assertTrue(any(r.participant_id == "torino-marco" for r in reminders),
                         [(r.participant_id, r.reminder_id) for r in reminders])
+        # Then the meeting is called off: the notice names the day it was
+        # moved to, and its iTIP CANCEL takes the entry out of the calendar
+        # the REQUEST put it in (same UID, higher SEQUENCE).
+        unary(self.ch_cal, "CalendarService", "CancelEvent", calendar_pb2.CancelEventRequest(
+            event_id=event.id, reason="budget"), calendar_pb2.Event, timeout=30)
+        self.assertTrue(wait_until(lambda: self.smtp.to("marco@example.org", kind="event-cancelled"), 30, 0.3))
+        off = self.smtp.to("marco@example.org", kind="event-cancelled")[0]
+        self.assertIn(f"{(day1 + week + one_day).day} ", off.get_body(("plain",)).get_content())
+        self.assertNotIn(f"{(day1 + one_day).day} ", off.get_body(("plain",)).get_content())
+        part = next((p for p in off.walk() if p.get_content_type() == "text/calendar"), None)
+        self.assertIsNotNone(part, "the cancellation of the event carries no calendar CANCEL")
+        self.assertEqual(part.get_param("method"), "CANCEL")
+        (gone,) = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+        self.assertEqual(str(gone["UID"]), str(vevent["UID"]))
+        self.assertGreater(int(gone["SEQUENCE"]), int(vevent["SEQUENCE"]))
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
