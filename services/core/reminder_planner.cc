@@ -71,7 +71,12 @@ absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day) {
                                 event.start_local.second());
   absl::StatusOr<absl::Time> at =
       ToInstant(zone, local, LocalTimePolicy::kRfc5545);
-  return at.ok() ? *at : event.start;
+  if (at.ok() && *at < event.end) return *at;
+  // The opening hour falls after the event's end on its last day (an event
+  // running overnight): that day is the part of it after midnight.
+  absl::StatusOr<absl::Time> midnight =
+      ToInstant(zone, absl::CivilSecond(day), LocalTimePolicy::kRfc5545);
+  return midnight.ok() ? std::max(*midnight, event.start) : event.start;
 }
 
 absl::Time DayEnd(const Event& event, const Zone& zone, absl::CivilDay day) {

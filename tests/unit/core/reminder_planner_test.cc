@@ -115,6 +115,24 @@ TEST(ReminderPlanner, AnOvernightEventWithoutSessionsKeepsItsMiddleDaysToMidnigh
   EXPECT_EQ(DayEnd(p.event, p.zone, absl::CivilDay(2022, 3, 27)), Utc(2022, 3, 27, 22, 0));
 }
 
+TEST(ReminderPlanner, ADayWithoutSessionsNeverStartsAfterTheEventHasEnded) {
+  // A webinar from 20:00 on the 26th to 10:00 on the 27th: its second day
+  // runs from 00:00 to 10:00, so it cannot begin at 20:00 (the opening hour),
+  // when the event is over; reminders and notices would name that hour.
+  Event e = TrainingAcrossTheClockChange();
+  e.sessions.clear();
+  e.start_local = absl::CivilSecond(2022, 3, 26, 20, 0, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 27, 10, 0, 0);
+  Prepared p = Prepare(e);
+  EXPECT_EQ(DayStart(p.event, p.zone, absl::CivilDay(2022, 3, 26)), Utc(2022, 3, 26, 19, 0));
+  EXPECT_EQ(DayStart(p.event, p.zone, absl::CivilDay(2022, 3, 27)), Utc(2022, 3, 26, 23, 0));
+  EXPECT_EQ(DayEnd(p.event, p.zone, absl::CivilDay(2022, 3, 27)), Utc(2022, 3, 27, 8, 0));
+  std::vector<PlannedReminder> plan =
+      PlanReminders(p.event, p.zone, AllDays(p.event, AttendanceMode::kOnline),
+                    DefaultReminderPolicy(p.event.id), Utc(2022, 3, 1, 0, 0));
+  for (const PlannedReminder& r : plan) EXPECT_LT(r.due, p.event.end) << r.reminder_id;
+}
+
 TEST(ReminderPlanner, OneDayBeforeASessionAfterTheChangeIs24RealHours) {
   Prepared p = Prepare(TrainingAcrossTheClockChange());
   ReminderPolicy policy = DefaultReminderPolicy(p.event.id);
