@@ -508,7 +508,9 @@ class WebTest(unittest.TestCase):
                            attendance_pb2.AttendanceCounts)
         self.assertTrue(any(d.date == self.today and d.counts.checked_in_in_person >= 1
                             for d in record.days))
-        # A walk-in (the event allows them).
+        # A walk-in (the event allows them). The API takes walk-ins in the
+        # room only, so the form offers no online choice that would fail.
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "form.walkin button[data-mode]"), [])
         self.driver.find_element(By.ID, "walkin-name").send_keys("Walk-in Person")
         self.driver.find_element(By.CSS_SELECTOR, "form.walkin button.checkin").click()
         self.wait_for(lambda: "Walk-in Person" in
