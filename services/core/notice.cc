@@ -45,7 +45,7 @@ NoticeState NoticeStateOf(const Event& event, const Zone& zone, const Registrati
     day.mode = d.mode;
     day.status = d.status;
     day.waitlist_position = d.waitlist_position;
-    day.starts = DayStart(event, zone, d.date);
+    day.starts = DayStart(event, zone, d.date, d.mode);
     if (d.mode == AttendanceMode::kOnline) {
       day.where = event.online.join_url;
     } else {

@@ -13,12 +13,31 @@
 namespace convene::core {
 namespace {
 
-// The first session starting on `day` (venue-local), if any.
-const Session* FirstSessionOn(const Event& event, absl::CivilDay day) {
-  const Session* first = nullptr;
+bool Offers(const Event& event, const Session& s, AttendanceMode mode) {
+  const EventFormat format = EffectiveFormat(event, s);
+  return mode == AttendanceMode::kOnline ? OffersOnline(format) : OffersInPerson(format);
+}
+
+// The sessions starting on `day` (venue-local) that a participant in `mode`
+// can attend (any mode: all of them); all of them when none offers the
+// mode, so that a day is never left without a time.
+std::vector<const Session*> SessionsOn(const Event& event, absl::CivilDay day,
+                                       std::optional<AttendanceMode> mode) {
+  std::vector<const Session*> on, in_mode;
   for (const Session& s : event.sessions) {
     if (absl::CivilDay(s.start_local) != day) continue;
-    if (first == nullptr || s.start < first->start) first = &s;
+    on.push_back(&s);
+    if (mode && Offers(event, s, *mode)) in_mode.push_back(&s);
+  }
+  return mode && !in_mode.empty() ? in_mode : on;
+}
+
+// The first of those sessions, if any.
+const Session* FirstSessionOn(const Event& event, absl::CivilDay day,
+                              std::optional<AttendanceMode> mode = std::nullopt) {
+  const Session* first = nullptr;
+  for (const Session* s : SessionsOn(event, day, mode)) {
+    if (first == nullptr || s->start < first->start) first = s;
   }
   return first;
 }
@@ -59,8 +78,9 @@ std::vector<RegistrationDay> DaysOnEventDates(const Event& event, const Zone& zo
   return days;
 }
 
-absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day) {
-  if (const Session* s = FirstSessionOn(event, day)) return s->start;
+absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day,
+                    std::optional<AttendanceMode> mode) {
+  if (const Session* s = FirstSessionOn(event, day, mode)) return s->start;
   if (day == absl::CivilDay(event.start_local)) return event.start;
   // A day without sessions begins at the event's opening hour. That hour is
   // derived here, not chosen by anyone, so a DST gap is read as RFC 5545
@@ -79,12 +99,12 @@ absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day) {
   return midnight.ok() ? std::max(*midnight, event.start) : event.start;
 }
 
-absl::Time DayEnd(const Event& event, const Zone& zone, absl::CivilDay day) {
-  const absl::Time starts = DayStart(event, zone, day);
+absl::Time DayEnd(const Event& event, const Zone& zone, absl::CivilDay day,
+                  std::optional<AttendanceMode> mode) {
+  const absl::Time starts = DayStart(event, zone, day, mode);
   std::optional<absl::Time> last;
-  for (const Session& s : event.sessions) {
-    if (absl::CivilDay(s.start_local) != day) continue;
-    if (!last || s.end > *last) last = s.end;
+  for (const Session* s : SessionsOn(event, day, mode)) {
+    if (!last || s->end > *last) last = s->end;
   }
   if (last) return std::max(*last, starts);
   if (day == absl::CivilDay(event.end_local)) return std::max(event.end, starts);
@@ -128,7 +148,7 @@ std::vector<PlannedReminder> PlanReminders(const Event& event,
     r.mode = day.mode;
     r.starts = starts;
     r.due = due;
-    if (const Session* s = FirstSessionOn(event, day.date)) {
+    if (const Session* s = FirstSessionOn(event, day.date, day.mode)) {
       r.session_id = s->id;
       r.session_title = s->title;
     }
@@ -142,13 +162,13 @@ std::vector<PlannedReminder> PlanReminders(const Event& event,
 
   const bool first_is_opening = first->date == absl::CivilDay(event.start_local);
   const absl::Time opening =
-      first_is_opening ? event.start : DayStart(event, zone, first->date);
+      first_is_opening ? event.start : DayStart(event, zone, first->date, first->mode);
   for (absl::Duration offset : policy.before_event) {
     add(ReminderKind::kBeforeEvent, offset, *first, opening);
   }
   for (const RegistrationDay& d : days) {
     if (d.status != RegistrationStatus::kConfirmed) continue;
-    const absl::Time starts = DayStart(event, zone, d.date);
+    const absl::Time starts = DayStart(event, zone, d.date, d.mode);
     for (absl::Duration offset : policy.before_each_day) {
       const absl::Time due = starts - offset;
       const bool repeats_event_reminder =
@@ -195,7 +215,7 @@ std::optional<PlannedReminder> PlanCancellationNotice(
   r.mode = first->mode;
   r.starts = first->date == absl::CivilDay(event.start_local)
                  ? event.start
-                 : DayStart(event, zone, first->date);
+                 : DayStart(event, zone, first->date, first->mode);
   r.due = now;
   return r;
 }

@@ -218,7 +218,7 @@ std::optional<std::string> InvitationFor(const core::Event& event, const core::Z
                             [&](const core::EventDay& e) { return e.date == d.date; });
     if (day == days->end()) continue;
     const bool online = d.mode == core::AttendanceMode::kOnline;
-    inv.days.push_back({d.starts, std::max(core::DayEnd(event, zone, d.date), d.starts), d.where,
+    inv.days.push_back({d.starts, std::max(core::DayEnd(event, zone, d.date, d.mode), d.starts), d.where,
                         online ? absl::StrCat("Online: ", d.where) : "In person"});
   }
   inv.cancel = inv.days.empty();

@@ -396,6 +396,18 @@ class MailE2ETest(ProcessesTestCase):
         self.assertEqual((second["DTSTART"].dt, second["DTEND"].dt), (at(day2, 9, 0), at(day2, 13, 0)))
         (period,) = [p for rdate in [first["RDATE"]] for p in rdate.dts]
         self.assertEqual(tuple(period.dt), (at(day2, 9, 0), at(day2, 13, 0)))
+        # Online, the guided tour (in the room only) is not part of the day.
+        unary(self.ch_att, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="reg-torino-giulia", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+            participant=common_pb2.Participant(
+                participant_id="torino-giulia", display_name="Giulia Ferraris", email="giulia@example.org",
+                language="it", time_zone="Europe/Rome")), attendance_pb2.Registration, timeout=30)
+        self.assertTrue(wait_until(lambda: self.smtp.to("giulia@example.org", kind="confirmed"), 30, 0.3))
+        m = self.smtp.to("giulia@example.org", kind="confirmed")[0]
+        part = next(p for p in m.walk() if p.get_content_type() == "text/calendar")
+        first = next(v for v in icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+                     if "RECURRENCE-ID" not in v)
+        self.assertEqual((first["DTSTART"].dt, first["DTEND"].dt), (at(day1, 9, 0), at(day1, 12, 30)))
 
 
     def test_an_event_moved_a_week_later_is_told_with_its_new_days_and_a_new_invitation(self):
