@@ -408,6 +408,18 @@ class MailE2ETest(ProcessesTestCase):
         first = next(v for v in icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
                      if "RECURRENCE-ID" not in v)
         self.assertEqual((first["DTSTART"].dt, first["DTEND"].dt), (at(day1, 9, 0), at(day1, 12, 30)))
+        # Maria drops the second day: a mail filter tells that from a whole
+        # registration cancelled by its kind, the notice kind's own name.
+        unary(self.ch_att, "AttendanceService", "CancelRegistration", attendance_pb2.CancelRegistrationRequest(
+            event_id=event.id, participant_id="delta-maria", request_id="cancel-maria-day2",
+            dates=[day2.isoformat()]), attendance_pb2.Registration, timeout=30)
+        kinds = lambda: [m["X-Convene-Kind"] for m in self.smtp.to("maria@example.org", kind=None)]
+        self.assertTrue(wait_until(lambda: len(kinds()) == 2, 30, 0.3), kinds())
+        self.assertEqual(kinds(), ["confirmed", "day-cancelled"])
+        part = next(p for p in self.smtp.to("maria@example.org", kind=None)[1].walk()
+                    if p.get_content_type() == "text/calendar")
+        (only,) = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+        self.assertEqual(only["DTSTART"].dt, at(day1, 9, 0))
 
 
     def test_an_event_moved_a_week_later_is_told_with_its_new_days_and_a_new_invitation(self):
