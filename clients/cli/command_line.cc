@@ -223,12 +223,15 @@ ParsedLine ParseLine(const Command& root, const std::vector<OptionSpec>& globals
   }
   // Positional count: words in brackets are optional.
   size_t required = 0, allowed = 0;
+  std::vector<absl::string_view> missing;  // the required words not given
   for (absl::string_view word : absl::StrSplit(line.command->positionals, ' ', absl::SkipEmpty())) {
     ++allowed;
-    if (!absl::StartsWith(word, "[")) ++required;
+    if (absl::StartsWith(word, "[")) continue;
+    ++required;
+    if (allowed > line.positionals.size()) missing.push_back(word);
   }
   if (line.positionals.size() < required) {
-    line.error = absl::StrCat("missing ", line.command->positionals);
+    line.error = absl::StrCat("missing ", absl::StrJoin(missing, " "));
   } else if (line.positionals.size() > allowed) {
     line.error = absl::StrCat("unexpected argument \"", line.positionals[allowed], "\"");
   }

@@ -15,6 +15,7 @@
 #include "csrf.h"
 #include "html_escape.h"
 #include "http_replies.h"
+#include "search_fold.h"
 #include "web_assets.h"
 
 namespace convene::web {
@@ -357,9 +358,9 @@ void WebApp::Counts(const httplib::Request& req, httplib::Response& res) {
 void WebApp::People(const httplib::Request& req, httplib::Response& res) {
   std::optional<Call> call = Call::Of(*this, req, res);
   if (!call) return;
-  std::string q = absl::AsciiStrToLower(
-      absl::StripAsciiWhitespace(req.get_param_value("q")));
+  std::string q(absl::StripAsciiWhitespace(req.get_param_value("q")));
   if (q.size() > kMaxQueryLength) q.resize(kMaxQueryLength);
+  q = FoldForSearch(q);
   v1::ListRegistrationsRequest list;
   list.set_event_id(call->event_id);
   list.set_page_size(500);
@@ -375,9 +376,8 @@ void WebApp::People(const httplib::Request& req, httplib::Response& res) {
         break;
       if (reg.status() == v1::REGISTRATION_STATUS_CANCELLED) continue;
       const v1::Participant& p = reg.participant();
-      if (!q.empty() &&
-          !absl::StrContains(absl::AsciiStrToLower(p.display_name()), q) &&
-          !absl::StrContains(absl::AsciiStrToLower(p.participant_id()), q)) {
+      if (!q.empty() && !absl::StrContains(FoldForSearch(p.display_name()), q) &&
+          !absl::StrContains(FoldForSearch(p.participant_id()), q)) {
         continue;
       }
       // The desk needs who and how, never how to reach them.

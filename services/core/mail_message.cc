@@ -48,9 +48,17 @@ size_t Utf8Length(unsigned char lead) {
 // own when it would not fit after the name.
 std::string FormatAddress(const MailAddress& a, size_t used) {
   if (a.name.empty()) return a.email;
-  const bool plain = PrintableAscii(a.name) &&
-                     a.name.find_first_of("\"\\()<>@,;:[].") == std::string::npos;
-  const std::string name = plain ? a.name : EncodeHeaderWord(a.name, used);
+  // RFC 5322's specials may not stand bare in a display name: a comma
+  // would split the header into two addresses. Printable ASCII goes into a
+  // quoted-string; anything else into encoded words, which may hold them.
+  std::string name;
+  if (!PrintableAscii(a.name)) {
+    name = EncodeHeaderWord(a.name, used);
+  } else if (a.name.find_first_of("\"\\()<>@,;:[].") == std::string::npos) {
+    name = a.name;
+  } else {
+    name = absl::StrCat("\"", absl::StrReplaceAll(a.name, {{"\\", "\\\\"}, {"\"", "\\\""}}), "\"");
+  }
   const size_t fold = name.rfind('\n');
   const size_t last_line = fold == std::string::npos ? used + name.size() : name.size() - fold - 1;
   const std::string address = absl::StrCat("<", a.email, ">");

@@ -36,13 +36,16 @@ NoticeState NoticeStateOf(const Event& event, const Zone& zone, const Registrati
   NoticeState s;
   s.event_start = event.start;
   s.event_end = event.end;
-  for (const RegistrationDay& d : registration.days) {
+  // Notification's copy of a registration keeps the dates it was made for
+  // when the event moves (attendance moves its days without a change entry),
+  // so they are read on the event's dates, as reminders are planned.
+  for (const RegistrationDay& d : DaysOnEventDates(event, zone, registration)) {
     NoticeDay day;
     day.date = d.date;
     day.mode = d.mode;
     day.status = d.status;
     day.waitlist_position = d.waitlist_position;
-    day.starts = DayStart(event, zone, d.date);
+    day.starts = DayStart(event, zone, d.date, d.mode);
     if (d.mode == AttendanceMode::kOnline) {
       day.where = event.online.join_url;
     } else {

@@ -1,6 +1,7 @@
 #include "core/reminder_planner.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -12,12 +13,31 @@
 namespace convene::core {
 namespace {
 
-// The first session starting on `day` (venue-local), if any.
-const Session* FirstSessionOn(const Event& event, absl::CivilDay day) {
-  const Session* first = nullptr;
+bool Offers(const Event& event, const Session& s, AttendanceMode mode) {
+  const EventFormat format = EffectiveFormat(event, s);
+  return mode == AttendanceMode::kOnline ? OffersOnline(format) : OffersInPerson(format);
+}
+
+// The sessions starting on `day` (venue-local) that a participant in `mode`
+// can attend (any mode: all of them); all of them when none offers the
+// mode, so that a day is never left without a time.
+std::vector<const Session*> SessionsOn(const Event& event, absl::CivilDay day,
+                                       std::optional<AttendanceMode> mode) {
+  std::vector<const Session*> on, in_mode;
   for (const Session& s : event.sessions) {
     if (absl::CivilDay(s.start_local) != day) continue;
-    if (first == nullptr || s.start < first->start) first = &s;
+    on.push_back(&s);
+    if (mode && Offers(event, s, *mode)) in_mode.push_back(&s);
+  }
+  return mode && !in_mode.empty() ? in_mode : on;
+}
+
+// The first of those sessions, if any.
+const Session* FirstSessionOn(const Event& event, absl::CivilDay day,
+                              std::optional<AttendanceMode> mode = std::nullopt) {
+  const Session* first = nullptr;
+  for (const Session* s : SessionsOn(event, day, mode)) {
+    if (first == nullptr || s->start < first->start) first = s;
   }
   return first;
 }
@@ -32,6 +52,8 @@ std::vector<absl::CivilDay> EventDates(const Event& event, const Zone& zone) {
   for (const EventDay& d : *days) dates.push_back(d.date);
   return dates;
 }
+
+}  // namespace
 
 // The registration's days on the event's current dates. An event moved to
 // other dates keeps registrations made for the old ones: when every old day
@@ -56,10 +78,9 @@ std::vector<RegistrationDay> DaysOnEventDates(const Event& event, const Zone& zo
   return days;
 }
 
-}  // namespace
-
-absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day) {
-  if (const Session* s = FirstSessionOn(event, day)) return s->start;
+absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day,
+                    std::optional<AttendanceMode> mode) {
+  if (const Session* s = FirstSessionOn(event, day, mode)) return s->start;
   if (day == absl::CivilDay(event.start_local)) return event.start;
   // A day without sessions begins at the event's opening hour. That hour is
   // derived here, not chosen by anyone, so a DST gap is read as RFC 5545
@@ -70,7 +91,33 @@ absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day) {
                                 event.start_local.second());
   absl::StatusOr<absl::Time> at =
       ToInstant(zone, local, LocalTimePolicy::kRfc5545);
-  return at.ok() ? *at : event.start;
+  if (at.ok() && *at < event.end) return *at;
+  // The opening hour falls after the event's end on its last day (an event
+  // running overnight): that day is the part of it after midnight.
+  absl::StatusOr<absl::Time> midnight =
+      ToInstant(zone, absl::CivilSecond(day), LocalTimePolicy::kRfc5545);
+  return midnight.ok() ? std::max(*midnight, event.start) : event.start;
+}
+
+absl::Time DayEnd(const Event& event, const Zone& zone, absl::CivilDay day,
+                  std::optional<AttendanceMode> mode) {
+  const absl::Time starts = DayStart(event, zone, day, mode);
+  std::optional<absl::Time> last;
+  for (const Session* s : SessionsOn(event, day, mode)) {
+    if (!last || s->end > *last) last = s->end;
+  }
+  if (last) return std::max(*last, starts);
+  if (day == absl::CivilDay(event.end_local)) return std::max(event.end, starts);
+  // A day without sessions closes at the event's closing hour, read as
+  // DayStart reads its opening hour; a closing hour before the opening one
+  // (an event running overnight) leaves the day to its midnight.
+  const absl::CivilSecond local(day.year(), day.month(), day.day(), event.end_local.hour(),
+                                event.end_local.minute(), event.end_local.second());
+  absl::StatusOr<absl::Time> at = ToInstant(zone, local, LocalTimePolicy::kRfc5545);
+  if (at.ok() && *at > starts) return *at;
+  absl::StatusOr<absl::Time> midnight =
+      ToInstant(zone, absl::CivilSecond(day + 1), LocalTimePolicy::kRfc5545);
+  return midnight.ok() ? std::max(*midnight, starts) : std::max(event.end, starts);
 }
 
 std::vector<PlannedReminder> PlanReminders(const Event& event,
@@ -101,7 +148,7 @@ std::vector<PlannedReminder> PlanReminders(const Event& event,
     r.mode = day.mode;
     r.starts = starts;
     r.due = due;
-    if (const Session* s = FirstSessionOn(event, day.date)) {
+    if (const Session* s = FirstSessionOn(event, day.date, day.mode)) {
       r.session_id = s->id;
       r.session_title = s->title;
     }
@@ -115,13 +162,13 @@ std::vector<PlannedReminder> PlanReminders(const Event& event,
 
   const bool first_is_opening = first->date == absl::CivilDay(event.start_local);
   const absl::Time opening =
-      first_is_opening ? event.start : DayStart(event, zone, first->date);
+      first_is_opening ? event.start : DayStart(event, zone, first->date, first->mode);
   for (absl::Duration offset : policy.before_event) {
     add(ReminderKind::kBeforeEvent, offset, *first, opening);
   }
   for (const RegistrationDay& d : days) {
     if (d.status != RegistrationStatus::kConfirmed) continue;
-    const absl::Time starts = DayStart(event, zone, d.date);
+    const absl::Time starts = DayStart(event, zone, d.date, d.mode);
     for (absl::Duration offset : policy.before_each_day) {
       const absl::Time due = starts - offset;
       const bool repeats_event_reminder =
@@ -146,12 +193,18 @@ std::optional<PlannedReminder> PlanCancellationNotice(
     const Event& event, const Zone& zone, const Registration& registration,
     absl::Time now) {
   if (event.end <= now) return std::nullopt;
+  // The days on the event's dates name the right one; should none be left
+  // there (a copy not yet moved with its event), the notice still goes.
+  const std::vector<RegistrationDay> moved = DaysOnEventDates(event, zone, registration);
   const RegistrationDay* first = nullptr;
-  for (const RegistrationDay& d : registration.days) {
-    if (d.status != RegistrationStatus::kCancelled &&
-        (first == nullptr || d.date < first->date)) {
-      first = &d;
+  for (const std::vector<RegistrationDay>* days : {&moved, &registration.days}) {
+    for (const RegistrationDay& d : *days) {
+      if (d.status != RegistrationStatus::kCancelled &&
+          (first == nullptr || d.date < first->date)) {
+        first = &d;
+      }
     }
+    if (first != nullptr) break;
   }
   if (first == nullptr) return std::nullopt;
   PlannedReminder r;
@@ -162,7 +215,7 @@ std::optional<PlannedReminder> PlanCancellationNotice(
   r.mode = first->mode;
   r.starts = first->date == absl::CivilDay(event.start_local)
                  ? event.start
-                 : DayStart(event, zone, first->date);
+                 : DayStart(event, zone, first->date, first->mode);
   r.due = now;
   return r;
 }

@@ -19,8 +19,10 @@ std::string MailKindOf(const v1::Notification& n) {
     case v1::NOTIFICATION_KIND_WAITLISTED: return "waitlisted";
     case v1::NOTIFICATION_KIND_PROMOTED: return "promoted";
     case v1::NOTIFICATION_KIND_MODE_CHANGED: return "mode-changed";
-    case v1::NOTIFICATION_KIND_REGISTRATION_CANCELLED:
-    case v1::NOTIFICATION_KIND_DAY_CANCELLED: return "cancelled";
+    case v1::NOTIFICATION_KIND_REGISTRATION_CANCELLED: return "cancelled";
+    // Some days gone, the registration kept: named as `convene notices`
+    // names it, so that a filter never files it as the whole registration.
+    case v1::NOTIFICATION_KIND_DAY_CANCELLED: return "day-cancelled";
     case v1::NOTIFICATION_KIND_RESCHEDULED: return "rescheduled";
     case v1::NOTIFICATION_KIND_VENUE_CHANGED: return "venue-changed";
     default: return "reminder";

@@ -218,7 +218,7 @@ std::optional<std::string> InvitationFor(const core::Event& event, const core::Z
                             [&](const core::EventDay& e) { return e.date == d.date; });
     if (day == days->end()) continue;
     const bool online = d.mode == core::AttendanceMode::kOnline;
-    inv.days.push_back({d.starts, std::max(day->end, d.starts), d.where,
+    inv.days.push_back({d.starts, std::max(core::DayEnd(event, zone, d.date, d.mode), d.starts), d.where,
                         online ? absl::StrCat("Online: ", d.where) : "In person"});
   }
   inv.cancel = inv.days.empty();
@@ -232,6 +232,39 @@ std::optional<std::string> InvitationFor(const core::Event& event, const core::Z
              SeatsOf(*told) == SeatsOf(now)) {
     return std::nullopt;  // the last invitation already holds these seats
   }
+  absl::StatusOr<std::string> ics = core::WriteInvitation(inv);
+  if (!ics.ok()) return std::nullopt;
+  return *std::move(ics);
+}
+
+// The iTIP CANCEL an event's cancellation notice carries to someone whose
+// calendar holds the event (they were told of a seat, `told` being what
+// GetTold keeps: "<notices so far>|<state>"), so that the entry the last
+// REQUEST put there goes; none without an organiser address.
+std::optional<std::string> EventCancellationInvitationFor(const core::Event& event,
+                                                          const core::Registration& registration,
+                                                          const std::optional<std::string>& told) {
+  if (event.organiser_contact.email.empty() || registration.participant.email.empty() || !told) {
+    return std::nullopt;
+  }
+  const size_t bar = told->find('|');
+  int64_t told_count = 0;
+  if (bar == std::string::npos || !absl::SimpleAtoi(told->substr(0, bar), &told_count)) {
+    return std::nullopt;
+  }
+  absl::StatusOr<core::NoticeState> state =
+      core::ParseNoticeState(absl::string_view(*told).substr(bar + 1));
+  if (!state.ok() || SeatsOf(*state).empty()) return std::nullopt;
+  core::Invitation inv;
+  inv.cancel = true;
+  inv.uid = absl::StrCat(event.id, "-", registration.participant.participant_id, "@convene");
+  inv.sequence = told_count + 1;
+  inv.stamp = absl::Now();
+  inv.summary = event.title;
+  inv.organiser_name = event.organiser_contact.name;
+  inv.organiser_email = event.organiser_contact.email;
+  inv.attendee_name = registration.participant.display_name;
+  inv.attendee_email = registration.participant.email;
   absl::StatusOr<std::string> ics = core::WriteInvitation(inv);
   if (!ics.ok()) return std::nullopt;
   return *std::move(ics);
@@ -369,11 +402,21 @@ absl::StatusOr<int> ReminderReplanner::Plan(const core::Event& event,
   std::vector<storage::PendingReminder> pending;
   pending.reserve(plan.size() + 1);
   for (const core::PlannedReminder& r : plan) {
+    v1::Notification n = RenderPlannedReminder(event, registration, r);
+    if (r.kind == core::ReminderKind::kCancellation && notices_) {
+      absl::StatusOr<std::optional<std::string>> told =
+          core::BlockingCall<std::optional<std::string>>([&](auto done) {
+            reminders_.GetTold(event.id, registration.participant.participant_id, std::move(done));
+          }, kStoreCallTimeout);
+      if (!told.ok()) return told.status();
+      if (std::optional<std::string> ics = EventCancellationInvitationFor(event, registration, *told)) {
+        n.set_calendar(*std::move(ics));
+      }
+    }
     pending.push_back(
         {storage::ReminderStore::ReminderKey(event.id, registration.participant.participant_id,
                                              r.reminder_id),
-         absl::ToUnixMillis(r.due),
-         RenderPlannedReminder(event, registration, r).SerializeAsString()});
+         absl::ToUnixMillis(r.due), n.SerializeAsString()});
   }
   // The lifecycle notice owed, if any: to participants with an e-mail
   // address, not once forgotten, nor for a cancelled event (its

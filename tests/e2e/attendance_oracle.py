@@ -363,6 +363,21 @@ class Outcome:
         return self.codes == {"OK"}
 
 
+def saying(*words):
+    """A refusal check: the message must contain each of `words` (which
+    name the reason, so that a refusal for another reason is a mismatch)."""
+    def check(details):
+        missing = [w for w in words if w not in details]
+        return f"expected a message saying {missing}" if missing else None
+    return check
+
+
+def refuse(codes, note, *words):
+    """A refusal for a reason the rules fix: the status, a coverage label,
+    and what its message must say."""
+    return Outcome(codes, refusal=saying(*words), note=note)
+
+
 class AttendanceModel:
     def __init__(self, event):
         self.event = event
@@ -443,7 +458,11 @@ class AttendanceModel:
         if old is not None and old.status() != CANCELLED:
             errors.add("ALREADY_EXISTS")
         wanted = [(d, mode) for d in self.event.days] if not days else list(days)
-        if any(not self.event.offers(m) for _, m in wanted):
+        unoffered = [m for _, m in wanted if not self.event.offers(m)]
+        if unoffered and not errors:
+            return refuse("FAILED_PRECONDITION", "mode not offered",
+                           "the event does not offer " + unoffered[0])
+        if unoffered:
             errors.add("FAILED_PRECONDITION")
         if errors:
             return Outcome(errors)
@@ -471,8 +490,17 @@ class AttendanceModel:
             targets = [(d, mode) for d, (_, s) in reg.days.items() if s != CANCELLED]
         else:
             targets = list(days)
-        if any(not self.event.offers(m) for _, m in targets):
-            return Outcome("FAILED_PRECONDITION")
+        unoffered = [m for _, m in targets if not self.event.offers(m)]
+        if unoffered:
+            return refuse("FAILED_PRECONDITION", "mode not offered",
+                           "the event does not offer " + unoffered[0])
+        if days:
+            gone = sorted(d for d, _ in days if reg.days[d][1] == CANCELLED)
+            if gone:
+                # A day named that is cancelled is registered for again,
+                # not changed.
+                return refuse("FAILED_PRECONDITION", "day cancelled",
+                               f"{gone[0]} is cancelled; register again")
         freed = []
         for d, m in sorted(targets):
             if reg.days[d][0] == m or reg.days[d][1] == CANCELLED:
@@ -544,7 +572,7 @@ class AttendanceModel:
             if s is None:
                 return Outcome("NOT_FOUND")
             if s.removed:
-                return Outcome({"NOT_FOUND", "FAILED_PRECONDITION"})
+                return refuse("FAILED_PRECONDITION", "removed session", "was removed from the event")
             kind, scope_id, date, fmt = "session", session_id, s.date, s.format
         else:
             kind, scope_id, date, fmt = "day", day, day, ev.format
@@ -554,7 +582,7 @@ class AttendanceModel:
         # A mode not offered (any more: the format may have changed since a
         # first check-in) is refused before a repeat is recognised.
         if not offers(fmt, mode):
-            return Outcome("FAILED_PRECONDITION")
+            return refuse("FAILED_PRECONDITION", "mode not offered", "only; no " + mode + " check-in")
         key = (pid, kind, scope_id, mode)
         fact = self.facts.checkins.get(key)
         if fact is not None:
@@ -570,18 +598,21 @@ class AttendanceModel:
             if not allowed:
                 # Registered, but not for this day: a walk-in like anyone
                 # else (no details needed), the seat added to the registration.
-                if confirmed_here or not (mode == IN_PERSON and ev.walk_ins
-                                          and self.has_room(date, IN_PERSON)):
-                    return Outcome("FAILED_PRECONDITION")
+                if confirmed_here:
+                    return refuse("FAILED_PRECONDITION", "an online place, in the room",
+                                   f"holds an online place on {date}")
+                why = self.no_walk_in(date, mode, details=True)
+                if why:
+                    return why
                 if held is not None and held[1] == WAITLISTED:
                     self.release(reg, date)
                 reg.days[date] = [IN_PERSON, CONFIRMED]
                 became_walk_in = True
                 self.coverage["walk-in of a registration"] += 1
         else:
-            if not (mode == IN_PERSON and ev.walk_ins and walk_in is not None
-                    and self.has_room(date, IN_PERSON)):
-                return Outcome("FAILED_PRECONDITION")
+            why = self.no_walk_in(date, mode, details=walk_in is not None)
+            if why:
+                return why
             reg = Reg(pid, self.next_order)
             self.next_order += 1
             reg.set_person(walk_in)
@@ -594,6 +625,21 @@ class AttendanceModel:
         return Outcome("OK", {"duplicate": False, "walk_in": became_walk_in, "day": date,
                               "time": time_ms, "joins": 1})
 
+    def no_walk_in(self, date, mode, details):
+        """Why someone with no confirmed day on `date` may not walk in (the
+        first reason of the rules' order), or None."""
+        prefix = f"is not registered (confirmed) for {date}"
+        if not self.event.walk_ins:
+            return refuse("FAILED_PRECONDITION", "no walk-ins", prefix, "takes no walk-ins")
+        if mode != IN_PERSON:
+            return refuse("FAILED_PRECONDITION", "walk-in online", prefix, "in the room only")
+        if not self.has_room(date, IN_PERSON):
+            return refuse("FAILED_PRECONDITION", "walk-in, room full", prefix, "the room is full")
+        if not details:
+            return refuse("FAILED_PRECONDITION", "walk-in without details", prefix,
+                           "no walk-in details")
+        return None
+
     def check_out(self, pid, day, session_id, time_ms, now_ms=None):
         ev = self.event
         if session_id:
@@ -601,16 +647,14 @@ class AttendanceModel:
             if s is None:
                 return Outcome("NOT_FOUND")
             if s.removed:
-                return Outcome({"NOT_FOUND", "FAILED_PRECONDITION"})
+                return refuse("FAILED_PRECONDITION", "removed session", "was removed from the event")
             key, date = (pid, "session", session_id, ONLINE), s.date
         else:
             key, date = (pid, "day", day, ONLINE), day
         fact = self.facts.checkins.get(key)
         if fact is None:
             # Refused for the missing join before the time is looked at.
-            return Outcome("FAILED_PRECONDITION", refusal=lambda details: (
-                "refused for its time, not for the missing online join"
-                if details.startswith("occurred_time:") else None))
+            return refuse("FAILED_PRECONDITION", "no online join", "no online join of")
         refused = self.outside_window(date, time_ms, now_ms)
         if refused:
             return refused

@@ -423,6 +423,8 @@ class CliE2ETest(CliCalls, unittest.TestCase):
             (["attendance", "register", "ev_1", "p", "--capacity=3"], "unknown option --capacity"),
             (["attendance", "register", "ev_1", "p", "--day=2022-03-15=sofa"], "--day: expected one of"),
             (["attendance", "counts"], "missing EVENT_ID"),
+            # Only what is missing: the event id was given.
+            (["attendance", "register", "ev_1"], "convene attendance register: missing PARTICIPANT_ID\n"),
             (["changes", "watch", "--kind=teleported"], "--kind: expected one of"),
             (["reminders", "policy"], "name a subcommand"),
             (["reminders", "policy", "set", "ev_1"], "name --before_event"),

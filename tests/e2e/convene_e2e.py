@@ -513,17 +513,17 @@ def reflection_services(channel, timeout=5.0):
     return names
 
 
-def start_authenticating_convened(cls):
+def start_authenticating_convened(cls, extra_args=()):
     """For a test class: a private redis-server and a convened with
-    authentication on (and no rate limit), both stopped by class cleanups,
-    which also run when setUpClass fails half-way (nothing left behind).
-    Sets cls.redis, cls.server and cls.channel; returns an admin token made
-    by convene-admin bootstrap-token."""
+    authentication on (and no rate limit, and extra_args), both stopped by
+    class cleanups, which also run when setUpClass fails half-way (nothing
+    left behind). Sets cls.redis, cls.server and cls.channel; returns an
+    admin token made by convene-admin bootstrap-token."""
     cls.redis = RedisServer()
     cls.redis.start()
     cls.addClassCleanup(cls.redis.cleanup)
     cls.server = ConveneProcess("convened/convened", cls.redis.address, secure=True,
-                                extra_args=["--rate_limit=0"])
+                                extra_args=["--rate_limit=0", *extra_args])
     cls.addClassCleanup(cls.server.stop, signal.SIGKILL)
     cls.channel = grpc.insecure_channel(cls.server.target)
     cls.addClassCleanup(cls.channel.close)

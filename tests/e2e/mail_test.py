@@ -26,7 +26,7 @@ import zoneinfo
 import icalendar
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from google.protobuf import duration_pb2
+from google.protobuf import duration_pb2, field_mask_pb2
 
 from convene_e2e import ProcessesTestCase, free_loopback_ports, unary, wait_until
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2, notification_pb2
@@ -36,6 +36,8 @@ warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TL
 logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 ZONE = "Europe/Brussels"
+MONTHS_NL = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+             "september", "oktober", "november", "december"]
 USER, PASSWORD = "convene", "s3cret-smtp-pass-0f9a7c"
 
 
@@ -349,6 +351,171 @@ class MailE2ETest(ProcessesTestCase):
         self.assertEqual(kinds("eleni@example.org"), ["confirmed", "cancelled"])
         self.assertEqual(kinds("marco@example.org"), ["waitlisted", "promoted"])
 
+    def test_an_invitation_day_ends_when_its_last_session_ends_not_at_midnight(self):
+        """A two-day workshop in Thessaloniki, sessions 09:00-12:30 and
+        14:00-17:30 on day 1, 09:00-13:00 on day 2: the invitation puts
+        09:00-17:30 and 09:00-13:00 in the participant's calendar (an entry
+        to midnight would mark them busy all evening in Outlook)."""
+        n = self.notification("--notice_delay=1s")
+        self.channel(n)
+        athens = zoneinfo.ZoneInfo("Europe/Athens")
+        day1 = (datetime.datetime.now(athens) + datetime.timedelta(days=5)).date()
+        day2 = day1 + datetime.timedelta(days=1)
+        at = lambda d, h, m: datetime.datetime(d.year, d.month, d.day, h, m, tzinfo=athens)
+        text = lambda t: t.strftime("%Y-%m-%dT%H:%M")
+        event = unary(self.ch_cal, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="mail-5", event=calendar_pb2.Event(
+                title="CoP1 workshop: Municipality of Delta", format=common_pb2.EVENT_FORMAT_HYBRID,
+                time_zone="Europe/Athens", city="Thessaloniki",
+                start_local=text(at(day1, 9, 0)), end_local=text(at(day2, 13, 0)),
+                venue=calendar_pb2.Venue(name="Delta Town Hall", city="Delta"),
+                online=calendar_pb2.OnlineAccess(platform="Zoom", join_url="https://meet.example.org/delta"),
+                sessions=[
+                    calendar_pb2.Session(title="Local action plan", start_local=text(at(day1, 9, 0)),
+                                         end_local=text(at(day1, 12, 30))),
+                    calendar_pb2.Session(title="Guided tour", start_local=text(at(day1, 14, 0)),
+                                         end_local=text(at(day1, 17, 30)),
+                                         format=common_pb2.EVENT_FORMAT_IN_PERSON),
+                    calendar_pb2.Session(title="Peer review", start_local=text(at(day2, 9, 0)),
+                                         end_local=text(at(day2, 13, 0)))],
+                organiser_contact=calendar_pb2.Contact(name="ANATOLIKI S.A.",
+                                                       email="connection@anatoliki.example"))),
+            calendar_pb2.Event)
+        unary(self.ch_att, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="reg-delta-maria", mode=common_pb2.ATTENDANCE_MODE_IN_PERSON,
+            participant=common_pb2.Participant(
+                participant_id="delta-maria", display_name="Μαρία Γεωργίου", email="maria@example.org",
+                language="el", time_zone="Europe/Athens")), attendance_pb2.Registration, timeout=30)
+        self.assertTrue(wait_until(lambda: self.smtp.to("maria@example.org", kind="confirmed"), 30, 0.3))
+        m = self.smtp.to("maria@example.org", kind="confirmed")[0]
+        part = next(p for p in m.walk() if p.get_content_type() == "text/calendar")
+        vevents = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+        first = next(v for v in vevents if "RECURRENCE-ID" not in v)
+        second = next(v for v in vevents if "RECURRENCE-ID" in v)
+        self.assertEqual((first["DTSTART"].dt, first["DTEND"].dt), (at(day1, 9, 0), at(day1, 17, 30)))
+        self.assertEqual((second["DTSTART"].dt, second["DTEND"].dt), (at(day2, 9, 0), at(day2, 13, 0)))
+        (period,) = [p for rdate in [first["RDATE"]] for p in rdate.dts]
+        self.assertEqual(tuple(period.dt), (at(day2, 9, 0), at(day2, 13, 0)))
+        # Online, the guided tour (in the room only) is not part of the day.
+        unary(self.ch_att, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="reg-torino-giulia", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+            participant=common_pb2.Participant(
+                participant_id="torino-giulia", display_name="Giulia Ferraris", email="giulia@example.org",
+                language="it", time_zone="Europe/Rome")), attendance_pb2.Registration, timeout=30)
+        self.assertTrue(wait_until(lambda: self.smtp.to("giulia@example.org", kind="confirmed"), 30, 0.3))
+        m = self.smtp.to("giulia@example.org", kind="confirmed")[0]
+        part = next(p for p in m.walk() if p.get_content_type() == "text/calendar")
+        first = next(v for v in icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+                     if "RECURRENCE-ID" not in v)
+        self.assertEqual((first["DTSTART"].dt, first["DTEND"].dt), (at(day1, 9, 0), at(day1, 12, 30)))
+        # Maria drops the second day: a mail filter tells that from a whole
+        # registration cancelled by its kind, the notice kind's own name.
+        unary(self.ch_att, "AttendanceService", "CancelRegistration", attendance_pb2.CancelRegistrationRequest(
+            event_id=event.id, participant_id="delta-maria", request_id="cancel-maria-day2",
+            dates=[day2.isoformat()]), attendance_pb2.Registration, timeout=30)
+        kinds = lambda: [m["X-Convene-Kind"] for m in self.smtp.to("maria@example.org", kind=None)]
+        self.assertTrue(wait_until(lambda: len(kinds()) == 2, 30, 0.3), kinds())
+        self.assertEqual(kinds(), ["confirmed", "day-cancelled"])
+        part = next(p for p in self.smtp.to("maria@example.org", kind=None)[1].walk()
+                    if p.get_content_type() == "text/calendar")
+        (only,) = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+        self.assertEqual(only["DTSTART"].dt, at(day1, 9, 0))
+
+
+    def test_an_event_moved_a_week_later_is_told_with_its_new_days_and_a_new_invitation(self):
+        """The interim meeting moves from one week to the next, days and
+        hours kept: attendance moves each registration's days with it. The
+        'moved' notice lists the new days and its invitation is a REQUEST for
+        them (a CANCEL would take the meeting out of the calendar)."""
+        n = self.notification("--notice_delay=1s")
+        self.channel(n)
+        brussels = zoneinfo.ZoneInfo(ZONE)
+        day1 = (datetime.datetime.now(brussels) + datetime.timedelta(days=10)).date()
+        at = lambda d, h, m: datetime.datetime(d.year, d.month, d.day, h, m, tzinfo=brussels)
+        text = lambda t: t.strftime("%Y-%m-%dT%H:%M")
+        week = datetime.timedelta(days=7)
+        one_day = datetime.timedelta(days=1)
+        event = unary(self.ch_cal, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="mail-6", event=calendar_pb2.Event(
+                title="CONNECTION interim meeting", format=common_pb2.EVENT_FORMAT_HYBRID,
+                time_zone=ZONE, city="Brussels",
+                start_local=text(at(day1, 9, 30)), end_local=text(at(day1 + one_day, 17, 30)),
+                venue=calendar_pb2.Venue(name="Brussels City Hall", address="Grand-Place 1"),
+                online=calendar_pb2.OnlineAccess(platform="Zoom", join_url="https://meet.example.org/interim"),
+                organiser_contact=calendar_pb2.Contact(name="Eurocities", email="connection@eurocities.example"))),
+            calendar_pb2.Event)
+        unary(self.ch_att, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="reg-utrecht-daan", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+            participant=common_pb2.Participant(
+                participant_id="utrecht-daan", display_name="Daan de Vries", email="daan@example.org",
+                language="nl", time_zone="Europe/Amsterdam")), attendance_pb2.Registration, timeout=30)
+        # Marco comes for the second day only.
+        unary(self.ch_att, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="reg-torino-marco",
+            days=[attendance_pb2.DayMode(date=(day1 + one_day).isoformat(),
+                                         mode=common_pb2.ATTENDANCE_MODE_IN_PERSON)],
+            participant=common_pb2.Participant(
+                participant_id="torino-marco", display_name="Marco Bianco", email="marco@example.org",
+                language="it", time_zone="Europe/Rome")), attendance_pb2.Registration, timeout=30)
+        self.assertTrue(wait_until(lambda: self.smtp.to("daan@example.org", kind="confirmed")
+                                   and self.smtp.to("marco@example.org", kind="confirmed"), 30, 0.3))
+        moved = calendar_pb2.Event(id=event.id, start_local=text(at(day1 + week, 9, 30)),
+                                   end_local=text(at(day1 + week + one_day, 17, 30)))
+        unary(self.ch_cal, "CalendarService", "UpdateEvent", calendar_pb2.UpdateEventRequest(
+            event=moved, update_mask=field_mask_pb2.FieldMask(paths=["start_local", "end_local"]),
+            expected_revision=event.revision), calendar_pb2.Event, timeout=30)
+        self.assertTrue(wait_until(lambda: self.smtp.to("daan@example.org", kind="rescheduled"), 30, 0.3),
+                        [m["X-Convene-Kind"] for m in self.smtp.to("daan@example.org", kind=None)])
+        m = self.smtp.to("daan@example.org", kind="rescheduled")[0]
+        body = m.get_body(("plain",)).get_content()
+        new_days = [f"{d.day} {MONTHS_NL[d.month - 1]} {d.year}" for d in (day1 + week, day1 + week + one_day)]
+        old_days = [f"{d.day} {MONTHS_NL[d.month - 1]} {d.year}" for d in (day1, day1 + one_day)]
+        for d in new_days:
+            self.assertIn(d, body)
+        self.assertIn("Nu: " + new_days[0], body)
+        self.assertNotIn(old_days[1], body)  # the old first day is named once, as "Eerder"
+        part = next(p for p in m.walk() if p.get_content_type() == "text/calendar")
+        self.assertEqual(part.get_param("method"), "REQUEST")
+        starts = sorted(v["DTSTART"].dt for v in icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT"))
+        self.assertEqual(starts, [at(day1 + week, 9, 30), at(day1 + week + one_day, 9, 30)])
+        # Attendance keeps Marco on the second day, now a week later: so do
+        # his notice, his invitation and his reminders.
+        registration = unary(self.ch_att, "AttendanceService", "GetRegistration",
+                             attendance_pb2.GetRegistrationRequest(event_id=event.id,
+                                                                   participant_id="torino-marco"),
+                             attendance_pb2.Registration, timeout=10)
+        self.assertEqual([(d.date, d.status) for d in registration.days],
+                         [((day1 + week + one_day).isoformat(), attendance_pb2.REGISTRATION_STATUS_CONFIRMED)])
+        self.assertTrue(wait_until(lambda: self.smtp.to("marco@example.org", kind=None)[-1]["X-Convene-Kind"]
+                                   in ("rescheduled", "mode-changed"), 30, 0.3),
+                        [m["X-Convene-Kind"] for m in self.smtp.to("marco@example.org", kind=None)])
+        time.sleep(2)  # a later notice, should one follow, says where things ended
+        last = self.smtp.to("marco@example.org", kind=None)[-1]
+        self.assertIn(f"{(day1 + week + one_day).day} ", last.get_body(("plain",)).get_content())
+        part = next(p for p in last.walk() if p.get_content_type() == "text/calendar")
+        self.assertEqual(part.get_param("method"), "REQUEST")
+        (vevent,) = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+        self.assertEqual(vevent["DTSTART"].dt, at(day1 + week + one_day, 9, 30))
+        reminders = unary(self.channel(n), "NotificationService", "ListScheduledReminders",
+                          notification_pb2.ListScheduledRemindersRequest(event_id=event.id, page_size=100),
+                          notification_pb2.ListScheduledRemindersResponse, timeout=10).reminders
+        self.assertTrue(any(r.participant_id == "torino-marco" for r in reminders),
+                        [(r.participant_id, r.reminder_id) for r in reminders])
+        # Then the meeting is called off: the notice names the day it was
+        # moved to, and its iTIP CANCEL takes the entry out of the calendar
+        # the REQUEST put it in (same UID, higher SEQUENCE).
+        unary(self.ch_cal, "CalendarService", "CancelEvent", calendar_pb2.CancelEventRequest(
+            event_id=event.id, reason="budget"), calendar_pb2.Event, timeout=30)
+        self.assertTrue(wait_until(lambda: self.smtp.to("marco@example.org", kind="event-cancelled"), 30, 0.3))
+        off = self.smtp.to("marco@example.org", kind="event-cancelled")[0]
+        self.assertIn(f"{(day1 + week + one_day).day} ", off.get_body(("plain",)).get_content())
+        self.assertNotIn(f"{(day1 + one_day).day} ", off.get_body(("plain",)).get_content())
+        part = next((p for p in off.walk() if p.get_content_type() == "text/calendar"), None)
+        self.assertIsNotNone(part, "the cancellation of the event carries no calendar CANCEL")
+        self.assertEqual(part.get_param("method"), "CANCEL")
+        (gone,) = icalendar.Calendar.from_ical(part.get_content()).walk("VEVENT")
+        self.assertEqual(str(gone["UID"]), str(vevent["UID"]))
+        self.assertGreater(int(gone["SEQUENCE"]), int(vevent["SEQUENCE"]))
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -3,9 +3,12 @@ convened with authentication on. The test walks every method of every
 service in the proto descriptors (a method without an entry in EXPECTED
 below fails the test), builds each request generically from its input
 descriptor so that it names event B (every `event_id`, `event.id` and
-`event_ids` field, into sub-messages), and calls it with a token of each
-role limited to event A. Then the same with event A, and, for methods where
-an empty event field means every event, with that field empty.
+`event_ids` field, into sub-messages), completes it into a valid request
+(complete()), and calls it with a token of each role limited to event A.
+Then the same with event A, where every call a role may make must get past
+validation (INVALID_ARGUMENT is a mismatch) and a named object of A must be
+found, and, for methods where an empty event field means every event, with
+that field empty.
 
 EXPECTED is this test's own specification (auth/rpc_policy.cc is the
 server's table): roles allowed besides admin, and the scope kind:
@@ -19,6 +22,7 @@ server's table): roles allowed besides admin, and the scope kind:
   FILTERED    a list across events, answered with what lies in scope
 A compact table of the outcomes is printed at the end."""
 import concurrent.futures
+import datetime
 import time
 import unittest
 
@@ -28,6 +32,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from convene_e2e import start_authenticating_convened, unary
 from convene.v1 import (admin_pb2, attendance_pb2, calendar_pb2, common_pb2,
                         notification_pb2)
+from google.protobuf import timestamp_pb2
 
 MODULES = {
     "CalendarService": calendar_pb2,
@@ -165,6 +170,70 @@ def outcome_of(channel, method, request, token):
         return e.code().name, e.details() or ""
 
 
+def complete(name, request, role, revision_of):
+    """Fills the rest of a request so that it is valid: an in-scope call then
+    gets past validation to the handler's own work (and scope checks),
+    instead of stopping at INVALID_ARGUMENT as an empty request does. Each
+    role works on a participant of its own where the call changes one.
+    revision_of(event_id) reads an event's revision when the call is made."""
+    method = name.split("/")[1]
+    walker = f"walker-{role}"
+    day = "2031-09-15"  # the first day of event A (B's date is refused later)
+    at = lambda hhmm: timestamp_pb2.Timestamp(  # noqa: E731
+        seconds=int(datetime.datetime.fromisoformat(f"{day}T{hhmm}+02:00").timestamp()))
+    if method == "UpdateEvent":
+        request.event.description = f"edited by {role}"
+        request.update_mask.paths.append("description")
+
+        def with_revision():
+            request.expected_revision = revision_of(request.event.id)
+            return request
+        return with_revision
+    if method == "CancelEvent":
+        request.reason = "scope walk"
+    elif method == "FindMeetingTimes":
+        request.participants.add(name="Torino", time_zone="Europe/Rome")
+        request.participants.add(name="Utrecht", time_zone="Europe/Amsterdam")
+        request.duration_minutes = 60
+        request.from_date, request.to_date = "2031-09-15", "2031-09-19"
+    elif method == "Register":
+        request.request_id = f"walk-register-{role}-{request.event_id}"
+        request.mode = common_pb2.ATTENDANCE_MODE_ONLINE
+        request.participant.participant_id = walker
+        request.participant.display_name = f"Walker ({role})"
+    elif method in ("ChangeMode", "CancelRegistration"):
+        request.request_id = f"walk-{method}-{role}-{request.event_id}"
+        request.participant_id = walker
+        if method == "ChangeMode":
+            request.mode = common_pb2.ATTENDANCE_MODE_IN_PERSON
+    elif method == "GetRegistration":
+        request.participant_id = "p1"
+    elif method == "ForgetParticipant":
+        request.request_id = f"walk-forget-{role}-{request.event_id or 'all'}"
+        request.participant_id = walker
+        request.reason = "scope walk"
+    elif method == "CheckIn":
+        request.request_id = f"walk-checkin-{role}-{request.event_id}"
+        request.participant_id, request.day = "p1", day
+        request.mode = common_pb2.ATTENDANCE_MODE_ONLINE
+        request.source = attendance_pb2.CHECK_IN_SOURCE_ONLINE_JOIN
+        request.occurred_time.CopyFrom(at("10:00"))
+    elif method == "CheckOut":
+        request.request_id = f"walk-checkout-{role}-{request.event_id}"
+        request.participant_id, request.day = "p1", day
+        request.source = attendance_pb2.CHECK_IN_SOURCE_ONLINE_LEAVE
+        request.occurred_time.CopyFrom(at("12:00"))
+    elif method == "SubscribeNotifications":
+        request.subscriber = "brussels-mailer"
+    elif method == "CreateWebhook":
+        request.webhook.url = f"https://hooks.example.org/walk-{role}"
+        request.webhook.secret = "s3cret-" * 5
+    elif method == "CreateToken":
+        request.token.name = f"made by {role} in the walk"
+        request.token.role = "checkin"
+    return request
+
+
 class Call:
     """One call of the walk and what it should answer."""
 
@@ -183,7 +252,10 @@ class RpcScopeWalkE2ETest(unittest.TestCase):
         cls.started = time.monotonic()
         # Class cleanups: they also run when setUpClass fails half-way.
         cls.addClassCleanup(cls.print_table)
-        cls.root = start_authenticating_convened(cls)
+        # A short notice delay: each registration below gets its
+        # confirmation notice within seconds, a real notification of A and
+        # one of B for AckNotification to name.
+        cls.root = start_authenticating_convened(cls, ["--notice_delay=1s"])
         # Two CONNECTION meetings: A, where the scoped tokens work, and B.
         cls.event_a = cls.as_root("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
             request_id="scope-walk-a", event=calendar_pb2.Event(
@@ -218,6 +290,21 @@ class RpcScopeWalkE2ETest(unittest.TestCase):
                 participant=common_pb2.Participant(participant_id=pid, display_name=name,
                                                    email=email)),
                 attendance_pb2.Registration)
+        # AckNotification names real notifications: with ids that name
+        # nothing, B's looked like an unknown one whatever the scope check
+        # did, and A's was NOT_FOUND for every role.
+        cls.notice = {}
+        deadline = time.monotonic() + 30
+        while len(cls.notice) < 2 and time.monotonic() < deadline:
+            for event_id in (cls.a, cls.b):
+                listed = cls.as_root("NotificationService", "ListNotifications",
+                                     notification_pb2.ListNotificationsRequest(event_id=event_id),
+                                     notification_pb2.ListNotificationsResponse).notifications
+                if listed:
+                    cls.notice[event_id] = listed[0].notification_id
+            time.sleep(0.2)
+        if len(cls.notice) < 2:
+            raise AssertionError(f"no registration notice of each event within 30 s: {cls.notice}")
         # One token per role, limited to event A.
         cls.scoped = {role: cls.make_token(role, f"{role} of the Brussels meeting", [cls.a]).secret
                       for role in ROLES}
@@ -252,13 +339,17 @@ class RpcScopeWalkE2ETest(unittest.TestCase):
 
     # ------------------------------------------------------------ requests
 
-    def request(self, name, event_id, variant):
-        """The request of `name` naming `event_id`; named objects get the id
-        of B's object ("B"), of one that does not exist ("unknown") or of
-        A's ("A")."""
+    def request(self, name, event_id, variant, role="admin"):
+        """The request of `name` naming `event_id`, otherwise valid (as
+        `role` would send it); named objects get the id of B's object ("B"),
+        of one that does not exist ("unknown") or of A's ("A"). A callable
+        for a request that must read something when it is sent."""
         method = descriptor_methods()[name]
         request = message_class(method.input_type)()
         name_event(request, event_id)
+        request = complete(name, request, role, lambda event_id: self.as_root(
+            "CalendarService", "GetEvent", calendar_pb2.GetEventRequest(event_id=event_id),
+            calendar_pb2.Event).revision)
         if EXPECTED[name][1] == NAMED:
             method_name = name.split("/")[1]
             ids = {
@@ -266,8 +357,8 @@ class RpcScopeWalkE2ETest(unittest.TestCase):
                                 "A": self.token_a.token.id},
                 "DeleteWebhook": {"B": self.hook_b.id, "unknown": "wh_0000000000000000",
                                   "A": self.hook_a.id},
-                "AckNotification": {"B": f"{self.b}/p1/r1/r1", "unknown": f"{self.a}/nobody/r1/r1",
-                                    "A": f"{self.a}/p1/r1/r1"},
+                "AckNotification": {"B": self.notice[self.b], "unknown": f"{self.a}/nobody/r1/r1",
+                                    "A": self.notice[self.a]},
             }[method_name][variant]
             if method_name == "RevokeToken":
                 request.token_id = ids
@@ -289,6 +380,8 @@ class RpcScopeWalkE2ETest(unittest.TestCase):
                        for c in streams}
             for c in calls:
                 if not methods[c.name].server_streaming:
+                    if callable(c.request):
+                        c.request = c.request()
                     c.outcome, c.reply = outcome_of(self.channel, methods[c.name], c.request, c.token)
                     if c.outcome != "OK":
                         c.details, c.reply = c.reply, None
@@ -317,11 +410,19 @@ class RpcScopeWalkE2ETest(unittest.TestCase):
             failures.append(self.mismatch(c, f"the role let through ({kind}), not refused"))
             return
         if c.variant == "A":
-            if kind == ALL:
+            if kind == NAMED:
+                # A's object exists and is in scope: the call does what it says.
+                if c.outcome != "OK":
+                    failures.append(self.mismatch(c, "OK (A's object, in scope)"))
+            elif kind == ALL:
                 if not denied:
                     failures.append(self.mismatch(c, "PERMISSION_DENIED (needs an every-event token)"))
             elif c.outcome in ("PERMISSION_DENIED", "UNAUTHENTICATED"):
                 failures.append(self.mismatch(c, NOT_REFUSED_BY_AUTH + " (event A is in scope)"))
+            elif c.outcome == "INVALID_ARGUMENT":
+                # The request is valid: refused as invalid, it never reached
+                # the handler's work, and the walk would prove nothing of it.
+                failures.append(self.mismatch(c, "a valid request handled, not INVALID_ARGUMENT"))
             return
         if kind in (ONE, ONE_OR_ALL, LIST, ALL):
             if not denied:
@@ -374,10 +475,10 @@ class RpcScopeWalkE2ETest(unittest.TestCase):
             roles, kind = EXPECTED[name]
             for role in ROLES:
                 token = self.scoped[role]
-                calls.append(Call(name, role, "B", self.request(name, self.b, "B"), token))
+                calls.append(Call(name, role, "B", self.request(name, self.b, "B", role), token))
                 allowed = role == "admin" or role in roles
                 if allowed and kind in (ONE_OR_ALL, LIST):
-                    calls.append(Call(name, role, "empty", self.request(name, "", "empty"), token))
+                    calls.append(Call(name, role, "empty", self.request(name, "", "empty", role), token))
                 if allowed and kind == NAMED:
                     calls.append(Call(name, role, "unknown",
                                       self.request(name, self.b, "unknown"), token))
@@ -436,7 +537,8 @@ class RpcScopeWalkE2ETest(unittest.TestCase):
             if name not in descriptor_methods():
                 continue
             for role in ROLES:
-                calls.append(Call(name, role, "A", self.request(name, self.a, "A"), self.scoped[role]))
+                calls.append(Call(name, role, "A", self.request(name, self.a, "A", role),
+                                  self.scoped[role]))
         self.run_calls(calls)
         failures = []
         for c in calls:

@@ -362,6 +362,37 @@ class WebTest(unittest.TestCase):
         status, _, _ = self.http(f"/download/{self.event.id}/attendance.csv", opener=opener)
         self.assertEqual(status, 403)
 
+    def test_desk_search_ignores_case_and_accents_in_greek_cyrillic_and_latin(self):
+        # Staff type names as they come, on a phone: lower case, without
+        # the accents. Greek and Bulgarian names must be found like Latin ones.
+        event = self.call("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="web-e2e-search", event=calendar_pb2.Event(
+                title="CoP1 workshop (desk search)", city="Thessaloniki", time_zone="Europe/Athens",
+                format=common_pb2.EVENT_FORMAT_IN_PERSON, start_local="2030-03-15T09:00",
+                end_local="2030-03-15T17:30", venue=calendar_pb2.Venue(name="Thessaloniki City Hall"))),
+            calendar_pb2.Event)
+        people = [("thess-zoi", "Ζωή Αλεξίου"), ("sofia-ivan", "Иван Петров"),
+                  ("bxl-1", "Éloïse Dubois"), ("torino-1", "Niccolò Rossi")]
+        for pid, name in people:
+            self.call("AttendanceService", "Register", attendance_pb2.RegisterRequest(
+                event_id=event.id, request_id="web-search-" + pid, mode=common_pb2.ATTENDANCE_MODE_IN_PERSON,
+                participant=common_pb2.Participant(participant_id=pid, display_name=name)),
+                attendance_pb2.Registration)
+        opener, _ = self.http_session()
+
+        def found(query):
+            status, _, body = self.http(f"/api/events/{event.id}/people?q=" + urllib.parse.quote(query),
+                                        opener=opener)
+            self.assertEqual(status, 200, body)
+            return [r["participant"]["participant_id"] for r in json.loads(body).get("registrations", [])]
+        for query, pid in [("Ζωή", "thess-zoi"), ("ζωή", "thess-zoi"), ("ζωη", "thess-zoi"),
+                           ("ΖΩΗ", "thess-zoi"), ("αλεξ", "thess-zoi"), ("иван", "sofia-ivan"),
+                           ("ПЕТРОВ", "sofia-ivan"), ("éloïse", "bxl-1"), ("eloise", "bxl-1"),
+                           ("ÉLOÏSE DU", "bxl-1"), ("niccolo", "torino-1"), ("NICCOLÒ", "torino-1")]:
+            with self.subTest(query=query):
+                self.assertEqual(found(query), [pid])
+        self.assertEqual(found("ζωή πετρ"), [])
+
     # ---- in the browser -------------------------------------------------------------
 
     def test_live_page_follows_a_desk_check_in_in_another_window(self):
@@ -477,7 +508,9 @@ class WebTest(unittest.TestCase):
                            attendance_pb2.AttendanceCounts)
         self.assertTrue(any(d.date == self.today and d.counts.checked_in_in_person >= 1
                             for d in record.days))
-        # A walk-in (the event allows them).
+        # A walk-in (the event allows them). The API takes walk-ins in the
+        # room only, so the form offers no online choice that would fail.
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "form.walkin button[data-mode]"), [])
         self.driver.find_element(By.ID, "walkin-name").send_keys("Walk-in Person")
         self.driver.find_element(By.CSS_SELECTOR, "form.walkin button.checkin").click()
         self.wait_for(lambda: "Walk-in Person" in

@@ -567,16 +567,18 @@
       const name = el('input', {id: 'walkin-name', class: 'big', maxlength: 200, autocomplete: 'off'});
       const org = el('input', {id: 'walkin-org', class: 'big', maxlength: 200, autocomplete: 'off'});
       const city = el('input', {id: 'walkin-city', class: 'big', maxlength: 100, autocomplete: 'off'});
-      const toggle = modeToggle('in_person');
+      // The services take walk-ins in the room only (someone joining
+      // online registers first): no mode to choose.
       const button = el('button', {type: 'submit', class: 'checkin big'}, 'Record walk-in');
       const form = el('form', {class: 'card walkin'}, el('h2', {}, 'Walk-in'),
+        el('p', {class: 'hint'}, 'In the room, while it has a free seat.'),
         el('label', {for: 'walkin-name'}, 'Name'), name, el('label', {for: 'walkin-org'}, 'Organisation'), org,
-        el('label', {for: 'walkin-city'}, 'City'), city, toggle.node, button);
+        el('label', {for: 'walkin-city'}, 'City'), city, button);
       form.addEventListener('submit', (ev) => {
         ev.preventDefault();
         if (!name.value.trim()) { say('bad', 'A walk-in needs a name.'); return; }
         checkIn({walk_in: '1', name: name.value.trim(), organisation: org.value.trim(),
-                 city: city.value.trim(), mode: toggle.get()}, name.value.trim());
+                 city: city.value.trim(), mode: 'in_person'}, name.value.trim());
         form.reset();
       });
       parts.push(form);

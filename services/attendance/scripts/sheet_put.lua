@@ -13,8 +13,9 @@
 -- of days matches days by date: a registration's days on dates the event no
 -- longer has are cancelled (their seats and places in line go), and new
 -- dates are added to the "all days" registrations that were active, in
--- their registration's mode, seat or waitlist in registration order; each
--- registration changed is recorded in the changes stream with the reason.
+-- their registration's mode, seat or waitlist in registration order. Either
+-- way each registration changed is recorded in the changes stream with the
+-- reason.
 -- Check-ins stay on the days they happened.
 -- Capacities. A raised capacity (or one made unlimited) promotes the heads
 -- of the waitlists at once; a lowered one takes no seat away.
@@ -54,10 +55,22 @@ local function relabel()
     end
     return (encode_days(kept))
   end
+  -- Each registration moved is a change of it, recorded with its days and
+  -- a new revision as refit records its own: the services that keep copies
+  -- of registrations (notification, to remind and tell people) follow the
+  -- stream, not these keys.
   for _, pid in ipairs(redis.call('ZRANGE', EV.index, 0, -1)) do
     local key = EV.reg_prefix .. pid
-    local days = redis.call('HGET', key, 'days')
-    if days then redis.call('HSET', key, 'days', move_days(days)) end
+    local v = redis.call('HMGET', key, 'days', 'revision')
+    if v[1] then
+      local text = move_days(v[1])
+      if text ~= v[1] then
+        local revision = tostring(tonumber(v[2] or '0') + 1)
+        redis.call('HSET', key, 'days', text, 'revision', revision, 'update_ms', EV.now)
+        emit('kind', 'registration_mode_changed', 'participant', pid, 'days', text,
+          'revision', revision, 'reason', 'the event now runs on ' .. new.days)
+      end
+    end
   end
   -- Seat and waitlist counters, also per group (group codes are hex, so
   -- the date pattern only ever matches a date). Read all first: old and

@@ -91,6 +91,18 @@ TEST(MailMessage, AddressesThatCouldSmuggleHeadersOrRecipientsAreRefused) {
   }
 }
 
+TEST(MailMessage, AnAsciiDisplayNameWithSpecialsIsQuotedSoTheHeaderNamesOneAddress) {
+  // The demo's organiser contact: a comma would otherwise split Reply-To
+  // into two addresses, the first one "ANATOLIKI S.A." and invalid.
+  MailMessage m = Greek();
+  m.reply_to = {"ANATOLIKI S.A., CoP1", "connection@anatoliki.example"};
+  m.to = {"Daan \"the host\" de Vries (Utrecht)", "daan@example.org"};
+  const std::string wire = ComposeMime(m, absl::FromUnixSeconds(1647250200));
+  EXPECT_THAT(wire, HasSubstr("Reply-To: \"ANATOLIKI S.A., CoP1\" <connection@anatoliki.example>\r\n"));
+  EXPECT_THAT(wire, HasSubstr("To: \"Daan \\\"the host\\\" de Vries (Utrecht)\" <daan@example.org>\r\n"));
+  EXPECT_THAT(wire, HasSubstr("From: Convene <convene@example.org>\r\n"));
+}
+
 TEST(MailMessage, ComposesHeadersAndTwoAlternativesWithCrlfAndShortLines) {
   const MailMessage m = Greek();
   const std::string wire = ComposeMime(m, absl::FromUnixSeconds(1647250200));  // 2022-03-14 09:30 UTC

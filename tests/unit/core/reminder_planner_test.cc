@@ -89,6 +89,83 @@ TEST(ReminderPlanner, DefaultPolicyAcrossTheLastSundayOfMarchKeepsLocalHours) {
   }
 }
 
+TEST(ReminderPlanner, ADayEndsWithItsLastSessionOrTheClosingHourNotAtMidnight) {
+  // Sessions on the 26th and 28th only; the 27th (the clocks change that
+  // night) has none and closes at the event's closing hour, 17:30 CEST.
+  Event e = TrainingAcrossTheClockChange();
+  e.sessions.erase(e.sessions.begin() + 1);
+  e.sessions[0].end_local = absl::CivilSecond(2022, 3, 26, 12, 30, 0);
+  e.sessions.push_back(testing_util::MakeSession(
+      "Study visit", absl::CivilSecond(2022, 3, 26, 14, 0, 0), absl::CivilSecond(2022, 3, 26, 17, 0, 0)));
+  e.sessions[1].end_local = absl::CivilSecond(2022, 3, 28, 13, 0, 0);
+  Prepared p = Prepare(e);
+  EXPECT_EQ(DayEnd(p.event, p.zone, absl::CivilDay(2022, 3, 26)), Utc(2022, 3, 26, 16, 0));
+  EXPECT_EQ(DayStart(p.event, p.zone, absl::CivilDay(2022, 3, 27)), Utc(2022, 3, 27, 7, 30));
+  EXPECT_EQ(DayEnd(p.event, p.zone, absl::CivilDay(2022, 3, 27)), Utc(2022, 3, 27, 15, 30));
+  EXPECT_EQ(DayEnd(p.event, p.zone, absl::CivilDay(2022, 3, 28)), Utc(2022, 3, 28, 11, 0));
+}
+
+TEST(ReminderPlanner, AnOvernightEventWithoutSessionsKeepsItsMiddleDaysToMidnight) {
+  Event e = TrainingAcrossTheClockChange();
+  e.sessions.clear();
+  e.start_local = absl::CivilSecond(2022, 3, 26, 20, 0, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 28, 2, 0, 0);
+  Prepared p = Prepare(e);
+  EXPECT_EQ(DayEnd(p.event, p.zone, absl::CivilDay(2022, 3, 26)), Utc(2022, 3, 26, 23, 0));
+  EXPECT_EQ(DayEnd(p.event, p.zone, absl::CivilDay(2022, 3, 27)), Utc(2022, 3, 27, 22, 0));
+}
+
+TEST(ReminderPlanner, ADayWithoutSessionsNeverStartsAfterTheEventHasEnded) {
+  // A webinar from 20:00 on the 26th to 10:00 on the 27th: its second day
+  // runs from 00:00 to 10:00, so it cannot begin at 20:00 (the opening hour),
+  // when the event is over; reminders and notices would name that hour.
+  Event e = TrainingAcrossTheClockChange();
+  e.sessions.clear();
+  e.start_local = absl::CivilSecond(2022, 3, 26, 20, 0, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 27, 10, 0, 0);
+  Prepared p = Prepare(e);
+  EXPECT_EQ(DayStart(p.event, p.zone, absl::CivilDay(2022, 3, 26)), Utc(2022, 3, 26, 19, 0));
+  EXPECT_EQ(DayStart(p.event, p.zone, absl::CivilDay(2022, 3, 27)), Utc(2022, 3, 26, 23, 0));
+  EXPECT_EQ(DayEnd(p.event, p.zone, absl::CivilDay(2022, 3, 27)), Utc(2022, 3, 27, 8, 0));
+  std::vector<PlannedReminder> plan =
+      PlanReminders(p.event, p.zone, AllDays(p.event, AttendanceMode::kOnline),
+                    DefaultReminderPolicy(p.event.id), Utc(2022, 3, 1, 0, 0));
+  for (const PlannedReminder& r : plan) EXPECT_LT(r.due, p.event.end) << r.reminder_id;
+}
+
+TEST(ReminderPlanner, AnOnlineDayRunsFromTheFirstToTheLastSessionOnlineParticipantsCanJoin) {
+  // Delta, day 2 of the Thessaloniki workshop: a guided tour in the room
+  // 09:00-11:00, the hybrid session 11:30-13:00, a second tour 14:30-17:30.
+  // A partner following online is reminded of 11:30 and holds 11:30-13:00;
+  // one in the room of 09:00-17:30.
+  Event e = TrainingAcrossTheClockChange();
+  e.time_zone = "Europe/Athens";
+  e.start_local = absl::CivilSecond(2022, 3, 16, 9, 0, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 16, 17, 30, 0);
+  e.sessions = {
+      testing_util::MakeSession("Guided tour", absl::CivilSecond(2022, 3, 16, 9, 0, 0),
+                                absl::CivilSecond(2022, 3, 16, 11, 0, 0), EventFormat::kInPerson),
+      testing_util::MakeSession("Local action plan", absl::CivilSecond(2022, 3, 16, 11, 30, 0),
+                                absl::CivilSecond(2022, 3, 16, 13, 0, 0)),
+      testing_util::MakeSession("Second tour", absl::CivilSecond(2022, 3, 16, 14, 30, 0),
+                                absl::CivilSecond(2022, 3, 16, 17, 30, 0), EventFormat::kInPerson),
+  };
+  Prepared p = Prepare(e);
+  const absl::CivilDay day(2022, 3, 16);
+  EXPECT_EQ(DayStart(p.event, p.zone, day, AttendanceMode::kOnline), Utc(2022, 3, 16, 9, 30));
+  EXPECT_EQ(DayEnd(p.event, p.zone, day, AttendanceMode::kOnline), Utc(2022, 3, 16, 11, 0));
+  EXPECT_EQ(DayStart(p.event, p.zone, day, AttendanceMode::kInPerson), Utc(2022, 3, 16, 7, 0));
+  EXPECT_EQ(DayEnd(p.event, p.zone, day, AttendanceMode::kInPerson), Utc(2022, 3, 16, 15, 30));
+  ReminderPolicy policy = DefaultReminderPolicy(p.event.id);
+  policy.before_event.clear();
+  policy.before_each_day = {absl::Hours(1)};
+  std::vector<PlannedReminder> plan = PlanReminders(
+      p.event, p.zone, AllDays(p.event, AttendanceMode::kOnline), policy, Utc(2022, 3, 1, 0, 0));
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_EQ(plan[0].due, Utc(2022, 3, 16, 8, 30));
+  EXPECT_EQ(plan[0].session_title, "Local action plan");
+}
+
 TEST(ReminderPlanner, OneDayBeforeASessionAfterTheChangeIs24RealHours) {
   Prepared p = Prepare(TrainingAcrossTheClockChange());
   ReminderPolicy policy = DefaultReminderPolicy(p.event.id);

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "csrf.h"
 #include "html_escape.h"
+#include "search_fold.h"
 #include "session_store.h"
 
 namespace convene::web {
@@ -19,6 +20,18 @@ TEST(EscapeHtml, EscapesEveryCharacterThatCanEndTextOrAnAttribute) {
             "&lt;img src=x onerror=alert(1)&gt;");
   EXPECT_EQ(EscapeHtml(R"(a "b" & 'c')"), "a &quot;b&quot; &amp; &#39;c&#39;");
   EXPECT_EQ(EscapeHtml("Ana Kovač"), "Ana Kovač");
+}
+
+TEST(FoldForSearch, LowersAndStripsAccentsInLatinGreekAndCyrillic) {
+  EXPECT_EQ(FoldForSearch("Ζωή Αλεξίου"), FoldForSearch("ΖΩΗ αλεξιου"));
+  EXPECT_EQ(FoldForSearch("Οδυσσέας"), FoldForSearch("ΟΔΥΣΣΕΑΣ"));  // final sigma
+  EXPECT_EQ(FoldForSearch("Иван Петров"), "иван петров");
+  EXPECT_EQ(FoldForSearch("Éloïse Dubois"), "eloise dubois");
+  EXPECT_EQ(FoldForSearch("Niccolò Ana Kovač Łukasz Ștefan Straße"),
+            "niccolo ana kovac lukasz stefan strasse");
+  EXPECT_EQ(FoldForSearch("E\xcc\x81loi\xcc\x88se"), "eloise");  // combining accents (NFD)
+  EXPECT_EQ(FoldForSearch("thess-nikos_2 × 東京"), "thess-nikos_2 × 東京");
+  EXPECT_EQ(FoldForSearch("a\xff\xc3"), "a\xff\xc3");  // not UTF-8: kept byte by byte
 }
 
 TEST(ConstantTimeEquals, ComparesWholeStrings) {
