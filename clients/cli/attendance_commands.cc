@@ -409,7 +409,7 @@ Command AttendanceCommands() {
                "  convene attendance register ev_... torino-1 --name='Partner Torino' \\\n"
                "    --city=Torino --day=2022-03-15=in_person --day=2022-03-16=online\n"
                "Without --day: every day of the event in --mode.\n"),
-          Leaf("change-mode", "Change the mode of every day (--mode) or of some (--day)",
+          Leaf("change-mode", "Change the mode of every day (--mode) or of some (--day; a day not held is added)",
                kEventAndPerson, {ModeOption(), DayOption()}, ChangeMode),
           Leaf("cancel", "Cancel a registration, or some of its days", kEventAndPerson,
                {{"date", "DATE", "a day to cancel (default: all)", true},

@@ -54,7 +54,8 @@ class AttendanceApp {
   // Cancels `dates` (empty: all) of a registration; freed seats promote the
   // heads of their waitlists at once.
   // Moves all days (mode given, days empty) or the listed days to another
-  // mode; each freed seat promotes the head of its waitlist at once.
+  // mode, adding a listed day not held; each freed seat promotes the head
+  // of its waitlist at once.
   void ChangeMode(std::string event_id, std::string request_id,
                   std::string participant_id,
                   std::optional<core::AttendanceMode> mode,

@@ -119,8 +119,11 @@ class AttendanceStore {
   // Moves the listed days (empty `days`: every registered day, to
   // `all_days_mode`) to another mode: each freed seat promotes the head of
   // its old waitlist; a day moved to a full mode joins the end of its
-  // waitlist. Same errors as Cancel, and FAILED_PRECONDITION for a mode the
-  // event does not offer or a cancelled day.
+  // waitlist; a listed day of the event not held (cancelled, or never asked
+  // for) is added, a seat or the end of its waitlist. NOT_FOUND when not
+  // registered, INVALID_ARGUMENT for a date not of the event,
+  // FAILED_PRECONDITION for a mode the event does not offer or a
+  // registration with every day cancelled.
   void ChangeMode(std::string event_id, std::string request_id,
                   std::string participant_id, std::vector<core::DayChoice> days,
                   core::AttendanceMode all_days_mode, absl::Time now,

@@ -302,11 +302,19 @@ class Sequence:
         mode = self.some_mode()
         days = []
         if pid in m.regs and (rng.random() < 0.5 or m.regs[pid].status() == O.CANCELLED):
-            live = [d for d, (_, s) in m.regs[pid].days.items() if s != O.CANCELLED]
-            cancelled = [d for d, (_, s) in m.regs[pid].days.items() if s == O.CANCELLED]
-            if cancelled and (not live or rng.random() < 0.1):
-                # A cancelled day among them: refused (register again for it).
+            held = m.regs[pid].days
+            live = [d for d, (_, s) in held.items() if s != O.CANCELLED]
+            cancelled = [d for d, (_, s) in held.items() if s == O.CANCELLED]
+            new = [d for d in m.event.days if d not in held]
+            if cancelled and (not live or rng.random() < 0.4):
+                # A cancelled day among them: taken back (a seat or the end
+                # of the waitlist), or refused when it is no longer a day of
+                # the event or every day is cancelled.
                 live = live + [rng.choice(cancelled)]
+            if new and (not live or rng.random() < 0.4):
+                live = live + [rng.choice(new)]  # a day they never asked for: added
+            if rng.random() < 0.01:
+                live = live + ["2099-01-01"]  # never a day of the event
             for d in rng.sample(live, rng.randint(1, len(live))):
                 days.append((d, self.some_mode(0.03)))
         self.op = f"ChangeMode {pid} mode={mode} days={days or 'all'}"

@@ -490,20 +490,27 @@ class AttendanceModel:
             targets = [(d, mode) for d, (_, s) in reg.days.items() if s != CANCELLED]
         else:
             targets = list(days)
+            # Any day of the event as it stands may be named; one the person
+            # does not hold (never asked for, or cancelled) is added.
+            strange = [d for d, _ in days if d not in self.event.days]
+            if strange:
+                return refuse("INVALID_ARGUMENT", "day not of the event",
+                               f"{strange[0]} is not a day of the event")
         unoffered = [m for _, m in targets if not self.event.offers(m)]
         if unoffered:
             return refuse("FAILED_PRECONDITION", "mode not offered",
                            "the event does not offer " + unoffered[0])
-        if days:
-            gone = sorted(d for d, _ in days if reg.days[d][1] == CANCELLED)
-            if gone:
-                # A day named that is cancelled is registered for again,
-                # not changed.
-                return refuse("FAILED_PRECONDITION", "day cancelled",
-                               f"{gone[0]} is cancelled; register again")
+        if days and reg.status() == CANCELLED:
+            return refuse("FAILED_PRECONDITION", "registration cancelled",
+                           "has cancelled every day; register again")
         freed = []
         for d, m in sorted(targets):
-            if reg.days[d][0] == m or reg.days[d][1] == CANCELLED:
+            if d not in reg.days or reg.days[d][1] == CANCELLED:
+                self.coverage["day added by ChangeMode" if d not in reg.days
+                              else "cancelled day restored by ChangeMode"] += 1
+                self.seat_or_wait(reg, d, m)
+                continue
+            if reg.days[d][0] == m:
                 continue
             f = self.release(reg, d)
             if f:

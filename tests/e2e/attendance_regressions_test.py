@@ -39,7 +39,12 @@ behaviour:
      GetAttendanceCounts failed with RESOURCE_EXHAUSTED and
      WatchAttendanceCounts sent nothing, for every caller. `days` asks for
      some days; an answer that would still be too large is OUT_OF_RANGE
-     naming days.
+     naming days;
+  r. someone registered who wants a day back, or a day they did not ask
+     for, names it in ChangeMode and gets a seat, or the end of the
+     waitlist: Register refuses a registered person and ChangeMode refused
+     a cancelled day ("register again"), so the only way was to cancel
+     every day and lose the seats they held.
 """
 import subprocess
 import unittest
@@ -773,6 +778,54 @@ class AttendanceRegressionsTest(unittest.TestCase):
         with self.assertRaises(grpc.RpcError) as refused:
             next(iter(watch(A.WatchAttendanceCountsRequest(event_id=ev.id), timeout=30)))
         self.assertEqual(refused.exception.code(), grpc.StatusCode.OUT_OF_RANGE)
+
+    # -- r ------------------------------------------------------------------
+    def test_r_a_registered_person_takes_a_day_back_or_adds_one(self):
+        d1, d2, d3 = "2031-07-07", "2031-07-08", "2031-07-09"
+        ev = self.create_event("reg-r", d1, d3, in_person_capacity=1)
+        self.register(ev, "r1", city="Torino", days=[(d1, IN_PERSON), (d2, IN_PERSON)])
+        self.cancel(ev, "r1", dates=[d2])
+        self.register(ev, "r2", days=[(d1, ONLINE)])
+
+        def change(pid, request_id, days):
+            return self.call("AttendanceService", "ChangeMode", A.ChangeModeRequest(
+                event_id=ev.id, participant_id=pid, request_id=request_id,
+                days=[A.DayMode(date=d, mode=m) for d, m in days]), A.Registration)
+
+        # r1 takes day 2 back and adds day 3: seats, both free.
+        reg = change("r1", "r-back", [(d2, IN_PERSON), (d3, ONLINE)])
+        self.assertEqual(self.days_of(reg), {d1: (IN_PERSON, CONFIRMED, 0), d2: (IN_PERSON, CONFIRMED, 0),
+                                             d3: (ONLINE, CONFIRMED, 0)})
+        self.assertEqual(self.days_of(self.get_registration(ev, "r1")), self.days_of(reg))
+        # r2 adds day 2 in the room, which r1 fills: the end of its waitlist.
+        reg = change("r2", "r-add", [(d2, IN_PERSON)])
+        self.assertEqual(self.days_of(reg), {d1: (ONLINE, CONFIRMED, 0), d2: (IN_PERSON, WAITLISTED, 1)})
+        counts = self.counts(ev)
+        self.assertEqual((self.day(counts, d2).counts.registered_in_person,
+                          self.day(counts, d2).counts.waitlisted_in_person), (1, 1))
+        self.assertEqual(nonzero(groups(self.day(counts, d2), "by_city")["Torino"]),
+                         {"registered_in_person": 1, "registered_total": 1})
+        # r1 drops day 2 again (a new request: the first one's id would be a
+        # retry): r2 is promoted, as for any freed seat.
+        self.call("AttendanceService", "CancelRegistration", A.CancelRegistrationRequest(
+            event_id=ev.id, participant_id="r1", dates=[d2], request_id="r-drop-again"), A.Registration)
+        self.assertEqual(self.days_of(self.get_registration(ev, "r2"))[d2], (IN_PERSON, CONFIRMED, 0))
+        self.assert_no_negative(self.counts(ev))
+
+        # Refused, changing nothing: a date that is not a day of the event,
+        # and a registration with every day cancelled (Register takes it).
+        before = self.days_of(self.get_registration(ev, "r1"))
+        with self.assertRaises(grpc.RpcError) as refused:
+            change("r1", "r-strange", [(d3, IN_PERSON), ("2031-07-10", IN_PERSON)])
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("2031-07-10 is not a day of the event", refused.exception.details())
+        self.assertEqual(self.days_of(self.get_registration(ev, "r1")), before)
+        self.cancel(ev, "r2")
+        with self.assertRaises(grpc.RpcError) as refused:
+            change("r2", "r-gone", [(d1, ONLINE)])
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("register again", refused.exception.details())
+        self.assertEqual(self.get_registration(ev, "r2").status, CANCELLED)
 
 
 if __name__ == "__main__":

@@ -233,6 +233,11 @@ class Sequence:
             if live and rng.random() < 0.5:
                 days = [A.DayMode(date=d.date, mode=ONLINE if d.mode == IN_PERSON else IN_PERSON)
                         for d in rng.sample(live, rng.randint(1, len(live)))]
+            # A day of the event they do not hold (cancelled, or never asked
+            # for) is taken, as a seat or a waiting place.
+            not_held = [d for d in self.dates if d not in {x.date for x in live}]
+            if live and not_held and rng.random() < 0.4:
+                days.append(A.DayMode(date=rng.choice(not_held), mode=rng.choice([ONLINE, IN_PERSON])))
             mode = rng.choice([ONLINE, IN_PERSON])
             if live and not days:
                 mode = ONLINE if live[0].mode == IN_PERSON else IN_PERSON

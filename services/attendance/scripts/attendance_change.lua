@@ -1,8 +1,11 @@
 -- Changes a registration: cancels some or all days ("cancel"), or moves
 -- some or all days to another mode ("change_mode": in person <-> online).
+-- A change_mode that names a day of the event the person does not hold (one
+-- they never asked for, or cancelled) adds it: an active registration is
+-- the one way back to a day, since Register refuses a registered person.
 -- Each freed seat goes at once to the head of that (day, mode)'s waitlist,
--- while the mode has room; a day moved to a full mode waits at the end of
--- its waitlist. Idempotent per request id (a retry returns the days, status
+-- while the mode has room; a day moved to a full mode, or added, waits at
+-- the end of its waitlist when it has no seat. Idempotent per request id (a retry returns the days, status
 -- and revision of the first answer). One round trip, all or nothing.
 -- (attendance_lib.lua is joined in front.)
 --
@@ -35,16 +38,24 @@ if listed == '' then
 else
   if op == 'cancel' then
     for d in string.gmatch(listed, '[^;]+') do wanted[d] = true end
+    for d in pairs(wanted) do
+      local found = false
+      for _, day in ipairs(reg.days) do if day.date == d then found = true end end
+      if not found then
+        return redis.error_reply('CONVENE INVALID_ARGUMENT dates: ' .. pid ..
+          ' is not registered for ' .. d)
+      end
+    end
   else
-    for d, m in string.gmatch(listed, '([^=;]+)=([^=;]+)') do wanted[d] = m end
-  end
-  for d in pairs(wanted) do
-    local found = false
-    for _, day in ipairs(reg.days) do if day.date == d then found = true end end
-    if not found then
-      return redis.error_reply('CONVENE INVALID_ARGUMENT ' ..
-        (op == 'cancel' and 'dates' or 'days') .. ': ' .. pid ..
-        ' is not registered for ' .. d)
+    -- Any day of the event as it stands: held, cancelled or new to them.
+    local of_event = {}
+    for _, date in ipairs(days_of(sheet)) do of_event[date] = true end
+    for d, m in string.gmatch(listed, '([^=;]+)=([^=;]+)') do
+      if not of_event[d] then
+        return redis.error_reply('CONVENE INVALID_ARGUMENT days: ' .. d ..
+          ' is not a day of the event (' .. sheet.days .. ')')
+      end
+      wanted[d] = m
     end
   end
 end
@@ -59,24 +70,36 @@ if op == 'change_mode' then
         m .. ' attendance')
     end
   end
-  for _, d in ipairs(reg.days) do
-    if wanted[d.date] and d.status == 'cancelled' then
-      return redis.error_reply('CONVENE FAILED_PRECONDITION ' .. d.date ..
-        ' is cancelled; register again for it')
-    end
+  -- A registration with every day cancelled is registered again (Register
+  -- takes it, with the person's details as they are now).
+  if listed ~= '' and reg.fields.status == 'cancelled' then
+    return redis.error_reply('CONVENE FAILED_PRECONDITION participant ' .. pid ..
+      ' has cancelled every day; register again')
   end
 end
 
 local days, freed = copy_days(reg.days), {}
+local held = {}
 for _, d in ipairs(days) do
+  held[d.date] = true
   local target = wanted[d.date]
-  if target and d.status ~= 'cancelled' and (op == 'cancel' or target ~= d.mode) then
+  if target and op == 'change_mode' and d.status == 'cancelled' then
+    d.mode = target
+    d.status = place(sheet, d.date, d.mode)
+  elseif target and d.status ~= 'cancelled' and (op == 'cancel' or target ~= d.mode) then
     if d.status == 'confirmed' then freed[#freed + 1] = { date = d.date, mode = d.mode } end
     if op == 'cancel' then
       d.status = 'cancelled'
     else
       d.mode = target
       d.status = place(sheet, d.date, d.mode)
+    end
+  end
+end
+if op == 'change_mode' then
+  for date, mode in pairs(wanted) do
+    if not held[date] then
+      days[#days + 1] = { date = date, mode = mode, status = place(sheet, date, mode) }
     end
   end
 end
