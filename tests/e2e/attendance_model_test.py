@@ -44,7 +44,6 @@ Environment:
                               kinds of mismatch is printed at the end
 """
 import collections
-import copy
 import os
 import random
 import re
@@ -596,23 +595,7 @@ class Sequence:
             problems.append(f"{self.method}: Event has no removed_sessions field (removed: {removed_ids})")
         if problems:
             raise Mismatch(problems)
-        if m.event.days != old_days and m.readds_dates(old_days, m.event.days):
-            # Either reading of the rules is accepted; the server's must be
-            # one of them, for every registration at once.
-            views, order = self.server_registrations()
-            tried = []
-            for readd in ("reinstate", "keep"):
-                candidate = copy.deepcopy(m)
-                candidate.days_changed(old_days, candidate.event.days, readd)
-                lines = O.diff_views(candidate.views(), views, candidate.order(), order)
-                if not lines:
-                    self.model = m = candidate
-                    self.stats["re-added dates: " + readd] += 1
-                    break
-                tried += [f"(if a re-added date is given back: {readd}) {line}" for line in lines]
-            else:
-                raise Mismatch([f"{self.method}: the registrations follow neither reading"] + tried)
-        elif m.event.days != old_days:
+        if m.event.days != old_days:
             m.days_changed(old_days, m.event.days)
         if kind == "format":
             self.fmt = new_fmt
@@ -933,9 +916,6 @@ class AttendanceModelTest(unittest.TestCase):
             for k, n in kinds.most_common():
                 print(f"  {n:5d}  {k}", flush=True)
         print("coverage: " + ", ".join(f"{k} {n}" for k, n in sorted(self.coverage.items())), flush=True)
-        for k, n in sorted(s.items()):
-            if k.startswith("re-added dates"):
-                print(f"attendance model: {k}: {n} updates", flush=True)
         for p in self.replicas:
             self.assertIsNone(p.proc.poll(), "a convened replica exited")
         if first_failure:

@@ -76,7 +76,7 @@ THE RULES (the service's intended semantics, as this oracle reads them):
   group is "(erased)" with erased=true (the city stays).
   registrations = registrations not CANCELLED.
 Where the rules are silent the oracle says so next to the code
-(DAY_TIMES_INCLUDE_SESSIONS, removed sessions, re-added dates)."""
+(DAY_TIMES_INCLUDE_SESSIONS, removed sessions)."""
 import collections
 import datetime
 import zoneinfo
@@ -677,21 +677,12 @@ class AttendanceModel:
             self.allowance[mode] = max(
                 [self.allowance[mode]] + [self.confirmed(d, mode) for d in self.event.days])
 
-    def readds_dates(self, old_days, new_days):
-        """Whether a change of days brings back a date on which an active
-        "all days" registration still has a (cancelled) day: the rules do
-        not say whether that day is given back or stays cancelled."""
-        added = set(new_days) - set(old_days)
-        return len(old_days) != len(new_days) and any(
-            r.all_days and r.status() != CANCELLED and added & set(r.days)
-            for r in self.regs.values())
-
-    def days_changed(self, old_days, new_days, readd="reinstate"):
+    def days_changed(self, old_days, new_days):
         """The event now has new_days (the capacity and format are unchanged).
         Same number of days: day i -> day i. Otherwise matched by date; a
         date that comes back to an "all days" registration that still has a
-        cancelled day on it is given back (readd="reinstate") or stays
-        cancelled ("keep")."""
+        cancelled day on it stays cancelled: the person was told it was, and
+        takes it back with ChangeMode."""
         if len(old_days) == len(new_days):
             moved = dict(zip(old_days, new_days))
             for r in self.regs.values():
@@ -719,7 +710,8 @@ class AttendanceModel:
             if not r.all_days or r.status() == CANCELLED or not self.event.offers(r.default_mode):
                 continue
             for d in added:
-                if d in r.days and readd == "keep":
+                if d in r.days:
+                    self.coverage["re-added date stays cancelled"] += 1
                     continue
                 self.seat_or_wait(r, d, r.default_mode)
 
