@@ -17,7 +17,6 @@ namespace convene::auth {
 namespace {
 
 constexpr absl::Duration kDefaultTtl = absl::Hours(24 * 90);
-constexpr int kMaxEvents = 1000;
 
 std::vector<std::string> EventIds(const v1::Token& t) {
   return {t.event_ids().begin(), t.event_ids().end()};
@@ -35,16 +34,8 @@ absl::StatusOr<absl::Duration> ValidateNewToken(const v1::CreateTokenRequest& re
   if (absl::StatusOr<core::Role> role = core::ParseRole(t.role(), "token.role"); !role.ok()) {
     return role.status();
   }
-  if (t.event_ids_size() > kMaxEvents) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("token.event_ids: at most ", kMaxEvents, " events"));
-  }
-  for (int i = 0; i < t.event_ids_size(); ++i) {
-    if (absl::Status s = core::CheckTextLength(absl::StrCat("token.event_ids[", i, "]"),
-                                               t.event_ids(i), 128, /*required=*/true);
-        !s.ok()) {
-      return s;
-    }
+  if (absl::Status s = core::CheckScopedEventIds("token.event_ids", EventIds(t)); !s.ok()) {
+    return s;
   }
   // Otherwise a short-lived or soon-revoked token could make itself
   // permanent by minting a long-lived copy of itself.

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/text_limits.h"
 
 namespace convene::core {
 
@@ -51,6 +53,25 @@ bool Covers(const Caller& caller, const std::vector<std::string>& event_ids) {
     return std::find(caller.event_ids.begin(), caller.event_ids.end(), id) !=
            caller.event_ids.end();
   });
+}
+
+absl::Status CheckScopedEventIds(absl::string_view field,
+                                 const std::vector<std::string>& event_ids) {
+  if (event_ids.size() > static_cast<size_t>(kMaxScopedEvents)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": at most ", kMaxScopedEvents, " events, not ", event_ids.size()));
+  }
+  absl::flat_hash_set<absl::string_view> seen;
+  for (size_t i = 0; i < event_ids.size(); ++i) {
+    const std::string name = absl::StrCat(field, "[", i, "]");
+    if (absl::Status s = CheckTextLength(name, event_ids[i], 128, /*required=*/true); !s.ok()) {
+      return s;
+    }
+    if (!seen.insert(event_ids[i]).second) {
+      return absl::InvalidArgumentError(absl::StrCat(name, ": ", event_ids[i], " is listed twice"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status AuthorizeScope(const Caller& caller,

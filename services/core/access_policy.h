@@ -65,6 +65,17 @@ absl::Status AuthorizeEvent(const Caller& caller, absl::string_view event_id);
 // (RevokeToken, DeleteWebhook, AckNotification).
 bool Covers(const Caller& caller, const std::vector<std::string>& event_ids);
 
+// The most events one scope may name: a token's, a subscription's, a
+// webhook's.
+inline constexpr int kMaxScopedEvents = 1000;
+
+// The one check of a list of event ids that scopes something (a token, a
+// subscription, a webhook), before whether the caller may hand it out: at
+// most kMaxScopedEvents ids, each 1..128 characters, none twice.
+// INVALID_ARGUMENT naming `field` or `field[i]`.
+absl::Status CheckScopedEventIds(absl::string_view field,
+                                 const std::vector<std::string>& event_ids);
+
 // Covers() as a status: PERMISSION_DENIED naming `field`.
 absl::Status AuthorizeScope(const Caller& caller,
                             const std::vector<std::string>& event_ids,

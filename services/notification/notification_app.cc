@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "core/access_policy.h"
 #include "core/blocking_call.h"
 #include "core/iso_duration.h"
 #include "core/local_date_time.h"
@@ -292,6 +293,11 @@ void NotificationApp::CreateWebhook(v1::Webhook webhook, Done<v1::Webhook> done)
     return done(target.status());
   }
   if (absl::Status s = ValidateWebhookSecret(webhook.secret()); !s.ok()) return done(s);
+  if (absl::Status s = core::CheckScopedEventIds(
+          "webhook.event_ids", {webhook.event_ids().begin(), webhook.event_ids().end()});
+      !s.ok()) {
+    return done(s);
+  }
   CheckWebhookEvents(std::move(webhook), 0, std::move(done));
 }
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
+#include "core/access_policy.h"
 #include "core/blocking_call.h"
 #include "core/clock.h"
 #include "notification/store_call.h"
@@ -197,8 +198,9 @@ grpc::ServerWriteReactor<v1::Notification>* SubscriptionHub::Open(
       invalid = absl::InvalidArgumentError("ack_timeout: must be 5 s - 1 h");
     }
   }
-  std::set<std::string> events(request->event_ids().begin(),
-                               request->event_ids().end());
+  const std::vector<std::string> listed(request->event_ids().begin(), request->event_ids().end());
+  if (invalid.ok()) invalid = core::CheckScopedEventIds("event_ids", listed);
+  std::set<std::string> events(listed.begin(), listed.end());
   auto* s = new NotificationSubscription(*this, request->subscriber(),
                                          std::move(events), ack_timeout);
   {

@@ -483,6 +483,31 @@ class AuthE2ETest(unittest.TestCase):
                 self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
                 self.assertIn(field, e.exception.details())
 
+    def test_lists_of_events_that_scope_something_are_bounded_and_unique(self):
+        # One check (core::CheckScopedEventIds) for a token's events and a
+        # subscription's: [A, A] was stored twice and 50,000 ids were taken.
+        auth = [("authorization", "Bearer " + self.admin)]
+        too_many = [f"ev_{i:016x}" for i in range(1001)]
+        for ids, words in [([self.event.id, self.event.id], "token.event_ids[1]: " + self.event.id +
+                            " is listed twice"),
+                           (too_many, "token.event_ids: at most 1000 events, not 1001")]:
+            with self.subTest(words=words):
+                with self.assertRaises(grpc.RpcError) as e:
+                    unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+                        token=admin_pb2.Token(name="desk", role="checkin", event_ids=ids)),
+                        admin_pb2.CreateTokenResponse, metadata=auth)
+                self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                self.assertIn(words, e.exception.details())
+        subscribe = self.channel.unary_stream(
+            "/convene.v1.NotificationService/SubscribeNotifications",
+            request_serializer=notification_pb2.SubscribeNotificationsRequest.SerializeToString,
+            response_deserializer=notification_pb2.Notification.FromString)
+        with self.assertRaises(grpc.RpcError) as e:
+            list(subscribe(notification_pb2.SubscribeNotificationsRequest(
+                subscriber="mailer", event_ids=too_many), metadata=auth, timeout=10))
+        self.assertEqual(e.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("event_ids: at most 1000 events", e.exception.details())
+
     def test_a_token_may_hold_sixteen_streams_open_at_once(self):
         token = self.create_token("checkin", "wall display")
         watch = self.channel.unary_stream(

@@ -1,5 +1,10 @@
 #include "core/access_policy.h"
 
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -47,6 +52,21 @@ TEST(AccessPolicy, ScopedTokensActOnTheirEventsOnly) {
   EXPECT_EQ(s.message(), "event_id: ev_3 is outside this token's scope");
   Caller everywhere{"tok_5", Role::kOrganizer, {}};
   EXPECT_TRUE(AuthorizeEvent(everywhere, "ev_3").ok());
+}
+
+TEST(AccessPolicy, ScopedEventListsAreBoundedAndUnique) {
+  EXPECT_TRUE(CheckScopedEventIds("token.event_ids", {}).ok());
+  EXPECT_TRUE(CheckScopedEventIds("token.event_ids", {"ev_1", "ev_2"}).ok());
+  EXPECT_EQ(CheckScopedEventIds("token.event_ids", {"ev_1", "ev_2", "ev_1"}).message(),
+            "token.event_ids[2]: ev_1 is listed twice");
+  EXPECT_EQ(CheckScopedEventIds("event_ids", {"ev_1", ""}).code(),
+            absl::StatusCode::kInvalidArgument);
+  std::vector<std::string> many(kMaxScopedEvents + 1);
+  for (size_t i = 0; i < many.size(); ++i) many[i] = absl::StrCat("ev_", i);
+  EXPECT_EQ(CheckScopedEventIds("webhook.event_ids", many).message(),
+            "webhook.event_ids: at most 1000 events, not 1001");
+  many.pop_back();
+  EXPECT_TRUE(CheckScopedEventIds("webhook.event_ids", many).ok());
 }
 
 TEST(AccessPolicy, RolesParseByName) {
