@@ -188,6 +188,24 @@ std::vector<core::NoticeDay> SeatsOf(const core::NoticeState& state) {
   return seats;
 }
 
+// Who and what one participant's calendar entry for the event is: its UID
+// (stable for the life of the registration, so each REQUEST or CANCEL
+// updates the same entry), the sequence of this version, organiser and
+// attendee.
+core::Invitation InvitationOf(const core::Event& event, const core::Registration& registration,
+                              int64_t sequence) {
+  core::Invitation inv;
+  inv.uid = absl::StrCat(event.id, "-", registration.participant.participant_id, "@convene");
+  inv.sequence = sequence;
+  inv.stamp = absl::Now();
+  inv.summary = event.title;
+  inv.organiser_name = event.organiser_contact.name;
+  inv.organiser_email = event.organiser_contact.email;
+  inv.attendee_name = registration.participant.display_name;
+  inv.attendee_email = registration.participant.email;
+  return inv;
+}
+
 // The calendar invitation a notice carries: the days with a seat (REQUEST),
 // or CANCEL once none is left for someone told of a seat before, whatever
 // the notice's headline (a mode change onto a full waiting list leaves no
@@ -203,15 +221,7 @@ std::optional<std::string> InvitationFor(const core::Event& event, const core::Z
   absl::StatusOr<std::vector<core::EventDay>> days =
       core::SplitIntoLocalDays(zone, event.start_local, event.end_local, event.local_time_policy);
   if (!days.ok()) return std::nullopt;
-  core::Invitation inv;
-  inv.uid = absl::StrCat(event.id, "-", registration.participant.participant_id, "@convene");
-  inv.sequence = sequence;
-  inv.stamp = absl::Now();
-  inv.summary = event.title;
-  inv.organiser_name = event.organiser_contact.name;
-  inv.organiser_email = event.organiser_contact.email;
-  inv.attendee_name = registration.participant.display_name;
-  inv.attendee_email = registration.participant.email;
+  core::Invitation inv = InvitationOf(event, registration, sequence);
   for (const core::NoticeDay& d : now.days) {
     if (d.status != core::RegistrationStatus::kConfirmed) continue;
     auto day = std::find_if(days->begin(), days->end(),
@@ -255,16 +265,8 @@ std::optional<std::string> EventCancellationInvitationFor(const core::Event& eve
   absl::StatusOr<core::NoticeState> state =
       core::ParseNoticeState(absl::string_view(*told).substr(bar + 1));
   if (!state.ok() || SeatsOf(*state).empty()) return std::nullopt;
-  core::Invitation inv;
+  core::Invitation inv = InvitationOf(event, registration, told_count + 1);
   inv.cancel = true;
-  inv.uid = absl::StrCat(event.id, "-", registration.participant.participant_id, "@convene");
-  inv.sequence = told_count + 1;
-  inv.stamp = absl::Now();
-  inv.summary = event.title;
-  inv.organiser_name = event.organiser_contact.name;
-  inv.organiser_email = event.organiser_contact.email;
-  inv.attendee_name = registration.participant.display_name;
-  inv.attendee_email = registration.participant.email;
   absl::StatusOr<std::string> ics = core::WriteInvitation(inv);
   if (!ics.ok()) return std::nullopt;
   return *std::move(ics);
