@@ -80,16 +80,17 @@ std::optional<GroupName> DecodeGroup(absl::string_view code) {
   return GroupName{std::move(key), false};
 }
 
-// The groups of `kind` ("city" or "org") with any non-zero counter for
-// `date`: fields "g:<kind>:<code>:<reg|wait|in>:...".
-std::vector<GroupCounts> Groups(const std::map<std::string, int64_t>& c,
-                                absl::string_view kind,
-                                const std::string& date) {
-  std::map<std::string, GroupName> codes;  // by code, in code order
+// The codes of the groups of `kind` ("city" or "org") with any non-zero
+// counter, by date: fields "g:<kind>:<code>:reg:<date>:...",
+// "...:wait:<date>:..." and "...:in:day:<date>:...". One pass over the
+// counters for all days: a year-long event with many groups has hundreds of
+// thousands of them, and a pass per day made GetAttendanceCounts take
+// seconds of CPU.
+std::map<std::string, std::map<std::string, GroupName>> GroupsByDate(
+    const std::map<std::string, int64_t>& c, absl::string_view kind) {
+  std::map<std::string, std::map<std::string, GroupName>> by_date;
   const std::string head = absl::StrCat("g:", kind, ":");
-  const std::string markers[] = {absl::StrCat(":reg:", date, ":"),
-                                 absl::StrCat(":wait:", date, ":"),
-                                 absl::StrCat(":in:day:", date, ":")};
+  constexpr size_t kDateLength = 10;  // YYYY-MM-DD
   for (auto it = c.lower_bound(head);
        it != c.end() && absl::StartsWith(it->first, head); ++it) {
     if (it->second == 0) continue;
@@ -97,15 +98,33 @@ std::vector<GroupCounts> Groups(const std::map<std::string, int64_t>& c,
     const size_t colon = rest.find(':');
     if (colon == absl::string_view::npos) continue;
     absl::string_view field = rest.substr(colon);
-    bool for_date = false;
-    for (const std::string& m : markers) for_date |= absl::StartsWith(field, m);
-    if (!for_date) continue;
+    absl::string_view date;
+    for (absl::string_view marker : {":reg:", ":wait:", ":in:day:"}) {
+      if (absl::StartsWith(field, marker) && field.size() > marker.size() + kDateLength &&
+          field[marker.size() + kDateLength] == ':') {
+        date = field.substr(marker.size(), kDateLength);
+        break;
+      }
+    }
+    if (date.empty()) continue;
+    std::map<std::string, GroupName>& codes = by_date[std::string(date)];
     std::string code(rest.substr(0, colon));
     if (codes.contains(code)) continue;
     if (std::optional<GroupName> name = DecodeGroup(code)) codes.emplace(code, *name);
   }
+  return by_date;
+}
+
+// The groups of one date (codes from GroupsByDate), by name, erased last.
+std::vector<GroupCounts> Groups(const std::map<std::string, int64_t>& c,
+                                absl::string_view kind,
+                                const std::map<std::string, std::map<std::string, GroupName>>& by_date,
+                                const std::string& date) {
   std::vector<GroupCounts> out;
-  for (const auto& [code, name] : codes) {
+  auto codes = by_date.find(date);
+  if (codes == by_date.end()) return out;
+  const std::string head = absl::StrCat("g:", kind, ":");
+  for (const auto& [code, name] : codes->second) {
     out.push_back({name.key,
                    Modes(c, absl::StrCat(head, code, ":"), date,
                          absl::StrCat("day:", date)),
@@ -126,6 +145,8 @@ AttendanceCounts BuildAttendanceCounts(const EventSheet& sheet,
   out.version = Get(t.counters, "version");
   out.event_revision = sheet.revision;
   out.registrations = Get(t.counters, "registrations");
+  const auto cities = GroupsByDate(t.counters, "city");
+  const auto organisations = GroupsByDate(t.counters, "org");
   for (const absl::CivilDay& day : sheet.days) {
     const std::string date = FormatLocalDate(day);
     const std::string scope = absl::StrCat("day:", date);
@@ -134,8 +155,8 @@ AttendanceCounts BuildAttendanceCounts(const EventSheet& sheet,
     d.counts = Modes(t.counters, "", date, scope);
     d.unique = Unique(t, scope);
     d.unique.walk_ins = Get(t.counters, absl::StrCat("walkin:", date));
-    d.by_city = Groups(t.counters, "city", date);
-    d.by_organisation = Groups(t.counters, "org", date);
+    d.by_city = Groups(t.counters, "city", cities, date);
+    d.by_organisation = Groups(t.counters, "org", organisations, date);
     d.in_person_capacity = sheet.in_person_capacity;
     d.online_capacity = sheet.online_capacity;
     std::vector<std::pair<const SheetSession*, bool>> sessions;
