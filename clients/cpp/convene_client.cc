@@ -108,13 +108,19 @@ absl::StatusOr<Response> ConveneClient::Unary(
   Response response;
   grpc::Status status = (service.stub.get()->*method)(&context, request, &response);
   if (status.ok()) return response;
-  // Retries that ran into the deadline while the server could not be
-  // reached: say that, not only "deadline exceeded".
-  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
-      service.channel->GetState(false) == GRPC_CHANNEL_TRANSIENT_FAILURE) {
-    return absl::UnavailableError(absl::StrCat(
-        "could not reach ", service.target, " within the ",
-        absl::FormatDuration(options_.deadline), " deadline"));
+  // The call failed because no connection could be made (not because a
+  // reachable server answered UNAVAILABLE): name the address, whether the
+  // retries ran into the deadline or ran out of attempts first.
+  if (service.channel->GetState(false) == GRPC_CHANNEL_TRANSIENT_FAILURE) {
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      return absl::UnavailableError(absl::StrCat(
+          "could not reach ", service.target, " within the ",
+          absl::FormatDuration(options_.deadline), " deadline"));
+    }
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      return absl::UnavailableError(
+          absl::StrCat("could not reach ", service.target, ": ", status.error_message()));
+    }
   }
   return ToStatus(status);
 }

@@ -447,6 +447,16 @@ class CliE2ETest(CliCalls, unittest.TestCase):
                               capture_output=True, text=True, timeout=30)
         self.assertEqual(done.returncode, 1)
         self.assertOneErrorLine(done, "UNAVAILABLE")
+        self.assertIn("could not reach 127.0.0.1:1 within the 1s deadline", done.stderr)
+
+    def test_unreachable_server_names_it_when_the_retries_run_out_first(self):
+        # With the default 10 s deadline the five attempts end first: the
+        # message still says which address could not be reached.
+        done = subprocess.run([CLI, "--server=127.0.0.1:1", "events", "show", "ev_x"],
+                              capture_output=True, text=True, timeout=30)
+        self.assertEqual(done.returncode, 1)
+        self.assertOneErrorLine(done, "UNAVAILABLE")
+        self.assertIn("could not reach 127.0.0.1:1", done.stderr)
 
     def test_changes_list_filters_resumes_and_watches(self):
         event_id = self.create_thessaloniki("cli-feed")
