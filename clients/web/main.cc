@@ -60,6 +60,12 @@ ABSL_FLAG(absl::Duration, live_page_max_duration, absl::Minutes(30),
           "by itself");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
           "deadline of each call to the services");
+ABSL_FLAG(int, events_per_answer, 2000,
+          "events per answer of the events list; the page offers the rest "
+          "with a button (1-10000)");
+ABSL_FLAG(int, desk_search_limit, 5000,
+          "registrations a desk search reads at most; past it the desk says "
+          "it searched only part (1-100000)");
 ABSL_FLAG(bool, log_requests, true,
           "one line per HTTP request on stderr (no tokens, no queries)");
 
@@ -157,6 +163,14 @@ int main(int argc, char** argv) {
   config.live_stream_max_duration = absl::GetFlag(FLAGS_live_page_max_duration);
   config.max_live_streams =
       static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_max_live_pages)));
+  config.events_per_answer = absl::GetFlag(FLAGS_events_per_answer);
+  if (config.events_per_answer < 1 || config.events_per_answer > 10000) {
+    return Fail("--events_per_answer must be 1-10000");
+  }
+  config.max_registrations = absl::GetFlag(FLAGS_desk_search_limit);
+  if (config.max_registrations < 1 || config.max_registrations > 100000) {
+    return Fail("--desk_search_limit must be 1-100000");
+  }
   if (absl::GetFlag(FLAGS_log_requests)) {
     config.log = [](const std::string& line) {
       std::fprintf(stderr, "%s\n", line.c_str());

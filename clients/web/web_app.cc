@@ -26,7 +26,6 @@ namespace v1 = ::convene::v1;
 constexpr char kCookie[] = "convene_session";
 constexpr size_t kMaxTokenLength = 512;
 constexpr size_t kMaxQueryLength = 200;
-constexpr int kMaxEventPages = 20;  // ListEvents pages of 100
 constexpr size_t kMaxSearchResults = 30;
 constexpr size_t kMaxClients = 256;
 const auto kKeepAliveEvery = std::chrono::seconds(15);
@@ -309,11 +308,16 @@ void WebApp::ListEvents(const httplib::Request& req, httplib::Response& res) {
   if (!call) return;
   v1::ListEventsResponse all;
   v1::ListEventsRequest list;
-  list.set_page_size(100);
-  for (int page = 0; page < kMaxEventPages; ++page) {
+  // A calendar larger than one answer continues where the last one
+  // stopped: the page passes on the service's own token, which the service
+  // checks (a made-up one is its INVALID_ARGUMENT, shown as such).
+  list.set_page_token(req.get_param_value("page_token"));
+  while (all.events_size() < config_.events_per_answer) {
+    list.set_page_size(std::min(100, config_.events_per_answer - all.events_size()));
     absl::StatusOr<v1::ListEventsResponse> r = call->client->ListEvents(list);
     if (!r.ok()) return call->Fail(*this, res, r.status());
     for (v1::Event& e : *r->mutable_events()) *all.add_events() = std::move(e);
+    all.set_next_page_token(r->next_page_token());
     if (r->next_page_token().empty()) break;
     list.set_page_token(r->next_page_token());
   }
@@ -363,22 +367,29 @@ void WebApp::People(const httplib::Request& req, httplib::Response& res) {
   q = FoldForSearch(q);
   v1::ListRegistrationsRequest list;
   list.set_event_id(call->event_id);
-  list.set_page_size(500);
   v1::ListRegistrationsResponse found;
   int read = 0;
+  // Whether every registration was looked at, and whether matches were
+  // left out: the desk says so instead of answering "nobody matches" for
+  // someone it did not reach.
+  bool searched_all = false;
+  bool more_matches = false;
   while (read < config_.max_registrations) {
+    list.set_page_size(std::min(500, config_.max_registrations - read));
     absl::StatusOr<v1::ListRegistrationsResponse> r =
         call->client->ListRegistrations(list);
     if (!r.ok()) return call->Fail(*this, res, r.status());
     read += r->registrations_size();
     for (v1::Registration& reg : *r->mutable_registrations()) {
-      if (found.registrations_size() >= static_cast<int>(kMaxSearchResults))
-        break;
       if (reg.status() == v1::REGISTRATION_STATUS_CANCELLED) continue;
       const v1::Participant& p = reg.participant();
       if (!q.empty() && !absl::StrContains(FoldForSearch(p.display_name()), q) &&
           !absl::StrContains(FoldForSearch(p.participant_id()), q)) {
         continue;
+      }
+      if (found.registrations_size() >= static_cast<int>(kMaxSearchResults)) {
+        more_matches = true;
+        break;
       }
       // The desk needs who and how, never how to reach them.
       v1::Participant* kept = reg.mutable_participant();
@@ -387,13 +398,23 @@ void WebApp::People(const httplib::Request& req, httplib::Response& res) {
       kept->clear_language();
       *found.add_registrations() = std::move(reg);
     }
-    if (found.registrations_size() >= static_cast<int>(kMaxSearchResults) ||
-        r->next_page_token().empty()) {
+    if (r->next_page_token().empty()) {
+      searched_all = true;
       break;
     }
+    if (more_matches) break;
     list.set_page_token(r->next_page_token());
   }
-  SetJson(res, 200, ToJson(found));
+  std::string json = ToJson(found);
+  if (!absl::EndsWith(json, "}")) {
+    return SetError(res, 500, "INTERNAL", "the search results could not be written");
+  }
+  json.pop_back();  // the closing brace: the search's own fields follow
+  if (json.size() > 1) json += ",";
+  absl::StrAppend(&json, "\"searched_all\":", Bool(searched_all),
+                  ",\"searched\":", read, ",\"more_matches\":", Bool(more_matches),
+                  "}");
+  SetJson(res, 200, json);
 }
 
 void WebApp::CheckIn(const httplib::Request& req, httplib::Response& res) {

@@ -48,8 +48,11 @@ struct WebConfig {
   // A live page's stream ends after this long and the browser reconnects,
   // so that no call lives forever (and a revoked token is noticed).
   absl::Duration live_stream_max_duration = absl::Minutes(30);
-  // Registrations read per search (a workshop has tens to hundreds).
+  // Registrations read per desk search (a workshop has tens to hundreds);
+  // past it the answer says the search stopped short.
   int max_registrations = 5000;
+  // Events per answer of /api/events; more follow with its next_page_token.
+  int events_per_answer = 2000;
   // Where request lines go (stderr in main; tests may collect them).
   std::function<void(const std::string&)> log;
 };

@@ -571,6 +571,127 @@ class WebTest(unittest.TestCase):
         self.assertTrue(self.driver.find_elements(By.LINK_TEXT, "iCalendar (.ics)"))
         self.screenshot(self._testMethodName + "-agenda")
 
+    def test_events_list_continues_past_one_answer(self):
+        # A calendar larger than one answer: the rest is one click away, each
+        # event once, and never silently left out.
+        for n in (1, 2):
+            self.call("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+                request_id=f"web-e2e-more-{n}", event=calendar_pb2.Event(
+                    title=f"CoP2 webinar {n} (more events)", community="CoP2", city="Utrecht",
+                    time_zone="Europe/Amsterdam", format=common_pb2.EVENT_FORMAT_ONLINE,
+                    start_local=f"2031-0{n}-10T10:00", end_local=f"2031-0{n}-10T12:00",
+                    online=calendar_pb2.OnlineAccess(join_url="https://meet.example.org/cop2"))),
+                calendar_pb2.Event)
+        everyone = self.call("CalendarService", "ListEvents",
+                             calendar_pb2.ListEventsRequest(page_size=500), calendar_pb2.ListEventsResponse)
+        self.assertGreaterEqual(len(everyone.events), 3)
+        port, _ = self.start_web("--events_per_answer=2", cleanup=self.addCleanup)
+        self.base = f"http://127.0.0.1:{port}"
+        opener, _ = self.http_session()
+        status, _, body = self.http("/api/events", opener=opener)
+        self.assertEqual(status, 200, body)
+        first = json.loads(body)
+        self.assertEqual(len(first["events"]), 2)
+        self.assertTrue(first["next_page_token"])
+        status, _, body = self.http("/api/events?page_token=made-up", opener=opener)
+        self.assertEqual(status, 400, body)
+        self.assertIn("page_token", body)
+
+        self.sign_in()
+        self.open("/events", "article.event")
+        for _ in range(len(everyone.events)):  # bounded: one click per event at most
+            more = self.driver.find_element(By.ID, "more-events")
+            if not more.is_displayed():
+                break
+            shown = len(self.driver.find_elements(By.CSS_SELECTOR, "article.event"))
+            more.click()
+            self.wait_for(lambda: not more.is_enabled() or len(self.driver.find_elements(
+                By.CSS_SELECTOR, "article.event")) > shown or not more.is_displayed(), message="more events")
+            self.wait_for(lambda: more.is_enabled(), message="the button back")
+        self.assertFalse(self.driver.find_element(By.ID, "more-events").is_displayed())
+        shown = [a.get_attribute("data-event")
+                 for a in self.driver.find_elements(By.CSS_SELECTOR, "article.event")]
+        self.assertEqual(sorted(shown), sorted(e.id for e in everyone.events))
+        city = self.driver.find_element(By.ID, "filter-city")
+        self.assertTrue(city.find_elements(By.CSS_SELECTOR, "option[value='Utrecht']"))
+        self.screenshot()
+
+    def test_desk_search_says_when_it_stopped_short(self):
+        # The desk reads at most --desk_search_limit registrations and shows
+        # at most 30 people: past either it says so, and never "nobody
+        # matches" for someone it did not reach.
+        event = self.call("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="web-e2e-short", event=calendar_pb2.Event(
+                title="CoP3 workshop (a full room)", city="Turin", time_zone="Europe/Rome",
+                format=common_pb2.EVENT_FORMAT_IN_PERSON, start_local="2031-05-12T09:00",
+                end_local="2031-05-12T17:00",
+                venue=calendar_pb2.Venue(name="Torino Incontra", in_person_capacity=100))),
+            calendar_pb2.Event)
+        for i in range(33):
+            self.call("AttendanceService", "Register", attendance_pb2.RegisterRequest(
+                event_id=event.id, request_id=f"web-short-{i}", mode=common_pb2.ATTENDANCE_MODE_IN_PERSON,
+                participant=common_pb2.Participant(participant_id=f"torino-{i:02d}",
+                                                   display_name=f"Partecipante {i:02d}")),
+                attendance_pb2.Registration)
+
+        def people(opener, query):
+            status, _, body = self.http(f"/api/events/{event.id}/people?q=" + urllib.parse.quote(query),
+                                        opener=opener)
+            self.assertEqual(status, 200, body)
+            return json.loads(body)
+        opener, _ = self.http_session()
+        everyone = people(opener, "partecipante")
+        self.assertEqual(len(everyone["registrations"]), 30)
+        self.assertTrue(everyone["more_matches"])
+        last = people(opener, "partecipante 32")
+        self.assertEqual([r["participant"]["participant_id"] for r in last["registrations"]], ["torino-32"])
+        self.assertEqual((last["more_matches"], last["searched_all"]), (False, True))
+
+        port, _ = self.start_web("--desk_search_limit=10", cleanup=self.addCleanup)
+        self.base = f"http://127.0.0.1:{port}"
+        opener, _ = self.http_session()
+        short = people(opener, "partecipante 32")
+        self.assertEqual(short["registrations"], [])
+        self.assertEqual((short["searched_all"], short["searched"]), (False, 10))
+        self.sign_in()
+        self.open(f"/events/{event.id}/desk", "#desk-search")
+        search = self.driver.find_element(By.ID, "desk-search")
+        search.send_keys("partecipante 32")
+        hint = self.wait_for(lambda: self.driver.find_element(By.ID, "desk-results").get_attribute(
+            "data-query") == "partecipante 32" and self.driver.find_elements(By.ID, "desk-partial"),
+            message="the desk says it searched only part")
+        self.assertIn("first 10 registrations", hint[0].text)
+        self.assertNotIn("Nobody registered matches", self.driver.find_element(By.ID, "desk-results").text)
+        self.screenshot()
+
+    def test_agenda_marks_ends_on_a_later_day(self):
+        # The browser runs in UTC; the venue in Athens (UTC+3 in June).
+        event = self.call("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="web-e2e-overnight", event=calendar_pb2.Event(
+                title="CoP1 summer school", city="Thessaloniki", time_zone="Europe/Athens",
+                format=common_pb2.EVENT_FORMAT_IN_PERSON, start_local="2031-06-10T09:00",
+                end_local="2031-06-11T18:00", venue=calendar_pb2.Venue(name="Thessaloniki City Hall"),
+                sessions=[calendar_pb2.Session(id="social", title="Evening social",
+                                               start_local="2031-06-10T22:00",
+                                               end_local="2031-06-11T01:00"),
+                          calendar_pb2.Session(id="late", title="Night walk",
+                                               start_local="2031-06-11T02:30",
+                                               end_local="2031-06-11T03:30")])),
+            calendar_pb2.Event)
+        self.sign_in()
+        self.open(f"/events/{event.id}", "section.day")
+        items = {li.find_element(By.TAG_NAME, "strong").text:
+                 (li.find_element(By.CSS_SELECTOR, ".venue-time").text,
+                  li.find_element(By.CSS_SELECTOR, ".viewer-time").text)
+                 for li in self.driver.find_elements(By.CSS_SELECTOR, "li.item")}
+        self.assertEqual(items["Evening social"], ("22:00–01:00 (+1d)", "19:00–22:00 yours"))
+        self.assertEqual(items["Night walk"], ("02:30–03:30", "23:30–00:30 yours (2031-06-10) (+1d)"))
+        # A day without sessions runs to the next midnight: shown as 24:00.
+        self.open(f"/events/{self.event.id}", "section.day")
+        first = self.driver.find_element(By.CSS_SELECTOR, "section.day li.item .venue-time")
+        self.assertEqual(first.text, "00:00–24:00")
+        self.screenshot()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

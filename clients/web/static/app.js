@@ -153,6 +153,7 @@
     let data;
     try { data = await getJson('/api/events'); } catch (e) { show(errorBox(e)); return; }
     const events = data.events || [];
+    let next = data.next_page_token || '';
     const distinct = (key) => [...new Set(events.map((e) => e[key]).filter(Boolean))].sort();
     const select = (id, label, values) => {
       const s = el('select', {id}, el('option', {value: ''}, 'all'));
@@ -162,17 +163,42 @@
     const [cLabel, community] = select('filter-community', 'Community', distinct('community'));
     const [cityLabel, city] = select('filter-city', 'City', distinct('city'));
     const list = el('div', {class: 'events'});
+    // The calendar comes in parts of up to 2,000 events: the rest is one
+    // click away, never silently left out.
+    const more = el('button', {type: 'button', id: 'more-events'}, 'Show more events');
+    const moreBox = el('p', {class: 'actions'}, more);
+    const refill = (select, values) => {
+      const chosen = select.value;
+      select.replaceChildren(el('option', {value: ''}, 'all'), ...values.map((v) => el('option', {value: v}, v)));
+      select.value = chosen;
+    };
     const render = () => {
       const shown = events.filter((e) => (!community.value || e.community === community.value) &&
                                          (!city.value || e.city === city.value));
       list.replaceChildren(...shown.map(eventCard));
-      if (!shown.length) list.append(el('p', {class: 'hint'}, 'No events match.'));
+      if (!shown.length) list.append(el('p', {class: 'hint'}, next ? 'No events match so far.' : 'No events match.'));
+      moreBox.hidden = !next;
     };
+    more.addEventListener('click', async () => {
+      more.disabled = true;
+      try {
+        const part = await getJson('/api/events?page_token=' + enc(next));
+        events.push(...(part.events || []));
+        next = part.next_page_token || '';
+        refill(community, distinct('community'));
+        refill(city, distinct('city'));
+        render();
+      } catch (e) {
+        list.append(errorBox(e));
+      } finally {
+        more.disabled = false;
+      }
+    });
     community.addEventListener('change', render);
     city.addEventListener('change', render);
     show(el('h1', {}, 'Events'),
          el('p', {class: 'hint'}, 'Times in your zone (' + viewerTz + ') next to the venue\'s.'),
-         el('div', {class: 'filters'}, cLabel, community, cityLabel, city), list, openByIdForm());
+         el('div', {class: 'filters'}, cLabel, community, cityLabel, city), list, moreBox, openByIdForm());
     render();
   }
 
@@ -220,6 +246,17 @@
     return {venue, viewer, shifted: z.viewer_date_if_different || ''};
   }
 
+  // A span's end as shown after its start: "24:00" for the next midnight,
+  // otherwise the time, with "(+Nd)" when it falls N days later (as the
+  // CLI shows it).
+  function endOf(fromLocal, toLocal) {
+    const days = Math.round((Date.parse((toLocal || '').slice(0, 10)) -
+                             Date.parse((fromLocal || '').slice(0, 10))) / 86400000);
+    const time = (toLocal || '').slice(11, 16);
+    if (days === 1 && time === '00:00') return ['24:00', null];
+    return [time, days > 0 ? el('span', {class: 'shift end-shift'}, ' (+' + days + 'd)') : null];
+  }
+
   async function eventPage() {
     let data;
     try { data = await loadEvent(); } catch (e) { show(errorBox(e)); return; }
@@ -241,12 +278,14 @@
     ];
     const days = (agenda.days || []).map((d) => {
       const items = (d.items || []).map((it) => {
-        const s = zoned(it.start), en = zoned(it.end);
+        const s = zoned(it.start);
+        const [venueEnd, venueLater] = endOf(it.start.venue_local, it.end.venue_local);
+        const [viewerEnd, viewerLater] = endOf(it.start.viewer_local, it.end.viewer_local);
         return el('li', {class: 'item'},
           el('div', {class: 'times'},
-             el('span', {class: 'venue-time'}, s.venue + '–' + en.venue),
-             el('span', {class: 'viewer-time'}, s.viewer + '–' + en.viewer + ' yours',
-                s.shifted ? el('span', {class: 'shift'}, ' (' + s.shifted + ')') : null)),
+             el('span', {class: 'venue-time'}, s.venue + '–' + venueEnd, venueLater),
+             el('span', {class: 'viewer-time'}, s.viewer + '–' + viewerEnd + ' yours',
+                s.shifted ? el('span', {class: 'shift'}, ' (' + s.shifted + ')') : null, viewerLater)),
           el('div', {}, el('strong', {}, it.title || 'Programme'), ' ', formatBadge(it.format),
              it.room ? el('span', {class: 'room'}, ' · ' + it.room) : null,
              it.join_url ? el('span', {}, ' · ', link(it.join_url, 'join online')) : null));
@@ -548,7 +587,14 @@
         if (mine !== seq) return;  // a newer search is under way
         const regs = r.registrations || [];
         results.replaceChildren(...regs.map(personCard));
-        if (!regs.length) results.append(el('p', {class: 'hint'}, 'Nobody registered matches.'));
+        if (r.more_matches) {
+          results.append(el('p', {class: 'hint', id: 'desk-more'}, 'More people match: type more of the name or the id.'));
+        } else if (!r.searched_all) {
+          results.append(el('p', {class: 'hint', id: 'desk-partial'}, 'Searched the first ' + r.searched +
+            ' registrations only: type more of the name, or the participant id.'));
+        } else if (!regs.length) {
+          results.append(el('p', {class: 'hint'}, 'Nobody registered matches.'));
+        }
         results.dataset.query = q;  // what these results answer (tests wait for it)
       } catch (err) {
         if (err.name !== 'AbortError' && mine === seq) results.replaceChildren(errorBox(err));
