@@ -1,5 +1,6 @@
 #include "core/agenda.h"
 
+#include "core/day_hours.h"
 #include "core/event_days.h"
 #include "core/zoned_rendering.h"
 
@@ -52,12 +53,15 @@ absl::StatusOr<Agenda> BuildAgenda(const Event& event, const Zone& venue,
       });
     }
     if (day.items.empty()) {
+      // The day's hours as its participants are told them (invitations,
+      // reminders): the event's opening to its closing hour, not midnight
+      // to midnight.
       AgendaItem whole_day;
       whole_day.title = event.title;
       whole_day.format = event.format;
       if (OffersOnline(event.format)) whole_day.join_url = event.online.join_url;
-      whole_day.start = day.start;
-      whole_day.end = day.end;
+      whole_day.start = ToAgendaTime(DayStart(event, venue, d.date), venue, viewer);
+      whole_day.end = ToAgendaTime(DayEnd(event, venue, d.date), venue, viewer);
       day.items.push_back(std::move(whole_day));
     }
     agenda.days.push_back(std::move(day));

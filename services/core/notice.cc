@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "core/day_hours.h"
 #include "core/reminder_planner.h"
 
 namespace convene::core {

@@ -78,20 +78,6 @@ std::optional<PlannedReminder> PlanCancellationNotice(
 std::vector<RegistrationDay> DaysOnEventDates(const Event& event, const Zone& zone,
                                               const Registration& registration);
 
-// The instant event day `day` begins for its participants (those attending
-// in `mode`, when given): its first session's start (of the sessions that
-// mode can attend, when there are any), or the event's start time of day on
-// that date.
-absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day,
-                    std::optional<AttendanceMode> mode = std::nullopt);
-
-// The instant event day `day` ends for its participants: its last session's
-// end, or the event's closing time of day on that date (its end on the last
-// day), never before DayStart. A participant's calendar entry for the day
-// runs from DayStart to this, not to midnight.
-absl::Time DayEnd(const Event& event, const Zone& zone, absl::CivilDay day,
-                  std::optional<AttendanceMode> mode = std::nullopt);
-
 }  // namespace convene::core
 
 #endif  // CONVENE_CORE_REMINDER_PLANNER_H_

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "core/blocking_call.h"
+#include "core/day_hours.h"
 #include "core/local_date_time.h"
 #include "core/event_days.h"
 #include "core/icalendar.h"

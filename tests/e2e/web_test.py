@@ -686,11 +686,19 @@ class WebTest(unittest.TestCase):
                  for li in self.driver.find_elements(By.CSS_SELECTOR, "li.item")}
         self.assertEqual(items["Evening social"], ("22:00–01:00 (+1d)", "19:00–22:00 yours"))
         self.assertEqual(items["Night walk"], ("02:30–03:30", "23:30–00:30 yours (2031-06-10) (+1d)"))
-        # A day without sessions runs to the next midnight: shown as 24:00.
-        self.open(f"/events/{self.event.id}", "section.day")
-        first = self.driver.find_element(By.CSS_SELECTOR, "section.day li.item .venue-time")
-        self.assertEqual(first.text, "00:00–24:00")
         self.screenshot()
+        # A day without sessions runs from the event's opening to its
+        # closing hour, as invitations say; one that runs to the next
+        # midnight (a night-long event) ends at 24:00, not "00:00 (+1d)".
+        night = self.call("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="web-e2e-night", event=calendar_pb2.Event(
+                title="CoP1 hackathon", city="Thessaloniki", time_zone="Europe/Athens",
+                format=common_pb2.EVENT_FORMAT_IN_PERSON, start_local="2031-07-01T20:00",
+                end_local="2031-07-03T02:00", venue=calendar_pb2.Venue(name="OK!Thess"))),
+            calendar_pb2.Event)
+        self.open(f"/events/{night.id}", "section.day")
+        self.assertEqual([t.text for t in self.driver.find_elements(By.CSS_SELECTOR, "li.item .venue-time")],
+                         ["20:00–24:00", "20:00–24:00", "00:00–02:00"])
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 #include "core/agenda.h"
 
+#include "absl/strings/str_cat.h"
+#include "core/day_hours.h"
 #include "core/event_rules.h"
 #include "core/local_date_time.h"
 #include "core/zoned_rendering.h"
@@ -60,6 +62,37 @@ TEST(BuildAgenda, GivesADayWithoutSessionsOneWholeDayItem) {
   EXPECT_TRUE(a.days[0].items[0].session_id.empty());
   EXPECT_EQ(FormatLocalDateTime(a.days[0].items[0].start.venue_local), "2022-11-16T09:00");
   EXPECT_EQ(a.days[1].items[0].session_id, "s1");
+}
+
+TEST(BuildAgenda, ADayWithoutSessionsRunsFromTheOpeningToTheClosingHour) {
+  // Three days, 09:00 Tuesday to 17:30 Thursday, no sessions: each day's
+  // item runs as its participants' invitations and reminders say (09:00 to
+  // 17:30 each day), not midnight to midnight.
+  Event e;
+  e.id = "ev_conference";
+  e.title = "Thessaloniki partners' conference";
+  e.time_zone = "Europe/Athens";
+  e.format = EventFormat::kInPerson;
+  e.venue.name = "Thessaloniki City Hall";
+  e.start_local = absl::CivilSecond(2022, 3, 15, 9, 0, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 17, 17, 30, 0);
+  Zone athens = *ResolveZone(e.time_zone);
+  ASSERT_TRUE(PrepareEvent(e, athens).ok());
+  absl::StatusOr<Agenda> a = BuildAgenda(e, athens, *ResolveZone("America/New_York"));
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_EQ(a->days.size(), 3u);
+  for (const AgendaDay& day : a->days) {
+    ASSERT_EQ(day.items.size(), 1u);
+    const AgendaItem& item = day.items[0];
+    EXPECT_EQ(FormatLocalDateTime(item.start.venue_local),
+              absl::StrCat(FormatLocalDate(day.venue_date), "T09:00"));
+    EXPECT_EQ(FormatLocalDateTime(item.end.venue_local),
+              absl::StrCat(FormatLocalDate(day.venue_date), "T17:30"));
+    EXPECT_EQ(item.start.instant, DayStart(e, athens, day.venue_date));
+    EXPECT_EQ(item.end.instant, DayEnd(e, athens, day.venue_date));
+  }
+  // The day itself is still the event's part of the local date.
+  EXPECT_EQ(FormatLocalDateTime(a->days[1].start.venue_local), "2022-03-16T00:00");
 }
 
 }  // namespace

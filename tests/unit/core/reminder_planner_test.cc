@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "core/day_hours.h"
 #include "core/event_rules.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
