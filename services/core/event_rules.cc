@@ -330,6 +330,16 @@ absl::Status PrepareEvent(Event& e, const Zone& zone) {
                                    EventLimits::kMaxDays, " days"));
   }
   if (absl::Status s = CheckSessions(e); !s.ok()) return s;
+  // A removed session is kept for the life of the event as a tombstone:
+  // its id (never reused), title, times and format, which its check-ins
+  // and the calendars that must drop it need. Its description, room and
+  // join link are nobody's business any more, and kept they made a few
+  // replacements of a programme fill the event's byte bound.
+  for (Session& removed : e.removed_sessions) {
+    removed.description.clear();
+    removed.room.clear();
+    removed.join_url.clear();
+  }
   if (absl::Status s = CheckEventBytes(e); !s.ok()) return s;
   return DeriveEventInstants(e, zone);
 }

@@ -37,7 +37,8 @@ struct EventLimits {
   // What an event weighs: the bytes (UTF-8) of all its texts, and
   // kBytesPerSession for each session (its times in every answer, its
   // VEVENT in every export), its removed sessions included (they are kept
-  // for the life of the event). The event, every change that carries it
+  // for the life of the event, without their description, room and join
+  // link). The event, every change that carries it
   // and its iCalendar export must fit a gRPC message (4 MiB) with room.
   static constexpr int kMaxEventBytes = 1 << 20;
   static constexpr int kBytesPerSession = 512;

@@ -351,7 +351,10 @@ void WriteEvent(LineWriter& w, const Event& e, const Zone& zone, const Session* 
   const std::string& join_url =
       s != nullptr ? EffectiveJoinUrl(e, *s) : e.online.join_url;
   const std::string tzid = ParamValue(e.time_zone);
-  const bool online = OffersOnline(format) && !join_url.empty();
+  // A removed session's entry only tells calendars to drop it: no link to
+  // join, and not the event's description in place of its own.
+  const bool online =
+      entry != Entry::kRemovedSession && OffersOnline(format) && !join_url.empty();
 
   w.Add("BEGIN:VEVENT");
   w.Add("UID", EscapeICalendarText(
@@ -384,7 +387,9 @@ void WriteEvent(LineWriter& w, const Event& e, const Zone& zone, const Session* 
   }
   const std::string& description =
       s != nullptr && !s->description.empty() ? s->description : e.description;
-  if (!description.empty()) paragraphs.push_back(description);
+  if (!description.empty() && entry != Entry::kRemovedSession) {
+    paragraphs.push_back(description);
+  }
   if (online) {
     paragraphs.push_back(e.online.platform.empty()
                              ? absl::StrCat("Join online: ", join_url)

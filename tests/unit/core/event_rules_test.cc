@@ -163,15 +163,39 @@ INSTANTIATE_TEST_SUITE_P(
                      "event.venue", "venue"}),
     [](const ::testing::TestParamInfo<BadEventCase>& info) { return info.param.name; });
 
+TEST(PrepareEvent, KeepsARemovedSessionWithoutItsDescriptionRoomOrLink) {
+  Event e = ConnectionCalendar()[testing_util::kThessalonikiWorkshop];
+  ASSERT_TRUE(Prepare(e).ok());
+  Session removed = e.sessions[0];
+  removed.id = "gone";
+  removed.description = std::string(5000, 'd');
+  removed.room = "Room 2";
+  removed.join_url = "https://meet.example.org/private";
+  e.removed_sessions.push_back(removed);
+  ASSERT_TRUE(Prepare(e).ok());
+  ASSERT_EQ(e.removed_sessions.size(), 1u);
+  const Session& kept = e.removed_sessions[0];
+  EXPECT_EQ(kept.id, "gone");
+  EXPECT_EQ(kept.title, removed.title);
+  EXPECT_EQ(kept.start_local, removed.start_local);
+  EXPECT_EQ(kept.end_local, removed.end_local);
+  EXPECT_EQ(kept.format, removed.format);
+  EXPECT_EQ(kept.description, "");
+  EXPECT_EQ(kept.room, "");
+  EXPECT_EQ(kept.join_url, "");
+}
+
 TEST(PrepareEvent, BoundsTheTextOfAnEventWithItsRemovedSessions) {
   Event e = ConnectionCalendar()[testing_util::kThessalonikiWorkshop];
   ASSERT_TRUE(Prepare(e).ok());
   // Removed sessions are kept for the life of the event, without a count
-  // limit: their text counts toward the event's.
+  // limit: their titles and their weight as sessions count toward the
+  // event's (their descriptions are not kept).
   Session removed = e.sessions[0];
+  removed.title = std::string(EventLimits::kMaxTitle, 't');
   removed.description = std::string(5000, 'd');
-  for (int i = 0; static_cast<int>(e.removed_sessions.size() *
-                                   (5000 + EventLimits::kBytesPerSession)) <
+  const int per_removed = EventLimits::kMaxTitle + EventLimits::kBytesPerSession + 8;
+  for (int i = 0; static_cast<int>(e.removed_sessions.size()) * per_removed <
                   EventLimits::kMaxEventBytes - 30000;
        ++i) {
     removed.id = absl::StrCat("gone", i);
@@ -179,7 +203,7 @@ TEST(PrepareEvent, BoundsTheTextOfAnEventWithItsRemovedSessions) {
   }
   Event fits = e;
   EXPECT_TRUE(Prepare(fits).ok()) << Prepare(fits);
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 50; ++i) {
     removed.id = absl::StrCat("more", i);
     e.removed_sessions.push_back(removed);
   }

@@ -479,6 +479,34 @@ TEST(ExportICalendar, OffersConferenceOnlyOnlineAndLocationOnlyInPerson) {
             "Georgiou A 1\\, 546 40\\, Thessaloniki");
 }
 
+TEST(ExportICalendar, TellsCalendarsToDropARemovedSessionWithoutItsLinkOrTexts) {
+  // The hybrid workshop's second day removed by an update: its tombstone
+  // keeps its UID and times, and says only that it is gone.
+  Event e = ThessalonikiWorkshop();
+  ASSERT_TRUE(PrepareEvent(e, MustResolve(e.time_zone)).ok());
+  Session removed = e.sessions[1];
+  removed.description = "Site visit: meet at the harbour";
+  removed.join_url = "https://meet.example.org/connection/day2-private";
+  removed.room = "Room 2";
+  e.sessions.erase(e.sessions.begin() + 1);
+  e.removed_sessions = {removed};
+  ASSERT_TRUE(PrepareEvent(e, MustResolve(e.time_zone)).ok());
+  const std::string ics = MustExport({e});
+  const ICalendarComponent cal = MustParse(ics);
+  const ICalendarComponent* gone = FindByProperty(cal, "VEVENT", "UID", "day2.cop1-ws3@convene");
+  ASSERT_NE(gone, nullptr);
+  EXPECT_EQ(Value(*gone, "STATUS"), "CANCELLED");
+  EXPECT_EQ(Value(*gone, "DTSTART"), "20220316T093000");
+  EXPECT_EQ(Value(*gone, "DESCRIPTION"), "Removed from the programme.");
+  EXPECT_EQ(gone->Property("CONFERENCE"), nullptr);
+  EXPECT_THAT(ics, ::testing::Not(HasSubstr("day2-private")));
+  EXPECT_THAT(ics, ::testing::Not(HasSubstr("harbour")));
+  // The sessions still on the programme keep theirs.
+  const ICalendarComponent* day1 = FindByProperty(cal, "VEVENT", "UID", "day1.cop1-ws3@convene");
+  ASSERT_NE(day1, nullptr);
+  EXPECT_NE(day1->Property("CONFERENCE"), nullptr);
+}
+
 TEST(ExportICalendar, KeepsEveryLineWithin75Octets) {
   for (const std::string& line : PhysicalLines(MustExport(Scenario()))) {
     EXPECT_LE(line.size(), 75u) << line;
