@@ -337,11 +337,15 @@ absl::Status PrepareEvent(Event& e, const Zone& zone) {
                                    " is not after start_local ",
                                    FormatLocalDateTime(e.start_local)));
   }
-  if (absl::CivilDay(e.end_local) - absl::CivilDay(e.start_local) >
-      EventLimits::kMaxDays) {
+  // Dates counted as SplitIntoLocalDays counts them (an end at 00:00 closes
+  // the previous date), so that every event accepted has its days.
+  const int64_t dates =
+      absl::CivilDay(e.end_local - 1) - absl::CivilDay(e.start_local) + 1;
+  if (dates > EventLimits::kMaxDays) {
     return FieldError("event.end_local",
-                      absl::StrCat("an event spans at most ",
-                                   EventLimits::kMaxDays, " days"));
+                      absl::StrCat("an event spans at most ", EventLimits::kMaxDays,
+                                   " local days; ", FormatLocalDateTime(e.start_local), " to ",
+                                   FormatLocalDateTime(e.end_local), " covers ", dates));
   }
   if (absl::Status s = CheckSessions(e); !s.ok()) return s;
   if (absl::Status s = CheckEventBytes(e); !s.ok()) return s;

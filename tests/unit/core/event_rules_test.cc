@@ -199,6 +199,31 @@ TEST(PrepareEvent, RfcPolicyReadsAGapTimeWithTheOffsetBeforeIt) {
   EXPECT_EQ(e.start, Utc(2022, 3, 27, 1, 30));  // 03:30 CEST
 }
 
+// The limit on an event's length is the one its days are split with: an
+// event PrepareEvent accepts always has an agenda, a sheet and reminders.
+// 367 dates (2031-01-01 09:00 to 2032-01-02 12:00) were accepted and then
+// refused by every GetAgenda and Register.
+TEST(PrepareEvent, AcceptsExactlyTheEventsItsDaysCanBeSplitInto) {
+  Event e = ConnectionCalendar()[testing_util::kInterimMeeting];
+  e.sessions.clear();
+  e.start_local = absl::CivilSecond(2031, 1, 1, 9, 0, 0);
+  e.end_local = absl::CivilSecond(2032, 1, 2, 12, 0, 0);
+  absl::Status s = Prepare(e);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "event.end_local: an event spans at most 366 local days; "
+                         "2031-01-01T09:00 to 2032-01-02T12:00 covers 367");
+  for (absl::CivilSecond end : {absl::CivilSecond(2032, 1, 1, 12, 0, 0),
+                                absl::CivilSecond(2032, 1, 2, 0, 0, 0)}) {
+    e.end_local = end;
+    ASSERT_TRUE(Prepare(e).ok()) << Prepare(e);
+    absl::StatusOr<Zone> zone = ResolveZone(e.time_zone);
+    ASSERT_TRUE(zone.ok());
+    absl::StatusOr<EventSheet> sheet = MakeEventSheet(e, *zone);
+    ASSERT_TRUE(sheet.ok()) << sheet.status();
+    EXPECT_EQ(sheet->days.size(), 366u);
+  }
+}
+
 // Local times in a gap resolved by a policy are not in order: 02:30 read
 // before the spring jump (03:30 CEST) comes after 03:10. A session inside its
 // event on the wall clock must be inside it in time too, or the agenda shows
