@@ -9,6 +9,7 @@
 #include "core/iso_duration.h"
 #include "core/local_date_time.h"
 #include "core/local_time_resolution.h"
+#include "core/zoned_rendering.h"
 
 namespace convene::core {
 namespace {
@@ -78,10 +79,22 @@ std::vector<RegistrationDay> DaysOnEventDates(const Event& event, const Zone& zo
   return days;
 }
 
+namespace {
+
+// Whether `day` is the one the event opens on: its start's date as typed,
+// or the date the clocks showed then, which differs when the local-time
+// policy moved a start in a gap across midnight.
+bool OpensOn(const Event& event, const Zone& zone, absl::CivilDay day) {
+  return day == absl::CivilDay(event.start_local) ||
+         day == absl::CivilDay(ToZoned(zone, event.start).local);
+}
+
+}  // namespace
+
 absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day,
                     std::optional<AttendanceMode> mode) {
   if (const Session* s = FirstSessionOn(event, day, mode)) return s->start;
-  if (day == absl::CivilDay(event.start_local)) return event.start;
+  if (OpensOn(event, zone, day)) return event.start;
   // A day without sessions begins at the event's opening hour. That hour is
   // derived here, not chosen by anyone, so a DST gap is read as RFC 5545
   // reads it rather than refused.
@@ -160,7 +173,7 @@ std::vector<PlannedReminder> PlanReminders(const Event& event,
     plan.push_back(std::move(r));
   };
 
-  const bool first_is_opening = first->date == absl::CivilDay(event.start_local);
+  const bool first_is_opening = OpensOn(event, zone, first->date);
   const absl::Time opening =
       first_is_opening ? event.start : DayStart(event, zone, first->date, first->mode);
   for (absl::Duration offset : policy.before_event) {
