@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/local_time_resolution.h"
+#include "core/zoned_rendering.h"
 
 namespace convene::core {
 namespace {
@@ -29,6 +30,11 @@ std::vector<const Session*> SessionsOn(const Event& event, absl::CivilDay day,
 
 }  // namespace
 
+bool OpensOn(const Event& event, const Zone& zone, absl::CivilDay day) {
+  return day == absl::CivilDay(event.start_local) ||
+         day == absl::CivilDay(ToZoned(zone, event.start).local);
+}
+
 const Session* FirstSessionOn(const Event& event, absl::CivilDay day,
                               std::optional<AttendanceMode> mode) {
   const Session* first = nullptr;
@@ -41,7 +47,7 @@ const Session* FirstSessionOn(const Event& event, absl::CivilDay day,
 absl::Time DayStart(const Event& event, const Zone& zone, absl::CivilDay day,
                     std::optional<AttendanceMode> mode) {
   if (const Session* s = FirstSessionOn(event, day, mode)) return s->start;
-  if (day == absl::CivilDay(event.start_local)) return event.start;
+  if (OpensOn(event, zone, day)) return event.start;
   // A day without sessions begins at the event's opening hour. That hour is
   // derived here, not chosen by anyone, so a DST gap is read as RFC 5545
   // reads it rather than refused.

@@ -19,6 +19,11 @@
 
 namespace convene::core {
 
+// Whether `day` is the one the event opens on: its start's date as typed,
+// or the date the clocks showed then, which differs when the local-time
+// policy moved a start in a gap across midnight.
+bool OpensOn(const Event& event, const Zone& zone, absl::CivilDay day);
+
 // The first session starting on `day` (venue-local) that a participant in
 // `mode` can attend (of all of them when none offers the mode, or no mode
 // is given); null on a day without sessions.

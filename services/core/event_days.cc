@@ -71,6 +71,17 @@ absl::StatusOr<std::vector<EventDay>> SplitIntoLocalDays(
     out.local_end = day == last_day ? local_end : day_end;
     out.start = day == first_day ? *start : StartOfLocalDay(zone, day);
     out.end = day == last_day ? *end : StartOfLocalDay(zone, day + 1);
+    // A bound the policy moved across midnight (a gap straddling it, or a
+    // date skipped whole) lands inside another day: that day starts or ends
+    // with the event, never outside it.
+    if (out.start < *start) {
+      out.start = *start;
+      out.local_start = ToZoned(zone, *start).local;
+    }
+    if (out.end > *end) {
+      out.end = *end;
+      out.local_end = ToZoned(zone, *end).local;
+    }
     // A date the zone skipped whole (Samoa's 2011-12-30) has no wall-clock
     // time, so nobody can attend or be reminded on it.
     if (out.end <= out.start) continue;

@@ -46,7 +46,9 @@ struct EventDay {
 // 2011-12-30 in Pacific/Apia) is no day of the event.
 // The event's own bounds are resolved with `policy`; a day that begins inside
 // a gap begins when the clocks jump, one that begins in an overlap at its
-// first occurrence. Returns INVALID_ARGUMENT naming "start" or "end" if a
+// first occurrence. No day reaches outside the resolved bounds: a start the
+// policy moved past its own date (a gap straddling midnight, a skipped date)
+// starts the next day at that instant, not at its 00:00. Returns INVALID_ARGUMENT naming "start" or "end" if a
 // bound cannot be resolved, if `local_end` is not after `local_start` (or
 // resolves to an instant that is not), or if the event covers more than
 // kMaxEventDays days.

@@ -13,6 +13,7 @@
 #include "core/text_limits.h"
 #include "core/local_date_time.h"
 #include "core/tzdata_version.h"
+#include "core/zoned_rendering.h"
 
 namespace convene::core {
 namespace {
@@ -307,6 +308,19 @@ absl::Status DeriveEventInstants(Event& e, const Zone& zone) {
       return FieldError(absl::StrCat(field, ".end_local"),
                         "the end instant is not after the start instant");
     }
+    // CheckSessions compared wall-clock times, but a policy reads times in a
+    // gap out of order (02:30 moved to 03:30 comes after 03:10), so a
+    // session inside its event on the clock can start before it in time.
+    if (*ss < e.start || *se > e.end) {
+      const bool early = *ss < e.start;
+      return FieldError(
+          absl::StrCat(field, early ? ".start_local" : ".end_local"),
+          absl::StrCat(FormatLocalDateTime(early ? s.start_local : s.end_local), " (",
+                       FormatUtcInstant(early ? *ss : *se), ") is ",
+                       early ? "before its event's start " : "after its event's end ",
+                       FormatLocalDateTime(early ? e.start_local : e.end_local), " (",
+                       FormatUtcInstant(early ? e.start : e.end), ") in ", zone.name()));
+    }
     s.start = *ss;
     s.end = *se;
   }
@@ -323,11 +337,15 @@ absl::Status PrepareEvent(Event& e, const Zone& zone) {
                                    " is not after start_local ",
                                    FormatLocalDateTime(e.start_local)));
   }
-  if (absl::CivilDay(e.end_local) - absl::CivilDay(e.start_local) >
-      EventLimits::kMaxDays) {
+  // Dates counted as SplitIntoLocalDays counts them (an end at 00:00 closes
+  // the previous date), so that every event accepted has its days.
+  const int64_t dates =
+      absl::CivilDay(e.end_local - 1) - absl::CivilDay(e.start_local) + 1;
+  if (dates > EventLimits::kMaxDays) {
     return FieldError("event.end_local",
-                      absl::StrCat("an event spans at most ",
-                                   EventLimits::kMaxDays, " days"));
+                      absl::StrCat("an event spans at most ", EventLimits::kMaxDays,
+                                   " local days; ", FormatLocalDateTime(e.start_local), " to ",
+                                   FormatLocalDateTime(e.end_local), " covers ", dates));
   }
   if (absl::Status s = CheckSessions(e); !s.ok()) return s;
   // A removed session is kept for the life of the event as a tombstone:

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "core/event.h"
+#include "core/event_days.h"
 #include "core/zone.h"
 
 namespace convene::core {
@@ -32,8 +33,8 @@ struct EventLimits {
   static constexpr int kMaxSessionId = 64;
   static constexpr int kMaxReason = 1000;
   static constexpr int kMaxCapacity = 1000000;
-  // An event spans at most this many local days.
-  static constexpr int kMaxDays = 366;
+  // An event spans at most this many local days (SplitIntoLocalDays' limit).
+  static constexpr int kMaxDays = kMaxEventDays;
   // What an event weighs: the bytes (UTF-8) of all its texts, and
   // kBytesPerSession for each session (its times in every answer, its
   // VEVENT in every export), its removed sessions included (they are kept

@@ -461,13 +461,29 @@ std::string InPlace(const LanguageText& text, absl::string_view place) {
   return absl::Substitute(text.in_place, place);
 }
 
-std::string Lead(const LanguageText& text, absl::Duration lead) {
+// The zone of the person reading: theirs, else the venue's, else UTC.
+Zone ReaderZone(const ReminderMessageInput& input) {
+  if (absl::StatusOr<Zone> z = ResolveZone(input.participant_time_zone); z.ok()) return *z;
+  if (absl::StatusOr<Zone> z = ResolveZone(input.venue_time_zone); z.ok()) return *z;
+  return UtcZone();
+}
+
+// `lead` before `starts`, phrased for someone on `reader`'s clock.
+std::string Lead(const LanguageText& text, absl::Duration lead, const Zone& reader,
+                 absl::Time starts) {
   // Truncating: 45.5 minutes ahead still reads "in 45 minutes".
   const int64_t minutes = absl::ToInt64Minutes(lead);
   if (minutes <= 0) return std::string(text.now);
   const Counted* unit = &text.minutes;
   int64_t count = minutes;
-  if (lead % absl::Hours(24) == absl::ZeroDuration()) {
+  // Days are the reader's dates: a DST change between the two instants can
+  // make 24 hours span two dates or none, and "tomorrow" would then send
+  // them a day early or late. Hours say it exactly.
+  const bool whole_dates =
+      absl::CivilDay(ToZoned(reader, starts).local) -
+          absl::CivilDay(ToZoned(reader, starts - lead).local) ==
+      minutes / (24 * 60);
+  if (lead % absl::Hours(24) == absl::ZeroDuration() && whole_dates) {
     if (lead == absl::Hours(24)) return std::string(text.tomorrow);
     unit = &text.days;
     count = minutes / (24 * 60);
@@ -556,7 +572,7 @@ RenderedMessage RenderReminder(const ReminderMessageInput& input) {
   Common common = RenderCommon(input);
   const LanguageText& text = *common.text;
   common.lines.push_back(absl::Substitute(text.starts, input.event_title,
-                                          Lead(text, input.lead),
+                                          Lead(text, input.lead, ReaderZone(input), input.starts),
                                           common.when_where));
   if (!input.session_title.empty()) {
     common.lines.push_back(

@@ -59,6 +59,9 @@ struct ReminderMessageInput {
   // How long before `starts` the reminder is sent: phrased as "tomorrow"
   // (exactly one day), "in 7 days" (whole days), "in 3 hours" (whole hours),
   // else "in 45 minutes" (rounded down); "now" under a minute or when past.
+  // Days are counted on the participant's calendar: whole days that a DST
+  // change makes span another number of dates there are given in hours
+  // ("in 24 hours", not "tomorrow", on Saturday 23:30 for Monday 00:30).
   absl::Duration lead;
 
   // The participant's mode on that day: in person gets the venue and its

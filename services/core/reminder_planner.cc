@@ -90,7 +90,7 @@ std::vector<PlannedReminder> PlanReminders(const Event& event,
     plan.push_back(std::move(r));
   };
 
-  const bool first_is_opening = first->date == absl::CivilDay(event.start_local);
+  const bool first_is_opening = OpensOn(event, zone, first->date);
   const absl::Time opening =
       first_is_opening ? event.start : DayStart(event, zone, first->date, first->mode);
   for (absl::Duration offset : policy.before_event) {

@@ -171,6 +171,45 @@ TEST(SplitIntoLocalDays, RejectsAnEndThatResolvesBeforeTheStart) {
             "2022-03-27T02:30 (2022-03-27T01:30Z) in Europe/Brussels");
 }
 
+TEST(SplitIntoLocalDays, StartsADayNoEarlierThanAStartThePolicyPushedIntoIt) {
+  // 2011-12-30T10:00 never existed in Samoa; kLater reads it with -10:00,
+  // 2011-12-30T20:00Z, which the clocks showed as 2011-12-31T10:00. The
+  // event's only day is the 31st and it begins then, not at 00:00 ten hours
+  // earlier (the check-in window and the agenda would open before the event).
+  const std::vector<EventDay> days = MustSplit(
+      MustResolve("Pacific/Apia"), absl::CivilSecond(2011, 12, 30, 10, 0, 0),
+      absl::CivilSecond(2011, 12, 31, 18, 0, 0), LocalTimePolicy::kLater);
+  ASSERT_EQ(days.size(), 1u);
+  EXPECT_EQ(days[0].date, absl::CivilDay(2011, 12, 31));
+  EXPECT_EQ(days[0].start, Utc(2011, 12, 30, 20, 0));
+  EXPECT_EQ(days[0].local_start, absl::CivilSecond(2011, 12, 31, 10, 0, 0));
+  EXPECT_EQ(days[0].end, Utc(2011, 12, 31, 4, 0));
+}
+
+TEST(SplitIntoLocalDays, KeepsEveryDayInsideTheResolvedBoundsAcrossAMidnightGap) {
+  // Clocks go from 23:30 straight to 00:30 (2022-03-15T23:30Z).
+  absl::StatusOr<Zone> zone = MakeTransitionTableZone(
+      "Test/Straddle", {absl::ZeroDuration(), false, "A"},
+      {{Utc(2022, 3, 15, 23, 30), {absl::Hours(1), true, "B"}}});
+  ASSERT_TRUE(zone.ok()) << zone.status();
+  // 23:45 read before the jump is 23:45Z, shown as 00:45 on the 16th.
+  std::vector<EventDay> days =
+      MustSplit(*zone, absl::CivilSecond(2022, 3, 15, 23, 45, 0),
+                absl::CivilSecond(2022, 3, 16, 10, 0, 0), LocalTimePolicy::kLater);
+  ASSERT_EQ(days.size(), 1u);
+  EXPECT_EQ(days[0].date, absl::CivilDay(2022, 3, 16));
+  EXPECT_EQ(days[0].start, Utc(2022, 3, 15, 23, 45));
+  EXPECT_EQ(days[0].local_start, absl::CivilSecond(2022, 3, 16, 0, 45, 0));
+  // An end at 00:15 on the 16th read after the jump is 23:15Z, shown as
+  // 23:15 on the 15th: the 15th ends with the event, not at the jump.
+  days = MustSplit(*zone, absl::CivilSecond(2022, 3, 15, 20, 0, 0),
+                   absl::CivilSecond(2022, 3, 16, 0, 15, 0), LocalTimePolicy::kEarlier);
+  ASSERT_EQ(days.size(), 1u);
+  EXPECT_EQ(days[0].date, absl::CivilDay(2022, 3, 15));
+  EXPECT_EQ(days[0].end, Utc(2022, 3, 15, 23, 15));
+  EXPECT_EQ(days[0].local_end, absl::CivilSecond(2022, 3, 15, 23, 15, 0));
+}
+
 TEST(SplitIntoLocalDays, LimitsTheNumberOfDays) {
   const Zone athens = MustResolve("Europe/Athens");
   absl::StatusOr<std::vector<EventDay>> year =

@@ -223,6 +223,69 @@ TEST(PrepareEvent, RfcPolicyReadsAGapTimeWithTheOffsetBeforeIt) {
   EXPECT_EQ(e.start, Utc(2022, 3, 27, 1, 30));  // 03:30 CEST
 }
 
+// The limit on an event's length is the one its days are split with: an
+// event PrepareEvent accepts always has an agenda, a sheet and reminders.
+// 367 dates (2031-01-01 09:00 to 2032-01-02 12:00) were accepted and then
+// refused by every GetAgenda and Register.
+TEST(PrepareEvent, AcceptsExactlyTheEventsItsDaysCanBeSplitInto) {
+  Event e = ConnectionCalendar()[testing_util::kInterimMeeting];
+  e.sessions.clear();
+  e.start_local = absl::CivilSecond(2031, 1, 1, 9, 0, 0);
+  e.end_local = absl::CivilSecond(2032, 1, 2, 12, 0, 0);
+  absl::Status s = Prepare(e);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "event.end_local: an event spans at most 366 local days; "
+                         "2031-01-01T09:00 to 2032-01-02T12:00 covers 367");
+  for (absl::CivilSecond end : {absl::CivilSecond(2032, 1, 1, 12, 0, 0),
+                                absl::CivilSecond(2032, 1, 2, 0, 0, 0)}) {
+    e.end_local = end;
+    ASSERT_TRUE(Prepare(e).ok()) << Prepare(e);
+    absl::StatusOr<Zone> zone = ResolveZone(e.time_zone);
+    ASSERT_TRUE(zone.ok());
+    absl::StatusOr<EventSheet> sheet = MakeEventSheet(e, *zone);
+    ASSERT_TRUE(sheet.ok()) << sheet.status();
+    EXPECT_EQ(sheet->days.size(), 366u);
+  }
+}
+
+// Local times in a gap resolved by a policy are not in order: 02:30 read
+// before the spring jump (03:30 CEST) comes after 03:10. A session inside its
+// event on the wall clock must be inside it in time too, or the agenda shows
+// it starting before its day and the check-in window opens after it began.
+TEST(PrepareEvent, RefusesASessionThePolicyPutsOutsideItsEvent) {
+  Event e = ConnectionCalendar()[testing_util::kInterimMeeting];
+  e.time_zone = "Europe/Brussels";
+  e.start_local = absl::CivilSecond(2022, 3, 27, 2, 30, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 27, 17, 0, 0);
+  e.sessions.resize(1);
+  e.sessions[0].id.clear();
+  e.sessions[0].start_local = absl::CivilSecond(2022, 3, 27, 3, 10, 0);
+  e.sessions[0].end_local = absl::CivilSecond(2022, 3, 27, 4, 0, 0);
+  e.local_time_policy = LocalTimePolicy::kRfc5545;
+  absl::Status s = Prepare(e);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "event.sessions[0].start_local: 2022-03-27T03:10 (2022-03-27T01:10Z) is "
+            "before its event's start 2022-03-27T02:30 (2022-03-27T01:30Z) in "
+            "Europe/Brussels");
+
+  // An end read after the jump: 02:30 EARLIER is 01:30 CET, before 01:45.
+  e.start_local = absl::CivilSecond(2022, 3, 27, 0, 0, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 27, 2, 30, 0);
+  e.sessions[0].start_local = absl::CivilSecond(2022, 3, 27, 1, 0, 0);
+  e.sessions[0].end_local = absl::CivilSecond(2022, 3, 27, 1, 45, 0);
+  e.local_time_policy = LocalTimePolicy::kEarlier;
+  s = Prepare(e);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "event.sessions[0].end_local: 2022-03-27T01:45 (2022-03-27T00:45Z) is "
+            "after its event's end 2022-03-27T02:30 (2022-03-27T00:30Z) in "
+            "Europe/Brussels");
+
+  e.sessions[0].end_local = absl::CivilSecond(2022, 3, 27, 1, 30, 0);
+  EXPECT_TRUE(Prepare(e).ok()) << Prepare(e);
+}
+
 // The attendance sheet carries each day's check-in window: the day's span at
 // the venue widened by the margin, with its bounds on the venue's clock. A
 // day with a DST change is 23 or 25 hours long.

@@ -193,6 +193,39 @@ TEST(RenderReminder, PhrasesTheLeadInDaysHoursOrMinutes) {
   }
 }
 
+// "Tomorrow" and "in N days" are read on the reader's calendar. A day
+// before a session at 00:30 on the Monday after the spring change is 23:30
+// on Saturday; a day before 23:30 on the autumn change's Sunday is 00:30 that
+// same Sunday. Neither is "tomorrow" for the person reading it, and a
+// participant told "tomorrow ... 00:30 your time" on Saturday night would
+// come a day early: such leads are given in hours.
+TEST(RenderReminder, SaysTomorrowOnlyWhenItIsTheReadersNextDate) {
+  ReminderMessageInput in = ThessalonikiWorkshop();
+  in.venue_time_zone = "Europe/Brussels";
+  in.venue_city = "Brussels";
+  in.participant_time_zone = "";
+  in.starts = Utc(2022, 3, 27, 22, 30);  // Monday 28 March, 00:30 CEST
+  in.lead = absl::Hours(24);
+  EXPECT_EQ(FirstSentence(RenderReminder(in)),
+            "3rd CONNECTION workshop starts in 24 hours, 28 March 2022, 00:30 in "
+            "Brussels.");
+  in.lead = absl::Hours(48);  // Friday 23:30: three dates ahead
+  EXPECT_THAT(FirstSentence(RenderReminder(in)), HasSubstr("starts in 48 hours, "));
+  in.starts = Utc(2022, 10, 30, 22, 30);  // Sunday 30 October, 23:30 CET
+  in.lead = absl::Hours(24);              // Sunday 00:30 CEST
+  EXPECT_THAT(FirstSentence(RenderReminder(in)), HasSubstr("starts in 24 hours, "));
+  // Brussels 05:30 CET on 14 March 2022 is 00:30 EDT in New York, whose
+  // clocks changed on the 13th: a day before is 23:30 EST on the 12th there.
+  in.starts = Utc(2022, 3, 14, 4, 30);
+  in.participant_time_zone = "America/New_York";
+  EXPECT_EQ(FirstSentence(RenderReminder(in)),
+            "3rd CONNECTION workshop starts in 24 hours, 14 March 2022, 05:30 in "
+            "Brussels (00:30 your time, America/New_York).");
+  // The same reminder read in Brussels is for tomorrow.
+  in.participant_time_zone = "Europe/Rome";
+  EXPECT_THAT(FirstSentence(RenderReminder(in)), HasSubstr("starts tomorrow, "));
+}
+
 // One row per language: the header's example in full, and each lead form.
 struct LanguageCase {
   const char* tag;

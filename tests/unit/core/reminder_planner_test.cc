@@ -5,6 +5,7 @@
 
 #include "core/day_hours.h"
 #include "core/event_rules.h"
+#include "core/transition_table_zone.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing_util/connection_calendar.h"
@@ -132,6 +133,33 @@ TEST(ReminderPlanner, ADayWithoutSessionsNeverStartsAfterTheEventHasEnded) {
       PlanReminders(p.event, p.zone, AllDays(p.event, AttendanceMode::kOnline),
                     DefaultReminderPolicy(p.event.id), Utc(2022, 3, 1, 0, 0));
   for (const PlannedReminder& r : plan) EXPECT_LT(r.due, p.event.end) << r.reminder_id;
+}
+
+TEST(ReminderPlanner, ADayTheStartWasMovedIntoBeginsWithTheEvent) {
+  // Clocks go from 23:30 straight to 00:30 (2022-03-15T23:30Z). 23:45 on the
+  // 15th read before the jump (LATER) is 23:45Z, 00:45 on the 16th: the
+  // event's only day is the 16th and it opens then, not at 01:00 (midnight
+  // read past the jump), 15 minutes after the event began.
+  absl::StatusOr<Zone> zone = MakeTransitionTableZone(
+      "Test/Straddle", {absl::ZeroDuration(), false, "A"},
+      {{Utc(2022, 3, 15, 23, 30), {absl::Hours(1), true, "B"}}});
+  ASSERT_TRUE(zone.ok()) << zone.status();
+  Event e = TrainingAcrossTheClockChange();
+  e.time_zone = "Test/Straddle";
+  e.sessions.clear();
+  e.start_local = absl::CivilSecond(2022, 3, 15, 23, 45, 0);
+  e.end_local = absl::CivilSecond(2022, 3, 16, 10, 0, 0);
+  e.local_time_policy = LocalTimePolicy::kLater;
+  ASSERT_TRUE(PrepareEvent(e, *zone).ok());
+  ASSERT_EQ(e.start, Utc(2022, 3, 15, 23, 45));
+  EXPECT_EQ(DayStart(e, *zone, absl::CivilDay(2022, 3, 16)), e.start);
+  ReminderPolicy policy;
+  policy.before_event = {absl::Hours(1)};
+  std::vector<PlannedReminder> plan = PlanReminders(
+      e, *zone, AllDays(e, AttendanceMode::kOnline), policy, Utc(2022, 3, 1, 0, 0));
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_EQ(plan[0].day, absl::CivilDay(2022, 3, 16));
+  EXPECT_EQ(plan[0].due, Utc(2022, 3, 15, 22, 45));
 }
 
 TEST(ReminderPlanner, AnOnlineDayRunsFromTheFirstToTheLastSessionOnlineParticipantsCanJoin) {
