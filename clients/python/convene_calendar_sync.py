@@ -390,6 +390,12 @@ def write_atomically(path, data):
 
 # ------------------------------------------------------------------ sync
 
+def _newest_rules(events):
+    """The newest tz database version events were derived with ("2027a"; ""
+    when none says). Versions are a year and letters, so they sort as text."""
+    return max((e.tzdata_version for e in events), default="")
+
+
 def _status(code):
     return code.name if hasattr(code, "name") else str(code)
 
@@ -422,11 +428,11 @@ class Synchronizer:
                             "state of this program; delete it or run with --full")
         return state
 
-    def _save(self, token, header, records):
+    def _save(self, token, header, records, tzdata_version):
         """The .ics first, then the state: the state never runs ahead."""
         write_atomically(self.ics_path, render_calendar(header, records))
         state = {"version": STATE_VERSION, "sync_token": token, "header": header,
-                 "events": records}
+                 "events": records, "tzdata_version": tzdata_version}
         write_atomically(self.state_path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
         self.state = state
 
@@ -462,7 +468,7 @@ class Synchronizer:
         records = {}
         for event in events:
             header, records[event.id] = self._export(event)
-        self._save(token, header, records)
+        self._save(token, header, records, _newest_rules(events))
         vevents = sum(len(r["vevents"]) for r in records.values())
         self.log(f"{PROG}: full sync{reason}: {len(records)} events ({vevents} VEVENTs) "
                  f"written to {self.ics_path}; sync token {token}")
@@ -489,6 +495,18 @@ class Synchronizer:
             if not page.has_more:
                 break
 
+        # Each record keeps the VTIMEZONEs of its own export, and an event a
+        # tz rules change did not move is not exported again: its
+        # observances would contradict those of the events it moved. A change
+        # made under newer rules than the state's exports were is the sign.
+        saved_rules = self.state.get("tzdata_version") if self.state else None
+        rules = _newest_rules(change.event for change in changes)
+        if saved_rules is not None and rules > saved_rules:
+            self.log(f"{PROG}: changes made with tzdata {rules}, the file with "
+                     f"{saved_rules or 'unknown'}; exporting every event again")
+            return self.full_sync(f" (tz rules changed: tzdata {saved_rules or 'unknown'} "
+                                  f"-> {rules})")
+        rules = max(rules, saved_rules or "")
         records = dict(self.state["events"]) if self.state else {}
         header = self.state.get("header", list(DEFAULT_HEADER)) if self.state else list(DEFAULT_HEADER)
         latest, applied, counts = {}, 0, {}
@@ -511,8 +529,9 @@ class Synchronizer:
                 records.pop(event_id, None)
                 self.log(f"{PROG}: event {event_id} is gone; removed from {self.ics_path}")
 
-        if applied or next_token != token or not os.path.exists(self.ics_path):
-            self._save(next_token, header, records)
+        if (applied or next_token != token or rules != (saved_rules or "")
+                or not os.path.exists(self.ics_path)):
+            self._save(next_token, header, records, rules)
         detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
         skipped = len(changes) - applied
         self.log(f"{PROG}: incremental sync: applied {applied} changes"
