@@ -12,9 +12,10 @@ modules the build generates from proto/ (<build>/python):
     merged into one VCALENDAR: the VEVENTs verbatim, one VTIMEZONE per zone
     holding the union of the observances the exports gave. Cancelled events
     stay in the file with STATUS:CANCELLED, as the server exports them;
-  * a sync token the server says is too old (FAILED_PRECONDITION) triggers
-    a full resync; one it never issued (INVALID_ARGUMENT) is an error,
-    because the state file then belongs to some other calendar: pass --full;
+  * a sync token the server refuses with FAILED_PRECONDITION (too old, or
+    of another feed: another deployment, or this one before its Redis was
+    wiped) triggers a full resync; one that is not a token at all
+    (INVALID_ARGUMENT: a damaged state file) is an error: pass --full;
   * every call carries "authorization: Bearer <token>", the bearer token read
     from the first line of --auth_token_file FILE, else from $CONVENE_TOKEN
     (an integration, organizer or admin token for every event). The token is
@@ -487,8 +488,8 @@ class Synchronizer:
                 if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
                     raise SyncError(
                         f"the server rejects sync token {token!r} from {self.state_path} "
-                        f"(INVALID_ARGUMENT: {e.details()}); the state belongs to another "
-                        "calendar: run with --full to resync") from e
+                        f"(INVALID_ARGUMENT: {e.details()}); the state file is damaged: "
+                        "run with --full to resync") from e
                 raise
             changes.extend(page.changes)
             next_token = page.next_sync_token or next_token
@@ -499,14 +500,15 @@ class Synchronizer:
         # tz rules change did not move is not exported again: its
         # observances would contradict those of the events it moved. A change
         # made under newer rules than the state's exports were is the sign.
-        saved_rules = self.state.get("tzdata_version") if self.state else None
+        # No version saved (an older state, or a calendar that had no event):
+        # no export in the file was made under other rules than the changes'.
+        saved_rules = self.state.get("tzdata_version", "") if self.state else ""
         rules = _newest_rules(change.event for change in changes)
-        if saved_rules is not None and rules > saved_rules:
+        if saved_rules and rules > saved_rules:
             self.log(f"{PROG}: changes made with tzdata {rules}, the file with "
-                     f"{saved_rules or 'unknown'}; exporting every event again")
-            return self.full_sync(f" (tz rules changed: tzdata {saved_rules or 'unknown'} "
-                                  f"-> {rules})")
-        rules = max(rules, saved_rules or "")
+                     f"{saved_rules}; exporting every event again")
+            return self.full_sync(f" (tz rules changed: tzdata {saved_rules} -> {rules})")
+        rules = max(rules, saved_rules)
         records = dict(self.state["events"]) if self.state else {}
         header = self.state.get("header", list(DEFAULT_HEADER)) if self.state else list(DEFAULT_HEADER)
         latest, applied, counts = {}, 0, {}
@@ -529,7 +531,7 @@ class Synchronizer:
                 records.pop(event_id, None)
                 self.log(f"{PROG}: event {event_id} is gone; removed from {self.ics_path}")
 
-        if (applied or next_token != token or rules != (saved_rules or "")
+        if (applied or next_token != token or rules != saved_rules
                 or not os.path.exists(self.ics_path)):
             self._save(next_token, header, records, rules)
         detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))

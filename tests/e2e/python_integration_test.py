@@ -6,8 +6,8 @@ $CONVENE_TOKEN), the test's own calls an admin token. It syncs CONNECTION
 events into an .ics file in full once, then incrementally from its saved
 sync token; the file is parsed with Debian's python3-icalendar (a parser
 nobody here wrote) and compared with the server's own full export. Expired
-sync tokens resync in full, sync tokens the server never issued are a clear
-error, UNAVAILABLE is retried, --watch follows changes; random edits synced
+sync tokens, and those of another deployment or of a wiped Redis, resync in
+full; strings that are no sync token are a clear error, UNAVAILABLE is retried, --watch follows changes; random edits synced
 incrementally, across a restart of convened, give what a full export and a
 fresh full sync give (CONVENE_SYNC_SEED picks the seed); a missing, unknown
 or underprivileged bearer token is one clear line naming --auth_token_file
@@ -455,6 +455,66 @@ class PythonIntegrationTest(unittest.TestCase):
         done = self.run_sync("--once", expect=1)
         self.assertEqual(len(done.stderr.splitlines()), 1, done.stderr)
         self.assertIn("cannot read state file", done.stderr)
+
+    def test_a_state_from_another_deployment_or_a_wiped_redis_resyncs_in_full(self):
+        """A sync token carries its feed's epoch, so a server whose Redis is
+        another one (another deployment, or this one wiped) refuses it with
+        FAILED_PRECONDITION and the program resyncs in full: the file then
+        lists that server's events and none of the old ones."""
+        brussels, turin = self.first_sync()
+        other_redis = RedisServer()
+        self.addCleanup(other_redis.cleanup)
+        other_redis.start()
+        other = Convened(other_redis.address, os.path.join(self.dir, "other.log"))
+        self.extra.append(other)
+        other_token = bootstrap_token(other_redis.address, "admin")
+        self.secrets.append(other_token)
+        other_channel = grpc.insecure_channel(other.target)
+        self.addCleanup(other_channel.close)
+        athens = unary(other_channel, "CalendarService", "CreateEvent",
+                       calendar_pb2.CreateEventRequest(request_id="cop1-3-thessaloniki",
+                                                       event=thessaloniki_workshop()),
+                       calendar_pb2.Event, metadata=[("authorization", "Bearer " + other_token)])
+        with self.assertRaises(grpc.RpcError) as e:
+            unary(other_channel, "CalendarService", "ListEventChanges",
+                  calendar_pb2.ListEventChangesRequest(sync_token=self.saved_token()),
+                  calendar_pb2.ListEventChangesResponse,
+                  metadata=[("authorization", "Bearer " + other_token)])
+        self.assertEqual(e.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("issued by another Redis", e.exception.details())
+
+        self.token = bootstrap_token(other_redis.address, "integration")
+        self.secrets.append(self.token)
+        done = self.run_sync("--once", server=other.target, auth="env")
+        self.assertIn("issued by another Redis", done.stdout)
+        self.assertIn("full sync (token expired): 1 events (1 VEVENTs)", done.stdout)
+        _, cal = read_calendar(self.ics)
+        self.assertEqual(set(vevents_by_uid(cal)), {f"{athens.id}@convene"})
+
+        # The first deployment's Redis wiped: the same, from the server the
+        # file was made from.
+        self.token = bootstrap_token(self.redis.address, "integration")
+        self.secrets.append(self.token)
+        self.run_sync("--once", auth="env")
+        _, cal = read_calendar(self.ics)
+        self.assertEqual(set(vevents_by_uid(cal)), {f"{brussels.id}@convene", f"s1.{turin.id}@convene",
+                                                    f"s2.{turin.id}@convene"})
+        redis_command(self.redis, "FLUSHALL")
+        self.admin_token = bootstrap_token(self.redis.address, "admin")
+        self.token = bootstrap_token(self.redis.address, "integration")
+        self.secrets += [self.admin_token, self.token]
+        # A round before anything is written again: the calendar is empty,
+        # and so is the file; then it follows the new calendar's feed.
+        done = self.run_sync("--once", auth="env")
+        self.assertIn("issued by another Redis", done.stdout)
+        self.assertIn("full sync (token expired): 0 events (0 VEVENTs)", done.stdout)
+        _, cal = read_calendar(self.ics)
+        self.assertEqual(set(vevents_by_uid(cal)), set(), "events of the wiped calendar in the file")
+        again = self.create("cop1-3-thessaloniki", thessaloniki_workshop())
+        done = self.run_sync("--once", auth="env")
+        self.assertIn("incremental sync: applied 1 changes (1 created)", done.stdout)
+        _, cal = read_calendar(self.ics)
+        self.assertEqual(set(vevents_by_uid(cal)), {f"{again.id}@convene"})
 
     def test_unavailable_is_retried_then_reported_in_one_line(self):
         self.create("connection-interim-brussels-2021", brussels_interim_meeting())
