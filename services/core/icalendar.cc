@@ -351,7 +351,12 @@ void WriteEvent(LineWriter& w, const Event& e, const Zone& zone, const Session* 
   const std::string& join_url =
       s != nullptr ? EffectiveJoinUrl(e, *s) : e.online.join_url;
   const std::string tzid = ParamValue(e.time_zone);
-  const bool online = OffersOnline(format) && !join_url.empty();
+  // An entry calendars are told to drop says which one and why, nothing
+  // more: an event keeps every session it ever removed (up to its weight
+  // cap, thousands), and each copy of the event's description, place and
+  // link would make its export larger than one answer can hold.
+  const bool listed = entry == Entry::kListed;
+  const bool online = listed && OffersOnline(format) && !join_url.empty();
 
   w.Add("BEGIN:VEVENT");
   w.Add("UID", EscapeICalendarText(
@@ -384,7 +389,7 @@ void WriteEvent(LineWriter& w, const Event& e, const Zone& zone, const Session* 
   }
   const std::string& description =
       s != nullptr && !s->description.empty() ? s->description : e.description;
-  if (!description.empty()) paragraphs.push_back(description);
+  if (listed && !description.empty()) paragraphs.push_back(description);
   if (online) {
     paragraphs.push_back(e.online.platform.empty()
                              ? absl::StrCat("Join online: ", join_url)
@@ -396,7 +401,7 @@ void WriteEvent(LineWriter& w, const Event& e, const Zone& zone, const Session* 
           EscapeICalendarText(absl::StrJoin(paragraphs, "\n\n")));
   }
 
-  if (OffersInPerson(format)) {
+  if (listed && OffersInPerson(format)) {
     if (std::string location = Location(e, s); !location.empty()) {
       w.Add("LOCATION", EscapeICalendarText(location));
     }

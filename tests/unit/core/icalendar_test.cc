@@ -444,6 +444,30 @@ TEST(ExportICalendar, MarksCancellationsAndRevisions) {
   EXPECT_EQ(Value(*first, "SEQUENCE"), "0");
 }
 
+TEST(ExportICalendar, TellsCalendarsToDropARemovedSessionInFewLines) {
+  // An event keeps every session it removed; a copy of its description,
+  // place and link in each such entry made a reworked programme's export
+  // larger than one answer holds.
+  Event e = ThessalonikiWorkshop();
+  e.description = std::string(4000, 'x');
+  e.removed_sessions = {e.sessions.back()};
+  e.sessions.pop_back();
+  ASSERT_TRUE(PrepareEvent(e, MustResolve(e.time_zone)).ok());
+  const ICalendarComponent cal = MustParse(MustExport({e}));
+  const ICalendarComponent* tour = FindByProperty(cal, "VEVENT", "UID", "tour.cop1-ws3@convene");
+  ASSERT_NE(tour, nullptr);
+  EXPECT_EQ(Value(*tour, "STATUS"), "CANCELLED");
+  EXPECT_EQ(Value(*tour, "SEQUENCE"), "2");
+  EXPECT_EQ(Value(*tour, "SUMMARY"), "CoP1 3rd workshop: Guided tour of reception facilities");
+  EXPECT_EQ(Value(*tour, "DESCRIPTION"), "Removed from the programme.");
+  EXPECT_EQ(Value(*tour, "LOCATION"), "<none>");
+  EXPECT_EQ(Value(*tour, "CONFERENCE"), "<none>");
+  const ICalendarComponent* day1 = FindByProperty(cal, "VEVENT", "UID", "day1.cop1-ws3@convene");
+  ASSERT_NE(day1, nullptr);
+  EXPECT_THAT(Value(*day1, "DESCRIPTION"), HasSubstr(std::string(4000, 'x')));
+  EXPECT_NE(Value(*day1, "LOCATION"), "<none>");
+}
+
 TEST(ExportICalendar, OffersConferenceOnlyOnlineAndLocationOnlyInPerson) {
   const ICalendarComponent cal = MustParse(MustExport(Scenario()));
   const auto has = [&](absl::string_view uid, absl::string_view property) {
