@@ -355,12 +355,31 @@ def render_calendar(header, records):
     for tzid in sorted(zones):
         zone = zones[tzid]
         out += ["BEGIN:VTIMEZONE", *zone["head"]]
-        out += sorted(zone["observances"], key=lambda b: (zone["observances"][b], b))
+        out += _without_repeats(sorted(zone["observances"],
+                                       key=lambda b: (zone["observances"][b], b)))
         out.append("END:VTIMEZONE")
     for event_id in sorted(records, key=lambda i: (records[i]["start"], i)):
         out += records[event_id]["vevents"]
     out.append("END:VCALENDAR")
     return CRLF.join(out) + CRLF
+
+
+def _without_repeats(blocks):
+    """Observance blocks in onset order without those that change nothing
+    from the one before: an export starts a zone that has not changed its
+    clocks for over a year with such a block (the offset in force), and one
+    export of all the events gives it once, not once per event."""
+    def says(block):
+        lines = _lines(block)
+        return (lines[0].upper(), _property(lines, "TZOFFSETTO"), _property(lines, "TZNAME"))
+    out, last = [], None
+    for block in blocks:
+        lines = _lines(block)
+        kept = says(block)
+        if not (last == kept and _property(lines, "TZOFFSETFROM") == kept[1]):
+            out.append(block)
+        last = kept
+    return out
 
 
 def write_atomically(path, data):

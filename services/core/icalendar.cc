@@ -256,7 +256,8 @@ int64_t StartOfYear(int64_t year) {
 // its transitions from two days before it starts to two days after it ends,
 // plus the observance already in force when the run starts (the transition
 // that began it, or, when the zone has not changed for over a year, one that
-// starts on that day with the offset unchanged).
+// starts on that day with the offset unchanged, unless an earlier run's last
+// observance already gives that offset).
 std::vector<Observance> ObservancesFor(const UsedZone& used) {
   const TransitionFinder finder(used.zone.rules());
   // Keep local onsets inside 0001..9999 whatever the offset (< 1 day).
@@ -274,6 +275,13 @@ std::vector<Observance> ObservancesFor(const UsedZone& used) {
     Observance in_force;
     if (!finder.LastChangeBefore(from, in_force)) {
       const ZoneOffset offset = finder.At(from);
+      // An earlier run's observances already end in this offset: one more
+      // that changes nothing would only make the export depend on how the
+      // years fall into runs (a merge of per-event exports drops it too).
+      if (!all.empty() && SameOffset(all.rbegin()->second.after, offset)) {
+        finder.Collect(from, to, all);
+        continue;
+      }
       const absl::CivilSecond local_day = absl::CivilDay(
           internal::LocalAt(absl::FromUnixSeconds(from), offset.utc_offset));
       in_force = Observance{absl::ToUnixSeconds(internal::InstantOf(

@@ -659,6 +659,23 @@ class PythonIntegrationTest(unittest.TestCase):
         self.assertIn("looks like a bearer token", done.stderr)
         self.assertFalse(os.path.exists(self.ics))
 
+    def test_zones_without_clock_changes_merge_as_one_export_gives_them(self):
+        # Istanbul has kept +03 since 2016 and Tokyo JST since 1951: each
+        # event's export starts the zone with the offset in force, and the
+        # merged file must not stack one such observance per event.
+        for n, (zone, day) in enumerate([("Europe/Istanbul", "2021-06-10"), ("Europe/Istanbul", "2022-06-10"),
+                                         ("Europe/Istanbul", "2027-06-10"), ("Asia/Tokyo", "2023-03-01"),
+                                         ("Asia/Tokyo", "2024-03-01")]):
+            self.create(f"no-dst-{n}", calendar_pb2.Event(
+                title=f"Partner call {n}", format=common_pb2.EVENT_FORMAT_ONLINE, time_zone=zone,
+                start_local=day + "T09:00", end_local=day + "T11:00",
+                online=calendar_pb2.OnlineAccess(platform="Zoom", join_url=f"https://meet.example.org/p{n}")))
+        self.run_sync("--once")
+        _, cal = read_calendar(self.ics)
+        self.assertEqual({str(z["TZID"]): len(z.subcomponents) for z in cal.walk("VTIMEZONE")},
+                         {"Europe/Istanbul": 1, "Asia/Tokyo": 1})
+        self.assert_file_matches_server_export()
+
     def test_random_edits_synced_incrementally_match_a_full_export(self):
         """Bounded random edits through the API (titles with characters
         iCalendar escapes, sessions added, removed and moved, events moved

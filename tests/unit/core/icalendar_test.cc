@@ -422,6 +422,18 @@ TEST(ExportICalendar, GivesAZoneWithoutTransitionsOneStandardObservance) {
   EXPECT_EQ(Value(standard, "TZNAME"), "JST");
   // Before the event: it starts on 2020-03-31.
   EXPECT_LT(Value(standard, "DTSTART"), "20200331T093000");
+
+  // Years apart, still one: the offset in force has not changed between
+  // them, and a merge of one export per event gives one too.
+  Event later = tokyo;
+  later.id = "tokyo-later";
+  later.start_local = absl::CivilSecond(2027, 3, 31, 9, 30, 0);
+  later.end_local = absl::CivilSecond(2027, 3, 31, 17, 0, 0);
+  ASSERT_TRUE(PrepareEvent(later, MustResolve(later.time_zone)).ok());
+  const ICalendarComponent both = MustParse(MustExport({tokyo, later}));
+  zone = FindByProperty(both, "VTIMEZONE", "TZID", "Asia/Tokyo");
+  ASSERT_NE(zone, nullptr);
+  EXPECT_EQ(zone->components.size(), 1u);
 }
 
 TEST(ExportICalendar, MarksCancellationsAndRevisions) {
