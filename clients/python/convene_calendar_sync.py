@@ -494,8 +494,9 @@ class Synchronizer:
                  f"written to {self.ics_path}; sync token {token}")
         return {"mode": "full", "events": len(records), "changes": 0, "sync_token": token}
 
-    def incremental_sync(self, token):
-        """Applies the changes after token; raises TokenExpired."""
+    def incremental_sync(self, token, given=False):
+        """Applies the changes after token (given: by the caller, not the
+        state file); raises TokenExpired."""
         grpc = self.m.grpc
         changes, next_token = [], token
         while True:
@@ -504,6 +505,11 @@ class Synchronizer:
             except grpc.RpcError as e:
                 if e.code() == grpc.StatusCode.FAILED_PRECONDITION:
                     raise TokenExpired(e.details()) from e
+                if e.code() == grpc.StatusCode.INVALID_ARGUMENT and given:
+                    raise SyncError(
+                        f"the server rejects --sync_token {token!r} (INVALID_ARGUMENT: "
+                        f"{e.details()}): pass a sync token this program or the server "
+                        "printed, or '' for the whole feed") from e
                 if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
                     raise SyncError(
                         f"the server rejects sync token {token!r} from {self.state_path} "
@@ -565,12 +571,13 @@ class Synchronizer:
     def sync(self, token=None, full=False):
         """One round: full when asked or without a state, else incremental
         from token (default: the saved one), full again if it expired."""
+        given = token is not None
         if token is None and self.state is not None:
             token = self.state["sync_token"]
         if full or token is None:
             return self.full_sync(" (requested)" if full else " (no saved state)")
         try:
-            return self.incremental_sync(token)
+            return self.incremental_sync(token, given=given)
         except TokenExpired as e:
             self.log(f"{PROG}: sync token {token} expired ({e}); resyncing in full")
             return self.full_sync(" (token expired)")

@@ -449,6 +449,23 @@ class PythonIntegrationTest(unittest.TestCase):
         self.assertIn("full sync (requested): 2 events", done.stdout)
         self.assertEqual(self.saved_token(), self.feed_head())
 
+        # A bare stream id on the command line (the client README once
+        # offered "0-0" for the whole feed) is the caller's mistake, not the
+        # state file's; "" is the whole feed.
+        with open(self.ics, "rb") as f:
+            ics_before = f.read()
+        with open(self.state, "rb") as f:
+            state_before = f.read()
+        done = self.run_sync("--once", "--sync_token", "0-0", expect=1)
+        self.assert_one_error_line(done, r"the server rejects --sync_token '0-0' \(INVALID_ARGUMENT: .*\): "
+                                         r"pass a sync token .* or '' for the whole feed$")
+        self.assertNotIn("state", done.stderr)
+        for path, before in ((self.ics, ics_before), (self.state, state_before)):
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), before, f"{path} untouched")
+        done = self.run_sync("--once", "--sync_token", "")
+        self.assertIn("applied 0 changes, skipped 2 already applied", done.stdout)
+
         # A state file that is not JSON: one line too.
         with open(self.state, "w") as f:
             f.write("{")
