@@ -533,6 +533,61 @@ class PythonIntegrationTest(unittest.TestCase):
         _, cal = read_calendar(self.ics)
         self.assertEqual(set(vevents_by_uid(cal)), {f"{again.id}@convene"})
 
+    def test_a_redis_back_from_an_older_copy_resyncs_in_full(self):
+        """Redis comes back from a snapshot older than the client's sync token
+        (a restart without the newest writes, or a failover to a replica that
+        lagged) and is written to again: the token names a change the feed
+        no longer has, so the server refuses it and the program resyncs,
+        rather than keep for ever an event the server lost."""
+        self.first_sync()
+        self.assertEqual(redis_command(self.redis, "SAVE"), "OK")
+        lost = self.create("cop1-3-thessaloniki", thessaloniki_workshop())
+        self.run_sync("--once")
+        self.assertIn(f"{lost.id}@convene", set(vevents_by_uid(read_calendar(self.ics)[1])))
+        lost_position = self.saved_token()
+        feed_position = self.call("ListChanges", calendar_pb2.ListChangesRequest(page_size=1000),
+                                  calendar_pb2.ListChangesResponse).next_position
+
+        self.redis.kill()
+        self.redis.start()  # from the snapshot taken before the Thessaloniki workshop
+
+        def serving_again():
+            try:
+                return self.feed_head() != lost_position
+            except grpc.RpcError as e:
+                if e.code() != grpc.StatusCode.UNAVAILABLE:
+                    raise
+                return False
+        self.assertTrue(wait_until(serving_again, 20, 0.2))
+        with self.assertRaises(grpc.RpcError) as e:
+            self.call("GetEvent", calendar_pb2.GetEventRequest(event_id=lost.id), calendar_pb2.Event)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+        later = brussels_interim_meeting()
+        later.title = "CONNECTION interim meeting (second)"
+        later = self.create("connection-interim-brussels-2021-second", later)
+        # The feed across services has it too once its relay ran.
+        self.assertTrue(wait_until(lambda: self.call(
+            "ListChanges", calendar_pb2.ListChangesRequest(event_id=later.id),
+            calendar_pb2.ListChangesResponse).changes, 20, 0.1))
+
+        for method, request, response in (
+                ("ListEventChanges", calendar_pb2.ListEventChangesRequest(sync_token=lost_position),
+                 calendar_pb2.ListEventChangesResponse),
+                ("ListChanges", calendar_pb2.ListChangesRequest(position=feed_position),
+                 calendar_pb2.ListChangesResponse)):
+            with self.assertRaises(grpc.RpcError) as e:
+                self.call(method, request, response)
+            self.assertEqual(e.exception.code(), grpc.StatusCode.FAILED_PRECONDITION, method)
+            self.assertIn("is no longer in this feed", e.exception.details())
+
+        done = self.run_sync("--once")
+        self.assertIn("is no longer in this feed", done.stdout)
+        self.assertIn("full sync (token expired): 3 events", done.stdout)
+        uids = set(vevents_by_uid(read_calendar(self.ics)[1]))
+        self.assertNotIn(f"{lost.id}@convene", uids)
+        self.assertIn(f"{later.id}@convene", uids)
+        self.assert_file_matches_server_export()
+
     def test_unavailable_is_retried_then_reported_in_one_line(self):
         self.create("connection-interim-brussels-2021", brussels_interim_meeting())
         # Nothing listens on the port yet: the program retries with backoff
