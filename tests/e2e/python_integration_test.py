@@ -764,7 +764,8 @@ class PythonIntegrationTest(unittest.TestCase):
         # the restart broke can keep a new channel waiting for its backoff.
         own_subchannels = [("grpc.use_local_subchannel_pool", 1)]
         modules = sync.load_modules(PYTHON_PATH)
-        zones = ["Europe/Brussels", "Europe/Athens", "Europe/Rome", "Europe/Sofia", "Europe/Lisbon"]
+        zones = ["Europe/Brussels", "Europe/Athens", "Europe/Rome", "Europe/Sofia", "Europe/Lisbon",
+                 "Europe/Istanbul"]
         texts = ["CoP2 visit, Torino; day 1", "Réunion \\ étape", "Θεσσαλονίκη: εργαστήριο",
                  "Среща, София", "Plenary\nwith a line break", "x" * 70 + "é" * 20]
 
