@@ -12,9 +12,10 @@ modules the build generates from proto/ (<build>/python):
     merged into one VCALENDAR: the VEVENTs verbatim, one VTIMEZONE per zone
     holding the union of the observances the exports gave. Cancelled events
     stay in the file with STATUS:CANCELLED, as the server exports them;
-  * a sync token the server says is too old (FAILED_PRECONDITION) triggers
-    a full resync; one it never issued (INVALID_ARGUMENT) is an error,
-    because the state file then belongs to some other calendar: pass --full;
+  * a sync token the server refuses with FAILED_PRECONDITION (too old, or
+    of another feed: another deployment, or this one before its Redis was
+    wiped) triggers a full resync; one that is not a token at all
+    (INVALID_ARGUMENT: a damaged state file) is an error: pass --full;
   * every call carries "authorization: Bearer <token>", the bearer token read
     from the first line of --auth_token_file FILE, else from $CONVENE_TOKEN
     (an integration, organizer or admin token for every event). The token is
@@ -354,12 +355,31 @@ def render_calendar(header, records):
     for tzid in sorted(zones):
         zone = zones[tzid]
         out += ["BEGIN:VTIMEZONE", *zone["head"]]
-        out += sorted(zone["observances"], key=lambda b: (zone["observances"][b], b))
+        out += _without_repeats(sorted(zone["observances"],
+                                       key=lambda b: (zone["observances"][b], b)))
         out.append("END:VTIMEZONE")
     for event_id in sorted(records, key=lambda i: (records[i]["start"], i)):
         out += records[event_id]["vevents"]
     out.append("END:VCALENDAR")
     return CRLF.join(out) + CRLF
+
+
+def _without_repeats(blocks):
+    """Observance blocks in onset order without those that change nothing
+    from the one before: an export starts a zone that has not changed its
+    clocks for over a year with such a block (the offset in force), and one
+    export of all the events gives it once, not once per event."""
+    def says(block):
+        lines = _lines(block)
+        return (lines[0].upper(), _property(lines, "TZOFFSETTO"), _property(lines, "TZNAME"))
+    out, last = [], None
+    for block in blocks:
+        lines = _lines(block)
+        kept = says(block)
+        if not (last == kept and _property(lines, "TZOFFSETFROM") == kept[1]):
+            out.append(block)
+        last = kept
+    return out
 
 
 def write_atomically(path, data):
@@ -389,6 +409,12 @@ def write_atomically(path, data):
 
 
 # ------------------------------------------------------------------ sync
+
+def _newest_rules(events):
+    """The newest tz database version events were derived with ("2027a"; ""
+    when none says). Versions are a year and letters, so they sort as text."""
+    return max((e.tzdata_version for e in events), default="")
+
 
 def _status(code):
     return code.name if hasattr(code, "name") else str(code)
@@ -422,11 +448,11 @@ class Synchronizer:
                             "state of this program; delete it or run with --full")
         return state
 
-    def _save(self, token, header, records):
+    def _save(self, token, header, records, tzdata_version):
         """The .ics first, then the state: the state never runs ahead."""
         write_atomically(self.ics_path, render_calendar(header, records))
         state = {"version": STATE_VERSION, "sync_token": token, "header": header,
-                 "events": records}
+                 "events": records, "tzdata_version": tzdata_version}
         write_atomically(self.state_path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
         self.state = state
 
@@ -462,14 +488,15 @@ class Synchronizer:
         records = {}
         for event in events:
             header, records[event.id] = self._export(event)
-        self._save(token, header, records)
+        self._save(token, header, records, _newest_rules(events))
         vevents = sum(len(r["vevents"]) for r in records.values())
         self.log(f"{PROG}: full sync{reason}: {len(records)} events ({vevents} VEVENTs) "
                  f"written to {self.ics_path}; sync token {token}")
         return {"mode": "full", "events": len(records), "changes": 0, "sync_token": token}
 
-    def incremental_sync(self, token):
-        """Applies the changes after token; raises TokenExpired."""
+    def incremental_sync(self, token, given=False):
+        """Applies the changes after token (given: by the caller, not the
+        state file); raises TokenExpired."""
         grpc = self.m.grpc
         changes, next_token = [], token
         while True:
@@ -478,17 +505,35 @@ class Synchronizer:
             except grpc.RpcError as e:
                 if e.code() == grpc.StatusCode.FAILED_PRECONDITION:
                     raise TokenExpired(e.details()) from e
+                if e.code() == grpc.StatusCode.INVALID_ARGUMENT and given:
+                    raise SyncError(
+                        f"the server rejects --sync_token {token!r} (INVALID_ARGUMENT: "
+                        f"{e.details()}): pass a sync token this program or the server "
+                        "printed, or '' for the whole feed") from e
                 if e.code() == grpc.StatusCode.INVALID_ARGUMENT:
                     raise SyncError(
                         f"the server rejects sync token {token!r} from {self.state_path} "
-                        f"(INVALID_ARGUMENT: {e.details()}); the state belongs to another "
-                        "calendar: run with --full to resync") from e
+                        f"(INVALID_ARGUMENT: {e.details()}); the state file is damaged: "
+                        "run with --full to resync") from e
                 raise
             changes.extend(page.changes)
             next_token = page.next_sync_token or next_token
             if not page.has_more:
                 break
 
+        # Each record keeps the VTIMEZONEs of its own export, and an event a
+        # tz rules change did not move is not exported again: its
+        # observances would contradict those of the events it moved. A change
+        # made under newer rules than the state's exports were is the sign.
+        # No version saved (an older state, or a calendar that had no event):
+        # no export in the file was made under other rules than the changes'.
+        saved_rules = self.state.get("tzdata_version", "") if self.state else ""
+        rules = _newest_rules(change.event for change in changes)
+        if saved_rules and rules > saved_rules:
+            self.log(f"{PROG}: changes made with tzdata {rules}, the file with "
+                     f"{saved_rules}; exporting every event again")
+            return self.full_sync(f" (tz rules changed: tzdata {saved_rules} -> {rules})")
+        rules = max(rules, saved_rules)
         records = dict(self.state["events"]) if self.state else {}
         header = self.state.get("header", list(DEFAULT_HEADER)) if self.state else list(DEFAULT_HEADER)
         latest, applied, counts = {}, 0, {}
@@ -511,8 +556,9 @@ class Synchronizer:
                 records.pop(event_id, None)
                 self.log(f"{PROG}: event {event_id} is gone; removed from {self.ics_path}")
 
-        if applied or next_token != token or not os.path.exists(self.ics_path):
-            self._save(next_token, header, records)
+        if (applied or next_token != token or rules != saved_rules
+                or not os.path.exists(self.ics_path)):
+            self._save(next_token, header, records, rules)
         detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
         skipped = len(changes) - applied
         self.log(f"{PROG}: incremental sync: applied {applied} changes"
@@ -525,12 +571,13 @@ class Synchronizer:
     def sync(self, token=None, full=False):
         """One round: full when asked or without a state, else incremental
         from token (default: the saved one), full again if it expired."""
+        given = token is not None
         if token is None and self.state is not None:
             token = self.state["sync_token"]
         if full or token is None:
             return self.full_sync(" (requested)" if full else " (no saved state)")
         try:
-            return self.incremental_sync(token)
+            return self.incremental_sync(token, given=given)
         except TokenExpired as e:
             self.log(f"{PROG}: sync token {token} expired ({e}); resyncing in full")
             return self.full_sync(" (token expired)")

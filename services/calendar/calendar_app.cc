@@ -746,6 +746,13 @@ void CalendarApp::FinishExport(ExportState& state) {
   if (!text.ok()) return state.done(text.status());
   // One answer: the page rule of the lists bounds it too.
   if (text->size() > core::kMaxPageBytes) {
+    if (!state.query.event_id.empty()) {
+      // Nothing to narrow: its sessions each repeat the event's description.
+      return state.done(absl::OutOfRangeError(absl::StrCat(
+          "the calendar of event ", state.query.event_id, " is ", text->size(),
+          " bytes, more than one answer holds (", core::kMaxPageBytes,
+          "): shorten its description or give its sessions descriptions of their own")));
+    }
     return state.done(absl::OutOfRangeError(absl::StrCat(
         "the calendar of ", state.events.size(), " events is ", text->size(),
         " bytes, more than one answer holds (", core::kMaxPageBytes,

@@ -256,7 +256,8 @@ int64_t StartOfYear(int64_t year) {
 // its transitions from two days before it starts to two days after it ends,
 // plus the observance already in force when the run starts (the transition
 // that began it, or, when the zone has not changed for over a year, one that
-// starts on that day with the offset unchanged).
+// starts on that day with the offset unchanged, unless an earlier run's last
+// observance already gives that offset).
 std::vector<Observance> ObservancesFor(const UsedZone& used) {
   const TransitionFinder finder(used.zone.rules());
   // Keep local onsets inside 0001..9999 whatever the offset (< 1 day).
@@ -274,6 +275,13 @@ std::vector<Observance> ObservancesFor(const UsedZone& used) {
     Observance in_force;
     if (!finder.LastChangeBefore(from, in_force)) {
       const ZoneOffset offset = finder.At(from);
+      // An earlier run's observances already end in this offset: one more
+      // that changes nothing would only make the export depend on how the
+      // years fall into runs (a merge of per-event exports drops it too).
+      if (!all.empty() && SameOffset(all.rbegin()->second.after, offset)) {
+        finder.Collect(from, to, all);
+        continue;
+      }
       const absl::CivilSecond local_day = absl::CivilDay(
           internal::LocalAt(absl::FromUnixSeconds(from), offset.utc_offset));
       in_force = Observance{absl::ToUnixSeconds(internal::InstantOf(
@@ -351,10 +359,12 @@ void WriteEvent(LineWriter& w, const Event& e, const Zone& zone, const Session* 
   const std::string& join_url =
       s != nullptr ? EffectiveJoinUrl(e, *s) : e.online.join_url;
   const std::string tzid = ParamValue(e.time_zone);
-  // A removed session's entry only tells calendars to drop it: no link to
-  // join, and not the event's description in place of its own.
-  const bool online =
-      entry != Entry::kRemovedSession && OffersOnline(format) && !join_url.empty();
+  // An entry calendars are told to drop says which one and why, nothing
+  // more: an event keeps every session it ever removed (up to its weight
+  // cap, thousands), and each copy of the event's description, place and
+  // link would make its export larger than one answer can hold.
+  const bool listed = entry == Entry::kListed;
+  const bool online = listed && OffersOnline(format) && !join_url.empty();
 
   w.Add("BEGIN:VEVENT");
   w.Add("UID", EscapeICalendarText(
@@ -387,9 +397,7 @@ void WriteEvent(LineWriter& w, const Event& e, const Zone& zone, const Session* 
   }
   const std::string& description =
       s != nullptr && !s->description.empty() ? s->description : e.description;
-  if (!description.empty() && entry != Entry::kRemovedSession) {
-    paragraphs.push_back(description);
-  }
+  if (listed && !description.empty()) paragraphs.push_back(description);
   if (online) {
     paragraphs.push_back(e.online.platform.empty()
                              ? absl::StrCat("Join online: ", join_url)
@@ -401,7 +409,7 @@ void WriteEvent(LineWriter& w, const Event& e, const Zone& zone, const Session* 
           EscapeICalendarText(absl::StrJoin(paragraphs, "\n\n")));
   }
 
-  if (OffersInPerson(format)) {
+  if (listed && OffersInPerson(format)) {
     if (std::string location = Location(e, s); !location.empty()) {
       w.Add("LOCATION", EscapeICalendarText(location));
     }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -43,10 +44,16 @@ void ReadStreamAfter(RedisClient& redis, std::string key, std::string after_toke
     after = *std::move(decoded);
   }
   std::string from = after_token.empty() ? "-" : absl::StrCat("(", after.stream_id);
+  std::vector<std::vector<std::string>> commands = {
+      {"GET", keys::StreamEpoch(key)},
+      {"XINFO", "STREAM", key},
+      {"XRANGE", key, std::move(from), "+", "COUNT", absl::StrCat(count)}};
+  // Every position names an entry that was read (or "0-0", the start).
+  if (!after_token.empty()) {
+    commands.push_back({"XRANGE", key, after.stream_id, after.stream_id, "COUNT", "1"});
+  }
   redis.Pipeline(
-      {{"GET", keys::StreamEpoch(key)},
-       {"XINFO", "STREAM", key},
-       {"XRANGE", key, std::move(from), "+", "COUNT", absl::StrCat(count)}},
+      std::move(commands),
       [from_start = after_token.empty(), after = std::move(after),
        wording = std::move(wording), done = std::move(done)](
           absl::StatusOr<std::vector<absl::StatusOr<RedisReply>>> replies) mutable {
@@ -99,6 +106,20 @@ void ReadStreamAfter(RedisClient& redis, std::string key, std::string after_toke
           return done(absl::FailedPreconditionError(absl::StrCat(
               wording.field, " expired: entries after it are no longer kept; ",
               wording.resync)));
+        }
+        // The entry a position names is gone while later ones exist: Redis
+        // came back from a copy older than the position (a restart from an
+        // older snapshot, a failover to a replica that lagged) and has been
+        // written to since. The reader holds changes this feed no longer
+        // has; reading on would keep them for ever without a word.
+        if (!from_start && after.stream_id != "0-0" && after.stream_id != range.last_id &&
+            replies->size() > 3 && (*replies)[3].ok() && (*replies)[3]->is_array() &&
+            (*replies)[3]->elements().empty()) {
+          return done(absl::FailedPreconditionError(absl::StrCat(
+              wording.field, ": ", after.stream_id,
+              " is no longer in this feed, though later changes are (Redis lost its "
+              "newest writes, from a restart or a failover, after this position was "
+              "issued); ", wording.resync)));
         }
         if (!(*replies)[2].ok()) return done((*replies)[2].status());
         auto entries = (*replies)[2]->elements();

@@ -61,7 +61,9 @@ struct StreamPositionWording {
 // the start, see StreamPositionWording). INVALID_ARGUMENT when `after` is
 // not a token; FAILED_PRECONDITION when it is of another epoch (another
 // Redis, or this one before a reset), when entries after it were trimmed
-// away, or when it lies beyond the newest entry (never issued).
+// away, when it lies beyond the newest entry (never issued), or when the
+// entry it names is gone while later ones exist (Redis lost its newest
+// writes after issuing it, then took new ones).
 void ReadStreamAfter(RedisClient& redis, std::string key, std::string after,
                      int count, StreamPositionWording wording,
                      absl::AnyInvocable<void(absl::StatusOr<StreamRange>)> done);

@@ -349,6 +349,45 @@ class CalendarE2ETest(unittest.TestCase):
                          sorted(f"{s.id}.{always.id}@convene" for s in always.sessions))
         self.assertEqual(reply.vevent_count, len(always.sessions))
 
+    def test_an_event_whose_programme_was_reworked_can_still_be_exported(self):
+        # A ten-day conference with a long description and 200 sessions,
+        # its programme replaced again and again: the removed sessions stay
+        # in the export as STATUS:CANCELLED entries (each id for ever), and
+        # every revision the server accepts must still export, or calendar
+        # integrations lose the event, and with it every sync of the rest.
+        sessions = [calendar_pb2.Session(title=f"Panel {d + 1}.{k + 1}",
+                                         start_local=f"2027-05-{10 + d:02d}T{8 + k // 2:02d}:{k % 2 * 30:02d}",
+                                         end_local=f"2027-05-{10 + d:02d}T{8 + k // 2:02d}:{k % 2 * 30 + 25:02d}")
+                    for d in range(10) for k in range(20)]
+        event = workshop("CONNECTION final conference")
+        event.description = ("Partners, cities and NGOs of the network meet for the final "
+                             "conference; ") * 60
+        event.description = event.description[:5000]
+        event.start_local, event.end_local = "2027-05-10T08:00", "2027-05-19T23:00"
+        del event.sessions[:]
+        event.sessions.extend(sessions)
+        made = self.create(self.ch_a, "final-conference", event)
+        removed = 0
+        for round_ in range(12):
+            reply = unary(self.ch_b, "CalendarService", "ExportICalendar",
+                          calendar_pb2.ExportICalendarRequest(event_id=made.id),
+                          calendar_pb2.ExportICalendarResponse, timeout=30)
+            statuses = [v["STATUS"] for v in rfc5545_vevents(reply.calendar)]
+            self.assertEqual((statuses.count("CONFIRMED"), statuses.count("CANCELLED")),
+                             (len(sessions), removed), f"round {round_}")
+            try:
+                made = unary(self.ch_a, "CalendarService", "UpdateEvent", calendar_pb2.UpdateEventRequest(
+                    event=calendar_pb2.Event(id=made.id, sessions=sessions),
+                    update_mask=field_mask_pb2.FieldMask(paths=["sessions"]),
+                    expected_revision=made.revision), calendar_pb2.Event, timeout=30)
+            except grpc.RpcError as e:
+                # The event's own bound (1 MiB, removed sessions included).
+                self.assertEqual(e.code(), grpc.StatusCode.INVALID_ARGUMENT, e.details())
+                self.assertIn("event.sessions", e.details())
+                break
+            removed += len(sessions)
+        self.assertGreaterEqual(removed, 1000)
+
     def test_the_agenda_has_no_day_for_a_date_the_venue_skipped(self):
         # Samoa went from 2011-12-29 24:00 (-10:00) to 2011-12-31 00:00
         # (+14:00): the 30th never happened in Apia.

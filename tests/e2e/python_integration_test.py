@@ -6,8 +6,10 @@ $CONVENE_TOKEN), the test's own calls an admin token. It syncs CONNECTION
 events into an .ics file in full once, then incrementally from its saved
 sync token; the file is parsed with Debian's python3-icalendar (a parser
 nobody here wrote) and compared with the server's own full export. Expired
-sync tokens resync in full, sync tokens the server never issued are a clear
-error, UNAVAILABLE is retried, --watch follows changes; a missing, unknown
+sync tokens, and those of another deployment or of a wiped Redis, resync in
+full; strings that are no sync token are a clear error, UNAVAILABLE is retried, --watch follows changes; random edits synced
+incrementally, across a restart of convened, give what a full export and a
+fresh full sync give (CONVENE_SYNC_SEED picks the seed); a missing, unknown
 or underprivileged bearer token is one clear line naming --auth_token_file
 and CONVENE_TOKEN, and no bearer token ever shows in the program's output.
 Every wait is bounded."""
@@ -447,12 +449,144 @@ class PythonIntegrationTest(unittest.TestCase):
         self.assertIn("full sync (requested): 2 events", done.stdout)
         self.assertEqual(self.saved_token(), self.feed_head())
 
+        # A bare stream id on the command line (the client README once
+        # offered "0-0" for the whole feed) is the caller's mistake, not the
+        # state file's; "" is the whole feed.
+        with open(self.ics, "rb") as f:
+            ics_before = f.read()
+        with open(self.state, "rb") as f:
+            state_before = f.read()
+        done = self.run_sync("--once", "--sync_token", "0-0", expect=1)
+        self.assert_one_error_line(done, r"the server rejects --sync_token '0-0' \(INVALID_ARGUMENT: .*\): "
+                                         r"pass a sync token .* or '' for the whole feed$")
+        self.assertNotIn("state", done.stderr)
+        for path, before in ((self.ics, ics_before), (self.state, state_before)):
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), before, f"{path} untouched")
+        done = self.run_sync("--once", "--sync_token", "")
+        self.assertIn("applied 0 changes, skipped 2 already applied", done.stdout)
+
         # A state file that is not JSON: one line too.
         with open(self.state, "w") as f:
             f.write("{")
         done = self.run_sync("--once", expect=1)
         self.assertEqual(len(done.stderr.splitlines()), 1, done.stderr)
         self.assertIn("cannot read state file", done.stderr)
+
+    def test_a_state_from_another_deployment_or_a_wiped_redis_resyncs_in_full(self):
+        """A sync token carries its feed's epoch, so a server whose Redis is
+        another one (another deployment, or this one wiped) refuses it with
+        FAILED_PRECONDITION and the program resyncs in full: the file then
+        lists that server's events and none of the old ones."""
+        brussels, turin = self.first_sync()
+        other_redis = RedisServer()
+        self.addCleanup(other_redis.cleanup)
+        other_redis.start()
+        other = Convened(other_redis.address, os.path.join(self.dir, "other.log"))
+        self.extra.append(other)
+        other_token = bootstrap_token(other_redis.address, "admin")
+        self.secrets.append(other_token)
+        other_channel = grpc.insecure_channel(other.target)
+        self.addCleanup(other_channel.close)
+        athens = unary(other_channel, "CalendarService", "CreateEvent",
+                       calendar_pb2.CreateEventRequest(request_id="cop1-3-thessaloniki",
+                                                       event=thessaloniki_workshop()),
+                       calendar_pb2.Event, metadata=[("authorization", "Bearer " + other_token)])
+        with self.assertRaises(grpc.RpcError) as e:
+            unary(other_channel, "CalendarService", "ListEventChanges",
+                  calendar_pb2.ListEventChangesRequest(sync_token=self.saved_token()),
+                  calendar_pb2.ListEventChangesResponse,
+                  metadata=[("authorization", "Bearer " + other_token)])
+        self.assertEqual(e.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
+        self.assertIn("issued by another Redis", e.exception.details())
+
+        self.token = bootstrap_token(other_redis.address, "integration")
+        self.secrets.append(self.token)
+        done = self.run_sync("--once", server=other.target, auth="env")
+        self.assertIn("issued by another Redis", done.stdout)
+        self.assertIn("full sync (token expired): 1 events (1 VEVENTs)", done.stdout)
+        _, cal = read_calendar(self.ics)
+        self.assertEqual(set(vevents_by_uid(cal)), {f"{athens.id}@convene"})
+
+        # The first deployment's Redis wiped: the same, from the server the
+        # file was made from.
+        self.token = bootstrap_token(self.redis.address, "integration")
+        self.secrets.append(self.token)
+        self.run_sync("--once", auth="env")
+        _, cal = read_calendar(self.ics)
+        self.assertEqual(set(vevents_by_uid(cal)), {f"{brussels.id}@convene", f"s1.{turin.id}@convene",
+                                                    f"s2.{turin.id}@convene"})
+        redis_command(self.redis, "FLUSHALL")
+        self.admin_token = bootstrap_token(self.redis.address, "admin")
+        self.token = bootstrap_token(self.redis.address, "integration")
+        self.secrets += [self.admin_token, self.token]
+        # A round before anything is written again: the calendar is empty,
+        # and so is the file; then it follows the new calendar's feed.
+        done = self.run_sync("--once", auth="env")
+        self.assertIn("issued by another Redis", done.stdout)
+        self.assertIn("full sync (token expired): 0 events (0 VEVENTs)", done.stdout)
+        _, cal = read_calendar(self.ics)
+        self.assertEqual(set(vevents_by_uid(cal)), set(), "events of the wiped calendar in the file")
+        again = self.create("cop1-3-thessaloniki", thessaloniki_workshop())
+        done = self.run_sync("--once", auth="env")
+        self.assertIn("incremental sync: applied 1 changes (1 created)", done.stdout)
+        _, cal = read_calendar(self.ics)
+        self.assertEqual(set(vevents_by_uid(cal)), {f"{again.id}@convene"})
+
+    def test_a_redis_back_from_an_older_copy_resyncs_in_full(self):
+        """Redis comes back from a snapshot older than the client's sync token
+        (a restart without the newest writes, or a failover to a replica that
+        lagged) and is written to again: the token names a change the feed
+        no longer has, so the server refuses it and the program resyncs,
+        rather than keep for ever an event the server lost."""
+        self.first_sync()
+        self.assertEqual(redis_command(self.redis, "SAVE"), "OK")
+        lost = self.create("cop1-3-thessaloniki", thessaloniki_workshop())
+        self.run_sync("--once")
+        self.assertIn(f"{lost.id}@convene", set(vevents_by_uid(read_calendar(self.ics)[1])))
+        lost_position = self.saved_token()
+        feed_position = self.call("ListChanges", calendar_pb2.ListChangesRequest(page_size=1000),
+                                  calendar_pb2.ListChangesResponse).next_position
+
+        self.redis.kill()
+        self.redis.start()  # from the snapshot taken before the Thessaloniki workshop
+
+        def serving_again():
+            try:
+                return self.feed_head() != lost_position
+            except grpc.RpcError as e:
+                if e.code() != grpc.StatusCode.UNAVAILABLE:
+                    raise
+                return False
+        self.assertTrue(wait_until(serving_again, 20, 0.2))
+        with self.assertRaises(grpc.RpcError) as e:
+            self.call("GetEvent", calendar_pb2.GetEventRequest(event_id=lost.id), calendar_pb2.Event)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+        later = brussels_interim_meeting()
+        later.title = "CONNECTION interim meeting (second)"
+        later = self.create("connection-interim-brussels-2021-second", later)
+        # The feed across services has it too once its relay ran.
+        self.assertTrue(wait_until(lambda: self.call(
+            "ListChanges", calendar_pb2.ListChangesRequest(event_id=later.id),
+            calendar_pb2.ListChangesResponse).changes, 20, 0.1))
+
+        for method, request, response in (
+                ("ListEventChanges", calendar_pb2.ListEventChangesRequest(sync_token=lost_position),
+                 calendar_pb2.ListEventChangesResponse),
+                ("ListChanges", calendar_pb2.ListChangesRequest(position=feed_position),
+                 calendar_pb2.ListChangesResponse)):
+            with self.assertRaises(grpc.RpcError) as e:
+                self.call(method, request, response)
+            self.assertEqual(e.exception.code(), grpc.StatusCode.FAILED_PRECONDITION, method)
+            self.assertIn("is no longer in this feed", e.exception.details())
+
+        done = self.run_sync("--once")
+        self.assertIn("is no longer in this feed", done.stdout)
+        self.assertIn("full sync (token expired): 3 events", done.stdout)
+        uids = set(vevents_by_uid(read_calendar(self.ics)[1]))
+        self.assertNotIn(f"{lost.id}@convene", uids)
+        self.assertIn(f"{later.id}@convene", uids)
+        self.assert_file_matches_server_export()
 
     def test_unavailable_is_retried_then_reported_in_one_line(self):
         self.create("connection-interim-brussels-2021", brussels_interim_meeting())
@@ -596,6 +730,148 @@ class PythonIntegrationTest(unittest.TestCase):
         done = self.run_sync("--once", "--sync_token", self.token, expect=2)
         self.assertIn("looks like a bearer token", done.stderr)
         self.assertFalse(os.path.exists(self.ics))
+
+    def test_zones_without_clock_changes_merge_as_one_export_gives_them(self):
+        # Istanbul has kept +03 since 2016 and Tokyo JST since 1951: each
+        # event's export starts the zone with the offset in force, and the
+        # merged file must not stack one such observance per event.
+        for n, (zone, day) in enumerate([("Europe/Istanbul", "2021-06-10"), ("Europe/Istanbul", "2022-06-10"),
+                                         ("Europe/Istanbul", "2027-06-10"), ("Asia/Tokyo", "2023-03-01"),
+                                         ("Asia/Tokyo", "2024-03-01")]):
+            self.create(f"no-dst-{n}", calendar_pb2.Event(
+                title=f"Partner call {n}", format=common_pb2.EVENT_FORMAT_ONLINE, time_zone=zone,
+                start_local=day + "T09:00", end_local=day + "T11:00",
+                online=calendar_pb2.OnlineAccess(platform="Zoom", join_url=f"https://meet.example.org/p{n}")))
+        self.run_sync("--once")
+        _, cal = read_calendar(self.ics)
+        self.assertEqual({str(z["TZID"]): len(z.subcomponents) for z in cal.walk("VTIMEZONE")},
+                         {"Europe/Istanbul": 1, "Asia/Tokyo": 1})
+        self.assert_file_matches_server_export()
+
+    def test_random_edits_synced_incrementally_match_a_full_export(self):
+        """Bounded random edits through the API (titles with characters
+        iCalendar escapes, sessions added, removed and moved, events moved
+        in time and to another zone, whole-event listings, cancellations),
+        the client syncing incrementally every few edits and once across a
+        server restart: the file always says what a full export says, and
+        what a fresh full sync writes."""
+        import random
+        sys.path.insert(0, os.path.dirname(SYNC))
+        import convene_calendar_sync as sync
+        seed = int(os.environ.get("CONVENE_SYNC_SEED", "20261207"))
+        rng = random.Random(seed)
+        # grpcio shares connections between channels to one target, and one
+        # the restart broke can keep a new channel waiting for its backoff.
+        own_subchannels = [("grpc.use_local_subchannel_pool", 1)]
+        modules = sync.load_modules(PYTHON_PATH)
+        zones = ["Europe/Brussels", "Europe/Athens", "Europe/Rome", "Europe/Sofia", "Europe/Lisbon",
+                 "Europe/Istanbul"]
+        texts = ["CoP2 visit, Torino; day 1", "Réunion \\ étape", "Θεσσαλονίκη: εργαστήριο",
+                 "Среща, София", "Plenary\nwith a line break", "x" * 70 + "é" * 20]
+
+        def syncer(ics):
+            channel = grpc.insecure_channel(self.server.target, options=own_subchannels)
+            self.addCleanup(channel.close)
+            client = sync.CalendarClient(channel, modules, token=self.admin_token, retries=8,
+                                         backoff=0.2)
+            return sync.Synchronizer(client, ics, ics + ".state.json", log=lambda m: None)
+
+        def window(day):
+            start = datetime.date(2027, 3, 20) + datetime.timedelta(days=day)
+            end = start + datetime.timedelta(days=2)
+            return start.isoformat() + "T08:00", end.isoformat() + "T18:00"
+
+        def random_sessions(start_local, keep):
+            day0 = datetime.date.fromisoformat(start_local[:10])
+            sessions = [calendar_pb2.Session(id=s.id, title=s.title, start_local=s.start_local,
+                                             end_local=s.end_local)
+                        for s in keep if rng.random() < 0.7]
+            taken = {s.start_local for s in sessions}
+            for _ in range(rng.randrange(0, 3)):
+                d = (day0 + datetime.timedelta(days=rng.randrange(3))).isoformat()
+                hour = rng.choice([9, 11, 14, 16])
+                if f"{d}T{hour:02d}:00" in taken:
+                    continue
+                taken.add(f"{d}T{hour:02d}:00")
+                sessions.append(calendar_pb2.Session(
+                    title=rng.choice(texts), start_local=f"{d}T{hour:02d}:00",
+                    end_local=f"{d}T{hour + 1:02d}:30"))
+            return sessions
+
+        def new_event(n):
+            start, end = window(rng.randrange(0, 400))
+            event = calendar_pb2.Event(
+                title=rng.choice(texts), description=rng.choice(texts),
+                format=common_pb2.EVENT_FORMAT_ONLINE, time_zone=rng.choice(zones),
+                start_local=start, end_local=end,
+                online=calendar_pb2.OnlineAccess(platform="Zoom",
+                                                 join_url=f"https://meet.example.org/r{n}"))
+            event.sessions.extend(random_sessions(start, []))
+            return self.create(f"random-{seed}-{n}", event)
+
+        def edit(event):
+            op = rng.choice(["title", "sessions", "sessions", "move", "zone", "unlist", "cancel"])
+            update = calendar_pb2.Event(id=event.id)
+            if op == "cancel":
+                self.call("CancelEvent", calendar_pb2.CancelEventRequest(
+                    event_id=event.id, reason=rng.choice(texts)), calendar_pb2.Event)
+                return
+            if op == "title":
+                update.title, update.description = rng.choice(texts), rng.choice(texts)
+                paths = ["title", "description"]
+            elif op == "zone":
+                update.time_zone = rng.choice(zones)
+                paths = ["time_zone"]
+            elif op == "unlist":
+                paths = ["sessions"]
+            elif op == "move":
+                update.start_local, update.end_local = window(rng.randrange(0, 400))
+                shift = (datetime.date.fromisoformat(update.start_local[:10])
+                         - datetime.date.fromisoformat(event.start_local[:10]))
+                for s in event.sessions:
+                    moved = lambda t: (datetime.datetime.fromisoformat(t) + shift).isoformat()[:16]
+                    update.sessions.add(id=s.id, title=s.title, start_local=moved(s.start_local),
+                                        end_local=moved(s.end_local))
+                paths = ["start_local", "end_local", "sessions"]
+            else:
+                update.sessions.extend(random_sessions(event.start_local, event.sessions))
+                paths = ["sessions"]
+            self.call("UpdateEvent", calendar_pb2.UpdateEventRequest(
+                event=update, update_mask=field_mask_pb2.FieldMask(paths=paths),
+                expected_revision=event.revision), calendar_pb2.Event)
+
+        live = syncer(self.ics)
+        live.sync()
+        ids, created = [], 0
+        for step in range(60):
+            if not ids or rng.random() < 0.2:
+                ids.append(new_event(created).id)
+                created += 1
+            else:
+                event = self.call("GetEvent", calendar_pb2.GetEventRequest(event_id=rng.choice(ids)),
+                                  calendar_pb2.Event)
+                if event.status != calendar_pb2.EVENT_STATUS_CANCELLED:
+                    edit(event)
+            if step == 30:
+                # A restart of convened between two rounds, same port.
+                port = self.server.port
+                self.server.stop()
+                self.server = Convened(self.redis.address, os.path.join(self.dir, "again.log"),
+                                       port=port)
+                self.addCleanup(self.server.stop)
+                self.channel.close()
+                self.channel = grpc.insecure_channel(self.server.target, options=own_subchannels)
+                grpc.channel_ready_future(self.channel).result(timeout=20)
+            if rng.random() < 0.3:
+                live.sync()
+                self.assertEqual(comparable(read_calendar(self.ics)[1]),
+                                 comparable(self.server_export()), f"seed {seed}, step {step}")
+        live.sync()
+        fresh = os.path.join(self.dir, "fresh.ics")
+        syncer(fresh).sync()
+        kept, full = read_calendar(self.ics)[1], read_calendar(fresh)[1]
+        self.assertEqual(comparable(kept), comparable(self.server_export()), f"seed {seed}")
+        self.assertEqual(comparable(kept), comparable(full), f"seed {seed}")
 
     def test_generated_stubs_when_the_plugin_is_there(self):
         plugin = shutil.which("grpc_python_plugin")

@@ -8,11 +8,14 @@ writes nothing; `convene-admin retime` moves the event to 08:00Z with its
 local time unchanged, as an ordinary update with the reason in the change
 feed, and the notification service re-plans its reminders one hour later.
 A past event and an event in Athens do not move, and a second run moves
-nothing."""
+nothing. The Python calendar sync client, which keeps one export per event,
+then writes a file whose VTIMEZONE follows the new rules for the events the
+retime left alone too."""
 import datetime
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -25,6 +28,7 @@ from convene.v1 import attendance_pb2, calendar_pb2, common_pb2, notification_pb
 ZIC = "/usr/sbin/zic"
 ADMIN = os.path.join(BUILD_DIR, "services", "admin", "convene-admin")
 TZDIR_VARIABLE = "CONVENE_TZDIR"
+PYTHON_PATH = os.path.join(BUILD_DIR, "python")
 
 # Belgium stops changing clocks in 2027 and keeps CET (UTC+1) all year.
 NEW_RULES = """# version 2027a
@@ -33,6 +37,63 @@ Rule EU 1996 max - Oct lastSun 1:00u 0 -
 Zone Europe/Brussels 1:00 EU CE%sT 2027
                      1:00 - CET
 """
+
+
+def load_sync_client():
+    folder = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                           "..", "..", "clients", "python"))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    import convene_calendar_sync
+    return convene_calendar_sync
+
+
+def unfolded_lines(text):
+    out = []
+    for line in text.split("\r\n"):
+        if line[:1] == " " and out:
+            out[-1] += line[1:]
+        elif line:
+            out.append(line)
+    return out
+
+
+def observances(text):
+    """{TZID: sorted (kind, DTSTART, TZOFFSETFROM, TZOFFSETTO)} of every VTIMEZONE."""
+    zones, tzid, current = {}, None, None
+    for line in unfolded_lines(text):
+        if line.startswith("TZID:"):
+            tzid = line[5:]
+            zones.setdefault(tzid, [])
+        elif line in ("BEGIN:STANDARD", "BEGIN:DAYLIGHT"):
+            current = {"kind": line[6:]}
+        elif line in ("END:STANDARD", "END:DAYLIGHT"):
+            zones[tzid].append((current["kind"], current["DTSTART"], current["TZOFFSETFROM"],
+                                current["TZOFFSETTO"]))
+            current = None
+        elif current is not None:
+            name, _, value = line.partition(":")
+            current[name] = value
+    return {k: sorted(v) for k, v in zones.items()}
+
+
+def read_as_rfc5545(text, name, local):
+    """The instant a reader takes `name;TZID=Z:local` for, with the offsets
+    of the file's only VTIMEZONE: the newest observance whose onset is at or
+    before it (RFC 5545 section 3.6.5)."""
+    wall = datetime.datetime.strptime(local, "%Y-%m-%dT%H:%M")
+    (zone,) = observances(text).values()
+
+    def offset(value):
+        sign = -1 if value[0] == "-" else 1
+        return sign * datetime.timedelta(hours=int(value[1:3]), minutes=int(value[3:5]))
+
+    best = None
+    for _, start, before, after in zone:
+        onset = datetime.datetime.strptime(start, "%Y%m%dT%H%M%S") - offset(before)
+        if onset <= wall - offset(after) and (best is None or onset > best[0]):
+            best = (onset, offset(after))
+    return (wall - best[1]).replace(tzinfo=datetime.timezone.utc)
 
 
 def system_tzdata_version():
@@ -241,6 +302,53 @@ class RetimeE2ETest(unittest.TestCase):
         self.start_server(self.tzdir)
         time.sleep(0.5)
         self.assertNotIn("convene-admin retime", self.server.log())
+
+    def test_a_calendar_sync_follows_the_new_rules_in_every_vtimezone(self):
+        # An Outlook-style reader takes a TZID's offsets from the file's own
+        # VTIMEZONE. The sync client keeps each event's export and merges
+        # their VTIMEZONEs; an event the retime did not move is not exported
+        # again, so its observances under the old rules (summer time in July
+        # 2027) must not stay in the file beside the moved event's.
+        sync = load_sync_client()
+        self.start_server()
+        summer = self.create("summer-2027", "CoP2 webinar", "Europe/Brussels",
+                             "2027-07-05T09:00", "2027-07-05T17:00")
+        # January: CET under both rules, so the retime leaves it alone.
+        winter = self.create("winter-2027", "CoP2 kick-off", "Europe/Brussels",
+                             "2027-01-20T09:00", "2027-01-20T12:00")
+        folder = tempfile.mkdtemp(prefix="convene-e2e-tzsync-")
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        ics = os.path.join(folder, "cop2.ics")
+
+        def run_sync():
+            channel = grpc.insecure_channel(self.server.target)
+            try:
+                client = sync.CalendarClient(channel, sync.load_modules(PYTHON_PATH))
+                return sync.Synchronizer(client, ics, ics + ".state.json", log=lambda m: None).sync()
+            finally:
+                channel.close()
+
+        self.assertEqual(run_sync()["mode"], "full")
+        self.stop_server()
+        self.start_server(self.tzdir)
+        run = self.admin_retime()
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(self.get(winter.id).revision, 1, run.stdout)
+        self.assertEqual(self.get(summer.id).revision, 2, run.stdout)
+        run_sync()
+
+        with open(ics, "rb") as f:
+            text = f.read().decode("utf-8")
+        for event in (self.get(summer.id), winter):
+            for name, local, instant in (("DTSTART", event.start_local, event.start_time),
+                                         ("DTEND", event.end_local, event.end_time)):
+                self.assertEqual(read_as_rfc5545(text, name, local), utc(instant),
+                                 f"{event.title} {name} {local} as the file's VTIMEZONE says")
+        export = self.call("CalendarService", "ExportICalendar",
+                           calendar_pb2.ExportICalendarRequest(include_cancelled=True),
+                           calendar_pb2.ExportICalendarResponse).calendar
+        self.assertEqual(observances(text), observances(export),
+                         "the file's VTIMEZONE is not the server's own")
 
     def test_a_misconfigured_tzdir_stops_the_command_and_the_services(self):
         env = dict(os.environ, **{TZDIR_VARIABLE: os.path.join(self.tzdir, "missing")})

@@ -422,6 +422,18 @@ TEST(ExportICalendar, GivesAZoneWithoutTransitionsOneStandardObservance) {
   EXPECT_EQ(Value(standard, "TZNAME"), "JST");
   // Before the event: it starts on 2020-03-31.
   EXPECT_LT(Value(standard, "DTSTART"), "20200331T093000");
+
+  // Years apart, still one: the offset in force has not changed between
+  // them, and a merge of one export per event gives one too.
+  Event later = tokyo;
+  later.id = "tokyo-later";
+  later.start_local = absl::CivilSecond(2027, 3, 31, 9, 30, 0);
+  later.end_local = absl::CivilSecond(2027, 3, 31, 17, 0, 0);
+  ASSERT_TRUE(PrepareEvent(later, MustResolve(later.time_zone)).ok());
+  const ICalendarComponent both = MustParse(MustExport({tokyo, later}));
+  zone = FindByProperty(both, "VTIMEZONE", "TZID", "Asia/Tokyo");
+  ASSERT_NE(zone, nullptr);
+  EXPECT_EQ(zone->components.size(), 1u);
 }
 
 TEST(ExportICalendar, MarksCancellationsAndRevisions) {
@@ -442,6 +454,30 @@ TEST(ExportICalendar, MarksCancellationsAndRevisions) {
       FindByProperty(cal, "VEVENT", "UID", "first-partner-meeting@convene");
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(Value(*first, "SEQUENCE"), "0");
+}
+
+TEST(ExportICalendar, TellsCalendarsToDropARemovedSessionInFewLines) {
+  // An event keeps every session it removed; a copy of its description,
+  // place and link in each such entry made a reworked programme's export
+  // larger than one answer holds.
+  Event e = ThessalonikiWorkshop();
+  e.description = std::string(4000, 'x');
+  e.removed_sessions = {e.sessions.back()};
+  e.sessions.pop_back();
+  ASSERT_TRUE(PrepareEvent(e, MustResolve(e.time_zone)).ok());
+  const ICalendarComponent cal = MustParse(MustExport({e}));
+  const ICalendarComponent* tour = FindByProperty(cal, "VEVENT", "UID", "tour.cop1-ws3@convene");
+  ASSERT_NE(tour, nullptr);
+  EXPECT_EQ(Value(*tour, "STATUS"), "CANCELLED");
+  EXPECT_EQ(Value(*tour, "SEQUENCE"), "2");
+  EXPECT_EQ(Value(*tour, "SUMMARY"), "CoP1 3rd workshop: Guided tour of reception facilities");
+  EXPECT_EQ(Value(*tour, "DESCRIPTION"), "Removed from the programme.");
+  EXPECT_EQ(Value(*tour, "LOCATION"), "<none>");
+  EXPECT_EQ(Value(*tour, "CONFERENCE"), "<none>");
+  const ICalendarComponent* day1 = FindByProperty(cal, "VEVENT", "UID", "day1.cop1-ws3@convene");
+  ASSERT_NE(day1, nullptr);
+  EXPECT_THAT(Value(*day1, "DESCRIPTION"), HasSubstr(std::string(4000, 'x')));
+  EXPECT_NE(Value(*day1, "LOCATION"), "<none>");
 }
 
 TEST(ExportICalendar, OffersConferenceOnlyOnlineAndLocationOnlyInPerson) {
@@ -479,7 +515,7 @@ TEST(ExportICalendar, OffersConferenceOnlyOnlineAndLocationOnlyInPerson) {
             "Georgiou A 1\\, 546 40\\, Thessaloniki");
 }
 
-TEST(ExportICalendar, TellsCalendarsToDropARemovedSessionWithoutItsLinkOrTexts) {
+TEST(ExportICalendar, ShowsNoneOfTheTextsOrLinkARemovedSessionHad) {
   // The hybrid workshop's second day removed by an update: its tombstone
   // keeps its UID and times, and says only that it is gone.
   Event e = ThessalonikiWorkshop();
