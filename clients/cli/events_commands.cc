@@ -1,4 +1,5 @@
 // convene events ...: create, read, follow and export the calendar's events.
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -224,6 +225,24 @@ int Create(Context& ctx, Args& args) {
                    [&](const v1::Event& e) { PrintEvent(ctx, e); });
 }
 
+// A --session naming a current session's title is that session, kept under
+// its id: the calendars that imported it update its entry instead of
+// dropping it for a new one, and its check-ins stay with it. Titles are
+// matched in programme order, each current session at most once; the
+// others given are new, and the current ones not named are removed.
+void KeepSessionIds(const v1::Event& current, v1::Event& update) {
+  std::vector<bool> taken(current.sessions_size(), false);
+  for (v1::Session& s : *update.mutable_sessions()) {
+    for (int i = 0; i < current.sessions_size(); ++i) {
+      if (!taken[i] && current.sessions(i).title() == s.title()) {
+        taken[i] = true;
+        s.set_id(current.sessions(i).id());
+        break;
+      }
+    }
+  }
+}
+
 int Update(Context& ctx, Args& args) {
   v1::UpdateEventRequest request;
   request.mutable_event()->set_id(args.Positional(0));
@@ -232,12 +251,15 @@ int Update(Context& ctx, Args& args) {
   for (const std::string& path : mask) request.mutable_update_mask()->add_paths(path);
   request.set_expected_revision(args.Int("expected_revision"));
   if (!args.ok()) return ctx.Usage(args);
-  if (request.expected_revision() == 0) {
-    // Read-modify-write on the revision read now; a change in between fails
-    // with ABORTED.
+  const bool sessions_given =
+      std::find(mask.begin(), mask.end(), "sessions") != mask.end();
+  if (request.expected_revision() == 0 || sessions_given) {
     absl::StatusOr<v1::Event> current = ctx.client().GetEvent(args.Positional(0));
     if (!current.ok()) return ctx.Fail(current.status());
-    request.set_expected_revision(current->revision());
+    // Read-modify-write on the revision read now; a change in between fails
+    // with ABORTED.
+    if (request.expected_revision() == 0) request.set_expected_revision(current->revision());
+    if (sessions_given) KeepSessionIds(*current, *request.mutable_event());
   }
   return ctx.Reply(ctx.client().UpdateEvent(request),
                    [&](const v1::Event& e) { PrintEvent(ctx, e); });
@@ -593,7 +615,8 @@ Command EventsCommands() {
                "    --from_date=2022-03-21 --to_date=2022-03-25\n"),
           Leaf("update", "Change the fields given as flags (others stay as they are)", kEventId,
                update_options, Update,
-               "--session replaces all sessions; --organiser all organisers.\n"),
+               "--session replaces all sessions (one with a current session's title\n"
+               "is that session, kept under its id); --organiser all organisers.\n"),
       });
 }
 

@@ -442,6 +442,26 @@ class CliE2ETest(CliCalls, unittest.TestCase):
                 self.assertIn("--help", done.stderr)
                 self.assertEqual(done.stdout, "")
 
+    def test_updating_the_programme_keeps_the_sessions_it_names_again(self):
+        # An organiser moves the tour and drops Delta from the CLI: the tour
+        # is the same session (same id, so calendars update its entry), not
+        # a new one beside a cancelled copy.
+        event_id = self.create_thessaloniki("cli-programme")
+        before = {s["title"]: s["id"] for s in self.json("events", "show", event_id)["sessions"]}
+        self.cli("events", "update", event_id,
+                 "--session=Municipality of Thessaloniki|2022-03-15T09:00|2022-03-15T13:00",
+                 "--session=Guided tour of reception facilities|2022-03-16T14:30|2022-03-16T17:30|in_person",
+                 "--session=Closing round|2022-03-17T09:00|2022-03-17T12:00")
+        after = self.json("events", "show", event_id)
+        now = {s["title"]: s for s in after["sessions"]}
+        self.assertEqual(now["Municipality of Thessaloniki"]["id"], before["Municipality of Thessaloniki"])
+        tour = now["Guided tour of reception facilities"]
+        self.assertEqual(tour["id"], before["Guided tour of reception facilities"])
+        self.assertEqual(tour["start_local"], "2022-03-16T14:30")
+        self.assertNotIn(now["Closing round"]["id"], before.values())
+        self.assertEqual([s["id"] for s in after.get("removed_sessions", [])],
+                         [before["Municipality of Delta"]])
+
     def test_unreachable_server_is_one_line_and_exit_1(self):
         done = subprocess.run([CLI, "--server=127.0.0.1:1", "--timeout=1s", "events", "show", "ev_x"],
                               capture_output=True, text=True, timeout=30)
