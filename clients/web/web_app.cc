@@ -29,7 +29,9 @@ constexpr size_t kMaxQueryLength = 200;
 constexpr int kMaxEventPages = 20;  // ListEvents pages of 100
 constexpr size_t kMaxSearchResults = 30;
 constexpr size_t kMaxClients = 256;
-const auto kKeepAliveEvery = std::chrono::seconds(15);
+// Also how soon a closed tab is noticed (its second write fails), and so
+// how soon its place among the live pages, its token's included, is free.
+const auto kKeepAliveEvery = std::chrono::seconds(5);
 
 // The time a request started on this thread: httplib runs a request on one
 // pool thread from the pre-routing handler to the logger.
@@ -76,6 +78,7 @@ WebApp::WebApp(WebConfig config, client::ClientOptions client_options,
                 [] { return absl::Now(); }),
       streams_(std::move(attendance),
                {.max_streams = config_.max_live_streams,
+                .max_streams_per_token = config_.max_live_streams_per_token,
                 .max_duration = config_.live_stream_max_duration}) {}
 
 void WebApp::Shutdown() { streams_.Shutdown(); }
@@ -455,7 +458,8 @@ void WebApp::Stream(const httplib::Request& req, httplib::Response& res) {
       streams_.Open(call->session.token, call->event_id);
   if (!watch) {
     return SetError(res, 503, "UNAVAILABLE",
-                    "too many live pages are open; retry shortly");
+                    "too many live pages are open (in all, or with this "
+                    "token); retry shortly");
   }
   res.set_header("Cache-Control", "no-store");
   struct State {
