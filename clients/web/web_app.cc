@@ -24,6 +24,10 @@ namespace {
 namespace v1 = ::convene::v1;
 
 constexpr char kCookie[] = "convene_session";
+// The name when the cookie is Secure: browsers accept a "__Host-" cookie
+// only from this very host over HTTPS, with Path=/ and no Domain, so a
+// sibling subdomain (or a plain-HTTP page) cannot plant one.
+constexpr char kHostCookie[] = "__Host-convene_session";
 constexpr size_t kMaxTokenLength = 512;
 constexpr size_t kMaxQueryLength = 200;
 constexpr int kMaxEventPages = 20;  // ListEvents pages of 100
@@ -83,11 +87,15 @@ WebApp::WebApp(WebConfig config, client::ClientOptions client_options,
 
 void WebApp::Shutdown() { streams_.Shutdown(); }
 
+const char* WebApp::CookieName() const {
+  return config_.secure_cookies ? kHostCookie : kCookie;
+}
+
 std::string WebApp::SessionCookie(const std::string& id, bool clear) const {
   // HttpOnly: no script can read it; SameSite=Strict: no other site's page
   // can make the browser send it; Secure when the page is served over TLS.
   return absl::StrCat(
-      kCookie, "=", clear ? "" : id, "; Path=/; HttpOnly; SameSite=Strict",
+      CookieName(), "=", clear ? "" : id, "; Path=/; HttpOnly; SameSite=Strict",
       config_.secure_cookies ? "; Secure" : "", clear ? "; Max-Age=0" : "");
 }
 
@@ -162,7 +170,7 @@ bool WebApp::AdmitPost(const httplib::Request& req, httplib::Response& res) {
       return false;
     }
   }
-  std::optional<Session> s = sessions_.Find(CookieValue(req, kCookie));
+  std::optional<Session> s = sessions_.Find(CookieValue(req, CookieName()));
   std::string sent = req.get_header_value("X-CSRF-Token");
   if (sent.empty()) sent = req.get_param_value("csrf");
   if (!s || !ConstantTimeEquals(sent, s->csrf)) {
@@ -175,7 +183,7 @@ bool WebApp::AdmitPost(const httplib::Request& req, httplib::Response& res) {
 
 void WebApp::Page(const httplib::Request& req, httplib::Response& res,
                   const std::string& page) {
-  std::optional<Session> s = sessions_.Find(CookieValue(req, kCookie));
+  std::optional<Session> s = sessions_.Find(CookieValue(req, CookieName()));
   if (!s || !s->signed_in()) return Redirect(res, "/signin");
   const std::string event_id =
       req.matches.size() > 1 ? req.matches[1].str() : "";
@@ -203,7 +211,7 @@ void WebApp::Page(const httplib::Request& req, httplib::Response& res,
 }
 
 void WebApp::SignInForm(const httplib::Request& req, httplib::Response& res) {
-  std::optional<Session> s = sessions_.Find(CookieValue(req, kCookie));
+  std::optional<Session> s = sessions_.Find(CookieValue(req, CookieName()));
   if (s && s->signed_in()) return Redirect(res, "/events");
   if (!s) {
     s = sessions_.CreateAnonymous();
@@ -237,7 +245,7 @@ void WebApp::SignInForm(const httplib::Request& req, httplib::Response& res) {
 }
 
 void WebApp::SignIn(const httplib::Request& req, httplib::Response& res) {
-  const std::string old_id = CookieValue(req, kCookie);
+  const std::string old_id = CookieValue(req, CookieName());
   std::string token(absl::StripAsciiWhitespace(req.get_param_value("token")));
   const bool printable = std::all_of(
       token.begin(), token.end(), [](char c) { return c > 0x20 && c < 0x7f; });
@@ -267,7 +275,7 @@ void WebApp::SignIn(const httplib::Request& req, httplib::Response& res) {
 }
 
 void WebApp::SignOut(const httplib::Request& req, httplib::Response& res) {
-  sessions_.Remove(CookieValue(req, kCookie));
+  sessions_.Remove(CookieValue(req, CookieName()));
   res.set_header("Set-Cookie", SessionCookie("", /*clear=*/true));
   Redirect(res, "/signin");
 }
@@ -280,7 +288,7 @@ struct WebApp::Call {
 
   static std::optional<Call> Of(WebApp& app, const httplib::Request& req,
                                 httplib::Response& res) {
-    std::optional<Session> s = app.sessions_.Find(CookieValue(req, kCookie));
+    std::optional<Session> s = app.sessions_.Find(CookieValue(req, app.CookieName()));
     if (!s || !s->signed_in()) {
       SetError(res, 401, "UNAUTHENTICATED", "sign in first");
       return std::nullopt;

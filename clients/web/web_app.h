@@ -89,6 +89,8 @@ class WebApp {
   void DownloadIcs(const httplib::Request& req, httplib::Response& res);
   // The CSRF (and Origin) check of every POST; false: 403 written.
   bool AdmitPost(const httplib::Request& req, httplib::Response& res);
+  // The session cookie's name: "__Host-convene_session" when it is Secure.
+  const char* CookieName() const;
   std::string SessionCookie(const std::string& id, bool clear = false) const;
 
   const WebConfig config_;
