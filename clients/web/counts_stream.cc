@@ -77,8 +77,13 @@ std::shared_ptr<CountsWatch> CountsStreams::Open(const std::string& token,
                                                  const std::string& event_id) {
   absl::MutexLock lock(&mu_);
   if (shutting_down_ || open_.size() >= options_.max_streams) return nullptr;
+  if (auto it = per_token_.find(token);
+      it != per_token_.end() && it->second >= options_.max_streams_per_token) {
+    return nullptr;
+  }
   auto* watch = new CountsWatch(*stub_, token, event_id, options_.max_duration);
-  open_.insert(watch);
+  open_.emplace(watch, token);
+  ++per_token_[token];
   // The deleter unregisters before the watch (and its thread) goes away.
   return std::shared_ptr<CountsWatch>(watch, [this](CountsWatch* w) {
     Release(w);
@@ -88,13 +93,18 @@ std::shared_ptr<CountsWatch> CountsStreams::Open(const std::string& token,
 
 void CountsStreams::Release(CountsWatch* watch) {
   absl::MutexLock lock(&mu_);
-  open_.erase(watch);
+  auto it = open_.find(watch);
+  if (it == open_.end()) return;
+  if (auto held = per_token_.find(it->second); held != per_token_.end() && --held->second == 0) {
+    per_token_.erase(held);
+  }
+  open_.erase(it);
 }
 
 void CountsStreams::Shutdown() {
   absl::MutexLock lock(&mu_);
   shutting_down_ = true;
-  for (CountsWatch* w : open_) w->Cancel();
+  for (const auto& entry : open_) entry.first->Cancel();
 }
 
 bool CountsStreams::shutting_down() const {

@@ -24,7 +24,7 @@
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -68,12 +68,16 @@ class CountsStreams {
   struct Options {
     // Open pages at once; each holds a thread here and one of the HTTP pool.
     size_t max_streams = 24;
+    // Of those, the most one token may hold, so that one caller (a shared
+    // integration token, or a script reopening pages) cannot take them all.
+    size_t max_streams_per_token = 6;
     absl::Duration max_duration = absl::Minutes(30);
   };
 
   CountsStreams(std::shared_ptr<grpc::Channel> attendance, Options options);
 
-  // A new watch, or nullptr when max_streams are open or after Shutdown().
+  // A new watch, or nullptr when max_streams are open, `token` holds
+  // max_streams_per_token of them, or after Shutdown().
   std::shared_ptr<CountsWatch> Open(const std::string& token,
                                     const std::string& event_id);
   // Cancels every open watch; later Open() calls fail.
@@ -86,7 +90,9 @@ class CountsStreams {
   const Options options_;
   std::unique_ptr<convene::v1::AttendanceService::Stub> stub_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_set<CountsWatch*> open_ ABSL_GUARDED_BY(mu_);
+  // Each open watch and the token it was opened with.
+  absl::flat_hash_map<CountsWatch*, std::string> open_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, size_t> per_token_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
 };
 

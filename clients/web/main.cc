@@ -55,6 +55,8 @@ ABSL_FLAG(bool, secure_cookies, false,
 ABSL_FLAG(int, http_threads, 48,
           "HTTP worker threads (each live page holds one)");
 ABSL_FLAG(int, max_live_pages, 24, "live attendance pages open at once");
+ABSL_FLAG(int, max_live_pages_per_token, 6,
+          "of those, the most one token may hold open");
 ABSL_FLAG(absl::Duration, live_page_max_duration, absl::Minutes(30),
           "a live page's stream ends after this long; the browser reconnects "
           "by itself");
@@ -171,6 +173,8 @@ int main(int argc, char** argv) {
   if (config.max_registrations < 1 || config.max_registrations > 100000) {
     return Fail("--desk_search_limit must be 1-100000");
   }
+  config.max_live_streams_per_token = static_cast<size_t>(
+      std::max(1, absl::GetFlag(FLAGS_max_live_pages_per_token)));
   if (absl::GetFlag(FLAGS_log_requests)) {
     config.log = [](const std::string& line) {
       std::fprintf(stderr, "%s\n", line.c_str());

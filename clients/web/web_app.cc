@@ -24,11 +24,17 @@ namespace {
 namespace v1 = ::convene::v1;
 
 constexpr char kCookie[] = "convene_session";
+// The name when the cookie is Secure: browsers accept a "__Host-" cookie
+// only from this very host over HTTPS, with Path=/ and no Domain, so a
+// sibling subdomain (or a plain-HTTP page) cannot plant one.
+constexpr char kHostCookie[] = "__Host-convene_session";
 constexpr size_t kMaxTokenLength = 512;
 constexpr size_t kMaxQueryLength = 200;
 constexpr size_t kMaxSearchResults = 30;
 constexpr size_t kMaxClients = 256;
-const auto kKeepAliveEvery = std::chrono::seconds(15);
+// Also how soon a closed tab is noticed (its second write fails), and so
+// how soon its place among the live pages, its token's included, is free.
+const auto kKeepAliveEvery = std::chrono::seconds(5);
 
 // The time a request started on this thread: httplib runs a request on one
 // pool thread from the pre-routing handler to the logger.
@@ -75,15 +81,20 @@ WebApp::WebApp(WebConfig config, client::ClientOptions client_options,
                 [] { return absl::Now(); }),
       streams_(std::move(attendance),
                {.max_streams = config_.max_live_streams,
+                .max_streams_per_token = config_.max_live_streams_per_token,
                 .max_duration = config_.live_stream_max_duration}) {}
 
 void WebApp::Shutdown() { streams_.Shutdown(); }
+
+const char* WebApp::CookieName() const {
+  return config_.secure_cookies ? kHostCookie : kCookie;
+}
 
 std::string WebApp::SessionCookie(const std::string& id, bool clear) const {
   // HttpOnly: no script can read it; SameSite=Strict: no other site's page
   // can make the browser send it; Secure when the page is served over TLS.
   return absl::StrCat(
-      kCookie, "=", clear ? "" : id, "; Path=/; HttpOnly; SameSite=Strict",
+      CookieName(), "=", clear ? "" : id, "; Path=/; HttpOnly; SameSite=Strict",
       config_.secure_cookies ? "; Secure" : "", clear ? "; Max-Age=0" : "");
 }
 
@@ -158,7 +169,7 @@ bool WebApp::AdmitPost(const httplib::Request& req, httplib::Response& res) {
       return false;
     }
   }
-  std::optional<Session> s = sessions_.Find(CookieValue(req, kCookie));
+  std::optional<Session> s = sessions_.Find(CookieValue(req, CookieName()));
   std::string sent = req.get_header_value("X-CSRF-Token");
   if (sent.empty()) sent = req.get_param_value("csrf");
   if (!s || !ConstantTimeEquals(sent, s->csrf)) {
@@ -171,7 +182,7 @@ bool WebApp::AdmitPost(const httplib::Request& req, httplib::Response& res) {
 
 void WebApp::Page(const httplib::Request& req, httplib::Response& res,
                   const std::string& page) {
-  std::optional<Session> s = sessions_.Find(CookieValue(req, kCookie));
+  std::optional<Session> s = sessions_.Find(CookieValue(req, CookieName()));
   if (!s || !s->signed_in()) return Redirect(res, "/signin");
   const std::string event_id =
       req.matches.size() > 1 ? req.matches[1].str() : "";
@@ -199,7 +210,7 @@ void WebApp::Page(const httplib::Request& req, httplib::Response& res,
 }
 
 void WebApp::SignInForm(const httplib::Request& req, httplib::Response& res) {
-  std::optional<Session> s = sessions_.Find(CookieValue(req, kCookie));
+  std::optional<Session> s = sessions_.Find(CookieValue(req, CookieName()));
   if (s && s->signed_in()) return Redirect(res, "/events");
   if (!s) {
     s = sessions_.CreateAnonymous();
@@ -233,7 +244,7 @@ void WebApp::SignInForm(const httplib::Request& req, httplib::Response& res) {
 }
 
 void WebApp::SignIn(const httplib::Request& req, httplib::Response& res) {
-  const std::string old_id = CookieValue(req, kCookie);
+  const std::string old_id = CookieValue(req, CookieName());
   std::string token(absl::StripAsciiWhitespace(req.get_param_value("token")));
   const bool printable = std::all_of(
       token.begin(), token.end(), [](char c) { return c > 0x20 && c < 0x7f; });
@@ -263,7 +274,7 @@ void WebApp::SignIn(const httplib::Request& req, httplib::Response& res) {
 }
 
 void WebApp::SignOut(const httplib::Request& req, httplib::Response& res) {
-  sessions_.Remove(CookieValue(req, kCookie));
+  sessions_.Remove(CookieValue(req, CookieName()));
   res.set_header("Set-Cookie", SessionCookie("", /*clear=*/true));
   Redirect(res, "/signin");
 }
@@ -276,7 +287,7 @@ struct WebApp::Call {
 
   static std::optional<Call> Of(WebApp& app, const httplib::Request& req,
                                 httplib::Response& res) {
-    std::optional<Session> s = app.sessions_.Find(CookieValue(req, kCookie));
+    std::optional<Session> s = app.sessions_.Find(CookieValue(req, app.CookieName()));
     if (!s || !s->signed_in()) {
       SetError(res, 401, "UNAUTHENTICATED", "sign in first");
       return std::nullopt;
@@ -476,7 +487,8 @@ void WebApp::Stream(const httplib::Request& req, httplib::Response& res) {
       streams_.Open(call->session.token, call->event_id);
   if (!watch) {
     return SetError(res, 503, "UNAVAILABLE",
-                    "too many live pages are open; retry shortly");
+                    "too many live pages are open (in all, or with this "
+                    "token); retry shortly");
   }
   res.set_header("Cache-Control", "no-store");
   struct State {

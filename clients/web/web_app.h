@@ -45,6 +45,8 @@ struct WebConfig {
   absl::Duration session_idle_timeout = absl::Hours(12);
   // Live pages open at once (each holds a gRPC stream and an HTTP thread).
   size_t max_live_streams = 24;
+  // Of those, the most one token may hold.
+  size_t max_live_streams_per_token = 6;
   // A live page's stream ends after this long and the browser reconnects,
   // so that no call lives forever (and a revoked token is noticed).
   absl::Duration live_stream_max_duration = absl::Minutes(30);
@@ -90,6 +92,8 @@ class WebApp {
   void DownloadIcs(const httplib::Request& req, httplib::Response& res);
   // The CSRF (and Origin) check of every POST; false: 403 written.
   bool AdmitPost(const httplib::Request& req, httplib::Response& res);
+  // The session cookie's name: "__Host-convene_session" when it is Secure.
+  const char* CookieName() const;
   std::string SessionCookie(const std::string& id, bool clear = false) const;
 
   const WebConfig config_;

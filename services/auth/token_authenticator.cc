@@ -278,14 +278,20 @@ bool CallerCovers(const grpc::ServerContextBase& context,
   return caller.ok() && (!*caller || core::Covers(**caller, event_ids));
 }
 
+// A caller whose record is gone (the cache was cleared after AdmitRequest
+// found it) is taken for the least a token may be, never for a caller
+// without authentication: already expired, and integration, the role that
+// sees no personal data and may grant nothing more.
 absl::Time CallerExpiry(const grpc::ServerContextBase& context) {
   absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
-  return caller.ok() && *caller ? (*caller)->expire_time : absl::InfiniteFuture();
+  if (!caller.ok()) return absl::InfinitePast();
+  return *caller ? (*caller)->expire_time : absl::InfiniteFuture();
 }
 
 core::Role CallerRole(const grpc::ServerContextBase& context) {
   absl::StatusOr<std::optional<core::Caller>> caller = CallerOf(context);
-  return caller.ok() && *caller ? (*caller)->role : core::Role::kAdmin;
+  if (!caller.ok()) return core::Role::kIntegration;
+  return *caller ? (*caller)->role : core::Role::kAdmin;
 }
 
 bool SeesPersonalData(const grpc::ServerContextBase& context) {

@@ -76,10 +76,12 @@ absl::StatusOr<std::optional<core::Caller>> CallerOf(const grpc::ServerContextBa
 bool CallerCovers(const grpc::ServerContextBase& context,
                   const std::vector<std::string>& event_ids);
 
-// When the caller's token expires (never without authentication).
+// When the caller's token expires (never without authentication; already,
+// when the authenticator's record of the caller is gone).
 absl::Time CallerExpiry(const grpc::ServerContextBase& context);
 
-// The caller's role (admin without authentication).
+// The caller's role (admin without authentication; integration, which sees
+// least, when the authenticator's record of the caller is gone).
 core::Role CallerRole(const grpc::ServerContextBase& context);
 
 // Whether this call's caller may see personal data (true without

@@ -10,8 +10,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "core/log.h"
 #include "storage/keys.h"
 #include "storage/scripts/token_check_lua.h"
+#include "storage/scripts/token_sweep_lua.h"
 
 namespace convene::auth {
 using storage::RedisReply;
@@ -78,6 +80,17 @@ absl::StatusOr<IssuedToken> TokenStore::Create(v1::Token token, absl::Duration t
   if (!r.ok()) return r.status();
   for (const auto& part : *r) {
     if (!part.ok()) return part.status();
+  }
+  // Each token made sweeps a part of the store for expired ones, so that
+  // the store holds about as many tokens as are valid. The new token is
+  // made either way: the next one sweeps on.
+  if (absl::Status swept =
+          redis_.Eval(scripts::TokenSweep(),
+                      {keys::Tokens(), keys::TokenIds(), keys::TokenSweepCursor()},
+                      {absl::StrCat(absl::ToUnixMillis(now)), "100"})
+              .status();
+      !swept.ok()) {
+    core::LogWarn(absl::StrCat("sweeping expired tokens: ", swept.ToString()));
   }
   issued.token = std::move(token);
   return issued;

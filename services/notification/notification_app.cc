@@ -17,8 +17,10 @@
 #include "core/text_limits.h"
 #include "core/zone.h"
 #include "core/zoned_rendering.h"
+#include "notification/mail_worker.h"
 #include "notification/store_call.h"
 #include "notification/webhook_sender.h"
+#include "notification/webhook_worker.h"
 #include "rpc/proto_time.h"
 
 namespace convene::notification {
@@ -81,6 +83,16 @@ absl::Status ValidateSubscriberName(const std::string& name) {
       })) {
     return absl::InvalidArgumentError(
         "subscriber: must be 1-64 characters of [A-Za-z0-9._-]");
+  }
+  // The service's own senders read the outboxes as these consumer groups: a
+  // subscriber of the same name would take their messages (and its Ack
+  // would drop what they hold pending), so those would never be sent.
+  for (absl::string_view own : {MailWorker::kGroup, WebhookWorker::kGroup}) {
+    if (name == own) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "subscriber: \"", name,
+          "\" is reserved for the notification service's own sender"));
+    }
   }
   return absl::OkStatus();
 }

@@ -161,6 +161,9 @@ class NotificationSubscription final
         core::LogWarn(absl::StrCat("subscription ", subscriber_, ": ", s.ToString()));
       }
     }
+    if (absl::Status s = reader.Leave(group_); !s.ok()) {
+      core::LogWarn(absl::StrCat("subscription ", subscriber_, ": ", s.ToString()));
+    }
     return grpc::Status::OK;
   }
 

@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "notification/scripts/outbox_leave_lua.h"
 #include "storage/keys.h"
 
 namespace convene::storage {
@@ -155,6 +156,17 @@ absl::StatusOr<std::vector<OutboxEntry>> OutboxReader::Take(const std::string& g
   absl::StatusOr<std::vector<OutboxEntry>> idle = ClaimIdle(group, consumer, min_idle, count);
   if (!idle.ok() || !idle->empty()) return idle;
   return ReadNew(group, consumer, count, block);
+}
+
+absl::Status OutboxReader::Leave(const std::string& group) {
+  absl::Status first;
+  for (int shard = 0; shard < shards_; ++shard) {
+    absl::Status s =
+        redis_.Eval(scripts::OutboxLeave(), {keys::ReminderShard(shard).Outbox()}, {group})
+            .status();
+    if (first.ok()) first = s;
+  }
+  return first;
 }
 
 absl::Status OutboxReader::Skip(const std::string& group,

@@ -66,6 +66,12 @@ class OutboxReader {
                                                 absl::Duration min_idle, int count,
                                                 absl::Duration block);
 
+  // The end of a consumer's reading: drops, on every shard that answers,
+  // the group's consumers that hold no unacknowledged entry (this one and
+  // any other stream's), so that consumers do not pile up in Redis. Those
+  // holding entries stay until another consumer claims them.
+  absl::Status Leave(const std::string& group);
+
   // Acknowledges entries for the group without marking the notifications
   // sent (entries a subscriber's filter leaves out, or already erased).
   absl::Status Skip(const std::string& group, const std::vector<OutboxEntry>& entries);

@@ -543,12 +543,31 @@ bool IsPublicAddress(absl::string_view address) {
   if (std::memcmp(v6, kMapped, 12) == 0 || std::memcmp(v6, kNat64, 12) == 0) {
     return v4_public(v6 + 12);
   }
-  static constexpr unsigned char kZero[16] = {};
-  if (std::memcmp(v6, kZero, 15) == 0 && (v6[15] == 0 || v6[15] == 1)) {
-    return false;  // :: and ::1
+  // 6to4 (2002::/16) carries the relay's IPv4 address in bits 16-47, and
+  // Teredo (2001::/32) the client's, inverted, in the last 32 bits: judged
+  // as those addresses.
+  if (v6[0] == 0x20 && v6[1] == 0x02 && !v4_public(v6 + 2)) return false;
+  if (v6[0] == 0x20 && v6[1] == 0x01 && v6[2] == 0 && v6[3] == 0) {
+    const unsigned char client[4] = {
+        static_cast<unsigned char>(~v6[12]), static_cast<unsigned char>(~v6[13]),
+        static_cast<unsigned char>(~v6[14]), static_cast<unsigned char>(~v6[15])};
+    if (!v4_public(client)) return false;
+  }
+  // The local-use NAT64 prefix (RFC 8215) translates into the operator's
+  // own network, at whatever prefix length inside it the operator picked:
+  // never public.
+  static constexpr unsigned char kLocalNat64[6] = {0, 0x64, 0xff, 0x9b, 0, 1};
+  if (std::memcmp(v6, kLocalNat64, 6) == 0) return false;
+  // ::/96 holds ::, ::1 and the deprecated IPv4-compatible ::a.b.c.d, none
+  // of which is routed on the Internet.
+  static constexpr unsigned char kZero[12] = {};
+  if (std::memcmp(v6, kZero, 12) == 0) return false;
+  if (std::memcmp(v6, "\x01\x00\x00\x00\x00\x00\x00\x00", 8) == 0) {
+    return false;  // 100::/64, discard-only
   }
   if ((v6[0] & 0xfe) == 0xfc) return false;                    // fc00::/7
   if (v6[0] == 0xfe && (v6[1] & 0xc0) == 0x80) return false;   // fe80::/10
+  if (v6[0] == 0xfe && (v6[1] & 0xc0) == 0xc0) return false;   // fec0::/10, site-local
   if (v6[0] == 0xff) return false;                             // multicast
   if (v6[0] == 0x20 && v6[1] == 0x01 && v6[2] == 0x0d && v6[3] == 0xb8) {
     return false;  // 2001:db8::/32, documentation

@@ -114,8 +114,10 @@ absl::Status ValidateWebhookUrl(absl::string_view url);
 // webhook may reach: not unspecified, loopback, private (10/8, 172.16/12,
 // 192.168/16, fc00::/7), shared (100.64/10), link-local (169.254/16, where
 // clouds serve instance metadata, and fe80::/10), benchmarking, reserved,
-// multicast or broadcast; IPv4-mapped and NAT64 IPv6 addresses are judged by
-// the IPv4 address they carry. False for text that is no address.
+// multicast or broadcast, site-local (fec0::/10), IPv4-compatible (::/96),
+// discard-only (100::/64) or local-use NAT64 (64:ff9b:1::/48); IPv4-mapped,
+// NAT64 (64:ff9b::/96), 6to4 and Teredo IPv6 addresses are judged by the
+// IPv4 address they carry. False for text that is no address.
 bool IsPublicAddress(absl::string_view address);
 
 // Resolves the host of a valid webhook `url` and checks every address it

@@ -366,6 +366,9 @@ inline std::string WritesProbe() { return "cv:{sys}:writes-probe"; }
 inline std::string Tokens() { return "cv:{sys}:tokens"; }
 // Hash: token id -> SHA-256 of its secret (to revoke or list by id).
 inline std::string TokenIds() { return "cv:{sys}:token-ids"; }
+// String: where the sweep of expired tokens goes on in Tokens() (an HSCAN
+// cursor; absent: from the start).
+inline std::string TokenSweepCursor() { return "cv:{sys}:token-sweep"; }
 // Prefix of each token's rate-limit bucket, a hash {level, ms}:
 // TokenBucketPrefix() + token id.
 inline std::string TokenBucketPrefix() { return "cv:{sys}:bucket:"; }

@@ -320,6 +320,28 @@ class AuthE2ETest(unittest.TestCase):
         self.assertEqual(details.replace(wide.id, "ID"), unknown[1].replace("tok_000000000000", "ID"))
         self.assertTrue(self.token_is_stored(wide.id))
 
+    def test_expired_tokens_do_not_stay_stored_for_ever(self):
+        """Tokens were deleted only by RevokeToken, which takes an id that
+        ListTokens no longer shows once a token has expired: every token
+        ever made stayed in Redis, and an admin of one event minting
+        short-lived tokens in a loop grew it without bound. Making tokens
+        now sweeps the expired ones out, a part of the store at a time."""
+        made = [unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+            token=admin_pb2.Token(name=f"desk {i}", role="checkin", event_ids=[self.event.id]),
+            ttl={"seconds": 60}), admin_pb2.CreateTokenResponse,
+            metadata=self.as_(self.admin)).token for i in range(30)]
+        for t in made:
+            self.expire_in_redis(t.id)
+        for i in range(20):
+            self.create_token("checkin", f"desk after {i}", [self.event.id])
+        self.assertEqual([t.id for t in made if self.token_is_stored(t.id)], [])
+        stored = int(subprocess.run(["redis-cli", *self.redis.cli_target(), "HLEN", "cv:{sys}:tokens"],
+                                    check=True, capture_output=True, text=True,
+                                    timeout=10).stdout.strip())
+        listed = unary(self.channel, "AdminService", "ListTokens", admin_pb2.ListTokensRequest(),
+                       admin_pb2.ListTokensResponse, metadata=self.as_(self.admin)).tokens
+        self.assertEqual(stored, len(listed))
+
     def test_a_token_never_mints_one_that_outlives_it(self):
         """Audit finding 5: a 60 s admin token minted a 400-day one, which
         made a short-lived credential permanent."""

@@ -23,6 +23,7 @@ import unittest
 import warnings
 import zoneinfo
 
+import grpc
 import icalendar
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -272,6 +273,42 @@ class MailE2ETest(ProcessesTestCase):
             self.assertEqual(m.get_body(("plain",)).get_content().replace("\r\n", "\n"), note.body)
             self.assertEqual(note.state, notification_pb2.NOTIFICATION_STATE_SENT)
         self.assertEqual(self.smtp.messages, [])
+
+    def test_a_subscriber_named_like_the_mail_sender_is_refused_and_takes_no_mail(self):
+        # "convene-mail" and "convene-webhooks" are the consumer groups of the
+        # service's own senders: a gateway subscribing (or acknowledging)
+        # under one of them would take messages from the e-mail sender, which
+        # then never sends them.
+        mail_dir = os.path.join(self.dir, "mail")
+        n = self.spawn("notification/convene-notification", f"--mail_dir={mail_dir}",
+                       "--mail_from=convene@example.org")
+        ch = self.channel(n)
+        event = self.webinar_with_reminders(
+            ch, "mail-taken", [("lena", "lena@example.org", "nl", ZONE)], due_in=3)
+        self.assertTrue(wait_until(lambda: "lena@example.org" in self.notifications(ch, event.id),
+                                   30, 0.2), "the reminder was not dispatched")
+        note = self.notifications(ch, event.id)["lena@example.org"]
+        subscribe = ch.unary_stream(
+            "/convene.v1.NotificationService/SubscribeNotifications",
+            request_serializer=notification_pb2.SubscribeNotificationsRequest.SerializeToString,
+            response_deserializer=notification_pb2.Notification.FromString)
+        for name in ("convene-mail", "convene-webhooks"):
+            stream = subscribe(notification_pb2.SubscribeNotificationsRequest(subscriber=name),
+                               timeout=5)
+            with self.assertRaises(grpc.RpcError) as refused:
+                taken = next(stream)
+                self.fail(f"{name} received {taken.notification_id}")
+            self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT, name)
+            self.assertIn("subscriber", refused.exception.details())
+            with self.assertRaises(grpc.RpcError) as refused:
+                unary(ch, "NotificationService", "AckNotification",
+                      notification_pb2.AckNotificationRequest(
+                          subscriber=name, notification_id=note.notification_id),
+                      notification_pb2.AckNotificationResponse)
+            self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT, name)
+        stem = message_id_of(note.notification_id)[1:].split("@")[0]
+        self.assertTrue(wait_until(lambda: os.path.exists(os.path.join(mail_dir, stem + ".eml")),
+                                   30, 0.2), "the reminder was never mailed")
 
     def test_registration_notices_arrive_by_mail_each_once_in_the_order_of_the_changes(self):
         n = self.notification("--notice_delay=1s")

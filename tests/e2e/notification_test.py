@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import hmac
 import http.server
+import json
 import signal
 import subprocess
 import threading
@@ -295,6 +296,68 @@ class NotificationE2ETest(ProcessesTestCase):
             stream.cancel()
         self.assertIn(c.id, seen)
         self.assertEqual(listed(c)[0].state, notification_pb2.NOTIFICATION_STATE_SENT)
+
+    def test_subscriptions_that_end_leave_no_consumers_behind(self):
+        """Each SubscribeNotifications stream reads as a consumer of its own
+        name in the subscriber's group; a gateway that reconnects (or a
+        token opening and closing streams in a loop) left one consumer per
+        stream in Redis for ever. A consumer still holding an unacknowledged
+        notification must stay until another stream takes it over."""
+        n = self.spawn("notification/convene-notification", "--notice_delay=1s")
+        ch = self.channel(n)
+        event, _ = self.create_event("e2e-consumers", datetime.timedelta(days=2))
+        sub = ch.unary_stream(
+            "/convene.v1.NotificationService/SubscribeNotifications",
+            request_serializer=notification_pb2.SubscribeNotificationsRequest.SerializeToString,
+            response_deserializer=notification_pb2.Notification.FromString)
+        ack = ch.unary_unary(
+            "/convene.v1.NotificationService/AckNotification",
+            request_serializer=notification_pb2.AckNotificationRequest.SerializeToString,
+            response_deserializer=notification_pb2.AckNotificationResponse.FromString)
+
+        def take(subscriber, until=None, **filters):
+            """Reads until `until`'s confirmation, acknowledging each; without
+            `until`, returns the first one unacknowledged."""
+            stream = sub(notification_pb2.SubscribeNotificationsRequest(
+                subscriber=subscriber, ack_timeout=duration_pb2.Duration(
+                    seconds=5 if until is None else 3600), **filters), timeout=20)
+            try:
+                for note in stream:
+                    if until is None:
+                        return note
+                    ack(notification_pb2.AckNotificationRequest(
+                        subscriber=subscriber, notification_id=note.notification_id), timeout=10)
+                    if note.participant_id == until:
+                        return note
+            finally:
+                stream.cancel()
+        # A stream takes a confirmation and ends without acknowledging it.
+        self.register(event.id, "lyon-0")
+        held = take("gw")
+        # Then streams come and go, each taking the next confirmation.
+        for i in range(1, 9):
+            self.register(event.id, f"lyon-{i}")
+            take("gw", until=f"lyon-{i}")
+            take("gw-filtered", until=f"lyon-{i}", event_ids=[event.id])
+        outbox = self.reminder_key("outbox", event.id)
+
+        def consumers():
+            def xinfo(*args):
+                out = subprocess.run(["redis-cli", *self.redis.cli_target(), "--json", "XINFO", *args],
+                                     capture_output=True, text=True, timeout=10).stdout
+                return [x if isinstance(x, dict) else dict(zip(x[::2], x[1::2]))
+                        for x in json.loads(out)]
+            return {g["name"]: [(c["name"], c["pending"])
+                                for c in xinfo("CONSUMERS", outbox, g["name"])]
+                    for g in xinfo("GROUPS", outbox) if g["name"].startswith("gw")}
+        # Only consumers holding something are left (the streams end
+        # within one blocking read, 0.5 s).
+        settled = lambda: all(  # noqa: E731
+            pending > 0 for cs in consumers().values() for _, pending in cs)
+        self.assertTrue(wait_until(settled, 10, 0.2), consumers())
+        # What the first stream held still comes again, to a new stream.
+        again = take("gw")
+        self.assertEqual(again.notification_id, held.notification_id)
 
     def test_once_dispatches_what_is_due_and_exits(self):
         # A replica that plans but does not dispatch; cron runs --once.

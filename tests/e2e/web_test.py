@@ -434,6 +434,35 @@ class WebTest(unittest.TestCase):
         self.assertRegex(self.driver.find_element(By.ID, "desk-message").text,
                          r"already checked in at \d\d:\d\d")
 
+    def test_with_secure_cookies_the_session_cookie_is_host_only(self):
+        # Behind TLS the cookie is __Host-convene_session: browsers take
+        # that name only from this host over HTTPS, never with a Domain
+        # from a sibling subdomain, so nobody there can plant their own
+        # signed-in session in an organiser's browser (and have the
+        # organiser's check-ins made with their token).
+        port, _ = self.start_web("--secure_cookies", cleanup=self.addCleanup)
+        base, self.base = self.base, f"http://127.0.0.1:{port}"
+        self.addCleanup(setattr, self, "base", base)
+        _, headers, form = self.http("/signin")
+        cookie = headers["Set-Cookie"]
+        self.assertRegex(cookie, r"^__Host-convene_session=[0-9a-f]{64}; Path=/; ")
+        self.assertIn("; Secure", cookie)
+        self.assertNotIn("Domain", cookie)
+        anonymous = re.match(r"__Host-convene_session=([0-9a-f]{64})", cookie).group(1)
+        csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', form).group(1)
+        status, headers, _ = self.http("/signin", urllib.parse.urlencode(
+            {"token": self.admin, "csrf": csrf}).encode(),
+            headers={"Cookie": f"__Host-convene_session={anonymous}"})
+        self.assertEqual((status, headers["Location"]), (303, "/events"))
+        signed_in = re.match(r"__Host-convene_session=([0-9a-f]{64})",
+                             headers["Set-Cookie"]).group(1)
+        status, _, _ = self.http("/events", headers={"Cookie": f"__Host-convene_session={signed_in}"})
+        self.assertEqual(status, 200)
+        # The same session under the name without the prefix, as a sibling
+        # subdomain could set it, is no session.
+        status, headers, _ = self.http("/events", headers={"Cookie": f"convene_session={signed_in}"})
+        self.assertEqual((status, headers["Location"]), (303, "/signin"))
+
     def test_live_page_reconnects_after_its_stream_ends(self):
         # A convene-web whose live streams end every second: the page must
         # reconnect by itself each time and keep following the counts.

@@ -482,6 +482,27 @@ TEST(IsPublicAddress, RefusesEveryNonPublicRange) {
   }
 }
 
+// IPv6 forms that reach an IPv4 address inside the network, or are not
+// routed on the Internet at all: the local-use NAT64 prefix (RFC 8215,
+// 64:ff9b:1::/48, any prefix length an operator picks inside it), 6to4
+// (2002::/16, the IPv4 address in bits 16-47), Teredo (2001::/32, the
+// client's address inverted in the last 32 bits), the deprecated
+// IPv4-compatible ::a.b.c.d and site-local fec0::/10, and the discard
+// prefix 100::/64.
+TEST(IsPublicAddress, RefusesIpv6FormsOfInsideAddresses) {
+  for (const char* a : {"64:ff9b:1::a9fe:a9fe", "64:ff9b:1:a9fe:a9:fe00::",
+                        "64:ff9b:1:ffff:ffff:ffff:ffff:ffff", "2002:a9fe:a9fe::1",
+                        "2002:7f00:1::", "2002:c0a8:101::1",
+                        "2001:0:4136:e378:8000:63bf:80ff:fffe", "::127.0.0.1", "::8.8.8.8",
+                        "fec0::1", "100::1"}) {
+    EXPECT_FALSE(IsPublicAddress(a)) << a;
+  }
+  for (const char* a : {"2002:5db8:d822::1", "2001:0:4136:e378:8000:63bf:a2b7:f7dd",
+                        "64:ff9b::5db8:d822", "2a00:1450:4001:80b::200e"}) {
+    EXPECT_TRUE(IsPublicAddress(a)) << a;
+  }
+}
+
 TEST(CheckWebhookTarget, RefusesMetadataLoopbackAndPrivateTargetsUnlessAllowed) {
   for (const char* url : {"http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:8080/x",
                           "http://localhost/x", "http://[::1]/x", "https://10.0.0.5/hook",

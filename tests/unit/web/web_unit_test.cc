@@ -6,7 +6,13 @@
 #include <set>
 #include <string>
 
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <vector>
+
 #include "absl/time/time.h"
+#include "counts_stream.h"
 #include "csrf.h"
 #include "html_escape.h"
 #include "search_fold.h"
@@ -107,6 +113,31 @@ TEST_F(SessionStoreTest, RemembersAccessForABoundedNumberOfEvents) {
   Session found = *store.Find(s.id);
   EXPECT_EQ(found.events.size(), 2u);
   EXPECT_TRUE(found.events.at("ev_3").checks_in);
+}
+
+// One token (a partner's integration token, say) could hold every live
+// page convene-web serves, and everyone else's live page got "too many live
+// pages are open". Each token gets its share; others still open theirs.
+TEST(CountsStreams, OneTokenCannotHoldEveryLivePage) {
+  // Nothing listens there: each watch's call fails, but a watch holds its
+  // place until the page lets go of it, as an open page does.
+  CountsStreams streams(
+      grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
+      {.max_streams = 8, .max_streams_per_token = 3});
+  std::vector<std::shared_ptr<CountsWatch>> partner;
+  for (int i = 0; i < 3; ++i) {
+    partner.push_back(streams.Open("partner-token", "ev_a"));
+    ASSERT_NE(partner.back(), nullptr) << i;
+  }
+  EXPECT_EQ(streams.Open("partner-token", "ev_b"), nullptr);
+  std::vector<std::shared_ptr<CountsWatch>> organiser;
+  for (int i = 0; i < 3; ++i) {
+    organiser.push_back(streams.Open("organiser-token", "ev_b"));
+    ASSERT_NE(organiser.back(), nullptr) << i;
+  }
+  partner.pop_back();  // a page closed: its place is free again
+  EXPECT_NE(streams.Open("partner-token", "ev_a"), nullptr);
+  streams.Shutdown();
 }
 
 }  // namespace
