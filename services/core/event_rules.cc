@@ -82,6 +82,11 @@ absl::Status CheckTexts(const Event& e) {
       return s;
     }
   }
+  if (absl::Status s = CheckNoControlCharacters("event.organiser_contact.name",
+                                                e.organiser_contact.name);
+      !s.ok()) {
+    return s;
+  }
   if (!e.organiser_contact.email.empty()) {
     if (absl::Status s = CheckMailAddress(e.organiser_contact.email); !s.ok()) {
       return FieldError("event.organiser_contact.email", s.message());

@@ -74,8 +74,9 @@ struct ParticipantLimits {
 };
 
 // Checks a participant for Register: id (1-128 of [A-Za-z0-9._@-]) and
-// display name required, lengths, e-mail shape, country code, zone (must
-// resolve), language tag. INVALID_ARGUMENT names "participant.<field>".
+// display name required, lengths, no control characters in names
+// (CheckNoControlCharacters), the e-mail as the mail sender takes it
+// (CheckMailAddress), country code, zone (must resolve), language tag. INVALID_ARGUMENT names "participant.<field>".
 absl::Status ValidateParticipant(const ParticipantInfo& participant);
 
 // Checks that no day is listed twice; INVALID_ARGUMENT names "days[i]".

@@ -50,6 +50,21 @@ size_t CharCount(absl::string_view utf8) {
   return count;
 }
 
+absl::Status CheckNoControlCharacters(absl::string_view field, absl::string_view value) {
+  for (size_t i = 0; i < value.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    const unsigned char next = i + 1 < value.size() ? static_cast<unsigned char>(value[i + 1]) : 0;
+    const unsigned char third = i + 2 < value.size() ? static_cast<unsigned char>(value[i + 2]) : 0;
+    const bool c0_or_del = c < 0x20 || c == 0x7f;
+    const bool c1 = c == 0xC2 && next >= 0x80 && next <= 0x9F;
+    const bool separator = c == 0xE2 && next == 0x80 && (third == 0xA8 || third == 0xA9);
+    if (c0_or_del || c1 || separator) {
+      return internal::FieldError(field, "must not contain control characters");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckTextLength(absl::string_view field, absl::string_view value, int max_chars,
                              bool required) {
   return CheckTextLengthBetween(field, value, required ? 1 : 0, max_chars);

@@ -37,6 +37,14 @@ absl::Status CheckTextLength(absl::string_view field, absl::string_view value, i
 absl::Status CheckTextLengthBetween(absl::string_view field, absl::string_view value,
                                     int min_chars, int max_chars);
 
+// INVALID_ARGUMENT naming `field` when `value` holds a control character:
+// C0 (tab, CR and LF included), DEL, C1 (NEL among them) or the line and
+// paragraph separators U+2028/U+2029. The one rule for the texts that name
+// a person or group (a participant's name, organisation and city, an
+// organiser contact's name): they end up in mail headers, CSV rows and
+// one-line lists, where any of these would start a new line.
+absl::Status CheckNoControlCharacters(absl::string_view field, absl::string_view value);
+
 // The most characters of a write's idempotency key.
 inline constexpr int kMaxRequestId = 128;
 

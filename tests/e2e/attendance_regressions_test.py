@@ -44,7 +44,14 @@ behaviour:
      for, names it in ChangeMode and gets a seat, or the end of the
      waitlist: Register refuses a registered person and ChangeMode refused
      a cancelled day ("register again"), so the only way was to cancel
-     every day and lose the seats they held.
+     every day and lose the seats they held;
+  s. a participant's e-mail is refused at Register and at a walk-in when
+     the mail sender would refuse it (quotes, angle brackets, commas,
+     semicolons, parentheses, backslash, DEL: core::CheckMailAddress, the
+     one rule both use), naming participant.email; display names,
+     organisations, cities and an organiser contact's name hold no control
+     character (DEL, C1 controls, line and paragraph separators included),
+     so none can reach a mail header or a CSV row as a line break.
 """
 import subprocess
 import unittest
@@ -826,6 +833,51 @@ class AttendanceRegressionsTest(unittest.TestCase):
         self.assertEqual(refused.exception.code(), grpc.StatusCode.FAILED_PRECONDITION)
         self.assertIn("register again", refused.exception.details())
         self.assertEqual(self.get_registration(ev, "r2").status, CANCELLED)
+
+    # -- s ------------------------------------------------------------------
+    def test_s_participant_texts_follow_the_mail_senders_rules(self):
+        ev = self.create_event("reg-s", "2031-07-14", "2031-07-14", walk_ins=True)
+        bad_emails = ["a<b@example.org", "a>b@example.org", 'a"b@example.org', "a,b@example.org",
+                      "a;b@example.org", "a(b@example.org", "a)b@example.org", "a\\b@example.org",
+                      "a\x7fb@example.org", "a b@example.org", "a\tb@example.org"]
+        for i, email in enumerate(bad_emails):
+            with self.subTest(email=email):
+                with self.assertRaises(grpc.RpcError) as refused:
+                    self.register(ev, f"s-bad-{i}", email=email)
+                self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                self.assertIn("participant.email", refused.exception.details())
+                with self.assertRaises(grpc.RpcError) as refused:
+                    self.check_in(ev, f"s-walk-{i}", day="2031-07-14", walk_in=common_pb2.Participant(
+                        display_name="Walk In", email=email))
+                self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                self.assertIn("participant.email", refused.exception.details())
+        bad_texts = ["Ana\x7f", "Ana\u0085Bob", "Ana\u2028Bob", "Ana\u2029", "Ana\r\nBcc: x@y.org",
+                     "Ana\u009b"]
+        for field in ("name", "organisation", "city"):
+            for i, text in enumerate(bad_texts):
+                with self.subTest(field=field, text=text):
+                    kwargs = {field: text}
+                    with self.assertRaises(grpc.RpcError) as refused:
+                        self.register(ev, f"s-{field}-{i}", **kwargs)
+                    self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                    self.assertIn("participant." + ("display_name" if field == "name" else field),
+                                  refused.exception.details())
+                    self.assertIn("control character", refused.exception.details())
+        # Refused, nothing was stored.
+        page = self.call("AttendanceService", "ListRegistrations",
+                         A.ListRegistrationsRequest(event_id=ev.id), A.ListRegistrationsResponse)
+        self.assertEqual([r.participant.participant_id for r in page.registrations], [])
+        # What the mail sender takes, Register takes.
+        reg = self.register(ev, "s-good", email="o'brien+convene@example.org", name="Seán Ó Briain")
+        self.assertEqual(reg.participant.email, "o'brien+convene@example.org")
+        # The organiser contact's name goes into Reply-To: the same rule.
+        for text in bad_texts:
+            with self.subTest(contact_name=text):
+                with self.assertRaises(grpc.RpcError) as refused:
+                    self.update_event(ev.id, ["organiser_contact"], lambda e: e.organiser_contact.CopyFrom(
+                        K.Contact(name=text, email="desk@example.org")))
+                self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                self.assertIn("event.organiser_contact.name", refused.exception.details())
 
 
 if __name__ == "__main__":
