@@ -6,6 +6,7 @@
 #include "auth/token_authenticator.h"
 #include "calendar/change_mapping.h"
 #include "calendar/event_mapping.h"
+#include "core/access_policy.h"
 #include "rpc/proto_time.h"
 #include "rpc/raw_message.h"
 #include "rpc/status_conversion.h"
@@ -43,20 +44,22 @@ absl::StatusOr<ChangeQuery> ChangeQueryFor(const grpc::ServerContextBase& contex
 
 // WatchChanges: replays through the feed app, then follows the feed tailer,
 // both filtered by the query.
-CalendarHandler::ChangeWatcher::Source ChangeSource(ChangeFeedApp& feed, ChangeQuery query) {
+CalendarHandler::ChangeWatcher::Source ChangeSource(ChangeFeedApp& feed, ChangeQuery query,
+                                                    ChangeAudience audience) {
   CalendarHandler::ChangeWatcher::Source source;
-  source.replay = [&feed, query](std::string from,
+  source.replay = [&feed, query, audience](std::string from,
                                  CalendarHandler::ChangeWatcher::PageDone done) {
     ChangeQuery page = query;
     page.position = std::move(from);
     page.page_size = ChangeFeedApp::kMaxPageSize;
-    feed.ListChanges(std::move(page), [done = std::move(done)](
+    feed.ListChanges(std::move(page), [done = std::move(done), audience](
                                           absl::StatusOr<ChangeSlice> slice) mutable {
       if (!slice.ok()) return done(slice.status());
       CalendarHandler::ChangeWatcher::Page out;
       for (const storage::FeedEntry& e : slice->entries) {
         absl::StatusOr<v1::Change> c = ChangeToProto(e);
         if (!c.ok()) return done(c.status());
+        ShapeForAudience(*c, audience);
         out.messages.push_back(*std::move(c));
       }
       out.next = slice->next_position;
@@ -65,18 +68,26 @@ CalendarHandler::ChangeWatcher::Source ChangeSource(ChangeFeedApp& feed, ChangeQ
     });
   };
   source.head = [&feed](auto done) { feed.Head(std::move(done)); };
-  source.decode = [query](const storage::RedisReply& raw,
+  source.decode = [query, audience](const storage::RedisReply& raw,
                           const std::string& epoch) -> std::optional<v1::Change> {
     absl::StatusOr<storage::FeedEntry> e = storage::ChangeFeedStore::ParseEntry(raw);
     if (!e.ok() || !ChangeFeedApp::Matches(query, *e)) return std::nullopt;
     e->id = storage::EncodeStreamPosition({epoch, e->id});
     absl::StatusOr<v1::Change> c = ChangeToProto(*e);
     if (!c.ok()) return std::nullopt;
+    ShapeForAudience(*c, audience);
     return *std::move(c);
   };
   source.position = [](const v1::Change& c) { return c.position(); };
   source.field = "position";
   return source;
+}
+
+// Integration tokens see no participant's identity: pseudonyms instead.
+ChangeAudience AudienceOf(const grpc::ServerContextBase& context, const std::string& key) {
+  return {.pseudonyms = core::ParticipantViewOf(auth::CallerRole(context)) !=
+                        core::ParticipantView::kAll,
+          .pseudonym_key = key};
 }
 
 }  // namespace
@@ -301,12 +312,14 @@ grpc::ServerUnaryReactor* CalendarHandler::ListChanges(
   if (!query.ok()) return FinishNow(context, query.status());
   query->page_size = request->page_size();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  feed_.ListChanges(*std::move(query), [reactor, response](
+  feed_.ListChanges(*std::move(query), [reactor, response,
+                                         audience = AudienceOf(*context, pseudonym_key_)](
                                            absl::StatusOr<ChangeSlice> slice) {
     if (!slice.ok()) return reactor->Finish(rpc::ToGrpcStatus(slice.status()));
     for (const storage::FeedEntry& e : slice->entries) {
       absl::StatusOr<v1::Change> c = ChangeToProto(e);
       if (!c.ok()) return reactor->Finish(rpc::ToGrpcStatus(c.status()));
+      ShapeForAudience(*c, audience);
       *response->add_changes() = *std::move(c);
     }
     response->set_next_position(slice->next_position);
@@ -330,7 +343,7 @@ grpc::ServerWriteReactor<v1::Change>* CalendarHandler::WatchChanges(
   absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
   if (!ticket.ok()) return rpc::FinishStreamNow<v1::Change>(ticket.status());
   auto* watcher = new ChangeWatcher(
-      ChangeSource(feed_, *query), feed_tailer_, [this](ChangeWatcher* done) {
+      ChangeSource(feed_, *query, AudienceOf(*context, pseudonym_key_)), feed_tailer_, [this](ChangeWatcher* done) {
         absl::MutexLock lock(&watchers_mu_);
         change_watchers_.erase(done);
       });

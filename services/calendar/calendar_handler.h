@@ -10,6 +10,9 @@
 #ifndef CONVENE_CALENDAR_CALENDAR_HANDLER_H_
 #define CONVENE_CALENDAR_CALENDAR_HANDLER_H_
 
+#include <string>
+#include <utility>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "calendar/calendar_app.h"
@@ -43,6 +46,10 @@ class CalendarHandler final
         change_tailer_(change_tailer),
         feed_(feed),
         feed_tailer_(feed_tailer) {}
+
+  // The deployment's key for participant pseudonyms (core/pseudonym.h),
+  // set once before the service serves.
+  void set_pseudonym_key(std::string key) { pseudonym_key_ = std::move(key); }
 
   // Ends every open WatchEventChanges and WatchChanges stream with
   // UNAVAILABLE (shutdown).
@@ -95,6 +102,7 @@ class CalendarHandler final
   storage::StreamTailer& change_tailer_;
   ChangeFeedApp& feed_;
   storage::StreamTailer& feed_tailer_;
+  std::string pseudonym_key_;
   absl::Mutex watchers_mu_;
   absl::flat_hash_set<EventChangeWatcher*> watchers_ ABSL_GUARDED_BY(watchers_mu_);
   absl::flat_hash_set<ChangeWatcher*> change_watchers_ ABSL_GUARDED_BY(watchers_mu_);

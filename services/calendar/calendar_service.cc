@@ -1,7 +1,12 @@
 #include "calendar/calendar_service.h"
 
+#include <openssl/rand.h>
+
 #include <memory>
 #include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 
 #include "calendar/calendar_app.h"
 #include "calendar/calendar_handler.h"
@@ -9,6 +14,7 @@
 #include "calendar/change_feed_relay.h"
 #include "calendar/calendar_store.h"
 #include "calendar/change_feed_store.h"
+#include "storage/keys.h"
 #include "storage/owner_token.h"
 #include "storage/planner_feed.h"
 #include "storage/redis_sync_client.h"
@@ -53,6 +59,28 @@ struct CalendarParts {
   CalendarHandler handler;
 };
 
+// The deployment's pseudonym key: the one stored, or a new random one
+// stored now. Every replica reads the same, so a person's pseudonym does
+// not depend on which replica answers.
+absl::StatusOr<std::string> PseudonymKey(storage::RedisSyncClient& redis) {
+  unsigned char random[32];
+  if (RAND_bytes(random, sizeof(random)) != 1) {
+    return absl::InternalError("pseudonym key: no random bytes from OpenSSL");
+  }
+  const std::string fresh =
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
+  absl::StatusOr<storage::RedisReply> stored =
+      redis.Command({"SET", storage::keys::ChangeFeedPseudonymKey(), fresh, "NX", "GET"});
+  if (!stored.ok()) return stored.status();
+  if (stored->is_nil()) return fresh;
+  if (stored->is_error()) {
+    return absl::UnavailableError(absl::StrCat("pseudonym key: ", stored->text()));
+  }
+  absl::StatusOr<absl::string_view> key = stored->as_string();
+  if (!key.ok()) return key.status();
+  return std::string(*key);
+}
+
 }  // namespace
 
 host::ServiceFactory CalendarServiceFactory() {
@@ -72,12 +100,15 @@ host::ServiceFactory CalendarServiceFactory() {
             absl::StatusOr<std::unique_ptr<storage::RedisSyncClient>> relay_redis =
                 storage::RedisSyncClient::Start(options);
             if (!relay_redis.ok()) return relay_redis.status();
+            absl::StatusOr<std::string> pseudonym_key = PseudonymKey(**relay_redis);
+            if (!pseudonym_key.ok()) return pseudonym_key.status();
             absl::StatusOr<std::unique_ptr<ChangeAppliedWaiter>> waiter =
                 ChangeAppliedWaiter::Start(context.redis_options, {});
             if (!waiter.ok()) return waiter.status();
             auto parts = std::make_shared<CalendarParts>(
                 context, *std::move(tailer), *std::move(feed_tailer),
                 *std::move(relay_redis), *std::move(waiter));
+            parts->handler.set_pseudonym_key(*std::move(pseudonym_key));
             parts->relay.Start();
             return host::HostedService{
                 std::shared_ptr<grpc::Service>(parts, &parts->handler),

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "calendar/event_mapping.h"
+#include "core/pseudonym.h"
 #include "mapping/registration_mapping.h"
 #include "rpc/proto_time.h"
 #include "storage/attendance_stream_format.h"
@@ -150,6 +151,18 @@ absl::StatusOr<v1::Change> ChangeToProto(const storage::FeedEntry& e) {
     *w.mutable_check_in() = *std::move(c);
   }
   return w;
+}
+
+void ShapeForAudience(v1::Change& change, const ChangeAudience& audience) {
+  if (!audience.pseudonyms || change.participant_id().empty()) return;
+  const std::string pseudonym = core::ParticipantPseudonym(
+      audience.pseudonym_key, change.event_id(), change.participant_id());
+  change.set_participant_id(pseudonym);
+  if (change.has_registration()) {
+    change.mutable_registration()->mutable_participant()->set_participant_id(pseudonym);
+  }
+  if (change.has_check_in()) change.mutable_check_in()->set_participant_id(pseudonym);
+  change.clear_reason();
 }
 
 absl::StatusOr<absl::flat_hash_set<std::string>> ChangeKindNames(

@@ -17,6 +17,20 @@ namespace convene::calendar {
 // DATA_LOSS for an entry whose fields cannot be read.
 absl::StatusOr<v1::Change> ChangeToProto(const storage::FeedEntry& entry);
 
+// Whom the feed may name to a caller: the participant ids themselves, or,
+// for a caller that sees no personal data (core::ParticipantViewOf), the
+// pseudonyms made with `pseudonym_key` (core/pseudonym.h).
+struct ChangeAudience {
+  bool pseudonyms = false;
+  std::string pseudonym_key;
+};
+
+// `change` as `audience` may see it: with pseudonyms, every participant id
+// in it (the change's, its registration's, its check-in's) is replaced by
+// the person's pseudonym, and a participant's change carries no reason (an
+// organiser's free text about that person).
+void ShapeForAudience(v1::Change& change, const ChangeAudience& audience);
+
 // The feed kind names of `kinds`; INVALID_ARGUMENT naming `field` for
 // UNSPECIFIED or an unknown value.
 absl::StatusOr<absl::flat_hash_set<std::string>> ChangeKindNames(

@@ -343,6 +343,10 @@ inline std::string ChangeFeed() { return "cv:{feed}:changes"; }
 inline std::string ChangeFeedSources() { return "cv:{feed}:sources"; }
 // String: owner token of the replica relaying into the feed, with a TTL.
 inline std::string ChangeFeedRelayLease() { return "cv:{feed}:relay-lease"; }
+// String: the deployment's key for participant pseudonyms (random, made by
+// the first calendar service to start; core/pseudonym.h). Losing it gives
+// every participant new pseudonyms.
+inline std::string ChangeFeedPseudonymKey() { return "cv:{feed}:pseudonym-key"; }
 
 // ---- every resumable stream ----------------------------------------------
 

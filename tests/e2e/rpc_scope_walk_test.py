@@ -87,6 +87,11 @@ EXPECTED = {
 # Calls that destroy what they name: run last in the walk with event A.
 DESTRUCTIVE = {"CalendarService/CancelEvent", "AttendanceService/ForgetParticipant",
                "AdminService/RevokeToken", "NotificationService/DeleteWebhook"}
+# A participant whose id is their e-mail address.
+LENA = "lena.maier@wien.example"
+# What of LENA no integration answer may hold: the id, name, e-mail, the
+# free-text reason given when a day was cancelled.
+LENA_TRACES = [b"lena.maier", b"Lena Maier", b"wien.example", b"is ill"]
 UNARY_TIMEOUT = 5.0
 STREAM_TIMEOUT = 3.0
 NOT_REFUSED_BY_AUTH = "anything but PERMISSION_DENIED/UNAUTHENTICATED"
@@ -290,6 +295,21 @@ class RpcScopeWalkE2ETest(unittest.TestCase):
                 participant=common_pb2.Participant(participant_id=pid, display_name=name,
                                                    email=email)),
                 attendance_pb2.Registration)
+        # Someone whose participant id is their e-mail address (organisers
+        # do that), with a free-text reason and a check-in in the feed.
+        cls.as_root("AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=cls.a, request_id="scope-walk-reg-lena", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
+            participant=common_pb2.Participant(participant_id=LENA, display_name="Lena Maier",
+                                               email=LENA, city="Wien")),
+            attendance_pb2.Registration)
+        cls.as_root("AttendanceService", "CancelRegistration", attendance_pb2.CancelRegistrationRequest(
+            event_id=cls.a, participant_id=LENA, dates=["2031-09-16"], request_id="scope-walk-lena-d2",
+            reason="Lena Maier is ill on the second day"), attendance_pb2.Registration)
+        cls.as_root("AttendanceService", "CheckIn", attendance_pb2.CheckInRequest(
+            event_id=cls.a, participant_id=LENA, day="2031-09-15", request_id="scope-walk-lena-in",
+            mode=common_pb2.ATTENDANCE_MODE_ONLINE, source=attendance_pb2.CHECK_IN_SOURCE_ONLINE_JOIN,
+            occurred_time=timestamp_pb2.Timestamp(seconds=int(datetime.datetime.fromisoformat(
+                "2031-09-15T10:00+02:00").timestamp()))), attendance_pb2.CheckInRecord)
         # AckNotification names real notifications: with ids that name
         # nothing, B's looked like an unknown one whatever the scope check
         # did, and A's was NOT_FOUND for every role.
@@ -456,6 +476,89 @@ class RpcScopeWalkE2ETest(unittest.TestCase):
         return failures
 
     # --------------------------------------------------------------- tests
+
+    def test_0_integration_tokens_see_no_participant_identity(self):
+        """Every RPC an integration token may call, with event A in scope,
+        streams read until they go quiet: no answer holds LENA's id, name,
+        e-mail or the reason she gave. The feed names her by a pseudonym,
+        the same on each of her changes, so that a consumer can still follow
+        one person."""
+        methods = descriptor_methods()
+        first = self.as_root("CalendarService", "ListChanges",
+                             calendar_pb2.ListChangesRequest(event_id=self.a),
+                             calendar_pb2.ListChangesResponse)
+        # Every event: the whole calendar's calls (ALL) are walked too.
+        integration = self.make_token("integration", "website sync, personal-data walk", []).secret
+        leaks, walked = [], []
+        for name, (roles, _) in EXPECTED.items():
+            if "integration" not in roles:
+                continue
+            request = self.request(name, self.a, "A", "integration")
+            if callable(request):
+                request = request()
+            if name == "CalendarService/WatchChanges":
+                request.position = first.changes[0].position  # replay, then live
+            method = methods[name]
+            path = f"/convene.v1.{method.containing_service.name}/{method.name}"
+            response_cls = message_class(method.output_type)
+            metadata = [("authorization", "Bearer " + integration)]
+            replies = []
+            try:
+                if method.server_streaming:
+                    stream = self.channel.unary_stream(
+                        path, request_serializer=type(request).SerializeToString,
+                        response_deserializer=response_cls.FromString)(
+                        request, metadata=metadata, timeout=STREAM_TIMEOUT)
+                    try:
+                        for message in stream:
+                            replies.append(message)
+                            if len(replies) >= 200:
+                                break
+                    except grpc.RpcError as e:
+                        if e.code() != grpc.StatusCode.DEADLINE_EXCEEDED:
+                            raise
+                    finally:
+                        stream.cancel()
+                else:
+                    replies.append(self.channel.unary_unary(
+                        path, request_serializer=type(request).SerializeToString,
+                        response_deserializer=response_cls.FromString)(
+                        request, metadata=metadata, timeout=UNARY_TIMEOUT))
+            except grpc.RpcError as e:
+                self.fail(f"{name} as integration: {e.code().name} {e.details()!r}")
+            walked.append(f"{name}:{len(replies)}")
+            text = b"".join(r.SerializeToString() for r in replies)
+            leaks += [f"{name}: {t!r}" for t in LENA_TRACES if t in text]
+        print("integration walk (method:answers): " + " ".join(walked))
+        self.assertEqual(leaks, [])
+
+        # The feed: organisers see the id; integration, one pseudonym per
+        # person and event, on every change, and no free text about her.
+        mine = {c.position: c for c in first.changes if c.participant_id == LENA}
+        self.assertGreaterEqual(len(mine), 3, "registered, day cancelled, checked in")
+        theirs = unary(self.channel, "CalendarService", "ListChanges",
+                       calendar_pb2.ListChangesRequest(event_id=self.a),
+                       calendar_pb2.ListChangesResponse,
+                       metadata=[("authorization", "Bearer " + integration)])
+        pseudonyms = set()
+        for c in theirs.changes:
+            if c.position not in mine:
+                continue
+            ids = {c.participant_id}
+            if c.HasField("registration"):
+                ids.add(c.registration.participant.participant_id)
+            if c.HasField("check_in"):
+                ids.add(c.check_in.participant_id)
+            self.assertEqual(len(ids), 1, c)
+            pseudonyms |= ids
+            self.assertEqual(c.reason, "", c)
+        self.assertEqual(len(pseudonyms), 1, pseudonyms)
+        pseudonym = pseudonyms.pop()
+        self.assertNotEqual(pseudonym, "")
+        self.assertNotIn("@", pseudonym)
+        others = {c.participant_id for c in theirs.changes
+                  if c.participant_id and c.position not in mine}
+        self.assertNotIn(pseudonym, others)
 
     def test_1_every_rpc_has_an_expectation(self):
         found = set(descriptor_methods())
