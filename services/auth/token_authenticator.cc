@@ -6,6 +6,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
 #include "absl/synchronization/mutex.h"
 
 #include "absl/strings/match.h"
@@ -52,6 +53,51 @@ class CallerCache {
   std::atomic<bool> enabled_{false};
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, core::Caller> callers_ ABSL_GUARDED_BY(mu_);
+};
+
+// Hashes of secrets Redis refused as unknown, revoked or expired, with the
+// answer given. Such a secret never becomes valid (secrets are made by
+// CreateToken, never chosen by a caller; revocation and expiry are final),
+// so a refusal can be repeated without asking Redis: a client looping on a
+// revoked token, or anyone replaying one, costs one script call a minute
+// per replica instead of one per call. Bounded: a flood of new secrets
+// empties it, and each of those costs its one lookup as before.
+class RefusedSecrets {
+ public:
+  static RefusedSecrets& Get() {
+    static RefusedSecrets* refused = new RefusedSecrets;
+    return *refused;
+  }
+  std::optional<std::string> Find(const std::string& hash, absl::Time now) {
+    absl::MutexLock lock(&mu_);
+    auto it = refused_.find(hash);
+    if (it == refused_.end()) return std::nullopt;
+    if (it->second.until <= now) {
+      refused_.erase(it);
+      return std::nullopt;
+    }
+    return it->second.message;
+  }
+  void Put(const std::string& hash, std::string message, absl::Time now) {
+    absl::MutexLock lock(&mu_);
+    if (refused_.size() >= kMaxEntries) {
+      absl::erase_if(refused_, [now](const auto& entry) { return entry.second.until <= now; });
+      if (refused_.size() >= kMaxEntries) refused_.clear();
+    }
+    refused_[hash] = {now + kRemembered, std::move(message)};
+  }
+
+ private:
+  // A minute: long enough to spare Redis a loop's calls, short enough that
+  // a token restored into Redis from a backup works again soon.
+  static constexpr absl::Duration kRemembered = absl::Minutes(1);
+  static constexpr size_t kMaxEntries = 10000;
+  struct Refusal {
+    absl::Time until;
+    std::string message;
+  };
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Refusal> refused_ ABSL_GUARDED_BY(mu_);
 };
 
 // One open stream's hold on its token: how the stream ends if the token
@@ -201,8 +247,15 @@ grpc::Status TokenAuthenticator::Authenticate(const std::string& method,
     return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                         "authorization: must be \"Bearer <token>\"");
   }
-  absl::StatusOr<v1::Token> token =
-      tokens_.Check(absl::string_view(value).substr(kBearer.size()), clock_.Now(), limit_);
+  const absl::string_view secret = absl::string_view(value).substr(kBearer.size());
+  const std::string hash = TokenStore::HashSecret(secret);
+  if (std::optional<std::string> refused = RefusedSecrets::Get().Find(hash, absl::Now())) {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, *refused);
+  }
+  absl::StatusOr<v1::Token> token = tokens_.Check(secret, clock_.Now(), limit_);
+  if (absl::IsUnauthenticated(token.status())) {
+    RefusedSecrets::Get().Put(hash, std::string(token.status().message()), absl::Now());
+  }
   if (!token.ok()) return rpc::ToGrpcStatus(token.status());
   absl::StatusOr<core::Role> role = core::ParseRole(token->role());
   if (!role.ok()) {
@@ -216,8 +269,7 @@ grpc::Status TokenAuthenticator::Authenticate(const std::string& method,
   if (absl::Status s = AuthorizeMethod(caller, method); !s.ok()) {
     return rpc::ToGrpcStatus(s);
   }
-  CallerCache::Get().Put(TokenStore::HashSecret(absl::string_view(value).substr(kBearer.size())),
-                         caller);
+  CallerCache::Get().Put(hash, caller);
   return grpc::Status::OK;
 }
 

@@ -654,6 +654,47 @@ class AuthE2ETest(unittest.TestCase):
                 self.assertEqual(code, grpc.StatusCode.UNAUTHENTICATED)
                 self.assertLess(at - revoked_at, 5.0)
 
+    def test_a_refused_token_tried_again_costs_redis_nothing(self):
+        """Every call with an unknown token cost a Redis script call, however
+        often the same one was sent: a client looping on a revoked token
+        (or anyone sending one) loaded Redis, which no rate limit bounds
+        (limits are per valid token). A secret refused as unknown, revoked
+        or expired can never become valid again: each replica remembers it
+        for a minute and answers the same without asking Redis."""
+        import hashlib
+        revoked = unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+            token=admin_pb2.Token(name="a desk that was revoked", role="checkin")),
+            admin_pb2.CreateTokenResponse, metadata=self.as_(self.admin))
+        unary(self.channel, "AdminService", "RevokeToken",
+              admin_pb2.RevokeTokenRequest(token_id=revoked.token.id),
+              admin_pb2.RevokeTokenResponse, metadata=self.as_(self.admin))
+        for secret in ("not-a-token-" + "x" * 30, revoked.secret):
+            first = self.code_of("CalendarService", "GetEvent",
+                                 calendar_pb2.GetEventRequest(event_id=self.event.id),
+                                 calendar_pb2.Event, secret)
+            self.assertEqual(first[0], grpc.StatusCode.UNAUTHENTICATED)
+            monitor = subprocess.Popen(["redis-cli", *self.redis.cli_target(), "MONITOR"],
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            try:
+                time.sleep(0.3)
+                for _ in range(50):
+                    again = self.code_of("CalendarService", "GetEvent",
+                                         calendar_pb2.GetEventRequest(event_id=self.event.id),
+                                         calendar_pb2.Event, secret)
+                    self.assertEqual(again, first)
+                time.sleep(0.3)
+            finally:
+                monitor.terminate()
+                seen = monitor.communicate(timeout=10)[0]
+            self.assertIn(b'"', seen, "MONITOR showed no command at all")
+            lookups = seen.count(hashlib.sha256(secret.encode()).hexdigest().encode())
+            self.assertEqual(lookups, 0, f"{lookups} Redis calls for 50 refusals of one secret")
+        # A valid token is still looked up (and rate limited) every time.
+        self.assertEqual(self.code_of("CalendarService", "GetEvent",
+                                      calendar_pb2.GetEventRequest(event_id=self.event.id),
+                                      calendar_pb2.Event, self.tokens["integration"])[0],
+                         grpc.StatusCode.OK)
+
     def test_secrets_never_reach_the_log(self):
         log = self.server.log()
         self.assertIn("CreateToken", log)  # the log is there, and has the calls
