@@ -1562,6 +1562,8 @@ class PlanRun:
                 d = rng.choice(free)
                 self.counts["days taken back" if d in {x[0] for x in regs[pid]} else
                             "days added that were never asked for"] += 1
+                if held and d < min(held):
+                    self.counts["days added before the first day held"] += 1
             self.att("ChangeMode", A.ChangeModeRequest(
                 event_id=m.id, participant_id=pid, request_id=self.rid("mode"),
                 days=[A.DayMode(date=d, mode=rng.choice(list(MODES)))]), A.Registration)
@@ -1729,6 +1731,17 @@ class PlanRun:
             return
         want, repeats = self.expected(state["regs"])
         m = self.model
+        # The same reminders listed by participant (every event of theirs).
+        pid = self.rng.choice(self.pids)
+        by_pid = {r.reminder_id for r in self.ntf("ListScheduledReminders",
+                                                  N.ListScheduledRemindersRequest(
+                                                      participant_id=pid, page_size=1000),
+                                                  N.ListScheduledRemindersResponse).reminders
+                  if r.event_id == m.id and r.reminder_id != "cancelled"}
+        if by_pid != set(want[pid]):
+            self.failures.append(f"{label}: BY PARTICIPANT {m.id}/{pid}: listed {sorted(by_pid)}, "
+                                 f"expected {sorted(want[pid])}")
+        self.counts["plans compared by participant"] += 1
         for pid, plan in want.items():
             zone, _ = self.people[pid]
             self.counts["repeats of a before_event reminder left out"] += len(repeats[pid])
