@@ -27,23 +27,26 @@ std::vector<absl::CivilDay> EventDates(const Event& event, const Zone& zone) {
 
 }  // namespace
 
-// The registration's days on the event's current dates. An event moved to
-// other dates keeps registrations made for the old ones: when every old day
-// was registered for, day i is the event's day i now; otherwise only the
-// days that are still the event's can be reminded of.
+// The registration's days on the event's current dates. A copy read before
+// attendance's entry for a move still has the old dates: when it has as
+// many days as the event, day i is the event's day i now. Attendance
+// cancels every day on a date the event no longer has, so a copy whose days
+// off the event's dates are all cancelled is already where attendance put
+// it (a day left cancelled on a lost date, with as many days as the event,
+// is no old copy: mapping it would shift every day held by one).
 std::vector<RegistrationDay> DaysOnEventDates(const Event& event, const Zone& zone,
                                               const Registration& registration) {
   const std::vector<absl::CivilDay> dates = EventDates(event, zone);
   std::vector<RegistrationDay> days;
-  bool all_current = true;
+  bool live_off_dates = false;
   for (const RegistrationDay& d : registration.days) {
     if (std::binary_search(dates.begin(), dates.end(), d.date)) {
       days.push_back(d);
-    } else {
-      all_current = false;
+    } else if (d.status != RegistrationStatus::kCancelled) {
+      live_off_dates = true;
     }
   }
-  if (!all_current && registration.days.size() == dates.size()) {
+  if (live_off_dates && registration.days.size() == dates.size()) {
     days = registration.days;
     for (size_t i = 0; i < days.size(); ++i) days[i].date = dates[i];
   }

@@ -56,8 +56,7 @@ struct PlannedReminder {
 // participant's first confirmed day; a day reminder due at the same instant
 // as a before-event one is left out. Empty for a cancelled event. Ordered by
 // due instant, then id. Registered days that are no longer the event's
-// (it moved to other dates) are mapped onto its days in order when the
-// registration had every day, and left out otherwise.
+// are read as DaysOnEventDates says.
 std::vector<PlannedReminder> PlanReminders(const Event& event,
                                            const Zone& zone,
                                            const Registration& registration,
@@ -71,10 +70,11 @@ std::optional<PlannedReminder> PlanCancellationNotice(
     const Event& event, const Zone& zone, const Registration& registration,
     absl::Time now);
 
-// The registration's days on the event's current dates: an event moved to
-// other dates, the same number of them, takes every day of an "all days"
-// registration along (day i is the event's day i now, as attendance moves
-// it); otherwise only the days that are still the event's are kept.
+// The registration's days on the event's current dates: a copy not yet
+// moved with its event (a day not cancelled on a date the event no longer
+// has), with as many days as the event, is read day i on the event's day i
+// (as attendance moves it); otherwise only the days that are still the
+// event's are kept.
 std::vector<RegistrationDay> DaysOnEventDates(const Event& event, const Zone& zone,
                                               const Registration& registration);
 

@@ -35,8 +35,18 @@ positions in Redis (cv:{ntf}:planner-positions) and the test notes each
 change's stream entry; the oracle then knows, for every change, by when its
 effect was in place. Only due instants inside that window are ambiguous.
 
+ReminderPlanModelTest covers the planning rules the test above does not
+generate (before_each_day offsets and their repeats of before_event ones,
+sessions per mode, waiting lists and promotions, days taken back, moves to
+other dates, days added or removed, clock changes, the reader's zone and
+language): it compares ListScheduledReminders with reminder_oracle.plan_of()
+for events far ahead, and checks one delivery minutes away.
+
 Environment:
   CONVENE_REMINDER_SEED=N      reproduce a run (the seed is printed first)
+  CONVENE_REMINDER_PLAN_SECONDS=S  ReminderPlanModelTest's bound (default 60)
+  CONVENE_REMINDER_PLAN_RUN=N  ReminderPlanModelTest from its run N, without
+      the delivery part (a failure names its seed and run)
   CONVENE_REMINDER_SECONDS=S   bound on the whole run (default 90); a soak:
       CONVENE_BUILD_DIR=build CONVENE_REMINDER_SECONDS=1800 \\
           /usr/bin/python3 -u tests/e2e/reminder_model_test.py
@@ -59,7 +69,7 @@ import grpc
 from google.protobuf import duration_pb2, field_mask_pb2
 
 from convene_e2e import (CLUSTER_REMINDER_SHARDS, ConveneProcess, RedisCluster, RedisServer,
-                         reminder_shard_key, unary, wait_until)
+                         reminder_shard_key, reminder_shard_of, unary, wait_until)
 from convene.v1 import attendance_pb2, calendar_pb2, common_pb2, notification_pb2
 
 import reminder_oracle as O
@@ -149,7 +159,8 @@ class RedisConn:
             n = int(body)
             if n < 0:
                 return None
-            return self.f.read(n + 2)[:-2].decode(errors="replace")
+            data = self.f.read(n + 2)[:-2]
+            return data if getattr(self, "raw", False) else data.decode(errors="replace")
         if t == b"*":
             n = int(body)
             return None if n < 0 else [self._read() for _ in range(n)]
@@ -1293,6 +1304,718 @@ class ReminderModelTest(unittest.TestCase):
         if failures:
             self.fail("\n".join(failures))
         self.passed = True
+
+
+
+# ---- the plan: every rule, far ahead, then a delivery minutes away ---------
+
+PLAN_ZONES = ["Europe/Brussels", "Europe/Athens", "America/New_York", "Australia/Sydney",
+              "Europe/Lisbon", "Asia/Tokyo"]
+PLAN_PEOPLE = PEOPLE_ZONES + [("America/New_York", "en"), ("Australia/Sydney", "pt"),
+                              ("Asia/Tokyo", "ja"), ("Europe/Athens", "el"), ("Europe/Brussels", "en"),
+                              ("Europe/Berlin", "")]
+PLAN_OFFSETS = [1800, 3600, 3 * 3600, 86400, 25 * 3600, 2 * 86400, 7 * 86400]
+MODES = {common_pb2.ATTENDANCE_MODE_IN_PERSON: "in_person",
+         common_pb2.ATTENDANCE_MODE_ONLINE: "online"}
+MODE_PB = {v: k for k, v in MODES.items()}
+STATUSES = {A.REGISTRATION_STATUS_CONFIRMED: "confirmed",
+            A.REGISTRATION_STATUS_WAITLISTED: "waitlisted",
+            A.REGISTRATION_STATUS_CANCELLED: "cancelled"}
+FORMATS = {"": common_pb2.EVENT_FORMAT_UNSPECIFIED, "hybrid": common_pb2.EVENT_FORMAT_HYBRID,
+           "in_person": common_pb2.EVENT_FORMAT_IN_PERSON,
+           "online": common_pb2.EVENT_FORMAT_ONLINE}
+KINDS = {N.REMINDER_KIND_BEFORE_EVENT: "event", N.REMINDER_KIND_BEFORE_DAY: "day"}
+
+
+def clock_changes(zone, year):
+    """The local dates in `year` after which `zone`'s UTC offset differs."""
+    tz = zoneinfo.ZoneInfo(zone)
+    out = []
+    d = datetime.date(year, 1, 1)
+    while d.year == year:
+        a = datetime.datetime.combine(d, datetime.time(12), tz).utcoffset()
+        b = datetime.datetime.combine(d + datetime.timedelta(days=1), datetime.time(12), tz).utcoffset()
+        if a != b:
+            out.append(d + datetime.timedelta(days=1))
+        d += datetime.timedelta(days=1)
+    return out
+
+
+def fmt_local(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+class PlanRun:
+    """One event far ahead (weeks to a year, often days around a clock
+    change) with sessions of every format, capacities that make waitlists,
+    a policy with before_event and before_each_day offsets (often the same
+    one in both), registrations for all days or chosen days with a mode per
+    day, then random calls: mode changes and days taken back (ChangeMode),
+    day and whole cancellations (promotions), capacity raises (promotions),
+    moves to other dates (day i stays day i), days added or removed, policy
+    changes, now and then the event's cancellation. After each burst the
+    plan (ListScheduledReminders) must equal reminder_oracle.plan_of() of
+    every registration as attendance shows it."""
+
+    def __init__(self, test, number, rng):
+        self.t, self.number, self.rng = test, number, rng
+        self.counts = collections.Counter()
+        self.failures = []
+        self.n = 0
+        self.pids = []
+        self.people = {}  # pid -> (zone, language)
+
+    def rid(self, what):
+        self.n += 1
+        return f"plan-{what}-{self.t.seed}-{self.number}-{self.n}"
+
+    def cal(self, method, request, response_type):
+        try:
+            return unary(self.t.ch_cal, "CalendarService", method, request, response_type, timeout=20)
+        except grpc.RpcError as e:
+            raise HarnessError(f"CalendarService.{method}: {e.code().name} {e.details()}") from e
+
+    def att(self, method, request, response_type, refused_ok=False):
+        try:
+            return unary(self.t.ch_att, "AttendanceService", method, request, response_type,
+                         timeout=20)
+        except grpc.RpcError as e:
+            if refused_ok and e.code() in (grpc.StatusCode.FAILED_PRECONDITION,
+                                           grpc.StatusCode.INVALID_ARGUMENT,
+                                           grpc.StatusCode.ALREADY_EXISTS):
+                return None
+            raise HarnessError(f"AttendanceService.{method}: {e.code().name} {e.details()}") from e
+
+    def ntf(self, method, request, response_type):
+        try:
+            return unary(self.t.ch_ntf, "NotificationService", method, request, response_type,
+                         timeout=20)
+        except grpc.RpcError as e:
+            raise HarnessError(f"NotificationService.{method}: {e.code().name} {e.details()}") from e
+
+    # -- the event ---------------------------------------------------------------
+    def pick_start(self):
+        """(zone, first date, opening hour)."""
+        rng = self.rng
+        if rng.random() < 0.15:
+            # Opening in Tokyo at 07:30 the day after a European clock
+            # change: 00:30 or 23:30 for readers in Europe, so "1 day
+            # before" spans two of their dates, or none ("in 24 hours").
+            changes = clock_changes("Europe/Brussels", datetime.date.today().year + 1)
+            day = rng.choice(changes) + datetime.timedelta(days=rng.choice([0, 1]))
+            return "Asia/Tokyo", day, datetime.time(7, 30)
+        opening = datetime.time(9, rng.choice([0, 30]))
+        zone = rng.choice(PLAN_ZONES)
+        today = datetime.datetime.now(zoneinfo.ZoneInfo(zone)).date()
+        changes = [d for y in (today.year + 1, today.year + 2) for d in clock_changes(zone, y)]
+        if changes and rng.random() < 0.75:
+            day = rng.choice(changes) + datetime.timedelta(days=rng.randint(-2, 2))
+        else:
+            day = today + datetime.timedelta(days=rng.randint(12, 300))
+        return zone, day, opening
+
+    def sessions_for(self, dates, start):
+        """[(start, end, format)] naive local, inside each day's hours."""
+        rng = self.rng
+        out = []
+        for i, d in enumerate(dates):
+            if rng.random() < 0.4:
+                continue
+            for _ in range(rng.randint(1, 3)):
+                if i == 0 and rng.random() < 0.4:
+                    s = start  # the first session opens the event: reminders can repeat
+                else:
+                    s = datetime.datetime.combine(d, datetime.time(rng.randint(10, 15),
+                                                                   rng.choice([0, 30])))
+                out.append((s, s + datetime.timedelta(minutes=rng.choice([45, 60, 90])),
+                            rng.choice(["", "hybrid", "in_person", "online", "in_person", "online"])))
+        return out
+
+    def event_pb(self, with_id=False):
+        m = self.model
+        e = K.Event(
+            title=f"Plan model {self.number}", kind=K.EVENT_KIND_WORKSHOP,
+            format=common_pb2.EVENT_FORMAT_HYBRID, time_zone=m.zone, city="Somewhere",
+            start_local=fmt_local(m.start), end_local=fmt_local(m.end),
+            venue=K.Venue(name="Hall", address="Main Street 1", city="Somewhere",
+                          in_person_capacity=self.capacity[0]),
+            online=K.OnlineAccess(platform="Jitsi", join_url="https://meet.example.org/plan",
+                                  online_capacity=self.capacity[1]))
+        for i, (s, e_, f) in enumerate(m.sessions):
+            sid = self.session_ids[i] if with_id else f"s{self.number}x{i}"
+            e.sessions.append(K.Session(id=sid, title=f"Session {i}", start_local=fmt_local(s),
+                                        end_local=fmt_local(e_), format=FORMATS[f]))
+        return e
+
+    def create(self):
+        rng = self.rng
+        zone, day, opening = self.pick_start()
+        ndays = rng.randint(1, 3)
+        start = datetime.datetime.combine(day, opening)
+        end = datetime.datetime.combine(day + datetime.timedelta(days=ndays - 1), datetime.time(17, 30))
+        dates = [day + datetime.timedelta(days=i) for i in range(ndays)]
+        sessions = self.sessions_for(dates, start)
+        be = sorted(rng.sample(PLAN_OFFSETS, rng.randint(1, 3)))
+        bd = sorted(rng.sample(PLAN_OFFSETS, rng.randint(1, 2)))
+        if rng.random() < 0.5 and not set(be) & set(bd):
+            bd = sorted(set(bd[:1]) | {rng.choice(be)})
+        self.model = O.PlanEvent("", zone, start, end, sessions, be, bd)
+        self.session_ids = [f"s{self.number}x{i}" for i in range(len(sessions))]
+        self.next_session = len(sessions)
+        self.capacity = [rng.choice([0, 1, 2, 3]), rng.choice([0, 1, 2, 3])]
+        pb = self.cal("CreateEvent", K.CreateEventRequest(request_id=self.rid("ev"),
+                                                          event=self.event_pb(with_id=True)), K.Event)
+        self.pb = pb
+        self.model.id = pb.id
+        self.set_policy(be, bd)
+        self.counts["events"] += 1
+        self.counts[f"events in {zone}"] += 1
+        opens = O.instant(zone, start)
+        if O.crosses_clock_change(zone, opens - 7 * 86400, opens):
+            self.counts["events within 7 days after a clock change"] += 1
+
+    def set_policy(self, be, bd):
+        got = self.ntf("SetReminderPolicy", N.SetReminderPolicyRequest(policy=N.ReminderPolicy(
+            event_id=self.model.id, before_event=[duration_pb2.Duration(seconds=o) for o in be],
+            before_each_day=[duration_pb2.Duration(seconds=o) for o in bd])), N.ReminderPolicy)
+        if sorted(d.seconds for d in got.before_event) != sorted(be) or \
+                sorted(d.seconds for d in got.before_each_day) != sorted(bd):
+            raise HarnessError(f"SetReminderPolicy answered {got}")
+        self.model.before_event, self.model.before_each_day = list(be), list(bd)
+
+    def update(self, paths):
+        req = K.UpdateEventRequest(event=self.event_pb(with_id=True),
+                                   update_mask=field_mask_pb2.FieldMask(paths=paths),
+                                   expected_revision=self.pb.revision)
+        req.event.id = self.pb.id
+        self.pb = self.cal("UpdateEvent", req, K.Event)
+
+    # -- registrations -------------------------------------------------------------
+    def register(self):
+        rng = self.rng
+        pid = f"q{self.t.seed % 100000}-{self.number}-{len(self.pids) + 1}"
+        zone, lang = rng.choice(PLAN_PEOPLE)
+        mode = rng.choice(list(MODES))
+        req = A.RegisterRequest(
+            event_id=self.model.id, request_id=self.rid("reg"), mode=mode,
+            participant=common_pb2.Participant(participant_id=pid, display_name=f"P {pid}",
+                                               email=f"{pid}@example.org", time_zone=zone,
+                                               language=lang))
+        dates = self.model.dates()
+        if len(dates) > 1 and rng.random() < 0.5:
+            for d in sorted(rng.sample(dates, rng.randint(1, len(dates) - 1))):
+                req.days.append(A.DayMode(date=d, mode=rng.choice(list(MODES))))
+            self.counts["registered for chosen days"] += 1
+        elif len(dates) > 1 and rng.random() < 0.5:
+            for d in dates:
+                req.days.append(A.DayMode(date=d, mode=rng.choice(list(MODES))))
+            self.counts["registered for every day, named"] += 1
+        else:
+            self.counts["registered for all days"] += 1
+        self.att("Register", req, A.Registration)
+        self.pids.append(pid)
+        self.people[pid] = (zone, lang)
+
+    def registration(self, pid):
+        r = self.att("GetRegistration", A.GetRegistrationRequest(event_id=self.model.id,
+                                                                 participant_id=pid),
+                     A.Registration)
+        return [(d.date, MODES.get(d.mode, str(d.mode)), STATUSES.get(d.status, str(d.status)))
+                for d in r.days]
+
+    def registrations(self):
+        return {pid: self.registration(pid) for pid in self.pids}
+
+    # -- calls ---------------------------------------------------------------------
+    def op(self):
+        rng = self.rng
+        m = self.model
+        weights = {"mode": 3, "take back": 2, "cancel_day": 2, "cancel": 1, "register": 1.5,
+                   "capacity": 1, "move": 1.5, "add day": 1, "remove day": 1, "policy": 1,
+                   "cancel_event": 0.15}
+        kind = rng.choices(list(weights), list(weights.values()))[0]
+        regs = self.registrations()
+        live = [p for p, days in regs.items() if any(s != "cancelled" for _, _, s in days)]
+        if kind in ("mode", "cancel_day", "cancel", "take back") and not live:
+            kind = "register"
+        if kind == "mode":
+            pid = rng.choice(live)
+            d, mode, _ = rng.choice([x for x in regs[pid] if x[2] != "cancelled"])
+            new = "online" if mode == "in_person" else "in_person"
+            self.att("ChangeMode", A.ChangeModeRequest(
+                event_id=m.id, participant_id=pid, request_id=self.rid("mode"),
+                days=[A.DayMode(date=d, mode=MODE_PB[new])]), A.Registration)
+        elif kind == "take back":
+            pid = rng.choice(live)
+            # Someone who can take a day back (or add one), when there is.
+            can = [p for p in live if {d for d, _, s in regs[p] if s != "cancelled"} < set(m.dates())]
+            pid = rng.choice(can) if can else pid
+            held = {d for d, _, s in regs[pid] if s != "cancelled"}
+            free = [d for d in m.dates() if d not in held]
+            given_up = [d for d in free if d in {x[0] for x in regs[pid]}]
+            if given_up and rng.random() < 0.7:
+                free = given_up
+            if not free:
+                kind = "mode (none to take back)"
+                d = rng.choice(sorted(held))
+            else:
+                d = rng.choice(free)
+                self.counts["days taken back" if d in {x[0] for x in regs[pid]} else
+                            "days added that were never asked for"] += 1
+                if held and d < min(held):
+                    self.counts["days added before the first day held"] += 1
+            self.att("ChangeMode", A.ChangeModeRequest(
+                event_id=m.id, participant_id=pid, request_id=self.rid("mode"),
+                days=[A.DayMode(date=d, mode=rng.choice(list(MODES)))]), A.Registration)
+        elif kind in ("cancel_day", "cancel"):
+            pid = rng.choice(live)
+            held = [d for d, _, s in regs[pid] if s != "cancelled"]
+            dates = [rng.choice(held)] if kind == "cancel_day" else []
+            self.att("CancelRegistration", A.CancelRegistrationRequest(
+                event_id=m.id, participant_id=pid, dates=dates, reason="plan model",
+                request_id=self.rid("cancel")), A.Registration)
+        elif kind == "register":
+            self.register()
+        elif kind == "capacity":
+            i = rng.randint(0, 1)
+            self.capacity[i] = 0 if rng.random() < 0.3 else self.capacity[i] + rng.randint(1, 2)
+            self.update(["venue.in_person_capacity", "online.online_capacity"])
+        elif kind == "move":
+            return self.move(regs)
+        elif kind in ("add day", "remove day"):
+            ndays = len(m.dates())
+            if kind == "remove day" and ndays == 1 or kind == "add day" and ndays >= 4:
+                kind = "policy"
+            else:
+                # At the end or, now and then, at the front (the opening day
+                # changes: before_event reminders follow it).
+                front = rng.random() < 0.35
+                if front:
+                    m.start -= datetime.timedelta(days=1 if kind == "add day" else -1)
+                else:
+                    m.end += datetime.timedelta(days=1 if kind == "add day" else -1)
+                kept = [(s, i) for s, i in zip(m.sessions, self.session_ids)
+                        if s[0].date().isoformat() in m.dates()]
+                m.sessions = [s for s, _ in kept]
+                self.session_ids = [i for _, i in kept]
+                if kind == "add day" and rng.random() < 0.5:
+                    new_day = (m.start if front else m.end).date()
+                    extra = self.sessions_for([new_day], m.start)
+                    m.sessions += extra
+                    for _ in extra:
+                        self.session_ids.append(f"s{self.number}x{self.next_session}")
+                        self.next_session += 1
+                self.update(["start_local", "end_local", "sessions"])
+                kind += " at the front" if front else " at the end"
+        if kind == "policy":
+            be = sorted(rng.sample(PLAN_OFFSETS, rng.randint(1, 3)))
+            bd = sorted(set(rng.sample(PLAN_OFFSETS, rng.randint(0, 2))) |
+                        ({rng.choice(be)} if rng.random() < 0.5 else set()))
+            self.set_policy(be, bd)
+        elif kind == "cancel_event":
+            self.cal("CancelEvent", K.CancelEventRequest(event_id=m.id, reason="plan model"),
+                     K.Event)
+            m.cancelled = True
+        self.counts[f"call {kind}"] += 1
+        return kind
+
+    def move(self, regs):
+        """Moves the event (sessions along) by whole days; every
+        registration's day i must then be the event's day i, in the same mode
+        and status (README, attendance: moved, same number of days)."""
+        rng = self.rng
+        m = self.model
+        today = datetime.datetime.now(zoneinfo.ZoneInfo(m.zone)).date()
+        for _ in range(10):
+            k = rng.choice([1, 2, 3, 7, 20, 40, -1, -2, -7, -20])
+            if m.start.date() + datetime.timedelta(days=k) >= today + datetime.timedelta(days=12):
+                break
+        else:
+            k = 30
+        old_dates = m.dates()
+        delta = datetime.timedelta(days=k)
+        m.start += delta
+        m.end += delta
+        m.sessions = [(s + delta, e + delta, f) for s, e, f in m.sessions]
+        self.update(["start_local", "end_local", "sessions"])
+        new_dates = m.dates()
+        index = {d: new_dates[i] for i, d in enumerate(old_dates)}
+        # A day on a date the event no longer had (a day removed: kept,
+        # cancelled) stays, unless a moved day lands on its date.
+        want = {}
+        for pid, days in regs.items():
+            moved = [(index[d], mode, st) for d, mode, st in days if d in index]
+            landed = {d for d, _, _ in moved}
+            want[pid] = sorted(moved + [x for x in days if x[0] not in index and
+                                        not (x[0] in landed and x[2] == "cancelled")])
+        got = {}
+
+        def moved():
+            got.update(self.registrations())
+            return got == want
+        if not wait_until(moved, 15, 0.2):
+            for pid in sorted(want):
+                if got.get(pid) != want[pid]:
+                    self.failures.append(f"MOVE {m.id} by {k} days: {pid} had {regs[pid]}, "
+                                         f"expected {want[pid]}, attendance shows {got.get(pid)}")
+        self.counts["call move"] += 1
+        self.counts["moves across a clock change"] += O.crosses_clock_change(
+            m.zone, O.instant(m.zone, m.start - delta), O.instant(m.zone, m.start))
+        return "move"
+
+    # -- checking ------------------------------------------------------------------
+    def planned(self):
+        out, token = {}, ""
+        for _ in range(50):
+            page = self.ntf("ListScheduledReminders", N.ListScheduledRemindersRequest(
+                event_id=self.model.id, page_size=1000, page_token=token),
+                N.ListScheduledRemindersResponse)
+            for r in page.reminders:
+                # A cancelled event's notice is listed beside the reminders
+                # while it waits; the reminders are what is checked here.
+                if r.reminder_id != "cancelled":
+                    out.setdefault(r.participant_id, {})[r.reminder_id] = r
+            token = page.next_page_token
+            if not token:
+                return out
+        raise HarnessError("ListScheduledReminders: too many pages")
+
+    def expected(self, regs):
+        now = time.time()
+        out, repeats = {}, {}
+        for pid, days in regs.items():
+            zone, lang = self.people[pid]
+            out[pid], repeats[pid] = O.plan_of(self.model, zone, lang, days, now)
+        return out, repeats
+
+    def diff(self, regs, planned):
+        want, _ = self.expected(regs)
+        lines = []
+        for pid in sorted(set(want) | set(planned)):
+            w, g = want.get(pid, {}), planned.get(pid, {})
+            for rid in sorted(set(w) | set(g)):
+                if rid not in g:
+                    x = w[rid]
+                    lines.append(f"MISSING {self.model.id}/{pid}/{rid}: due {x.due:.0f} "
+                                 f"({x.why}, {x.mode}); days {regs[pid]}")
+                elif rid not in w:
+                    lines.append(f"UNEXPECTED {self.model.id}/{pid}/{rid}: due "
+                                 f"{ts_seconds(g[rid].due_time):.0f}; days {regs.get(pid)}")
+                else:
+                    x, r = w[rid], g[rid]
+                    got = (KINDS.get(r.kind, str(r.kind)), r.day, MODES.get(r.mode, str(r.mode)),
+                           round(ts_seconds(r.due_time)), r.time_zone, r.language)
+                    if got != x.fields():
+                        lines.append(f"WRONG {self.model.id}/{pid}/{rid} ({x.why}): planned {got}, "
+                                     f"expected {x.fields()}; days {regs[pid]}")
+                        continue
+                    local = datetime.datetime.fromtimestamp(round(x.due), zoneinfo.ZoneInfo(x.time_zone))
+                    if not r.due_local.startswith(local.strftime("%Y-%m-%dT%H:%M")):
+                        lines.append(f"WRONG due_local {self.model.id}/{pid}/{rid}: "
+                                     f"{r.due_local!r}, expected {fmt_local(local)} in {x.time_zone}")
+        return lines
+
+    def check(self, label):
+        """Until the plan matches (planning follows the streams: a moment),
+        at most 15 s; then counts what was checked."""
+        state = {}
+
+        def matches():
+            state["regs"] = self.registrations()
+            state["planned"] = self.planned()
+            state["lines"] = self.diff(state["regs"], state["planned"])
+            return not state["lines"]
+        if not wait_until(matches, 15, 0.25):
+            self.failures.extend(f"{label}: {line}" for line in state["lines"][:30])
+            self.counts["plan mismatches"] += len(state["lines"])
+            return
+        want, repeats = self.expected(state["regs"])
+        m = self.model
+        # The same reminders listed by participant (every event of theirs).
+        pid = self.rng.choice(self.pids)
+        by_pid = {r.reminder_id for r in self.ntf("ListScheduledReminders",
+                                                  N.ListScheduledRemindersRequest(
+                                                      participant_id=pid, page_size=1000),
+                                                  N.ListScheduledRemindersResponse).reminders
+                  if r.event_id == m.id and r.reminder_id != "cancelled"}
+        if by_pid != set(want[pid]):
+            self.failures.append(f"{label}: BY PARTICIPANT {m.id}/{pid}: listed {sorted(by_pid)}, "
+                                 f"expected {sorted(want[pid])}")
+        self.counts["plans compared by participant"] += 1
+        for pid, plan in want.items():
+            zone, _ = self.people[pid]
+            self.counts["repeats of a before_event reminder left out"] += len(repeats[pid])
+            self.counts["waitlisted days (no reminder)"] += sum(
+                1 for _, _, s in state["regs"][pid] if s == "waitlisted")
+            for x in plan.values():
+                self.counts[f"planned {x.kind} reminders checked"] += 1
+                self.counts[f"planned, start from: {x.why}"] += 1
+                if O.crosses_clock_change(m.zone, x.due, self.start_of(x)):
+                    self.counts["planned across a clock change"] += 1
+                if not zone:
+                    self.counts["planned in the venue's zone (none given)"] += 1
+                elif zone != m.zone:
+                    self.counts["planned in another zone than the venue's"] += 1
+                if x.language == "en" and O.language_of(self.people[pid][1]) == "en" and \
+                        not self.people[pid][1].startswith("en"):
+                    self.counts["planned in English for an unsupported language"] += 1
+        self.counts["plans compared"] += 1
+        self.check_texts(want)
+
+    def check_texts(self, want):
+        """The English texts of the planned reminders: the lead counted on
+        the reader's dates, the venue's clock and theirs. Texts are rendered
+        when planned, but no call shows them before they are sent (weeks
+        ahead here), so they are read from the reminder records in Redis
+        (README, Storage: the reminder records of the event's shard)."""
+        m = self.model
+        conn = RedisConn(self.t.redis)
+        conn.raw = True
+        try:
+            for pid, plan in want.items():
+                for x in plan.values():
+                    if x.language != "en":
+                        continue
+                    shard = reminder_shard_of(m.id, reminder_shards(self.t.redis))
+                    record = conn.cmd("HGET", reminder_shard_key("reminders", shard),
+                                      f"{m.id}/{pid}/{x.reminder_id}")
+                    n = N.Notification.FromString(record) if record else None
+                    self.check_text(pid, x, n)
+        finally:
+            conn.close()
+
+    def check_text(self, pid, x, n):
+        m = self.model
+        if n is None:
+            self.failures.append(f"TEXT {m.id}/{pid}/{x.reminder_id}: planned, but no "
+                                 f"record")
+            return
+        starts = self.start_of(x)
+        lead = O.english_lead(round(starts - x.due), starts, x.time_zone)
+        parts = [lead] + O.english_clock(starts, m.zone, x.time_zone)
+        missing = [p for p in parts if p not in n.body]
+        if missing:
+            self.failures.append(f"TEXT {m.id}/{pid}/{x.reminder_id} (due {x.due:.0f}, "
+                                 f"starts {starts:.0f}, reader {x.time_zone}): lacks "
+                                 f"{missing}: {n.body!r}")
+            return
+        self.counts["English texts checked"] += 1
+        if lead.endswith("hours") and round(starts - x.due) % 86400 == 0:
+            self.counts["English texts: whole days given in hours (clock change)"] += 1
+
+    def start_of(self, x):
+        for o in self.model.before_event + self.model.before_each_day:
+            if x.reminder_id.rsplit("-", 1)[-1] == O.iso_duration(o) and x.reminder_id.startswith(
+                    "event-" if x.kind == "event" else "day-"):
+                return x.due + o
+        return x.due
+
+    def run(self, deadline):
+        self.create()
+        for _ in range(self.rng.randint(4, 7)):
+            self.register()
+        self.check("after registering")
+        # Waitlisted days before the calls: promotions come from them.
+        before = {p: {d for d, _, s in days if s == "waitlisted"}
+                  for p, days in self.registrations().items()}
+        for i in range(self.rng.randint(4, 9)):
+            if time.monotonic() > deadline or self.model.cancelled:
+                break
+            what = self.op()
+            if self.rng.random() < 0.5 or what in ("move", "cancel_event"):
+                self.check(f"after call {i} ({what})")
+            after = self.registrations()
+            for p, days in after.items():
+                promoted = {d for d, _, s in days if s == "confirmed"} & before.get(p, set())
+                self.counts["days promoted from the waiting list"] += len(promoted)
+            before = {p: {d for d, _, s in days if s == "waitlisted"} for p, days in after.items()}
+        self.check("at the end")
+
+
+class ReminderPlanModelTest(unittest.TestCase):
+    """Planned reminders against reminder_oracle.plan_of() (PlanRun), for
+    random events far ahead; then one delivery minutes away in the
+    participant's zone and language, with a promotion after a due instant.
+    Its own budget: CONVENE_REMINDER_PLAN_SECONDS (default 60)."""
+
+    def setUp(self):
+        self.seed = int(os.environ.get("CONVENE_REMINDER_SEED")
+                        or random.SystemRandom().randrange(2**32))
+        self.seconds = float(os.environ.get("CONVENE_REMINDER_PLAN_SECONDS") or 60)
+        print(f"reminder plan model: seed {self.seed} (CONVENE_REMINDER_SEED={self.seed} "
+              f"reproduces), {self.seconds:g} s", flush=True)
+        self.started = time.monotonic()
+        self.rng = random.Random(self.seed)
+        self.redis = RedisServer()
+        self.addCleanup(self.redis.cleanup)
+        self.redis.start()
+        self.procs = []
+        for binary, args in (("calendar/convene-calendar", []),
+                             ("attendance/convene-attendance", []),
+                             (NOTIFICATION_BINARY, ["--notices=false"])):
+            p = ConveneProcess(binary, self.redis.address, args)
+            self.addCleanup(stop_process, p)
+            self.procs.append(p)
+        self.ch_cal = grpc.insecure_channel(self.procs[0].target)
+        self.ch_att = grpc.insecure_channel(self.procs[1].target)
+        self.ch_ntf = grpc.insecure_channel(self.procs[2].target)
+        for ch in (self.ch_cal, self.ch_att, self.ch_ntf):
+            self.addCleanup(ch.close)
+
+    def test_planned_reminders_follow_every_rule(self):
+        deadline = self.started + self.seconds
+        totals = collections.Counter()
+        failures = []
+        # Delivery first: it has to wait for its due instants in real time.
+        if os.environ.get("CONVENE_REMINDER_PLAN_RUN") is None:
+            d_totals, d_lines = DeliveryRun(self, random.Random(f"{self.seed}/delivery")).run()
+            totals.update(d_totals)
+            failures.extend(d_lines)
+        # CONVENE_REMINDER_PLAN_RUN=N: start at run N (a failure names its run).
+        number = int(os.environ.get("CONVENE_REMINDER_PLAN_RUN") or 0)
+        first = number
+        while time.monotonic() < deadline - 8:
+            run = PlanRun(self, number, random.Random(f"{self.seed}/plan/{number}"))
+            try:
+                run.run(deadline)
+            except HarnessError as e:
+                run.failures.append(f"HARNESS {e}")
+            totals.update(run.counts)
+            if run.failures:
+                failures.append(f"reminder plan model: FAILURE seed={self.seed} run={number} "
+                                f"({run.model.zone} {run.model.start}..{run.model.end}, policy "
+                                f"{run.model.before_event}/{run.model.before_each_day}):\n  " +
+                                "\n  ".join(run.failures[:40]))
+                print(failures[-1], flush=True)
+            number += 1
+        totals["plan runs"] = number - first
+        print(f"reminder plan model: seed {self.seed}: " + ", ".join(
+            f"{k} {v}" for k, v in sorted(totals.items())), flush=True)
+        self.assertGreater(totals["plans compared"], 0)
+        if failures:
+            self.fail("\n".join(failures))
+
+
+class DeliveryRun:
+    """A hybrid event in Europe/Athens starting a few minutes ahead, with an
+    in-person-only session first and an online one later the same day; a
+    before_each_day policy whose reminders fall due 8-12 s and 24-28 s from
+    now; the room holds one: the second in-person registration waits. Each
+    delivered reminder must carry the participant's zone and language, the
+    day and mode, and name the start of their mode's first session in the
+    venue's local time (and theirs when their zone differs). The waitlisted
+    person is promoted after the first due instant: only the second
+    reminder is theirs (a reminder already due when it is planned is not
+    sent)."""
+
+    def __init__(self, test, rng):
+        self.t, self.rng = test, rng
+        self.zone = "Europe/Athens"
+        self.plan = PlanRun(test, 9999, rng)
+
+    def run(self):
+        t, p = self.t, self.plan
+        tz = zoneinfo.ZoneInfo(self.zone)
+        now = time.time()
+        base = datetime.datetime.fromtimestamp(int(now) + 240, tz).replace(tzinfo=None)
+        if base.date() != (base + datetime.timedelta(minutes=30)).date():
+            return collections.Counter(delivery_skipped_near_midnight=1), []
+        in_person = base + datetime.timedelta(minutes=2)
+        online = base + datetime.timedelta(minutes=5)
+        p.model = O.PlanEvent("", self.zone, base, base + datetime.timedelta(minutes=20),
+                              [(in_person, in_person + datetime.timedelta(minutes=2), "in_person"),
+                               (online, online + datetime.timedelta(minutes=2), "online")], [], [])
+        p.session_ids = ["tour", "talk"]
+        p.capacity = [1, 0]
+        pb = p.cal("CreateEvent", K.CreateEventRequest(request_id=p.rid("ev"),
+                                                       event=p.event_pb(with_id=True)), K.Event)
+        p.pb, p.model.id = pb, pb.id
+        ip_start = O.instant(self.zone, in_person)
+        # Offsets so that the in-person reminders fall due 10 s and 26 s from
+        # now; the online ones 3 minutes later (never in this run's window:
+        # nobody online is checked by delivery, only by the plan).
+        o1, o2 = int(ip_start - (now + 10)), int(ip_start - (now + 26))
+        p.set_policy([], sorted([o1, o2]))
+        people = [("ath-a", "Europe/Rome", "it", "in_person"),
+                  ("ath-b", "America/New_York", "de", "in_person"),
+                  ("ath-c", "", "xx", "online")]
+        received = []
+
+        def sink():
+            ch = t.ch_ntf
+            sub = ch.unary_stream("/convene.v1.NotificationService/SubscribeNotifications",
+                                  request_serializer=N.SubscribeNotificationsRequest.SerializeToString,
+                                  response_deserializer=N.Notification.FromString)
+            stream = sub(N.SubscribeNotificationsRequest(subscriber="plan-mailer", event_ids=[pb.id],
+                                                         ack_timeout=duration_pb2.Duration(seconds=60)),
+                         timeout=120)
+            stop_stream.append(stream)
+            try:
+                for n in stream:
+                    received.append((time.time(), n))
+                    unary(ch, "NotificationService", "AckNotification", N.AckNotificationRequest(
+                        subscriber="plan-mailer", notification_id=n.notification_id),
+                        N.AckNotificationResponse)
+            except grpc.RpcError:
+                pass
+        stop_stream = []
+        th = threading.Thread(target=sink, daemon=True)
+        th.start()
+        for pid, zone, lang, mode in people:
+            p.att("Register", A.RegisterRequest(
+                event_id=pb.id, request_id=p.rid("reg"), mode=MODE_PB[mode],
+                participant=common_pb2.Participant(participant_id=pid, display_name=pid,
+                                                   email=f"{pid}@example.org", time_zone=zone,
+                                                   language=lang)), A.Registration)
+            p.pids.append(pid)
+            p.people[pid] = (zone, lang)
+        p.check("delivery: planned")
+        # Promote ath-b after the first due instant: cancel ath-a's day.
+        time.sleep(max(0.0, now + 14 - time.time()))
+        p.att("CancelRegistration", A.CancelRegistrationRequest(
+            event_id=pb.id, participant_id="ath-a", reason="plan model", request_id=p.rid("cancel")),
+            A.Registration)
+        if p.registration("ath-b")[0][2] != "confirmed":
+            p.failures.append(f"ath-b not promoted: {p.registration('ath-b')}")
+        p.check("delivery: after the promotion")
+        want = {("ath-a", f"day-{in_person.date()}-{O.iso_duration(o1)}"),
+                ("ath-b", f"day-{in_person.date()}-{O.iso_duration(o2)}")}
+        wait_until(lambda: len(received) >= 2 and time.time() > now + 30, 25, 0.2)
+        time.sleep(1)
+        for s in stop_stream:
+            s.cancel()
+        th.join(10)
+        got = {(n.participant_id, n.reminder_id) for _, n in received}
+        for key in sorted(want - got):
+            p.failures.append(f"DELIVERY LOST {pb.id}/{key[0]}/{key[1]}")
+        for key in sorted(got - want):
+            p.failures.append(f"DELIVERY UNEXPECTED {pb.id}/{key[0]}/{key[1]} (ath-b was "
+                              f"waitlisted when its first reminder fell due)")
+        for _, n in received:
+            pid = n.participant_id
+            zone, lang = p.people[pid]
+            want_zone = zone or self.zone
+            local_venue = in_person.strftime("%H:%M")
+            local_theirs = datetime.datetime.fromtimestamp(
+                ip_start, zoneinfo.ZoneInfo(want_zone)).strftime("%H:%M")
+            problems = []
+            if n.language != O.language_of(lang):
+                problems.append(f"language {n.language!r}, expected {O.language_of(lang)!r}")
+            if n.time_zone != want_zone:
+                problems.append(f"time_zone {n.time_zone!r}, expected {want_zone!r}")
+            if n.day != in_person.date().isoformat() or MODES.get(n.mode) != "in_person":
+                problems.append(f"day {n.day} mode {n.mode}, expected {in_person.date()} in person")
+            if abs(ts_seconds(n.due_time) - (ip_start - (o1 if pid == "ath-a" else o2))) > 1:
+                problems.append(f"due {ts_seconds(n.due_time)}")
+            if local_venue not in n.body or local_theirs not in n.body or want_zone not in n.body:
+                problems.append(f"body does not give {local_venue} at the venue and "
+                                f"{local_theirs} in {want_zone}: {n.body!r}")
+            if problems:
+                p.failures.append(f"DELIVERED {n.notification_id}: " + "; ".join(problems))
+            else:
+                p.counts["delivered in the participant's zone and language"] += 1
+        p.counts["delivery reminders received"] += len(received)
+        return p.counts, p.failures
 
 
 if __name__ == "__main__":

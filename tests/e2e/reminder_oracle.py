@@ -391,3 +391,181 @@ class Oracle:
             lines.append(f"UNEXPECTED {key} (no such reminder in the model): "
                          f"{sorted({r.notification_id for r in rs})}")
         return totals, lines
+
+
+# ---- planned reminders: every rule, for events far ahead ---------------------
+#
+# ReminderPlanModelTest (reminder_model_test.py) reads the plan through
+# ListScheduledReminders instead of waiting days for delivery, and compares it
+# with plan_of() below: the README's rules ("The notification service",
+# Planning and Texts; "The attendance service" for days, waitlists and moves)
+# written again in Python, with zoneinfo for the instants.
+#
+#   * Only CONFIRMED days are reminded of: a waitlisted day gets nothing
+#     until promoted; a promotion (a seat freed, a capacity raised) plans it.
+#   * before_event offsets: "<offset> before the event", about the
+#     participant's first confirmed day: the event's start when that is the
+#     opening day, else that day's start for their mode (below). Id
+#     "event-<ISO 8601 offset>".
+#   * before_each_day offsets: before each confirmed day's first session the
+#     participant's mode that day can attend (a HYBRID or unspecified session
+#     is open to both modes; of all the day's sessions when none is open to
+#     the mode); a day without sessions starts at the event's start on the
+#     opening day and at the event's opening hour on the others. Id
+#     "day-<YYYY-MM-DD>-<ISO 8601 offset>". The first day's reminder due at
+#     the same instant as a before_event one repeats it and is left out (the
+#     default policy's "1 hour before the event" and "1 hour before each
+#     day" send one reminder on day 1).
+#   * Due instant = that start - offset, the start taken from local time plus
+#     zone: across a clock change, "1 day before" is 24 real hours, not the
+#     same wall-clock time the day before.
+#   * A reminder already due when planned is not planned.
+#   * Rendered in the participant's language when it is one of en, it, el,
+#     bg, fr, de, nl (its primary tag), else English; in their zone, the
+#     venue's when they gave none.
+#   * A cancelled event has no reminders.
+
+import datetime as _dt
+import zoneinfo as _zi
+
+LANGUAGES = ("en", "it", "el", "bg", "fr", "de", "nl")
+
+
+def language_of(tag):
+    primary = (tag or "").split("-")[0].split("_")[0].lower()
+    return primary if primary in LANGUAGES else "en"
+
+
+def instant(zone, local):
+    """Epoch seconds of naive local datetime `local` in `zone` (the test
+    keeps event hours away from the clock changes' gaps and overlaps)."""
+    return local.replace(tzinfo=_zi.ZoneInfo(zone)).timestamp()
+
+
+def opens_to(session_format, mode):
+    """Whether a session of `session_format` ("hybrid", "in_person",
+    "online"; "" is the event's, hybrid) is open to `mode`."""
+    return session_format in ("", "hybrid") or session_format == mode
+
+
+class PlanEvent:
+    """What the test told the calendar: zone, local start and end (naive
+    datetimes), sessions [(start, end, format)], and the policy."""
+
+    def __init__(self, event_id, zone, start, end, sessions, before_event, before_each_day):
+        self.id, self.zone, self.start, self.end = event_id, zone, start, end
+        self.sessions = list(sessions)
+        self.before_event = list(before_event)
+        self.before_each_day = list(before_each_day)
+        self.cancelled = False
+
+    def dates(self):
+        out, d = [], self.start.date()
+        last = (self.end - _dt.timedelta(seconds=1)).date()
+        while d <= last:
+            out.append(d.isoformat())
+            d += _dt.timedelta(days=1)
+        return out
+
+    def day_start(self, date, mode):
+        """(instant, why) a day begins for someone attending it in `mode`."""
+        on_day = [s for s in self.sessions if s[0].date().isoformat() == date]
+        open_ = [s for s in on_day if opens_to(s[2], mode)]
+        if open_:
+            first = min(s[0] for s in open_)
+            why = "session" if first == min(s[0] for s in on_day) else "session of their mode, later"
+            return instant(self.zone, first), why
+        if on_day:
+            return instant(self.zone, min(s[0] for s in on_day)), "session of another mode"
+        if date == self.start.date().isoformat():
+            return instant(self.zone, self.start), "opening"
+        d = _dt.date.fromisoformat(date)
+        return instant(self.zone, _dt.datetime.combine(d, self.start.time())), "opening-hour"
+
+
+class PlannedKey:
+    __slots__ = ("reminder_id", "kind", "day", "mode", "due", "time_zone", "language", "why")
+
+    def __init__(self, **kw):
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+    def fields(self):
+        return (self.kind, self.day, self.mode, round(self.due), self.time_zone, self.language)
+
+
+def plan_of(ev, participant_zone, language, days, now):
+    """({reminder_id: PlannedKey}, [day reminder ids left out as repeats])
+    for one registration. days: [(date, mode, status)] with mode
+    "in_person"/"online", status "confirmed", "waitlisted" or "cancelled"."""
+    out, repeats = {}, []
+    if ev.cancelled:
+        return out, repeats
+    confirmed = sorted((d, m) for d, m, s in days if s == "confirmed" and d in ev.dates())
+    if not confirmed:
+        return out, repeats
+    zone = participant_zone or ev.zone
+    lang = language_of(language)
+    first, first_mode = confirmed[0]
+    if first == ev.start.date().isoformat():
+        opening, why = instant(ev.zone, ev.start), "opening"
+    else:
+        opening, why = ev.day_start(first, first_mode)
+    event_dues = set()
+    for o in ev.before_event:
+        due = opening - o
+        if due <= now:
+            continue
+        event_dues.add(round(due))
+        rid = f"event-{iso_duration(o)}"
+        out[rid] = PlannedKey(reminder_id=rid, kind="event", day=first, mode=first_mode, due=due,
+                              time_zone=zone, language=lang, why=why)
+    for d, m in confirmed:
+        starts, why = ev.day_start(d, m)
+        for o in ev.before_each_day:
+            due = starts - o
+            if due <= now:
+                continue
+            if d == first and round(due) in event_dues:
+                repeats.append(f"day-{d}-{iso_duration(o)}")
+                continue
+            rid = f"day-{d}-{iso_duration(o)}"
+            out[rid] = PlannedKey(reminder_id=rid, kind="day", day=d, mode=m, due=due,
+                                  time_zone=zone, language=lang, why=why)
+    return out, repeats
+
+
+def crosses_clock_change(zone, due, starts):
+    """Whether the zone's UTC offset differs between the due instant and
+    the start: a reminder whose lead in wall-clock time is not its offset."""
+    tz = _zi.ZoneInfo(zone)
+    return (_dt.datetime.fromtimestamp(due, tz).utcoffset() !=
+            _dt.datetime.fromtimestamp(starts, tz).utcoffset())
+
+
+def english_lead(offset, starts, reader_zone):
+    """How an English reminder says `offset` before `starts` to someone on
+    `reader_zone`'s clock (README, Texts): whole days counted on their own
+    dates ("tomorrow", "in 2 days"), in hours when a clock change makes those
+    days span another number of dates, else hours or minutes."""
+    tz = _zi.ZoneInfo(reader_zone)
+    days = (_dt.datetime.fromtimestamp(starts, tz).date() -
+            _dt.datetime.fromtimestamp(starts - offset, tz).date()).days
+    if offset % 86400 == 0 and days == offset // 86400:
+        return "tomorrow" if days == 1 else f"in {days} days"
+    if offset % 3600 == 0:
+        n = offset // 3600
+        return f"in {n} hour" + ("" if n == 1 else "s")
+    n = offset // 60
+    return f"in {n} minute" + ("" if n == 1 else "s")
+
+
+def english_clock(starts, venue_zone, reader_zone):
+    """What an English reminder must show of the start: the venue's HH:MM,
+    and the reader's with their zone in parentheses when it is another one."""
+    venue = _dt.datetime.fromtimestamp(starts, _zi.ZoneInfo(venue_zone)).strftime("%H:%M")
+    parts = [venue]
+    if reader_zone != venue_zone:
+        theirs = _dt.datetime.fromtimestamp(starts, _zi.ZoneInfo(reader_zone)).strftime("%H:%M")
+        parts += [f"({theirs} ", f"your time, {reader_zone})"]
+    return parts

@@ -249,6 +249,55 @@ TEST(ReminderPlanner, FollowsTheModeOfEachDayAndSkipsWaitlistedDays) {
   EXPECT_EQ(plan[2].mode, AttendanceMode::kInPerson);
 }
 
+// A registration that attendance already carried along with a move keeps,
+// cancelled, a day on a date the event lost before; with as many days as
+// the event has, it must not be taken for a copy still on the old dates
+// (reminder_model_test.py ReminderPlanModelTest found it: the days held
+// were reminded of a day late, and the last day, not held, as well).
+TEST(ReminderPlanner, ACancelledDayOnALostDateDoesNotShiftTheDaysHeld) {
+  Prepared p = Prepare(TrainingAcrossTheClockChange());  // 26, 27, 28 March
+  Registration r;
+  r.days = {{absl::CivilDay(2022, 3, 20), AttendanceMode::kInPerson, RegistrationStatus::kCancelled, 0},
+            {absl::CivilDay(2022, 3, 26), AttendanceMode::kOnline, RegistrationStatus::kConfirmed, 0},
+            {absl::CivilDay(2022, 3, 27), AttendanceMode::kInPerson, RegistrationStatus::kConfirmed, 0}};
+  ReminderPolicy policy = DefaultReminderPolicy(p.event.id);
+  policy.before_event = {absl::Hours(48)};
+  policy.before_each_day = {absl::Hours(2)};
+  std::vector<PlannedReminder> plan =
+      PlanReminders(p.event, p.zone, r, policy, Utc(2022, 3, 1, 0, 0));
+  ASSERT_EQ(plan.size(), 3u);
+  EXPECT_EQ(plan[0].reminder_id, "event-P2D");
+  EXPECT_EQ(plan[0].day, absl::CivilDay(2022, 3, 26));
+  EXPECT_EQ(plan[0].due, Utc(2022, 3, 24, 8, 30));
+  EXPECT_EQ(plan[1].reminder_id, "day-2022-03-26-PT2H");
+  EXPECT_EQ(plan[1].mode, AttendanceMode::kOnline);
+  EXPECT_EQ(plan[2].reminder_id, "day-2022-03-27-PT2H");
+  EXPECT_EQ(plan[2].mode, AttendanceMode::kInPerson);
+  EXPECT_EQ(plan[2].due, Utc(2022, 3, 27, 5, 30));
+}
+
+// A copy still on the old dates (the calendar's move read before
+// attendance's entry for the registration) is read on the new ones, day i
+// on day i.
+TEST(ReminderPlanner, ACopyWhollyOnTheOldDatesIsReadOnTheNewOnes) {
+  Prepared p = Prepare(TrainingAcrossTheClockChange());  // 26, 27, 28 March
+  Registration r;
+  r.days = {{absl::CivilDay(2022, 3, 19), AttendanceMode::kInPerson, RegistrationStatus::kConfirmed, 0},
+            {absl::CivilDay(2022, 3, 20), AttendanceMode::kOnline, RegistrationStatus::kConfirmed, 0},
+            {absl::CivilDay(2022, 3, 21), AttendanceMode::kInPerson, RegistrationStatus::kCancelled, 0}};
+  ReminderPolicy policy = DefaultReminderPolicy(p.event.id);
+  policy.before_event = {absl::Hours(48)};
+  policy.before_each_day = {absl::Hours(2)};
+  std::vector<PlannedReminder> plan =
+      PlanReminders(p.event, p.zone, r, policy, Utc(2022, 3, 1, 0, 0));
+  ASSERT_EQ(plan.size(), 3u);
+  EXPECT_EQ(plan[0].reminder_id, "event-P2D");
+  EXPECT_EQ(plan[1].reminder_id, "day-2022-03-26-PT2H");
+  EXPECT_EQ(plan[1].mode, AttendanceMode::kInPerson);
+  EXPECT_EQ(plan[2].reminder_id, "day-2022-03-27-PT2H");
+  EXPECT_EQ(plan[2].mode, AttendanceMode::kOnline);
+}
+
 TEST(ReminderPlanner, CancelledEventsAndRegistrationsGetNoReminders) {
   Prepared p = Prepare(TrainingAcrossTheClockChange());
   Registration r = AllDays(p.event, AttendanceMode::kInPerson);
