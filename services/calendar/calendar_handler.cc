@@ -84,10 +84,16 @@ CalendarHandler::ChangeWatcher::Source ChangeSource(ChangeFeedApp& feed, ChangeQ
 }
 
 // Integration tokens see no participant's identity: pseudonyms instead.
-ChangeAudience AudienceOf(const grpc::ServerContextBase& context, const std::string& key) {
-  return {.pseudonyms = core::ParticipantViewOf(auth::CallerRole(context)) !=
-                        core::ParticipantView::kAll,
-          .pseudonym_key = key};
+// Only they need the deployment's key; its read failing fails their call.
+absl::StatusOr<ChangeAudience> AudienceOf(const grpc::ServerContextBase& context,
+                                          PseudonymKeySource* keys) {
+  if (core::ParticipantViewOf(auth::CallerRole(context)) == core::ParticipantView::kAll) {
+    return ChangeAudience{};
+  }
+  if (keys == nullptr) return absl::InternalError("pseudonym key: no source");
+  absl::StatusOr<std::string> key = keys->Get();
+  if (!key.ok()) return key.status();
+  return ChangeAudience{.pseudonyms = true, .pseudonym_key = *std::move(key)};
 }
 
 }  // namespace
@@ -311,9 +317,11 @@ grpc::ServerUnaryReactor* CalendarHandler::ListChanges(
       *context, *request, request->position(), request->event_id(), request->kinds());
   if (!query.ok()) return FinishNow(context, query.status());
   query->page_size = request->page_size();
+  absl::StatusOr<ChangeAudience> audience = AudienceOf(*context, pseudonym_keys_);
+  if (!audience.ok()) return FinishNow(context, audience.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   feed_.ListChanges(*std::move(query), [reactor, response,
-                                         audience = AudienceOf(*context, pseudonym_key_)](
+                                         audience = *std::move(audience)](
                                            absl::StatusOr<ChangeSlice> slice) {
     if (!slice.ok()) return reactor->Finish(rpc::ToGrpcStatus(slice.status()));
     for (const storage::FeedEntry& e : slice->entries) {
@@ -340,10 +348,12 @@ grpc::ServerWriteReactor<v1::Change>* CalendarHandler::WatchChanges(
       return rpc::FinishStreamNow<v1::Change>(s);
     }
   }
+  absl::StatusOr<ChangeAudience> audience = AudienceOf(*context, pseudonym_keys_);
+  if (!audience.ok()) return rpc::FinishStreamNow<v1::Change>(audience.status());
   absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
   if (!ticket.ok()) return rpc::FinishStreamNow<v1::Change>(ticket.status());
   auto* watcher = new ChangeWatcher(
-      ChangeSource(feed_, *query, AudienceOf(*context, pseudonym_key_)), feed_tailer_, [this](ChangeWatcher* done) {
+      ChangeSource(feed_, *query, *std::move(audience)), feed_tailer_, [this](ChangeWatcher* done) {
         absl::MutexLock lock(&watchers_mu_);
         change_watchers_.erase(done);
       });

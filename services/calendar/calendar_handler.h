@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "calendar/calendar_app.h"
 #include "calendar/change_feed.h"
+#include "calendar/pseudonym_key_source.h"
 #include "calendar/event_change_watcher.h"
 #include "storage/stream_tailer.h"
 #include "convene/v1/calendar.grpc.pb.h"
@@ -47,9 +48,9 @@ class CalendarHandler final
         feed_(feed),
         feed_tailer_(feed_tailer) {}
 
-  // The deployment's key for participant pseudonyms (core/pseudonym.h),
-  // set once before the service serves.
-  void set_pseudonym_key(std::string key) { pseudonym_key_ = std::move(key); }
+  // Where the deployment's key for participant pseudonyms comes from
+  // (core/pseudonym.h); set once before the service serves.
+  void set_pseudonym_keys(PseudonymKeySource* keys) { pseudonym_keys_ = keys; }
 
   // Ends every open WatchEventChanges and WatchChanges stream with
   // UNAVAILABLE (shutdown).
@@ -102,7 +103,7 @@ class CalendarHandler final
   storage::StreamTailer& change_tailer_;
   ChangeFeedApp& feed_;
   storage::StreamTailer& feed_tailer_;
-  std::string pseudonym_key_;
+  PseudonymKeySource* pseudonym_keys_ = nullptr;
   absl::Mutex watchers_mu_;
   absl::flat_hash_set<EventChangeWatcher*> watchers_ ABSL_GUARDED_BY(watchers_mu_);
   absl::flat_hash_set<ChangeWatcher*> change_watchers_ ABSL_GUARDED_BY(watchers_mu_);

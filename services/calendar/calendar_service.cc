@@ -1,11 +1,8 @@
 #include "calendar/calendar_service.h"
 
-#include <openssl/rand.h>
-
 #include <memory>
 #include <utility>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 #include "calendar/calendar_app.h"
@@ -43,6 +40,7 @@ struct CalendarParts {
         relay_follow(*relay_redis, ChangeFeedFollowKeys()),
         relay(relay_follow, *relay_redis, context.clock,
               {.owner = storage::MakeOwnerToken()}),
+        pseudonym_keys(context.redis),
         handler(app, *tailer, feed, *feed_tailer) {
     app.set_change_applied_waiter(applied_waiter.get());
   }
@@ -56,30 +54,9 @@ struct CalendarParts {
   std::unique_ptr<storage::RedisSyncClient> relay_redis;
   storage::PlannerFeed relay_follow;
   ChangeFeedRelay relay;
+  PseudonymKeySource pseudonym_keys;
   CalendarHandler handler;
 };
-
-// The deployment's pseudonym key: the one stored, or a new random one
-// stored now. Every replica reads the same, so a person's pseudonym does
-// not depend on which replica answers.
-absl::StatusOr<std::string> PseudonymKey(storage::RedisSyncClient& redis) {
-  unsigned char random[32];
-  if (RAND_bytes(random, sizeof(random)) != 1) {
-    return absl::InternalError("pseudonym key: no random bytes from OpenSSL");
-  }
-  const std::string fresh =
-      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(random), sizeof(random)));
-  absl::StatusOr<storage::RedisReply> stored =
-      redis.Command({"SET", storage::keys::ChangeFeedPseudonymKey(), fresh, "NX", "GET"});
-  if (!stored.ok()) return stored.status();
-  if (stored->is_nil()) return fresh;
-  if (stored->is_error()) {
-    return absl::UnavailableError(absl::StrCat("pseudonym key: ", stored->text()));
-  }
-  absl::StatusOr<absl::string_view> key = stored->as_string();
-  if (!key.ok()) return key.status();
-  return std::string(*key);
-}
 
 }  // namespace
 
@@ -100,15 +77,13 @@ host::ServiceFactory CalendarServiceFactory() {
             absl::StatusOr<std::unique_ptr<storage::RedisSyncClient>> relay_redis =
                 storage::RedisSyncClient::Start(options);
             if (!relay_redis.ok()) return relay_redis.status();
-            absl::StatusOr<std::string> pseudonym_key = PseudonymKey(**relay_redis);
-            if (!pseudonym_key.ok()) return pseudonym_key.status();
             absl::StatusOr<std::unique_ptr<ChangeAppliedWaiter>> waiter =
                 ChangeAppliedWaiter::Start(context.redis_options, {});
             if (!waiter.ok()) return waiter.status();
             auto parts = std::make_shared<CalendarParts>(
                 context, *std::move(tailer), *std::move(feed_tailer),
                 *std::move(relay_redis), *std::move(waiter));
-            parts->handler.set_pseudonym_key(*std::move(pseudonym_key));
+            parts->handler.set_pseudonym_keys(&parts->pseudonym_keys);
             parts->relay.Start();
             return host::HostedService{
                 std::shared_ptr<grpc::Service>(parts, &parts->handler),
