@@ -182,7 +182,8 @@ class NotificationE2ETest(ProcessesTestCase):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 hits.append((self.headers["X-Convene-Signature"], body,
-                             self.headers["X-Convene-Idempotency-Key"]))
+                             self.headers["X-Convene-Idempotency-Key"],
+                             self.headers.get("X-Convene-Webhook-Signature", ""), time.time()))
                 self.send_response(503 if len(hits) == 1 else 200)  # one retry
                 self.end_headers()
 
@@ -217,8 +218,16 @@ class NotificationE2ETest(ProcessesTestCase):
         self.set_policy(ch, event.id, [lead])
         self.register(event.id, "torino-1")
         self.assertTrue(wait_until(lambda: len(hits) >= 2, 40, 0.2), "the webhook was not called twice")
-        signature, body, key = hits[1]
+        signature, body, key, stamped, received = hits[1]
         self.assertEqual(signature, hmac.new(secret.encode(), body, hashlib.sha256).hexdigest())
+        # What the README tells a receiver to check: the timestamp is recent
+        # and signed together with the body, so an old request replayed fails.
+        fields = dict(part.split("=", 1) for part in stamped.split(","))
+        self.assertLessEqual(abs(received - int(fields["t"])), 300, stamped)
+        self.assertTrue(hmac.compare_digest(
+            fields["v1"], hmac.new(secret.encode(), fields["t"].encode() + b"." + body,
+                                   hashlib.sha256).hexdigest()), stamped)
+        self.assertNotEqual(hits[0][3], "")
         self.assertEqual(hits[0][2], key)  # the retry carries the same key
         self.assertIn(b"torino-1@example.org", body)
 
