@@ -368,6 +368,62 @@ class NotificationE2ETest(ProcessesTestCase):
         again = take("gw")
         self.assertEqual(again.notification_id, held.notification_id)
 
+    def test_subscriber_groups_are_bounded_and_idle_ones_expire(self):
+        """Each subscriber name (and each filter) is a consumer group on
+        every outbox; a token opening streams under new names made one
+        permanent group per name, each starting from the oldest kept
+        notification, and AckNotification walks them all. Past the limit a
+        new one is refused; one no stream has used for the idle time goes;
+        an open stream's group never does."""
+        n = self.spawn("notification/convene-notification", "--max_subscriber_groups=5",
+                       "--subscriber_group_idle=6s")
+        ch = self.channel(n)
+        sub = ch.unary_stream(
+            "/convene.v1.NotificationService/SubscribeNotifications",
+            request_serializer=notification_pb2.SubscribeNotificationsRequest.SerializeToString,
+            response_deserializer=notification_pb2.Notification.FromString)
+        outboxes = self.reminder_keys("outbox")
+
+        def open_briefly(subscriber, seconds=0.8):
+            """The stream's end: DEADLINE_EXCEEDED when it was served."""
+            try:
+                for _ in sub(notification_pb2.SubscribeNotificationsRequest(subscriber=subscriber),
+                             timeout=seconds):
+                    pass
+            except grpc.RpcError as e:
+                return e
+            self.fail("the stream ended without an error")
+
+        def groups():
+            names = set()
+            for outbox in outboxes:
+                out = subprocess.run(["redis-cli", *self.redis.cli_target(), "--json", "XINFO",
+                                      "GROUPS", outbox], capture_output=True, text=True, timeout=10).stdout
+                for g in json.loads(out or "[]"):
+                    g = g if isinstance(g, dict) else dict(zip(g[::2], g[1::2]))
+                    names.add(g["name"])
+            return {g for g in names if g.startswith("gw-")}
+
+        # A stream held open all along: its group must outlive the idle time.
+        live_done = threading.Event()
+
+        def live():
+            open_briefly("gw-live", seconds=16)
+            live_done.set()
+        threading.Thread(target=live, daemon=True).start()
+        for i in range(1, 5):
+            self.assertEqual(open_briefly(f"gw-{i}").code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+        refused = open_briefly("gw-5")
+        self.assertEqual(refused.code(), grpc.StatusCode.RESOURCE_EXHAUSTED, refused.details())
+        self.assertIn("subscriber", refused.details())
+        self.assertEqual(groups(), {"gw-live", "gw-1", "gw-2", "gw-3", "gw-4"})
+        # A name already in use is no new group.
+        self.assertEqual(open_briefly("gw-1").code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+        time.sleep(7)  # longer than --subscriber_group_idle since gw-1..4 were last used
+        self.assertEqual(open_briefly("gw-5").code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+        self.assertEqual(groups(), {"gw-live", "gw-5"})
+        self.assertTrue(live_done.wait(20))
+
     def test_once_dispatches_what_is_due_and_exits(self):
         # A replica that plans but does not dispatch; cron runs --once.
         planner = self.spawn("notification/convene-notification", "--notices=false", "--dispatch=false",
