@@ -68,9 +68,8 @@ absl::Status OutboxReader::Join(const std::string& group, const GroupLimits& lim
         group, absl::StrCat(absl::ToUnixMillis(now)),
         absl::StrCat(absl::ToInt64Milliseconds(limits.idle)), absl::StrCat(limits.max_groups)};
     argv.insert(argv.end(), limits.own_groups.begin(), limits.own_groups.end());
-    // Beside the outbox, under its hash tag, so that one script sees both.
-    absl::StatusOr<RedisReply> r =
-        redis_.Eval(scripts::OutboxGroupJoin(), {outbox, outbox + "-groups-seen"}, argv);
+    absl::StatusOr<RedisReply> r = redis_.Eval(
+        scripts::OutboxGroupJoin(), {outbox, keys::ReminderShard(shard).OutboxGroupsSeen()}, argv);
     if (!r.ok()) {
       if (absl::IsResourceExhausted(r.status())) return r.status();
       last = r.status();

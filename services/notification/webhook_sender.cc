@@ -417,7 +417,13 @@ WebhookSender::WebhookSender(WebhookSenderOptions options,
 }
 
 WebhookOutcome WebhookSender::Deliver(const WebhookDelivery& delivery) const {
+  return Deliver(delivery, options_.max_attempts);
+}
+
+WebhookOutcome WebhookSender::Deliver(const WebhookDelivery& delivery, int max_attempts) const {
+  max_attempts = std::max(1, max_attempts);
   WebhookOutcome outcome;
+  outcome.final = true;  // until an attempt says otherwise
   absl::StatusOr<UrlEndpoint> endpoint = ParseWebhookUrl(delivery.url);
   if (!endpoint.ok()) {
     outcome.failure_reason = std::string(endpoint.status().message());
@@ -439,7 +445,7 @@ WebhookOutcome WebhookSender::Deliver(const WebhookDelivery& delivery) const {
   const long timeout_ms =
       static_cast<long>(absl::ToInt64Milliseconds(options_.request_timeout));
   core::Backoff backoff(options_.initial_backoff, options_.max_backoff);
-  for (int n = 1; n <= options_.max_attempts; ++n) {
+  for (int n = 1; n <= max_attempts; ++n) {
     // Where the host leads is checked at every attempt (DNS can change), and
     // the request goes to exactly the addresses checked.
     std::string pinned;
@@ -470,10 +476,12 @@ WebhookOutcome WebhookSender::Deliver(const WebhookDelivery& delivery) const {
     const Verdict verdict = Judge(attempt);
     if (verdict == Verdict::kDelivered) {
       outcome.delivered = true;
+      outcome.final = false;
       outcome.failure_reason.clear();
       return outcome;
     }
-    if (verdict == Verdict::kFinal || n == options_.max_attempts) {
+    outcome.final = verdict == Verdict::kFinal;
+    if (verdict == Verdict::kFinal || n == max_attempts) {
       outcome.failure_reason =
           DescribeFailure(attempt, *endpoint, options_.request_timeout, n);
       return outcome;

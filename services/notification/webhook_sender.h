@@ -73,6 +73,9 @@ struct WebhookOutcome {
   // attempts)". Names only the host and port of the URL, never its path or
   // query (which may carry a token), and never the secret.
   std::string failure_reason;
+  // Not delivered, and trying again would not change that (an invalid
+  // delivery, a refused target, 3xx, or a 4xx other than 408 and 429).
+  bool final = false;
 };
 
 // Sends webhooks over libcurl. Thread-safe: several threads may call
@@ -99,6 +102,9 @@ class WebhookSender {
   // The secret is not checked here (ValidateWebhookSecret is for accepting
   // one). The response body is read (up to 64 KiB) and discarded.
   WebhookOutcome Deliver(const WebhookDelivery& delivery) const;
+  // The same with at most `max_attempts` (at least 1) tries: 1 for a caller
+  // that schedules retries itself, so that no thread waits out a backoff.
+  WebhookOutcome Deliver(const WebhookDelivery& delivery, int max_attempts) const;
 
  private:
   WebhookSenderOptions options_;

@@ -243,6 +243,81 @@ class NotificationE2ETest(ProcessesTestCase):
         self.assertIn("127.0.0.1:1", got[0].failure_reason)
         self.assertNotIn(secret, got[0].failure_reason)
 
+    def test_a_dead_webhook_receiver_delays_only_its_own_deliveries(self):
+        """Webhooks were delivered one at a time, each with all its retries
+        (5 tries of up to 5 s): ten notifications for a receiver that never
+        answers held up every other webhook for minutes. And an admin could
+        make any number of webhooks to such a receiver."""
+        slow_hits, fast_hits = [], []
+
+        class Slow(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                slow_hits.append(time.time())
+                time.sleep(6)  # past the 5 s each request is given
+
+            def log_message(self, *args):
+                pass
+
+        class Fast(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                fast_hits.append((time.time(), self.path, json.loads(body)))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+        servers = []
+        for handler in (Slow, Fast):
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            server.daemon_threads = True
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            self.addCleanup(server.server_close)
+            self.addCleanup(server.shutdown)
+            servers.append(server)
+        n = self.spawn("notification/convene-notification", "--notice_delay=1s",
+                       "--webhook_allow_private_targets")
+        ch = self.channel(n)
+        secret = "s3cret-s3cret-s3cret"
+
+        def create(url, events):
+            return unary(ch, "NotificationService", "CreateWebhook", notification_pb2.CreateWebhookRequest(
+                webhook=notification_pb2.Webhook(url=url, secret=secret, event_ids=events)),
+                notification_pb2.Webhook)
+        a, _ = self.create_event("e2e-slow-a", datetime.timedelta(days=2))
+        b, _ = self.create_event("e2e-slow-b", datetime.timedelta(days=2))
+        slow_url = f"http://127.0.0.1:{servers[0].server_port}/hook"
+        for _ in range(9):
+            create(slow_url, [a.id])
+        # A's notifications also go to a healthy receiver, which must take
+        # each once however often the slow ones are retried.
+        fast_url = f"http://127.0.0.1:{servers[1].server_port}"
+        create(fast_url + "/a", [a.id])
+        # Each event has room for 10 webhooks; the whole service for 100.
+        with self.assertRaises(grpc.RpcError) as full:
+            create(slow_url, [a.id])
+        self.assertEqual(full.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        self.assertIn("webhook.event_ids", full.exception.details())
+        create(fast_url + "/b", [b.id])
+        for i in range(10):
+            self.register(a.id, f"slow-{i}")
+        time.sleep(3)  # A's confirmations are in the outbox, ahead of B's
+        self.assertTrue(wait_until(lambda: slow_hits, 10, 0.1), "the slow receiver was never called")
+        registered = time.time()
+        self.register(b.id, "fast-1")
+        # Within the notice delay and a few seconds, not after A's retries.
+        to_b = lambda: [h for h in fast_hits if h[1] == "/b"]  # noqa: E731
+        self.assertTrue(wait_until(to_b, 12, 0.1),
+                        f"the healthy receiver waited behind the slow one ({len(slow_hits)} slow calls)")
+        self.assertLess(to_b()[0][0] - registered, 12)
+        self.assertEqual(to_b()[0][2]["participant_id"], "fast-1")
+        # The slow receivers are tried again (parked in between) ...
+        self.assertTrue(wait_until(lambda: len(slow_hits) >= 2 * 9, 30, 0.2), len(slow_hits))
+        # ... and the healthy one had each of A's notifications once.
+        keys = [h[2]["idempotency_key"] for h in fast_hits if h[1] == "/a"]
+        self.assertEqual(len(set(keys)), 10, keys)
+        self.assertEqual(len(keys), 10, keys)
+
     def test_a_filtered_subscriber_never_takes_other_events_notifications(self):
         """Issue 15 finding 3: "mailer" filtered to event A acknowledged C's
         entries in the shared group, so the every-event "mailer" got nothing

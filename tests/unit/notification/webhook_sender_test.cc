@@ -200,6 +200,24 @@ TEST(VerifyWebhookSignature, RejectsAnOldDeliveryReplayedAndATamperedOne) {
                                       absl::Minutes(5)).ok());
 }
 
+// The webhook worker tries once per pass and schedules retries itself; it
+// must know whether another try could help.
+TEST(WebhookSender, TriesOnceWhenAskedAndSaysWhetherAnotherTryCouldHelp) {
+  auto server = StartServer({Reply::Answer(503), Reply::Answer(400)});
+  ASSERT_NE(server, nullptr);
+  RecordingSleeper sleeper;
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
+  const WebhookOutcome busy = sender.Deliver(DeliveryTo(server->Url("/hook")), 1);
+  EXPECT_FALSE(busy.delivered);
+  EXPECT_EQ(busy.attempts, 1);
+  EXPECT_FALSE(busy.final);
+  const WebhookOutcome bad = sender.Deliver(DeliveryTo(server->Url("/hook")), 1);
+  EXPECT_EQ(bad.last_http_status, 400);
+  EXPECT_TRUE(bad.final);
+  EXPECT_THAT(sleeper.sleeps(), IsEmpty());
+  EXPECT_EQ(server->Requests().size(), 2u);
+}
+
 TEST(WebhookSender, SendsALargeBodyWithoutWaitingForContinue) {
   auto server = StartServer({Reply::Answer(204)});
   ASSERT_NE(server, nullptr);
