@@ -53,6 +53,11 @@ std::string NoBars(std::string text) {
 WebhookWorker::~WebhookWorker() { Stop(); }
 
 absl::Status WebhookWorker::Apply(Lane& lane) {
+  // First, so that an entry whose record fails below is not left waiting
+  // for a lane that is gone (it is tried again).
+  for (const auto& [key, delivery] : lane.items) {
+    if (auto it = work_.find(key); it != work_.end()) --it->second.in_flight;
+  }
   Receiver& r = receivers_[lane.hook_id];
   for (auto& [key, outcome] : lane.results) {
     auto it = work_.find(key);
@@ -80,9 +85,6 @@ absl::Status WebhookWorker::Apply(Lane& lane) {
     if (!set.ok()) return set.status();
     (void)redis_.Command(
         {"PEXPIRE", progress_key, absl::StrCat(absl::ToInt64Milliseconds(kProgressKept))});
-  }
-  for (const auto& [key, delivery] : lane.items) {
-    if (auto it = work_.find(key); it != work_.end()) --it->second.in_flight;
   }
   return absl::OkStatus();
 }
