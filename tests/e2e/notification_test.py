@@ -318,6 +318,30 @@ class NotificationE2ETest(ProcessesTestCase):
         self.assertEqual(len(set(keys)), 10, keys)
         self.assertEqual(len(keys), 10, keys)
 
+    def test_webhooks_are_bounded_in_all_and_a_deleted_one_frees_its_place(self):
+        n = self.spawn("notification/convene-notification", "--webhooks=false",
+                       "--webhook_allow_private_targets")
+        ch = self.channel(n)
+
+        def create(events=()):
+            return unary(ch, "NotificationService", "CreateWebhook", notification_pb2.CreateWebhookRequest(
+                webhook=notification_pb2.Webhook(url="http://127.0.0.1:9/hook", secret="s3cret-s3cret-s3cret",
+                                                 event_ids=list(events))), notification_pb2.Webhook)
+        event, _ = self.create_event("e2e-hook-bound", datetime.timedelta(days=2))
+        made = [create([event.id]) for _ in range(10)] + [create() for _ in range(90)]
+        for events in ([], [event.id]):
+            with self.assertRaises(grpc.RpcError) as full:
+                create(events)
+            self.assertEqual(full.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+            self.assertIn("webhook", full.exception.details())
+        unary(ch, "NotificationService", "DeleteWebhook",
+              notification_pb2.DeleteWebhookRequest(webhook_id=made[0].id),
+              notification_pb2.DeleteWebhookResponse)
+        create([event.id])  # the event's place and the overall one are free again
+        listed = unary(ch, "NotificationService", "ListWebhooks", notification_pb2.ListWebhooksRequest(),
+                       notification_pb2.ListWebhooksResponse)
+        self.assertEqual(len(listed.webhooks), 100)
+
     def test_a_filtered_subscriber_never_takes_other_events_notifications(self):
         """Issue 15 finding 3: "mailer" filtered to event A acknowledged C's
         entries in the shared group, so the every-event "mailer" got nothing
