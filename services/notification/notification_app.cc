@@ -329,7 +329,8 @@ void NotificationApp::CheckWebhookEvents(v1::Webhook webhook, int next, Done<v1:
   *webhook.mutable_create_time() = rpc::TimeToProto(clock_.Now());
   std::string id = webhook.id();
   std::string record = webhook.SerializeAsString();
-  reminders_.PutWebhook(std::move(id), std::move(record),
+  std::vector<std::string> events(webhook.event_ids().begin(), webhook.event_ids().end());
+  reminders_.PutWebhook(std::move(id), std::move(record), std::move(events),
                         [webhook = std::move(webhook), done = std::move(done)](
                             absl::StatusOr<bool> put) mutable {
                           if (!put.ok()) return done(put.status());

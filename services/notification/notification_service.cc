@@ -61,6 +61,13 @@ ABSL_FLAG(bool, notices, true,
 ABSL_FLAG(absl::Duration, notice_delay, absl::Seconds(10),
           "how long a registration notice (confirmed, waitlisted, promoted, ...) waits before "
           "it is sent: a change undone meanwhile sends none, a burst of changes sends one");
+ABSL_FLAG(int, max_subscriber_groups, 100,
+          "the most SubscribeNotifications subscriber groups (a name, or a name with an "
+          "event filter) kept on each outbox; a stream that would make another is refused "
+          "with RESOURCE_EXHAUSTED");
+ABSL_FLAG(absl::Duration, subscriber_group_idle, absl::Hours(24 * 7),
+          "a subscriber group no stream has used for this long is removed, with its place "
+          "in the outbox and what it had not acknowledged");
 ABSL_FLAG(int, reminder_shards, 1,
           "how many reminder shards ({ntf}, {ntf:1}, ...) notification's per-event state is "
           "partitioned into, by event, so that many Redis Cluster nodes share reminder work "
@@ -139,7 +146,10 @@ struct NotificationParts {
             .allow_private_targets = absl::GetFlag(FLAGS_webhook_allow_private_targets)}),
         app(events, reminders, replanner, dispatcher, context.clock),
         workers(2, 1000),
-        subscriptions(context.redis_options, app),
+        subscriptions(context.redis_options, app,
+                      {.max_groups = absl::GetFlag(FLAGS_max_subscriber_groups),
+                       .idle = absl::GetFlag(FLAGS_subscriber_group_idle),
+                       .own_groups = {}}),
         webhook_redis(std::move(webhook_connection)),
         webhook_worker(*webhook_redis, app, reminders, sender, {.consumer = owner}),
         mail_sender(mail.value_or(MailSenderOptions{})),
@@ -191,6 +201,12 @@ absl::StatusOr<std::shared_ptr<NotificationParts>> MakeNotificationParts(
   if (shards < 1 || shards > kMaxReminderShards) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--reminder_shards: must be 1-", kMaxReminderShards, ", not ", shards));
+  }
+  if (absl::GetFlag(FLAGS_max_subscriber_groups) < 1) {
+    return absl::InvalidArgumentError("--max_subscriber_groups: must be at least 1");
+  }
+  if (absl::GetFlag(FLAGS_subscriber_group_idle) < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("--subscriber_group_idle: must be at least 1s");
   }
   {
     // Every replica must agree on the count. Redis not answering yet is no

@@ -21,7 +21,9 @@
 #include "rpc/status_conversion.h"
 #include "rpc/unary_reply.h"
 #include "storage/lua_script.h"
+#include "notification/mail_worker.h"
 #include "notification/outbox_reader.h"
+#include "notification/webhook_worker.h"
 #include "storage/redis_sync_client.h"
 
 namespace convene::notification {
@@ -121,8 +123,24 @@ class NotificationSubscription final
     if (!redis.ok()) return rpc::ToGrpcStatus(redis.status());
     storage::OutboxReader reader(**redis, hub_.app_.reminder_shards());
     const core::Clock& clock = hub_.app_.clock();
+    if (absl::Status s = reader.Join(group_, hub_.limits_, clock.Now());
+        absl::IsResourceExhausted(s)) {
+      return rpc::ToGrpcStatus(s);
+    }
+    // Often enough that an open stream's group is never taken for unused.
+    const absl::Duration touch_every = std::min(absl::Minutes(1), hub_.limits_.idle / 4);
+    absl::Time next_touch = clock.Now() + touch_every;
     absl::Time next_claim = absl::InfinitePast();
     while (!stop_.load()) {
+      if (clock.Now() >= next_touch) {
+        // Refused only if the group was removed meanwhile and the places
+        // are taken: the stream ends rather than read past the bound.
+        if (absl::Status s = reader.Join(group_, hub_.limits_, clock.Now());
+            absl::IsResourceExhausted(s)) {
+          return rpc::ToGrpcStatus(s);
+        }
+        next_touch = clock.Now() + touch_every;
+      }
       std::vector<storage::OutboxEntry> entries;
       if (clock.Now() >= next_claim) {
         // Redelivery: entries this group was handed and never acknowledged.
@@ -187,6 +205,19 @@ class NotificationSubscription final
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> end_status_ ABSL_GUARDED_BY(mu_);
 };
+
+namespace {
+storage::OutboxReader::GroupLimits WithOwnGroups(storage::OutboxReader::GroupLimits limits) {
+  limits.own_groups = {MailWorker::kGroup, WebhookWorker::kGroup};
+  if (limits.max_groups < 1) limits.max_groups = 1;
+  if (limits.idle < absl::Seconds(1)) limits.idle = absl::Seconds(1);
+  return limits;
+}
+}  // namespace
+
+SubscriptionHub::SubscriptionHub(storage::RedisClientOptions options, NotificationApp& app,
+                                 storage::OutboxReader::GroupLimits limits)
+    : options_(std::move(options)), app_(app), limits_(WithOwnGroups(std::move(limits))) {}
 
 SubscriptionHub::~SubscriptionHub() { CloseAll(); }
 

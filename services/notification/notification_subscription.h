@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "convene/v1/notification.grpc.pb.h"
 #include "notification/notification_app.h"
+#include "notification/outbox_reader.h"
 #include "storage/redis_client_options.h"
 
 namespace convene::notification {
@@ -32,9 +33,10 @@ class NotificationSubscription;
 
 class SubscriptionHub {
  public:
-  // `app` must outlive the hub.
-  SubscriptionHub(storage::RedisClientOptions options, NotificationApp& app)
-      : options_(std::move(options)), app_(app) {}
+  // `app` must outlive the hub. `limits` bound the subscriber groups
+  // (own_groups is filled in here).
+  SubscriptionHub(storage::RedisClientOptions options, NotificationApp& app,
+                  storage::OutboxReader::GroupLimits limits = {});
   // CloseAll().
   ~SubscriptionHub();
 
@@ -54,6 +56,7 @@ class SubscriptionHub {
 
   const storage::RedisClientOptions options_;
   NotificationApp& app_;
+  const storage::OutboxReader::GroupLimits limits_;
   absl::Mutex mu_;
   absl::flat_hash_set<NotificationSubscription*> open_ ABSL_GUARDED_BY(mu_);
   bool closing_ ABSL_GUARDED_BY(mu_) = false;

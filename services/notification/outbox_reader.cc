@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "notification/scripts/outbox_group_join_lua.h"
 #include "notification/scripts/outbox_leave_lua.h"
 #include "storage/keys.h"
 
@@ -55,6 +56,30 @@ absl::Status OutboxReader::EnsureGroup(const std::string& group) {
     if (first.ok()) first = s;
   }
   return first;
+}
+
+absl::Status OutboxReader::Join(const std::string& group, const GroupLimits& limits,
+                                absl::Time now) {
+  absl::Status last;
+  int answered = 0;
+  for (int shard = 0; shard < shards_; ++shard) {
+    const std::string outbox = keys::ReminderShard(shard).Outbox();
+    std::vector<std::string> argv = {
+        group, absl::StrCat(absl::ToUnixMillis(now)),
+        absl::StrCat(absl::ToInt64Milliseconds(limits.idle)), absl::StrCat(limits.max_groups)};
+    argv.insert(argv.end(), limits.own_groups.begin(), limits.own_groups.end());
+    absl::StatusOr<RedisReply> r = redis_.Eval(
+        scripts::OutboxGroupJoin(), {outbox, keys::ReminderShard(shard).OutboxGroupsSeen()}, argv);
+    if (!r.ok()) {
+      if (absl::IsResourceExhausted(r.status())) return r.status();
+      last = r.status();
+      continue;
+    }
+    ++answered;
+    grouped_.insert({group, shard});
+  }
+  if (answered == 0) return last;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<OutboxEntry>> OutboxReader::ReadShard(

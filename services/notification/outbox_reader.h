@@ -44,6 +44,20 @@ class OutboxReader {
   // shard that could not be reached.
   absl::Status EnsureGroup(const std::string& group);
 
+  // The bound on subscriber groups (see scripts/outbox_group_join.lua).
+  struct GroupLimits {
+    int max_groups = 100;  // subscriber groups per outbox
+    absl::Duration idle = absl::Hours(24 * 7);  // unused this long: removed
+    std::vector<std::string> own_groups;  // the service's senders': exempt
+  };
+  // A subscription's group: made where it does not exist unless `limits`
+  // says there are enough (RESOURCE_EXHAUSTED naming "subscriber"), and
+  // marked used at `now`, on every shard that answers; groups of others
+  // unused for limits.idle are removed on the way. A stream calls this when
+  // it starts and again well within limits.idle while it lasts. An error
+  // other than RESOURCE_EXHAUSTED only when no shard answered.
+  absl::Status Join(const std::string& group, const GroupLimits& limits, absl::Time now);
+
   // Entries never delivered to the group, from every shard that answers,
   // waiting up to `block` in all when none has any. An error only when no
   // shard answered.

@@ -14,6 +14,8 @@
 #include "notification/scripts/reminder_forget_lua.h"
 #include "notification/scripts/reminder_list_lua.h"
 #include "notification/scripts/reminder_plan_lua.h"
+#include "notification/scripts/webhook_delete_lua.h"
+#include "notification/scripts/webhook_put_lua.h"
 
 namespace convene::storage {
 namespace {
@@ -432,21 +434,26 @@ void ReminderStore::ForgetParticipant(std::string participant_id, std::string ev
                        });
 }
 
+
 void ReminderStore::PutWebhook(std::string id, std::string record,
-                               Callback<bool> done) {
-  redis_.Command({"HSET", keys::Webhooks(), std::move(id), std::move(record)},
-                 [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-                   if (!reply.ok()) return done(reply.status());
-                   done(true);
-                 });
+                               std::vector<std::string> event_ids, Callback<bool> done,
+                               int most, int most_per_event) {
+  std::vector<std::string> argv = {std::move(id), std::move(record), absl::StrCat(most),
+                                   absl::StrCat(most_per_event)};
+  for (std::string& e : event_ids) argv.push_back(std::move(e));
+  redis_.Eval(scripts::WebhookPut(), {keys::Webhooks(), keys::WebhookEvents()}, std::move(argv),
+              [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+                if (!reply.ok()) return done(reply.status());
+                done(true);
+              });
 }
 
 void ReminderStore::DeleteWebhook(std::string id, Callback<bool> done) {
-  redis_.Command({"HDEL", keys::Webhooks(), std::move(id)},
-                 [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-                   if (!reply.ok()) return done(reply.status());
-                   done(reply->as_integer().value_or(0) == 1);
-                 });
+  redis_.Eval(scripts::WebhookDelete(), {keys::Webhooks(), keys::WebhookEvents()}, {std::move(id)},
+              [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+                if (!reply.ok()) return done(reply.status());
+                done(reply->as_integer().value_or(0) == 1);
+              });
 }
 
 void ReminderStore::ListWebhooks(Callback<std::vector<std::string>> done) {

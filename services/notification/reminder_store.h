@@ -174,8 +174,14 @@ class ReminderStore {
   void ForgetParticipant(std::string participant_id, std::string event_id,
                          Callback<Erased> done);
 
-  // Webhooks: id -> record.
-  void PutWebhook(std::string id, std::string record, Callback<bool> done);
+  // Webhooks: id -> record. A new one beyond `most` in all, or beyond
+  // `most_per_event` for one of `event_ids`, is refused with
+  // RESOURCE_EXHAUSTED naming the field (scripts/webhook_put.lua).
+  static constexpr int kMostWebhooks = 100;
+  static constexpr int kMostWebhooksPerEvent = 10;
+  void PutWebhook(std::string id, std::string record, std::vector<std::string> event_ids,
+                  Callback<bool> done, int most = kMostWebhooks,
+                  int most_per_event = kMostWebhooksPerEvent);
   void DeleteWebhook(std::string id, Callback<bool> done);  // false: unknown
   void ListWebhooks(Callback<std::vector<std::string>> done);
 

@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 #include <openssl/evp.h>
+#include <openssl/crypto.h>
 #include <openssl/hmac.h>
 
 #include <algorithm>
@@ -24,6 +25,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "notification/curl_global_init.h"
@@ -203,6 +206,10 @@ Attempt PostOnce(const WebhookDelivery& delivery, const std::string& signature,
   CurlHeaders headers;
   for (const std::string& line :
        {std::string("Content-Type: application/json"),
+        // Signed at each attempt, so a retry is not mistaken for a replay.
+        absl::StrCat("X-Convene-Webhook-Signature: ",
+                     WebhookTimestampedSignature(delivery.secret, absl::Now(),
+                                                 delivery.body_json)),
         absl::StrCat("X-Convene-Signature: ", signature),
         absl::StrCat("X-Convene-Idempotency-Key: ", delivery.idempotency_key),
         // curl would otherwise send "Expect: 100-continue" for bodies over
@@ -410,7 +417,13 @@ WebhookSender::WebhookSender(WebhookSenderOptions options,
 }
 
 WebhookOutcome WebhookSender::Deliver(const WebhookDelivery& delivery) const {
+  return Deliver(delivery, options_.max_attempts);
+}
+
+WebhookOutcome WebhookSender::Deliver(const WebhookDelivery& delivery, int max_attempts) const {
+  max_attempts = std::max(1, max_attempts);
   WebhookOutcome outcome;
+  outcome.final = true;  // until an attempt says otherwise
   absl::StatusOr<UrlEndpoint> endpoint = ParseWebhookUrl(delivery.url);
   if (!endpoint.ok()) {
     outcome.failure_reason = std::string(endpoint.status().message());
@@ -432,7 +445,7 @@ WebhookOutcome WebhookSender::Deliver(const WebhookDelivery& delivery) const {
   const long timeout_ms =
       static_cast<long>(absl::ToInt64Milliseconds(options_.request_timeout));
   core::Backoff backoff(options_.initial_backoff, options_.max_backoff);
-  for (int n = 1; n <= options_.max_attempts; ++n) {
+  for (int n = 1; n <= max_attempts; ++n) {
     // Where the host leads is checked at every attempt (DNS can change), and
     // the request goes to exactly the addresses checked.
     std::string pinned;
@@ -463,10 +476,12 @@ WebhookOutcome WebhookSender::Deliver(const WebhookDelivery& delivery) const {
     const Verdict verdict = Judge(attempt);
     if (verdict == Verdict::kDelivered) {
       outcome.delivered = true;
+      outcome.final = false;
       outcome.failure_reason.clear();
       return outcome;
     }
-    if (verdict == Verdict::kFinal || n == options_.max_attempts) {
+    outcome.final = verdict == Verdict::kFinal;
+    if (verdict == Verdict::kFinal || n == max_attempts) {
       outcome.failure_reason =
           DescribeFailure(attempt, *endpoint, options_.request_timeout, n);
       return outcome;
@@ -502,6 +517,47 @@ std::string WebhookSignature(absl::string_view secret, absl::string_view body) {
   }
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest), digest_size));
+}
+
+std::string WebhookTimestampedSignature(absl::string_view secret, absl::Time sent,
+                                        absl::string_view body) {
+  const int64_t t = absl::ToUnixSeconds(sent);
+  return absl::StrCat("t=", t, ",v1=", WebhookSignature(secret, absl::StrCat(t, ".", body)));
+}
+
+absl::Status VerifyWebhookSignature(absl::string_view secret, absl::string_view header,
+                                    absl::string_view body, absl::Time now,
+                                    absl::Duration tolerance) {
+  int64_t t = 0;
+  bool have_t = false;
+  std::string v1;
+  for (absl::string_view part : absl::StrSplit(header, ',')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, "t=")) have_t = absl::SimpleAtoi(part, &t);
+    else if (absl::ConsumePrefix(&part, "v1=")) v1 = std::string(part);
+  }
+  if (!have_t || v1.empty()) {
+    return absl::PermissionDeniedError(
+        "X-Convene-Webhook-Signature: must be t=<unix seconds>,v1=<hex>");
+  }
+  const std::string expected = WebhookSignature(secret, absl::StrCat(t, ".", body));
+  if (expected.empty() || expected.size() != v1.size() ||
+      CRYPTO_memcmp(expected.data(), v1.data(), v1.size()) != 0) {
+    return absl::PermissionDeniedError(
+        "X-Convene-Webhook-Signature: does not match the timestamp and body");
+  }
+  const absl::Duration age = now - absl::FromUnixSeconds(t);
+  if (age > tolerance) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "X-Convene-Webhook-Signature: signed ", absl::FormatDuration(age),
+        " ago, older than ", absl::FormatDuration(tolerance), " (a replay?)"));
+  }
+  if (-age > tolerance) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "X-Convene-Webhook-Signature: signed ", absl::FormatDuration(-age),
+        " in the future, more than ", absl::FormatDuration(tolerance)));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ValidateWebhookUrl(absl::string_view url) {

@@ -10,10 +10,14 @@
 //                       .idempotency_key = reminder_id});
 //   if (!outcome.delivered) core::LogWarn(outcome.failure_reason);
 //
-// The receiver checks authenticity by recomputing
-// WebhookSignature(secret, raw_body) and comparing it with the
-// X-Convene-Signature header (in constant time), and drops repeats by
-// X-Convene-Idempotency-Key: a retry after a lost answer sends the same key.
+// The receiver checks authenticity and freshness with the
+// X-Convene-Webhook-Signature header, "t=<unix seconds>,v1=<hex HMAC-SHA256 of
+// "<t>.<raw body>">" (VerifyWebhookSignature), rejecting a t older than a few
+// minutes so that a captured request cannot be replayed later, and drops
+// repeats by X-Convene-Idempotency-Key (also in the signed body as
+// "idempotency_key"): a retry after a lost answer sends the same key. The older
+// X-Convene-Signature (HMAC of the body alone) is still sent for receivers
+// written against it, but it proves nothing about when a request was made.
 
 #ifndef CONVENE_NOTIFICATION_WEBHOOK_SENDER_H_
 #define CONVENE_NOTIFICATION_WEBHOOK_SENDER_H_
@@ -69,6 +73,9 @@ struct WebhookOutcome {
   // attempts)". Names only the host and port of the URL, never its path or
   // query (which may carry a token), and never the secret.
   std::string failure_reason;
+  // Not delivered, and trying again would not change that (an invalid
+  // delivery, a refused target, 3xx, or a 4xx other than 408 and 429).
+  bool final = false;
 };
 
 // Sends webhooks over libcurl. Thread-safe: several threads may call
@@ -82,8 +89,10 @@ class WebhookSender {
                          std::function<void(absl::Duration)> sleep = {});
 
   // Blocking. POSTs `delivery.body_json` with Content-Type: application/json,
-  // User-Agent: convene-notification, X-Convene-Signature:
-  // WebhookSignature(secret, body) and X-Convene-Idempotency-Key. A 2xx answer
+  // User-Agent: convene-notification, X-Convene-Webhook-Signature:
+  // WebhookTimestampedSignature(secret, now, body) (a fresh timestamp for each
+  // attempt), X-Convene-Signature: WebhookSignature(secret, body) and
+  // X-Convene-Idempotency-Key. A 2xx answer
   // is delivered. Connection errors, timeouts, 408, 429 and 5xx are retried
   // (up to max_attempts in all) after initial_backoff, doubling up to
   // max_backoff; a Retry-After on 429/503 lengthens the wait, within
@@ -93,6 +102,9 @@ class WebhookSender {
   // The secret is not checked here (ValidateWebhookSecret is for accepting
   // one). The response body is read (up to 64 KiB) and discarded.
   WebhookOutcome Deliver(const WebhookDelivery& delivery) const;
+  // The same with at most `max_attempts` (at least 1) tries: 1 for a caller
+  // that schedules retries itself, so that no thread waits out a backoff.
+  WebhookOutcome Deliver(const WebhookDelivery& delivery, int max_attempts) const;
 
  private:
   WebhookSenderOptions options_;
@@ -102,6 +114,20 @@ class WebhookSender {
 // HMAC-SHA256 of `body` keyed with `secret`, as 64 lowercase hex digits
 // (empty only if OpenSSL fails, e.g. out of memory).
 std::string WebhookSignature(absl::string_view secret, absl::string_view body);
+
+// The X-Convene-Webhook-Signature value for a request sent at `sent`:
+// "t=<unix seconds>,v1=" + WebhookSignature(secret, "<t>.<body>").
+std::string WebhookTimestampedSignature(absl::string_view secret, absl::Time sent,
+                                        absl::string_view body);
+
+// A receiver's check of an X-Convene-Webhook-Signature `header`: OK when its
+// v1 is the HMAC of "<t>.<body>" under `secret` (compared in constant time)
+// and t is within `tolerance` of `now` either way. PERMISSION_DENIED naming
+// the reason otherwise (malformed, wrong signature, older than the
+// tolerance: a replay, or from too far in the future).
+absl::Status VerifyWebhookSignature(absl::string_view secret, absl::string_view header,
+                                    absl::string_view body, absl::Time now,
+                                    absl::Duration tolerance);
 
 // OK if `url` is acceptable as a webhook endpoint: http:// or https://, a
 // host (name, IPv4 or [IPv6]) and optional port 1-65535, at most 2000

@@ -285,6 +285,15 @@ class ReminderShard {
   // Hash: notification id -> its outbox entry id (AckNotification names the
   // notification; XACK needs the entry).
   std::string OutboxEntries() const { return Key("outbox-entries"); }
+  // Hash: subscriber consumer group -> when a stream last used it (ms), so
+  // that groups unused for --subscriber_group_idle are removed.
+  std::string OutboxGroupsSeen() const { return Key("outbox-groups-seen"); }
+  // Hash: webhook id -> "ok|fail|retry" "|" tries "|" reason: what each
+  // webhook made of the notification so far, until its outbox entry is
+  // finished.
+  std::string WebhookProgress(absl::string_view notification_id) const {
+    return absl::StrCat(prefix_, "webhook-progress:", notification_id);
+  }
   // Hash: notification id -> "sent|failed" "|" attempts "|" reason: what the
   // e-mail sink did with it, so that a redelivered outbox entry is not
   // mailed twice.
@@ -324,6 +333,8 @@ inline std::string NotificationRegistrations(absl::string_view event_id) {
 inline std::string ReminderPolicies() { return "cv:{ntf}:policies"; }
 // Hash: webhook id -> serialised convene.v1.Webhook (with its secret).
 inline std::string Webhooks() { return "cv:{ntf}:webhooks"; }
+// Hash: webhook id -> its event ids, comma-joined, to count webhooks per event.
+inline std::string WebhookEvents() { return "cv:{ntf}:webhook-events"; }
 // Hash: stream key -> last entry id the reminder planner has processed, for
 // the calendar stream and each event's attendance stream.
 inline std::string PlannerPositions() { return "cv:{ntf}:planner-positions"; }

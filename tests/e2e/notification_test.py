@@ -182,7 +182,8 @@ class NotificationE2ETest(ProcessesTestCase):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 hits.append((self.headers["X-Convene-Signature"], body,
-                             self.headers["X-Convene-Idempotency-Key"]))
+                             self.headers["X-Convene-Idempotency-Key"],
+                             self.headers.get("X-Convene-Webhook-Signature", ""), time.time()))
                 self.send_response(503 if len(hits) == 1 else 200)  # one retry
                 self.end_headers()
 
@@ -217,8 +218,16 @@ class NotificationE2ETest(ProcessesTestCase):
         self.set_policy(ch, event.id, [lead])
         self.register(event.id, "torino-1")
         self.assertTrue(wait_until(lambda: len(hits) >= 2, 40, 0.2), "the webhook was not called twice")
-        signature, body, key = hits[1]
+        signature, body, key, stamped, received = hits[1]
         self.assertEqual(signature, hmac.new(secret.encode(), body, hashlib.sha256).hexdigest())
+        # What the README tells a receiver to check: the timestamp is recent
+        # and signed together with the body, so an old request replayed fails.
+        fields = dict(part.split("=", 1) for part in stamped.split(","))
+        self.assertLessEqual(abs(received - int(fields["t"])), 300, stamped)
+        self.assertTrue(hmac.compare_digest(
+            fields["v1"], hmac.new(secret.encode(), fields["t"].encode() + b"." + body,
+                                   hashlib.sha256).hexdigest()), stamped)
+        self.assertNotEqual(hits[0][3], "")
         self.assertEqual(hits[0][2], key)  # the retry carries the same key
         self.assertIn(b"torino-1@example.org", body)
 
@@ -233,6 +242,105 @@ class NotificationE2ETest(ProcessesTestCase):
         self.assertIn(refused.id, got[0].failure_reason)
         self.assertIn("127.0.0.1:1", got[0].failure_reason)
         self.assertNotIn(secret, got[0].failure_reason)
+
+    def test_a_dead_webhook_receiver_delays_only_its_own_deliveries(self):
+        """Webhooks were delivered one at a time, each with all its retries
+        (5 tries of up to 5 s): ten notifications for a receiver that never
+        answers held up every other webhook for minutes. And an admin could
+        make any number of webhooks to such a receiver."""
+        slow_hits, fast_hits = [], []
+
+        class Slow(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                slow_hits.append(time.time())
+                time.sleep(6)  # past the 5 s each request is given
+
+            def log_message(self, *args):
+                pass
+
+        class Fast(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                fast_hits.append((time.time(), self.path, json.loads(body)))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+        servers = []
+        for handler in (Slow, Fast):
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            server.daemon_threads = True
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            self.addCleanup(server.server_close)
+            self.addCleanup(server.shutdown)
+            servers.append(server)
+        n = self.spawn("notification/convene-notification", "--notice_delay=1s",
+                       "--webhook_allow_private_targets")
+        ch = self.channel(n)
+        secret = "s3cret-s3cret-s3cret"
+
+        def create(url, events):
+            return unary(ch, "NotificationService", "CreateWebhook", notification_pb2.CreateWebhookRequest(
+                webhook=notification_pb2.Webhook(url=url, secret=secret, event_ids=events)),
+                notification_pb2.Webhook)
+        a, _ = self.create_event("e2e-slow-a", datetime.timedelta(days=2))
+        b, _ = self.create_event("e2e-slow-b", datetime.timedelta(days=2))
+        slow_url = f"http://127.0.0.1:{servers[0].server_port}/hook"
+        for _ in range(9):
+            create(slow_url, [a.id])
+        # A's notifications also go to a healthy receiver, which must take
+        # each once however often the slow ones are retried.
+        fast_url = f"http://127.0.0.1:{servers[1].server_port}"
+        create(fast_url + "/a", [a.id])
+        # Each event has room for 10 webhooks; the whole service for 100.
+        with self.assertRaises(grpc.RpcError) as full:
+            create(slow_url, [a.id])
+        self.assertEqual(full.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        self.assertIn("webhook.event_ids", full.exception.details())
+        create(fast_url + "/b", [b.id])
+        for i in range(10):
+            self.register(a.id, f"slow-{i}")
+        time.sleep(3)  # A's confirmations are in the outbox, ahead of B's
+        self.assertTrue(wait_until(lambda: slow_hits, 10, 0.1), "the slow receiver was never called")
+        registered = time.time()
+        self.register(b.id, "fast-1")
+        # Within the notice delay and a few seconds, not after A's retries.
+        to_b = lambda: [h for h in fast_hits if h[1] == "/b"]  # noqa: E731
+        self.assertTrue(wait_until(to_b, 12, 0.1),
+                        f"the healthy receiver waited behind the slow one ({len(slow_hits)} slow calls)")
+        self.assertLess(to_b()[0][0] - registered, 12)
+        self.assertEqual(to_b()[0][2]["participant_id"], "fast-1")
+        # The slow receivers are tried again (parked in between) ...
+        self.assertTrue(wait_until(lambda: len(slow_hits) >= 2 * 9, 30, 0.2), len(slow_hits))
+        # ... and the healthy one had each of A's notifications once.
+        keys = [h[2]["idempotency_key"] for h in fast_hits if h[1] == "/a"]
+        self.assertEqual(len(set(keys)), 10, keys)
+        self.assertEqual(len(keys), 10, keys)
+
+    def test_webhooks_are_bounded_in_all_and_a_deleted_one_frees_its_place(self):
+        n = self.spawn("notification/convene-notification", "--webhooks=false",
+                       "--webhook_allow_private_targets")
+        ch = self.channel(n)
+
+        def create(events=()):
+            return unary(ch, "NotificationService", "CreateWebhook", notification_pb2.CreateWebhookRequest(
+                webhook=notification_pb2.Webhook(url="http://127.0.0.1:9/hook", secret="s3cret-s3cret-s3cret",
+                                                 event_ids=list(events))), notification_pb2.Webhook)
+        event, _ = self.create_event("e2e-hook-bound", datetime.timedelta(days=2))
+        made = [create([event.id]) for _ in range(10)] + [create() for _ in range(90)]
+        for events in ([], [event.id]):
+            with self.assertRaises(grpc.RpcError) as full:
+                create(events)
+            self.assertEqual(full.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+            self.assertIn("webhook", full.exception.details())
+        unary(ch, "NotificationService", "DeleteWebhook",
+              notification_pb2.DeleteWebhookRequest(webhook_id=made[0].id),
+              notification_pb2.DeleteWebhookResponse)
+        create([event.id])  # the event's place and the overall one are free again
+        listed = unary(ch, "NotificationService", "ListWebhooks", notification_pb2.ListWebhooksRequest(),
+                       notification_pb2.ListWebhooksResponse)
+        self.assertEqual(len(listed.webhooks), 100)
 
     def test_a_filtered_subscriber_never_takes_other_events_notifications(self):
         """Issue 15 finding 3: "mailer" filtered to event A acknowledged C's
@@ -358,6 +466,62 @@ class NotificationE2ETest(ProcessesTestCase):
         # What the first stream held still comes again, to a new stream.
         again = take("gw")
         self.assertEqual(again.notification_id, held.notification_id)
+
+    def test_subscriber_groups_are_bounded_and_idle_ones_expire(self):
+        """Each subscriber name (and each filter) is a consumer group on
+        every outbox; a token opening streams under new names made one
+        permanent group per name, each starting from the oldest kept
+        notification, and AckNotification walks them all. Past the limit a
+        new one is refused; one no stream has used for the idle time goes;
+        an open stream's group never does."""
+        n = self.spawn("notification/convene-notification", "--max_subscriber_groups=5",
+                       "--subscriber_group_idle=6s")
+        ch = self.channel(n)
+        sub = ch.unary_stream(
+            "/convene.v1.NotificationService/SubscribeNotifications",
+            request_serializer=notification_pb2.SubscribeNotificationsRequest.SerializeToString,
+            response_deserializer=notification_pb2.Notification.FromString)
+        outboxes = self.reminder_keys("outbox")
+
+        def open_briefly(subscriber, seconds=0.8):
+            """The stream's end: DEADLINE_EXCEEDED when it was served."""
+            try:
+                for _ in sub(notification_pb2.SubscribeNotificationsRequest(subscriber=subscriber),
+                             timeout=seconds):
+                    pass
+            except grpc.RpcError as e:
+                return e
+            self.fail("the stream ended without an error")
+
+        def groups():
+            names = set()
+            for outbox in outboxes:
+                out = subprocess.run(["redis-cli", *self.redis.cli_target(), "--json", "XINFO",
+                                      "GROUPS", outbox], capture_output=True, text=True, timeout=10).stdout
+                for g in json.loads(out or "[]"):
+                    g = g if isinstance(g, dict) else dict(zip(g[::2], g[1::2]))
+                    names.add(g["name"])
+            return {g for g in names if g.startswith("gw-")}
+
+        # A stream held open all along: its group must outlive the idle time.
+        live_done = threading.Event()
+
+        def live():
+            open_briefly("gw-live", seconds=16)
+            live_done.set()
+        threading.Thread(target=live, daemon=True).start()
+        for i in range(1, 5):
+            self.assertEqual(open_briefly(f"gw-{i}").code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+        refused = open_briefly("gw-5")
+        self.assertEqual(refused.code(), grpc.StatusCode.RESOURCE_EXHAUSTED, refused.details())
+        self.assertIn("subscriber", refused.details())
+        self.assertEqual(groups(), {"gw-live", "gw-1", "gw-2", "gw-3", "gw-4"})
+        # A name already in use is no new group.
+        self.assertEqual(open_briefly("gw-1").code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+        time.sleep(7)  # longer than --subscriber_group_idle since gw-1..4 were last used
+        self.assertEqual(open_briefly("gw-5").code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+        self.assertEqual(groups(), {"gw-live", "gw-5"})
+        self.assertTrue(live_done.wait(20))
 
     def test_once_dispatches_what_is_due_and_exits(self):
         # A replica that plans but does not dispatch; cron runs --once.

@@ -11,7 +11,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -143,6 +146,76 @@ TEST(WebhookSender, DeliversOn200WithBodyContentTypeKeyAndSignature) {
   for (const auto& [name, value] : r.headers) {
     EXPECT_THAT(value, Not(HasSubstr(std::string(kSecret)))) << name;
   }
+}
+
+// A body signature alone can be replayed forever; the timestamped one
+// binds each request to the moment it was sent.
+TEST(WebhookSender, SignsTheTimestampTogetherWithTheBody) {
+  auto server = StartServer({Reply::Answer(200)});
+  ASSERT_NE(server, nullptr);
+  WebhookSender sender(LoopbackOptions());
+  const int64_t before = absl::ToUnixSeconds(absl::Now());
+  ASSERT_TRUE(sender.Deliver(DeliveryTo(server->Url("/hook"))).delivered);
+  const int64_t after = absl::ToUnixSeconds(absl::Now());
+
+  const std::vector<TestHttpServer::Request> requests = server->Requests();
+  ASSERT_EQ(requests.size(), 1u);
+  const std::string header = Header(requests[0], "x-convene-webhook-signature");
+  int64_t t = 0;
+  std::string v1;
+  for (absl::string_view part : absl::StrSplit(header, ',')) {
+    if (absl::ConsumePrefix(&part, "t=")) {
+      ASSERT_TRUE(absl::SimpleAtoi(part, &t)) << header;
+    }
+    if (absl::ConsumePrefix(&part, "v1=")) v1 = std::string(part);
+  }
+  EXPECT_THAT(t, AllOf(Ge(before), Le(after))) << header;
+  EXPECT_EQ(v1, WebhookSignature(kSecret, absl::StrCat(t, ".", kBody))) << header;
+  EXPECT_TRUE(VerifyWebhookSignature(kSecret, header, kBody, absl::FromUnixSeconds(after),
+                                     absl::Minutes(5))
+                  .ok());
+}
+
+TEST(VerifyWebhookSignature, RejectsAnOldDeliveryReplayedAndATamperedOne) {
+  const absl::Time sent = absl::FromUnixSeconds(1765000000);
+  const std::string header =
+      absl::StrCat("t=1765000000,v1=", WebhookSignature(kSecret, absl::StrCat("1765000000.", kBody)));
+  EXPECT_TRUE(VerifyWebhookSignature(kSecret, header, kBody, sent + absl::Minutes(4),
+                                     absl::Minutes(5)).ok());
+  const absl::Status replayed = VerifyWebhookSignature(kSecret, header, kBody,
+                                                       sent + absl::Minutes(6), absl::Minutes(5));
+  EXPECT_EQ(replayed.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(std::string(replayed.message()), HasSubstr("older than"));
+  // A replayer who moves the timestamp forward breaks the signature.
+  const std::string moved =
+      absl::StrCat("t=1765000400,v1=", WebhookSignature(kSecret, absl::StrCat("1765000000.", kBody)));
+  EXPECT_FALSE(VerifyWebhookSignature(kSecret, moved, kBody, sent + absl::Minutes(7),
+                                      absl::Minutes(5)).ok());
+  EXPECT_FALSE(VerifyWebhookSignature(kSecret, header, "{}", sent, absl::Minutes(5)).ok());
+  EXPECT_FALSE(VerifyWebhookSignature("another-secret-value", header, kBody, sent,
+                                      absl::Minutes(5)).ok());
+  EXPECT_FALSE(VerifyWebhookSignature(kSecret, "v1=abc", kBody, sent, absl::Minutes(5)).ok());
+  // From the future beyond the tolerance (a clock far off, or a forgery kept for later).
+  EXPECT_FALSE(VerifyWebhookSignature(kSecret, header, kBody, sent - absl::Minutes(6),
+                                      absl::Minutes(5)).ok());
+}
+
+// The webhook worker tries once per pass and schedules retries itself; it
+// must know whether another try could help.
+TEST(WebhookSender, TriesOnceWhenAskedAndSaysWhetherAnotherTryCouldHelp) {
+  auto server = StartServer({Reply::Answer(503), Reply::Answer(400)});
+  ASSERT_NE(server, nullptr);
+  RecordingSleeper sleeper;
+  WebhookSender sender(LoopbackOptions(), sleeper.AsFunction());
+  const WebhookOutcome busy = sender.Deliver(DeliveryTo(server->Url("/hook")), 1);
+  EXPECT_FALSE(busy.delivered);
+  EXPECT_EQ(busy.attempts, 1);
+  EXPECT_FALSE(busy.final);
+  const WebhookOutcome bad = sender.Deliver(DeliveryTo(server->Url("/hook")), 1);
+  EXPECT_EQ(bad.last_http_status, 400);
+  EXPECT_TRUE(bad.final);
+  EXPECT_THAT(sleeper.sleeps(), IsEmpty());
+  EXPECT_EQ(server->Requests().size(), 2u);
 }
 
 TEST(WebhookSender, SendsALargeBodyWithoutWaitingForContinue) {
