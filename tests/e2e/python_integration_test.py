@@ -29,7 +29,7 @@ import unittest
 import grpc
 import icalendar  # Debian's python3-icalendar
 
-from convene_e2e import BUILD_DIR, RedisServer, position_token, unary, wait_until
+from convene_e2e import BUILD_DIR, RedisCluster, RedisServer, position_token, unary, wait_until
 from convene.v1 import calendar_pb2, common_pb2
 from google.protobuf import field_mask_pb2
 
@@ -478,6 +478,8 @@ class PythonIntegrationTest(unittest.TestCase):
         another one (another deployment, or this one wiped) refuses it with
         FAILED_PRECONDITION and the program resyncs in full: the file then
         lists that server's events and none of the old ones."""
+        if isinstance(self.redis, RedisCluster):
+            self.skipTest("wipes or restores one Redis's data; the standalone run covers it")
         brussels, turin = self.first_sync()
         other_redis = RedisServer()
         self.addCleanup(other_redis.cleanup)
@@ -539,6 +541,8 @@ class PythonIntegrationTest(unittest.TestCase):
         lagged) and is written to again: the token names a change the feed
         no longer has, so the server refuses it and the program resyncs,
         rather than keep for ever an event the server lost."""
+        if isinstance(self.redis, RedisCluster):
+            self.skipTest("wipes or restores one Redis's data; the standalone run covers it")
         self.first_sync()
         self.assertEqual(redis_command(self.redis, "SAVE"), "OK")
         lost = self.create("cop1-3-thessaloniki", thessaloniki_workshop())
