@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -13,6 +14,7 @@
 #include "core/text_limits.h"
 #include "core/local_date_time.h"
 #include "core/tzdata_version.h"
+#include "core/zone_rules.h"
 #include "core/zoned_rendering.h"
 
 namespace convene::core {
@@ -297,6 +299,24 @@ absl::Status DeriveEventInstants(Event& e, const Zone& zone) {
   if (*end <= *start) {
     return FieldError("event.end_local",
                       "the end instant is not after the start instant");
+  }
+  // A local time at the edge of the years an event may use can name an
+  // instant outside them in UTC (9999-12-31T23:00 in New York is year
+  // 10000 in UTC), which no export, feed or timestamp could then write.
+  // Sessions lie inside the event's instants (below), so two checks do.
+  for (const auto& [field, local, instant] :
+       {std::tuple<const char*, absl::CivilSecond, absl::Time>{"event.start_local",
+                                                               e.start_local, *start},
+        std::tuple<const char*, absl::CivilSecond, absl::Time>{"event.end_local", e.end_local,
+                                                               *end}}) {
+    const absl::CivilSecond utc = absl::ToCivilSecond(instant, absl::UTCTimeZone());
+    if (utc.year() < kMinSupportedYear || utc.year() > kMaxSupportedYear) {
+      return FieldError(
+          field, absl::StrCat(FormatLocalDateTime(local), " in ", zone.name(), " is ",
+                              absl::FormatTime("%Y-%m-%dT%H:%MZ", instant, absl::UTCTimeZone()),
+                              ", outside the years ", kMinSupportedYear, "-",
+                              kMaxSupportedYear, " an instant may have"));
+    }
   }
   e.start = *start;
   e.end = *end;

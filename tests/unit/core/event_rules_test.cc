@@ -213,6 +213,31 @@ TEST(PrepareEvent, BoundsTheTextOfAnEventWithItsRemovedSessions) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("removed sessions included"));
 }
 
+TEST(PrepareEvent, RefusesAnEventWhoseInstantsFallOutsideTheYearsInUtc) {
+  // 9999-12-31T23:00 in New York is 10000-01-01T04:00 in UTC, and
+  // 0001-01-01T00:30 in Athens (+01:34:52 then) is year 0 in UTC: no
+  // export, Timestamp or feed entry could write them.
+  Event late = ConnectionCalendar()[testing_util::kInterimMeeting];
+  late.time_zone = "America/New_York";
+  late.sessions.clear();
+  late.start_local = absl::CivilSecond(9999, 12, 31, 9, 0, 0);
+  late.end_local = absl::CivilSecond(9999, 12, 31, 23, 0, 0);
+  absl::Status s = PrepareEvent(late, *ResolveZone(late.time_zone));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("event.end_local: 9999-12-31T23:00 in America/New_York is 10000-01-01T04:00Z"));
+  Event early = ConnectionCalendar()[testing_util::kInterimMeeting];
+  early.time_zone = "Europe/Athens";
+  early.sessions.clear();
+  early.start_local = absl::CivilSecond(1, 1, 1, 0, 30, 0);
+  early.end_local = absl::CivilSecond(1, 1, 1, 9, 0, 0);
+  s = PrepareEvent(early, *ResolveZone(early.time_zone));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("event.start_local: 0001-01-01T00:30 in Europe/Athens is 0-12-31T22:55Z"));
+  // The last hour New York can hold in the years allowed is fine.
+  late.end_local = absl::CivilSecond(9999, 12, 31, 18, 0, 0);
+  EXPECT_TRUE(PrepareEvent(late, *ResolveZone(late.time_zone)).ok());
+}
+
 TEST(PrepareEvent, RfcPolicyReadsAGapTimeWithTheOffsetBeforeIt) {
   Event e = ConnectionCalendar()[testing_util::kInterimMeeting];
   e.start_local = absl::CivilSecond(2022, 3, 27, 2, 30, 0);
