@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "core/internal/field_error.h"
+#include "core/language_tag.h"
 #include "core/text_limits.h"
 #include "core/local_date_time.h"
 #include "core/mail_message.h"
@@ -77,13 +78,9 @@ absl::Status ValidateParticipant(const ParticipantInfo& p) {
         ResolveZone(p.time_zone, "participant.time_zone");
     if (!zone.ok()) return zone.status();
   }
-  if (!p.language.empty() &&
-      (p.language.size() < 2 || p.language.size() > 3 ||
-       !std::all_of(p.language.begin(), p.language.end(), [](char c) {
-         return absl::ascii_islower(static_cast<unsigned char>(c));
-       }))) {
-    return FieldError("participant.language",
-                      "must be a lower-case language code (\"it\", \"el\")");
+  if (absl::Status s = CheckLanguageTag(p.language, "participant.language");
+      !s.ok()) {
+    return s;
   }
   return absl::OkStatus();
 }

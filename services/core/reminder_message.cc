@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/substitute.h"
 #include "absl/time/civil_time.h"
+#include "core/language_tag.h"
 #include "core/transition_table_zone.h"
 #include "core/zoned_rendering.h"
 
@@ -419,10 +420,9 @@ constexpr LanguageText kLanguages[] = {
 };
 
 const LanguageText& FindLanguage(absl::string_view tag) {
-  // "it-IT", "it_IT" (POSIX locales) and "IT" all mean Italian.
-  const absl::string_view primary = tag.substr(0, tag.find_first_of("-_"));
+  const std::string primary = PrimaryLanguageOf(tag);
   for (const LanguageText& language : kLanguages) {
-    if (absl::EqualsIgnoreCase(primary, language.tag)) return language;
+    if (primary == language.tag) return language;
   }
   return kLanguages[0];
 }

@@ -51,7 +51,11 @@ behaviour:
      one rule both use), naming participant.email; display names,
      organisations, cities and an organiser contact's name hold no control
      character (DEL, C1 controls, line and paragraph separators included),
-     so none can reach a mail header or a CSV row as a line break.
+     so none can reach a mail header or a CSV row as a line break;
+  t. a participant whose browser or calendar sends "it-IT" (or "it_IT")
+     registers, and is written to in Italian: Register took only a bare
+     primary tag ("it") while the texts already read "it-IT" as Italian,
+     two rules for one field (core/language_tag.h is now the one).
 """
 import subprocess
 import unittest
@@ -151,11 +155,12 @@ class AttendanceRegressionsTest(unittest.TestCase):
             expected_revision=current.revision), K.Event)
 
     def register(self, ev, pid, city="", organisation="", mode=IN_PERSON, days=None,
-                 name=None, email=""):
+                 name=None, email="", language=""):
         req = A.RegisterRequest(event_id=ev.id, request_id=f"reg-{ev.id}-{pid}", mode=mode,
                                 participant=common_pb2.Participant(
                                     participant_id=pid, display_name=name or "Partner " + pid,
-                                    email=email, city=city, organisation=organisation))
+                                    email=email, city=city, organisation=organisation,
+                                    language=language))
         for date, m in days or ():
             req.days.append(A.DayMode(date=date, mode=m))
         return self.call("AttendanceService", "Register", req, A.Registration)
@@ -878,6 +883,25 @@ class AttendanceRegressionsTest(unittest.TestCase):
                         K.Contact(name=text, email="desk@example.org")))
                 self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
                 self.assertIn("event.organiser_contact.name", refused.exception.details())
+
+
+    # -- t ------------------------------------------------------------------
+    def test_t_a_regional_language_tag_registers(self):
+        ev = self.create_event("reg-t", "2031-07-15", "2031-07-15")
+        for i, tag in enumerate(["it-IT", "it_IT", "EL", "pt-BR", "zh-Hant-TW"]):
+            with self.subTest(tag=tag):
+                reg = self.register(ev, f"t-{i}", language=tag)
+                self.assertEqual(reg.participant.language, tag)
+        for i, tag in enumerate(["italiano", "i", "it-", "it--IT", "it IT"]):
+            with self.subTest(tag=tag):
+                with self.assertRaises(grpc.RpcError) as refused:
+                    self.register(ev, f"t-bad-{i}", language=tag)
+                self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+                self.assertIn("participant.language", refused.exception.details())
+        page = self.call("AttendanceService", "ListRegistrations",
+                         A.ListRegistrationsRequest(event_id=ev.id), A.ListRegistrationsResponse)
+        self.assertEqual(sorted(r.participant.participant_id for r in page.registrations),
+                         [f"t-{i}" for i in range(5)])
 
 
 if __name__ == "__main__":
