@@ -47,9 +47,10 @@ void AttendanceApp::Register(std::string event_id, std::string request_id,
       !s.ok()) {
     return done(s);
   }
-  if (absl::Status s = core::ValidateParticipant(participant); !s.ok()) {
-    return done(s);
-  }
+  absl::StatusOr<core::ParticipantInfo> prepared =
+      core::PrepareParticipant(std::move(participant));
+  if (!prepared.ok()) return done(prepared.status());
+  participant = *std::move(prepared);
   storage::RegisterCommand command;
   for (size_t i = 0; i < days.size(); ++i) {
     if (!days[i].mode && !mode) {
@@ -165,10 +166,13 @@ void AttendanceApp::CheckIn(storage::CheckInCommand c,
   c.occurred = occurred.value_or(clock_.Now());
   if (c.walk_in) {
     c.walk_in->participant_id = c.participant_id;
-    if (absl::Status s = core::ValidateParticipant(*c.walk_in); !s.ok()) {
-      return done(
-          absl::InvalidArgumentError(absl::StrCat("walk_in: ", s.message())));
+    absl::StatusOr<core::ParticipantInfo> prepared =
+        core::PrepareParticipant(*c.walk_in);
+    if (!prepared.ok()) {
+      return done(absl::InvalidArgumentError(
+          absl::StrCat("walk_in: ", prepared.status().message())));
     }
+    *c.walk_in = *std::move(prepared);
   }
   WithSheet<core::CheckInRecord>(
       c.event_id, [this, c](auto done) { store_.CheckIn(c, std::move(done)); },

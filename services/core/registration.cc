@@ -22,7 +22,52 @@ bool IsIdChar(char c) {
          c == '_' || c == '@' || c == '-';
 }
 
+// Length in bytes of the space character `text` starts with (ASCII space,
+// no-break space, the Unicode spaces U+2000-U+200A, U+202F, U+205F, U+3000,
+// and U+FEFF, which pasted text carries), or 0.
+size_t SpaceAt(absl::string_view text) {
+  if (text.empty()) return 0;
+  const auto b = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  if (b(0) == ' ') return 1;
+  if (text.size() >= 2 && b(0) == 0xC2 && b(1) == 0xA0) return 2;
+  if (text.size() < 3) return 0;
+  if (b(0) == 0xE2 && b(1) == 0x80 && (b(2) <= 0x8A || b(2) == 0xAF)) return 3;
+  if (b(0) == 0xE2 && b(1) == 0x81 && b(2) == 0x9F) return 3;
+  if (b(0) == 0xE3 && b(1) == 0x80 && b(2) == 0x80) return 3;
+  if (b(0) == 0xEF && b(1) == 0xBB && b(2) == 0xBF) return 3;
+  return 0;
+}
+
+// `text` without spaces at either end; with `collapse`, each run of spaces
+// inside it becomes one ASCII space.
+std::string Tidy(absl::string_view text, bool collapse) {
+  std::string out;
+  std::string spaces;  // the run of spaces read and not yet written
+  for (size_t i = 0; i < text.size();) {
+    if (const size_t n = SpaceAt(text.substr(i)); n > 0) {
+      absl::StrAppend(&spaces, text.substr(i, n));
+      i += n;
+      continue;
+    }
+    if (!out.empty() && !spaces.empty()) {
+      out.append(collapse ? std::string(" ") : spaces);
+    }
+    spaces.clear();
+    out.push_back(text[i++]);
+  }
+  return out;
+}
+
 }  // namespace
+
+absl::StatusOr<ParticipantInfo> PrepareParticipant(ParticipantInfo p) {
+  p.display_name = Tidy(p.display_name, true);
+  p.organisation = Tidy(p.organisation, true);
+  p.city = Tidy(p.city, true);
+  p.email = Tidy(p.email, false);
+  if (absl::Status s = ValidateParticipant(p); !s.ok()) return s;
+  return p;
+}
 
 absl::Status ValidateParticipant(const ParticipantInfo& p) {
   if (p.participant_id.empty()) {

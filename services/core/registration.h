@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
@@ -33,7 +34,7 @@ struct ParticipantInfo {
   std::string city;
   std::string country_code;
   std::string time_zone;  // IANA; empty: the event's
-  std::string language;   // BCP 47 primary tag; empty: English
+  std::string language;   // BCP 47 tag (core/language_tag.h); empty: English
 };
 
 // The mode wanted for one day.
@@ -78,6 +79,14 @@ struct ParticipantLimits {
 // (CheckNoControlCharacters), the e-mail as the mail sender takes it
 // (CheckMailAddress), country code, zone (must resolve), language tag. INVALID_ARGUMENT names "participant.<field>".
 absl::Status ValidateParticipant(const ParticipantInfo& participant);
+
+// A participant as a form or a spreadsheet sends it, made ready to store:
+// spaces around names, organisations, cities and the e-mail are dropped and
+// runs inside names, organisations and cities become one space (no-break
+// and other Unicode spaces included), so "Brussels " and "Brussels" are one
+// city in the counts; then ValidateParticipant. Register and walk-ins both
+// take participants through this.
+absl::StatusOr<ParticipantInfo> PrepareParticipant(ParticipantInfo participant);
 
 // Checks that no day is listed twice; INVALID_ARGUMENT names "days[i]".
 absl::Status ValidateDayChoices(const std::vector<DayChoice>& days);

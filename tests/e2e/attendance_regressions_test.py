@@ -55,7 +55,12 @@ behaviour:
   t. a participant whose browser or calendar sends "it-IT" (or "it_IT")
      registers, and is written to in Italian: Register took only a bare
      primary tag ("it") while the texts already read "it-IT" as Italian,
-     two rules for one field (core/language_tag.h is now the one).
+     two rules for one field (core/language_tag.h is now the one);
+  u. a city or organisation typed with a space too many ("Brussels ",
+     "Den  Haag", a no-break space pasted from a document) counts in the
+     same group as the plain spelling: it made a group of its own, so the
+     per-city counts split one city in two. A name of spaces only is no
+     name.
 """
 import subprocess
 import unittest
@@ -902,6 +907,29 @@ class AttendanceRegressionsTest(unittest.TestCase):
                          A.ListRegistrationsRequest(event_id=ev.id), A.ListRegistrationsResponse)
         self.assertEqual(sorted(r.participant.participant_id for r in page.registrations),
                          [f"t-{i}" for i in range(5)])
+
+    # -- u ------------------------------------------------------------------
+    def test_u_spaces_around_a_city_do_not_make_another_city(self):
+        day = "2031-07-16"
+        ev = self.create_event("reg-u", day, day, walk_ins=True)
+        self.register(ev, "u-1", city="Brussels", organisation="Stad Gent")
+        self.register(ev, "u-2", city=" Brussels ", organisation="Stad  Gent")
+        self.register(ev, "u-3", city="Brussels\u00a0", organisation="\u00a0Stad Gent")
+        self.register(ev, "u-4", city="Den  Haag")
+        self.check_in(ev, "u-5", day=day, walk_in=common_pb2.Participant(
+            display_name=" Walk-in ", city="Brussels  "))
+        d = self.day(self.counts(ev), day)
+        self.assertEqual(sorted(groups(d, "by_city")), ["Brussels", "Den Haag"])
+        self.assertEqual(groups(d, "by_city")["Brussels"].counts.registered_in_person, 4)
+        self.assertEqual(groups(d, "by_organisation")["Stad Gent"].counts.registered_in_person, 3)
+        reg = self.call("AttendanceService", "GetRegistration", A.GetRegistrationRequest(
+            event_id=ev.id, participant_id="u-5"), A.Registration)
+        self.assertEqual((reg.participant.display_name, reg.participant.city),
+                         ("Walk-in", "Brussels"))
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.register(ev, "u-6", name=" \u00a0 ")
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("participant.display_name", refused.exception.details())
 
 
 if __name__ == "__main__":

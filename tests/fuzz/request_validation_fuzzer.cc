@@ -1,5 +1,5 @@
 // Fuzzes the request checks of the attendance and notification services:
-// ValidateParticipant, ValidateDayChoices and ValidateReminderPolicy, on
+// PrepareParticipant (and ValidateParticipant), ValidateDayChoices and ValidateReminderPolicy, on
 // values built from the input (the first choice picks which). Promises
 // checked: a refusal is INVALID_ARGUMENT naming the field; what is accepted
 // satisfies the rules the headers state; the day and reminder checks refuse
@@ -57,10 +57,25 @@ void FuzzParticipant(FuzzedDataProvider& in) {
           ? std::string(fuzz::kZones[in.ConsumeIntegralInRange<size_t>(
                 0, std::size(fuzz::kZones) - 1)])
           : in.ConsumeRandomLengthString(40);
-  p.language = in.ConsumeRandomLengthString(4);
+  p.language = in.ConsumeRandomLengthString(12);
 
-  const absl::Status status = ValidateParticipant(p);
-  if (!status.ok()) return CheckRefusal(status, "participant.");
+  absl::StatusOr<ParticipantInfo> prepared = PrepareParticipant(p);
+  if (!prepared.ok()) return CheckRefusal(prepared.status(), "participant.");
+  // What Register stores passes the check by itself, and preparing it again
+  // changes nothing.
+  FUZZ_CHECK(ValidateParticipant(*prepared).ok(), "prepared a participant it refuses");
+  absl::StatusOr<ParticipantInfo> again = PrepareParticipant(*prepared);
+  FUZZ_CHECK(again.ok() && again->display_name == prepared->display_name &&
+                 again->city == prepared->city &&
+                 again->organisation == prepared->organisation &&
+                 again->email == prepared->email,
+             "preparing a prepared participant changed it");
+  p = *std::move(prepared);
+  for (const std::string* text : {&p.display_name, &p.organisation, &p.city}) {
+    FUZZ_CHECK(!absl::StartsWith(*text, " ") && !absl::EndsWith(*text, " ") &&
+                   !absl::StrContains(*text, "  "),
+               "kept spaces around or a run of spaces in ", *text);
+  }
   const auto id_char = [](char c) {
     return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
            absl::StrContains("._@-", c);
@@ -83,9 +98,17 @@ void FuzzParticipant(FuzzedDataProvider& in) {
   }
   FUZZ_CHECK(p.country_code.empty() || p.country_code.size() == 2,
              "accepted the country code ", p.country_code);
-  FUZZ_CHECK(
-      p.language.empty() || (p.language.size() >= 2 && p.language.size() <= 3),
-      "accepted the language ", p.language);
+  const size_t primary = p.language.find_first_of("-_");
+  FUZZ_CHECK(p.language.empty() ||
+                 (p.language.size() <= 35 &&
+                  (primary == std::string::npos ? p.language.size() : primary) >= 2 &&
+                  (primary == std::string::npos ? p.language.size() : primary) <= 3 &&
+                  std::all_of(p.language.begin(), p.language.end(),
+                              [](char c) {
+                                return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                                       c == '-' || c == '_';
+                              })),
+             "accepted the language ", p.language);
   FUZZ_CHECK(p.time_zone.empty() || ResolveZone(p.time_zone).ok(),
              "accepted the zone ", p.time_zone);
 }
