@@ -78,10 +78,11 @@ MARGINS = [None, None, None, (0, 0), (60, 0), (3600, 0), (5417, 0), (90, 250_000
 def city_pool(first_day):
     return ["Torino", "Gent", "Utrecht", "Θεσσαλονίκη", "София", "",
             f"Torino:reg:{first_day}:in_person", "Sant'Antonio: a|b", "x;y=z,w",
-            "Bruxelles Brussel", f"city:in:day:{first_day}:online", "Köln|Kraków", "Gent "]
+            "Bruxelles Brussel", f"city:in:day:{first_day}:online", "Köln|Kraków", "Gent ",
+            "Den  Haag", "\u00a0Gent\u2009"]
 
 
-ORG_POOL = ["Stad Gent", "Comune di Torino", "", "Δήμος Θεσσαλονίκης", "Столична община",
+ORG_POOL = ["Stad Gent", "Stad  Gent ", "Comune di Torino", "", "Δήμος Θεσσαλονίκης", "Столична община",
             "A:B|C;D=E,F", "NGO org:reg:x", "Ünïcödé GmbH & Co.", "Cities, Network; EU=1",
             "wait:2031-06-01:in_person"]
 

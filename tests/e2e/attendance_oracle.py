@@ -26,7 +26,11 @@ THE RULES (the service's intended semantics, as this oracle reads them):
   any day is, else CONFIRMED. ALREADY_EXISTS while the participant has a
   registration that is not cancelled; after a full cancellation registering
   again is allowed and its details (city, organisation, ...) replace the
-  old ones. A mode the event does not offer: FAILED_PRECONDITION.
+  old ones. A mode the event does not offer: FAILED_PRECONDITION. Names,
+  organisations and cities are stored without spaces at either end and
+  with each run of spaces inside as one space (no-break and the other
+  Unicode space characters count as spaces); the e-mail loses only its
+  outer spaces. So "Gent " is the group "Gent". Register and walk-ins alike.
 - ChangeMode: each named day (or every non-cancelled day) whose mode
   differs frees its seat (or leaves its waitlist) and takes a seat in the
   new mode if there is room, else the end of that waitlist; then each freed
@@ -78,6 +82,7 @@ THE RULES (the service's intended semantics, as this oracle reads them):
 Where the rules are silent the oracle says so next to the code
 (DAY_TIMES_INCLUDE_SESSIONS, removed sessions)."""
 import collections
+import re
 import datetime
 import zoneinfo
 
@@ -335,10 +340,21 @@ class Reg:
         return overall(s for _, s in self.days.values())
 
     def set_person(self, participant):
-        self.name = participant.get("display_name", "")
-        self.email = participant.get("email", "")
-        self.org = participant.get("organisation", "")
-        self.city = participant.get("city", "")
+        self.name = _tidy(participant.get("display_name", ""))
+        self.email = _OUTER_SPACES.sub("", participant.get("email", ""))
+        self.org = _tidy(participant.get("organisation", ""))
+        self.city = _tidy(participant.get("city", ""))
+
+
+# The spaces a form or a pasted document leaves in a text. Written from the
+# rule, not from the service's list of bytes.
+_SPACE = "[ \u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff]"
+_SPACES = re.compile(_SPACE + "+")
+_OUTER_SPACES = re.compile(f"^{_SPACE}+|{_SPACE}+$")
+
+
+def _tidy(text):
+    return _SPACES.sub(" ", text).strip(" ")
 
 
 # ---------------------------------------------------------------------------
