@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -487,6 +488,51 @@ class WebTest(unittest.TestCase):
                 return len(re.findall(rf"GET /api/events/{self.event.id}/stream 200", f.read()))
         self.wait_for(lambda: streams_ended() >= 2, timeout=5, message="two streams ended")
         self.assertIn("live", self.driver.find_element(By.ID, "live-status").text)
+        self.screenshot()
+
+    def redis_command(self, conn, *args):
+        """One command on a connection of its own to the test's Redis (kept
+        open: new connections may be refused meanwhile)."""
+        conn.sendall(b"".join([f"*{len(args)}\r\n".encode()] +
+                              [f"${len(str(a).encode())}\r\n{a}\r\n".encode() for a in args]))
+        return conn.recv(4096)
+
+    def test_live_page_says_when_it_lost_the_counts_and_catches_up(self):
+        # A Redis restart or failover drops the services' subscription to
+        # counts changes, and what is written before it is back is never
+        # published to them. The organiser's live page must not go on
+        # showing the counts from before as live: it says it is
+        # reconnecting, and then shows the counts as they are.
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/live", f"section[data-day='{self.today}']")
+        self.wait_for(lambda: "live" in self.driver.find_element(By.ID, "live-status").text,
+                      message="the live stream connected")
+        online_today = (f"section[data-day='{self.today}'] tr[data-mode='online'] "
+                        "td[data-field='checked_in']")
+        read = lambda: self.driver.execute_script(
+            "const c = document.querySelector(arguments[0]); return c ? Number(c.textContent) : null;",
+            online_today)
+        before = read()
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(self.redis.socket)
+        self.addCleanup(conn.close)
+        # No new connection for a while: the subscription, once dropped,
+        # cannot come back while the services' other connections work on.
+        self.assertIn(b"+OK", self.redis_command(conn, "CONFIG", "SET", "maxclients", "1"))
+        self.addCleanup(self.redis_command, conn, "CONFIG", "SET", "maxclients", "10000")
+        self.redis_command(conn, "CLIENT", "KILL", "TYPE", "pubsub")
+        self.wait_for(lambda: "reconnecting" in self.driver.find_element(By.ID, "live-status").text,
+                      timeout=3, message="the page says it is reconnecting")
+        self.screenshot(self._testMethodName + "-reconnecting")
+        self.call("AttendanceService", "CheckIn", attendance_pb2.CheckInRequest(
+            event_id=self.event.id, participant_id="utrecht-sanne", day=self.today,
+            mode=common_pb2.ATTENDANCE_MODE_ONLINE, source=attendance_pb2.CHECK_IN_SOURCE_ONLINE_JOIN,
+            request_id="web-pubsub-gap"), attendance_pb2.CheckInRecord)
+        time.sleep(1.5)
+        self.assertIn(b"+OK", self.redis_command(conn, "CONFIG", "SET", "maxclients", "10000"))
+        self.wait_for(lambda: read() == before + 1 and
+                      "live" == self.driver.find_element(By.ID, "live-status").text[:4],
+                      timeout=8, message="the live page shows the check-in made while it was away")
         self.screenshot()
 
     def test_a_name_with_markup_shows_as_text(self):
