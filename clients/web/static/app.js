@@ -425,9 +425,13 @@
     show(el('h1', {}, e.title), el('p', {class: 'meta'}, formatBadge(e.format),
          'Live hybrid attendance · days in ' + e.time_zone), status, content, downloads(data));
 
-    let version = -1;
+    // Versions only rise on one Redis; a stream opened after a failover to
+    // a replica that missed the last writes starts lower, and is the truth
+    // from then on: its first frame is always taken.
+    let version = -1, fresh = false;
     const render = (counts) => {
-      if (n(counts.version) < version) return;  // an older snapshot after a newer one
+      if (n(counts.version) < version && !fresh) return;  // an older snapshot after a newer one
+      fresh = false;
       version = n(counts.version);
       const days = counts.days || [];
       content.dataset.version = String(version);
@@ -453,7 +457,7 @@
     let backoff = 1000, source = null, endedByServer = false;
     const connect = () => {
       source = new EventSource('/api/events/' + enc(eventId) + '/stream');
-      source.addEventListener('open', () => { backoff = 1000; endedByServer = false; });
+      source.addEventListener('open', () => { backoff = 1000; endedByServer = false; fresh = true; });
       // The stream reached its age: the browser reconnects in a second,
       // nothing to alarm anyone about. Any other end (the services away)
       // shows as reconnecting.
