@@ -311,6 +311,32 @@ class WebTest(unittest.TestCase):
             {"token": "not-a-token", "csrf": csrf}).encode(), opener=opener)
         self.assertEqual((status, headers["Location"]), (303, "/signin?error=token"))
 
+    def test_api_refusals_are_json_naming_the_field_and_reason(self):
+        opener, csrf = self.http_session()
+        # A URL past httplib's 8 KiB (a pasted text in the desk's search,
+        # sent by the page's own fetch, which reads JSON).
+        status, headers, body = self.http(f"/api/events/{self.event.id}/people?q=" + "a" * 9000,
+                                          opener=opener)
+        self.assertEqual(status, 414)
+        self.assertTrue(headers["Content-Type"].startswith("application/json"), headers["Content-Type"])
+        error = json.loads(body)["error"]
+        self.assertEqual(error["code"], "INVALID_ARGUMENT")
+        self.assertTrue(error["message"].startswith("url: longer than 8192 bytes"), error)
+        status, headers, body = self.http("/api/no-such-thing", opener=opener)
+        self.assertEqual((status, json.loads(body)["error"]["code"]), (404, "NOT_FOUND"))
+        self.assertTrue(json.loads(body)["error"]["message"].startswith("path: "), body)
+        # The desk's own checks and the services' answers name the field too.
+        path = f"/api/events/{self.event.id}/checkin"
+        for fields, code, starts in (
+                ({"participant_id": "x", "day": "today", "mode": "in_person"}, 400, "day: "),
+                ({"participant_id": "x", "day": self.today, "mode": "room"}, 400, "mode: "),
+                ({"participant_id": "", "day": self.today, "mode": "in_person"}, 400, "participant_id: ")):
+            status, _, body = self.http(path, urllib.parse.urlencode(fields).encode(),
+                                        headers={"X-CSRF-Token": csrf}, opener=opener)
+            error = json.loads(body)["error"]
+            self.assertEqual(status, code, body)
+            self.assertTrue(error["message"].startswith(starts), (fields, error))
+
     def test_post_without_csrf_token_is_refused(self):
         opener, csrf = self.http_session()
         before = self.room_checked_in_today()
