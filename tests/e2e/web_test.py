@@ -27,6 +27,7 @@ import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
+import zoneinfo
 
 import grpc
 
@@ -690,6 +691,50 @@ class WebTest(unittest.TestCase):
         self.wait_for(lambda: self.driver.current_url.endswith("/signin"), message="signed out")
         self.driver.get(self.base + f"/events/{self.event.id}/live")
         self.assertTrue(self.driver.current_url.endswith("/signin"), self.driver.current_url)
+
+    def test_second_day_of_an_event_in_another_zone(self):
+        # An organiser in Los Angeles follows a three-day event in Kiribati
+        # (UTC+14) on its second day there. "Today" is the venue's day,
+        # which the check-in windows follow: the desk works on it, and the
+        # live page says which of the days it is.
+        venue_zone, viewer_zone = "Pacific/Kiritimati", "America/Los_Angeles"
+        today = datetime.datetime.now(zoneinfo.ZoneInfo(venue_zone)).date()
+        first, last = today - datetime.timedelta(days=1), today + datetime.timedelta(days=1)
+        event = self.call("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="web-kiribati", event=calendar_pb2.Event(
+                title="Pacific exchange (web test)", community="CoP2", city="Tarawa",
+                format=common_pb2.EVENT_FORMAT_HYBRID, time_zone=venue_zone,
+                start_local=f"{first}T00:00", end_local=f"{last}T23:00",
+                venue=calendar_pb2.Venue(name="Hall", in_person_capacity=10),
+                online=calendar_pb2.OnlineAccess(platform="Zoom", online_capacity=10))),
+            calendar_pb2.Event)
+        self.call("AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="web-kiribati-reg", mode=common_pb2.ATTENDANCE_MODE_IN_PERSON,
+            participant=common_pb2.Participant(participant_id="tarawa-1", display_name="Teaiwa Tebano")),
+            attendance_pb2.Registration)
+        self.driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": viewer_zone})
+        self.addCleanup(self.driver.execute_cdp_cmd, "Emulation.setTimezoneOverride", {"timezoneId": ""})
+        self.sign_in()
+        self.assertEqual(self.driver.execute_script(
+            "return Intl.DateTimeFormat().resolvedOptions().timeZone"), viewer_zone)
+        self.open(f"/events/{event.id}/desk", "#desk-day")
+        day = self.driver.find_element(By.ID, "desk-day")
+        self.assertEqual(day.get_attribute("value"), today.isoformat())
+        card = self.desk_find("Teaiwa")[0]
+        card.find_element(By.CSS_SELECTOR, "button.checkin").click()
+        self.assertIn("checked in in the room at", self.desk_message())
+        self.open(f"/events/{event.id}/live", f"section[data-day='{today}']")
+        self.wait_for(lambda: "live" in self.driver.find_element(By.ID, "live-status").text,
+                      message="the live stream connected")
+        marked = self.driver.find_elements(By.CSS_SELECTOR, "section.day[aria-current='date']")
+        self.assertEqual([m.get_attribute("data-day") for m in marked], [today.isoformat()])
+        self.assertIn("today", marked[0].find_element(By.TAG_NAME, "h2").text)
+        self.assertEqual([r.get_attribute("data-day") for r in
+                          self.driver.find_elements(By.CSS_SELECTOR, "#days-table tr[aria-current='date']")],
+                         [today.isoformat()])
+        # The status line's time is the viewer's clock, and says so.
+        self.assertIn(viewer_zone, self.driver.find_element(By.ID, "live-status").text)
+        self.screenshot()
 
     def test_events_and_agenda_pages(self):
         self.sign_in()

@@ -395,7 +395,7 @@
   }
 
   // Every day on one table: the hybrid split at a glance.
-  function daysTable(days) {
+  function daysTable(days, today) {
     const pair = (a, b) => n(a) + ' / ' + n(b);
     const head = (label, sub) => el('th', {}, label, sub ? el('span', {class: 'sub'}, sub) : null);
     return el('div', {class: 'scroll card'}, el('table', {class: 'days', id: 'days-table'},
@@ -406,7 +406,9 @@
       el('tbody', {}, ...days.map((d) => {
         const c = d.counts || {}, u = d.unique || {};
         const cap = (v) => (n(v) ? String(n(v)) : '∞');
-        return el('tr', {'data-day': d.date}, el('th', {scope: 'row'}, d.date),
+        return el('tr', {'data-day': d.date, 'aria-current': d.date === today ? 'date' : null,
+                         class: d.date === today ? 'today' : null},
+                  el('th', {scope: 'row'}, d.date, d.date === today ? ' (today)' : ''),
                   el('td', {}, pair(c.registered_in_person, c.registered_online)),
                   el('td', {}, pair(c.waitlisted_in_person, c.waitlisted_online)),
                   el('td', {class: 'strong'}, pair(c.checked_in_in_person, c.checked_in_online)),
@@ -428,22 +430,34 @@
     // Versions only rise on one Redis; a stream opened after a failover to
     // a replica that missed the last writes starts lower, and is the truth
     // from then on: its first frame is always taken.
-    let version = -1, fresh = false;
+    let version = -1, fresh = false, shownToday = false;
     const render = (counts) => {
       if (n(counts.version) < version && !fresh) return;  // an older snapshot after a newer one
       fresh = false;
       version = n(counts.version);
       const days = counts.days || [];
+      // The venue's day, as the desk and the check-in windows count it.
+      const today = dateIn(new Date().toISOString(), e.time_zone);
       content.dataset.version = String(version);
       content.replaceChildren(
         el('p', {class: 'hint'}, 'Registrations: ' + n(counts.registrations)),
         days.length ? chart(days) : el('p', {}, 'No days yet.'),
-        days.length ? daysTable(days) : null,
-        ...days.map((d) => el('section', {class: 'card day', 'data-day': d.date},
-          el('h2', {}, d.date), countsTable(d), el('h3', {}, 'Unique headcount'), headcount(d),
+        days.length ? daysTable(days, today) : null,
+        ...days.map((d) => el('section', {class: 'card day' + (d.date === today ? ' today' : ''), 'data-day': d.date,
+                                          'aria-current': d.date === today ? 'date' : null},
+          el('h2', {}, d.date, d.date === today ? ' ' : null, d.date === today ? el('span', {class: 'badge today'}, 'today') : null),
+          countsTable(d), el('h3', {}, 'Unique headcount'), headcount(d),
           el('div', {class: 'groups-row'}, groupTable('By city', d.by_city), groupTable('By organisation', d.by_organisation)))));
+      // On a later day of the event, its numbers are what the organiser
+      // came for: shown once, without moving the page on every update.
+      const todaySection = content.querySelector('section.day.today');
+      if (!shownToday && todaySection && days.length && days[0].date !== today) {
+        todaySection.scrollIntoView({block: 'start'});
+      }
+      shownToday = shownToday || !!todaySection;
       status.textContent = 'live · updated ' + fmt(counts.as_of || new Date().toISOString(), viewerTz,
-                                                  {hour: '2-digit', minute: '2-digit', second: '2-digit'});
+                                                  {hour: '2-digit', minute: '2-digit', second: '2-digit'}) +
+                           ' (' + viewerTz + ')';
       status.className = 'live-status ok';
     };
 
