@@ -39,6 +39,7 @@ try:
     from selenium.common.exceptions import NoAlertPresentException, TimeoutException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 except ImportError:  # the install script installs python3-selenium
     webdriver = None
@@ -261,6 +262,14 @@ class WebTest(unittest.TestCase):
         _, _, page = self.http("/events", opener=opener)
         csrf = re.search(r'<meta name="csrf-token" content="([0-9a-f]{64})">', page).group(1)
         return opener, csrf
+
+    def register(self, pid, name, mode):
+        """A participant of this test's own, so that tests do not share
+        check-ins."""
+        self.call("AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=self.event.id, request_id="web-reg-" + pid, mode=mode,
+            participant=common_pb2.Participant(participant_id=pid, display_name=name)),
+            attendance_pb2.Registration)
 
     def counts(self):
         return self.call("AttendanceService", "GetAttendanceCounts",
@@ -530,6 +539,7 @@ class WebTest(unittest.TestCase):
         # published to them. The organiser's live page must not go on
         # showing the counts from before as live: it says it is
         # reconnecting, and then shows the counts as they are.
+        self.register("gap-online", "Lena Gap", common_pb2.ATTENDANCE_MODE_ONLINE)
         self.sign_in()
         self.open(f"/events/{self.event.id}/live", f"section[data-day='{self.today}']")
         self.wait_for(lambda: "live" in self.driver.find_element(By.ID, "live-status").text,
@@ -552,7 +562,7 @@ class WebTest(unittest.TestCase):
                       timeout=3, message="the page says it is reconnecting")
         self.screenshot(self._testMethodName + "-reconnecting")
         self.call("AttendanceService", "CheckIn", attendance_pb2.CheckInRequest(
-            event_id=self.event.id, participant_id="utrecht-sanne", day=self.today,
+            event_id=self.event.id, participant_id="gap-online", day=self.today,
             mode=common_pb2.ATTENDANCE_MODE_ONLINE, source=attendance_pb2.CHECK_IN_SOURCE_ONLINE_JOIN,
             request_id="web-pubsub-gap"), attendance_pb2.CheckInRecord)
         time.sleep(1.5)
@@ -567,6 +577,7 @@ class WebTest(unittest.TestCase):
         # a restore from a copy) brings the event's counts back with a lower
         # version. The page's reconnected stream is the truth from then on,
         # not an "older" answer to drop.
+        self.register("behind-room", "Piet Achter", common_pb2.ATTENDANCE_MODE_IN_PERSON)
         self.sign_in()
         self.open(f"/events/{self.event.id}/live", f"section[data-day='{self.today}']")
         self.wait_for(lambda: "live" in self.driver.find_element(By.ID, "live-status").text,
@@ -574,7 +585,7 @@ class WebTest(unittest.TestCase):
         # Some history: the page has seen a version well above 1.
         for i in range(4):  # ends in the room, as registered
             self.call("AttendanceService", "ChangeMode", attendance_pb2.ChangeModeRequest(
-                event_id=self.event.id, participant_id="xss-1", request_id=f"web-behind-{i}",
+                event_id=self.event.id, participant_id="behind-room", request_id=f"web-behind-{i}",
                 mode=common_pb2.ATTENDANCE_MODE_ONLINE if i % 2 == 0 else common_pb2.ATTENDANCE_MODE_IN_PERSON),
                 attendance_pb2.Registration)
         seen = lambda: int(self.driver.find_element(By.ID, "live").get_attribute("data-version") or -1)
@@ -586,7 +597,7 @@ class WebTest(unittest.TestCase):
                                                 "version", "0"))
         self.redis_command(conn, "CLIENT", "KILL", "TYPE", "pubsub")
         record = self.call("AttendanceService", "CheckIn", attendance_pb2.CheckInRequest(
-            event_id=self.event.id, participant_id="xss-1", day=self.today,
+            event_id=self.event.id, participant_id="behind-room", day=self.today,
             mode=common_pb2.ATTENDANCE_MODE_IN_PERSON, source=attendance_pb2.CHECK_IN_SOURCE_DESK,
             request_id="web-behind-checkin"), attendance_pb2.CheckInRecord)
         self.assertFalse(record.duplicate)
@@ -734,6 +745,51 @@ class WebTest(unittest.TestCase):
                          [today.isoformat()])
         # The status line's time is the viewer's clock, and says so.
         self.assertIn(viewer_zone, self.driver.find_element(By.ID, "live-status").text)
+        self.screenshot()
+
+    # Every control's accessible name as a screen reader gets it: its
+    # aria-label, the text of its <label for>, or its own text.
+    UNNAMED_CONTROLS = """
+        const name = (c) => (c.getAttribute('aria-label') ||
+            (c.id && [...document.querySelectorAll('label')].filter((l) => l.htmlFor === c.id)
+                                                              .map((l) => l.textContent).join(' ')) ||
+            (c.tagName === 'BUTTON' ? c.textContent : '')).trim();
+        return [...document.querySelectorAll('input:not([type=hidden]), select, button, textarea')]
+            .filter((c) => !name(c)).map((c) => c.outerHTML.slice(0, 120));"""
+
+    def test_keyboard_and_labels(self):
+        # Staff at the door with a keyboard (or a screen reader): every
+        # control has a name, each person's check-in button says whose it
+        # is, and a check-in works from the keyboard alone.
+        self.register("kbd-rasa", "Rasa Kazlauskienė", common_pb2.ATTENDANCE_MODE_IN_PERSON)
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/desk", "#desk-search")
+        self.desk_find("Rasa")
+        self.assertEqual(self.driver.execute_script(self.UNNAMED_CONTROLS), [])
+        names = [b.get_attribute("aria-label") or b.text for b in
+                 self.driver.find_elements(By.CSS_SELECTOR, "#desk-results button.checkin")]
+        self.assertEqual(names, ["Check in Rasa Kazlauskienė"])
+        modes = self.driver.find_element(By.CSS_SELECTOR, "#desk-results .modes")
+        self.assertEqual((modes.get_attribute("role"), modes.get_attribute("aria-label")),
+                         ("group", "Mode for Rasa Kazlauskienė"))
+        # The search has the focus; Tab walks to the card's controls.
+        self.assertEqual(self.driver.switch_to.active_element.get_attribute("id"), "desk-search")
+        for _ in range(6):
+            self.driver.switch_to.active_element.send_keys(Keys.TAB)
+            if "checkin" in (self.driver.switch_to.active_element.get_attribute("class") or ""):
+                break
+        focused = self.driver.switch_to.active_element
+        self.assertEqual(focused.get_attribute("aria-label"), "Check in Rasa Kazlauskienė")
+        focused.send_keys(Keys.ENTER)
+        self.assertIn("Rasa Kazlauskienė checked in in the room", self.desk_message())
+        # The live page: its status is announced when it changes.
+        self.open(f"/events/{self.event.id}/live", f"section[data-day='{self.today}']")
+        status = self.driver.find_element(By.ID, "live-status")
+        self.assertEqual((status.get_attribute("role"), status.get_attribute("aria-live")),
+                         ("status", "polite"))
+        self.assertEqual(self.driver.execute_script(self.UNNAMED_CONTROLS), [])
+        self.open("/events", "#open-id")
+        self.assertEqual(self.driver.execute_script(self.UNNAMED_CONTROLS), [])
         self.screenshot()
 
     def test_events_and_agenda_pages(self):

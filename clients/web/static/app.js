@@ -422,7 +422,10 @@
     try { data = await loadEvent(); } catch (e) { show(errorBox(e)); return; }
     const e = data.event;
     document.title = 'Live · ' + e.title + ' · Convene';
-    const status = el('p', {class: 'live-status', id: 'live-status'}, 'connecting…');
+    // Announced when it changes ("reconnecting…"); the numbers below it
+    // are not read out at every update.
+    const status = el('p', {class: 'live-status', id: 'live-status', role: 'status', 'aria-live': 'polite'},
+                      'connecting…');
     const content = el('div', {id: 'live'});
     show(el('h1', {}, e.title), el('p', {class: 'meta'}, formatBadge(e.format),
          'Live hybrid attendance · days in ' + e.time_zone), status, content, downloads(data));
@@ -455,9 +458,16 @@
         todaySection.scrollIntoView({block: 'start'});
       }
       shownToday = shownToday || !!todaySection;
-      status.textContent = 'live · updated ' + fmt(counts.as_of || new Date().toISOString(), viewerTz,
-                                                  {hour: '2-digit', minute: '2-digit', second: '2-digit'}) +
-                           ' (' + viewerTz + ')';
+      // The live region announces "live" when it comes back; the time of
+      // each update beside it is not read out every second.
+      let updated = status.querySelector('.updated');
+      if (!updated) {
+        updated = el('span', {class: 'updated', 'aria-hidden': 'true'});
+        status.replaceChildren('live', updated);
+      }
+      updated.textContent = ' · updated ' + fmt(counts.as_of || new Date().toISOString(), viewerTz,
+                                                {hour: '2-digit', minute: '2-digit', second: '2-digit'}) +
+                            ' (' + viewerTz + ')';
       status.className = 'live-status ok';
     };
 
@@ -532,7 +542,7 @@
       message.replaceChildren(...parts);
       message.scrollIntoView({block: 'nearest'});  // on a phone the form may be far below
     };
-    const modeToggle = (initial) => {
+    const modeToggle = (initial, who) => {
       let mode = initial || 'in_person';
       const room = el('button', {type: 'button', class: 'mode', 'data-mode': 'in_person'}, 'Room');
       const online = el('button', {type: 'button', class: 'mode', 'data-mode': 'online'}, 'Online');
@@ -543,7 +553,8 @@
       room.addEventListener('click', () => { mode = 'in_person'; paint(); });
       online.addEventListener('click', () => { mode = 'online'; paint(); });
       paint();
-      return {node: el('div', {class: 'modes'}, room, online), get: () => mode};
+      return {node: el('div', {class: 'modes', role: 'group', 'aria-label': 'Mode for ' + who}, room, online),
+              get: () => mode};
     };
 
     async function checkIn(fields, name) {
@@ -570,9 +581,10 @@
       const initial = dayReg && dayReg.mode === 'ATTENDANCE_MODE_ONLINE' ? 'online' : 'in_person';
       // Only organisers move a seat to the other mode; at the desk the mode
       // is the registration's.
-      const toggle = access.organises || !dayReg ? modeToggle(initial)
+      const toggle = access.organises || !dayReg ? modeToggle(initial, name)
                                                  : {node: el('span', {class: 'meta'}), get: () => initial};
-      const button = el('button', {type: 'button', class: 'checkin big'}, 'Check in');
+      // Every card has one: a screen reader's list of buttons says whose.
+      const button = el('button', {type: 'button', class: 'checkin big', 'aria-label': 'Check in ' + name}, 'Check in');
       button.addEventListener('click', () => {
         const fields = {participant_id: p.participant_id, mode: toggle.get()};
         if (dayReg && toggle.get() !== initial) fields.change_mode = '1';  // moves the seat first
