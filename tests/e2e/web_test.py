@@ -792,6 +792,26 @@ class WebTest(unittest.TestCase):
         self.assertEqual(self.driver.execute_script(self.UNNAMED_CONTROLS), [])
         self.screenshot()
 
+    def test_live_page_of_an_in_person_event_offers_no_online_places(self):
+        # An in-person workshop has no online capacity (0 in the API), which
+        # is not "no limit": the page must not invite anyone online.
+        event = self.call("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="web-in-person-only", event=calendar_pb2.Event(
+                title="Study visit (web test)", community="CoP3", city="Gent",
+                format=common_pb2.EVENT_FORMAT_IN_PERSON, time_zone="UTC",
+                start_local=f"{self.today}T00:00", end_local=f"{self.today}T23:00",
+                venue=calendar_pb2.Venue(name="Stadhuis", in_person_capacity=12))),
+            calendar_pb2.Event)
+        self.sign_in()
+        self.open(f"/events/{event.id}/live", f"section[data-day='{self.today}']")
+        cell = lambda mode: self.driver.find_element(
+            By.CSS_SELECTOR, f"section[data-day='{self.today}'] tr[data-mode='{mode}'] td[data-field='capacity']").text
+        self.assertEqual(cell("in_person"), "12")
+        self.assertEqual(cell("online"), "not offered")
+        self.assertEqual(self.driver.find_element(
+            By.CSS_SELECTOR, f"#days-table tr[data-day='{self.today}'] td:last-child").text, "12 / not offered")
+        self.screenshot()
+
     def test_events_and_agenda_pages(self):
         self.sign_in()
         self.open("/events", f"article[data-event='{self.event.id}']")

@@ -299,9 +299,16 @@
 
   function n(v) { return Number(v || 0); }
 
-  function countsTable(day) {
+  // Whether the event takes people in a mode: a capacity of 0 is "no limit"
+  // only where the mode is offered at all.
+  function offers(format, mode) {
+    return format === 'EVENT_FORMAT_HYBRID' ||
+           format === (mode === 'in_person' ? 'EVENT_FORMAT_IN_PERSON' : 'EVENT_FORMAT_ONLINE');
+  }
+
+  function countsTable(day, format) {
     const c = day.counts || {};
-    const cap = (v) => (n(v) ? String(n(v)) : 'no limit');
+    const cap = (v, mode) => (!offers(format, mode) ? 'not offered' : n(v) ? String(n(v)) : 'no limit');
     const row = (label, key, reg, wait, inn, capacity) =>
       el('tr', {'data-mode': key}, el('th', {scope: 'row'}, label),
          el('td', {'data-field': 'registered'}, n(reg)),
@@ -312,8 +319,8 @@
       el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'registered'), el('th', {}, 'waitlisted'),
                            el('th', {}, 'checked in'), el('th', {}, 'capacity'))),
       el('tbody', {},
-         row('Room', 'in_person', c.registered_in_person, c.waitlisted_in_person, c.checked_in_in_person, cap(day.in_person_capacity)),
-         row('Online', 'online', c.registered_online, c.waitlisted_online, c.checked_in_online, cap(day.online_capacity)),
+         row('Room', 'in_person', c.registered_in_person, c.waitlisted_in_person, c.checked_in_in_person, cap(day.in_person_capacity, 'in_person')),
+         row('Online', 'online', c.registered_online, c.waitlisted_online, c.checked_in_online, cap(day.online_capacity, 'online')),
          row('Total', 'total', c.registered_total, n(c.waitlisted_in_person) + n(c.waitlisted_online), c.checked_in_total, ''))));
   }
 
@@ -395,7 +402,7 @@
   }
 
   // Every day on one table: the hybrid split at a glance.
-  function daysTable(days, today) {
+  function daysTable(days, today, format) {
     const pair = (a, b) => n(a) + ' / ' + n(b);
     const head = (label, sub) => el('th', {}, label, sub ? el('span', {class: 'sub'}, sub) : null);
     return el('div', {class: 'scroll card'}, el('table', {class: 'days', id: 'days-table'},
@@ -405,7 +412,7 @@
                            head('present', 'room only / online only / both'), head('capacity', 'room / online'))),
       el('tbody', {}, ...days.map((d) => {
         const c = d.counts || {}, u = d.unique || {};
-        const cap = (v) => (n(v) ? String(n(v)) : '∞');
+        const cap = (v, mode) => (!offers(format, mode) ? 'not offered' : n(v) ? String(n(v)) : '∞');
         return el('tr', {'data-day': d.date, 'aria-current': d.date === today ? 'date' : null,
                          class: d.date === today ? 'today' : null},
                   el('th', {scope: 'row'}, d.date, d.date === today ? ' (today)' : ''),
@@ -413,7 +420,7 @@
                   el('td', {}, pair(c.waitlisted_in_person, c.waitlisted_online)),
                   el('td', {class: 'strong'}, pair(c.checked_in_in_person, c.checked_in_online)),
                   el('td', {}, n(u.in_person_only) + ' / ' + n(u.online_only) + ' / ' + n(u.both)),
-                  el('td', {}, cap(d.in_person_capacity) + ' / ' + cap(d.online_capacity)));
+                  el('td', {}, cap(d.in_person_capacity, 'in_person') + ' / ' + cap(d.online_capacity, 'online')));
       }))));
   }
 
@@ -445,11 +452,11 @@
       content.replaceChildren(
         el('p', {class: 'hint'}, 'Registrations: ' + n(counts.registrations)),
         days.length ? chart(days) : el('p', {}, 'No days yet.'),
-        days.length ? daysTable(days, today) : null,
+        days.length ? daysTable(days, today, e.format) : null,
         ...days.map((d) => el('section', {class: 'card day' + (d.date === today ? ' today' : ''), 'data-day': d.date,
                                           'aria-current': d.date === today ? 'date' : null},
           el('h2', {}, d.date, d.date === today ? ' ' : null, d.date === today ? el('span', {class: 'badge today'}, 'today') : null),
-          countsTable(d), el('h3', {}, 'Unique headcount'), headcount(d),
+          countsTable(d, e.format), el('h3', {}, 'Unique headcount'), headcount(d),
           el('div', {class: 'groups-row'}, groupTable('By city', d.by_city), groupTable('By organisation', d.by_organisation)))));
       // On a later day of the event, its numbers are what the organiser
       // came for: shown once, without moving the page on every update.
