@@ -812,6 +812,33 @@ class WebTest(unittest.TestCase):
             By.CSS_SELECTOR, f"#days-table tr[data-day='{self.today}'] td:last-child").text, "12 / not offered")
         self.screenshot()
 
+    def test_live_page_when_convene_web_restarts(self):
+        # Sessions live in convene-web's memory: after a restart the live
+        # page says it is reconnecting while it is away, then sends the
+        # organiser to sign in again, saying why, rather than going on
+        # with numbers nobody updates.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        stops = []
+        self.addCleanup(lambda: [stop(*args) for stop, *args in stops])  # if it fails first
+        self.start_web(f"--listen=127.0.0.1:{port}", cleanup=lambda *a: stops.append(a))
+        base, self.base = self.base, f"http://127.0.0.1:{port}"
+        self.addCleanup(setattr, self, "base", base)
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/live", f"section[data-day='{self.today}']")
+        self.wait_for(lambda: "live" in self.driver.find_element(By.ID, "live-status").text,
+                      message="the live stream connected")
+        stop, *args = stops.pop()
+        stop(*args)
+        self.wait_for(lambda: "reconnecting" in self.driver.find_element(By.ID, "live-status").text,
+                      timeout=5, message="the page says it is reconnecting")
+        self.start_web(f"--listen=127.0.0.1:{port}", cleanup=self.addCleanup)
+        self.wait_for(lambda: self.driver.current_url.endswith("/signin?error=expired"), timeout=40,
+                      message="sent to sign in again")
+        self.assertIn("Your session ended", self.driver.find_element(By.CSS_SELECTOR, ".error").text)
+        self.screenshot()
+
     def test_events_and_agenda_pages(self):
         self.sign_in()
         self.open("/events", f"article[data-event='{self.event.id}']")
