@@ -36,7 +36,8 @@ from convene.v1 import admin_pb2, attendance_pb2, calendar_pb2, common_pb2
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import NoAlertPresentException, TimeoutException
+    from selenium.common.exceptions import (NoAlertPresentException, NoSuchElementException,
+                                            StaleElementReferenceException, TimeoutException)
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -837,6 +838,72 @@ class WebTest(unittest.TestCase):
         self.wait_for(lambda: self.driver.current_url.endswith("/signin?error=expired"), timeout=40,
                       message="sent to sign in again")
         self.assertIn("Your session ended", self.driver.find_element(By.CSS_SELECTOR, ".error").text)
+        self.screenshot()
+
+    # Runs before the page's own script (injected by the browser, so the
+    # CSP does not apply): the page's clock, movable with __moveClock(ms).
+    MOVABLE_CLOCK = """
+        (() => {
+          const Real = Date;
+          let offset = 0;
+          window.__moveClock = (ms) => { offset += ms; };
+          class Moved extends Real {
+            constructor(...a) { if (a.length) { super(...a); } else { super(Real.now() + offset); } }
+            static now() { return Real.now() + offset; }
+          }
+          window.Date = Moved;
+        })();"""
+
+    def test_desk_left_open_overnight_checks_in_for_the_new_day(self):
+        # The desk laptop stays open from the evening of day 1 to the
+        # morning of day 2. With the default 12 h check-in margin the
+        # services still accept day 1 in the morning, so a desk that kept
+        # its first "today" would count everyone on the wrong day.
+        tomorrow = (datetime.date.fromisoformat(self.today) + datetime.timedelta(days=1)).isoformat()
+        self.register("overnight-1", "Ilse Nachtegaal", common_pb2.ATTENDANCE_MODE_IN_PERSON)
+        script = self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                             {"source": self.MOVABLE_CLOCK})
+        self.addCleanup(self.driver.execute_cdp_cmd, "Page.removeScriptToEvaluateOnNewDocument",
+                        {"identifier": script["identifier"]})
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/desk", "#desk-day")
+        day = self.driver.find_element(By.ID, "desk-day")
+        self.assertEqual(day.get_attribute("value"), self.today)
+        # The next morning on the venue's clock (UTC here).
+        now = datetime.datetime.now(datetime.timezone.utc)
+        morning = datetime.datetime.combine(datetime.date.fromisoformat(tomorrow), datetime.time(8, 0),
+                                            datetime.timezone.utc)
+        self.driver.execute_script("__moveClock(arguments[0])", int((morning - now).total_seconds() * 1000))
+        # What the desk posts, as it leaves the page.
+        self.driver.execute_script("""
+            const post = window.fetch;
+            window.__posted = [];
+            window.fetch = (url, init) => {
+              if (init && init.body) window.__posted.push(init.body);
+              return post(url, init);
+            };""")
+        card = self.desk_find("Nachtegaal")[0]
+        card.find_element(By.CSS_SELECTOR, "button.checkin").click()
+        # Nothing is posted for the day the card showed: the desk moves to
+        # the new day and asks to check in again.
+        self.assertIn(f"the desk is now on {tomorrow}", self.desk_message())
+        self.assertEqual(self.driver.execute_script("return window.__posted"), [])
+        def click_again():
+            # The search for the new day replaces the cards meanwhile.
+            try:
+                self.driver.find_element(
+                    By.CSS_SELECTOR, "#desk-results .person[data-participant='overnight-1'] button.checkin").click()
+                return True
+            except (NoSuchElementException, StaleElementReferenceException):
+                return False
+        self.wait_for(click_again, message="the card again")
+        self.wait_for(lambda: self.driver.execute_script("return window.__posted.length") == 1,
+                      message="the check-in posted")
+        bodies = self.driver.execute_script("return window.__posted")
+        self.assertEqual(len(bodies), 1, bodies)
+        self.assertIn(f"day={tomorrow}", bodies[0])
+        self.assertEqual(self.driver.find_element(By.ID, "desk-day").get_attribute("value"), tomorrow)
+        self.assertIn(f"{tomorrow} (today)", self.driver.find_element(By.ID, "desk-day").text)
         self.screenshot()
 
     def test_events_and_agenda_pages(self):

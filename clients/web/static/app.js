@@ -535,10 +535,23 @@
       return;
     }
     const days = (data.agenda.days || []).map((d) => d.venue_date);
-    const today = dateIn(new Date().toISOString(), e.time_zone);
+    let today = dateIn(new Date().toISOString(), e.time_zone);
     const daySelect = el('select', {id: 'desk-day', class: 'big'},
                          ...days.map((d) => el('option', {value: d}, d === today ? d + ' (today)' : d)));
     daySelect.value = days.includes(today) ? today : (days[0] || '');
+    // The day follows the venue's date unless staff chose one: a desk left
+    // open overnight must not go on checking people in for yesterday, which
+    // the services still accept in the morning (the check-in margin).
+    let chosen = false;
+    const followToday = () => {
+      const now = dateIn(new Date().toISOString(), e.time_zone);
+      if (now === today) return false;
+      today = now;
+      for (const o of daySelect.options) o.textContent = o.value === today ? o.value + ' (today)' : o.value;
+      if (chosen || !days.includes(today) || daySelect.value === today) return false;
+      daySelect.value = today;
+      return true;
+    };
     const message = el('div', {id: 'desk-message', class: 'message', role: 'status', 'aria-live': 'polite'});
     const results = el('div', {id: 'desk-results', class: 'results'});
     const search = el('input', {id: 'desk-search', type: 'search', class: 'big', autocomplete: 'off',
@@ -565,6 +578,13 @@
     };
 
     async function checkIn(fields, name) {
+      if (followToday()) {
+        // The card showed the old day's registration: staff look again.
+        find();
+        say('warn', 'A new day began at the venue: the desk is now on ' + today + '. Check ',
+            el('strong', {}, name), ' in again.');
+        return;
+      }
       const day = daySelect.value;
       try {
         const r = await postForm('/api/events/' + enc(eventId) + '/checkin', Object.assign({day}, fields));
@@ -638,7 +658,8 @@
       }
     }
     search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(find, 150); });
-    daySelect.addEventListener('change', find);
+    daySelect.addEventListener('change', () => { chosen = true; find(); });
+    setInterval(() => { if (followToday()) find(); }, 30000);
 
     const parts = [
       el('h1', {}, 'Check-in desk'), el('p', {class: 'meta'}, e.title),
