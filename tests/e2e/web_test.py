@@ -738,12 +738,15 @@ class WebTest(unittest.TestCase):
         self.open(f"/events/{event.id}/live", f"section[data-day='{today}']")
         self.wait_for(lambda: "live" in self.driver.find_element(By.ID, "live-status").text,
                       message="the live stream connected")
-        marked = self.driver.find_elements(By.CSS_SELECTOR, "section.day[aria-current='date']")
-        self.assertEqual([m.get_attribute("data-day") for m in marked], [today.isoformat()])
-        self.assertIn("today", marked[0].find_element(By.TAG_NAME, "h2").text)
-        self.assertEqual([r.get_attribute("data-day") for r in
-                          self.driver.find_elements(By.CSS_SELECTOR, "#days-table tr[aria-current='date']")],
-                         [today.isoformat()])
+        # Read in one script: the page rebuilds its tables on updates.
+        marked = self.driver.execute_script("""
+            const days = (css) => [...document.querySelectorAll(css)].map((e) => e.dataset.day);
+            const h2 = document.querySelector("section.day[aria-current='date'] h2");
+            return [days("section.day[aria-current='date']"), days("#days-table tr[aria-current='date']"),
+                    h2 ? h2.textContent : null];""")
+        self.assertEqual(marked[0], [today.isoformat()])
+        self.assertEqual(marked[1], [today.isoformat()])
+        self.assertIn("today", marked[2])
         # The status line's time is the viewer's clock, and says so.
         self.assertIn(viewer_zone, self.driver.find_element(By.ID, "live-status").text)
         self.screenshot()
@@ -805,12 +808,14 @@ class WebTest(unittest.TestCase):
             calendar_pb2.Event)
         self.sign_in()
         self.open(f"/events/{event.id}/live", f"section[data-day='{self.today}']")
-        cell = lambda mode: self.driver.find_element(
-            By.CSS_SELECTOR, f"section[data-day='{self.today}'] tr[data-mode='{mode}'] td[data-field='capacity']").text
+        # Read in one script each: the page rebuilds its tables on updates.
+        text = lambda css: self.driver.execute_script(
+            "const c = document.querySelector(arguments[0]); return c ? c.textContent : null;", css)
+        cell = lambda mode: text(
+            f"section[data-day='{self.today}'] tr[data-mode='{mode}'] td[data-field='capacity']")
         self.assertEqual(cell("in_person"), "12")
         self.assertEqual(cell("online"), "not offered")
-        self.assertEqual(self.driver.find_element(
-            By.CSS_SELECTOR, f"#days-table tr[data-day='{self.today}'] td:last-child").text, "12 / not offered")
+        self.assertEqual(text(f"#days-table tr[data-day='{self.today}'] td:last-child"), "12 / not offered")
         self.screenshot()
 
     def test_live_page_when_convene_web_restarts(self):
@@ -904,6 +909,30 @@ class WebTest(unittest.TestCase):
         self.assertIn(f"day={tomorrow}", bodies[0])
         self.assertEqual(self.driver.find_element(By.ID, "desk-day").get_attribute("value"), tomorrow)
         self.assertIn(f"{tomorrow} (today)", self.driver.find_element(By.ID, "desk-day").text)
+        self.screenshot()
+
+    def test_a_refused_walk_in_keeps_what_was_typed(self):
+        # The room is full: the walk-in is refused, and staff must not have
+        # to type the person's details again once a seat frees up.
+        event = self.call("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="web-full-room", event=calendar_pb2.Event(
+                title="Full room (web test)", community="CoP1", city="Gent",
+                format=common_pb2.EVENT_FORMAT_IN_PERSON, time_zone="UTC", allow_walk_ins=True,
+                start_local=f"{self.today}T00:00", end_local=f"{self.today}T23:00",
+                venue=calendar_pb2.Venue(name="Small room", in_person_capacity=1))),
+            calendar_pb2.Event)
+        self.call("AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="web-full-room-reg", mode=common_pb2.ATTENDANCE_MODE_IN_PERSON,
+            participant=common_pb2.Participant(participant_id="seated-1", display_name="Seated Person")),
+            attendance_pb2.Registration)
+        self.sign_in()
+        self.open(f"/events/{event.id}/desk", "#walkin-name")
+        self.driver.find_element(By.ID, "walkin-name").send_keys("Maarten Wachter")
+        self.driver.find_element(By.ID, "walkin-org").send_keys("Stad Gent")
+        self.driver.find_element(By.CSS_SELECTOR, "form.walkin button.checkin").click()
+        self.assertIn("the room is full", self.desk_message())
+        self.assertEqual(self.driver.find_element(By.ID, "walkin-name").get_attribute("value"), "Maarten Wachter")
+        self.assertEqual(self.driver.find_element(By.ID, "walkin-org").get_attribute("value"), "Stad Gent")
         self.screenshot()
 
     def test_events_and_agenda_pages(self):

@@ -583,7 +583,7 @@
         find();
         say('warn', 'A new day began at the venue: the desk is now on ' + today + '. Check ',
             el('strong', {}, name), ' in again.');
-        return;
+        return false;
       }
       const day = daySelect.value;
       try {
@@ -596,8 +596,10 @@
         } else {
           say('ok', el('strong', {}, name), ' checked in ' + where + ' at ' + at + '.');
         }
+        return true;
       } catch (err) {
         say('bad', 'Not checked in: ' + err.message);
+        return false;
       }
     }
 
@@ -678,12 +680,15 @@
         el('p', {class: 'hint'}, 'In the room, while it has a free seat.'),
         el('label', {for: 'walkin-name'}, 'Name'), name, el('label', {for: 'walkin-org'}, 'Organisation'), org,
         el('label', {for: 'walkin-city'}, 'City'), city, button);
-      form.addEventListener('submit', (ev) => {
+      form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
         if (!name.value.trim()) { say('bad', 'A walk-in needs a name.'); return; }
-        checkIn({walk_in: '1', name: name.value.trim(), organisation: org.value.trim(),
-                 city: city.value.trim(), mode: 'in_person'}, name.value.trim());
-        form.reset();
+        // Cleared once recorded only: a refusal (the room full, a new day
+        // begun) keeps what staff typed for the next try.
+        if (await checkIn({walk_in: '1', name: name.value.trim(), organisation: org.value.trim(),
+                           city: city.value.trim(), mode: 'in_person'}, name.value.trim())) {
+          form.reset();
+        }
       });
       parts.push(form);
     }
