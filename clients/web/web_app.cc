@@ -56,6 +56,25 @@ bool IsZoneName(absl::string_view z) {
 
 const char* Bool(bool b) { return b ? "true" : "false"; }
 
+// What the server's own refusals (before any handler) say, naming the part
+// of the request at fault. The limits are httplib's: 8,192 bytes of request
+// line, and main's payload limit.
+std::string RefusalReason(int status) {
+  switch (status) {
+    case 404:
+      return "path: no such page or API endpoint";
+    case 414:
+      return "url: longer than 8192 bytes; search with fewer words";
+    case 413:
+      return "body: larger than this server accepts";
+    case 400:
+      return "request: not a well-formed HTTP request (request line, "
+             "headers or form)";
+    default:
+      return absl::StrCat("request refused (HTTP ", status, ")");
+  }
+}
+
 // Texts of the sign-in errors; the query names one by code so that
 // nothing a link carries is ever written into the page.
 absl::string_view SignInError(absl::string_view code) {
@@ -623,9 +642,12 @@ void WebApp::Register(httplib::Server& server) {
   server.set_error_handler([](const httplib::Request& req,
                               httplib::Response& res) {
     if (!res.body.empty()) return;
-    const std::string message =
-        res.status == 404 ? "not found" : "request refused";
-    if (absl::StartsWith(req.path, "/api/")) {
+    const std::string message = RefusalReason(res.status);
+    // httplib refuses an over-long or malformed request line before it
+    // parses it, so the path is unknown: only the page's own API calls
+    // (a desk search, a page token) build URLs that long, and they read
+    // JSON.
+    if (req.path.empty() || absl::StartsWith(req.path, "/api/")) {
       SetError(res, res.status,
                res.status == 404 ? "NOT_FOUND" : "INVALID_ARGUMENT", message);
     } else {

@@ -1,6 +1,8 @@
 #include "attendance/counts_watch.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "attendance/registration_mapping.h"
 #include "auth/token_authenticator.h"
@@ -14,11 +16,15 @@ absl::StatusOr<std::unique_ptr<CountsHub>> CountsHub::Start(
   std::unique_ptr<CountsHub> hub(new CountsHub());
   storage::RedisClientOptions own = options;
   own.on_connection_change = nullptr;
+  // Pub/sub loses what is published while the subscription is down (a
+  // Redis restart or failover, a dropped connection): the streams end with
+  // UNAVAILABLE then, so that no one shows old counts as live, and a
+  // stream opened meanwhile is read again once the subscription is back.
   absl::StatusOr<std::unique_ptr<storage::RedisSubscriber>> subscriber =
-      storage::RedisSubscriber::Start(own,
-                                      [h = hub.get()](storage::RedisMessage m) {
-                                        h->OnMessage(std::move(m));
-                                      });
+      storage::RedisSubscriber::Start(
+          own,
+          [h = hub.get()](storage::RedisMessage m) { h->OnMessage(std::move(m)); },
+          [h = hub.get()](bool listening) { h->OnListening(listening); });
   if (!subscriber.ok()) return subscriber.status();
   hub->subscriber_ = *std::move(subscriber);
   hub->subscriber_->PSubscribe({storage::keys::CountsChannelPattern()});
@@ -26,6 +32,8 @@ absl::StatusOr<std::unique_ptr<CountsHub>> CountsHub::Start(
 }
 
 CountsHub::~CountsHub() {
+  // Its callbacks use the hub: stopped while every member is still there.
+  if (subscriber_) subscriber_->Shutdown();
   // A read in flight calls back into the hub: let it land first.
   absl::MutexLock lock(&mu_);
   mu_.AwaitWithTimeout(absl::Condition(
@@ -54,7 +62,29 @@ void CountsHub::Remove(const std::string& event_id, CountsWatcher* watcher) {
 }
 
 void CountsHub::OnMessage(storage::RedisMessage message) {
-  const std::string event_id = storage::keys::EventOfCountsChannel(message.channel);
+  Changed(storage::keys::EventOfCountsChannel(message.channel));
+}
+
+void CountsHub::OnListening(bool listening) {
+  std::vector<std::string> watched;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [event_id, watch] : events_) {
+      if (!listening) {
+        for (CountsWatcher* w : watch.watchers) {
+          w->Deliver(absl::UnavailableError(
+              "live counts interrupted: the service lost its subscription to "
+              "changes (Redis connection); watch again"));
+        }
+      } else if (!watch.watchers.empty()) {
+        watched.push_back(event_id);
+      }
+    }
+  }
+  for (const std::string& event_id : watched) Changed(event_id);
+}
+
+void CountsHub::Changed(const std::string& event_id) {
   {
     absl::MutexLock lock(&mu_);
     auto it = events_.find(event_id);

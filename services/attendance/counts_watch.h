@@ -61,6 +61,10 @@ class CountsHub {
 
   CountsHub() = default;
   void OnMessage(storage::RedisMessage message);
+  // The subscription dropped (false) or is back (true); see Start.
+  void OnListening(bool listening);
+  // Reads the event's counts for its watchers (one read at a time).
+  void Changed(const std::string& event_id);
   void Read(const std::string& event_id);
   void OnCounts(const std::string& event_id, absl::StatusOr<core::AttendanceCounts> counts);
 

@@ -29,13 +29,15 @@ absl::Status Cancelled() {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RedisSubscriber>> RedisSubscriber::Start(
-    RedisClientOptions options, MessageCallback on_message) {
+    RedisClientOptions options, MessageCallback on_message,
+    ListeningCallback on_listening) {
   if (absl::Status s = ValidateRedisClientOptions(options); !s.ok()) return s;
   if (!on_message) {
     return absl::InvalidArgumentError("RedisSubscriber needs a message callback");
   }
   std::unique_ptr<RedisSubscriber> subscriber(
-      new RedisSubscriber(std::move(options), std::move(on_message)));
+      new RedisSubscriber(std::move(options), std::move(on_message),
+                          std::move(on_listening)));
   absl::StatusOr<std::unique_ptr<internal::EventLoop>> loop =
       internal::EventLoop::Start("redis-sub");
   if (!loop.ok()) return loop.status();
@@ -51,8 +53,11 @@ absl::StatusOr<std::unique_ptr<RedisSubscriber>> RedisSubscriber::Start(
 }
 
 RedisSubscriber::RedisSubscriber(RedisClientOptions options,
-                                 MessageCallback on_message)
-    : options_(std::move(options)), on_message_(std::move(on_message)) {}
+                                 MessageCallback on_message,
+                                 ListeningCallback on_listening)
+    : options_(std::move(options)),
+      on_message_(std::move(on_message)),
+      on_listening_(std::move(on_listening)) {}
 
 RedisSubscriber::~RedisSubscriber() { Shutdown(); }
 
@@ -193,6 +198,10 @@ void RedisSubscriber::OnReady() {
 void RedisSubscriber::OnDown(const absl::Status& status) {
   channels_.confirmed.clear();
   patterns_.confirmed.clear();
+  if (listening_) {
+    listening_ = false;
+    if (on_listening_) on_listening_(false);
+  }
   std::list<Waiter> waiters;
   waiters.swap(waiters_);
   for (Waiter& waiter : waiters) waiter.done(status);
@@ -207,6 +216,16 @@ void RedisSubscriber::OnConfirmed(bool pattern, const std::string& name) {
     (pattern ? waiter.patterns : waiter.channels).erase(name);
   }
   FinishWaiters();
+  auto all_active = [](const Kind& k) {
+    for (const std::string& w : k.wanted) {
+      if (!k.confirmed.contains(w)) return false;
+    }
+    return true;
+  };
+  if (!listening_ && all_active(channels_) && all_active(patterns_)) {
+    listening_ = true;
+    if (on_listening_) on_listening_(true);
+  }
 }
 
 void RedisSubscriber::FinishWaiters() {

@@ -56,11 +56,19 @@ class RedisSubscriber {
  public:
   using MessageCallback = absl::AnyInvocable<void(RedisMessage)>;
   using DoneCallback = absl::AnyInvocable<void(absl::Status)>;
+  // false: the connection dropped with every subscription active (what is
+  // published from now on is lost); true: every subscription is active
+  // again on a connection (the first time too). Since delivery is
+  // at-most-once, a subscriber that derives state from messages re-reads
+  // it on true.
+  using ListeningCallback = absl::AnyInvocable<void(bool listening)>;
 
   // Validates `options` like RedisClient::Start and starts connecting; every
-  // message on a subscribed channel or pattern goes to `on_message`.
+  // message on a subscribed channel or pattern goes to `on_message`, and
+  // `on_listening` (optional) hears when messages may have been lost.
   static absl::StatusOr<std::unique_ptr<RedisSubscriber>> Start(
-      RedisClientOptions options, MessageCallback on_message);
+      RedisClientOptions options, MessageCallback on_message,
+      ListeningCallback on_listening = {});
 
   // Shutdown().
   ~RedisSubscriber();
@@ -102,7 +110,8 @@ class RedisSubscriber {
     DoneCallback done;
   };
 
-  RedisSubscriber(RedisClientOptions options, MessageCallback on_message);
+  RedisSubscriber(RedisClientOptions options, MessageCallback on_message,
+                  ListeningCallback on_listening);
 
   // Runs `fn` on the loop thread unless shut down (then returns false).
   bool PostUnlessShutDown(absl::AnyInvocable<void() &&> fn);
@@ -120,6 +129,7 @@ class RedisSubscriber {
 
   const RedisClientOptions options_;
   MessageCallback on_message_;
+  ListeningCallback on_listening_;
 
   absl::Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
@@ -130,6 +140,9 @@ class RedisSubscriber {
   Kind channels_{"SUBSCRIBE", "UNSUBSCRIBE", {}, {}};
   Kind patterns_{"PSUBSCRIBE", "PUNSUBSCRIBE", {}, {}};
   std::list<Waiter> waiters_;
+  // Every wanted name confirmed on the current connection (on_listening
+  // told true and not false since).
+  bool listening_ = false;
 };
 
 }  // namespace convene::storage

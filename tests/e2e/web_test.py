@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -26,6 +27,7 @@ import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
+import zoneinfo
 
 import grpc
 
@@ -34,9 +36,11 @@ from convene.v1 import admin_pb2, attendance_pb2, calendar_pb2, common_pb2
 
 try:
     from selenium import webdriver
-    from selenium.common.exceptions import NoAlertPresentException, TimeoutException
+    from selenium.common.exceptions import (NoAlertPresentException, NoSuchElementException,
+                                            StaleElementReferenceException, TimeoutException)
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 except ImportError:  # the install script installs python3-selenium
     webdriver = None
@@ -260,6 +264,14 @@ class WebTest(unittest.TestCase):
         csrf = re.search(r'<meta name="csrf-token" content="([0-9a-f]{64})">', page).group(1)
         return opener, csrf
 
+    def register(self, pid, name, mode):
+        """A participant of this test's own, so that tests do not share
+        check-ins."""
+        self.call("AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=self.event.id, request_id="web-reg-" + pid, mode=mode,
+            participant=common_pb2.Participant(participant_id=pid, display_name=name)),
+            attendance_pb2.Registration)
+
     def counts(self):
         return self.call("AttendanceService", "GetAttendanceCounts",
                          attendance_pb2.GetAttendanceCountsRequest(event_id=self.event.id),
@@ -309,6 +321,32 @@ class WebTest(unittest.TestCase):
         status, headers, _ = self.http("/signin", urllib.parse.urlencode(
             {"token": "not-a-token", "csrf": csrf}).encode(), opener=opener)
         self.assertEqual((status, headers["Location"]), (303, "/signin?error=token"))
+
+    def test_api_refusals_are_json_naming_the_field_and_reason(self):
+        opener, csrf = self.http_session()
+        # A URL past httplib's 8 KiB (a pasted text in the desk's search,
+        # sent by the page's own fetch, which reads JSON).
+        status, headers, body = self.http(f"/api/events/{self.event.id}/people?q=" + "a" * 9000,
+                                          opener=opener)
+        self.assertEqual(status, 414)
+        self.assertTrue(headers["Content-Type"].startswith("application/json"), headers["Content-Type"])
+        error = json.loads(body)["error"]
+        self.assertEqual(error["code"], "INVALID_ARGUMENT")
+        self.assertTrue(error["message"].startswith("url: longer than 8192 bytes"), error)
+        status, headers, body = self.http("/api/no-such-thing", opener=opener)
+        self.assertEqual((status, json.loads(body)["error"]["code"]), (404, "NOT_FOUND"))
+        self.assertTrue(json.loads(body)["error"]["message"].startswith("path: "), body)
+        # The desk's own checks and the services' answers name the field too.
+        path = f"/api/events/{self.event.id}/checkin"
+        for fields, code, starts in (
+                ({"participant_id": "x", "day": "today", "mode": "in_person"}, 400, "day: "),
+                ({"participant_id": "x", "day": self.today, "mode": "room"}, 400, "mode: "),
+                ({"participant_id": "", "day": self.today, "mode": "in_person"}, 400, "participant_id: ")):
+            status, _, body = self.http(path, urllib.parse.urlencode(fields).encode(),
+                                        headers={"X-CSRF-Token": csrf}, opener=opener)
+            error = json.loads(body)["error"]
+            self.assertEqual(status, code, body)
+            self.assertTrue(error["message"].startswith(starts), (fields, error))
 
     def test_post_without_csrf_token_is_refused(self):
         opener, csrf = self.http_session()
@@ -489,6 +527,87 @@ class WebTest(unittest.TestCase):
         self.assertIn("live", self.driver.find_element(By.ID, "live-status").text)
         self.screenshot()
 
+    def redis_command(self, conn, *args):
+        """One command on a connection of its own to the test's Redis (kept
+        open: new connections may be refused meanwhile)."""
+        conn.sendall(b"".join([f"*{len(args)}\r\n".encode()] +
+                              [f"${len(str(a).encode())}\r\n{a}\r\n".encode() for a in args]))
+        return conn.recv(4096)
+
+    def test_live_page_says_when_it_lost_the_counts_and_catches_up(self):
+        # A Redis restart or failover drops the services' subscription to
+        # counts changes, and what is written before it is back is never
+        # published to them. The organiser's live page must not go on
+        # showing the counts from before as live: it says it is
+        # reconnecting, and then shows the counts as they are.
+        self.register("gap-online", "Lena Gap", common_pb2.ATTENDANCE_MODE_ONLINE)
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/live", f"section[data-day='{self.today}']")
+        self.wait_for(lambda: "live" in self.driver.find_element(By.ID, "live-status").text,
+                      message="the live stream connected")
+        online_today = (f"section[data-day='{self.today}'] tr[data-mode='online'] "
+                        "td[data-field='checked_in']")
+        read = lambda: self.driver.execute_script(
+            "const c = document.querySelector(arguments[0]); return c ? Number(c.textContent) : null;",
+            online_today)
+        before = read()
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(self.redis.socket)
+        self.addCleanup(conn.close)
+        # No new connection for a while: the subscription, once dropped,
+        # cannot come back while the services' other connections work on.
+        self.assertIn(b"+OK", self.redis_command(conn, "CONFIG", "SET", "maxclients", "1"))
+        self.addCleanup(self.redis_command, conn, "CONFIG", "SET", "maxclients", "10000")
+        self.redis_command(conn, "CLIENT", "KILL", "TYPE", "pubsub")
+        self.wait_for(lambda: "reconnecting" in self.driver.find_element(By.ID, "live-status").text,
+                      timeout=3, message="the page says it is reconnecting")
+        self.screenshot(self._testMethodName + "-reconnecting")
+        self.call("AttendanceService", "CheckIn", attendance_pb2.CheckInRequest(
+            event_id=self.event.id, participant_id="gap-online", day=self.today,
+            mode=common_pb2.ATTENDANCE_MODE_ONLINE, source=attendance_pb2.CHECK_IN_SOURCE_ONLINE_JOIN,
+            request_id="web-pubsub-gap"), attendance_pb2.CheckInRecord)
+        time.sleep(1.5)
+        self.assertIn(b"+OK", self.redis_command(conn, "CONFIG", "SET", "maxclients", "10000"))
+        self.wait_for(lambda: read() == before + 1 and
+                      "live" == self.driver.find_element(By.ID, "live-status").text[:4],
+                      timeout=8, message="the live page shows the check-in made while it was away")
+        self.screenshot()
+
+    def test_live_page_follows_a_redis_that_came_back_behind(self):
+        # A failover to a replica that had not received the last writes (or
+        # a restore from a copy) brings the event's counts back with a lower
+        # version. The page's reconnected stream is the truth from then on,
+        # not an "older" answer to drop.
+        self.register("behind-room", "Piet Achter", common_pb2.ATTENDANCE_MODE_IN_PERSON)
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/live", f"section[data-day='{self.today}']")
+        self.wait_for(lambda: "live" in self.driver.find_element(By.ID, "live-status").text,
+                      message="the live stream connected")
+        # Some history: the page has seen a version well above 1.
+        for i in range(4):  # ends in the room, as registered
+            self.call("AttendanceService", "ChangeMode", attendance_pb2.ChangeModeRequest(
+                event_id=self.event.id, participant_id="behind-room", request_id=f"web-behind-{i}",
+                mode=common_pb2.ATTENDANCE_MODE_ONLINE if i % 2 == 0 else common_pb2.ATTENDANCE_MODE_IN_PERSON),
+                attendance_pb2.Registration)
+        seen = lambda: int(self.driver.find_element(By.ID, "live").get_attribute("data-version") or -1)
+        self.wait_for(lambda: seen() >= 3, message="the page saw the changes")
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(self.redis.socket)
+        self.addCleanup(conn.close)
+        self.assertIn(b":0", self.redis_command(conn, "HSET", f"cv:{{ev:{self.event.id}}}:counts",
+                                                "version", "0"))
+        self.redis_command(conn, "CLIENT", "KILL", "TYPE", "pubsub")
+        record = self.call("AttendanceService", "CheckIn", attendance_pb2.CheckInRequest(
+            event_id=self.event.id, participant_id="behind-room", day=self.today,
+            mode=common_pb2.ATTENDANCE_MODE_IN_PERSON, source=attendance_pb2.CHECK_IN_SOURCE_DESK,
+            request_id="web-behind-checkin"), attendance_pb2.CheckInRecord)
+        self.assertFalse(record.duplicate)
+        want = self.room_checked_in_today()
+        self.wait_for(lambda: self.checked_in_room_today() == want and
+                      self.driver.find_element(By.ID, "live-status").text.startswith("live"),
+                      timeout=8, message="the live page shows the counts of the Redis it came back to")
+        self.screenshot()
+
     def test_a_name_with_markup_shows_as_text(self):
         self.sign_in()
         self.open(f"/events/{self.event.id}/desk", "#desk-search")
@@ -584,6 +703,237 @@ class WebTest(unittest.TestCase):
         self.wait_for(lambda: self.driver.current_url.endswith("/signin"), message="signed out")
         self.driver.get(self.base + f"/events/{self.event.id}/live")
         self.assertTrue(self.driver.current_url.endswith("/signin"), self.driver.current_url)
+
+    def test_second_day_of_an_event_in_another_zone(self):
+        # An organiser in Los Angeles follows a three-day event in Kiribati
+        # (UTC+14) on its second day there. "Today" is the venue's day,
+        # which the check-in windows follow: the desk works on it, and the
+        # live page says which of the days it is.
+        venue_zone, viewer_zone = "Pacific/Kiritimati", "America/Los_Angeles"
+        today = datetime.datetime.now(zoneinfo.ZoneInfo(venue_zone)).date()
+        first, last = today - datetime.timedelta(days=1), today + datetime.timedelta(days=1)
+        event = self.call("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="web-kiribati", event=calendar_pb2.Event(
+                title="Pacific exchange (web test)", community="CoP2", city="Tarawa",
+                format=common_pb2.EVENT_FORMAT_HYBRID, time_zone=venue_zone,
+                start_local=f"{first}T00:00", end_local=f"{last}T23:00",
+                venue=calendar_pb2.Venue(name="Hall", in_person_capacity=10),
+                online=calendar_pb2.OnlineAccess(platform="Zoom", online_capacity=10))),
+            calendar_pb2.Event)
+        self.call("AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="web-kiribati-reg", mode=common_pb2.ATTENDANCE_MODE_IN_PERSON,
+            participant=common_pb2.Participant(participant_id="tarawa-1", display_name="Teaiwa Tebano")),
+            attendance_pb2.Registration)
+        self.driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": viewer_zone})
+        self.addCleanup(self.driver.execute_cdp_cmd, "Emulation.setTimezoneOverride", {"timezoneId": ""})
+        self.sign_in()
+        self.assertEqual(self.driver.execute_script(
+            "return Intl.DateTimeFormat().resolvedOptions().timeZone"), viewer_zone)
+        self.open(f"/events/{event.id}/desk", "#desk-day")
+        day = self.driver.find_element(By.ID, "desk-day")
+        self.assertEqual(day.get_attribute("value"), today.isoformat())
+        card = self.desk_find("Teaiwa")[0]
+        card.find_element(By.CSS_SELECTOR, "button.checkin").click()
+        self.assertIn("checked in in the room at", self.desk_message())
+        self.open(f"/events/{event.id}/live", f"section[data-day='{today}']")
+        self.wait_for(lambda: "live" in self.driver.find_element(By.ID, "live-status").text,
+                      message="the live stream connected")
+        # Read in one script: the page rebuilds its tables on updates.
+        marked = self.driver.execute_script("""
+            const days = (css) => [...document.querySelectorAll(css)].map((e) => e.dataset.day);
+            const h2 = document.querySelector("section.day[aria-current='date'] h2");
+            return [days("section.day[aria-current='date']"), days("#days-table tr[aria-current='date']"),
+                    h2 ? h2.textContent : null];""")
+        self.assertEqual(marked[0], [today.isoformat()])
+        self.assertEqual(marked[1], [today.isoformat()])
+        self.assertIn("today", marked[2])
+        # The status line's time is the viewer's clock, and says so.
+        self.assertIn(viewer_zone, self.driver.find_element(By.ID, "live-status").text)
+        self.screenshot()
+
+    # Every control's accessible name as a screen reader gets it: its
+    # aria-label, the text of its <label for>, or its own text.
+    UNNAMED_CONTROLS = """
+        const name = (c) => (c.getAttribute('aria-label') ||
+            (c.id && [...document.querySelectorAll('label')].filter((l) => l.htmlFor === c.id)
+                                                              .map((l) => l.textContent).join(' ')) ||
+            (c.tagName === 'BUTTON' ? c.textContent : '')).trim();
+        return [...document.querySelectorAll('input:not([type=hidden]), select, button, textarea')]
+            .filter((c) => !name(c)).map((c) => c.outerHTML.slice(0, 120));"""
+
+    def test_keyboard_and_labels(self):
+        # Staff at the door with a keyboard (or a screen reader): every
+        # control has a name, each person's check-in button says whose it
+        # is, and a check-in works from the keyboard alone.
+        self.register("kbd-rasa", "Rasa Kazlauskienė", common_pb2.ATTENDANCE_MODE_IN_PERSON)
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/desk", "#desk-search")
+        self.desk_find("Rasa")
+        self.assertEqual(self.driver.execute_script(self.UNNAMED_CONTROLS), [])
+        names = [b.get_attribute("aria-label") or b.text for b in
+                 self.driver.find_elements(By.CSS_SELECTOR, "#desk-results button.checkin")]
+        self.assertEqual(names, ["Check in Rasa Kazlauskienė"])
+        modes = self.driver.find_element(By.CSS_SELECTOR, "#desk-results .modes")
+        self.assertEqual((modes.get_attribute("role"), modes.get_attribute("aria-label")),
+                         ("group", "Mode for Rasa Kazlauskienė"))
+        # The search has the focus; Tab walks to the card's controls.
+        self.assertEqual(self.driver.switch_to.active_element.get_attribute("id"), "desk-search")
+        for _ in range(6):
+            self.driver.switch_to.active_element.send_keys(Keys.TAB)
+            if "checkin" in (self.driver.switch_to.active_element.get_attribute("class") or ""):
+                break
+        focused = self.driver.switch_to.active_element
+        self.assertEqual(focused.get_attribute("aria-label"), "Check in Rasa Kazlauskienė")
+        focused.send_keys(Keys.ENTER)
+        self.assertIn("Rasa Kazlauskienė checked in in the room", self.desk_message())
+        # The live page: its status is announced when it changes.
+        self.open(f"/events/{self.event.id}/live", f"section[data-day='{self.today}']")
+        status = self.driver.find_element(By.ID, "live-status")
+        self.assertEqual((status.get_attribute("role"), status.get_attribute("aria-live")),
+                         ("status", "polite"))
+        self.assertEqual(self.driver.execute_script(self.UNNAMED_CONTROLS), [])
+        self.open("/events", "#open-id")
+        self.assertEqual(self.driver.execute_script(self.UNNAMED_CONTROLS), [])
+        self.screenshot()
+
+    def test_live_page_of_an_in_person_event_offers_no_online_places(self):
+        # An in-person workshop has no online capacity (0 in the API), which
+        # is not "no limit": the page must not invite anyone online.
+        event = self.call("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="web-in-person-only", event=calendar_pb2.Event(
+                title="Study visit (web test)", community="CoP3", city="Gent",
+                format=common_pb2.EVENT_FORMAT_IN_PERSON, time_zone="UTC",
+                start_local=f"{self.today}T00:00", end_local=f"{self.today}T23:00",
+                venue=calendar_pb2.Venue(name="Stadhuis", in_person_capacity=12))),
+            calendar_pb2.Event)
+        self.sign_in()
+        self.open(f"/events/{event.id}/live", f"section[data-day='{self.today}']")
+        # Read in one script each: the page rebuilds its tables on updates.
+        text = lambda css: self.driver.execute_script(
+            "const c = document.querySelector(arguments[0]); return c ? c.textContent : null;", css)
+        cell = lambda mode: text(
+            f"section[data-day='{self.today}'] tr[data-mode='{mode}'] td[data-field='capacity']")
+        self.assertEqual(cell("in_person"), "12")
+        self.assertEqual(cell("online"), "not offered")
+        self.assertEqual(text(f"#days-table tr[data-day='{self.today}'] td:last-child"), "12 / not offered")
+        self.screenshot()
+
+    def test_live_page_when_convene_web_restarts(self):
+        # Sessions live in convene-web's memory: after a restart the live
+        # page says it is reconnecting while it is away, then sends the
+        # organiser to sign in again, saying why, rather than going on
+        # with numbers nobody updates.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        stops = []
+        self.addCleanup(lambda: [stop(*args) for stop, *args in stops])  # if it fails first
+        self.start_web(f"--listen=127.0.0.1:{port}", cleanup=lambda *a: stops.append(a))
+        base, self.base = self.base, f"http://127.0.0.1:{port}"
+        self.addCleanup(setattr, self, "base", base)
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/live", f"section[data-day='{self.today}']")
+        self.wait_for(lambda: "live" in self.driver.find_element(By.ID, "live-status").text,
+                      message="the live stream connected")
+        stop, *args = stops.pop()
+        stop(*args)
+        self.wait_for(lambda: "reconnecting" in self.driver.find_element(By.ID, "live-status").text,
+                      timeout=5, message="the page says it is reconnecting")
+        self.start_web(f"--listen=127.0.0.1:{port}", cleanup=self.addCleanup)
+        self.wait_for(lambda: self.driver.current_url.endswith("/signin?error=expired"), timeout=40,
+                      message="sent to sign in again")
+        self.assertIn("Your session ended", self.driver.find_element(By.CSS_SELECTOR, ".error").text)
+        self.screenshot()
+
+    # Runs before the page's own script (injected by the browser, so the
+    # CSP does not apply): the page's clock, movable with __moveClock(ms).
+    MOVABLE_CLOCK = """
+        (() => {
+          const Real = Date;
+          let offset = 0;
+          window.__moveClock = (ms) => { offset += ms; };
+          class Moved extends Real {
+            constructor(...a) { if (a.length) { super(...a); } else { super(Real.now() + offset); } }
+            static now() { return Real.now() + offset; }
+          }
+          window.Date = Moved;
+        })();"""
+
+    def test_desk_left_open_overnight_checks_in_for_the_new_day(self):
+        # The desk laptop stays open from the evening of day 1 to the
+        # morning of day 2. With the default 12 h check-in margin the
+        # services still accept day 1 in the morning, so a desk that kept
+        # its first "today" would count everyone on the wrong day.
+        tomorrow = (datetime.date.fromisoformat(self.today) + datetime.timedelta(days=1)).isoformat()
+        self.register("overnight-1", "Ilse Nachtegaal", common_pb2.ATTENDANCE_MODE_IN_PERSON)
+        script = self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                             {"source": self.MOVABLE_CLOCK})
+        self.addCleanup(self.driver.execute_cdp_cmd, "Page.removeScriptToEvaluateOnNewDocument",
+                        {"identifier": script["identifier"]})
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/desk", "#desk-day")
+        day = self.driver.find_element(By.ID, "desk-day")
+        self.assertEqual(day.get_attribute("value"), self.today)
+        # The next morning on the venue's clock (UTC here).
+        now = datetime.datetime.now(datetime.timezone.utc)
+        morning = datetime.datetime.combine(datetime.date.fromisoformat(tomorrow), datetime.time(8, 0),
+                                            datetime.timezone.utc)
+        self.driver.execute_script("__moveClock(arguments[0])", int((morning - now).total_seconds() * 1000))
+        # What the desk posts, as it leaves the page.
+        self.driver.execute_script("""
+            const post = window.fetch;
+            window.__posted = [];
+            window.fetch = (url, init) => {
+              if (init && init.body) window.__posted.push(init.body);
+              return post(url, init);
+            };""")
+        card = self.desk_find("Nachtegaal")[0]
+        card.find_element(By.CSS_SELECTOR, "button.checkin").click()
+        # Nothing is posted for the day the card showed: the desk moves to
+        # the new day and asks to check in again.
+        self.assertIn(f"the desk is now on {tomorrow}", self.desk_message())
+        self.assertEqual(self.driver.execute_script("return window.__posted"), [])
+        def click_again():
+            # The search for the new day replaces the cards meanwhile.
+            try:
+                self.driver.find_element(
+                    By.CSS_SELECTOR, "#desk-results .person[data-participant='overnight-1'] button.checkin").click()
+                return True
+            except (NoSuchElementException, StaleElementReferenceException):
+                return False
+        self.wait_for(click_again, message="the card again")
+        self.wait_for(lambda: self.driver.execute_script("return window.__posted.length") == 1,
+                      message="the check-in posted")
+        bodies = self.driver.execute_script("return window.__posted")
+        self.assertEqual(len(bodies), 1, bodies)
+        self.assertIn(f"day={tomorrow}", bodies[0])
+        self.assertEqual(self.driver.find_element(By.ID, "desk-day").get_attribute("value"), tomorrow)
+        self.assertIn(f"{tomorrow} (today)", self.driver.find_element(By.ID, "desk-day").text)
+        self.screenshot()
+
+    def test_a_refused_walk_in_keeps_what_was_typed(self):
+        # The room is full: the walk-in is refused, and staff must not have
+        # to type the person's details again once a seat frees up.
+        event = self.call("CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="web-full-room", event=calendar_pb2.Event(
+                title="Full room (web test)", community="CoP1", city="Gent",
+                format=common_pb2.EVENT_FORMAT_IN_PERSON, time_zone="UTC", allow_walk_ins=True,
+                start_local=f"{self.today}T00:00", end_local=f"{self.today}T23:00",
+                venue=calendar_pb2.Venue(name="Small room", in_person_capacity=1))),
+            calendar_pb2.Event)
+        self.call("AttendanceService", "Register", attendance_pb2.RegisterRequest(
+            event_id=event.id, request_id="web-full-room-reg", mode=common_pb2.ATTENDANCE_MODE_IN_PERSON,
+            participant=common_pb2.Participant(participant_id="seated-1", display_name="Seated Person")),
+            attendance_pb2.Registration)
+        self.sign_in()
+        self.open(f"/events/{event.id}/desk", "#walkin-name")
+        self.driver.find_element(By.ID, "walkin-name").send_keys("Maarten Wachter")
+        self.driver.find_element(By.ID, "walkin-org").send_keys("Stad Gent")
+        self.driver.find_element(By.CSS_SELECTOR, "form.walkin button.checkin").click()
+        self.assertIn("the room is full", self.desk_message())
+        self.assertEqual(self.driver.find_element(By.ID, "walkin-name").get_attribute("value"), "Maarten Wachter")
+        self.assertEqual(self.driver.find_element(By.ID, "walkin-org").get_attribute("value"), "Stad Gent")
+        self.screenshot()
 
     def test_events_and_agenda_pages(self):
         self.sign_in()

@@ -299,9 +299,16 @@
 
   function n(v) { return Number(v || 0); }
 
-  function countsTable(day) {
+  // Whether the event takes people in a mode: a capacity of 0 is "no limit"
+  // only where the mode is offered at all.
+  function offers(format, mode) {
+    return format === 'EVENT_FORMAT_HYBRID' ||
+           format === (mode === 'in_person' ? 'EVENT_FORMAT_IN_PERSON' : 'EVENT_FORMAT_ONLINE');
+  }
+
+  function countsTable(day, format) {
     const c = day.counts || {};
-    const cap = (v) => (n(v) ? String(n(v)) : 'no limit');
+    const cap = (v, mode) => (!offers(format, mode) ? 'not offered' : n(v) ? String(n(v)) : 'no limit');
     const row = (label, key, reg, wait, inn, capacity) =>
       el('tr', {'data-mode': key}, el('th', {scope: 'row'}, label),
          el('td', {'data-field': 'registered'}, n(reg)),
@@ -312,8 +319,8 @@
       el('thead', {}, el('tr', {}, el('th', {}, ''), el('th', {}, 'registered'), el('th', {}, 'waitlisted'),
                            el('th', {}, 'checked in'), el('th', {}, 'capacity'))),
       el('tbody', {},
-         row('Room', 'in_person', c.registered_in_person, c.waitlisted_in_person, c.checked_in_in_person, cap(day.in_person_capacity)),
-         row('Online', 'online', c.registered_online, c.waitlisted_online, c.checked_in_online, cap(day.online_capacity)),
+         row('Room', 'in_person', c.registered_in_person, c.waitlisted_in_person, c.checked_in_in_person, cap(day.in_person_capacity, 'in_person')),
+         row('Online', 'online', c.registered_online, c.waitlisted_online, c.checked_in_online, cap(day.online_capacity, 'online')),
          row('Total', 'total', c.registered_total, n(c.waitlisted_in_person) + n(c.waitlisted_online), c.checked_in_total, ''))));
   }
 
@@ -395,7 +402,7 @@
   }
 
   // Every day on one table: the hybrid split at a glance.
-  function daysTable(days) {
+  function daysTable(days, today, format) {
     const pair = (a, b) => n(a) + ' / ' + n(b);
     const head = (label, sub) => el('th', {}, label, sub ? el('span', {class: 'sub'}, sub) : null);
     return el('div', {class: 'scroll card'}, el('table', {class: 'days', id: 'days-table'},
@@ -405,13 +412,15 @@
                            head('present', 'room only / online only / both'), head('capacity', 'room / online'))),
       el('tbody', {}, ...days.map((d) => {
         const c = d.counts || {}, u = d.unique || {};
-        const cap = (v) => (n(v) ? String(n(v)) : '∞');
-        return el('tr', {'data-day': d.date}, el('th', {scope: 'row'}, d.date),
+        const cap = (v, mode) => (!offers(format, mode) ? 'not offered' : n(v) ? String(n(v)) : '∞');
+        return el('tr', {'data-day': d.date, 'aria-current': d.date === today ? 'date' : null,
+                         class: d.date === today ? 'today' : null},
+                  el('th', {scope: 'row'}, d.date, d.date === today ? ' (today)' : ''),
                   el('td', {}, pair(c.registered_in_person, c.registered_online)),
                   el('td', {}, pair(c.waitlisted_in_person, c.waitlisted_online)),
                   el('td', {class: 'strong'}, pair(c.checked_in_in_person, c.checked_in_online)),
                   el('td', {}, n(u.in_person_only) + ' / ' + n(u.online_only) + ' / ' + n(u.both)),
-                  el('td', {}, cap(d.in_person_capacity) + ' / ' + cap(d.online_capacity)));
+                  el('td', {}, cap(d.in_person_capacity, 'in_person') + ' / ' + cap(d.online_capacity, 'online')));
       }))));
   }
 
@@ -420,26 +429,52 @@
     try { data = await loadEvent(); } catch (e) { show(errorBox(e)); return; }
     const e = data.event;
     document.title = 'Live · ' + e.title + ' · Convene';
-    const status = el('p', {class: 'live-status', id: 'live-status'}, 'connecting…');
+    // Announced when it changes ("reconnecting…"); the numbers below it
+    // are not read out at every update.
+    const status = el('p', {class: 'live-status', id: 'live-status', role: 'status', 'aria-live': 'polite'},
+                      'connecting…');
     const content = el('div', {id: 'live'});
     show(el('h1', {}, e.title), el('p', {class: 'meta'}, formatBadge(e.format),
          'Live hybrid attendance · days in ' + e.time_zone), status, content, downloads(data));
 
-    let version = -1;
+    // Versions only rise on one Redis; a stream opened after a failover to
+    // a replica that missed the last writes starts lower, and is the truth
+    // from then on: its first frame is always taken.
+    let version = -1, fresh = false, shownToday = false;
     const render = (counts) => {
-      if (n(counts.version) < version) return;  // an older snapshot after a newer one
+      if (n(counts.version) < version && !fresh) return;  // an older snapshot after a newer one
+      fresh = false;
       version = n(counts.version);
       const days = counts.days || [];
+      // The venue's day, as the desk and the check-in windows count it.
+      const today = dateIn(new Date().toISOString(), e.time_zone);
       content.dataset.version = String(version);
       content.replaceChildren(
         el('p', {class: 'hint'}, 'Registrations: ' + n(counts.registrations)),
         days.length ? chart(days) : el('p', {}, 'No days yet.'),
-        days.length ? daysTable(days) : null,
-        ...days.map((d) => el('section', {class: 'card day', 'data-day': d.date},
-          el('h2', {}, d.date), countsTable(d), el('h3', {}, 'Unique headcount'), headcount(d),
+        days.length ? daysTable(days, today, e.format) : null,
+        ...days.map((d) => el('section', {class: 'card day' + (d.date === today ? ' today' : ''), 'data-day': d.date,
+                                          'aria-current': d.date === today ? 'date' : null},
+          el('h2', {}, d.date, d.date === today ? ' ' : null, d.date === today ? el('span', {class: 'badge today'}, 'today') : null),
+          countsTable(d, e.format), el('h3', {}, 'Unique headcount'), headcount(d),
           el('div', {class: 'groups-row'}, groupTable('By city', d.by_city), groupTable('By organisation', d.by_organisation)))));
-      status.textContent = 'live · updated ' + fmt(counts.as_of || new Date().toISOString(), viewerTz,
-                                                  {hour: '2-digit', minute: '2-digit', second: '2-digit'});
+      // On a later day of the event, its numbers are what the organiser
+      // came for: shown once, without moving the page on every update.
+      const todaySection = content.querySelector('section.day.today');
+      if (!shownToday && todaySection && days.length && days[0].date !== today) {
+        todaySection.scrollIntoView({block: 'start'});
+      }
+      shownToday = shownToday || !!todaySection;
+      // The live region announces "live" when it comes back; the time of
+      // each update beside it is not read out every second.
+      let updated = status.querySelector('.updated');
+      if (!updated) {
+        updated = el('span', {class: 'updated', 'aria-hidden': 'true'});
+        status.replaceChildren('live', updated);
+      }
+      updated.textContent = ' · updated ' + fmt(counts.as_of || new Date().toISOString(), viewerTz,
+                                                {hour: '2-digit', minute: '2-digit', second: '2-digit'}) +
+                            ' (' + viewerTz + ')';
       status.className = 'live-status ok';
     };
 
@@ -453,7 +488,7 @@
     let backoff = 1000, source = null, endedByServer = false;
     const connect = () => {
       source = new EventSource('/api/events/' + enc(eventId) + '/stream');
-      source.addEventListener('open', () => { backoff = 1000; endedByServer = false; });
+      source.addEventListener('open', () => { backoff = 1000; endedByServer = false; fresh = true; });
       // The stream reached its age: the browser reconnects in a second,
       // nothing to alarm anyone about. Any other end (the services away)
       // shows as reconnecting.
@@ -500,10 +535,23 @@
       return;
     }
     const days = (data.agenda.days || []).map((d) => d.venue_date);
-    const today = dateIn(new Date().toISOString(), e.time_zone);
+    let today = dateIn(new Date().toISOString(), e.time_zone);
     const daySelect = el('select', {id: 'desk-day', class: 'big'},
                          ...days.map((d) => el('option', {value: d}, d === today ? d + ' (today)' : d)));
     daySelect.value = days.includes(today) ? today : (days[0] || '');
+    // The day follows the venue's date unless staff chose one: a desk left
+    // open overnight must not go on checking people in for yesterday, which
+    // the services still accept in the morning (the check-in margin).
+    let chosen = false;
+    const followToday = () => {
+      const now = dateIn(new Date().toISOString(), e.time_zone);
+      if (now === today) return false;
+      today = now;
+      for (const o of daySelect.options) o.textContent = o.value === today ? o.value + ' (today)' : o.value;
+      if (chosen || !days.includes(today) || daySelect.value === today) return false;
+      daySelect.value = today;
+      return true;
+    };
     const message = el('div', {id: 'desk-message', class: 'message', role: 'status', 'aria-live': 'polite'});
     const results = el('div', {id: 'desk-results', class: 'results'});
     const search = el('input', {id: 'desk-search', type: 'search', class: 'big', autocomplete: 'off',
@@ -514,7 +562,7 @@
       message.replaceChildren(...parts);
       message.scrollIntoView({block: 'nearest'});  // on a phone the form may be far below
     };
-    const modeToggle = (initial) => {
+    const modeToggle = (initial, who) => {
       let mode = initial || 'in_person';
       const room = el('button', {type: 'button', class: 'mode', 'data-mode': 'in_person'}, 'Room');
       const online = el('button', {type: 'button', class: 'mode', 'data-mode': 'online'}, 'Online');
@@ -525,10 +573,18 @@
       room.addEventListener('click', () => { mode = 'in_person'; paint(); });
       online.addEventListener('click', () => { mode = 'online'; paint(); });
       paint();
-      return {node: el('div', {class: 'modes'}, room, online), get: () => mode};
+      return {node: el('div', {class: 'modes', role: 'group', 'aria-label': 'Mode for ' + who}, room, online),
+              get: () => mode};
     };
 
     async function checkIn(fields, name) {
+      if (followToday()) {
+        // The card showed the old day's registration: staff look again.
+        find();
+        say('warn', 'A new day began at the venue: the desk is now on ' + today + '. Check ',
+            el('strong', {}, name), ' in again.');
+        return false;
+      }
       const day = daySelect.value;
       try {
         const r = await postForm('/api/events/' + enc(eventId) + '/checkin', Object.assign({day}, fields));
@@ -540,8 +596,10 @@
         } else {
           say('ok', el('strong', {}, name), ' checked in ' + where + ' at ' + at + '.');
         }
+        return true;
       } catch (err) {
         say('bad', 'Not checked in: ' + err.message);
+        return false;
       }
     }
 
@@ -552,9 +610,10 @@
       const initial = dayReg && dayReg.mode === 'ATTENDANCE_MODE_ONLINE' ? 'online' : 'in_person';
       // Only organisers move a seat to the other mode; at the desk the mode
       // is the registration's.
-      const toggle = access.organises || !dayReg ? modeToggle(initial)
+      const toggle = access.organises || !dayReg ? modeToggle(initial, name)
                                                  : {node: el('span', {class: 'meta'}), get: () => initial};
-      const button = el('button', {type: 'button', class: 'checkin big'}, 'Check in');
+      // Every card has one: a screen reader's list of buttons says whose.
+      const button = el('button', {type: 'button', class: 'checkin big', 'aria-label': 'Check in ' + name}, 'Check in');
       button.addEventListener('click', () => {
         const fields = {participant_id: p.participant_id, mode: toggle.get()};
         if (dayReg && toggle.get() !== initial) fields.change_mode = '1';  // moves the seat first
@@ -601,7 +660,8 @@
       }
     }
     search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(find, 150); });
-    daySelect.addEventListener('change', find);
+    daySelect.addEventListener('change', () => { chosen = true; find(); });
+    setInterval(() => { if (followToday()) find(); }, 30000);
 
     const parts = [
       el('h1', {}, 'Check-in desk'), el('p', {class: 'meta'}, e.title),
@@ -620,12 +680,15 @@
         el('p', {class: 'hint'}, 'In the room, while it has a free seat.'),
         el('label', {for: 'walkin-name'}, 'Name'), name, el('label', {for: 'walkin-org'}, 'Organisation'), org,
         el('label', {for: 'walkin-city'}, 'City'), city, button);
-      form.addEventListener('submit', (ev) => {
+      form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
         if (!name.value.trim()) { say('bad', 'A walk-in needs a name.'); return; }
-        checkIn({walk_in: '1', name: name.value.trim(), organisation: org.value.trim(),
-                 city: city.value.trim(), mode: 'in_person'}, name.value.trim());
-        form.reset();
+        // Cleared once recorded only: a refusal (the room full, a new day
+        // begun) keeps what staff typed for the next try.
+        if (await checkIn({walk_in: '1', name: name.value.trim(), organisation: org.value.trim(),
+                           city: city.value.trim(), mode: 'in_person'}, name.value.trim())) {
+          form.reset();
+        }
       });
       parts.push(form);
     }

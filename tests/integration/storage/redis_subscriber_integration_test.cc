@@ -142,6 +142,39 @@ TEST_F(RedisSubscriberTest, ResubscribesAfterTheServerRestarts) {
   EXPECT_TRUE((*subscriber)->connected());
 }
 
+// Messages published while the connection is down are lost: the subscriber
+// says when that may have happened (false), and when every subscription is
+// active again (true), so that state built from messages is read afresh.
+TEST_F(RedisSubscriberTest, SaysWhenItStopsAndStartsListening) {
+  Inbox inbox;
+  absl::Mutex mu;
+  std::vector<bool> heard;
+  auto subscriber = RedisSubscriber::Start(
+      OptionsFor(redis_address()), inbox.Callback(), [&](bool listening) {
+        absl::MutexLock lock(&mu);
+        heard.push_back(listening);
+      });
+  ASSERT_TRUE(subscriber.ok());
+  auto got = [&] {
+    absl::MutexLock lock(&mu);
+    return heard;
+  };
+  ASSERT_TRUE(WaitFor(**subscriber, false, {"counts"}).ok());
+  ASSERT_TRUE(WaitFor(**subscriber, true, {"p:*"}).ok());
+  // Told once both are active; a second name does not repeat it.
+  EXPECT_TRUE(Eventually([&] { return !got().empty(); }));
+  EXPECT_EQ(got(), std::vector<bool>({true}));
+
+  ASSERT_TRUE(redis_server().Kill(SIGKILL).ok());
+  EXPECT_TRUE(Eventually([&] { return got().size() == 2; }));
+  ASSERT_TRUE(redis_server().Restart().ok());
+  EXPECT_TRUE(Eventually([&] { return got().size() == 3; }));
+  EXPECT_EQ(got(), std::vector<bool>({true, false, true}));
+  // Back on both by then: a message published now arrives.
+  EXPECT_EQ(Publish("p:2", "back"), 1);
+  EXPECT_TRUE(Eventually([&] { return inbox.Has("back"); }));
+}
+
 TEST_F(RedisSubscriberTest, ReportsUnavailableWhileDownButKeepsTheSubscription) {
   Inbox inbox;
   std::string nowhere =
