@@ -20,7 +20,7 @@ import time
 import unittest
 import zoneinfo
 
-from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, wait_until
+from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, SingleRedisServer, wait_until
 
 CLI = os.path.join(BUILD_DIR, "clients", "cli", "convene")
 # The Thessaloniki workshop of SCENARIO.md; session hours are demo choices.
@@ -313,6 +313,62 @@ class CliE2ETest(CliCalls, unittest.TestCase):
                 watch.wait(timeout=10)
             watch.stdout.close()
             watch.stderr.close()
+
+    def test_attendance_watch_carries_on_across_a_redis_restart(self):
+        # The service ends live counts streams when it loses its Redis
+        # subscription (what is published meanwhile is lost); the watch, which
+        # runs until Ctrl-C, says so on stderr and watches again.
+        redis = SingleRedisServer(extra_args=["--appendonly", "yes", "--appendfsync", "always"],
+                                  cluster=False)
+        redis.start()
+        server = None
+        watch = None
+        try:
+            server = ConveneProcess("convened/convened", redis.address)
+            self.server = server  # this test's own, shadowing the class's
+            event_id = self.create_thessaloniki("cli-watch-restart")
+            self.cli("attendance", "register", event_id, "torino-1", "--name=Partner Torino",
+                     "--mode=in_person")
+            watch = subprocess.Popen([CLI, "--server=" + server.target, "attendance", "watch",
+                                      event_id], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env={"TZ": "UTC", "PATH": os.environ.get("PATH", "")})
+            lines, errors = queue.Queue(), queue.Queue()
+            threading.Thread(target=lambda: [lines.put(l) for l in watch.stdout], daemon=True).start()
+            threading.Thread(target=lambda: [errors.put(l) for l in watch.stderr], daemon=True).start()
+            self.assertIn("Attendance of", lines.get(timeout=10))
+            redis.stop()
+            redis.start()
+            said = errors.get(timeout=20)
+            self.assertIn("reconnecting", said)
+            self.assertIsNone(watch.poll(), "the watch ended: " + said)
+            # Once the service listens again, a check-in is redrawn.
+            deadline = time.monotonic() + 30
+            seen = ""
+            while not re.search(r"whole day\s+1\s+0\s+0\s+0\s+1\s+0\s+1\n", seen):
+                self.assertLess(time.monotonic(), deadline, "no redraw after the restart:\n" + seen)
+                if watch.poll() is not None:
+                    self.fail(f"the watch ended with {watch.returncode}: {said}")
+                self.cli("attendance", "checkin", event_id, "torino-1", "--day=2022-03-15",
+                         "--at=2022-03-15T09:10:00+02:00")
+                try:
+                    seen += lines.get(timeout=2)
+                    while True:
+                        seen += lines.get_nowait()
+                except queue.Empty:
+                    pass
+            watch.send_signal(signal.SIGINT)
+            self.assertEqual(watch.wait(timeout=10), 130)
+        finally:
+            self.__dict__.pop("server", None)
+            if watch is not None:
+                if watch.poll() is None:
+                    watch.kill()
+                    watch.wait(timeout=10)
+                watch.stdout.close()
+                watch.stderr.close()
+            if server is not None:
+                server.stop()
+            redis.cleanup()
 
     def test_notices_show_set_and_refuse_an_unknown_kind(self):
         event_id = self.json("events", "create", "--request_id=cli-notices", "--title=CoP2 webinar",
