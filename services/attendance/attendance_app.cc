@@ -179,13 +179,16 @@ void AttendanceApp::CheckIn(storage::CheckInCommand c,
       std::move(done));
 }
 
-void AttendanceApp::GetAttendanceCounts(std::string event_id,
+void AttendanceApp::GetAttendanceCounts(std::string event_id, std::vector<std::string> days,
                                         Done<core::AttendanceCounts> done) {
   if (event_id.empty()) {
     return done(absl::InvalidArgumentError("event_id: is required"));
   }
   WithSheet<core::AttendanceCounts>(
-      event_id, [this, event_id](auto done) { store_.Counts(event_id, std::move(done)); },
+      event_id,
+      [this, event_id, days = std::move(days)](auto done) {
+        store_.Counts(event_id, days, std::move(done));
+      },
       std::move(done));
 }
 

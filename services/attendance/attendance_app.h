@@ -75,6 +75,12 @@ class AttendanceApp {
                Done<core::CheckInRecord> done);
 
   void GetAttendanceCounts(std::string event_id,
+                           Done<core::AttendanceCounts> done) {
+    GetAttendanceCounts(std::move(event_id), {}, std::move(done));
+  }
+  // The counts of `days` alone ("YYYY-MM-DD"; empty: every day): only those
+  // are read, and the answer holds only those of them the event has.
+  void GetAttendanceCounts(std::string event_id, std::vector<std::string> days,
                            Done<core::AttendanceCounts> done);
 
   struct ListPage {

@@ -134,8 +134,8 @@ grpc::ServerUnaryReactor* AttendanceHandler::GetAttendanceCounts(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   std::vector<std::string> days(request->days().begin(), request->days().end());
   app_.GetAttendanceCounts(
-      request->event_id(),
-      [this, reactor, response, days = std::move(days)](absl::StatusOr<core::AttendanceCounts> c) {
+      request->event_id(), days,
+      [this, reactor, response, days](absl::StatusOr<core::AttendanceCounts> c) {
         if (!c.ok()) return reactor->Finish(rpc::ToGrpcStatus(c.status()));
         absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>> asked = CountsForDays(
             std::make_shared<const v1::AttendanceCounts>(CountsToProto(*c, clock_.Now())), days,

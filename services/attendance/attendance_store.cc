@@ -271,12 +271,13 @@ void AttendanceStore::CheckOut(const CheckInCommand& c,
       });
 }
 
-void AttendanceStore::Counts(std::string event_id,
+void AttendanceStore::Counts(std::string event_id, std::vector<std::string> days,
                              Callback<core::AttendanceCounts> done) {
   AttendanceScriptFrame f =
       MakeAttendanceScriptFrame(event_id, absl::UnixEpoch(), max_changes_);
+  for (const std::string& d : days) f.args.push_back(d);
   redis_.Eval(scripts::AttendanceCounts(), std::move(f.keys), std::move(f.args),
-              [event_id, done = std::move(done)](
+              [event_id, days, done = std::move(done)](
                   absl::StatusOr<RedisReply> reply) mutable {
                 if (!reply.ok())
                   return done(NameEvent(reply.status(), event_id));
@@ -301,7 +302,7 @@ void AttendanceStore::Counts(std::string event_id,
                   tallies.presence[presence[i].text()] =
                       presence[i + 1].as_integer().value_or(0);
                 }
-                done(core::BuildAttendanceCounts(*sheet, tallies));
+                done(core::BuildAttendanceCounts(*sheet, tallies, days));
               });
 }
 

@@ -113,8 +113,12 @@ class AttendanceStore {
                Callback<core::CheckInRecord> done);
 
   // The counts of the event, from the counters the scripts keep and the
-  // presence sets (one round trip). NOT_FOUND for an unknown event.
-  void Counts(std::string event_id, Callback<core::AttendanceCounts> done);
+  // presence sets (one round trip). NOT_FOUND for an unknown event. With
+  // `days` ("YYYY-MM-DD"), only those days are read and answered (a date
+  // that is not a day of the event is left out): the read costs what the
+  // days asked for hold, not what the event holds.
+  void Counts(std::string event_id, std::vector<std::string> days,
+              Callback<core::AttendanceCounts> done);
 
   // Moves the listed days (empty `days`: every registered day, to
   // `all_days_mode`) to another mode: each freed seat promotes the head of

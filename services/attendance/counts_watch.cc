@@ -1,5 +1,6 @@
 #include "attendance/counts_watch.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -101,13 +102,26 @@ void CountsHub::Changed(const std::string& event_id) {
 
 void CountsHub::Read(const std::string& event_id) {
   AttendanceApp* app;
+  std::vector<std::string> days;
   {
     absl::MutexLock lock(&mu_);
     app = app_;
+    auto it = events_.find(event_id);
+    if (it != events_.end()) {
+      absl::flat_hash_set<std::string> wanted;
+      bool every_day = false;
+      for (CountsWatcher* w : it->second.watchers) {
+        if (w->days().empty()) every_day = true;
+        wanted.insert(w->days().begin(), w->days().end());
+      }
+      if (!every_day) days.assign(wanted.begin(), wanted.end());
+      it->second.days = days;
+    }
   }
-  app->GetAttendanceCounts(event_id, [this, event_id](absl::StatusOr<core::AttendanceCounts> c) {
-    OnCounts(event_id, std::move(c));
-  });
+  app->GetAttendanceCounts(event_id, std::move(days),
+                           [this, event_id](absl::StatusOr<core::AttendanceCounts> c) {
+                             OnCounts(event_id, std::move(c));
+                           });
 }
 
 void CountsHub::OnCounts(const std::string& event_id,
@@ -123,7 +137,15 @@ void CountsHub::OnCounts(const std::string& event_id,
                     : counts.status();
     auto it = events_.find(event_id);
     if (it != events_.end()) {
-      for (CountsWatcher* w : it->second.watchers) w->Deliver(message);
+      const std::vector<std::string>& read = it->second.days;
+      for (CountsWatcher* w : it->second.watchers) {
+        const bool covered =
+            read.empty() || (!w->days().empty() &&
+                             std::all_of(w->days().begin(), w->days().end(), [&](const std::string& d) {
+                               return std::find(read.begin(), read.end(), d) != read.end();
+                             }));
+        if (covered) w->Deliver(message);
+      }
       EventWatch& watch = it->second;
       again = watch.read_again && !watch.watchers.empty();
       watch.read_again = false;
@@ -158,7 +180,7 @@ void CountsWatcher::Start() {
   // Registered first: a change from here on reaches this stream through the
   // hub, whichever read lands first (the newer counts win).
   hub_.Add(event_id_, this);
-  app_.GetAttendanceCounts(event_id_, [this](absl::StatusOr<core::AttendanceCounts> c) {
+  app_.GetAttendanceCounts(event_id_, days_, [this](absl::StatusOr<core::AttendanceCounts> c) {
     OnFirstCounts(std::move(c));
   });
 }

@@ -57,6 +57,11 @@ class CountsHub {
     absl::flat_hash_set<CountsWatcher*> watchers;
     bool reading = false;
     bool read_again = false;
+    // The days the read under way reads: those its watchers asked for
+    // (empty: every day, when one asked for all). A watcher that came
+    // later and asked for others is left out of that read's delivery; the
+    // change that comes after it joined starts a read that includes it.
+    std::vector<std::string> days;
   };
 
   CountsHub() = default;
@@ -65,6 +70,7 @@ class CountsHub {
   void OnListening(bool listening);
   // Reads the event's counts for its watchers (one read at a time).
   void Changed(const std::string& event_id);
+  // Reads the counts of the days the event's watchers ask for.
   void Read(const std::string& event_id);
   void OnCounts(const std::string& event_id, absl::StatusOr<core::AttendanceCounts> counts);
 
@@ -95,6 +101,8 @@ class CountsWatcher final
   void Close();
   // Ends the stream with `status` (its token was revoked, ...); any thread.
   void End(grpc::Status status);
+  // The days each message holds (empty: every day).
+  const std::vector<std::string>& days() const { return days_; }
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <tuple>
 #include <utility>
 
@@ -139,16 +140,19 @@ std::vector<GroupCounts> Groups(const std::map<std::string, int64_t>& c,
 }  // namespace
 
 AttendanceCounts BuildAttendanceCounts(const EventSheet& sheet,
-                                       const AttendanceTallies& t) {
+                                       const AttendanceTallies& t,
+                                       const std::vector<std::string>& days) {
   AttendanceCounts out;
   out.event_id = sheet.event_id;
   out.version = Get(t.counters, "version");
   out.event_revision = sheet.revision;
   out.registrations = Get(t.counters, "registrations");
+  const std::set<std::string> asked(days.begin(), days.end());
   const auto cities = GroupsByDate(t.counters, "city");
   const auto organisations = GroupsByDate(t.counters, "org");
   for (const absl::CivilDay& day : sheet.days) {
     const std::string date = FormatLocalDate(day);
+    if (!asked.empty() && !asked.contains(date)) continue;
     const std::string scope = absl::StrCat("day:", date);
     DayCounts d;
     d.date = day;

@@ -98,8 +98,11 @@ struct AttendanceTallies {
   std::map<std::string, int64_t> presence;
 };
 
+// `days` ("YYYY-MM-DD"): the days of the sheet to answer for (empty: every
+// day); the tallies need hold only theirs.
 AttendanceCounts BuildAttendanceCounts(const EventSheet& sheet,
-                                       const AttendanceTallies& tallies);
+                                       const AttendanceTallies& tallies,
+                                       const std::vector<std::string>& days = {});
 
 }  // namespace convene::core
 

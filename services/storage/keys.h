@@ -118,8 +118,22 @@ inline std::string PresencePrefix(absl::string_view event_id) {
 // waiting, "in:<scope>:<mode>" present, the same per group under
 // "g:<city|org>:<hex of the name>:", "walkin:<date>", "registrations",
 // "seq" (arrival order), "version". Group names never appear raw.
+// The fields of one date (its seats, waitlists, day presence, walk-ins,
+// online times, and theirs per group) are kept in DayCounters(e, date)
+// instead, so that reading a few days of a long event reads those days;
+// Counters(e) then holds "layout" = "2" (an event stored before has every
+// field in Counters(e); its next change moves them).
 inline std::string Counters(absl::string_view event_id) {
   return absl::StrCat(kPrefix, EventTag(event_id), ":counts");
+}
+// Hash: the counters of one date ("2022-03-15") of Counters(e). Scripts
+// build the name from Counters(e) + ":" + date.
+inline std::string DayCounters(absl::string_view event_id, absl::string_view date) {
+  return absl::StrCat(Counters(event_id), ":", date);
+}
+// Set: the dates that have a DayCounters() hash (the audit reads them all).
+inline std::string CountedDays(absl::string_view event_id) {
+  return absl::StrCat(Counters(event_id), ":days");
 }
 // Hash: request id -> participant id, for requests already applied (a retry
 // returns the state they left instead of applying them twice).

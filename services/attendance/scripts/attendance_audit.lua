@@ -85,9 +85,16 @@ for field, v in pairs(computed) do
 end
 
 -- Counters.
-local stored_flat = redis.call('HGETALL', EV.counts)
-local stored = {}
-for i = 1, #stored_flat, 2 do stored[stored_flat[i]] = tonumber(stored_flat[i + 1]) end
+-- The days of the sheet and of every computed counter are read besides
+-- those the set of counted days lists, should that set have lost one.
+local dates, dated = {}, {}
+for _, d in ipairs(days_of(sheet)) do dated[d] = true end
+for field in pairs(computed) do
+  local d = counter_date(field)
+  if d then dated[d] = true end
+end
+for d in pairs(dated) do dates[#dates + 1] = d end
+local stored = all_counters(dates)
 for field, v in pairs(stored) do
   if field ~= 'seq' and field ~= 'version' and v ~= 0 and computed[field] ~= v then
     drift(field, v, computed[field] or 0)
@@ -154,18 +161,14 @@ end
 if repair and #drifts > 0 then
   -- counter('seq'): the arrival numbers the repaired waitlists took above.
   local keep = { seq = counter('seq'), version = (stored.version or 0) + 1 }
-  redis.call('DEL', EV.counts)
-  redis.call('HSET', EV.counts, 'seq', keep.seq, 'version', keep.version)
+  delete_counters()
+  redis.call('HSET', EV.counts, 'seq', keep.seq, 'version', keep.version, 'layout', COUNTS_LAYOUT)
   local args = {}
   for field, v in pairs(computed) do
     args[#args + 1] = field
     args[#args + 1] = v
-    if #args >= 1000 then
-      redis.call('HSET', EV.counts, unpack(args))
-      args = {}
-    end
   end
-  if #args > 0 then redis.call('HSET', EV.counts, unpack(args)) end
+  store_counters(args)
   redis.call('PUBLISH', EV.channel, 'audit')
 end
 return drifts

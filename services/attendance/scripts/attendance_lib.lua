@@ -18,7 +18,8 @@
 -- Redis runs one function at a time, so the call's frame can live in
 -- upvalues that begin() sets.
 --
--- Counter fields (the hash KEYS[3]; core/attendance_counts.cc reads them):
+-- Counter fields (core/attendance_counts.cc reads them; where each is kept:
+-- counter_key below):
 --   reg:<date>:<mode>      seats taken        wait:<date>:<mode>  waiting
 --   in:<scope>:<mode>      present (scope "day:<date>" or "session:<id>")
 --   g:<kind>:<code>:<one of the three above>  the same for one group, kind
@@ -31,10 +32,24 @@
 -- names, [A-Za-z0-9._-]); group names are caller text and only ever appear
 -- hex-encoded, so no city can pose as another counter. A field that falls
 -- to zero is deleted, so an erased organisation leaves no trace.
+-- A field of one date (reg:, wait:, in:day:, walkin:, join:day:, leave:day:
+-- and the same under g:) is kept in that day's hash KEYS[3] .. ':' .. date;
+-- every other field (session presence, registrations, seq, version) in
+-- KEYS[3] itself. So GetAttendanceCounts of a few days of a year-long
+-- event reads those days, not the year (its groups are per day: 60 cities
+-- and 60 organisations of 365 days were 44,000 fields, 88 ms of HGETALL).
+-- The set KEYS[3] .. ':days' lists the dates that have a hash, for the
+-- audit's recount and repair. KEYS[3]'s field "layout" = "2" marks an event
+-- stored so; before, every field was in KEYS[3]: the first call that reads
+-- a counter of such an event (any change, or convene-admin resheet) moves
+-- its fields (counters_layout_current), values untouched, even when the call
+-- then answers an error; until then reads of it read KEYS[3] alone.
 local EV, ARGS = {}, nil
 -- The call's counters (see "counters" below): values read, net changes, and
 -- the fields changed in the order first changed.
 local COUNT_READ, COUNT_DELTA, COUNT_MOVED = {}, {}, {}
+-- Whether this call made sure the counters are in per-day hashes.
+local LAYOUT_CHECKED = false
 local ARG_BASE = 7
 local function ARG(i) return ARGS[ARG_BASE + i] end
 
@@ -46,6 +61,7 @@ local function begin(keys, argv)
     EV.fingerprint = argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]
   ARGS = argv
   COUNT_READ, COUNT_DELTA, COUNT_MOVED = {}, {}, {}
+  LAYOUT_CHECKED = false
 end
 
 local MODES = { 'in_person', 'online' }
@@ -93,6 +109,122 @@ local function check_in_field(scope, mode, pid) return scope .. ':' .. mode .. '
 local function waitlist_key(date, mode) return EV.wait_prefix .. date .. ':' .. mode end
 local function presence_key(scope, mode) return EV.presence_prefix .. scope .. ':' .. mode end
 
+-- ---- where counters are kept ---------------------------------------------
+local COUNTS_LAYOUT = '2'
+
+-- The date of a per-day counter field, or nil (see the top of this file).
+local function counter_date(field)
+  local rest = field
+  if string.sub(field, 1, 2) == 'g:' then
+    rest = string.match(field, '^g:[^:]*:[^:]*:(.*)$') or field
+  end
+  return string.match(rest, '^reg:([^:]+):') or string.match(rest, '^wait:([^:]+):') or
+         string.match(rest, '^in:day:([^:]+):') or string.match(rest, '^walkin:(.+)$') or
+         string.match(rest, '^join:day:(.+)$') or string.match(rest, '^leave:day:(.+)$')
+end
+
+local function day_counts_key(date) return EV.counts .. ':' .. date end
+local function counted_days_key() return EV.counts .. ':days' end
+
+local function counter_key(field)
+  local date = counter_date(field)
+  return date and day_counts_key(date) or EV.counts
+end
+
+-- { key -> { field, ... } } in the order keys first appear, with the keys.
+local function by_counter_key(fields)
+  local groups, keys = {}, {}
+  for _, field in ipairs(fields) do
+    local key = counter_key(field)
+    if not groups[key] then groups[key] = {}; keys[#keys + 1] = key end
+    local g = groups[key]
+    g[#g + 1] = field
+  end
+  return groups, keys
+end
+
+-- Writes counters (field, value, ... ; value 0 deletes) where they are
+-- kept, in a store already per-day.
+local function store_counters(flat)
+  local set, gone, keys, dates = {}, {}, {}, {}
+  for i = 1, #flat, 2 do
+    local field, value = flat[i], tonumber(flat[i + 1])
+    local date = counter_date(field)
+    local key = date and day_counts_key(date) or EV.counts
+    if not set[key] then
+      set[key], gone[key] = {}, {}
+      keys[#keys + 1] = key
+      if date then dates[#dates + 1] = date end
+    end
+    if value == 0 then
+      gone[key][#gone[key] + 1] = field
+    else
+      local s = set[key]
+      s[#s + 1] = field
+      s[#s + 1] = string.format('%d', value)
+    end
+  end
+  -- In slices: Lua's unpack takes a few thousand values at most.
+  for _, key in ipairs(keys) do
+    local s, g = set[key], gone[key]
+    for i = 1, #s, 2000 do redis.call('HSET', key, unpack(s, i, math.min(i + 1999, #s))) end
+    for i = 1, #g, 1000 do redis.call('HDEL', key, unpack(g, i, math.min(i + 999, #g))) end
+  end
+  if #dates > 0 then redis.call('SADD', counted_days_key(), unpack(dates)) end
+end
+
+-- Moves the counters of an event stored before per-day hashes into them,
+-- once; afterwards one HGET per call. Every writing path runs it before it
+-- reads a counter, so no call ever sees half of each layout.
+local function counters_layout_current()
+  if LAYOUT_CHECKED then return end
+  LAYOUT_CHECKED = true
+  if redis.call('HGET', EV.counts, 'layout') == COUNTS_LAYOUT then return end
+  local flat = redis.call('HGETALL', EV.counts)
+  local moved, gone = {}, {}
+  for i = 1, #flat, 2 do
+    if counter_date(flat[i]) then
+      moved[#moved + 1] = flat[i]
+      moved[#moved + 1] = flat[i + 1]
+      gone[#gone + 1] = flat[i]
+    end
+  end
+  for i = 1, #gone, 1000 do
+    redis.call('HDEL', EV.counts, unpack(gone, i, math.min(i + 999, #gone)))
+  end
+  for i = 1, #moved, 2000 do
+    store_counters({ unpack(moved, i, math.min(i + 1999, #moved)) })
+  end
+  redis.call('HSET', EV.counts, 'layout', COUNTS_LAYOUT)
+end
+
+-- Every stored counter of the event as { field -> value } (the audit's
+-- view), in either layout; `dates` are read besides the days the set of
+-- counted days lists.
+local function all_counters(dates)
+  local out = {}
+  local function take(flat)
+    for i = 1, #flat, 2 do out[flat[i]] = tonumber(flat[i + 1]) end
+  end
+  take(redis.call('HGETALL', EV.counts))
+  local split = out.layout ~= nil
+  out.layout = nil
+  if not split then return out end
+  local seen = {}
+  for _, date in ipairs(redis.call('SMEMBERS', counted_days_key())) do seen[date] = true end
+  for _, date in ipairs(dates) do seen[date] = true end
+  for date in pairs(seen) do take(redis.call('HGETALL', day_counts_key(date))) end
+  return out
+end
+
+-- Deletes every counter of the event (the audit's repair rewrites them).
+local function delete_counters()
+  for _, date in ipairs(redis.call('SMEMBERS', counted_days_key())) do
+    redis.call('DEL', day_counts_key(date))
+  end
+  redis.call('DEL', EV.counts, counted_days_key())
+end
+
 -- ---- counters --------------------------------------------------------------
 -- A call gathers its counter changes and writes them once, at its end
 -- (write_counters, from touched): one HMGET for the fields it has not read
@@ -107,13 +239,19 @@ local function read_counters(fields)
     if COUNT_READ[field] == nil then missing[#missing + 1] = field end
   end
   if #missing == 0 then return end
-  local values = redis.call('HMGET', EV.counts, unpack(missing))
-  for i, field in ipairs(missing) do COUNT_READ[field] = tonumber(values[i] or '0') end
+  counters_layout_current()
+  local groups, keys = by_counter_key(missing)
+  for _, key in ipairs(keys) do
+    local fields = groups[key]
+    local values = redis.call('HMGET', key, unpack(fields))
+    for i, field in ipairs(fields) do COUNT_READ[field] = tonumber(values[i] or '0') end
+  end
 end
 
 local function counter(field)
   if COUNT_READ[field] == nil then
-    COUNT_READ[field] = tonumber(redis.call('HGET', EV.counts, field) or '0')
+    counters_layout_current()
+    COUNT_READ[field] = tonumber(redis.call('HGET', counter_key(field), field) or '0')
   end
   return COUNT_READ[field] + (COUNT_DELTA[field] or 0)
 end
@@ -141,19 +279,14 @@ local function write_counters()
   COUNT_MOVED = {}
   if #changed == 0 then return end
   read_counters(changed)
-  local set, gone = {}, {}
+  local flat = {}
   for _, field in ipairs(changed) do
     local value = COUNT_READ[field] + COUNT_DELTA[field]
     COUNT_READ[field], COUNT_DELTA[field] = value, nil
-    if value == 0 then
-      gone[#gone + 1] = field
-    else
-      set[#set + 1] = field
-      set[#set + 1] = string.format('%d', value)
-    end
+    flat[#flat + 1] = field
+    flat[#flat + 1] = value
   end
-  if #set > 0 then redis.call('HSET', EV.counts, unpack(set)) end
-  if #gone > 0 then redis.call('HDEL', EV.counts, unpack(gone)) end
+  store_counters(flat)
 end
 
 -- ---- the sheet -----------------------------------------------------------

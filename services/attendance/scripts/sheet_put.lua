@@ -27,6 +27,9 @@ local old = read_sheet()
 redis.call('DEL', EV.sheet)
 redis.call('HSET', EV.sheet, 'revision', ARG(1), unpack(ARGV, ARG_BASE + 3))
 pack_sheet_rules()
+-- So `convene-admin resheet` also moves the counters of an event stored
+-- before per-day hashes (attendance_lib.lua).
+counters_layout_current()
 local new = read_sheet()
 if not old then return 1 end
 
@@ -75,20 +78,28 @@ local function relabel()
   -- Seat and waitlist counters, also per group (group codes are hex, so
   -- the date pattern only ever matches a date). Read all first: old and
   -- new dates may overlap (a move by one day).
-  local counters = redis.call('HGETALL', EV.counts)
-  local renamed = {}
-  for i = 1, #counters, 2 do
-    local field = counters[i]
-    if string.find(field, '^reg:') or string.find(field, '^wait:') or
-       string.find(field, ':reg:') or string.find(field, ':wait:') then
-      local to = move_dates(field)
-      if to ~= field then
-        redis.call('HDEL', EV.counts, field)
-        renamed[#renamed + 1] = { to, counters[i + 1] }
+  -- They are kept per day: only the old days' hashes hold any to move.
+  counters_layout_current()
+  local gone, renamed = {}, {}
+  for _, date in ipairs(days_of(old)) do
+    local counters = redis.call('HGETALL', day_counts_key(date))
+    for i = 1, #counters, 2 do
+      local field = counters[i]
+      if string.find(field, '^reg:') or string.find(field, '^wait:') or
+         string.find(field, ':reg:') or string.find(field, ':wait:') then
+        local to = move_dates(field)
+        if to ~= field then
+          gone[#gone + 1] = field
+          gone[#gone + 1] = 0
+          renamed[#renamed + 1] = to
+          renamed[#renamed + 1] = counters[i + 1]
+        end
       end
     end
   end
-  for _, r in ipairs(renamed) do redis.call('HSET', EV.counts, r[1], r[2]) end
+  -- Deletes first: a moved field may take the name of one that moved away.
+  store_counters(gone)
+  store_counters(renamed)
   -- Waitlists, with their arrival scores.
   local lines = {}
   for _, date in ipairs(days_of(old)) do

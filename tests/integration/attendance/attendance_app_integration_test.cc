@@ -3,6 +3,7 @@
 #include "attendance/attendance_app.h"
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <memory>
 #include <thread>
@@ -250,7 +251,7 @@ TEST_F(AttendanceAppTest, TwoHundredConcurrentRegistrationsFillFiftySeatsInFifoO
     EXPECT_EQ(r->days[0].waitlist_position, i + 1);
   }
   // The seat counter agrees with the stored registrations.
-  EXPECT_EQ(sync.Command({"HGET", storage::keys::Counters(event),
+  EXPECT_EQ(sync.Command({"HGET", storage::keys::DayCounters(event, "2021-10-11"),
                           "reg:2021-10-11:in_person"})->text(), "50");
 
   // Cancelling 5 confirmed promotes exactly the first 5 waitlisted.
@@ -281,9 +282,9 @@ TEST_F(AttendanceAppTest, TwoHundredConcurrentRegistrationsFillFiftySeatsInFifoO
       EXPECT_EQ(r->days[0].waitlist_position, i + 1 - 5);
     }
   }
-  EXPECT_EQ(sync.Command({"HGET", storage::keys::Counters(event),
+  EXPECT_EQ(sync.Command({"HGET", storage::keys::DayCounters(event, "2021-10-11"),
                           "reg:2021-10-11:in_person"})->text(), "50");
-  EXPECT_EQ(sync.Command({"HGET", storage::keys::Counters(event),
+  EXPECT_EQ(sync.Command({"HGET", storage::keys::DayCounters(event, "2021-10-11"),
                           "wait:2021-10-11:in_person"})->text(), "145");
 }
 
@@ -447,10 +448,20 @@ class CheckInTest : public AttendanceAppTest {
     return Await<core::CheckInRecord>(
         [&](auto done) { app_->CheckIn(c, std::nullopt, std::move(done)); });
   }
+  // A counter as stored: a field naming a date ("in:day:2022-03-15:online")
+  // in that day's hash, any other in the event's.
   std::string Counter(const std::string& event, const std::string& field) {
+    std::string key = storage::keys::Counters(event);
+    for (size_t i = 0; i + 10 <= field.size(); ++i) {
+      const std::string d = field.substr(i, 10);
+      if (d[4] == '-' && d[7] == '-' && std::isdigit(static_cast<unsigned char>(d[0])) &&
+          (i == 0 || field[i - 1] == ':')) {
+        key = storage::keys::DayCounters(event, d);
+        break;
+      }
+    }
     storage::RedisSyncClient sync(*redis_);
-    absl::StatusOr<storage::RedisReply> r =
-        sync.Command({"HGET", storage::keys::Counters(event), field});
+    absl::StatusOr<storage::RedisReply> r = sync.Command({"HGET", key, field});
     return r.ok() ? r->text() : "";
   }
 };
@@ -963,7 +974,7 @@ TEST_F(AuditTest, FindsAndRepairsACounterCorruptedByHand) {
   }
   storage::RedisSyncClient sync(*redis_);
   // Someone (or a bug) took a seat counter and a waitlist entry away.
-  ASSERT_TRUE(sync.Command({"HSET", storage::keys::Counters(event),
+  ASSERT_TRUE(sync.Command({"HSET", storage::keys::DayCounters(event, "2022-03-15"),
                             "reg:2022-03-15:in_person", "7"})
                   .ok());
   ASSERT_TRUE(sync.Command({"DEL", storage::keys::WaitlistPrefix(event) +
