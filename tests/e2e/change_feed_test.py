@@ -331,5 +331,58 @@ class ChangeFeedE2ETest(unittest.TestCase):
         self.assertEqual(item.code(), grpc.StatusCode.INVALID_ARGUMENT)
 
 
+    def test_an_unknown_event_id_is_not_found_and_a_cancelled_one_is_listed(self):
+        """ListChanges filtered by a mistyped event id answered an empty
+        page, and WatchChanges an idle stream, for ever: a consumer could
+        not tell "no change yet" from "no such event". NOT_FOUND, as
+        GetEvent answers; a cancelled event is still an event; a scoped
+        token asking for an id outside its scope is refused the same way
+        whether or not the event exists."""
+        ev = self.create_event("cf-4", "Turin partners' meeting", "Europe/Rome",
+                               "2027-06-07T09:00", "2027-06-07T17:00", seats=10)
+        cancelled = self.call("CalendarService", "CancelEvent", K.CancelEventRequest(
+            event_id=ev.id, reason="venue unavailable"), K.Event)
+        self.assertEqual(cancelled.status, K.EVENT_STATUS_CANCELLED)
+        kinds = wait_until(lambda: [c.kind for c in self.all_changes(event_id=ev.id)]
+                           if len(self.all_changes(event_id=ev.id)) == 2 else None, 10)
+        self.assertEqual(kinds, [K.CHANGE_KIND_EVENT_CREATED, K.CHANGE_KIND_EVENT_CANCELLED])
+        typo = ev.id[:-1] + ("0" if ev.id[-1] != "0" else "1")
+        head = self.list_changes(page_size=1000)
+        for token in (self.organizer, self.integration, self.admin):
+            for kw in ({}, {"position": head.next_position}, {"kinds": [K.CHANGE_KIND_CHECKED_IN]}):
+                with self.subTest(kw=kw):
+                    with self.assertRaises(grpc.RpcError) as e:
+                        self.list_changes(token=token, event_id=typo, **kw)
+                    self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+                    self.assertIn("event_id", e.exception.details())
+                    self.assertIn(typo, e.exception.details())
+        # The cancelled event's feed from its newest change on: empty, not NOT_FOUND.
+        self.assertEqual(list(self.list_changes(event_id=ev.id, position=head.next_position).changes), [])
+        # A scoped token learns nothing of events outside its scope.
+        scoped = self.token("organizer", "Turin desk", [ev.id])
+        other = self.create_event("cf-5", "Athens webinar", "Europe/Athens",
+                                  "2027-06-08T10:00", "2027-06-08T11:00", seats=0)
+        for outside in (other.id, typo):
+            with self.subTest(outside=outside):
+                with self.assertRaises(grpc.RpcError) as e:
+                    self.list_changes(token=scoped, event_id=outside)
+                self.assertEqual(e.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+        # A watch of an unknown event ends at once, from now or from a position.
+        for kw in ({}, {"position": head.next_position}):
+            with self.subTest(watch=kw):
+                _, refused = self.watch(event_id=typo, **kw)
+                item = refused.get(timeout=10)
+                self.assertIsInstance(item, grpc.RpcError)
+                self.assertEqual(item.code(), grpc.StatusCode.NOT_FOUND)
+                self.assertIn(typo, item.details())
+        # ... and a watch of the cancelled one replays its changes.
+        created = self.all_changes(event_id=ev.id)[0]
+        stream, received = self.watch(event_id=ev.id, position=created.position)
+        item = received.get(timeout=10)
+        stream.cancel()
+        self.assertIsInstance(item, K.Change, item)
+        self.assertEqual(item.kind, K.CHANGE_KIND_EVENT_CANCELLED)
+        self.assertEqual(item.event_id, ev.id)
+
 if __name__ == "__main__":
     unittest.main()
