@@ -74,6 +74,10 @@ class TokenExpired(Exception):
     """The server no longer keeps the changes after the sync token."""
 
 
+# With --watch, a round failing with these is reported and the next round
+# runs; other failures (a refused token, a damaged state) end the program.
+TRANSIENT_CODES = ("UNAVAILABLE", "DEADLINE_EXCEEDED")
+
 # A round that synced every event but these exits with this code (--once,
 # or the last round of --watch --max_rounds): the file holds the rest.
 EXIT_EVENTS_NOT_SYNCED = 3
@@ -754,12 +758,25 @@ def main(argv=None):
             signal.signal(signal.SIGINT, _on_signal)
         rounds, sync_token, full = 0, args.sync_token, args.full
         while True:
-            result = syncer.sync(token=sync_token, full=full)
-            sync_token, full = None, False  # later rounds follow the saved state
+            try:
+                result = syncer.sync(token=sync_token, full=full)
+                sync_token, full = None, False  # later rounds follow the saved state
+            except grpc.RpcError as e:
+                # A watcher outlives a server restart or a Redis failover
+                # longer than the call retries: the round changed no file,
+                # and the next one starts again from the saved state.
+                if not args.watch or _status(e.code()) not in TRANSIENT_CODES:
+                    raise
+                result = {"failed_round": f"{_status(e.code())} from {args.server}: "
+                                          f"{' '.join(str(e.details() or '').split())}"}
+                warn(f"{PROG}: warning: round {rounds + 1} failed: {result['failed_round']}; "
+                     f"the files are as they were; next round in {args.interval:g} s")
             rounds += 1
             if not args.watch or (args.max_rounds and rounds >= args.max_rounds):
                 break
             time.sleep(args.interval)
+        if "failed_round" in result:
+            return fail(result["failed_round"])
         return EXIT_EVENTS_NOT_SYNCED if result.get("failed") else 0
     except _Stop:
         log(f"{PROG}: stopped")

@@ -728,6 +728,45 @@ class PythonIntegrationTest(unittest.TestCase):
         leftovers = [n for n in os.listdir(self.dir) if n.endswith(".tmp")]
         self.assertEqual(leftovers, [], "no temporary files left behind")
 
+    def test_watch_outlives_a_server_away_for_longer_than_the_retries(self):
+        """Under --watch, a server away for longer than the call retries
+        (a restart, a Redis failover) ended the program with exit code 1:
+        the integration stopped syncing until someone restarted it. The
+        round is reported and the next one runs; the files are untouched
+        meanwhile."""
+        self.create("connection-interim-brussels-2021", brussels_interim_meeting())
+        port = free_port()
+        watch = subprocess.Popen(
+            self.sync_command("--watch", "--interval", "0.2", "--max_rounds", "300",
+                              "--retries", "0", "--timeout", "2", server=f"127.0.0.1:{port}"),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.sync_env())
+        try:
+            time.sleep(1.5)
+            self.assertIsNone(watch.poll(), "the watcher is still there")
+            self.assertFalse(os.path.exists(self.ics))
+            late = Convened(self.redis.address, os.path.join(self.dir, "late.log"), port=port)
+            self.extra.append(late)
+            self.assertTrue(wait_until(lambda: b"BEGIN:VEVENT" in self.ics_bytes(), 30, interval=0.1),
+                            "the watcher synced once the server was there")
+            watch.send_signal(signal.SIGTERM)
+            out, err = watch.communicate(timeout=20)
+        finally:
+            if watch.poll() is None:
+                watch.kill()
+                watch.wait(10)
+        self.assertEqual(watch.returncode, 0, f"stdout:\n{out}\nstderr:\n{err}")
+        self.assert_no_secret(out, err)
+        self.assertIn("full sync (no saved state): 1 events", out)
+        failed = err.splitlines()
+        self.assertGreaterEqual(len(failed), 2, err)
+        for line in failed:
+            self.assertRegex(line, r"^convene_calendar_sync: warning: round \d+ failed: UNAVAILABLE from "
+                             r"127\.0\.0\.1:\d+: .*; the files are as they were; next round in 0\.2 s$")
+        # A watch whose last round failed says so in its exit code.
+        done = self.run_sync("--watch", "--interval", "0.1", "--max_rounds", "2", "--retries", "0",
+                             server=f"127.0.0.1:{free_port()}", expect=1)
+        self.assertRegex(done.stderr.splitlines()[-1], r"^convene_calendar_sync: error: UNAVAILABLE from ")
+
     def test_bearer_token_problems_are_one_clear_line(self):
         self.create("connection-interim-brussels-2021", brussels_interim_meeting())
 
