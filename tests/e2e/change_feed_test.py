@@ -5,6 +5,7 @@ order, resumable from any position, filtered by event and kind; an
 integration token gets ids only; after an erasure no key in Redis holds the
 person's name or e-mail."""
 import queue
+import socket
 import subprocess
 import threading
 import time
@@ -383,6 +384,87 @@ class ChangeFeedE2ETest(unittest.TestCase):
         self.assertIsInstance(item, K.Change, item)
         self.assertEqual(item.kind, K.CHANGE_KIND_EVENT_CANCELLED)
         self.assertEqual(item.event_id, ev.id)
+
+    def test_streams_of_a_client_that_vanished_are_ended_by_keepalive(self):
+        """A watcher whose network went away without a FIN or RST (a laptop
+        closed, a NAT entry dropped) kept its stream open on the server for
+        ever: with no change to send, nothing ever wrote to the connection.
+        Each one holds one of the token's 16 stream places, so an
+        integration that reconnected after such drops was locked out with
+        RESOURCE_EXHAUSTED until the server restarted. The server pings
+        idle connections (--keepalive_time) and drops those that do not
+        answer (--keepalive_timeout), ending their streams."""
+        server = ConveneProcess("convened/convened", self.redis.address, secure=True,
+                                extra_args=["--rate_limit=0", "--keepalive_time=1s",
+                                            "--keepalive_timeout=1s"])
+        self.addCleanup(server.stop)
+        direct = grpc.insecure_channel(server.target)
+        self.addCleanup(direct.close)
+        for n in (1, 2):
+            self.create_event(f"cf-ka-{n}", f"Keepalive meeting {n}", "Europe/Rome",
+                              "2027-06-07T09:00", "2027-06-07T17:00", seats=10)
+        first = wait_until(lambda: self.all_changes(page_size=1000)[:1] or None, 10)[0].position
+
+        # A TCP relay that can go silent without closing anything.
+        frozen, ended = threading.Event(), threading.Event()
+        listener = socket.create_server(("127.0.0.1", 0))
+        self.addCleanup(listener.close)
+        sockets = []
+        host, port = server.target.rsplit(":", 1)
+
+        def pump(src, dst):
+            try:
+                while True:
+                    data = src.recv(65536)
+                    if not data:
+                        return
+                    while frozen.is_set() and not ended.is_set():
+                        time.sleep(0.05)
+                    dst.sendall(data)
+            except OSError:
+                return
+
+        def accept():
+            try:
+                while True:
+                    client, _ = listener.accept()
+                    upstream = socket.create_connection((host, int(port)))
+                    sockets.extend([client, upstream])
+                    threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
+                    threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+            except OSError:
+                return
+        threading.Thread(target=accept, daemon=True).start()
+        self.addCleanup(lambda: ([s.close() for s in sockets], ended.set()))
+        relayed = grpc.insecure_channel(f"127.0.0.1:{listener.getsockname()[1]}")
+        self.addCleanup(relayed.close)
+
+        def open_watch(channel):
+            call = channel.unary_stream(
+                "/convene.v1.CalendarService/WatchChanges",
+                request_serializer=K.WatchChangesRequest.SerializeToString,
+                response_deserializer=K.Change.FromString)
+            stream = call(K.WatchChangesRequest(position=first), timeout=60,
+                          metadata=[("authorization", "Bearer " + self.integration)])
+            self.addCleanup(stream.cancel)
+            return next(stream)  # the replay's change, or the refusal
+
+        for _ in range(16):
+            open_watch(relayed)
+        with self.assertRaises(grpc.RpcError) as e:
+            open_watch(direct)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+
+        frozen.set()  # the relayed client is gone, without a word
+
+        def admitted():
+            try:
+                return open_watch(direct).kind == K.CHANGE_KIND_EVENT_CREATED
+            except grpc.RpcError as refused:
+                self.assertEqual(refused.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+                return False
+        self.assertTrue(wait_until(admitted, 20, interval=0.5),
+                        "the vanished client's streams still hold the token's places")
 
 if __name__ == "__main__":
     unittest.main()
