@@ -204,8 +204,14 @@ absl::Status ServerRunner::Init() {
     builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   }
   // Clients (ConveneClient) ping quiet connections too: accept pings as
-  // often as every 10 s instead of answering them with GOAWAY.
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  // often as every 10 s, or as this server pings when that is more often,
+  // instead of answering them with GOAWAY.
+  absl::Duration min_ping = absl::Seconds(10);
+  if (config_.keepalive_time > absl::ZeroDuration()) {
+    min_ping = std::min(min_ping, config_.keepalive_time);
+  }
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(min_ping)));
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   for (grpc::Service* service : options_.services) {
     builder.RegisterService(service);

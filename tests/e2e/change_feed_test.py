@@ -5,7 +5,6 @@ order, resumable from any position, filtered by event and kind; an
 integration token gets ids only; after an erasure no key in Redis holds the
 person's name or e-mail."""
 import queue
-import socket
 import subprocess
 import threading
 import time
@@ -13,7 +12,7 @@ import unittest
 
 import grpc
 
-from convene_e2e import (BUILD_DIR, ConveneProcess, RedisServer, local_timestamp, stream_id_key, unary,
+from convene_e2e import (BUILD_DIR, ConveneProcess, FreezableRelay, RedisServer, local_timestamp, stream_id_key, unary,
                          wait_until)
 from convene.v1 import admin_pb2, attendance_pb2, calendar_pb2, common_pb2
 from google.protobuf import field_mask_pb2
@@ -405,38 +404,9 @@ class ChangeFeedE2ETest(unittest.TestCase):
                               "2027-06-07T09:00", "2027-06-07T17:00", seats=10)
         first = wait_until(lambda: self.all_changes(page_size=1000)[:1] or None, 10)[0].position
 
-        # A TCP relay that can go silent without closing anything.
-        frozen, ended = threading.Event(), threading.Event()
-        listener = socket.create_server(("127.0.0.1", 0))
-        self.addCleanup(listener.close)
-        sockets = []
-        host, port = server.target.rsplit(":", 1)
-
-        def pump(src, dst):
-            try:
-                while True:
-                    data = src.recv(65536)
-                    if not data:
-                        return
-                    while frozen.is_set() and not ended.is_set():
-                        time.sleep(0.05)
-                    dst.sendall(data)
-            except OSError:
-                return
-
-        def accept():
-            try:
-                while True:
-                    client, _ = listener.accept()
-                    upstream = socket.create_connection((host, int(port)))
-                    sockets.extend([client, upstream])
-                    threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
-                    threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
-            except OSError:
-                return
-        threading.Thread(target=accept, daemon=True).start()
-        self.addCleanup(lambda: ([s.close() for s in sockets], ended.set()))
-        relayed = grpc.insecure_channel(f"127.0.0.1:{listener.getsockname()[1]}")
+        relay = FreezableRelay(server.target)
+        self.addCleanup(relay.close)
+        relayed = grpc.insecure_channel(relay.target)
         self.addCleanup(relayed.close)
 
         def open_watch(channel):
@@ -455,7 +425,7 @@ class ChangeFeedE2ETest(unittest.TestCase):
             open_watch(direct)
         self.assertEqual(e.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
 
-        frozen.set()  # the relayed client is gone, without a word
+        relay.freeze()  # the relayed client is gone, without a word
 
         def admitted():
             try:
