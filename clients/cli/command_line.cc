@@ -271,7 +271,7 @@ std::string HelpText(const Command& node, const std::string& path,
     AppendOptionList(out, globals);
   } else {
     absl::StrAppend(&out, "\nGlobal options: --tz --server --calendar_server --attendance_server\n",
-                    "  --notification_server --admin_server --output --token --timeout\n",
+                    "  --notification_server --admin_server --output --token --timeout --keepalive\n",
                     "  (see 'convene --help').\n");
   }
   if (!node.run) {

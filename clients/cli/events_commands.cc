@@ -367,7 +367,9 @@ int Agenda(Context& ctx, Args& args) {
           cells.push_back("= " + TimeRange(item.start().venue_local(), item.end().venue_local(),
                                            day.venue_date()));
         }
-        cells.push_back(item.title());
+        cells.push_back(item.continues_from_earlier_day()
+                            ? absl::StrCat(item.title(), " (continued)")
+                            : item.title());
         cells.push_back(EnumLabel(item.format()));
         std::vector<std::string> where;
         for (const std::string& w : {item.room(), item.join_url()}) {

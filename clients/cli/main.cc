@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -34,6 +35,7 @@ std::vector<OptionSpec> GlobalOptions() {
       {"output", "FORMAT", "table (default) or json: the response as JSON, one line"},
       {"token", "TOKEN", "bearer token (default: $CONVENE_TOKEN)"},
       {"timeout", "DURATION", "deadline of each call: 10s (default), 500ms, or seconds"},
+      {"keepalive", "DURATION", "ping a quiet connection this often and drop it when a ping goes unanswered as long: a watch over a network that vanished ends (exit 1) instead of waiting for ever; 30s (default), 0: never"},
       {"tls_ca_file", "FILE", "the servers serve TLS: trust the CA certificates in FILE (PEM; a self-signed server's own certificate)"},
   };
 }
@@ -154,6 +156,17 @@ int Run(int argc, char** argv) {
       return usage("--timeout: expected a positive duration such as 10s, got \"" + text + "\"");
     }
     options.deadline = *timeout;
+  }
+  if (line.globals.contains("keepalive")) {
+    std::string text = Global(line, "keepalive", "");
+    double seconds = 0;
+    absl::StatusOr<absl::Duration> every =
+        absl::SimpleAtod(text, &seconds) ? absl::Seconds(seconds) : ParseDurationArg(text);
+    if (!every.ok() || *every < absl::ZeroDuration()) {
+      return usage("--keepalive: expected a duration such as 30s, or 0, got \"" + text + "\"");
+    }
+    options.keepalive_time = *every;
+    options.keepalive_timeout = std::min(*every, absl::Seconds(10));
   }
   if (line.globals.contains("tls_ca_file")) {
     std::string path = Global(line, "tls_ca_file", "");

@@ -1,6 +1,8 @@
 #include "convene_client.h"
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <utility>
@@ -69,6 +71,16 @@ absl::StatusOr<std::unique_ptr<ConveneClient>> ConveneClient::Connect(
     arguments.SetServiceConfigJSON(RetryServiceConfig(options));
   } else {
     arguments.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  }
+  if (options.keepalive_time > absl::ZeroDuration() &&
+      options.keepalive_timeout > absl::ZeroDuration()) {
+    auto ms = [](absl::Duration d) {
+      return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT_MAX));
+    };
+    arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, ms(options.keepalive_time));
+    arguments.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, ms(options.keepalive_timeout));
+    // An idle watch sends no data; gRPC would stop pinging after two pings.
+    arguments.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   }
   std::unique_ptr<ConveneClient> client(new ConveneClient(options));
   auto service = [&](auto& into, const std::string& given) {

@@ -16,7 +16,8 @@
 // Errors are absl::Status with the server's code and message (which names
 // the field and the reason); a call that ran out of attempts returns the
 // last UNAVAILABLE. Streams (Watch..., Subscribe...) are not retried: they
-// return when the server ends them or `on_message` returns false.
+// return when the server ends them, `on_message` returns false, or the
+// connection stops answering keepalive pings (UNAVAILABLE).
 #ifndef CONVENE_CLIENTS_CPP_CONVENE_CLIENT_H_
 #define CONVENE_CLIENTS_CPP_CONVENE_CLIENT_H_
 
@@ -52,6 +53,15 @@ struct ClientOptions {
   int max_attempts = 5;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(2);
+  // Streams have no deadline, and an idle watch reads nothing: a
+  // connection quiet for keepalive_time is pinged, and dropped when the ping
+  // is not answered within keepalive_timeout, so a watch over a network
+  // that vanished (no FIN: a NAT entry dropped, a server host gone) ends
+  // with UNAVAILABLE instead of waiting for ever. 0: no pings. Convene's
+  // servers accept pings every 10 s (or their own --keepalive_time, when
+  // shorter); more often, they answer with GOAWAY.
+  absl::Duration keepalive_time = absl::Seconds(30);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
   // Wait for a server that is not up yet (until the deadline) instead of
   // failing at once: for tools started beside the services.
   bool wait_for_ready = false;

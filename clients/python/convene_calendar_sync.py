@@ -16,6 +16,9 @@ modules the build generates from proto/ (<build>/python):
     of another feed: another deployment, or this one before its Redis was
     wiped) triggers a full resync; one that is not a token at all
     (INVALID_ARGUMENT: a damaged state file) is an error: pass --full;
+  * an event whose export fails on its own (OUT_OF_RANGE past the answer's
+    size bound, say) is named on stderr and retried every round until it
+    syncs; the others sync meanwhile, and the exit code is 3;
   * every call carries "authorization: Bearer <token>", the bearer token read
     from the first line of --auth_token_file FILE, else from $CONVENE_TOKEN
     (an integration, organizer or admin token for every event). The token is
@@ -69,6 +72,15 @@ class SyncError(Exception):
 
 class TokenExpired(Exception):
     """The server no longer keeps the changes after the sync token."""
+
+
+# With --watch, a round failing with these is reported and the next round
+# runs; other failures (a refused token, a damaged state) end the program.
+TRANSIENT_CODES = ("UNAVAILABLE", "DEADLINE_EXCEEDED")
+
+# A round that synced every event but these exits with this code (--once,
+# or the last round of --watch --max_rounds): the file holds the rest.
+EXIT_EVENTS_NOT_SYNCED = 3
 
 
 class AuthError(SyncError):
@@ -424,12 +436,13 @@ class Synchronizer:
     """Keeps ics_path current from a CalendarClient, with its state in
     state_path ({"version", "sync_token", "header", "events"})."""
 
-    def __init__(self, client, ics_path, state_path, log=print):
+    def __init__(self, client, ics_path, state_path, log=print, warn=None):
         self.client = client
         self.m = client.m
         self.ics_path = ics_path
         self.state_path = state_path
         self.log = log
+        self.warn = warn or (lambda message: print(message, file=sys.stderr, flush=True))
         self.state = self._load_state()
 
     def _load_state(self):
@@ -443,16 +456,17 @@ class Synchronizer:
                             "delete it or run with --full") from e
         if (not isinstance(state, dict) or state.get("version") != STATE_VERSION
                 or not isinstance(state.get("sync_token"), str)
-                or not isinstance(state.get("events"), dict)):
+                or not isinstance(state.get("events"), dict)
+                or not isinstance(state.get("pending", {}), dict)):
             raise SyncError(f"state file {self.state_path} is not a version {STATE_VERSION} "
                             "state of this program; delete it or run with --full")
         return state
 
-    def _save(self, token, header, records, tzdata_version):
+    def _save(self, token, header, records, tzdata_version, pending):
         """The .ics first, then the state: the state never runs ahead."""
         write_atomically(self.ics_path, render_calendar(header, records))
         state = {"version": STATE_VERSION, "sync_token": token, "header": header,
-                 "events": records, "tzdata_version": tzdata_version}
+                 "events": records, "tzdata_version": tzdata_version, "pending": pending}
         write_atomically(self.state_path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
         self.state = state
 
@@ -471,7 +485,54 @@ class Synchronizer:
                   "timezones": timezones, "vevents": vevents}
         return header, record
 
-    def full_sync(self, reason=""):
+    def _export_each(self, events, header, records, pending, stale):
+        """Exports each event into records. One event's failure (an export
+        past the answer's size bound, OUT_OF_RANGE; a deadline; a text this
+        program cannot merge) must not hold back every other event: it is
+        reported, kept in `pending` with its revision and error so that the
+        next round exports it again even when the feed has nothing new for
+        it, and the file keeps what `stale` had for it (its previous
+        version), if anything. Failures that every call would meet (the
+        server unreachable after the retries, the token refused) end the
+        round. Returns the header and the ids that failed."""
+        grpc = self.m.grpc
+        failed = []
+        for event in events:
+            try:
+                header, records[event.id] = self._export(event)
+                pending.pop(event.id, None)
+                continue
+            except AuthError:
+                raise
+            except grpc.RpcError as e:
+                if e.code() == grpc.StatusCode.UNAVAILABLE:
+                    raise
+                if e.code() == grpc.StatusCode.NOT_FOUND:
+                    records.pop(event.id, None)
+                    pending.pop(event.id, None)
+                    self.log(f"{PROG}: event {event.id} is gone; removed from {self.ics_path}")
+                    continue
+                error = f"{_status(e.code())}: {' '.join(str(e.details() or '').split())}"
+            except SyncError as e:
+                error = " ".join(str(e).split())
+            failed.append(event.id)
+            pending[event.id] = {"revision": event.revision, "title": event.title, "error": error}
+            if event.id in stale:
+                records[event.id] = stale[event.id]
+                kept = (f"{self.ics_path} keeps its revision {stale[event.id]['revision']}")
+            else:
+                records.pop(event.id, None)
+                kept = f"it is not in {self.ics_path}"
+            self.warn(f"{PROG}: warning: event {event.id} ({event.title!r}, revision "
+                      f"{event.revision}) not synced: ExportICalendar failed with {error}; "
+                      f"{kept}; retried next round")
+        return header, failed
+
+    def _not_synced(self, failed):
+        return (f"; {len(failed)} event{'s' if len(failed) != 1 else ''} not synced "
+                f"({', '.join(failed)}), retried next round" if failed else "")
+
+    def full_sync(self, reason="", keep_stale=True):
         """Lists every event, exports each, and starts the feed at the first
         page's sync_token (changes made while paging come again from the
         feed; revisions tell which are new)."""
@@ -484,15 +545,19 @@ class Synchronizer:
             page_token = page.next_page_token
             if not page_token:
                 break
+        # An event whose export fails keeps its previous version in the
+        # file, unless the tz rules changed: its VTIMEZONEs would contradict
+        # those of every event exported under the new rules.
+        stale = dict(self.state["events"]) if self.state and keep_stale else {}
         header = list(DEFAULT_HEADER)
-        records = {}
-        for event in events:
-            header, records[event.id] = self._export(event)
-        self._save(token, header, records, _newest_rules(events))
+        records, pending = {}, {}
+        header, failed = self._export_each(events, header, records, pending, stale)
+        self._save(token, header, records, _newest_rules(events), pending)
         vevents = sum(len(r["vevents"]) for r in records.values())
         self.log(f"{PROG}: full sync{reason}: {len(records)} events ({vevents} VEVENTs) "
-                 f"written to {self.ics_path}; sync token {token}")
-        return {"mode": "full", "events": len(records), "changes": 0, "sync_token": token}
+                 f"written to {self.ics_path}; sync token {token}{self._not_synced(failed)}")
+        return {"mode": "full", "events": len(records), "changes": 0, "sync_token": token,
+                "failed": failed}
 
     def incremental_sync(self, token, given=False):
         """Applies the changes after token (given: by the caller, not the
@@ -532,7 +597,8 @@ class Synchronizer:
         if saved_rules and rules > saved_rules:
             self.log(f"{PROG}: changes made with tzdata {rules}, the file with "
                      f"{saved_rules}; exporting every event again")
-            return self.full_sync(f" (tz rules changed: tzdata {saved_rules} -> {rules})")
+            return self.full_sync(f" (tz rules changed: tzdata {saved_rules} -> {rules})",
+                                  keep_stale=False)
         rules = max(rules, saved_rules)
         records = dict(self.state["events"]) if self.state else {}
         header = self.state.get("header", list(DEFAULT_HEADER)) if self.state else list(DEFAULT_HEADER)
@@ -547,26 +613,34 @@ class Synchronizer:
             counts[kind] = counts.get(kind, 0) + 1
             if change.revision >= latest.get(change.event_id, (0, None))[0]:
                 latest[change.event_id] = (change.revision, change.event)
-        for event_id, (_, event) in latest.items():
+        pending = dict(self.state.get("pending", {})) if self.state else {}
+        before = json.dumps(pending, sort_keys=True)
+        events = [event for _, event in latest.values()]
+        # Events whose export failed in an earlier round are exported again
+        # though the feed has nothing new for them: the sync token moved on.
+        for event_id in sorted(set(pending) - set(latest)):
             try:
-                header, records[event_id] = self._export(event)
+                events.append(self.client.get_event(event_id))
             except grpc.RpcError as e:
                 if e.code() != grpc.StatusCode.NOT_FOUND:
                     raise
+                pending.pop(event_id)
                 records.pop(event_id, None)
                 self.log(f"{PROG}: event {event_id} is gone; removed from {self.ics_path}")
+        header, failed = self._export_each(events, header, records, pending, dict(records))
 
         if (applied or next_token != token or rules != saved_rules
+                or json.dumps(pending, sort_keys=True) != before
                 or not os.path.exists(self.ics_path)):
-            self._save(next_token, header, records, rules)
+            self._save(next_token, header, records, rules, pending)
         detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
         skipped = len(changes) - applied
         self.log(f"{PROG}: incremental sync: applied {applied} changes"
                  f"{' (' + detail + ')' if detail else ''}"
                  f"{f', skipped {skipped} already applied' if skipped else ''}"
-                 f"; sync token {token} -> {next_token}")
+                 f"; sync token {token} -> {next_token}{self._not_synced(failed)}")
         return {"mode": "incremental", "events": len(records), "changes": applied,
-                "sync_token": next_token}
+                "sync_token": next_token, "failed": failed}
 
     def sync(self, token=None, full=False):
         """One round: full when asked or without a state, else incremental
@@ -655,6 +729,9 @@ def main(argv=None):
     def log(message):
         print(scrub(message), flush=True)
 
+    def warn(message):
+        print(scrub(message), file=sys.stderr, flush=True)
+
     def fail(message):
         print(scrub(f"{PROG}: error: {message}"), file=sys.stderr, flush=True)
         return 1
@@ -675,19 +752,32 @@ def main(argv=None):
         client = CalendarClient(channel, modules, timeout=args.timeout, retries=args.retries,
                                 backoff=args.backoff, log=log, token=token,
                                 token_source=token_source, server=args.server)
-        syncer = Synchronizer(client, args.ics, args.state, log=log)
+        syncer = Synchronizer(client, args.ics, args.state, log=log, warn=warn)
         if args.watch:
             signal.signal(signal.SIGTERM, _on_signal)
             signal.signal(signal.SIGINT, _on_signal)
         rounds, sync_token, full = 0, args.sync_token, args.full
         while True:
-            syncer.sync(token=sync_token, full=full)
-            sync_token, full = None, False  # later rounds follow the saved state
+            try:
+                result = syncer.sync(token=sync_token, full=full)
+                sync_token, full = None, False  # later rounds follow the saved state
+            except grpc.RpcError as e:
+                # A watcher outlives a server restart or a Redis failover
+                # longer than the call retries: the round changed no file,
+                # and the next one starts again from the saved state.
+                if not args.watch or _status(e.code()) not in TRANSIENT_CODES:
+                    raise
+                result = {"failed_round": f"{_status(e.code())} from {args.server}: "
+                                          f"{' '.join(str(e.details() or '').split())}"}
+                warn(f"{PROG}: warning: round {rounds + 1} failed: {result['failed_round']}; "
+                     f"the files are as they were; next round in {args.interval:g} s")
             rounds += 1
             if not args.watch or (args.max_rounds and rounds >= args.max_rounds):
                 break
             time.sleep(args.interval)
-        return 0
+        if "failed_round" in result:
+            return fail(result["failed_round"])
+        return EXIT_EVENTS_NOT_SYNCED if result.get("failed") else 0
     except _Stop:
         log(f"{PROG}: stopped")
         return 0

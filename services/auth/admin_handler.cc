@@ -71,6 +71,16 @@ grpc::ServerUnaryReactor* AdminHandler::CreateToken(grpc::CallbackServerContext*
       return absl::PermissionDeniedError(absl::StrCat(
           "token.role: ", request->token().role(), " is more than this token's role"));
     }
+    // A mistyped id would make a token that every call for the intended
+    // event refuses with PERMISSION_DENIED, long after it was handed out.
+    // Checked after the caller's scope, so a scoped admin learns nothing of
+    // events outside it; events are never deleted, so the scope stays good.
+    if (events_exist_ != nullptr && request->token().event_ids_size() > 0) {
+      if (absl::Status s = events_exist_("token.event_ids", EventIds(request->token()));
+          !s.ok()) {
+        return s;
+      }
+    }
     v1::Token token;
     token.set_name(request->token().name());
     token.set_role(request->token().role());

@@ -7,6 +7,13 @@
 #ifndef CONVENE_AUTH_ADMIN_HANDLER_H_
 #define CONVENE_AUTH_ADMIN_HANDLER_H_
 
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "auth/token_store.h"
 #include "convene/v1/admin.grpc.pb.h"
 #include "core/clock.h"
@@ -18,9 +25,18 @@ class AdminHandler final : public v1::AdminService::CallbackService {
  public:
   static constexpr char kServiceName[] = "convene.v1.AdminService";
 
-  // All must outlive the handler.
-  AdminHandler(TokenStore& tokens, rpc::WorkerPool& workers, const core::Clock& clock)
-      : tokens_(tokens), workers_(workers), clock_(clock) {}
+  // OK when every id names an event; NOT_FOUND naming `field` and the
+  // first id that does not; another error when it cannot tell. Blocking:
+  // it runs on the handler's worker pool.
+  using EventsExist = std::function<absl::Status(absl::string_view field,
+                                                 const std::vector<std::string>& event_ids)>;
+
+  // All must outlive the handler. Without `events_exist`, scopes are not
+  // checked against the calendar.
+  AdminHandler(TokenStore& tokens, rpc::WorkerPool& workers, const core::Clock& clock,
+               EventsExist events_exist = nullptr)
+      : tokens_(tokens), workers_(workers), clock_(clock),
+        events_exist_(std::move(events_exist)) {}
 
   grpc::ServerUnaryReactor* CreateToken(grpc::CallbackServerContext* context,
                                         const v1::CreateTokenRequest* request,
@@ -36,6 +52,7 @@ class AdminHandler final : public v1::AdminService::CallbackService {
   TokenStore& tokens_;
   rpc::WorkerPool& workers_;
   const core::Clock& clock_;
+  EventsExist events_exist_;
 };
 
 // Checks a token to be issued at `now` by a token expiring at

@@ -1,5 +1,7 @@
 #include "calendar/calendar_handler.h"
 
+#include <atomic>
+#include <memory>
 #include <utility>
 
 #include "auth/rpc_policy.h"
@@ -42,13 +44,46 @@ absl::StatusOr<ChangeQuery> ChangeQueryFor(const grpc::ServerContextBase& contex
   return q;
 }
 
+// NOT_FOUND naming the field when `event_id` is no event, as GetEvent
+// answers: a feed filtered by a mistyped id would otherwise answer empty
+// pages (or an idle stream) for ever. Cancelled events are kept, and the
+// caller's scope was checked before, so an id outside it is PERMISSION_DENIED
+// whether or not it exists: nothing about other events leaks.
+void CheckEventKnown(CalendarApp& app, const std::string& event_id,
+                     absl::AnyInvocable<void(absl::Status)> done) {
+  app.GetEvent(event_id, [event_id, done = std::move(done)](
+                             absl::StatusOr<core::Event> e) mutable {
+    if (absl::IsNotFound(e.status())) {
+      return done(absl::NotFoundError(
+          absl::StrCat("event_id: no event ", event_id)));
+    }
+    done(e.status());
+  });
+}
+
 // WatchChanges: replays through the feed app, then follows the feed tailer,
-// both filtered by the query.
-CalendarHandler::ChangeWatcher::Source ChangeSource(ChangeFeedApp& feed, ChangeQuery query,
+// both filtered by the query; an unknown event_id ends it with NOT_FOUND
+// before anything is sent.
+CalendarHandler::ChangeWatcher::Source ChangeSource(CalendarApp& app, ChangeFeedApp& feed,
+                                                    ChangeQuery query,
                                                     ChangeAudience audience) {
   CalendarHandler::ChangeWatcher::Source source;
-  source.replay = [&feed, query, audience](std::string from,
-                                 CalendarHandler::ChangeWatcher::PageDone done) {
+  // The stream's first read (its head, or the first replay page) waits for
+  // the check; later reads need none.
+  auto checked = std::make_shared<std::atomic<bool>>(query.event_id.empty());
+  auto after_check = [&app, checked, event_id = query.event_id](
+                         absl::AnyInvocable<void(absl::Status)> then) {
+    if (checked->load()) return then(absl::OkStatus());
+    CheckEventKnown(app, event_id, [checked, then = std::move(then)](absl::Status s) mutable {
+      if (s.ok()) checked->store(true);
+      then(std::move(s));
+    });
+  };
+  source.replay = [after_check, &feed, query, audience](
+                      std::string from, CalendarHandler::ChangeWatcher::PageDone done) {
+    after_check([&feed, query, audience, from = std::move(from),
+                 done = std::move(done)](absl::Status known) mutable {
+    if (!known.ok()) return done(known);
     ChangeQuery page = query;
     page.position = std::move(from);
     page.page_size = ChangeFeedApp::kMaxPageSize;
@@ -66,8 +101,14 @@ CalendarHandler::ChangeWatcher::Source ChangeSource(ChangeFeedApp& feed, ChangeQ
       out.has_more = slice->has_more;
       done(std::move(out));
     });
+    });
   };
-  source.head = [&feed](auto done) { feed.Head(std::move(done)); };
+  source.head = [after_check, &feed](auto done) {
+    after_check([&feed, done = std::move(done)](absl::Status known) mutable {
+      if (!known.ok()) return done(known);
+      feed.Head(std::move(done));
+    });
+  };
   source.decode = [query, audience](const storage::RedisReply& raw,
                           const std::string& epoch) -> std::optional<v1::Change> {
     absl::StatusOr<storage::FeedEntry> e = storage::ChangeFeedStore::ParseEntry(raw);
@@ -320,7 +361,8 @@ grpc::ServerUnaryReactor* CalendarHandler::ListChanges(
   absl::StatusOr<ChangeAudience> audience = AudienceOf(*context, pseudonym_keys_);
   if (!audience.ok()) return FinishNow(context, audience.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  feed_.ListChanges(*std::move(query), [reactor, response,
+  std::string event_id = query->event_id;
+  feed_.ListChanges(*std::move(query), [this, reactor, response, event_id = std::move(event_id),
                                          audience = *std::move(audience)](
                                            absl::StatusOr<ChangeSlice> slice) {
     if (!slice.ok()) return reactor->Finish(rpc::ToGrpcStatus(slice.status()));
@@ -332,7 +374,15 @@ grpc::ServerUnaryReactor* CalendarHandler::ListChanges(
     }
     response->set_next_position(slice->next_position);
     response->set_has_more(slice->has_more);
-    reactor->Finish(grpc::Status::OK);
+    // A change of the event shows it exists (events are never deleted);
+    // only an empty page needs the look-up.
+    if (event_id.empty() || !slice->entries.empty()) {
+      return reactor->Finish(grpc::Status::OK);
+    }
+    CheckEventKnown(app_, event_id, [reactor, response](absl::Status known) {
+      if (!known.ok()) response->Clear();
+      reactor->Finish(rpc::ToGrpcStatus(known));
+    });
   });
   return reactor;
 }
@@ -353,7 +403,7 @@ grpc::ServerWriteReactor<v1::Change>* CalendarHandler::WatchChanges(
   absl::StatusOr<std::shared_ptr<void>> ticket = auth::AcquireStream(*context);
   if (!ticket.ok()) return rpc::FinishStreamNow<v1::Change>(ticket.status());
   auto* watcher = new ChangeWatcher(
-      ChangeSource(feed_, *query, *std::move(audience)), feed_tailer_, [this](ChangeWatcher* done) {
+      ChangeSource(app_, feed_, *query, *std::move(audience)), feed_tailer_, [this](ChangeWatcher* done) {
         absl::MutexLock lock(&watchers_mu_);
         change_watchers_.erase(done);
       });

@@ -95,6 +95,7 @@ v1::Agenda AgendaToProto(const core::Agenda& a) {
       wi->set_join_url(item.join_url);
       *wi->mutable_start() = AgendaTimeToProto(item.start);
       *wi->mutable_end() = AgendaTimeToProto(item.end);
+      wi->set_continues_from_earlier_day(item.continues_from_earlier_day);
     }
   }
   return w;

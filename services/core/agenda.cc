@@ -40,7 +40,10 @@ absl::StatusOr<Agenda> BuildAgenda(const Event& event, const Zone& venue,
     day.start = ToAgendaTime(d.start, venue, viewer);
     day.end = ToAgendaTime(d.end, venue, viewer);
     for (const Session& s : event.sessions) {
-      if (absl::CivilDay(s.start_local) != d.date) continue;
+      const absl::CivilDay starts(s.start_local);
+      const bool continues =
+          starts < d.date && s.end_local > absl::CivilSecond(d.date);
+      if (starts != d.date && !continues) continue;
       const EventFormat format = EffectiveFormat(event, s);
       day.items.push_back(AgendaItem{
           .session_id = s.id,
@@ -50,6 +53,7 @@ absl::StatusOr<Agenda> BuildAgenda(const Event& event, const Zone& venue,
           .join_url = OffersOnline(format) ? EffectiveJoinUrl(event, s) : "",
           .start = ToAgendaTime(s.start, venue, viewer),
           .end = ToAgendaTime(s.end, venue, viewer),
+          .continues_from_earlier_day = continues,
       });
     }
     if (day.items.empty()) {

@@ -41,6 +41,8 @@ struct AgendaItem {
   std::string join_url;
   AgendaTime start;
   AgendaTime end;
+  // Began on an earlier venue day (start is then that day's).
+  bool continues_from_earlier_day = false;
 };
 
 // One local day of the event at the venue.
@@ -62,8 +64,10 @@ struct Agenda {
 };
 
 // Builds the agenda of a prepared `event` (instants derived) whose zone is
-// `venue`, for a viewer in `viewer`. Sessions go to the venue day on which
-// they start.
+// `venue`, for a viewer in `viewer`. A session shows on the venue day on
+// which it starts and on each later one it runs into past midnight, as a
+// calendar shows it, so that a day is never shown free (or as the event's
+// whole-day hours) while a session is going on.
 absl::StatusOr<Agenda> BuildAgenda(const Event& event, const Zone& venue,
                                    const Zone& viewer);
 

@@ -243,7 +243,26 @@ int RunServiceHost(int argc, char** argv, const HostOptions& options,
     token_redis = std::make_unique<storage::RedisSyncClient>(**redis);
     token_store = std::make_unique<auth::TokenStore>(*token_redis);
     admin_workers = std::make_unique<rpc::WorkerPool>(1, 100);
-    admin = std::make_unique<auth::AdminHandler>(*token_store, *admin_workers, clock);
+    // Every binary serves AdminService and all share one Redis, so each can
+    // tell whether an event exists: one HEXISTS per id on the calendar's
+    // documents, read only.
+    admin = std::make_unique<auth::AdminHandler>(
+        *token_store, *admin_workers, clock,
+        [redis = token_redis.get()](absl::string_view field,
+                                    const std::vector<std::string>& ids) -> absl::Status {
+          for (size_t i = 0; i < ids.size(); ++i) {
+            absl::StatusOr<storage::RedisReply> found =
+                redis->Command({"HEXISTS", storage::keys::CalendarDocuments(), ids[i]});
+            if (!found.ok()) return found.status();
+            absl::StatusOr<int64_t> exists = found->as_integer();
+            if (!exists.ok()) return exists.status();
+            if (*exists == 0) {
+              return absl::NotFoundError(
+                  absl::StrCat(field, "[", i, "]: no event ", ids[i]));
+            }
+          }
+          return absl::OkStatus();
+        });
     server_options.services.push_back(admin.get());
     server_options.health_service_names.push_back(auth::AdminHandler::kServiceName);
   }

@@ -79,6 +79,12 @@ struct ServerConfig {
   // The server's own cap on a unary call's run time, whatever the client's
   // deadline (0: none). Streams are not capped.
   absl::Duration max_call_duration = absl::Seconds(120);
+  // A connection quiet for keepalive_time is pinged, and closed when the
+  // ping is not answered within keepalive_timeout, ending its streams: a
+  // watcher whose network vanished without a FIN would otherwise hold its
+  // token's stream places for ever (0: no pings).
+  absl::Duration keepalive_time = absl::Seconds(60);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
   // On shutdown, how long in-flight RPCs may run before they are cancelled.
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Let another process bind the same port (SO_REUSEPORT). Off by default so

@@ -32,6 +32,12 @@ ABSL_FLAG(int32_t, max_message_bytes, 4 * 1024 * 1024,
 ABSL_FLAG(absl::Duration, max_call_duration, absl::Seconds(120),
           "The server's cap on how long a unary call may run, whatever the "
           "client's deadline (0: none); streams are not capped.");
+ABSL_FLAG(absl::Duration, keepalive_time, absl::Seconds(60),
+          "Ping a connection quiet for this long (0: never), so that the "
+          "streams of a client that vanished without closing its connection "
+          "end instead of holding the token's stream places.");
+ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(20),
+          "Close a connection whose keepalive ping is not answered within this.");
 ABSL_FLAG(std::string, health_listen, "",
           "HOST:PORT of a plaintext port serving only grpc.health.v1, without "
           "authentication, for Kubernetes probes (empty: none).");
@@ -98,6 +104,8 @@ ServerConfig ServerConfigFromFlags() {
   config.health_listen = absl::GetFlag(FLAGS_health_listen);
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.max_call_duration = absl::GetFlag(FLAGS_max_call_duration);
+  config.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
+  config.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   config.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);

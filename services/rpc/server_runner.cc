@@ -13,8 +13,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -190,6 +192,27 @@ absl::Status ServerRunner::Init() {
                              config_.reuse_port ? 1 : 0);
   builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
   builder.SetMaxSendMessageSize(config_.max_message_bytes);
+  if (config_.keepalive_time > absl::ZeroDuration() &&
+      config_.keepalive_timeout > absl::ZeroDuration()) {
+    auto ms = [](absl::Duration d) {
+      return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT_MAX));
+    };
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ms(config_.keepalive_time));
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, ms(config_.keepalive_timeout));
+    // An idle watch sends no data; gRPC would otherwise stop pinging after
+    // two pings without any.
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  }
+  // Clients (ConveneClient) ping quiet connections too: accept pings as
+  // often as every 10 s, or as this server pings when that is more often,
+  // instead of answering them with GOAWAY.
+  absl::Duration min_ping = absl::Seconds(10);
+  if (config_.keepalive_time > absl::ZeroDuration()) {
+    min_ping = std::min(min_ping, config_.keepalive_time);
+  }
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(min_ping)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   for (grpc::Service* service : options_.services) {
     builder.RegisterService(service);
   }

@@ -136,7 +136,15 @@ class AuthE2ETest(unittest.TestCase):
             calendar_pb2.Event, metadata=[("authorization", "Bearer " + cls.admin)])
         for role in ROLES[1:]:
             cls.tokens[role] = cls.create_token(role, role)
-        cls.other_scope = cls.create_token("organizer", "organizer of another event", ["ev_other"])
+        cls.other_event = unary(cls.channel, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="auth-e2e-other", event=calendar_pb2.Event(
+                title="CoP2 webinar", format=common_pb2.EVENT_FORMAT_ONLINE,
+                time_zone="Europe/Rome", start_local="2022-04-05T10:00", end_local="2022-04-05T12:00",
+                online=calendar_pb2.OnlineAccess(platform="Jitsi",
+                                                  join_url="https://meet.example.org/y"))),
+            calendar_pb2.Event, metadata=[("authorization", "Bearer " + cls.admin)])
+        cls.other_scope = cls.create_token("organizer", "organizer of another event",
+                                           [cls.other_event.id])
         unary(cls.channel, "AttendanceService", "Register", attendance_pb2.RegisterRequest(
             event_id=cls.event.id, request_id="auth-reg", mode=common_pb2.ATTENDANCE_MODE_ONLINE,
             participant=common_pb2.Participant(participant_id="zagreb-ana", display_name="Ana Kovač",
@@ -208,6 +216,48 @@ class AuthE2ETest(unittest.TestCase):
             return grpc.StatusCode.OK, ""
         except grpc.RpcError as e:
             return e.code(), e.details()
+
+    def test_a_token_for_an_event_that_does_not_exist_is_not_made(self):
+        """An admin who mistyped an event id got a token that every call for
+        the intended event refused with PERMISSION_DENIED, found out only
+        by whoever was handed it. NOT_FOUND naming the field and the id, and
+        nothing made; a cancelled event is still an event; a scoped admin
+        asking for an id outside its scope is refused as before, whether or
+        not that event exists."""
+        typo = self.event.id[:-1] + ("0" if self.event.id[-1] != "0" else "1")
+        before = unary(self.channel, "AdminService", "ListTokens", admin_pb2.ListTokensRequest(),
+                       admin_pb2.ListTokensResponse, metadata=self.as_(self.admin))
+        for events, index in (([typo], 0), ([self.event.id, typo], 1)):
+            with self.subTest(events=events):
+                code, details = self.code_of("AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+                    token=admin_pb2.Token(name="desk", role="checkin", event_ids=events)),
+                    admin_pb2.CreateTokenResponse, self.admin)
+                self.assertEqual(code, grpc.StatusCode.NOT_FOUND, details)
+                self.assertIn(f"token.event_ids[{index}]", details)
+                self.assertIn(typo, details)
+        after = unary(self.channel, "AdminService", "ListTokens", admin_pb2.ListTokensRequest(),
+                      admin_pb2.ListTokensResponse, metadata=self.as_(self.admin))
+        self.assertEqual(len(after.tokens), len(before.tokens), "nothing made")
+        cancelled = unary(self.channel, "CalendarService", "CreateEvent", calendar_pb2.CreateEventRequest(
+            request_id="auth-e2e-cancelled", event=calendar_pb2.Event(
+                title="Cancelled study visit", format=common_pb2.EVENT_FORMAT_ONLINE,
+                time_zone="Europe/Athens", start_local="2022-05-10T10:00", end_local="2022-05-10T12:00",
+                online=calendar_pb2.OnlineAccess(platform="Zoom", join_url="https://meet.example.org/z"))),
+            calendar_pb2.Event, metadata=self.as_(self.admin))
+        unary(self.channel, "CalendarService", "CancelEvent", calendar_pb2.CancelEventRequest(
+            event_id=cancelled.id, reason="postponed"), calendar_pb2.Event, metadata=self.as_(self.admin))
+        self.assertEqual(self.code_of("AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+            token=admin_pb2.Token(name="archive", role="integration", event_ids=[cancelled.id])),
+            admin_pb2.CreateTokenResponse, self.admin)[0], grpc.StatusCode.OK)
+        scoped = unary(self.channel, "AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+            token=admin_pb2.Token(name="admin of A only", role="admin", event_ids=[self.event.id])),
+            admin_pb2.CreateTokenResponse, metadata=self.as_(self.admin)).secret
+        for outside in (self.other_event.id, typo):
+            with self.subTest(outside=outside):
+                code, details = self.code_of("AdminService", "CreateToken", admin_pb2.CreateTokenRequest(
+                    token=admin_pb2.Token(name="x", role="checkin", event_ids=[outside])),
+                    admin_pb2.CreateTokenResponse, scoped)
+                self.assertEqual(code, grpc.StatusCode.PERMISSION_DENIED, details)
 
     def test_a_scoped_admin_stays_inside_its_scope(self):
         """Issue 15 finding 1: an admin token for event A minted every-event

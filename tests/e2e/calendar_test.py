@@ -402,6 +402,49 @@ class CalendarE2ETest(unittest.TestCase):
         self.assertEqual([d.venue_date for d in agenda.days], ["2011-12-29", "2011-12-31"])
         self.assertEqual(agenda.days[0].end.instant, agenda.days[1].start.instant)
 
+    def test_a_session_past_midnight_shows_on_both_days_of_the_agenda(self):
+        """A conference dinner from 21:00 to 01:00 showed on its first day
+        only: the second day answered as if nothing were going on (or, with
+        no session starting that day, the event's whole-day hours). A
+        calendar shows it on both days, still going on after midnight."""
+        event = workshop("Conference dinner and night session")
+        event.start_local, event.end_local = "2022-03-15T09:00", "2022-03-16T13:00"
+        del event.sessions[:]
+        event.sessions.extend([
+            calendar_pb2.Session(title="Plenary", start_local="2022-03-15T09:00",
+                                 end_local="2022-03-15T12:00"),
+            calendar_pb2.Session(title="Dinner and night session", start_local="2022-03-15T21:00",
+                                 end_local="2022-03-16T01:00"),
+            calendar_pb2.Session(title="Closing", start_local="2022-03-16T10:00",
+                                 end_local="2022-03-16T13:00")])
+        made = self.create(self.ch_a, "night-session-1", event)
+        night = next(s for s in made.sessions if s.title == "Dinner and night session")
+        agenda = unary(self.ch_b, "CalendarService", "GetAgenda",
+                       calendar_pb2.GetAgendaRequest(event_id=made.id, viewer_time_zone="Europe/Brussels"),
+                       calendar_pb2.Agenda)
+        days = {d.venue_date: d for d in agenda.days}
+        self.assertEqual(sorted(days), ["2022-03-15", "2022-03-16"])
+        first = [i.session_id for i in days["2022-03-15"].items]
+        second = [i.session_id for i in days["2022-03-16"].items]
+        self.assertIn(night.id, first)
+        self.assertEqual(second[0], night.id, "the night session goes on after midnight")
+        self.assertEqual(len(second), 2, second)
+        going_on = days["2022-03-16"].items[0]
+        self.assertTrue(going_on.continues_from_earlier_day)
+        self.assertFalse(days["2022-03-15"].items[1].continues_from_earlier_day)
+        self.assertEqual(going_on.start.venue_local, "2022-03-15T21:00")
+        self.assertEqual(going_on.end.venue_local, "2022-03-16T01:00")
+        # The second day with nothing else on: the session, not the event's
+        # whole-day hours (09:00 onwards, long after it ended).
+        del event.sessions[2]
+        event.end_local = "2022-03-16T01:00"
+        made = self.create(self.ch_a, "night-session-2", event)
+        agenda = unary(self.ch_b, "CalendarService", "GetAgenda",
+                       calendar_pb2.GetAgendaRequest(event_id=made.id), calendar_pb2.Agenda)
+        last = agenda.days[-1]
+        self.assertEqual(last.venue_date, "2022-03-16")
+        self.assertEqual([i.title for i in last.items], ["Dinner and night session"])
+
     def test_find_meeting_times_for_partner_cities(self):
         request = calendar_pb2.FindMeetingTimesRequest(
             participants=[calendar_pb2.MeetingParticipant(city="Brussels"),

@@ -12,7 +12,7 @@ import unittest
 
 import grpc
 
-from convene_e2e import (BUILD_DIR, ConveneProcess, RedisServer, local_timestamp, stream_id_key, unary,
+from convene_e2e import (BUILD_DIR, ConveneProcess, FreezableRelay, RedisServer, local_timestamp, stream_id_key, unary,
                          wait_until)
 from convene.v1 import admin_pb2, attendance_pb2, calendar_pb2, common_pb2
 from google.protobuf import field_mask_pb2
@@ -330,6 +330,111 @@ class ChangeFeedE2ETest(unittest.TestCase):
         self.assertIsInstance(item, grpc.RpcError)
         self.assertEqual(item.code(), grpc.StatusCode.INVALID_ARGUMENT)
 
+
+    def test_an_unknown_event_id_is_not_found_and_a_cancelled_one_is_listed(self):
+        """ListChanges filtered by a mistyped event id answered an empty
+        page, and WatchChanges an idle stream, for ever: a consumer could
+        not tell "no change yet" from "no such event". NOT_FOUND, as
+        GetEvent answers; a cancelled event is still an event; a scoped
+        token asking for an id outside its scope is refused the same way
+        whether or not the event exists."""
+        ev = self.create_event("cf-4", "Turin partners' meeting", "Europe/Rome",
+                               "2027-06-07T09:00", "2027-06-07T17:00", seats=10)
+        cancelled = self.call("CalendarService", "CancelEvent", K.CancelEventRequest(
+            event_id=ev.id, reason="venue unavailable"), K.Event)
+        self.assertEqual(cancelled.status, K.EVENT_STATUS_CANCELLED)
+        kinds = wait_until(lambda: [c.kind for c in self.all_changes(event_id=ev.id)]
+                           if len(self.all_changes(event_id=ev.id)) == 2 else None, 10)
+        self.assertEqual(kinds, [K.CHANGE_KIND_EVENT_CREATED, K.CHANGE_KIND_EVENT_CANCELLED])
+        typo = ev.id[:-1] + ("0" if ev.id[-1] != "0" else "1")
+        head = self.list_changes(page_size=1000)
+        for token in (self.organizer, self.integration, self.admin):
+            for kw in ({}, {"position": head.next_position}, {"kinds": [K.CHANGE_KIND_CHECKED_IN]}):
+                with self.subTest(kw=kw):
+                    with self.assertRaises(grpc.RpcError) as e:
+                        self.list_changes(token=token, event_id=typo, **kw)
+                    self.assertEqual(e.exception.code(), grpc.StatusCode.NOT_FOUND)
+                    self.assertIn("event_id", e.exception.details())
+                    self.assertIn(typo, e.exception.details())
+        # The cancelled event's feed from its newest change on: empty, not NOT_FOUND.
+        self.assertEqual(list(self.list_changes(event_id=ev.id, position=head.next_position).changes), [])
+        # A scoped token learns nothing of events outside its scope.
+        scoped = self.token("organizer", "Turin desk", [ev.id])
+        other = self.create_event("cf-5", "Athens webinar", "Europe/Athens",
+                                  "2027-06-08T10:00", "2027-06-08T11:00", seats=0)
+        for outside in (other.id, typo):
+            with self.subTest(outside=outside):
+                with self.assertRaises(grpc.RpcError) as e:
+                    self.list_changes(token=scoped, event_id=outside)
+                self.assertEqual(e.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+        # A watch of an unknown event ends at once, from now or from a position.
+        for kw in ({}, {"position": head.next_position}):
+            with self.subTest(watch=kw):
+                _, refused = self.watch(event_id=typo, **kw)
+                item = refused.get(timeout=10)
+                self.assertIsInstance(item, grpc.RpcError)
+                self.assertEqual(item.code(), grpc.StatusCode.NOT_FOUND)
+                self.assertIn(typo, item.details())
+        # ... and a watch of the cancelled one replays its changes.
+        created = self.all_changes(event_id=ev.id)[0]
+        stream, received = self.watch(event_id=ev.id, position=created.position)
+        item = received.get(timeout=10)
+        stream.cancel()
+        self.assertIsInstance(item, K.Change, item)
+        self.assertEqual(item.kind, K.CHANGE_KIND_EVENT_CANCELLED)
+        self.assertEqual(item.event_id, ev.id)
+
+    def test_streams_of_a_client_that_vanished_are_ended_by_keepalive(self):
+        """A watcher whose network went away without a FIN or RST (a laptop
+        closed, a NAT entry dropped) kept its stream open on the server for
+        ever: with no change to send, nothing ever wrote to the connection.
+        Each one holds one of the token's 16 stream places, so an
+        integration that reconnected after such drops was locked out with
+        RESOURCE_EXHAUSTED until the server restarted. The server pings
+        idle connections (--keepalive_time) and drops those that do not
+        answer (--keepalive_timeout), ending their streams."""
+        server = ConveneProcess("convened/convened", self.redis.address, secure=True,
+                                extra_args=["--rate_limit=0", "--keepalive_time=1s",
+                                            "--keepalive_timeout=1s"])
+        self.addCleanup(server.stop)
+        direct = grpc.insecure_channel(server.target)
+        self.addCleanup(direct.close)
+        for n in (1, 2):
+            self.create_event(f"cf-ka-{n}", f"Keepalive meeting {n}", "Europe/Rome",
+                              "2027-06-07T09:00", "2027-06-07T17:00", seats=10)
+        first = wait_until(lambda: self.all_changes(page_size=1000)[:1] or None, 10)[0].position
+
+        relay = FreezableRelay(server.target)
+        self.addCleanup(relay.close)
+        relayed = grpc.insecure_channel(relay.target)
+        self.addCleanup(relayed.close)
+
+        def open_watch(channel):
+            call = channel.unary_stream(
+                "/convene.v1.CalendarService/WatchChanges",
+                request_serializer=K.WatchChangesRequest.SerializeToString,
+                response_deserializer=K.Change.FromString)
+            stream = call(K.WatchChangesRequest(position=first), timeout=60,
+                          metadata=[("authorization", "Bearer " + self.integration)])
+            self.addCleanup(stream.cancel)
+            return next(stream)  # the replay's change, or the refusal
+
+        for _ in range(16):
+            open_watch(relayed)
+        with self.assertRaises(grpc.RpcError) as e:
+            open_watch(direct)
+        self.assertEqual(e.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+
+        relay.freeze()  # the relayed client is gone, without a word
+
+        def admitted():
+            try:
+                return open_watch(direct).kind == K.CHANGE_KIND_EVENT_CREATED
+            except grpc.RpcError as refused:
+                self.assertEqual(refused.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+                return False
+        self.assertTrue(wait_until(admitted, 20, interval=0.5),
+                        "the vanished client's streams still hold the token's places")
 
 if __name__ == "__main__":
     unittest.main()

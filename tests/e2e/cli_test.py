@@ -20,7 +20,8 @@ import time
 import unittest
 import zoneinfo
 
-from convene_e2e import BUILD_DIR, ConveneProcess, RedisServer, SingleRedisServer, wait_until
+from convene_e2e import (BUILD_DIR, ConveneProcess, FreezableRelay, RedisServer,
+                         SingleRedisServer, wait_until)
 
 CLI = os.path.join(BUILD_DIR, "clients", "cli", "convene")
 # The Thessaloniki workshop of SCENARIO.md; session hours are demo choices.
@@ -533,6 +534,40 @@ class CliE2ETest(CliCalls, unittest.TestCase):
         self.assertEqual(done.returncode, 1)
         self.assertOneErrorLine(done, "UNAVAILABLE")
         self.assertIn("could not reach 127.0.0.1:1", done.stderr)
+
+    def test_a_watch_over_a_network_that_vanished_ends(self):
+        """A watch has no deadline and an idle one reads nothing: when the
+        network between it and the server went silent without a FIN (a NAT
+        entry dropped, a server host gone), `convene changes watch` (and
+        every ConveneClient stream) waited for ever. It pings a quiet
+        connection (--keepalive) and ends with UNAVAILABLE, exit 1, when
+        the pings go unanswered."""
+        server = ConveneProcess("convened/convened", self.redis.address,
+                                extra_args=["--keepalive_time=1s", "--keepalive_timeout=1s"])
+        self.addCleanup(server.stop)
+        relay = FreezableRelay(server.target)
+        self.addCleanup(relay.close)
+        event_id = self.create_thessaloniki("cli-keepalive")
+        first = wait_until(lambda: self.json("changes", "list", "--event=" + event_id,
+                                             "--all").get("changes"), 10)[0]["position"]
+        self.cli("events", "update", event_id, "--title=CoP1 3rd workshop (hybrid)")
+        watch = subprocess.Popen(
+            [CLI, "--server=" + relay.target, "--keepalive=1s", "changes", "watch",
+             "--event=" + event_id, "--position=" + first],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TZ": "UTC"})
+        self.addCleanup(lambda: watch.poll() is None and (watch.kill(), watch.wait(10)))
+        # The replay's line: the stream is up, then stays quiet.
+        self.assertIn("event updated", watch.stdout.readline())
+        time.sleep(3)
+        self.assertIsNone(watch.poll(), "a quiet watch over a live network goes on")
+        relay.freeze()
+        try:
+            out, err = watch.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.fail("the watch still waits 15 s after its network went silent")
+        self.assertEqual(watch.returncode, 1, err)
+        self.assertIn("UNAVAILABLE", err)
 
     def test_changes_list_filters_resumes_and_watches(self):
         event_id = self.create_thessaloniki("cli-feed")

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import zoneinfo
@@ -579,3 +580,51 @@ class ProcessesTestCase(unittest.TestCase):
     def reminder_keys(self, name):
         """Key `name` of every reminder shard."""
         return [reminder_shard_key(name, k) for k in range(self.reminder_shards)]
+
+
+class FreezableRelay:
+    """A TCP relay on loopback to `target` (HOST:PORT) that can go silent
+    without closing anything, as a network does that drops a laptop or a
+    NAT entry: freeze() stops every byte both ways and leaves the sockets
+    open. close() ends it. Use as .target."""
+
+    def __init__(self, target):
+        self._host, port = target.rsplit(":", 1)
+        self._port = int(port)
+        self._frozen, self._ended = threading.Event(), threading.Event()
+        self._sockets = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.target = f"127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def freeze(self):
+        self._frozen.set()
+
+    def close(self):
+        self._ended.set()
+        self._listener.close()
+        for s in self._sockets:
+            s.close()
+
+    def _pump(self, src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    return
+                while self._frozen.is_set() and not self._ended.is_set():
+                    time.sleep(0.05)
+                dst.sendall(data)
+        except OSError:
+            return
+
+    def _accept(self):
+        try:
+            while not self._ended.is_set():
+                client, _ = self._listener.accept()
+                upstream = socket.create_connection((self._host, self._port))
+                self._sockets.extend([client, upstream])
+                threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+                threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+        except OSError:
+            return

@@ -388,6 +388,77 @@ class PythonIntegrationTest(unittest.TestCase):
         self.assertIn("applied 0 changes, skipped 5 already applied", done.stdout)
         self.assert_file_matches_server_export()
 
+    def test_an_event_whose_export_fails_does_not_stop_the_others(self):
+        """One event whose export is refused (OUT_OF_RANGE: 200 sessions each
+        repeating a 5,000-character description in 4-byte characters pass
+        the 3 MiB answer bound) stopped the whole round: no other event
+        synced, and the sync token never moved, round after round. The rest
+        sync; the event is named on stderr with the server's reason, keeps
+        its previous version in the file, is exported again next round
+        though the feed has nothing new for it, and syncs once it is fixed."""
+        brussels, turin = self.first_sync()
+        day = "2021-10-11"
+        big = calendar_pb2.Event(
+            id=turin.id, description="\U0001F5D3" * 5000,
+            sessions=[calendar_pb2.Session(title=f"Table {i}",
+                                           start_local=f"{day}T{10 + i * 2 // 60:02d}:{i * 2 % 60:02d}",
+                                           end_local=f"{day}T{10 + i * 2 // 60:02d}:{i * 2 % 60 + 1:02d}")
+                      for i in range(200)])
+        grown = self.call("UpdateEvent", calendar_pb2.UpdateEventRequest(
+            event=big, update_mask=field_mask_pb2.FieldMask(paths=["description", "sessions"]),
+            expected_revision=turin.revision), calendar_pb2.Event)
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.call("ExportICalendar", calendar_pb2.ExportICalendarRequest(event_id=turin.id),
+                      calendar_pb2.ExportICalendarResponse)
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.OUT_OF_RANGE)
+        renamed = self.call("UpdateEvent", calendar_pb2.UpdateEventRequest(
+            event=calendar_pb2.Event(id=brussels.id, title="CONNECTION interim meeting (hybrid)"),
+            update_mask=field_mask_pb2.FieldMask(paths=["title"]),
+            expected_revision=brussels.revision), calendar_pb2.Event)
+
+        def vevents():
+            return vevents_by_uid(read_calendar(self.ics)[1])
+
+        for round_ in range(2):
+            offset = self.server.log_size()
+            done = self.run_sync("--once", expect=3)
+            self.assertIn("incremental sync", done.stdout)
+            self.assertIn(f"1 event not synced ({turin.id})", done.stdout)
+            lines = done.stderr.splitlines()
+            self.assertEqual(len(lines), 1, done.stderr)
+            self.assertRegex(lines[0], rf"^convene_calendar_sync: warning: event {turin.id} .*"
+                             rf"revision {grown.revision}\) not synced: ExportICalendar failed with "
+                             r"OUT_OF_RANGE: .*; .* keeps its revision 1; retried next round$")
+            self.assertEqual(self.saved_token(), self.feed_head())
+            now = vevents()
+            self.assertEqual(str(now[f"{brussels.id}@convene"]["SUMMARY"]),
+                             "CONNECTION interim meeting (hybrid)", f"round {round_}")
+            # Turin as it was last synced: its two sessions, revision 1.
+            self.assertEqual({u for u in now if turin.id in u},
+                             {f"s1.{turin.id}@convene", f"s2.{turin.id}@convene"})
+            self.assertEqual(int(now[f"s1.{turin.id}@convene"]["SEQUENCE"]), 0)
+            # Exported again in the second round, with nothing new in the feed.
+            wait_until(lambda: "ExportICalendar" in self.server.rpcs_since(offset), 5)
+            self.assertIn("ExportICalendar", self.server.rpcs_since(offset))
+        # A full resync meanwhile syncs the rest too, and keeps Turin as it was.
+        done = self.run_sync("--once", "--full", expect=3)
+        self.assertIn("full sync (requested): 2 events", done.stdout)
+        self.assertIn(turin.id, done.stderr)
+        self.assertEqual(int(vevents()[f"s1.{turin.id}@convene"]["SEQUENCE"]), 0)
+
+        fixed = self.call("UpdateEvent", calendar_pb2.UpdateEventRequest(
+            event=calendar_pb2.Event(id=turin.id, description="Tables with the city's partners"),
+            update_mask=field_mask_pb2.FieldMask(paths=["description"]),
+            expected_revision=grown.revision), calendar_pb2.Event)
+        done = self.run_sync("--once")
+        self.assertNotIn("not synced", done.stdout)
+        now = vevents()
+        self.assertEqual(len([u for u in now if turin.id in u and str(now[u]["STATUS"]) != "CANCELLED"]), 200)
+        self.assertEqual(int(now[f"s1.{turin.id}@convene"]["SEQUENCE"]), fixed.revision - 1)
+        self.assert_file_matches_server_export()
+        with open(self.state, encoding="utf-8") as f:
+            self.assertEqual(json.load(f)["pending"], {})
+
     def test_an_expired_token_resyncs_in_full(self):
         brussels, _ = self.first_sync()
         old_token = self.saved_token()
@@ -656,6 +727,45 @@ class PythonIntegrationTest(unittest.TestCase):
         self.assert_file_matches_server_export()
         leftovers = [n for n in os.listdir(self.dir) if n.endswith(".tmp")]
         self.assertEqual(leftovers, [], "no temporary files left behind")
+
+    def test_watch_outlives_a_server_away_for_longer_than_the_retries(self):
+        """Under --watch, a server away for longer than the call retries
+        (a restart, a Redis failover) ended the program with exit code 1:
+        the integration stopped syncing until someone restarted it. The
+        round is reported and the next one runs; the files are untouched
+        meanwhile."""
+        self.create("connection-interim-brussels-2021", brussels_interim_meeting())
+        port = free_port()
+        watch = subprocess.Popen(
+            self.sync_command("--watch", "--interval", "0.2", "--max_rounds", "300",
+                              "--retries", "0", "--timeout", "2", server=f"127.0.0.1:{port}"),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.sync_env())
+        try:
+            time.sleep(1.5)
+            self.assertIsNone(watch.poll(), "the watcher is still there")
+            self.assertFalse(os.path.exists(self.ics))
+            late = Convened(self.redis.address, os.path.join(self.dir, "late.log"), port=port)
+            self.extra.append(late)
+            self.assertTrue(wait_until(lambda: b"BEGIN:VEVENT" in self.ics_bytes(), 30, interval=0.1),
+                            "the watcher synced once the server was there")
+            watch.send_signal(signal.SIGTERM)
+            out, err = watch.communicate(timeout=20)
+        finally:
+            if watch.poll() is None:
+                watch.kill()
+                watch.wait(10)
+        self.assertEqual(watch.returncode, 0, f"stdout:\n{out}\nstderr:\n{err}")
+        self.assert_no_secret(out, err)
+        self.assertIn("full sync (no saved state): 1 events", out)
+        failed = err.splitlines()
+        self.assertGreaterEqual(len(failed), 2, err)
+        for line in failed:
+            self.assertRegex(line, r"^convene_calendar_sync: warning: round \d+ failed: UNAVAILABLE from "
+                             r"127\.0\.0\.1:\d+: .*; the files are as they were; next round in 0\.2 s$")
+        # A watch whose last round failed says so in its exit code.
+        done = self.run_sync("--watch", "--interval", "0.1", "--max_rounds", "2", "--retries", "0",
+                             server=f"127.0.0.1:{free_port()}", expect=1)
+        self.assertRegex(done.stderr.splitlines()[-1], r"^convene_calendar_sync: error: UNAVAILABLE from ")
 
     def test_bearer_token_problems_are_one_clear_line(self):
         self.create("connection-interim-brussels-2021", brussels_interim_meeting())

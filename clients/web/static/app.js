@@ -286,7 +286,8 @@
              el('span', {class: 'venue-time'}, s.venue + '–' + venueEnd, venueLater),
              el('span', {class: 'viewer-time'}, s.viewer + '–' + viewerEnd + ' yours',
                 s.shifted ? el('span', {class: 'shift'}, ' (' + s.shifted + ')') : null, viewerLater)),
-          el('div', {}, el('strong', {}, it.title || 'Programme'), ' ', formatBadge(it.format),
+          el('div', {}, el('strong', {}, it.title || 'Programme'),
+             it.continues_from_earlier_day ? ' (continued from the day before)' : null, ' ', formatBadge(it.format),
              it.room ? el('span', {class: 'room'}, ' · ' + it.room) : null,
              it.join_url ? el('span', {}, ' · ', link(it.join_url, 'join online')) : null));
       });
