@@ -1,16 +1,22 @@
 #include "calendar/calendar_service.h"
 
 #include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "calendar/calendar_app.h"
 #include "calendar/calendar_handler.h"
 #include "calendar/change_feed.h"
 #include "calendar/change_feed_relay.h"
 #include "calendar/calendar_store.h"
 #include "calendar/change_feed_store.h"
+#include "core/blocking_call.h"
 #include "storage/keys.h"
 #include "storage/owner_token.h"
 #include "storage/planner_feed.h"
@@ -85,9 +91,22 @@ host::ServiceFactory CalendarServiceFactory() {
                 *std::move(relay_redis), *std::move(waiter));
             parts->handler.set_pseudonym_keys(&parts->pseudonym_keys);
             parts->relay.Start();
-            return host::HostedService{
-                std::shared_ptr<grpc::Service>(parts, &parts->handler),
-                [parts] { parts->handler.CloseStreams(); }};
+            host::HostedService hosted{std::shared_ptr<grpc::Service>(parts, &parts->handler),
+                                       [parts] { parts->handler.CloseStreams(); }};
+            hosted.events_exist = [parts](absl::string_view field,
+                                          const std::vector<std::string>& ids) -> absl::Status {
+              for (size_t i = 0; i < ids.size(); ++i) {
+                absl::StatusOr<bool> exists = core::BlockingCall<bool>(
+                    [&](auto done) { parts->store.Exists(ids[i], std::move(done)); },
+                    absl::Seconds(5));
+                if (!exists.ok()) return exists.status();
+                if (!*exists) {
+                  return absl::NotFoundError(absl::StrCat(field, "[", i, "]: no event ", ids[i]));
+                }
+              }
+              return absl::OkStatus();
+            };
+            return hosted;
           }};
 }
 

@@ -90,6 +90,16 @@ void CalendarStore::Get(std::string id, Callback<std::string> done) {
                  });
 }
 
+void CalendarStore::Exists(std::string id, Callback<bool> done) {
+  redis_.Command({"HEXISTS", keys::CalendarDocuments(), std::move(id)},
+                 [done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+                   if (!reply.ok()) return done(reply.status());
+                   absl::StatusOr<int64_t> n = reply->as_integer();
+                   if (!n.ok()) return done(n.status());
+                   done(*n != 0);
+                 });
+}
+
 void CalendarStore::List(const CalendarQuery& q, Callback<CalendarPage> done,
                          int max_examined) {
   std::vector<std::string> args = {

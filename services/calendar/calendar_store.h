@@ -119,6 +119,10 @@ class CalendarStore {
   // The stored document; NOT_FOUND for an unknown id.
   void Get(std::string id, Callback<std::string> done);
 
+  // Whether an event is stored (cancelled ones are: events are never
+  // deleted), without reading its document.
+  void Exists(std::string id, Callback<bool> done);
+
   // One page of a window query; examines at most `max_examined` index
   // entries per call (a page may then come back short, with `next` set).
   void List(const CalendarQuery& query, Callback<CalendarPage> done,

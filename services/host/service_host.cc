@@ -243,26 +243,15 @@ int RunServiceHost(int argc, char** argv, const HostOptions& options,
     token_redis = std::make_unique<storage::RedisSyncClient>(**redis);
     token_store = std::make_unique<auth::TokenStore>(*token_redis);
     admin_workers = std::make_unique<rpc::WorkerPool>(1, 100);
-    // Every binary serves AdminService and all share one Redis, so each can
-    // tell whether an event exists: one HEXISTS per id on the calendar's
-    // documents, read only.
-    admin = std::make_unique<auth::AdminHandler>(
-        *token_store, *admin_workers, clock,
-        [redis = token_redis.get()](absl::string_view field,
-                                    const std::vector<std::string>& ids) -> absl::Status {
-          for (size_t i = 0; i < ids.size(); ++i) {
-            absl::StatusOr<storage::RedisReply> found =
-                redis->Command({"HEXISTS", storage::keys::CalendarDocuments(), ids[i]});
-            if (!found.ok()) return found.status();
-            absl::StatusOr<int64_t> exists = found->as_integer();
-            if (!exists.ok()) return exists.status();
-            if (*exists == 0) {
-              return absl::NotFoundError(
-                  absl::StrCat(field, "[", i, "]: no event ", ids[i]));
-            }
-          }
-          return absl::OkStatus();
-        });
+    // A new token's event ids are checked by the calendar when this binary
+    // hosts it (convened, convene-calendar); the others have no way to ask
+    // but the calendar's keys, which are not theirs, so they do not check.
+    auth::AdminHandler::EventsExist events_exist;
+    for (const HostedService& hosted : owned) {
+      if (hosted.events_exist) events_exist = hosted.events_exist;
+    }
+    admin = std::make_unique<auth::AdminHandler>(*token_store, *admin_workers, clock,
+                                                 std::move(events_exist));
     server_options.services.push_back(admin.get());
     server_options.health_service_names.push_back(auth::AdminHandler::kServiceName);
   }

@@ -26,7 +26,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "core/clock.h"
 #include "rpc/server_runner.h"
@@ -52,6 +54,12 @@ struct HostedService {
   std::vector<rpc::ComponentHealth> component_health = {};
   // What it reports on --metrics_listen besides RPCs and health.
   std::vector<rpc::Gauge> gauges = {};
+  // Only the calendar has one: OK when every id names an event, NOT_FOUND
+  // naming `field`[i] and the first id that does not, another error when
+  // it cannot tell. Blocking. The admin service checks a new token's event
+  // scope with it, so that the calendar alone reads the calendar's keys.
+  std::function<absl::Status(absl::string_view field, const std::vector<std::string>& ids)>
+      events_exist = nullptr;
 };
 
 // Builds one service. `health_name` is its fully qualified gRPC name.
