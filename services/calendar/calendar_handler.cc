@@ -94,7 +94,7 @@ CalendarHandler::ChangeWatcher::Source ChangeSource(CalendarApp& app, ChangeFeed
       for (const storage::FeedEntry& e : slice->entries) {
         absl::StatusOr<v1::Change> c = ChangeToProto(e);
         if (!c.ok()) return done(c.status());
-        ShapeForAudience(*c, audience);
+        ShapeForAudience(*c, audience, e);
         out.messages.push_back(*std::move(c));
       }
       out.next = slice->next_position;
@@ -109,6 +109,31 @@ CalendarHandler::ChangeWatcher::Source ChangeSource(CalendarApp& app, ChangeFeed
       feed.Head(std::move(done));
     });
   };
+  // Live entries name participants by pseudonym; callers who see ids get
+  // them (while kept) from the same read as the replay's.
+  source.decode_batch = [&feed, query, audience](std::vector<storage::RedisReply> raw,
+                                                 std::string epoch,
+                                                 CalendarHandler::ChangeWatcher::PageDone done) {
+    std::vector<storage::FeedEntry> entries;
+    for (const storage::RedisReply& r : raw) {
+      absl::StatusOr<storage::FeedEntry> e = storage::ChangeFeedStore::ParseEntry(r);
+      if (!e.ok() || !ChangeFeedApp::Matches(query, *e)) continue;
+      e->id = storage::EncodeStreamPosition({epoch, e->id});
+      entries.push_back(*std::move(e));
+    }
+    feed.Resolve(std::move(entries), [audience, done = std::move(done)](
+                                         absl::StatusOr<std::vector<storage::FeedEntry>> entries) mutable {
+      if (!entries.ok()) return done(entries.status());
+      CalendarHandler::ChangeWatcher::Page out;
+      for (const storage::FeedEntry& e : *entries) {
+        absl::StatusOr<v1::Change> c = ChangeToProto(e);
+        if (!c.ok()) continue;
+        ShapeForAudience(*c, audience, e);
+        out.messages.push_back(*std::move(c));
+      }
+      done(std::move(out));
+    });
+  };
   source.decode = [query, audience](const storage::RedisReply& raw,
                           const std::string& epoch) -> std::optional<v1::Change> {
     absl::StatusOr<storage::FeedEntry> e = storage::ChangeFeedStore::ParseEntry(raw);
@@ -116,7 +141,7 @@ CalendarHandler::ChangeWatcher::Source ChangeSource(CalendarApp& app, ChangeFeed
     e->id = storage::EncodeStreamPosition({epoch, e->id});
     absl::StatusOr<v1::Change> c = ChangeToProto(*e);
     if (!c.ok()) return std::nullopt;
-    ShapeForAudience(*c, audience);
+    ShapeForAudience(*c, audience, *e);
     return *std::move(c);
   };
   source.position = [](const v1::Change& c) { return c.position(); };
@@ -369,7 +394,7 @@ grpc::ServerUnaryReactor* CalendarHandler::ListChanges(
     for (const storage::FeedEntry& e : slice->entries) {
       absl::StatusOr<v1::Change> c = ChangeToProto(e);
       if (!c.ok()) return reactor->Finish(rpc::ToGrpcStatus(c.status()));
-      ShapeForAudience(*c, audience);
+      ShapeForAudience(*c, audience, e);
       *response->add_changes() = *std::move(c);
     }
     response->set_next_position(slice->next_position);

@@ -52,6 +52,12 @@ class ChangeFeedApp {
 
   // The position token of the newest change (where a watcher from now
   // starts).
+  // Live entries with what the feed keeps beside them (ChangeFeedStore::Resolve).
+  void Resolve(std::vector<storage::FeedEntry> entries,
+               absl::AnyInvocable<void(absl::StatusOr<std::vector<storage::FeedEntry>>)> done) {
+    store_.Resolve(std::move(entries), std::move(done));
+  }
+
   void Head(absl::AnyInvocable<void(absl::StatusOr<std::string>)> done) {
     store_.Head(std::move(done));
   }

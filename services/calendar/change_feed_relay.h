@@ -73,6 +73,8 @@ class ChangeFeedRelay {
 
   storage::RedisSyncClient& redis_;
   ChangeFeedRelayOptions options_;
+  // core/pseudonym.h's key, read at the first step (only the loop's thread).
+  std::string pseudonym_key_;
   storage::StreamFollower follow_;
   storage::FollowLoop loop_{"change feed relay",
                            [this](absl::Duration block) { return Step(block); }, follow_};

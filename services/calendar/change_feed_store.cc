@@ -39,7 +39,7 @@ void ChangeFeedStore::Read(std::string position, int count,
        .resync = "start again with an empty position and re-read the current "
                  "state (ListEvents, ListRegistrations)",
        .empty_is_oldest_kept = true},
-      [done = std::move(done)](absl::StatusOr<StreamRange> range) mutable {
+      [this, done = std::move(done)](absl::StatusOr<StreamRange> range) mutable {
         if (!range.ok()) return done(range.status());
         ChangeFeedPage page;
         page.last_position = range->last_position();
@@ -50,8 +50,55 @@ void ChangeFeedStore::Read(std::string position, int count,
           entry->id = range->PositionOf(entry->id);
           page.entries.push_back(*std::move(entry));
         }
-        done(std::move(page));
+        std::vector<FeedEntry> entries = std::move(page.entries);
+        Resolve(std::move(entries), [page = std::move(page), done = std::move(done)](
+                                        absl::StatusOr<std::vector<FeedEntry>> entries) mutable {
+          if (!entries.ok()) return done(entries.status());
+          page.entries = *std::move(entries);
+          done(std::move(page));
+        });
       });
+}
+
+void ChangeFeedStore::Resolve(std::vector<FeedEntry> entries,
+                              Callback<std::vector<FeedEntry>> done) {
+  // Which field of keys::ChangeFeedPeople() answers which entry's field.
+  struct Wanted {
+    size_t entry;
+    std::string field;
+  };
+  std::vector<Wanted> wanted;
+  std::vector<std::string> command = {"HMGET", keys::ChangeFeedPeople()};
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& f = entries[i].fields;
+    auto pn = f.find("pn");
+    if (pn == f.end() || pn->second != "1") continue;
+    auto event = f.find("event");
+    auto participant = f.find("participant");
+    if (event == f.end() || participant == f.end()) continue;
+    const std::string person = absl::StrCat(event->second, "|", participant->second);
+    wanted.push_back({i, std::string(kFeedPersonId)});
+    command.push_back(person);
+    auto sid = f.find("sid");
+    if (sid != f.end()) {
+      wanted.push_back({i, std::string(kFeedPersonReason)});
+      command.push_back(absl::StrCat(person, "|", sid->second));
+    }
+  }
+  if (wanted.empty()) return done(std::move(entries));
+  redis_.Command(std::move(command), [entries = std::move(entries), wanted = std::move(wanted),
+                                      done = std::move(done)](
+                                         absl::StatusOr<RedisReply> r) mutable {
+    if (!r.ok()) return done(r.status());
+    if (r->is_error()) return done(absl::UnavailableError(absl::StrCat("change feed: ", r->text())));
+    const auto& values = r->elements();
+    for (size_t k = 0; k < wanted.size() && k < values.size(); ++k) {
+      // Nil: erased (or relayed before the person's fields were kept).
+      if (values[k].is_nil()) continue;
+      entries[wanted[k].entry].fields[wanted[k].field] = values[k].text();
+    }
+    done(std::move(entries));
+  });
 }
 
 void ChangeFeedStore::Head(Callback<std::string> done) {
@@ -75,16 +122,34 @@ absl::StatusOr<int> AppendToChangeFeed(RedisSyncClient& redis,
       const FeedEntry& e = entries[i];
       argv.push_back(e.stream);
       argv.push_back(e.id);
-      argv.push_back(absl::StrCat(e.fields.size()));
+      std::vector<std::string> kept;
+      std::string person, person_id, reason, reason_of, forgotten;
       for (const auto& [field, value] : e.fields) {
-        argv.push_back(field);
-        argv.push_back(value);
+        if (field == kFeedPerson) {
+          person = value;
+        } else if (field == kFeedPersonReasonOf) {
+          reason_of = value;
+        } else if (field == kFeedPersonId) {
+          person_id = value;
+        } else if (field == kFeedPersonReason) {
+          reason = value;
+        } else if (field == kFeedPersonForgotten) {
+          forgotten = value;
+        } else {
+          kept.push_back(field);
+          kept.push_back(value);
+        }
+      }
+      argv.push_back(absl::StrCat(kept.size() / 2));
+      for (std::string& v : kept) argv.push_back(std::move(v));
+      for (std::string* v : {&person, &person_id, &reason, &reason_of, &forgotten}) {
+        argv.push_back(std::move(*v));
       }
     }
     absl::StatusOr<RedisReply> r =
         redis.Eval(scripts::FeedAppend(),
                    {keys::ChangeFeed(), keys::ChangeFeedSources(),
-                    keys::StreamEpoch(keys::ChangeFeed())},
+                    keys::StreamEpoch(keys::ChangeFeed()), keys::ChangeFeedPeople()},
                    std::move(argv));
     if (!r.ok()) return r.status();
     appended += static_cast<int>(r->as_integer().value_or(0));

@@ -17,6 +17,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "storage/planner_feed.h"
 #include "storage/redis_client.h"
 #include "storage/redis_reply.h"
@@ -55,6 +56,12 @@ class ChangeFeedStore {
   // entry, or with entries after it trimmed away.
   void Read(std::string position, int count, Callback<ChangeFeedPage> done);
 
+  // `entries` with what their participant entries leave out added where it
+  // is still kept (not erased): the participant's id as kFeedPersonId, the
+  // change's reason as kFeedPersonReason. Read does this itself; a live
+  // reader of the stream calls it.
+  void Resolve(std::vector<FeedEntry> entries, Callback<std::vector<FeedEntry>> done);
+
   // The token of the newest entry: where a reader of what comes next starts.
   void Head(Callback<std::string> done);
 
@@ -68,8 +75,19 @@ class ChangeFeedStore {
   RedisClient& redis_;
 };
 
+// Fields of a source entry that AppendToChangeFeed keeps beside the feed
+// (keys::ChangeFeedPeople) rather than in it: the participant's id, the
+// reason of their change, and "1" when the entry erases the person there.
+// An entry with no other field is not appended, and still keeps these.
+inline constexpr absl::string_view kFeedPerson = "person";  // "<event>|<pseudonym>"
+inline constexpr absl::string_view kFeedPersonId = "person.id";
+inline constexpr absl::string_view kFeedPersonReason = "person.reason";
+// The source entry the reason belongs to, when not this one.
+inline constexpr absl::string_view kFeedPersonReasonOf = "person.reason_of";
+inline constexpr absl::string_view kFeedPersonForgotten = "person.forgotten";
+
 // Appends source entries (stream = source stream key, id = source entry id,
-// fields as the feed keeps them) in order, skipping any source entry already
+// fields as the feed keeps them, but for the kFeedPerson* ones) in order, skipping any source entry already
 // relayed; one script, so a crash or two relays never duplicate an entry.
 // An entry with no fields is not appended, only passed. Returns how many
 // were appended. The feed keeps about `max_entries`.

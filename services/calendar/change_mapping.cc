@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "calendar/change_feed_store.h"
 #include "calendar/event_mapping.h"
 #include "core/pseudonym.h"
 #include "mapping/registration_mapping.h"
@@ -150,19 +151,36 @@ absl::StatusOr<v1::Change> ChangeToProto(const storage::FeedEntry& e) {
     if (!c.ok()) return c.status();
     *w.mutable_check_in() = *std::move(c);
   }
+  if (Field(e, "pn") == "1") {
+    // Named by pseudonym in the feed; the id and reason kept beside it are
+    // there until the person is erased (ChangeFeedStore::Resolve).
+    auto id = e.fields.find(std::string(storage::kFeedPersonId));
+    if (id != e.fields.end()) SetParticipant(w, id->second);
+    auto reason = e.fields.find(std::string(storage::kFeedPersonReason));
+    if (reason != e.fields.end()) w.set_reason(reason->second);
+  }
   return w;
 }
 
-void ShapeForAudience(v1::Change& change, const ChangeAudience& audience) {
+void ShapeForAudience(v1::Change& change, const ChangeAudience& audience,
+                      const storage::FeedEntry& from) {
   if (!audience.pseudonyms || change.participant_id().empty()) return;
-  const std::string pseudonym = core::ParticipantPseudonym(
-      audience.pseudonym_key, change.event_id(), change.participant_id());
+  // Entries relayed before pseudonyms were stored hold the id itself.
+  const std::string pseudonym =
+      Field(from, "pn") == "1" ? Field(from, "participant")
+                               : core::ParticipantPseudonym(audience.pseudonym_key,
+                                                            change.event_id(),
+                                                            change.participant_id());
+  SetParticipant(change, pseudonym);
+  change.clear_reason();
+}
+
+void SetParticipant(v1::Change& change, const std::string& pseudonym) {
   change.set_participant_id(pseudonym);
   if (change.has_registration()) {
     change.mutable_registration()->mutable_participant()->set_participant_id(pseudonym);
   }
   if (change.has_check_in()) change.mutable_check_in()->set_participant_id(pseudonym);
-  change.clear_reason();
 }
 
 absl::StatusOr<absl::flat_hash_set<std::string>> ChangeKindNames(

@@ -25,11 +25,18 @@ struct ChangeAudience {
   std::string pseudonym_key;
 };
 
-// `change` as `audience` may see it: with pseudonyms, every participant id
-// in it (the change's, its registration's, its check-in's) is replaced by
-// the person's pseudonym, and a participant's change carries no reason (an
-// organiser's free text about that person).
-void ShapeForAudience(v1::Change& change, const ChangeAudience& audience);
+// `change` (ChangeToProto of `from`) as `audience` may see it: with
+// pseudonyms, every participant id in it (the change's, its registration's,
+// its check-in's) is replaced by the person's pseudonym, and a participant's
+// change carries no reason (an organiser's free text about that person).
+// Callers who see ids get them, and the reasons, only while the person is
+// not erased: afterwards they see what an integration sees.
+void ShapeForAudience(v1::Change& change, const ChangeAudience& audience,
+                      const storage::FeedEntry& from);
+
+// Sets every participant id in `change` (the change's, its registration's,
+// its check-in's) to `id`.
+void SetParticipant(v1::Change& change, const std::string& id);
 
 // The feed kind names of `kinds`; INVALID_ARGUMENT naming `field` for
 // UNSPECIFIED or an unknown value.

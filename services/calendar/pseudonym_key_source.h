@@ -27,6 +27,10 @@ class PseudonymKeySource {
   // The key; UNAVAILABLE when Redis could not give or keep one.
   absl::StatusOr<std::string> Get();
 
+  // The stored key, or a fresh one stored now (the first writer wins), read
+  // through `redis` (the change feed relay's own connection).
+  static absl::StatusOr<std::string> ReadOrMake(storage::RedisSyncClient& redis);
+
  private:
   storage::RedisSyncClient redis_;
   absl::Mutex mu_;

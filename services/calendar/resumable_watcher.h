@@ -64,6 +64,12 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
     std::function<std::optional<Message>(const storage::RedisReply& entry,
                                          const std::string& epoch)>
         decode;
+    // When set, used for live entries instead of `decode`: the messages for
+    // a batch of them, answered later (a read of what the entries leave
+    // out). Batches are decoded one at a time, in order.
+    std::function<void(std::vector<storage::RedisReply> entries, std::string epoch,
+                       PageDone done)>
+        decode_batch;
     // A message's position token.
     std::function<std::string(const Message&)> position;
     // The request field positions arrive in ("position", "sync_token").
@@ -157,6 +163,8 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
   void OnReplayPage(absl::StatusOr<Page> page) {
     std::string next;
     bool delete_now = false;
+    std::vector<storage::RedisReply> to_decode;
+    std::string epoch;
     {
       absl::MutexLock lock(&mu_);
       --in_flight_;
@@ -171,10 +179,17 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
           if (page->has_more) {
             next = page->next;
           } else {
-            replaying_ = false;
             std::vector<storage::RedisReply> held = std::move(held_);
             held_.clear();
-            DecodeLocked(held);
+            if (source_.decode_batch && !held.empty()) {
+              // Still "replaying": live entries wait behind this batch.
+              ++in_flight_;
+              to_decode = std::move(held);
+              epoch = epoch_;
+            } else {
+              replaying_ = false;
+              DecodeLocked(held);
+            }
           }
         }
       }
@@ -184,9 +199,16 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
       return;
     }
     if (!next.empty()) Replay(std::move(next));
+    if (!to_decode.empty()) DecodeBatch(std::move(to_decode), std::move(epoch));
+  }
+
+  void DecodeBatch(std::vector<storage::RedisReply> entries, std::string epoch) {
+    source_.decode_batch(std::move(entries), std::move(epoch),
+                         [this](absl::StatusOr<Page> page) { OnReplayPage(std::move(page)); });
   }
 
   void OnLive(const std::vector<storage::RedisReply>& entries) {
+    bool known_epoch = false;
     {
       absl::MutexLock lock(&mu_);
       if (finished_) return;
@@ -196,13 +218,16 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
         held_.insert(held_.end(), entries.begin(), entries.end());
         return;
       }
-      if (!epoch_.empty()) return DecodeLocked(entries);
-      // The feed had no entry, so no epoch, when this watcher started; these
-      // entries gave it one. Read it before sending their positions.
+      if (!epoch_.empty() && !source_.decode_batch) return DecodeLocked(entries);
       held_.insert(held_.end(), entries.begin(), entries.end());
       replaying_ = true;
       ++in_flight_;
+      known_epoch = !epoch_.empty();
     }
+    // decode_batch: the held entries go through the end of OnReplayPage.
+    if (known_epoch) return OnReplayPage(Page{});
+    // The feed had no entry, so no epoch, when this watcher started; these
+    // entries gave it one. Read it before sending their positions.
     source_.head([this](absl::StatusOr<std::string> head) {
       absl::StatusOr<storage::StreamPosition> p =
           head.ok() ? storage::DecodeStreamPosition(*head, source_.field)

@@ -58,7 +58,8 @@ UniqueAttendees Unique(const AttendanceTallies& t, const std::string& scope) {
 }
 
 // A group code as the scripts write it: the name's bytes in hex, or "~"
-// for the group of erased organisations. nullopt for anything else.
+// for the group of erased people (their cities or organisations). nullopt
+// for anything else.
 struct GroupName {
   std::string key;
   bool erased = false;

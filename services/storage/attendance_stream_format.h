@@ -28,6 +28,11 @@ namespace convene::storage {
 inline constexpr absl::string_view kContactKind = "participant_contact";
 inline constexpr absl::string_view kContactFields[] = {"display_name", "email", "time_zone",
                                                        "language"};
+// The reason a caller gave for a change of a registration (free text about
+// the person), after that change's entry: "participant", "of" (the change's
+// entry id), "reason". Deleted from the stream with the contact entries when
+// the person is erased; it changes no registration.
+inline constexpr absl::string_view kNoteKind = "participant_note";
 
 absl::StatusOr<std::vector<core::RegistrationDay>> ParseStoredDays(absl::string_view text);
 std::string FormatStoredDays(const std::vector<core::RegistrationDay>& days);

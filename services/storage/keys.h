@@ -360,10 +360,17 @@ inline std::string PlannerLease() { return "cv:{ntf}:planner-lease"; }
 
 // Stream: the calendar's and every event's attendance changes, relayed in
 // one order by the calendar service (change_feed_relay.h); positions of
-// ListChanges/WatchChanges are its entry ids. Entries hold ids, days, modes
-// and statuses, never a person's name or e-mail, so nothing in it needs
-// erasing.
+// ListChanges/WatchChanges are its entry ids. Entries hold event ids, days,
+// modes and statuses, and name each participant by their pseudonym only
+// (field "pn" set): a stream entry cannot be rewritten, so whatever erasure
+// must reach is kept beside it, in ChangeFeedPeople.
 inline std::string ChangeFeed() { return "cv:{feed}:changes"; }
+// Hash: what the feed's participant entries leave out, for the callers who
+// may see it: "<event>|<pseudonym>" -> participant id, "<event>|<pseudonym>|
+// <source entry id>" -> the reason of that change, "<event>|<pseudonym>|r"
+// -> those source entry ids. An erasure deletes the person's fields and
+// sets "<event>|<pseudonym>|forgotten", after which none is written again.
+inline std::string ChangeFeedPeople() { return "cv:{feed}:people"; }
 // Hash: source stream key -> newest entry of it relayed into the feed.
 inline std::string ChangeFeedSources() { return "cv:{feed}:sources"; }
 // String: owner token of the replica relaying into the feed, with a TTL.

@@ -77,7 +77,7 @@ THE RULES (the service's intended semantics, as this oracle reads them):
   session's own check-ins. by_city / by_organisation: the same restricted to
   people whose current registration has that city / organisation (check-ins
   too); all-zero groups are left out; a forgotten person's organisation
-  group is "(erased)" with erased=true (the city stays).
+  and city groups are "(erased)" with erased=true.
   registrations = registrations not CANCELLED.
 Where the rules are silent the oracle says so next to the code
 (DAY_TIMES_INCLUDE_SESSIONS, removed sessions)."""
@@ -560,7 +560,7 @@ class AttendanceModel:
             return Outcome("NOT_FOUND")
         erased_now = not reg.forgotten
         reg.forgotten = True
-        reg.name = reg.email = reg.org = ""
+        reg.name = reg.email = reg.org = reg.city = ""
         return Outcome("OK", 1 if erased_now else 0)
 
     def outside_window(self, date, time_ms, now_ms):
@@ -814,7 +814,7 @@ def expected_counts(event, views, facts):
         if v is None:
             return None, None, False
         if v["forgotten"]:
-            return v["city"], ERASED_KEY, True
+            return ERASED_KEY, ERASED_KEY, True
         return v["city"], v["org"], False
 
     for date in event.days:
@@ -852,7 +852,7 @@ def expected_counts(event, views, facts):
                "by_city": {}, "by_organisation": {}, "sessions": {}}
         for key, m in by_city.items():
             if any(m.values()):
-                day["by_city"][key] = {"counts": _totals(m), "erased": False}
+                day["by_city"][key] = {"counts": _totals(m), "erased": key == ERASED_KEY}
         for key, m in by_org.items():
             if any(m.values()):
                 day["by_organisation"][key] = {"counts": _totals(m), "erased": erased_org.get(key, False)}

@@ -105,8 +105,9 @@ if op == 'change_mode' then
 end
 local revision, text = save(reg, days)
 if op == 'cancel' then
-  emit('kind', 'registration_cancelled', 'participant', pid, 'days', text,
-    'revision', revision, 'reason', ARG(6) or '')
+  local cancelled = emit('kind', 'registration_cancelled', 'participant', pid, 'days', text,
+    'revision', revision)
+  emit_note(pid, cancelled, ARG(6) or '')
 else
   emit('kind', 'registration_mode_changed', 'participant', pid, 'days', text,
     'revision', revision)

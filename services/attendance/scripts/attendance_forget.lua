@@ -1,10 +1,11 @@
--- Erases a participant's personal data (name, e-mail, organisation) from
+-- Erases a participant's personal data (name, e-mail, organisation, city) from
 -- their registration for one event; ids, days, modes and counts stay, and
 -- the erasure itself is recorded in the event's change stream (ids and the
 -- reason only), and the stream entries that carried their contact are
--- deleted. The person's share of the organisation counts moves to the
--- anonymous group of erased people in the same step, so the organisation's
--- name leaves the keyspace with them. Idempotent.
+-- deleted (with the notes that carried reasons given for their changes).
+-- The person's share of the city and organisation counts moves to the
+-- anonymous group of erased people in the same step, so those names leave
+-- the keyspace with them. Idempotent.
 -- (attendance_lib.lua is joined in front.)
 -- ARG: 1 request id, 2 participant id, 3 reason
 -- Returns 1 when erased now, 0 when it had been erased before; a retry of
@@ -25,7 +26,8 @@ if reg.fields.forgotten == '1' then
   remember(request_id, pid .. '=0')
   return 0
 end
-save(reg, reg.days, { display_name = '', email = '', organisation = '', forgotten = '1' })
+save(reg, reg.days, { display_name = '', email = '', organisation = '', city = '',
+                      forgotten = '1' })
 -- The stream entries that carried their contact go too.
 erase_contact_entries(reg)
 emit('kind', 'participant_forgotten', 'participant', pid, 'reason', ARG(3))

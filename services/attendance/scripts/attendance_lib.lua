@@ -474,7 +474,8 @@ end
 
 local function groups_of(fields)
   return {
-    city = hex(fields.city or ''),
+    -- A city or organisation of one would name the erased person.
+    city = fields.forgotten == '1' and ERASED or hex(fields.city or ''),
     org = fields.forgotten == '1' and ERASED or hex(fields.organisation or ''),
   }
 end
@@ -647,6 +648,19 @@ local function emit_contact(reg, fields, text, revision)
   kept[#kept + 1] = id
   reg.fields.contact_entries = table.concat(kept, ' ')
   return 'contact_entries', reg.fields.contact_entries, described
+end
+
+-- The caller's reason for a change of `pid`'s registration (entry `of`),
+-- free text about the person, goes in a participant_note entry of its own
+-- listed with the contact entries, so that erasing the person deletes it
+-- too; the change's own entry stays. Nothing for an empty reason.
+local function emit_note(pid, of, reason)
+  if reason == '' then return end
+  local id = emit('kind', 'participant_note', 'participant', pid, 'of', of, 'reason', reason)
+  local key = EV.reg_prefix .. pid
+  local earlier = redis.call('HGET', key, 'contact_entries')
+  redis.call('HSET', key, 'contact_entries',
+    (earlier and earlier ~= '') and (earlier .. ' ' .. id) or id)
 end
 
 -- Deletes the stream entries that still hold the contact of `reg`.

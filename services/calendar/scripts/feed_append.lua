@@ -4,10 +4,14 @@
 -- KEYS[1] the feed stream (cv:{feed}:changes)
 -- KEYS[2] hash: source stream key -> newest source entry id relayed
 -- KEYS[3] the feed's epoch (stream_lib.lua is joined in front)
+-- KEYS[4] hash: what participant entries leave out (keys.h ChangeFeedPeople)
 -- ARGV[1] approximate MAXLEN of the feed
 -- ARGV[2..] per entry: source stream key, source entry id, field count n,
 --           then n field/value pairs; n = 0 moves the record past an entry
---           the feed does not publish, appending nothing
+--           the feed does not publish, appending nothing; then the person
+--           ("<event>|<pseudonym>"), their id, a reason, the source entry
+--           it belongs to (""; this one) and "1" when the entry erases the
+--           person ("" each when none)
 --
 -- A source entry is appended only when its id is after the one recorded for
 -- its stream, and the record moves in the same script: a relay that crashed
@@ -23,13 +27,40 @@ local function before(a, b)
   return aseq < bseq
 end
 
+-- Keeps what a participant's entry leaves out, or erases it all: person
+-- ("<event>|<pseudonym>"), person_id, reason, reason_of (the source entry
+-- the reason belongs to) and forgotten are set per entry below.
+local person, person_id, reason, reason_of, forgotten
+local function keep_person()
+  if forgotten == '1' then
+    local listed = redis.call('HGET', KEYS[4], person .. '|r')
+    local gone = { person, person .. '|r' }
+    for sid in string.gmatch(listed or '', '%S+') do gone[#gone + 1] = person .. '|' .. sid end
+    redis.call('HDEL', KEYS[4], unpack(gone))
+    redis.call('HSET', KEYS[4], person .. '|forgotten', '1')
+    return
+  end
+  -- Nothing is recorded again for someone erased: their earlier entries
+  -- stay anonymous.
+  if redis.call('HEXISTS', KEYS[4], person .. '|forgotten') == 1 then return end
+  redis.call('HSET', KEYS[4], person, person_id)
+  if reason ~= '' then
+    local listed = redis.call('HGET', KEYS[4], person .. '|r')
+    redis.call('HSET', KEYS[4], person .. '|' .. reason_of, reason,
+      person .. '|r', listed and (listed .. ' ' .. reason_of) or reason_of)
+  end
+end
+
 local newest = {}
 local appended = 0
 local i = 2
 while i <= #ARGV do
   local source, id, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   local first, last = i + 3, i + 2 + 2 * n
-  i = last + 1
+  person, person_id, reason, reason_of, forgotten =
+    ARGV[last + 1], ARGV[last + 2], ARGV[last + 3], ARGV[last + 4], ARGV[last + 5]
+  if reason_of == '' then reason_of = id end
+  i = last + 6
   local seen = newest[source]
   if seen == nil then seen = redis.call('HGET', KEYS[2], source) or '0-0' end
   if before(seen, id) then
@@ -39,6 +70,7 @@ while i <= #ARGV do
       if appended == 0 then stamp_epoch(KEYS[3], added, source .. '|' .. id) end
       appended = appended + 1
     end
+    if person ~= '' then keep_person() end
     newest[source] = id
   else
     newest[source] = seen

@@ -162,11 +162,18 @@ TEST_F(ChangeFeedTest, RelaysScheduleAndAttendanceInTheOrderTheyHappened) {
                           "registration_promoted", "registration_promoted", "checked_in",
                           "participant_forgotten"));
   for (const auto& e : all) EXPECT_EQ(e.fields.at("event"), event);
-  EXPECT_EQ(all[4].fields.at("participant"), "utrecht-1");
+  // Entries name people by pseudonym; the id comes from beside the feed.
+  EXPECT_THAT(all[4].fields.at("participant"), ::testing::StartsWith("pn_"));
+  EXPECT_EQ(all[4].fields.at(std::string(storage::kFeedPersonId)), "utrecht-1");
   EXPECT_EQ(all[4].fields.at("date"), "2022-03-15");
   EXPECT_EQ(all[6].fields.at("date"), "2022-03-17");
   EXPECT_EQ(all[7].fields.at("scope"), "day:2022-03-15");
-  EXPECT_EQ(all[8].fields.at("participant"), "torino-1");
+  // torino-1 is erased: their entries keep the pseudonym, and the id is
+  // gone from beside the feed, for their earlier changes too.
+  EXPECT_THAT(all[8].fields.at("participant"), ::testing::StartsWith("pn_"));
+  EXPECT_EQ(all[3].fields.at("participant"), all[8].fields.at("participant"));
+  EXPECT_FALSE(all[8].fields.contains(std::string(storage::kFeedPersonId)));
+  EXPECT_FALSE(all[3].fields.contains(std::string(storage::kFeedPersonId)));
   // Positions increase, and each entry says where it came from.
   for (size_t i = 1; i < all.size(); ++i) {
     EXPECT_TRUE(storage::StreamIdLess(storage::DecodeStreamPosition(all[i - 1].id, "id")->stream_id,
@@ -220,8 +227,8 @@ TEST_F(ChangeFeedTest, ResumesFromAnyPositionAndFiltersByEventAndKind) {
   std::vector<storage::FeedEntry> check_ins =
       ListAll({.kinds = {"checked_in"}, .page_size = 1});
   ASSERT_EQ(check_ins.size(), 2u);
-  EXPECT_EQ(check_ins[0].fields.at("participant"), "a0");
-  EXPECT_EQ(check_ins[1].fields.at("participant"), "b1");
+  EXPECT_EQ(check_ins[0].fields.at(std::string(storage::kFeedPersonId)), "a0");
+  EXPECT_EQ(check_ins[1].fields.at(std::string(storage::kFeedPersonId)), "b1");
 
   // Caught up: the next position is the newest, with nothing more.
   absl::StatusOr<ChangeSlice> end = List({.position = all.back().id});
