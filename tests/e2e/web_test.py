@@ -859,6 +859,28 @@ class WebTest(unittest.TestCase):
           window.Date = Moved;
         })();"""
 
+    def test_live_page_left_open_overnight_marks_the_new_day(self):
+        # A live page on a screen in the venue stays open overnight and
+        # nothing changes until the first arrival: it must not keep marking
+        # yesterday as today.
+        tomorrow = (datetime.date.fromisoformat(self.today) + datetime.timedelta(days=1)).isoformat()
+        script = self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                             {"source": self.MOVABLE_CLOCK})
+        self.addCleanup(self.driver.execute_cdp_cmd, "Page.removeScriptToEvaluateOnNewDocument",
+                        {"identifier": script["identifier"]})
+        self.sign_in()
+        self.open(f"/events/{self.event.id}/live", f"section.day.today[data-day='{self.today}']")
+        now = datetime.datetime.now(datetime.timezone.utc)
+        morning = datetime.datetime.combine(datetime.date.fromisoformat(tomorrow), datetime.time(8, 0),
+                                            datetime.timezone.utc)
+        self.driver.execute_script("__moveClock(arguments[0])", int((morning - now).total_seconds() * 1000))
+
+        def today_marked():
+            return self.driver.execute_script(
+                "return [...document.querySelectorAll('section.day.today')].map((s) => s.dataset.day)")
+        self.wait_for(lambda: today_marked() == [tomorrow], timeout=20,
+                      message=f"the live page marks {tomorrow} as today (marks {today_marked()})")
+
     def test_desk_left_open_overnight_checks_in_for_the_new_day(self):
         # The desk laptop stays open from the evening of day 1 to the
         # morning of day 2. With the default 12 h check-in margin the

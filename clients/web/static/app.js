@@ -442,13 +442,16 @@
     // a replica that missed the last writes starts lower, and is the truth
     // from then on: its first frame is always taken.
     let version = -1, fresh = false, shownToday = false;
+    let lastCounts = null, renderedToday = null;
     const render = (counts) => {
       if (n(counts.version) < version && !fresh) return;  // an older snapshot after a newer one
       fresh = false;
       version = n(counts.version);
+      lastCounts = counts;
       const days = counts.days || [];
       // The venue's day, as the desk and the check-in windows count it.
       const today = dateIn(new Date().toISOString(), e.time_zone);
+      renderedToday = today;
       content.dataset.version = String(version);
       content.replaceChildren(
         el('p', {class: 'hint'}, 'Registrations: ' + n(counts.registrations)),
@@ -522,6 +525,13 @@
     };
     connect();
     window.addEventListener('pagehide', () => source && source.close());
+    // A page left open overnight with nothing changing gets no update to
+    // redraw it: the venue's new day is marked when it begins.
+    setInterval(() => {
+      if (lastCounts && dateIn(new Date().toISOString(), e.time_zone) !== renderedToday) {
+        render(lastCounts);
+      }
+    }, 10000);
   }
 
   // ---- check-in desk -------------------------------------------------------
