@@ -1012,7 +1012,7 @@ class AttendanceRegressionsTest(unittest.TestCase):
 
     # -- u ------------------------------------------------------------------
     def test_u_a_regional_language_tag_registers(self):
-        ev = self.create_event("reg-t", "2031-07-15", "2031-07-15")
+        ev = self.create_event("reg-u", "2031-07-15", "2031-07-15")
         for i, tag in enumerate(["it-IT", "it_IT", "EL", "pt-BR", "zh-Hant-TW"]):
             with self.subTest(tag=tag):
                 reg = self.register(ev, f"t-{i}", language=tag)
@@ -1031,7 +1031,7 @@ class AttendanceRegressionsTest(unittest.TestCase):
     # -- v ------------------------------------------------------------------
     def test_v_spaces_around_a_city_do_not_make_another_city(self):
         day = "2031-07-16"
-        ev = self.create_event("reg-u", day, day, walk_ins=True)
+        ev = self.create_event("reg-v", day, day, walk_ins=True)
         self.register(ev, "u-1", city="Brussels", organisation="Stad Gent")
         self.register(ev, "u-2", city=" Brussels ", organisation="Stad  Gent")
         self.register(ev, "u-3", city="Brussels\u00a0", organisation="\u00a0Stad Gent")
