@@ -93,8 +93,9 @@ void ChangeFeedStore::Resolve(std::vector<FeedEntry> entries,
     if (r->is_error()) return done(absl::UnavailableError(absl::StrCat("change feed: ", r->text())));
     const auto& values = r->elements();
     for (size_t k = 0; k < wanted.size() && k < values.size(); ++k) {
-      // Nil: erased (or relayed before the person's fields were kept).
-      if (values[k].is_nil()) continue;
+      // Nil: relayed before the person's fields were kept; "": erased (an
+      // id is never empty; feed_append.lua).
+      if (values[k].is_nil() || values[k].text().empty()) continue;
       entries[wanted[k].entry].fields[wanted[k].field] = values[k].text();
     }
     done(std::move(entries));

@@ -368,8 +368,10 @@ inline std::string ChangeFeed() { return "cv:{feed}:changes"; }
 // Hash: what the feed's participant entries leave out, for the callers who
 // may see it: "<event>|<pseudonym>" -> participant id, "<event>|<pseudonym>|
 // <source entry id>" -> the reason of that change, "<event>|<pseudonym>|r"
-// -> those source entry ids. An erasure deletes the person's fields and
-// sets "<event>|<pseudonym>|forgotten", after which none is written again.
+// -> those source entry ids. An erasure deletes the person's reasons and
+// sets "<event>|<pseudonym>" to "" (erased), after which nothing is written
+// for them again ("<event>|<pseudonym>|forgotten" = "1" marks erasures
+// recorded before).
 inline std::string ChangeFeedPeople() { return "cv:{feed}:people"; }
 // Hash: source stream key -> newest entry of it relayed into the feed.
 inline std::string ChangeFeedSources() { return "cv:{feed}:sources"; }

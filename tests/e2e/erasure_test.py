@@ -324,5 +324,79 @@ class ErasureTest(unittest.TestCase):
             self.assertNotIn(needle, listed.SerializeToString(), f"ListNotifications holds the {label}")
 
 
+    def people(self):
+        """The feed's hash of what participant entries leave out, as a dict."""
+        flat = subprocess.run(["redis-cli", *self.redis.cli_target(), "--raw", "HGETALL",
+                               "cv:{feed}:people"], capture_output=True, text=True, timeout=30,
+                              check=True).stdout.split("\n")[:-1]
+        return dict(zip(flat[::2], flat[1::2]))
+
+    def test_changes_after_an_erasure_stay_anonymous(self):
+        """Someone erased who checks in or cancels with a reason afterwards
+        (a badge scanned at the door): the feed keeps them under their
+        pseudonym and records neither id nor reason, whether the erasure was
+        recorded now or by the release before (its own mark)."""
+        zone = zoneinfo.ZoneInfo(ZONE)
+        start = (datetime.datetime.now(zone) + datetime.timedelta(minutes=40)).replace(second=0,
+                                                                                     microsecond=0)
+        end = start + datetime.timedelta(hours=1)
+        ev = self.call("CalendarService", "CreateEvent", K.CreateEventRequest(
+            request_id="erasure-after-event", event=K.Event(
+                title="Erasure, then the door", format=common_pb2.EVENT_FORMAT_IN_PERSON,
+                time_zone=ZONE, start_local=start.strftime("%Y-%m-%dT%H:%M"),
+                end_local=end.strftime("%Y-%m-%dT%H:%M"),
+                venue=K.Venue(name="Stadhuis", in_person_capacity=10))), K.Event)
+        day = start.strftime("%Y-%m-%d")
+        ids = {"now": "zz.erased-now@forget-me.example", "earlier": "zz.erased-earlier@forget-me.example"}
+        reason = "zz-after-erasure-reason"
+        for pid in ids.values():
+            self.call("AttendanceService", "Register", A.RegisterRequest(
+                event_id=ev.id, request_id="reg-" + pid, mode=IN_PERSON,
+                participant=common_pb2.Participant(participant_id=pid, display_name="Zed Erased",
+                                                   time_zone=ZONE, language="en")), A.Registration)
+            self.call("AttendanceService", "ForgetParticipant", A.ForgetParticipantRequest(
+                event_id=ev.id, participant_id=pid, request_id="forget-" + pid,
+                reason=FORGET_REASON), A.ForgetParticipantResponse)
+
+        def forgotten():
+            return {c.participant_id for c in self.all_changes(event_id=ev.id)
+                    if c.kind == K.CHANGE_KIND_PARTICIPANT_FORGOTTEN}
+        self.assertTrue(wait_until(lambda: len(forgotten()) == 2, 30, 0.2), "erasures not relayed")
+        pseudonyms = forgotten()
+        self.assertFalse(set(ids.values()) & pseudonyms)
+        people = self.people()
+        erased = {f for f in people if f.startswith(ev.id + "|")}
+        self.assertEqual(erased, {ev.id + "|" + p for p in pseudonyms}, people)
+        self.assertEqual({people[f] for f in erased}, {""})  # erased: the id is gone
+        # The release before marked an erasure in a field of its own.
+        earlier = sorted(erased)[0]
+        subprocess.run(["redis-cli", *self.redis.cli_target(), "HDEL", "cv:{feed}:people", earlier],
+                       capture_output=True, timeout=30, check=True)
+        subprocess.run(["redis-cli", *self.redis.cli_target(), "HSET", "cv:{feed}:people",
+                        earlier + "|forgotten", "1"], capture_output=True, timeout=30, check=True)
+
+        for pid in ids.values():
+            self.call("AttendanceService", "CheckIn", A.CheckInRequest(
+                event_id=ev.id, participant_id=pid, day=day, mode=IN_PERSON,
+                source=A.CHECK_IN_SOURCE_DESK, request_id="in-" + pid), A.CheckInRecord)
+            self.call("AttendanceService", "CancelRegistration", A.CancelRegistrationRequest(
+                event_id=ev.id, participant_id=pid, request_id="cancel-" + pid, reason=reason),
+                A.Registration)
+
+        def after_erasure():
+            return [c for c in self.all_changes(event_id=ev.id)
+                    if c.kind in (K.CHANGE_KIND_CHECKED_IN, K.CHANGE_KIND_REGISTRATION_CANCELLED)]
+        self.assertTrue(wait_until(lambda: len(after_erasure()) == 4, 30, 0.2),
+                        [c.kind for c in self.all_changes(event_id=ev.id)])
+        changes = after_erasure()
+        self.assertEqual({c.participant_id for c in changes}, pseudonyms)
+        self.assertEqual({c.reason for c in changes}, {""})
+        people = self.people()
+        text = "\n".join(f"{k}={v}" for k, v in people.items())
+        for needle in (*ids.values(), reason):
+            self.assertNotIn(needle, text)
+        self.assertEqual(people.get(earlier), "", "an earlier release's erasure took an id again")
+
+
 if __name__ == "__main__":
     unittest.main()

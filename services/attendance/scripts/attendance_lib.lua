@@ -38,18 +38,22 @@
 -- KEYS[3] itself. So GetAttendanceCounts of a few days of a year-long
 -- event reads those days, not the year (its groups are per day: 60 cities
 -- and 60 organisations of 365 days were 44,000 fields, 88 ms of HGETALL).
--- The set KEYS[3] .. ':days' lists the dates that have a hash, for the
--- audit's recount and repair. KEYS[3]'s field "layout" = "2" marks an event
--- stored so; before, every field was in KEYS[3]: the first call that reads
--- a counter of such an event (any change, or convene-admin resheet) moves
--- its fields (counters_layout_current), values untouched, even when the call
--- then answers an error; until then reads of it read KEYS[3] alone.
+-- The set KEYS[3] .. ':days' lists (at least) the dates that have a hash,
+-- for the audit's recount and repair: a date is added when a call writes to
+-- a day hash it did not find a counter in (store_counters), so a check-in
+-- or registration on a day already counted adds nothing. KEYS[3]'s field
+-- "layout" = "2" marks an event stored so; before, every field was in
+-- KEYS[3]: the first call that reads a counter of such an event (any
+-- change, or convene-admin resheet) moves its fields
+-- (counters_layout_current), values untouched, even when the call then
+-- answers an error; until then reads of it read KEYS[3] alone.
 local EV, ARGS = {}, nil
 -- The call's counters (see "counters" below): values read, net changes, and
 -- the fields changed in the order first changed.
 local COUNT_READ, COUNT_DELTA, COUNT_MOVED = {}, {}, {}
--- Whether this call made sure the counters are in per-day hashes.
-local LAYOUT_CHECKED = false
+-- Whether this call made sure the counters are in per-day hashes; the day
+-- hashes it read a counter from (they exist, so their dates are listed).
+local LAYOUT_CHECKED, DAY_SEEN = false, {}
 local ARG_BASE = 7
 local function ARG(i) return ARGS[ARG_BASE + i] end
 
@@ -61,7 +65,7 @@ local function begin(keys, argv)
     EV.fingerprint = argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]
   ARGS = argv
   COUNT_READ, COUNT_DELTA, COUNT_MOVED = {}, {}, {}
-  LAYOUT_CHECKED = false
+  LAYOUT_CHECKED, DAY_SEEN = false, {}
 end
 
 local MODES = { 'in_person', 'online' }
@@ -144,7 +148,8 @@ local function by_counter_key(fields)
 end
 
 -- Writes counters (field, value, ... ; value 0 deletes) where they are
--- kept, in a store already per-day.
+-- kept, in a store already per-day. A day hash this call found no counter
+-- in may be new: its date joins the set of counted days.
 local function store_counters(flat)
   local set, gone, keys, dates = {}, {}, {}, {}
   for i = 1, #flat, 2 do
@@ -154,7 +159,7 @@ local function store_counters(flat)
     if not set[key] then
       set[key], gone[key] = {}, {}
       keys[#keys + 1] = key
-      if date then dates[#dates + 1] = date end
+      if date and not DAY_SEEN[key] then dates[#dates + 1] = date end
     end
     if value == 0 then
       gone[key][#gone[key] + 1] = field
@@ -174,12 +179,22 @@ local function store_counters(flat)
 end
 
 -- Moves the counters of an event stored before per-day hashes into them,
--- once; afterwards one HGET per call. Every writing path runs it before it
--- reads a counter, so no call ever sees half of each layout.
-local function counters_layout_current()
+-- once. Every writing path runs it before it reads a counter, so no call
+-- ever sees half of each layout. The layout mark is read in one HMGET with
+-- the event-wide counters most changes move (touched raises the version; a
+-- registration, arrival order and the count) and `extra` (more event-wide
+-- fields the caller is about to read), so checking it costs no command.
+local function counters_layout_current(extra)
   if LAYOUT_CHECKED then return end
   LAYOUT_CHECKED = true
-  if redis.call('HGET', EV.counts, 'layout') == COUNTS_LAYOUT then return end
+  local names = { 'version', 'seq', 'registrations' }
+  for _, field in ipairs(extra or {}) do names[#names + 1] = field end
+  local values = redis.call('HMGET', EV.counts, 'layout', unpack(names))
+  -- Event-wide fields: a move below leaves them where they are.
+  for i, field in ipairs(names) do
+    if COUNT_READ[field] == nil then COUNT_READ[field] = tonumber(values[i + 1] or '0') end
+  end
+  if values[1] == COUNTS_LAYOUT then return end
   local flat = redis.call('HGETALL', EV.counts)
   local moved, gone = {}, {}
   for i = 1, #flat, 2 do
@@ -219,6 +234,7 @@ end
 
 -- Deletes every counter of the event (the audit's repair rewrites them).
 local function delete_counters()
+  DAY_SEEN = {}
   for _, date in ipairs(redis.call('SMEMBERS', counted_days_key())) do
     redis.call('DEL', day_counts_key(date))
   end
@@ -239,19 +255,31 @@ local function read_counters(fields)
     if COUNT_READ[field] == nil then missing[#missing + 1] = field end
   end
   if #missing == 0 then return end
-  counters_layout_current()
   local groups, keys = by_counter_key(missing)
+  counters_layout_current(groups[EV.counts])
   for _, key in ipairs(keys) do
-    local fields = groups[key]
-    local values = redis.call('HMGET', key, unpack(fields))
-    for i, field in ipairs(fields) do COUNT_READ[field] = tonumber(values[i] or '0') end
+    local wanted = {}
+    for _, field in ipairs(groups[key]) do
+      if COUNT_READ[field] == nil then wanted[#wanted + 1] = field end
+    end
+    if #wanted > 0 then
+      local values = redis.call('HMGET', key, unpack(wanted))
+      for i, field in ipairs(wanted) do
+        local v = values[i]
+        if v then DAY_SEEN[key] = true end
+        COUNT_READ[field] = tonumber(v or '0')
+      end
+    end
   end
 end
 
 local function counter(field)
+  if COUNT_READ[field] == nil then counters_layout_current() end
   if COUNT_READ[field] == nil then
-    counters_layout_current()
-    COUNT_READ[field] = tonumber(redis.call('HGET', counter_key(field), field) or '0')
+    local key = counter_key(field)
+    local v = redis.call('HGET', key, field)
+    if v then DAY_SEEN[key] = true end
+    COUNT_READ[field] = tonumber(v or '0')
   end
   return COUNT_READ[field] + (COUNT_DELTA[field] or 0)
 end

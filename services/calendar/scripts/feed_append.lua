@@ -30,20 +30,32 @@ end
 -- Keeps what a participant's entry leaves out, or erases it all: person
 -- ("<event>|<pseudonym>"), person_id, reason, reason_of (the source entry
 -- the reason belongs to) and forgotten are set per entry below.
+-- An erased person's own field holds ERASED (no participant id is empty),
+-- so recording someone already known is one HSETNX that changes nothing:
+-- most entries are of people the feed has seen. Erasures recorded before
+-- that mark existed set "<person>|forgotten"; it is looked at only when a
+-- person's field is new.
+local ERASED = ''
 local person, person_id, reason, reason_of, forgotten
 local function keep_person()
   if forgotten == '1' then
     local listed = redis.call('HGET', KEYS[4], person .. '|r')
-    local gone = { person, person .. '|r' }
+    local gone = { person .. '|r' }
     for sid in string.gmatch(listed or '', '%S+') do gone[#gone + 1] = person .. '|' .. sid end
     redis.call('HDEL', KEYS[4], unpack(gone))
-    redis.call('HSET', KEYS[4], person .. '|forgotten', '1')
+    redis.call('HSET', KEYS[4], person, ERASED)
     return
   end
   -- Nothing is recorded again for someone erased: their earlier entries
   -- stay anonymous.
-  if redis.call('HEXISTS', KEYS[4], person .. '|forgotten') == 1 then return end
-  redis.call('HSET', KEYS[4], person, person_id)
+  if redis.call('HSETNX', KEYS[4], person, person_id) == 1 then
+    if redis.call('HEXISTS', KEYS[4], person .. '|forgotten') == 1 then
+      redis.call('HSET', KEYS[4], person, ERASED)
+      return
+    end
+  elseif reason ~= '' and redis.call('HGET', KEYS[4], person) == ERASED then
+    return
+  end
   if reason ~= '' then
     local listed = redis.call('HGET', KEYS[4], person .. '|r')
     redis.call('HSET', KEYS[4], person .. '|' .. reason_of, reason,
