@@ -311,11 +311,40 @@ local function next_seq()
 end
 
 local function write_counters()
-  local changed = {}
+  local changed, unread = {}, {}
   for _, field in ipairs(COUNT_MOVED) do
-    if COUNT_DELTA[field] ~= 0 then changed[#changed + 1] = field else COUNT_DELTA[field] = nil end
+    if COUNT_DELTA[field] == 0 then
+      COUNT_DELTA[field] = nil
+    elseif COUNT_READ[field] == nil then
+      unread[#unread + 1] = field
+    else
+      changed[#changed + 1] = field
+    end
   end
   COUNT_MOVED = {}
+  if #unread > 0 then
+    -- A counter the call never read (a check-in's presence counters) is
+    -- moved in place: reading it only to write it back cost Redis more
+    -- than the HINCRBY. Its answer also tells whether the field was new,
+    -- so whether its day's hash may be new (store_counters' rule).
+    counters_layout_current()
+    local dates = {}
+    for _, field in ipairs(unread) do
+      local date = counter_date(field)
+      local key = date and day_counts_key(date) or EV.counts
+      local by = COUNT_DELTA[field]
+      local value = redis.call('HINCRBY', key, field, by)
+      if value ~= by then DAY_SEEN[key] = true end
+      if value == 0 then redis.call('HDEL', key, field) end
+      COUNT_READ[field], COUNT_DELTA[field] = value, nil
+      if date then dates[date] = key end
+    end
+    local listed = {}
+    for date, key in pairs(dates) do
+      if not DAY_SEEN[key] then listed[#listed + 1] = date end
+    end
+    if #listed > 0 then redis.call('SADD', counted_days_key(), unpack(listed)) end
+  end
   if #changed == 0 then return end
   read_counters(changed)
   local flat = {}
