@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "attendance/attendance_app.h"
+#include "absl/strings/str_split.h"
 #include "calendar/calendar_app.h"
 #include "calendar/change_feed_relay.h"
 #include "core/fake_clock.h"
@@ -332,6 +333,112 @@ TEST_F(ChangeFeedTest, RefusesBadAndExpiredPositions) {
       List({.position = storage::EncodeStreamPosition({epoch, "1-0"})});
   EXPECT_TRUE(absl::IsFailedPrecondition(expired.status())) << expired.status();
   EXPECT_THAT(expired.status().message(), HasSubstr("position expired"));
+}
+
+TEST_F(ChangeFeedTest, KeepsIdsAndReasonsOnlyForWhatTheFeedStillHolds) {
+  storage::RedisSyncClient sync(*redis_);
+  // Kept by a release that did not trim them: they go too.
+  ASSERT_TRUE(sync.Command({"HSET", storage::keys::ChangeFeedPeople(), "ev_legacy|pn_legacy",
+                            "legacy@example.org", "ev_legacy|pn_legacy|1-0", "legacy reason",
+                            "ev_legacy|pn_legacy|r", "1-0"})
+                  .ok());
+  // A feed kept to ~10 entries (Redis trims whole nodes of 100), relayed in
+  // batches of 100.
+  relay_ = std::make_unique<ChangeFeedRelay>(
+      *follow_, *relay_redis_, clock_,
+      ChangeFeedRelayOptions{.owner = "relay-a", .batch = 100, .max_entries = 10});
+  auto register_and_cancel = [&](const std::string& event, const std::string& prefix) {
+    for (int i = 0; i < 150; ++i) {
+      const std::string pid = absl::StrCat(prefix, "-", i);
+      Register(event, pid);
+      ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                    attendance_->CancelRegistration(event, "cancel-" + pid, pid, {},
+                                                    "reason of " + pid, std::move(done));
+                  }).ok());
+    }
+  };
+  const std::string old_event = Thessaloniki(1000, "t-old");
+  register_and_cancel(old_event, "old");
+  ASSERT_TRUE(Await<attendance::AttendanceApp::ForgetOutcome>([&](auto done) {
+                attendance_->ForgetParticipant(old_event, "old-0", "forget-old-0",
+                                               "GDPR request", std::move(done));
+              }).ok());
+  ASSERT_TRUE(relay_->RelayAvailable().ok());
+  // The newest old cancellation (before the erasure's entry) resolves.
+  std::vector<storage::FeedEntry> old_kept = ListAll({.page_size = 1000});
+  ASSERT_GE(old_kept.size(), 2u);
+  storage::FeedEntry& last_cancelled = old_kept[old_kept.size() - 2];
+  EXPECT_EQ(last_cancelled.fields["kind"], "registration_cancelled");
+  EXPECT_EQ(last_cancelled.fields[std::string(storage::kFeedPersonId)], "old-149");
+  EXPECT_EQ(last_cancelled.fields[std::string(storage::kFeedPersonReason)], "reason of old-149");
+  // Later changes (a millisecond on, so that no entry shares the old ones'
+  // time) push every old one out of the feed.
+  absl::SleepFor(absl::Milliseconds(2));
+  const std::string new_event = Thessaloniki(1000, "t-new");
+  register_and_cancel(new_event, "new");
+  ASSERT_TRUE(relay_->RelayAvailable().ok());
+  ASSERT_LT(FeedLength(), 250);
+
+  // Who and which source entries the feed still names.
+  std::set<std::string> persons, changes;
+  absl::StatusOr<storage::RedisReply> raw =
+      sync.Command({"XRANGE", storage::keys::ChangeFeed(), "-", "+"});
+  ASSERT_TRUE(raw.ok());
+  for (const auto& entry : raw->elements()) {
+    std::map<std::string, std::string> f;
+    const auto& kv = entry.elements()[1].elements();
+    for (size_t i = 0; i + 1 < kv.size(); i += 2) f[kv[i].text()] = kv[i + 1].text();
+    if (f["pn"] != "1") continue;
+    const std::string person = absl::StrCat(f["event"], "|", f["participant"]);
+    persons.insert(person);
+    changes.insert(absl::StrCat(person, "|", f["sid"]));
+  }
+  ASSERT_FALSE(persons.empty());
+  absl::StatusOr<storage::RedisReply> people =
+      sync.Command({"HGETALL", storage::keys::ChangeFeedPeople()});
+  ASSERT_TRUE(people.ok());
+  int erased = 0;
+  const auto& pv = people->elements();
+  for (size_t i = 0; i + 1 < pv.size(); i += 2) {
+    const std::string field = pv[i].text(), value = pv[i + 1].text();
+    const std::vector<std::string> parts = absl::StrSplit(field, '|');
+    ASSERT_GE(parts.size(), 2u) << field;
+    const std::string person = absl::StrCat(parts[0], "|", parts[1]);
+    if (parts.size() == 2 && value.empty()) {
+      // The erasure's mark stays: the erased participant may still check in.
+      EXPECT_EQ(parts[0], old_event) << field;
+      ++erased;
+      continue;
+    }
+    EXPECT_THAT(value, Not(HasSubstr("old"))) << field;
+    EXPECT_THAT(value, Not(HasSubstr("legacy"))) << field;
+    if (parts.size() == 2 || parts[2] == "r") {
+      EXPECT_TRUE(persons.contains(person)) << field << " kept after the feed dropped its entries";
+    } else {
+      EXPECT_TRUE(changes.contains(field)) << field << " kept after the feed dropped its change";
+    }
+  }
+  EXPECT_EQ(erased, 1);
+  EXPECT_LT(pv.size() / 2, 3 * persons.size() + 2);
+  // So is the index of what each field is kept for.
+  EXPECT_LE(sync.Command({"ZCARD", storage::keys::ChangeFeedPeopleAge()})->as_integer().value_or(-1),
+            static_cast<int64_t>(pv.size() / 2));
+
+  // What remains still resolves for an organiser.
+  std::vector<storage::FeedEntry> all = ListAll({.page_size = 1000});
+  ASSERT_FALSE(all.empty());
+  int cancellations = 0;
+  for (const auto& e : all) {
+    ASSERT_EQ(e.fields.at("event"), new_event);
+    if (!e.fields.contains("pn")) continue;
+    const std::string& id = e.fields.at(std::string(storage::kFeedPersonId));
+    EXPECT_THAT(id, ::testing::StartsWith("new-"));
+    if (e.fields.at("kind") == "registration_cancelled") {
+      ++cancellations;
+      EXPECT_EQ(e.fields.at(std::string(storage::kFeedPersonReason)), "reason of " + id);
+    }
+  }
+  EXPECT_GT(cancellations, 0);
 }
 
 }  // namespace
