@@ -144,22 +144,17 @@ local function sweep()
   local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', '(' .. score(first[1]),
     'LIMIT', 0, SWEEP)
   if #expired == 0 then return end
+  -- Reasons dropped, by person: each person's list is rewritten once.
+  local dropped, whose = {}, {}
   for _, field in ipairs(expired) do
     local of, sid = string.match(field, '^([^|]+|[^|]+)|(.+)$')
     if sid then
       redis.call('HDEL', KEYS[4], field)
-      local listed = redis.call('HGET', KEYS[4], of .. '|r')
-      if listed then
-        local rest = {}
-        for s in string.gmatch(listed, '%S+') do
-          if s ~= sid then rest[#rest + 1] = s end
-        end
-        if #rest == 0 then
-          redis.call('HDEL', KEYS[4], of .. '|r')
-        else
-          redis.call('HSET', KEYS[4], of .. '|r', table.concat(rest, ' '))
-        end
+      if not dropped[of] then
+        dropped[of] = {}
+        whose[#whose + 1] = of
       end
+      dropped[of][sid] = true
     elseif redis.call('HGET', KEYS[4], field) ~= ERASED then
       -- None of the person's entries remains, so neither do their changes.
       local listed = redis.call('HGET', KEYS[4], field .. '|r')
@@ -170,6 +165,20 @@ local function sweep()
       end
       redis.call('HDEL', KEYS[4], unpack(gone))
       if #reasons > 0 then redis.call('ZREM', KEYS[5], unpack(reasons)) end
+    end
+  end
+  for _, of in ipairs(whose) do
+    local listed = redis.call('HGET', KEYS[4], of .. '|r')
+    if listed then
+      local rest = {}
+      for s in string.gmatch(listed, '%S+') do
+        if not dropped[of][s] then rest[#rest + 1] = s end
+      end
+      if #rest == 0 then
+        redis.call('HDEL', KEYS[4], of .. '|r')
+      else
+        redis.call('HSET', KEYS[4], of .. '|r', table.concat(rest, ' '))
+      end
     end
   end
   redis.call('ZREM', KEYS[5], unpack(expired))
