@@ -150,7 +150,8 @@ absl::StatusOr<int> AppendToChangeFeed(RedisSyncClient& redis,
     absl::StatusOr<RedisReply> r =
         redis.Eval(scripts::FeedAppend(),
                    {keys::ChangeFeed(), keys::ChangeFeedSources(),
-                    keys::StreamEpoch(keys::ChangeFeed()), keys::ChangeFeedPeople()},
+                    keys::StreamEpoch(keys::ChangeFeed()), keys::ChangeFeedPeople(),
+                    keys::ChangeFeedPeopleAge(), keys::ChangeFeedPeopleBackfill()},
                    std::move(argv));
     if (!r.ok()) return r.status();
     appended += static_cast<int>(r->as_integer().value_or(0));

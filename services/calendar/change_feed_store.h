@@ -90,7 +90,9 @@ inline constexpr absl::string_view kFeedPersonForgotten = "person.forgotten";
 // fields as the feed keeps them, but for the kFeedPerson* ones) in order, skipping any source entry already
 // relayed; one script, so a crash or two relays never duplicate an entry.
 // An entry with no fields is not appended, only passed. Returns how many
-// were appended. The feed keeps about `max_entries`.
+// were appended. The feed keeps about `max_entries`, and the same script
+// drops what keys::ChangeFeedPeople kept for entries the feed no longer
+// holds (feed_append.lua).
 absl::StatusOr<int> AppendToChangeFeed(RedisSyncClient& redis,
                                        const std::vector<FeedEntry>& entries,
                                        int64_t max_entries);

@@ -371,8 +371,18 @@ inline std::string ChangeFeed() { return "cv:{feed}:changes"; }
 // -> those source entry ids. An erasure deletes the person's reasons and
 // sets "<event>|<pseudonym>" to "" (erased), after which nothing is written
 // for them again ("<event>|<pseudonym>|forgotten" = "1" marks erasures
-// recorded before).
+// recorded before). Fields last needed by entries the feed has trimmed are
+// dropped (ChangeFeedPeopleAge); erasure marks stay, as attendance keeps
+// the erased registration.
 inline std::string ChangeFeedPeople() { return "cv:{feed}:people"; }
+// Sorted set: each person and reason field of ChangeFeedPeople, scored by
+// the feed entry that last needed it (milliseconds * 1000 + sequence, the
+// sequence capped at 999); the relay drops those scored below the feed's
+// first entry.
+inline std::string ChangeFeedPeopleAge() { return "cv:{feed}:people-age"; }
+// String: HSCAN cursor of the relay indexing, into ChangeFeedPeopleAge, the
+// fields a release before it kept; "done" once it has passed them all.
+inline std::string ChangeFeedPeopleBackfill() { return "cv:{feed}:people-backfill"; }
 // Hash: source stream key -> newest entry of it relayed into the feed.
 inline std::string ChangeFeedSources() { return "cv:{feed}:sources"; }
 // String: owner token of the replica relaying into the feed, with a TTL.

@@ -6,10 +6,12 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "attendance/attendance_app.h"
+#include "absl/strings/str_split.h"
 #include "calendar/calendar_app.h"
 #include "calendar/change_feed_relay.h"
 #include "core/fake_clock.h"
@@ -332,6 +334,163 @@ TEST_F(ChangeFeedTest, RefusesBadAndExpiredPositions) {
       List({.position = storage::EncodeStreamPosition({epoch, "1-0"})});
   EXPECT_TRUE(absl::IsFailedPrecondition(expired.status())) << expired.status();
   EXPECT_THAT(expired.status().message(), HasSubstr("position expired"));
+}
+
+TEST_F(ChangeFeedTest, KeepsIdsAndReasonsOnlyForWhatTheFeedStillHolds) {
+  storage::RedisSyncClient sync(*redis_);
+  // Kept by a release that did not trim them: they go too.
+  ASSERT_TRUE(sync.Command({"HSET", storage::keys::ChangeFeedPeople(), "ev_legacy|pn_legacy",
+                            "legacy@example.org", "ev_legacy|pn_legacy|1-0", "legacy reason",
+                            "ev_legacy|pn_legacy|r", "1-0"})
+                  .ok());
+  // A feed kept to ~10 entries (Redis trims whole nodes of 100), relayed in
+  // batches of 100.
+  relay_ = std::make_unique<ChangeFeedRelay>(
+      *follow_, *relay_redis_, clock_,
+      ChangeFeedRelayOptions{.owner = "relay-a", .batch = 100, .max_entries = 10});
+  auto register_and_cancel = [&](const std::string& event, const std::string& prefix) {
+    for (int i = 0; i < 150; ++i) {
+      const std::string pid = absl::StrCat(prefix, "-", i);
+      Register(event, pid);
+      ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                    attendance_->CancelRegistration(event, "cancel-" + pid, pid, {},
+                                                    "reason of " + pid, std::move(done));
+                  }).ok());
+    }
+  };
+  const std::string old_event = Thessaloniki(1000, "t-old");
+  register_and_cancel(old_event, "old");
+  ASSERT_TRUE(Await<attendance::AttendanceApp::ForgetOutcome>([&](auto done) {
+                attendance_->ForgetParticipant(old_event, "old-0", "forget-old-0",
+                                               "GDPR request", std::move(done));
+              }).ok());
+  ASSERT_TRUE(relay_->RelayAvailable().ok());
+  // The newest old cancellation (before the erasure's entry) resolves.
+  std::vector<storage::FeedEntry> old_kept = ListAll({.page_size = 1000});
+  ASSERT_GE(old_kept.size(), 2u);
+  storage::FeedEntry& last_cancelled = old_kept[old_kept.size() - 2];
+  EXPECT_EQ(last_cancelled.fields["kind"], "registration_cancelled");
+  EXPECT_EQ(last_cancelled.fields[std::string(storage::kFeedPersonId)], "old-149");
+  EXPECT_EQ(last_cancelled.fields[std::string(storage::kFeedPersonReason)], "reason of old-149");
+  // Later changes (a millisecond on, so that no entry shares the old ones'
+  // time) push every old one out of the feed.
+  absl::SleepFor(absl::Milliseconds(2));
+  const std::string new_event = Thessaloniki(1000, "t-new");
+  register_and_cancel(new_event, "new");
+  // An old participant registers again: they stay named, their old
+  // cancellation's reason goes with the entry it belonged to.
+  ASSERT_TRUE(Await<core::Registration>([&](auto done) {
+                attendance_->Register(old_event, "reg-old-149-again", Partner("old-149"),
+                                      AttendanceMode::kInPerson, {}, std::move(done));
+              }).ok());
+  ASSERT_TRUE(relay_->RelayAvailable().ok());
+  ASSERT_LT(FeedLength(), 250);
+
+  // Who and which source entries the feed still names.
+  std::set<std::string> persons, changes;
+  absl::StatusOr<storage::RedisReply> raw =
+      sync.Command({"XRANGE", storage::keys::ChangeFeed(), "-", "+"});
+  ASSERT_TRUE(raw.ok());
+  for (const auto& entry : raw->elements()) {
+    std::map<std::string, std::string> f;
+    const auto& kv = entry.elements()[1].elements();
+    for (size_t i = 0; i + 1 < kv.size(); i += 2) f[kv[i].text()] = kv[i + 1].text();
+    if (f["pn"] != "1") continue;
+    const std::string person = absl::StrCat(f["event"], "|", f["participant"]);
+    persons.insert(person);
+    changes.insert(absl::StrCat(person, "|", f["sid"]));
+  }
+  ASSERT_FALSE(persons.empty());
+  absl::StatusOr<storage::RedisReply> people =
+      sync.Command({"HGETALL", storage::keys::ChangeFeedPeople()});
+  ASSERT_TRUE(people.ok());
+  int erased = 0;
+  const auto& pv = people->elements();
+  for (size_t i = 0; i + 1 < pv.size(); i += 2) {
+    const std::string field = pv[i].text(), value = pv[i + 1].text();
+    const std::vector<std::string> parts = absl::StrSplit(field, '|');
+    ASSERT_GE(parts.size(), 2u) << field;
+    const std::string person = absl::StrCat(parts[0], "|", parts[1]);
+    if (parts.size() == 2 && value.empty()) {
+      // The erasure's mark stays: the erased participant may still check in.
+      EXPECT_EQ(parts[0], old_event) << field;
+      ++erased;
+      continue;
+    }
+    if (parts.size() == 2 && parts[0] == old_event) {
+      EXPECT_EQ(value, "old-149") << field;
+    } else {
+      EXPECT_THAT(value, Not(HasSubstr("old"))) << field;
+    }
+    EXPECT_THAT(value, Not(HasSubstr("legacy"))) << field;
+    if (parts.size() == 2) {
+      EXPECT_TRUE(persons.contains(person)) << field << " kept after the feed dropped its entries";
+    } else if (parts[2] == "r") {
+      for (absl::string_view sid : absl::StrSplit(value, ' ')) {
+        EXPECT_TRUE(changes.contains(absl::StrCat(person, "|", sid)))
+            << field << " lists " << sid << ", which the feed dropped";
+      }
+    } else {
+      EXPECT_TRUE(changes.contains(field)) << field << " kept after the feed dropped its change";
+    }
+  }
+  EXPECT_EQ(erased, 1);
+  EXPECT_LT(pv.size() / 2, 3 * persons.size() + 2);
+  // So is the index of what each field is kept for.
+  EXPECT_LE(sync.Command({"ZCARD", storage::keys::ChangeFeedPeopleAge()})->as_integer().value_or(-1),
+            static_cast<int64_t>(pv.size() / 2));
+
+  // What remains still resolves for an organiser.
+  std::vector<storage::FeedEntry> all = ListAll({.page_size = 1000});
+  ASSERT_FALSE(all.empty());
+  int cancellations = 0;
+  for (const auto& e : all) {
+    if (!e.fields.contains("pn")) continue;
+    const std::string& id = e.fields.at(std::string(storage::kFeedPersonId));
+    EXPECT_THAT(id, ::testing::StartsWith(e.fields.at("event") == new_event ? "new-" : "old-149"));
+    if (e.fields.at("kind") == "registration_cancelled") {
+      ++cancellations;
+      EXPECT_EQ(e.fields.at(std::string(storage::kFeedPersonReason)), "reason of " + id);
+    }
+  }
+  EXPECT_GT(cancellations, 0);
+}
+
+TEST_F(ChangeFeedTest, DropsAReasonWhoseChangeWasTrimmedAndKeepsThePersonStillNamed) {
+  // One person's two cancellations with reasons, 300 other changes, then
+  // the person again with a reason: in one script, so the sweep at its end
+  // finds the person still needed and the first two reasons not.
+  auto person_entry = [](int seq, const std::string& kind, const std::string& reason) {
+    storage::FeedEntry e{"cv:{ev:x}:changes", absl::StrCat(seq, "-0"),
+                         {{"kind", kind}, {"event", "x"}, {"participant", "pn_p"}, {"pn", "1"}}};
+    e.fields[std::string(storage::kFeedPerson)] = "x|pn_p";
+    e.fields[std::string(storage::kFeedPersonId)] = "p@example.org";
+    if (!reason.empty()) e.fields[std::string(storage::kFeedPersonReason)] = reason;
+    return e;
+  };
+  std::vector<storage::FeedEntry> batch = {person_entry(1, "registration_cancelled", "first"),
+                                           person_entry(2, "registration_cancelled", "second")};
+  for (int i = 3; i <= 302; ++i) {
+    batch.push_back({"cv:{ev:x}:changes", absl::StrCat(i, "-0"),
+                     {{"kind", "checked_in"}, {"event", "x"}}});
+  }
+  batch.push_back(person_entry(303, "registration_cancelled", "third"));
+  ASSERT_EQ(*storage::AppendToChangeFeed(*relay_redis_, batch, 10), 303);
+  ASSERT_LT(FeedLength(), 250);
+
+  storage::RedisSyncClient sync(*redis_);
+  auto field = [&](const std::string& f) -> std::optional<std::string> {
+    absl::StatusOr<storage::RedisReply> r =
+        sync.Command({"HGET", storage::keys::ChangeFeedPeople(), f});
+    if (!r.ok() || r->is_nil()) return std::nullopt;
+    return r->text();
+  };
+  EXPECT_EQ(field("x|pn_p"), "p@example.org");
+  EXPECT_EQ(field("x|pn_p|1-0"), std::nullopt);
+  EXPECT_EQ(field("x|pn_p|2-0"), std::nullopt);
+  EXPECT_EQ(field("x|pn_p|303-0"), "third");
+  EXPECT_EQ(field("x|pn_p|r"), "303-0");
+  EXPECT_EQ(sync.Command({"ZCARD", storage::keys::ChangeFeedPeopleAge()})->as_integer().value_or(-1), 2);
 }
 
 }  // namespace
