@@ -586,7 +586,7 @@ class FreezableRelay:
     """A TCP relay on loopback to `target` (HOST:PORT) that can go silent
     without closing anything, as a network does that drops a laptop or a
     NAT entry: freeze() stops every byte both ways and leaves the sockets
-    open. close() ends it. Use as .target."""
+    open; thaw() lets them through again. close() ends it. Use as .target."""
 
     def __init__(self, target):
         self._host, port = target.rsplit(":", 1)
@@ -599,6 +599,10 @@ class FreezableRelay:
 
     def freeze(self):
         self._frozen.set()
+
+    def thaw(self):
+        """Lets the bytes held since freeze() through, and later ones."""
+        self._frozen.clear()
 
     def close(self):
         self._ended.set()
