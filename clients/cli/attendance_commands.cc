@@ -2,13 +2,10 @@
 // live counts and the sign-in sheet.
 #include <unistd.h>
 
-#include <algorithm>
-#include <iostream>
 #include <map>
 #include <set>
 
 #include "absl/strings/str_join.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "absl/strings/str_split.h"
 #include "commands.h"
@@ -335,18 +332,14 @@ int Watch(Context& ctx, Args& args) {
   SessionTitles titles = ctx.json() ? SessionTitles() : ReadSessionTitles(ctx, request.event_id());
   ExitOnInterrupt();
   int64_t seen = 0;
-  bool drawn = false;  // since the last (re)connection
-  absl::Status status;
   // The service ends a watch with UNAVAILABLE when it loses its Redis
   // subscription (a restart or failover) or goes away itself: a watch that
-  // has shown counts says so and watches again, as the web's live page does,
-  // waiting 1 s, 2 s, ... up to 30 s between tries, until Ctrl-C. A watch
-  // that never got its first counts fails as any other call does.
-  bool connected_once = false;
-  for (int retry = 0;; ++retry) {
-    drawn = false;
-    status = ctx.client().WatchAttendanceCounts(request, [&](const v1::AttendanceCounts& c) {
-      drawn = connected_once = true;
+  // has shown counts watches again, as the web's live page does, and gets
+  // the counts as they are then. One that never got its first counts fails
+  // as any other call does.
+  absl::Status status = WatchUntilStopped("live counts", [&](WatchStream& stream) {
+    return ctx.client().WatchAttendanceCounts(request, [&](const v1::AttendanceCounts& c) {
+      stream.shown = true;
       if (ctx.json()) {
         ctx.PrintJson(c);
       } else if (redraw) {
@@ -358,13 +351,7 @@ int Watch(Context& ctx, Args& args) {
       }
       return max_updates <= 0 || ++seen < max_updates;
     });
-    if (status.code() != absl::StatusCode::kUnavailable || !connected_once) break;
-    if (drawn) retry = 0;
-    const int wait_s = retry >= 5 ? 30 : std::min(30, 1 << retry);
-    std::cerr << "convene: live counts interrupted (" << status.message()
-              << "); reconnecting in " << wait_s << " s" << std::endl;
-    absl::SleepFor(absl::Seconds(wait_s));
-  }
+  });
   if (redraw) ctx.out() << "\n";
   return status.ok() ? kExitOk : ctx.Fail(status);
 }

@@ -3,6 +3,7 @@
 #define CONVENE_CLIENTS_CLI_COMMANDS_H_
 
 #include <functional>
+#include <string_view>
 
 #include "command_line.h"
 #include "output.h"
@@ -43,6 +44,25 @@ absl::StatusOr<Response> ReadPages(
   }
   return first;
 }
+
+// What one stream of a watch did before it ended.
+struct WatchStream {
+  bool shown = false;    // it printed something
+  bool reached = false;  // its call got through to the server
+};
+
+// Runs a watch until Ctrl-C, until `stream` stops it itself, or until an
+// error retrying cannot fix. The services end a stream with UNAVAILABLE
+// when they go away (a restart, a failover, Redis lost) and so does a
+// connection whose keepalive pings go unanswered; once the watch is
+// established (a stream showed something or reached the server), it says
+// "<what> interrupted (...); reconnecting in N s" on stderr and runs
+// `stream` again, 1 s, 2 s, ... up to 30 s apart (1 s again after a stream
+// that showed something). `stream` resumes from its own state. A watch
+// never established fails as any other call does: a wrong address is not
+// retried for ever. Returns how the last stream ended.
+absl::Status WatchUntilStopped(std::string_view what,
+                               const std::function<absl::Status(WatchStream&)>& stream);
 
 // Installs a Ctrl-C handler that ends the process with kExitInterrupted
 // (watch commands block in a stream read that only the server or a message

@@ -13,12 +13,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 
 #include <grpcpp/security/credentials.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "commands.h"
 
 namespace convene::cli {
@@ -187,6 +190,24 @@ int Run(int argc, char** argv) {
 }
 
 }  // namespace
+
+absl::Status WatchUntilStopped(std::string_view what,
+                               const std::function<absl::Status(WatchStream&)>& stream) {
+  bool established = false;
+  for (int retry = 0;; ++retry) {
+    WatchStream done;
+    absl::Status status = stream(done);
+    established = established || done.shown || done.reached;
+    if (status.code() != absl::StatusCode::kUnavailable || !established) return status;
+    if (done.shown) retry = 0;
+    const int wait_s = retry >= 5 ? 30 : std::min(30, 1 << retry);
+    std::string message(status.message());
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    std::cerr << "convene: " << what << " interrupted (UNAVAILABLE: " << message
+              << "); reconnecting in " << wait_s << " s" << std::endl;
+    absl::SleepFor(absl::Seconds(wait_s));
+  }
+}
 
 void ExitOnInterrupt() {
   struct sigaction action {};

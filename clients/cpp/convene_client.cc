@@ -142,11 +142,17 @@ absl::Status ConveneClient::Stream(
     Service<Stub>& service,
     std::unique_ptr<grpc::ClientReader<Message>> (Stub::*method)(grpc::ClientContext*,
                                                                  const Request&),
-    const Request& request, const std::function<bool(const Message&)>& on_message) {
+    const Request& request, const std::function<bool(const Message&)>& on_message,
+    bool* reached) {
   grpc::ClientContext context;
   Prepare(context, false);
   std::unique_ptr<grpc::ClientReader<Message>> reader =
       (service.stub.get()->*method)(&context, request);
+  // The reader returns once the request is sent, which needs a connection
+  // (or once the call failed for want of one).
+  if (reached != nullptr) {
+    *reached = service.channel->GetState(false) == GRPC_CHANNEL_READY;
+  }
   Message message;
   bool stopped = false;
   while (reader->Read(&message)) {
@@ -218,8 +224,8 @@ absl::StatusOr<v1::ListChangesResponse> ConveneClient::ListChanges(
 }
 absl::Status ConveneClient::WatchChanges(
     const v1::WatchChangesRequest& request,
-    const std::function<bool(const v1::Change&)>& on_change) {
-  return Stream(calendar_, &CalStub::WatchChanges, request, on_change);
+    const std::function<bool(const v1::Change&)>& on_change, bool* reached) {
+  return Stream(calendar_, &CalStub::WatchChanges, request, on_change, reached);
 }
 
 absl::StatusOr<v1::Registration> ConveneClient::Register(v1::RegisterRequest request) {

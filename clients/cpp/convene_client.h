@@ -101,8 +101,13 @@ class ConveneClient {
                                  const std::function<bool(const v1::EventChange&)>& on_change);
   // The change feed across services (schedule and attendance).
   absl::StatusOr<v1::ListChangesResponse> ListChanges(const v1::ListChangesRequest& request);
+  // `reached`, when given, tells whether the call got through to the server
+  // (a connection was up to carry it), whatever came back: a stream from now
+  // may say nothing for hours, and a caller that resumes it tells an
+  // unreachable server from one that ended the stream by this.
   absl::Status WatchChanges(const v1::WatchChangesRequest& request,
-                            const std::function<bool(const v1::Change&)>& on_change);
+                            const std::function<bool(const v1::Change&)>& on_change,
+                            bool* reached = nullptr);
 
   // Attendance.
   absl::StatusOr<v1::Registration> Register(v1::RegisterRequest request);
@@ -175,7 +180,8 @@ class ConveneClient {
       Service<Stub>& service,
       std::unique_ptr<grpc::ClientReader<Message>> (Stub::*method)(grpc::ClientContext*,
                                                                    const Request&),
-      const Request& request, const std::function<bool(const Message&)>& on_message);
+      const Request& request, const std::function<bool(const Message&)>& on_message,
+      bool* reached = nullptr);
   void Prepare(grpc::ClientContext& context, bool with_deadline) const;
 
   ClientOptions options_;

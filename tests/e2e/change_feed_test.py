@@ -12,8 +12,8 @@ import unittest
 
 import grpc
 
-from convene_e2e import (BUILD_DIR, ConveneProcess, FreezableRelay, RedisServer, local_timestamp, stream_id_key, unary,
-                         wait_until)
+from convene_e2e import (BUILD_DIR, EACH_KEY_LUA, ConveneProcess, FreezableRelay, RedisServer,
+                         eval_on_every_node, local_timestamp, stream_id_key, unary, wait_until)
 from convene.v1 import admin_pb2, attendance_pb2, calendar_pb2, common_pb2
 from google.protobuf import field_mask_pb2
 
@@ -22,24 +22,12 @@ ONLINE = common_pb2.ATTENDANCE_MODE_ONLINE
 K = calendar_pb2
 
 # Everything in Redis under cv:, values included, in one script call.
-DUMP_KEYSPACE = """
+DUMP_KEYSPACE = EACH_KEY_LUA + """
 local out = {}
-for _, k in ipairs(redis.call('KEYS', 'cv:*')) do
+each_key(function(k, values)
   out[#out + 1] = k
-  local t = redis.call('TYPE', k).ok
-  local values = {}
-  if t == 'string' then values = {redis.call('GET', k)}
-  elseif t == 'hash' then values = redis.call('HGETALL', k)
-  elseif t == 'set' then values = redis.call('SMEMBERS', k)
-  elseif t == 'zset' then values = redis.call('ZRANGE', k, 0, -1)
-  elseif t == 'list' then values = redis.call('LRANGE', k, 0, -1)
-  elseif t == 'stream' then
-    for _, e in ipairs(redis.call('XRANGE', k, '-', '+')) do
-      for _, v in ipairs(e[2]) do values[#values + 1] = v end
-    end
-  end
-  for _, v in ipairs(values) do out[#out + 1] = v end
-end
+  for _, v in ipairs(values or {}) do out[#out + 1] = v end
+end)
 return out
 """
 
@@ -125,10 +113,7 @@ class ChangeFeedE2ETest(unittest.TestCase):
 
     def keyspace(self):
         # Every node that holds keys (one, or each primary of a cluster).
-        out = b"".join(
-            subprocess.run(["redis-cli", *target, "EVAL", DUMP_KEYSPACE, "0"],
-                           capture_output=True, timeout=30, check=True).stdout
-            for target in self.redis.node_targets())
+        out = b"".join(eval_on_every_node(self.redis, DUMP_KEYSPACE))
         self.assertIn(b"cv:{feed}:changes", out)
         return out
 

@@ -371,6 +371,129 @@ class CliE2ETest(CliCalls, unittest.TestCase):
                 server.stop()
             redis.cleanup()
 
+    def test_changes_watch_carries_on_across_restarts_printing_each_change_once(self):
+        # An integration follows the feed with `convene changes watch` until
+        # Ctrl-C. convened ends its streams with UNAVAILABLE when it stops,
+        # and Redis may restart under it: the watch says so on stderr, watches
+        # again after the last change it printed, and over both restarts
+        # prints every later change exactly once, in the feed's order. A
+        # quiet watch (its filter matched nothing yet) carries on too, from
+        # its --position.
+        redis = SingleRedisServer(extra_args=["--appendonly", "yes", "--appendfsync", "always"],
+                                  cluster=False)
+        redis.start()
+        servers = []
+        watches = []
+
+        def start_watch(*args):
+            watch = subprocess.Popen(
+                [CLI, "--server=" + servers[0].target, "changes", "watch", *args],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                env={"TZ": "UTC", "PATH": os.environ.get("PATH", "")})
+            watches.append(watch)
+            lines, errors = queue.Queue(), queue.Queue()
+            threading.Thread(target=lambda: [lines.put(l) for l in watch.stdout], daemon=True).start()
+            threading.Thread(target=lambda: [errors.put(l) for l in watch.stderr], daemon=True).start()
+            return watch, lines, errors
+
+        def connected(watch, port):
+            # The watch's process holds a TCP connection to convened.
+            inodes = set()
+            for fd in os.listdir(f"/proc/{watch.pid}/fd"):
+                try:
+                    target = os.readlink(f"/proc/{watch.pid}/fd/{fd}")
+                except OSError:
+                    continue
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+            rows = []
+            for table in ("/proc/net/tcp", "/proc/net/tcp6"):  # gRPC may use v4-mapped v6
+                with open(table) as f:
+                    rows += [line.split() for line in f.readlines()[1:]]
+            return any(r[9] in inodes and r[3] == "01" and int(r[2].rsplit(":", 1)[1], 16) == port
+                       for r in rows)
+
+        def drain(q):
+            got = []
+            while not q.empty():
+                got.append(q.get_nowait())
+            return got
+
+        try:
+            servers.append(ConveneProcess("convened/convened", redis.address))
+            self.server = servers[-1]  # this test's own, shadowing the class's
+            port = servers[-1].port
+            event_id = self.create_thessaloniki("cli-feed-restart")
+            first = wait_until(lambda: self.json("changes", "list", "--event=" + event_id,
+                                                 "--all").get("changes"), 10)[0]["position"]
+            watch, lines, errors = start_watch("--event=" + event_id, "--position=" + first)
+            quiet, quiet_lines, quiet_errors = start_watch(
+                "--event=" + event_id, "--kind=event_cancelled", "--position=" + first)
+            printed = []
+
+            def change_and_see(*args, expect):
+                self.cli("events", *args)
+                line = lines.get(timeout=20)
+                printed.append(line)
+                self.assertIn(expect, line)
+
+            change_and_see("update", event_id, "--title=Workshop 1", expect="Workshop 1")
+            # The quiet watch printed nothing: it is established once its
+            # call reached convened (a watch that never did fails at once).
+            self.assertTrue(wait_until(lambda: connected(quiet, port), 20))
+            time.sleep(0.5)
+            # convened stops (its streams end with UNAVAILABLE) and comes back
+            # on the same port.
+            servers[-1].stop()
+            for w, q in ((watch, errors), (quiet, quiet_errors)):
+                said = q.get(timeout=20)
+                self.assertIn("reconnecting in", said)
+                self.assertIsNone(w.poll(), "the watch ended: " + said)
+            servers.append(ConveneProcess("convened/convened", redis.address,
+                                          extra_args=[f"--listen=127.0.0.1:{port}"]))
+            self.server = servers[-1]
+            change_and_see("update", event_id, "--title=Workshop 2", expect="Workshop 2")
+            # Redis restarts under the services.
+            redis.stop()
+            redis.start()
+            wait_until(lambda: subprocess.run(
+                [CLI, "--server=" + self.server.target, "events", "show", event_id],
+                capture_output=True, timeout=30).returncode == 0, 20)
+            change_and_see("update", event_id, "--title=Workshop 3", expect="Workshop 3")
+            change_and_see("cancel", event_id, "--reason=moved online", expect="event cancelled")
+            self.assertIn("event cancelled", quiet_lines.get(timeout=45))
+            # Nothing printed twice, nothing skipped: each watch printed
+            # exactly the feed's changes after `first` that it asked for.
+            time.sleep(1)
+            printed += drain(lines)
+            self.assertEqual(drain(quiet_lines), [])
+            feed = self.json("changes", "list", "--event=" + event_id, "--position=" + first,
+                             "--all")["changes"]
+            self.assertEqual([l.rsplit("@", 1)[1].strip() for l in printed],
+                             [c["position"] for c in feed], "".join(printed))
+            self.assertEqual(feed[-1]["kind"], "CHANGE_KIND_EVENT_CANCELLED")
+            for w in (watch, quiet):
+                self.assertIsNone(w.poll())
+                w.send_signal(signal.SIGINT)
+                self.assertEqual(w.wait(timeout=10), 130)
+            # What retrying cannot fix still ends a watch at once, exit 1.
+            self.assertOneErrorLine(self.cli("changes", "watch", "--event=ev_00000000000000ff",
+                                             code=1, timeout=20), "NOT_FOUND", "event_id")
+            self.assertOneErrorLine(self.cli("changes", "watch", "--position=soon", code=1,
+                                             timeout=20), "INVALID_ARGUMENT", "position")
+        finally:
+            self.__dict__.pop("server", None)
+            for w in watches:
+                if w.poll() is None:
+                    w.kill()
+                    w.wait(timeout=10)
+                w.stdout.close()
+                w.stderr.close()
+            for server in servers:
+                if server.proc.poll() is None:
+                    server.stop()
+            redis.cleanup()
+
     def test_notices_show_set_and_refuse_an_unknown_kind(self):
         event_id = self.json("events", "create", "--request_id=cli-notices", "--title=CoP2 webinar",
                              "--format=online", "--time_zone=Europe/Brussels",
@@ -535,13 +658,15 @@ class CliE2ETest(CliCalls, unittest.TestCase):
         self.assertOneErrorLine(done, "UNAVAILABLE")
         self.assertIn("could not reach 127.0.0.1:1", done.stderr)
 
-    def test_a_watch_over_a_network_that_vanished_ends(self):
+    def test_a_watch_over_a_network_that_vanished_reports_it(self):
         """A watch has no deadline and an idle one reads nothing: when the
         network between it and the server went silent without a FIN (a NAT
-        entry dropped, a server host gone), `convene changes watch` (and
-        every ConveneClient stream) waited for ever. It pings a quiet
-        connection (--keepalive) and ends with UNAVAILABLE, exit 1, when
-        the pings go unanswered."""
+        entry dropped, a server host gone), a watch waited for ever. It
+        pings a quiet connection (--keepalive) and, when the pings go
+        unanswered, a stream ends with UNAVAILABLE: `convene events watch`
+        exits 1 saying so; `convene changes watch`, which resumes, says so
+        on stderr, reconnects, and once the network is back prints the
+        later changes, none twice."""
         server = ConveneProcess("convened/convened", self.redis.address,
                                 extra_args=["--keepalive_time=1s", "--keepalive_timeout=1s"])
         self.addCleanup(server.stop)
@@ -551,23 +676,61 @@ class CliE2ETest(CliCalls, unittest.TestCase):
         first = wait_until(lambda: self.json("changes", "list", "--event=" + event_id,
                                              "--all").get("changes"), 10)[0]["position"]
         self.cli("events", "update", event_id, "--title=CoP1 3rd workshop (hybrid)")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TZ": "UTC"}
         watch = subprocess.Popen(
             [CLI, "--server=" + relay.target, "--keepalive=1s", "changes", "watch",
              "--event=" + event_id, "--position=" + first],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TZ": "UTC"})
-        self.addCleanup(lambda: watch.poll() is None and (watch.kill(), watch.wait(10)))
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.addCleanup(self.end_process, watch)
+        events = subprocess.Popen(
+            [CLI, "--server=" + relay.target, "--keepalive=1s", "events", "watch"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.addCleanup(self.end_process, events)
+        errors = queue.Queue()
+        threading.Thread(target=lambda: [errors.put(l) for l in watch.stderr], daemon=True).start()
         # The replay's line: the stream is up, then stays quiet.
         self.assertIn("event updated", watch.stdout.readline())
         time.sleep(3)
         self.assertIsNone(watch.poll(), "a quiet watch over a live network goes on")
+        self.assertIsNone(events.poll(), "a quiet watch over a live network goes on")
         relay.freeze()
         try:
-            out, err = watch.communicate(timeout=15)
+            out, err = events.communicate(timeout=15)
         except subprocess.TimeoutExpired:
-            self.fail("the watch still waits 15 s after its network went silent")
-        self.assertEqual(watch.returncode, 1, err)
+            self.fail("events watch still waits 15 s after its network went silent")
+        self.assertEqual(events.returncode, 1, err)
         self.assertIn("UNAVAILABLE", err)
+        try:
+            said = errors.get(timeout=15)
+        except queue.Empty:
+            self.fail("changes watch said nothing 15 s after its network went silent")
+        self.assertIn("UNAVAILABLE", said)
+        self.assertIn("reconnecting in", said)
+        self.assertIsNone(watch.poll(), "changes watch ended: " + said)
+        relay.thaw()
+        self.cli("events", "update", event_id, "--title=CoP1 3rd workshop (online)")
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in watch.stdout], daemon=True).start()
+        try:
+            line = lines.get(timeout=45)
+        except queue.Empty:
+            self.fail("changes watch printed nothing 45 s after the network came back")
+        self.assertIn("CoP1 3rd workshop (online)", line)
+        time.sleep(1)
+        again = []
+        while not lines.empty():
+            again.append(lines.get_nowait())
+        self.assertEqual(again, [])
+        self.assertIsNone(watch.poll())
+
+    @staticmethod
+    def end_process(process):
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
 
     def test_changes_list_filters_resumes_and_watches(self):
         event_id = self.create_thessaloniki("cli-feed")

@@ -144,6 +144,42 @@ def reminder_shard_key(name, shard):
     return f"cv:{{ntf}}:{name}" if shard == 0 else f"cv:{{ntf:{shard}}}:{name}"
 
 
+# Lua for scripts that read a node's whole keyspace (tests that look for
+# personal data left anywhere): each_key(visit) calls visit(k, values, type)
+# for every key under cv: on the node, `values` being every value it holds,
+# of any type (a stream's entries' fields and values), or nil for a type
+# it does not read. A script is EACH_KEY_LUA followed by its own body.
+EACH_KEY_LUA = """
+local function each_key(visit)
+  for _, k in ipairs(redis.call('KEYS', 'cv:*')) do
+    local t = redis.call('TYPE', k).ok
+    local values
+    if t == 'string' then values = {redis.call('GET', k)}
+    elseif t == 'hash' then values = redis.call('HGETALL', k)
+    elseif t == 'set' then values = redis.call('SMEMBERS', k)
+    elseif t == 'zset' then values = redis.call('ZRANGE', k, 0, -1)
+    elseif t == 'list' then values = redis.call('LRANGE', k, 0, -1)
+    elseif t == 'stream' then
+      values = {}
+      for _, e in ipairs(redis.call('XRANGE', k, '-', '+')) do
+        for _, v in ipairs(e[2]) do values[#values + 1] = v end
+      end
+    end
+    visit(k, values, t)
+  end
+end
+"""
+
+
+def eval_on_every_node(redis, script, *argv):
+    """Runs `script` (no keys, ARGV `argv`) on every node of `redis` that
+    holds keys (the one, or each primary of a cluster): each node's reply as
+    redis-cli --raw prints it, in bytes."""
+    return [subprocess.run(["redis-cli", *target, "--raw", "EVAL", script, "0", *argv],
+                           capture_output=True, timeout=30, check=True).stdout
+            for target in redis.node_targets()]
+
+
 def RedisServer(extra_args=(), cluster=None):
     """The Redis a test runs against: a SingleRedisServer, or with
     CONVENE_TEST_REDIS_CLUSTER=3 in the environment (ctest's cluster3.*
@@ -586,7 +622,7 @@ class FreezableRelay:
     """A TCP relay on loopback to `target` (HOST:PORT) that can go silent
     without closing anything, as a network does that drops a laptop or a
     NAT entry: freeze() stops every byte both ways and leaves the sockets
-    open. close() ends it. Use as .target."""
+    open; thaw() lets them through again. close() ends it. Use as .target."""
 
     def __init__(self, target):
         self._host, port = target.rsplit(":", 1)
@@ -599,6 +635,10 @@ class FreezableRelay:
 
     def freeze(self):
         self._frozen.set()
+
+    def thaw(self):
+        """Lets the bytes held since freeze() through, and later ones."""
+        self._frozen.clear()
 
     def close(self):
         self._ended.set()

@@ -34,7 +34,8 @@ import zoneinfo
 
 import grpc
 
-from convene_e2e import start_authenticating_convened, unary, wait_until
+from convene_e2e import (EACH_KEY_LUA, eval_on_every_node, start_authenticating_convened,
+                         unary, wait_until)
 from convene.v1 import (admin_pb2, attendance_pb2, calendar_pb2, common_pb2,
                         notification_pb2)
 from google.protobuf import duration_pb2
@@ -56,28 +57,20 @@ FORGET_REASON = "art. 17 request 4711"
 
 # Every key one node holds under cv: whose name or any value (of any type,
 # stream entries included) contains one of ARGV: "index<TAB>key" lines.
-FIND_IN_KEYSPACE = """
+FIND_IN_KEYSPACE = EACH_KEY_LUA + """
 local out = {}
-local function look(k, text)
+local unread
+each_key(function(k, values, t)
+  if values == nil then
+    unread = unread or ('unread type ' .. t .. ' of ' .. k)
+    return
+  end
+  local text = k .. '\\n' .. table.concat(values, '\\n')
   for i, needle in ipairs(ARGV) do
     if string.find(text, needle, 1, true) then out[#out + 1] = i .. '\\t' .. k end
   end
-end
-for _, k in ipairs(redis.call('KEYS', 'cv:*')) do
-  local t = redis.call('TYPE', k).ok
-  local values = {}
-  if t == 'string' then values = {redis.call('GET', k)}
-  elseif t == 'hash' then values = redis.call('HGETALL', k)
-  elseif t == 'set' then values = redis.call('SMEMBERS', k)
-  elseif t == 'zset' then values = redis.call('ZRANGE', k, 0, -1)
-  elseif t == 'list' then values = redis.call('LRANGE', k, 0, -1)
-  elseif t == 'stream' then
-    for _, e in ipairs(redis.call('XRANGE', k, '-', '+')) do
-      for _, v in ipairs(e[2]) do values[#values + 1] = v end
-    end
-  else return redis.error_reply('unread type ' .. t .. ' of ' .. k) end
-  look(k, k .. '\\n' .. table.concat(values, '\\n'))
-end
+end)
+if unread then return redis.error_reply(unread) end
 return out
 """
 
@@ -120,10 +113,8 @@ class ErasureTest(unittest.TestCase):
         """{label: [keys]} of the needles found anywhere in Redis."""
         labels = list(needles)
         found = {}
-        for target in self.redis.node_targets():
-            reply = subprocess.run(["redis-cli", *target, "--raw", "EVAL", FIND_IN_KEYSPACE, "0",
-                                    *[needles[label] for label in labels]],
-                                   capture_output=True, timeout=30, check=True).stdout
+        for reply in eval_on_every_node(self.redis, FIND_IN_KEYSPACE,
+                                        *[needles[label] for label in labels]):
             self.assertNotIn(b"ERR", reply)
             for line in reply.decode(errors="replace").splitlines():
                 if not line:
