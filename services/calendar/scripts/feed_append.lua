@@ -47,9 +47,12 @@ end
 -- An erased person's own field holds ERASED (no participant id is empty),
 -- so recording someone already known is one HSETNX that changes nothing:
 -- most entries are of people the feed has seen. Erasures recorded before
--- that mark existed set "<person>|forgotten"; it is looked at only when a
--- person's field is new.
+-- that mark existed set "<person>|forgotten"; backfill() below turns each
+-- into the mark, and until it has been through the hash that field is
+-- looked at when a person's field is new (a registration's first entry).
 local ERASED = ''
+-- How far backfill() has come ("done" once through), read once per call.
+local backfill_cursor = redis.call('GET', KEYS[6])
 -- A feed entry id as a score that orders like it: exact while a
 -- millisecond holds fewer than 1000 entries, and past that later entries
 -- share one, which only keeps a field a little longer. Built as text: a
@@ -87,7 +90,8 @@ local function keep_person(added)
   -- Nothing is recorded again for someone erased: their earlier entries
   -- stay anonymous.
   if redis.call('HSETNX', KEYS[4], person, person_id) == 1 then
-    if redis.call('HEXISTS', KEYS[4], person .. '|forgotten') == 1 then
+    if backfill_cursor ~= 'done' and
+       redis.call('HEXISTS', KEYS[4], person .. '|forgotten') == 1 then
       redis.call('HSET', KEYS[4], person, ERASED)
       return
     end
@@ -119,14 +123,21 @@ end
 -- everything the feed holds now has been trimmed.
 local BACKFILL_SLICE = 100
 local function backfill()
-  local cursor = redis.call('GET', KEYS[6])
+  local cursor = backfill_cursor
   if cursor == 'done' then return end
   local scanned = redis.call('HSCAN', KEYS[4], cursor or '0', 'COUNT', BACKFILL_SLICE)
   local at = score(newest_feed_entry())
   local kv = scanned[2]
   for k = 1, #kv, 2 do
     local field, value = kv[k], kv[k + 1]
-    if (string.match(field, '^[^|]+|[^|]+$') and value ~= ERASED)
+    local erased = string.match(field, '^([^|]+|[^|]+)|forgotten$')
+    if erased then
+      -- An earlier release's erasure: the person's own field becomes the
+      -- mark (its id was deleted then), so keep_person need not look.
+      redis.call('HSET', KEYS[4], erased, ERASED)
+      redis.call('HDEL', KEYS[4], field)
+      redis.call('ZREM', KEYS[5], erased)
+    elseif (string.match(field, '^[^|]+|[^|]+$') and value ~= ERASED)
         or string.match(field, '^[^|]+|[^|]+|%d+%-%d+$') then
       redis.call('ZADD', KEYS[5], 'NX', at, field)
     end
