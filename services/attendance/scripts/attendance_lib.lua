@@ -195,10 +195,11 @@ end
 -- the event-wide counters most changes move (touched raises the version; a
 -- registration, arrival order and the count) and `extra` (more event-wide
 -- fields the caller is about to read), so checking it costs no command.
-local function counters_layout_current(extra)
+-- `alone`: read the mark only (a call that reads no counter at all).
+local function counters_layout_current(extra, alone)
   if LAYOUT_CHECKED then return end
   LAYOUT_CHECKED = true
-  local names = { 'version', 'seq', 'registrations' }
+  local names = alone and {} or { 'version', 'seq', 'registrations' }
   for _, field in ipairs(extra or {}) do names[#names + 1] = field end
   local values = redis.call('HMGET', EV.counts, 'layout', unpack(names))
   -- Event-wide fields: a move below leaves them where they are.
@@ -327,7 +328,7 @@ local function write_counters()
     -- moved in place: reading it only to write it back cost Redis more
     -- than the HINCRBY. Its answer also tells whether the field was new,
     -- so whether its day's hash may be new (store_counters' rule).
-    counters_layout_current()
+    counters_layout_current(nil, true)
     local dates = {}
     for _, field in ipairs(unread) do
       local date = counter_date(field)
