@@ -4,6 +4,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -444,14 +445,41 @@ int Watch(Context& ctx, Args& args) {
   int64_t max_updates = args.Int("max_updates");
   if (!args.ok()) return ctx.Usage(args);
   ExitOnInterrupt();
+  // The watch starts from a sync token it holds, so that an interrupted
+  // watch (convened restarting, Redis lost, a dead network) watches again
+  // after the last change it printed: none twice, none skipped, also of
+  // those made while it was away. "From now on" is the feed's position
+  // now (ListEvents names it); a --sync_token is checked first (an expired
+  // one fails at once). Either call reaching the calendar service makes the
+  // watch established: a quiet one carries on too.
+  absl::Status start;
+  if (request.sync_token().empty()) {
+    v1::ListEventsRequest now;
+    now.set_page_size(1);
+    absl::StatusOr<v1::ListEventsResponse> page = ctx.client().ListEvents(now);
+    start = page.status();
+    if (page.ok()) request.set_sync_token(page->sync_token());
+  } else {
+    v1::ListEventChangesRequest check;
+    check.set_sync_token(request.sync_token());
+    check.set_page_size(1);
+    start = ctx.client().ListEventChanges(check).status();
+  }
+  if (!start.ok()) return ctx.Fail(start);
   int64_t seen = 0;
-  absl::Status status = ctx.client().WatchEventChanges(request, [&](const v1::EventChange& c) {
-    if (ctx.json()) {
-      ctx.PrintJson(c);
-    } else {
-      ctx.out() << ChangeLine(ctx, c) << std::endl;
-    }
-    return max_updates <= 0 || ++seen < max_updates;
+  bool first = true;
+  absl::Status status = WatchUntilStopped("calendar watch", [&](WatchStream& stream) {
+    stream.reached = std::exchange(first, false);
+    return ctx.client().WatchEventChanges(request, [&](const v1::EventChange& c) {
+      stream.shown = true;
+      if (ctx.json()) {
+        ctx.PrintJson(c);
+      } else {
+        ctx.out() << ChangeLine(ctx, c) << std::endl;
+      }
+      request.set_sync_token(c.sync_token());
+      return max_updates <= 0 || ++seen < max_updates;
+    });
   });
   return status.ok() ? kExitOk : ctx.Fail(status);
 }
@@ -599,7 +627,14 @@ Command EventsCommands() {
           Leaf("watch", "Print changes as they happen, until Ctrl-C", "",
                {{"sync_token", "TOKEN", "start after this change (empty: from now on)"},
                 {"max_updates", "N", "stop after N changes"}},
-               Watch),
+               Watch,
+               "When convened or Redis restarts, or the network goes silent, it says\n"
+               "\"reconnecting in N s\" on stderr and watches again after the last change\n"
+               "printed (1 s, 2 s, ... up to 30 s apart), or after where it began: no\n"
+               "change twice, none skipped, also of those made while it was away. Other\n"
+               "errors (an expired or foreign --sync_token, a token refused, too many\n"
+               "streams) end it, exit 1: after an expired one, list the events again\n"
+               "(`convene events list`) and watch from now on.\n"),
           Leaf("find-times", "Slots inside everyone's working hours", "",
                {{"participant", "SPEC",
                  "'name|zone-or-city[|09:00|17:00[|1,2,3,4,5]]' (working hours, ISO weekdays)",

@@ -38,7 +38,7 @@ std::vector<OptionSpec> GlobalOptions() {
       {"output", "FORMAT", "table (default) or json: the response as JSON, one line"},
       {"token", "TOKEN", "bearer token (default: $CONVENE_TOKEN)"},
       {"timeout", "DURATION", "deadline of each call: 10s (default), 500ms, or seconds"},
-      {"keepalive", "DURATION", "ping a quiet connection this often and drop it when a ping goes unanswered as long: a watch over a network that vanished ends (exit 1) instead of waiting for ever; 30s (default), 0: never"},
+      {"keepalive", "DURATION", "ping a quiet connection this often and drop it when a ping goes unanswered as long: a watch over a network that vanished notices it and reconnects instead of waiting for ever; 30s (default), 0: never"},
       {"tls_ca_file", "FILE", "the servers serve TLS: trust the CA certificates in FILE (PEM; a self-signed server's own certificate)"},
   };
 }

@@ -48,12 +48,12 @@ void CountsHub::ReadFrom(AttendanceApp& app, const core::Clock& clock) {
   clock_ = &clock;
 }
 
-void CountsHub::Add(const std::string& event_id, CountsWatcher* watcher) {
+void CountsHub::Add(const std::string& event_id, CountsSink* watcher) {
   absl::MutexLock lock(&mu_);
   events_[event_id].watchers.insert(watcher);
 }
 
-void CountsHub::Remove(const std::string& event_id, CountsWatcher* watcher) {
+void CountsHub::Remove(const std::string& event_id, CountsSink* watcher) {
   absl::MutexLock lock(&mu_);
   auto it = events_.find(event_id);
   if (it == events_.end()) return;
@@ -72,7 +72,7 @@ void CountsHub::OnListening(bool listening) {
     absl::MutexLock lock(&mu_);
     for (auto& [event_id, watch] : events_) {
       if (!listening) {
-        for (CountsWatcher* w : watch.watchers) {
+        for (CountsSink* w : watch.watchers) {
           w->Deliver(absl::UnavailableError(
               "live counts interrupted: the service lost its subscription to "
               "changes (Redis connection); watch again"));
@@ -110,7 +110,7 @@ void CountsHub::Read(const std::string& event_id) {
     if (it != events_.end()) {
       absl::flat_hash_set<std::string> wanted;
       bool every_day = false;
-      for (CountsWatcher* w : it->second.watchers) {
+      for (CountsSink* w : it->second.watchers) {
         if (w->days().empty()) every_day = true;
         wanted.insert(w->days().begin(), w->days().end());
       }
@@ -118,17 +118,26 @@ void CountsHub::Read(const std::string& event_id) {
       it->second.days = days;
     }
   }
-  app->GetAttendanceCounts(event_id, std::move(days),
-                           [this, event_id](absl::StatusOr<core::AttendanceCounts> c) {
-                             OnCounts(event_id, std::move(c));
-                           });
+  ReadDays(*app, event_id, std::move(days));
+}
+
+void CountsHub::ReadDays(AttendanceApp& app, const std::string& event_id,
+                         std::vector<std::string> days) {
+  app.GetAttendanceCounts(event_id, std::move(days),
+                          [this, event_id](absl::StatusOr<core::AttendanceCounts> c) {
+                            OnCounts(event_id, std::move(c));
+                          });
 }
 
 void CountsHub::OnCounts(const std::string& event_id,
                          absl::StatusOr<core::AttendanceCounts> counts) {
   bool again = false;
+  // The listed days, read again when every day was refused.
+  std::optional<std::vector<std::string>> listed;
+  AttendanceApp* app;
   {
     absl::MutexLock lock(&mu_);
+    app = app_;
     // Converted once for every watcher of the event.
     const absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>> message =
         counts.ok() ? absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>>(
@@ -136,9 +145,28 @@ void CountsHub::OnCounts(const std::string& event_id,
                               CountsToProto(*counts, clock_->Now())))
                     : counts.status();
     auto it = events_.find(event_id);
-    if (it != events_.end()) {
+    if (it != events_.end() && it->second.days.empty() &&
+        counts.status().code() == absl::StatusCode::kOutOfRange) {
+      // Every day is more than one answer holds: those who asked for every
+      // day are refused, as GetAttendanceCounts refuses them, and the days
+      // the others listed are read again without them. Ending every stream
+      // of the event let one watcher asking for too much (even one about to
+      // be refused by its own first read) end a desk's watch of today.
+      absl::flat_hash_set<std::string> wanted;
+      for (CountsSink* w : it->second.watchers) {
+        wanted.insert(w->days().begin(), w->days().end());
+      }
+      if (!wanted.empty()) {
+        for (CountsSink* w : it->second.watchers) {
+          if (w->days().empty()) w->Deliver(message);
+        }
+        listed.emplace(wanted.begin(), wanted.end());
+        it->second.days = *listed;
+      }
+    }
+    if (!listed && it != events_.end()) {
       const std::vector<std::string>& read = it->second.days;
-      for (CountsWatcher* w : it->second.watchers) {
+      for (CountsSink* w : it->second.watchers) {
         const bool covered =
             read.empty() || (!w->days().empty() &&
                              std::all_of(w->days().begin(), w->days().end(), [&](const std::string& d) {
@@ -154,15 +182,17 @@ void CountsHub::OnCounts(const std::string& event_id,
         if (watch.watchers.empty()) events_.erase(it);
       }
     }
-    if (!again) --reads_in_flight_;
+    // The read goes on (again, or for the listed days): still in flight.
+    if (!again && !listed) --reads_in_flight_;
   }
+  if (listed) return ReadDays(*app, event_id, *std::move(listed));
   if (again) Read(event_id);
 }
 
 void CountsHub::CloseAll() {
   absl::MutexLock lock(&mu_);
   for (auto& [event, watch] : events_) {
-    for (CountsWatcher* w : watch.watchers) w->Close();
+    for (CountsSink* w : watch.watchers) w->Close();
   }
 }
 

@@ -29,7 +29,20 @@
 
 namespace convene::attendance {
 
-class CountsWatcher;
+// What the hub hands an event's counts to (a WatchAttendanceCounts stream;
+// an interface so the hub can be driven without gRPC in tests).
+class CountsSink {
+ public:
+  virtual ~CountsSink() = default;
+  // The days it asks for (empty: every day).
+  virtual const std::vector<std::string>& days() const = 0;
+  // Counts the hub read after a change, or why they could not be read.
+  // Called with the hub's lock held.
+  virtual void Deliver(
+      const absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>>& counts) = 0;
+  // Ends the stream with UNAVAILABLE (shutdown).
+  virtual void Close() = 0;
+};
 
 // The process's subscription to counts changes and the watchers it serves.
 class CountsHub {
@@ -46,19 +59,20 @@ class CountsHub {
   // the hub's reads.
   void ReadFrom(AttendanceApp& app, const core::Clock& clock);
 
-  void Add(const std::string& event_id, CountsWatcher* watcher);
-  void Remove(const std::string& event_id, CountsWatcher* watcher);
+  void Add(const std::string& event_id, CountsSink* watcher);
+  void Remove(const std::string& event_id, CountsSink* watcher);
   // Ends every stream (server shutdown).
   void CloseAll();
 
  private:
   // The watchers of one event on this replica, and its shared read.
   struct EventWatch {
-    absl::flat_hash_set<CountsWatcher*> watchers;
+    absl::flat_hash_set<CountsSink*> watchers;
     bool reading = false;
     bool read_again = false;
     // The days the read under way reads: those its watchers asked for
-    // (empty: every day, when one asked for all). A watcher that came
+    // (empty: every day, when one asked for all; when every day is more
+    // than one answer holds, the days the others listed). A watcher that came
     // later and asked for others is left out of that read's delivery; the
     // change that comes after it joined starts a read that includes it.
     std::vector<std::string> days;
@@ -72,6 +86,8 @@ class CountsHub {
   void Changed(const std::string& event_id);
   // Reads the counts of the days the event's watchers ask for.
   void Read(const std::string& event_id);
+  void ReadDays(AttendanceApp& app, const std::string& event_id,
+                std::vector<std::string> days);
   void OnCounts(const std::string& event_id, absl::StatusOr<core::AttendanceCounts> counts);
 
   std::unique_ptr<storage::RedisSubscriber> subscriber_;
@@ -84,7 +100,7 @@ class CountsHub {
 
 // One WatchAttendanceCounts stream: the counts now, then after each change.
 class CountsWatcher final
-    : public grpc::ServerWriteReactor<v1::AttendanceCounts> {
+    : public grpc::ServerWriteReactor<v1::AttendanceCounts>, public CountsSink {
  public:
   // `days`: the days each message holds (empty: every day), as
   // GetAttendanceCounts takes them (CountsForDays).
@@ -96,13 +112,14 @@ class CountsWatcher final
   // Counts the hub read after a change: sent unless older than (or the same
   // as) what this stream sent or read last. A failed read ends the stream.
   // Called with the hub's lock held.
-  void Deliver(const absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>>& counts);
+  void Deliver(
+      const absl::StatusOr<std::shared_ptr<const v1::AttendanceCounts>>& counts) override;
   // Ends the stream with UNAVAILABLE (shutdown).
-  void Close();
+  void Close() override;
   // Ends the stream with `status` (its token was revoked, ...); any thread.
   void End(grpc::Status status);
   // The days each message holds (empty: every day).
-  const std::vector<std::string>& days() const { return days_; }
+  const std::vector<std::string>& days() const override { return days_; }
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;

@@ -68,10 +68,15 @@ behaviour:
      "Den  Haag", a no-break space pasted from a document) counts in the
      same group as the plain spelling: it made a group of its own, so the
      per-city counts split one city in two. A name of spaces only is no
-     name.
+     name;
+  x. a watcher of the whole of case q's event is refused, and no longer
+     takes the event's other watchers with it: the shared read of every
+     day was refused too, ending a desk's watch of one day.
 """
 import os
+import queue
 import subprocess
+import threading
 import unittest
 
 import grpc
@@ -1113,6 +1118,61 @@ class AttendanceRegressionsTest(unittest.TestCase):
                         "--redis=" + self.redis.address, "--event=" + ev.id, "--repair"],
                        capture_output=True, timeout=120, check=True)
         self.assertFalse([line for line in self.audit_drift() if ev.id in line])
+
+    # -- x ------------------------------------------------------------------
+    def test_x_a_watch_of_too_many_days_does_not_end_the_other_watches(self):
+        """The watchers of an event on one server share one read of the days
+        they watch. A watcher of the whole of case q's event is refused
+        (OUT_OF_RANGE), but while it was being refused the shared read was
+        of every day and refused too: a registration landing then ended the
+        event's other streams, a desk watching one day, with OUT_OF_RANGE.
+        Whole-event watchers opened as people register are refused, and the
+        desk's stream goes on with its day's counts after each change (the
+        same race, held open, is tests/integration/attendance
+        counts_hub_integration_test.cc)."""
+        ev = self.create_event("reg-x", "2031-01-01", "2031-12-31", fmt=common_pb2.EVENT_FORMAT_ONLINE)
+        for i in range(60):
+            self.register(ev, f"x{i}", mode=ONLINE, city=f"{i:03d}" + "c" * 97,
+                          organisation=f"{i:03d}" + "o" * 197)
+        watch = self.channel.unary_stream(
+            "/convene.v1.AttendanceService/WatchAttendanceCounts",
+            request_serializer=A.WatchAttendanceCountsRequest.SerializeToString,
+            response_deserializer=A.AttendanceCounts.FromString)
+        desk = watch(A.WatchAttendanceCountsRequest(event_id=ev.id, days=["2031-06-01"]),
+                     timeout=120)
+        self.addCleanup(desk.cancel)
+        seen = queue.Queue()
+
+        def follow():
+            try:
+                for c in desk:
+                    seen.put(c)
+            except grpc.RpcError as e:
+                seen.put(e)
+        threading.Thread(target=follow, daemon=True).start()
+        first = seen.get(timeout=30)
+        self.assertNotIsInstance(first, grpc.RpcError)
+        self.assertEqual(first.days[0].counts.registered_online, 60)
+
+        def refused(stream):
+            try:
+                next(stream)
+            except grpc.RpcError as e:
+                return e.code()
+            return None
+        for round in range(8):
+            wholes = [watch(A.WatchAttendanceCountsRequest(event_id=ev.id), timeout=30)
+                      for _ in range(4)]
+            self.register(ev, f"x-late-{round}", mode=ONLINE, city="Gent")
+            for w in wholes:
+                self.assertEqual(refused(w), grpc.StatusCode.OUT_OF_RANGE)
+            while True:
+                c = seen.get(timeout=30)
+                if isinstance(c, grpc.RpcError):
+                    self.fail(f"round {round}: the desk's watch ended: {c.code()} {c.details()}")
+                self.assertEqual([d.date for d in c.days], ["2031-06-01"])
+                if c.days[0].counts.registered_online == 61 + round:
+                    break
 
 
 if __name__ == "__main__":

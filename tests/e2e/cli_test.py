@@ -494,6 +494,139 @@ class CliE2ETest(CliCalls, unittest.TestCase):
                     server.stop()
             redis.cleanup()
 
+    def test_events_watch_carries_on_across_restarts_printing_each_change_once(self):
+        # A calendar follows the events with `convene events watch` until
+        # Ctrl-C. convened ends its streams with UNAVAILABLE when it stops,
+        # and Redis may restart under it: the watch exited 1 then. It says
+        # so on stderr, watches again after the sync token of the last
+        # change it printed (or the one it started from), and over both
+        # restarts prints every later change exactly once, in the feed's
+        # order: one from --sync_token, and one from now on, quiet when
+        # convened stops.
+        redis = SingleRedisServer(extra_args=["--appendonly", "yes", "--appendfsync", "always"],
+                                  cluster=False)
+        redis.start()
+        servers = []
+        watches = []
+
+        def start_watch(*args):
+            watch = subprocess.Popen(
+                [CLI, "--server=" + servers[0].target, "events", "watch", *args],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                env={"TZ": "UTC", "PATH": os.environ.get("PATH", "")})
+            watches.append(watch)
+            lines, errors = queue.Queue(), queue.Queue()
+            threading.Thread(target=lambda: [lines.put(l) for l in watch.stdout], daemon=True).start()
+            threading.Thread(target=lambda: [errors.put(l) for l in watch.stderr], daemon=True).start()
+            return watch, lines, errors
+
+        def drain(q):
+            got = []
+            while not q.empty():
+                got.append(q.get_nowait())
+            return got
+
+        def connected(watch, port):
+            # The watch's process holds a TCP connection to convened.
+            inodes = set()
+            for fd in os.listdir(f"/proc/{watch.pid}/fd"):
+                try:
+                    target = os.readlink(f"/proc/{watch.pid}/fd/{fd}")
+                except OSError:
+                    continue
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+            rows = []
+            for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+                with open(table) as f:
+                    rows += [line.split() for line in f.readlines()[1:]]
+            return any(r[9] in inodes and r[3] == "01" and int(r[2].rsplit(":", 1)[1], 16) == port
+                       for r in rows)
+
+        def revisions(lines):
+            # "<when>  event updated  ev_...  r3  <title>": the change's revision.
+            return [int(re.search(r"  r(\d+)  ", l).group(1)) for l in lines]
+
+        try:
+            servers.append(ConveneProcess("convened/convened", redis.address))
+            self.server = servers[-1]  # this test's own, shadowing the class's
+            port = servers[-1].port
+            event_id = self.create_thessaloniki("cli-events-restart")
+            created = self.json("events", "changes", "--all")["next_sync_token"]
+            replay, replay_lines, replay_errors = start_watch("--sync_token=" + created)
+            live, live_lines, live_errors = start_watch()
+            # Both watches are up (the live one starts from the feed's
+            # position when it asked): convened stops before either printed.
+            self.assertTrue(wait_until(lambda: connected(live, port), 20))
+            time.sleep(1)
+            servers[-1].stop()
+            for w, q in ((replay, replay_errors), (live, live_errors)):
+                said = q.get(timeout=20)
+                self.assertIn("reconnecting in", said)
+                self.assertIn("UNAVAILABLE", said)
+                self.assertIsNone(w.poll(), "the watch ended: " + said)
+            servers.append(ConveneProcess("convened/convened", redis.address,
+                                          extra_args=[f"--listen=127.0.0.1:{port}"]))
+            self.server = servers[-1]
+            printed, printed_live = [], []
+
+            def change_and_see(*args, expect):
+                self.cli("events", *args)
+                for q, out in ((replay_lines, printed), (live_lines, printed_live)):
+                    line = q.get(timeout=45)
+                    out.append(line)
+                    self.assertIn(expect, line)
+
+            change_and_see("update", event_id, "--title=Workshop 1", expect="Workshop 1")
+            # convened stops again, now after each watch printed a change.
+            servers[-1].stop()
+            for w, q in ((replay, replay_errors), (live, live_errors)):
+                said = q.get(timeout=20)
+                self.assertIn("reconnecting in", said)
+                self.assertIsNone(w.poll(), "the watch ended: " + said)
+            servers.append(ConveneProcess("convened/convened", redis.address,
+                                          extra_args=[f"--listen=127.0.0.1:{port}"]))
+            self.server = servers[-1]
+            change_and_see("update", event_id, "--title=Workshop 2", expect="Workshop 2")
+            # Redis restarts under the services.
+            redis.stop()
+            redis.start()
+            wait_until(lambda: subprocess.run(
+                [CLI, "--server=" + self.server.target, "events", "show", event_id],
+                capture_output=True, timeout=30).returncode == 0, 20)
+            change_and_see("update", event_id, "--title=Workshop 3", expect="Workshop 3")
+            change_and_see("cancel", event_id, "--reason=moved online", expect="cancelled")
+            # Nothing printed twice, nothing skipped: each watch printed
+            # exactly the feed's changes after where it began.
+            time.sleep(1)
+            printed += drain(replay_lines)
+            printed_live += drain(live_lines)
+            feed = self.json("events", "changes", "--sync_token=" + created, "--all")["changes"]
+            self.assertEqual(revisions(printed), [int(c["revision"]) for c in feed],
+                             "".join(printed))
+            self.assertEqual(revisions(printed_live), [int(c["revision"]) for c in feed],
+                             "".join(printed_live))
+            self.assertEqual(feed[-1]["type"], "EVENT_CHANGE_TYPE_CANCELLED")
+            for w in (replay, live):
+                self.assertIsNone(w.poll())
+                w.send_signal(signal.SIGINT)
+                self.assertEqual(w.wait(timeout=10), 130)
+            # What retrying cannot fix still ends a watch at once, exit 1.
+            self.assertOneErrorLine(self.cli("events", "watch", "--sync_token=soon", code=1,
+                                             timeout=20), "INVALID_ARGUMENT", "sync_token")
+        finally:
+            self.__dict__.pop("server", None)
+            for w in watches:
+                if w.poll() is None:
+                    w.kill()
+                    w.wait(timeout=10)
+                w.stdout.close()
+                w.stderr.close()
+            for server in servers:
+                if server.proc.poll() is None:
+                    server.stop()
+            redis.cleanup()
+
     def test_notices_show_set_and_refuse_an_unknown_kind(self):
         event_id = self.json("events", "create", "--request_id=cli-notices", "--title=CoP2 webinar",
                              "--format=online", "--time_zone=Europe/Brussels",
@@ -663,10 +796,10 @@ class CliE2ETest(CliCalls, unittest.TestCase):
         network between it and the server went silent without a FIN (a NAT
         entry dropped, a server host gone), a watch waited for ever. It
         pings a quiet connection (--keepalive) and, when the pings go
-        unanswered, a stream ends with UNAVAILABLE: `convene events watch`
-        exits 1 saying so; `convene changes watch`, which resumes, says so
-        on stderr, reconnects, and once the network is back prints the
-        later changes, none twice."""
+        unanswered, a stream ends with UNAVAILABLE: `convene changes watch`
+        and `convene events watch` (which exited 1 then) say so on stderr,
+        reconnect, and once the network is back print the later changes,
+        none twice: events watch also from "now on", quiet until then."""
         server = ConveneProcess("convened/convened", self.redis.address,
                                 extra_args=["--keepalive_time=1s", "--keepalive_timeout=1s"])
         self.addCleanup(server.stop)
@@ -686,42 +819,43 @@ class CliE2ETest(CliCalls, unittest.TestCase):
             [CLI, "--server=" + relay.target, "--keepalive=1s", "events", "watch"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         self.addCleanup(self.end_process, events)
-        errors = queue.Queue()
+        errors, event_errors = queue.Queue(), queue.Queue()
         threading.Thread(target=lambda: [errors.put(l) for l in watch.stderr], daemon=True).start()
+        threading.Thread(target=lambda: [event_errors.put(l) for l in events.stderr],
+                         daemon=True).start()
         # The replay's line: the stream is up, then stays quiet.
         self.assertIn("event updated", watch.stdout.readline())
         time.sleep(3)
         self.assertIsNone(watch.poll(), "a quiet watch over a live network goes on")
         self.assertIsNone(events.poll(), "a quiet watch over a live network goes on")
         relay.freeze()
-        try:
-            out, err = events.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.fail("events watch still waits 15 s after its network went silent")
-        self.assertEqual(events.returncode, 1, err)
-        self.assertIn("UNAVAILABLE", err)
-        try:
-            said = errors.get(timeout=15)
-        except queue.Empty:
-            self.fail("changes watch said nothing 15 s after its network went silent")
-        self.assertIn("UNAVAILABLE", said)
-        self.assertIn("reconnecting in", said)
-        self.assertIsNone(watch.poll(), "changes watch ended: " + said)
+        for name, w, q in (("changes", watch, errors), ("events", events, event_errors)):
+            try:
+                said = q.get(timeout=15)
+            except queue.Empty:
+                self.fail(f"{name} watch said nothing 15 s after its network went silent")
+            self.assertIn("UNAVAILABLE", said)
+            self.assertIn("reconnecting in", said)
+            self.assertIsNone(w.poll(), f"{name} watch ended: " + said)
         relay.thaw()
         self.cli("events", "update", event_id, "--title=CoP1 3rd workshop (online)")
-        lines = queue.Queue()
+        lines, event_lines = queue.Queue(), queue.Queue()
         threading.Thread(target=lambda: [lines.put(l) for l in watch.stdout], daemon=True).start()
-        try:
-            line = lines.get(timeout=45)
-        except queue.Empty:
-            self.fail("changes watch printed nothing 45 s after the network came back")
-        self.assertIn("CoP1 3rd workshop (online)", line)
+        threading.Thread(target=lambda: [event_lines.put(l) for l in events.stdout],
+                         daemon=True).start()
+        for name, q in (("changes", lines), ("events", event_lines)):
+            try:
+                line = q.get(timeout=45)
+            except queue.Empty:
+                self.fail(f"{name} watch printed nothing 45 s after the network came back")
+            self.assertIn("CoP1 3rd workshop (online)", line)
         time.sleep(1)
-        again = []
-        while not lines.empty():
-            again.append(lines.get_nowait())
-        self.assertEqual(again, [])
-        self.assertIsNone(watch.poll())
+        for name, w, q in (("changes", watch, lines), ("events", events, event_lines)):
+            again = []
+            while not q.empty():
+                again.append(q.get_nowait())
+            self.assertEqual(again, [], name)
+            self.assertIsNone(w.poll(), name)
 
     @staticmethod
     def end_process(process):
