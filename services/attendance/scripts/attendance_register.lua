@@ -61,16 +61,21 @@ end
 local fields = { walk_in = '0', all_days_mode = (wanted_text == '' and default_mode or '') }
 for i = 5, #ARGV - ARG_BASE, 2 do fields[ARG(i)] = ARG(i + 1) end
 
--- One read for every counter a new registration with seats moves: the seats
--- (placing reads them), the same under its city and organisation, the
--- registration count, arrival order and version.
+-- One read for every counter a new registration with limited seats moves:
+-- the seats (placing reads them), the same under its city and
+-- organisation, the registration count, arrival order and version. Where
+-- seats are unlimited nothing needs their count, and the counters are moved
+-- in place at the end (write_counters), which costs Redis less than
+-- reading them to write them back.
 local groups = groups_of(fields)
 local reads = { 'registrations', 'seq', 'version' }
 for _, w in ipairs(wanted) do
-  local seat = seat_field(w.date, w.mode)
-  reads[#reads + 1] = seat
-  reads[#reads + 1] = group_field('city', groups.city, seat)
-  reads[#reads + 1] = group_field('org', groups.org, seat)
+  if capacity(sheet, w.mode) > 0 then
+    local seat = seat_field(w.date, w.mode)
+    reads[#reads + 1] = seat
+    reads[#reads + 1] = group_field('city', groups.city, seat)
+    reads[#reads + 1] = group_field('org', groups.org, seat)
+  end
 end
 read_counters(reads)
 
