@@ -81,8 +81,9 @@ int Watch(Context& ctx, Args& args) {
   // An interrupted watch (convened restarting, Redis lost, a dead network)
   // watches again after the last change it printed, so nothing is printed
   // twice or skipped. Until it has printed one, it resumes where it began:
-  // after --position, or from the time it reconnects when none was given
-  // (the stream names no position before its first change).
+  // after --position, or, when none was given, after the position the
+  // first stream named as its start (a change relayed while the watch was
+  // away is after it, whenever it reconnects).
   absl::Status status = WatchUntilStopped("change feed watch", [&](WatchStream& stream) {
     return ctx.client().WatchChanges(
         request,
@@ -99,7 +100,10 @@ int Watch(Context& ctx, Args& args) {
           request.set_position(c.position());
           return max_updates <= 0 || ++seen < max_updates;
         },
-        &stream.reached);
+        &stream.reached,
+        [&](const std::string& start) {
+          if (request.position().empty()) request.set_position(start);
+        });
   });
   return status.ok() ? kExitOk : ctx.Fail(status);
 }
@@ -139,7 +143,7 @@ Command ChangesCommands() {
                "restarts, or the network goes silent, it says \"reconnecting in N s\" on\n"
                "stderr and watches again after the last change printed (1 s, 2 s, ... up\n"
                "to 30 s apart): no change twice, none skipped. Before the first change it\n"
-               "resumes after --position, or, without one, from when it reconnects. Other\n"
+               "resumes after --position, or, without one, after where it began. Other\n"
                "errors (a bad filter, an expired position, a token refused) end it, exit 1.\n"),
       });
 }

@@ -143,7 +143,7 @@ absl::Status ConveneClient::Stream(
     std::unique_ptr<grpc::ClientReader<Message>> (Stub::*method)(grpc::ClientContext*,
                                                                  const Request&),
     const Request& request, const std::function<bool(const Message&)>& on_message,
-    bool* reached) {
+    bool* reached, const std::function<void(const std::string&)>& on_start) {
   grpc::ClientContext context;
   Prepare(context, false);
   std::unique_ptr<grpc::ClientReader<Message>> reader =
@@ -152,6 +152,16 @@ absl::Status ConveneClient::Stream(
   // (or once the call failed for want of one).
   if (reached != nullptr) {
     *reached = service.channel->GetState(false) == GRPC_CHANNEL_READY;
+  }
+  if (on_start) {
+    // A stream from now sends its start position as soon as it has read
+    // it, not with a first message that may be hours away.
+    reader->WaitForInitialMetadata();
+    const auto& metadata = context.GetServerInitialMetadata();
+    if (auto it = metadata.find(std::string(kPositionHeader)); it != metadata.end()) {
+      if (reached != nullptr) *reached = true;
+      on_start(std::string(it->second.data(), it->second.size()));
+    }
   }
   Message message;
   bool stopped = false;
@@ -224,8 +234,10 @@ absl::StatusOr<v1::ListChangesResponse> ConveneClient::ListChanges(
 }
 absl::Status ConveneClient::WatchChanges(
     const v1::WatchChangesRequest& request,
-    const std::function<bool(const v1::Change&)>& on_change, bool* reached) {
-  return Stream(calendar_, &CalStub::WatchChanges, request, on_change, reached);
+    const std::function<bool(const v1::Change&)>& on_change, bool* reached,
+    const std::function<void(const std::string&)>& on_start) {
+  return Stream(calendar_, &CalStub::WatchChanges, request, on_change, reached,
+                request.position().empty() ? on_start : nullptr);
 }
 
 absl::StatusOr<v1::Registration> ConveneClient::Register(v1::RegisterRequest request) {

@@ -38,6 +38,10 @@ namespace convene::client {
 
 namespace v1 = ::convene::v1;
 
+// The initial-metadata key in which WatchChanges from now names the position
+// it starts after (calendar.proto); WatchChanges' `on_start` reads it.
+inline constexpr char kPositionHeader[] = "x-convene-position";
+
 struct ClientOptions {
   // host:port of a server with all the services (convened), or of each.
   std::string target = "127.0.0.1:50051";
@@ -105,9 +109,14 @@ class ConveneClient {
   // (a connection was up to carry it), whatever came back: a stream from now
   // may say nothing for hours, and a caller that resumes it tells an
   // unreachable server from one that ended the stream by this.
+  // `on_start`, when given and the request has no position (from now), is
+  // called once with the position the stream starts after, before any
+  // change: a caller keeps it as where to resume until it has handled a
+  // change, so a quiet stream that ends loses nothing relayed meanwhile.
   absl::Status WatchChanges(const v1::WatchChangesRequest& request,
                             const std::function<bool(const v1::Change&)>& on_change,
-                            bool* reached = nullptr);
+                            bool* reached = nullptr,
+                            const std::function<void(const std::string&)>& on_start = nullptr);
 
   // Attendance.
   absl::StatusOr<v1::Registration> Register(v1::RegisterRequest request);
@@ -181,7 +190,8 @@ class ConveneClient {
       std::unique_ptr<grpc::ClientReader<Message>> (Stub::*method)(grpc::ClientContext*,
                                                                    const Request&),
       const Request& request, const std::function<bool(const Message&)>& on_message,
-      bool* reached = nullptr);
+      bool* reached = nullptr,
+      const std::function<void(const std::string&)>& on_start = nullptr);
   void Prepare(grpc::ClientContext& context, bool with_deadline) const;
 
   ClientOptions options_;

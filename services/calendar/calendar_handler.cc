@@ -439,6 +439,7 @@ grpc::ServerWriteReactor<v1::Change>* CalendarHandler::WatchChanges(
     absl::MutexLock lock(&watchers_mu_);
     change_watchers_.insert(watcher);
   }
+  watcher->AnnounceStartIn(context, std::string(kPositionHeader));
   watcher->Start(request->position());
   return watcher;
 }

@@ -11,6 +11,7 @@
 #define CONVENE_CALENDAR_CALENDAR_HANDLER_H_
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -97,6 +98,10 @@ class CalendarHandler final
       const v1::WatchChangesRequest* request) override;
 
   using ChangeWatcher = ResumableWatcher<v1::Change>;
+
+  // The initial-metadata key in which WatchChanges from now (no position)
+  // names the position it starts after (calendar.proto).
+  static constexpr std::string_view kPositionHeader = "x-convene-position";
 
  private:
   CalendarApp& app_;

@@ -8,9 +8,12 @@
 // after it, skipping those the replay already sent (the stream ids inside
 // position tokens order them). A watcher from "now" first reads the
 // position of the newest entry, so it, too, knows the feed's epoch that
-// live entries' positions carry.
+// live entries' positions carry; with AnnounceStartIn it names that
+// position to the client in the stream's initial metadata, which is all a
+// quiet watcher that gets interrupted has to resume from.
 //
 //   auto* w = new ResumableWatcher<v1::Change>(source, tailer, on_done);
+//   w->AnnounceStartIn(context, "x-convene-position");
 //   w->Start(request->position());
 //   return w;
 #ifndef CONVENE_CALENDAR_RESUMABLE_WATCHER_H_
@@ -82,6 +85,15 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
                    std::function<void(ResumableWatcher*)> on_done)
       : source_(std::move(source)), tailer_(tailer), on_done_(std::move(on_done)) {}
 
+  // A watcher from now sends the position it starts after as `key` in the
+  // initial metadata, before any message (gRPC would otherwise hold the
+  // metadata back until the first message, which a filtered watcher may
+  // not send for hours). Call before Start; `context` is the stream's.
+  void AnnounceStartIn(grpc::CallbackServerContext* context, std::string key) {
+    announce_context_ = context;
+    announce_key_ = std::move(key);
+  }
+
   // Subscribes to live entries, then replays those after `from` ("": from
   // the newest entry on). Call once, right after construction.
   void Start(std::string from) {
@@ -94,6 +106,7 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
       ++in_flight_;
     }
     source_.head([this](absl::StatusOr<std::string> head) {
+      if (head.ok()) StartAfter(*head);
       OnReplayPage(head.ok() ? absl::StatusOr<Page>(Page{{}, *head, true})
                              : absl::StatusOr<Page>(head.status()));
     });
@@ -158,6 +171,22 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
     source_.replay(std::move(from), [this](absl::StatusOr<Page> page) {
       OnReplayPage(std::move(page));
     });
+  }
+
+  // An announcing watcher from now starts after `head`: live entries at or
+  // before it that came in while it was read are left out, so the stream
+  // holds exactly what a resume after the announced position would replay.
+  void StartAfter(const std::string& head) {
+    if (announce_context_ == nullptr) return;
+    absl::StatusOr<storage::StreamPosition> p =
+        storage::DecodeStreamPosition(head, source_.field);
+    absl::MutexLock lock(&mu_);
+    if (p.ok() && last_sent_.empty()) last_sent_ = p->stream_id;
+    if (finished_) return;
+    // Nothing was written yet: live entries wait for the replay that
+    // follows this, so the metadata goes out first.
+    announce_context_->AddInitialMetadata(announce_key_, head);
+    this->StartSendInitialMetadata();
   }
 
   void OnReplayPage(absl::StatusOr<Page> page) {
@@ -282,12 +311,15 @@ class ResumableWatcher final : public grpc::ServerWriteReactor<Message> {
   storage::StreamTailer& tailer_;
   std::function<void(ResumableWatcher*)> on_done_;
   uint64_t subscription_ = 0;
+  grpc::CallbackServerContext* announce_context_ = nullptr;
+  std::string announce_key_;
 
   absl::Mutex mu_;
   std::deque<Message> queue_ ABSL_GUARDED_BY(mu_);
   // Live entries that came during the replay.
   std::vector<storage::RedisReply> held_ ABSL_GUARDED_BY(mu_);
-  // The stream id of the last message queued.
+  // The stream id of the last message queued (before any: of the position
+  // an announcing watcher from now starts after).
   std::string last_sent_ ABSL_GUARDED_BY(mu_);
   // The feed's epoch, from the token replayed from.
   std::string epoch_ ABSL_GUARDED_BY(mu_);

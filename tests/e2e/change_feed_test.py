@@ -421,5 +421,53 @@ class ChangeFeedE2ETest(unittest.TestCase):
         self.assertTrue(wait_until(admitted, 20, interval=0.5),
                         "the vanished client's streams still hold the token's places")
 
+    def test_a_watch_from_now_names_the_position_it_starts_after(self):
+        """A watch without a position starts "from now", but sent nothing
+        that said where now was until its first change: a filtered watch
+        quiet for hours that was interrupted could only start from now
+        again, missing what was relayed meanwhile. The stream's initial
+        metadata names it (x-convene-position), before any change: the
+        position of the newest change when the watch started, which
+        ListChanges and WatchChanges resume after."""
+        def header(stream):
+            metadata = queue.Queue()
+            threading.Thread(target=lambda: metadata.put(stream.initial_metadata()),
+                             daemon=True).start()
+            try:
+                return dict(metadata.get(timeout=10)).get("x-convene-position")
+            except queue.Empty:
+                self.fail("no initial metadata 10 s after a quiet watch from now started")
+
+        # The feed has no change yet: the header names its start, which
+        # still fits once the first change gives the feed its epoch.
+        early, _ = self.watch(kinds=[K.CHANGE_KIND_EVENT_CANCELLED])
+        self.addCleanup(early.cancel)
+        empty = header(early)
+        self.assertTrue(empty)
+        self.assertEqual(list(self.list_changes(position=empty).changes), [])
+        events = [self.create_event(f"cf-now-{n}", f"From now meeting {n}", "Europe/Rome",
+                                    "2027-06-07T09:00", "2027-06-07T17:00", seats=10)
+                  for n in (1, 2)]
+        newest = wait_until(lambda: (lambda c: len(c) == 2 and c)(self.all_changes()), 10)
+        self.assertTrue(newest)
+        stream, received = self.watch(token=self.integration,
+                                      kinds=[K.CHANGE_KIND_EVENT_CANCELLED])
+        self.addCleanup(stream.cancel)
+        start = header(stream)
+        self.assertEqual(start, newest[-1].position)
+        self.assertEqual([c.position for c in self.all_changes(position=empty)],
+                         [c.position for c in newest])
+        self.assertEqual(list(self.list_changes(position=start).changes), [])
+        self.call("CalendarService", "CancelEvent",
+                  K.CancelEventRequest(event_id=events[1].id, reason="moved online"),
+                  K.Event)
+        change = received.get(timeout=10)
+        self.assertNotIsInstance(change, grpc.RpcError)
+        self.assertEqual((change.kind, change.event_id),
+                         (K.CHANGE_KIND_EVENT_CANCELLED, events[1].id))
+        # Resuming after the header gives exactly what the stream sent.
+        self.assertEqual([c.position for c in self.all_changes(
+            position=start, kinds=[K.CHANGE_KIND_EVENT_CANCELLED])], [change.position])
+
 if __name__ == "__main__":
     unittest.main()

@@ -940,6 +940,87 @@ class CliE2ETest(CliCalls, unittest.TestCase):
         done = self.cli("tokens", "revoke", code=2)
         self.assertIn("missing TOKEN_ID", done.stderr)
 
+    def test_changes_watch_without_a_position_misses_nothing_relayed_while_it_was_away(self):
+        """A watch started without --position that had printed nothing yet
+        watched again "from now" after convened restarted: a change relayed
+        while it was away (made through another convened on the same Redis)
+        was never shown. WatchChanges names the position it starts after
+        (the x-convene-position header) and the watch resumes after it, so
+        the change is printed, once, and nothing from before it started."""
+        redis = RedisServer()
+        redis.start()
+        self.addCleanup(redis.cleanup)
+        first = ConveneProcess("convened/convened", redis.address)
+        self.addCleanup(first.stop)
+        self.server = first  # this test's own, shadowing the class's
+        self.addCleanup(self.__dict__.pop, "server", None)
+        port = first.port
+        earlier = self.create_thessaloniki("cli-from-now-earlier")
+        self.cli("events", "cancel", earlier, "--reason=before the watch")
+        self.assertTrue(wait_until(lambda: self.json("changes", "list", "--kind=event_cancelled",
+                                                     "--all").get("changes"), 10))
+        later = self.create_thessaloniki("cli-from-now-later")
+        watch = subprocess.Popen(
+            [CLI, "--server=" + first.target, "changes", "watch", "--kind=event_cancelled"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={"TZ": "UTC", "PATH": os.environ.get("PATH", "")})
+        self.addCleanup(self.end_process, watch)
+        lines, errors = queue.Queue(), queue.Queue()
+        threading.Thread(target=lambda: [lines.put(l) for l in watch.stdout], daemon=True).start()
+        threading.Thread(target=lambda: [errors.put(l) for l in watch.stderr], daemon=True).start()
+
+        def connected():
+            # The watch's process holds an established TCP connection to `port`.
+            inodes = set()
+            for fd in os.listdir(f"/proc/{watch.pid}/fd"):
+                try:
+                    target = os.readlink(f"/proc/{watch.pid}/fd/{fd}")
+                except OSError:
+                    continue
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+            rows = []
+            for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+                with open(table) as f:
+                    rows += [line.split() for line in f.readlines()[1:]]
+            return any(r[9] in inodes and r[3] == "01" and int(r[2].rsplit(":", 1)[1], 16) == port
+                       for r in rows)
+
+        self.assertTrue(wait_until(connected, 20))
+        time.sleep(1)  # the stream's start (its header) has come back by now
+        first.stop()
+        said = errors.get(timeout=20)
+        self.assertIn("reconnecting in", said)
+        self.assertIsNone(watch.poll(), "the watch ended: " + said)
+        # While the watch is away, another convened on the same Redis
+        # cancels the event, and the change is relayed into the feed.
+        other = ConveneProcess("convened/convened", redis.address)
+        self.addCleanup(other.stop)
+        self.server = other
+        self.cli("events", "cancel", later, "--reason=moved online")
+        cancelled = wait_until(lambda: [c for c in self.json(
+            "changes", "list", "--kind=event_cancelled", "--all").get("changes", [])
+            if c["event_id"] == later], 10)
+        self.assertTrue(cancelled)
+        other.stop()
+        back = ConveneProcess("convened/convened", redis.address,
+                              extra_args=[f"--listen=127.0.0.1:{port}"])
+        self.addCleanup(back.stop)
+        self.server = back
+        try:
+            line = lines.get(timeout=45)
+        except queue.Empty:
+            self.fail("the cancellation relayed while the watch was away was never printed")
+        self.assertIn("event cancelled", line)
+        self.assertIn(later, line)
+        self.assertEqual(line.rsplit("@", 1)[1].strip(), cancelled[0]["position"])
+        time.sleep(1)
+        again = []
+        while not lines.empty():
+            again.append(lines.get_nowait())
+        self.assertEqual(again, [], "printed twice, or from before the watch began")
+        self.assertIsNone(watch.poll())
+
 
 class CliTokensE2ETest(CliCalls, unittest.TestCase):
     """`convene tokens` and the CLI as callers with tokens see it, against a
