@@ -37,6 +37,45 @@ THESSALONIKI = [
 ]
 
 
+
+def start_cli_watch(target, what, *args):
+    """`convene <what> watch ARGS` against target: the process and queues
+    of its stdout and stderr lines, filled as it prints."""
+    watch = subprocess.Popen(
+        [CLI, "--server=" + target, what, "watch", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={"TZ": "UTC", "PATH": os.environ.get("PATH", "")})
+    lines, errors = queue.Queue(), queue.Queue()
+    threading.Thread(target=lambda: [lines.put(l) for l in watch.stdout], daemon=True).start()
+    threading.Thread(target=lambda: [errors.put(l) for l in watch.stderr], daemon=True).start()
+    return watch, lines, errors
+
+
+def holds_connection(process, port):
+    """Whether `process` holds an established TCP connection to `port`."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{process.pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{process.pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    rows = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):  # gRPC may use v4-mapped v6
+        with open(table) as f:
+            rows += [line.split() for line in f.readlines()[1:]]
+    return any(r[9] in inodes and r[3] == "01" and int(r[2].rsplit(":", 1)[1], 16) == port
+               for r in rows)
+
+
+def drain(q):
+    """What a queue holds now, emptied."""
+    got = []
+    while not q.empty():
+        got.append(q.get_nowait())
+    return got
+
 class CliCalls:
     """Runs the CLI against `self.server` and checks what it printed."""
 
@@ -386,38 +425,13 @@ class CliE2ETest(CliCalls, unittest.TestCase):
         watches = []
 
         def start_watch(*args):
-            watch = subprocess.Popen(
-                [CLI, "--server=" + servers[0].target, "changes", "watch", *args],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                env={"TZ": "UTC", "PATH": os.environ.get("PATH", "")})
+            watch, lines, errors = start_cli_watch(servers[0].target, "changes", *args)
             watches.append(watch)
-            lines, errors = queue.Queue(), queue.Queue()
-            threading.Thread(target=lambda: [lines.put(l) for l in watch.stdout], daemon=True).start()
-            threading.Thread(target=lambda: [errors.put(l) for l in watch.stderr], daemon=True).start()
             return watch, lines, errors
 
         def connected(watch, port):
-            # The watch's process holds a TCP connection to convened.
-            inodes = set()
-            for fd in os.listdir(f"/proc/{watch.pid}/fd"):
-                try:
-                    target = os.readlink(f"/proc/{watch.pid}/fd/{fd}")
-                except OSError:
-                    continue
-                if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
-            rows = []
-            for table in ("/proc/net/tcp", "/proc/net/tcp6"):  # gRPC may use v4-mapped v6
-                with open(table) as f:
-                    rows += [line.split() for line in f.readlines()[1:]]
-            return any(r[9] in inodes and r[3] == "01" and int(r[2].rsplit(":", 1)[1], 16) == port
-                       for r in rows)
+            return holds_connection(watch, port)
 
-        def drain(q):
-            got = []
-            while not q.empty():
-                got.append(q.get_nowait())
-            return got
 
         try:
             servers.append(ConveneProcess("convened/convened", redis.address))
@@ -510,38 +524,13 @@ class CliE2ETest(CliCalls, unittest.TestCase):
         watches = []
 
         def start_watch(*args):
-            watch = subprocess.Popen(
-                [CLI, "--server=" + servers[0].target, "events", "watch", *args],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                env={"TZ": "UTC", "PATH": os.environ.get("PATH", "")})
+            watch, lines, errors = start_cli_watch(servers[0].target, "events", *args)
             watches.append(watch)
-            lines, errors = queue.Queue(), queue.Queue()
-            threading.Thread(target=lambda: [lines.put(l) for l in watch.stdout], daemon=True).start()
-            threading.Thread(target=lambda: [errors.put(l) for l in watch.stderr], daemon=True).start()
             return watch, lines, errors
 
-        def drain(q):
-            got = []
-            while not q.empty():
-                got.append(q.get_nowait())
-            return got
 
         def connected(watch, port):
-            # The watch's process holds a TCP connection to convened.
-            inodes = set()
-            for fd in os.listdir(f"/proc/{watch.pid}/fd"):
-                try:
-                    target = os.readlink(f"/proc/{watch.pid}/fd/{fd}")
-                except OSError:
-                    continue
-                if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
-            rows = []
-            for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-                with open(table) as f:
-                    rows += [line.split() for line in f.readlines()[1:]]
-            return any(r[9] in inodes and r[3] == "01" and int(r[2].rsplit(":", 1)[1], 16) == port
-                       for r in rows)
+            return holds_connection(watch, port)
 
         def revisions(lines):
             # "<when>  event updated  ev_...  r3  <title>": the change's revision.
@@ -960,33 +949,9 @@ class CliE2ETest(CliCalls, unittest.TestCase):
         self.assertTrue(wait_until(lambda: self.json("changes", "list", "--kind=event_cancelled",
                                                      "--all").get("changes"), 10))
         later = self.create_thessaloniki("cli-from-now-later")
-        watch = subprocess.Popen(
-            [CLI, "--server=" + first.target, "changes", "watch", "--kind=event_cancelled"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env={"TZ": "UTC", "PATH": os.environ.get("PATH", "")})
+        watch, lines, errors = start_cli_watch(first.target, "changes", "--kind=event_cancelled")
         self.addCleanup(self.end_process, watch)
-        lines, errors = queue.Queue(), queue.Queue()
-        threading.Thread(target=lambda: [lines.put(l) for l in watch.stdout], daemon=True).start()
-        threading.Thread(target=lambda: [errors.put(l) for l in watch.stderr], daemon=True).start()
-
-        def connected():
-            # The watch's process holds an established TCP connection to `port`.
-            inodes = set()
-            for fd in os.listdir(f"/proc/{watch.pid}/fd"):
-                try:
-                    target = os.readlink(f"/proc/{watch.pid}/fd/{fd}")
-                except OSError:
-                    continue
-                if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
-            rows = []
-            for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-                with open(table) as f:
-                    rows += [line.split() for line in f.readlines()[1:]]
-            return any(r[9] in inodes and r[3] == "01" and int(r[2].rsplit(":", 1)[1], 16) == port
-                       for r in rows)
-
-        self.assertTrue(wait_until(connected, 20))
+        self.assertTrue(wait_until(lambda: holds_connection(watch, port), 20))
         time.sleep(1)  # the stream's start (its header) has come back by now
         first.stop()
         said = errors.get(timeout=20)
